@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { EMULATOR_ADMIN_KEY, startEmulator, type OrgSize } from '../emulator/index.js';
+import { parseDay } from '../util/dates.js';
+import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+
+export function registerEmulatorCommand(program: Command, rt: CliRuntime): void {
+  program
+    .command('emulator')
+    .description('Serve the built-in Admin API emulator on loopback (deterministic synthetic organization).')
+    .option('--port <port>', 'port (0 = any free port)', '0')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--seed <n>', 'seed of the synthetic organization', '42')
+    .option('--today <day>', 'the emulated "today" (YYYY-MM-DD); default the real UTC today')
+    .option('--org <size>', 'organization size: small, medium or large', 'small')
+    .option('--rpm <n>', 'rate limit in requests per minute (429s without retry-after, like the real API)')
+    .option('--retry-after', 'send retry-after and anthropic-ratelimit-requests-reset with 429s')
+    .option('--fault-rate <f>', 'probability (0-1) of a transient fault per request', '0')
+    .option('--latency <ms>', 'added latency per response', '0')
+    .addHelpText('after', `\nExample:\n  $ claude-ingest emulator --port 8787 --rpm 60\n  $ ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY} claude-ingest backfill --from 2025-01-01`)
+    .action(async (o: { port: string; host: string; seed: string; today?: string; org: string; rpm?: string; retryAfter?: boolean; faultRate: string; latency: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      try {
+        if (!['small', 'medium', 'large'].includes(o.org)) throw new InputError(`--org ${o.org} is not small, medium or large`);
+        const num = (v: string, flag: string, min: number, max: number) => {
+          const n = Number(v);
+          if (!Number.isFinite(n) || n < min || n > max) throw new InputError(`${flag} ${v} must be a number from ${min} to ${max}`);
+          return n;
+        };
+        const emu = await startEmulator({
+          host: o.host,
+          port: num(o.port, '--port', 0, 65535),
+          seed: num(o.seed, '--seed', 0, 2 ** 31),
+          today: o.today ? parseDay(o.today, '--today') : undefined,
+          org: o.org as OrgSize,
+          rateLimit: o.rpm ? { rpm: num(o.rpm, '--rpm', 1, 1e6), retryAfter: Boolean(o.retryAfter) } : undefined,
+          faultRate: num(o.faultRate, '--fault-rate', 0, 1),
+          latencyMs: num(o.latency, '--latency', 0, 600_000),
+        });
+        // Written directly: the emulator's demo key is public and must not be redacted like a real key.
+        rt.io.stdout.write(`Admin API emulator listening on ${emu.url}\n  export ANTHROPIC_BASE_URL=${emu.url}\n  export ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY}\nPress Ctrl+C to stop.\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => void emu.close().then(resolve);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      } catch (err) {
+        rt.fail(g, err);
+      }
+    });
+}

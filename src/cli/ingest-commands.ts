@@ -1,0 +1,120 @@
+/** backfill, run and retry: the three commands that write data. */
+import type { Command } from 'commander';
+import { backfill } from '../jobs/backfill.js';
+import { checkLookback, dailyRun } from '../jobs/daily-run.js';
+import type { IngestOutcome } from '../jobs/ingest-run.js';
+import { retryFailed } from '../jobs/retry.js';
+import { parseStreams, STREAMS } from '../streams/index.js';
+import type { StreamOptions } from '../streams/stream.js';
+import { parseDay } from '../util/dates.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { EXIT } from './exit-codes.js';
+import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+
+function streamOptions(usageBucket: string | undefined): StreamOptions {
+  if (usageBucket !== undefined && usageBucket !== '1d' && usageBucket !== '1h') {
+    throw new InputError(`--usage-bucket ${usageBucket} is not supported: use 1d (default) or 1h`);
+  }
+  return { usageBucket: (usageBucket ?? '1d') as '1d' | '1h' };
+}
+
+/** Validates input, opens the warehouse, runs the job, reports the outcome and sets the exit code. */
+async function ingest(
+  rt: CliRuntime,
+  opts: GlobalOptions,
+  validate: () => void,
+  job: (env: ReturnType<CliRuntime['ingestEnvironment']>) => Promise<IngestOutcome>,
+  usageBucket?: string,
+): Promise<void> {
+  let warehouse: Warehouse | undefined;
+  try {
+    validate();
+    const options = streamOptions(usageBucket);
+    const api = rt.apiSettings();
+    warehouse = await rt.openWarehouse(opts);
+    const env = rt.ingestEnvironment(opts, warehouse, api, options);
+    const outcome = await job(env);
+    const reporter = rt.reporter(opts);
+    reporter.done();
+    const summary = `${outcome.ok} of ${outcome.windows} windows written (${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests, ${outcome.rateLimited} rate-limited) into ${warehouse.location}`;
+    if (outcome.fatal) {
+      reporter.error(`stopped: ${outcome.fatal.message}`, { run_id: outcome.runId });
+      rt.exitCode = EXIT.failed;
+    } else if (outcome.failed > 0) {
+      reporter.error(`${outcome.failed} window(s) failed; ${summary}. Fix the cause, then run: claude-ingest retry`, { run_id: outcome.runId });
+      rt.exitCode = EXIT.failed;
+    } else {
+      reporter.info(summary, { run_id: outcome.runId, windows: outcome.windows, rows: outcome.rows, requests: outcome.requests, rate_limited: outcome.rateLimited });
+    }
+  } catch (err) {
+    rt.fail(opts, err);
+  } finally {
+    await warehouse?.close();
+  }
+}
+
+const streamList = Object.keys(STREAMS).join(',');
+
+export function registerIngestCommands(program: Command, rt: CliRuntime): void {
+  program
+    .command('backfill')
+    .description('Fetch a range of days into the warehouse; days already complete in the ledger are skipped, so an interrupted backfill resumes.')
+    .requiredOption('--from <day>', 'first UTC day, YYYY-MM-DD (inclusive)')
+    .option('--to <day>', 'last UTC day, YYYY-MM-DD (inclusive); default today (UTC), whose partial data later runs replace')
+    .option('--streams <list>', `comma-separated streams (${streamList})`)
+    .option('--refresh', 'fetch again even days the ledger holds as complete')
+    .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h (hourly, bucket_start column)')
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest backfill --from 2025-01-01\n  $ claude-ingest backfill --from 2025-06-01 --to 2025-06-30 --streams cost,usage --refresh')
+    .action(async (o: { from: string; to?: string; streams?: string; refresh?: boolean; usageBucket?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      let from = '';
+      let to = '';
+      let streams = parseStreamsLater();
+      await ingest(
+        rt,
+        g,
+        () => {
+          from = parseDay(o.from, '--from');
+          to = o.to ? parseDay(o.to, '--to') : rt.today();
+          streams = parseStreams(o.streams);
+        },
+        (env) => backfill(env, { range: { from, to }, streams, refresh: Boolean(o.refresh) }),
+        o.usageBucket,
+      );
+    });
+
+  program
+    .command('run')
+    .description('The scheduled daily job: re-read the last N days up to today and replace them, so late data and corrections land.')
+    .option('--lookback <days>', 'days to re-read before today (1-90)', '3')
+    .option('--streams <list>', `comma-separated streams (${streamList})`)
+    .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json')
+    .action(async (o: { lookback: string; streams?: string; usageBucket?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      let streams = parseStreamsLater();
+      let lookback = 3;
+      await ingest(
+        rt,
+        g,
+        () => {
+          streams = parseStreams(o.streams);
+          lookback = checkLookback(o.lookback);
+        },
+        (env) => dailyRun(env, streams, lookback),
+        o.usageBucket,
+      );
+    });
+
+  program
+    .command('retry')
+    .description('Re-run every window the ledger records as failed (or left running by a killed process).')
+    .addHelpText('after', '\nExample:\n  $ claude-ingest retry')
+    .action(async (_o: unknown, cmd: Command) => {
+      await ingest(rt, cmd.optsWithGlobals<GlobalOptions>(), () => undefined, (env) => retryFailed(env));
+    });
+}
+
+function parseStreamsLater() {
+  return parseStreams(undefined);
+}

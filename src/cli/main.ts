@@ -1,0 +1,58 @@
+/** The claude-ingest command line: one module per command, registered here. */
+import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './demo-command.js';
+import { registerEmulatorCommand } from './emulator-command.js';
+import { EXIT } from './exit-codes.js';
+import { registerIngestCommands } from './ingest-commands.js';
+import { CliRuntime, toolVersion, type CliIo } from './runtime.js';
+import { registerStatusCommand } from './status-command.js';
+
+export function buildProgram(rt: CliRuntime): Command {
+  const program = new Command('claude-ingest')
+    .description('Move Anthropic Admin API usage and cost data into a warehouse you own (DuckDB or BigQuery).')
+    .version(toolVersion())
+    .option('--warehouse <url>', 'duckdb:./file.duckdb or bigquery://PROJECT/DATASET (env CLAUDE_INGEST_WAREHOUSE; default duckdb:./claude-usage.duckdb)')
+    .option('--json', 'log JSON lines (with severity) instead of a progress bar; JSON output where a command has it')
+    .option('--concurrency <n>', 'concurrent API requests at most (default 4; lowered automatically on 429)')
+    .option('--lock-wait <seconds>', 'wait this long for another process writing the warehouse (default: fail at once)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  ANTHROPIC_ADMIN_KEY        Admin API key (sk-ant-admin…); also ANTHROPIC_ADMIN_API_KEY, or ANTHROPIC_ADMIN_KEY_FILE
+  ANTHROPIC_BASE_URL         default https://api.anthropic.com (http only to 127.0.0.1/localhost)
+  CLAUDE_INGEST_WAREHOUSE    default for --warehouse
+
+Examples:
+  $ npm run demo
+  $ ANTHROPIC_ADMIN_KEY=sk-ant-admin... claude-ingest backfill --from 2025-01-01
+  $ claude-ingest run          # once a day
+  $ claude-ingest status`,
+    );
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => void rt.io.stdout.write(s),
+    writeErr: (s) => void rt.io.stderr.write(s),
+  });
+  registerIngestCommands(program, rt);
+  registerStatusCommand(program, rt);
+  registerEmulatorCommand(program, rt);
+  registerDemoCommand(program, rt);
+  return program;
+}
+
+export async function main(argv: string[], io: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const rt = new CliRuntime(io);
+  const program = buildProgram(rt);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, successfully.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    rt.fail({}, err);
+  }
+  return rt.exitCode;
+}

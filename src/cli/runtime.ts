@@ -1,0 +1,158 @@
+/**
+ * What every command shares: the environment, the reporter, opening the warehouse and the API
+ * client, and turning errors into one readable line and an exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config.js';
+import type { IngestEnvironment } from '../jobs/ingest-run.js';
+import { checkAdminKey, checkBaseUrl, redactKey } from '../source/base-url.js';
+import { SourceError } from '../source/errors.js';
+import { AdminApiClient } from '../source/http-client.js';
+import { RateGovernor } from '../source/rate-governor.js';
+import { StreamInputError } from '../streams/index.js';
+import type { StreamOptions } from '../streams/stream.js';
+import { DateInputError } from '../util/dates.js';
+import { MoneyError } from '../util/money.js';
+import { openWarehouse } from '../warehouse/open-warehouse.js';
+import { WarehouseError, WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
+import { EXIT } from './exit-codes.js';
+import { createReporter, type Reporter } from './reporter.js';
+
+export interface CliIo {
+  env: Env;
+  stdout: { write(s: string): boolean; isTTY?: boolean };
+  stderr: { write(s: string): boolean; isTTY?: boolean };
+}
+
+export interface GlobalOptions {
+  warehouse?: string;
+  json?: boolean;
+  concurrency?: string;
+  lockWait?: string;
+}
+
+export class InputError extends Error {}
+
+let cachedVersion: string | undefined;
+
+/** The version in package.json, found by walking up: the same code runs from src/ (tests) and dist/src/. */
+export function toolVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'claude-ingest') return (cachedVersion = pkg.version);
+    } catch {
+      // keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return 'unknown';
+    dir = parent;
+  }
+}
+
+export class CliRuntime {
+  exitCode: number = EXIT.ok;
+  private reporterCache: Reporter | undefined;
+  constructor(readonly io: CliIo) {}
+
+  reporter(opts: GlobalOptions): Reporter {
+    this.reporterCache ??= createReporter({
+      json: Boolean(opts.json),
+      secrets: [resolveApiKeySafe(this.io.env)].filter((k): k is string => Boolean(k)),
+      stdout: this.io.stdout,
+      stderr: this.io.stderr,
+    });
+    return this.reporterCache;
+  }
+
+  today(): string {
+    return resolveToday(this.io.env);
+  }
+
+  async openWarehouse(opts: GlobalOptions, readOnly = false): Promise<Warehouse> {
+    const url = resolveWarehouseUrl(opts.warehouse, this.io.env);
+    const lockWaitMs = opts.lockWait === undefined ? 0 : parseNonNegative(opts.lockWait, '--lock-wait') * 1000;
+    const wh = await openWarehouse(url, { readOnly, lockWaitMs });
+    if (!readOnly) await wh.init();
+    return wh;
+  }
+
+  /** Key and base URL are checked before anything is opened or sent. */
+  apiSettings(): { apiKey: string; baseUrl: string } {
+    const apiKey = checkAdminKey(resolveApiKey(this.io.env));
+    const baseUrl = checkBaseUrl(resolveBaseUrl(this.io.env)).toString().replace(/\/$/, '');
+    return { apiKey, baseUrl };
+  }
+
+  ingestEnvironment(
+    opts: GlobalOptions,
+    warehouse: Warehouse,
+    api: { apiKey: string; baseUrl: string },
+    options: StreamOptions,
+  ): IngestEnvironment {
+    const reporter = this.reporter(opts);
+    const concurrency = opts.concurrency === undefined ? 4 : parsePositive(opts.concurrency, '--concurrency', 32);
+    const governor = new RateGovernor({ maxConcurrency: concurrency });
+    const client = new AdminApiClient(
+      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, onEvent: (event) => reporter.event({ type: 'client', event }) },
+      governor,
+    );
+    return {
+      warehouse,
+      client,
+      apiKey: api.apiKey,
+      emit: (e) => reporter.event(e),
+      concurrency,
+      options,
+      today: this.today(),
+      toolVersion: toolVersion(),
+    };
+  }
+
+  /** One readable line and the matching exit code; never the key, never a stack trace for known errors. */
+  fail(opts: GlobalOptions, err: unknown): void {
+    const key = resolveApiKeySafe(this.io.env);
+    const message = redactKey(err instanceof Error ? err.message : String(err), key);
+    const known =
+      err instanceof DateInputError ||
+      err instanceof StreamInputError ||
+      err instanceof InputError ||
+      err instanceof SourceError ||
+      err instanceof WarehouseError ||
+      err instanceof MoneyError;
+    const reporter = this.reporter(opts);
+    reporter.done();
+    reporter.error(known ? message : `unexpected error: ${message} (please report this with the command you ran)`);
+    if (err instanceof WarehouseLockedError) this.exitCode = EXIT.busy;
+    else if (err instanceof DateInputError || err instanceof StreamInputError || err instanceof InputError || err instanceof WarehouseError) this.exitCode = EXIT.usage;
+    else if (err instanceof SourceError && err.fatal) this.exitCode = EXIT.usage;
+    else this.exitCode = EXIT.failed;
+    if (!known && this.io.env.CLAUDE_INGEST_DEBUG && err instanceof Error && err.stack) {
+      this.io.stderr.write(redactKey(err.stack, key) + '\n');
+    }
+  }
+}
+
+function resolveApiKeySafe(env: Env): string | undefined {
+  try {
+    return resolveApiKey(env);
+  } catch {
+    return undefined;
+  }
+}
+
+export function parsePositive(value: string, flag: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InputError(`${flag} ${value} is not a whole number from 1 to ${max}`);
+  return n;
+}
+
+export function parseNonNegative(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InputError(`${flag} ${value} is not a number of seconds (0 or more)`);
+  return n;
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { warehouseStatus, type WarehouseStatus } from '../jobs/status.js';
+import { formatTable } from './table-format.js';
+import type { CliRuntime, GlobalOptions } from './runtime.js';
+
+function summarizeDays(days: string[]): string {
+  if (days.length === 0) return 'none';
+  const shown = days.slice(0, 8).join(', ');
+  return days.length > 8 ? `${shown} … (${days.length} days)` : shown;
+}
+
+export function renderStatus(s: WarehouseStatus): string {
+  const out: string[] = [`Warehouse: ${s.location}`, ''];
+  out.push(
+    formatTable(
+      ['table', 'rows', 'first day', 'last day', 'days with rows'],
+      s.tables.map((t) => [t.table, t.rows.toLocaleString('en-US'), t.firstDay ?? '-', t.lastDay ?? '-', t.firstDay ? String(t.daysWithRows) : '-']),
+      ['left', 'right', 'left', 'left', 'right'],
+    ),
+  );
+  out.push('');
+  out.push(
+    formatTable(
+      ['stream', 'first day', 'last day', 'days present', 'missing days', 'last success'],
+      s.streams.map((st) => [st.stream, st.firstDay ?? '-', st.lastDay ?? '-', String(st.daysPresent), summarizeDays(st.missingDays), st.lastSuccess ?? '-']),
+    ),
+  );
+  out.push('');
+  out.push(s.lastRuns.length === 0 ? 'Runs: none yet' : 'Last runs:');
+  for (const r of s.lastRuns) {
+    out.push(`  ${r.startedAt}  ${r.command.padEnd(8)} ${r.status.padEnd(7)} ${r.windowsOk} ok, ${r.windowsFailed} failed  (${r.runId})`);
+  }
+  out.push('');
+  if (s.failedWindows.length === 0) out.push('Failed windows: none');
+  else {
+    out.push(`Failed windows: ${s.failedWindows.length} — run: claude-ingest retry`);
+    for (const w of s.failedWindows) out.push(`  ${w.stream} ${w.windowStart}..${w.windowEnd} (${w.status}): ${w.error ?? 'interrupted'}`);
+  }
+  return out.join('\n');
+}
+
+export function registerStatusCommand(program: Command, rt: CliRuntime): void {
+  program
+    .command('status')
+    .description('Per table and stream: days held, missing days, rows; the last runs; failed windows.')
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest status\n  $ claude-ingest status --json | jq .streams')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      try {
+        const wh = await rt.openWarehouse(g, true);
+        try {
+          const status = await warehouseStatus(wh);
+          rt.reporter(g).print(g.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+        } finally {
+          await wh.close();
+        }
+      } catch (err) {
+        rt.fail(g, err);
+      }
+    });
+}

@@ -1,0 +1,10 @@
+/** Aligned plain-text tables for terminals. */
+export type Align = 'left' | 'right';
+
+export function formatTable(headers: string[], rows: string[][], align: Align[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const cell = (text: string, i: number) => (align[i] === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
+  const lines = [headers.map(cell).join('  '), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const r of rows) lines.push(headers.map((_, i) => cell(r[i] ?? '', i)).join('  ').trimEnd());
+  return lines.join('\n');
+}

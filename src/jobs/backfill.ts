@@ -1,0 +1,29 @@
+import type { StreamDef } from '../streams/stream.js';
+import { DateInputError, type DayRange } from '../util/dates.js';
+import { runIngest, type IngestEnvironment, type IngestOutcome } from './ingest-run.js';
+import { planWindows } from './windows.js';
+
+export interface BackfillOptions {
+  range: DayRange;
+  streams: StreamDef[];
+  refresh: boolean;
+}
+
+/** Checks a requested range against today; every message says how to fix the input. */
+export function checkRange(range: DayRange, today: string): DayRange {
+  if (range.from > range.to) throw new DateInputError(`--from ${range.from} is after --to ${range.to}: swap them`);
+  if (range.from > today) throw new DateInputError(`--from ${range.from} is in the future (today is ${today} UTC): choose a day up to today`);
+  if (range.to > today) throw new DateInputError(`--to ${range.to} is in the future (today is ${today} UTC): leave --to out to stop at today`);
+  return range;
+}
+
+/** Fetches every day in range that the ledger does not hold as complete (all of them with refresh). */
+export function backfill(env: IngestEnvironment, opts: BackfillOptions): Promise<IngestOutcome> {
+  const range = checkRange(opts.range, env.today);
+  return runIngest(
+    env,
+    'backfill',
+    { from: range.from, to: range.to, streams: opts.streams.map((s) => s.name), refresh: opts.refresh, usageBucket: env.options.usageBucket },
+    (ledger) => ({ ...planWindows(opts.streams, range, ledger, env.options, opts.refresh, env.today), ...range }),
+  );
+}

@@ -1,0 +1,136 @@
+/**
+ * Runs window tasks through a bounded pool of workers. Each window is fetched page by page into the
+ * warehouse's staging area and committed atomically together with its ledger row; a failure marks
+ * the window failed in the ledger and the run goes on with the others, unless the failure would hit
+ * every window (wrong key, unreachable API), which stops the run.
+ */
+import type { AdminApiClient } from '../source/http-client.js';
+import { SourceError } from '../source/errors.js';
+import { redactKey } from '../source/base-url.js';
+import { newRequestStats } from '../source/types.js';
+import type { StreamOptions } from '../streams/stream.js';
+import type { IsoDay } from '../util/dates.js';
+import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
+import type { EmitEvent } from './events.js';
+import type { WindowTask } from './windows.js';
+
+export interface ExecutionContext {
+  warehouse: Warehouse;
+  client: AdminApiClient;
+  runId: string;
+  options: StreamOptions;
+  concurrency: number;
+  today: IsoDay;
+  emit: EmitEvent;
+  /** Scrubbed from every error message before it reaches the ledger or the log. */
+  apiKey: string;
+}
+
+export interface ExecutionResult {
+  ok: number;
+  failed: number;
+  rows: number;
+  requests: number;
+  rateLimited: number;
+  /** The error that stopped the run early, if any. */
+  fatal: Error | null;
+}
+
+const nowIso = () => new Date().toISOString();
+
+function oneLine(err: unknown, key: string): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return redactKey(text.replace(/\s+/g, ' ').trim(), key).slice(0, 1000);
+}
+
+export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
+  const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, requests: 0, rateLimited: 0, fatal: null };
+  let next = 0;
+
+  async function runOne(task: WindowTask): Promise<void> {
+    const { stream, window } = task;
+    const stats = newRequestStats();
+    const record: WindowRecord = {
+      runId: ctx.runId,
+      stream: stream.name,
+      windowStart: window.from,
+      windowEnd: window.to,
+      status: 'running',
+      // Only days that had ended before we read them are final; today's partial day is re-read later.
+      complete: window.to < ctx.today,
+      rows: 0,
+      requests: 0,
+      retries: 0,
+      rateLimited: 0,
+      centsTotal: null,
+      error: null,
+      startedAt: nowIso(),
+      finishedAt: null,
+    };
+    ctx.emit({ type: 'window_start', stream: stream.name, from: window.from, to: window.to });
+    await ctx.warehouse.recordWindow(record);
+    let centsTotal: string | null = null;
+    try {
+      const lineage = { run_id: ctx.runId, ingested_at: record.startedAt };
+      const done: WindowRecord = { ...record, status: 'ok' };
+      const rows = await ctx.warehouse.replaceWindow(
+        { tables: stream.tables, days: stream.writeMode === 'replace-days' ? window : undefined, ledger: done },
+        async (sink) => {
+          const summary = await stream.fetchWindow(window, { client: ctx.client, stats, lineage, options: ctx.options }, sink);
+          centsTotal = summary.centsTotal;
+          // The ledger row commits in the same transaction as the rows, so it must carry the final counts.
+          Object.assign(done, {
+            rows: summary.rows,
+            requests: stats.requests,
+            retries: stats.retries,
+            rateLimited: stats.rateLimited,
+            centsTotal: summary.centsTotal,
+            finishedAt: nowIso(),
+          });
+        },
+      );
+      result.ok++;
+      result.rows += rows;
+      ctx.emit({
+        type: 'window_ok',
+        stream: stream.name,
+        from: window.from,
+        to: window.to,
+        rows,
+        requests: stats.requests,
+        retries: stats.retries,
+        rateLimited: stats.rateLimited,
+        centsTotal,
+      });
+    } catch (err) {
+      const error = oneLine(err, ctx.apiKey);
+      result.failed++;
+      await ctx.warehouse.recordWindow({
+        ...record,
+        status: 'failed',
+        requests: stats.requests,
+        retries: stats.retries,
+        rateLimited: stats.rateLimited,
+        error,
+        finishedAt: nowIso(),
+      });
+      ctx.emit({ type: 'window_failed', stream: stream.name, from: window.from, to: window.to, error, requests: stats.requests, rateLimited: stats.rateLimited });
+      if (err instanceof SourceError && err.fatal && !result.fatal) result.fatal = new Error(error);
+    } finally {
+      result.requests += stats.requests;
+      result.rateLimited += stats.rateLimited;
+    }
+  }
+
+  async function worker(): Promise<void> {
+    while (!result.fatal) {
+      const task = tasks[next++];
+      if (!task) return;
+      await runOne(task);
+    }
+  }
+
+  const workers = Array.from({ length: Math.max(1, Math.min(ctx.concurrency, tasks.length)) }, () => worker());
+  await Promise.all(workers);
+  return result;
+}

@@ -1,0 +1,85 @@
+/**
+ * One ingest run (backfill, daily run or retry): records the run, plans its windows from the ledger,
+ * executes them and closes the run with its outcome. The three commands differ only in the plan.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AdminApiClient } from '../source/http-client.js';
+import type { StreamOptions } from '../streams/stream.js';
+import type { IsoDay } from '../util/dates.js';
+import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
+import type { EmitEvent } from './events.js';
+import { executeWindows, type ExecutionResult } from './execute-windows.js';
+import type { WindowTask } from './windows.js';
+
+export interface IngestEnvironment {
+  warehouse: Warehouse;
+  client: AdminApiClient;
+  apiKey: string;
+  emit: EmitEvent;
+  concurrency: number;
+  options: StreamOptions;
+  today: IsoDay;
+  toolVersion: string;
+}
+
+export interface Plan {
+  tasks: WindowTask[];
+  skippedDays: number;
+  from: IsoDay;
+  to: IsoDay;
+}
+
+export interface IngestOutcome extends ExecutionResult {
+  runId: string;
+  windows: number;
+}
+
+export function newRunId(command: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${command}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function runIngest(
+  env: IngestEnvironment,
+  command: string,
+  args: Record<string, unknown>,
+  plan: (ledger: WindowRecord[]) => Plan,
+): Promise<IngestOutcome> {
+  const runId = newRunId(command);
+  const run: RunRecord = {
+    runId,
+    command,
+    args,
+    toolVersion: env.toolVersion,
+    status: 'running',
+    windowsOk: 0,
+    windowsFailed: 0,
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+  };
+  await env.warehouse.recordRun(run);
+  const { tasks, skippedDays, from, to } = plan(await env.warehouse.listWindows());
+  env.emit({ type: 'plan', windows: tasks.length, skippedDays, streams: [...new Set(tasks.map((t) => t.stream.name))], from, to });
+  let result: ExecutionResult;
+  try {
+    result = await executeWindows(
+      { warehouse: env.warehouse, client: env.client, runId, options: env.options, concurrency: env.concurrency, today: env.today, emit: env.emit, apiKey: env.apiKey },
+      tasks,
+    );
+  } catch (err) {
+    await env.warehouse.recordRun({ ...run, status: 'failed', finishedAt: new Date().toISOString() });
+    throw err;
+  }
+  await env.warehouse.recordRun({
+    ...run,
+    status: result.failed > 0 || result.fatal ? 'failed' : 'ok',
+    windowsOk: result.ok,
+    windowsFailed: result.failed,
+    finishedAt: new Date().toISOString(),
+  });
+  const factWindows = tasks.filter((t) => t.stream.writeMode === 'replace-days').length;
+  if (result.failed === 0 && factWindows > 0 && result.rows === 0) {
+    env.emit({ type: 'warning', message: `the API returned no usage, cost or Claude Code data at all for ${from}..${to}: check the dates and that the key belongs to the right organization` });
+  }
+  return { ...result, runId, windows: tasks.length };
+}

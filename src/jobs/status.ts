@@ -1,0 +1,87 @@
+/** What the warehouse holds: per table and per stream, with the gaps and failures that need action. */
+import { STREAM_NAMES } from '../streams/stream.js';
+import { STREAMS } from '../streams/index.js';
+import { eachDay, type IsoDay } from '../util/dates.js';
+import { TABLES, type TableName } from '../warehouse/tables.js';
+import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
+import { unfinishedWindows } from './retry.js';
+import { okDays } from './windows.js';
+
+export interface TableStatus {
+  table: TableName;
+  rows: number;
+  firstDay: IsoDay | null;
+  lastDay: IsoDay | null;
+  daysWithRows: number;
+}
+
+export interface StreamStatus {
+  stream: string;
+  firstDay: IsoDay | null;
+  lastDay: IsoDay | null;
+  daysPresent: number;
+  /** Days between first and last that no successful window covers. */
+  missingDays: IsoDay[];
+  lastSuccess: string | null;
+}
+
+export interface WarehouseStatus {
+  location: string;
+  tables: TableStatus[];
+  streams: StreamStatus[];
+  failedWindows: WindowRecord[];
+  lastRuns: RunRecord[];
+}
+
+async function tableStatus(wh: Warehouse, table: TableName): Promise<TableStatus> {
+  const t = wh.dialect.table(table);
+  if (!TABLES[table].columns.some((c) => c.name === 'activity_date')) {
+    const [r] = await wh.query(`SELECT COUNT(*) AS n FROM ${t}`);
+    return { table, rows: Number(r?.n ?? 0), firstDay: null, lastDay: null, daysWithRows: 0 };
+  }
+  const [r] = await wh.query(
+    `SELECT COUNT(*) AS n, MIN(activity_date) AS first_day, MAX(activity_date) AS last_day, COUNT(DISTINCT activity_date) AS days FROM ${t}`,
+  );
+  return {
+    table,
+    rows: Number(r?.n ?? 0),
+    firstDay: (r?.first_day as string | null) ?? null,
+    lastDay: (r?.last_day as string | null) ?? null,
+    daysWithRows: Number(r?.days ?? 0),
+  };
+}
+
+export function streamStatus(ledger: WindowRecord[], stream: string): StreamStatus {
+  const mine = ledger.filter((w) => w.stream === stream);
+  if (mine.length === 0) return { stream, firstDay: null, lastDay: null, daysPresent: 0, missingDays: [], lastSuccess: null };
+  const first = mine.map((w) => w.windowStart).sort()[0]!;
+  const last = mine.map((w) => w.windowEnd).sort().at(-1)!;
+  const present = okDays(ledger, stream);
+  const span = eachDay(first, last);
+  const lastSuccess = mine.filter((w) => w.status === 'ok').map((w) => w.finishedAt ?? w.startedAt).sort().at(-1) ?? null;
+  return {
+    stream,
+    firstDay: first,
+    lastDay: last,
+    daysPresent: span.filter((d) => present.has(d)).length,
+    missingDays: span.filter((d) => !present.has(d)),
+    lastSuccess,
+  };
+}
+
+export async function warehouseStatus(wh: Warehouse): Promise<WarehouseStatus> {
+  const ledger = await wh.listWindows();
+  const tables: TableStatus[] = [];
+  for (const def of Object.values(TABLES)) {
+    if (def.kind === 'meta') continue;
+    tables.push(await tableStatus(wh, def.name));
+  }
+  return {
+    location: wh.location,
+    tables,
+    // The org snapshot has no days to miss.
+    streams: STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s)),
+    failedWindows: unfinishedWindows(ledger),
+    lastRuns: await wh.listRuns(5),
+  };
+}

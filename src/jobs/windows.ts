@@ -1,0 +1,98 @@
+/** Turning a day range and the ledger into the list of windows a job must fetch. */
+import type { StreamDef, StreamOptions } from '../streams/stream.js';
+import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
+import type { WindowRecord } from '../warehouse/warehouse.js';
+
+export interface WindowTask {
+  stream: StreamDef;
+  window: DayRange;
+}
+
+/** Splits a run of consecutive days into windows of at most `size` days. */
+export function chunkDays(range: DayRange, size: number): DayRange[] {
+  const out: DayRange[] = [];
+  for (let from = range.from; from <= range.to; from = addDays(from, size)) {
+    const to = addDays(from, size - 1);
+    out.push({ from, to: to < range.to ? to : range.to });
+  }
+  return out;
+}
+
+/** Groups sorted days into runs of consecutive days. */
+export function consecutiveRuns(days: IsoDay[]): DayRange[] {
+  const runs: DayRange[] = [];
+  for (const day of days) {
+    const last = runs[runs.length - 1];
+    if (last && addDays(last.to, 1) === day) last.to = day;
+    else runs.push({ from: day, to: day });
+  }
+  return runs;
+}
+
+/** Days a stream already holds for good: covered by an ok window fetched after the window had ended. */
+export function completeDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
+  const days = new Set<IsoDay>();
+  for (const w of ledger) {
+    if (w.stream !== stream || w.status !== 'ok' || !w.complete) continue;
+    for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
+  }
+  return days;
+}
+
+/** Days covered by any ok window (complete or not): what status calls present. */
+export function okDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
+  const days = new Set<IsoDay>();
+  for (const w of ledger) {
+    if (w.stream !== stream || w.status !== 'ok') continue;
+    for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
+  }
+  return days;
+}
+
+/**
+ * The windows a backfill must fetch: every day in range not already complete in the ledger (all of
+ * them with `refresh`), as consecutive runs cut into the stream's window size. Resuming after a
+ * crash therefore starts exactly where the last committed window ended.
+ */
+export function planWindows(
+  streams: StreamDef[],
+  range: DayRange,
+  ledger: WindowRecord[],
+  options: StreamOptions,
+  refresh: boolean,
+  today: IsoDay,
+): { tasks: WindowTask[]; skippedDays: number } {
+  const tasks: WindowTask[] = [];
+  let skippedDays = 0;
+  for (const stream of streams) {
+    if (stream.writeMode === 'replace-all') {
+      tasks.push({ stream, window: { from: today, to: today } });
+      continue;
+    }
+    const done = refresh ? new Set<IsoDay>() : completeDays(ledger, stream.name);
+    const todo = eachDay(range.from, range.to).filter((d) => !done.has(d));
+    skippedDays += eachDay(range.from, range.to).length - todo.length;
+    for (const run of consecutiveRuns(todo)) {
+      for (const window of chunkDays(run, stream.windowDays(options))) tasks.push({ stream, window });
+    }
+  }
+  return { tasks: orderForThroughput(tasks), skippedDays };
+}
+
+/**
+ * The Claude Code stream needs one request sequence per day while cost and usage fetch a month per
+ * request. Starting the slow stream first and spreading the cheap windows evenly between its days
+ * keeps every worker busy to the end instead of leaving a tail of day-by-day requests.
+ */
+export function orderForThroughput(tasks: WindowTask[]): WindowTask[] {
+  const slow = tasks.filter((t) => t.stream.name === 'claude_code');
+  const cheap = tasks.filter((t) => t.stream.name !== 'claude_code');
+  if (slow.length === 0 || cheap.length === 0) return [...slow, ...cheap];
+  const every = Math.max(1, Math.floor(slow.length / cheap.length));
+  const out: WindowTask[] = [];
+  slow.forEach((t, i) => {
+    out.push(t);
+    if ((i + 1) % every === 0 && cheap.length > 0) out.push(cheap.shift()!);
+  });
+  return [...out, ...cheap];
+}

@@ -1,0 +1,105 @@
+/**
+ * Errors raised by the Admin API source.
+ *
+ * Two flags tell the runner what to do with a failure:
+ * - `fatal`: the same failure would hit every window of the run (wrong key, missing permission,
+ *   bad base URL, a request the API rejects as malformed, an unreachable host), so the run stops.
+ *   Fatal: ConfigError; ApiError for 400, 401, 403, 404 and for "could not be reached".
+ * - `retryable`: the failure was transient (rate limit or server/transport fault that outlasted the
+ *   per-request retries), so the window may be tried again by a later run or a window-level retry.
+ *   Everything else fails only the window it happened in.
+ */
+
+export type ApiErrorKind =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'overloaded_error'
+  | 'timeout'
+  | 'connection_reset'
+  | 'unreachable'
+  | 'invalid_json'
+  | (string & {});
+
+export abstract class SourceError extends Error {
+  abstract readonly retryable: boolean;
+  abstract readonly fatal: boolean;
+}
+
+/** Bad base URL or key; detected before anything is sent. */
+export class ConfigError extends SourceError {
+  readonly retryable = false;
+  readonly fatal = true;
+  override name = 'ConfigError';
+}
+
+/** Statuses whose cause is the run's configuration or code, not the window. */
+const FATAL_STATUSES = new Set([400, 401, 403, 404]);
+
+export interface ApiErrorInit {
+  /** HTTP status, or 0 when no response arrived (timeout, reset, unreachable). */
+  status: number;
+  kind: ApiErrorKind;
+  requestId?: string;
+  retryable: boolean;
+  /** Overrides the status-derived default (used for "could not be reached"). */
+  fatal?: boolean;
+}
+
+/** The API (or the path to it) failed the request. `message` is one line: what happened, how to fix it. */
+export class ApiError extends SourceError {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly kind: ApiErrorKind;
+  readonly requestId: string | undefined;
+  readonly retryable: boolean;
+  readonly fatal: boolean;
+
+  constructor(message: string, init: ApiErrorInit) {
+    super(message);
+    this.status = init.status;
+    this.kind = init.kind;
+    this.requestId = init.requestId;
+    this.retryable = init.retryable;
+    this.fatal = init.fatal ?? FATAL_STATUSES.has(init.status);
+  }
+}
+
+/**
+ * 410 from a paginated endpoint: the `page` cursor expired. The paginator restarts the window from
+ * page 1; it only escapes when restarts keep failing.
+ */
+export class CursorExpiredError extends SourceError {
+  override name = 'CursorExpiredError';
+  readonly retryable = true;
+  readonly fatal = false;
+  constructor(
+    readonly path: string,
+    readonly requestId?: string,
+  ) {
+    super(`The Admin API expired the page cursor for ${path} (410)${requestId ? ` [request-id ${requestId}]` : ''}: the window is read again from page 1`);
+  }
+}
+
+/**
+ * A 200 whose body does not have the documented shape. Kept distinct from an empty result so a
+ * changed or broken response can never be recorded as "no spend".
+ */
+export class ResponseShapeError extends SourceError {
+  override name = 'ResponseShapeError';
+  readonly retryable = false;
+  readonly fatal = false;
+  constructor(
+    readonly endpoint: string,
+    readonly issuePath: string,
+    detail: string,
+  ) {
+    super(
+      `The Admin API answered ${endpoint} with an unexpected response body (${issuePath ? `at ${issuePath}: ` : ''}${detail}); ` +
+        `nothing was recorded for this window, because a malformed answer is not "no spend"`,
+    );
+  }
+}

@@ -1,0 +1,26 @@
+/** Public API of the Admin API source. */
+export { ApiError, ConfigError, CursorExpiredError, ResponseShapeError, SourceError, type ApiErrorKind } from './errors.js';
+export { checkAdminKey, checkBaseUrl, redactKey } from './base-url.js';
+export { RateGovernor, type RateGovernorOptions, type RateGovernorStats, type RateLimitInfo } from './rate-governor.js';
+export { AdminApiClient, ANTHROPIC_VERSION, DEFAULTS, USER_AGENT, buildUrl, parseResetHeader, parseRetryAfter } from './http-client.js';
+export { ENDPOINTS } from './endpoints.js';
+export {
+  apiKeyItemSchema,
+  claudeCodePageSchema,
+  claudeCodeRecordSchema,
+  costResultSchema,
+  listPageSchema,
+  parseOrThrow,
+  reportPageSchema,
+  usageResultSchema,
+  userItemSchema,
+  workspaceItemSchema,
+  type ApiKeyItem,
+  type ClaudeCodeRecord,
+  type CostResult,
+  type UsageResult,
+  type UserItem,
+  type WorkspaceItem,
+} from './schemas.js';
+export { MAX_CURSOR_RESTARTS, paginateClaudeCode, paginateList, paginateReport, type JsonGetter } from './pagination.js';
+export * from './types.js';

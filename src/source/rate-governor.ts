@@ -1,0 +1,201 @@
+/**
+ * One rate governor per run, shared by every worker. Admin API rate limits are per organization, so
+ * a 429 seen by one worker means every worker is over the limit: all of them pause, and the run's
+ * concurrency is halved (AIMD, as TCP does) and only creeps back after a streak of successes.
+ */
+
+export interface RateGovernorOptions {
+  maxConcurrency: number;
+  /** Floor for the multiplicative decrease. Default 1. */
+  minConcurrency?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** First backoff step when the 429 carries no timing header; also the shortest pause. Default 1000. */
+  baseBackoffMs?: number;
+  /** Longest single backoff step; a per-minute limit refills within a minute. Default 60000. */
+  maxBackoffMs?: number;
+  /** Consecutive successes needed to add one concurrency slot. Default 5. */
+  successesPerIncrease?: number;
+}
+
+export interface RateLimitInfo {
+  /** From `retry-after` (seconds or HTTP date), already converted to a duration. */
+  retryAfterMs?: number;
+  /** From `anthropic-ratelimit-requests-reset`, epoch ms; may already be in the past. */
+  resetAt?: number;
+  /**
+   * When the rejected request was sent (governor clock). A request sent before the previous 429 was
+   * received belongs to the same burst: it extends the pause but does not escalate backoff or halve
+   * concurrency again, so one burst of N parallel 429s is one event, not N.
+   */
+  sentAt?: number;
+}
+
+export interface RateGovernorStats {
+  /** 429s reported. */
+  rateLimited: number;
+  /** 429s that counted as a new event (escalated backoff, lowered concurrency). */
+  rateLimitEvents: number;
+  concurrencyDecreases: number;
+  concurrencyIncreases: number;
+  /** Current shared backoff level (0 = calm). */
+  backoffLevel: number;
+  inFlight: number;
+  peakInFlight: number;
+  /** Sum of pause time scheduled by 429s (overlaps counted once). */
+  pausedMs: number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const MAX_LEVEL = 30;
+
+export class RateGovernor {
+  private readonly max: number;
+  private readonly min: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private readonly successesPerIncrease: number;
+
+  private limit: number;
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private lastEventAt = Number.NEGATIVE_INFINITY;
+  private level = 0;
+  private streak = 0;
+  private waiters: (() => void)[] = [];
+  private counters: Omit<RateGovernorStats, 'backoffLevel' | 'inFlight'> = {
+    rateLimited: 0,
+    rateLimitEvents: 0,
+    concurrencyDecreases: 0,
+    concurrencyIncreases: 0,
+    peakInFlight: 0,
+    pausedMs: 0,
+  };
+
+  constructor(opts: RateGovernorOptions) {
+    if (!Number.isInteger(opts.maxConcurrency) || opts.maxConcurrency < 1) {
+      throw new RangeError(`maxConcurrency must be a positive integer, got ${opts.maxConcurrency}`);
+    }
+    this.max = opts.maxConcurrency;
+    this.min = Math.min(this.max, Math.max(1, Math.floor(opts.minConcurrency ?? 1)));
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? realSleep;
+    this.random = opts.random ?? Math.random;
+    this.baseMs = opts.baseBackoffMs ?? 1000;
+    this.capMs = Math.max(this.baseMs, opts.maxBackoffMs ?? 60_000);
+    this.successesPerIncrease = Math.max(1, opts.successesPerIncrease ?? 5);
+    this.limit = this.max;
+  }
+
+  get concurrency(): number {
+    return this.limit;
+  }
+
+  get stats(): RateGovernorStats {
+    return { ...this.counters, backoffLevel: this.level, inFlight: this.inFlight };
+  }
+
+  /** The governor's clock, so callers can stamp `sentAt` consistently with injected clocks. */
+  clock(): number {
+    return this.now();
+  }
+
+  /** Milliseconds until the shared pause ends (0 when not paused). */
+  pauseRemainingMs(): number {
+    return Math.max(0, this.pausedUntil - this.now());
+  }
+
+  /** Waits for the shared pause to end and for a free slot; returns the slot's release function. */
+  async acquire(): Promise<() => void> {
+    for (;;) {
+      const wait = this.pausedUntil - this.now();
+      if (wait > 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      if (this.inFlight < this.limit) {
+        this.inFlight++;
+        this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.inFlight);
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          this.inFlight--;
+          this.wakeAll();
+        };
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  /** Records a 429, pauses every worker and returns how long callers will now wait (ms). */
+  onRateLimited(info: RateLimitInfo = {}): number {
+    const now = this.now();
+    this.counters.rateLimited++;
+    this.streak = 0;
+    const sameBurst = info.sentAt !== undefined && info.sentAt < this.lastEventAt;
+    if (!sameBurst) {
+      this.counters.rateLimitEvents++;
+      this.lastEventAt = now;
+      this.level = Math.min(MAX_LEVEL, this.level + 1);
+      const lowered = Math.max(this.min, Math.floor(this.limit / 2));
+      if (lowered < this.limit) {
+        this.limit = lowered;
+        this.counters.concurrencyDecreases++;
+      }
+    }
+    const wait = this.chooseWait(info, now);
+    const until = now + wait;
+    if (until > this.pausedUntil) {
+      this.counters.pausedMs += until - Math.max(this.pausedUntil, now);
+      this.pausedUntil = until;
+    }
+    return this.pausedUntil - now;
+  }
+
+  /** Additive increase: one slot back after each streak of successes; backoff level decays by one. */
+  onSuccess(): void {
+    this.level = Math.max(0, this.level - 1);
+    this.streak++;
+    if (this.streak >= this.successesPerIncrease && this.limit < this.max) {
+      this.limit++;
+      this.streak = 0;
+      this.counters.concurrencyIncreases++;
+      this.wakeAll();
+    }
+  }
+
+  private chooseWait(info: RateLimitInfo, now: number): number {
+    if (info.retryAfterMs !== undefined && Number.isFinite(info.retryAfterMs)) {
+      return Math.max(this.baseMs, info.retryAfterMs);
+    }
+    if (info.resetAt !== undefined && Number.isFinite(info.resetAt)) {
+      // A reset already in the past (clock skew, or read late) still needs a short pause: the
+      // window may only just have rolled over on the server.
+      return Math.min(this.capMs, Math.max(this.baseMs, info.resetAt - now));
+    }
+    return this.backoff(this.level);
+  }
+
+  /**
+   * Exponential backoff, half fixed and half jittered ("equal jitter"): pure full jitter can draw
+   * near-zero waits several times in a row, which would spend a per-minute limit's refill time
+   * probing; the fixed half guarantees the waits grow so a run of them spans minutes.
+   */
+  backoff(level: number): number {
+    const step = Math.min(this.capMs, this.baseMs * 2 ** Math.max(0, level - 1));
+    return Math.round(step / 2 + this.random() * (step / 2));
+  }
+
+  private wakeAll(): void {
+    // Waking everyone is simpler than tracking which waiter a slot belongs to; each re-checks the
+    // pause and the limit, and there are only as many waiters as workers.
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}

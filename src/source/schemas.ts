@@ -1,0 +1,173 @@
+/**
+ * Response schemas. Strict where a wrong guess would corrupt numbers (page envelope, token counts,
+ * amounts); lenient elsewhere: unknown fields are kept (loose objects) and enum-like fields are plain
+ * strings, so a new model, tier or cost type flows through instead of failing the run.
+ */
+import { z } from 'zod';
+import { ExactDecimal } from '../util/money.js';
+import { ResponseShapeError } from './errors.js';
+
+/** Null when absent too: the API omits or nulls grouping fields it was not asked to group by. */
+const nullableString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+const count = z.number().int().nonnegative();
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** Cents as a decimal string; a number is accepted defensively and converted without float noise. */
+const centsString = z.union([
+  z.string().trim().regex(DECIMAL, 'expected a decimal string of cents'),
+  z
+    .number()
+    .refine(Number.isFinite, 'expected a finite number of cents')
+    .transform((n) => new ExactDecimal(n).toFixed()),
+]);
+
+export const reportPageSchema = <T extends z.ZodType>(result: T) =>
+  z.looseObject({
+    data: z.array(
+      z.looseObject({
+        starting_at: z.string(),
+        ending_at: z.string(),
+        results: z.array(result),
+      }),
+    ),
+    has_more: z.boolean(),
+    next_page: nullableString,
+  });
+
+export const costResultSchema = z.looseObject({
+  amount: centsString,
+  currency: z.string(),
+  workspace_id: nullableString,
+  description: nullableString,
+  cost_type: nullableString,
+  model: nullableString,
+  service_tier: nullableString,
+  token_type: nullableString,
+  context_window: nullableString,
+  inference_geo: nullableString,
+});
+
+export const usageResultSchema = z.looseObject({
+  uncached_input_tokens: count,
+  cache_read_input_tokens: count,
+  cache_creation: z.looseObject({
+    ephemeral_5m_input_tokens: count,
+    ephemeral_1h_input_tokens: count,
+  }),
+  output_tokens: count,
+  // Absent on older data and for organisations without server tools: zero, unlike tokens.
+  server_tool_use: z
+    .looseObject({ web_search_requests: count.nullish().transform((v) => v ?? 0) })
+    .nullish()
+    .transform((v) => v ?? { web_search_requests: 0 }),
+  api_key_id: nullableString,
+  workspace_id: nullableString,
+  model: nullableString,
+  service_tier: nullableString,
+  context_window: nullableString,
+  inference_geo: nullableString,
+  account_id: nullableString,
+  service_account_id: nullableString,
+  speed: nullableString,
+});
+
+export const claudeCodeRecordSchema = z.looseObject({
+  date: z.string(),
+  actor: z.looseObject({
+    type: z.string(),
+    email_address: nullableString,
+    api_key_name: nullableString,
+  }),
+  organization_id: nullableString,
+  customer_type: nullableString,
+  subscription_type: nullableString,
+  terminal_type: nullableString,
+  is_remote: z.boolean(),
+  core_metrics: z.looseObject({
+    num_sessions: count,
+    lines_of_code: z.looseObject({ added: count, removed: count }),
+    commits_by_claude_code: count,
+    pull_requests_by_claude_code: count,
+  }),
+  tool_actions: z.record(z.string(), z.looseObject({ accepted: count, rejected: count })),
+  model_breakdown: z.array(
+    z.looseObject({
+      model: z.string(),
+      tokens: z.looseObject({ input: count, output: count, cache_read: count, cache_creation: count }),
+      estimated_cost: z.looseObject({ currency: z.string(), amount: centsString }),
+    }),
+  ),
+});
+
+export const claudeCodePageSchema = z.looseObject({
+  data: z.array(claudeCodeRecordSchema),
+  has_more: z.boolean(),
+  next_page: nullableString,
+});
+
+export const listPageSchema = <T extends z.ZodType>(item: T) =>
+  z.looseObject({
+    data: z.array(item),
+    has_more: z.boolean(),
+    first_id: nullableString,
+    last_id: nullableString,
+  });
+
+/** created_by is documented as {id, type}; anything else is kept rather than failing the key list. */
+const createdBy = z
+  .union([z.looseObject({ id: nullableString, type: nullableString }), z.unknown()])
+  .optional()
+  .transform((v) => v ?? null);
+
+export const apiKeyItemSchema = z.looseObject({
+  id: z.string(),
+  name: nullableString,
+  workspace_id: nullableString,
+  status: nullableString,
+  created_at: nullableString,
+  created_by: createdBy,
+  partial_key_hint: nullableString,
+  expires_at: nullableString,
+});
+
+export const workspaceItemSchema = z.looseObject({
+  id: z.string(),
+  name: nullableString,
+  display_color: nullableString,
+  created_at: nullableString,
+  archived_at: nullableString,
+});
+
+export const userItemSchema = z.looseObject({
+  id: z.string(),
+  email: nullableString,
+  name: nullableString,
+  role: nullableString,
+  added_at: nullableString,
+});
+
+export type CostResult = z.output<typeof costResultSchema>;
+export type UsageResult = z.output<typeof usageResultSchema>;
+export type ClaudeCodeRecord = z.output<typeof claudeCodeRecordSchema>;
+export type ApiKeyItem = z.output<typeof apiKeyItemSchema>;
+export type WorkspaceItem = z.output<typeof workspaceItemSchema>;
+export type UserItem = z.output<typeof userItemSchema>;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out;
+}
+
+/** Parses `body` or throws a ResponseShapeError naming the endpoint and the first offending field. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, endpoint: string): z.output<T> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue ? formatPath(issue.path) : '';
+  const detail = issue?.message ?? 'invalid body';
+  throw new ResponseShapeError(endpoint, path || '(body)', detail);
+}

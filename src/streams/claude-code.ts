@@ -1,0 +1,32 @@
+import { paginateClaudeCode } from '../source/pagination.js';
+import { claudeCodeRows } from '../transform/claude-code-rows.js';
+import { eachDay } from '../util/dates.js';
+import type { Row } from '../warehouse/tables.js';
+import type { StreamDef } from './stream.js';
+
+export const claudeCodeStream: StreamDef = {
+  name: 'claude_code',
+  summary: 'usage_report/claude_code per day → claude_code_productivity (no cost) and claude_code_model_usage (estimates)',
+  writeMode: 'replace-days',
+  // The endpoint answers one day per request sequence, so a window is one day: resumable day by day.
+  windowDays: () => 1,
+  tables: ['claude_code_productivity', 'claude_code_model_usage'],
+  async fetchWindow(window, ctx, sink) {
+    let rows = 0;
+    for (const day of eachDay(window.from, window.to)) {
+      for await (const records of paginateClaudeCode(ctx.client, day, ctx.stats, 1000)) {
+        const productivity: Row[] = [];
+        const models: Row[] = [];
+        for (const record of records) {
+          const shaped = claudeCodeRows(record, ctx.lineage);
+          productivity.push(shaped.productivity);
+          models.push(...shaped.models);
+        }
+        if (productivity.length > 0) await sink.append('claude_code_productivity', productivity);
+        if (models.length > 0) await sink.append('claude_code_model_usage', models);
+        rows += productivity.length + models.length;
+      }
+    }
+    return { rows, centsTotal: null };
+  },
+};

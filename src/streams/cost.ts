@@ -1,0 +1,39 @@
+import { costResultSchema, type CostResult } from '../source/schemas.js';
+import { costRow, costTotalRow } from '../transform/cost-rows.js';
+import { addDecimal } from '../util/money.js';
+import { fetchReportWindow, type ReportRequest } from './report-stream.js';
+import type { StreamDef } from './stream.js';
+
+const ENDPOINT = '/v1/organizations/cost_report';
+
+const grouped: ReportRequest<CostResult> = {
+  endpoint: ENDPOINT,
+  params: () => ({ bucket_width: '1d', group_by: ['workspace_id', 'description'], limit: 31 }),
+  schema: costResultSchema,
+  table: 'claude_costs',
+  toRow: costRow,
+};
+
+/** The API's own daily total, one cheap request per window: proves later that no cost line was lost. */
+const ungrouped: ReportRequest<CostResult> = {
+  endpoint: ENDPOINT,
+  params: () => ({ bucket_width: '1d', limit: 31 }),
+  schema: costResultSchema,
+  table: 'claude_cost_daily_totals',
+  toRow: costTotalRow,
+};
+
+export const costStream: StreamDef = {
+  name: 'cost',
+  summary: 'cost_report by workspace and cost line → claude_costs, plus daily totals → claude_cost_daily_totals',
+  writeMode: 'replace-days',
+  windowDays: () => 31,
+  tables: ['claude_costs', 'claude_cost_daily_totals'],
+  async fetchWindow(window, ctx, sink) {
+    let cents = '0';
+    const summary = await fetchReportWindow([grouped, ungrouped] as ReportRequest<unknown>[], window, ctx, sink, (table, row) => {
+      if (table === 'claude_costs') cents = addDecimal(cents, String(row.amount_cents));
+    });
+    return { ...summary, centsTotal: cents };
+  },
+};

@@ -1,0 +1,29 @@
+import { claudeCodeStream } from './claude-code.js';
+import { costStream } from './cost.js';
+import { orgStream } from './org.js';
+import type { StreamDef, StreamName } from './stream.js';
+import { STREAM_NAMES } from './stream.js';
+import { usageStream } from './usage.js';
+
+export const STREAMS: Record<StreamName, StreamDef> = {
+  claude_code: claudeCodeStream,
+  cost: costStream,
+  usage: usageStream,
+  org: orgStream,
+};
+
+export class StreamInputError extends Error {}
+
+/** Parses "--streams cost,usage": unknown names are an input error, not a silent skip. */
+export function parseStreams(value: string | undefined): StreamDef[] {
+  if (!value) return STREAM_NAMES.map((n) => STREAMS[n]);
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(n in STREAMS));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new StreamInputError(`unknown stream "${unknown.join(', ') || value}": choose from ${STREAM_NAMES.join(', ')}`);
+  }
+  // Keep the canonical order (slow Claude Code stream first) whatever order the user typed.
+  return STREAM_NAMES.filter((n) => names.includes(n)).map((n) => STREAMS[n]);
+}
+
+export type { StreamDef, StreamName } from './stream.js';

@@ -1,0 +1,47 @@
+/**
+ * A stream is a declaration: which endpoint, in which window size, with which parameters, shaped by
+ * which transform, into which tables, replaced how. The jobs in src/jobs/ run any stream the same way.
+ */
+import type { AdminApiClient } from '../source/http-client.js';
+import type { RequestStats } from '../source/types.js';
+import type { Lineage } from '../transform/lineage.js';
+import type { DayRange } from '../util/dates.js';
+import type { TableName } from '../warehouse/tables.js';
+import type { WindowSink } from '../warehouse/warehouse.js';
+
+export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org';
+export const STREAM_NAMES: readonly StreamName[] = ['claude_code', 'cost', 'usage', 'org'];
+
+export interface StreamOptions {
+  /** Usage bucket width: daily by default, hourly for intraday detail. */
+  usageBucket: '1d' | '1h';
+}
+
+export interface StreamContext {
+  client: AdminApiClient;
+  stats: RequestStats;
+  lineage: Lineage;
+  options: StreamOptions;
+}
+
+/** What a window produced, for the ledger. */
+export interface WindowSummary {
+  rows: number;
+  /** Exact cents written (cost stream only). */
+  centsTotal: string | null;
+}
+
+export interface StreamDef {
+  name: StreamName;
+  /** One line for --help and the README. */
+  summary: string;
+  /**
+   * `replace-days`: each window deletes its days from every table and inserts the new rows.
+   * `replace-all`: the tables are a snapshot replaced whole (organization lists).
+   */
+  writeMode: 'replace-days' | 'replace-all';
+  /** Days per window: as many as one request returns, so a year is a dozen requests. */
+  windowDays(options: StreamOptions): number;
+  tables: TableName[];
+  fetchWindow(window: DayRange, ctx: StreamContext, sink: WindowSink): Promise<WindowSummary>;
+}

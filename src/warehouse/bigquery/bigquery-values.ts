@@ -1,0 +1,227 @@
+/**
+ * Value conversion at the BigQuery boundary: rows → newline-delimited JSON for load jobs, values →
+ * typed query parameters, and raw REST result cells → QueryRow values. Money stays a decimal string
+ * the whole way: the client's Big/number parsing is bypassed (skipParsing) so nothing is rounded.
+ */
+import { CENTS_SCALE, ExactDecimal, USD_SCALE } from '../../util/money.js';
+import type { ColumnDef, Row, TableDef } from '../tables.js';
+import { WarehouseError, type QueryRow } from '../warehouse.js';
+import { bqType } from './bigquery-sql.js';
+
+export class BigQueryValueError extends WarehouseError {}
+
+const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d+))?$/;
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** Canonical decimal text (no exponent, no trailing fractional zeros); throws rather than rounding. */
+export function exactDecimal(value: string | number | bigint, scale: number): string {
+  let text: string;
+  if (typeof value === 'bigint') text = value.toString();
+  else if (typeof value === 'number') {
+    // A fractional float may already have lost digits before it reached us; only integers are trustworthy.
+    if (!Number.isSafeInteger(value)) throw new BigQueryValueError(`${value} is a floating-point number: pass money as a decimal string`);
+    text = String(value);
+  } else text = value.trim();
+  const m = DECIMAL_TEXT.exec(text);
+  if (!m) throw new BigQueryValueError(`"${text}" is not a plain decimal number`);
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  if (frac.length > scale) throw new BigQueryValueError(`"${text}" has more than ${scale} decimal places and cannot be stored exactly`);
+  return new ExactDecimal(text).toFixed();
+}
+
+function isoDay(value: string): string {
+  const m = ISO_DAY.exec(value);
+  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || new Date(ms).toISOString().slice(0, 10) !== value) throw new BigQueryValueError(`"${value}" is not a 'YYYY-MM-DD' day`);
+  return value;
+}
+
+/**
+ * Canonical UTC 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (BigQuery's microsecond resolution), whatever offset
+ * the input used, so the load never depends on how BigQuery reads zone suffixes.
+ */
+export function utcTimestamp(value: string): string {
+  const m = ISO_TIMESTAMP.exec(value.trim());
+  if (!m) throw new BigQueryValueError(`"${value}" is not an ISO timestamp such as 2025-01-31T12:00:00Z`);
+  const [, y, mo, d, h, mi, s = '0', frac = '', zone = 'Z'] = m;
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const check = new Date(ms);
+  if (check.getUTCDate() !== Number(d) || check.getUTCHours() !== Number(h) || check.getUTCMinutes() !== Number(mi)) {
+    throw new BigQueryValueError(`"${value}" is not a real point in time`);
+  }
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
+  }
+  const micros = frac.slice(0, 6).padEnd(6, '0');
+  return `${new Date(ms).toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+function int64(value: string | number | bigint): number | string {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new BigQueryValueError(`${value} is not a whole number`);
+    return value;
+  }
+  const text = typeof value === 'bigint' ? value.toString() : value.trim();
+  if (!/^-?\d+$/.test(text)) throw new BigQueryValueError(`"${text}" is not a whole number`);
+  const big = BigInt(text);
+  if (big > 2n ** 63n - 1n || big < -(2n ** 63n)) throw new BigQueryValueError(`${text} does not fit a 64-bit integer`);
+  // JSON numbers past 2^53 would be read back rounded by most parsers; BigQuery accepts INT64 as a string.
+  return Number.isSafeInteger(Number(big)) ? Number(big) : big.toString();
+}
+
+export type JsonValue = string | number | boolean | null;
+
+/** The JSON value of one column for a load job or a query parameter. */
+export function encodeValue(col: ColumnDef, value: Row[string] | undefined): JsonValue {
+  if (value === null || value === undefined) {
+    if (col.nullable === false) throw new BigQueryValueError(`${col.name} must not be null`);
+    return null;
+  }
+  switch (col.type) {
+    case 'cents':
+    case 'usd':
+      if (typeof value === 'boolean') throw new BigQueryValueError(`${col.name}: ${value} is not a decimal number`);
+      return exactDecimal(value, col.type === 'cents' ? CENTS_SCALE : USD_SCALE);
+    case 'date':
+      if (typeof value !== 'string') throw new BigQueryValueError(`${col.name}: ${String(value)} is not a 'YYYY-MM-DD' string`);
+      return isoDay(value);
+    case 'timestamp':
+      if (typeof value !== 'string') throw new BigQueryValueError(`${col.name}: ${String(value)} is not an ISO timestamp string`);
+      return utcTimestamp(value);
+    case 'int':
+      if (typeof value === 'boolean') throw new BigQueryValueError(`${col.name}: ${value} is not a whole number`);
+      return int64(value);
+    case 'bool':
+      if (typeof value !== 'boolean') throw new BigQueryValueError(`${col.name}: ${String(value)} is not true or false`);
+      return value;
+    case 'string':
+    case 'json':
+      return typeof value === 'string' ? value : String(value);
+  }
+}
+
+/** Builds the NDJSON line encoder of a table; unknown columns are an error, not silently dropped. */
+export function ndjsonEncoder(def: TableDef): (row: Row) => string {
+  const known = new Set(def.columns.map((c) => c.name));
+  return (row) => {
+    for (const k of Object.keys(row)) {
+      if (!known.has(k)) throw new BigQueryValueError(`${def.name} has no column ${k}`);
+    }
+    const out: Record<string, JsonValue> = {};
+    for (const col of def.columns) {
+      try {
+        out[col.name] = encodeValue(col, row[col.name]);
+      } catch (err) {
+        throw new BigQueryValueError(`${def.name}.${(err as Error).message}`);
+      }
+    }
+    return `${JSON.stringify(out)}\n`;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query parameters (REST QueryParameter resources, built here so every type is explicit)
+
+export interface QueryParameter {
+  name?: string;
+  parameterType: { type: string };
+  parameterValue: { value?: string };
+}
+
+function scalarParam(type: string, value: JsonValue, name?: string): QueryParameter {
+  const p: QueryParameter = { parameterType: { type }, parameterValue: value === null ? {} : { value: String(value) } };
+  if (name !== undefined) p.name = name;
+  return p;
+}
+
+/**
+ * A `?` parameter of query(). Types follow the JS value; NULL is typed STRING because BigQuery
+ * needs a type for every parameter and a NULL STRING casts to anything.
+ */
+export function positionalParam(value: unknown): QueryParameter {
+  if (value === null || value === undefined) return scalarParam('STRING', null);
+  if (typeof value === 'string') return scalarParam('STRING', value);
+  if (typeof value === 'boolean') return scalarParam('BOOL', value);
+  if (typeof value === 'bigint') return scalarParam('INT64', value.toString());
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return scalarParam('INT64', value);
+    if (Number.isFinite(value)) return scalarParam('FLOAT64', value);
+  }
+  if (value instanceof Date) return scalarParam('TIMESTAMP', utcTimestamp(value.toISOString()));
+  throw new BigQueryValueError(`cannot pass ${typeof value} ${String(value)} as a query parameter`);
+}
+
+/** Named parameters for a row of a table, one per column, typed from the column. */
+export function rowParams(def: TableDef, row: Row): QueryParameter[] {
+  return def.columns.map((col) => scalarParam(bqType(col.type), encodeValue(col, row[col.name]), col.name));
+}
+
+export function namedParam(name: string, type: string, value: JsonValue): QueryParameter {
+  return scalarParam(type, value, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+export interface RawField {
+  name: string;
+  type: string;
+  mode?: string;
+}
+
+export interface RawRow {
+  f: { v: unknown }[];
+}
+
+/** ISO with millisecond precision and Z, as the DuckDB warehouse returns (sub-millisecond digits dropped). */
+function isoFromMicros(raw: string): string {
+  const micros = BigInt(raw);
+  const floorMs = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  return new Date(Number(floorMs)).toISOString();
+}
+
+/**
+ * One raw cell → QueryRow value. TIMESTAMP arrives as int64 microseconds (the client asks for
+ * formatOptions.useInt64Timestamp); INT64 outside the safe range stays an exact string.
+ */
+export function decodeCell(field: RawField, v: unknown): string | number | boolean | null {
+  if (v === null || v === undefined) return null;
+  if (field.mode === 'REPEATED' || typeof v === 'object') return JSON.stringify(v);
+  const text = String(v);
+  switch (field.type.toUpperCase()) {
+    case 'INTEGER':
+    case 'INT64': {
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : text;
+    }
+    case 'FLOAT':
+    case 'FLOAT64':
+      return Number(text);
+    case 'BOOLEAN':
+    case 'BOOL':
+      return text === 'true';
+    case 'NUMERIC':
+    case 'BIGNUMERIC':
+    case 'DECIMAL':
+    case 'BIGDECIMAL':
+      return new ExactDecimal(text).toFixed();
+    case 'TIMESTAMP':
+      return /^-?\d+$/.test(text) ? isoFromMicros(text) : new Date(Number(text) * 1000).toISOString();
+    default:
+      // DATE is already 'YYYY-MM-DD'; STRING, JSON, DATETIME, TIME pass through as text.
+      return text;
+  }
+}
+
+export function decodeRows(fields: RawField[], rows: RawRow[]): QueryRow[] {
+  return rows.map((r) => {
+    const out: QueryRow = {};
+    fields.forEach((f, i) => {
+      out[f.name] = decodeCell(f, r.f[i]?.v);
+    });
+    return out;
+  });
+}

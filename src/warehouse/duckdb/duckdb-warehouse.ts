@@ -1,0 +1,223 @@
+/**
+ * The embedded DuckDB warehouse.
+ *
+ * Concurrency: each replaceWindow stages on its own pooled connection (temp tables are per
+ * connection, so windows never see each other's staging), and staging of several windows interleaves
+ * freely. The final delete/insert/ledger transaction, and every other write, runs under one mutex per
+ * file: DuckDB's optimistic concurrency would otherwise abort one of two transactions deleting from
+ * the same table, and the INSERT … SELECT already uses all of DuckDB's threads, so nothing is lost.
+ * Reads (query, listWindows) take no mutex: MVCC gives them a consistent snapshot.
+ */
+import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { TABLES, type TableName } from '../tables.js';
+import {
+  WarehouseError,
+  type QueryRow,
+  type RunRecord,
+  type SqlDialect,
+  type Warehouse,
+  type WindowRecord,
+  type WindowSink,
+  type WindowWrite,
+} from '../warehouse.js';
+import { duckDbDialect } from './duckdb-dialect.js';
+import { openShared, type OpenOptions, type SharedInstance } from './instance.js';
+import { listRunsSql, listWindowsSql, runRecord, upsertRun, upsertWindow, windowRecord } from './ledger.js';
+import { bindParams, readRows } from './results.js';
+import { checkSchema, initSchema } from './schema-version.js';
+import { quoteIdent } from './sql.js';
+import { WindowStage } from './staging.js';
+import { dayNumber } from './values.js';
+
+export type DuckDbOpenOptions = OpenOptions;
+
+const READ_STATEMENTS = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+export class DuckDbWarehouse implements Warehouse {
+  readonly kind = 'duckdb';
+  readonly dialect: SqlDialect = duckDbDialect;
+  private closed = false;
+
+  constructor(
+    private readonly shared: SharedInstance,
+    readonly location: string,
+    readonly readOnly: boolean,
+  ) {}
+
+  async init(): Promise<void> {
+    if (this.readOnly) {
+      await this.withConnection((conn) => checkSchema(conn, this.location));
+      return;
+    }
+    await this.write((conn) => initSchema(conn, this.location));
+  }
+
+  async replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {
+    this.assertWritable();
+    const tables = [...new Set(write.tables)];
+    validateWrite(write, tables);
+    const conn = await this.shared.acquire();
+    let stage: WindowStage | undefined;
+    try {
+      stage = await WindowStage.create(conn, tables);
+      await fill(stage);
+      stage.finish();
+      await this.checkDays(stage, write);
+      const rows = stage.totalRows;
+      const s = stage;
+      await this.shared.writeMutex.run(() => transaction(conn, () => commitWindow(conn, s, write, rows)));
+      return rows;
+    } finally {
+      // A connection whose staging cannot be dropped is closed rather than pooled: that drops it too.
+      let dropped = true;
+      await stage?.drop().catch(() => (dropped = false));
+      if (dropped) this.shared.release(conn);
+      else this.shared.discard(conn);
+    }
+  }
+
+  async recordWindow(record: WindowRecord): Promise<void> {
+    this.assertWritable();
+    await this.write((conn) => transaction(conn, () => upsertWindow(conn, record)));
+  }
+
+  async recordRun(record: RunRecord): Promise<void> {
+    this.assertWritable();
+    await this.write((conn) => transaction(conn, () => upsertRun(conn, record)));
+  }
+
+  async listWindows(filter: { stream?: string; status?: WindowRecord['status'] } = {}): Promise<WindowRecord[]> {
+    const { sql, params } = listWindowsSql(filter);
+    return (await this.query(sql, params)).map(windowRecord);
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new WarehouseError(`listRuns: limit must be a whole number ≥ 0, got ${limit}`);
+    return (await this.query(listRunsSql(), [limit])).map(runRecord);
+  }
+
+  async query(sql: string, params: unknown[] = []): Promise<QueryRow[]> {
+    return this.withConnection(async (conn) => {
+      const prepared = await conn.prepare(sql);
+      try {
+        if (!READ_STATEMENTS.has(prepared.statementType)) {
+          throw new WarehouseError('query() runs read-only SQL (SELECT); writes go through replaceWindow and the ledger methods');
+        }
+        bindParams(prepared, params);
+        return readRows(await prepared.runAndReadAll());
+      } finally {
+        prepared.destroySync();
+      }
+    });
+  }
+
+  /** Waits for in-flight writes, then releases the file lock (once no other handle in this process uses it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.shared.writeMutex.run(async () => {
+      this.shared.unref();
+    });
+  }
+
+  private assertWritable(): void {
+    if (this.readOnly) throw new WarehouseError(`the warehouse ${this.location} is open read-only`);
+  }
+
+  private async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closed) throw new WarehouseError(`the warehouse ${this.location} is closed`);
+    const conn = await this.shared.acquire();
+    try {
+      return await fn(conn);
+    } finally {
+      this.shared.release(conn);
+    }
+  }
+
+  private write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.shared.writeMutex.run(() => this.withConnection(fn));
+  }
+
+  /** Rows dated outside the window would survive the next replace of their own days as duplicates. */
+  private async checkDays(stage: WindowStage, write: WindowWrite): Promise<void> {
+    if (!write.days) return;
+    for (const { table, staging } of stage.tables()) {
+      if (!hasActivityDate(table)) continue;
+      const reader = await stage.conn.runAndReadAll(
+        `SELECT count(*), min(activity_date)::VARCHAR, max(activity_date)::VARCHAR FROM ${staging}
+         WHERE activity_date NOT BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)`,
+        [write.days.from, write.days.to],
+      );
+      const [count, min, max] = reader.getRows()[0] ?? [];
+      if (Number(count) > 0) {
+        throw new WarehouseError(
+          `${table}: ${String(count)} row(s) dated ${String(min)}…${String(max)} fall outside the window ${write.days.from}…${write.days.to}`,
+        );
+      }
+    }
+  }
+}
+
+function hasActivityDate(table: TableName): boolean {
+  return TABLES[table].columns.some((c) => c.name === 'activity_date');
+}
+
+function validateWrite(write: WindowWrite, tables: TableName[]): void {
+  if (tables.length === 0) throw new WarehouseError('replaceWindow: no tables given');
+  for (const table of tables) {
+    const def = TABLES[table];
+    if (!def) throw new WarehouseError(`replaceWindow: unknown table ${String(table)}`);
+    if (def.kind === 'ledger' || def.kind === 'meta') throw new WarehouseError(`replaceWindow: ${table} is not a data table`);
+    if (def.kind !== 'snapshot' && !write.days) {
+      throw new WarehouseError(`replaceWindow: ${table} is replaced by day, so the write needs days`);
+    }
+  }
+  if (write.days) {
+    for (const day of [write.days.from, write.days.to]) {
+      try {
+        dayNumber(day);
+      } catch (err) {
+        throw new WarehouseError(`replaceWindow: ${(err as Error).message}`);
+      }
+    }
+    if (write.days.from > write.days.to) throw new WarehouseError(`replaceWindow: days ${write.days.from}…${write.days.to} are reversed`);
+  }
+}
+
+async function transaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await conn.run('COMMIT');
+    return result;
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function commitWindow(conn: DuckDBConnection, stage: WindowStage, write: WindowWrite, rows: number): Promise<void> {
+  for (const { table, staging } of stage.tables()) {
+    const def = TABLES[table];
+    const target = quoteIdent(table);
+    if (def.kind === 'snapshot' || !write.days) {
+      await conn.run(`DELETE FROM ${target}`);
+    } else {
+      await conn.run(`DELETE FROM ${target} WHERE activity_date BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)`, [
+        write.days.from,
+        write.days.to,
+      ]);
+    }
+    // Explicit column lists: a migrated table may have its columns in a different physical order.
+    const cols = def.columns.map((c) => quoteIdent(c.name)).join(', ');
+    await conn.run(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${staging}`);
+  }
+  // Read at commit time so fill() may have filled in counts; rows is what was actually staged.
+  await upsertWindow(conn, { ...write.ledger, status: 'ok', rows });
+}
+
+/** Opens (creating if needed) a DuckDB warehouse file. Call init() before writing. */
+export async function openDuckDbWarehouse(path: string, opts: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
+  const shared = await openShared(path, opts);
+  return new DuckDbWarehouse(shared, path, opts.readOnly ?? false);
+}

@@ -1,0 +1,140 @@
+/**
+ * Opening a DuckDB file: error translation (lock held, not a DuckDB file, unwritable path), waiting
+ * for a lock, and one shared instance per file per process.
+ *
+ * DuckDB's file lock is a POSIX lock, which is per process: a second DuckDBInstance on the same file
+ * in the same process would not be stopped by it and the two would corrupt each other. So instances
+ * are shared by resolved path and reference-counted, and all writers of a file share one mutex.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { WarehouseError, WarehouseLockedError } from '../warehouse.js';
+import { Mutex } from './mutex.js';
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** How long to keep retrying while another process holds the file (0: fail at once). */
+  lockWaitMs?: number;
+}
+
+const LOCK_RETRY_MS = 200;
+
+export class SharedInstance {
+  /** Serializes every write transaction on this file from this process. */
+  readonly writeMutex = new Mutex();
+  private refs = 0;
+  private readonly idle: DuckDBConnection[] = [];
+  private closed = false;
+
+  constructor(
+    readonly key: string,
+    readonly instance: DuckDBInstance,
+    readonly readOnly: boolean,
+  ) {}
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  /** A connection from the pool. Connections are cheap in DuckDB; the pool just avoids churn. */
+  async acquire(): Promise<DuckDBConnection> {
+    if (this.closed) throw new WarehouseError('the warehouse is closed');
+    return this.idle.pop() ?? (await this.instance.connect());
+  }
+
+  release(conn: DuckDBConnection): void {
+    if (this.closed) conn.closeSync();
+    else this.idle.push(conn);
+  }
+
+  /** Closes the connection instead of pooling it, e.g. after an error left it in an unknown state. */
+  discard(conn: DuckDBConnection): void {
+    conn.closeSync();
+  }
+
+  /** Returns true once the last user released it and the file lock is gone. */
+  unref(): boolean {
+    this.refs--;
+    if (this.refs > 0) return false;
+    this.closed = true;
+    for (const conn of this.idle.splice(0)) conn.closeSync();
+    this.instance.closeSync();
+    registry.delete(this.key);
+    return true;
+  }
+}
+
+const registry = new Map<string, SharedInstance>();
+// Opening is serialized so two concurrent opens of one file cannot both create an instance.
+const openMutex = new Mutex();
+
+function registryKey(absPath: string): string {
+  try {
+    return realpathSync(absPath);
+  } catch {
+    return absPath;
+  }
+}
+
+function lockHolderPid(message: string): string | undefined {
+  return /\(PID (\d+)\)/i.exec(message)?.[1];
+}
+
+function translate(err: unknown, path: string, readOnly: boolean, existed: boolean): WarehouseError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Could not set lock on file/i.test(message)) {
+    const pid = lockHolderPid(message);
+    return new WarehouseLockedError(
+      `the warehouse ${path} is in use by another process${pid ? ` (pid ${pid})` : ''}: wait for the running claude-ingest to finish or use another --warehouse`,
+    );
+  }
+  if (/not a valid DuckDB database file/i.test(message)) {
+    return new WarehouseError(
+      `${path} is not a DuckDB database (or is damaged): point --warehouse at a .duckdb file claude-ingest created, or at a new path`,
+    );
+  }
+  if (readOnly && !existed) {
+    return new WarehouseError(`there is no warehouse at ${path}: run an ingest first or check --warehouse`);
+  }
+  const reason = message.replace(/^IO Error:\s*/, '');
+  return existed
+    ? new WarehouseError(`cannot open the warehouse at ${path}: ${reason}`)
+    : new WarehouseError(`cannot create the warehouse at ${path}: ${reason}; check the path or pass --warehouse`);
+}
+
+export function openShared(path: string, opts: OpenOptions = {}): Promise<SharedInstance> {
+  return openMutex.run(() => openSharedNow(path, opts));
+}
+
+async function openSharedNow(path: string, opts: OpenOptions): Promise<SharedInstance> {
+  const readOnly = opts.readOnly ?? false;
+  const abs = resolve(path);
+  const key = registryKey(abs);
+  const shared = registry.get(key);
+  if (shared) {
+    if (shared.readOnly && !readOnly) {
+      throw new WarehouseLockedError(
+        `the warehouse ${path} is already open read-only in this process: close it before opening it for writing`,
+      );
+    }
+    return shared.retain();
+  }
+
+  const deadline = Date.now() + Math.max(0, opts.lockWaitMs ?? 0);
+  for (;;) {
+    const existed = existsSync(abs);
+    try {
+      const instance = await DuckDBInstance.create(abs, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      const created = new SharedInstance(key, instance, readOnly).retain();
+      registry.set(key, created);
+      return created;
+    } catch (err) {
+      const translated = translate(err, path, readOnly, existed);
+      if (!(translated instanceof WarehouseLockedError) || Date.now() + LOCK_RETRY_MS > deadline) throw translated;
+      await sleep(LOCK_RETRY_MS);
+    }
+  }
+}

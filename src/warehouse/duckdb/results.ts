@@ -1,0 +1,108 @@
+/** Parameter binding and result conversion for query(): plain JS values in, plain JS values out. */
+import {
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { QueryRow } from '../warehouse.js';
+import { WarehouseError } from '../warehouse.js';
+import { formatScaled, isoFromDays, isoFromMicros } from './values.js';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+export function bindParams(prepared: DuckDBPreparedStatement, params: readonly unknown[]): void {
+  if (params.length !== prepared.parameterCount) {
+    throw new WarehouseError(`query has ${prepared.parameterCount} ? placeholder(s) but ${params.length} parameter(s) were given`);
+  }
+  params.forEach((p, i) => {
+    const index = i + 1;
+    if (p === null || p === undefined) prepared.bindNull(index);
+    else if (typeof p === 'string') prepared.bindVarchar(index, p);
+    else if (typeof p === 'boolean') prepared.bindBoolean(index, p);
+    else if (typeof p === 'bigint') {
+      if (p >= INT64_MIN && p <= INT64_MAX) prepared.bindBigInt(index, p);
+      else prepared.bindHugeInt(index, p);
+    } else if (typeof p === 'number') {
+      if (Number.isSafeInteger(p)) prepared.bindBigInt(index, BigInt(p));
+      else prepared.bindDouble(index, p);
+    } else {
+      throw new WarehouseError(`query parameter ${index} is a ${typeof p}: pass a string, number, bigint, boolean or null`);
+    }
+  });
+}
+
+function integer(v: bigint | number): number | string {
+  if (typeof v === 'number') return v;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+}
+
+/**
+ * DECIMAL comes back in canonical form (no exponent, no trailing fractional zeros: '1.2378912', '0'),
+ * the same text util/money.ts produces, so values compare as strings across warehouses.
+ */
+export function convertValue(typeId: DuckDBTypeId, v: DuckDBValue): string | number | boolean | null {
+  if (v === null) return null;
+  switch (typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return v as boolean;
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.BIGNUM:
+      return integer(v as bigint | number);
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+      return v as number;
+    case DuckDBTypeId.DECIMAL: {
+      const d = v as DuckDBDecimalValue;
+      return formatScaled(d.value, d.scale);
+    }
+    case DuckDBTypeId.DATE: {
+      const d = v as DuckDBDateValue;
+      return d.isFinite ? isoFromDays(d.days) : d.toString();
+    }
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ: {
+      const t = v as DuckDBTimestampValue | DuckDBTimestampTZValue;
+      return t.isFinite ? isoFromMicros(t.micros) : t.toString();
+    }
+    case DuckDBTypeId.TIMESTAMP_S:
+      return isoFromMicros((v as DuckDBTimestampSecondsValue).seconds * 1_000_000n);
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return isoFromMicros((v as DuckDBTimestampMillisecondsValue).millis * 1000n);
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return isoFromMicros((v as DuckDBTimestampNanosecondsValue).nanos / 1000n);
+    case DuckDBTypeId.VARCHAR:
+      return v as string;
+    default:
+      return String(v);
+  }
+}
+
+export function readRows(reader: DuckDBResultReader): QueryRow[] {
+  const names = reader.columnNames();
+  const typeIds = names.map((_, i) => reader.columnTypeId(i));
+  return reader.getRows().map((values) => {
+    const row: QueryRow = {};
+    values.forEach((v, i) => {
+      row[names[i]!] = convertValue(typeIds[i]!, v);
+    });
+    return row;
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * The schema version stored in claude_ingest_meta, and migrations that bring an older warehouse
+ * forward. migrations[n] turns a version n-1 warehouse into version n; init runs them in order inside
+ * the same transaction that records the new version, so a crash leaves the old version intact.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { SCHEMA_VERSION, TABLES } from '../tables.js';
+import { WarehouseSchemaError } from '../warehouse.js';
+import { allCreateTableSql, columnSql } from './ddl.js';
+import { quoteIdent } from './sql.js';
+
+export type Migration = (conn: DuckDBConnection) => Promise<void>;
+
+const META = TABLES.claude_ingest_meta.name;
+const VERSION_KEY = 'schema_version';
+
+/** Adds every nullable column TABLES declares that a table lacks (version 0 was the pre-release layout). */
+async function addMissingColumns(conn: DuckDBConnection): Promise<void> {
+  const existing = await conn.runAndReadAll(
+    `SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`,
+  );
+  const have = new Set(existing.getRows().map(([t, c]) => `${String(t)}.${String(c)}`));
+  for (const def of Object.values(TABLES)) {
+    const tableExists = existing.getRows().some(([t]) => t === def.name);
+    if (!tableExists) continue; // created afterwards by CREATE TABLE IF NOT EXISTS
+    for (const col of def.columns) {
+      if (have.has(`${def.name}.${col.name}`)) continue;
+      if (col.nullable === false) {
+        throw new WarehouseSchemaError(`cannot migrate ${def.name}: it lacks the required column ${col.name}`);
+      }
+      await conn.run(`ALTER TABLE ${quoteIdent(def.name)} ADD COLUMN ${columnSql(col)}`);
+    }
+  }
+}
+
+export const migrations: Record<number, Migration> = {
+  1: addMissingColumns,
+};
+
+export type SchemaState =
+  | { kind: 'empty' }
+  | { kind: 'foreign'; tables: string[] }
+  | { kind: 'versioned'; version: number };
+
+export async function readSchemaState(conn: DuckDBConnection, location: string): Promise<SchemaState> {
+  const reader = await conn.runAndReadAll(
+    `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary
+     UNION ALL
+     SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT temporary AND NOT internal`,
+  );
+  const tables = reader.getRows().map(([name]) => String(name));
+  if (tables.length === 0) return { kind: 'empty' };
+  if (!tables.includes(META)) return { kind: 'foreign', tables };
+  const meta = await conn.runAndReadAll(`SELECT value FROM ${quoteIdent(META)} WHERE key = $1`, [VERSION_KEY]);
+  const value = meta.getRows()[0]?.[0];
+  // The meta table is ours; a missing key can only predate versioning.
+  if (value === undefined || value === null) return { kind: 'versioned', version: 0 };
+  const version = Number(value);
+  if (!Number.isInteger(version) || version < 0) {
+    throw new WarehouseSchemaError(`${location}: claude_ingest_meta has an unreadable schema_version "${String(value)}"`);
+  }
+  return { kind: 'versioned', version };
+}
+
+function refuse(state: SchemaState, location: string): void {
+  if (state.kind === 'foreign') {
+    const shown = state.tables.slice(0, 5).join(', ') + (state.tables.length > 5 ? ', …' : '');
+    throw new WarehouseSchemaError(
+      `${location} is not a claude-ingest warehouse (it has other tables: ${shown}): use a new file for --warehouse`,
+    );
+  }
+  if (state.kind === 'versioned' && state.version > SCHEMA_VERSION) {
+    throw new WarehouseSchemaError(
+      `this warehouse was written by a newer claude-ingest (schema ${state.version} > ${SCHEMA_VERSION}): upgrade claude-ingest`,
+    );
+  }
+}
+
+async function writeVersion(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`DELETE FROM ${quoteIdent(META)} WHERE key = $1`, [VERSION_KEY]);
+  await conn.run(`INSERT INTO ${quoteIdent(META)} (key, value) VALUES ($1, $2)`, [VERSION_KEY, String(SCHEMA_VERSION)]);
+}
+
+/** Creates or migrates the schema in one transaction. The caller holds the write mutex. */
+export async function initSchema(conn: DuckDBConnection, location: string): Promise<void> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    const state = await readSchemaState(conn, location);
+    refuse(state, location);
+    const from = state.kind === 'versioned' ? state.version : null;
+    if (from !== null) {
+      for (let v = from + 1; v <= SCHEMA_VERSION; v++) {
+        const migrate = migrations[v];
+        if (!migrate) throw new WarehouseSchemaError(`no migration to schema ${v}: this claude-ingest cannot upgrade ${location}`);
+        await migrate(conn);
+      }
+    }
+    for (const sql of allCreateTableSql()) await conn.run(sql);
+    if (from !== SCHEMA_VERSION) await writeVersion(conn);
+    await conn.run('COMMIT');
+  } catch (err) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Read-only opens cannot create or migrate: they only check that the schema is usable as is. */
+export async function checkSchema(conn: DuckDBConnection, location: string): Promise<void> {
+  const state = await readSchemaState(conn, location);
+  refuse(state, location);
+  if (state.kind === 'empty') {
+    throw new WarehouseSchemaError(`${location} has no claude-ingest tables yet: run an ingest into it first`);
+  }
+  if (state.kind === 'versioned' && state.version < SCHEMA_VERSION) {
+    throw new WarehouseSchemaError(
+      `${location} has schema ${state.version}, older than ${SCHEMA_VERSION}: run claude-ingest once without read-only to migrate it`,
+    );
+  }
+}

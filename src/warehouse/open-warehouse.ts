@@ -1,0 +1,78 @@
+/** Turns a --warehouse URL into an open Warehouse. BigQuery's client is loaded only when asked for. */
+import { WarehouseError, type Warehouse } from './warehouse.js';
+import { openDuckDbWarehouse } from './duckdb/duckdb-warehouse.js';
+
+export type WarehouseTarget =
+  | { kind: 'duckdb'; path: string }
+  | { kind: 'bigquery'; project: string; dataset: string; location?: string };
+
+export interface OpenWarehouseOptions {
+  readOnly?: boolean;
+  lockWaitMs?: number;
+}
+
+const ACCEPTED =
+  'use duckdb:./file.duckdb, duckdb:/abs/path.duckdb, duckdb://path, a path ending in .duckdb, or bigquery://PROJECT/DATASET?location=US';
+
+function bad(url: string, why: string): WarehouseError {
+  return new WarehouseError(`--warehouse "${url}" ${why}: ${ACCEPTED}`);
+}
+
+function parseBigQuery(url: string): WarehouseTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad(url, 'is not a valid URL');
+  }
+  const project = decodeURIComponent(parsed.hostname);
+  const segments = parsed.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (!project || segments.length !== 1) throw bad(url, 'needs a project and a dataset');
+  const dataset = segments[0]!;
+  if (!/^[A-Za-z0-9_]+$/.test(dataset)) throw bad(url, `has an invalid dataset name "${dataset}" (letters, digits, _)`);
+  for (const key of parsed.searchParams.keys()) {
+    if (key !== 'location') throw bad(url, `has an unknown option "${key}"`);
+  }
+  const location = parsed.searchParams.get('location') ?? undefined;
+  return location ? { kind: 'bigquery', project, dataset, location } : { kind: 'bigquery', project, dataset };
+}
+
+export function parseWarehouseUrl(url: string): WarehouseTarget {
+  const text = url.trim();
+  if (!text) throw bad(url, 'is empty');
+  if (/^bigquery:/i.test(text)) {
+    if (!/^bigquery:\/\//i.test(text)) throw bad(url, 'is not a BigQuery URL');
+    return parseBigQuery(text);
+  }
+  if (/^duckdb:/i.test(text)) {
+    // duckdb://x keeps x as written: relative 'data/x.duckdb' or absolute '/data/x.duckdb' (duckdb:///data/x.duckdb).
+    const path = text.replace(/^duckdb:(\/\/)?/i, '');
+    if (!path) throw bad(url, 'has no file path');
+    return { kind: 'duckdb', path };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw bad(url, 'uses an unsupported scheme');
+  if (/\.duckdb$/i.test(text)) return { kind: 'duckdb', path: text };
+  throw bad(url, 'is not a warehouse URL');
+}
+
+interface BigQueryModule {
+  openBigQueryWarehouse(target: Extract<WarehouseTarget, { kind: 'bigquery' }>, opts: OpenWarehouseOptions): Promise<Warehouse>;
+}
+
+export async function openWarehouse(url: string, opts: OpenWarehouseOptions = {}): Promise<Warehouse> {
+  const target = parseWarehouseUrl(url);
+  if (target.kind === 'duckdb') return openDuckDbWarehouse(target.path, opts);
+  // A variable specifier keeps tsc from requiring the module and defers loading the BigQuery client.
+  const specifier = './bigquery/bigquery-warehouse.js';
+  let mod: BigQueryModule;
+  try {
+    mod = (await import(specifier)) as BigQueryModule;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('bigquery-warehouse')) {
+      throw new WarehouseError('BigQuery support is not available in this build of claude-ingest: use a duckdb: warehouse');
+    }
+    throw err;
+  }
+  return mod.openBigQueryWarehouse(target, opts);
+}

@@ -1,0 +1,294 @@
+/**
+ * Every warehouse table, defined once. Each warehouse maps these logical types to its own SQL types
+ * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
+ */
+
+export type ColumnType =
+  | 'date' // calendar day (UTC)
+  | 'timestamp' // UTC instant
+  | 'string'
+  | 'int' // 64-bit integer
+  | 'bool'
+  | 'cents' // exact DECIMAL(38,9) / BigQuery BIGNUMERIC: cents with fractional digits
+  | 'usd' // exact DECIMAL(38,11) / BigQuery BIGNUMERIC: dollars
+  | 'json'; // JSON text
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  /** What the column means, for the README and the BigQuery schema descriptions. */
+  doc: string;
+  nullable?: boolean; // default true
+}
+
+export type TableKind = 'fact' | 'totals' | 'snapshot' | 'ledger' | 'meta';
+
+export interface TableDef {
+  name: TableName;
+  kind: TableKind;
+  doc: string;
+  columns: ColumnDef[];
+  /** Columns that identify one row; validation's duplicate check uses them. */
+  naturalKey: string[];
+  /** BigQuery clustering (fact tables are partitioned by activity_date). */
+  clusterBy?: string[];
+}
+
+export type TableName =
+  | 'claude_costs'
+  | 'claude_cost_daily_totals'
+  | 'claude_usage_keys'
+  | 'claude_usage_daily_totals'
+  | 'claude_code_productivity'
+  | 'claude_code_model_usage'
+  | 'claude_api_keys'
+  | 'claude_workspaces'
+  | 'claude_users'
+  | 'ingest_runs'
+  | 'ingest_windows'
+  | 'claude_ingest_meta';
+
+/** Columns every fact and totals row carries. */
+const lineage: ColumnDef[] = [
+  { name: 'run_id', type: 'string', doc: 'The ingest run that wrote this row (ingest_runs.run_id).', nullable: false },
+  { name: 'ingested_at', type: 'timestamp', doc: 'When this row was written.', nullable: false },
+];
+const activityDate: ColumnDef = {
+  name: 'activity_date',
+  type: 'date',
+  doc: 'UTC calendar day the activity happened on (partition column).',
+  nullable: false,
+};
+const tokenColumns: ColumnDef[] = [
+  { name: 'uncached_input_tokens', type: 'int', doc: 'Input tokens not served from cache.', nullable: false },
+  { name: 'cache_read_input_tokens', type: 'int', doc: 'Input tokens read from the prompt cache.', nullable: false },
+  { name: 'cache_creation_5m_input_tokens', type: 'int', doc: 'Input tokens written to the 5-minute cache (cache_creation.ephemeral_5m_input_tokens).', nullable: false },
+  { name: 'cache_creation_1h_input_tokens', type: 'int', doc: 'Input tokens written to the 1-hour cache (cache_creation.ephemeral_1h_input_tokens).', nullable: false },
+  { name: 'output_tokens', type: 'int', doc: 'Output tokens.', nullable: false },
+  { name: 'web_search_requests', type: 'int', doc: 'Server-side web search requests (server_tool_use.web_search_requests).', nullable: false },
+];
+const bucketStart: ColumnDef = {
+  name: 'bucket_start',
+  type: 'timestamp',
+  doc: 'Start of the time bucket: midnight UTC for daily buckets, the hour for --usage-bucket 1h.',
+  nullable: false,
+};
+
+export const TABLES: Record<TableName, TableDef> = {
+  claude_costs: {
+    name: 'claude_costs',
+    kind: 'fact',
+    doc: 'Billed cost, one row per day × workspace × cost line (cost_report grouped by workspace_id and description). Exact cents and dollars.',
+    columns: [
+      activityDate,
+      { name: 'workspace_id', type: 'string', doc: 'Workspace; NULL is the default workspace.' },
+      { name: 'description', type: 'string', doc: 'Cost line as the API names it, e.g. "Claude Sonnet 4 Usage - Input Tokens".' },
+      { name: 'cost_type', type: 'string', doc: 'tokens, web_search, code_execution, session_usage (new values kept as sent).' },
+      { name: 'model', type: 'string', doc: 'Model, for token costs; NULL otherwise.' },
+      { name: 'service_tier', type: 'string', doc: 'standard or batch, for token costs; NULL otherwise.' },
+      { name: 'token_type', type: 'string', doc: 'uncached_input_tokens, output_tokens, cache_read_input_tokens, cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; NULL for non-token costs.' },
+      { name: 'context_window', type: 'string', doc: '0-200k or 200k-1M, for token costs.' },
+      { name: 'inference_geo', type: 'string', doc: 'global, us or not_available.' },
+      { name: 'currency', type: 'string', doc: 'ISO currency code, USD.', nullable: false },
+      { name: 'amount_cents', type: 'cents', doc: 'Cost in cents exactly as the API string (fractional cents kept).', nullable: false },
+      { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable: false },
+      ...lineage,
+    ],
+    naturalKey: ['activity_date', 'workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'],
+    clusterBy: ['workspace_id', 'model'],
+  },
+  claude_cost_daily_totals: {
+    name: 'claude_cost_daily_totals',
+    kind: 'totals',
+    doc: 'The ungrouped cost_report total per day, as the API computes it: the yardstick that proves claude_costs is complete.',
+    columns: [
+      activityDate,
+      { name: 'currency', type: 'string', doc: 'ISO currency code, USD.', nullable: false },
+      { name: 'amount_cents', type: 'cents', doc: 'Total cost in cents, exact.', nullable: false },
+      { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable: false },
+      ...lineage,
+    ],
+    naturalKey: ['activity_date', 'currency'],
+  },
+  claude_usage_keys: {
+    name: 'claude_usage_keys',
+    kind: 'fact',
+    doc: 'Token usage per time bucket × API key × workspace × model × service tier × context window (usage_report/messages).',
+    columns: [
+      activityDate,
+      bucketStart,
+      { name: 'api_key_id', type: 'string', doc: 'API key; NULL is Console/Workbench usage without a key.' },
+      { name: 'workspace_id', type: 'string', doc: 'Workspace; NULL is the default workspace.' },
+      { name: 'model', type: 'string', doc: 'Model id.' },
+      { name: 'service_tier', type: 'string', doc: 'standard, batch, priority, priority_on_demand, flex, flex_discount (new values kept).' },
+      { name: 'context_window', type: 'string', doc: '0-200k or 200k-1M.' },
+      ...tokenColumns,
+      ...lineage,
+    ],
+    naturalKey: ['bucket_start', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'],
+    clusterBy: ['api_key_id', 'model'],
+  },
+  claude_usage_daily_totals: {
+    name: 'claude_usage_daily_totals',
+    kind: 'totals',
+    doc: 'The ungrouped usage_report/messages totals per bucket: the yardstick for claude_usage_keys.',
+    columns: [activityDate, bucketStart, ...tokenColumns, ...lineage],
+    naturalKey: ['bucket_start'],
+  },
+  claude_code_productivity: {
+    name: 'claude_code_productivity',
+    kind: 'fact',
+    doc: 'Claude Code activity per actor per day (remote and local separately). Deliberately has no cost columns.',
+    columns: [
+      activityDate,
+      { name: 'actor_type', type: 'string', doc: 'user_actor or api_actor.', nullable: false },
+      { name: 'actor_id', type: 'string', doc: 'Email address (user_actor) or API key name (api_actor).', nullable: false },
+      { name: 'is_remote', type: 'bool', doc: 'Remote (cloud) session records are separate from local ones.', nullable: false },
+      { name: 'organization_id', type: 'string', doc: 'Organization id.' },
+      { name: 'customer_type', type: 'string', doc: 'api or subscription.' },
+      { name: 'subscription_type', type: 'string', doc: 'enterprise, team or NULL.' },
+      { name: 'terminal_type', type: 'string', doc: 'Terminal the sessions ran in, e.g. vscode.' },
+      { name: 'num_sessions', type: 'int', doc: 'Sessions started.', nullable: false },
+      { name: 'lines_added', type: 'int', doc: 'Lines of code added.', nullable: false },
+      { name: 'lines_removed', type: 'int', doc: 'Lines of code removed.', nullable: false },
+      { name: 'commits', type: 'int', doc: 'Commits made by Claude Code.', nullable: false },
+      { name: 'pull_requests', type: 'int', doc: 'Pull requests made by Claude Code.', nullable: false },
+      { name: 'edit_tool_accepted', type: 'int', doc: 'Edit tool suggestions accepted.', nullable: false },
+      { name: 'edit_tool_rejected', type: 'int', doc: 'Edit tool suggestions rejected.', nullable: false },
+      { name: 'multi_edit_tool_accepted', type: 'int', doc: 'Multi-edit tool suggestions accepted.', nullable: false },
+      { name: 'multi_edit_tool_rejected', type: 'int', doc: 'Multi-edit tool suggestions rejected.', nullable: false },
+      { name: 'write_tool_accepted', type: 'int', doc: 'Write tool suggestions accepted.', nullable: false },
+      { name: 'write_tool_rejected', type: 'int', doc: 'Write tool suggestions rejected.', nullable: false },
+      { name: 'notebook_edit_tool_accepted', type: 'int', doc: 'Notebook edit tool suggestions accepted.', nullable: false },
+      { name: 'notebook_edit_tool_rejected', type: 'int', doc: 'Notebook edit tool suggestions rejected.', nullable: false },
+      { name: 'tool_actions', type: 'json', doc: 'Every tool\'s {accepted, rejected} as sent, including tools unknown to this version.', nullable: false },
+      ...lineage,
+    ],
+    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'is_remote'],
+    clusterBy: ['actor_id'],
+  },
+  claude_code_model_usage: {
+    name: 'claude_code_model_usage',
+    kind: 'fact',
+    doc: 'Claude Code tokens and ESTIMATED cost per actor × day × model. An estimate only: never add it to claude_costs, which already bills API-customer Claude Code usage.',
+    columns: [
+      activityDate,
+      { name: 'actor_type', type: 'string', doc: 'user_actor or api_actor.', nullable: false },
+      { name: 'actor_id', type: 'string', doc: 'Email address or API key name.', nullable: false },
+      { name: 'is_remote', type: 'bool', doc: 'Remote or local record.', nullable: false },
+      { name: 'model', type: 'string', doc: 'Model id.', nullable: false },
+      { name: 'input_tokens', type: 'int', doc: 'Input tokens.', nullable: false },
+      { name: 'output_tokens', type: 'int', doc: 'Output tokens.', nullable: false },
+      { name: 'cache_read_tokens', type: 'int', doc: 'Cache read tokens.', nullable: false },
+      { name: 'cache_creation_tokens', type: 'int', doc: 'Cache creation tokens.', nullable: false },
+      { name: 'estimated_cost_currency', type: 'string', doc: 'Currency of the estimate.' },
+      { name: 'estimated_cost_cents', type: 'cents', doc: 'ESTIMATED cost in cents (not billing data).' },
+      ...lineage,
+    ],
+    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'is_remote', 'model'],
+    clusterBy: ['actor_id'],
+  },
+  claude_api_keys: {
+    name: 'claude_api_keys',
+    kind: 'snapshot',
+    doc: 'Latest snapshot of the organization\'s API keys (all statuses), for names.',
+    columns: [
+      { name: 'id', type: 'string', doc: 'apikey_… id.', nullable: false },
+      { name: 'name', type: 'string', doc: 'Key name.' },
+      { name: 'workspace_id', type: 'string', doc: 'Workspace; NULL is the default workspace.' },
+      { name: 'status', type: 'string', doc: 'active, inactive, archived, expired.' },
+      { name: 'created_at', type: 'timestamp', doc: 'Created.' },
+      { name: 'created_by_id', type: 'string', doc: 'Creator id.' },
+      { name: 'created_by_type', type: 'string', doc: 'Creator type.' },
+      { name: 'partial_key_hint', type: 'string', doc: 'Redacted hint the API returns (never the key).' },
+      { name: 'expires_at', type: 'timestamp', doc: 'Expiry, if any.' },
+      ...lineage,
+    ],
+    naturalKey: ['id'],
+  },
+  claude_workspaces: {
+    name: 'claude_workspaces',
+    kind: 'snapshot',
+    doc: 'Latest snapshot of workspaces, including archived ones, for names.',
+    columns: [
+      { name: 'id', type: 'string', doc: 'wrkspc_… id.', nullable: false },
+      { name: 'name', type: 'string', doc: 'Workspace name.' },
+      { name: 'display_color', type: 'string', doc: 'Console colour.' },
+      { name: 'created_at', type: 'timestamp', doc: 'Created.' },
+      { name: 'archived_at', type: 'timestamp', doc: 'Archived, or NULL.' },
+      ...lineage,
+    ],
+    naturalKey: ['id'],
+  },
+  claude_users: {
+    name: 'claude_users',
+    kind: 'snapshot',
+    doc: 'Latest snapshot of organization members, for names.',
+    columns: [
+      { name: 'id', type: 'string', doc: 'user_… id.', nullable: false },
+      { name: 'email', type: 'string', doc: 'Email address.' },
+      { name: 'name', type: 'string', doc: 'Display name.' },
+      { name: 'role', type: 'string', doc: 'Organization role.' },
+      { name: 'added_at', type: 'timestamp', doc: 'Joined.' },
+      ...lineage,
+    ],
+    naturalKey: ['id'],
+  },
+  ingest_runs: {
+    name: 'ingest_runs',
+    kind: 'ledger',
+    doc: 'One row per command that wrote to the warehouse.',
+    columns: [
+      { name: 'run_id', type: 'string', doc: 'Run id.', nullable: false },
+      { name: 'command', type: 'string', doc: 'backfill, run, retry.', nullable: false },
+      { name: 'args', type: 'json', doc: 'Options the run was started with (never the key).' },
+      { name: 'tool_version', type: 'string', doc: 'claude-ingest version.' },
+      { name: 'status', type: 'string', doc: 'running, ok, failed.', nullable: false },
+      { name: 'windows_ok', type: 'int', doc: 'Windows written.' },
+      { name: 'windows_failed', type: 'int', doc: 'Windows that failed.' },
+      { name: 'started_at', type: 'timestamp', doc: 'Started.', nullable: false },
+      { name: 'finished_at', type: 'timestamp', doc: 'Finished.' },
+    ],
+    naturalKey: ['run_id'],
+  },
+  ingest_windows: {
+    name: 'ingest_windows',
+    kind: 'ledger',
+    doc: 'One row per stream window a run attempted: the ledger that backfill resumes from and retry reads.',
+    columns: [
+      { name: 'run_id', type: 'string', doc: 'Run id.', nullable: false },
+      { name: 'stream', type: 'string', doc: 'cost, usage, claude_code, org.', nullable: false },
+      { name: 'window_start', type: 'date', doc: 'First day of the window (inclusive).', nullable: false },
+      { name: 'window_end', type: 'date', doc: 'Last day of the window (inclusive).', nullable: false },
+      { name: 'status', type: 'string', doc: 'running, ok, failed.', nullable: false },
+      { name: 'complete', type: 'bool', doc: 'ok and fetched after window_end had ended: the days are final and a backfill skips them.', nullable: false },
+      { name: 'rows', type: 'int', doc: 'Rows written for the window (all its tables).' },
+      { name: 'requests', type: 'int', doc: 'HTTP requests made.' },
+      { name: 'retries', type: 'int', doc: 'Retried requests.' },
+      { name: 'rate_limited', type: 'int', doc: '429 answers received.' },
+      { name: 'cents_total', type: 'cents', doc: 'Sum of amount_cents written (cost stream).' },
+      { name: 'error', type: 'string', doc: 'Why it failed, in one line.' },
+      { name: 'started_at', type: 'timestamp', doc: 'Started.', nullable: false },
+      { name: 'finished_at', type: 'timestamp', doc: 'Finished.' },
+    ],
+    naturalKey: ['run_id', 'stream', 'window_start', 'window_end'],
+  },
+  claude_ingest_meta: {
+    name: 'claude_ingest_meta',
+    kind: 'meta',
+    doc: 'Warehouse metadata: the schema version (key schema_version).',
+    columns: [
+      { name: 'key', type: 'string', doc: 'Setting name.', nullable: false },
+      { name: 'value', type: 'string', doc: 'Setting value.', nullable: false },
+    ],
+    naturalKey: ['key'],
+  },
+};
+
+/** Bump when a table changes, and add a migration in each warehouse. */
+export const SCHEMA_VERSION = 1;
+
+export const FACT_TABLES = Object.values(TABLES).filter((t) => t.kind === 'fact' || t.kind === 'totals');
+
+/** A row to write: column name → value. Dates 'YYYY-MM-DD', timestamps ISO strings, cents/usd decimal strings, json as text. */
+export type Row = Record<string, string | number | bigint | boolean | null>;

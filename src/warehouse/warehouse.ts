@@ -1,0 +1,105 @@
+/**
+ * The warehouse contract. The pipeline only talks to this interface, so DuckDB (embedded default),
+ * BigQuery and later Postgres plug in without touching jobs or streams.
+ */
+import type { DayRange, IsoDay } from '../util/dates.js';
+import type { Row, TableName } from './tables.js';
+
+/** What the ledger records about a window while and after it runs. */
+export interface WindowRecord {
+  runId: string;
+  stream: string;
+  windowStart: IsoDay;
+  windowEnd: IsoDay;
+  status: 'running' | 'ok' | 'failed';
+  complete: boolean;
+  rows: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  centsTotal: string | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface RunRecord {
+  runId: string;
+  command: string;
+  args: Record<string, unknown>;
+  toolVersion: string;
+  status: 'running' | 'ok' | 'failed';
+  windowsOk: number;
+  windowsFailed: number;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** Rows for one window, staged as they arrive so memory stays flat however large the window. */
+export interface WindowSink {
+  append(table: TableName, rows: readonly Row[]): Promise<void>;
+}
+
+export interface WindowWrite {
+  /** Tables this window replaces. */
+  tables: TableName[];
+  /** Days replaced in every table (inclusive); omitted for snapshot tables, which are replaced whole. */
+  days?: DayRange;
+  /** The ledger row to write as `ok` in the same transaction as the data. */
+  ledger: WindowRecord;
+}
+
+/** Result rows from query(): DATE as 'YYYY-MM-DD', TIMESTAMP ISO, DECIMAL exact strings, integers as numbers. */
+export type QueryRow = Record<string, string | number | boolean | null>;
+
+export interface Warehouse {
+  /** e.g. 'duckdb' or 'bigquery'. */
+  readonly kind: string;
+  /** Printable location (never contains credentials). */
+  readonly location: string;
+  readonly dialect: SqlDialect;
+
+  /** Creates missing tables, migrates an older schema forward, refuses a newer one. Idempotent. */
+  init(): Promise<void>;
+
+  /**
+   * Replaces a window atomically: `fill` pushes rows into the sink (staged, not yet visible); when it
+   * resolves, one transaction deletes the window's days (or the whole snapshot table), inserts the
+   * staged rows and records the ledger row as ok. If `fill` throws, nothing is written and the error
+   * propagates. Returns the number of rows written.
+   */
+  replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number>;
+
+  /** Inserts or updates a ledger row (running / failed). */
+  recordWindow(record: WindowRecord): Promise<void>;
+  recordRun(record: RunRecord): Promise<void>;
+
+  /** Latest ledger row per (stream, window_start, window_end), newest first. */
+  listWindows(filter?: { stream?: string; status?: WindowRecord['status'] }): Promise<WindowRecord[]>;
+  listRuns(limit: number): Promise<RunRecord[]>;
+
+  /** Read-only SQL over the tables; use dialect.table() for names and `?` placeholders for values. */
+  query(sql: string, params?: unknown[]): Promise<QueryRow[]>;
+
+  close(): Promise<void>;
+}
+
+/** The SQL differences between warehouses, in one place. */
+export interface SqlDialect {
+  /** A quoted, fully qualified table name. */
+  table(name: TableName | string): string;
+  /** A quoted column or alias. */
+  ident(name: string): string;
+  /** A date literal from a parameter placeholder, e.g. CAST(? AS DATE). */
+  dateParam(): string;
+  /** Exact decimal sum expression of a cents/usd column. */
+  sumExact(expr: string): string;
+  /** Cast an expression to text. */
+  toText(expr: string): string;
+}
+
+export class WarehouseError extends Error {}
+/** Another process holds the warehouse for writing. */
+export class WarehouseLockedError extends WarehouseError {}
+/** The warehouse was made by a newer claude-ingest, or is not a claude-ingest warehouse. */
+export class WarehouseSchemaError extends WarehouseError {}
