@@ -31,7 +31,7 @@ export class SyntheticModel {
     historyDays: number,
     shape: OrgShape,
     /** Days kept in memory; regenerating is deterministic, so eviction only costs time. */
-    private readonly cacheDays = 120,
+    private readonly cacheDays = 64,
   ) {
     this.org = buildOrg(seed, today, historyDays, shape);
   }

@@ -85,7 +85,8 @@ export interface Org {
 }
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
+  // Whole seconds, as the API's timestamps are.
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 function uuid(rng: Rng): string {

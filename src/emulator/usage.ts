@@ -150,7 +150,7 @@ export function generateUsage(org: Org, seed: number, day: string, idx: number, 
         for (let p = 0; p < parts; p++) {
           const hour = tier === TIER_BATCH ? rng.int(24) : hourFor(rng, key.peakHour);
           const speed = tier === TIER_STANDARD && fastCapable && rng.chance(0.15) ? 1 : 0;
-          const base = 40_000 * volume * (0.3 + rng.next()) * (cw === 1 ? 4 : 1);
+          const base = 400_000 * volume * (0.3 + rng.next()) * (cw === 1 ? 4 : 1);
           atoms.push(
             { minute: hour * 60 + rng.int(60), key: k, ws: key.ws, model: m, tier, cw, geo, account: -1, svc, speed },
             tokensFor(rng, base, key.webSearch, volume),

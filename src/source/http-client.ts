@@ -261,7 +261,14 @@ export class AdminApiClient {
       if (reset || message === 'terminated' || message === 'fetch failed') {
         return { kind: 'transport', code: 'connection_reset', detail: reset ?? message, requestId };
       }
-      throw err;
+      // Not a network fault (e.g. an invalid header value): retrying cannot help, and the raw error
+      // text may quote a header, so it only leaves through scrub().
+      throw new ApiError(this.scrub(`A request to the Admin API could not be sent (${oneLine(message, 200)}): check ANTHROPIC_BASE_URL and the configured betas`), {
+        status: 0,
+        kind: 'client_error',
+        retryable: false,
+        fatal: true,
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -81,6 +81,13 @@ export interface Warehouse {
   /** Read-only SQL over the tables; use dialect.table() for names and `?` placeholders for values. */
   query(sql: string, params?: unknown[]): Promise<QueryRow[]>;
 
+  /**
+   * Writes the result of a read-only SELECT to a local file with the warehouse's own exporter
+   * (DuckDB: COPY … TO). csv has a header row; json is one object per line. Optional: a warehouse
+   * without it cannot run `claude-ingest export`.
+   */
+  exportQuery?(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void>;
+
   close(): Promise<void>;
 }
 
@@ -96,7 +103,22 @@ export interface SqlDialect {
   sumExact(expr: string): string;
   /** Cast an expression to text. */
   toText(expr: string): string;
+
+  // Optional (added for reports, validation and the FOCUS view); src/reports/dialect-features.ts
+  // turns a missing one into a clear "not supported by this warehouse yet" error.
+  /** First day (DATE) of the ISO week (Monday) or calendar month containing a DATE expression. */
+  dateTrunc?(expr: string, unit: 'week' | 'month'): string;
+  /** A DATE expression moved by n whole days or months (n a literal integer). */
+  dateAdd?(expr: string, n: number, unit: 'day' | 'month'): string;
+  /** Midnight UTC of a DATE expression, as a TIMESTAMP. */
+  dateToTimestamp?(expr: string): string;
+  /** A JSON object text from literal keys and SQL value expressions (NULL values kept as null). */
+  jsonObject?(entries: Array<[key: string, expr: string]>): string;
+  /** A read-only query listing the actual columns of a table, one row per column with a `column_name` field. */
+  columnsQuery?(table: string): { sql: string; params: unknown[] };
 }
+
+export type ExportFormat = 'csv' | 'parquet' | 'json';
 
 export class WarehouseError extends Error {}
 /** Another process holds the warehouse for writing. */

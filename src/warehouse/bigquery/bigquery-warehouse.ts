@@ -433,18 +433,19 @@ export class BigQueryWarehouse implements Warehouse {
     await this.waitJob(job, 'query', purpose);
     const out: QueryRow[] = [];
     let pageToken: string | undefined;
-    do {
+    for (;;) {
       const [rows, , resp] = (await job.getQueryResults({
         autoPaginate: false,
         skipParsing: true,
         maxResults: 10_000,
         ...(pageToken ? { pageToken } : {}),
-      })) as unknown as [RawRow[], unknown, { schema?: { fields?: RawField[] }; pageToken?: string; jobComplete?: boolean }];
+      })) as unknown as [RawRow[] | null, unknown, { schema?: { fields?: RawField[] }; pageToken?: string; jobComplete?: boolean }];
+      // waitJob saw DONE, but getQueryResults may still report incomplete for a moment: ask again.
       if (resp.jobComplete === false) continue;
       out.push(...decodeRows(resp.schema?.fields ?? [], rows ?? []));
       pageToken = resp.pageToken;
-    } while (pageToken);
-    return out;
+      if (!pageToken) return out;
+    }
   }
 
   private async waitJob(job: Job, jobType: JobStats['jobType'], purpose: string): Promise<void> {
@@ -507,8 +508,8 @@ function runRow(r: RunRecord): Row {
   };
 }
 
-const str = (v: QueryRow[string]) => (v === null ? null : String(v));
-const num = (v: QueryRow[string]) => (v === null ? 0 : Number(v));
+const str = (v: QueryRow[string] | undefined) => (v === null || v === undefined ? null : String(v));
+const num = (v: QueryRow[string] | undefined) => (v === null || v === undefined ? 0 : Number(v));
 
 function windowFromRow(r: QueryRow): WindowRecord {
   return {

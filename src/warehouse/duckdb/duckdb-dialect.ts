@@ -1,6 +1,16 @@
 import type { SqlDialect } from '../warehouse.js';
 import { quoteIdent } from './sql.js';
 
+function wholeNumber(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`dateAdd: ${n} is not a whole number`);
+  return n;
+}
+
+/** A SQL string literal: only used for constant keys in generated SQL, never for user values. */
+function stringLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 /**
  * SUM over DECIMAL(38,s) stays DECIMAL(38,s) in DuckDB and accumulates in a 128-bit integer: it is
  * exact, and past ±1.7e38 scaled units it raises "Overflow in HUGEINT" rather than losing digits.
@@ -11,4 +21,14 @@ export const duckDbDialect: SqlDialect = {
   dateParam: () => 'CAST(? AS DATE)',
   sumExact: (expr) => `SUM(${expr})`,
   toText: (expr) => `CAST(${expr} AS VARCHAR)`,
+  // DuckDB's week starts on Monday (ISO), like BigQuery's ISOWEEK.
+  dateTrunc: (expr, unit) => `CAST(date_trunc('${unit}', ${expr}) AS DATE)`,
+  dateAdd: (expr, n, unit) => `CAST(${expr} + INTERVAL (${wholeNumber(n)}) ${unit === 'day' ? 'DAY' : 'MONTH'} AS DATE)`,
+  // Tables hold naive TIMESTAMPs meaning UTC (see ddl.ts), so a plain cast is midnight UTC.
+  dateToTimestamp: (expr) => `CAST(${expr} AS TIMESTAMP)`,
+  jsonObject: (entries) => `CAST(json_object(${entries.map(([k, e]) => `${stringLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
+  columnsQuery: (table) => ({
+    sql: `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index`,
+    params: [table],
+  }),
 };

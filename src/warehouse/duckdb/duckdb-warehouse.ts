@@ -19,6 +19,7 @@ import {
   type WindowRecord,
   type WindowSink,
   type WindowWrite,
+  type ExportFormat,
 } from '../warehouse.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { openShared, type OpenOptions, type SharedInstance } from './instance.js';
@@ -30,6 +31,12 @@ import { WindowStage } from './staging.js';
 import { dayNumber } from './values.js';
 
 export type DuckDbOpenOptions = OpenOptions;
+
+const COPY_OPTIONS: Record<ExportFormat, string> = {
+  csv: '(FORMAT csv, HEADER true)',
+  parquet: '(FORMAT parquet)',
+  json: '(FORMAT json)',
+};
 
 const READ_STATEMENTS = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
 
@@ -105,6 +112,30 @@ export class DuckDbWarehouse implements Warehouse {
         }
         bindParams(prepared, params);
         return readRows(await prepared.runAndReadAll());
+      } finally {
+        prepared.destroySync();
+      }
+    });
+  }
+
+  /** COPY (SELECT …) TO 'file': DuckDB writes the file itself, so values keep their exact types. */
+  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void> {
+    const options = COPY_OPTIONS[format];
+    if (!options) throw new WarehouseError(`export format "${String(format)}" is not one of csv, parquet, json`);
+    if (file.includes('\0')) throw new WarehouseError('export: the file path contains a NUL character');
+    await this.withConnection(async (conn) => {
+      // Checked on its own first: COPY would otherwise run whatever statement it was handed.
+      const check = await conn.prepare(sql);
+      try {
+        if (check.statementType !== StatementType.SELECT) throw new WarehouseError('exportQuery() exports a SELECT only');
+      } finally {
+        check.destroySync();
+      }
+      // COPY's target cannot be a bound parameter, so the path becomes a quoted literal.
+      const prepared = await conn.prepare(`COPY (${sql}) TO '${file.replace(/'/g, "''")}' ${options}`);
+      try {
+        bindParams(prepared, params);
+        await prepared.run();
       } finally {
         prepared.destroySync();
       }

@@ -11,6 +11,22 @@ import { bigintValue, dateValue, decimalValue, timestampValue, ValueError } from
 type Value = Row[string];
 type Convert = (v: Exclude<Value, null>) => DuckDBValue;
 
+/**
+ * Rows of a window arrive grouped by day and bucket, and ingested_at is constant per run, so
+ * remembering the last parse skips most date/timestamp parsing. DuckDB values are immutable.
+ */
+function memoLast(convert: Convert): Convert {
+  let lastIn: Value | undefined;
+  let lastOut: DuckDBValue = null;
+  return (v) => {
+    if (v !== lastIn) {
+      lastOut = convert(v);
+      lastIn = v;
+    }
+    return lastOut;
+  };
+}
+
 function converter(col: ColumnDef): Convert {
   switch (col.type) {
     case 'cents':
@@ -22,15 +38,15 @@ function converter(col: ColumnDef): Convert {
       };
     }
     case 'date':
-      return (v) => {
+      return memoLast((v) => {
         if (typeof v !== 'string') throw new ValueError(`${String(v)} is not a 'YYYY-MM-DD' string`);
         return dateValue(v);
-      };
+      });
     case 'timestamp':
-      return (v) => {
+      return memoLast((v) => {
         if (typeof v !== 'string') throw new ValueError(`${String(v)} is not an ISO timestamp string`);
         return timestampValue(v);
-      };
+      });
     case 'int':
       return (v) => {
         if (typeof v === 'boolean') throw new ValueError(`${v} is not a whole number`);

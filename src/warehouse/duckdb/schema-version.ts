@@ -6,7 +6,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SCHEMA_VERSION, TABLES } from '../tables.js';
 import { WarehouseSchemaError } from '../warehouse.js';
+import { VIEWS } from '../../reports/focus-view.js';
 import { allCreateTableSql, columnSql } from './ddl.js';
+import { duckDbDialect } from './duckdb-dialect.js';
 import { quoteIdent } from './sql.js';
 
 export type Migration = (conn: DuckDBConnection) => Promise<void>;
@@ -96,6 +98,7 @@ export async function initSchema(conn: DuckDBConnection, location: string): Prom
       }
     }
     for (const sql of allCreateTableSql()) await conn.run(sql);
+    for (const v of VIEWS) await conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(v.name)} AS ${v.sql(duckDbDialect)}`);
     if (from !== SCHEMA_VERSION) await writeVersion(conn);
     await conn.run('COMMIT');
   } catch (err) {

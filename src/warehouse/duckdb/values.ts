@@ -82,6 +82,8 @@ export function timestampMicros(text: string): bigint {
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   const check = new Date(ms);
   if (
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
     check.getUTCDate() !== Number(d) ||
     check.getUTCHours() !== Number(h) ||
     check.getUTCMinutes() !== Number(mi) ||

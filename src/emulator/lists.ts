@@ -1,0 +1,77 @@
+/** The organization lists: api_keys, workspaces, users (after_id cursor pagination). */
+import { addUnknownFields, type Endpoint, type JsonObject } from './endpoint.js';
+import { invalid, limitParam } from './params.js';
+
+const KEY_STATUSES = new Set(['active', 'inactive', 'archived', 'expired']);
+
+function listPage(items: Array<JsonObject & { id: string }>, q: URLSearchParams): JsonObject {
+  const limit = limitParam(q, 20, 1000);
+  const after = q.get('after_id');
+  let from = 0;
+  if (after !== null && after !== '') {
+    const at = items.findIndex((it) => it.id === after);
+    if (at < 0) throw invalid(`after_id: "${after}" was not found`);
+    from = at + 1;
+  }
+  const data = items.slice(from, from + limit);
+  return {
+    data,
+    has_more: from + limit < items.length,
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null,
+  };
+}
+
+const listExtras = (body: JsonObject) => void addUnknownFields(body);
+
+export const apiKeysList: Endpoint = {
+  key: 'api_keys',
+  path: '/v1/organizations/api_keys',
+  prepare(q, { model }) {
+    const org = model.org;
+    const status = q.get('status');
+    if (status !== null && !KEY_STATUSES.has(status)) throw invalid(`status: must be one of ${[...KEY_STATUSES].join(', ')}`);
+    const ws = q.get('workspace_id');
+    const items = org.apiKeys
+      .map((k) => ({
+        type: 'api_key',
+        id: k.id,
+        name: k.name,
+        workspace_id: k.ws < 0 ? null : org.workspaces[k.ws]!.id,
+        created_at: k.createdAt,
+        created_by: { id: org.users[k.createdBy]!.id, type: 'user' },
+        partial_key_hint: k.hint,
+        status: k.status,
+        expires_at: k.expiresAt,
+      }))
+      .filter((k) => (status === null || k.status === status) && (ws === null || k.workspace_id === ws));
+    const body = listPage(items, q);
+    return { coverage: null, body: () => body };
+  },
+  addExtraFields: listExtras,
+};
+
+export const workspacesList: Endpoint = {
+  key: 'workspaces',
+  path: '/v1/organizations/workspaces',
+  prepare(q, { model }) {
+    const archived = q.get('include_archived') === 'true';
+    const items = model.org.workspaces
+      .filter((w) => archived || w.archivedAt === null)
+      .map((w) => ({ type: 'workspace', id: w.id, name: w.name, display_color: w.displayColor, created_at: w.createdAt, archived_at: w.archivedAt }));
+    const body = listPage(items, q);
+    return { coverage: null, body: () => body };
+  },
+  addExtraFields: listExtras,
+};
+
+export const usersList: Endpoint = {
+  key: 'users',
+  path: '/v1/organizations/users',
+  prepare(q, { model }) {
+    const items = model.org.users.map((u) => ({ type: 'user', id: u.id, email: u.email, name: u.name, role: u.role, added_at: u.addedAt }));
+    const body = listPage(items, q);
+    return { coverage: null, body: () => body };
+  },
+  addExtraFields: listExtras,
+};

@@ -1,0 +1,209 @@
+/** The emulator's HTTP server (node:http): auth, routing, rate limiting, latency and fault injection. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { todayUtc } from '../util/dates.js';
+import { ORG_SHAPES } from './catalog.js';
+import { claudeCodeReport } from './claude-code-report.js';
+import { costReport } from './cost-report.js';
+import type { Endpoint, Prepared } from './endpoint.js';
+import { FaultPlan, TRANSIENT_FAULTS } from './faults.js';
+import { apiKeysList, usersList, workspacesList } from './lists.js';
+import { SyntheticModel } from './model.js';
+import { ApiError, errorBody, iso, PageTokens } from './params.js';
+import { TokenBucket } from './rate-limit.js';
+import { createGroundTruth } from './truth.js';
+import type { Emulator, EmulatorOptions, EmulatorStats, EndpointKey, FaultKind } from './types.js';
+import { usageReport } from './usage-report.js';
+
+/** A valid admin key for tests and the demo (any key starting with sk-ant-admin is accepted). */
+export const EMULATOR_ADMIN_KEY = 'sk-ant-admin01-emulator-demo-key';
+
+const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList];
+const ROUTES = new Map(ENDPOINTS.map((e) => [e.path, e]));
+
+function emptyStats(): EmulatorStats {
+  const byEndpoint: Record<string, number> = {};
+  for (const e of ENDPOINTS) byEndpoint[e.key satisfies EndpointKey] = 0;
+  return { total: 0, byEndpoint, rateLimited: 0, faults: 0 };
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const seed = opts.seed ?? 42;
+  const shape = typeof opts.org === 'object' ? opts.org : ORG_SHAPES[opts.org ?? 'small'];
+  const model = new SyntheticModel(seed, opts.today ?? todayUtc(), opts.historyDays ?? 400, shape);
+  const tokens = new PageTokens(`page|${seed}|${model.today}`);
+  const faults = new FaultPlan(seed, opts.faultRate ?? 0, opts.faultKinds ?? TRANSIENT_FAULTS, opts.faultRules ?? []);
+  const limiter = opts.rateLimit ? new TokenBucket(opts.rateLimit.rpm, opts.rateLimit.burst) : null;
+  const slowMs = opts.slowMs ?? 30_000;
+  const latencyMs = opts.latencyMs ?? 0;
+  let stats = emptyStats();
+  let seq = 0;
+
+  // Pending waits (latency, slow faults), so close() never hangs on a timer.
+  const waits = new Set<() => void>();
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waits.add(done);
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const n = ++seq;
+    stats.total++;
+    const requestId = `req_emu_${seed.toString(36)}_${n.toString(36).padStart(6, '0')}`;
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
+    const path = url.pathname.replace(/\/+$/, '');
+    const endpoint = ROUTES.get(path);
+    if (endpoint) stats.byEndpoint[endpoint.key] = (stats.byEndpoint[endpoint.key] ?? 0) + 1;
+    if (latencyMs > 0) await wait(latencyMs);
+
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      if (res.destroyed || res.writableEnded) return;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'request-id': requestId,
+        ...headers,
+      });
+      res.end(body);
+    };
+    const sendError = (status: number, kind: string, message: string, headers?: Record<string, string>) =>
+      send(status, JSON.stringify(errorBody(kind, message)), headers);
+
+    const key = headerValue(req, 'x-api-key');
+    if (key?.startsWith('sk-ant-api')) return sendError(403, 'permission_error', 'This endpoint requires an Admin API key (sk-ant-admin...).');
+    if (!key?.startsWith('sk-ant-admin')) return sendError(401, 'authentication_error', 'invalid x-api-key');
+    if (!headerValue(req, 'anthropic-version')) return sendError(400, 'invalid_request_error', 'anthropic-version: header is required');
+    if (!endpoint) return sendError(404, 'not_found_error', `Not found: ${path}`);
+    if (req.method !== 'GET') return sendError(405, 'invalid_request_error', `Method ${req.method} not allowed on ${path}`, { allow: 'GET' });
+
+    if (limiter) {
+      const waitMs = limiter.take();
+      if (waitMs > 0) {
+        stats.rateLimited++;
+        const headers: Record<string, string> = {};
+        if (opts.rateLimit?.retryAfter) {
+          headers['retry-after'] = String(Math.max(1, Math.ceil(waitMs / 1000)));
+          headers['anthropic-ratelimit-requests-reset'] = iso(Date.now() + waitMs);
+        }
+        return sendError(429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', headers);
+      }
+    }
+
+    let prepared: Prepared | null = null;
+    let failure: ApiError | null = null;
+    try {
+      prepared = endpoint.prepare(url.searchParams, { model, tokens, headers: req.headers });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      failure = e;
+    }
+
+    const fault = faults.decide(n, path, prepared?.coverage ?? null);
+    if (fault) stats.faults++;
+    if (fault && (await applyStatusFault(fault))) return;
+    if (failure || !prepared) return sendError(failure!.status, failure!.kind, failure!.message);
+
+    const body = prepared.body();
+    if (fault === 'missing_field') {
+      delete body.data;
+      delete body.has_more;
+    } else if (fault === 'extra_fields') {
+      endpoint.addExtraFields(body);
+    }
+    const text = JSON.stringify(body);
+    if (fault === 'truncated_json') return send(200, text.slice(0, Math.floor(text.length / 2)));
+    if (fault === 'reset') return resetMidBody(res, requestId, text);
+    send(200, text);
+
+    /** Faults that replace the answer outright; returns true when it has been sent. */
+    async function applyStatusFault(kind: FaultKind): Promise<boolean> {
+      switch (kind) {
+        case '500':
+          sendError(500, 'api_error', 'Internal server error');
+          return true;
+        case '502_html':
+          send(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', { 'content-type': 'text/html' });
+          return true;
+        case '503':
+          sendError(503, 'api_error', 'Service temporarily unavailable');
+          return true;
+        case '529':
+          sendError(529, 'overloaded_error', 'Overloaded');
+          return true;
+        case 'invalid_json':
+          send(200, '<!doctype html><html><body>Upstream maintenance</body></html>');
+          return true;
+        case 'bad_page_token':
+          sendError(400, 'invalid_request_error', 'page: invalid page token');
+          return true;
+        case '429_retry_after':
+          sendError(429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', { 'retry-after': '1' });
+          return true;
+        case 'slow':
+          await wait(slowMs);
+          return false;
+        default:
+          return false;
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    // Drain the request body (if any) so keep-alive connections stay usable.
+    req.resume();
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(errorBody('api_error', `emulator bug: ${err instanceof Error ? err.message : String(err)}`)));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    truth: createGroundTruth(model),
+    stats: () => structuredClone(stats),
+    resetStats: () => void (stats = emptyStats()),
+    setFaultRules: (rules) => faults.setRules(rules),
+    setFaultRate: (rate) => faults.setRate(rate),
+    setRevision: (n) => model.setRevision(n),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const done of [...waits]) done();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Promises a full body, sends half, then kills the socket: what a dropped connection looks like. */
+function resetMidBody(res: ServerResponse, requestId: string, text: string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'request-id': requestId });
+  res.write(text.slice(0, Math.floor(text.length / 2)), () => res.socket?.destroy());
+}
+

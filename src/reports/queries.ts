@@ -1,0 +1,319 @@
+/**
+ * The report queries: the single source of truth for every figure the CLI, exports and the dashboard
+ * show. Each report is a query builder (SQL + parameters + column descriptions, so `export` can hand
+ * the same SELECT to the warehouse's own exporter) and a function returning typed rows.
+ *
+ * Costs come only from claude_costs. claude_code_model_usage is an estimate of cost already billed
+ * there, so it appears only in the Claude Code per-user report, labelled as an estimate.
+ */
+import { TABLES } from '../warehouse/tables.js';
+import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
+import { feature } from './dialect-features.js';
+import { CONSOLE_KEY, DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
+
+export type ColumnKind = 'text' | 'date' | 'usd' | 'int' | 'ratio';
+
+export interface ReportColumn {
+  /** The SQL alias and the typed row's field. */
+  name: string;
+  /** What tables, CSV and JSON call it. */
+  header: string;
+  kind: ColumnKind;
+}
+
+export interface ReportQuery {
+  sql: string;
+  params: unknown[];
+  columns: ReportColumn[];
+}
+
+export type Period = 'day' | 'week' | 'month';
+export type SpendDimension = 'workspace' | 'model' | 'cost_type';
+
+/** The six token columns, from the table definition (usage totals hold exactly those as ints). */
+export const TOKEN_COLUMNS = TABLES.claude_usage_daily_totals.columns.filter((c) => c.type === 'int').map((c) => c.name);
+/** Input token columns: everything but output and web searches. */
+export const INPUT_TOKEN_COLUMNS = TOKEN_COLUMNS.filter((c) => c.endsWith('_input_tokens'));
+/** Tool accept/reject columns of claude_code_productivity (the four tools with fixed columns). */
+const TOOL_ACCEPTED = TABLES.claude_code_productivity.columns.filter((c) => c.name.endsWith('_tool_accepted')).map((c) => c.name);
+const TOOL_REJECTED = TABLES.claude_code_productivity.columns.filter((c) => c.name.endsWith('_tool_rejected')).map((c) => c.name);
+
+const COSTS_DIMS = { workspace: true, model: true };
+
+function col(name: string, header: string, kind: ColumnKind): ReportColumn {
+  return { name, header, kind };
+}
+
+// ---------------------------------------------------------------- spend over time
+
+export interface SpendOverTimeRow {
+  /** First day of the period (the day itself, the Monday of the ISO week, or the 1st of the month). */
+  period: string;
+  /** Exact dollars. */
+  usd: string;
+}
+
+export function spendOverTimeQuery(d: SqlDialect, f: ReportFilter, period: Period): ReportQuery {
+  const where = filterWhere(d, f, 'c', COSTS_DIMS, 'claude_costs');
+  const day = `c.${d.ident('activity_date')}`;
+  const bucket = period === 'day' ? day : feature(d, 'dateTrunc')(day, period);
+  return {
+    sql: `SELECT ${bucket} AS ${d.ident('period')}, ${d.sumExact(`c.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
+            FROM ${d.table('claude_costs')} c
+           WHERE ${where.sql}
+           GROUP BY 1 ORDER BY 1`,
+    params: where.params,
+    columns: [col('period', period, 'date'), col('usd', 'cost_usd', 'usd')],
+  };
+}
+
+export async function spendOverTime(wh: Warehouse, f: ReportFilter, period: Period): Promise<SpendOverTimeRow[]> {
+  const rows = await wh.query(...sqlAndParams(spendOverTimeQuery(wh.dialect, f, period)));
+  return rows.map((r) => ({ period: String(r.period), usd: exact(r.usd) }));
+}
+
+// ---------------------------------------------------------------- spend by dimension
+
+export interface SpendByRow {
+  /** The raw value: workspace id (null = default workspace), model (null = non-token costs) or cost_type. */
+  key: string | null;
+  /** A name for people: the workspace name, `default`, the model, `(no model)`. */
+  name: string;
+  usd: string;
+}
+
+export function spendByQuery(d: SqlDialect, f: ReportFilter, dim: SpendDimension): ReportQuery {
+  const where = filterWhere(d, f, 'c', COSTS_DIMS, 'claude_costs');
+  const keyCol = dim === 'workspace' ? 'workspace_id' : dim;
+  // Aggregate first, then join names: a name lookup can never multiply cost rows.
+  const inner = `SELECT c.${d.ident(keyCol)} AS ${d.ident('k')}, ${d.sumExact(`c.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
+                   FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY 1`;
+  const k = `s.${d.ident('k')}`;
+  let name: string;
+  let join = '';
+  const params = [...where.params];
+  if (dim === 'workspace') {
+    join = `LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = ${k}`;
+    name = `CASE WHEN ${k} IS NULL THEN ? ELSE COALESCE(w.${d.ident('name')}, ${k}) END`;
+    params.push(DEFAULT_WORKSPACE);
+  } else {
+    name = `COALESCE(${k}, ?)`;
+    params.push(dim === 'model' ? '(no model)' : '(none)');
+  }
+  return {
+    sql: `SELECT ${k} AS ${d.ident('key')}, ${name} AS ${d.ident('name')}, s.${d.ident('usd')} AS ${d.ident('usd')}
+            FROM (${inner}) s ${join}
+           ORDER BY s.${d.ident('usd')} DESC, 2`,
+    params: reorderForSelect(params, where.params.length),
+    columns: [col('key', dim === 'workspace' ? 'workspace_id' : dim, 'text'), col('name', 'name', 'text'), col('usd', 'cost_usd', 'usd')],
+  };
+}
+
+/**
+ * The name's parameter appears in the outer SELECT, before the inner query's WHERE parameters in
+ * the SQL text; `?` placeholders bind by position, so move it to the front.
+ */
+function reorderForSelect(params: unknown[], whereCount: number): unknown[] {
+  return [...params.slice(whereCount), ...params.slice(0, whereCount)];
+}
+
+export async function spendBy(wh: Warehouse, f: ReportFilter, dim: SpendDimension): Promise<SpendByRow[]> {
+  const rows = await wh.query(...sqlAndParams(spendByQuery(wh.dialect, f, dim)));
+  return rows.map((r) => ({ key: r.key === null ? null : String(r.key), name: String(r.name), usd: exact(r.usd) }));
+}
+
+// ---------------------------------------------------------------- tokens by API key
+
+export interface TokensByApiKeyRow {
+  /** null = Console/Workbench usage without a key. */
+  api_key_id: string | null;
+  name: string;
+  uncached_input_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_5m_input_tokens: number;
+  cache_creation_1h_input_tokens: number;
+  output_tokens: number;
+  web_search_requests: number;
+  /** uncached + cache read + both cache creations. */
+  all_input_tokens: number;
+  /** cache reads / all input tokens; null when there was no input. */
+  cache_hit_rate: number | null;
+}
+
+export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
+  const where = filterWhere(d, f, 'u', { workspace: true, model: true }, 'claude_usage_keys');
+  const sums = TOKEN_COLUMNS.map((c) => `SUM(u.${d.ident(c)}) AS ${d.ident(c)}`).join(', ');
+  const allInput = INPUT_TOKEN_COLUMNS.map((c) => `s.${d.ident(c)}`).join(' + ');
+  const k = `s.${d.ident('api_key_id')}`;
+  // `/` on integers is a floating-point division in both DuckDB and BigQuery: fine for a ratio.
+  return {
+    sql: `SELECT ${k} AS ${d.ident('api_key_id')},
+                 CASE WHEN ${k} IS NULL THEN ? ELSE COALESCE(k.${d.ident('name')}, ${k}) END AS ${d.ident('name')},
+                 ${TOKEN_COLUMNS.map((c) => `s.${d.ident(c)} AS ${d.ident(c)}`).join(', ')},
+                 ${allInput} AS ${d.ident('all_input_tokens')},
+                 CASE WHEN ${allInput} = 0 THEN NULL ELSE s.${d.ident('cache_read_input_tokens')} / (${allInput}) END AS ${d.ident('cache_hit_rate')}
+            FROM (SELECT u.${d.ident('api_key_id')} AS ${d.ident('api_key_id')}, ${sums}
+                    FROM ${d.table('claude_usage_keys')} u WHERE ${where.sql} GROUP BY 1) s
+            LEFT JOIN ${d.table('claude_api_keys')} k ON k.${d.ident('id')} = ${k}
+           ORDER BY ${allInput} + s.${d.ident('output_tokens')} DESC, 2`,
+    params: [CONSOLE_KEY, ...where.params],
+    columns: [
+      col('api_key_id', 'api_key_id', 'text'),
+      col('name', 'name', 'text'),
+      ...TOKEN_COLUMNS.map((c) => col(c, c, 'int' as const)),
+      col('all_input_tokens', 'all_input_tokens', 'int'),
+      col('cache_hit_rate', 'cache_hit_rate', 'ratio'),
+    ],
+  };
+}
+
+export async function tokensByApiKey(wh: Warehouse, f: ReportFilter): Promise<TokensByApiKeyRow[]> {
+  const rows = await wh.query(...sqlAndParams(tokensByApiKeyQuery(wh.dialect, f)));
+  return rows.map((r) => {
+    const out: Record<string, unknown> = {
+      api_key_id: r.api_key_id === null ? null : String(r.api_key_id),
+      name: String(r.name),
+      all_input_tokens: int(r.all_input_tokens),
+      cache_hit_rate: r.cache_hit_rate === null ? null : Number(r.cache_hit_rate),
+    };
+    for (const c of TOKEN_COLUMNS) out[c] = int(r[c]);
+    return out as unknown as TokensByApiKeyRow;
+  });
+}
+
+// ---------------------------------------------------------------- Claude Code per user
+
+export interface ClaudeCodeUserRow {
+  actor_type: string;
+  /** Email (user_actor) or API key name (api_actor). */
+  actor: string;
+  /** The member's display name when claude_users knows the email, else the actor. */
+  name: string;
+  sessions: number;
+  lines_added: number;
+  lines_removed: number;
+  commits: number;
+  pull_requests: number;
+  tool_accepted: number;
+  tool_rejected: number;
+  /** accepted / (accepted + rejected) over the edit, multi-edit, write and notebook-edit tools; null without any. */
+  tool_acceptance_rate: number | null;
+  /** ESTIMATE from claude_code_model_usage, exact dollars. Not billing data: never add it to costs. */
+  estimated_cost_usd_estimate: string;
+}
+
+export const ESTIMATE_HEADER = 'estimated_cost_usd (estimate)';
+
+export function claudeCodeByUserQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
+  const wp = filterWhere(d, f, 'p', { workspace: false, model: false }, 'Claude Code per-user data');
+  const wm = filterWhere(d, f, 'm', { workspace: false, model: false }, 'Claude Code per-user data');
+  const i = (c: string) => d.ident(c);
+  const sum = (cols: string[]) => `SUM(${cols.map((c) => `p.${i(c)}`).join(' + ')})`;
+  const metrics: Array<[string, string]> = [
+    ['sessions', 'SUM(p.' + i('num_sessions') + ')'],
+    ['lines_added', `SUM(p.${i('lines_added')})`],
+    ['lines_removed', `SUM(p.${i('lines_removed')})`],
+    ['commits', `SUM(p.${i('commits')})`],
+    ['pull_requests', `SUM(p.${i('pull_requests')})`],
+    ['tool_accepted', sum(TOOL_ACCEPTED)],
+    ['tool_rejected', sum(TOOL_REJECTED)],
+  ];
+  const actorType = `COALESCE(a.${i('actor_type')}, e.${i('actor_type')})`;
+  const actor = `COALESCE(a.${i('actor_id')}, e.${i('actor_id')})`;
+  const acc = `COALESCE(a.${i('tool_accepted')}, 0)`;
+  const rej = `COALESCE(a.${i('tool_rejected')}, 0)`;
+  // Cents → dollars exactly: DECIMAL(38,9) × 0.01 is DECIMAL(38,11) (division would give a float).
+  const estimate = `COALESCE(e.${i('cents')}, 0) * 0.01`;
+  return {
+    sql: `SELECT ${actorType} AS ${i('actor_type')}, ${actor} AS ${i('actor')},
+                 COALESCE(us.${i('name')}, ${actor}) AS ${i('name')},
+                 ${metrics.map(([n]) => `COALESCE(a.${i(n)}, 0) AS ${i(n)}`).join(', ')},
+                 CASE WHEN ${acc} + ${rej} = 0 THEN NULL ELSE ${acc} / (${acc} + ${rej}) END AS ${i('tool_acceptance_rate')},
+                 ${estimate} AS ${i('estimated_cost_usd_estimate')}
+            FROM (SELECT p.${i('actor_type')} AS ${i('actor_type')}, p.${i('actor_id')} AS ${i('actor_id')},
+                         ${metrics.map(([n, e]) => `${e} AS ${i(n)}`).join(', ')}
+                    FROM ${d.table('claude_code_productivity')} p WHERE ${wp.sql} GROUP BY 1, 2) a
+            FULL OUTER JOIN
+                 (SELECT m.${i('actor_type')} AS ${i('actor_type')}, m.${i('actor_id')} AS ${i('actor_id')}, ${d.sumExact(`m.${i('estimated_cost_cents')}`)} AS ${i('cents')}
+                    FROM ${d.table('claude_code_model_usage')} m WHERE ${wm.sql} GROUP BY 1, 2) e
+              ON e.${i('actor_type')} = a.${i('actor_type')} AND e.${i('actor_id')} = a.${i('actor_id')}
+            LEFT JOIN ${d.table('claude_users')} us ON ${actorType} = 'user_actor' AND us.${i('email')} = ${actor}
+           ORDER BY 4 DESC, 2, 1`,
+    params: [...wp.params, ...wm.params],
+    columns: [
+      col('actor_type', 'actor_type', 'text'),
+      col('actor', 'actor', 'text'),
+      col('name', 'name', 'text'),
+      ...metrics.map(([n]) => col(n, n, 'int' as const)),
+      col('tool_acceptance_rate', 'tool_acceptance_rate', 'ratio'),
+      col('estimated_cost_usd_estimate', ESTIMATE_HEADER, 'usd'),
+    ],
+  };
+}
+
+export async function claudeCodeByUser(wh: Warehouse, f: ReportFilter): Promise<ClaudeCodeUserRow[]> {
+  const rows = await wh.query(...sqlAndParams(claudeCodeByUserQuery(wh.dialect, f)));
+  return rows.map((r) => ({
+    actor_type: String(r.actor_type),
+    actor: String(r.actor),
+    name: String(r.name),
+    sessions: int(r.sessions),
+    lines_added: int(r.lines_added),
+    lines_removed: int(r.lines_removed),
+    commits: int(r.commits),
+    pull_requests: int(r.pull_requests),
+    tool_accepted: int(r.tool_accepted),
+    tool_rejected: int(r.tool_rejected),
+    tool_acceptance_rate: r.tool_acceptance_rate === null ? null : Number(r.tool_acceptance_rate),
+    estimated_cost_usd_estimate: exact(r.estimated_cost_usd_estimate),
+  }));
+}
+
+// ---------------------------------------------------------------- totals and span
+
+export interface SpendTotal {
+  usd: string;
+  cents: string;
+  /** Days with at least one cost row. */
+  days: number;
+}
+
+export async function totalSpend(wh: Warehouse, f: ReportFilter): Promise<SpendTotal> {
+  const d = wh.dialect;
+  const where = filterWhere(d, f, 'c', COSTS_DIMS, 'claude_costs');
+  const [r] = await wh.query(
+    `SELECT ${d.toText(`COALESCE(${d.sumExact(`c.${d.ident('amount_usd')}`)}, 0)`)} AS ${d.ident('usd')},
+            ${d.toText(`COALESCE(${d.sumExact(`c.${d.ident('amount_cents')}`)}, 0)`)} AS ${d.ident('cents')},
+            COUNT(DISTINCT c.${d.ident('activity_date')}) AS ${d.ident('days')}
+       FROM ${d.table('claude_costs')} c WHERE ${where.sql}`,
+    where.params,
+  );
+  return { usd: exact(r?.usd ?? '0'), cents: exact(r?.cents ?? '0'), days: int(r?.days ?? 0) };
+}
+
+/** First and last activity_date across the fact and totals tables; null for an empty warehouse. */
+export async function dataSpan(wh: Warehouse): Promise<{ from: string; to: string } | null> {
+  const d = wh.dialect;
+  const tables = Object.values(TABLES).filter((t) => (t.kind === 'fact' || t.kind === 'totals') && t.columns.some((c) => c.name === 'activity_date'));
+  const union = tables
+    .map((t) => `SELECT MIN(${d.ident('activity_date')}) AS ${d.ident('lo')}, MAX(${d.ident('activity_date')}) AS ${d.ident('hi')} FROM ${d.table(t.name)}`)
+    .join(' UNION ALL ');
+  const [r] = await wh.query(`SELECT MIN(${d.ident('lo')}) AS ${d.ident('lo')}, MAX(${d.ident('hi')}) AS ${d.ident('hi')} FROM (${union}) x`);
+  if (!r || r.lo === null || r.hi === null) return null;
+  return { from: String(r.lo), to: String(r.hi) };
+}
+
+// ---------------------------------------------------------------- helpers
+
+export function sqlAndParams(q: { sql: string; params: unknown[] }): [string, unknown[]] {
+  return [q.sql, q.params];
+}
+
+/** Decimal values come back from query() as exact strings; a NULL sum (no rows) is zero. */
+function exact(v: QueryRow[string] | undefined): string {
+  return v === null || v === undefined ? '0' : String(v);
+}
+
+function int(v: QueryRow[string] | undefined): number {
+  return v === null || v === undefined ? 0 : Number(v);
+}

@@ -1,0 +1,61 @@
+/** Report names for `report --by` and `export <report>`, each mapped to its query builder. */
+import type { SqlDialect, Warehouse, QueryRow } from '../warehouse/warehouse.js';
+import type { ReportFilter } from './filter.js';
+import { claudeCodeByUserQuery, spendByQuery, spendOverTimeQuery, tokensByApiKeyQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
+
+export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user'] as const;
+export type ReportName = (typeof REPORT_NAMES)[number];
+
+/** `spend` is spend over time by day, the name `export` documents. */
+export const REPORT_ALIASES: Record<string, ReportName> = { spend: 'day' };
+
+export const REPORT_TITLES: Record<ReportName, string> = {
+  day: 'Spend per day',
+  week: 'Spend per ISO week (Monday start)',
+  month: 'Spend per calendar month',
+  workspace: 'Spend by workspace',
+  model: 'Spend by model',
+  cost_type: 'Spend by cost type',
+  api_key: 'Tokens by API key',
+  user: 'Claude Code per user (estimated cost is an estimate, not billing data)',
+};
+
+export function resolveReportName(name: string): ReportName | undefined {
+  const n = REPORT_ALIASES[name] ?? name;
+  return (REPORT_NAMES as readonly string[]).includes(n) ? (n as ReportName) : undefined;
+}
+
+export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): ReportQuery {
+  switch (name) {
+    case 'day':
+    case 'week':
+    case 'month':
+      return spendOverTimeQuery(d, f, name);
+    case 'workspace':
+    case 'model':
+    case 'cost_type':
+      return spendByQuery(d, f, name);
+    case 'api_key':
+      return tokensByApiKeyQuery(d, f);
+    case 'user':
+      return claudeCodeByUserQuery(d, f);
+  }
+}
+
+export interface ReportResult {
+  report: ReportName;
+  title: string;
+  filter: ReportFilter;
+  columns: ReportColumn[];
+  rows: QueryRow[];
+}
+
+export async function runReport(wh: Warehouse, name: ReportName, f: ReportFilter): Promise<ReportResult> {
+  const q = reportQuery(wh.dialect, name, f);
+  return { report: name, title: REPORT_TITLES[name], filter: f, columns: q.columns, rows: await wh.query(...sqlAndParams(q)) };
+}
+
+/** The report's SELECT with each column renamed to its header, for `export` (headers become file columns). */
+export function exportSql(d: SqlDialect, q: ReportQuery): string {
+  return `SELECT ${q.columns.map((c) => `r.${d.ident(c.name)} AS ${d.ident(c.header)}`).join(', ')} FROM (${q.sql}) r`;
+}

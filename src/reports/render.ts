@@ -1,0 +1,65 @@
+/** Report output: aligned tables for people, JSON and CSV for pipes. Money stays exact outside tables. */
+import { formatTable, type Align } from '../cli/table-format.js';
+import { formatUsd } from '../util/money.js';
+import type { QueryRow } from '../warehouse/warehouse.js';
+import type { ReportColumn } from './queries.js';
+import type { ReportResult } from './registry.js';
+
+function tableCell(c: ReportColumn, v: QueryRow[string] | undefined): string {
+  if (v === null || v === undefined) return c.kind === 'text' ? '' : '-';
+  switch (c.kind) {
+    case 'usd':
+      return formatUsd(String(v));
+    case 'int':
+      return Number(v).toLocaleString('en-US');
+    case 'ratio':
+      return `${(Number(v) * 100).toFixed(1)}%`;
+    default:
+      return String(v);
+  }
+}
+
+export function renderReportTable(r: ReportResult): string {
+  const align: Align[] = r.columns.map((c) => (c.kind === 'usd' || c.kind === 'int' || c.kind === 'ratio' ? 'right' : 'left'));
+  const body = formatTable(
+    r.columns.map((c) => c.header),
+    r.rows.map((row) => r.columns.map((c) => tableCell(c, row[c.name]))),
+    align,
+  );
+  return `${r.title}, ${r.filter.from}..${r.filter.to}\n\n${body}${r.rows.length === 0 ? '\n(no data in range)' : ''}`;
+}
+
+/** Dollars stay exact decimal strings (JSON numbers would become binary floats in most readers). */
+function jsonValue(c: ReportColumn, v: QueryRow[string] | undefined): string | number | boolean | null {
+  if (v === null || v === undefined) return null;
+  if (c.kind === 'usd') return String(v);
+  if (c.kind === 'int' || c.kind === 'ratio') return typeof v === 'number' ? v : Number(v);
+  return v;
+}
+
+export function reportJson(r: ReportResult): unknown {
+  return {
+    report: r.report,
+    title: r.title,
+    from: r.filter.from,
+    to: r.filter.to,
+    filter: { workspaceIds: r.filter.workspaceIds ?? [], models: r.filter.models ?? [] },
+    columns: r.columns.map((c) => c.header),
+    rows: r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, jsonValue(c, row[c.name])]))),
+  };
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function renderReportCsv(r: ReportResult): string {
+  const lines = [r.columns.map((c) => csvField(c.header)).join(',')];
+  for (const row of r.rows) {
+    lines.push(r.columns.map((c) => {
+      const v = row[c.name];
+      return v === null || v === undefined ? '' : csvField(String(v));
+    }).join(','));
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { chunkDays, completeDays, consecutiveRuns, orderForThroughput, planWindows } from '../../src/jobs/windows.js';
+import { STREAMS } from '../../src/streams/index.js';
+import type { WindowRecord } from '../../src/warehouse/warehouse.js';
+
+const ok = (stream: string, from: string, to: string, complete = true): WindowRecord => ({
+  runId: 'r1', stream, windowStart: from, windowEnd: to, status: 'ok', complete, rows: 1, requests: 1, retries: 0,
+  rateLimited: 0, centsTotal: null, error: null, startedAt: '2025-01-01T00:00:00.000Z', finishedAt: null,
+});
+
+describe('windows', () => {
+  it('chunks a range into windows of the stream size, last one short', () => {
+    expect(chunkDays({ from: '2025-01-01', to: '2025-03-05' }, 31)).toEqual([
+      { from: '2025-01-01', to: '2025-01-31' },
+      { from: '2025-02-01', to: '2025-03-03' },
+      { from: '2025-03-04', to: '2025-03-05' },
+    ]);
+  });
+
+  it('groups days into consecutive runs', () => {
+    expect(consecutiveRuns(['2025-01-01', '2025-01-02', '2025-01-05', '2025-02-28', '2025-03-01'])).toEqual([
+      { from: '2025-01-01', to: '2025-01-02' },
+      { from: '2025-01-05', to: '2025-01-05' },
+      { from: '2025-02-28', to: '2025-03-01' },
+    ]);
+  });
+
+  it('a year of cost is 12 windows and resumes after the complete ones', () => {
+    const opts = { usageBucket: '1d' as const };
+    const range = { from: '2025-01-01', to: '2025-12-31' };
+    const fresh = planWindows([STREAMS.cost], range, [], opts, false, '2026-01-10');
+    expect(fresh.tasks).toHaveLength(12);
+    const ledger = [ok('cost', '2025-01-01', '2025-01-31'), ok('cost', '2025-02-01', '2025-03-03'), ok('cost', '2025-03-04', '2025-04-03', false)];
+    const resumed = planWindows([STREAMS.cost], range, ledger, opts, false, '2026-01-10');
+    expect(resumed.skippedDays).toBe(31 + 31);
+    expect(resumed.tasks[0]!.window.from).toBe('2025-03-04');
+    const refreshed = planWindows([STREAMS.cost], range, ledger, opts, true, '2026-01-10');
+    expect(refreshed.tasks).toHaveLength(12);
+  });
+
+  it('only ok and complete windows count as done', () => {
+    const ledger = [ok('cost', '2025-01-01', '2025-01-02'), { ...ok('cost', '2025-01-03', '2025-01-03'), status: 'failed' as const }, ok('usage', '2025-01-05', '2025-01-05'), ok('cost', '2025-01-06', '2025-01-06', false)];
+    expect([...completeDays(ledger, 'cost')].sort()).toEqual(['2025-01-01', '2025-01-02']);
+  });
+
+  it('hourly usage uses 7-day windows; claude_code one day per window; org a single snapshot', () => {
+    const range = { from: '2025-01-01', to: '2025-01-14' };
+    expect(planWindows([STREAMS.usage], range, [], { usageBucket: '1h' }, false, '2025-02-01').tasks).toHaveLength(2);
+    expect(planWindows([STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks).toHaveLength(14);
+    const org = planWindows([STREAMS.org], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks;
+    expect(org).toEqual([{ stream: STREAMS.org, window: { from: '2025-02-01', to: '2025-02-01' } }]);
+  });
+
+  it('starts the slow Claude Code stream first and spreads the cheap windows between its days', () => {
+    const range = { from: '2025-01-01', to: '2025-03-31' };
+    const { tasks } = planWindows([STREAMS.cost, STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-04-02');
+    const ordered = orderForThroughput(tasks);
+    expect(ordered[0]!.stream.name).toBe('claude_code');
+    const costPositions = ordered.map((t, i) => (t.stream.name === 'cost' ? i : -1)).filter((i) => i >= 0);
+    expect(costPositions).toHaveLength(3);
+    expect(costPositions[0]).toBeLessThan(ordered.length / 2);
+    expect(ordered).toHaveLength(90 + 3);
+  });
+});

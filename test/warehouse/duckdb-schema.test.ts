@@ -1,0 +1,171 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
+import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
+import { WarehouseError, WarehouseLockedError, WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
+import { ledger, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+/** Runs raw SQL against a file with DuckDB directly, bypassing the code under test. */
+async function raw(path: string, statements: string[]): Promise<unknown[][]> {
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  let rows: unknown[][] = [];
+  try {
+    for (const sql of statements) rows = (await conn.runAndReadAll(sql)).getRowsJson() as unknown[][];
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return rows;
+}
+
+const EXPECTED_TYPES: Record<string, string> = {
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  string: 'VARCHAR',
+  int: 'BIGINT',
+  bool: 'BOOLEAN',
+  cents: 'DECIMAL(38,9)',
+  usd: 'DECIMAL(38,11)',
+  json: 'VARCHAR',
+};
+
+describe('DDL and schema version', () => {
+  it('creates every table in TABLES with the mapped types and NOT NULL constraints', async () => {
+    const path = tmp.file('ddl.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.init(); // idempotent
+    await wh.close();
+
+    const cols = (await raw(path, [
+      `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'main' ORDER BY table_name, ordinal_position`,
+    ])) as [string, string, string, string][];
+    const tables = new Set(cols.map(([t]) => t));
+    expect([...tables].sort()).toEqual(Object.keys(TABLES).sort());
+    for (const def of Object.values(TABLES)) {
+      const actual = cols.filter(([t]) => t === def.name).map(([, c, type, nullable]) => [c, type, nullable]);
+      const expected = def.columns.map((c) => [c.name, EXPECTED_TYPES[c.type], c.nullable === false ? 'NO' : 'YES']);
+      expect(actual, def.name).toEqual(expected);
+    }
+    expect(cols).toContainEqual(['claude_costs', 'amount_cents', 'DECIMAL(38,9)', 'NO']);
+    expect(await raw(path, ["SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'"])).toEqual([[String(SCHEMA_VERSION)]]);
+  });
+
+  it('refuses a warehouse written by a newer claude-ingest', async () => {
+    const path = tmp.file('newer.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.close();
+    await raw(path, [`UPDATE claude_ingest_meta SET value = '${SCHEMA_VERSION + 1}' WHERE key = 'schema_version'`]);
+
+    const again = await openDuckDbWarehouse(path);
+    try {
+      await expect(again.init()).rejects.toThrow(WarehouseSchemaError);
+      await expect(again.init()).rejects.toThrow(
+        `this warehouse was written by a newer claude-ingest (schema ${SCHEMA_VERSION + 1} > ${SCHEMA_VERSION}): upgrade claude-ingest`,
+      );
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('migrates a version-0 warehouse (missing columns) forward, keeping its rows', async () => {
+    const path = tmp.file('v0.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.recordWindow(ledger({ runId: 'old-run', rateLimited: 2 }));
+    await wh.close();
+    // Fake the pre-release layout: two nullable columns missing, version 0.
+    await raw(path, [
+      'ALTER TABLE ingest_windows DROP COLUMN rate_limited',
+      'ALTER TABLE claude_costs DROP COLUMN inference_geo',
+      "UPDATE claude_ingest_meta SET value = '0' WHERE key = 'schema_version'",
+    ]);
+
+    const migrated = await openDuckDbWarehouse(path);
+    try {
+      await migrated.init();
+      const version = await migrated.query("SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'");
+      expect(version).toEqual([{ value: String(SCHEMA_VERSION) }]);
+      const cols = await migrated.query(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE column_name IN ('rate_limited', 'inference_geo') ORDER BY 1",
+      );
+      expect(cols).toEqual([
+        { table_name: 'claude_costs', column_name: 'inference_geo' },
+        { table_name: 'ingest_windows', column_name: 'rate_limited' },
+      ]);
+      const [w] = await migrated.listWindows();
+      expect(w).toMatchObject({ runId: 'old-run', rateLimited: 0, requests: 3 });
+      // The migrated table (column now last) still takes a full replaceWindow.
+      await migrated.replaceWindow({ tables: ['claude_workspaces'], ledger: ledger({ stream: 'org' }) }, async (sink) => {
+        await sink.append('claude_workspaces', [{ id: 'w1', name: 'A', run_id: 'r', ingested_at: '2025-01-01T00:00:00Z' }]);
+      });
+    } finally {
+      await migrated.close();
+    }
+  });
+
+  it('refuses a DuckDB file that is not a claude-ingest warehouse', async () => {
+    const path = tmp.file('foreign.duckdb');
+    await raw(path, ['CREATE TABLE sales (id INTEGER)', 'INSERT INTO sales VALUES (1)']);
+    const wh = await openDuckDbWarehouse(path);
+    try {
+      await expect(wh.init()).rejects.toThrow(WarehouseSchemaError);
+      await expect(wh.init()).rejects.toThrow(/foreign\.duckdb is not a claude-ingest warehouse \(it has other tables: sales\)/);
+    } finally {
+      await wh.close();
+    }
+    // Nothing was created in it.
+    expect(await raw(path, ["SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'claude%'"])).toEqual([['0']]);
+  });
+
+  it('refuses a file that is not a DuckDB database with a clear line', async () => {
+    const path = tmp.file('garbage.duckdb');
+    writeFileSync(path, 'this is not a database\n'.repeat(500));
+    const err = await openDuckDbWarehouse(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WarehouseError);
+    expect((err as Error).message).toBe(
+      `${path} is not a DuckDB database (or is damaged): point --warehouse at a .duckdb file claude-ingest created, or at a new path`,
+    );
+  });
+
+  it('reports an unwritable path', async () => {
+    const missingDir = join(tmp.dir, 'no', 'such', 'dir', 'w.duckdb');
+    await expect(openDuckDbWarehouse(missingDir)).rejects.toThrow(
+      new RegExp(`^cannot create the warehouse at ${missingDir}: .*No such file or directory.*; check the path or pass --warehouse$`),
+    );
+    if (process.getuid?.() !== 0) {
+      const locked = join(tmp.dir, 'readonly-dir');
+      mkdirSync(locked);
+      chmodSync(locked, 0o500);
+      await expect(openDuckDbWarehouse(join(locked, 'w.duckdb'))).rejects.toThrow(/^cannot create the warehouse at .*check the path/);
+    }
+  });
+
+  it('read-only mode reads, refuses writes, and needs an existing warehouse', async () => {
+    const path = tmp.file('ro.duckdb');
+    await expect(openDuckDbWarehouse(path, { readOnly: true })).rejects.toThrow(
+      `there is no warehouse at ${path}: run an ingest first or check --warehouse`,
+    );
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.recordWindow(ledger());
+    await wh.close();
+
+    const ro = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await ro.init();
+      expect(await ro.listWindows()).toHaveLength(1);
+      await expect(ro.recordWindow(ledger())).rejects.toThrow(/open read-only/);
+      await expect(openDuckDbWarehouse(path)).rejects.toThrow(WarehouseLockedError);
+    } finally {
+      await ro.close();
+    }
+  });
+});

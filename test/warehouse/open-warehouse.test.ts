@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { openWarehouse, parseWarehouseUrl } from '../../src/warehouse/open-warehouse.js';
+import { WarehouseError } from '../../src/warehouse/warehouse.js';
+import { tempDir } from './helpers.js';
+
+describe('parseWarehouseUrl', () => {
+  it.each([
+    ['duckdb:./file.duckdb', './file.duckdb'],
+    ['duckdb:/abs/path.duckdb', '/abs/path.duckdb'],
+    ['duckdb://relative/x.duckdb', 'relative/x.duckdb'],
+    ['duckdb:///abs/x.duckdb', '/abs/x.duckdb'],
+    ['duckdb:warehouse.db', 'warehouse.db'],
+    ['./data/claude.duckdb', './data/claude.duckdb'],
+    ['/var/lib/claude.DUCKDB', '/var/lib/claude.DUCKDB'],
+  ])('%s is a DuckDB file', (url, path) => {
+    expect(parseWarehouseUrl(url)).toEqual({ kind: 'duckdb', path });
+  });
+
+  it('parses BigQuery project, dataset and location', () => {
+    expect(parseWarehouseUrl('bigquery://my-proj/claude_usage?location=US')).toEqual({
+      kind: 'bigquery',
+      project: 'my-proj',
+      dataset: 'claude_usage',
+      location: 'US',
+    });
+    expect(parseWarehouseUrl('bigquery://my-proj/claude_usage')).toEqual({ kind: 'bigquery', project: 'my-proj', dataset: 'claude_usage' });
+  });
+
+  it.each(['postgres://localhost/db', 'bigquery://proj', 'bigquery://proj/a/b', 'bigquery://p/d?region=x', 'bigquery:p/d', 'data.csv', '', 'duckdb:'])(
+    '%j is refused with the accepted forms listed',
+    (url) => {
+      expect(() => parseWarehouseUrl(url)).toThrow(WarehouseError);
+      expect(() => parseWarehouseUrl(url)).toThrow(/duckdb:\.\/file\.duckdb.*bigquery:\/\/PROJECT\/DATASET/);
+    },
+  );
+});
+
+describe('openWarehouse', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('opens a DuckDB warehouse from a duckdb: URL', async () => {
+    const wh = await openWarehouse(`duckdb:${tmp.file('via-url.duckdb')}`);
+    try {
+      expect(wh.kind).toBe('duckdb');
+      await wh.init();
+      expect(await wh.query('SELECT count(*) AS n FROM claude_costs')).toEqual([{ n: 0 }]);
+    } finally {
+      await wh.close();
+    }
+  });
+});
