@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EMULATOR_ADMIN_KEY, startEmulator } from '../emulator/index.js';
 import { backfill } from '../jobs/backfill.js';
+import { runValidation } from '../checks/index.js';
+import { renderValidation } from '../checks/render.js';
 import { parseStreams } from '../streams/index.js';
 import { demoSummary, renderDemoSummary } from '../reports/summary.js';
 import { addDays } from '../util/dates.js';
@@ -37,6 +39,9 @@ export function registerDemoCommand(program: Command, rt: CliRuntime): void {
           out.write(`\nBackfilled ${outcome.ok} windows, ${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests from the built-in emulator (${emu.url}).\n\n`);
           out.write(renderDemoSummary(await demoSummary(wh)) + '\n\n');
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
+          const validation = await runValidation(wh, { range: { from: addDays(today, -(Number(o.days) - 1)), to: today }, today });
+          out.write(`\n${renderValidation(validation)}\n\nMore: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${o.out}\n`);
+          if (validation.status === 'FAIL') rt.exitCode = EXIT.failed;
           if (outcome.failed > 0) rt.exitCode = EXIT.failed;
         } finally {
           await wh.close();

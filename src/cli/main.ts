@@ -6,6 +6,9 @@ import { EXIT } from './exit-codes.js';
 import { registerIngestCommands } from './ingest-commands.js';
 import { CliRuntime, toolVersion, type CliIo } from './runtime.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerValidateCommand } from './validate-command.js';
+import { registerReportCommand } from './report-command.js';
+import { registerExportCommand } from './export-command.js';
 
 export function buildProgram(rt: CliRuntime): Command {
   const program = new Command('claude-ingest')
@@ -14,6 +17,7 @@ export function buildProgram(rt: CliRuntime): Command {
     .option('--warehouse <url>', 'duckdb:./file.duckdb or bigquery://PROJECT/DATASET (env CLAUDE_INGEST_WAREHOUSE; default duckdb:./claude-usage.duckdb)')
     .option('--json', 'log JSON lines (with severity) instead of a progress bar; JSON output where a command has it')
     .option('--concurrency <n>', 'concurrent API requests at most (default 4; lowered automatically on 429)')
+    .option('--max-attempts <n>', 'attempts per request before its window is recorded failed (default 8)')
     .option('--lock-wait <seconds>', 'wait this long for another process writing the warehouse (default: fail at once)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -37,6 +41,9 @@ Examples:
   });
   registerIngestCommands(program, rt);
   registerStatusCommand(program, rt);
+  registerValidateCommand(program, rt);
+  registerReportCommand(program, rt);
+  registerExportCommand(program, rt);
   registerEmulatorCommand(program, rt);
   registerDemoCommand(program, rt);
   return program;

@@ -31,6 +31,21 @@ export interface GlobalOptions {
   json?: boolean;
   concurrency?: string;
   lockWait?: string;
+  maxAttempts?: string;
+}
+
+/**
+ * Retry settings. --max-attempts is for users; the CLAUDE_INGEST_* variables exist so tests and
+ * unusual deployments can shrink the backoff without a flag nobody else needs.
+ */
+function retryTuning(env: Env, opts: GlobalOptions) {
+  const fromEnv = (name: string) => (env[name] === undefined ? undefined : parseNonNegative(env[name]!, name));
+  return {
+    maxAttempts: opts.maxAttempts === undefined ? undefined : parsePositive(opts.maxAttempts, '--max-attempts', 100),
+    retryBaseMs: fromEnv('CLAUDE_INGEST_RETRY_BASE_MS'),
+    retryMaxDelayMs: fromEnv('CLAUDE_INGEST_RETRY_MAX_MS'),
+    timeoutMs: fromEnv('CLAUDE_INGEST_TIMEOUT_MS'),
+  };
 }
 
 export class InputError extends Error {}
@@ -96,9 +111,10 @@ export class CliRuntime {
   ): IngestEnvironment {
     const reporter = this.reporter(opts);
     const concurrency = opts.concurrency === undefined ? 4 : parsePositive(opts.concurrency, '--concurrency', 32);
-    const governor = new RateGovernor({ maxConcurrency: concurrency });
+    const tuning = retryTuning(this.io.env, opts);
+    const governor = new RateGovernor({ maxConcurrency: concurrency, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
     const client = new AdminApiClient(
-      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, onEvent: (event) => reporter.event({ type: 'client', event }) },
+      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
       governor,
     );
     return {

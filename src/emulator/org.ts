@@ -160,6 +160,8 @@ export function buildOrg(seed: number, today: string, historyDays: number, shape
   for (let i = 0; i < shape.apiKeys; i++) {
     // A tenth of keys live in the default workspace (workspace_id null).
     let ws = rng.chance(0.1) || workspaces.length === 0 ? -1 : rng.int(workspaces.length);
+    // Archived workspaces held fewer keys than live ones; a second draw keeps small orgs from going quiet.
+    if (ws >= 0 && workspaces[ws]!.archivedAt !== null && rng.chance(0.7)) ws = rng.int(workspaces.length);
     const createdIdx = rng.int(Math.max(1, Math.floor(historyDays * 0.7))) - 30;
     let status: ApiKey['status'] = 'active';
     let lastIdx = historyDays;
@@ -213,6 +215,8 @@ export function buildOrg(seed: number, today: string, historyDays: number, shape
     });
   }
 
+  ensureEveryStatus(apiKeys, firstMs, rng);
+
   const codeModels = [0, 1, 2].filter((m) => m < models.length);
   const pickCodeModels = () => (codeModels.length > 1 && rng.chance(0.5) ? [codeModels[0]!, rng.pick(codeModels.slice(1))] : [codeModels[0]!]);
   const codeActors: CodeActor[] = [];
@@ -248,4 +252,16 @@ export function buildOrg(seed: number, today: string, historyDays: number, shape
   const consoleUsers = users.map((_, i) => i).filter((i) => i % 5 === 0).slice(0, 50);
 
   return { organizationId: uuid(rng), firstDay, today, historyDays, models, workspaces, apiKeys, users, serviceAccounts, codeActors, consoleUsers };
+}
+
+/** Clients must handle every key status, so even a 12-key org has one of each (taken from live keys, never the first). */
+function ensureEveryStatus(keys: ApiKey[], firstMs: number, rng: Rng): void {
+  for (const status of ['inactive', 'expired', 'archived'] as const) {
+    if (keys.some((k) => k.status === status)) continue;
+    const k = [...keys].reverse().find((c, i) => c.status === 'active' && i < keys.length - 1);
+    if (!k) return;
+    k.status = status;
+    k.lastIdx = k.firstIdx + rng.int(Math.max(1, k.lastIdx - k.firstIdx));
+    k.expiresAt = status === 'expired' ? iso(firstMs + (k.lastIdx + 1) * DAY_MS) : null;
+  }
 }

@@ -1,7 +1,7 @@
-import Decimal from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator, type TokenTotals } from '../../src/emulator/index.js';
 import { addDays, eachDay } from '../../src/util/dates.js';
+import { ExactDecimal as Decimal } from '../../src/util/money.js';
 import { get, getAllPages } from './helpers.js';
 
 const TODAY = '2025-06-30';
@@ -15,6 +15,13 @@ interface UsageRow {
   cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
   server_tool_use: { web_search_requests: number };
   api_key_id: string | null; workspace_id: string | null; model: string | null; service_tier: string | null;
+}
+
+interface CodeRecordJson {
+  date: string; actor: { type: string; email_address?: string; api_key_name?: string }; is_remote: boolean;
+  core_metrics: { num_sessions: number; lines_of_code: { added: number; removed: number }; commits_by_claude_code: number; pull_requests_by_claude_code: number };
+  tool_actions: Record<string, { accepted: number; rejected: number }>;
+  model_breakdown: Array<{ model: string; estimated_cost: { currency: string; amount: number } }>;
 }
 
 const sumAmounts = (rows: CostRow[]) => rows.reduce((s, r) => s.plus(r.amount), new Decimal(0));
@@ -145,19 +152,14 @@ describe('usage_report/messages', () => {
 describe('usage_report/claude_code', () => {
   it('pages with a cursor and totals equal the ground truth', async () => {
     const day = '2025-06-25';
-    const { items, pages } = await getAllPages<Record<string, never>>(emu, 'usage_report/claude_code', { starting_at: day, limit: 2 });
+    const { items, pages } = await getAllPages<CodeRecordJson>(emu, 'usage_report/claude_code', { starting_at: day, limit: 2 });
     const truth = emu.truth.claudeCode(day);
     expect(items.length).toBe(truth.records);
     expect(pages).toBe(Math.ceil(truth.records / 2));
     let sessions = 0, added = 0, removed = 0, commits = 0, prs = 0, accepted = 0, rejected = 0;
     let cost = new Decimal(0);
     const keys = new Set<string>();
-    for (const r of items as Array<{
-      date: string; actor: { type: string; email_address?: string; api_key_name?: string }; is_remote: boolean;
-      core_metrics: { num_sessions: number; lines_of_code: { added: number; removed: number }; commits_by_claude_code: number; pull_requests_by_claude_code: number };
-      tool_actions: Record<string, { accepted: number; rejected: number }>;
-      model_breakdown: Array<{ model: string; estimated_cost: { currency: string; amount: number } }>;
-    }>) {
+    for (const r of items) {
       expect(r.date).toBe(`${day}T00:00:00Z`);
       const id = r.actor.type === 'user_actor' ? r.actor.email_address : r.actor.api_key_name;
       expect(id).toBeTruthy();

@@ -1,8 +1,7 @@
-import DecimalJs from 'decimal.js';
+import { Decimal as DecimalJs } from 'decimal.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Row } from '../../src/warehouse/tables.js';
-import { WarehouseError } from '../../src/warehouse/warehouse.js';
 import { costRow, ledger, tempDir, usageRow } from './helpers.js';
 
 // decimal.js defaults to 20 significant digits, too few for 38-digit sums.

@@ -1,0 +1,60 @@
+/** The shape every validation check shares. */
+import type { DayRange, IsoDay } from '../util/dates.js';
+import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
+
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  /** The measured figure, short: "0 days differ", "3 duplicate rows". */
+  figure: string;
+  /** What it means, in one or two sentences. */
+  detail: string;
+  /** What to do about a WARN or FAIL. */
+  action?: string;
+  /** Days concerned, when the finding is about days. */
+  days?: string[];
+}
+
+export interface ValidateOptions {
+  /** The Console's total for the range, dollars (exact decimal text). */
+  expectTotalUsd?: string;
+  /** Allowed difference from expectTotalUsd, dollars; default 0.01. */
+  toleranceUsd: string;
+  /** A single cost line above this many dollars is a WARN; default 100. */
+  largeLineUsd: string;
+}
+
+export interface CheckContext {
+  wh: Warehouse;
+  range: DayRange;
+  /** UTC today (CLAUDE_INGEST_TODAY aware). */
+  today: IsoDay;
+  /** listWindows(): the latest ledger row per window. */
+  ledger: WindowRecord[];
+  options: ValidateOptions;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  run(ctx: CheckContext): Promise<CheckResult>;
+}
+
+/** "2025-01-03, 2025-01-09 … (12 days)": long day lists stay one line. */
+export function listDays(days: string[], max = 6): string {
+  if (days.length <= max) return days.join(', ');
+  return `${days.slice(0, max).join(', ')} … (${days.length} days)`;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
+/** `activity_date BETWEEN ? AND ?` for a table alias, with its parameters. */
+export function inRange(ctx: CheckContext, alias?: string): { sql: string; params: unknown[] } {
+  const d = ctx.wh.dialect;
+  const col = alias ? `${alias}.${d.ident('activity_date')}` : d.ident('activity_date');
+  return { sql: `${col} BETWEEN ${d.dateParam()} AND ${d.dateParam()}`, params: [ctx.range.from, ctx.range.to] };
+}

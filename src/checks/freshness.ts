@@ -1,0 +1,52 @@
+/**
+ * Freshness: the last complete day should be yesterday (or today). A day is complete for a stream
+ * when an ok window holding it was marked complete, or started after that day had ended (UTC).
+ * The stalest day-based stream decides.
+ */
+import { daysBetween, eachDay, type IsoDay } from '../util/dates.js';
+import type { WindowRecord } from '../warehouse/warehouse.js';
+import { plural, type Check } from './check.js';
+import { DAY_STREAMS } from './gaps.js';
+
+export function lastCompleteDay(ledger: WindowRecord[], stream: string): IsoDay | null {
+  let last: IsoDay | null = null;
+  for (const w of ledger) {
+    if (w.stream !== stream || w.status !== 'ok') continue;
+    const fetchedOn = w.startedAt.slice(0, 10);
+    for (const day of eachDay(w.windowStart, w.windowEnd)) {
+      if ((w.complete || day < fetchedOn) && (last === null || day > last)) last = day;
+    }
+  }
+  return last;
+}
+
+export const freshnessCheck: Check = {
+  id: 'freshness',
+  title: 'Data is up to date',
+  async run(ctx) {
+    const per = DAY_STREAMS.map((s) => ({ stream: s, day: lastCompleteDay(ctx.ledger, s) }));
+    const none = per.filter((p) => p.day === null).map((p) => p.stream);
+    if (none.length > 0) {
+      return {
+        id: this.id,
+        status: 'WARN',
+        figure: 'no complete day',
+        detail: `No complete day yet for ${none.join(', ')}.`,
+        action: 'claude-ingest run (and schedule it daily)',
+      };
+    }
+    const stalest = per.reduce((a, b) => (b.day! < a.day! ? b : a));
+    const age = daysBetween(stalest.day!, ctx.today);
+    const figure = `last ${stalest.day} (${age <= 0 ? 'today' : `${plural(age, 'day')} ago`})`;
+    if (age <= 1) {
+      return { id: this.id, status: 'PASS', figure, detail: `Every stream holds complete data through ${stalest.day} (today is ${ctx.today} UTC).` };
+    }
+    return {
+      id: this.id,
+      status: 'WARN',
+      figure,
+      detail: `The ${stalest.stream} stream's last complete day is ${stalest.day}, ${plural(age, 'day')} before today (${ctx.today} UTC): the daily run may have stopped.`,
+      action: 'claude-ingest run (and check its schedule)',
+    };
+  },
+};

@@ -1,0 +1,119 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
+import { TABLES, type TableName } from '../warehouse/tables.js';
+import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
+import { asInputError, reportFilter, resolveCliRange } from './report-command.js';
+import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+
+const FORMATS: ExportFormat[] = ['csv', 'parquet', 'json'];
+const BY_EXTENSION: Record<string, ExportFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.json': 'json', '.ndjson': 'json', '.jsonl': 'json' };
+
+function exportFormat(option: string | undefined, out: string): ExportFormat {
+  if (option !== undefined) {
+    if (!(FORMATS as string[]).includes(option)) throw new InputError(`--format ${option} is not one of ${FORMATS.join(', ')}`);
+    return option as ExportFormat;
+  }
+  return BY_EXTENSION[extname(out).toLowerCase()] ?? 'csv';
+}
+
+function outputPath(out: string): string {
+  if (out.includes('\0')) throw new InputError('--out contains a NUL character');
+  const path = resolve(out);
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`--out ${out}: the directory ${dir} does not exist`);
+  return path;
+}
+
+/** The SELECT for one table: every column TABLES defines, optionally limited to days. */
+async function tableSelect(wh: Warehouse, table: TableName, o: { from?: string; to?: string }): Promise<{ sql: string; params: unknown[] }> {
+  const d = wh.dialect;
+  const def = TABLES[table];
+  const cols = def.columns.map((c) => d.ident(c.name)).join(', ');
+  const dated = def.columns.some((c) => c.name === 'activity_date');
+  if (!dated) {
+    if (o.from !== undefined || o.to !== undefined) throw new InputError(`${table} has no days: drop --from/--to to export it`);
+    return { sql: `SELECT ${cols} FROM ${d.table(table)}`, params: [] };
+  }
+  if (o.from === undefined && o.to === undefined) return { sql: `SELECT ${cols} FROM ${d.table(table)} ORDER BY ${d.ident('activity_date')}`, params: [] };
+  const range = await resolveCliRange(wh, o);
+  return {
+    sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()} ORDER BY ${d.ident('activity_date')}`,
+    params: [range.from, range.to],
+  };
+}
+
+export function registerExportCommand(program: Command, rt: CliRuntime): void {
+  const reports = [...Object.keys(REPORT_ALIASES), ...REPORT_NAMES];
+  program
+    .command('export <what>')
+    .description('Write a table or a report to a CSV, Parquet or JSON-lines file with the warehouse\'s own exporter (exact decimals kept).')
+    .requiredOption('--out <file>', 'file to write (replaced if it exists)')
+    .option('--format <format>', 'csv, parquet or json (one object per line); default from --out\'s extension, else csv')
+    .option('--from <day>', 'first UTC day, YYYY-MM-DD (tables: default all days; reports: first day in the warehouse)')
+    .option('--to <day>', 'last UTC day, YYYY-MM-DD')
+    .option('--workspace <ids>', 'reports only: only these workspace ids (default = the default workspace)')
+    .option('--model <ids>', 'reports only: only these models')
+    .addHelpText(
+      'after',
+      `
+<what> is a table (${Object.keys(TABLES).join(', ')})
+or a report (${reports.join(', ')}).
+
+Examples:
+  $ claude-ingest export claude_costs --out costs.parquet --from 2025-06-01 --to 2025-06-30
+  $ claude-ingest export workspace --out spend-by-workspace.csv
+  $ claude-ingest export claude_focus_costs --out focus.parquet`,
+    )
+    .action(async (what: string, o: { out: string; format?: string; from?: string; to?: string; workspace?: string; model?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      try {
+        const file = outputPath(o.out);
+        const format = exportFormat(o.format, file);
+        const report = resolveReportName(what);
+        const isTable = what in TABLES;
+        const isFocus = what === 'claude_focus_costs';
+        if (!report && !isTable && !isFocus) {
+          throw new InputError(`"${what}" is neither a table nor a report: use one of ${[...Object.keys(TABLES), 'claude_focus_costs', ...reports].join(', ')}`);
+        }
+        const wh = await rt.openWarehouse(g, true);
+        try {
+          if (!wh.exportQuery) throw new WarehouseError(`export is not supported for ${wh.kind} warehouses yet: query the tables directly`);
+          let q: { sql: string; params: unknown[] };
+          if (report) {
+            const range = await resolveCliRange(wh, o);
+            const rq = (() => {
+              try {
+                return reportQuery(wh.dialect, report, reportFilter(range, o));
+              } catch (err) {
+                throw asInputError(err);
+              }
+            })();
+            q = { sql: exportSql(wh.dialect, rq), params: rq.params };
+          } else if (isFocus) {
+            q = await focusSelect(wh, o);
+          } else {
+            if (o.workspace !== undefined || o.model !== undefined) throw new InputError('--workspace and --model apply to reports, not tables');
+            q = await tableSelect(wh, what as TableName, o);
+          }
+          await wh.exportQuery(q.sql, q.params, file, format);
+          rt.reporter(g).info(`wrote ${file} (${format})`);
+        } finally {
+          await wh.close();
+        }
+      } catch (err) {
+        rt.fail(g, err);
+      }
+    });
+}
+
+async function focusSelect(wh: Warehouse, o: { from?: string; to?: string }): Promise<{ sql: string; params: unknown[] }> {
+  const d = wh.dialect;
+  if (o.from === undefined && o.to === undefined) return { sql: `SELECT * FROM ${d.table('claude_focus_costs')}`, params: [] };
+  const range = await resolveCliRange(wh, o);
+  return {
+    sql: `SELECT * FROM ${d.table('claude_focus_costs')} WHERE ${d.ident('x_ActivityDate')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}`,
+    params: [range.from, range.to],
+  };
+}

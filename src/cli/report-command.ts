@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { ReportInputError, type ReportFilter } from '../reports/filter.js';
+import { dataSpan } from '../reports/queries.js';
+import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
+import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
+import { parseDay, type DayRange } from '../util/dates.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+
+/** --from/--to, each defaulting to the edge of the data the warehouse holds. */
+export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
+  const from = o.from === undefined ? undefined : parseDay(o.from, '--from');
+  const to = o.to === undefined ? undefined : parseDay(o.to, '--to');
+  const span = from && to ? null : await dataSpan(wh);
+  const range = { from: from ?? span?.from, to: to ?? span?.to };
+  if (!range.from || !range.to) throw new InputError(`the warehouse ${wh.location} holds no data yet: run claude-ingest backfill first, or pass --from and --to`);
+  if (range.from > range.to) throw new InputError(`the range ${range.from}..${range.to} is reversed: --from must not be after --to`);
+  return { from: range.from, to: range.to };
+}
+
+/** "a,b" → ['a','b']; absent → undefined. */
+export function listOption(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+export function reportFilter(range: DayRange, o: { workspace?: string; model?: string }): ReportFilter {
+  const f: ReportFilter = { ...range };
+  const ws = listOption(o.workspace);
+  const models = listOption(o.model);
+  if (ws) f.workspaceIds = ws;
+  if (models) f.models = models;
+  return f;
+}
+
+/** Report input errors are the user's to fix: exit 2 with the message. */
+export function asInputError(err: unknown): unknown {
+  return err instanceof ReportInputError ? new InputError(err.message) : err;
+}
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+
+export function registerReportCommand(program: Command, rt: CliRuntime): void {
+  program
+    .command('report')
+    .description('Spend over time or by workspace/model/cost type, tokens by API key, Claude Code per user: names instead of ids, exact dollars.')
+    .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: first day in the warehouse)')
+    .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: last day in the warehouse)')
+    .option('--by <what>', `${REPORT_NAMES.join('|')}`, 'day')
+    .option('--format <format>', 'table, json or csv (global --json = json)', 'table')
+    .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
+    .option('--model <ids>', 'only these models, comma-separated')
+    .addHelpText(
+      'after',
+      `
+Money: dollars-with-cents in tables, exact decimal dollars in json and csv. The Claude Code
+estimated cost (--by user) is an estimate, never part of the billed totals.
+
+Examples:
+  $ claude-ingest report --by month
+  $ claude-ingest report --by workspace --from 2025-06-01 --to 2025-06-30
+  $ claude-ingest report --by api_key --format csv > keys.csv
+  $ claude-ingest report --by user --format json | jq '.rows[0]'`,
+    )
+    .action(async (o: { from?: string; to?: string; by: string; format: string; workspace?: string; model?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      try {
+        const name = resolveReportName(o.by);
+        if (!name) throw new InputError(`--by ${o.by} is not a report: use one of ${REPORT_NAMES.join(', ')}`);
+        const format = g.json ? 'json' : o.format;
+        if (!(FORMATS as readonly string[]).includes(format)) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
+        const wh = await rt.openWarehouse(g, true);
+        try {
+          const range = await resolveCliRange(wh, o);
+          const result = await runReport(wh, name, reportFilter(range, o)).catch((err: unknown) => {
+            throw asInputError(err);
+          });
+          const text = format === 'json' ? JSON.stringify(reportJson(result), null, 2) : format === 'csv' ? renderReportCsv(result) : renderReportTable(result);
+          rt.reporter(g).print(text);
+        } finally {
+          await wh.close();
+        }
+      } catch (err) {
+        rt.fail(g, err);
+      }
+    });
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { runValidation } from '../checks/index.js';
+import { renderValidation } from '../checks/render.js';
+import { EXIT } from './exit-codes.js';
+import { resolveCliRange } from './report-command.js';
+import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+
+/** A non-negative decimal amount of dollars, kept as text so it stays exact. */
+export function parseUsd(value: string, flag: string): string {
+  const text = value.trim().replace(/^\$/, '');
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new InputError(`${flag} ${value} is not an amount of dollars: use e.g. 1234.56`);
+  return text;
+}
+
+export function registerValidateCommand(program: Command, rt: CliRuntime): void {
+  program
+    .command('validate')
+    .description('Check the numbers: completeness against API totals, the cents bug, duplicates, gaps, failed windows, double counting, freshness.')
+    .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: first day in the warehouse)')
+    .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: last day in the warehouse)')
+    .option('--expect-total-usd <usd>', 'the Console\'s total for the range: FAIL when the warehouse differs by more than --tolerance-usd')
+    .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
+    .option('--large-line-usd <usd>', 'WARN about a single cost line above this', '100')
+    .addHelpText(
+      'after',
+      `
+Exit code 1 when any check FAILs, 0 otherwise (WARNs included). See docs/reports.md.
+
+Examples:
+  $ claude-ingest validate
+  $ claude-ingest validate --from 2025-06-01 --to 2025-06-30 --expect-total-usd 1234.56
+  $ claude-ingest validate --json | jq '.results[] | select(.status != "PASS")'`,
+    )
+    .action(async (o: { from?: string; to?: string; expectTotalUsd?: string; toleranceUsd: string; largeLineUsd: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      try {
+        const options = {
+          toleranceUsd: parseUsd(o.toleranceUsd, '--tolerance-usd'),
+          largeLineUsd: parseUsd(o.largeLineUsd, '--large-line-usd'),
+          ...(o.expectTotalUsd !== undefined ? { expectTotalUsd: parseUsd(o.expectTotalUsd, '--expect-total-usd') } : {}),
+        };
+        const wh = await rt.openWarehouse(g, true);
+        try {
+          const range = await resolveCliRange(wh, o);
+          const report = await runValidation(wh, { range, today: rt.today(), options });
+          rt.reporter(g).print(g.json ? JSON.stringify(report, null, 2) : renderValidation(report));
+          if (report.status === 'FAIL') rt.exitCode = EXIT.failed;
+        } finally {
+          await wh.close();
+        }
+      } catch (err) {
+        rt.fail(g, err);
+      }
+    });
+}
