@@ -162,6 +162,7 @@ export function buildOrg(seed: number, today: string, historyDays: number, shape
     let ws = rng.chance(0.1) || workspaces.length === 0 ? -1 : rng.int(workspaces.length);
     // Archived workspaces held fewer keys than live ones; a second draw keeps small orgs from going quiet.
     if (ws >= 0 && workspaces[ws]!.archivedAt !== null && rng.chance(0.7)) ws = rng.int(workspaces.length);
+    if (i === 1) ws = -1; // guarantees keyed traffic in the default workspace (workspace_id null)
     const createdIdx = rng.int(Math.max(1, Math.floor(historyDays * 0.7))) - 30;
     let status: ApiKey['status'] = 'active';
     let lastIdx = historyDays;

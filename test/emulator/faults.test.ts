@@ -107,6 +107,15 @@ describe('fault kinds', () => {
     emu!.setFaultRules([{ kind: 'extra_fields', path: 'messages', times: 1 }]);
     const usage = await get(emu!, 'usage_report/messages', { starting_at: '2025-06-20T00:00:00Z', group_by: ['service_tier'] });
     expect(usage.json.data.flatMap((b: { results: unknown[] }) => b.results).some((r: { service_tier: string }) => r.service_tier === 'flex_turbo')).toBe(true);
+
+    emu!.setFaultRules([{ kind: 'extra_fields', path: 'claude_code' }, { kind: 'extra_fields', path: 'users' }]);
+    const code = await get(emu!, 'usage_report/claude_code', { starting_at: '2025-06-20' });
+    expect(code.json.has_more).toBeTypeOf('boolean');
+    expect(code.json.data[0]).toHaveProperty('future_item_field');
+    expect(code.json.data[0].core_metrics).toHaveProperty('future_metric');
+    const users = await get(emu!, 'users');
+    expect(users.json).toHaveProperty('future_top_level_field');
+    expect(users.json.data[0]).toHaveProperty('future_item_field');
   });
 });
 
