@@ -32,7 +32,12 @@ async function costDiffs(ctx: CheckContext): Promise<CostDiff[]> {
       ORDER BY 1, 2`,
     [...a.params, ...a.params],
   );
-  return rows.map((r) => ({ day: String(r.day), currency: String(r.currency), rowsCents: String(r.rows_cents), totalCents: String(r.total_cents) }));
+  return rows.map((r) => ({ day: String(r.day), currency: String(r.currency), rowsCents: canon(r.rows_cents), totalCents: canon(r.total_cents) }));
+}
+
+/** Canonical decimal text: a warehouse's text cast may keep the column's trailing zeros. */
+function canon(v: unknown): string {
+  return new ExactDecimal(String(v ?? '0')).toFixed();
 }
 
 interface TokenDiff {

@@ -6,6 +6,7 @@
  * Costs come only from claude_costs. claude_code_model_usage is an estimate of cost already billed
  * there, so it appears only in the Claude Code per-user report, labelled as an estimate.
  */
+import { ExactDecimal } from '../util/money.js';
 import { TABLES } from '../warehouse/tables.js';
 import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { feature } from './dialect-features.js';
@@ -288,7 +289,8 @@ export async function totalSpend(wh: Warehouse, f: ReportFilter): Promise<SpendT
        FROM ${d.table('claude_costs')} c WHERE ${where.sql}`,
     where.params,
   );
-  return { usd: exact(r?.usd ?? '0'), cents: exact(r?.cents ?? '0'), days: int(r?.days ?? 0) };
+  // toText may keep the column's trailing zeros; canonical text compares equal across warehouses.
+  return { usd: new ExactDecimal(exact(r?.usd)).toFixed(), cents: new ExactDecimal(exact(r?.cents)).toFixed(), days: int(r?.days ?? 0) };
 }
 
 /** First and last activity_date across the fact and totals tables; null for an empty warehouse. */

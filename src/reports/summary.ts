@@ -1,6 +1,7 @@
 /** The short summary `demo` prints: where the money went and who used what, with names not ids. */
 import { formatUsd } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from './queries.js';
 
 export interface DemoSummary {
   from: string | null;
@@ -12,38 +13,22 @@ export interface DemoSummary {
   topClaudeCodeUsers: Array<{ actor: string; sessions: number }>;
 }
 
+/** Built on the report queries (src/reports/queries.ts), so the demo and `report` never disagree. */
 export async function demoSummary(wh: Warehouse): Promise<DemoSummary> {
-  const t = (n: string) => wh.dialect.table(n);
-  const [total] = await wh.query(
-    `SELECT MIN(activity_date) AS first_day, MAX(activity_date) AS last_day, ${wh.dialect.toText(`COALESCE(${wh.dialect.sumExact('amount_usd')}, 0)`)} AS usd FROM ${t('claude_costs')}`,
-  );
-  const byWorkspace = await wh.query(
-    `SELECT COALESCE(w.name, c.workspace_id, 'default') AS name, ${wh.dialect.toText(wh.dialect.sumExact('c.amount_usd'))} AS usd
-       FROM ${t('claude_costs')} c LEFT JOIN ${t('claude_workspaces')} w ON w.id = c.workspace_id
-      GROUP BY 1 ORDER BY SUM(c.amount_usd) DESC`,
-  );
-  const byModel = await wh.query(
-    `SELECT COALESCE(model, '(non-token costs)') AS model, ${wh.dialect.toText(wh.dialect.sumExact('amount_usd'))} AS usd
-       FROM ${t('claude_costs')} GROUP BY 1 ORDER BY SUM(amount_usd) DESC`,
-  );
-  const topKeys = await wh.query(
-    `SELECT COALESCE(k.name, u.api_key_id, 'console') AS name,
-            SUM(u.uncached_input_tokens + u.cache_read_input_tokens + u.cache_creation_5m_input_tokens + u.cache_creation_1h_input_tokens + u.output_tokens) AS tokens
-       FROM ${t('claude_usage_keys')} u LEFT JOIN ${t('claude_api_keys')} k ON k.id = u.api_key_id
-      GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
-  );
-  const topUsers = await wh.query(
-    `SELECT actor_id AS actor, SUM(num_sessions) AS sessions FROM ${t('claude_code_productivity')}
-      GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5`,
-  );
+  const span = await dataSpan(wh);
+  if (!span) return { from: null, to: null, totalUsd: '0', byWorkspace: [], byModel: [], topKeys: [], topClaudeCodeUsers: [] };
+  const f = { from: span.from, to: span.to };
+  const total = await totalSpend(wh, f);
+  const keys = await tokensByApiKey(wh, f);
+  const users = await claudeCodeByUser(wh, f);
   return {
-    from: (total?.first_day as string | null) ?? null,
-    to: (total?.last_day as string | null) ?? null,
-    totalUsd: String(total?.usd ?? '0'),
-    byWorkspace: byWorkspace.map((r) => ({ name: String(r.name), usd: String(r.usd) })),
-    byModel: byModel.map((r) => ({ model: String(r.model), usd: String(r.usd) })),
-    topKeys: topKeys.map((r) => ({ name: String(r.name), tokens: Number(r.tokens) })),
-    topClaudeCodeUsers: topUsers.map((r) => ({ actor: String(r.actor), sessions: Number(r.sessions) })),
+    from: span.from,
+    to: span.to,
+    totalUsd: total.usd,
+    byWorkspace: (await spendBy(wh, f, 'workspace')).map((r) => ({ name: r.name, usd: r.usd })),
+    byModel: (await spendBy(wh, f, 'model')).map((r) => ({ model: r.name, usd: r.usd })),
+    topKeys: keys.slice(0, 5).map((k) => ({ name: k.name, tokens: k.all_input_tokens + k.output_tokens })),
+    topClaudeCodeUsers: users.slice(0, 5).map((u) => ({ actor: u.actor, sessions: u.sessions })),
   };
 }
 

@@ -55,24 +55,18 @@ export function parseWarehouseUrl(url: string): WarehouseTarget {
   throw bad(url, 'is not a warehouse URL');
 }
 
-interface BigQueryModule {
-  openBigQueryWarehouse(target: Extract<WarehouseTarget, { kind: 'bigquery' }>, opts: OpenWarehouseOptions): Promise<Warehouse>;
-}
-
 export async function openWarehouse(url: string, opts: OpenWarehouseOptions = {}): Promise<Warehouse> {
   const target = parseWarehouseUrl(url);
   if (target.kind === 'duckdb') return openDuckDbWarehouse(target.path, opts);
-  // A variable specifier keeps tsc from requiring the module and defers loading the BigQuery client.
-  const specifier = './bigquery/bigquery-warehouse.js';
-  let mod: BigQueryModule;
+  // Loaded on demand: DuckDB users never pay for the BigQuery client.
+  let mod: typeof import('./bigquery/bigquery-warehouse.js');
   try {
-    mod = (await import(specifier)) as BigQueryModule;
+    mod = await import('./bigquery/bigquery-warehouse.js');
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('bigquery-warehouse')) {
-      throw new WarehouseError('BigQuery support is not available in this build of claude-ingest: use a duckdb: warehouse');
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new WarehouseError(`BigQuery support could not be loaded (${(err as Error).message}): reinstall claude-ingest or use a duckdb: warehouse`);
     }
     throw err;
   }
-  return mod.openBigQueryWarehouse(target, opts);
+  return mod.openBigQueryWarehouse(target, { readOnly: opts.readOnly });
 }

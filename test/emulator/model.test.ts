@@ -30,8 +30,8 @@ describe('synthetic model', () => {
       model.code(d);
     }
     const perDay = (performance.now() - t0) / days.length;
-    // Typically ~20 ms; the bound is loose because the test machine is shared.
-    expect(perDay).toBeLessThan(250);
+    // ~20-50 ms on an idle machine; the bound only catches pathological regressions on a shared, loaded one.
+    expect(perDay).toBeLessThan(1_500);
     expect(model.atoms('2025-06-03').n).toBeGreaterThan(1000);
   });
 

@@ -44,7 +44,9 @@ describe('DDL and schema version', () => {
     await wh.close();
 
     const cols = (await raw(path, [
-      `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'main' ORDER BY table_name, ordinal_position`,
+      `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+       WHERE table_schema = 'main' AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')
+       ORDER BY table_name, ordinal_position`,
     ])) as [string, string, string, string][];
     const tables = new Set(cols.map(([t]) => t));
     expect([...tables].sort()).toEqual(Object.keys(TABLES).sort());

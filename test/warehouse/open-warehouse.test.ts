@@ -49,4 +49,8 @@ describe('openWarehouse', () => {
       await wh.close();
     }
   });
+
+  it('hands bigquery URLs to the BigQuery warehouse (which validates them without network)', async () => {
+    await expect(openWarehouse('bigquery://p/d')).rejects.toBeInstanceOf(WarehouseError);
+  });
 });

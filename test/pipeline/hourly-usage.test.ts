@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { eachDay } from '../../src/util/dates.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
+
+const TODAY = '2026-06-20';
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 5, today: TODAY, org: 'small' });
+});
+afterAll(() => emu.close());
+
+it('--usage-bucket 1h stores hourly buckets in 7-day windows whose sums equal the daily truth', async () => {
+  const file = join(tempDir(), 'hourly.duckdb');
+  const env = { ANTHROPIC_ADMIN_KEY: EMULATOR_ADMIN_KEY, ANTHROPIC_BASE_URL: emu.url, CLAUDE_INGEST_TODAY: TODAY };
+  const res = await runCli(['backfill', '--from', '2026-06-01', '--to', '2026-06-14', '--streams', 'usage', '--usage-bucket', '1h', '--warehouse', `duckdb:${file}`], env);
+  expect(res.code).toBe(0);
+  // Two 7-day windows, each a grouped and an ungrouped request of 168 hourly buckets.
+  expect(emu.stats().byEndpoint['usage_report/messages']).toBe(4);
+  const rows = await queryWarehouse(file, `SELECT activity_date AS d, COUNT(DISTINCT bucket_start) AS hours, SUM(output_tokens) AS o, SUM(uncached_input_tokens) AS i FROM claude_usage_keys GROUP BY 1 ORDER BY 1`);
+  const totals = await queryWarehouse(file, `SELECT COUNT(*) AS n FROM claude_usage_daily_totals`);
+  expect(totals[0]!.n).toBeGreaterThan(14);
+  for (const day of eachDay('2026-06-01', '2026-06-14')) {
+    const r = rows.find((x) => x.d === day);
+    expect(Number(r?.hours ?? 0)).toBeGreaterThan(1);
+    expect([r?.o ?? 0, r?.i ?? 0], day).toEqual([emu.truth.tokens(day).output_tokens, emu.truth.tokens(day).uncached_input_tokens]);
+  }
+  const bad = await runCli(['backfill', '--from', '2026-06-01', '--usage-bucket', '5m', '--warehouse', `duckdb:${file}`], env);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('--usage-bucket 5m is not supported');
+});
