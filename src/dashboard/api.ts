@@ -1,0 +1,241 @@
+/**
+ * The dashboard's JSON API. Every figure comes from the report queries (src/reports/queries.ts, plus
+ * src/reports/dashboard-queries.ts for the per-day splits), so the page and `claude-ingest report`
+ * never disagree. Money is exact decimal dollars as strings; the page only formats them.
+ */
+import { lastCompleteDay } from '../checks/freshness.js';
+import { DAY_STREAMS } from '../checks/gaps.js';
+import { runValidation } from '../checks/index.js';
+import { unfinishedWindows } from '../jobs/retry.js';
+import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
+import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
+import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
+import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
+import { ExactDecimal, sumDecimals } from '../util/money.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
+
+export interface ApiContext {
+  wh: Warehouse;
+  query: URLSearchParams;
+  /** UTC today (CLAUDE_INGEST_TODAY aware). */
+  today: IsoDay;
+}
+
+interface Route {
+  params: readonly string[];
+  handle(ctx: ApiContext): Promise<unknown>;
+}
+
+const FILTER_PARAMS = ['from', 'to', 'workspace', 'model'] as const;
+const RANGE_PARAMS = ['from', 'to'] as const;
+
+/** Canonical decimal text (no trailing zeros), so equal amounts compare equal as strings. */
+function canon(usd: string): string {
+  return new ExactDecimal(usd).toFixed();
+}
+
+function filterEcho(f: ReportFilter) {
+  return { from: f.from, to: f.to, workspace: f.workspaceIds ?? [], model: f.models ?? [] };
+}
+
+// ---------------------------------------------------------------- month-to-date and forecast
+
+function monthStart(day: IsoDay): IsoDay {
+  return `${day.slice(0, 7)}-01`;
+}
+
+function daysInMonth(day: IsoDay): number {
+  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
+}
+
+export interface MonthToDate {
+  /** The day the month is measured to: the last day of the selected range. */
+  anchor: IsoDay;
+  current: { from: IsoDay; to: IsoDay; usd: string };
+  /** The previous month from its 1st to the same day of the month (its last day if shorter). */
+  previous: { from: IsoDay; to: IsoDay; usd: string };
+  /** (current - previous) / previous; null when the previous month had no spend. Display only. */
+  change: number | null;
+  /** Straight line: month-to-date ÷ days elapsed × days in the month, exact dollars. */
+  forecast: { usd: string; monthEnd: IsoDay; daysElapsed: number; daysInMonth: number };
+}
+
+export async function monthToDate(wh: Warehouse, f: ReportFilter): Promise<MonthToDate> {
+  const anchor = f.to;
+  const dom = Number(anchor.slice(8, 10));
+  const curFrom = monthStart(anchor);
+  const prevFrom = monthStart(addDays(curFrom, -1));
+  const prevTo = addDays(prevFrom, Math.min(dom, daysInMonth(prevFrom)) - 1);
+  const cur = await totalSpend(wh, { ...f, from: curFrom, to: anchor });
+  const prev = await totalSpend(wh, { ...f, from: prevFrom, to: prevTo });
+  const dim = daysInMonth(anchor);
+  const forecast = new ExactDecimal(cur.usd).div(dom).mul(dim);
+  const prevD = new ExactDecimal(prev.usd);
+  return {
+    anchor,
+    current: { from: curFrom, to: anchor, usd: cur.usd },
+    previous: { from: prevFrom, to: prevTo, usd: prev.usd },
+    change: prevD.isZero() ? null : new ExactDecimal(cur.usd).minus(prevD).div(prevD).toNumber(),
+    forecast: { usd: new ExactDecimal(forecast.toFixed(11)).toFixed(), monthEnd: addDays(curFrom, dim - 1), daysElapsed: dom, daysInMonth: dim },
+  };
+}
+
+// ---------------------------------------------------------------- routes
+
+async function meta(ctx: ApiContext) {
+  const span = await dataSpan(ctx.wh);
+  let workspaces: Array<{ id: string; name: string }> = [];
+  let models: string[] = [];
+  if (span) {
+    // The filter choices are what the cost data holds, named like the reports name them.
+    workspaces = (await spendBy(ctx.wh, span, 'workspace')).map((r) => ({ id: r.key ?? DEFAULT_WORKSPACE, name: r.name }));
+    models = (await spendBy(ctx.wh, span, 'model')).flatMap((r) => (r.key === null ? [] : [r.key])).sort();
+  }
+  return {
+    warehouse: { kind: ctx.wh.kind, location: ctx.wh.location },
+    today: ctx.today,
+    span,
+    workspaces,
+    models,
+    tools: TOOLS,
+  };
+}
+
+async function spend(ctx: ApiContext) {
+  const span = await dataSpan(ctx.wh);
+  const f = filterParams(ctx.query, span);
+  const stack = stackParam(ctx.query);
+  const days = eachDay(f.from, f.to);
+  const perDay = new Map((await spendOverTime(ctx.wh, f, 'day')).map((r) => [r.period, canon(r.usd)]));
+  // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
+  const names = await spendBy(ctx.wh, f, stack);
+  const cells = new Map<string, string>();
+  for (const r of await spendByDay(ctx.wh, f, stack)) cells.set(`${r.key ?? ''}\u0000${r.day}`, canon(r.usd));
+  const series = names.map((n) => ({
+    key: n.key ?? (stack === 'workspace' ? DEFAULT_WORKSPACE : null),
+    name: n.name,
+    total: canon(n.usd),
+    usd: days.map((day) => cells.get(`${n.key ?? ''}\u0000${day}`) ?? '0'),
+  }));
+  const total = await totalSpend(ctx.wh, f);
+  return {
+    filter: filterEcho(f),
+    stack,
+    days,
+    daily: days.map((day) => perDay.get(day) ?? '0'),
+    series,
+    total: { usd: total.usd, days: total.days },
+    month: await monthToDate(ctx.wh, f),
+  };
+}
+
+async function breakdown(ctx: ApiContext) {
+  const f = filterParams(ctx.query, await dataSpan(ctx.wh));
+  const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canon(r.usd) }));
+  return {
+    filter: filterEcho(f),
+    total: (await totalSpend(ctx.wh, f)).usd,
+    workspace: clean(await spendBy(ctx.wh, f, 'workspace')),
+    model: clean(await spendBy(ctx.wh, f, 'model')),
+    cost_type: clean(await spendBy(ctx.wh, f, 'cost_type')),
+  };
+}
+
+async function keys(ctx: ApiContext) {
+  const f = filterParams(ctx.query, await dataSpan(ctx.wh));
+  const rows = await tokensByApiKey(ctx.wh, f);
+  const sum = (k: 'all_input_tokens' | 'cache_read_input_tokens' | 'output_tokens') => rows.reduce((a, r) => a + r[k], 0);
+  const allInput = sum('all_input_tokens');
+  return {
+    filter: filterEcho(f),
+    rows,
+    totals: {
+      all_input_tokens: allInput,
+      cache_read_input_tokens: sum('cache_read_input_tokens'),
+      output_tokens: sum('output_tokens'),
+      cache_hit_rate: allInput === 0 ? null : sum('cache_read_input_tokens') / allInput,
+    },
+  };
+}
+
+async function claudeCode(ctx: ApiContext) {
+  const f = filterParams(ctx.query, await dataSpan(ctx.wh));
+  const days = eachDay(f.from, f.to);
+  const byDay = new Map((await claudeCodeDaily(ctx.wh, f)).map((r) => [r.day, r]));
+  const daily = days.map(
+    (day) => byDay.get(day) ?? { day, active_users: 0, active_api_actors: 0, sessions: 0, lines_added: 0, lines_removed: 0, commits: 0, pull_requests: 0 },
+  );
+  const users = (await claudeCodeByUser(ctx.wh, f)).map((u) => ({ ...u, estimated_cost_usd_estimate: canon(u.estimated_cost_usd_estimate) }));
+  const tools = await toolAcceptance(ctx.wh, f);
+  const active = await claudeCodeActiveActors(ctx.wh, f);
+  const total = (k: 'sessions' | 'lines_added' | 'lines_removed' | 'commits' | 'pull_requests' | 'tool_accepted' | 'tool_rejected') =>
+    users.reduce((a, u) => a + u[k], 0);
+  const accepted = total('tool_accepted');
+  const rejected = total('tool_rejected');
+  return {
+    filter: filterEcho(f),
+    days,
+    daily,
+    tools,
+    users,
+    totals: {
+      active_users: active.users,
+      active_api_actors: active.apiActors,
+      sessions: total('sessions'),
+      lines_added: total('lines_added'),
+      lines_removed: total('lines_removed'),
+      commits: total('commits'),
+      pull_requests: total('pull_requests'),
+      tool_acceptance_rate: accepted + rejected === 0 ? null : accepted / (accepted + rejected),
+      /** An ESTIMATE (claude_code_model_usage), never part of billed spend. */
+      estimated_cost_usd_estimate: sumDecimals(users.map((u) => u.estimated_cost_usd_estimate)),
+    },
+  };
+}
+
+async function health(ctx: ApiContext) {
+  const span = await dataSpan(ctx.wh);
+  const ledger = await ctx.wh.listWindows();
+  const streams = DAY_STREAMS.map((stream) => ({ stream, lastCompleteDay: lastCompleteDay(ledger, stream) }));
+  const known = streams.map((s) => s.lastCompleteDay);
+  const failed = unfinishedWindows(ledger).map((w) => ({
+    stream: w.stream,
+    from: w.windowStart,
+    to: w.windowEnd,
+    status: w.status,
+    error: w.error,
+    startedAt: w.startedAt,
+  }));
+  // Validate the selected range (default: all the data), exactly as `claude-ingest validate --from --to`.
+  let range: DayRange | null = null;
+  if (span || ctx.query.has('from') || ctx.query.has('to')) range = rangeParam(ctx.query, span);
+  const validation = range ? await runValidation(ctx.wh, { range, today: ctx.today }) : null;
+  return {
+    today: ctx.today,
+    range,
+    streams,
+    /** The stalest stream's last complete day: every stream is complete through it. */
+    lastCompleteDay: known.includes(null) ? null : (known as string[]).sort()[0] ?? null,
+    failedWindows: failed,
+    lastRuns: await ctx.wh.listRuns(5),
+    validation,
+    status: validation?.status ?? (failed.length > 0 ? 'FAIL' : 'WARN'),
+  };
+}
+
+export const ROUTES: Record<string, Route> = {
+  '/api/meta': { params: [], handle: meta },
+  '/api/spend': { params: [...FILTER_PARAMS, 'stack'], handle: spend },
+  '/api/breakdown': { params: FILTER_PARAMS, handle: breakdown },
+  '/api/keys': { params: FILTER_PARAMS, handle: keys },
+  // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.
+  '/api/claude-code': { params: FILTER_PARAMS, handle: claudeCode },
+  '/api/health': { params: RANGE_PARAMS, handle: health },
+};
+
+export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
+  const route = ROUTES[path]!;
+  checkParams(ctx.query, route.params, path);
+  return route.handle(ctx);
+}

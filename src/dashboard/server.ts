@@ -1,0 +1,204 @@
+/**
+ * `claude-ingest dashboard`: a node:http server for one static page and a small read-only JSON API.
+ *
+ * DuckDB lets one process write a file, and a read-only open fails while a writer holds it; so each
+ * API request opens the warehouse read-only, runs its queries and closes it at once, leaving the file
+ * free for an ingest between page loads. While an ingest writes, the API answers 503 and the page
+ * says so. BigQuery has no such lock: one client is kept for the server's life.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ReportInputError } from '../reports/filter.js';
+import { DateInputError, todayUtc, type IsoDay } from '../util/dates.js';
+import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
+import { WarehouseError, WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
+import { handleApi, ROUTES } from './api.js';
+import { loadAsset } from './assets.js';
+import { BadRequest } from './params.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8321;
+
+export const BUSY_MESSAGE = 'an ingest is writing the warehouse; retry in a moment';
+
+export interface DashboardOptions {
+  /** duckdb:./file.duckdb or bigquery://PROJECT/DATASET. */
+  warehouseUrl: string;
+  /** Default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Default 8321; 0 picks a free port. */
+  port?: number;
+  /** UTC today for freshness and validation (default the real date; the CLI passes CLAUDE_INGEST_TODAY). */
+  today?: () => IsoDay;
+  /** Unexpected errors (500s) are reported here; default stderr. */
+  log?: (line: string) => void;
+}
+
+export interface Dashboard {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Opens the warehouse per request (DuckDB) or once (BigQuery), always read-only. */
+class WarehouseAccess {
+  private readonly perRequest: boolean;
+  private shared: Promise<Warehouse> | undefined;
+
+  constructor(private readonly url: string) {
+    this.perRequest = parseWarehouseUrl(url).kind === 'duckdb';
+  }
+
+  private async open(): Promise<Warehouse> {
+    const wh = await openWarehouse(this.url, { readOnly: true });
+    try {
+      await wh.init(); // read-only: checks the schema is one this version reads
+    } catch (err) {
+      await wh.close();
+      throw err;
+    }
+    return wh;
+  }
+
+  async use<T>(fn: (wh: Warehouse) => Promise<T>): Promise<T> {
+    if (!this.perRequest) {
+      this.shared ??= this.open().catch((err: unknown) => {
+        this.shared = undefined;
+        throw err;
+      });
+      return fn(await this.shared);
+    }
+    const wh = await this.open();
+    try {
+      return await fn(wh);
+    } finally {
+      await wh.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    const shared = this.shared;
+    this.shared = undefined;
+    if (shared) await (await shared.catch(() => undefined))?.close();
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: Buffer | string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    // Everything the page loads comes from this server; ECharts sets inline styles on its elements.
+    'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+    ...extra,
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+/** The status and message for an error: the user's input (400), a busy warehouse (503), or ours (500). */
+export function errorResponse(err: unknown): { status: number; body: { error: string; busy?: boolean } } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof BadRequest || err instanceof DateInputError || err instanceof ReportInputError) return { status: 400, body: { error: message } };
+  if (err instanceof WarehouseLockedError) return { status: 503, body: { error: `${BUSY_MESSAGE} (${message})`, busy: true } };
+  if (err instanceof WarehouseError) return { status: 500, body: { error: message } };
+  return { status: 500, body: { error: `unexpected error: ${message}` } };
+}
+
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  const host = o.host ?? DEFAULT_HOST;
+  const port = o.port ?? DEFAULT_PORT;
+  const today = o.today ?? (() => todayUtc());
+  const log = o.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const access = new WarehouseAccess(o.warehouseUrl); // throws WarehouseError for a bad URL
+
+  // Fail at start for a warehouse that cannot be read at all (missing file, not a warehouse); a busy
+  // one is fine: the page will say so and retry.
+  try {
+    await access.use(async () => undefined);
+  } catch (err) {
+    if (!(err instanceof WarehouseLockedError)) throw err;
+  }
+
+  const loopbackOnly = LOOPBACK.has(host);
+  let boundPort = port;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const isApi = url.pathname.startsWith('/api/');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: `${req.method} is not allowed: the dashboard is read-only (GET)` });
+    }
+    // A page on another site must not read the data through DNS rebinding: on loopback, only loopback names.
+    if (loopbackOnly) {
+      const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+      if (!LOOPBACK.has(hostName)) return sendJson(res, 403, { error: `host "${req.headers.host ?? ''}" is not allowed: open the dashboard at http://127.0.0.1:${boundPort}/` });
+    }
+    if (isApi) {
+      if (!ROUTES[url.pathname]) {
+        return sendJson(res, 404, { error: `no API route ${url.pathname}: use ${Object.keys(ROUTES).join(', ')}` });
+      }
+      try {
+        const body = await access.use((wh) => handleApi(url.pathname, { wh, query: url.searchParams, today: today() }));
+        return sendJson(res, 200, body);
+      } catch (err) {
+        const r = errorResponse(err);
+        if (r.status === 500) log(`dashboard: ${url.pathname}${url.search}: ${r.body.error}`);
+        return sendJson(res, r.status, r.body);
+      }
+    }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      return void res.end();
+    }
+    const asset = loadAsset(url.pathname);
+    if (!asset) return sendJson(res, 404, { error: `not found: ${url.pathname}` });
+    const gzip = asset.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    send(res, 200, asset.type, gzip ? asset.gzip! : asset.body, gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {});
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`dashboard: ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'unexpected error' });
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new WarehouseError(`port ${port} on ${host} is already in use: pass --port with another number (or 0 for any free port)`)
+          : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
+            ? new WarehouseError(`cannot listen on host ${host}: pass --host with an address of this machine (default 127.0.0.1)`)
+            : err,
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${boundPort}/`,
+    host,
+    port: boundPort,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await access.close();
+    },
+  };
+}
