@@ -1,5 +1,5 @@
 /** The validation table and summary people read. */
-import { formatTable } from '../cli/table-format.js';
+import { formatTable } from '../util/table-format.js';
 import { eachDay } from '../util/dates.js';
 import { formatUsd } from '../util/money.js';
 import type { ValidationReport } from './index.js';

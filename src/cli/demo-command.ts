@@ -41,6 +41,7 @@ export function registerDemoCommand(program: Command, rt: CliRuntime): void {
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
           const validation = await runValidation(wh, { range: { from: addDays(today, -(Number(o.days) - 1)), to: today }, today });
           out.write(`\n${renderValidation(validation)}\n\nMore: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${o.out}\n`);
+          out.write(`Dashboard: claude-ingest dashboard --warehouse duckdb:${o.out}  (then open http://127.0.0.1:8321/)\n`);
           if (validation.status === 'FAIL') rt.exitCode = EXIT.failed;
           if (outcome.failed > 0) rt.exitCode = EXIT.failed;
         } finally {

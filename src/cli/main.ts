@@ -9,6 +9,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerExportCommand } from './export-command.js';
+import { registerDashboardCommand } from './dashboard-command.js';
 
 export function buildProgram(rt: CliRuntime): Command {
   const program = new Command('claude-ingest')
@@ -44,6 +45,7 @@ Examples:
   registerValidateCommand(program, rt);
   registerReportCommand(program, rt);
   registerExportCommand(program, rt);
+  registerDashboardCommand(program, rt);
   registerEmulatorCommand(program, rt);
   registerDemoCommand(program, rt);
   return program;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { warehouseStatus, type WarehouseStatus } from '../jobs/status.js';
-import { formatTable } from './table-format.js';
+import { formatTable } from '../util/table-format.js';
 import type { CliRuntime, GlobalOptions } from './runtime.js';
 
 function summarizeDays(days: string[]): string {

@@ -21,6 +21,9 @@ export const DEFAULT_PORT = 8321;
 
 export const BUSY_MESSAGE = 'an ingest is writing the warehouse; retry in a moment';
 
+/** The server could not start as asked (port taken, host not on this machine). */
+export class DashboardStartError extends Error {}
+
 export interface DashboardOptions {
   /** duckdb:./file.duckdb or bigquery://PROJECT/DATASET. */
   warehouseUrl: string;
@@ -178,9 +181,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new WarehouseError(`port ${port} on ${host} is already in use: pass --port with another number (or 0 for any free port)`)
+          ? new DashboardStartError(`port ${port} on ${host} is already in use: pass --port with another number (or 0 for any free port)`)
           : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND'
-            ? new WarehouseError(`cannot listen on host ${host}: pass --host with an address of this machine (default 127.0.0.1)`)
+            ? new DashboardStartError(`cannot listen on host ${host}: pass --host with an address of this machine (default 127.0.0.1)`)
             : err,
       );
     });

@@ -1,5 +1,5 @@
 /** Report output: aligned tables for people, JSON and CSV for pipes. Money stays exact outside tables. */
-import { formatTable, type Align } from '../cli/table-format.js';
+import { formatTable, type Align } from '../util/table-format.js';
 import { formatUsd } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ReportColumn } from './queries.js';

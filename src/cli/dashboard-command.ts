@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { resolveWarehouseUrl } from '../config.js';
+import { DashboardStartError, DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
+import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InputError(`--port ${value} is not a port number from 0 to 65535 (0: any free port)`);
+  }
+  return n;
+}
+
+export function registerDashboardCommand(program: Command, rt: CliRuntime): void {
+  program
+    .command('dashboard')
+    .description('Serve a web dashboard of the warehouse (spend, tokens, Claude Code, data health) on 127.0.0.1.')
+    .option('--port <port>', `port to listen on (0: any free port)`, String(DEFAULT_PORT))
+    .option('--host <host>', `address to listen on; anything but loopback exposes your cost data to the network`, DEFAULT_HOST)
+    .addHelpText(
+      'after',
+      `
+The page reads the warehouse read-only, per request, so an ingest can run while it is open (the page
+says so and retries while the ingest writes). Figures are the same as \`claude-ingest report\`.
+
+Examples:
+  $ claude-ingest dashboard --warehouse duckdb:./demo.duckdb
+  $ claude-ingest dashboard --port 9000`,
+    )
+    .action(async (o: { port: string; host: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      try {
+        const port = parsePort(o.port);
+        const host = o.host.trim();
+        if (!host) throw new InputError('--host is empty: use e.g. 127.0.0.1');
+        const dashboard = await startDashboard({
+          warehouseUrl: resolveWarehouseUrl(g.warehouse, rt.io.env),
+          host,
+          port,
+          today: () => rt.today(),
+          log: (line) => rt.reporter(g).error(line),
+        }).catch((err: unknown) => {
+          throw err instanceof DashboardStartError ? new InputError(err.message) : err;
+        });
+        const reporter = rt.reporter(g);
+        if (host !== DEFAULT_HOST && host !== 'localhost' && host !== '::1') {
+          reporter.warn(`listening on ${host}: anyone who can reach this address can read the cost data (there is no login)`);
+        }
+        rt.io.stdout.write(`Dashboard: ${dashboard.url} (press Ctrl-C to stop)\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            resolve();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        await dashboard.close();
+      } catch (err) {
+        rt.fail(g, err);
+      }
+    });
+}
