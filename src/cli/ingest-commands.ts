@@ -1,6 +1,6 @@
 /** backfill, run and retry: the three commands that write data. */
 import type { Command } from 'commander';
-import { backfill } from '../jobs/backfill.js';
+import { backfill, checkRange } from '../jobs/backfill.js';
 import { checkLookback, dailyRun } from '../jobs/daily-run.js';
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
@@ -76,6 +76,8 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
         () => {
           from = parseDay(o.from, '--from');
           to = o.to ? parseDay(o.to, '--to') : rt.today();
+          // Checked before the warehouse is opened, so bad dates never create or touch a file.
+          checkRange({ from, to }, rt.today());
           streams = parseStreams(o.streams);
         },
         (env) => backfill(env, { range: { from, to }, streams, refresh: Boolean(o.refresh) }),

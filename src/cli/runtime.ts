@@ -92,7 +92,14 @@ export class CliRuntime {
     const url = resolveWarehouseUrl(opts.warehouse, this.io.env);
     const lockWaitMs = opts.lockWait === undefined ? 0 : parseNonNegative(opts.lockWait, '--lock-wait') * 1000;
     const wh = await openWarehouse(url, { readOnly, lockWaitMs });
-    if (!readOnly) await wh.init();
+    // Read-only opens are checked too (init() only verifies the schema then): a newer, older or
+    // foreign warehouse is refused with its message instead of being read as if it were ours.
+    try {
+      await wh.init();
+    } catch (err) {
+      await wh.close().catch(() => undefined);
+      throw err;
+    }
     return wh;
   }
 

@@ -55,31 +55,31 @@ class WarehouseAccess {
     this.perRequest = parseWarehouseUrl(url).kind === 'duckdb';
   }
 
-  private async open(): Promise<Warehouse> {
+  /** Opens it once and checks the schema is one this version reads (done at start, not per request). */
+  async check(): Promise<void> {
     const wh = await openWarehouse(this.url, { readOnly: true });
     try {
-      await wh.init(); // read-only: checks the schema is one this version reads
-    } catch (err) {
-      await wh.close();
-      throw err;
+      await wh.init();
+    } finally {
+      if (this.perRequest) await wh.close();
     }
-    return wh;
+    if (!this.perRequest) this.shared = Promise.resolve(wh);
   }
 
-  async use<T>(fn: (wh: Warehouse) => Promise<T>): Promise<T> {
+  /**
+   * A read-only handle and its release. Concurrent requests share one DuckDB instance (the
+   * warehouse module reference-counts them per file); the file is let go when the last one releases.
+   */
+  async acquire(): Promise<{ wh: Warehouse; release(): Promise<void> }> {
     if (!this.perRequest) {
-      this.shared ??= this.open().catch((err: unknown) => {
+      this.shared ??= openWarehouse(this.url, { readOnly: true }).catch((err: unknown) => {
         this.shared = undefined;
         throw err;
       });
-      return fn(await this.shared);
+      return { wh: await this.shared, release: async () => {} };
     }
-    const wh = await this.open();
-    try {
-      return await fn(wh);
-    } finally {
-      await wh.close();
-    }
+    const wh = await openWarehouse(this.url, { readOnly: true });
+    return { wh, release: () => wh.close() };
   }
 
   async close(): Promise<void> {
@@ -126,7 +126,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   // Fail at start for a warehouse that cannot be read at all (missing file, not a warehouse); a busy
   // one is fine: the page will say so and retry.
   try {
-    await access.use(async () => undefined);
+    await access.check();
   } catch (err) {
     if (!(err instanceof WarehouseLockedError)) throw err;
   }
@@ -150,14 +150,21 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (!ROUTES[url.pathname]) {
         return sendJson(res, 404, { error: `no API route ${url.pathname}: use ${Object.keys(ROUTES).join(', ')}` });
       }
+      let release: (() => Promise<void>) | undefined;
       try {
-        const body = await access.use((wh) => handleApi(url.pathname, { wh, query: url.searchParams, today: today() }));
-        return sendJson(res, 200, body);
+        const handle = await access.acquire();
+        release = handle.release;
+        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today() });
+        sendJson(res, 200, body);
       } catch (err) {
         const r = errorResponse(err);
         if (r.status === 500) log(`dashboard: ${url.pathname}${url.search}: ${r.body.error}`);
-        return sendJson(res, r.status, r.body);
+        sendJson(res, r.status, r.body);
+      } finally {
+        // After the answer is sent: closing a DuckDB instance takes a moment the page need not wait for.
+        await release?.();
       }
+      return;
     }
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204);

@@ -11,8 +11,9 @@ export interface BackfillOptions {
 
 /** Checks a requested range against today; every message says how to fix the input. */
 export function checkRange(range: DayRange, today: string): DayRange {
-  if (range.from > range.to) throw new DateInputError(`--from ${range.from} is after --to ${range.to}: swap them`);
+  // The future check comes first: with --to left out it defaults to today, and "swap them" would mislead.
   if (range.from > today) throw new DateInputError(`--from ${range.from} is in the future (today is ${today} UTC): choose a day up to today`);
+  if (range.from > range.to) throw new DateInputError(`--from ${range.from} is after --to ${range.to}: swap them`);
   if (range.to > today) throw new DateInputError(`--to ${range.to} is in the future (today is ${today} UTC): leave --to out to stop at today`);
   return range;
 }

@@ -30,6 +30,8 @@ export interface ExecutionResult {
   ok: number;
   failed: number;
   rows: number;
+  /** Rows of usage, cost and Claude Code windows (not the org name lists). */
+  factRows: number;
   requests: number;
   rateLimited: number;
   /** The error that stopped the run early, if any. */
@@ -44,7 +46,7 @@ function oneLine(err: unknown, key: string): string {
 }
 
 export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
-  const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, requests: 0, rateLimited: 0, fatal: null };
+  const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 0, rateLimited: 0, fatal: null };
   let next = 0;
 
   async function runOne(task: WindowTask): Promise<void> {
@@ -91,6 +93,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
       );
       result.ok++;
       result.rows += rows;
+      if (stream.writeMode === 'replace-days') result.factRows += rows;
       ctx.emit({
         type: 'window_ok',
         stream: stream.name,

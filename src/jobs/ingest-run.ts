@@ -78,7 +78,8 @@ export async function runIngest(
     finishedAt: new Date().toISOString(),
   });
   const factWindows = tasks.filter((t) => t.stream.writeMode === 'replace-days').length;
-  if (result.failed === 0 && factWindows > 0 && result.rows === 0) {
+  // factRows, not rows: the org name lists are never empty, so counting them would hide an empty range.
+  if (result.failed === 0 && factWindows > 0 && result.factRows === 0) {
     env.emit({ type: 'warning', message: `the API returned no usage, cost or Claude Code data at all for ${from}..${to}: check the dates and that the key belongs to the right organization` });
   }
   return { ...result, runId, windows: tasks.length };

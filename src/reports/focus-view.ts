@@ -13,6 +13,10 @@ function lit(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/**
+ * The always-true WHERE satisfies BigQuery's required partition filter on claude_costs, so FOCUS
+ * tools that know nothing of partitions can read the view; a filter on x_ActivityDate still prunes.
+ */
 export function focusViewSql(d: SqlDialect): string {
   const c = (name: string) => `c.${d.ident(name)}`;
   const ts = feature(d, 'dateToTimestamp');
@@ -51,7 +55,8 @@ export function focusViewSql(d: SqlDialect): string {
   ];
   return `SELECT ${cols.map(([name, expr]) => `${expr} AS ${d.ident(name)}`).join(',\n       ')}
   FROM ${d.table('claude_costs')} c
-  LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = ${c('workspace_id')}`;
+  LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = ${c('workspace_id')}
+ WHERE ${c('activity_date')} >= DATE '1970-01-01'`;
 }
 
 export interface ViewDef {

@@ -224,7 +224,8 @@ export function claudeCodeByUserQuery(d: SqlDialect, f: ReportFilter): ReportQue
   const acc = `COALESCE(a.${i('tool_accepted')}, 0)`;
   const rej = `COALESCE(a.${i('tool_rejected')}, 0)`;
   // Cents → dollars exactly: DECIMAL(38,9) × 0.01 is DECIMAL(38,11) (division would give a float).
-  const estimate = `COALESCE(e.${i('cents')}, 0) * 0.01`;
+  // The factor is cast because a bare 0.01 is a FLOAT64 in BigQuery, which would make the product a float.
+  const estimate = `COALESCE(e.${i('cents')}, 0) * CAST('0.01' AS DECIMAL(3, 2))`;
   return {
     sql: `SELECT ${actorType} AS ${i('actor_type')}, ${actor} AS ${i('actor')},
                  COALESCE(us.${i('name')}, ${actor}) AS ${i('name')},
@@ -298,7 +299,11 @@ export async function dataSpan(wh: Warehouse): Promise<{ from: string; to: strin
   const d = wh.dialect;
   const tables = Object.values(TABLES).filter((t) => (t.kind === 'fact' || t.kind === 'totals') && t.columns.some((c) => c.name === 'activity_date'));
   const union = tables
-    .map((t) => `SELECT MIN(${d.ident('activity_date')}) AS ${d.ident('lo')}, MAX(${d.ident('activity_date')}) AS ${d.ident('hi')} FROM ${d.table(t.name)}`)
+    // The always-true date filter satisfies BigQuery's required partition filter: this span is meant to cover everything.
+    .map(
+      (t) =>
+        `SELECT MIN(${d.ident('activity_date')}) AS ${d.ident('lo')}, MAX(${d.ident('activity_date')}) AS ${d.ident('hi')} FROM ${d.table(t.name)} WHERE ${d.ident('activity_date')} >= DATE '1970-01-01'`,
+    )
     .join(' UNION ALL ');
   const [r] = await wh.query(`SELECT MIN(${d.ident('lo')}) AS ${d.ident('lo')}, MAX(${d.ident('hi')}) AS ${d.ident('hi')} FROM (${union}) x`);
   if (!r || r.lo === null || r.hi === null) return null;

@@ -7,8 +7,11 @@ import { ConfigError } from './errors.js';
 
 const KEY_HINT = 'set ANTHROPIC_ADMIN_KEY (or ANTHROPIC_ADMIN_API_KEY / ANTHROPIC_ADMIN_KEY_FILE) to an Admin API key (sk-ant-admin…)';
 
-/** Anything shaped like an Anthropic key, so a key pasted into the wrong setting is not echoed back. */
-const KEY_LIKE = /sk-ant-[A-Za-z0-9_-]+/g;
+/**
+ * Anything shaped like an Anthropic key, so a key pasted into the wrong setting is not echoed back.
+ * The bare prefixes "sk-ant-admin" and "sk-ant-api" (as our own messages name them) are not keys.
+ */
+const KEY_LIKE = /sk-ant-(?!(?:admin|api)(?![A-Za-z0-9_-]))[A-Za-z0-9_-]+/g;
 
 /** Removes `key` (and anything that looks like an Anthropic key) from text meant for users or logs. */
 export function redactKey(text: string, key?: string): string {

@@ -36,6 +36,8 @@ export class BigQueryStandIn {
   private readonly jobs = new Map<string, JobState>();
   /** Answers query jobs; undefined means an empty result (as for DML and scripts). */
   answer: (sql: string, params: unknown[]) => QueryAnswer | undefined = () => undefined;
+  /** Rows per getQueryResults page (pageToken = index of the next row); undefined: one page. */
+  pageSize: number | undefined = undefined;
   /** Makes a query job fail (status.errorResult) when it returns a message. */
   failQuery: (sql: string) => string | undefined = () => undefined;
   private server: Server | null = null;
@@ -161,6 +163,17 @@ export class BigQueryStandIn {
         statistics: query ? { query: { totalBytesProcessed: '1048576', totalBytesBilled: '10485760', cacheHit: false } } : { load: { outputRows: String(lines) } },
       };
       this.jobs.set(jobId, { resource, sql: query?.query, params: query?.queryParameters ?? [] });
+      // The one DDL the warehouse sends: remember the view as BigQuery would, so a later get sees it.
+      const view = failure ? null : /^CREATE OR REPLACE VIEW `([^`]+)` AS ([\s\S]*)$/.exec(query?.query ?? '');
+      if (view) {
+        const [project, dataset, table] = view[1]!.split('.');
+        this.tables.set(view[1]!, {
+          id: view[1],
+          type: 'VIEW',
+          tableReference: { projectId: project, datasetId: dataset, tableId: table },
+          view: { query: view[2], useLegacySql: false },
+        });
+      }
       // As in BigQuery, a failing job is accepted as RUNNING; its error shows up when it is polled.
       return this.send(res, 200, failure ? { ...resource, status: { state: 'RUNNING' } } : resource);
     }
@@ -172,13 +185,18 @@ export class BigQueryStandIn {
       const job = this.jobs.get(decodeURIComponent(m[2]!));
       if (!job) return this.notFound(res, `Job ${m[2]}`);
       const answer = job.sql ? this.answer(job.sql, job.params ?? []) : undefined;
+      const all = answer?.rows ?? [];
+      const start = Number(rec.query.pageToken ?? '0');
+      const end = this.pageSize === undefined ? all.length : Math.min(all.length, start + this.pageSize);
+      const page = all.slice(start, end);
       return this.send(res, 200, {
         kind: 'bigquery#getQueryResultsResponse',
         jobReference: job.resource.jobReference,
         jobComplete: true,
         schema: { fields: answer?.fields ?? [] },
-        totalRows: String(answer?.rows.length ?? 0),
-        ...(answer?.rows.length ? { rows: answer.rows.map((r) => ({ f: r.map((v) => ({ v })) })) } : {}),
+        totalRows: String(all.length),
+        ...(page.length ? { rows: page.map((r) => ({ f: r.map((v) => ({ v })) })) } : {}),
+        ...(end < all.length ? { pageToken: String(end) } : {}),
       });
     }
     this.send(res, 400, { error: { code: 400, message: `stand-in does not implement ${rec.method} ${p}` } });

@@ -152,7 +152,40 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     dateParam: () => 'CAST(? AS DATE)',
     sumExact: (expr) => `SUM(${expr})`,
     toText: (expr) => `CAST(${expr} AS STRING)`,
+    // ISOWEEK starts on Monday like DuckDB's date_trunc('week'); plain WEEK would start on Sunday.
+    dateTrunc: (expr, unit) => `DATE_TRUNC(${expr}, ${unit === 'week' ? 'ISOWEEK' : 'MONTH'})`,
+    // DATE_ADD on a DATE stays a DATE; MONTH clamps to the month's last day, as DuckDB's interval does.
+    dateAdd: (expr, n, unit) => `DATE_ADD(${expr}, INTERVAL ${wholeNumber(n)} ${unit === 'day' ? 'DAY' : 'MONTH'})`,
+    // TIMESTAMP(date) with no zone argument is midnight UTC.
+    dateToTimestamp: (expr) => `TIMESTAMP(${expr})`,
+    jsonObject: (entries) => jsonObjectSql(entries),
+    columnsQuery: (table) => ({
+      // Dataset-scoped INFORMATION_SCHEMA: the dataset's own region, no project-wide permission needed.
+      sql: `SELECT column_name FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.COLUMNS')} WHERE table_name = ? ORDER BY ordinal_position`,
+      params: [table],
+    }),
   };
+}
+
+function wholeNumber(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`dateAdd: ${n} is not a whole number`);
+  return n;
+}
+
+/**
+ * TO_JSON_STRING of a STRUCT gives what DuckDB's CAST(json_object(...) AS VARCHAR) gives: compact
+ * `{"k":v,...}` in the entries' order, NULL values kept as null. Keys become backtick-quoted field
+ * names, so any text is safe; an empty object needs the STRUCT() form, which has no fields.
+ */
+function jsonObjectSql(entries: Array<[key: string, expr: string]>): string {
+  if (entries.length === 0) return `TO_JSON_STRING(STRUCT())`;
+  const keys = new Set<string>();
+  for (const [k] of entries) {
+    // Struct field names are case-insensitive and must be unique; JSON keys are not: refuse rather than rename.
+    if (keys.has(k.toLowerCase())) throw new Error(`jsonObject: duplicate key "${k}" (BigQuery compares field names case-insensitively)`);
+    keys.add(k.toLowerCase());
+  }
+  return `TO_JSON_STRING(STRUCT(${entries.map(([k, e]) => `${e} AS ${quoteIdent(k)}`).join(', ')}))`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,4 +277,12 @@ export function listWindowsSql(ref: TableRef): string {
 
 export function listRunsSql(ref: TableRef): string {
   return `SELECT ${columnList(TABLES.ingest_runs)} FROM ${ref('ingest_runs')} ORDER BY ${quoteIdent('started_at')} DESC, ${quoteIdent('run_id')} DESC LIMIT @limit`;
+}
+
+/**
+ * A view's DDL. The view is stored with the dialect's fully qualified table names, so it keeps
+ * working when queried from another dataset or project.
+ */
+export function createViewSql(qualifiedView: string, selectSql: string): string {
+  return `CREATE OR REPLACE VIEW ${qualifiedView} AS ${selectSql}`;
 }

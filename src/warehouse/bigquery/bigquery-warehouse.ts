@@ -2,15 +2,18 @@
  * BigQuery warehouse: `bigquery://PROJECT/DATASET[?location=US]`, authenticated with Application
  * Default Credentials. See docs/deployment.md for the write strategy and its costs.
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { BigQuery, type BigQueryOptions, type Job } from '@google-cloud/bigquery';
+import { VIEWS } from '../../reports/focus-view.js';
 import { SCHEMA_VERSION, TABLES, type Row, type TableDef, type TableName } from '../tables.js';
 import {
   WarehouseError,
+  type ExportFormat,
   WarehouseSchemaError,
   type QueryRow,
   type RunRecord,
@@ -22,6 +25,7 @@ import {
 } from '../warehouse.js';
 import {
   bigQueryDialect,
+  createViewSql,
   isValidDatasetId,
   isValidProjectId,
   listRunsSql,
@@ -42,6 +46,7 @@ import {
 } from './bigquery-sql.js';
 import {
   BigQueryValueError,
+  csvLine,
   decodeRows,
   namedParam,
   ndjsonEncoder,
@@ -212,6 +217,20 @@ export class BigQueryWarehouse implements Warehouse {
       }
     }
 
+    // A view is rewritten only when its SQL changed, so a routine init stays free of DDL jobs. Should
+    // BigQuery ever store the text differently, the cost is one free DDL job per init, not an error.
+    const staleViews: { name: string; sql: string }[] = [];
+    for (const v of VIEWS) {
+      const sql = v.sql(this.dialect);
+      try {
+        const [vmeta] = await dataset.table(v.name).getMetadata();
+        if ((vmeta as { view?: { query?: string } }).view?.query === sql) continue;
+      } catch (err) {
+        if (errorCode(err) !== 404) throw err;
+      }
+      staleViews.push({ name: v.name, sql });
+    }
+
     if (existing.has('claude_ingest_meta')) {
       const rows = await this.runQuery(schemaVersionSql(this.ref), [namedParam('key', 'STRING', 'schema_version')], 'schema version');
       const raw = rows[0]?.value;
@@ -224,7 +243,11 @@ export class BigQueryWarehouse implements Warehouse {
           `${this.location} was written by a newer claude-ingest (schema ${version}, this one knows ${SCHEMA_VERSION}): upgrade claude-ingest`,
         );
       }
-      if (version === SCHEMA_VERSION && existing.size === Object.keys(TABLES).length) return;
+      if (version === SCHEMA_VERSION && existing.size === Object.keys(TABLES).length) {
+        // Read-only opens leave an outdated view alone: the tables, which every job needs, are fine.
+        if (!this.opts.readOnly) await this.createViews(staleViews);
+        return;
+      }
     }
     if (this.opts.readOnly) {
       throw new WarehouseError(`${this.location} is not initialised: run a backfill first to create its tables`);
@@ -238,10 +261,16 @@ export class BigQueryWarehouse implements Warehouse {
         if (errorCode(err) !== 409) throw err;
       }
     }
+    // Views after the tables they read (BigQuery resolves a view's tables when it is created).
+    await this.createViews(staleViews);
     // Version 1 is the first schema, so there is nothing to migrate yet; future versions add steps here.
     await this.mutate('schema version', mergeRowSql(TABLES.claude_ingest_meta, this.ref), [
       ...rowParams(TABLES.claude_ingest_meta, { key: 'schema_version', value: String(SCHEMA_VERSION) }),
     ]);
+  }
+
+  private async createViews(views: { name: string; sql: string }[]): Promise<void> {
+    for (const v of views) await this.mutate(`view ${v.name}`, createViewSql(this.ref(v.name), v.sql), []);
   }
 
   private checkSchema(def: TableDef, fields: { name: string; type: string }[]): void {
@@ -410,6 +439,41 @@ export class BigQueryWarehouse implements Warehouse {
     return this.runQuery(sql, params.map(positionalParam), 'query', 'POSITIONAL');
   }
 
+  /**
+   * Runs the query and streams its result pages into the file (via a temporary file renamed at the
+   * end, so a failed export never leaves half a file behind). Values are exactly what query()
+   * returns: money as exact decimal strings, dates 'YYYY-MM-DD', timestamps ISO. Parquet would need
+   * EXPORT DATA to Cloud Storage and a download, so it is refused rather than half-supported.
+   */
+  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void> {
+    if (format === 'parquet') throw new WarehouseError('parquet export from BigQuery needs EXPORT DATA to Cloud Storage; use csv or json');
+    if (format !== 'csv' && format !== 'json') throw new WarehouseError(`export format "${String(format)}" is not one of csv, json`);
+    // A cheap guard, not a sandbox: what a query may change is up to the identity's IAM roles.
+    if (!/^\s*(?:\(\s*)*(?:SELECT|WITH)\b/i.test(sql)) throw new WarehouseError('exportQuery() exports a SELECT only');
+    const queryParams = params.map(positionalParam);
+    const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const out = createWriteStream(tmp, { encoding: 'utf8' });
+    try {
+      let headerWritten = false;
+      await this.runQueryPages(sql, queryParams, 'export', 'POSITIONAL', async (fields, rows) => {
+        const names = fields.map((f) => f.name);
+        let chunk = '';
+        if (format === 'csv' && !headerWritten) {
+          chunk += csvLine(names);
+          headerWritten = true;
+        }
+        for (const row of rows) chunk += format === 'csv' ? csvLine(names.map((n) => row[n] ?? null)) : `${JSON.stringify(row)}\n`;
+        if (chunk && !out.write(chunk)) await once(out, 'drain');
+      });
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await rename(tmp, file);
+    } catch (err) {
+      out.destroy();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     await this.mutating;
   }
@@ -418,6 +482,24 @@ export class BigQueryWarehouse implements Warehouse {
   // Jobs
 
   private async runQuery(sql: string, params: QueryParameter[], purpose: string, mode: 'NAMED' | 'POSITIONAL' = 'NAMED'): Promise<QueryRow[]> {
+    const out: QueryRow[] = [];
+    await this.runQueryPages(sql, params, purpose, mode, (_fields, rows) => {
+      out.push(...rows);
+    });
+    return out;
+  }
+
+  /**
+   * Runs a query job and hands over its result one page at a time (at least once, with the schema,
+   * even for an empty result), so an export's memory holds one page rather than the whole result.
+   */
+  private async runQueryPages(
+    sql: string,
+    params: QueryParameter[],
+    purpose: string,
+    mode: 'NAMED' | 'POSITIONAL',
+    onPage: (fields: RawField[], rows: QueryRow[]) => void | Promise<void>,
+  ): Promise<void> {
     const [job] = await this.client.createJob({
       configuration: {
         query: {
@@ -431,7 +513,6 @@ export class BigQueryWarehouse implements Warehouse {
       ...(this.jobLocation ? { location: this.jobLocation } : {}),
     });
     await this.waitJob(job, 'query', purpose);
-    const out: QueryRow[] = [];
     let pageToken: string | undefined;
     for (;;) {
       const [rows, , resp] = (await job.getQueryResults({
@@ -442,9 +523,10 @@ export class BigQueryWarehouse implements Warehouse {
       })) as unknown as [RawRow[] | null, unknown, { schema?: { fields?: RawField[] }; pageToken?: string; jobComplete?: boolean }];
       // waitJob saw DONE, but getQueryResults may still report incomplete for a moment: ask again.
       if (resp.jobComplete === false) continue;
-      out.push(...decodeRows(resp.schema?.fields ?? [], rows ?? []));
+      const fields = resp.schema?.fields ?? [];
+      await onPage(fields, decodeRows(fields, rows ?? []));
       pageToken = resp.pageToken;
-      if (!pageToken) return out;
+      if (!pageToken) return;
     }
   }
 

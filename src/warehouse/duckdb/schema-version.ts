@@ -116,7 +116,7 @@ export async function checkSchema(conn: DuckDBConnection, location: string): Pro
   }
   if (state.kind === 'versioned' && state.version < SCHEMA_VERSION) {
     throw new WarehouseSchemaError(
-      `${location} has schema ${state.version}, older than ${SCHEMA_VERSION}: run claude-ingest once without read-only to migrate it`,
+      `${location} has schema ${state.version}, older than ${SCHEMA_VERSION}: run an ingest command (e.g. claude-ingest run) once to migrate it`,
     );
   }
 }

@@ -1,0 +1,360 @@
+/**
+ * `npm run bench`: backfills of a year against the built-in emulator on loopback, with a latency and
+ * a rate limit, for small, medium and large organizations (plus hourly usage and injected faults),
+ * each run as a child process of the built CLI; the same ranges through the old day-by-day strategy
+ * (bench/baseline.ts) as the baseline measured in the same run; a daily run on the one-year large
+ * warehouse; and a DuckDB write micro-benchmark. Prints a table and writes bench/results.json.
+ *
+ * Flags: --bench-quick (31 days, smaller write benchmark: a smoke run), --only a,b (scenario names),
+ * --rpm N --burst N --latency MS --concurrency N, --no-baseline.
+ *
+ * The machine is shared, so absolute seconds mean little: every figure is read as a ratio against
+ * its bound (rate limit) or its baseline, both measured in this run.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator, type EmulatorOptions, type OrgSize } from '../src/emulator/index.js';
+import { addDays } from '../src/util/dates.js';
+import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
+import { FACT_TABLES } from '../src/warehouse/tables.js';
+import type { BaselineConfig, BaselineResult } from './baseline.js';
+import { runMeasured, type ChildResult } from './child.js';
+import { minimumRequests } from './minimum.js';
+import type { WriteBenchResult } from './write-bench.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const BIN = join(ROOT, 'bin/claude-ingest.js');
+const TODAY = '2025-06-30';
+
+interface Settings {
+  quick: boolean;
+  days: number;
+  rpm: number;
+  burst: number;
+  latencyMs: number;
+  concurrency: number;
+  baseline: boolean;
+  only: string[] | null;
+  writeRows: number;
+  /** The large org's baseline takes ~5 minutes on its own (1,800 sequential requests), so it is opt-in. */
+  largeBaseline: boolean;
+}
+
+function parseArgs(argv: string[]): Settings {
+  const flag = (name: string) => argv.includes(name);
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = flag('--bench-quick');
+  return {
+    quick,
+    days: Number(value('--days') ?? (quick ? 31 : 365)),
+    // Requests per minute and burst of the emulated organization: high enough that the whole bench
+    // fits in ten minutes, low enough that a backfill is bound by it rather than by latency.
+    rpm: Number(value('--rpm') ?? 1200),
+    burst: Number(value('--burst') ?? 20),
+    latencyMs: Number(value('--latency') ?? 150),
+    concurrency: Number(value('--concurrency') ?? 8),
+    baseline: !flag('--no-baseline'),
+    only: value('--only')?.split(',') ?? null,
+    writeRows: Number(value('--write-rows') ?? (quick ? 200_000 : 1_000_000)),
+    largeBaseline: flag('--large-baseline'),
+  };
+}
+
+interface Scenario {
+  name: string;
+  org: OrgSize;
+  usageBucket: '1d' | '1h';
+  faultRate: number;
+  /** Also measure the daily run on the resulting warehouse. */
+  dailyRun?: boolean;
+  baseline: boolean;
+  /** A shorter range than the bench's, to keep the whole bench within ten minutes. */
+  days?: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'small', org: 'small', usageBucket: '1d', faultRate: 0, baseline: true },
+  { name: 'medium', org: 'medium', usageBucket: '1d', faultRate: 0, baseline: true },
+  { name: 'large', org: 'large', usageBucket: '1d', faultRate: 0, dailyRun: true, baseline: true },
+  // Hourly usage is the large-data case (≈3× the usage rows of daily buckets); a quarter keeps it short.
+  { name: 'large-hourly', org: 'large', usageBucket: '1h', faultRate: 0, baseline: false, days: 91 },
+  { name: 'medium-faults5', org: 'medium', usageBucket: '1d', faultRate: 0.05, baseline: true, days: 91 },
+];
+
+interface RunResult {
+  scenario: string;
+  org: OrgSize;
+  usageBucket: string;
+  faultRate: number;
+  days: number;
+  exitCode: number;
+  requests: Record<string, { made: number; minimum: number; ratio: number }>;
+  requestsTotal: number;
+  minimumTotal: number;
+  wallS: number;
+  cpuS: number | null;
+  boundS: number;
+  wallOverBound: number;
+  rateLimited: number;
+  faultsInjected: number;
+  retries: number;
+  failedWindows: number;
+  rows: Record<string, number>;
+  rowsTotal: number;
+  rowsPerS: number;
+  peakRssMb: number | null;
+  dailyRun?: { wallS: number; cpuS: number | null; exitCode: number; peakRssMb: number | null };
+  baseline?: BaselineSummary;
+}
+
+interface BaselineSummary extends BaselineResult {
+  wallS: number;
+  peakRssMb: number | null;
+  exitCode: number;
+}
+
+function emulatorOptions(s: Scenario, cfg: Settings, limited: boolean): EmulatorOptions {
+  return {
+    org: s.org,
+    today: TODAY,
+    seed: 42,
+    historyDays: 400,
+    latencyMs: limited ? cfg.latencyMs : 0,
+    rateLimit: limited ? { rpm: cfg.rpm, burst: cfg.burst } : undefined,
+    faultRate: limited ? s.faultRate : 0,
+  };
+}
+
+function cliEnv(emu: Emulator): Record<string, string> {
+  return {
+    ANTHROPIC_ADMIN_KEY: EMULATOR_ADMIN_KEY,
+    ANTHROPIC_BASE_URL: emu.url,
+    CLAUDE_INGEST_TODAY: TODAY,
+    // Faults are answered at once by the emulator; a short first backoff step keeps a 5xx from
+    // idling a worker for a second while the rate limit would allow more requests.
+    CLAUDE_INGEST_RETRY_BASE_MS: '250',
+  };
+}
+
+async function countRows(file: string): Promise<{ rows: Record<string, number>; failed: number; retries: number }> {
+  const wh = await openDuckDbWarehouse(file, { readOnly: true });
+  try {
+    const rows: Record<string, number> = {};
+    for (const t of FACT_TABLES) rows[t.name] = Number((await wh.query(`SELECT count(*) AS n FROM ${wh.dialect.table(t.name)}`))[0]!.n);
+    for (const t of ['claude_api_keys', 'claude_workspaces', 'claude_users'] as const) {
+      rows[t] = Number((await wh.query(`SELECT count(*) AS n FROM ${wh.dialect.table(t)}`))[0]!.n);
+    }
+    const windows = await wh.listWindows();
+    return { rows, failed: windows.filter((w) => w.status !== 'ok').length, retries: windows.reduce((n, w) => n + w.retries, 0) };
+  } finally {
+    await wh.close();
+  }
+}
+
+function tail(r: ChildResult): string {
+  return r.stderr.split('\n').filter(Boolean).slice(-3).join('\n');
+}
+
+async function runScenario(s: Scenario, cfg: Settings, dir: string, from: string): Promise<RunResult> {
+  const emu = await startEmulator(emulatorOptions(s, cfg, true));
+  const file = join(dir, `${s.name}.duckdb`);
+  try {
+    const minimum = minimumRequests({ truth: emu.truth, from, to: TODAY, usageBucket: s.usageBucket });
+    const args = [BIN, 'backfill', '--from', from, '--to', TODAY, '--warehouse', `duckdb:${file}`, '--json', '--concurrency', String(cfg.concurrency)];
+    if (s.usageBucket === '1h') args.push('--usage-bucket', '1h');
+    process.stdout.write(`  ${s.name}: backfill ${from}..${TODAY} (${s.org}, usage ${s.usageBucket}, faults ${s.faultRate * 100}%) … `);
+    const r = await runMeasured(args, cliEnv(emu), dir);
+    const stats = emu.stats();
+    if (r.code !== 0) process.stdout.write(`\n    exit ${r.code}: ${tail(r)}\n`);
+    const requests: RunResult['requests'] = {};
+    let requestsTotal = 0;
+    let minimumTotal = 0;
+    for (const [endpoint, min] of Object.entries(minimum)) {
+      const made = stats.byEndpoint[endpoint] ?? 0;
+      requests[endpoint] = { made, minimum: min, ratio: made / min };
+      requestsTotal += made;
+      minimumTotal += min;
+    }
+    const { rows, failed, retries } = await countRows(file);
+    const rowsTotal = Object.values(rows).reduce((a, b) => a + b, 0);
+    const wallS = r.wallMs / 1000;
+    // The rate-limit bound: every request the run made, at the allowed rate, plus one latency.
+    const boundS = requestsTotal / (cfg.rpm / 60) + cfg.latencyMs / 1000;
+    process.stdout.write(`${wallS.toFixed(1)} s (bound ${boundS.toFixed(1)} s)\n`);
+    const result: RunResult = {
+      scenario: s.name,
+      org: s.org,
+      usageBucket: s.usageBucket,
+      faultRate: s.faultRate,
+      days: daysFor(s, cfg),
+      exitCode: r.code,
+      requests,
+      requestsTotal,
+      minimumTotal,
+      wallS,
+      cpuS: r.cpuS,
+      boundS,
+      wallOverBound: wallS / boundS,
+      rateLimited: stats.rateLimited,
+      faultsInjected: stats.faults,
+      retries,
+      failedWindows: failed,
+      rows,
+      rowsTotal,
+      rowsPerS: rowsTotal / wallS,
+      peakRssMb: r.peakRssMb,
+    };
+    if (s.dailyRun) {
+      // The daily run's local work: the emulator answers at once (no latency, no limit), so the
+      // child's wall and CPU time are what the tool itself spends on a one-year warehouse.
+      const fast = await startEmulator(emulatorOptions(s, cfg, false));
+      try {
+        const d = await runMeasured([BIN, 'run', '--warehouse', `duckdb:${file}`, '--json', '--concurrency', String(cfg.concurrency)], cliEnv(fast), dir);
+        if (d.code !== 0) process.stdout.write(`    daily run exit ${d.code}: ${tail(d)}\n`);
+        result.dailyRun = { wallS: d.wallMs / 1000, cpuS: d.cpuS, exitCode: d.code, peakRssMb: d.peakRssMb };
+        process.stdout.write(`  ${s.name}: daily run (lookback 3) ${result.dailyRun.wallS.toFixed(1)} s\n`);
+      } finally {
+        await fast.close();
+      }
+    }
+    return result;
+  } finally {
+    await emu.close();
+    rmSync(file, { force: true });
+    rmSync(`${file}.wal`, { force: true });
+  }
+}
+
+async function runBaselineFor(s: Scenario, cfg: Settings, dir: string, from: string): Promise<BaselineSummary> {
+  const emu = await startEmulator(emulatorOptions(s, cfg, true));
+  try {
+    const config: BaselineConfig = { baseUrl: emu.url, apiKey: EMULATOR_ADMIN_KEY, from, to: TODAY, sleepMs: 1000, attempts: 3 };
+    const r = await runMeasured([join(HERE, 'baseline.js'), JSON.stringify(config)], {}, dir);
+    const parsed = r.code === 0 ? (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as BaselineResult) : null;
+    if (!parsed) process.stdout.write(`  baseline ${s.name} exit ${r.code}: ${tail(r)}\n`);
+    return {
+      ...(parsed ?? { days: 0, lostDays: 0, requests: 0, rateLimited: 0, retries: 0, rows: 0 }),
+      wallS: r.wallMs / 1000,
+      peakRssMb: r.peakRssMb,
+      exitCode: r.code,
+    };
+  } finally {
+    await emu.close();
+  }
+}
+
+async function runWriteBench(cfg: Settings, dir: string): Promise<(WriteBenchResult & { peakRssMb: number | null }) | null> {
+  const file = join(dir, 'write.duckdb');
+  const r = await runMeasured([join(HERE, 'write-bench.js'), String(cfg.writeRows), file], {}, dir);
+  rmSync(file, { force: true });
+  rmSync(`${file}.wal`, { force: true });
+  if (r.code !== 0) {
+    process.stdout.write(`  write benchmark exit ${r.code}: ${tail(r)}\n`);
+    return null;
+  }
+  return { ...(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as WriteBenchResult), peakRssMb: r.peakRssMb };
+}
+
+const f1 = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : n.toFixed(1));
+const f2 = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : n.toFixed(2));
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function report(runs: RunResult[], write: Awaited<ReturnType<typeof runWriteBench>>, cfg: Settings): string {
+  const out: string[] = [];
+  out.push(`claude-ingest bench: up to ${cfg.days} days to ${TODAY}, emulator latency ${cfg.latencyMs} ms, rate limit ${cfg.rpm}/min (burst ${cfg.burst}), --concurrency ${cfg.concurrency}`);
+  out.push('');
+  out.push('Requests per endpoint: made / minimum (pages at the maximum limit)');
+  const endpoints = Object.keys(runs[0]?.requests ?? {});
+  out.push(table(['run', 'days', ...endpoints], runs.map((r) => [r.scenario, String(r.days), ...endpoints.map((e) => `${r.requests[e]!.made}/${r.requests[e]!.minimum} (${f2(r.requests[e]!.ratio)})`)])));
+  out.push('');
+  out.push('Backfill: wall vs rate-limit bound (requests ÷ rate + one latency)');
+  out.push(
+    table(
+      ['run', 'requests', 'bound s', 'wall s', 'wall/bound', 'cpu s', '429s', 'faults', 'retries', 'failed win', 'rows', 'rows/s', 'peak RSS MB'],
+      runs.map((r) => [
+        r.scenario, int(r.requestsTotal), f1(r.boundS), f1(r.wallS), f2(r.wallOverBound), f1(r.cpuS), String(r.rateLimited), String(r.faultsInjected),
+        String(r.retries), String(r.failedWindows), int(r.rowsTotal), int(r.rowsPerS), f1(r.peakRssMb),
+      ]),
+    ),
+  );
+  const withBaseline = runs.filter((r) => r.baseline);
+  if (withBaseline.length) {
+    out.push('');
+    out.push('Baseline (sequential, day by day, 3 calls/day, fixed 1 s sleep, 3 attempts, no warehouse writes) vs claude-ingest');
+    out.push(
+      table(
+        ['run', 'base requests', 'base wall s', 'base 429s', 'lost days', 'ours wall s', 'wall ratio base/ours', 'requests ratio base/ours', 'base peak RSS MB'],
+        withBaseline.map((r) => {
+          const b = r.baseline!;
+          return [r.scenario, int(b.requests), f1(b.wallS), String(b.rateLimited), `${b.lostDays}/${b.days}`, f1(r.wallS), f2(b.wallS / r.wallS), f2(b.requests / r.requestsTotal), f1(b.peakRssMb)];
+        }),
+      ),
+    );
+  }
+  out.push('');
+  out.push('Rows written per table');
+  const tables = Object.keys(runs[0]?.rows ?? {});
+  out.push(table(['table', ...runs.map((r) => r.scenario)], tables.map((t) => [t, ...runs.map((r) => int(r.rows[t] ?? 0))])));
+  for (const r of runs.filter((x) => x.dailyRun)) {
+    out.push('');
+    out.push(`Daily run (lookback 3) on the ${r.days}-day ${r.scenario} warehouse, emulator without latency: wall ${f2(r.dailyRun!.wallS)} s, CPU ${f2(r.dailyRun!.cpuS)} s, peak RSS ${f1(r.dailyRun!.peakRssMb)} MB`);
+  }
+  if (write) {
+    out.push('');
+    out.push(`DuckDB write path (replaceWindow, ${write.windows} windows of 31 days): ${int(write.rows)} usage rows in ${f1(write.seconds)} s = ${int(write.rowsPerSecond)} rows/s, peak RSS ${f1(write.peakRssMb)} MB`);
+  }
+  return out.join('\n');
+}
+
+function daysFor(s: Scenario, cfg: Settings): number {
+  return Math.min(cfg.days, s.days ?? cfg.days);
+}
+
+function fromFor(s: Scenario, cfg: Settings): string {
+  return addDays(TODAY, -(daysFor(s, cfg) - 1));
+}
+
+async function main(): Promise<void> {
+  const cfg = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'claude-ingest-bench-'));
+  const scenarios = SCENARIOS.filter((s) => !cfg.only || cfg.only.includes(s.name));
+  const started = performance.now();
+  try {
+    process.stdout.write(`claude-ingest bench (${cfg.quick ? 'quick' : 'full'}): ${scenarios.map((s) => s.name).join(', ')}\n`);
+    // Our runs one at a time, each alone on the machine's share we get.
+    const runs: RunResult[] = [];
+    for (const s of scenarios) runs.push(await runScenario(s, cfg, dir, fromFor(s, cfg)));
+    // The baselines are sequential and latency-bound (one request in flight), so they run side by
+    // side, each against its own emulator with the same rate limit, to keep the bench short.
+    const baselined = scenarios.filter((s) => s.baseline && cfg.baseline && (s.org !== 'large' || cfg.largeBaseline));
+    if (baselined.length) {
+      process.stdout.write(`  baselines: ${baselined.map((s) => s.name).join(', ')} (in parallel) …\n`);
+      const results = await Promise.all(baselined.map((s) => runBaselineFor(s, cfg, dir, fromFor(s, cfg))));
+      baselined.forEach((s, i) => (runs.find((r) => r.scenario === s.name)!.baseline = results[i]!));
+    }
+    process.stdout.write(`  write benchmark: ${int(cfg.writeRows)} rows …\n`);
+    const write = await runWriteBench(cfg, dir);
+    const text = report(runs, write, cfg);
+    process.stdout.write(`\n${text}\n\nbench finished in ${f1((performance.now() - started) / 1000)} s\n`);
+    const results = { settings: { ...cfg, today: TODAY, node: process.version }, runs, write, totalS: (performance.now() - started) / 1000 };
+    writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const bad = runs.some((r) => r.exitCode !== 0 || r.failedWindows > 0);
+    if (bad) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

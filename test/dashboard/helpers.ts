@@ -1,0 +1,77 @@
+/** Shared by the dashboard tests: `claude-ingest report --format json` rows, exact sums, a planted defect, a writer holding the lock. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Decimal } from 'decimal.js';
+import { runCli } from '../helpers/cli.js';
+import type { FilledWarehouse } from '../helpers/fill-warehouse.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export type ReportRow = Record<string, string | number | null>;
+
+/** The rows of `claude-ingest report --by <by> --format json` (run in-process through the real CLI). */
+export async function report(w: FilledWarehouse, by: string, args: string[] = [], file = w.file): Promise<ReportRow[]> {
+  const res = await runCli(['report', '--by', by, '--format', 'json', ...args, '--warehouse', `duckdb:${file}`], w.env);
+  if (res.code !== 0) throw new Error(`report --by ${by} ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
+  return (JSON.parse(res.stdout) as { rows: ReportRow[] }).rows;
+}
+
+/** Exact sum of decimal strings, canonical text. */
+export function sum(values: Array<string | number | null | undefined>): string {
+  return values.reduce<Decimal>((a, v) => a.plus(v === null || v === undefined ? 0 : String(v)), new Decimal(0)).toFixed();
+}
+
+export function canon(v: string | number | null | undefined): string {
+  return new Decimal(v === null || v === undefined ? 0 : String(v)).toFixed();
+}
+
+/** A copy of the warehouse with SQL applied directly through DuckDB (a planted defect). */
+export async function plantedCopy(w: FilledWarehouse, name: string, ...sql: string[]): Promise<string> {
+  const file = join(w.dir, name);
+  copyFileSync(w.file, file);
+  if (existsSync(`${w.file}.wal`)) copyFileSync(`${w.file}.wal`, `${file}.wal`);
+  const db = await DuckDBInstance.create(file);
+  const conn = await db.connect();
+  try {
+    for (const s of sql) await conn.run(s);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+  return file;
+}
+
+/** Another process opening the DuckDB file for writing, as an ingest does; resolves once it holds the lock. */
+export async function holdWriteLock(file: string): Promise<{ child: ChildProcess; release(): Promise<void> }> {
+  const code = `const { DuckDBInstance } = await import('@duckdb/node-api');
+const db = await DuckDBInstance.create(process.env.LOCK_FILE);
+await (await db.connect()).run('SELECT 1');
+process.stdout.write('locked\\n');
+setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, LOCK_FILE: file },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((ok, fail) => {
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && ok());
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (c) => fail(new Error(`lock holder exited ${c}: ${err}`)));
+  });
+  return {
+    child,
+    release: () =>
+      new Promise<void>((ok) => {
+        if (child.exitCode !== null || child.signalCode !== null) return ok();
+        child.once('exit', () => ok());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** JSON answers and page state, checked field by field against the CLI's output. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;

@@ -1,0 +1,194 @@
+/**
+ * Every fault the API (or the path to it) can produce, one at a time: transient ones end with the
+ * warehouse exactly equal to the emulator's ground truth; permanent ones end with the window recorded
+ * failed, one clear error line, a non-zero exit and nothing of that window written — and a later run
+ * completes it exactly. (test/pipeline/recovery.test.ts covers random faults + a tight rate limit
+ * without retry-after, and a permanently failing 500.)
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, test } from 'vitest';
+import { startEmulator, type Emulator, type EmulatorOptions, type FaultRule } from '../../src/emulator/index.js';
+import { eachDay } from '../../src/util/dates.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { expectMatchesTruth } from '../helpers/truth.js';
+import { queryWarehouse, snapshotTables } from '../helpers/warehouse-snapshot.js';
+import { envFor, FROM, rowsInDays, TODAY } from './helpers.js';
+
+const DAYS = eachDay(FROM, TODAY);
+let emu: Emulator | undefined;
+
+afterEach(async () => {
+  await emu?.close();
+  emu = undefined;
+});
+
+async function ledgerProblems(file: string) {
+  return queryWarehouse(file, "SELECT stream, window_start AS s, window_end AS e, status, error FROM ingest_windows WHERE status <> 'ok' ORDER BY 1, 2");
+}
+
+interface TransientCase {
+  name: string;
+  rules?: FaultRule[];
+  emulator?: Partial<EmulatorOptions>;
+  env?: Record<string, string>;
+  /** What the ledger must show was survived. */
+  expectRetries?: boolean;
+  expectRateLimited?: boolean;
+}
+
+const transient: TransientCase[] = [
+  { name: '429 storm with retry-after (injected)', rules: [{ kind: '429_retry_after', path: 'usage_report/messages', times: 3 }], expectRateLimited: true },
+  { name: '429 storm with retry-after (rate limiter)', emulator: { rateLimit: { rpm: 600, burst: 5, retryAfter: true } }, expectRateLimited: true },
+  { name: '500 api_error', rules: [{ kind: '500', path: 'cost_report', times: 3 }], expectRetries: true },
+  { name: '502 with an HTML body', rules: [{ kind: '502_html', path: 'cost_report', times: 2 }], expectRetries: true },
+  { name: '503', rules: [{ kind: '503', path: 'usage_report/messages', times: 3 }], expectRetries: true },
+  { name: '529 overloaded', rules: [{ kind: '529', path: 'usage_report/claude_code', times: 3 }], expectRetries: true },
+  { name: 'socket reset mid-body', rules: [{ kind: 'reset', path: 'cost_report', times: 2 }], expectRetries: true },
+  { name: 'truncated JSON with status 200', rules: [{ kind: 'truncated_json', path: 'usage_report/messages', times: 2 }], expectRetries: true },
+  { name: 'invalid JSON with status 200', rules: [{ kind: 'invalid_json', path: 'usage_report/claude_code', times: 2 }], expectRetries: true },
+  {
+    name: 'a response slower than the client timeout',
+    rules: [{ kind: 'slow', path: 'usage_report/messages', times: 2 }],
+    emulator: { slowMs: 3_000 },
+    env: { CLAUDE_INGEST_TIMEOUT_MS: '400' },
+    expectRetries: true,
+  },
+  { name: 'unknown extra fields and unknown enum values', rules: [{ kind: 'extra_fields' }] },
+];
+
+describe('transient faults end exactly equal to the ground truth', () => {
+  test.each(transient)('$name', async (c) => {
+    emu = await startEmulator({ seed: 21, today: TODAY, org: 'small', historyDays: 60, faultRules: c.rules ?? [], ...c.emulator });
+    const file = join(tempDir(), 'w.duckdb');
+    const res = await runCli(['backfill', '--from', FROM, '--warehouse', `duckdb:${file}`], envFor(emu, c.env));
+    expect(res.stderr).not.toContain('"severity":"ERROR"');
+    expect(res.code, res.stderr).toBe(0);
+    const stats = emu.stats();
+    expect(stats.faults + stats.rateLimited).toBeGreaterThan(0);
+    await expectMatchesTruth(file, emu, DAYS);
+    expect(await ledgerProblems(file)).toEqual([]);
+    const [ledger] = await queryWarehouse(file, 'SELECT SUM(retries) AS retries, SUM(rate_limited) AS limited FROM ingest_windows');
+    if (c.expectRetries) expect(Number(ledger!.retries)).toBeGreaterThan(0);
+    if (c.expectRateLimited) expect(Number(ledger!.limited)).toBeGreaterThan(0);
+    // A second run over the same days changes nothing: no duplicates.
+    const before = await snapshotTables(file);
+    expect((await runCli(['backfill', '--from', FROM, '--refresh', '--warehouse', `duckdb:${file}`], envFor(emu, c.env))).code).toBe(0);
+    expect(await snapshotTables(file)).toEqual(before);
+  });
+
+  it('stores unknown enum values as sent instead of dropping the rows', async () => {
+    emu = await startEmulator({ seed: 21, today: TODAY, org: 'small', historyDays: 60, faultRules: [{ kind: 'extra_fields' }] });
+    const file = join(tempDir(), 'w.duckdb');
+    expect((await runCli(['backfill', '--from', FROM, '--warehouse', `duckdb:${file}`], envFor(emu))).code).toBe(0);
+    const [seen] = await queryWarehouse(
+      file,
+      `SELECT (SELECT COUNT(*) FROM claude_costs WHERE cost_type = 'new_cost') AS cost,
+              (SELECT COUNT(*) FROM claude_usage_keys WHERE service_tier = 'flex_turbo') AS tier,
+              (SELECT COUNT(*) FROM claude_code_productivity WHERE subscription_type = 'enterprise_plus') AS sub`,
+    );
+    expect(Number(seen!.cost)).toBeGreaterThan(0);
+    expect(Number(seen!.tier)).toBeGreaterThan(0);
+    expect(Number(seen!.sub)).toBeGreaterThan(0);
+    await expectMatchesTruth(file, emu, DAYS);
+  });
+});
+
+interface PermanentCase {
+  name: string;
+  rules: FaultRule[];
+  args?: string[];
+  /** The failed window and the tables that must hold nothing for its days. */
+  stream: string;
+  tables: Array<'claude_costs' | 'claude_cost_daily_totals' | 'claude_usage_keys' | 'claude_usage_daily_totals' | 'claude_code_productivity' | 'claude_code_model_usage'>;
+  window: [string, string];
+  message: RegExp;
+}
+
+const permanent: PermanentCase[] = [
+  {
+    name: 'a page token the server rejects (400, never retried)',
+    rules: [{ kind: 'bad_page_token', path: 'cost_report', day: '2026-04-25' }],
+    stream: 'cost',
+    tables: ['claude_costs', 'claude_cost_daily_totals'],
+    window: [FROM, TODAY],
+    message: /cost 2026-04-20\.\.2026-05-10 failed: .*400.*invalid page token/,
+  },
+  {
+    name: 'a 200 response missing its required fields',
+    rules: [{ kind: 'missing_field', path: 'usage_report/messages', times: 1 }],
+    stream: 'usage',
+    tables: ['claude_usage_keys', 'claude_usage_daily_totals'],
+    window: [FROM, TODAY],
+    message: /usage 2026-04-20\.\.2026-05-10 failed: .*unexpected response body.*not \\"no spend/,
+  },
+  {
+    name: 'a 502 HTML page that never goes away',
+    rules: [{ kind: '502_html', path: 'usage_report/claude_code', day: '2026-05-02' }],
+    args: ['--max-attempts', '2'],
+    stream: 'claude_code',
+    tables: ['claude_code_productivity', 'claude_code_model_usage'],
+    window: ['2026-05-02', '2026-05-02'],
+    message: /claude_code 2026-05-02\.\.2026-05-02 failed: .*502/,
+  },
+  {
+    name: 'a response that always outlasts the timeout',
+    rules: [{ kind: 'slow', path: 'usage_report/claude_code', day: '2026-05-03' }],
+    args: ['--max-attempts', '2'],
+    stream: 'claude_code',
+    tables: ['claude_code_productivity', 'claude_code_model_usage'],
+    window: ['2026-05-03', '2026-05-03'],
+    message: /claude_code 2026-05-03\.\.2026-05-03 failed: .*timeout/,
+  },
+];
+
+describe('permanent faults fail their window cleanly, and a later run completes it exactly', () => {
+  test.each(permanent)('$name', async (c) => {
+    emu = await startEmulator({ seed: 22, today: TODAY, org: 'small', historyDays: 60, faultRules: c.rules, slowMs: 2_000 });
+    const file = join(tempDir(), 'w.duckdb');
+    const w = `duckdb:${file}`;
+    const env = envFor(emu, { CLAUDE_INGEST_TIMEOUT_MS: '300' });
+    const res = await runCli(['backfill', '--from', FROM, ...(c.args ?? []), '--warehouse', w], env);
+    expect(res.code).toBe(1);
+    const errors = res.stderr.split('\n').filter((l) => l.includes('"severity":"ERROR"'));
+    expect(errors.some((l) => c.message.test(l)), res.stderr).toBe(true);
+    expect(res.stderr).not.toMatch(/<html|\n\s+at /i);
+
+    const failed = (await ledgerProblems(file)).filter((r) => r.status === 'failed');
+    expect(failed).toContainEqual({ stream: c.stream, s: c.window[0], e: c.window[1], status: 'failed', error: expect.any(String) });
+    for (const f of failed) expect(String(f.error)).not.toContain('\n');
+    for (const table of c.tables) expect(await rowsInDays(file, table, c.window[0], c.window[1]), table).toBe(0);
+
+
+    emu.setFaultRules([]);
+    const again = await runCli(['retry', '--warehouse', w], env);
+    expect(again.code, again.stderr).toBe(0);
+    const resumed = await runCli(['backfill', '--from', FROM, '--warehouse', w], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    await expectMatchesTruth(file, emu, DAYS);
+    const [dupes] = await queryWarehouse(
+      file,
+      'SELECT COUNT(*) AS n FROM (SELECT activity_date, actor_type, actor_id, is_remote FROM claude_code_productivity GROUP BY ALL HAVING COUNT(*) > 1)',
+    );
+    expect(dupes!.n).toBe(0);
+  });
+
+  it('a window that fails after some of its pages were staged keeps the previous data, not a partial mix', async () => {
+    emu = await startEmulator({ seed: 23, today: TODAY, org: 'small', historyDays: 60, slowMs: 1 });
+    const file = join(tempDir(), 'w.duckdb');
+    const w = `duckdb:${file}`;
+    expect((await runCli(['backfill', '--from', FROM, '--warehouse', w], envFor(emu))).code).toBe(0);
+    const before = await snapshotTables(file);
+    // The cost window reads the grouped report, then the daily totals: the first request passes
+    // (a harmless 1 ms stall), every later one is broken, so the failure comes after rows were staged.
+    emu.setFaultRules([
+      { kind: 'slow', path: 'cost_report', times: 1 },
+      { kind: 'missing_field', path: 'cost_report' },
+    ]);
+    const res = await runCli(['backfill', '--from', FROM, '--refresh', '--streams', 'cost', '--warehouse', w], envFor(emu));
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/cost 2026-04-20\.\.2026-05-10 failed: .*unexpected response body/);
+    expect(emu.stats().byEndpoint.cost_report).toBeGreaterThanOrEqual(2);
+    expect(await snapshotTables(file)).toEqual(before);
+    await expectMatchesTruth(file, emu, DAYS);
+  });
+});
