@@ -36,7 +36,10 @@ async function tableSelect(wh: Warehouse, table: TableName, o: { from?: string; 
     if (o.from !== undefined || o.to !== undefined) throw new InputError(`${table} has no days: drop --from/--to to export it`);
     return { sql: `SELECT ${cols} FROM ${d.table(table)}`, params: [] };
   }
-  if (o.from === undefined && o.to === undefined) return { sql: `SELECT ${cols} FROM ${d.table(table)} ORDER BY ${d.ident('activity_date')}`, params: [] };
+  if (o.from === undefined && o.to === undefined) {
+    // The always-true date predicate satisfies BigQuery's required partition filter on fact tables.
+    return { sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.ident('activity_date')} >= DATE '1970-01-01' ORDER BY ${d.ident('activity_date')}`, params: [] };
+  }
   const range = await resolveCliRange(wh, o);
   return {
     sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()} ORDER BY ${d.ident('activity_date')}`,
