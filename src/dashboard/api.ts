@@ -5,7 +5,7 @@
  */
 import { lastCompleteDay } from '../checks/freshness.js';
 import { DAY_STREAMS } from '../checks/gaps.js';
-import { runValidation } from '../checks/index.js';
+import { runValidation, type ValidationReport } from '../checks/index.js';
 import { unfinishedWindows } from '../jobs/retry.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
@@ -20,11 +20,26 @@ export interface ApiContext {
   query: URLSearchParams;
   /** UTC today (CLAUDE_INGEST_TODAY aware). */
   today: IsoDay;
+  /**
+   * Validation results by range and a fingerprint of the warehouse's state (ledger, and for DuckDB
+   * the file's size and time): the checks scan every fact table, and their answer only changes when
+   * something writes. Absent: no caching.
+   */
+  validationCache?: Map<string, ValidationReport>;
+  /** Changes whenever the warehouse is written (DuckDB: file and WAL size and mtime); '' when unknown. */
+  stamp?: () => string;
 }
+
+const VALIDATION_CACHE_SIZE = 32;
 
 interface Route {
   params: readonly string[];
   handle(ctx: ApiContext): Promise<unknown>;
+}
+
+/** The span of the data, needed only when from or to is left out (it defaults to the span). */
+async function spanIfNeeded(ctx: ApiContext): Promise<DayRange | null> {
+  return ctx.query.get('from') && ctx.query.get('to') ? null : dataSpan(ctx.wh);
 }
 
 const FILTER_PARAMS = ['from', 'to', 'workspace', 'model'] as const;
@@ -103,8 +118,7 @@ async function meta(ctx: ApiContext) {
 }
 
 async function spend(ctx: ApiContext) {
-  const span = await dataSpan(ctx.wh);
-  const f = filterParams(ctx.query, span);
+  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const stack = stackParam(ctx.query);
   const days = eachDay(f.from, f.to);
   const perDay = new Map((await spendOverTime(ctx.wh, f, 'day')).map((r) => [r.period, canon(r.usd)]));
@@ -131,7 +145,7 @@ async function spend(ctx: ApiContext) {
 }
 
 async function breakdown(ctx: ApiContext) {
-  const f = filterParams(ctx.query, await dataSpan(ctx.wh));
+  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canon(r.usd) }));
   return {
     filter: filterEcho(f),
@@ -143,7 +157,7 @@ async function breakdown(ctx: ApiContext) {
 }
 
 async function keys(ctx: ApiContext) {
-  const f = filterParams(ctx.query, await dataSpan(ctx.wh));
+  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const rows = await tokensByApiKey(ctx.wh, f);
   const sum = (k: 'all_input_tokens' | 'cache_read_input_tokens' | 'output_tokens') => rows.reduce((a, r) => a + r[k], 0);
   const allInput = sum('all_input_tokens');
@@ -160,7 +174,7 @@ async function keys(ctx: ApiContext) {
 }
 
 async function claudeCode(ctx: ApiContext) {
-  const f = filterParams(ctx.query, await dataSpan(ctx.wh));
+  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const days = eachDay(f.from, f.to);
   const byDay = new Map((await claudeCodeDaily(ctx.wh, f)).map((r) => [r.day, r]));
   const daily = days.map(
@@ -195,7 +209,6 @@ async function claudeCode(ctx: ApiContext) {
 }
 
 async function health(ctx: ApiContext) {
-  const span = await dataSpan(ctx.wh);
   const ledger = await ctx.wh.listWindows();
   const streams = DAY_STREAMS.map((stream) => ({ stream, lastCompleteDay: lastCompleteDay(ledger, stream) }));
   const known = streams.map((s) => s.lastCompleteDay);
@@ -209,8 +222,21 @@ async function health(ctx: ApiContext) {
   }));
   // Validate the selected range (default: all the data), exactly as `claude-ingest validate --from --to`.
   let range: DayRange | null = null;
+  const span = await spanIfNeeded(ctx);
   if (span || ctx.query.has('from') || ctx.query.has('to')) range = rangeParam(ctx.query, span);
-  const validation = range ? await runValidation(ctx.wh, { range, today: ctx.today }) : null;
+  let validation: ValidationReport | null = null;
+  if (range) {
+    const runs = await ctx.wh.listRuns(1);
+    const key = JSON.stringify([range, ctx.today, ctx.stamp?.() ?? '', ledger.length, ledger.map((w) => w.finishedAt ?? w.startedAt).sort().at(-1), runs[0]]);
+    validation = ctx.validationCache?.get(key) ?? null;
+    if (!validation) {
+      validation = await runValidation(ctx.wh, { range, today: ctx.today });
+      if (ctx.validationCache) {
+        if (ctx.validationCache.size >= VALIDATION_CACHE_SIZE) ctx.validationCache.delete(ctx.validationCache.keys().next().value!);
+        ctx.validationCache.set(key, validation);
+      }
+    }
+  }
   return {
     today: ctx.today,
     range,

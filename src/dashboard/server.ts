@@ -6,12 +6,14 @@
  * free for an ingest between page loads. While an ingest writes, the API answers 503 and the page
  * says so. BigQuery has no such lock: one client is kept for the server's life.
  */
+import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ReportInputError } from '../reports/filter.js';
 import { DateInputError, todayUtc, type IsoDay } from '../util/dates.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 import { WarehouseError, WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
+import type { ValidationReport } from '../checks/index.js';
 import { handleApi, ROUTES } from './api.js';
 import { loadAsset } from './assets.js';
 import { BadRequest } from './params.js';
@@ -51,8 +53,27 @@ class WarehouseAccess {
   private readonly perRequest: boolean;
   private shared: Promise<Warehouse> | undefined;
 
+  private readonly file: string | undefined;
+
   constructor(private readonly url: string) {
-    this.perRequest = parseWarehouseUrl(url).kind === 'duckdb';
+    const target = parseWarehouseUrl(url);
+    this.perRequest = target.kind === 'duckdb';
+    this.file = target.kind === 'duckdb' ? target.path : undefined;
+  }
+
+  /** Size and mtime of the DuckDB file and its WAL: any write changes it. */
+  stamp(): string {
+    if (!this.file) return '';
+    return [this.file, `${this.file}.wal`]
+      .map((f) => {
+        try {
+          const st = statSync(f);
+          return `${st.size}:${st.mtimeMs}`;
+        } catch {
+          return '-';
+        }
+      })
+      .join('|');
   }
 
   /** Opens it once and checks the schema is one this version reads (done at start, not per request). */
@@ -132,6 +153,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   }
 
   const loopbackOnly = LOOPBACK.has(host);
+  const validationCache = new Map<string, ValidationReport>();
   let boundPort = port;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -154,7 +176,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       try {
         const handle = await access.acquire();
         release = handle.release;
-        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today() });
+        const body = await handleApi(url.pathname, {
+          wh: handle.wh,
+          query: url.searchParams,
+          today: today(),
+          validationCache,
+          stamp: () => access.stamp(),
+        });
         sendJson(res, 200, body);
       } catch (err) {
         const r = errorResponse(err);

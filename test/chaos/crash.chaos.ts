@@ -40,12 +40,12 @@ function describeKill(p: KillPoint): string {
   return `${p.delayMs} ms after the big-window report request #${p.nth}`;
 }
 
-function pickKill(rand: () => number, i: number, maxWindows: number, maxMs: number): KillPoint {
+function pickKill(rand: () => number, i: number, maxWindows: number, maxMs: number, maxBig: number): KillPoint {
   // Rotate through the three kinds so every kind is exercised whatever the seed.
   const kind = i % 3;
   if (kind === 0) return { kind: 'after-windows', k: 1 + Math.floor(rand() * (maxWindows - 1)) };
   if (kind === 1) return { kind: 'after-ms', ms: 150 + Math.floor(rand() * maxMs) };
-  return { kind: 'after-big-window-start', nth: 1 + Math.floor(rand() * 6), delayMs: Math.floor(rand() * 40) };
+  return { kind: 'after-big-window-start', nth: 1 + Math.floor(rand() * maxBig), delayMs: Math.floor(rand() * 40) };
 }
 
 interface KillOutcome {
@@ -132,7 +132,8 @@ describe('SIGKILL at random points, then run again: equal to a clean run', () =>
     for (let i = 0; i < BACKFILL_ITERATIONS; i++) {
       const file = join(dir, `backfill-${i}.duckdb`);
       const w = ['--warehouse', `duckdb:${file}`];
-      const point = pickKill(rand, i, 40, Math.max(500, cleanMs * 2));
+      // 4 big windows (2 cost, 2 usage) of 2 report requests each; ~52 windows in all.
+      const point = pickKill(rand, i, 40, Math.max(500, cleanMs * 2), 7);
       seen.add(JSON.stringify(point));
       const first = await runAndKill(['backfill', '--from', FROM, ...w], env(), file, point);
       if (first.killed) killed++;
@@ -166,7 +167,8 @@ describe('SIGKILL at random points, then run again: equal to a clean run', () =>
       const file = join(dir, `run-${i}.duckdb`);
       copyFileSync(base, file);
       const w = ['--warehouse', `duckdb:${file}`];
-      const point = pickKill(rand, i, 10, Math.max(400, runMs * 2));
+      // One cost and one usage window (2 report requests each) among ~11 windows.
+      const point = pickKill(rand, i, 9, Math.max(300, Math.round(runMs * 0.7)), 4);
       const first = await runAndKill(['run', '--lookback', '7', ...w], env(), file, point);
       if (first.killed) killed++;
       const again = await runCli(['run', '--lookback', '7', ...w], env());

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
@@ -290,6 +291,30 @@ describe('the server', () => {
     const res = await w.cli(['backfill', '--from', TODAY, '--to', TODAY, '--streams', 'cost', '--refresh']);
     expect(res.code, res.stderr).toBe(0);
     await ok('/api/meta');
+  });
+
+  it('validation results are reused only while the warehouse is unchanged', async () => {
+    const clean = await ok('/api/health');
+    expect(clean.failedWindows).toEqual([]);
+    expect((await ok('/api/health')).validation).toEqual(clean.validation);
+    // Something writes the file (here directly, as a damaged ingest might): the next answer sees it.
+    const db = await DuckDBInstance.create(w.file);
+    const conn = await db.connect();
+    await conn.run(`INSERT INTO claude_costs SELECT * FROM claude_costs WHERE activity_date = DATE '2026-02-20'`);
+    conn.closeSync();
+    db.closeSync();
+    const h = await ok('/api/health');
+    expect(h.status).toBe('FAIL');
+    expect(h.validation.results.find((r: Json) => r.id === 'duplicates').status).toBe('FAIL');
+    const db2 = await DuckDBInstance.create(w.file);
+    const conn2 = await db2.connect();
+    // Undo: keep one row per natural key of that day.
+    await conn2.run(`CREATE TEMP TABLE d AS SELECT DISTINCT * FROM claude_costs WHERE activity_date = DATE '2026-02-20'`);
+    await conn2.run(`DELETE FROM claude_costs WHERE activity_date = DATE '2026-02-20'`);
+    await conn2.run(`INSERT INTO claude_costs SELECT * FROM d`);
+    conn2.closeSync();
+    db2.closeSync();
+    expect((await ok('/api/health')).validation.results.find((r: Json) => r.id === 'duplicates').status).toBe('PASS');
   });
 
   it('fails at start for a missing warehouse or a bad URL, with the reason', async () => {

@@ -202,7 +202,7 @@ describe('the API cannot be used (exit 1, data unchanged, failure in the ledger)
       const before = await snapshotTables(file);
       const key = 'sk-ant-admin01-revoked-key-0000000000';
       const res = await runCliProcess(['run', '--warehouse', `duckdb:${file}`], envFor(gate, { ANTHROPIC_ADMIN_KEY: key }));
-      expectFailedRun(res, /stopped: .*401.*authentication_error/);
+      expectFailedRun(res, /stopped: The Admin API rejected the key \(401 authentication_error: invalid x-api-key\).*: set ANTHROPIC_ADMIN_KEY to an admin key/);
       expect(res.stderr).not.toContain(key);
       expect(gate.rejected()).toBeGreaterThan(0);
       // Fatal: the run stops after the requests already in flight, rather than failing window after window.

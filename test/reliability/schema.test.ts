@@ -53,7 +53,7 @@ async function previousSchemaWarehouse(name: string): Promise<string> {
 }
 
 describe('schema versions through the CLI', () => {
-  it('the next ingest migrates a previous-schema warehouse forward, keeping its rows', async () => {
+  it('the next ingest migrates a previous-schema warehouse forward, keeping its rows', { timeout: 150_000 }, async () => {
     const clean = join(dir, 'clean.duckdb');
     expect((await runCli(['backfill', '--from', FROM, '--warehouse', `duckdb:${clean}`], envFor(emu))).code).toBe(0);
     const file = await previousSchemaWarehouse('v0.duckdb');

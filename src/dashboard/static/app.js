@@ -234,13 +234,16 @@
       {
         tooltip: { trigger: 'axis', confine: true },
         legend: { top: 0 },
-        grid: { left: 40, right: 20, top: 30, bottom: 30 },
+        grid: { left: 40, right: 50, top: 40, bottom: 30 },
         xAxis: { type: 'category', data: cc.days },
-        yAxis: { type: 'value', minInterval: 1 },
+        yAxis: [
+          { type: 'value', minInterval: 1, name: 'actors' },
+          { type: 'value', minInterval: 1, name: 'sessions', splitLine: { show: false } },
+        ],
         series: [
           { name: 'users', type: 'line', showSymbol: false, areaStyle: { opacity: 0.15 }, data: cc.daily.map((d) => d.active_users) },
           { name: 'API keys', type: 'line', showSymbol: false, data: cc.daily.map((d) => d.active_api_actors) },
-          { name: 'sessions', type: 'line', showSymbol: false, lineStyle: { type: 'dashed' }, data: cc.daily.map((d) => d.sessions) },
+          { name: 'sessions', type: 'line', yAxisIndex: 1, showSymbol: false, lineStyle: { type: 'dashed' }, data: cc.daily.map((d) => d.sessions) },
         ],
       },
       { points: cc.days.length, days: cc.days, active_users: cc.daily.map((d) => d.active_users), sessions: cc.daily.map((d) => d.sessions) },
