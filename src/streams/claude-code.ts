@@ -8,8 +8,10 @@ export const claudeCodeStream: StreamDef = {
   name: 'claude_code',
   summary: 'usage_report/claude_code per day → claude_code_productivity (no cost) and claude_code_model_usage (estimates)',
   writeMode: 'replace-days',
-  // The endpoint answers one day per request sequence, so a window is one day: resumable day by day.
-  windowDays: () => 1,
+  // The endpoint answers one day per request sequence; a window bundles a week of them so the
+  // per-window cost (staging tables, one commit) is paid 52 times a year instead of 365, while an
+  // interrupted backfill still resumes within a week.
+  windowDays: () => 7,
   tables: ['claude_code_productivity', 'claude_code_model_usage'],
   async fetchWindow(window, ctx, sink) {
     let rows = 0;

@@ -43,10 +43,10 @@ describe('windows', () => {
     expect([...completeDays(ledger, 'cost')].sort()).toEqual(['2025-01-01', '2025-01-02']);
   });
 
-  it('hourly usage uses 7-day windows; claude_code one day per window; org a single snapshot', () => {
+  it('hourly usage and claude_code use 7-day windows; org a single snapshot', () => {
     const range = { from: '2025-01-01', to: '2025-01-14' };
     expect(planWindows([STREAMS.usage], range, [], { usageBucket: '1h' }, false, '2025-02-01').tasks).toHaveLength(2);
-    expect(planWindows([STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks).toHaveLength(14);
+    expect(planWindows([STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks).toHaveLength(2);
     const org = planWindows([STREAMS.org], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks;
     expect(org).toEqual([{ stream: STREAMS.org, window: { from: '2025-02-01', to: '2025-02-01' } }]);
   });
@@ -59,6 +59,6 @@ describe('windows', () => {
     const costPositions = ordered.map((t, i) => (t.stream.name === 'cost' ? i : -1)).filter((i) => i >= 0);
     expect(costPositions).toHaveLength(3);
     expect(costPositions[0]).toBeLessThan(ordered.length / 2);
-    expect(ordered).toHaveLength(90 + 3);
+    expect(ordered).toHaveLength(13 + 3);
   });
 });

@@ -39,7 +39,7 @@ describe('recovery', () => {
     await new Promise<void>((resolve, reject) => {
       child.stderr!.on('data', (d: Buffer) => {
         committed += (d.toString().match(/"event":"window_ok"/g) ?? []).length;
-        if (committed >= 12 && !child.killed) child.kill('SIGKILL');
+        if (committed >= 6 && !child.killed) child.kill('SIGKILL');
       });
       child.on('exit', () => resolve());
       child.on('error', reject);
