@@ -5,6 +5,7 @@
  * as well as the headers, so a stalled or cut-off body is a timeout or reset, never a hang.
  */
 import { checkAdminKey, checkBaseUrl, redactKey } from './base-url.js';
+import { DataArrayScanner } from './data-array-scanner.js';
 import { ApiError, CursorExpiredError, type ApiErrorKind } from './errors.js';
 import { RateGovernor } from './rate-governor.js';
 import type { AdminApiConfig, ClientEvent, QueryParams, RequestStats } from './types.js';
@@ -82,7 +83,61 @@ type Outcome =
   | { kind: 'transport'; code: 'timeout' | 'connection_reset' | 'unreachable' | 'invalid_json'; detail: string; requestId?: string }
   | { kind: 'tls'; detail: string };
 
+/** A 2xx whose body has not been read yet. */
+interface Opened {
+  kind: 'open';
+  res: Response;
+  requestId: string | undefined;
+}
+
+interface RetryState {
+  started: number;
+  attempt: number;
+  faults: number;
+  unreachable: number;
+}
+
+/** What streamJson hands out: `data` elements as they arrive, a restart after a retried body, then the rest. */
+export type JsonStreamEvent = { type: 'item'; value: unknown } | { type: 'restart' } | { type: 'end'; envelope: unknown };
+
 const TIMEOUT = Symbol('timeout');
+
+/** The per-request timeout as a budget that can be paused while the caller works on a streamed item. */
+class Deadline {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private armedAt = 0;
+  private remaining: number;
+
+  constructor(
+    ms: number,
+    private readonly onExpire: () => void,
+  ) {
+    this.remaining = ms;
+    this.resume();
+  }
+
+  pause(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.remaining = Math.max(0, this.remaining - (performance.now() - this.armedAt));
+  }
+
+  resume(): void {
+    if (this.timer !== undefined) return;
+    this.armedAt = performance.now();
+    this.timer = setTimeout(this.onExpire, this.remaining);
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function invalidJson(opened: Opened): Exclude<Outcome, { kind: 'ok' }> {
+  return { kind: 'transport', code: 'invalid_json', detail: `a ${opened.res.status} with a body that is not valid JSON`, requestId: opened.requestId };
+}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function oneLine(text: string, max = 300): string {
@@ -91,6 +146,11 @@ function oneLine(text: string, max = 300): string {
 }
 
 /** Error codes anywhere in a fetch error's cause chain (including AggregateError members). */
+/** "300 ms" or "60 s": a sub-second timeout must not read "within 0 s". */
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 function errorCodes(err: unknown, depth = 0): string[] {
   if (!err || typeof err !== 'object' || depth > 5) return [];
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
@@ -145,16 +205,9 @@ export class AdminApiClient {
   /** GET `path` and return the parsed JSON body of a 2xx, retrying transient failures. */
   async getJson(path: string, query: QueryParams = {}, stats?: RequestStats): Promise<unknown> {
     const url = this.buildUrl(path, query).toString();
-    const started = this.governor.clock();
-    let attempt = 0;
-    let faults = 0;
-    let unreachable = 0;
+    const retry = this.newRetryState();
     for (;;) {
-      attempt++;
-      const release = await this.governor.acquire();
-      const sentAt = this.governor.clock();
-      if (stats) stats.requests++;
-      this.emit({ type: 'request', path });
+      const { release, sentAt } = await this.begin(path, retry, stats);
       let outcome: Outcome;
       try {
         outcome = await this.once(url);
@@ -165,113 +218,248 @@ export class AdminApiClient {
         this.governor.onSuccess();
         return outcome.body;
       }
-      if (outcome.kind === 'tls') {
+      await this.afterFailure(path, outcome, retry, sentAt, stats);
+    }
+  }
+
+  /**
+   * GET a paged body `{data:[…], …}` and hand out the elements of `data` one at a time while the
+   * body is still arriving (see DataArrayScanner), then the rest of the body as `end.envelope` (with
+   * `data` emptied). Same retry policy as getJson. A failure after some items were handed out (reset,
+   * timeout, invalid JSON) retries the whole request: the generator then yields `restart` and starts
+   * the items again from the first, so the caller must drop the ones it already has (pagination does,
+   * by bucket start). The per-request timeout only counts time spent waiting for the network, not the
+   * time the caller spends on an item, so slow warehouse writes cannot time a healthy response out.
+   */
+  async *streamJson(path: string, query: QueryParams = {}, stats?: RequestStats): AsyncGenerator<JsonStreamEvent, void, undefined> {
+    const url = this.buildUrl(path, query).toString();
+    const retry = this.newRetryState();
+    let handedOut = false;
+    for (;;) {
+      const { release, sentAt } = await this.begin(path, retry, stats);
+      let released = false;
+      const releaseOnce = () => {
+        if (!released) {
+          released = true;
+          release();
+        }
+      };
+      const controller = new AbortController();
+      const deadline = new Deadline(this.timeoutMs, () => controller.abort(TIMEOUT));
+      let outcome: Exclude<Outcome, { kind: 'ok' }> | undefined;
+      let completed = false;
+      try {
+        const opened = await this.open(url, controller);
+        if (opened.kind !== 'open') {
+          outcome = opened;
+        } else {
+          if (handedOut) yield { type: 'restart' };
+          const reader = opened.res.body?.getReader();
+          const scanner = new DataArrayScanner();
+          try {
+            for (;;) {
+              let chunk: ReadableStreamReadResult<Uint8Array>;
+              try {
+                chunk = reader ? await reader.read() : { done: true, value: undefined };
+              } catch (err) {
+                outcome = this.classify(err, controller, opened.requestId);
+                break;
+              }
+              if (chunk.done) break;
+              let texts: string[];
+              try {
+                texts = scanner.push(chunk.value);
+              } catch {
+                outcome = invalidJson(opened);
+                break;
+              }
+              for (const text of texts) {
+                let value: unknown;
+                try {
+                  value = JSON.parse(text);
+                } catch {
+                  outcome = invalidJson(opened);
+                  break;
+                }
+                handedOut = true;
+                deadline.pause();
+                yield { type: 'item', value };
+                deadline.resume();
+              }
+              if (outcome) break;
+            }
+            if (!outcome) {
+              let end: ReturnType<DataArrayScanner['end']> | undefined;
+              try {
+                end = scanner.end();
+              } catch {
+                outcome = invalidJson(opened);
+              }
+              if (end) {
+                completed = true;
+                deadline.clear();
+                releaseOnce();
+                this.governor.onSuccess();
+                yield { type: 'end', envelope: end.envelope };
+                return;
+              }
+            }
+          } finally {
+            // Abandoned (caller stopped, or we retry): cancel the body so the socket is not left half-read.
+            if (!completed) await reader?.cancel().catch(() => undefined);
+          }
+        }
+      } finally {
+        deadline.clear();
+        releaseOnce();
+      }
+      await this.afterFailure(path, outcome!, retry, sentAt, stats);
+    }
+  }
+
+  private newRetryState(): RetryState {
+    return { started: this.governor.clock(), attempt: 0, faults: 0, unreachable: 0 };
+  }
+
+  /** Takes a concurrency slot (sitting out any shared 429 pause) and counts the request. */
+  private async begin(path: string, retry: RetryState, stats?: RequestStats): Promise<{ release: () => void; sentAt: number }> {
+    retry.attempt++;
+    const release = await this.governor.acquire();
+    const sentAt = this.governor.clock();
+    if (stats) stats.requests++;
+    this.emit({ type: 'request', path });
+    return { release, sentAt };
+  }
+
+  /** Decides what a failed attempt means: throws when it is final, otherwise waits as the policy says. */
+  private async afterFailure(path: string, outcome: Exclude<Outcome, { kind: 'ok' }>, retry: RetryState, sentAt: number, stats?: RequestStats): Promise<void> {
+    if (outcome.kind === 'tls') {
+      throw new ApiError(
+        this.scrub(`The Admin API at ${this.baseUrl.origin} failed the TLS handshake (${outcome.detail}): check ANTHROPIC_BASE_URL, proxies and NODE_EXTRA_CA_CERTS`),
+        { status: 0, kind: 'tls', retryable: false, fatal: true },
+      );
+    }
+    const elapsed = () => this.governor.clock() - retry.started;
+
+    if (outcome.kind === 'http' && outcome.status === 429) {
+      if (stats) stats.rateLimited++;
+      const now = this.governor.clock();
+      const waitMs = this.governor.onRateLimited({
+        retryAfterMs: parseRetryAfter(outcome.headers.get('retry-after'), now),
+        resetAt: parseResetHeader(outcome.headers.get('anthropic-ratelimit-requests-reset')),
+        sentAt,
+      });
+      if (elapsed() + waitMs > this.budgetMs) {
         throw new ApiError(
-          this.scrub(`The Admin API at ${this.baseUrl.origin} failed the TLS handshake (${outcome.detail}): check ANTHROPIC_BASE_URL, proxies and NODE_EXTRA_CA_CERTS`),
-          { status: 0, kind: 'tls', retryable: false, fatal: true },
+          this.scrub(
+            `The Admin API kept rate-limiting ${path} (429 rate_limit_error) for ${Math.round(elapsed() / 1000)} s, past the retry budget of ${Math.round(this.budgetMs / 1000)} s${rid(outcome.requestId)}: lower the concurrency or run again later`,
+          ),
+          { status: 429, kind: 'rate_limit_error', requestId: outcome.requestId, retryable: true },
         );
       }
-      const elapsed = () => this.governor.clock() - started;
-
-      if (outcome.kind === 'http' && outcome.status === 429) {
-        if (stats) stats.rateLimited++;
-        const now = this.governor.clock();
-        const waitMs = this.governor.onRateLimited({
-          retryAfterMs: parseRetryAfter(outcome.headers.get('retry-after'), now),
-          resetAt: parseResetHeader(outcome.headers.get('anthropic-ratelimit-requests-reset')),
-          sentAt,
-        });
-        if (elapsed() + waitMs > this.budgetMs) {
-          throw new ApiError(
-            this.scrub(
-              `The Admin API kept rate-limiting ${path} (429 rate_limit_error) for ${Math.round(elapsed() / 1000)} s, past the retry budget of ${Math.round(this.budgetMs / 1000)} s${rid(outcome.requestId)}: lower the concurrency or run again later`,
-            ),
-            { status: 429, kind: 'rate_limit_error', requestId: outcome.requestId, retryable: true },
-          );
-        }
-        if (stats) stats.retries++;
-        this.emit({ type: 'rate_limited', path, waitMs, requestId: outcome.requestId });
-        continue; // acquire() sits out the shared pause
-      }
-
-      if (outcome.kind === 'http') {
-        if (outcome.status === 410) throw new CursorExpiredError(path, outcome.requestId);
-        if (!RETRY_STATUSES.has(outcome.status) && outcome.status < 500) throw this.finalHttpError(path, outcome);
-      }
-
-      let waitMs: number;
-      if (outcome.kind === 'transport' && outcome.code === 'unreachable') {
-        unreachable++;
-        if (unreachable >= DEFAULTS.unreachableAttempts) {
-          throw new ApiError(
-            this.scrub(`The Admin API at ${this.baseUrl.origin} could not be reached (${outcome.detail}): check ANTHROPIC_BASE_URL and the network`),
-            { status: 0, kind: 'unreachable', retryable: true, fatal: true },
-          );
-        }
-        waitMs = this.backoff(unreachable, Math.min(this.baseMs, 500));
-      } else {
-        faults++;
-        waitMs = this.backoff(faults, this.baseMs);
-        if (faults >= this.maxAttempts || elapsed() + waitMs > this.budgetMs) {
-          throw this.exhaustedError(path, outcome, faults);
-        }
-      }
       if (stats) stats.retries++;
-      this.emit({
-        type: 'retry',
-        path,
-        status: outcome.kind === 'http' ? outcome.status : outcome.code,
-        attempt,
-        waitMs,
-        requestId: outcome.requestId,
-      });
-      await sleep(waitMs);
+      this.emit({ type: 'rate_limited', path, waitMs, requestId: outcome.requestId });
+      return; // the next acquire() sits out the shared pause
     }
+
+    if (outcome.kind === 'http') {
+      if (outcome.status === 410) throw new CursorExpiredError(path, outcome.requestId);
+      if (!RETRY_STATUSES.has(outcome.status) && outcome.status < 500) throw this.finalHttpError(path, outcome);
+    }
+
+    let waitMs: number;
+    if (outcome.kind === 'transport' && outcome.code === 'unreachable') {
+      retry.unreachable++;
+      if (retry.unreachable >= DEFAULTS.unreachableAttempts) {
+        throw new ApiError(
+          this.scrub(`The Admin API at ${this.baseUrl.origin} could not be reached (${outcome.detail}): check ANTHROPIC_BASE_URL and the network`),
+          { status: 0, kind: 'unreachable', retryable: true, fatal: true },
+        );
+      }
+      waitMs = this.backoff(retry.unreachable, Math.min(this.baseMs, 500));
+    } else {
+      retry.faults++;
+      waitMs = this.backoff(retry.faults, this.baseMs);
+      if (retry.faults >= this.maxAttempts || elapsed() + waitMs > this.budgetMs) {
+        throw this.exhaustedError(path, outcome, retry.faults);
+      }
+    }
+    if (stats) stats.retries++;
+    this.emit({
+      type: 'retry',
+      path,
+      status: outcome.kind === 'http' ? outcome.status : outcome.code,
+      attempt: retry.attempt,
+      waitMs,
+      requestId: outcome.requestId,
+    });
+    await sleep(waitMs);
   }
 
   /** One request, with its own timeout covering headers and body. */
   private async once(url: string): Promise<Outcome> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMEOUT), this.timeoutMs);
+    const deadline = new Deadline(this.timeoutMs, () => controller.abort(TIMEOUT));
+    try {
+      const opened = await this.open(url, controller);
+      if (opened.kind !== 'open') return opened;
+      let text: string;
+      try {
+        text = await opened.res.text();
+      } catch (err) {
+        return this.classify(err, controller, opened.requestId);
+      }
+      try {
+        return { kind: 'ok', body: JSON.parse(text) as unknown };
+      } catch {
+        return invalidJson(opened);
+      }
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
+   * Sends the request and waits for the headers. A 2xx comes back open, its body unread; any other
+   * status is read whole (error bodies are small) and returned as an `http` outcome.
+   */
+  private async open(url: string, controller: AbortController): Promise<Opened | Exclude<Outcome, { kind: 'ok' }>> {
     let requestId: string | undefined;
     try {
       // redirect 'manual': following a redirect would forward x-api-key to wherever it points.
       const res = await fetch(url, { headers: this.headers, signal: controller.signal, redirect: 'manual' });
       requestId = res.headers.get('request-id') ?? undefined;
+      if (res.status >= 200 && res.status < 300) return { kind: 'open', res, requestId };
       const text = await res.text();
-      if (res.status >= 200 && res.status < 300) {
-        try {
-          return { kind: 'ok', body: JSON.parse(text) as unknown };
-        } catch {
-          return { kind: 'transport', code: 'invalid_json', detail: `a ${res.status} with a body that is not valid JSON`, requestId };
-        }
-      }
       return { kind: 'http', status: res.status, headers: res.headers, requestId, ...parseErrorBody(text) };
     } catch (err) {
-      if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
-        return { kind: 'transport', code: 'timeout', detail: `no complete answer within ${Math.round(this.timeoutMs / 1000)} s`, requestId };
-      }
-      const codes = errorCodes(err);
-      const unreachableCode = codes.find((c) => UNREACHABLE_CODES.has(c));
-      if (unreachableCode) return { kind: 'transport', code: 'unreachable', detail: unreachableCode, requestId };
-      const tls = codes.find((c) => TLS_CODE.test(c));
-      if (tls) return { kind: 'tls', detail: tls };
-      const reset = codes.find((c) => RESET_CODES.has(c));
-      const message = err instanceof Error ? err.message : String(err);
-      if (reset || message === 'terminated' || message === 'fetch failed') {
-        return { kind: 'transport', code: 'connection_reset', detail: reset ?? message, requestId };
-      }
-      // Not a network fault (e.g. an invalid header value): retrying cannot help, and the raw error
-      // text may quote a header, so it only leaves through scrub().
-      throw new ApiError(this.scrub(`A request to the Admin API could not be sent (${oneLine(message, 200)}): check ANTHROPIC_BASE_URL and the configured betas`), {
-        status: 0,
-        kind: 'client_error',
-        retryable: false,
-        fatal: true,
-      });
-    } finally {
-      clearTimeout(timer);
+      return this.classify(err, controller, requestId);
     }
+  }
+
+  /** A fetch or body-read failure as an outcome; throws for failures no retry can fix. */
+  private classify(err: unknown, controller: AbortController, requestId: string | undefined): Exclude<Outcome, { kind: 'ok' | 'http' }> {
+    if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
+      return { kind: 'transport', code: 'timeout', detail: `no complete answer within ${Math.round(this.timeoutMs / 1000)} s`, requestId };
+    }
+    const codes = errorCodes(err);
+    const unreachableCode = codes.find((c) => UNREACHABLE_CODES.has(c));
+    if (unreachableCode) return { kind: 'transport', code: 'unreachable', detail: unreachableCode, requestId };
+    const tls = codes.find((c) => TLS_CODE.test(c));
+    if (tls) return { kind: 'tls', detail: tls };
+    const reset = codes.find((c) => RESET_CODES.has(c));
+    const message = err instanceof Error ? err.message : String(err);
+    if (reset || message === 'terminated' || message === 'fetch failed') {
+      return { kind: 'transport', code: 'connection_reset', detail: reset ?? message, requestId };
+    }
+    // Not a network fault (e.g. an invalid header value): retrying cannot help, and the raw error
+    // text may quote a header, so it only leaves through scrub().
+    throw new ApiError(this.scrub(`A request to the Admin API could not be sent (${oneLine(message, 200)}): check ANTHROPIC_BASE_URL and the configured betas`), {
+      status: 0,
+      kind: 'client_error',
+      retryable: false,
+      fatal: true,
+    });
   }
 
   private backoff(n: number, base: number): number {

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
-import { snapshotTables } from '../helpers/warehouse-snapshot.js';
+import { queryWarehouse, snapshotTables } from '../helpers/warehouse-snapshot.js';
 import { envFor, TODAY } from '../reliability/helpers.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20260510);
-const FROM = '2026-03-25'; // 47 days: two 31-day cost and usage windows, 47 Claude Code days
+const FROM = '2026-03-25'; // 47 days: two 31-day cost and usage windows and the Claude Code windows
 const BACKFILL_ITERATIONS = 12;
 const RUN_ITERATIONS = 6;
 
@@ -104,6 +104,12 @@ function runAndKill(args: string[], env: Record<string, string | undefined>, fil
   });
 }
 
+/** Windows a clean run of this warehouse wrote, so "after k windows" always lands before the end. */
+async function windowCount(file: string): Promise<number> {
+  const [r] = await queryWarehouse(file, 'SELECT COUNT(*) AS n FROM ingest_windows');
+  return Number(r!.n);
+}
+
 let emu: Emulator;
 let dir: string;
 const env = () => envFor(emu);
@@ -126,14 +132,15 @@ describe('SIGKILL at random points, then run again: equal to a clean run', () =>
     expect((await runCli(['backfill', '--from', FROM, '--warehouse', `duckdb:${clean}`], env())).code).toBe(0);
     const cleanMs = Date.now() - t0;
     const expected = await snapshotTables(clean);
+    const windows = await windowCount(clean);
     const seen = new Set<string>();
     let killed = 0;
     let walRecoveries = 0;
     for (let i = 0; i < BACKFILL_ITERATIONS; i++) {
       const file = join(dir, `backfill-${i}.duckdb`);
       const w = ['--warehouse', `duckdb:${file}`];
-      // 4 big windows (2 cost, 2 usage) of 2 report requests each; ~52 windows in all.
-      const point = pickKill(rand, i, 40, Math.max(500, cleanMs * 2), 7);
+      // 4 big windows (2 cost, 2 usage) of 2 report requests each.
+      const point = pickKill(rand, i, windows, Math.max(500, cleanMs * 2), 7);
       seen.add(JSON.stringify(point));
       const first = await runAndKill(['backfill', '--from', FROM, ...w], env(), file, point);
       if (first.killed) killed++;
@@ -162,13 +169,14 @@ describe('SIGKILL at random points, then run again: equal to a clean run', () =>
     expect((await runCli(['run', '--lookback', '7', '--warehouse', `duckdb:${reference}`], env())).code).toBe(0);
     const runMs = Date.now() - t0;
     const expected = await snapshotTables(reference);
+    const windows = (await windowCount(reference)) - (await windowCount(base));
     let killed = 0;
     for (let i = 0; i < RUN_ITERATIONS; i++) {
       const file = join(dir, `run-${i}.duckdb`);
       copyFileSync(base, file);
       const w = ['--warehouse', `duckdb:${file}`];
-      // One cost and one usage window (2 report requests each) among ~11 windows.
-      const point = pickKill(rand, i, 9, Math.max(300, Math.round(runMs * 0.7)), 4);
+      // One cost and one usage window (2 report requests each).
+      const point = pickKill(rand, i, windows, Math.max(300, Math.round(runMs * 0.7)), 4);
       const first = await runAndKill(['run', '--lookback', '7', ...w], env(), file, point);
       if (first.killed) killed++;
       const again = await runCli(['run', '--lookback', '7', ...w], env());

@@ -9,7 +9,7 @@ import { DECIMAL_SCALES } from './ddl.js';
 import { bigintValue, dateValue, decimalValue, timestampValue, ValueError } from './values.js';
 
 type Value = Row[string];
-type Convert = (v: Exclude<Value, null>) => DuckDBValue;
+export type Convert = (v: Exclude<Value, null>) => DuckDBValue;
 
 /**
  * Rows of a window arrive grouped by day and bucket, and ingested_at is constant per run, so
@@ -27,7 +27,8 @@ function memoLast(convert: Convert): Convert {
   };
 }
 
-function converter(col: ColumnDef): Convert {
+/** The exact, validating conversion of one column's non-null values (shared with the chunk stager). */
+export function converter(col: ColumnDef): Convert {
   switch (col.type) {
     case 'cents':
     case 'usd': {
@@ -136,13 +137,23 @@ export class RowConverter {
   }
 
   private rejectUnknown(row: Row): never {
-    const unknown = Object.keys(row).filter((k) => !this.known.has(k));
-    throw new WarehouseError(`${this.table.name}: unknown column(s) ${unknown.join(', ')} in a row; the table has no such column`);
+    throw unknownColumns(this.table, this.known, row);
   }
 
   private error(col: ColumnDef, v: Value | undefined, err: unknown): WarehouseError {
-    const reason = err instanceof Error ? err.message : String(err);
-    const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
-    return new WarehouseError(`${this.table.name}.${col.name}: cannot store ${shown} (${col.type}): ${reason}`);
+    return cannotStore(this.table, col, v, err);
   }
+}
+
+/** The one wording for a row naming a column its table lacks (both staging paths use it). */
+export function unknownColumns(table: TableDef, known: ReadonlySet<string>, row: Row): WarehouseError {
+  const unknown = Object.keys(row).filter((k) => !known.has(k));
+  return new WarehouseError(`${table.name}: unknown column(s) ${unknown.join(', ')} in a row; the table has no such column`);
+}
+
+/** The one wording for a value that cannot be stored: table, column, the value as sent, and why. */
+export function cannotStore(table: TableDef, col: ColumnDef, v: Value | undefined, err: unknown): WarehouseError {
+  const reason = err instanceof Error ? err.message : String(err);
+  const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return new WarehouseError(`${table.name}.${col.name}: cannot store ${shown} (${col.type}): ${reason}`);
 }
