@@ -1,13 +1,27 @@
 /**
  * Write micro-benchmark: synthetic claude_usage_keys rows through the pipeline's write path
- * (DuckDbWarehouse.replaceWindow: Appender staging, then one DELETE + INSERT … SELECT transaction per
- * window), in 31-day windows appended page by page as the streams do. No HTTP, no JSON: this measures
- * the warehouse alone.
+ * (DuckDbWarehouse.replaceWindow: staging, then one DELETE + INSERT … SELECT transaction per window),
+ * in 31-day windows appended page by page as the streams do. No HTTP, no JSON: this measures the
+ * warehouse alone. Each window's pages are built before its replaceWindow starts, so row generation
+ * is not timed.
  *
- * Run as a child process: node dist/bench/write-bench.js <rows> <file>; prints JSON on stdout.
+ * The machine is shared, so absolute figures drift with load; every run therefore also measures, on
+ * the same rows and in the same process:
+ *  - the raw-Appender ceiling: values converted beforehand (not timed), then one append call per
+ *    value into the same TEMP staging table, i.e. the floor of the per-value N-API path;
+ *  - optionally the previous row-by-row staging (setStagingMode('rows')) as the baseline.
+ * `staging` rates count the fill (conversion + append) only; `rowsPerSecond` is end to end.
+ *
+ * Run as a child process: node dist/bench/write-bench.js <rows> <file> [chunks,rows,raw];
+ * prints JSON on stdout (last line).
  */
+import { rmSync } from 'node:fs';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
-import type { Row } from '../src/warehouse/tables.js';
+import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
+import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
+import { setStagingMode, type StagingMode } from '../src/warehouse/duckdb/staging.js';
+import { TABLES, type Row } from '../src/warehouse/tables.js';
 import type { WindowRecord } from '../src/warehouse/warehouse.js';
 import { addDays, eachDay } from '../src/util/dates.js';
 
@@ -16,55 +30,149 @@ export interface WriteBenchResult {
   windows: number;
   seconds: number;
   rowsPerSecond: number;
+  /** Rows/s of the fill alone (conversion + staging append) on the new path. */
+  stagingRowsPerSecond?: number;
+  /** Rows/s of the raw Appender on pre-converted values, same rows, same run. */
+  rawAppenderRowsPerSecond?: number;
+  /** The previous row-by-row staging, when asked for ('rows' mode). */
+  baseline?: { seconds: number; rowsPerSecond: number; stagingRowsPerSecond: number };
 }
 
 const PAGE = 2000;
+const WINDOW_DAYS = 31;
+const PER_DAY = 2000;
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805'];
+const LINEAGE = { run_id: 'bench-write', ingested_at: '2025-06-30T00:00:00.000Z' };
 
-export async function writeBench(totalRows: number, file: string): Promise<WriteBenchResult> {
+function windowPages(w: number, rows: number): { from: string; to: string; pages: Row[][] } {
+  const from = addDays('2020-01-01', w * WINDOW_DAYS);
+  const to = addDays(from, WINDOW_DAYS - 1);
+  const pages: Row[][] = [];
+  let page: Row[] = [];
+  let n = 0;
+  for (const day of eachDay(from, to)) {
+    const bucket = `${day}T00:00:00.000Z`;
+    for (let i = 0; i < PER_DAY && n < rows; i++, n++) {
+      page.push({
+        activity_date: day, bucket_start: bucket, api_key_id: `apikey_${(i % 2000).toString(36).padStart(8, '0')}`,
+        workspace_id: `wrkspc_${(i % 40).toString(36)}`, model: MODELS[i % MODELS.length]!, service_tier: i % 5 === 0 ? 'batch' : 'standard',
+        context_window: '0-200k', uncached_input_tokens: i * 37, cache_read_input_tokens: i * 11, cache_creation_5m_input_tokens: i,
+        cache_creation_1h_input_tokens: 0, output_tokens: i * 7, web_search_requests: i % 3, ...LINEAGE,
+      });
+      if (page.length === PAGE) {
+        pages.push(page);
+        page = [];
+      }
+    }
+  }
+  if (page.length) pages.push(page);
+  return { from, to, pages };
+}
+
+function windowCount(totalRows: number): number {
+  return Math.ceil(totalRows / (PER_DAY * WINDOW_DAYS));
+}
+
+function windowRows(totalRows: number, w: number): number {
+  return Math.min(PER_DAY * WINDOW_DAYS, totalRows - w * PER_DAY * WINDOW_DAYS);
+}
+
+async function throughReplaceWindow(totalRows: number, file: string, mode: StagingMode): Promise<{ seconds: number; fillSeconds: number; rows: number }> {
+  setStagingMode(mode);
   const wh = await openDuckDbWarehouse(file);
   await wh.init();
-  const windowDays = 31;
-  const perDay = 2000;
-  const perWindow = perDay * windowDays;
-  const windows = Math.ceil(totalRows / perWindow);
-  const lineage = { run_id: 'bench-write', ingested_at: '2025-06-30T00:00:00.000Z' };
   let written = 0;
-  const started = performance.now();
-  for (let w = 0; w < windows; w++) {
-    const from = addDays('2020-01-01', w * windowDays);
-    const to = addDays(from, windowDays - 1);
-    const target = Math.min(perWindow, totalRows - written);
+  let seconds = 0;
+  let fillSeconds = 0;
+  for (let w = 0; w < windowCount(totalRows); w++) {
+    const { from, to, pages } = windowPages(w, windowRows(totalRows, w));
     const ledger: WindowRecord = {
-      runId: lineage.run_id, stream: 'usage', windowStart: from, windowEnd: to, status: 'ok', complete: true, rows: target,
-      requests: 0, retries: 0, rateLimited: 0, centsTotal: null, error: null, startedAt: lineage.ingested_at, finishedAt: lineage.ingested_at,
+      runId: LINEAGE.run_id, stream: 'usage', windowStart: from, windowEnd: to, status: 'ok', complete: true, rows: 0,
+      requests: 0, retries: 0, rateLimited: 0, centsTotal: null, error: null, startedAt: LINEAGE.ingested_at, finishedAt: LINEAGE.ingested_at,
     };
+    const started = performance.now();
     written += await wh.replaceWindow({ tables: ['claude_usage_keys'], days: { from, to }, ledger }, async (sink) => {
-      let n = 0;
-      let page: Row[] = [];
-      for (const day of eachDay(from, to)) {
-        const bucket = `${day}T00:00:00.000Z`;
-        for (let i = 0; i < perDay && n < target; i++, n++) {
-          page.push({
-            activity_date: day, bucket_start: bucket, api_key_id: `apikey_${(i % 2000).toString(36).padStart(8, '0')}`,
-            workspace_id: `wrkspc_${(i % 40).toString(36)}`, model: MODELS[i % MODELS.length]!, service_tier: i % 5 === 0 ? 'batch' : 'standard',
-            context_window: '0-200k', uncached_input_tokens: i * 37, cache_read_input_tokens: i * 11, cache_creation_5m_input_tokens: i,
-            cache_creation_1h_input_tokens: 0, output_tokens: i * 7, web_search_requests: i % 3, ...lineage,
-          });
-          if (page.length === PAGE) {
-            await sink.append('claude_usage_keys', page);
-            page = [];
-          }
-        }
-      }
-      if (page.length) await sink.append('claude_usage_keys', page);
+      const fillStarted = performance.now();
+      for (const page of pages) await sink.append('claude_usage_keys', page);
+      fillSeconds += (performance.now() - fillStarted) / 1000;
     });
+    seconds += (performance.now() - started) / 1000;
   }
-  const seconds = (performance.now() - started) / 1000;
   await wh.close();
-  return { rows: written, windows, seconds, rowsPerSecond: written / seconds };
+  return { seconds, fillSeconds, rows: written };
+}
+
+type AppendValue = (a: DuckDBAppender, v: DuckDBValue) => void;
+
+/** The ceiling of value-by-value appending: conversion done beforehand, only the append calls timed. */
+async function rawAppender(totalRows: number): Promise<number> {
+  const def = TABLES.claude_usage_keys;
+  const converter = new RowConverter(def);
+  const appendFns: AppendValue[] = def.columns.map((c): AppendValue => {
+    switch (c.type) {
+      case 'date':
+        return (a, v) => a.appendDate(v as never);
+      case 'timestamp':
+        return (a, v) => a.appendTimestamp(v as never);
+      case 'int':
+        return (a, v) => a.appendBigInt(v as bigint);
+      default:
+        return (a, v) => a.appendVarchar(v as string);
+    }
+  });
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  let seconds = 0;
+  try {
+    for (let w = 0; w < windowCount(totalRows); w++) {
+      const values = windowPages(w, windowRows(totalRows, w)).pages.flat().map((row) => converter.values(row));
+      await conn.run(createTableSql(def, { name: 'stage', temp: true }));
+      const appender = await conn.createAppender('stage');
+      const started = performance.now();
+      for (const row of values) {
+        for (let i = 0; i < row.length; i++) appendFns[i]!(appender, row[i]!);
+        appender.endRow();
+      }
+      appender.closeSync();
+      seconds += (performance.now() - started) / 1000;
+      await conn.run('DROP TABLE stage');
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return totalRows / seconds;
+}
+
+function removeDb(file: string): void {
+  rmSync(file, { force: true });
+  rmSync(`${file}.wal`, { force: true });
+}
+
+export async function writeBench(totalRows: number, file: string, modes: readonly string[] = ['chunks', 'raw']): Promise<WriteBenchResult> {
+  const result: WriteBenchResult = { rows: 0, windows: windowCount(totalRows), seconds: 0, rowsPerSecond: 0 };
+  for (const mode of modes) {
+    if (mode === 'raw') {
+      result.rawAppenderRowsPerSecond = await rawAppender(totalRows);
+      continue;
+    }
+    if (mode !== 'rows' && mode !== 'chunks') throw new Error(`write-bench: unknown mode ${mode} (chunks, rows, raw)`);
+    const target = `${file}.${mode}`;
+    removeDb(target);
+    try {
+      const r = await throughReplaceWindow(totalRows, target, mode);
+      const figures = { seconds: r.seconds, rowsPerSecond: r.rows / r.seconds, stagingRowsPerSecond: r.rows / r.fillSeconds };
+      if (mode === 'rows') result.baseline = figures;
+      else Object.assign(result, figures, { rows: r.rows });
+    } finally {
+      removeDb(target);
+    }
+  }
+  setStagingMode('chunks');
+  return result;
 }
 
 if (process.argv[1]?.endsWith('write-bench.js') && process.argv[3]) {
-  process.stdout.write(`${JSON.stringify(await writeBench(Number(process.argv[2]), process.argv[3]))}\n`);
+  const modes = process.argv[4]?.split(',');
+  process.stdout.write(`${JSON.stringify(await writeBench(Number(process.argv[2]), process.argv[3], modes))}\n`);
 }

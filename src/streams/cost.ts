@@ -1,6 +1,6 @@
 import { costResultSchema, type CostResult } from '../source/schemas.js';
 import { costRow, costTotalRow } from '../transform/cost-rows.js';
-import { addDecimal } from '../util/money.js';
+import { addDecimal, sumDecimals } from '../util/money.js';
 import { fetchReportWindow, type ReportRequest } from './report-stream.js';
 import type { StreamDef } from './stream.js';
 
@@ -31,8 +31,9 @@ export const costStream: StreamDef = {
   tables: ['claude_costs', 'claude_cost_daily_totals'],
   async fetchWindow(window, ctx, sink) {
     let cents = '0';
-    const summary = await fetchReportWindow([grouped, ungrouped] as ReportRequest<unknown>[], window, ctx, sink, (table, row) => {
-      if (table === 'claude_costs') cents = addDecimal(cents, String(row.amount_cents));
+    const summary = await fetchReportWindow([grouped, ungrouped] as ReportRequest<unknown>[], window, ctx, sink, (table, rows) => {
+      // Exact decimal sum per batch (one running Decimal), not a string round-trip per row.
+      if (table === 'claude_costs') cents = addDecimal(cents, sumDecimals(rows.map((row) => String(row.amount_cents))));
     });
     return { ...summary, centsTotal: cents };
   },

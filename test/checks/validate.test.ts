@@ -3,17 +3,16 @@
  * backfill passes every check; each planted defect makes exactly the matching check FAIL with the
  * right figure, computed independently from the emulator's ground truth.
  */
-import { copyFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/check.js';
 import { costSqlTexts } from '../../src/checks/double-counting.js';
 import { claudeCodeByUserQuery } from '../../src/reports/queries.js';
+import { eachDay } from '../../src/util/dates.js';
 import { duckDbDialect } from '../../src/warehouse/duckdb/duckdb-dialect.js';
 import { runCli } from '../helpers/cli.js';
-import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
 const TODAY = '2026-03-15';
 const FROM = '2026-02-01';
@@ -29,21 +28,7 @@ afterAll(async () => {
   await w?.close();
 });
 
-/** A copy of the clean warehouse with `sql` applied through DuckDB directly (the defect). */
-async function planted(...sql: string[]): Promise<string> {
-  const file = join(w.dir, `defect-${++copies}.duckdb`);
-  copyFileSync(w.file, file);
-  if (existsSync(`${w.file}.wal`)) copyFileSync(`${w.file}.wal`, `${file}.wal`);
-  const db = await DuckDBInstance.create(file);
-  const conn = await db.connect();
-  try {
-    for (const s of sql) await conn.run(s);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-  return file;
-}
+const planted = (...sql: string[]) => plantedCopy(w, `defect-${++copies}.duckdb`, ...sql);
 
 async function rawQuery(file: string, sql: string): Promise<unknown[][]> {
   const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
@@ -207,29 +192,42 @@ describe('validate finds planted defects', () => {
     expect(v.code).toBe(1);
   });
 
-  it('a day no window covers', async () => {
-    const file = await planted(`DELETE FROM ingest_windows WHERE stream = 'claude_code' AND window_start = DATE '${DAY}'`);
+  /** The claude_code ledger window that covers DAY (window sizes are the stream's business). */
+  async function windowCovering(day: string): Promise<{ start: string; end: string }> {
+    const [[start, end]] = (await rawQuery(
+      w.file,
+      `SELECT CAST(window_start AS VARCHAR), CAST(window_end AS VARCHAR) FROM ingest_windows
+        WHERE stream = 'claude_code' AND DATE '${day}' BETWEEN window_start AND window_end`,
+    )) as [[string, string]];
+    return { start, end };
+  }
+
+  it('days no window covers', async () => {
+    const { start, end } = await windowCovering(DAY);
+    const file = await planted(`DELETE FROM ingest_windows WHERE stream = 'claude_code' AND window_start = DATE '${start}'`);
     const v = await validate(file);
     const g = v.byId('gaps');
+    const missing = eachDay(start, end);
     expect(g.status).toBe('FAIL');
-    expect(g.days).toEqual([DAY]);
-    expect(g.figure).toBe('1 day missing');
-    expect(g.detail).toContain(`claude_code ${DAY}`);
-    expect(g.action).toBe(`claude-ingest backfill --from ${DAY} --to ${DAY} --streams claude_code`);
+    expect(g.days).toEqual(missing);
+    expect(g.figure).toBe(missing.length === 1 ? '1 day missing' : `${missing.length} days missing`);
+    expect(g.detail).toContain(`claude_code ${start}`);
+    expect(g.action).toBe(`claude-ingest backfill --from ${start} --to ${end} --streams claude_code`);
     expect(failing(v)).toEqual(['gaps']);
   });
 
   it('a failed window suggests retry', async () => {
+    const { start, end } = await windowCovering(DAY);
     const file = await planted(
-      `UPDATE ingest_windows SET status = 'failed', error = 'HTTP 500 after 8 attempts' WHERE stream = 'claude_code' AND window_start = DATE '${DAY}'`,
+      `UPDATE ingest_windows SET status = 'failed', error = 'HTTP 500 after 8 attempts' WHERE stream = 'claude_code' AND window_start = DATE '${start}'`,
     );
     const v = await validate(file);
     const f = v.byId('failed-windows');
     expect(f.status).toBe('FAIL');
     expect(f.figure).toBe('1 unfinished window');
-    expect(f.detail).toContain(`claude_code ${DAY}..${DAY} failed: HTTP 500 after 8 attempts`);
+    expect(f.detail).toContain(`claude_code ${start}..${end} failed: HTTP 500 after 8 attempts`);
     expect(f.action).toBe('claude-ingest retry');
-    // The failed window's day is not held by an ok window either.
+    // The failed window's days are not held by an ok window either.
     expect(failing(v).sort()).toEqual(['failed-windows', 'gaps']);
   });
 

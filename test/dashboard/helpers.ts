@@ -1,8 +1,6 @@
 /** Shared by the dashboard tests: `claude-ingest report --format json` rows, exact sums, a planted defect, a writer holding the lock. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { runCli } from '../helpers/cli.js';
 import type { FilledWarehouse } from '../helpers/fill-warehouse.js';
@@ -27,21 +25,7 @@ export function canon(v: string | number | null | undefined): string {
   return new Decimal(v === null || v === undefined ? 0 : String(v)).toFixed();
 }
 
-/** A copy of the warehouse with SQL applied directly through DuckDB (a planted defect). */
-export async function plantedCopy(w: FilledWarehouse, name: string, ...sql: string[]): Promise<string> {
-  const file = join(w.dir, name);
-  copyFileSync(w.file, file);
-  if (existsSync(`${w.file}.wal`)) copyFileSync(`${w.file}.wal`, `${file}.wal`);
-  const db = await DuckDBInstance.create(file);
-  const conn = await db.connect();
-  try {
-    for (const s of sql) await conn.run(s);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-  return file;
-}
+export { plantedCopy } from '../helpers/fill-warehouse.js';
 
 /** Another process opening the DuckDB file for writing, as an ingest does; resolves once it holds the lock. */
 export async function holdWriteLock(file: string): Promise<{ child: ChildProcess; release(): Promise<void> }> {

@@ -4,7 +4,8 @@
  * independent expectation) and the file; call close() when done.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import type { EmulatorOptions } from '../../src/emulator/types.js';
 import { runCli, tempDir, type CliResult } from './cli.js';
@@ -63,4 +64,20 @@ export async function fillWarehouse(o: FillOptions): Promise<FilledWarehouse> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** A copy of a filled warehouse with SQL applied directly through DuckDB: a planted defect. */
+export async function plantedCopy(w: FilledWarehouse, name: string, ...sql: string[]): Promise<string> {
+  const file = join(w.dir, name);
+  copyFileSync(w.file, file);
+  if (existsSync(`${w.file}.wal`)) copyFileSync(`${w.file}.wal`, `${file}.wal`);
+  const db = await DuckDBInstance.create(file);
+  const conn = await db.connect();
+  try {
+    for (const s of sql) await conn.run(s);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+  return file;
 }

@@ -124,16 +124,10 @@ describe('ingest jobs on BigQuery', () => {
     const runStatus = runs.map((q) => (q.params as Param[]).find((p) => p.name === 'status')!.parameterValue.value);
     expect(runStatus).toEqual(['running', 'failed']);
 
-    // Committed windows: cost failed, so usage (one 31-day window), claude_code (one per day) and the org snapshot.
+    // Committed windows: cost failed, so usage (one 31-day window), claude_code (one 7-day window) and the org snapshot.
     const scripts = scriptsSince(mark);
     const committed = scripts.filter((s) => !s.tables.includes('claude_costs'));
-    expect(committed.filter((s) => s.tables.includes('claude_code_productivity')).map((s) => [s.from, s.to])).toEqual(
-      expect.arrayContaining([
-        ['2025-03-07', '2025-03-07'],
-        ['2025-03-08', '2025-03-08'],
-        ['2025-03-09', '2025-03-09'],
-      ]),
-    );
+    expect(committed.filter((s) => s.tables.includes('claude_code_productivity')).map((s) => [s.from, s.to])).toEqual([['2025-03-07', '2025-03-09']]);
     expect(committed.find((s) => s.tables.includes('claude_usage_keys'))).toMatchObject({ from: '2025-03-07', to: '2025-03-09' });
     expect(committed.find((s) => s.tables.includes('claude_workspaces'))).toMatchObject({ from: null, to: null });
 

@@ -2,6 +2,7 @@
  * BigQuery warehouse: `bigquery://PROJECT/DATASET[?location=US]`, authenticated with Application
  * Default Credentials. See docs/deployment.md for the write strategy and its costs.
  */
+import { runRecord, runRow, windowRecord, windowRow } from '../ledger-rows.js';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
@@ -340,7 +341,7 @@ export class BigQueryWarehouse implements Warehouse {
         }
         targets.push({ table: s.def.name, staging });
       }
-      const params: QueryParameter[] = [...rowParams(TABLES.ingest_windows, windowRow(write.ledger, 'ok'))];
+      const params: QueryParameter[] = [...rowParams(TABLES.ingest_windows, windowRow({ ...write.ledger, status: 'ok' }))];
       if (days) params.push(namedParam(WINDOW_FROM_PARAM, 'DATE', days.from), namedParam(WINDOW_TO_PARAM, 'DATE', days.to));
       await this.mutate(`replace ${write.ledger.stream} ${days ? `${days.from}..${days.to}` : 'snapshot'}`, replaceWindowScript(targets, days !== undefined, this.ref), params);
       let total = 0;
@@ -426,13 +427,13 @@ export class BigQueryWarehouse implements Warehouse {
       [namedParam('stream', 'STRING', filter.stream ?? null), namedParam('status', 'STRING', filter.status ?? null)],
       'list windows',
     );
-    return rows.map(windowFromRow);
+    return rows.map(windowRecord);
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new WarehouseError(`limit must be a whole number, got ${limit}`);
     const rows = await this.runQuery(listRunsSql(this.ref), [namedParam('limit', 'INT64', limit)], 'list runs');
-    return rows.map(runFromRow);
+    return rows.map(runRecord);
   }
 
   async query(sql: string, params: unknown[] = []): Promise<QueryRow[]> {
@@ -557,77 +558,3 @@ export class BigQueryWarehouse implements Warehouse {
 // ---------------------------------------------------------------------------------------------
 // Ledger rows
 
-function windowRow(r: WindowRecord, status: WindowRecord['status'] = r.status): Row {
-  return {
-    run_id: r.runId,
-    stream: r.stream,
-    window_start: r.windowStart,
-    window_end: r.windowEnd,
-    status,
-    complete: r.complete,
-    rows: r.rows,
-    requests: r.requests,
-    retries: r.retries,
-    rate_limited: r.rateLimited,
-    cents_total: r.centsTotal,
-    error: r.error,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-  };
-}
-
-function runRow(r: RunRecord): Row {
-  return {
-    run_id: r.runId,
-    command: r.command,
-    args: JSON.stringify(r.args),
-    tool_version: r.toolVersion,
-    status: r.status,
-    windows_ok: r.windowsOk,
-    windows_failed: r.windowsFailed,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-  };
-}
-
-const str = (v: QueryRow[string] | undefined) => (v === null || v === undefined ? null : String(v));
-const num = (v: QueryRow[string] | undefined) => (v === null || v === undefined ? 0 : Number(v));
-
-function windowFromRow(r: QueryRow): WindowRecord {
-  return {
-    runId: String(r.run_id),
-    stream: String(r.stream),
-    windowStart: String(r.window_start),
-    windowEnd: String(r.window_end),
-    status: String(r.status) as WindowRecord['status'],
-    complete: r.complete === true,
-    rows: num(r.rows),
-    requests: num(r.requests),
-    retries: num(r.retries),
-    rateLimited: num(r.rate_limited),
-    centsTotal: str(r.cents_total),
-    error: str(r.error),
-    startedAt: String(r.started_at),
-    finishedAt: str(r.finished_at),
-  };
-}
-
-function runFromRow(r: QueryRow): RunRecord {
-  let args: Record<string, unknown> = {};
-  try {
-    args = r.args === null ? {} : (JSON.parse(String(r.args)) as Record<string, unknown>);
-  } catch {
-    // A hand-edited ledger row should not break `status`; show it as no args.
-  }
-  return {
-    runId: String(r.run_id),
-    command: String(r.command),
-    args,
-    toolVersion: String(r.tool_version ?? ''),
-    status: String(r.status) as RunRecord['status'],
-    windowsOk: num(r.windows_ok),
-    windowsFailed: num(r.windows_failed),
-    startedAt: String(r.started_at),
-    finishedAt: str(r.finished_at),
-  };
-}

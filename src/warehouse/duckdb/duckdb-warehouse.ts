@@ -23,7 +23,8 @@ import {
 } from '../warehouse.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { openShared, type OpenOptions, type SharedInstance } from './instance.js';
-import { listRunsSql, listWindowsSql, runRecord, upsertRun, upsertWindow, windowRecord } from './ledger.js';
+import { runRecord, windowRecord } from '../ledger-rows.js';
+import { listRunsSql, listWindowsSql, upsertRun, upsertWindow } from './ledger.js';
 import { bindParams, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { quoteIdent } from './sql.js';

@@ -1,7 +1,8 @@
 /** Ledger rows (ingest_runs, ingest_windows): record ↔ row mapping and the upsert statements. */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABLES, type Row, type TableDef } from '../tables.js';
-import type { QueryRow, RunRecord, WindowRecord } from '../warehouse.js';
+import { runRow, windowRow } from '../ledger-rows.js';
+import type { RunRecord, WindowRecord } from '../warehouse.js';
 import { RowConverter } from './row-writer.js';
 import { quoteIdent } from './sql.js';
 
@@ -9,76 +10,6 @@ const windowsDef = TABLES.ingest_windows;
 const runsDef = TABLES.ingest_runs;
 const windowsConverter = new RowConverter(windowsDef);
 const runsConverter = new RowConverter(runsDef);
-
-export function windowRow(r: WindowRecord): Row {
-  return {
-    run_id: r.runId,
-    stream: r.stream,
-    window_start: r.windowStart,
-    window_end: r.windowEnd,
-    status: r.status,
-    complete: r.complete,
-    rows: r.rows,
-    requests: r.requests,
-    retries: r.retries,
-    rate_limited: r.rateLimited,
-    cents_total: r.centsTotal,
-    error: r.error,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-  };
-}
-
-export function runRow(r: RunRecord): Row {
-  return {
-    run_id: r.runId,
-    command: r.command,
-    args: JSON.stringify(r.args ?? {}),
-    tool_version: r.toolVersion,
-    status: r.status,
-    windows_ok: r.windowsOk,
-    windows_failed: r.windowsFailed,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-  };
-}
-
-const str = (v: QueryRow[string] | undefined): string => String(v);
-const strOrNull = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
-const num = (v: QueryRow[string] | undefined): number => (v === null || v === undefined ? 0 : Number(v));
-
-export function windowRecord(row: QueryRow): WindowRecord {
-  return {
-    runId: str(row.run_id),
-    stream: str(row.stream),
-    windowStart: str(row.window_start),
-    windowEnd: str(row.window_end),
-    status: str(row.status) as WindowRecord['status'],
-    complete: row.complete === true,
-    rows: num(row.rows),
-    requests: num(row.requests),
-    retries: num(row.retries),
-    rateLimited: num(row.rate_limited),
-    centsTotal: strOrNull(row.cents_total),
-    error: strOrNull(row.error),
-    startedAt: str(row.started_at),
-    finishedAt: strOrNull(row.finished_at),
-  };
-}
-
-export function runRecord(row: QueryRow): RunRecord {
-  return {
-    runId: str(row.run_id),
-    command: str(row.command),
-    args: row.args === null || row.args === undefined ? {} : (JSON.parse(String(row.args)) as Record<string, unknown>),
-    toolVersion: str(row.tool_version),
-    status: str(row.status) as RunRecord['status'],
-    windowsOk: num(row.windows_ok),
-    windowsFailed: num(row.windows_failed),
-    startedAt: str(row.started_at),
-    finishedAt: strOrNull(row.finished_at),
-  };
-}
 
 async function upsert(conn: DuckDBConnection, def: TableDef, converter: RowConverter, row: Row): Promise<void> {
   const key = def.naturalKey;

@@ -1,0 +1,82 @@
+/**
+ * The ledger records (WindowRecord, RunRecord) as table rows and back. Shared by every warehouse:
+ * the mapping is a property of the tables, not of the SQL engine.
+ */
+import type { Row } from './tables.js';
+import type { QueryRow, RunRecord, WindowRecord } from './warehouse.js';
+
+export function windowRow(r: WindowRecord): Row {
+  return {
+    run_id: r.runId,
+    stream: r.stream,
+    window_start: r.windowStart,
+    window_end: r.windowEnd,
+    status: r.status,
+    complete: r.complete,
+    rows: r.rows,
+    requests: r.requests,
+    retries: r.retries,
+    rate_limited: r.rateLimited,
+    cents_total: r.centsTotal,
+    error: r.error,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+  };
+}
+
+export function runRow(r: RunRecord): Row {
+  return {
+    run_id: r.runId,
+    command: r.command,
+    args: JSON.stringify(r.args ?? {}),
+    tool_version: r.toolVersion,
+    status: r.status,
+    windows_ok: r.windowsOk,
+    windows_failed: r.windowsFailed,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+  };
+}
+
+const text = (v: QueryRow[string] | undefined): string => (v === null || v === undefined ? '' : String(v));
+const textOrNull = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const count = (v: QueryRow[string] | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+
+export function windowRecord(row: QueryRow): WindowRecord {
+  return {
+    runId: text(row.run_id),
+    stream: text(row.stream),
+    windowStart: text(row.window_start),
+    windowEnd: text(row.window_end),
+    status: text(row.status) as WindowRecord['status'],
+    complete: row.complete === true,
+    rows: count(row.rows),
+    requests: count(row.requests),
+    retries: count(row.retries),
+    rateLimited: count(row.rate_limited),
+    centsTotal: textOrNull(row.cents_total),
+    error: textOrNull(row.error),
+    startedAt: text(row.started_at),
+    finishedAt: textOrNull(row.finished_at),
+  };
+}
+
+export function runRecord(row: QueryRow): RunRecord {
+  let args: Record<string, unknown> = {};
+  try {
+    args = row.args === null || row.args === undefined ? {} : (JSON.parse(String(row.args)) as Record<string, unknown>);
+  } catch {
+    // A hand-edited ledger row should not break `status`; show it as no args.
+  }
+  return {
+    runId: text(row.run_id),
+    command: text(row.command),
+    args,
+    toolVersion: text(row.tool_version),
+    status: text(row.status) as RunRecord['status'],
+    windowsOk: count(row.windows_ok),
+    windowsFailed: count(row.windows_failed),
+    startedAt: text(row.started_at),
+    finishedAt: textOrNull(row.finished_at),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * parseResult's in-place fast paths for cost and usage results must agree with the zod schemas they
+ * stand in for: same output when zod accepts, a ResponseShapeError at the same field when it does not.
+ */
+import { describe, expect, it } from 'vitest';
+import { ResponseShapeError } from '../../src/source/errors.js';
+import { costResultSchema, parseResult, usageResultSchema } from '../../src/source/schemas.js';
+
+const cost = () => ({
+  amount: '123.78912',
+  currency: 'USD',
+  workspace_id: 'wrkspc_1',
+  description: 'Claude Sonnet 4 Usage - Input Tokens',
+  cost_type: 'tokens',
+  model: 'claude-sonnet-4',
+  service_tier: 'standard',
+  token_type: 'uncached_input_tokens',
+  context_window: '0-200k',
+  inference_geo: 'global',
+});
+
+const usage = () => ({
+  uncached_input_tokens: 10,
+  cache_read_input_tokens: 0,
+  cache_creation: { ephemeral_5m_input_tokens: 1, ephemeral_1h_input_tokens: 2 },
+  output_tokens: 3,
+  server_tool_use: { web_search_requests: 4 },
+  api_key_id: 'apikey_1',
+  workspace_id: null,
+  model: 'claude-opus-4',
+  service_tier: 'priority_on_demand',
+  context_window: '0-200k',
+  inference_geo: 'us',
+  account_id: null,
+  service_account_id: null,
+  speed: null,
+});
+
+/** Values that break or bend each field: absent, null, wrong types, edge numbers, padding. */
+const VARIANTS: unknown[] = [undefined, null, '', ' 1.5 ', '1.5', '-0.25', '1e3', 'abc', 0, -1, 1.5, 2 ** 53, 42, true, {}, [], { web_search_requests: null }, { web_search_requests: -1 }];
+
+function paths(o: Record<string, unknown>, prefix: string[] = []): string[][] {
+  return Object.entries(o).flatMap(([k, v]) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? [[...prefix, k], ...paths(v as Record<string, unknown>, [...prefix, k])] : [[...prefix, k]],
+  );
+}
+
+function withValue(base: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(base);
+  let o: Record<string, unknown> = copy;
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string, unknown>;
+  if (value === undefined) delete o[path.at(-1)!];
+  else o[path.at(-1)!] = value;
+  return copy;
+}
+
+function agree(schema: typeof costResultSchema | typeof usageResultSchema, base: () => Record<string, unknown>) {
+  let checked = 0;
+  for (const path of paths(base())) {
+    for (const value of VARIANTS) {
+      const input = withValue(base(), path, value);
+      const want = schema.safeParse(structuredClone(input));
+      const where = ['data', 2, 'results', 7];
+      if (want.success) {
+        expect(parseResult(schema, input, '/x', where), `${path.join('.')} = ${JSON.stringify(value)}`).toEqual(want.data);
+      } else {
+        const err = (() => {
+          try {
+            parseResult(schema, input, '/x', where);
+          } catch (e) {
+            return e;
+          }
+          return undefined;
+        })();
+        expect(err, `${path.join('.')} = ${JSON.stringify(value)}`).toBeInstanceOf(ResponseShapeError);
+        expect((err as ResponseShapeError).issuePath).toBe(`data[2].results[7].${want.error.issues[0]!.path.join('.')}`);
+      }
+      checked++;
+    }
+  }
+  return checked;
+}
+
+describe('parseResult fast paths', () => {
+  it('cost: same output as zod for every field set to every awkward value, same error path when zod refuses', () => {
+    expect(agree(costResultSchema, cost)).toBeGreaterThan(150);
+  });
+
+  it('usage: same output as zod for every field set to every awkward value, same error path when zod refuses', () => {
+    expect(agree(usageResultSchema, usage)).toBeGreaterThan(250);
+  });
+
+  it('keeps unknown fields and nulls absent grouping fields, like the schema', () => {
+    const r = parseResult(usageResultSchema, { ...usage(), future_field: 1, server_tool_use: undefined, speed: undefined }, '/x', []);
+    expect(r).toMatchObject({ future_field: 1, server_tool_use: { web_search_requests: 0 }, speed: null });
+  });
+});
