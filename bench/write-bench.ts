@@ -9,10 +9,9 @@
  * the same rows and in the same process:
  *  - the raw-Appender ceiling: values converted beforehand (not timed), then one append call per
  *    value into the same TEMP staging table, i.e. the floor of the per-value N-API path;
- *  - optionally the previous row-by-row staging (setStagingMode('rows')) as the baseline.
  * `staging` rates count the fill (conversion + append) only; `rowsPerSecond` is end to end.
  *
- * Run as a child process: node dist/bench/write-bench.js <rows> <file> [chunks,rows,raw];
+ * Run as a child process: node dist/bench/write-bench.js <rows> <file>;
  * prints JSON on stdout (last line).
  */
 import { rmSync } from 'node:fs';
@@ -20,7 +19,6 @@ import { DuckDBInstance, type DuckDBAppender, type DuckDBValue } from '@duckdb/n
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
 import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
-import { setStagingMode, type StagingMode } from '../src/warehouse/duckdb/staging.js';
 import { TABLES, type Row } from '../src/warehouse/tables.js';
 import type { WindowRecord } from '../src/warehouse/warehouse.js';
 import { addDays, eachDay } from '../src/util/dates.js';
@@ -34,8 +32,6 @@ export interface WriteBenchResult {
   stagingRowsPerSecond?: number;
   /** Rows/s of the raw Appender on pre-converted values, same rows, same run. */
   rawAppenderRowsPerSecond?: number;
-  /** The previous row-by-row staging, when asked for ('rows' mode). */
-  baseline?: { seconds: number; rowsPerSecond: number; stagingRowsPerSecond: number };
 }
 
 const PAGE = 2000;
@@ -77,8 +73,7 @@ function windowRows(totalRows: number, w: number): number {
   return Math.min(PER_DAY * WINDOW_DAYS, totalRows - w * PER_DAY * WINDOW_DAYS);
 }
 
-async function throughReplaceWindow(totalRows: number, file: string, mode: StagingMode): Promise<{ seconds: number; fillSeconds: number; rows: number }> {
-  setStagingMode(mode);
+async function throughReplaceWindow(totalRows: number, file: string): Promise<{ seconds: number; fillSeconds: number; rows: number }> {
   const wh = await openDuckDbWarehouse(file);
   await wh.init();
   let written = 0;
@@ -149,30 +144,19 @@ function removeDb(file: string): void {
   rmSync(`${file}.wal`, { force: true });
 }
 
-export async function writeBench(totalRows: number, file: string, modes: readonly string[] = ['chunks', 'raw']): Promise<WriteBenchResult> {
+export async function writeBench(totalRows: number, file: string): Promise<WriteBenchResult> {
   const result: WriteBenchResult = { rows: 0, windows: windowCount(totalRows), seconds: 0, rowsPerSecond: 0 };
-  for (const mode of modes) {
-    if (mode === 'raw') {
-      result.rawAppenderRowsPerSecond = await rawAppender(totalRows);
-      continue;
-    }
-    if (mode !== 'rows' && mode !== 'chunks') throw new Error(`write-bench: unknown mode ${mode} (chunks, rows, raw)`);
-    const target = `${file}.${mode}`;
-    removeDb(target);
-    try {
-      const r = await throughReplaceWindow(totalRows, target, mode);
-      const figures = { seconds: r.seconds, rowsPerSecond: r.rows / r.seconds, stagingRowsPerSecond: r.rows / r.fillSeconds };
-      if (mode === 'rows') result.baseline = figures;
-      else Object.assign(result, figures, { rows: r.rows });
-    } finally {
-      removeDb(target);
-    }
+  removeDb(file);
+  try {
+    const r = await throughReplaceWindow(totalRows, file);
+    Object.assign(result, { rows: r.rows, seconds: r.seconds, rowsPerSecond: r.rows / r.seconds, stagingRowsPerSecond: r.rows / r.fillSeconds });
+  } finally {
+    removeDb(file);
   }
-  setStagingMode('chunks');
+  result.rawAppenderRowsPerSecond = await rawAppender(totalRows);
   return result;
 }
 
 if (process.argv[1]?.endsWith('write-bench.js') && process.argv[3]) {
-  const modes = process.argv[4]?.split(',');
-  process.stdout.write(`${JSON.stringify(await writeBench(Number(process.argv[2]), process.argv[3], modes))}\n`);
+  process.stdout.write(`${JSON.stringify(await writeBench(Number(process.argv[2]), process.argv[3]))}\n`);
 }
