@@ -19,21 +19,22 @@ function streamOptions(usageBucket: string | undefined): StreamOptions {
 }
 
 /** Validates input, opens the warehouse, runs the job, reports the outcome and sets the exit code. */
-async function ingest(
+async function ingest<Input>(
   rt: CliRuntime,
   opts: GlobalOptions,
-  validate: () => void,
-  job: (env: ReturnType<CliRuntime['ingestEnvironment']>) => Promise<IngestOutcome>,
+  validate: () => Input,
+  job: (env: ReturnType<CliRuntime['ingestEnvironment']>, input: Input) => Promise<IngestOutcome>,
   usageBucket?: string,
 ): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
-    validate();
+    // Everything the user typed is checked before the warehouse is opened or the API contacted.
+    const input = validate();
     const options = streamOptions(usageBucket);
     const api = rt.apiSettings();
     warehouse = await rt.openWarehouse(opts);
     const env = rt.ingestEnvironment(opts, warehouse, api, options);
-    const outcome = await job(env);
+    const outcome = await job(env, input);
     const reporter = rt.reporter(opts);
     reporter.done();
     const summary = `${outcome.ok} of ${outcome.windows} windows written (${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests, ${outcome.rateLimited} rate-limited) into ${warehouse.location}`;
@@ -66,21 +67,15 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h (hourly, bucket_start column)')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest backfill --from 2025-01-01\n  $ claude-ingest backfill --from 2025-06-01 --to 2025-06-30 --streams cost,usage --refresh')
     .action(async (o: { from: string; to?: string; streams?: string; refresh?: boolean; usageBucket?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      let from = '';
-      let to = '';
-      let streams = parseStreamsLater();
       await ingest(
         rt,
-        g,
+        cmd.optsWithGlobals<GlobalOptions>(),
         () => {
-          from = parseDay(o.from, '--from');
-          to = o.to ? parseDay(o.to, '--to') : rt.today();
-          // Checked before the warehouse is opened, so bad dates never create or touch a file.
-          checkRange({ from, to }, rt.today());
-          streams = parseStreams(o.streams);
+          const from = parseDay(o.from, '--from');
+          const to = o.to ? parseDay(o.to, '--to') : rt.today();
+          return { range: checkRange({ from, to }, rt.today()), streams: parseStreams(o.streams), refresh: Boolean(o.refresh) };
         },
-        (env) => backfill(env, { range: { from, to }, streams, refresh: Boolean(o.refresh) }),
+        (env, input) => backfill(env, input),
         o.usageBucket,
       );
     });
@@ -93,17 +88,11 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json')
     .action(async (o: { lookback: string; streams?: string; usageBucket?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      let streams = parseStreamsLater();
-      let lookback = 3;
       await ingest(
         rt,
-        g,
-        () => {
-          streams = parseStreams(o.streams);
-          lookback = checkLookback(o.lookback);
-        },
-        (env) => dailyRun(env, streams, lookback),
+        cmd.optsWithGlobals<GlobalOptions>(),
+        () => ({ streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) }),
+        (env, input) => dailyRun(env, input.streams, input.lookback),
         o.usageBucket,
       );
     });
@@ -115,8 +104,4 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .action(async (_o: unknown, cmd: Command) => {
       await ingest(rt, cmd.optsWithGlobals<GlobalOptions>(), () => undefined, (env) => retryFailed(env));
     });
-}
-
-function parseStreamsLater() {
-  return parseStreams(undefined);
 }
