@@ -145,12 +145,12 @@ function oneLine(text: string, max = 300): string {
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
-/** Error codes anywhere in a fetch error's cause chain (including AggregateError members). */
 /** "300 ms" or "60 s": a sub-second timeout must not read "within 0 s". */
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
 }
 
+/** Error codes anywhere in a fetch error's cause chain (including AggregateError members). */
 function errorCodes(err: unknown, depth = 0): string[] {
   if (!err || typeof err !== 'object' || depth > 5) return [];
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
@@ -440,7 +440,7 @@ export class AdminApiClient {
   /** A fetch or body-read failure as an outcome; throws for failures no retry can fix. */
   private classify(err: unknown, controller: AbortController, requestId: string | undefined): Exclude<Outcome, { kind: 'ok' | 'http' }> {
     if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
-      return { kind: 'transport', code: 'timeout', detail: `no complete answer within ${Math.round(this.timeoutMs / 1000)} s`, requestId };
+      return { kind: 'transport', code: 'timeout', detail: `no complete answer within ${formatMs(this.timeoutMs)}`, requestId };
     }
     const codes = errorCodes(err);
     const unreachableCode = codes.find((c) => UNREACHABLE_CODES.has(c));
