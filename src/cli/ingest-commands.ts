@@ -40,7 +40,7 @@ async function ingest<Input>(
     const summary = `${outcome.ok} of ${outcome.windows} windows written (${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests, ${outcome.rateLimited} rate-limited) into ${warehouse.location}`;
     if (outcome.fatal) {
       reporter.error(`stopped: ${outcome.fatal.message}`, { run_id: outcome.runId });
-      rt.exitCode = EXIT.failed;
+      rt.exitCode = outcome.fatal.config ? EXIT.usage : EXIT.failed;
     } else if (outcome.failed > 0) {
       reporter.error(`${outcome.failed} window(s) failed; ${summary}. Fix the cause, then run: claude-ingest retry`, { run_id: outcome.runId });
       rt.exitCode = EXIT.failed;

@@ -5,7 +5,7 @@
  * every window (wrong key, unreachable API), which stops the run.
  */
 import type { AdminApiClient } from '../source/http-client.js';
-import { SourceError } from '../source/errors.js';
+import { ConfigError, SourceError } from '../source/errors.js';
 import { redactKey } from '../source/base-url.js';
 import { newRequestStats } from '../source/types.js';
 import type { StreamOptions } from '../streams/stream.js';
@@ -34,8 +34,8 @@ export interface ExecutionResult {
   factRows: number;
   requests: number;
   rateLimited: number;
-  /** The error that stopped the run early, if any. */
-  fatal: Error | null;
+  /** What stopped the run early, if anything; `config` when the cause is a setting, not the API. */
+  fatal: { message: string; config: boolean } | null;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -118,7 +118,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         finishedAt: nowIso(),
       });
       ctx.emit({ type: 'window_failed', stream: stream.name, from: window.from, to: window.to, error, requests: stats.requests, rateLimited: stats.rateLimited });
-      if (err instanceof SourceError && err.fatal && !result.fatal) result.fatal = new Error(error);
+      if (err instanceof SourceError && err.fatal && !result.fatal) result.fatal = { message: error, config: err instanceof ConfigError };
     } finally {
       result.requests += stats.requests;
       result.rateLimited += stats.rateLimited;

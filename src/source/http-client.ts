@@ -6,7 +6,7 @@
  */
 import { checkAdminKey, checkBaseUrl, redactKey } from './base-url.js';
 import { DataArrayScanner } from './data-array-scanner.js';
-import { ApiError, CursorExpiredError, type ApiErrorKind } from './errors.js';
+import { ApiError, ConfigError, CursorExpiredError, type ApiErrorKind } from './errors.js';
 import { RateGovernor } from './rate-governor.js';
 import type { AdminApiConfig, ClientEvent, QueryParams, RequestStats } from './types.js';
 
@@ -441,6 +441,10 @@ export class AdminApiClient {
   private classify(err: unknown, controller: AbortController, requestId: string | undefined): Exclude<Outcome, { kind: 'ok' | 'http' }> {
     if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
       return { kind: 'transport', code: 'timeout', detail: `no complete answer within ${formatMs(this.timeoutMs)}`, requestId };
+    }
+    // fetch refuses ports browsers block (e.g. 9, 6000) before connecting; retrying cannot help.
+    if ((err as { cause?: { message?: unknown } } | null)?.cause?.message === 'bad port') {
+      throw new ConfigError(`fetch refuses to connect to ${this.baseUrl.origin}: port ${this.baseUrl.port} is one browsers block; set ANTHROPIC_BASE_URL to the API's usual port or another local port`);
     }
     const codes = errorCodes(err);
     const unreachableCode = codes.find((c) => UNREACHABLE_CODES.has(c));

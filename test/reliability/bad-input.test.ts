@@ -230,3 +230,15 @@ describe('the API cannot be used (exit 1, data unchanged, failure in the ledger)
     expect(await snapshotTables(file)).toEqual(before);
   });
 });
+
+it('a base URL on a port fetch refuses (e.g. 9) stops at once with exit 2, not after minutes of retries', async () => {
+  const dir = tempDir('bad-port-');
+  const res = await runCliProcess(['backfill', '--from', '2026-05-01', '--to', '2026-05-02', '--warehouse', `duckdb:${join(dir, 'w.duckdb')}`], {
+    ANTHROPIC_ADMIN_KEY: 'sk-ant-admin01-bad-port-test',
+    ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+    CLAUDE_INGEST_TODAY: '2026-05-10',
+  });
+  expect(res.code).toBe(2);
+  expect(res.stderr).toContain('port 9 is one browsers block');
+  expect(res.stderr).not.toContain('bad-port-test');
+});
