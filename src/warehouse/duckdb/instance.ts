@@ -73,7 +73,7 @@ const registry = new Map<string, SharedInstance>();
  * nearly every window commit: measured, that tripled commit time. With a larger threshold the WAL
  * is folded in less often (and always on close); a crash only means a longer WAL replay on open.
  */
-const WRITER_SETTINGS: Record<string, string> = { checkpoint_threshold: process.env.XX_CKPT ?? '256MB', ...(process.env.XX_MEM ? { memory_limit: process.env.XX_MEM } : {}), ...(process.env.XX_THREADS ? { threads: process.env.XX_THREADS } : {}) };
+const WRITER_SETTINGS = { checkpoint_threshold: '256MB' };
 
 // Opening is serialized so two concurrent opens of one file cannot both create an instance.
 const openMutex = new Mutex();
