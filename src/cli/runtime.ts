@@ -119,7 +119,9 @@ export class CliRuntime {
     const reporter = this.reporter(opts);
     const concurrency = opts.concurrency === undefined ? 4 : parsePositive(opts.concurrency, '--concurrency', 32);
     const tuning = retryTuning(this.io.env, opts);
-    const governor = new RateGovernor({ maxConcurrency: concurrency, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
+    // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
+    // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
+    const governor = new RateGovernor({ maxConcurrency: concurrency, successesPerIncrease: 20, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
     const client = new AdminApiClient(
       { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
       governor,
