@@ -9,7 +9,7 @@ import { runValidation, type ValidationReport } from '../checks/index.js';
 import { unfinishedWindows } from '../jobs/retry.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
-import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
+import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from '../reports/queries.js';
 import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -82,8 +82,7 @@ export async function monthToDate(wh: Warehouse, f: ReportFilter): Promise<Month
   const curFrom = monthStart(anchor);
   const prevFrom = monthStart(addDays(curFrom, -1));
   const prevTo = addDays(prevFrom, Math.min(dom, daysInMonth(prevFrom)) - 1);
-  const cur = await totalSpend(wh, { ...f, from: curFrom, to: anchor });
-  const prev = await totalSpend(wh, { ...f, from: prevFrom, to: prevTo });
+  const [cur, prev] = await Promise.all([totalSpend(wh, { ...f, from: curFrom, to: anchor }), totalSpend(wh, { ...f, from: prevFrom, to: prevTo })]);
   const dim = daysInMonth(anchor);
   const forecast = new ExactDecimal(cur.usd).div(dom).mul(dim);
   const prevD = new ExactDecimal(prev.usd);
@@ -121,39 +120,50 @@ async function spend(ctx: ApiContext) {
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const stack = stackParam(ctx.query);
   const days = eachDay(f.from, f.to);
-  const perDay = new Map((await spendOverTime(ctx.wh, f, 'day')).map((r) => [r.period, canon(r.usd)]));
-  // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
-  const names = await spendBy(ctx.wh, f, stack);
+  // One GROUP BY day × key gives the cells, and (summed exactly) the daily totals `report --by day`
+  // shows, the range total and its days with spend: no separate per-day or total query.
+  const [names, byDay, month] = await Promise.all([
+    // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
+    spendBy(ctx.wh, f, stack),
+    spendByDay(ctx.wh, f, stack),
+    monthToDate(ctx.wh, f),
+  ]);
   const cells = new Map<string, string>();
-  for (const r of await spendByDay(ctx.wh, f, stack)) cells.set(`${r.key ?? ''}\u0000${r.day}`, canon(r.usd));
+  const dayParts = new Map<string, string[]>();
+  for (const r of byDay) {
+    cells.set(`${r.key ?? ''}\u0000${r.day}`, canon(r.usd));
+    let parts = dayParts.get(r.day);
+    if (!parts) dayParts.set(r.day, (parts = []));
+    parts.push(r.usd);
+  }
+  const perDay = new Map([...dayParts].map(([day, parts]) => [day, sumDecimals(parts)]));
   const series = names.map((n) => ({
     key: n.key ?? (stack === 'workspace' ? DEFAULT_WORKSPACE : null),
     name: n.name,
     total: canon(n.usd),
     usd: days.map((day) => cells.get(`${n.key ?? ''}\u0000${day}`) ?? '0'),
   }));
-  const total = await totalSpend(ctx.wh, f);
   return {
     filter: filterEcho(f),
     stack,
     days,
     daily: days.map((day) => perDay.get(day) ?? '0'),
     series,
-    total: { usd: total.usd, days: total.days },
-    month: await monthToDate(ctx.wh, f),
+    total: { usd: sumDecimals(perDay.values()), days: perDay.size },
+    month,
   };
 }
 
 async function breakdown(ctx: ApiContext) {
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canon(r.usd) }));
-  return {
-    filter: filterEcho(f),
-    total: (await totalSpend(ctx.wh, f)).usd,
-    workspace: clean(await spendBy(ctx.wh, f, 'workspace')),
-    model: clean(await spendBy(ctx.wh, f, 'model')),
-    cost_type: clean(await spendBy(ctx.wh, f, 'cost_type')),
-  };
+  const [total, workspace, model, costType] = await Promise.all([
+    totalSpend(ctx.wh, f),
+    spendBy(ctx.wh, f, 'workspace'),
+    spendBy(ctx.wh, f, 'model'),
+    spendBy(ctx.wh, f, 'cost_type'),
+  ]);
+  return { filter: filterEcho(f), total: total.usd, workspace: clean(workspace), model: clean(model), cost_type: clean(costType) };
 }
 
 async function keys(ctx: ApiContext) {

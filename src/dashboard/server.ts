@@ -4,7 +4,8 @@
  * DuckDB lets one process write a file, and a read-only open fails while a writer holds it; so each
  * API request opens the warehouse read-only, runs its queries and closes it at once, leaving the file
  * free for an ingest between page loads. While an ingest writes, the API answers 503 and the page
- * says so. BigQuery has no such lock: one client is kept for the server's life.
+ * says so. BigQuery has no such lock: one client is kept for the server's life. DuckDB answers are
+ * reused while the file and WAL are unchanged (see stamp()); the file is still opened per request.
  */
 import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -37,7 +38,14 @@ export interface DashboardOptions {
   today?: () => IsoDay;
   /** Unexpected errors (500s) are reported here; default stderr. */
   log?: (line: string) => void;
+  /**
+   * Reuse API answers while the DuckDB file and WAL are unchanged (default true; BigQuery never
+   * caches). false: every request runs its queries (the benchmark measures both).
+   */
+  responseCache?: boolean;
 }
+
+const RESPONSE_CACHE_SIZE = 64;
 
 export interface Dashboard {
   url: string;
@@ -61,14 +69,14 @@ class WarehouseAccess {
     this.file = target.kind === 'duckdb' ? target.path : undefined;
   }
 
-  /** Size and mtime of the DuckDB file and its WAL: any write changes it. */
+  /** Size, mtime, ctime and inode of the DuckDB file and its WAL: any write changes it. */
   stamp(): string {
     if (!this.file) return '';
     return [this.file, `${this.file}.wal`]
       .map((f) => {
         try {
           const st = statSync(f);
-          return `${st.size}:${st.mtimeMs}`;
+          return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
         } catch {
           return '-';
         }
@@ -154,6 +162,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const loopbackOnly = LOOPBACK.has(host);
   const validationCache = new Map<string, ValidationReport>();
+  // Serialized answers by route, query, today and the warehouse's fingerprint (see stamp()).
+  const responseCache = new Map<string, string>();
+  const useResponseCache = o.responseCache ?? true;
   let boundPort = port;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -174,16 +185,28 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       }
       let release: (() => Promise<void>) | undefined;
       try {
+        // Still opened on a cache hit: a writer holding the file is a 503 (the page says so), and the
+        // fingerprint is read while our read lock keeps any writer out.
         const handle = await access.acquire();
         release = handle.release;
-        const body = await handleApi(url.pathname, {
-          wh: handle.wh,
-          query: url.searchParams,
-          today: today(),
-          validationCache,
-          stamp: () => access.stamp(),
-        });
-        sendJson(res, 200, body);
+        const stamp = useResponseCache ? access.stamp() : '';
+        const key = stamp ? JSON.stringify([url.pathname, url.search, today(), stamp]) : '';
+        let text = key ? responseCache.get(key) : undefined;
+        if (text === undefined) {
+          const body = await handleApi(url.pathname, {
+            wh: handle.wh,
+            query: url.searchParams,
+            today: today(),
+            validationCache,
+            stamp: () => access.stamp(),
+          });
+          text = JSON.stringify(body);
+          if (key) {
+            if (responseCache.size >= RESPONSE_CACHE_SIZE) responseCache.delete(responseCache.keys().next().value!);
+            responseCache.set(key, text);
+          }
+        }
+        send(res, 200, 'application/json; charset=utf-8', text);
       } catch (err) {
         const r = errorResponse(err);
         if (r.status === 500) log(`dashboard: ${url.pathname}${url.search}: ${r.body.error}`);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { runCli } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
-import { canon, holdWriteLock, report, ROOT, sum, type Json } from './helpers.js';
+import { canon, holdWriteLock, plantedCopy, report, ROOT, sum, type Json } from './helpers.js';
 
 const TODAY = '2026-03-15';
 const FROM = '2026-01-15';
@@ -315,6 +315,27 @@ describe('the server', () => {
     conn2.closeSync();
     db2.closeSync();
     expect((await ok('/api/health')).validation.results.find((r: Json) => r.id === 'duplicates').status).toBe('PASS');
+  });
+
+  it('cached answers are reused only while the warehouse is unchanged: a write is picked up at once', async () => {
+    const file = await plantedCopy(w, 'cache.duckdb');
+    const d2 = await startDashboard({ warehouseUrl: `duckdb:${file}`, port: 0, today: () => TODAY, log: () => {} });
+    const fetchJson = async (path: string) => (await (await fetch(new URL(path, d2.url))).json()) as Json;
+    try {
+      const before = await fetchJson('/api/breakdown');
+      expect(await fetchJson('/api/breakdown')).toEqual(before);
+      const db = await DuckDBInstance.create(file);
+      const conn = await db.connect();
+      const day = (await conn.runAndReadAll(`SELECT SUM(amount_usd)::VARCHAR FROM claude_costs WHERE activity_date = DATE '2026-02-20'`)).getRows()[0]![0];
+      await conn.run(`INSERT INTO claude_costs SELECT * FROM claude_costs WHERE activity_date = DATE '2026-02-20'`);
+      conn.closeSync();
+      db.closeSync();
+      const after = await fetchJson('/api/breakdown');
+      expect(after.total).toBe(new Decimal(before.total).plus(String(day)).toFixed());
+      expect((await fetchJson('/api/spend')).total.usd).toBe(after.total);
+    } finally {
+      await d2.close();
+    }
   });
 
   it('fails at start for a missing warehouse or a bad URL, with the reason', async () => {
