@@ -15,10 +15,10 @@
  * prints JSON on stdout (last line).
  */
 import { rmSync } from 'node:fs';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
-import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
+import { appendFn, RowConverter } from '../src/warehouse/duckdb/row-writer.js';
 import { TABLES, type Row } from '../src/warehouse/tables.js';
 import type { WindowRecord } from '../src/warehouse/warehouse.js';
 import { addDays, eachDay } from '../src/util/dates.js';
@@ -97,24 +97,12 @@ async function throughReplaceWindow(totalRows: number, file: string): Promise<{ 
   return { seconds, fillSeconds, rows: written };
 }
 
-type AppendValue = (a: DuckDBAppender, v: DuckDBValue) => void;
-
 /** The ceiling of value-by-value appending: conversion done beforehand, only the append calls timed. */
 async function rawAppender(totalRows: number): Promise<number> {
   const def = TABLES.claude_usage_keys;
   const converter = new RowConverter(def);
-  const appendFns: AppendValue[] = def.columns.map((c): AppendValue => {
-    switch (c.type) {
-      case 'date':
-        return (a, v) => a.appendDate(v as never);
-      case 'timestamp':
-        return (a, v) => a.appendTimestamp(v as never);
-      case 'int':
-        return (a, v) => a.appendBigInt(v as bigint);
-      default:
-        return (a, v) => a.appendVarchar(v as string);
-    }
-  });
+  // The same per-type append calls the write path uses.
+  const appendFns = def.columns.map(appendFn);
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   let seconds = 0;

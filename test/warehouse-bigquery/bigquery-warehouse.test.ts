@@ -1,65 +1,14 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
-import type { BigQueryOptions } from '@google-cloud/bigquery';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openBigQueryWarehouse, parseBigQueryUrl, type BigQueryWarehouse, type JobStats } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseBigQueryUrl, type BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
 import { SCHEMA_VERSION, TABLES, type Row } from '../../src/warehouse/tables.js';
 import { WarehouseError, WarehouseSchemaError, type WindowRecord } from '../../src/warehouse/warehouse.js';
-import { BigQueryStandIn, type RecordedRequest } from './stand-in.js';
+import { DATASET, PROJECT, useStandIn } from './harness.js';
+import type { RecordedRequest } from './stand-in.js';
 
-const PROJECT = 'test-project';
-const DATASET = 'claude_usage';
-
-// Any credential lookup (ADC file, metadata server) must fail loudly rather than reach the network.
-process.env.GOOGLE_APPLICATION_CREDENTIALS = '/nonexistent/claude-ingest-test-credentials.json';
-process.env.METADATA_SERVER_DETECTION = 'none';
-delete process.env.BIGQUERY_EMULATOR_HOST;
-delete process.env.GOOGLE_CLOUD_PROJECT;
-
-/** Every outbound TCP connection attempt made by this test file. */
-const connections: string[] = [];
-const onSocket = (msg: unknown) => {
-  const socket = (msg as { socket: Socket }).socket;
-  socket.once('connectionAttempt', (ip: string, port: number) => connections.push(`${ip}:${port}`));
-  socket.once('connect', () => connections.push(`${socket.remoteAddress}:${socket.remotePort}`));
-};
-
-/** A credential that never refreshes: the client asks it for headers and gets a fixed token. */
-const staticAuth = {
-  getRequestHeaders: async () => new Headers({ authorization: 'Bearer stand-in-token' }),
-  getAccessToken: async () => ({ token: 'stand-in-token' }),
-  getProjectId: async () => PROJECT,
-  getCredentials: async () => ({}),
-  getUniverseDomain: async () => 'googleapis.com',
-};
-
-const standIn = new BigQueryStandIn();
-let endpoint = '';
-let stats: JobStats[] = [];
-
-beforeAll(async () => {
-  subscribe('net.client.socket', onSocket);
-  endpoint = await standIn.start();
-});
-
-afterAll(async () => {
-  unsubscribe('net.client.socket', onSocket);
-  await standIn.stop();
-  // Checked last, over every test in the file: nothing but the stand-in was ever contacted.
-  expect(connections.length).toBeGreaterThan(0);
-  expect(new Set(connections)).toEqual(new Set([`127.0.0.1:${standIn.port}`]));
-});
-
-async function open(opts: { readOnly?: boolean } = {}): Promise<BigQueryWarehouse> {
-  return openBigQueryWarehouse(
-    { kind: 'bigquery', project: PROJECT, dataset: DATASET, location: 'US' },
-    {
-      ...opts,
-      onJobStats: (s) => stats.push(s),
-      bigQueryOptions: { apiEndpoint: endpoint, autoRetry: false, authClient: staticAuth as unknown as BigQueryOptions['authClient'] },
-    },
-  );
-}
+// The stand-in, the static credential and the "nothing but loopback was contacted" check.
+const h = useStandIn();
+const { standIn } = h;
+const open = h.open;
 
 /** Answers the schema-version read like a warehouse at `version` (null: no row). */
 function schemaVersion(version: number | null): void {
@@ -76,7 +25,7 @@ function since(mark: number): RecordedRequest[] {
 const tableFullId = (t: string) => `${PROJECT}.${DATASET}.${t}`;
 
 beforeEach(() => {
-  stats = [];
+  h.stats.length = 0;
   standIn.failQuery = () => undefined;
   schemaVersion(null);
 });
@@ -302,8 +251,8 @@ describe('replaceWindow', () => {
     expect(reqs.findIndex((r) => r.method === 'DELETE')).toBeGreaterThan(reqs.findIndex((r) => (r.json as { configuration?: { query?: { query: string } } })?.configuration?.query?.query.startsWith('BEGIN')));
     expect([...standIn.tables.keys()].filter((k) => k.includes('_stage_'))).toEqual([]);
 
-    expect(stats.filter((s) => s.jobType === 'load').map((s) => s.outputRows).sort()).toEqual([1, 2]);
-    expect(stats.find((s) => s.jobType === 'query')).toMatchObject({ totalBytesProcessed: 1048576, totalBytesBilled: 10485760 });
+    expect(h.stats.filter((s) => s.jobType === 'load').map((s) => s.outputRows).sort()).toEqual([1, 2]);
+    expect(h.stats.find((s) => s.jobType === 'query')).toMatchObject({ totalBytesProcessed: 1048576, totalBytesBilled: 10485760 });
   });
 
   it('a re-run of the same window sends the same replacement, never an append or a streaming insert', async () => {

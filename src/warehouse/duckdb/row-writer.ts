@@ -64,9 +64,9 @@ export function converter(col: ColumnDef): Convert {
   }
 }
 
-type AppendFn = (appender: DuckDBAppender, value: DuckDBValue) => void;
+export type AppendFn = (appender: DuckDBAppender, value: DuckDBValue) => void;
 
-function appendFn(col: ColumnDef): AppendFn {
+export function appendFn(col: ColumnDef): AppendFn {
   switch (col.type) {
     case 'cents':
     case 'usd':
