@@ -316,6 +316,11 @@ function report(runs: RunResult[], write: Awaited<ReturnType<typeof runWriteBenc
   if (write) {
     out.push('');
     out.push(`DuckDB write path (replaceWindow, ${write.windows} windows of 31 days): ${int(write.rows)} usage rows in ${f1(write.seconds)} s = ${int(write.rowsPerSecond)} rows/s, peak RSS ${f1(write.peakRssMb)} MB`);
+    const ratio = (base: number | undefined) => (base ? f2(write.rowsPerSecond / base) : 'n/a');
+    out.push(
+      `  fill alone ${int(write.fillRowsPerSecond ?? 0)} rows/s; same run, values pre-converted: chunk ceiling ${int(write.chunkCeilingRowsPerSecond ?? 0)} rows/s ` +
+        `(ours ${ratio(write.chunkCeilingRowsPerSecond)}x), previous path's per-value Appender ${int(write.perValueAppenderRowsPerSecond ?? 0)} rows/s (ours ${ratio(write.perValueAppenderRowsPerSecond)}x)`,
+    );
   }
   return out.join('\n');
 }

@@ -1,25 +1,25 @@
 /**
  * Write micro-benchmark: synthetic claude_usage_keys rows through the pipeline's write path
- * (DuckDbWarehouse.replaceWindow: staging, then one DELETE + INSERT … SELECT transaction per window),
- * in 31-day windows appended page by page as the streams do. No HTTP, no JSON: this measures the
- * warehouse alone. Each window's pages are built before its replaceWindow starts, so row generation
- * is not timed.
+ * (DuckDbWarehouse.replaceWindow: one transaction per window, rows appended straight into the target
+ * through DuckDB's chunk writer), in 31-day windows appended page by page as the streams do. No HTTP,
+ * no JSON: this measures the warehouse alone. Each window's pages are built before its replaceWindow
+ * starts, so row generation is not timed.
  *
  * The machine is shared, so absolute figures drift with load; every run therefore also measures, on
- * the same rows and in the same process:
- *  - the raw-Appender ceiling: values converted beforehand (not timed), then one append call per
- *    value into the same TEMP staging table, i.e. the floor of the per-value N-API path;
- * `staging` rates count the fill (conversion + append) only; `rowsPerSecond` is end to end.
+ * the same rows and in the same process, with values converted beforehand (not timed):
+ *  - the chunk ceiling: the same chunk writer and transactions, i.e. DuckDB's side of this path;
+ *  - the per-value Appender: one append call per value into a TEMP table, the previous path's ceiling.
+ * `fill` rates count conversion + append only; `rowsPerSecond` is end to end, commits included.
  *
  * Run as a child process: node dist/bench/write-bench.js <rows> <file>;
  * prints JSON on stdout (last line).
  */
 import { rmSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBDataChunkWriter, DuckDBInstance, type DuckDBAppender, type DuckDBDateValue, type DuckDBTimestampValue, type DuckDBValue } from '@duckdb/node-api';
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
-import { appendFn, RowConverter } from '../src/warehouse/duckdb/row-writer.js';
-import { TABLES, type Row } from '../src/warehouse/tables.js';
+import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
+import { TABLES, type ColumnType, type Row } from '../src/warehouse/tables.js';
 import type { WindowRecord } from '../src/warehouse/warehouse.js';
 import { addDays, eachDay } from '../src/util/dates.js';
 
@@ -28,10 +28,12 @@ export interface WriteBenchResult {
   windows: number;
   seconds: number;
   rowsPerSecond: number;
-  /** Rows/s of the fill alone (conversion + staging append) on the new path. */
-  stagingRowsPerSecond?: number;
-  /** Rows/s of the raw Appender on pre-converted values, same rows, same run. */
-  rawAppenderRowsPerSecond?: number;
+  /** Rows/s of the fill alone (conversion + append), commits excluded. */
+  fillRowsPerSecond?: number;
+  /** The write path's own ceiling: pre-converted values, same chunk writer and transactions. */
+  chunkCeilingRowsPerSecond?: number;
+  /** The previous path's ceiling: one Appender call per pre-converted value into TEMP staging. */
+  perValueAppenderRowsPerSecond?: number;
 }
 
 const PAGE = 2000;
@@ -97,34 +99,69 @@ async function throughReplaceWindow(totalRows: number, file: string): Promise<{ 
   return { seconds, fillSeconds, rows: written };
 }
 
-/** The ceiling of value-by-value appending: conversion done beforehand, only the append calls timed. */
-async function rawAppender(totalRows: number): Promise<number> {
+interface Baselines {
+  /** Pre-converted values through the same chunk writer into the target, one transaction per window. */
+  chunkCeiling: number;
+  /** The previous write path's ceiling: one Appender call per value into a TEMP staging table. */
+  perValueAppender: number;
+}
+
+/** Both ceilings on the same rows, values converted beforehand so only DuckDB's side is timed. */
+async function baselines(totalRows: number, file: string): Promise<Baselines> {
   const def = TABLES.claude_usage_keys;
   const converter = new RowConverter(def);
-  // The same per-type append calls the write path uses.
-  const appendFns = def.columns.map(appendFn);
-  const instance = await DuckDBInstance.create(':memory:');
+  removeDb(file);
+  const instance = await DuckDBInstance.create(file, { checkpoint_threshold: '256MB' });
   const conn = await instance.connect();
-  let seconds = 0;
+  let chunkSeconds = 0;
+  let perValueSeconds = 0;
   try {
+    await conn.run(createTableSql(def, {}));
     for (let w = 0; w < windowCount(totalRows); w++) {
       const values = windowPages(w, windowRows(totalRows, w)).pages.flat().map((row) => converter.values(row));
+
+      let started = performance.now();
+      await conn.run('BEGIN TRANSACTION');
+      const target = await conn.createAppender(def.name);
+      const writer = DuckDBDataChunkWriter.forAppender(target);
+      for (const row of values) writer.appendRow(row);
+      writer.flush();
+      target.closeSync();
+      await conn.run('COMMIT');
+      chunkSeconds += (performance.now() - started) / 1000;
+
       await conn.run(createTableSql(def, { name: 'stage', temp: true }));
-      const appender = await conn.createAppender('stage');
-      const started = performance.now();
+      const stage = await conn.createAppender('stage');
+      const types = def.columns.map((c) => c.type);
+      started = performance.now();
       for (const row of values) {
-        for (let i = 0; i < row.length; i++) appendFns[i]!(appender, row[i]!);
-        appender.endRow();
+        for (let i = 0; i < row.length; i++) appendValue(stage, types[i]!, row[i]!);
+        stage.endRow();
       }
-      appender.closeSync();
-      seconds += (performance.now() - started) / 1000;
+      stage.closeSync();
+      perValueSeconds += (performance.now() - started) / 1000;
       await conn.run('DROP TABLE stage');
     }
   } finally {
     conn.closeSync();
     instance.closeSync();
+    removeDb(file);
   }
-  return totalRows / seconds;
+  return { chunkCeiling: totalRows / chunkSeconds, perValueAppender: totalRows / perValueSeconds };
+}
+
+function appendValue(appender: DuckDBAppender, type: ColumnType, v: DuckDBValue): void {
+  if (v === null) return appender.appendNull();
+  switch (type) {
+    case 'date':
+      return appender.appendDate(v as DuckDBDateValue);
+    case 'timestamp':
+      return appender.appendTimestamp(v as DuckDBTimestampValue);
+    case 'int':
+      return appender.appendBigInt(v as bigint);
+    default:
+      return appender.appendVarchar(v as string);
+  }
 }
 
 function removeDb(file: string): void {
@@ -137,11 +174,13 @@ export async function writeBench(totalRows: number, file: string): Promise<Write
   removeDb(file);
   try {
     const r = await throughReplaceWindow(totalRows, file);
-    Object.assign(result, { rows: r.rows, seconds: r.seconds, rowsPerSecond: r.rows / r.seconds, stagingRowsPerSecond: r.rows / r.fillSeconds });
+    Object.assign(result, { rows: r.rows, seconds: r.seconds, rowsPerSecond: r.rows / r.seconds, fillRowsPerSecond: r.rows / r.fillSeconds });
   } finally {
     removeDb(file);
   }
-  result.rawAppenderRowsPerSecond = await rawAppender(totalRows);
+  const base = await baselines(totalRows, file);
+  result.chunkCeilingRowsPerSecond = base.chunkCeiling;
+  result.perValueAppenderRowsPerSecond = base.perValueAppender;
   return result;
 }
 

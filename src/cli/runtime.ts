@@ -88,10 +88,14 @@ export class CliRuntime {
     return resolveToday(this.io.env);
   }
 
+  concurrency(opts: GlobalOptions): number {
+    return opts.concurrency === undefined ? 4 : parsePositive(opts.concurrency, '--concurrency', 32);
+  }
+
   async openWarehouse(opts: GlobalOptions, readOnly = false): Promise<Warehouse> {
     const url = resolveWarehouseUrl(opts.warehouse, this.io.env);
     const lockWaitMs = opts.lockWait === undefined ? 0 : parseNonNegative(opts.lockWait, '--lock-wait') * 1000;
-    const wh = await openWarehouse(url, { readOnly, lockWaitMs });
+    const wh = await openWarehouse(url, { readOnly, lockWaitMs, openWindows: readOnly ? undefined : this.concurrency(opts) });
     // Read-only opens are checked too (init() only verifies the schema then): a newer, older or
     // foreign warehouse is refused with its message instead of being read as if it were ours.
     try {
@@ -117,7 +121,7 @@ export class CliRuntime {
     options: StreamOptions,
   ): IngestEnvironment {
     const reporter = this.reporter(opts);
-    const concurrency = opts.concurrency === undefined ? 4 : parsePositive(opts.concurrency, '--concurrency', 32);
+    const concurrency = this.concurrency(opts);
     const tuning = retryTuning(this.io.env, opts);
     // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
     // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.

@@ -5,7 +5,7 @@
  * API request opens the warehouse read-only, runs its queries and closes it at once, leaving the file
  * free for an ingest between page loads. While an ingest writes, the API answers 503 and the page
  * says so. BigQuery has no such lock: one client is kept for the server's life. DuckDB answers are
- * reused while the file and WAL are unchanged (see stamp()); the file is still opened per request.
+ * reused while the file and WAL are unchanged (see stamp()), without opening the file at all.
  */
 import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -183,14 +183,18 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (!ROUTES[url.pathname]) {
         return sendJson(res, 404, { error: `no API route ${url.pathname}: use ${Object.keys(ROUTES).join(', ')}` });
       }
+      const cacheKey = (stamp: string) => (stamp ? JSON.stringify([url.pathname, url.search, today(), stamp]) : '');
+      // A cached answer is served from a stat of the file and WAL alone, without opening DuckDB:
+      // answers are stored under the fingerprint read while the read lock kept writers out, and a
+      // write since then changes the fingerprint. A writer that holds the file but has not written
+      // yet changes nothing the answer says, so serving it is right, not stale.
+      const hit = useResponseCache ? responseCache.get(cacheKey(access.stamp())) : undefined;
+      if (hit !== undefined) return send(res, 200, 'application/json; charset=utf-8', hit);
       let release: (() => Promise<void>) | undefined;
       try {
-        // Still opened on a cache hit: a writer holding the file is a 503 (the page says so), and the
-        // fingerprint is read while our read lock keeps any writer out.
         const handle = await access.acquire();
         release = handle.release;
-        const stamp = useResponseCache ? access.stamp() : '';
-        const key = stamp ? JSON.stringify([url.pathname, url.search, today(), stamp]) : '';
+        const key = useResponseCache ? cacheKey(access.stamp()) : '';
         let text = key ? responseCache.get(key) : undefined;
         if (text === undefined) {
           const body = await handleApi(url.pathname, {

@@ -9,6 +9,8 @@ export type WarehouseTarget =
 export interface OpenWarehouseOptions {
   readOnly?: boolean;
   lockWaitMs?: number;
+  /** Windows written at once (--concurrency); DuckDB sizes its memory limit by it. */
+  openWindows?: number;
 }
 
 const ACCEPTED =

@@ -272,10 +272,13 @@ describe('the server', () => {
     expect((await get('/api/meta', {})).status).toBe(200);
   });
 
-  it('a writer holding the file: 503 with a clear message, and back to 200 when it is gone', async () => {
+  it('a writer holding the file: 503 with a clear message for what must be read, and back to 200 when it is gone', async () => {
+    const before = await ok('/api/spend');
     const lock = await holdWriteLock(w.file);
     try {
-      const r = await get('/api/spend');
+      // An answer read before the writer came is still what the file holds: served without opening it.
+      expect(await ok('/api/spend')).toEqual(before);
+      const r = await get('/api/spend?from=2026-02-03&to=2026-03-04'); // asked for the first time
       expect(r.status).toBe(503);
       expect(r.body.busy).toBe(true);
       expect(r.body.error).toMatch(/^an ingest is writing the warehouse; retry in a moment \(the warehouse .* is in use by another process/);

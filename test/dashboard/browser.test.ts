@@ -212,6 +212,35 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser', () => {
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
   });
 
+  it('long tables: the first 100 rows, a button for the rest, and sorting over every row', async () => {
+    // A medium org has 200 API keys and 300 Claude Code users; a week is enough to have them all.
+    const medium = await fillWarehouse({ today: TODAY, from: '2026-03-09', org: 'medium', seed: 11, name: 'browser-medium.duckdb' });
+    const mediumDash = await startDashboard({ warehouseUrl: medium.url, port: 0, today: () => TODAY, log: () => {} });
+    const p = await browser.context.newPage();
+    try {
+      await p.goto(mediumDash.url);
+      await settled(p);
+      const users = await report(medium, 'user');
+      expect(users.length).toBeGreaterThan(100);
+      const rows = p.locator('#table-users tbody tr');
+      expect(await rows.count()).toBe(100);
+      expect(await p.locator('#table-users tfoot').innerText()).toContain(`Show all ${users.length} rows`);
+      // Sorting by sessions ranks all users, not just the 100 drawn: the top row is the busiest of all.
+      await p.locator('#table-users th', { hasText: 'sessions' }).click();
+      const top = Math.max(...users.map((u) => Number(u.sessions)));
+      expect(Number((await rows.first().locator('td:nth-child(3)').innerText()).replace(/,/g, ''))).toBe(top);
+      await p.locator('#table-users button.show-all').click();
+      expect(await rows.count()).toBe(users.length);
+      expect(await p.locator('#table-users tfoot').count()).toBe(0);
+      const sessions = (await p.locator('#table-users tbody tr td:nth-child(3)').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
+      expect(sessions).toEqual(users.map((u) => Number(u.sessions)).sort((a, b) => b - a));
+    } finally {
+      await p.close();
+      await mediumDash.close();
+      await medium.close();
+    }
+  }, 120_000);
+
   it('writes a screenshot to test-results/dashboard.png', async () => {
     await page.goto(`${dash.url}?from=${FROM}&to=${TODAY}`);
     await settled();
@@ -225,7 +254,8 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser', () => {
   it('a writer holding the file: the busy banner, then the page recovers by itself', async () => {
     const lock = await holdWriteLock(w.file);
     try {
-      await page.reload();
+      // A range not asked for before, so the answers must be read from the file.
+      await page.goto(`${dash.url}?from=2026-02-02&to=2026-03-03`);
       await settled();
       expect(await page.locator('#banner-busy').isVisible()).toBe(true);
       expect(await text('banner-busy')).toContain('an ingest is writing the warehouse; retry in a moment');
@@ -234,7 +264,7 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser', () => {
     }
     await page.waitForFunction(() => (window as Json).__dashboard.ready && (window as Json).__dashboard.data.spend, null, { timeout: 15_000 });
     await page.locator('#banner-busy').waitFor({ state: 'hidden', timeout: 15_000 });
-    expect(await text('kpi-total')).toBe(formatUsd(sum((await report(w, 'day')).map((r) => r.cost_usd))));
+    expect(await text('kpi-total')).toBe(formatUsd(sum((await report(w, 'day', ['--from', '2026-02-02', '--to', '2026-03-03'])).map((r) => r.cost_usd))));
   });
 
   it('a planted defect (a day written twice, a failed window) raises the red banner', async () => {

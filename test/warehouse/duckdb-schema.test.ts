@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
 import { WarehouseError, WarehouseLockedError, WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
-import { ledger, tempDir } from './helpers.js';
+import { costRow, ledger, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -108,6 +108,14 @@ describe('DDL and schema version', () => {
       await migrated.replaceWindow({ tables: ['claude_workspaces'], ledger: ledger({ stream: 'org' }) }, async (sink) => {
         await sink.append('claude_workspaces', [{ id: 'w1', name: 'A', run_id: 'r', ingested_at: '2025-01-01T00:00:00Z' }]);
       });
+      // claude_costs now has inference_geo last, unlike TABLES: every value still lands in its own column.
+      const day = { from: '2025-01-01', to: '2025-01-01' };
+      await migrated.replaceWindow({ tables: ['claude_costs'], days: day, ledger: ledger({ stream: 'cost' }) }, async (sink) => {
+        await sink.append('claude_costs', [{ ...costRow('2025-01-01', '12.5', 'line'), inference_geo: 'us' }]);
+      });
+      expect(await migrated.query('SELECT inference_geo, description, amount_cents::VARCHAR AS cents, currency FROM claude_costs')).toEqual([
+        { inference_geo: 'us', description: 'line', cents: '12.500000000', currency: 'USD' },
+      ]);
     } finally {
       await migrated.close();
     }

@@ -33,15 +33,6 @@ async function countsByDay(): Promise<Record<string, string>> {
   return Object.fromEntries(rows.map((r) => [String(r.activity_date), `${String(r.run_id)}:${String(r.n)}`]));
 }
 
-/**
- * Staging temp tables still alive. Temp tables are per connection; query() reuses the most recently
- * released pooled connection, which after a replaceWindow is that window's staging connection.
- */
-async function stagingTables(): Promise<number> {
-  const [row] = await wh.query("SELECT count(*) AS n FROM duckdb_tables() WHERE temporary AND table_name LIKE '__claude_ingest_stage%'");
-  return Number(row?.n);
-}
-
 describe('replaceWindow', () => {
   it('writes, then replaces the same days without duplicates, leaving other days alone', async () => {
     expect(await writeUsage({ from: '2024-12-31', to: '2024-12-31' }, [usageRow('2024-12-31', 1, 'before')], 'before')).toBe(1);
@@ -71,7 +62,7 @@ describe('replaceWindow', () => {
     expect(await wh.query('SELECT id FROM claude_users ORDER BY id')).toEqual([{ id: 'u2' }, { id: 'u4' }]);
   });
 
-  it('writes nothing when fill throws, and leaves no staging table behind', async () => {
+  it('writes nothing when fill throws, and the next write of the same days still lands', async () => {
     await writeUsage(WEEK, [usageRow('2025-01-01', 1)]);
     const before = await countsByDay();
     const boom = new Error('source failed mid-window');
@@ -83,7 +74,24 @@ describe('replaceWindow', () => {
     ).rejects.toBe(boom);
     expect(await countsByDay()).toEqual(before);
     expect((await wh.listWindows()).map((w) => w.runId)).toEqual(['run-1']);
-    expect(await stagingTables()).toBe(0);
+    // No transaction was left open to block or conflict with the retry.
+    expect(await writeUsage(WEEK, [usageRow('2025-01-02', 4, 'run-y')], 'run-y')).toBe(1);
+    expect(await countsByDay()).toEqual({ '2025-01-02': 'run-y:1' });
+  });
+
+  it('keeps a window invisible to readers until it commits, old rows included', async () => {
+    await writeUsage(WEEK, [usageRow('2025-01-01', 1, 'old'), usageRow('2025-01-02', 2, 'old')], 'old');
+    const seen: Record<string, string>[] = [];
+    await wh.replaceWindow({ tables: ['claude_usage_keys'], days: WEEK, ledger: ledger({ runId: 'new' }) }, async (sink) => {
+      seen.push(await countsByDay());
+      await sink.append('claude_usage_keys', [usageRow('2025-01-03', 3, 'new')]);
+      seen.push(await countsByDay());
+    });
+    expect(seen).toEqual([
+      { '2025-01-01': 'old:1', '2025-01-02': 'old:1' },
+      { '2025-01-01': 'old:1', '2025-01-02': 'old:1' },
+    ]);
+    expect(await countsByDay()).toEqual({ '2025-01-03': 'new:1' });
   });
 
   it('refuses bad values with the table, column and value, without rounding', async () => {
@@ -107,7 +115,7 @@ describe('replaceWindow', () => {
     ).rejects.toThrow(/this window only replaces claude_usage_keys/);
     await expect(wh.replaceWindow({ tables: ['claude_costs'], ledger: ledger() }, async () => undefined)).rejects.toThrow(/needs days/);
     expect(await wh.query('SELECT count(*) AS n FROM claude_costs')).toEqual([{ n: 0 }]);
-    expect(await stagingTables()).toBe(0);
+    expect(await wh.query('SELECT count(*) AS n FROM claude_usage_keys')).toEqual([{ n: 0 }]);
   });
 
   it('keeps money exact: the sum of many fractional-cent strings equals the decimal.js sum', async () => {
@@ -149,6 +157,19 @@ describe('replaceWindow', () => {
     expect(results).toEqual([5000, 5000, 5000, 5000]);
     expect(await countsByDay()).toEqual({ '2025-01-01': 'r0:5000', '2025-01-02': 'r1:5000', '2025-01-03': 'r2:5000', '2025-01-04': 'r3:5000' });
     expect((await wh.listWindows()).map((w) => w.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+
+    // Again, concurrently, over the rows just written: the open transactions delete disjoint days,
+    // so none conflicts with another.
+    const again = await Promise.all(
+      windows.map((day, w) =>
+        wh.replaceWindow({ tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `s${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
+          await new Promise((r) => setTimeout(r, 4 - w));
+          await sink.append('claude_usage_keys', Array.from({ length: 700 + w }, (_, i) => usageRow(day, i, `s${w}`)));
+        }),
+      ),
+    );
+    expect(again).toEqual([700, 701, 702, 703]);
+    expect(await countsByDay()).toEqual({ '2025-01-01': 's0:700', '2025-01-02': 's1:701', '2025-01-03': 's2:702', '2025-01-04': 's3:703' });
   });
 
   it('appends through the Appender fast enough (throughput logged, count asserted)', async () => {

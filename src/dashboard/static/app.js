@@ -299,6 +299,11 @@
 
   // ------------------------------------------------------------ tables
 
+  // Rows drawn at first: a year of a large org has thousands of keys and users, and laying out every
+  // row would cost the page more than all its charts. Sorting always covers every row.
+  const TABLE_ROWS_SHOWN = 100;
+  const showAll = {};
+
   /** A sortable table: columns [{key, label, kind: text|int|usd|pct}], click a header to sort. */
   function table(id, columns, rows) {
     const el = $(id);
@@ -324,12 +329,21 @@
       if (c.kind === 'pct') return formatPct(v);
       return escapeHtml(v);
     };
+    const shown = showAll[id] ? view : view.slice(0, TABLE_ROWS_SHOWN);
     const head = columns
       .map((c) => `<th data-key="${c.key}" class="${c.kind === 'text' ? '' : 'num'}"${sort && sort.key === c.key ? ` aria-sort="${sort.dir}"` : ''}>${escapeHtml(c.label)}</th>`)
       .join('');
-    const body = view.map((r) => `<tr>${columns.map((c) => `<td class="${c.kind === 'text' ? '' : 'num'}">${cell(c, r[c.key])}</td>`).join('')}</tr>`).join('');
-    el.innerHTML = `<thead><tr>${head}</tr></thead><tbody>${body || `<tr><td colspan="${columns.length}" class="muted">no data in range</td></tr>`}</tbody>`;
+    const body = shown.map((r) => `<tr>${columns.map((c) => `<td class="${c.kind === 'text' ? '' : 'num'}">${cell(c, r[c.key])}</td>`).join('')}</tr>`).join('');
+    const more =
+      shown.length < view.length
+        ? `<tfoot><tr><td colspan="${columns.length}"><button type="button" class="show-all">Show all ${formatInt(view.length)} rows</button> <span class="muted">(first ${shown.length} shown)</span></td></tr></tfoot>`
+        : '';
+    el.innerHTML = `<thead><tr>${head}</tr></thead><tbody>${body || `<tr><td colspan="${columns.length}" class="muted">no data in range</td></tr>`}</tbody>${more}`;
     el.onclick = (ev) => {
+      if (ev.target.closest('button.show-all')) {
+        showAll[id] = true;
+        return table(id, columns, rows);
+      }
       const th = ev.target.closest('th');
       if (!th) return;
       const key = th.dataset.key;
@@ -339,7 +353,7 @@
       sorts[id] = { key, dir };
       table(id, columns, rows);
     };
-    dash.plotted[id] = { points: rows.length, order: view.map((r) => r[columns[0].key]) };
+    dash.plotted[id] = { points: rows.length, shown: shown.length, order: view.map((r) => r[columns[0].key]) };
   }
 
   const KEY_COLUMNS = [

@@ -1,11 +1,11 @@
 /**
  * The embedded DuckDB warehouse.
  *
- * Concurrency: each replaceWindow stages on its own pooled connection (temp tables are per
- * connection, so windows never see each other's staging), and staging of several windows interleaves
- * freely. The final delete/insert/ledger transaction, and every other write, runs under one mutex per
- * file: DuckDB's optimistic concurrency would otherwise abort one of two transactions deleting from
- * the same table, and the INSERT … SELECT already uses all of DuckDB's threads, so nothing is lost.
+ * Concurrency: each replaceWindow runs one transaction on its own pooled connection (see
+ * window-append.ts), and the fills of several windows interleave freely: their uncommitted appends are
+ * private, and the days they delete are disjoint, so DuckDB's optimistic concurrency never aborts one.
+ * The opening delete, the commit and every other write take one mutex per file, so close() can wait
+ * for in-flight writes and ledger upserts never race each other.
  * Reads (query, listWindows) take no mutex: MVCC gives them a consistent snapshot.
  */
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
@@ -27,8 +27,7 @@ import { runRecord, windowRecord } from '../ledger-rows.js';
 import { listRunsSql, listWindowsSql, upsertRun, upsertWindow } from './ledger.js';
 import { bindParams, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
-import { quoteIdent } from './sql.js';
-import { WindowStage } from './staging.js';
+import { WindowAppend } from './window-append.js';
 import { dayNumber } from './values.js';
 
 export type DuckDbOpenOptions = OpenOptions;
@@ -65,21 +64,24 @@ export class DuckDbWarehouse implements Warehouse {
     const tables = [...new Set(write.tables)];
     validateWrite(write, tables);
     const conn = await this.shared.acquire();
-    let stage: WindowStage | undefined;
+    let healthy = true;
     try {
-      stage = await WindowStage.create(conn, tables);
-      await fill(stage);
-      stage.finish();
-      await this.checkDays(stage, write);
-      const rows = stage.totalRows;
-      const s = stage;
-      await this.shared.writeMutex.run(() => transaction(conn, () => commitWindow(conn, s, write, rows)));
-      return rows;
+      // Short, serialized steps at both ends; the fill in between runs alongside other windows.
+      const window = await this.shared.writeMutex.run(() => WindowAppend.begin(conn, write, tables));
+      try {
+        await fill(window);
+      } catch (err) {
+        await window.rollback();
+        throw err;
+      }
+      return await this.shared.writeMutex.run(() => window.commit());
+    } catch (err) {
+      healthy = false;
+      throw err;
     } finally {
-      // A connection whose staging cannot be dropped is closed rather than pooled: that drops it too.
-      let dropped = true;
-      await stage?.drop().catch(() => (dropped = false));
-      if (dropped) this.shared.release(conn);
+      // After a failure the connection is closed rather than pooled: whatever state the error left
+      // it in (even a transaction the ROLLBACK could not end) goes with it.
+      if (healthy) this.shared.release(conn);
       else this.shared.discard(conn);
     }
   }
@@ -169,29 +171,6 @@ export class DuckDbWarehouse implements Warehouse {
   private write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.shared.writeMutex.run(() => this.withConnection(fn));
   }
-
-  /** Rows dated outside the window would survive the next replace of their own days as duplicates. */
-  private async checkDays(stage: WindowStage, write: WindowWrite): Promise<void> {
-    if (!write.days) return;
-    for (const { table, staging } of stage.tables()) {
-      if (!hasActivityDate(table)) continue;
-      const reader = await stage.conn.runAndReadAll(
-        `SELECT count(*), min(activity_date)::VARCHAR, max(activity_date)::VARCHAR FROM ${staging}
-         WHERE activity_date NOT BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)`,
-        [write.days.from, write.days.to],
-      );
-      const [count, min, max] = reader.getRows()[0] ?? [];
-      if (Number(count) > 0) {
-        throw new WarehouseError(
-          `${table}: ${String(count)} row(s) dated ${String(min)}…${String(max)} fall outside the window ${write.days.from}…${write.days.to}`,
-        );
-      }
-    }
-  }
-}
-
-function hasActivityDate(table: TableName): boolean {
-  return TABLES[table].columns.some((c) => c.name === 'activity_date');
 }
 
 function validateWrite(write: WindowWrite, tables: TableName[]): void {
@@ -226,26 +205,6 @@ async function transaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Pro
     await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
   }
-}
-
-async function commitWindow(conn: DuckDBConnection, stage: WindowStage, write: WindowWrite, rows: number): Promise<void> {
-  for (const { table, staging } of stage.tables()) {
-    const def = TABLES[table];
-    const target = quoteIdent(table);
-    if (def.kind === 'snapshot' || !write.days) {
-      await conn.run(`DELETE FROM ${target}`);
-    } else {
-      await conn.run(`DELETE FROM ${target} WHERE activity_date BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)`, [
-        write.days.from,
-        write.days.to,
-      ]);
-    }
-    // Explicit column lists: a migrated table may have its columns in a different physical order.
-    const cols = def.columns.map((c) => quoteIdent(c.name)).join(', ');
-    await conn.run(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${staging}`);
-  }
-  // Read at commit time so fill() may have filled in counts; rows is what was actually staged.
-  await upsertWindow(conn, { ...write.ledger, status: 'ok', rows });
 }
 
 /** Opens (creating if needed) a DuckDB warehouse file. Call init() before writing. */

@@ -1,8 +1,8 @@
 /**
- * Turns logical rows into DuckDB values, column by column, for the Appender (bulk staging) and for
+ * Turns logical rows into DuckDB values, column by column, for the window's chunk writer and for
  * bound INSERT parameters (ledger rows). Conversion functions are built once per table.
  */
-import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { ColumnDef, Row, TableDef } from '../tables.js';
 import { WarehouseError } from '../warehouse.js';
 import { DECIMAL_SCALES } from './ddl.js';
@@ -27,8 +27,8 @@ function memoLast(convert: Convert): Convert {
   };
 }
 
-/** The exact, validating conversion of one column's non-null values (shared with the chunk stager). */
-export function converter(col: ColumnDef): Convert {
+/** The exact, validating conversion of one column's non-null values. */
+function converter(col: ColumnDef): Convert {
   switch (col.type) {
     case 'cents':
     case 'usd': {
@@ -64,31 +64,9 @@ export function converter(col: ColumnDef): Convert {
   }
 }
 
-export type AppendFn = (appender: DuckDBAppender, value: DuckDBValue) => void;
-
-export function appendFn(col: ColumnDef): AppendFn {
-  switch (col.type) {
-    case 'cents':
-    case 'usd':
-      return (a, v) => a.appendDecimal(v as never);
-    case 'date':
-      return (a, v) => a.appendDate(v as never);
-    case 'timestamp':
-      return (a, v) => a.appendTimestamp(v as never);
-    case 'int':
-      return (a, v) => a.appendBigInt(v as bigint);
-    case 'bool':
-      return (a, v) => a.appendBoolean(v as boolean);
-    case 'string':
-    case 'json':
-      return (a, v) => a.appendVarchar(v as string);
-  }
-}
-
 interface Column {
   def: ColumnDef;
   convert: Convert;
-  append: AppendFn;
 }
 
 export class RowConverter {
@@ -96,7 +74,7 @@ export class RowConverter {
   private readonly known: Set<string>;
 
   constructor(readonly table: TableDef) {
-    this.columns = table.columns.map((def) => ({ def, convert: converter(def), append: appendFn(def) }));
+    this.columns = table.columns.map((def) => ({ def, convert: converter(def) }));
     this.known = new Set(table.columns.map((c) => c.name));
   }
 
@@ -111,17 +89,6 @@ export class RowConverter {
     }
     if (seen !== Object.keys(row).length) this.rejectUnknown(row);
     return out;
-  }
-
-  /** Converts the whole row before appending, so a bad value never leaves a half-written row behind. */
-  appendRow(appender: DuckDBAppender, row: Row): void {
-    const values = this.values(row);
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i] ?? null;
-      if (value === null) appender.appendNull();
-      else this.columns[i]!.append(appender, value);
-    }
-    appender.endRow();
   }
 
   private convert(col: Column, v: Value | undefined): DuckDBValue | null {
@@ -145,14 +112,14 @@ export class RowConverter {
   }
 }
 
-/** The one wording for a row naming a column its table lacks (both staging paths use it). */
-export function unknownColumns(table: TableDef, known: ReadonlySet<string>, row: Row): WarehouseError {
+/** A row naming a column its table lacks. */
+function unknownColumns(table: TableDef, known: ReadonlySet<string>, row: Row): WarehouseError {
   const unknown = Object.keys(row).filter((k) => !known.has(k));
   return new WarehouseError(`${table.name}: unknown column(s) ${unknown.join(', ')} in a row; the table has no such column`);
 }
 
-/** The one wording for a value that cannot be stored: table, column, the value as sent, and why. */
-export function cannotStore(table: TableDef, col: ColumnDef, v: Value | undefined, err: unknown): WarehouseError {
+/** A value that cannot be stored: table, column, the value as sent, and why. */
+function cannotStore(table: TableDef, col: ColumnDef, v: Value | undefined, err: unknown): WarehouseError {
   const reason = err instanceof Error ? err.message : String(err);
   const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
   return new WarehouseError(`${table.name}.${col.name}: cannot store ${shown} (${col.type}): ${reason}`);
