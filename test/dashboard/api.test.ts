@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
-import { runCli } from '../helpers/cli.js';
+import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { canon, holdWriteLock, plantedCopy, report, ROOT, sum, type Json } from './helpers.js';
 
@@ -22,7 +22,9 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   w = await fillWarehouse({ today: TODAY, from: FROM, seed: 7, name: 'api.duckdb' });
-  dash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {} });
+  // No warming timer: these tests write the file from this process, which must not meet a background read.
+  dash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0 });
+  await dash.warm();
 });
 afterAll(async () => {
   await dash?.close();
@@ -236,15 +238,30 @@ describe('the server', () => {
     const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.type).toBe('text/html; charset=utf-8');
-    expect(page.body).toContain('<script src="/vendor/echarts.min.js"');
+    expect(page.body).toContain('<script src="/vendor/echarts.common.min.js"');
     expect((await get('/app.js')).type).toBe('text/javascript; charset=utf-8');
     expect((await get('/style.css')).type).toBe('text/css; charset=utf-8');
-    const res = await fetch(new URL('/vendor/echarts.min.js', dash.url), { headers: { 'accept-encoding': 'gzip' } });
+    const res = await fetch(new URL('/vendor/echarts.common.min.js', dash.url), { headers: { 'accept-encoding': 'gzip' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect((await res.text()).length).toBeGreaterThan(500_000); // fetch decompresses
     const csp = (await fetch(dash.url)).headers.get('content-security-policy');
     expect(csp).toContain("script-src 'self'");
+  });
+
+  it('static files are revalidated with an ETag (304, so the browser keeps compiled ECharts); API answers are never stored', async () => {
+    for (const path of ['/', '/app.js', '/vendor/echarts.common.min.js']) {
+      const first = await fetch(new URL(path, dash.url));
+      await first.arrayBuffer();
+      const etag = first.headers.get('etag');
+      expect(etag, path).toMatch(/^"[\w-]{27}"$/);
+      expect(first.headers.get('cache-control')).toBe('no-cache');
+      const again = await fetch(new URL(path, dash.url), { headers: { 'if-none-match': etag! } });
+      expect(again.status, path).toBe(304);
+      expect((await again.arrayBuffer()).byteLength).toBe(0);
+      expect((await fetch(new URL(path, dash.url), { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+    }
+    expect((await fetch(new URL('/api/meta', dash.url))).headers.get('cache-control')).toBe('no-store');
   });
 
   it('unknown routes are 404 JSON; only GET; no path reaches the file system', async () => {
@@ -322,7 +339,8 @@ describe('the server', () => {
 
   it('cached answers are reused only while the warehouse is unchanged: a write is picked up at once', async () => {
     const file = await plantedCopy(w, 'cache.duckdb');
-    const d2 = await startDashboard({ warehouseUrl: `duckdb:${file}`, port: 0, today: () => TODAY, log: () => {} });
+    const d2 = await startDashboard({ warehouseUrl: `duckdb:${file}`, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0 });
+    await d2.warm();
     const fetchJson = async (path: string) => (await (await fetch(new URL(path, d2.url))).json()) as Json;
     try {
       const before = await fetchJson('/api/breakdown');
@@ -340,6 +358,33 @@ describe('the server', () => {
       await d2.close();
     }
   });
+
+  it('computes the default view ahead after a write, so the first visit needs no read of the file', async () => {
+    const file = await plantedCopy(w, 'warm.duckdb');
+    const d3 = await startDashboard({ warehouseUrl: `duckdb:${file}`, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 100 });
+    try {
+      // A write from another process, as a scheduled ingest would (it waits out the dashboard's brief reads).
+      const res = await runCliProcess(['backfill', '--from', TODAY, '--to', TODAY, '--streams', 'cost', '--refresh', '--lock-wait', '10', '--warehouse', `duckdb:${file}`], w.env);
+      expect(res.code, res.stderr).toBe(0);
+      const total = sum((await report(w, 'day', [], file)).map((r) => r.cost_usd));
+      // The timer (every 100 ms) notices the change and computes the default view; then a writer comes.
+      await new Promise((r) => setTimeout(r, 2000));
+      const lock = await holdWriteLock(file);
+      let spend: Json;
+      try {
+        const statuses = await Promise.all(DEFAULT_VIEW.map(async (path) => (await fetch(new URL(path, d3.url))).status));
+        expect(statuses).toEqual(DEFAULT_VIEW.map(() => 200));
+        spend = await (await fetch(new URL('/api/spend?stack=workspace', d3.url))).json();
+        // Anything outside the default view must still be read, and the writer holds the file.
+        expect((await fetch(new URL('/api/spend?stack=model', d3.url))).status).toBe(503);
+      } finally {
+        await lock.release();
+      }
+      expect(spend.total.usd).toBe(total);
+    } finally {
+      await d3.close();
+    }
+  }, 60_000);
 
   it('fails at start for a missing warehouse or a bad URL, with the reason', async () => {
     await expect(startDashboard({ warehouseUrl: `duckdb:${join(w.dir, 'missing.duckdb')}`, port: 0 })).rejects.toThrow(/there is no warehouse at/);

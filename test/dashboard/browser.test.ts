@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { formatUsd } from '../../src/util/money.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { HAVE_CHROMIUM, IN_CI, launchBrowser, MISSING_CHROMIUM, type Browser } from './browser.js';
@@ -122,6 +122,22 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser', () => {
     expect(await page.locator('#table-users tbody tr').count()).toBe(users.length);
     expect(d.data.claudeCode.totals.sessions).toBe(users.reduce((a, u) => a + Number(u.sessions), 0));
     expect(await text('cc-kpi-1')).toBe(d.data.claudeCode.totals.sessions.toLocaleString('en-US'));
+  });
+
+  it('opened without a range, the page asks for exactly the default view the server computes ahead', async () => {
+    const p = await browser.context.newPage();
+    const asked: string[] = [];
+    p.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/')) asked.push(u.pathname + u.search);
+    });
+    try {
+      await p.goto(dash.url);
+      await settled(p);
+      expect(asked.sort()).toEqual([...DEFAULT_VIEW].sort());
+    } finally {
+      await p.close();
+    }
   });
 
   it('a new date range redraws everything with that range\'s figures', async () => {
