@@ -29,53 +29,69 @@ export interface ClaudeCodeRecordLike {
   }> | null;
 }
 
-/** Tools with their own columns; every tool, known or not, also lands in the tool_actions JSON. */
-export const KNOWN_TOOLS = ['edit_tool', 'multi_edit_tool', 'write_tool', 'notebook_edit_tool'] as const;
 
 function actorId(r: ClaudeCodeRecordLike): string {
   return r.actor.email_address ?? r.actor.api_key_name ?? '(unknown actor)';
 }
 
+/**
+ * The four known tools have their own columns; every tool, known or not, also lands in the
+ * tool_actions JSON. Plain object literals, no spreads: a 31-day window of a large org is ~125k rows, and spreading
+ * into fresh objects (dictionary-mode in V8) made this the costliest step of the local work.
+ */
 export function claudeCodeRows(r: ClaudeCodeRecordLike, lineage: Lineage): { productivity: Row; models: Row[] } {
   const day = r.date.slice(0, 10);
-  const key = {
-    activity_date: day,
-    actor_type: r.actor.type,
-    actor_id: actorId(r),
-    is_remote: r.is_remote ?? false,
-  };
+  const actorType = r.actor.type;
+  const actor = actorId(r);
+  const isRemote = r.is_remote ?? false;
   const tools = r.tool_actions ?? {};
-  const toolColumns: Row = {};
-  for (const tool of KNOWN_TOOLS) {
-    toolColumns[`${tool}_accepted`] = tools[tool]?.accepted ?? 0;
-    toolColumns[`${tool}_rejected`] = tools[tool]?.rejected ?? 0;
-  }
+  const core = r.core_metrics;
   const productivity: Row = {
-    ...key,
+    activity_date: day,
+    actor_type: actorType,
+    actor_id: actor,
+    is_remote: isRemote,
     organization_id: r.organization_id ?? null,
     customer_type: r.customer_type ?? null,
     subscription_type: r.subscription_type ?? null,
     terminal_type: r.terminal_type ?? null,
-    num_sessions: r.core_metrics.num_sessions,
-    lines_added: r.core_metrics.lines_of_code.added,
-    lines_removed: r.core_metrics.lines_of_code.removed,
-    commits: r.core_metrics.commits_by_claude_code,
-    pull_requests: r.core_metrics.pull_requests_by_claude_code,
-    ...toolColumns,
+    num_sessions: core.num_sessions,
+    lines_added: core.lines_of_code.added,
+    lines_removed: core.lines_of_code.removed,
+    commits: core.commits_by_claude_code,
+    pull_requests: core.pull_requests_by_claude_code,
+    edit_tool_accepted: tools.edit_tool?.accepted ?? 0,
+    edit_tool_rejected: tools.edit_tool?.rejected ?? 0,
+    multi_edit_tool_accepted: tools.multi_edit_tool?.accepted ?? 0,
+    multi_edit_tool_rejected: tools.multi_edit_tool?.rejected ?? 0,
+    write_tool_accepted: tools.write_tool?.accepted ?? 0,
+    write_tool_rejected: tools.write_tool?.rejected ?? 0,
+    notebook_edit_tool_accepted: tools.notebook_edit_tool?.accepted ?? 0,
+    notebook_edit_tool_rejected: tools.notebook_edit_tool?.rejected ?? 0,
     tool_actions: JSON.stringify(tools),
-    ...lineage,
+    run_id: lineage.run_id,
+    ingested_at: lineage.ingested_at,
   };
-  const models = (r.model_breakdown ?? []).map((m) => ({
-    ...key,
-    model: m.model,
-    input_tokens: m.tokens.input,
-    output_tokens: m.tokens.output,
-    cache_read_tokens: m.tokens.cache_read,
-    cache_creation_tokens: m.tokens.cache_creation,
-    estimated_cost_currency: m.estimated_cost?.currency ?? null,
-    estimated_cost_cents:
-      m.estimated_cost == null ? null : parseCents(m.estimated_cost.amount, `claude_code ${day} ${m.model} estimated_cost`),
-    ...lineage,
-  }));
+  const breakdown = r.model_breakdown ?? [];
+  const models: Row[] = new Array<Row>(breakdown.length);
+  for (let i = 0; i < breakdown.length; i++) {
+    const m = breakdown[i]!;
+    models[i] = {
+      activity_date: day,
+      actor_type: actorType,
+      actor_id: actor,
+      is_remote: isRemote,
+      model: m.model,
+      input_tokens: m.tokens.input,
+      output_tokens: m.tokens.output,
+      cache_read_tokens: m.tokens.cache_read,
+      cache_creation_tokens: m.tokens.cache_creation,
+      estimated_cost_currency: m.estimated_cost?.currency ?? null,
+      estimated_cost_cents:
+        m.estimated_cost == null ? null : parseCents(m.estimated_cost.amount, `claude_code ${day} ${m.model} estimated_cost`),
+      run_id: lineage.run_id,
+      ingested_at: lineage.ingested_at,
+    };
+  }
   return { productivity, models };
 }

@@ -6,14 +6,26 @@ export interface Lineage {
   ingested_at: string;
 }
 
+// Every row of a bucket has the same start, so the last answer is nearly always the next one.
+let lastDayIn = '';
+let lastDayOut = '';
+let lastInstantIn = '';
+let lastInstantOut = '';
+
 /** The UTC day a bucket starting at an RFC 3339 instant belongs to. */
 export function bucketDay(startingAt: string): string {
+  if (startingAt === lastDayIn) return lastDayOut;
   const t = Date.parse(startingAt);
   if (Number.isNaN(t)) throw new MoneyError(`bucket starting_at "${startingAt}" is not an RFC 3339 timestamp`);
-  return new Date(t).toISOString().slice(0, 10);
+  lastDayOut = new Date(t).toISOString().slice(0, 10);
+  lastDayIn = startingAt;
+  return lastDayOut;
 }
 
 /** Canonical ISO form of a bucket start, so daily and hourly rows compare equal across runs. */
 export function bucketInstant(startingAt: string): string {
-  return new Date(Date.parse(startingAt)).toISOString();
+  if (startingAt === lastInstantIn) return lastInstantOut;
+  lastInstantOut = new Date(Date.parse(startingAt)).toISOString();
+  lastInstantIn = startingAt;
+  return lastInstantOut;
 }

@@ -80,12 +80,18 @@ export class RowConverter {
 
   /** Values in table column order; absent columns are NULL. */
   values(row: Row): (DuckDBValue | null)[] {
-    const out: (DuckDBValue | null)[] = [];
+    return this.valuesInto(row, new Array<DuckDBValue | null>(this.columns.length));
+  }
+
+  /** values() into a caller's array, for callers that copy it anyway (the chunk writer does). */
+  valuesInto(row: Row, out: (DuckDBValue | null)[]): (DuckDBValue | null)[] {
     let seen = 0;
-    for (const col of this.columns) {
+    const columns = this.columns;
+    for (let i = 0; i < columns.length; i++) {
+      const col = columns[i]!;
       const v = row[col.def.name];
       if (v !== undefined) seen++;
-      out.push(this.convert(col, v));
+      out[i] = this.convert(col, v);
     }
     if (seen !== Object.keys(row).length) this.rejectUnknown(row);
     return out;
