@@ -1,11 +1,12 @@
 /**
  * `claude-ingest dashboard`: a node:http server for one static page and a small read-only JSON API.
  *
- * DuckDB lets one process write a file, and a read-only open fails while a writer holds it; so each
- * API request opens the warehouse read-only, runs its queries and closes it at once, leaving the file
- * free for an ingest between page loads. While an ingest writes, the API answers 503 and the page
- * says so. BigQuery has no such lock: one client is kept for the server's life. DuckDB answers are
- * reused while the file and WAL are unchanged (see stamp()), without opening the file at all.
+ * DuckDB lets one process write a file, and a read-only open fails while a writer holds it; so an
+ * API request whose answer is not kept opens the warehouse read-only, runs its queries and closes it
+ * at once, leaving the file free for an ingest between page loads. Kept answers (valid while the file
+ * and WAL are unchanged, see stamp()) are served without opening it, and the default view is computed
+ * ahead (see warm()). While an ingest writes, a request that must read answers 503 and the page says
+ * so. BigQuery has no such lock: one client is kept for the server's life, and nothing is kept.
  */
 import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
