@@ -178,6 +178,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const cacheKey = (url: URL, stamp: string) => (stamp ? JSON.stringify([url.pathname, url.search, today(), stamp]) : '');
 
+  // Closes still under way, so close() can wait for them.
+  const releasing = new Set<Promise<void>>();
+
   /** Runs a route's queries (or finds it cached under the fingerprint read inside the read lock). */
   async function answer(url: URL): Promise<string> {
     const handle = await access.acquire();
@@ -200,7 +203,6 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       void released.then(() => releasing.delete(released));
     }
   }
-  const releasing = new Set<Promise<void>>();
 
   /**
    * The default view (the page opened without a range) is computed ahead, at start and whenever the

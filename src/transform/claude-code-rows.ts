@@ -29,15 +29,14 @@ export interface ClaudeCodeRecordLike {
   }> | null;
 }
 
-
 function actorId(r: ClaudeCodeRecordLike): string {
   return r.actor.email_address ?? r.actor.api_key_name ?? '(unknown actor)';
 }
 
 /**
  * The four known tools have their own columns; every tool, known or not, also lands in the
- * tool_actions JSON. Plain object literals, no spreads: a 31-day window of a large org is ~125k rows, and spreading
- * into fresh objects (dictionary-mode in V8) made this the costliest step of the local work.
+ * tool_actions JSON. Plain object literals, no spreads: a 31-day window of a large org is ~125k
+ * rows, and spreading into fresh objects (dictionary-mode in V8) was the costliest local step.
  */
 export function claudeCodeRows(r: ClaudeCodeRecordLike, lineage: Lineage): { productivity: Row; models: Row[] } {
   const day = r.date.slice(0, 10);
