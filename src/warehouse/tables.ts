@@ -46,7 +46,8 @@ export type TableName =
   | 'claude_users'
   | 'ingest_runs'
   | 'ingest_windows'
-  | 'claude_ingest_meta';
+  | 'claude_ingest_meta'
+  | 'alert_events';
 
 /** Columns every fact and totals row carries. */
 const lineage: ColumnDef[] = [
@@ -282,6 +283,29 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'value', type: 'string', doc: 'Setting value.', nullable: false },
     ],
     naturalKey: ['key'],
+  },
+  alert_events: {
+    name: 'alert_events',
+    kind: 'ledger',
+    doc: 'Alerts per delivery channel (claude-ingest alerts): what fired, with which figures, and whether it was delivered. A sent row is never sent again; a failed one is retried by the next run.',
+    columns: [
+      { name: 'event_key', type: 'string', doc: 'rule|subject|period|level: one event, e.g. budget|Search team|2026-11|80.', nullable: false },
+      { name: 'channel', type: 'string', doc: 'Delivery channel: slack, webhook or email and a fingerprint of its destination (never the URL).', nullable: false },
+      { name: 'organization_id', type: 'string', doc: 'Organization the alert is about; NULL for a single-organization warehouse.' },
+      { name: 'rule', type: 'string', doc: 'budget, budget_forecast, daily_spend, new_spender, cache_hit_rate_drop, data_health.', nullable: false },
+      { name: 'subject', type: 'string', doc: 'Budget name, API key or model id, or organization.', nullable: false },
+      { name: 'period', type: 'string', doc: 'Month (YYYY-MM) for budgets, day (YYYY-MM-DD) for anomalies and data health.', nullable: false },
+      { name: 'level', type: 'string', doc: 'Threshold percent, forecast, anomaly, fail or stale.', nullable: false },
+      { name: 'title', type: 'string', doc: 'One-line summary as sent.', nullable: false },
+      { name: 'figures', type: 'json', doc: 'The exact figures behind the message (dollars as decimal text) and the event as rendered.', nullable: false },
+      { name: 'status', type: 'string', doc: 'sent or failed.', nullable: false },
+      { name: 'attempts', type: 'int', doc: 'Delivery attempts so far, over all runs.', nullable: false },
+      { name: 'error', type: 'string', doc: 'Why the last delivery failed, in one line (no secrets).' },
+      { name: 'first_attempt_at', type: 'timestamp', doc: 'First delivery attempt.', nullable: false },
+      { name: 'sent_at', type: 'timestamp', doc: 'When it was delivered; NULL while failed.' },
+      { name: 'updated_at', type: 'timestamp', doc: 'Last delivery attempt.', nullable: false },
+    ],
+    naturalKey: ['event_key', 'channel'],
   },
 };
 

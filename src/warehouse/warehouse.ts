@@ -73,6 +73,11 @@ export interface Warehouse {
   /** Inserts or updates a ledger row (running / failed). */
   recordWindow(record: WindowRecord): Promise<void>;
   recordRun(record: RunRecord): Promise<void>;
+  /**
+   * Inserts or replaces one row of a small ledger table by its natural key (alert_events). Optional:
+   * a warehouse without it cannot record alerts, so `claude-ingest alerts` refuses to send.
+   */
+  upsertLedgerRow?(table: TableName, row: Row): Promise<void>;
 
   /** Latest ledger row per (stream, window_start, window_end), newest first. */
   listWindows(filter?: { stream?: string; status?: WindowRecord['status'] }): Promise<WindowRecord[]>;

@@ -397,6 +397,13 @@ export class BigQueryWarehouse implements Warehouse {
     await this.mutate('ledger run', mergeRowSql(TABLES.ingest_runs, this.ref), rowParams(TABLES.ingest_runs, runRow(record)));
   }
 
+  async upsertLedgerRow(table: TableName, row: Row): Promise<void> {
+    this.assertWritable();
+    const def = TABLES[table];
+    if (def?.kind !== 'ledger') throw new WarehouseError(`upsertLedgerRow: ${String(table)} is not a ledger table`);
+    await this.mutate(`ledger ${table}`, mergeRowSql(def, this.ref), rowParams(def, row));
+  }
+
   private assertWritable(): void {
     if (this.opts.readOnly) throw new WarehouseError(`${this.location} was opened read-only`);
   }

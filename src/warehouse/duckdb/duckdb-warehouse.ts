@@ -9,7 +9,7 @@
  * Reads (query, listWindows) take no mutex: MVCC gives them a consistent snapshot.
  */
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import { TABLES, type TableName } from '../tables.js';
+import { TABLES, type Row, type TableName } from '../tables.js';
 import {
   WarehouseError,
   type QueryRow,
@@ -24,7 +24,7 @@ import {
 import { duckDbDialect } from './duckdb-dialect.js';
 import { openShared, type OpenOptions, type SharedInstance } from './instance.js';
 import { runRecord, windowRecord } from '../ledger-rows.js';
-import { listRunsSql, listWindowsSql, upsertRun, upsertWindow } from './ledger.js';
+import { listRunsSql, listWindowsSql, upsertLedgerRow, upsertRun, upsertWindow } from './ledger.js';
 import { bindParams, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
@@ -94,6 +94,13 @@ export class DuckDbWarehouse implements Warehouse {
   async recordRun(record: RunRecord): Promise<void> {
     this.assertWritable();
     await this.write((conn) => transaction(conn, () => upsertRun(conn, record)));
+  }
+
+  async upsertLedgerRow(table: TableName, row: Row): Promise<void> {
+    this.assertWritable();
+    const def = TABLES[table];
+    if (def?.kind !== 'ledger') throw new WarehouseError(`upsertLedgerRow: ${String(table)} is not a ledger table`);
+    await this.write((conn) => transaction(conn, () => upsertLedgerRow(conn, def, row)));
   }
 
   async listWindows(filter: { stream?: string; status?: WindowRecord['status'] } = {}): Promise<WindowRecord[]> {

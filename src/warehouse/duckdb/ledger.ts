@@ -35,6 +35,15 @@ export function upsertRun(conn: DuckDBConnection, record: RunRecord): Promise<vo
   return upsert(conn, runsDef, runsConverter, runRow(record));
 }
 
+const converters = new Map<string, RowConverter>();
+
+/** Any ledger table's row (alert_events); the caller holds the write mutex and a transaction. */
+export function upsertLedgerRow(conn: DuckDBConnection, def: TableDef, row: Row): Promise<void> {
+  let converter = converters.get(def.name);
+  if (!converter) converters.set(def.name, (converter = new RowConverter(def)));
+  return upsert(conn, def, converter, row);
+}
+
 export function listWindowsSql(filter: { stream?: string; status?: string }): { sql: string; params: string[] } {
   const params: string[] = [];
   let inner = `SELECT *, row_number() OVER (PARTITION BY stream, window_start, window_end ORDER BY started_at DESC, run_id DESC) AS rn FROM ${quoteIdent(windowsDef.name)}`;

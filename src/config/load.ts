@@ -1,0 +1,165 @@
+/**
+ * Finds, parses and validates `claude-ingest.yaml`. Every problem is one line naming the file, the
+ * line when known, the key path and what is expected. `${NAME}` in a string reads the environment,
+ * so secrets stay in Secret Manager and the values read are collected to be redacted from any output.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { Env } from '../config.js';
+import { ConfigError } from '../source/errors.js';
+import { configSchema, type ConfigFile } from './schema.js';
+
+export const DEFAULT_CONFIG_NAMES = ['claude-ingest.yaml', 'claude-ingest.yml', 'claude-ingest.json'];
+
+/** Bad configuration: exit 2, nothing done. `problems` holds one line each. */
+export class ConfigFileError extends ConfigError {
+  override name = 'ConfigFileError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+export interface LoadedConfig {
+  /** null when no file was given and none exists in the working directory. */
+  path: string | null;
+  config: ConfigFile;
+  /** Every value read from the environment through ${NAME}: never to be printed. */
+  secrets: string[];
+}
+
+type PathPart = string | number;
+
+/** alerts.budgets[0].monthly_usd */
+export function keyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(top level)';
+}
+
+/** The file named by --config or CLAUDE_INGEST_CONFIG, else the first default name in cwd, else null. */
+export function findConfigFile(option: string | undefined, env: Env, cwd = process.cwd()): string | null {
+  const named = option?.trim() || env.CLAUDE_INGEST_CONFIG?.trim();
+  if (named) {
+    const path = resolve(cwd, named);
+    if (!existsSync(path)) throw new ConfigFileError([`the config file ${named} does not exist: check --config / CLAUDE_INGEST_CONFIG`]);
+    return path;
+  }
+  for (const name of DEFAULT_CONFIG_NAMES) {
+    const path = resolve(cwd, name);
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+export function loadConfig(option: string | undefined, env: Env, cwd = process.cwd()): LoadedConfig {
+  const path = findConfigFile(option, env, cwd);
+  if (path === null) return { path: null, config: configSchema.parse({}), secrets: [] };
+  const ext = extname(path).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(ext)) {
+    throw new ConfigFileError([`${path}: the config file must end in .yaml, .yml or .json (got "${ext || 'no extension'}")`]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigFileError([`${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): check the path and its permissions`]);
+  }
+  return parseConfigText(text, path, env);
+}
+
+/** YAML is a superset of JSON, so one parser reads both and reports positions for both. */
+export function parseConfigText(text: string, path: string, env: Env): LoadedConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
+  if (doc.errors.length > 0) {
+    throw new ConfigFileError(doc.errors.slice(0, 5).map((e) => `${at(e.pos[0])}: not valid YAML: ${firstLine(e.message)}`));
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const secrets: string[] = [];
+  const envProblems: string[] = [];
+  const resolved = resolveEnvRefs(raw, [], env, secrets, (p, msg) => envProblems.push(`${at(nodeOffset(doc, p))}: ${keyPath(p)}: ${msg}`));
+  if (envProblems.length > 0) throw new ConfigFileError(envProblems);
+  const parsed = configSchema.safeParse(resolved);
+  if (!parsed.success) {
+    throw new ConfigFileError(parsed.error.issues.map((i) => `${at(nodeOffset(doc, i.path as PathPart[]))}: ${describeIssue(i, secrets)}`));
+  }
+  return { path, config: parsed.data, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
+}
+
+const ENV_REF = /\$\{([^}]*)\}/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function resolveEnvRefs(value: unknown, path: PathPart[], env: Env, secrets: string[], problem: (p: PathPart[], msg: string) => void): unknown {
+  if (typeof value === 'string') {
+    // "$${" stays a literal "${" for the rare value that needs one.
+    return value
+      .split('$${')
+      .map((part) =>
+        part.replace(ENV_REF, (_m, name: string) => {
+          if (!ENV_NAME.test(name)) {
+            problem(path, `"\${${name}}" is not an environment variable reference: use \${NAME} with letters, digits and _`);
+            return '';
+          }
+          const v = env[name];
+          if (v === undefined || v === '') {
+            problem(path, `the environment variable ${name} is not set (or empty): set it, e.g. from Secret Manager`);
+            return '';
+          }
+          secrets.push(v);
+          return v;
+        }),
+      )
+      .join('${');
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, [...path, i], env, secrets, problem));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnvRefs(v, [...path, k], env, secrets, problem)]));
+  }
+  return value;
+}
+
+/** Offset of the deepest node of the path that exists in the document (a missing key points at its parent). */
+function nodeOffset(doc: Document, path: PathPart[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, secrets: string[]): string {
+  if (issue.code === 'invalid_union') {
+    // The branch whose type matched explains the problem better than "expected boolean or object".
+    const matched = issue.errors.find((branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0));
+    if (matched?.[0]) return describeIssue({ ...matched[0], path: [...issue.path, ...matched[0].path] } as z.core.$ZodIssue, secrets);
+  }
+  const where = keyPath(issue.path);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: check the spelling (see docs/config.schema.json)`;
+  else if (issue.code === 'invalid_type') message = `expected ${issue.expected}${receivedOf(issue)}`;
+  else if (issue.code === 'invalid_union') message = `expected ${unionExpectation(issue)}`;
+  else if (issue.code === 'invalid_format' && issue.format === 'url') message = 'expected a URL such as https://example.com/hook';
+  else if (issue.code === 'invalid_format' && issue.format === 'email') message = 'expected an email address';
+  else message = message.replace(/^Invalid input: /, '');
+  // A value read from the environment may be a secret, and zod messages can quote input.
+  for (const s of secrets) message = message.split(s).join('[redacted]');
+  return `${where}: ${message}`;
+}
+
+function receivedOf(issue: z.core.$ZodIssue): string {
+  const m = /received (\w+)/.exec(issue.message);
+  return m ? `, got ${m[1] === 'undefined' ? 'nothing' : m[1]}` : '';
+}
+
+function unionExpectation(issue: z.core.$ZodIssue & { code: 'invalid_union' }): string {
+  const expected = new Set<string>();
+  for (const branch of issue.errors) for (const sub of branch) if (sub.code === 'invalid_type') expected.add(sub.expected);
+  return expected.size > 0 ? [...expected].join(' or ') : 'a different value (see docs/config.schema.json)';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
