@@ -4,7 +4,7 @@ import { openDuckDbWarehouse } from './duckdb/duckdb-warehouse.js';
 
 export type WarehouseTarget =
   | { kind: 'duckdb'; path: string }
-  | { kind: 'bigquery'; project: string; dataset: string; location?: string };
+  | { kind: 'bigquery'; project: string; dataset: string; location?: string; endpoint?: string; auth?: 'adc' | 'none' | 'token' };
 
 export interface OpenWarehouseOptions {
   readOnly?: boolean;
@@ -14,13 +14,15 @@ export interface OpenWarehouseOptions {
 }
 
 const ACCEPTED =
-  'use duckdb:./file.duckdb, duckdb:/abs/path.duckdb, duckdb://path, a path ending in .duckdb, or bigquery://PROJECT/DATASET?location=US';
+  'use duckdb:./file.duckdb, duckdb:/abs/path.duckdb, duckdb://path, a path ending in .duckdb, or bigquery://PROJECT/DATASET?location=US[&endpoint=URL&auth=adc|none|token]';
 
 function bad(url: string, why: string): WarehouseError {
   return new WarehouseError(`--warehouse "${url}" ${why}: ${ACCEPTED}`);
 }
 
-function parseBigQuery(url: string): WarehouseTarget {
+const BIGQUERY_OPTIONS = ['location', 'endpoint', 'auth'];
+
+function parseBigQuery(url: string): WarehouseTarget & { kind: 'bigquery' } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -33,10 +35,19 @@ function parseBigQuery(url: string): WarehouseTarget {
   const dataset = segments[0]!;
   if (!/^[A-Za-z0-9_]+$/.test(dataset)) throw bad(url, `has an invalid dataset name "${dataset}" (letters, digits, _)`);
   for (const key of parsed.searchParams.keys()) {
-    if (key !== 'location') throw bad(url, `has an unknown option "${key}"`);
+    if (!BIGQUERY_OPTIONS.includes(key)) throw bad(url, `has an unknown option "${key}" (BigQuery takes ${BIGQUERY_OPTIONS.join(', ')})`);
   }
-  const location = parsed.searchParams.get('location') ?? undefined;
-  return location ? { kind: 'bigquery', project, dataset, location } : { kind: 'bigquery', project, dataset };
+  const target: WarehouseTarget & { kind: 'bigquery' } = { kind: 'bigquery', project, dataset };
+  const location = parsed.searchParams.get('location');
+  if (location) target.location = location;
+  const endpoint = parsed.searchParams.get('endpoint');
+  if (endpoint) target.endpoint = endpoint;
+  const auth = parsed.searchParams.get('auth');
+  if (auth !== null) {
+    if (auth !== 'adc' && auth !== 'none' && auth !== 'token') throw bad(url, `has auth=${auth}, not one of adc, none, token`);
+    target.auth = auth;
+  }
+  return target;
 }
 
 export function parseWarehouseUrl(url: string): WarehouseTarget {
@@ -70,5 +81,5 @@ export async function openWarehouse(url: string, opts: OpenWarehouseOptions = {}
     }
     throw err;
   }
-  return mod.openBigQueryWarehouse(target, { readOnly: opts.readOnly });
+  return mod.openBigQueryWarehouse(target, { readOnly: opts.readOnly ?? false });
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseBigQueryUrl, type BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
+import { openBigQueryWarehouse, type BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
+import { parseWarehouseUrl } from '../../src/warehouse/open-warehouse.js';
 import { SCHEMA_VERSION, TABLES, type Row } from '../../src/warehouse/tables.js';
 import { WarehouseError, WarehouseSchemaError, type WindowRecord } from '../../src/warehouse/warehouse.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
@@ -388,13 +389,40 @@ describe('query and ledger reads', () => {
   });
 });
 
-describe('parseBigQueryUrl', () => {
-  it('parses project, dataset and location and rejects anything else', () => {
-    expect(parseBigQueryUrl('bigquery://my-project-1/claude_usage?location=EU')).toEqual({ kind: 'bigquery', project: 'my-project-1', dataset: 'claude_usage', location: 'EU' });
-    expect(parseBigQueryUrl('bigquery://my-project-1/claude_usage')).toEqual({ kind: 'bigquery', project: 'my-project-1', dataset: 'claude_usage' });
-    expect(() => parseBigQueryUrl('bigquery://my-project-1/claude-usage')).toThrow(/dataset id/);
-    expect(() => parseBigQueryUrl('bigquery://x/claude_usage')).toThrow(/project id/);
-    expect(() => parseBigQueryUrl('bigquery://my-project-1/claude_usage?foo=1')).toThrow(/unknown/);
-    expect(() => parseBigQueryUrl('bigquery://my-project-1')).toThrow(WarehouseError);
+describe('the warehouse URL', () => {
+  it('parses project, dataset, location, endpoint and auth, and rejects anything else', async () => {
+    expect(parseWarehouseUrl('bigquery://my-project-1/claude_usage?location=EU')).toEqual({ kind: 'bigquery', project: 'my-project-1', dataset: 'claude_usage', location: 'EU' });
+    expect(parseWarehouseUrl('bigquery://my-project-1/claude_usage')).toEqual({ kind: 'bigquery', project: 'my-project-1', dataset: 'claude_usage' });
+    expect(parseWarehouseUrl('bigquery://my-project-1/claude_usage?endpoint=http://127.0.0.1:9050&auth=none')).toEqual({
+      kind: 'bigquery',
+      project: 'my-project-1',
+      dataset: 'claude_usage',
+      endpoint: 'http://127.0.0.1:9050',
+      auth: 'none',
+    });
+    expect(() => parseWarehouseUrl('bigquery://my-project-1/claude-usage')).toThrow(/dataset name/);
+    expect(() => parseWarehouseUrl('bigquery://my-project-1/claude_usage?foo=1')).toThrow(/unknown option "foo"/);
+    expect(() => parseWarehouseUrl('bigquery://my-project-1/claude_usage?auth=maybe')).toThrow(/auth=maybe/);
+    expect(() => parseWarehouseUrl('bigquery://my-project-1')).toThrow(WarehouseError);
+    await expect(openBigQueryWarehouse({ kind: 'bigquery', project: 'x', dataset: 'claude_usage', auth: 'none', endpoint: h.endpoint() })).rejects.toThrow(/project id/);
+  });
+});
+
+describe('concurrent-update retry', () => {
+  it('retries a statement BigQuery cancelled for a concurrent update, and nothing else', async () => {
+    const wh = await open();
+    let conflicts = 2;
+    standIn.failQuery = (sql) =>
+      sql.startsWith('MERGE') && conflicts-- > 0 ? 'Transaction is aborted due to concurrent update against table test-project.claude_usage.ingest_windows' : undefined;
+    const before = standIn.queries.length;
+    await wh.recordWindow(ledger({ status: 'failed', error: 'x' }));
+    const merges = standIn.queries.slice(before).filter((q) => q.sql.startsWith('MERGE'));
+    expect(merges).toHaveLength(3);
+    expect(new Set(merges.map((q) => JSON.stringify(q)))).toHaveProperty('size', 1);
+
+    standIn.failQuery = (sql) => (sql.startsWith('MERGE') ? 'Query error: Invalid value' : undefined);
+    const mark = standIn.queries.length;
+    await expect(wh.recordWindow(ledger())).rejects.toThrow(/Invalid value/);
+    expect(standIn.queries.slice(mark)).toHaveLength(1);
   });
 });

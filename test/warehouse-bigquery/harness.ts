@@ -5,9 +5,8 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import type { BigQueryOptions } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { openBigQueryWarehouse, type BigQueryWarehouse, type JobStats } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
+import { openBigQueryWarehouse, type BigQueryWarehouse, type JobStats, type OpenBigQueryOptions } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
 import { BigQueryStandIn } from './stand-in.js';
 
 export const PROJECT = 'test-project';
@@ -19,19 +18,15 @@ process.env.METADATA_SERVER_DETECTION = 'none';
 delete process.env.BIGQUERY_EMULATOR_HOST;
 delete process.env.GOOGLE_CLOUD_PROJECT;
 
-/** A credential that never refreshes: the client asks it for headers and gets a fixed token. */
-const staticAuth = {
-  getRequestHeaders: async () => new Headers({ authorization: 'Bearer stand-in-token' }),
-  getAccessToken: async () => ({ token: 'stand-in-token' }),
-  getProjectId: async () => PROJECT,
-  getCredentials: async () => ({}),
-  getUniverseDomain: async () => 'googleapis.com',
-};
+/** The static token the stand-in demands, handed over the way a user would (auth=token). */
+export const TOKEN = 'stand-in-token';
 
 export interface StandInHarness {
   standIn: BigQueryStandIn;
   stats: JobStats[];
-  open(opts?: { readOnly?: boolean }): Promise<BigQueryWarehouse>;
+  open(opts?: Partial<OpenBigQueryOptions>): Promise<BigQueryWarehouse>;
+  /** http://127.0.0.1:<port> once the stand-in runs. */
+  endpoint(): string;
 }
 
 /**
@@ -50,13 +45,16 @@ export function useStandIn(otherLoopbackPorts: () => number[] = () => []): Stand
   const h: StandInHarness = {
     standIn,
     stats: [],
+    endpoint: () => endpoint,
     open: (opts = {}) =>
       openBigQueryWarehouse(
-        { kind: 'bigquery', project: PROJECT, dataset: DATASET, location: 'US' },
+        { kind: 'bigquery', project: PROJECT, dataset: DATASET, location: 'US', endpoint, auth: 'token' },
         {
-          ...opts,
           onJobStats: (s) => h.stats.push(s),
-          bigQueryOptions: { apiEndpoint: endpoint, autoRetry: false, authClient: staticAuth as unknown as BigQueryOptions['authClient'] },
+          env: { CLAUDE_INGEST_BIGQUERY_TOKEN: TOKEN },
+          bigQueryOptions: { autoRetry: false },
+          conflictRetryMinMs: 10,
+          ...opts,
         },
       ),
   };

@@ -60,6 +60,12 @@ export class BigQueryStandIn {
     this.server = null;
   }
 
+  private alterTable(id: string, clauses: string): void {
+    const table = this.tables.get(id) as { schema?: { fields?: StandInField[] } } | undefined;
+    if (!table) throw new Error(`Not found: Table ${id}`);
+    table.schema = { ...table.schema, fields: applyAlter(table.schema?.fields ?? [], clauses) };
+  }
+
   /** Query jobs' SQL, in order. */
   get queries(): { sql: string; params: unknown[] }[] {
     return this.requests
@@ -174,6 +180,9 @@ export class BigQueryStandIn {
           view: { query: view[2], useLegacySql: false },
         });
       }
+      // Column DDL of migrations, applied to the table resource as BigQuery would.
+      const alter = failure ? null : /^ALTER TABLE `([^`]+)`\n([\s\S]*)$/.exec(query?.query ?? '');
+      if (alter) this.alterTable(alter[1]!, alter[2]!);
       // As in BigQuery, a failing job is accepted as RUNNING; its error shows up when it is polled.
       return this.send(res, 200, failure ? { ...resource, status: { state: 'RUNNING' } } : resource);
     }
@@ -201,6 +210,24 @@ export class BigQueryStandIn {
     }
     this.send(res, 400, { error: { code: 400, message: `stand-in does not implement ${rec.method} ${p}` } });
   }
+}
+
+type StandInField = { name: string; type: string; mode?: string; description?: string };
+
+function applyAlter(fields: StandInField[], clauses: string): StandInField[] {
+  let out = [...fields];
+  for (const clause of clauses.split(/,\n\s*/).map((c) => c.trim())) {
+    const add = /^ADD COLUMN IF NOT EXISTS `([^`]+)` (\w+) OPTIONS\(description = ("(?:[^"\\]|\\.)*")\)$/.exec(clause);
+    const drop = /^DROP COLUMN IF EXISTS `([^`]+)`$/.exec(clause);
+    if (add) {
+      if (!out.some((f) => f.name === add[1])) out.push({ name: add[1]!, type: add[2]!, mode: 'NULLABLE', description: JSON.parse(add[3]!) as string });
+    } else if (drop) {
+      out = out.filter((f) => f.name !== drop[1]);
+    } else {
+      throw new Error(`stand-in does not understand ALTER TABLE clause: ${clause}`);
+    }
+  }
+  return out;
 }
 
 function parseMultipart(raw: string, contentType: string): string[] {

@@ -286,3 +286,24 @@ export function listRunsSql(ref: TableRef): string {
 export function createViewSql(qualifiedView: string, selectSql: string): string {
   return `CREATE OR REPLACE VIEW ${qualifiedView} AS ${selectSql}`;
 }
+
+/**
+ * BigQuery string literal of any text. JSON's escapes (\", \\, \n, \uXXXX) are BigQuery's too; DDL
+ * options take no query parameters, so this is the one place text becomes a literal.
+ */
+export function stringLiteral(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** Adds nullable columns (the only kind BigQuery can add); IF NOT EXISTS makes a re-run harmless. */
+export function addColumnsSql(qualified: string, columns: readonly ColumnDef[]): string {
+  const clauses = columns.map(
+    (c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${bqType(c.type)} OPTIONS(description = ${stringLiteral(c.doc)})`,
+  );
+  return `ALTER TABLE ${qualified}\n  ${clauses.join(',\n  ')}`;
+}
+
+/** Drops columns; IF EXISTS makes a re-run harmless. */
+export function dropColumnsSql(qualified: string, columns: readonly string[]): string {
+  return `ALTER TABLE ${qualified}\n  ${columns.map((c) => `DROP COLUMN IF EXISTS ${quoteIdent(c)}`).join(',\n  ')}`;
+}

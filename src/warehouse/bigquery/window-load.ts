@@ -1,0 +1,143 @@
+/**
+ * One window's replacement: rows are staged as newline-delimited JSON in temporary files while the
+ * stream fetches them, uploaded by load jobs into expiring staging tables, then swapped in by one
+ * multi-statement transaction together with the ledger row (replaceWindowScript).
+ */
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { windowRow } from '../ledger-rows.js';
+import { TABLES, type Row, type TableDef, type TableName } from '../tables.js';
+import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
+import {
+  PARTITION_COLUMN,
+  WINDOW_FROM_PARAM,
+  WINDOW_TO_PARAM,
+  replaceWindowScript,
+  stagingResource,
+  stagingTableId,
+  type ReplaceTarget,
+} from './bigquery-sql.js';
+import { BigQueryValueError, namedParam, ndjsonEncoder, rowParams, type QueryParameter } from './bigquery-values.js';
+import { apiStatus } from './errors.js';
+import type { JobRunner } from './jobs.js';
+
+export interface LoadContext {
+  client: BigQuery;
+  jobs: JobRunner;
+  project: string;
+  dataset: string;
+  ref: (name: string) => string;
+  tempDir?: string;
+  /** Wraps a BigQuery call so whatever it throws becomes one readable WarehouseError. */
+  guard<T>(during: string, fn: () => Promise<T>): Promise<T>;
+}
+
+interface StagedTable {
+  def: TableDef;
+  path: string;
+  stream: WriteStream | null;
+  encode: (row: Row) => string;
+  rows: number;
+}
+
+export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {
+  const dir = await mkdtemp(join(ctx.tempDir ?? tmpdir(), 'claude-ingest-bq-'));
+  const staged = new Map<TableName, StagedTable>();
+  for (const name of write.tables) {
+    const def = TABLES[name];
+    if (!def) throw new WarehouseError(`unknown table ${String(name)}`);
+    staged.set(name, { def, path: join(dir, `${name}.ndjson`), stream: null, encode: ndjsonEncoder(def), rows: 0 });
+  }
+  const days = write.days;
+  const createdStaging: string[] = [];
+  try {
+    const sink: WindowSink = {
+      append: async (table, rows) => {
+        const s = staged.get(table);
+        if (!s) throw new WarehouseError(`table ${table} is not part of this window (${write.tables.join(', ')})`);
+        if (rows.length === 0) return;
+        const dated = days !== undefined && s.def.columns.some((c) => c.name === PARTITION_COLUMN);
+        let chunk = '';
+        for (const row of rows) {
+          if (dated) {
+            const day = row[PARTITION_COLUMN];
+            // A row outside the replaced days would survive the next re-run's DELETE as a duplicate.
+            if (typeof day !== 'string' || day < days.from || day > days.to) {
+              throw new BigQueryValueError(`${table}: activity_date ${String(day)} is outside the window ${days.from}..${days.to}`);
+            }
+          }
+          chunk += s.encode(row);
+        }
+        s.stream ??= createWriteStream(s.path, { encoding: 'utf8' });
+        s.rows += rows.length;
+        if (!s.stream.write(chunk)) await once(s.stream, 'drain');
+      },
+    };
+    await fill(sink);
+    for (const s of staged.values()) {
+      if (!s.stream) continue;
+      const stream = s.stream;
+      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    }
+
+    const targets: ReplaceTarget[] = [];
+    for (const s of staged.values()) {
+      let staging: string | null = null;
+      if (s.rows > 0) {
+        const id = stagingTableId(s.def.name, days);
+        createdStaging.push(id);
+        await ctx.guard(`loading ${s.def.name}`, () => loadStaging(ctx, s.def, id, s.path));
+        staging = ctx.ref(id);
+      }
+      targets.push({ table: s.def.name, staging });
+    }
+    const params: QueryParameter[] = [...rowParams(TABLES.ingest_windows, windowRow({ ...write.ledger, status: 'ok' }))];
+    if (days) params.push(namedParam(WINDOW_FROM_PARAM, 'DATE', days.from), namedParam(WINDOW_TO_PARAM, 'DATE', days.to));
+    const purpose = `replace ${write.ledger.stream} ${days ? `${days.from}..${days.to}` : 'snapshot'}`;
+    await ctx.guard(`replacing ${write.ledger.stream}`, () => ctx.jobs.mutate(purpose, replaceWindowScript(targets, days !== undefined, ctx.ref), params));
+    let total = 0;
+    for (const s of staged.values()) total += s.rows;
+    return total;
+  } finally {
+    for (const s of staged.values()) s.stream?.destroy();
+    await rm(dir, { recursive: true, force: true });
+    for (const id of createdStaging) {
+      try {
+        await ctx.client.dataset(ctx.dataset).table(id).delete({ ignoreNotFound: true });
+      } catch {
+        // The staging table expires on its own within a day; a failed drop is not worth failing the window.
+      }
+    }
+  }
+}
+
+/**
+ * Upload through a load job (never streaming inserts: their buffer blocks DML for up to 90
+ * minutes). The staging table is created first with an expiration, then truncated by the load.
+ */
+async function loadStaging(ctx: LoadContext, def: TableDef, tableId: string, path: string): Promise<void> {
+  const dataset = ctx.client.dataset(ctx.dataset);
+  const resource = stagingResource(def, ctx.project, ctx.dataset, tableId, Date.now());
+  const table = dataset.table(tableId, ctx.jobs.location ? { location: ctx.jobs.location } : {});
+  try {
+    await table.create(resource);
+  } catch (err) {
+    if (apiStatus(err) !== 409) throw err;
+    // Left over from a killed run of this window: the load truncates it; only refresh the expiry.
+    await table.setMetadata({ expirationTime: resource.expirationTime });
+  }
+  const [job] = await table.createLoadJob(path, {
+    sourceFormat: 'NEWLINE_DELIMITED_JSON',
+    writeDisposition: 'WRITE_TRUNCATE',
+    createDisposition: 'CREATE_NEVER',
+    schema: resource.schema,
+    maxBadRecords: 0,
+    ignoreUnknownValues: false,
+    jobPrefix: 'claude_ingest_load_',
+  });
+  await ctx.jobs.waitJob(job, 'load', `stage ${def.name}`);
+}

@@ -1,0 +1,152 @@
+/**
+ * The BigQuery migration framework against the stand-in: steps run in order from the recorded
+ * version, generic steps work from TABLES, DDL is idempotent and the version is written last, so a
+ * failed step leaves the old version and a rerun finishes the job.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tableResource } from '../../src/warehouse/bigquery/bigquery-sql.js';
+import { addMissingColumns, dropColumns, type BigQueryMigration } from '../../src/warehouse/bigquery/migrations.js';
+import { SCHEMA_VERSION, TABLES, type TableName } from '../../src/warehouse/tables.js';
+import { WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
+import { DATASET, PROJECT, useStandIn } from './harness.js';
+
+const h = useStandIn();
+const { standIn } = h;
+
+type Field = { name: string; type: string; mode?: string; description?: string };
+const id = (t: string) => `${PROJECT}.${DATASET}.${t}`;
+const fieldsOf = (t: string) => ((standIn.tables.get(id(t)) as { schema: { fields: Field[] } } | undefined)?.schema.fields ?? []);
+
+/** The first table (in TABLES order) with a nullable column, and that column: chosen from TABLES, not named. */
+const [gapTable, gapColumn] = (() => {
+  for (const def of Object.values(TABLES)) {
+    const col = def.columns.find((c) => c.nullable !== false && def.kind !== 'meta');
+    if (col) return [def.name, col] as const;
+  }
+  throw new Error('no table has a nullable column');
+})();
+const missingTable: TableName = Object.values(TABLES).find((d) => d.kind === 'snapshot' && d.name !== gapTable)!.name;
+
+let recorded: number | null = null;
+
+/** A dataset as an older claude-ingest left it: one nullable column missing, one retired column, one table missing. */
+function seedOlderDataset(version: number): void {
+  standIn.datasets.set(`${PROJECT}.${DATASET}`, { id: `${PROJECT}:${DATASET}`, datasetReference: { datasetId: DATASET }, location: 'US' });
+  for (const def of Object.values(TABLES)) {
+    if (def.name === missingTable) continue;
+    const res = JSON.parse(JSON.stringify(tableResource(def, PROJECT, DATASET))) as { schema: { fields: Field[] } };
+    if (def.name === gapTable) {
+      res.schema.fields = res.schema.fields.filter((f) => f.name !== gapColumn.name);
+      res.schema.fields.push({ name: 'retired_flag', type: 'BOOL', mode: 'NULLABLE' });
+    }
+    standIn.tables.set(id(def.name), { ...res, id: id(def.name) });
+  }
+  // Version 0 is a meta table without a version row (a pre-release build).
+  recorded = version === 0 ? null : version;
+}
+
+const ddl = () => standIn.queries.filter((q) => q.sql.startsWith('ALTER TABLE'));
+const versionWrites = () => standIn.queries.filter((q) => q.sql.startsWith('MERGE') && q.sql.includes('claude_ingest_meta'));
+
+/** What the lead registers for a new version: the generic step plus a column drop. */
+const nextStep: BigQueryMigration = async (m) => {
+  await addMissingColumns(m);
+  await dropColumns(m, gapTable, ['retired_flag']);
+};
+
+beforeEach(() => {
+  standIn.requests.length = 0;
+  standIn.failQuery = () => undefined;
+  standIn.answer = (sql) =>
+    sql.startsWith('SELECT') && sql.includes('claude_ingest_meta')
+      ? { fields: [{ name: 'value', type: 'STRING' }], rows: recorded === null ? [] : [[String(recorded)]] }
+      : undefined;
+});
+afterEach(() => {
+  standIn.tables.clear();
+  standIn.datasets.clear();
+  recorded = null;
+});
+
+describe('BigQuery migrations', () => {
+  it('brings an older dataset to the current schema: adds columns, drops a retired one, creates a new table, records the version last', async () => {
+    seedOlderDataset(SCHEMA_VERSION - 1);
+    const wh = await h.open({ migrations: { [SCHEMA_VERSION]: nextStep } });
+    await wh.init();
+
+    const alters = ddl().map((q) => q.sql);
+    expect(alters).toEqual([
+      `ALTER TABLE \`${id(gapTable)}\`\n  ADD COLUMN IF NOT EXISTS \`${gapColumn.name}\` ${fieldsOf(gapTable).find((f) => f.name === gapColumn.name)!.type} OPTIONS(description = ${JSON.stringify(gapColumn.doc)})`,
+      `ALTER TABLE \`${id(gapTable)}\`\n  DROP COLUMN IF EXISTS \`retired_flag\``,
+    ]);
+    // The stand-in applied the DDL: the table now has exactly the columns TABLES declares.
+    expect(fieldsOf(gapTable).map((f) => f.name).sort()).toEqual(TABLES[gapTable].columns.map((c) => c.name).sort());
+    expect(fieldsOf(gapTable).find((f) => f.name === gapColumn.name)).toMatchObject({ mode: 'NULLABLE', description: gapColumn.doc });
+    expect(standIn.tables.has(id(missingTable))).toBe(true);
+
+    // The version is the last statement, after every DDL.
+    const last = standIn.queries.at(-1)!;
+    expect(last.sql).toMatch(/^MERGE `test-project\.claude_usage\.claude_ingest_meta`/);
+    expect(last.params).toContainEqual({ name: 'value', parameterType: { type: 'STRING' }, parameterValue: { value: String(SCHEMA_VERSION) } });
+
+    // Once migrated, an init sends no DDL and writes no version.
+    recorded = SCHEMA_VERSION;
+    const before = standIn.queries.length;
+    await (await h.open({ migrations: { [SCHEMA_VERSION]: nextStep } })).init();
+    expect(standIn.queries.slice(before).map((q) => q.sql.split(' ')[0])).toEqual(['SELECT']);
+  });
+
+  it('a failed step leaves the old version recorded; the rerun skips what is done and finishes', async () => {
+    seedOlderDataset(SCHEMA_VERSION - 1);
+    standIn.failQuery = (sql) => (sql.includes('DROP COLUMN') ? 'Exceeded rate limits: too many table update operations for this table' : undefined);
+    await expect((await h.open({ migrations: { [SCHEMA_VERSION]: nextStep } })).init()).rejects.toThrow(/too many table update operations/);
+    expect(versionWrites()).toEqual([]);
+    expect(fieldsOf(gapTable).some((f) => f.name === gapColumn.name)).toBe(true);
+
+    standIn.failQuery = () => undefined;
+    const before = standIn.queries.length;
+    await (await h.open({ migrations: { [SCHEMA_VERSION]: nextStep } })).init();
+    const rerun = standIn.queries.slice(before).filter((q) => q.sql.startsWith('ALTER TABLE')).map((q) => q.sql);
+    // The column added before the failure is not added again; only the drop is sent.
+    expect(rerun).toEqual([`ALTER TABLE \`${id(gapTable)}\`\n  DROP COLUMN IF EXISTS \`retired_flag\``]);
+    expect(versionWrites()).toHaveLength(1);
+    expect(fieldsOf(gapTable).map((f) => f.name).sort()).toEqual(TABLES[gapTable].columns.map((c) => c.name).sort());
+  });
+
+  it('runs every step from the recorded version up, in order', async () => {
+    seedOlderDataset(SCHEMA_VERSION - 1);
+    recorded = null;
+    const ran: number[] = [];
+    const steps: Record<number, BigQueryMigration> = {};
+    for (let v = 1; v <= SCHEMA_VERSION; v++) {
+      steps[v] = async (m) => {
+        ran.push(v);
+        if (v === SCHEMA_VERSION) await nextStep(m);
+      };
+    }
+    await (await h.open({ migrations: steps })).init();
+    expect(ran).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+  });
+
+  it('refuses when a step is missing, when a required column is missing, and when a drop names a declared column', async () => {
+    seedOlderDataset(SCHEMA_VERSION - 1);
+    await expect((await h.open({ migrations: {} })).init()).rejects.toThrow(new RegExp(`no migration to schema ${SCHEMA_VERSION}`));
+
+    const required = TABLES[gapTable].columns.find((c) => c.nullable === false)!;
+    const t = standIn.tables.get(id(gapTable)) as { schema: { fields: Field[] } };
+    t.schema.fields = t.schema.fields.filter((f) => f.name !== required.name);
+    await expect((await h.open({ migrations: { [SCHEMA_VERSION]: addMissingColumns } })).init()).rejects.toThrow(
+      `cannot migrate ${gapTable}: it lacks the required column ${required.name}`,
+    );
+
+    const dropDeclared: BigQueryMigration = (m) => dropColumns(m, gapTable, [gapColumn.name]);
+    await expect((await h.open({ migrations: { [SCHEMA_VERSION]: dropDeclared } })).init()).rejects.toThrow(WarehouseSchemaError);
+    expect(versionWrites()).toEqual([]);
+  });
+
+  it('a read-only open of an older dataset says to run an ingest once', async () => {
+    seedOlderDataset(SCHEMA_VERSION - 1);
+    await expect((await h.open({ readOnly: true })).init()).rejects.toThrow(/older than .*run an ingest command/);
+    expect(ddl()).toEqual([]);
+  });
+});
