@@ -2,7 +2,9 @@
 export { ApiError, ConfigError, CursorExpiredError, ResponseShapeError, SourceError, type ApiErrorKind } from './errors.js';
 export { checkAdminKey, checkBaseUrl, redactKey } from './base-url.js';
 export { RateGovernor, type RateGovernorOptions, type RateGovernorStats, type RateLimitInfo } from './rate-governor.js';
-export { AdminApiClient, ANTHROPIC_VERSION, DEFAULTS, USER_AGENT, buildUrl, parseResetHeader, parseRetryAfter } from './http-client.js';
+export { AdminApiClient, DEFAULTS, type JsonStreamEvent } from './http-client.js';
+export { ANTHROPIC_VERSION, USER_AGENT, buildUrl } from './transport.js';
+export { parseResetHeader, parseRetryAfter } from './retry-policy.js';
 export { ENDPOINTS } from './endpoints.js';
 export {
   apiKeyItemSchema,
@@ -22,5 +24,13 @@ export {
   type UserItem,
   type WorkspaceItem,
 } from './schemas.js';
-export { MAX_CURSOR_RESTARTS, paginateClaudeCode, paginateList, paginateReport, type JsonGetter } from './pagination.js';
+export {
+  MAX_CURSOR_RESTARTS,
+  paginateAnalyticsRows,
+  paginateClaudeCode,
+  paginateList,
+  paginateReportBuckets,
+  type JsonGetter,
+  type JsonStreamer,
+} from './pagination.js';
 export * from './types.js';

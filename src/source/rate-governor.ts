@@ -3,6 +3,8 @@
  * a 429 seen by one worker means every worker is over the limit: all of them pause, and the run's
  * concurrency is halved (AIMD, as TCP does) and only creeps back after a streak of successes.
  */
+import { setTimeout as realSleep } from 'node:timers/promises';
+import { backoffMs } from './backoff.js';
 
 export interface RateGovernorOptions {
   maxConcurrency: number;
@@ -47,7 +49,6 @@ export interface RateGovernorStats {
   pausedMs: number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const MAX_LEVEL = 30;
 
 export class RateGovernor {
@@ -181,14 +182,9 @@ export class RateGovernor {
     return this.backoff(this.level);
   }
 
-  /**
-   * Exponential backoff, half fixed and half jittered ("equal jitter"): pure full jitter can draw
-   * near-zero waits several times in a row, which would spend a per-minute limit's refill time
-   * probing; the fixed half guarantees the waits grow so a run of them spans minutes.
-   */
+  /** The shared backoff step for `level` (see backoffMs), drawn with the governor's random source. */
   backoff(level: number): number {
-    const step = Math.min(this.capMs, this.baseMs * 2 ** Math.max(0, level - 1));
-    return Math.round(step / 2 + this.random() * (step / 2));
+    return backoffMs(level, this.baseMs, this.capMs, this.random);
   }
 
   private wakeAll(): void {

@@ -1,0 +1,82 @@
+/**
+ * The one-line ApiError a final failure becomes: what happened (status, API error type and message,
+ * request-id) and how to fix it. Every message leaves through scrub(), so the key is never quoted.
+ */
+import { ApiError, type ApiErrorKind } from './errors.js';
+import { oneLine, type Failure, type HttpFailure } from './transport.js';
+
+export interface FailureContext {
+  /** The configured base URL, named when the fault is the address itself. */
+  baseUrl: URL;
+  scrub(text: string): string;
+}
+
+function rid(requestId: string | undefined): string {
+  return requestId ? ` [request-id ${requestId}]` : '';
+}
+
+export function tlsError(ctx: FailureContext, detail: string): ApiError {
+  return new ApiError(
+    ctx.scrub(`The Admin API at ${ctx.baseUrl.origin} failed the TLS handshake (${detail}): check ANTHROPIC_BASE_URL, proxies and NODE_EXTRA_CA_CERTS`),
+    { status: 0, kind: 'tls', retryable: false, fatal: true },
+  );
+}
+
+export function unreachableError(ctx: FailureContext, detail: string): ApiError {
+  return new ApiError(ctx.scrub(`The Admin API at ${ctx.baseUrl.origin} could not be reached (${detail}): check ANTHROPIC_BASE_URL and the network`), {
+    status: 0,
+    kind: 'unreachable',
+    retryable: true,
+    fatal: true,
+  });
+}
+
+export function rateLimitBudgetError(ctx: FailureContext, path: string, elapsedMs: number, budgetMs: number, requestId: string | undefined): ApiError {
+  return new ApiError(
+    ctx.scrub(
+      `The Admin API kept rate-limiting ${path} (429 rate_limit_error) for ${Math.round(elapsedMs / 1000)} s, past the retry budget of ${Math.round(budgetMs / 1000)} s${rid(requestId)}: lower the concurrency or run again later`,
+    ),
+    { status: 429, kind: 'rate_limit_error', requestId, retryable: true },
+  );
+}
+
+/** A status no retry can change (4xx other than 408/410/429, and redirects). */
+export function finalHttpError(ctx: FailureContext, path: string, o: HttpFailure): ApiError {
+  const kind: ApiErrorKind = o.errorType ?? `http_${o.status}`;
+  const what = `${o.status} ${kind}${o.errorMessage ? `: ${o.errorMessage}` : ''}`;
+  let text: string;
+  switch (o.status) {
+    case 401:
+      text = `The Admin API rejected the key (${what})${rid(o.requestId)}: set ANTHROPIC_ADMIN_KEY to an admin key (sk-ant-admin…)`;
+      break;
+    case 403:
+      text = `The Admin API refused ${path} (${what})${rid(o.requestId)}: use an Admin API key (sk-ant-admin…) of an organization admin; some endpoints need an Enterprise plan`;
+      break;
+    case 404:
+      text = `The Admin API has no ${path} (${what})${rid(o.requestId)}: check that ANTHROPIC_BASE_URL is the API origin, e.g. https://api.anthropic.com`;
+      break;
+    case 400:
+      text = `The Admin API rejected the request to ${path} (${what})${rid(o.requestId)}: check the options passed to claude-ingest (e.g. at most 5 group-by dimensions)`;
+      break;
+    default:
+      if (o.status >= 300 && o.status < 400) {
+        const to = o.headers.get('location');
+        text = `The Admin API at ${ctx.baseUrl.origin} redirected ${path} (${o.status})${to ? ` to ${oneLine(to, 200)}` : ''}: set ANTHROPIC_BASE_URL to the final https URL; redirects are not followed so the key is not forwarded`;
+        return new ApiError(ctx.scrub(text), { status: o.status, kind: 'redirect', requestId: o.requestId, retryable: false, fatal: true });
+      }
+      text = `The Admin API refused ${path} (${what})${rid(o.requestId)}`;
+  }
+  return new ApiError(ctx.scrub(text), { status: o.status, kind, requestId: o.requestId, retryable: false });
+}
+
+/** A transient fault that outlasted the attempts or the waiting budget: only this window fails. */
+export function exhaustedError(ctx: FailureContext, path: string, o: Exclude<Failure, { kind: 'tls' }>, faults: number): ApiError {
+  const last =
+    o.kind === 'http'
+      ? `${o.status} ${o.errorType ?? (o.status === 502 ? 'bad gateway' : 'server error')}${o.errorMessage ? `: ${o.errorMessage}` : ''}`
+      : `${o.code}: ${o.detail}`;
+  const text = `The Admin API failed ${path} ${faults} time${faults === 1 ? '' : 's'} (last: ${last})${rid(o.requestId)}: the window is left for the next run; if it persists, check status.anthropic.com`;
+  const status = o.kind === 'http' ? o.status : 0;
+  const kind: ApiErrorKind = o.kind === 'http' ? (o.errorType ?? `http_${o.status}`) : o.code;
+  return new ApiError(ctx.scrub(text), { status, kind, requestId: o.requestId, retryable: true, fatal: false });
+}
