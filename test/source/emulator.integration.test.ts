@@ -7,7 +7,7 @@ import {
   costResultSchema,
   newRequestStats,
   paginateList,
-  paginateReport,
+  paginateReportBuckets,
   workspaceItemSchema,
   type CostResult,
   type ReportBucket,
@@ -26,7 +26,7 @@ async function readCost(client: AdminApiClient, from: string, toExclusive: strin
   const stats = newRequestStats();
   const buckets: ReportBucket<CostResult>[] = [];
   const query = { starting_at: dayStartRfc3339(from), ending_at: dayStartRfc3339(toExclusive), bucket_width: '1d', limit: 3 };
-  for await (const page of paginateReport(client, ENDPOINTS.costReport, query, costResultSchema, stats)) buckets.push(...page);
+  for await (const bucket of paginateReportBuckets(client, ENDPOINTS.costReport, query, costResultSchema, stats)) buckets.push(bucket);
   return { buckets, stats };
 }
 

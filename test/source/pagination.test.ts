@@ -8,11 +8,14 @@ import {
   newRequestStats,
   paginateClaudeCode,
   paginateList,
-  paginateReport,
+  paginateReportBuckets,
   workspaceItemSchema,
-  type JsonGetter,
+  type JsonStreamer,
   type QueryParams,
+  type ReportBucket,
+  type RequestStats,
 } from '../../src/source/index.js';
+import type { z } from 'zod';
 import { TEST_KEY, apiError, json, scriptedServer, type ScriptedServer } from './helpers.js';
 
 let server: ScriptedServer | undefined;
@@ -35,21 +38,51 @@ const bucket = (day: string, amount: string) => ({
   results: [{ amount, currency: 'USD', workspace_id: null, description: 'Claude Sonnet 4 Usage - Input Tokens' }],
 });
 
-/** A stub that answers calls in order and records the queries. */
-function stub(answers: (unknown | Error)[]): JsonGetter & { queries: QueryParams[] } {
+/**
+ * A stub that answers calls in order and records the queries. Its streamJson hands a body out the
+ * way AdminApiClient.streamJson does: the elements of `data`, then the rest with `data` emptied.
+ */
+function stub(answers: (unknown | Error)[]): JsonStreamer & { queries: QueryParams[] } {
   const queries: QueryParams[] = [];
+  const answer = async (query: QueryParams) => {
+    queries.push(query);
+    const a = answers[Math.min(queries.length - 1, answers.length - 1)];
+    if (a instanceof Error) throw a;
+    return a;
+  };
   return {
     queries,
-    getJson: async (_path, query) => {
-      queries.push(query);
-      const a = answers[Math.min(queries.length - 1, answers.length - 1)];
-      if (a instanceof Error) throw a;
-      return a;
+    getJson: async (_path, query) => answer(query),
+    async *streamJson(_path, query) {
+      const body = (await answer(query)) as Record<string, unknown>;
+      const data = Array.isArray(body.data) ? (body.data as unknown[]) : undefined;
+      for (const value of data ?? []) yield { type: 'item', value };
+      yield { type: 'end', envelope: data ? { ...body, data: [] } : body };
     },
   };
 }
 
-describe('paginateReport', () => {
+/**
+ * Report buckets grouped by the page that brought them. Pages are requested one after another, so
+ * the number of requests made when a bucket comes out names its page.
+ */
+async function paginateReport<R>(
+  client: JsonStreamer,
+  requestsSoFar: () => number,
+  path: string,
+  query: QueryParams,
+  schema: z.ZodType<R>,
+  stats?: RequestStats,
+): Promise<ReportBucket<R>[][]> {
+  const pages = new Map<number, ReportBucket<R>[]>();
+  for await (const b of paginateReportBuckets(client, path, query, schema, stats)) {
+    const n = requestsSoFar();
+    pages.set(n, [...(pages.get(n) ?? []), b]);
+  }
+  return [...pages.values()];
+}
+
+describe('paginateReportBuckets, grouped by page', () => {
   it('follows next_page over three pages, repeating the same query with page=', async () => {
     const pages: Record<string, unknown> = {
       '': { data: [bucket('2025-06-01', '1.5')], has_more: true, next_page: 'cur_2' },
@@ -59,7 +92,7 @@ describe('paginateReport', () => {
     server = await scriptedServer((req, res, seen) => json(200, pages[seen.url.searchParams.get('page') ?? ''])(req, res, seen));
     const stats = newRequestStats();
     const query = { starting_at: '2025-06-01T00:00:00Z', ending_at: '2025-06-04T00:00:00Z', bucket_width: '1d', group_by: ['workspace_id', 'description'] };
-    const got = await collect(paginateReport(client(server.url), ENDPOINTS.costReport, query, costResultSchema, stats));
+    const got = await paginateReport(client(server.url), () => server!.requests.length, ENDPOINTS.costReport, query, costResultSchema, stats);
     expect(got.map((p) => p.map((b) => b.starting_at))).toEqual([['2025-06-01T00:00:00Z'], ['2025-06-02T00:00:00Z'], ['2025-06-03T00:00:00Z']]);
     expect(got[1]![0]!.results[0]!.amount).toBe('2.25');
     expect(got[2]![0]!.results).toEqual([]);
@@ -83,7 +116,7 @@ describe('paginateReport', () => {
         : { data: [bucket('2025-06-01', '1')], has_more: true, next_page: `cur_${calls}` };
       json(200, body)(req, res, seen);
     });
-    const got = await collect(paginateReport(client(server.url), ENDPOINTS.costReport, { starting_at: 'x' }, costResultSchema));
+    const got = await paginateReport(client(server.url), () => server!.requests.length, ENDPOINTS.costReport, { starting_at: 'x' }, costResultSchema);
     expect(server.requests.map((r) => r.url.searchParams.get('page'))).toEqual([null, 'cur_1', null, 'cur_3']);
     expect(got.flat().map((b) => b.starting_at)).toEqual(['2025-06-01T00:00:00Z', '2025-06-02T00:00:00Z']);
   });
@@ -92,7 +125,7 @@ describe('paginateReport', () => {
     const expired = new CursorExpiredError(ENDPOINTS.costReport);
     const first = { data: [bucket('2025-06-01', '1')], has_more: true, next_page: 'c' };
     const s = stub([first, expired, first, expired, first, expired]);
-    await expect(collect(paginateReport(s, ENDPOINTS.costReport, {}, costResultSchema))).rejects.toBeInstanceOf(CursorExpiredError);
+    await expect(paginateReport(s, () => s.queries.length, ENDPOINTS.costReport, {}, costResultSchema)).rejects.toBeInstanceOf(CursorExpiredError);
     expect(s.queries).toHaveLength(6);
   });
 
@@ -101,7 +134,7 @@ describe('paginateReport', () => {
       { data: [bucket('2025-06-01', '1')], has_more: true, next_page: 'same' },
       { data: [bucket('2025-06-02', '1')], has_more: true, next_page: 'same' },
     ]);
-    const err = await collect(paginateReport(s, ENDPOINTS.costReport, {}, costResultSchema)).catch((e: unknown) => e);
+    const err = await paginateReport(s, () => s.queries.length, ENDPOINTS.costReport, {}, costResultSchema).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResponseShapeError);
     expect((err as Error).message).toContain('pagination loop');
     expect(s.queries).toHaveLength(2);
@@ -109,12 +142,12 @@ describe('paginateReport', () => {
 
   it('refuses has_more without a next_page', async () => {
     const s = stub([{ data: [], has_more: true, next_page: null }]);
-    await expect(collect(paginateReport(s, ENDPOINTS.costReport, {}, costResultSchema))).rejects.toThrow(/has_more is true but next_page is empty/);
+    await expect(paginateReport(s, () => s.queries.length, ENDPOINTS.costReport, {}, costResultSchema)).rejects.toThrow(/has_more is true but next_page is empty/);
   });
 
   it('surfaces a malformed page as a ResponseShapeError, not an empty result', async () => {
     const s = stub([{ data: [] }]);
-    await expect(collect(paginateReport(s, ENDPOINTS.costReport, {}, costResultSchema))).rejects.toBeInstanceOf(ResponseShapeError);
+    await expect(paginateReport(s, () => s.queries.length, ENDPOINTS.costReport, {}, costResultSchema)).rejects.toBeInstanceOf(ResponseShapeError);
   });
 });
 

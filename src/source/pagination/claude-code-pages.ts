@@ -1,0 +1,22 @@
+/** Claude Code pages (usage_report/claude_code): one UTC day, `page`/`next_page` cursors, flat records. */
+import { canonicalJson } from '../../util/canonical-json.js';
+import { ENDPOINTS } from '../endpoints.js';
+import { claudeCodePageSchema, parseOrThrow, type ClaudeCodeRecord } from '../schemas.js';
+import type { RequestStats } from '../types.js';
+import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
+
+/** Claude Code records of one UTC day (`day` is YYYY-MM-DD), a page at a time. */
+export function paginateClaudeCode(client: JsonGetter, day: string, stats?: RequestStats, limit = 1000): AsyncGenerator<ClaudeCodeRecord[]> {
+  const path = ENDPOINTS.claudeCode;
+  return paginate<ClaudeCodeRecord>(path, {
+    cursorField: 'next_page',
+    maxRestarts: MAX_CURSOR_RESTARTS,
+    // The warehouse's natural key for a record: one per actor per day.
+    keyOf: (r) => JSON.stringify([r.date, canonicalJson(r.actor)]),
+    async *readPage(page) {
+      const body = parseOrThrow(claudeCodePageSchema, await client.getJson(path, { starting_at: day, limit, page }, stats), path);
+      yield { type: 'items', items: body.data };
+      yield { type: 'end', hasMore: body.has_more, next: body.next_page };
+    },
+  });
+}

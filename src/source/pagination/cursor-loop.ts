@@ -1,0 +1,95 @@
+/**
+ * The one pagination loop, shared by every pagination style (as dlt's paginators share theirs). A
+ * CursorStrategy knows how to read one page of its style and where that page says the next one is;
+ * the loop follows the cursors, restarts after an expired cursor (410), drops items it already
+ * handed out when pages are read again, and stops a cursor that does not advance. A broken cursor
+ * chain is an error, never a silently short result.
+ */
+import { CursorExpiredError, ResponseShapeError } from '../errors.js';
+import type { JsonStreamEvent } from '../http-client.js';
+import type { QueryParams, RequestStats } from '../types.js';
+
+/** What the paginators need from AdminApiClient (narrow, so tests can pass a stub). */
+export interface JsonGetter {
+  getJson(path: string, query: QueryParams, stats?: RequestStats): Promise<unknown>;
+}
+
+/** A client that can also stream a `{data:[…]}` body element by element (AdminApiClient.streamJson). */
+export interface JsonStreamer extends JsonGetter {
+  streamJson(path: string, query: QueryParams, stats?: RequestStats): AsyncIterable<JsonStreamEvent>;
+}
+
+/** 410 restarts per query before giving up: a cursor that keeps expiring will not stop doing so. */
+export const MAX_CURSOR_RESTARTS = 2;
+
+/** One page as the loop sees it: items (in one or more batches), then where the next page is. */
+export type PageEvent<T> =
+  | { type: 'items'; items: T[] }
+  /** The same page is being read again from its first item (a body broke off and was retried). */
+  | { type: 'restart' }
+  | { type: 'end'; hasMore: boolean; next: string | null };
+
+export interface CursorStrategy<T> {
+  /** The response field that carries the cursor, named when the chain breaks. */
+  readonly cursorField: 'next_page' | 'last_id';
+  /** The page at `cursor` (undefined: the first page). */
+  readPage(cursor: string | undefined): AsyncIterable<PageEvent<T>>;
+  /** 410 restarts from the first page allowed (0: an expired cursor fails the read). */
+  readonly maxRestarts: number;
+  /** An item's identity, so items already handed out are dropped when pages are read again. */
+  keyOf?(item: T): string;
+}
+
+function shortCursor(c: string): string {
+  return c.length > 40 ? `${c.slice(0, 40)}…` : c;
+}
+
+/** Items in batches, page after page, each item once even across restarts. */
+export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): AsyncGenerator<T[]> {
+  const keyOf = strategy.keyOf?.bind(strategy);
+  const yielded = new Set<string>();
+  let dedupe = false;
+  let restarts = 0;
+  let cursor: string | undefined;
+  let seen = new Set<string>();
+  for (;;) {
+    let end: Extract<PageEvent<T>, { type: 'end' }> | undefined;
+    try {
+      for await (const ev of strategy.readPage(cursor)) {
+        if (ev.type === 'items') {
+          const fresh = dedupe && keyOf ? ev.items.filter((i) => !yielded.has(keyOf(i))) : ev.items;
+          if (keyOf) for (const i of fresh) yielded.add(keyOf(i));
+          // After a restart, a batch that only repeated known items is not handed out.
+          if (!dedupe || fresh.length > 0) yield fresh;
+        } else if (ev.type === 'restart') {
+          // A strategy that streams must say how to recognise items it already handed out.
+          if (!keyOf) throw new Error(`${path}: a page was read again, but its strategy has no keyOf to drop repeats by`);
+          dedupe = true;
+        } else {
+          end = ev;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof CursorExpiredError) || restarts >= strategy.maxRestarts || !keyOf) throw err;
+      restarts++;
+      dedupe = true;
+      cursor = undefined;
+      seen = new Set();
+      continue;
+    }
+    if (!end) throw new ResponseShapeError(path, '(body)', 'the response ended without a page envelope');
+    if (!end.hasMore) return;
+    cursor = advance(path, strategy.cursorField, end.next, seen);
+  }
+}
+
+/** The one "did the cursor advance" check: a next cursor must exist and must not come back. */
+function advance(path: string, field: CursorStrategy<unknown>['cursorField'], next: string | null, seen: Set<string>): string {
+  if (!next) throw new ResponseShapeError(path, field, `has_more is true but ${field} is empty`);
+  if (seen.has(next)) {
+    const what = field === 'next_page' ? 'cursor' : field;
+    throw new ResponseShapeError(path, field, `${what} "${shortCursor(next)}" came back a second time (pagination loop)`);
+  }
+  seen.add(next);
+  return next;
+}

@@ -1,0 +1,63 @@
+/**
+ * Report buckets (cost_report, usage_report/messages): `page`/`next_page` cursors over pages whose
+ * `data` holds time buckets. A page is read as a stream, so a bucket is parsed, validated and
+ * handed out while the rest of the page is still arriving: memory holds one bucket (~1/31 of a
+ * 25 MB page), not the page.
+ */
+import type { z } from 'zod';
+import { parseOrThrow, parseResult, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
+import type { QueryParams, ReportBucket, RequestStats } from '../types.js';
+import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, type PageEvent } from './cursor-loop.js';
+
+/**
+ * Buckets of a time-bucketed report, oldest first, one at a time. Each bucket is checked (shell,
+ * then every result through parseResult) before it is handed out; a malformed bucket anywhere in a
+ * page fails with a ResponseShapeError naming e.g. `data[17].results[203].amount`. The envelope (`data` array, `has_more`, `next_page`) is only
+ * complete at the end of the body, so a body without `data`/`has_more` fails after the page, before
+ * pagination moves on; callers write into an uncommitted window, so nothing of it is kept. Buckets
+ * are recognised by their start, so none is handed out twice after a 410 restart or a body that
+ * broke off mid-page and was requested again.
+ */
+export async function* paginateReportBuckets<R>(
+  client: JsonStreamer,
+  path: string,
+  query: QueryParams,
+  resultSchema: z.ZodType<R>,
+  stats?: RequestStats,
+): AsyncGenerator<ReportBucket<R>> {
+  const strategy: CursorStrategy<ReportBucket<R>> = {
+    cursorField: 'next_page',
+    maxRestarts: MAX_CURSOR_RESTARTS,
+    keyOf: (b) => b.starting_at,
+    async *readPage(page): AsyncGenerator<PageEvent<ReportBucket<R>>> {
+      let index = 0;
+      for await (const ev of client.streamJson(path, { ...query, page }, stats)) {
+        if (ev.type === 'restart') {
+          index = 0;
+          yield ev;
+        } else if (ev.type === 'item') {
+          yield { type: 'items', items: [checkBucket(ev.value, index++, resultSchema, path)] };
+        } else {
+          const env = parseOrThrow(reportEnvelopeSchema, ev.envelope, path);
+          // Elements the scanner left in the envelope (only for an unusual spelling of the key) come last.
+          for (let i = 0; i < env.data.length; i++) yield { type: 'items', items: [checkBucket(env.data[i], index++, resultSchema, path)] };
+          yield { type: 'end', hasMore: env.has_more, next: env.next_page };
+        }
+      }
+    },
+  };
+  for await (const batch of paginate(path, strategy)) yield* batch;
+}
+
+/** Validates one bucket in place (results replaced by their checked form) and returns it. */
+function checkBucket<R>(value: unknown, index: number, resultSchema: z.ZodType<R>, path: string): ReportBucket<R> {
+  const b = value as { starting_at?: unknown; ending_at?: unknown; results?: unknown };
+  const plain =
+    typeof value === 'object' && value !== null && typeof b.starting_at === 'string' && typeof b.ending_at === 'string' && Array.isArray(b.results);
+  // zod only to name what is wrong: it would copy the results array for nothing otherwise.
+  if (!plain) parseOrThrow(reportBucketShellSchema, value, path, ['data', index]);
+  const raw = b.results as unknown[];
+  const results: R[] = new Array<R>(raw.length);
+  for (let j = 0; j < raw.length; j++) results[j] = parseResult(resultSchema, raw[j], path, ['data', index, 'results', j]);
+  return { starting_at: b.starting_at as string, ending_at: b.ending_at as string, results };
+}
