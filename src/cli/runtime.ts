@@ -95,7 +95,7 @@ export class CliRuntime {
   async openWarehouse(opts: GlobalOptions, readOnly = false): Promise<Warehouse> {
     const url = resolveWarehouseUrl(opts.warehouse, this.io.env);
     const lockWaitMs = opts.lockWait === undefined ? 0 : parseNonNegative(opts.lockWait, '--lock-wait') * 1000;
-    const wh = await openWarehouse(url, { readOnly, lockWaitMs, openWindows: readOnly ? undefined : this.concurrency(opts) });
+    const wh = await openWarehouse(url, { readOnly, lockWaitMs, openWindows: readOnly ? undefined : this.concurrency(opts), env: this.io.env });
     // Read-only opens are checked too (init() only verifies the schema then): a newer, older or
     // foreign warehouse is refused with its message instead of being read as if it were ours.
     try {

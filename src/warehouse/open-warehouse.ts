@@ -11,6 +11,8 @@ export interface OpenWarehouseOptions {
   lockWaitMs?: number;
   /** Windows written at once (--concurrency); DuckDB sizes its memory limit by it. */
   openWindows?: number;
+  /** Where BigQuery's endpoint and credential settings are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const ACCEPTED =
@@ -81,5 +83,5 @@ export async function openWarehouse(url: string, opts: OpenWarehouseOptions = {}
     }
     throw err;
   }
-  return mod.openBigQueryWarehouse(target, { readOnly: opts.readOnly ?? false });
+  return mod.openBigQueryWarehouse(target, { readOnly: opts.readOnly ?? false, ...(opts.env ? { env: opts.env } : {}) });
 }

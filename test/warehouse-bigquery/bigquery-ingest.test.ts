@@ -165,4 +165,18 @@ describe('ingest jobs on BigQuery', () => {
     expect(days.every((s) => s.from! >= '2025-03-09' && s.to! <= TODAY)).toBe(true);
     expect(days.find((s) => s.tables.includes('claude_costs'))).toMatchObject({ from: '2025-03-09', to: TODAY });
   });
+
+  it('a crash inside the client library during the load records the window failed with a reason, never leaves it running', async () => {
+    standIn.breakUpload = 'garbage';
+    try {
+      const out = await backfill(env(), { range: { from: '2025-02-01', to: '2025-02-02' }, streams: [STREAMS.cost], refresh: false });
+      expect(out).toMatchObject({ failed: 1, ok: 0 });
+    } finally {
+      standIn.breakUpload = null;
+    }
+    const windows = (await wh.listWindows({ stream: 'cost' })).filter((w) => w.windowStart === '2025-02-01');
+    expect(windows.map((w) => w.status)).toEqual(['failed']);
+    expect(windows[0]!.error).toMatch(/^the BigQuery client failed while loading claude_costs: /);
+    expect(await wh.listWindows({ status: 'running' })).toEqual([]);
+  });
 });

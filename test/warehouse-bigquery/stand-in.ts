@@ -16,6 +16,15 @@ export interface RecordedRequest {
   json: unknown;
   /** The media part of a multipart upload (the NDJSON), verbatim. */
   media?: string;
+  /** The Authorization header as sent, if any. */
+  authorization?: string;
+}
+
+/** An error answer in BigQuery's shape. */
+export interface Denial {
+  code: number;
+  message: string;
+  reason: string;
 }
 
 export interface QueryAnswer {
@@ -40,6 +49,12 @@ export class BigQueryStandIn {
   pageSize: number | undefined = undefined;
   /** Makes a query job fail (status.errorResult) when it returns a message. */
   failQuery: (sql: string) => string | undefined = () => undefined;
+  /** The bearer token every request must carry; null accepts anonymous requests, as emulators do. */
+  token: string | null = 'stand-in-token';
+  /** Answers a request with a BigQuery error instead (403 access denied, 404 project, ...). */
+  deny: (req: RecordedRequest) => Denial | undefined = () => undefined;
+  /** Makes the upload endpoint misbehave: 'garbage' answers 200 with a body that is not JSON. */
+  breakUpload: 'garbage' | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -109,9 +124,19 @@ export class BigQueryStandIn {
     } else if (raw) {
       rec.json = JSON.parse(raw);
     }
+    if (req.headers.authorization !== undefined) rec.authorization = req.headers.authorization;
     this.requests.push(rec);
-    if (req.headers.authorization !== 'Bearer stand-in-token') {
-      this.send(res, 401, { error: { code: 401, message: 'missing the test bearer token' } });
+    if (this.token !== null && req.headers.authorization !== `Bearer ${this.token}`) {
+      this.send(res, 401, { error: { code: 401, message: 'Request is missing required authentication credential.', errors: [{ reason: 'required', message: 'Login Required.' }] } });
+      return;
+    }
+    const denial = this.deny(rec);
+    if (denial) {
+      this.send(res, denial.code, { error: { code: denial.code, message: denial.message, errors: [{ reason: denial.reason, message: denial.message }] } });
+      return;
+    }
+    if (this.breakUpload === 'garbage' && rec.path.startsWith('/upload/')) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>upstream proxy error</html>');
       return;
     }
 
@@ -208,7 +233,8 @@ export class BigQueryStandIn {
         ...(end < all.length ? { pageToken: String(end) } : {}),
       });
     }
-    this.send(res, 400, { error: { code: 400, message: `stand-in does not implement ${rec.method} ${p}` } });
+    // What any other web server says to a path it does not serve: a 404 that is not BigQuery's.
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`stand-in does not implement ${rec.method} ${p}`);
   }
 }
 

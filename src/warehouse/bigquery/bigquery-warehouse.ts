@@ -75,12 +75,12 @@ export async function openBigQueryWarehouse(parsed: BigQueryLocation, opts: Open
 }
 
 function printableUrl(loc: BigQueryLocation, settings: ConnectionSettings): string {
-  const query = new URLSearchParams();
-  if (loc.location) query.set('location', loc.location);
-  if (loc.endpoint !== undefined && settings.endpoint) query.set('endpoint', settings.endpoint);
-  if (loc.auth) query.set('auth', loc.auth);
-  const q = query.toString();
-  return `bigquery://${loc.project}/${loc.dataset}${q ? `?${q}` : ''}`;
+  // Written out by hand: URLSearchParams would percent-encode the endpoint into something unreadable.
+  const query: string[] = [];
+  if (loc.location) query.push(`location=${loc.location}`);
+  if (loc.endpoint !== undefined && settings.endpoint) query.push(`endpoint=${settings.endpoint}`);
+  if (loc.auth) query.push(`auth=${loc.auth}`);
+  return `bigquery://${loc.project}/${loc.dataset}${query.length ? `?${query.join('&')}` : ''}`;
 }
 
 export class BigQueryWarehouse implements Warehouse {

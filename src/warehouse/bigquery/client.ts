@@ -3,7 +3,7 @@
  * by default; `?endpoint=` on the warehouse URL or BIGQUERY_EMULATOR_HOST for an emulator or a
  * private endpoint, with anonymous or static-token auth. See docs/deployment.md.
  */
-import { accessSync, constants } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
 import { BigQuerySetupError } from './errors.js';
 
@@ -73,12 +73,25 @@ export function resolveConnection(
 export function checkCredentialFile(settings: ConnectionSettings, env: NodeJS.ProcessEnv = process.env): void {
   const file = env.GOOGLE_APPLICATION_CREDENTIALS;
   if (settings.auth !== 'adc' || !file) return;
+  let text: string;
   try {
-    accessSync(file, constants.R_OK);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? 'error'})`;
     throw new BigQuerySetupError(
       `GOOGLE_APPLICATION_CREDENTIALS names ${file}, which ${why}: fix the path, or unset it to use gcloud's application default credentials`,
+    );
+  }
+  let type: unknown;
+  try {
+    type = (JSON.parse(text) as { type?: unknown } | null)?.type;
+  } catch {
+    type = undefined;
+  }
+  if (typeof type !== 'string') {
+    throw new BigQuerySetupError(
+      `GOOGLE_APPLICATION_CREDENTIALS names ${file}, which is not a Google credential file (JSON with a "type"): download a service-account key or run \`gcloud auth application-default login\``,
     );
   }
 }

@@ -32,6 +32,15 @@ export function apiStatus(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/**
+ * BigQuery's own 404 for a missing dataset or table ("Not found: Dataset p:d"). Any other 404 (a
+ * wrong endpoint answering for a path it does not serve) is not "does not exist" and must not be
+ * read as such, or a wrong endpoint would create a dataset somewhere unexpected or say "run a backfill".
+ */
+export function isNotFound(err: unknown, what: 'Dataset' | 'Table'): boolean {
+  return apiStatus(err) === 404 && new RegExp(`^Not found: ${what}\\b`, 'i').test(String((err as ClientError).message ?? '').trim());
+}
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
 
 function networkCode(err: ClientError): string | undefined {

@@ -8,7 +8,7 @@ import { SCHEMA_VERSION, TABLES, type TableDef } from '../tables.js';
 import { WarehouseError, WarehouseSchemaError, type SqlDialect } from '../warehouse.js';
 import { createViewSql, mergeRowSql, normalizeBqType, schemaFields, schemaVersionSql, tableResource } from './bigquery-sql.js';
 import { namedParam, rowParams } from './bigquery-values.js';
-import { apiStatus } from './errors.js';
+import { apiStatus, isNotFound } from './errors.js';
 import type { JobRunner } from './jobs.js';
 import { migrate, migrations, type BigQueryMigration, type MigrationContext } from './migrations.js';
 
@@ -35,7 +35,7 @@ async function tableFields(client: BigQuery, dataset: string, table: string): Pr
     const [meta] = await client.dataset(dataset).table(table).getMetadata();
     return (meta as { schema?: { fields?: Fields } }).schema?.fields ?? [];
   } catch (err) {
-    if (apiStatus(err) === 404) return null;
+    if (isNotFound(err, 'Table')) return null;
     throw err;
   }
 }
@@ -60,7 +60,7 @@ async function ensureDataset(ctx: SchemaContext): Promise<string | undefined> {
   try {
     [meta] = await client.dataset(ctx.dataset).getMetadata();
   } catch (err) {
-    if (apiStatus(err) !== 404) throw err;
+    if (!isNotFound(err, 'Dataset')) throw err;
     if (ctx.readOnly) throw new WarehouseError(`${ctx.printable} does not exist: run a backfill first to create it`);
     [, meta] = await client.createDataset(ctx.dataset, {
       ...(ctx.location ? { location: ctx.location } : {}),
@@ -96,7 +96,7 @@ async function staleViews(ctx: SchemaContext): Promise<{ name: string; sql: stri
       const [vmeta] = await ctx.client.dataset(ctx.dataset).table(v.name).getMetadata();
       if ((vmeta as { view?: { query?: string } }).view?.query === sql) continue;
     } catch (err) {
-      if (apiStatus(err) !== 404) throw err;
+      if (!isNotFound(err, 'Table')) throw err;
     }
     out.push({ name: v.name, sql });
   }
