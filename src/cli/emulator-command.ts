@@ -16,8 +16,9 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
     .option('--retry-after', 'send retry-after and anthropic-ratelimit-requests-reset with 429s')
     .option('--fault-rate <f>', 'probability (0-1) of a transient fault per request', '0')
     .option('--latency <ms>', 'added latency per response', '0')
+    .option('--spike <day:factor>', 'multiply one day\'s spend in every report, e.g. 2026-03-04:4 (repeatable): plants an anomaly for alerts', collectSpike, [])
     .addHelpText('after', `\nExample:\n  $ claude-ingest emulator --port 8787 --rpm 60\n  $ ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY} claude-ingest backfill --from 2025-01-01`)
-    .action(async (o: { port: string; host: string; seed: string; today?: string; org: string; rpm?: string; retryAfter?: boolean; faultRate: string; latency: string }, cmd: Command) => {
+    .action(async (o: { port: string; host: string; seed: string; today?: string; org: string; rpm?: string; retryAfter?: boolean; faultRate: string; latency: string; spike: string[] }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       try {
         if (!['small', 'medium', 'large'].includes(o.org)) throw new InputError(`--org ${o.org} is not small, medium or large`);
@@ -35,6 +36,7 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
           rateLimit: o.rpm ? { rpm: num(o.rpm, '--rpm', 1, 1e6), retryAfter: Boolean(o.retryAfter) } : undefined,
           faultRate: num(o.faultRate, '--fault-rate', 0, 1),
           latencyMs: num(o.latency, '--latency', 0, 600_000),
+          spikes: o.spike.map(parseSpike),
         });
         // Written directly: the emulator's demo key is public and must not be redacted like a real key.
         rt.io.stdout.write(`Admin API emulator listening on ${emu.url}\n  export ANTHROPIC_BASE_URL=${emu.url}\n  export ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY}\nPress Ctrl+C to stop.\n`);
@@ -47,4 +49,17 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
         rt.fail(g, err);
       }
     });
+}
+
+function collectSpike(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** "2026-03-04:4" → { day, factor }; the factor keeps token counts inside the emulator's 32-bit cells. */
+export function parseSpike(value: string): { day: string; factor: number } {
+  const m = /^(\d{4}-\d{2}-\d{2}):(\d+(?:\.\d+)?)$/.exec(value.trim());
+  if (!m) throw new InputError(`--spike ${value} is not DAY:FACTOR: use e.g. 2026-03-04:4`);
+  const factor = Number(m[2]);
+  if (!(factor > 0 && factor <= 50)) throw new InputError(`--spike ${value}: the factor must be above 0 and at most 50`);
+  return { day: parseDay(m[1]!, '--spike'), factor };
 }

@@ -8,6 +8,7 @@ import { parseStreams, STREAMS } from '../streams/index.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
 import { EXIT } from './exit-codes.js';
 import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
 
@@ -25,6 +26,8 @@ async function ingest<Input>(
   validate: () => Input,
   job: (env: ReturnType<CliRuntime['ingestEnvironment']>, input: Input) => Promise<IngestOutcome>,
   usageBucket?: string,
+  /** Runs on the same warehouse after a fully successful job (run --alerts). */
+  after?: (warehouse: Warehouse) => Promise<void>,
 ): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
@@ -46,9 +49,10 @@ async function ingest<Input>(
       rt.exitCode = EXIT.failed;
     } else {
       reporter.info(summary, { run_id: outcome.runId, windows: outcome.windows, rows: outcome.rows, requests: outcome.requests, rate_limited: outcome.rateLimited });
+      await after?.(warehouse);
     }
   } catch (err) {
-    rt.fail(opts, err);
+    if (!failConfig(rt, opts, err)) rt.fail(opts, err);
   } finally {
     await warehouse?.close();
   }
@@ -86,14 +90,25 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .option('--lookback <days>', 'days to re-read before today (1-90)', '3')
     .option('--streams <list>', `comma-separated streams (${streamList})`)
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
-    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json')
-    .action(async (o: { lookback: string; streams?: string; usageBucket?: string }, cmd: Command) => {
+    .option('--alerts', 'after a successful run, evaluate and send alerts (claude-ingest.yaml; see claude-ingest alerts --help)')
+    .option('--config <file>', 'config file for --alerts (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .option('--dashboard-url <url>', 'link line in alert messages')
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts')
+    .action(async (o: { lookback: string; streams?: string; usageBucket?: string; alerts?: boolean; config?: string; dashboardUrl?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      let prepared: PreparedAlerts | undefined;
       await ingest(
         rt,
-        cmd.optsWithGlobals<GlobalOptions>(),
-        () => ({ streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) }),
+        g,
+        () => {
+          const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
+          // The config is checked with the other input: a bad file stops the run before anything is fetched.
+          if (o.alerts) prepared = prepareAlerts(rt, o);
+          return input;
+        },
         (env, input) => dailyRun(env, input.streams, input.lookback),
         o.usageBucket,
+        prepared || o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
       );
     });
 

@@ -10,6 +10,7 @@ import { registerValidateCommand } from './validate-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
+import { registerAlertsCommand } from './alerts-command.js';
 
 export function buildProgram(rt: CliRuntime): Command {
   const program = new Command('claude-ingest')
@@ -46,6 +47,7 @@ Examples:
   registerReportCommand(program, rt);
   registerExportCommand(program, rt);
   registerDashboardCommand(program, rt);
+  registerAlertsCommand(program, rt);
   registerEmulatorCommand(program, rt);
   registerDemoCommand(program, rt);
   return program;

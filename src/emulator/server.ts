@@ -31,6 +31,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const seed = opts.seed ?? 42;
   const shape = typeof opts.org === 'object' ? opts.org : ORG_SHAPES[opts.org ?? 'small'];
   const model = new SyntheticModel(seed, opts.today ?? todayUtc(), opts.historyDays ?? 400, shape);
+  if (opts.spikes) model.setSpikes(opts.spikes);
   const tokens = new PageTokens(`page|${seed}|${model.today}`);
   const faults = new FaultPlan(seed, opts.faultRate ?? 0, opts.faultKinds ?? TRANSIENT_FAULTS, opts.faultRules ?? []);
   const limiter = opts.rateLimit ? new TokenBucket(opts.rateLimit.rpm, opts.rateLimit.burst) : null;

@@ -59,6 +59,8 @@ export interface EmulatorOptions {
   faultRules?: FaultRule[];
   /** How long a 'slow' fault stalls before answering; default 30000. */
   slowMs?: number;
+  /** Multiply these days' spend (usage tokens, token and non-token costs alike) by factor: a planted anomaly. */
+  spikes?: Array<{ day: string; factor: number }>;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port). */

@@ -1,0 +1,75 @@
+/**
+ * From evaluated events to deliveries: per channel, what has not been sent yet, escalation-aware, each
+ * attempt recorded in alert_events. A failing channel never holds up another (they run side by side),
+ * and its failed events are retried by the next run from the stored event.
+ */
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { Channel } from './channels.js';
+import type { RenderContext } from './render.js';
+import { loadRecorded, recordAttempt, recordKey, type RecordedAlert } from './store.js';
+import type { AlertEvent } from './types.js';
+
+export type DeliveryStatus = 'sent' | 'failed' | 'already_sent' | 'superseded' | 'would_send';
+
+export interface Delivery {
+  event: AlertEvent;
+  channel: string;
+  status: DeliveryStatus;
+  error?: string;
+}
+
+export interface DispatchOptions {
+  dryRun: boolean;
+  render: RenderContext;
+  /** Every value read from the environment: scrubbed from recorded and printed errors. */
+  secrets: string[];
+  now?: () => string;
+}
+
+/** Evaluated events plus failed ones recorded earlier that this run did not produce again. */
+export function candidates(events: AlertEvent[], recorded: Map<string, RecordedAlert>): AlertEvent[] {
+  const byKey = new Map(events.map((e) => [e.key, e]));
+  for (const r of recorded.values()) if (r.status === 'failed' && r.event && !byKey.has(r.eventKey)) byKey.set(r.eventKey, r.event);
+  return [...byKey.values()];
+}
+
+export async function dispatch(wh: Warehouse, events: AlertEvent[], channels: Channel[], o: DispatchOptions): Promise<Delivery[]> {
+  const recorded = await loadRecorded(wh);
+  const all = candidates(events, recorded);
+  const scrub = (t: string) => o.secrets.reduce((acc, s) => (s ? acc.split(s).join('[redacted]') : acc), t);
+  const now = o.now ?? (() => new Date().toISOString());
+  const perChannel = await Promise.all(
+    channels.map(async (ch) => {
+      const out: Delivery[] = [];
+      for (const e of all) {
+        const prev = recorded.get(recordKey(e.key, ch.id));
+        if (prev?.status === 'sent') {
+          out.push({ event: e, channel: ch.label, status: 'already_sent' });
+          continue;
+        }
+        // Escalation: an event is moot once a higher (or equal) level of its group was sent or is about to be.
+        const higherSent = [...recorded.values()].some((r) => r.channel === ch.id && r.status === 'sent' && r.event?.group === e.group && r.event.rank >= e.rank);
+        const higherNow = all.some((x) => x.group === e.group && x.rank > e.rank);
+        if (higherSent || higherNow) {
+          out.push({ event: e, channel: ch.label, status: 'superseded' });
+          continue;
+        }
+        if (o.dryRun) {
+          out.push({ event: e, channel: ch.label, status: 'would_send' });
+          continue;
+        }
+        try {
+          await ch.send(e, o.render);
+          await recordAttempt(wh, e, ch.id, prev, { ok: true }, now());
+          out.push({ event: e, channel: ch.label, status: 'sent' });
+        } catch (err) {
+          const error = scrub(err instanceof Error ? err.message : String(err));
+          await recordAttempt(wh, e, ch.id, prev, { ok: false, error }, now());
+          out.push({ event: e, channel: ch.label, status: 'failed', error });
+        }
+      }
+      return out;
+    }),
+  );
+  return perChannel.flat();
+}

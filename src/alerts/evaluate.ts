@@ -1,0 +1,54 @@
+/** Every configured rule over the warehouse, as events (not yet deduplicated or sent). */
+import type { AlertsConfig } from '../config/schema.js';
+import { dataSpan } from '../reports/queries.js';
+import { addDays, eachDay, type IsoDay } from '../util/dates.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { cacheHitRateDrops, dailySpendAnomalies, newSpenders } from './anomalies.js';
+import { BASELINE_DAYS } from './baseline.js';
+import { evaluateBudget } from './budgets.js';
+import { dataHealth } from './health.js';
+import { judgedDays, type JudgedDays } from './judged-days.js';
+import { loadNames } from './spend-data.js';
+import type { AlertEvent } from './types.js';
+
+/** Anomaly rules look back this many days, so a missed daily run (or a late-completing day) is caught next time. */
+export const ANOMALY_LOOKBACK_DAYS = 7;
+
+export interface Evaluation {
+  events: AlertEvent[];
+  judged: JudgedDays;
+  /** Days the anomaly rules judged. */
+  anomalyDays: IsoDay[];
+}
+
+export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: IsoDay, opts: { anomalyDays?: IsoDay[] } = {}): Promise<Evaluation> {
+  const span = await dataSpan(wh);
+  const ledger = await wh.listWindows();
+  const anomalyFrom = opts.anomalyDays?.[0] ?? addDays(today, -ANOMALY_LOOKBACK_DAYS);
+  const from = [addDays(anomalyFrom, -BASELINE_DAYS), addDays(`${today.slice(0, 7)}-01`, -(BASELINE_DAYS + 31))].sort()[0]!;
+  const judged = await judgedDays(wh, ledger, { from, to: today }, today);
+  const anomalyDays = opts.anomalyDays ?? eachDay(anomalyFrom, addDays(today, -1));
+  const names = await loadNames(wh);
+  const events: AlertEvent[] = [];
+  if (span) {
+    for (const b of cfg.budgets) events.push(...(await evaluateBudget(wh, b, names, judged, today)));
+    const a = cfg.anomalies;
+    if (a.daily_spend !== false) {
+      const o = a.daily_spend === true ? { min_usd: 50, sensitivity: 3 } : a.daily_spend;
+      events.push(...(await dailySpendAnomalies(wh, anomalyDays, judged, o, names)));
+    }
+    if (a.new_spender !== false) {
+      const min = a.new_spender === true ? '0' : String(a.new_spender.min_usd);
+      events.push(...(await newSpenders(wh, anomalyDays, judged, min, names, span.from)));
+    }
+    if (a.cache_hit_rate_drop !== false) {
+      const points = a.cache_hit_rate_drop === true ? 20 : a.cache_hit_rate_drop.points;
+      events.push(...(await cacheHitRateDrops(wh, anomalyDays, judged, points)));
+    }
+  }
+  if (cfg.data_health !== false) {
+    const maxAge = cfg.data_health === true ? 2 : cfg.data_health.max_age_days;
+    events.push(...(await dataHealth(wh, judged, today, maxAge)));
+  }
+  return { events, judged, anomalyDays };
+}
