@@ -14,4 +14,10 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', echarts: 'readonly', performance: 'readonly' } },
   },
+  {
+    // The page's modules are type-checked (checkJs, DOM lib), which finds an undefined name better
+    // than a hand-kept list of browser globals.
+    files: ['src/dashboard/static/**/*.js', 'src/util/format-usd.js'],
+    rules: { 'no-undef': 'off' },
+  },
 );

@@ -275,3 +275,11 @@ export async function handleApi(path: string, ctx: ApiContext): Promise<unknown>
   checkParams(ctx.query, route.params, path);
   return route.handle(ctx);
 }
+
+// The JSON each route answers, as the page (static/*.js) reads it in its JSDoc types.
+export type MetaAnswer = Awaited<ReturnType<typeof meta>>;
+export type SpendAnswer = Awaited<ReturnType<typeof spend>>;
+export type BreakdownAnswer = Awaited<ReturnType<typeof breakdown>>;
+export type KeysAnswer = Awaited<ReturnType<typeof keys>>;
+export type ClaudeCodeAnswer = Awaited<ReturnType<typeof claudeCode>>;
+export type HealthAnswer = Awaited<ReturnType<typeof health>>;

@@ -1,9 +1,10 @@
 /**
  * The page's files: src/dashboard/static/ (found from the package root, so the same code works from
- * src/ under vitest and from dist/src/ when built) and ECharts from node_modules.
+ * src/ under vitest and from dist/src/ when built), the shared money formatter from util/, and
+ * ECharts from node_modules.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,11 +62,21 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
+/**
+ * The money formatter the page shares with the CLI: next to this module's util/ sibling, which is
+ * src/util/format-usd.js under vitest and tsc's copy in dist/src/util/ when built.
+ */
+const FORMAT_USD = fileURLToPath(new URL('../util/format-usd.js', import.meta.url));
+
+/** The page's ES modules (app.js and what it imports), each at /<name>. */
+const PAGE_MODULES = readdirSync(STATIC_DIR).filter((f) => f.endsWith('.js'));
+
 /** URL path → file. Nothing else is served: no directory listing, no path from the request reaches the file system. */
 export const ASSET_FILES: Record<string, () => string> = {
   '/': () => join(STATIC_DIR, 'index.html'),
   '/index.html': () => join(STATIC_DIR, 'index.html'),
-  '/app.js': () => join(STATIC_DIR, 'app.js'),
+  ...Object.fromEntries(PAGE_MODULES.map((f) => [`/${f}`, () => join(STATIC_DIR, f)])),
+  '/util/format-usd.js': () => FORMAT_USD,
   '/style.css': () => join(STATIC_DIR, 'style.css'),
   '/vendor/echarts.common.min.js': echartsPath,
 };

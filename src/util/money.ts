@@ -58,13 +58,8 @@ export function compareDecimal(a: string, b: string): number {
   return new D(a).comparedTo(b);
 }
 
-/** "$1,234.57" for display: the stored value stays exact; only the rendering rounds. */
-export function formatUsd(usd: string): string {
-  const fixed = new D(usd).toFixed(2);
-  const [int, frac] = fixed.split('.');
-  const sign = int!.startsWith('-') ? '-' : '';
-  const digits = int!.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}$${digits}.${frac}`;
-}
+// "$1,234.57" for display: the stored value stays exact; only the rendering rounds. One
+// implementation, a plain ES module the dashboard page loads too.
+export { formatUsd } from './format-usd.js';
 
 export { D as ExactDecimal };

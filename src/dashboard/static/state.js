@@ -1,0 +1,97 @@
+// @ts-check
+/**
+ * The view (range, filters, stacking) and the URL that holds it, so a shared URL reopens the same
+ * view; and window.__dashboard, which exposes what was loaded and plotted (for the browser tests and
+ * for anyone curious in the console).
+ */
+import { formatUsd } from './format.js';
+
+/**
+ * @typedef {import('../api.js').MetaAnswer} Meta
+ * @typedef {import('../api.js').SpendAnswer} Spend
+ * @typedef {import('../api.js').BreakdownAnswer} Breakdown
+ * @typedef {import('../api.js').KeysAnswer} Keys
+ * @typedef {import('../api.js').ClaudeCodeAnswer} ClaudeCode
+ * @typedef {import('../api.js').HealthAnswer} Health
+ */
+
+/** @typedef {'workspace' | 'model'} Stack */
+
+/**
+ * @typedef {object} View
+ * @property {string} from
+ * @property {string} to
+ * @property {string} workspace
+ * @property {string} model
+ * @property {Stack} stack
+ */
+
+/**
+ * @typedef {object} DashboardState
+ * @property {View} state
+ * @property {Meta | null} meta
+ * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health }} data
+ * @property {Record<string, { points: number } & Record<string, unknown>>} plotted what each chart and table shows, by element id
+ * @property {Array<{ status: number, message: string }>} errors
+ * @property {boolean} ready the current view is loaded and drawn
+ * @property {number} generation counts refreshes; an answer for an older one is dropped
+ * @property {Record<string, { drawnAt: number, drawMs: number }>} timings by API path
+ * @property {number} [readyAt]
+ * @property {(amount: string | number) => string} formatUsd
+ */
+
+/** @type {View} */
+export const state = { from: '', to: '', workspace: '', model: '', stack: 'workspace' };
+
+/** @type {DashboardState} */
+export const dash = { state, meta: null, data: {}, plotted: {}, errors: [], ready: false, generation: 0, timings: {}, formatUsd };
+window.__dashboard = dash;
+
+/** @type {readonly ['from', 'to', 'workspace', 'model']} */
+const URL_KEYS = ['from', 'to', 'workspace', 'model'];
+
+export function readUrl() {
+  const q = new URLSearchParams(window.location.search);
+  for (const k of URL_KEYS) state[k] = q.get(k) || '';
+  state.stack = q.get('stack') === 'model' ? 'model' : 'workspace';
+}
+
+/** @param {boolean} push a new history entry (a change the back button undoes) rather than replacing this one */
+export function writeUrl(push) {
+  const q = new URLSearchParams();
+  for (const k of URL_KEYS) if (state[k]) q.set(k, state[k]);
+  if (state.stack !== 'workspace') q.set('stack', state.stack);
+  const url = `${window.location.pathname}?${q.toString()}`;
+  if (push) window.history.pushState(null, '', url);
+  else window.history.replaceState(null, '', url);
+}
+
+/**
+ * The query string of an API call for the current view; without from/to (first visit) the API
+ * defaults to the whole span of the data, like `report`.
+ * @param {boolean} withFilters workspace and model too (Claude Code and health take only the range)
+ * @param {Record<string, string>} [extra]
+ */
+export function apiQuery(withFilters, extra = {}) {
+  const q = new URLSearchParams();
+  if (state.from) q.set('from', state.from);
+  if (state.to) q.set('to', state.to);
+  if (withFilters) {
+    if (state.workspace) q.set('workspace', state.workspace);
+    if (state.model) q.set('model', state.model);
+  }
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q.toString();
+}
+
+/**
+ * An element the page's HTML declares; a missing one is a bug in index.html, not a state to handle.
+ * @template {HTMLElement} [T=HTMLElement]
+ * @param {string} id
+ * @returns {T}
+ */
+export function $(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no element #${id}`);
+  return /** @type {T} */ (el);
+}
