@@ -6,9 +6,7 @@ import {
   ApiError,
   CursorExpiredError,
   RateGovernor,
-  buildUrl,
   newRequestStats,
-  parseRetryAfter,
   type AdminApiConfig,
   type ClientEvent,
 } from '../../src/source/index.js';
@@ -44,41 +42,6 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected the request to fail');
 }
-
-describe('buildUrl', () => {
-  it('sends arrays as repeated name[]=value pairs and skips undefined', () => {
-    const url = buildUrl(new URL('https://api.anthropic.com'), '/v1/organizations/cost_report', {
-      starting_at: '2025-01-01T00:00:00Z',
-      group_by: ['workspace_id', 'description'],
-      limit: 31,
-      include_archived: true,
-      page: undefined,
-      models: [],
-    });
-    expect(url.toString()).toBe(
-      'https://api.anthropic.com/v1/organizations/cost_report?starting_at=2025-01-01T00%3A00%3A00Z&group_by[]=workspace_id&group_by[]=description&limit=31&include_archived=true',
-    );
-    expect(url.searchParams.getAll('group_by[]')).toEqual(['workspace_id', 'description']);
-  });
-
-  it('keeps a base path prefix, encodes values and does not double the brackets', () => {
-    const url = buildUrl(new URL('https://proxy.example.com/anthropic/'), 'v1/x', { 'models[]': ['a b&c'], page: 'p/1+2' });
-    expect(url.pathname).toBe('/anthropic/v1/x');
-    expect(url.search).toBe('?models[]=a%20b%26c&page=p%2F1%2B2');
-    expect(url.searchParams.get('page')).toBe('p/1+2');
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates', () => {
-    const now = Date.parse('2025-06-01T00:00:00Z');
-    expect(parseRetryAfter('12', now)).toBe(12_000);
-    expect(parseRetryAfter('Sun, 01 Jun 2025 00:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Sat, 31 May 2025 23:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-  });
-});
 
 describe('AdminApiClient requests', () => {
   it('sends the documented headers and query', async () => {
