@@ -21,13 +21,13 @@ export interface ApiContext {
   /** UTC today (CLAUDE_INGEST_TODAY aware). */
   today: IsoDay;
   /**
-   * Validation results by range and a fingerprint of the warehouse's state (ledger, and for DuckDB
-   * the file's size and time): the checks scan every fact table, and their answer only changes when
-   * something writes. Absent: no caching.
+   * Validation results by range and a fingerprint of the warehouse's state (the ledger, and the
+   * change token where there is one): the checks scan every fact table, and their answer only
+   * changes when something writes. Absent: no caching.
    */
   validationCache?: Map<string, ValidationReport>;
-  /** Changes whenever the warehouse is written (DuckDB: file and WAL size and mtime); '' when unknown. */
-  stamp?: () => string;
+  /** The warehouse's change token (Warehouse.changeToken), read in the same read lock; ''/absent when unknown. */
+  changeToken?: string;
 }
 
 const VALIDATION_CACHE_SIZE = 32;
@@ -237,7 +237,7 @@ async function health(ctx: ApiContext) {
   let validation: ValidationReport | null = null;
   if (range) {
     const runs = await ctx.wh.listRuns(1);
-    const key = JSON.stringify([range, ctx.today, ctx.stamp?.() ?? '', ledger.length, ledger.map((w) => w.finishedAt ?? w.startedAt).sort().at(-1), runs[0]]);
+    const key = JSON.stringify([range, ctx.today, ctx.changeToken ?? '', ledger.length, ledger.map((w) => w.finishedAt ?? w.startedAt).sort().at(-1), runs[0]]);
     validation = ctx.validationCache?.get(key) ?? null;
     if (!validation) {
       validation = await runValidation(ctx.wh, { range, today: ctx.today });

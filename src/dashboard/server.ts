@@ -3,12 +3,11 @@
  *
  * DuckDB lets one process write a file, and a read-only open fails while a writer holds it; so an
  * API request whose answer is not kept opens the warehouse read-only, runs its queries and closes it
- * at once, leaving the file free for an ingest between page loads. Kept answers (valid while the file
- * and WAL are unchanged, see stamp()) are served without opening it, and the default view is computed
- * ahead (see warm()). While an ingest writes, a request that must read answers 503 and the page says
+ * at once, leaving the file free for an ingest between page loads. Kept answers (valid while the
+ * warehouse's change token is unchanged: for DuckDB a stat of the file and WAL) are served without
+ * opening it, and the default view is computed ahead (see warm()). While an ingest writes, a request that must read answers 503 and the page says
  * so. BigQuery has no such lock: one client is kept for the server's life, and nothing is kept.
  */
-import { statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ReportInputError } from '../reports/filter.js';
@@ -40,8 +39,8 @@ export interface DashboardOptions {
   /** Unexpected errors (500s) are reported here; default stderr. */
   log?: (line: string) => void;
   /**
-   * Reuse API answers while the DuckDB file and WAL are unchanged (default true; BigQuery never
-   * caches). false: every request runs its queries (the benchmark measures both).
+   * Reuse API answers while the warehouse's change token is unchanged (DuckDB: a stat of the file
+   * and WAL; default true; BigQuery never caches). false: every request runs its queries (the benchmark measures both).
    */
   responseCache?: boolean;
   /** How often to look for a changed warehouse and compute the default view ahead (ms; 0: only at start). */
@@ -70,32 +69,28 @@ class WarehouseAccess {
   private readonly perRequest: boolean;
   private shared: Promise<Warehouse> | undefined;
 
-  private readonly file: string | undefined;
+  /** The last handle opened per request, closed or not: its change token is a stat, not an open. */
+  private tokenSource: Warehouse | undefined;
 
   constructor(private readonly url: string) {
-    const target = parseWarehouseUrl(url);
-    this.perRequest = target.kind === 'duckdb';
-    this.file = target.kind === 'duckdb' ? target.path : undefined;
+    this.perRequest = parseWarehouseUrl(url).kind === 'duckdb';
   }
 
-  /** Size, mtime, ctime and inode of the DuckDB file and its WAL: any write changes it. */
-  stamp(): string {
-    if (!this.file) return '';
-    return [this.file, `${this.file}.wal`]
-      .map((f) => {
-        try {
-          const st = statSync(f);
-          return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
-        } catch {
-          return '-';
-        }
-      })
-      .join('|');
+  /**
+   * The warehouse's change token, under which answers are kept: any write changes it. '' where
+   * nothing is kept (a warehouse opened once, BigQuery: no lock to spare, and a token costs a query);
+   * undefined until the file was opened once (the server started while a writer held it).
+   */
+  async token(): Promise<string | undefined> {
+    if (!this.perRequest) return '';
+    if (!this.tokenSource) return undefined;
+    return (await this.tokenSource.changeToken?.()) ?? '';
   }
 
   /** Opens it once and checks the schema is one this version reads (done at start, not per request). */
   async check(): Promise<void> {
     const wh = await openWarehouse(this.url, { readOnly: true });
+    if (this.perRequest) this.tokenSource = wh;
     try {
       await wh.init();
     } finally {
@@ -117,6 +112,7 @@ class WarehouseAccess {
       return { wh: await this.shared, release: async () => {} };
     }
     const wh = await openWarehouse(this.url, { readOnly: true });
+    this.tokenSource = wh;
     return { wh, release: () => wh.close() };
   }
 
@@ -171,24 +167,25 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const loopbackOnly = LOOPBACK.has(host);
   const validationCache = new Map<string, ValidationReport>();
-  // Serialized answers by route, query, today and the warehouse's fingerprint (see stamp()).
+  // Serialized answers by route, query, today and the warehouse's change token.
   const responseCache = new Map<string, string>();
   const useResponseCache = o.responseCache ?? true;
   let boundPort = port;
 
-  const cacheKey = (url: URL, stamp: string) => (stamp ? JSON.stringify([url.pathname, url.search, today(), stamp]) : '');
+  const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, today(), token]) : '');
 
   // Closes still under way, so close() can wait for them.
   const releasing = new Set<Promise<void>>();
 
-  /** Runs a route's queries (or finds it cached under the fingerprint read inside the read lock). */
+  /** Runs a route's queries (or finds it cached under the change token read inside the read lock). */
   async function answer(url: URL): Promise<string> {
     const handle = await access.acquire();
     try {
-      const key = useResponseCache ? cacheKey(url, access.stamp()) : '';
+      const token = await access.token();
+      const key = useResponseCache ? cacheKey(url, token) : '';
       let text = key ? responseCache.get(key) : undefined;
       if (text === undefined) {
-        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, stamp: () => access.stamp() });
+        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token });
         text = JSON.stringify(body);
         if (key) {
           if (responseCache.size >= RESPONSE_CACHE_SIZE) responseCache.delete(responseCache.keys().next().value!);
@@ -206,20 +203,21 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   /**
    * The default view (the page opened without a range) is computed ahead, at start and whenever the
-   * warehouse changes, so the first visit after an ingest is served from the cache. Only a stat runs
-   * on the timer; the file is opened (read-only, for a moment) only after it changed, which is after
-   * a writer finished: while one holds the file the open fails and is tried again on the next tick.
+   * warehouse changes, so the first visit after an ingest is served from the cache. Only the change
+   * token (a stat) is read on the timer; the file is opened (read-only, for a moment) only after it
+   * changed, which is after a writer finished: while one holds the file the open fails and is tried
+   * again on the next tick.
    */
-  let warmedStamp = '';
+  let warmedToken: string | undefined;
   let warming: Promise<void> | undefined;
   function warm(): Promise<void> {
     if (!useResponseCache || warming) return warming ?? Promise.resolve();
-    const stamp = access.stamp();
-    if (!stamp || stamp === warmedStamp) return Promise.resolve();
     warming = (async () => {
       try {
+        const token = await access.token();
+        if (token === '' || (token !== undefined && token === warmedToken)) return;
         for (const path of DEFAULT_VIEW) await answer(new URL(path, 'http://localhost'));
-        warmedStamp = stamp;
+        warmedToken = token;
       } catch {
         // Busy or failing: the page's own request will say why; try again on the next tick.
       } finally {
@@ -248,11 +246,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (!ROUTES[url.pathname]) {
         return sendJson(res, 404, { error: `no API route ${url.pathname}: use ${Object.keys(ROUTES).join(', ')}` });
       }
-      // A cached answer is served from a stat of the file and WAL alone, without opening DuckDB:
-      // answers are stored under the fingerprint read while the read lock kept writers out, and a
-      // write since then changes the fingerprint. A writer that holds the file but has not written
-      // yet changes nothing the answer says, so serving it is right, not stale.
-      const hit = useResponseCache ? responseCache.get(cacheKey(url, access.stamp())) : undefined;
+      // A kept answer is served from the change token alone (for DuckDB a stat of the file and WAL),
+      // without opening DuckDB: answers are stored under the token read while the read lock kept
+      // writers out, and a write since then changes the token. A writer that holds the file but has
+      // not written yet changes nothing the answer says, so serving it is right, not stale.
+      const hit = useResponseCache ? responseCache.get(cacheKey(url, await access.token())) : undefined;
       if (hit !== undefined) return send(res, 200, 'application/json; charset=utf-8', hit);
       try {
         send(res, 200, 'application/json; charset=utf-8', await answer(url));

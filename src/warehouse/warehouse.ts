@@ -93,6 +93,15 @@ export interface Warehouse {
    */
   exportQuery?(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void>;
 
+  /**
+   * A short text that changes whenever the data may have changed: equal tokens mean nothing was
+   * written in between, so an answer computed under a token may be served again while the token is
+   * the same. Optional: a reader without it keeps nothing. It still answers after close(), and DuckDB
+   * answers from a stat of its file and WAL without opening it (the dashboard serves kept answers
+   * that way and leaves the file free for a writer); BigQuery with one query of table metadata.
+   */
+  changeToken?(): Promise<string>;
+
   close(): Promise<void>;
 }
 

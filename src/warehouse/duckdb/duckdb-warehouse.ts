@@ -21,6 +21,7 @@ import {
   type WindowWrite,
   type ExportFormat,
 } from '../warehouse.js';
+import { duckDbChangeToken } from './change-token.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { openShared, type OpenOptions, type SharedInstance } from './instance.js';
 import { runRecord, windowRecord } from '../ledger-rows.js';
@@ -150,6 +151,11 @@ export class DuckDbWarehouse implements Warehouse {
         prepared.destroySync();
       }
     });
+  }
+
+  /** A stat of the file and its WAL (see change-token.ts): no query, and still answers after close(). */
+  changeToken(): Promise<string> {
+    return Promise.resolve(duckDbChangeToken(this.location));
   }
 
   /** Waits for in-flight writes, then releases the file lock (once no other handle in this process uses it). */
