@@ -8,7 +8,9 @@ import type { AdminApiClient } from '../source/http-client.js';
 import { ConfigError, SourceError } from '../source/errors.js';
 import { redactKey } from '../source/base-url.js';
 import { newRequestStats } from '../source/types.js';
+import type { Organization } from '../source/schemas.js';
 import type { StreamOptions } from '../streams/stream.js';
+import { WindowTally } from '../transform/tally.js';
 import type { IsoDay } from '../util/dates.js';
 import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 import type { EmitEvent } from './events.js';
@@ -24,6 +26,7 @@ export interface ExecutionContext {
   emit: EmitEvent;
   /** Scrubbed from every error message before it reaches the ledger or the log. */
   apiKey: string;
+  organization: Organization | null;
 }
 
 export interface ExecutionResult {
@@ -74,11 +77,16 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
     let centsTotal: string | null = null;
     try {
       const lineage = { run_id: ctx.runId, ingested_at: record.startedAt };
+      const tally = new WindowTally();
       const done: WindowRecord = { ...record, status: 'ok' };
       const rows = await ctx.warehouse.replaceWindow(
         { tables: stream.tables, days: stream.writeMode === 'replace-days' ? window : undefined, ledger: done },
         async (sink) => {
-          const summary = await stream.fetchWindow(window, { client: ctx.client, stats, lineage, options: ctx.options }, sink);
+          const summary = await stream.fetchWindow(
+            window,
+            { client: ctx.client, stats, lineage, options: ctx.options, tally, organization: ctx.organization },
+            sink,
+          );
           centsTotal = summary.centsTotal;
           // The ledger row commits in the same transaction as the rows, so it must carry the final counts.
           Object.assign(done, {
@@ -87,6 +95,8 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
             retries: stats.retries,
             rateLimited: stats.rateLimited,
             centsTotal: summary.centsTotal,
+            roundedValues: tally.rounded,
+            unknownMeasures: tally.unknownMeasuresJson(),
             finishedAt: nowIso(),
           });
         },

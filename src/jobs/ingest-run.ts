@@ -4,6 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AdminApiClient } from '../source/http-client.js';
+import { redactKey } from '../source/base-url.js';
+import { SourceError } from '../source/errors.js';
+import { fetchOrganization } from '../source/organization.js';
+import type { Organization } from '../source/schemas.js';
+import { newRequestStats } from '../source/types.js';
 import type { StreamOptions } from '../streams/stream.js';
 import type { IsoDay } from '../util/dates.js';
 import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
@@ -46,12 +51,15 @@ export async function runIngest(
   plan: (ledger: WindowRecord[]) => Plan,
 ): Promise<IngestOutcome> {
   const runId = newRunId(command);
+  const organization = await readOrganization(env);
   const run: RunRecord = {
     runId,
     command,
     args,
     toolVersion: env.toolVersion,
     status: 'running',
+    organizationId: organization?.id ?? null,
+    organizationName: organization?.name ?? null,
     windowsOk: 0,
     windowsFailed: 0,
     startedAt: new Date().toISOString(),
@@ -63,7 +71,17 @@ export async function runIngest(
   let result: ExecutionResult;
   try {
     result = await executeWindows(
-      { warehouse: env.warehouse, client: env.client, runId, options: env.options, concurrency: env.concurrency, today: env.today, emit: env.emit, apiKey: env.apiKey },
+      {
+        warehouse: env.warehouse,
+        client: env.client,
+        runId,
+        options: env.options,
+        concurrency: env.concurrency,
+        today: env.today,
+        emit: env.emit,
+        apiKey: env.apiKey,
+        organization,
+      },
       tasks,
     );
   } catch (err) {
@@ -83,4 +101,22 @@ export async function runIngest(
     env.emit({ type: 'warning', message: `the API returned no usage, cost or Claude Code data at all for ${from}..${to}: check the dates and that the key belongs to the right organization` });
   }
   return { ...result, runId, windows: tasks.length };
+}
+
+/**
+ * GET /v1/organizations/me, once per run: which organization this key reads, for the ledger, the
+ * claude_organization snapshot and the name shown by status, report and the dashboard. Never a reason
+ * to stop: a failure that will stop every window anyway (a rejected key) is left to them to report;
+ * any other is one warning and the run goes on without the name.
+ */
+async function readOrganization(env: IngestEnvironment): Promise<Organization | null> {
+  try {
+    return await fetchOrganization(env.client, newRequestStats());
+  } catch (err) {
+    if (!(err instanceof SourceError && err.fatal)) {
+      const why = redactKey(err instanceof Error ? err.message : String(err), env.apiKey);
+      env.emit({ type: 'warning', message: `could not read the organization (GET /v1/organizations/me): ${why}; the run goes on without its name` });
+    }
+    return null;
+  }
 }

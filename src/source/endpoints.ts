@@ -6,4 +6,5 @@ export const ENDPOINTS = {
   apiKeys: '/v1/organizations/api_keys',
   workspaces: '/v1/organizations/workspaces',
   users: '/v1/organizations/users',
+  organization: '/v1/organizations/me',
 } as const;

@@ -1,10 +1,11 @@
 /**
- * Response schemas. Strict where a wrong guess would corrupt numbers (page envelope, token counts,
- * amounts); lenient elsewhere: unknown fields are kept (loose objects) and enum-like fields are plain
- * strings, so a new model, tier or cost type flows through instead of failing the run.
+ * Response schemas. A record's identity (its day, its actor or id) and its measures (tokens, counts,
+ * amounts) are required: a row cannot exist without them, and a body that lacks them is malformed.
+ * Everything else is optional and becomes null when absent, enum-like fields are plain strings, and
+ * objects are loose: fields this version does not know pass through to the transforms, which keep
+ * them in each row's `extra` column. docs/api-fields.md lists what is required and why.
  */
 import { z } from 'zod';
-import { ExactDecimal } from '../util/money.js';
 import { ResponseShapeError } from './errors.js';
 
 /** Null when absent too: the API omits or nulls grouping fields it was not asked to group by. */
@@ -15,13 +16,13 @@ const nullableString = z
 const count = z.number().int().nonnegative();
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-/** Cents as a decimal string; a number is accepted defensively and converted without float noise. */
-const centsString = z.union([
+/**
+ * Cents: a decimal string (billed amounts), or a JSON number (Claude Code's estimates, and accepted
+ * defensively elsewhere). Conversion and rounding happen in util/money.ts parseCents.
+ */
+const cents = z.union([
   z.string().trim().regex(DECIMAL, 'expected a decimal string of cents'),
-  z
-    .number()
-    .refine(Number.isFinite, 'expected a finite number of cents')
-    .transform((n) => new ExactDecimal(n).toFixed()),
+  z.number().refine(Number.isFinite, 'expected a finite number of cents'),
 ]);
 
 export const reportPageSchema = <T extends z.ZodType>(result: T) =>
@@ -56,8 +57,8 @@ export const reportBucketShellSchema = z.looseObject({
 });
 
 export const costResultSchema = z.looseObject({
-  amount: centsString,
-  currency: z.string(),
+  amount: cents,
+  currency: nullableString,
   workspace_id: nullableString,
   description: nullableString,
   cost_type: nullableString,
@@ -92,32 +93,37 @@ export const usageResultSchema = z.looseObject({
   speed: nullableString,
 });
 
+/** Any actor shape: `type` says which; known types carry their identifying field (see transform/actor.ts). */
+const actorSchema = z.looseObject({ type: z.string() });
+
 export const claudeCodeRecordSchema = z.looseObject({
   date: z.string(),
-  actor: z.looseObject({
-    type: z.string(),
-    email_address: nullableString,
-    api_key_name: nullableString,
-  }),
+  actor: actorSchema,
   organization_id: nullableString,
   customer_type: nullableString,
   subscription_type: nullableString,
   terminal_type: nullableString,
-  is_remote: z.boolean(),
   core_metrics: z.looseObject({
     num_sessions: count,
     lines_of_code: z.looseObject({ added: count, removed: count }),
     commits_by_claude_code: count,
     pull_requests_by_claude_code: count,
   }),
-  tool_actions: z.record(z.string(), z.looseObject({ accepted: count, rejected: count })),
-  model_breakdown: z.array(
-    z.looseObject({
-      model: z.string(),
-      tokens: z.looseObject({ input: count, output: count, cache_read: count, cache_creation: count }),
-      estimated_cost: z.looseObject({ currency: z.string(), amount: centsString }),
-    }),
-  ),
+  // An open map; a tool entry may lack a side (0) but not be something other than counts.
+  tool_actions: z
+    .record(z.string(), z.looseObject({ accepted: count.nullish(), rejected: count.nullish() }).nullable())
+    .nullish()
+    .transform((v) => v ?? {}),
+  model_breakdown: z
+    .array(
+      z.looseObject({
+        model: z.string(),
+        tokens: z.looseObject({ input: count, output: count, cache_read: count, cache_creation: count }),
+        estimated_cost: z.looseObject({ currency: nullableString, amount: cents }).nullish().transform((v) => v ?? null),
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? []),
 });
 
 export const claudeCodePageSchema = z.looseObject({
@@ -134,10 +140,16 @@ export const listPageSchema = <T extends z.ZodType>(item: T) =>
     last_id: nullableString,
   });
 
-/** created_by is documented as {id, type}; anything else is kept rather than failing the key list. */
+/** created_by is documented as {id, type} or null; anything else is kept rather than failing the key list. */
 const createdBy = z
   .union([z.looseObject({ id: nullableString, type: nullableString }), z.unknown()])
   .optional()
+  .transform((v) => v ?? null);
+
+/** `scope` ({type:"workspace", workspace_id} | {type:"organization"}) and `principal` ({type, user_id | service_account_id}). */
+const typedObject = z
+  .looseObject({ type: nullableString })
+  .nullish()
   .transform((v) => v ?? null);
 
 export const apiKeyItemSchema = z.looseObject({
@@ -149,6 +161,8 @@ export const apiKeyItemSchema = z.looseObject({
   created_by: createdBy,
   partial_key_hint: nullableString,
   expires_at: nullableString,
+  scope: typedObject,
+  principal: typedObject,
 });
 
 export const workspaceItemSchema = z.looseObject({
@@ -167,12 +181,20 @@ export const userItemSchema = z.looseObject({
   added_at: nullableString,
 });
 
+/** GET /v1/organizations/me: the organization the admin key belongs to. */
+export const organizationSchema = z.looseObject({
+  id: z.string(),
+  name: nullableString,
+  type: nullableString,
+});
+
 export type CostResult = z.output<typeof costResultSchema>;
 export type UsageResult = z.output<typeof usageResultSchema>;
 export type ClaudeCodeRecord = z.output<typeof claudeCodeRecordSchema>;
 export type ApiKeyItem = z.output<typeof apiKeyItemSchema>;
 export type WorkspaceItem = z.output<typeof workspaceItemSchema>;
 export type UserItem = z.output<typeof userItemSchema>;
+export type Organization = z.output<typeof organizationSchema>;
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -215,12 +237,12 @@ function nullableInPlace(o: Loose, key: string): boolean {
   return false;
 }
 
-const COST_NULLABLE = ['workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'] as const;
+const COST_NULLABLE = ['currency', 'workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'] as const;
 
 function costResultInPlace(v: unknown): boolean {
   if (!isObject(v)) return false;
   // Only an already-trimmed decimal string; zod handles padding (trims it) and numbers (converts).
-  if (typeof v.amount !== 'string' || !DECIMAL.test(v.amount) || typeof v.currency !== 'string') return false;
+  if (typeof v.amount !== 'string' || !DECIMAL.test(v.amount)) return false;
   for (const key of COST_NULLABLE) if (!nullableInPlace(v, key)) return false;
   return true;
 }

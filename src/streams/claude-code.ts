@@ -20,7 +20,7 @@ export const claudeCodeStream: StreamDef = {
         const productivity: Row[] = [];
         const models: Row[] = [];
         for (const record of records) {
-          const shaped = claudeCodeRows(record, ctx.lineage);
+          const shaped = claudeCodeRows(record, ctx.lineage, ctx.tally);
           productivity.push(shaped.productivity);
           models.push(...shaped.models);
         }

@@ -1,10 +1,11 @@
+import { ENDPOINTS } from '../source/endpoints.js';
 import { costResultSchema, type CostResult } from '../source/schemas.js';
 import { costRow, costTotalRow } from '../transform/cost-rows.js';
 import { addDecimal, sumDecimals } from '../util/money.js';
 import { fetchReportWindow, type ReportRequest } from './report-stream.js';
 import type { StreamDef } from './stream.js';
 
-const ENDPOINT = '/v1/organizations/cost_report';
+const ENDPOINT = ENDPOINTS.costReport;
 
 const grouped: ReportRequest<CostResult> = {
   endpoint: ENDPOINT,

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { paginateReportBuckets } from '../source/pagination.js';
 import type { QueryParams } from '../source/types.js';
 import type { Lineage } from '../transform/lineage.js';
+import type { WindowTally } from '../transform/tally.js';
 import { addDays, dayStartRfc3339, type DayRange } from '../util/dates.js';
 import type { Row, TableName } from '../warehouse/tables.js';
 import type { WindowSink } from '../warehouse/warehouse.js';
@@ -16,7 +17,7 @@ export interface ReportRequest<R> {
   params(options: StreamOptions): QueryParams;
   schema: z.ZodType<R>;
   table: TableName;
-  toRow(bucketStart: string, result: R, lineage: Lineage): Row;
+  toRow(bucketStart: string, result: R, lineage: Lineage, tally: WindowTally): Row;
 }
 
 /** starting_at is inclusive, ending_at exclusive: the window's last day ends at the next midnight. */
@@ -56,7 +57,7 @@ export async function fetchReportWindow(
     for await (const bucket of paginateReportBuckets(ctx.client, req.endpoint, query, req.schema, ctx.stats)) {
       const results = bucket.results;
       for (let i = 0; i < results.length; i++) {
-        batch.push(req.toRow(bucket.starting_at, results[i], ctx.lineage));
+        batch.push(req.toRow(bucket.starting_at, results[i], ctx.lineage, ctx.tally));
         if (batch.length >= APPEND_BATCH_ROWS) await flush();
       }
     }

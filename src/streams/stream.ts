@@ -4,7 +4,9 @@
  */
 import type { AdminApiClient } from '../source/http-client.js';
 import type { RequestStats } from '../source/types.js';
+import type { Organization } from '../source/schemas.js';
 import type { Lineage } from '../transform/lineage.js';
+import type { WindowTally } from '../transform/tally.js';
 import type { DayRange } from '../util/dates.js';
 import type { TableName } from '../warehouse/tables.js';
 import type { WindowSink } from '../warehouse/warehouse.js';
@@ -22,6 +24,10 @@ export interface StreamContext {
   stats: RequestStats;
   lineage: Lineage;
   options: StreamOptions;
+  /** Rounded values and unknown measures seen while shaping this window's rows (recorded in its ledger row). */
+  tally: WindowTally;
+  /** The organization the key belongs to, read once per run (null when /organizations/me could not be read). */
+  organization: Organization | null;
 }
 
 /** What a window produced, for the ledger. */

@@ -1,9 +1,10 @@
+import { ENDPOINTS } from '../source/endpoints.js';
 import { usageResultSchema, type UsageResult } from '../source/schemas.js';
 import { usageRow, usageTotalRow } from '../transform/usage-rows.js';
 import { fetchReportWindow, type ReportRequest } from './report-stream.js';
 import type { StreamDef, StreamOptions } from './stream.js';
 
-const ENDPOINT = '/v1/organizations/usage_report/messages';
+const ENDPOINT = ENDPOINTS.usageMessages;
 
 // The API refuses more than 5 group_by[] dimensions; these five answer "which key spent tokens on what".
 export const USAGE_GROUP_BY = ['api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'] as const;

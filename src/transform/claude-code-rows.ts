@@ -1,36 +1,42 @@
 /**
  * usage_report/claude_code records → claude_code_productivity (activity, no cost) and
  * claude_code_model_usage (per-model tokens and the ESTIMATED cost, kept apart so nobody sums it
- * into billed cost by accident).
+ * into billed cost by accident). One record is one actor's activity on one day.
  */
+import type { ClaudeCodeRecord } from '../source/schemas.js';
 import { parseCents } from '../util/money.js';
 import type { Row } from '../warehouse/tables.js';
+import { actorIdentity } from './actor.js';
+import { unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
+import type { WindowTally } from './tally.js';
 
-export interface ClaudeCodeRecordLike {
-  date: string;
-  actor: { type: string; email_address?: string | null; api_key_name?: string | null };
-  organization_id?: string | null;
-  customer_type?: string | null;
-  subscription_type?: string | null;
-  terminal_type?: string | null;
-  is_remote?: boolean | null;
+/** What the productivity row maps; the actor's other fields and model_breakdown are handled apart. */
+const RECORD_FIELDS: FieldSpec = {
+  date: true,
+  actor: true,
+  organization_id: true,
+  customer_type: true,
+  subscription_type: true,
+  terminal_type: true,
   core_metrics: {
-    num_sessions: number;
-    lines_of_code: { added: number; removed: number };
-    commits_by_claude_code: number;
-    pull_requests_by_claude_code: number;
-  };
-  tool_actions?: Record<string, { accepted?: number | null; rejected?: number | null } | null> | null;
-  model_breakdown?: Array<{
-    model: string;
-    tokens: { input: number; output: number; cache_read: number; cache_creation: number };
-    estimated_cost?: { currency?: string | null; amount: number | string } | null;
-  }> | null;
-}
+    num_sessions: true,
+    lines_of_code: { added: true, removed: true },
+    commits_by_claude_code: true,
+    pull_requests_by_claude_code: true,
+  },
+  tool_actions: true,
+  model_breakdown: true,
+};
 
-function actorId(r: ClaudeCodeRecordLike): string {
-  return r.actor.email_address ?? r.actor.api_key_name ?? '(unknown actor)';
+const MODEL_FIELDS: FieldSpec = {
+  model: true,
+  tokens: { input: true, output: true, cache_read: true, cache_creation: true },
+  estimated_cost: { currency: true, amount: true },
+};
+
+function json(v: Record<string, unknown> | null): string | null {
+  return v === null ? null : JSON.stringify(v);
 }
 
 /**
@@ -38,22 +44,24 @@ function actorId(r: ClaudeCodeRecordLike): string {
  * tool_actions JSON. Plain object literals, no spreads: a 31-day window of a large org is ~125k
  * rows, and spreading into fresh objects (dictionary-mode in V8) was the costliest local step.
  */
-export function claudeCodeRows(r: ClaudeCodeRecordLike, lineage: Lineage): { productivity: Row; models: Row[] } {
+export function claudeCodeRows(r: ClaudeCodeRecord, lineage: Lineage, tally: WindowTally): { productivity: Row; models: Row[] } {
   const day = r.date.slice(0, 10);
-  const actorType = r.actor.type;
-  const actor = actorId(r);
-  const isRemote = r.is_remote ?? false;
-  const tools = r.tool_actions ?? {};
+  const { actorType, actorId, field } = actorIdentity(r.actor);
+  const tools = r.tool_actions;
   const core = r.core_metrics;
+  // The actor's fields beyond its type and identifying field (all of them for an unknown shape).
+  const actorRest = unmappedFields(r.actor, field === null ? { type: true } : { type: true, [field]: true });
+  let extra = unmappedFields(r, RECORD_FIELDS);
+  if (actorRest) extra = { ...extra, actor: actorRest };
+  tally.noteExtra('claude_code_productivity', day, extra);
   const productivity: Row = {
     activity_date: day,
     actor_type: actorType,
-    actor_id: actor,
-    is_remote: isRemote,
-    organization_id: r.organization_id ?? null,
-    customer_type: r.customer_type ?? null,
-    subscription_type: r.subscription_type ?? null,
-    terminal_type: r.terminal_type ?? null,
+    actor_id: actorId,
+    organization_id: r.organization_id,
+    customer_type: r.customer_type,
+    subscription_type: r.subscription_type,
+    terminal_type: r.terminal_type,
     num_sessions: core.num_sessions,
     lines_added: core.lines_of_code.added,
     lines_removed: core.lines_of_code.removed,
@@ -68,26 +76,29 @@ export function claudeCodeRows(r: ClaudeCodeRecordLike, lineage: Lineage): { pro
     notebook_edit_tool_accepted: tools.notebook_edit_tool?.accepted ?? 0,
     notebook_edit_tool_rejected: tools.notebook_edit_tool?.rejected ?? 0,
     tool_actions: JSON.stringify(tools),
+    extra: json(extra),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
-  const breakdown = r.model_breakdown ?? [];
+  const breakdown = r.model_breakdown;
   const models: Row[] = new Array<Row>(breakdown.length);
   for (let i = 0; i < breakdown.length; i++) {
     const m = breakdown[i]!;
+    const modelExtra = unmappedFields(m, MODEL_FIELDS);
+    tally.noteExtra('claude_code_model_usage', day, modelExtra);
     models[i] = {
       activity_date: day,
       actor_type: actorType,
-      actor_id: actor,
-      is_remote: isRemote,
+      actor_id: actorId,
       model: m.model,
       input_tokens: m.tokens.input,
       output_tokens: m.tokens.output,
       cache_read_tokens: m.tokens.cache_read,
       cache_creation_tokens: m.tokens.cache_creation,
       estimated_cost_currency: m.estimated_cost?.currency ?? null,
-      estimated_cost_cents:
-        m.estimated_cost == null ? null : parseCents(m.estimated_cost.amount, `claude_code ${day} ${m.model} estimated_cost`),
+      // An estimate sent as a JSON number: rounded without counting (see parseCents).
+      estimated_cost_cents: m.estimated_cost == null ? null : parseCents(m.estimated_cost.amount, `claude_code ${day} ${m.model} estimated_cost`),
+      extra: json(modelExtra),
       run_id: lineage.run_id,
       ingested_at: lineage.ingested_at,
     };

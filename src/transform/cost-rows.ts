@@ -1,51 +1,60 @@
 /** cost_report results → claude_costs / claude_cost_daily_totals rows. */
+import type { CostResult } from '../source/schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
 import type { Row } from '../warehouse/tables.js';
+import { unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay } from './lineage.js';
+import type { WindowTally } from './tally.js';
 
-export interface CostResultLike {
-  amount: string | number;
-  currency?: string | null;
-  workspace_id?: string | null;
-  description?: string | null;
-  cost_type?: string | null;
-  model?: string | null;
-  service_tier?: string | null;
-  token_type?: string | null;
-  context_window?: string | null;
-  inference_geo?: string | null;
-}
+const COST_FIELDS: FieldSpec = {
+  amount: true,
+  currency: true,
+  workspace_id: true,
+  description: true,
+  cost_type: true,
+  model: true,
+  service_tier: true,
+  token_type: true,
+  context_window: true,
+  inference_geo: true,
+};
 
-function money(result: CostResultLike, where: string): { amount_cents: string; amount_usd: string } {
-  const cents = parseCents(result.amount, where);
-  return { amount_cents: cents, amount_usd: centsToUsd(cents) };
-}
-
-export function costRow(bucketStart: string, r: CostResultLike, lineage: Lineage): Row {
+export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): Row {
   const day = bucketDay(bucketStart);
+  const cents = parseCents(r.amount, `cost_report ${day} amount`, tally);
+  const extra = unmappedFields(r, COST_FIELDS);
+  tally.noteExtra('claude_costs', day, extra);
   return {
     activity_date: day,
-    workspace_id: r.workspace_id ?? null,
-    description: r.description ?? null,
-    cost_type: r.cost_type ?? null,
-    model: r.model ?? null,
-    service_tier: r.service_tier ?? null,
-    token_type: r.token_type ?? null,
-    context_window: r.context_window ?? null,
-    inference_geo: r.inference_geo ?? null,
+    workspace_id: r.workspace_id,
+    description: r.description,
+    cost_type: r.cost_type,
+    model: r.model,
+    service_tier: r.service_tier,
+    token_type: r.token_type,
+    context_window: r.context_window,
+    inference_geo: r.inference_geo,
     currency: r.currency ?? 'USD',
-    ...money(r, `cost_report ${day} amount`),
-    ...lineage,
+    amount_cents: cents,
+    amount_usd: centsToUsd(cents),
+    extra: extra === null ? null : JSON.stringify(extra),
+    run_id: lineage.run_id,
+    ingested_at: lineage.ingested_at,
   };
 }
 
-export function costTotalRow(bucketStart: string, r: CostResultLike, lineage: Lineage): Row {
+export function costTotalRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): Row {
   const day = bucketDay(bucketStart);
+  const cents = parseCents(r.amount, `cost_report total ${day} amount`, tally);
+  const extra = unmappedFields(r, COST_FIELDS);
   return {
     activity_date: day,
     currency: r.currency ?? 'USD',
-    ...money(r, `cost_report total ${day} amount`),
-    ...lineage,
+    amount_cents: cents,
+    amount_usd: centsToUsd(cents),
+    extra: extra === null ? null : JSON.stringify(extra),
+    run_id: lineage.run_id,
+    ingested_at: lineage.ingested_at,
   };
 }

@@ -1,45 +1,88 @@
-/** Organization lists → name tables (latest snapshot). */
+/** Organization lists and the organization itself → name tables (latest snapshot). */
+import type { ApiKeyItem, Organization, UserItem, WorkspaceItem } from '../source/schemas.js';
 import type { Row } from '../warehouse/tables.js';
+import { actorIdentity } from './actor.js';
+import { unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 
 type Loose = Record<string, unknown>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
+const json = (v: Loose | null): string | null => (v === null ? null : JSON.stringify(v));
 
-export function apiKeyRow(k: Loose, lineage: Lineage): Row {
+const API_KEY_FIELDS: FieldSpec = {
+  id: true,
+  name: true,
+  workspace_id: true,
+  status: true,
+  created_at: true,
+  created_by: { id: true, type: true },
+  partial_key_hint: true,
+  expires_at: true,
+  scope: { type: true, workspace_id: true },
+  principal: true,
+  // Always "api_key": says nothing a row of claude_api_keys does not.
+  type: true,
+};
+
+export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): Row {
   const createdBy = (k.created_by ?? null) as Loose | null;
+  const scope = k.scope as Loose | null;
+  const principal = k.principal as Loose | null;
+  const principalId = principal === null ? null : actorIdentity(principal);
+  let extra = unmappedFields(k, API_KEY_FIELDS);
+  // A principal's fields beyond its type and id (all of them for a principal type this version does not know).
+  const principalRest = principal && principalId ? unmappedFields(principal, principalId.field ? { type: true, [principalId.field]: true } : { type: true }) : null;
+  if (principalRest) extra = { ...extra, principal: principalRest };
   return {
-    id: String(k.id),
-    name: str(k.name),
-    workspace_id: str(k.workspace_id),
-    status: str(k.status),
-    created_at: str(k.created_at),
+    id: k.id,
+    name: k.name,
+    workspace_id: k.workspace_id,
+    scope_type: str(scope?.type),
+    scope_workspace_id: str(scope?.workspace_id),
+    principal_type: principalId?.actorType ?? null,
+    principal_id: principalId?.actorId ?? null,
+    status: k.status,
+    created_at: k.created_at,
     created_by_id: str(createdBy?.id),
     created_by_type: str(createdBy?.type),
-    partial_key_hint: str(k.partial_key_hint),
-    expires_at: str(k.expires_at),
+    partial_key_hint: k.partial_key_hint,
+    expires_at: k.expires_at,
+    extra: json(extra),
     ...lineage,
   };
 }
 
-export function workspaceRow(w: Loose, lineage: Lineage): Row {
+const WORKSPACE_FIELDS: FieldSpec = { id: true, name: true, display_color: true, created_at: true, archived_at: true, type: true };
+
+export function workspaceRow(w: WorkspaceItem, lineage: Lineage): Row {
   return {
-    id: String(w.id),
-    name: str(w.name),
-    display_color: str(w.display_color),
-    created_at: str(w.created_at),
-    archived_at: str(w.archived_at),
+    id: w.id,
+    name: w.name,
+    display_color: w.display_color,
+    created_at: w.created_at,
+    archived_at: w.archived_at,
+    extra: json(unmappedFields(w, WORKSPACE_FIELDS)),
     ...lineage,
   };
 }
 
-export function userRow(u: Loose, lineage: Lineage): Row {
+const USER_FIELDS: FieldSpec = { id: true, email: true, name: true, role: true, added_at: true, type: true };
+
+export function userRow(u: UserItem, lineage: Lineage): Row {
   return {
-    id: String(u.id),
-    email: str(u.email),
-    name: str(u.name),
-    role: str(u.role),
-    added_at: str(u.added_at),
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    added_at: u.added_at,
+    extra: json(unmappedFields(u, USER_FIELDS)),
     ...lineage,
   };
+}
+
+const ORGANIZATION_FIELDS: FieldSpec = { id: true, name: true, type: true };
+
+export function organizationRow(o: Organization, lineage: Lineage): Row {
+  return { id: o.id, name: o.name, type: o.type, extra: json(unmappedFields(o, ORGANIZATION_FIELDS)), ...lineage };
 }

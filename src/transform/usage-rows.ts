@@ -1,51 +1,65 @@
 /** usage_report/messages results → claude_usage_keys / claude_usage_daily_totals rows. */
+import type { UsageResult } from '../source/schemas.js';
 import type { Row } from '../warehouse/tables.js';
+import { unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay, bucketInstant } from './lineage.js';
+import type { WindowTally } from './tally.js';
 
-export interface UsageResultLike {
-  uncached_input_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
-  output_tokens: number;
-  server_tool_use?: { web_search_requests?: number | null } | null;
-  api_key_id?: string | null;
-  workspace_id?: string | null;
-  model?: string | null;
-  service_tier?: string | null;
-  context_window?: string | null;
-}
+const TOKEN_FIELDS = {
+  uncached_input_tokens: true,
+  cache_read_input_tokens: true,
+  cache_creation: { ephemeral_5m_input_tokens: true, ephemeral_1h_input_tokens: true },
+  output_tokens: true,
+  server_tool_use: { web_search_requests: true },
+} as const satisfies FieldSpec;
 
-function tokens(r: UsageResultLike): Row {
+const USAGE_FIELDS: FieldSpec = {
+  ...TOKEN_FIELDS,
+  api_key_id: true,
+  workspace_id: true,
+  model: true,
+  service_tier: true,
+  context_window: true,
+};
+
+export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, tally: WindowTally): Row {
+  const day = bucketDay(bucketStart);
+  const extra = unmappedFields(r, USAGE_FIELDS);
+  tally.noteExtra('claude_usage_keys', day, extra);
   return {
+    activity_date: day,
+    bucket_start: bucketInstant(bucketStart),
+    api_key_id: r.api_key_id,
+    workspace_id: r.workspace_id,
+    model: r.model,
+    service_tier: r.service_tier,
+    context_window: r.context_window,
     uncached_input_tokens: r.uncached_input_tokens,
     cache_read_input_tokens: r.cache_read_input_tokens,
     cache_creation_5m_input_tokens: r.cache_creation.ephemeral_5m_input_tokens,
     cache_creation_1h_input_tokens: r.cache_creation.ephemeral_1h_input_tokens,
     output_tokens: r.output_tokens,
-    web_search_requests: r.server_tool_use?.web_search_requests ?? 0,
+    web_search_requests: r.server_tool_use.web_search_requests,
+    extra: extra === null ? null : JSON.stringify(extra),
+    run_id: lineage.run_id,
+    ingested_at: lineage.ingested_at,
   };
 }
 
-export function usageRow(bucketStart: string, r: UsageResultLike, lineage: Lineage): Row {
+export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Lineage): Row {
+  const extra = unmappedFields(r, TOKEN_FIELDS);
   return {
     activity_date: bucketDay(bucketStart),
     bucket_start: bucketInstant(bucketStart),
-    api_key_id: r.api_key_id ?? null,
-    workspace_id: r.workspace_id ?? null,
-    model: r.model ?? null,
-    service_tier: r.service_tier ?? null,
-    context_window: r.context_window ?? null,
-    ...tokens(r),
-    ...lineage,
-  };
-}
-
-export function usageTotalRow(bucketStart: string, r: UsageResultLike, lineage: Lineage): Row {
-  return {
-    activity_date: bucketDay(bucketStart),
-    bucket_start: bucketInstant(bucketStart),
-    ...tokens(r),
-    ...lineage,
+    uncached_input_tokens: r.uncached_input_tokens,
+    cache_read_input_tokens: r.cache_read_input_tokens,
+    cache_creation_5m_input_tokens: r.cache_creation.ephemeral_5m_input_tokens,
+    cache_creation_1h_input_tokens: r.cache_creation.ephemeral_1h_input_tokens,
+    output_tokens: r.output_tokens,
+    web_search_requests: r.server_tool_use.web_search_requests,
+    extra: extra === null ? null : JSON.stringify(extra),
+    run_id: lineage.run_id,
+    ingested_at: lineage.ingested_at,
   };
 }

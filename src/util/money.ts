@@ -1,39 +1,56 @@
 /**
  * Exact money. The API sends cents as decimal strings with fractional digits ("123.78912");
  * binary floats would lose cents when summed, so all arithmetic goes through decimal.js and the
- * warehouse stores DECIMAL(38,9) cents and DECIMAL(38,11) dollars.
+ * warehouse stores DECIMAL(38,12) cents and DECIMAL(38,14) dollars: twelve fractional digits of a cent
+ * hold every amount the API has been seen to send exactly, with room to spare.
  */
 import { Decimal } from 'decimal.js';
 
 // 38 significant digits is the widest the warehouse column holds; keep headroom for sums.
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
 
-export const CENTS_SCALE = 9;
-export const USD_SCALE = 11;
+export const CENTS_SCALE = 12;
+export const USD_SCALE = 14;
 const MAX_INTEGER_DIGITS = 38 - CENTS_SCALE;
 
 export class MoneyError extends Error {}
 
 const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
 
+/** Counts values that had to be rounded to fit the warehouse's scale (kept in the window's ledger row). */
+export interface RoundingTally {
+  rounded: number;
+}
+
 /**
- * Validates an API cents string and returns it in canonical form (no exponent, trimmed trailing zeros).
- * Throws MoneyError when it cannot be stored exactly in DECIMAL(38,9): we never round silently.
+ * Validates an API cents value and returns it in canonical form (no exponent, no trailing zeros).
+ *
+ * A decimal string (billed cents) is kept exactly when it fits DECIMAL(38,12); one with more
+ * fractional digits is rounded half-even to 12 and counted in `tally`, so `validate` can say how many
+ * values were rounded instead of a 31-day window failing over a digit no invoice shows.
+ *
+ * A JSON number (Claude Code's estimated cost) may carry binary-float noise (0.30000000000000004):
+ * its shortest round-trip decimal is rounded half-even to the scale without counting, because the
+ * noise is not information.
  */
-export function parseCents(value: unknown, where = 'amount'): string {
-  let text: string;
-  if (typeof value === 'string') text = value.trim();
-  else if (typeof value === 'number' && Number.isFinite(value)) text = new D(value).toFixed();
-  else throw new MoneyError(`${where}: expected a decimal string of cents, got ${JSON.stringify(value)}`);
-  if (!DECIMAL_STRING.test(text)) {
-    throw new MoneyError(`${where}: "${text}" is not a decimal number of cents`);
-  }
-  const d = new D(text);
-  if (d.decimalPlaces() > CENTS_SCALE) {
-    throw new MoneyError(`${where}: "${text}" has more than ${CENTS_SCALE} decimal places of cents and cannot be stored exactly`);
+export function parseCents(value: unknown, where = 'amount', tally?: RoundingTally): string {
+  let d: InstanceType<typeof D>;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (!DECIMAL_STRING.test(text)) throw new MoneyError(`${where}: "${text}" is not a decimal number of cents`);
+    d = new D(text);
+    if (d.decimalPlaces() > CENTS_SCALE) {
+      d = d.toDecimalPlaces(CENTS_SCALE, D.ROUND_HALF_EVEN);
+      if (tally) tally.rounded++;
+    }
+  } else if (typeof value === 'number' && Number.isFinite(value)) {
+    // decimal.js reads a number through its shortest round-trip text, as JSON.stringify prints it.
+    d = new D(value).toDecimalPlaces(CENTS_SCALE, D.ROUND_HALF_EVEN);
+  } else {
+    throw new MoneyError(`${where}: expected a decimal string of cents, got ${JSON.stringify(value)}`);
   }
   if (d.abs().trunc().toFixed().replace(/^0$/, '').length > MAX_INTEGER_DIGITS) {
-    throw new MoneyError(`${where}: "${text}" is too large to store exactly in DECIMAL(38,${CENTS_SCALE})`);
+    throw new MoneyError(`${where}: "${d.toFixed()}" is too large to store exactly in DECIMAL(38,${CENTS_SCALE})`);
   }
   return d.toFixed();
 }

@@ -9,8 +9,8 @@ export type ColumnType =
   | 'string'
   | 'int' // 64-bit integer
   | 'bool'
-  | 'cents' // exact DECIMAL(38,9) / BigQuery BIGNUMERIC: cents with fractional digits
-  | 'usd' // exact DECIMAL(38,11) / BigQuery BIGNUMERIC: dollars
+  | 'cents' // exact DECIMAL(38,12) / BigQuery BIGNUMERIC: cents with fractional digits
+  | 'usd' // exact DECIMAL(38,14) / BigQuery BIGNUMERIC: dollars
   | 'json'; // JSON text
 
 export interface ColumnDef {
@@ -44,6 +44,7 @@ export type TableName =
   | 'claude_api_keys'
   | 'claude_workspaces'
   | 'claude_users'
+  | 'claude_organization'
   | 'ingest_runs'
   | 'ingest_windows'
   | 'claude_ingest_meta'
@@ -53,6 +54,21 @@ export type TableName =
 const lineage: ColumnDef[] = [
   { name: 'run_id', type: 'string', doc: 'The ingest run that wrote this row (ingest_runs.run_id).', nullable: false },
   { name: 'ingested_at', type: 'timestamp', doc: 'When this row was written.', nullable: false },
+];
+/** Fields of the API record that no column maps, as sent (see src/transform/extra.ts). */
+const extra: ColumnDef = {
+  name: 'extra',
+  type: 'json',
+  doc: 'Every field of the API record that no column maps, as sent (nested objects keep their shape); NULL when there is none.',
+};
+const actorColumns = (what: string): ColumnDef[] => [
+  { name: 'actor_type', type: 'string', doc: 'Actor type as sent: user_actor, api_actor, or a type this version does not know.', nullable: false },
+  {
+    name: 'actor_id',
+    type: 'string',
+    doc: `${what}: the email address (user_actor), the API key name (api_actor), the actor's identifying field for other known types, or "#" and 32 hex digits derived from the whole actor object for a shape this version does not know.`,
+    nullable: false,
+  },
 ];
 const activityDate: ColumnDef = {
   name: 'activity_date',
@@ -91,8 +107,9 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'context_window', type: 'string', doc: '0-200k or 200k-1M, for token costs.' },
       { name: 'inference_geo', type: 'string', doc: 'global, us or not_available.' },
       { name: 'currency', type: 'string', doc: 'ISO currency code, USD.', nullable: false },
-      { name: 'amount_cents', type: 'cents', doc: 'Cost in cents exactly as the API string (fractional cents kept).', nullable: false },
+      { name: 'amount_cents', type: 'cents', doc: 'Cost in cents exactly as the API string (fractional cents kept; beyond 12 decimal places rounded half-even and counted in ingest_windows.rounded_values).', nullable: false },
       { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable: false },
+      extra,
       ...lineage,
     ],
     naturalKey: ['activity_date', 'workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'],
@@ -107,6 +124,7 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'currency', type: 'string', doc: 'ISO currency code, USD.', nullable: false },
       { name: 'amount_cents', type: 'cents', doc: 'Total cost in cents, exact.', nullable: false },
       { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable: false },
+      extra,
       ...lineage,
     ],
     naturalKey: ['activity_date', 'currency'],
@@ -124,6 +142,7 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'service_tier', type: 'string', doc: 'standard, batch, priority, priority_on_demand, flex, flex_discount (new values kept).' },
       { name: 'context_window', type: 'string', doc: '0-200k or 200k-1M.' },
       ...tokenColumns,
+      extra,
       ...lineage,
     ],
     naturalKey: ['bucket_start', 'api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window'],
@@ -133,21 +152,19 @@ export const TABLES: Record<TableName, TableDef> = {
     name: 'claude_usage_daily_totals',
     kind: 'totals',
     doc: 'The ungrouped usage_report/messages totals per bucket: the yardstick for claude_usage_keys.',
-    columns: [activityDate, bucketStart, ...tokenColumns, ...lineage],
+    columns: [activityDate, bucketStart, ...tokenColumns, extra, ...lineage],
     naturalKey: ['bucket_start'],
   },
   claude_code_productivity: {
     name: 'claude_code_productivity',
     kind: 'fact',
-    doc: 'Claude Code activity per actor per day (remote and local separately). Deliberately has no cost columns.',
+    doc: 'Claude Code activity per actor per day (one record per actor and day, as the API reports it). Deliberately has no cost columns.',
     columns: [
       activityDate,
-      { name: 'actor_type', type: 'string', doc: 'user_actor or api_actor.', nullable: false },
-      { name: 'actor_id', type: 'string', doc: 'Email address (user_actor) or API key name (api_actor).', nullable: false },
-      { name: 'is_remote', type: 'bool', doc: 'Remote (cloud) session records are separate from local ones.', nullable: false },
+      ...actorColumns('Who'),
       { name: 'organization_id', type: 'string', doc: 'Organization id.' },
       { name: 'customer_type', type: 'string', doc: 'api or subscription.' },
-      { name: 'subscription_type', type: 'string', doc: 'enterprise, team or NULL.' },
+      { name: 'subscription_type', type: 'string', doc: 'enterprise or team for subscription customers; NULL when the API omits it (API customers).' },
       { name: 'terminal_type', type: 'string', doc: 'Terminal the sessions ran in, e.g. vscode.' },
       { name: 'num_sessions', type: 'int', doc: 'Sessions started.', nullable: false },
       { name: 'lines_added', type: 'int', doc: 'Lines of code added.', nullable: false },
@@ -163,9 +180,10 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'notebook_edit_tool_accepted', type: 'int', doc: 'Notebook edit tool suggestions accepted.', nullable: false },
       { name: 'notebook_edit_tool_rejected', type: 'int', doc: 'Notebook edit tool suggestions rejected.', nullable: false },
       { name: 'tool_actions', type: 'json', doc: 'Every tool\'s {accepted, rejected} as sent, including tools unknown to this version.', nullable: false },
+      extra,
       ...lineage,
     ],
-    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'is_remote'],
+    naturalKey: ['activity_date', 'actor_type', 'actor_id'],
     clusterBy: ['actor_id'],
   },
   claude_code_model_usage: {
@@ -174,19 +192,18 @@ export const TABLES: Record<TableName, TableDef> = {
     doc: 'Claude Code tokens and ESTIMATED cost per actor × day × model. An estimate only: never add it to claude_costs, which already bills API-customer Claude Code usage.',
     columns: [
       activityDate,
-      { name: 'actor_type', type: 'string', doc: 'user_actor or api_actor.', nullable: false },
-      { name: 'actor_id', type: 'string', doc: 'Email address or API key name.', nullable: false },
-      { name: 'is_remote', type: 'bool', doc: 'Remote or local record.', nullable: false },
+      ...actorColumns('Who'),
       { name: 'model', type: 'string', doc: 'Model id.', nullable: false },
       { name: 'input_tokens', type: 'int', doc: 'Input tokens.', nullable: false },
       { name: 'output_tokens', type: 'int', doc: 'Output tokens.', nullable: false },
       { name: 'cache_read_tokens', type: 'int', doc: 'Cache read tokens.', nullable: false },
       { name: 'cache_creation_tokens', type: 'int', doc: 'Cache creation tokens.', nullable: false },
       { name: 'estimated_cost_currency', type: 'string', doc: 'Currency of the estimate.' },
-      { name: 'estimated_cost_cents', type: 'cents', doc: 'ESTIMATED cost in cents (not billing data).' },
+      { name: 'estimated_cost_cents', type: 'cents', doc: 'ESTIMATED cost in cents (not billing data); the API sends a JSON number, stored as its shortest exact decimal rounded half-even to 12 places.' },
+      extra,
       ...lineage,
     ],
-    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'is_remote', 'model'],
+    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'model'],
     clusterBy: ['actor_id'],
   },
   claude_api_keys: {
@@ -196,13 +213,18 @@ export const TABLES: Record<TableName, TableDef> = {
     columns: [
       { name: 'id', type: 'string', doc: 'apikey_… id.', nullable: false },
       { name: 'name', type: 'string', doc: 'Key name.' },
-      { name: 'workspace_id', type: 'string', doc: 'Workspace; NULL is the default workspace.' },
+      { name: 'workspace_id', type: 'string', doc: 'Workspace as the API\'s deprecated workspace_id field says: NULL for the default workspace AND for a principal-bound key with no workspace (scope_type tells them apart).' },
+      { name: 'scope_type', type: 'string', doc: 'Where the key belongs: workspace, or organization (a principal-bound key with no workspace); NULL when the API did not send scope.' },
+      { name: 'scope_workspace_id', type: 'string', doc: 'scope.workspace_id: the workspace\'s real id, also for the default workspace.' },
+      { name: 'principal_type', type: 'string', doc: 'The principal the key acts as: user_actor, service_account_actor (or a newer type); NULL when not bound to a principal.' },
+      { name: 'principal_id', type: 'string', doc: 'principal.user_id or principal.service_account_id (or the identifying field of a newer principal type).' },
       { name: 'status', type: 'string', doc: 'active, inactive, archived, expired.' },
       { name: 'created_at', type: 'timestamp', doc: 'Created.' },
       { name: 'created_by_id', type: 'string', doc: 'Creator id.' },
       { name: 'created_by_type', type: 'string', doc: 'Creator type.' },
       { name: 'partial_key_hint', type: 'string', doc: 'Redacted hint the API returns (never the key).' },
       { name: 'expires_at', type: 'timestamp', doc: 'Expiry, if any.' },
+      extra,
       ...lineage,
     ],
     naturalKey: ['id'],
@@ -217,6 +239,7 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'display_color', type: 'string', doc: 'Console colour.' },
       { name: 'created_at', type: 'timestamp', doc: 'Created.' },
       { name: 'archived_at', type: 'timestamp', doc: 'Archived, or NULL.' },
+      extra,
       ...lineage,
     ],
     naturalKey: ['id'],
@@ -231,6 +254,20 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'name', type: 'string', doc: 'Display name.' },
       { name: 'role', type: 'string', doc: 'Organization role.' },
       { name: 'added_at', type: 'timestamp', doc: 'Joined.' },
+      extra,
+      ...lineage,
+    ],
+    naturalKey: ['id'],
+  },
+  claude_organization: {
+    name: 'claude_organization',
+    kind: 'snapshot',
+    doc: 'The organization the admin key belongs to (GET /v1/organizations/me), refreshed by the org stream.',
+    columns: [
+      { name: 'id', type: 'string', doc: 'Organization id.', nullable: false },
+      { name: 'name', type: 'string', doc: 'Organization name.' },
+      { name: 'type', type: 'string', doc: 'Object type, "organization".' },
+      extra,
       ...lineage,
     ],
     naturalKey: ['id'],
@@ -245,6 +282,8 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'args', type: 'json', doc: 'Options the run was started with (never the key).' },
       { name: 'tool_version', type: 'string', doc: 'claude-ingest version.' },
       { name: 'status', type: 'string', doc: 'running, ok, failed.', nullable: false },
+      { name: 'organization_id', type: 'string', doc: 'The organization the admin key belongs to (GET /v1/organizations/me); NULL when it could not be read.' },
+      { name: 'organization_name', type: 'string', doc: 'Its name at the time of the run.' },
       { name: 'windows_ok', type: 'int', doc: 'Windows written.' },
       { name: 'windows_failed', type: 'int', doc: 'Windows that failed.' },
       { name: 'started_at', type: 'timestamp', doc: 'Started.', nullable: false },
@@ -268,6 +307,8 @@ export const TABLES: Record<TableName, TableDef> = {
       { name: 'retries', type: 'int', doc: 'Retried requests.' },
       { name: 'rate_limited', type: 'int', doc: '429 answers received.' },
       { name: 'cents_total', type: 'cents', doc: 'Sum of amount_cents written (cost stream).' },
+      { name: 'rounded_values', type: 'int', doc: 'Billed cent amounts with more than 12 decimal places, rounded half-even to fit (validate WARNs).' },
+      { name: 'unknown_measures', type: 'json', doc: 'Numbers the API sent in fields this version has no column for, per day: {"YYYY-MM-DD": {"table: field": "total"}} (validate WARNs).' },
       { name: 'error', type: 'string', doc: 'Why it failed, in one line.' },
       { name: 'started_at', type: 'timestamp', doc: 'Started.', nullable: false },
       { name: 'finished_at', type: 'timestamp', doc: 'Finished.' },
@@ -310,7 +351,16 @@ export const TABLES: Record<TableName, TableDef> = {
 };
 
 /** Bump when a table changes, and add a migration in each warehouse. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Columns a schema version removed: each warehouse's migration to that version drops them. */
+export const REMOVED_COLUMNS: Readonly<Record<number, ReadonlyArray<{ table: TableName; column: string }>>> = {
+  // The Claude Code report has no is_remote field: an early contract page listed one by mistake.
+  2: [
+    { table: 'claude_code_productivity', column: 'is_remote' },
+    { table: 'claude_code_model_usage', column: 'is_remote' },
+  ],
+};
 
 export const FACT_TABLES = Object.values(TABLES).filter((t) => t.kind === 'fact' || t.kind === 'totals');
 

@@ -18,6 +18,10 @@ export interface WindowRecord {
   retries: number;
   rateLimited: number;
   centsTotal: string | null;
+  /** Billed amounts rounded to fit the warehouse's scale (see util/money.ts); absent means 0. */
+  roundedValues?: number;
+  /** WindowTally.unknownMeasuresJson(): numbers in fields this version does not know, per day. */
+  unknownMeasures?: string | null;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -29,6 +33,9 @@ export interface RunRecord {
   args: Record<string, unknown>;
   toolVersion: string;
   status: 'running' | 'ok' | 'failed';
+  /** The organization the admin key belongs to (GET /v1/organizations/me), when it could be read. */
+  organizationId?: string | null;
+  organizationName?: string | null;
   windowsOk: number;
   windowsFailed: number;
   startedAt: string;

@@ -41,7 +41,7 @@ describe('source against the emulator', () => {
     expect(buckets[0]!.starting_at.slice(0, 10)).toBe(from);
     for (const b of buckets) {
       const day = b.starting_at.slice(0, 10);
-      expect(sumDecimals(b.results.map((r) => r.amount))).toBe(sumDecimals([emu.truth.costCents(day)]));
+      expect(sumDecimals(b.results.map((r) => String(r.amount)))).toBe(sumDecimals([emu.truth.costCents(day)]));
     }
   });
 
@@ -62,7 +62,7 @@ describe('source against the emulator', () => {
     const [a, b] = await Promise.all([readCost(client, from, addDays(from, 4)), readCost(client, addDays(from, 4), addDays(TODAY, 1))]);
     const all = [...a.buckets, ...b.buckets];
     expect(all.map((x) => x.starting_at.slice(0, 10))).toEqual(Array.from({ length: 9 }, (_, i) => addDays(from, i)));
-    expect(sumDecimals(all.flatMap((x) => x.results.map((r) => r.amount)))).toBe(emu.truth.costCentsRange(from, TODAY));
+    expect(sumDecimals(all.flatMap((x) => x.results.map((r) => String(r.amount))))).toBe(emu.truth.costCentsRange(from, TODAY));
     expect(a.stats.retries + b.stats.retries).toBeGreaterThanOrEqual(4);
     // Every 429 the emulator sent reached the shared governor and was counted once per window.
     expect(client.governor.stats.rateLimited).toBe(emu.stats().rateLimited);

@@ -1,3 +1,4 @@
+import { parseCents } from '../../src/util/money.js';
 import { describe, expect, it } from 'vitest';
 import {
   ResponseShapeError,
@@ -40,7 +41,6 @@ const codeRecord = {
   customer_type: 'api',
   subscription_type: null,
   terminal_type: 'vscode',
-  is_remote: false,
   core_metrics: { num_sessions: 3, lines_of_code: { added: 120, removed: 7 }, commits_by_claude_code: 2, pull_requests_by_claude_code: 1 },
   tool_actions: { edit_tool: { accepted: 5, rejected: 1 }, brand_new_tool: { accepted: 1, rejected: 0 } },
   model_breakdown: [
@@ -100,9 +100,10 @@ describe('cost results', () => {
     expect(r['brand_new_field']).toEqual({ nested: true });
   });
 
-  it('accepts a numeric amount and converts it without float noise', () => {
-    expect(costResultSchema.parse({ amount: 0.1, currency: 'USD' }).amount).toBe('0.1');
-    expect(costResultSchema.parse({ amount: 1e-7, currency: 'USD' }).amount).toBe('0.0000001');
+  it('accepts a numeric amount, converted (by parseCents) without float noise', () => {
+    expect(parseCents(costResultSchema.parse({ amount: 0.1, currency: 'USD' }).amount)).toBe('0.1');
+    expect(parseCents(costResultSchema.parse({ amount: 1e-7, currency: 'USD' }).amount)).toBe('0.0000001');
+    expect(parseCents(costResultSchema.parse({ amount: 0.1 + 0.2 }).amount)).toBe('0.3');
     expect(costResultSchema.safeParse({ amount: null, currency: 'USD' }).success).toBe(false);
     expect(costResultSchema.safeParse({ amount: '1e5', currency: 'USD' }).success).toBe(false);
   });
@@ -138,14 +139,22 @@ describe('claude code records', () => {
   it('parses the documented record with an open tool map', () => {
     const r = claudeCodeRecordSchema.parse(codeRecord);
     expect(r.tool_actions['brand_new_tool']).toEqual({ accepted: 1, rejected: 0 });
-    expect(r.model_breakdown[0]!.estimated_cost.amount).toBe('187.5');
-    expect(r.actor.api_key_name).toBeNull();
+    // A JSON number stays a number here; util/money.ts parseCents turns it into exact cents.
+    expect(r.model_breakdown[0]!.estimated_cost!.amount).toBe(187.5);
+    expect(r.actor).toEqual({ type: 'user_actor', email_address: 'ada@example.com' });
     expect(r.subscription_type).toBeNull();
   });
 
-  it('rejects a record without is_remote (part of its identity)', () => {
-    const { is_remote: _r, ...rest } = codeRecord;
-    expect(claudeCodeRecordSchema.safeParse(rest).success).toBe(false);
+  it('needs no is_remote and no optional field: only the day, the actor and the measures', () => {
+    const minimal = { date: codeRecord.date, actor: { type: 'federated_actor', subject: 's' }, core_metrics: codeRecord.core_metrics };
+    const r = claudeCodeRecordSchema.parse(minimal);
+    expect(r.tool_actions).toEqual({});
+    expect(r.model_breakdown).toEqual([]);
+    expect(r.customer_type).toBeNull();
+    const { actor: _a, ...noActor } = codeRecord;
+    expect(claudeCodeRecordSchema.safeParse(noActor).success).toBe(false);
+    expect(claudeCodeRecordSchema.safeParse({ ...codeRecord, core_metrics: { ...codeRecord.core_metrics, num_sessions: -1 } }).success).toBe(false);
+    expect(claudeCodeRecordSchema.safeParse({ ...codeRecord, model_breakdown: [{ model: 'm', tokens: { input: 'x' } }] }).success).toBe(false);
   });
 });
 

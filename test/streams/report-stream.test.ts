@@ -4,6 +4,7 @@
  * per-day sums equal the emulator's ground truth, and that a malformed bucket deep in a page fails the
  * window with a message naming the field while nothing of the window is committed.
  */
+import { WindowTally } from '../../src/transform/tally.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { executeWindows } from '../../src/jobs/execute-windows.js';
@@ -43,7 +44,7 @@ function captureSink() {
 }
 
 function ctxFor(client: AdminApiClient): StreamContext {
-  return { client, stats: newRequestStats(), lineage, options: { usageBucket: '1d' } };
+  return { client, stats: newRequestStats(), lineage, options: { usageBucket: '1d' }, tally: new WindowTally(), organization: null };
 }
 
 /** The former path: the whole page through getJson, zod over the page, then every row. */
@@ -89,8 +90,8 @@ describe('cost and usage streams, bucket by bucket (large emulated organisation,
     expect(batches.filter((n) => n === APPEND_BATCH_ROWS).length).toBeGreaterThan(5);
     expect(summary.rows).toBe(costs.length + totals.length);
 
-    const grouped = await wholePageRows(client, '/v1/organizations/cost_report', { bucket_width: '1d', group_by: ['workspace_id', 'description'], limit: 31 }, costResultSchema, (d, r: never) => costRow(d, r, lineage));
-    const ungrouped = await wholePageRows(client, '/v1/organizations/cost_report', { bucket_width: '1d', limit: 31 }, costResultSchema, (d, r: never) => costTotalRow(d, r, lineage));
+    const grouped = await wholePageRows(client, '/v1/organizations/cost_report', { bucket_width: '1d', group_by: ['workspace_id', 'description'], limit: 31 }, costResultSchema, (d, r: never) => costRow(d, r, lineage, new WindowTally()));
+    const ungrouped = await wholePageRows(client, '/v1/organizations/cost_report', { bucket_width: '1d', limit: 31 }, costResultSchema, (d, r: never) => costTotalRow(d, r, lineage, new WindowTally()));
     expect(costs).toEqual(grouped);
     expect(totals).toEqual(ungrouped);
 
@@ -109,7 +110,7 @@ describe('cost and usage streams, bucket by bucket (large emulated organisation,
     await usageStream.fetchWindow(WINDOW, ctx, sink);
     expect(ctx.stats.requests).toBe(2);
     const keys = rows.get('claude_usage_keys')!;
-    const grouped = await wholePageRows(client, '/v1/organizations/usage_report/messages', { bucket_width: '1d', limit: 31, group_by: [...USAGE_GROUP_BY] }, usageResultSchema, (d, r: never) => usageRow(d, r, lineage));
+    const grouped = await wholePageRows(client, '/v1/organizations/usage_report/messages', { bucket_width: '1d', limit: 31, group_by: [...USAGE_GROUP_BY] }, usageResultSchema, (d, r: never) => usageRow(d, r, lineage, new WindowTally()));
     const ungrouped = await wholePageRows(client, '/v1/organizations/usage_report/messages', { bucket_width: '1d', limit: 31 }, usageResultSchema, (d, r: never) => usageTotalRow(d, r, lineage));
     expect(keys).toEqual(grouped);
     expect(rows.get('claude_usage_daily_totals')).toEqual(ungrouped);
@@ -158,6 +159,7 @@ describe('a malformed bucket deep in a page', () => {
           options: { usageBucket: '1d' },
           concurrency: 1,
           today: '2025-07-10',
+          organization: null,
           emit: () => {},
           apiKey: TEST_KEY,
         },

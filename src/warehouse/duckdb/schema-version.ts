@@ -4,10 +4,10 @@
  * the same transaction that records the new version, so a crash leaves the old version intact.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SCHEMA_VERSION, TABLES } from '../tables.js';
+import { REMOVED_COLUMNS, SCHEMA_VERSION, TABLES } from '../tables.js';
 import { WarehouseSchemaError } from '../warehouse.js';
 import { VIEWS } from '../../reports/focus-view.js';
-import { allCreateTableSql, columnSql } from './ddl.js';
+import { allCreateTableSql, columnSql, sqlType } from './ddl.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { quoteIdent } from './sql.js';
 
@@ -35,8 +35,34 @@ async function addMissingColumns(conn: DuckDBConnection): Promise<void> {
   }
 }
 
+/**
+ * Version 2: the real Claude Code record has no is_remote (dropped), every fact and snapshot table
+ * keeps unmapped fields in `extra`, API keys gain scope/principal, the ledger gains the organization,
+ * rounded values and unknown measures (all added as nullable columns), and money widens to
+ * DECIMAL(38,12) cents / DECIMAL(38,14) dollars, which holds every old value exactly.
+ */
+async function toVersion2(conn: DuckDBConnection): Promise<void> {
+  for (const { table, column } of REMOVED_COLUMNS[2] ?? []) {
+    await conn.run(`ALTER TABLE ${quoteIdent(table)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`);
+  }
+  await addMissingColumns(conn);
+  const existing = await conn.runAndReadAll(
+    `SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`,
+  );
+  const typeOf = new Map(existing.getRows().map(([t, c, type]) => [`${String(t)}.${String(c)}`, String(type)]));
+  for (const def of Object.values(TABLES)) {
+    for (const col of def.columns) {
+      if (col.type !== 'cents' && col.type !== 'usd') continue;
+      const have = typeOf.get(`${def.name}.${col.name}`);
+      if (have === undefined || have === sqlType(col.type)) continue;
+      await conn.run(`ALTER TABLE ${quoteIdent(def.name)} ALTER COLUMN ${quoteIdent(col.name)} TYPE ${sqlType(col.type)}`);
+    }
+  }
+}
+
 export const migrations: Record<number, Migration> = {
   1: addMissingColumns,
+  2: toVersion2,
 };
 
 export type SchemaState =
