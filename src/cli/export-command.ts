@@ -74,32 +74,13 @@ Examples:
       try {
         const file = outputPath(o.out);
         const format = exportFormat(o.format, file);
-        const report = resolveReportName(what);
-        const isTable = what in TABLES;
-        const isFocus = what === 'claude_focus_costs';
-        if (!report && !isTable && !isFocus) {
+        if (!resolveReportName(what) && !(what in TABLES) && what !== 'claude_focus_costs') {
           throw new InputError(`"${what}" is neither a table nor a report: use one of ${[...Object.keys(TABLES), 'claude_focus_costs', ...reports].join(', ')}`);
         }
         const wh = await rt.openWarehouse(g, true);
         try {
           if (!wh.exportQuery) throw new WarehouseError(`export is not supported for ${wh.kind} warehouses yet: query the tables directly`);
-          let q: { sql: string; params: unknown[] };
-          if (report) {
-            const range = await resolveCliRange(wh, o);
-            const rq = (() => {
-              try {
-                return reportQuery(wh.dialect, report, reportFilter(range, o));
-              } catch (err) {
-                throw asInputError(err);
-              }
-            })();
-            q = { sql: exportSql(wh.dialect, rq), params: rq.params };
-          } else if (isFocus) {
-            q = await focusSelect(wh, o);
-          } else {
-            if (o.workspace !== undefined || o.model !== undefined) throw new InputError('--workspace and --model apply to reports, not tables');
-            q = await tableSelect(wh, what as TableName, o);
-          }
+          const q = await exportSelect(wh, what, o);
           await wh.exportQuery(q.sql, q.params, file, format);
           rt.reporter(g).info(`wrote ${file} (${format})`);
         } finally {
@@ -109,6 +90,32 @@ Examples:
         rt.fail(g, err);
       }
     });
+}
+
+export interface ExportSelectOptions {
+  from?: string;
+  to?: string;
+  workspace?: string;
+  model?: string;
+}
+
+/** The SELECT `export <what>` runs: a table, the FOCUS view or a report, in the warehouse's dialect. */
+export async function exportSelect(wh: Warehouse, what: string, o: ExportSelectOptions): Promise<{ sql: string; params: unknown[] }> {
+  const report = resolveReportName(what);
+  if (report) {
+    const range = await resolveCliRange(wh, o);
+    let rq: ReturnType<typeof reportQuery>;
+    try {
+      rq = reportQuery(wh.dialect, report, reportFilter(range, o));
+    } catch (err) {
+      throw asInputError(err);
+    }
+    return { sql: exportSql(wh.dialect, rq), params: rq.params };
+  }
+  if (what === 'claude_focus_costs') return focusSelect(wh, o);
+  if (!(what in TABLES)) throw new InputError(`"${what}" is neither a table nor a report`);
+  if (o.workspace !== undefined || o.model !== undefined) throw new InputError('--workspace and --model apply to reports, not tables');
+  return tableSelect(wh, what as TableName, o);
 }
 
 async function focusSelect(wh: Warehouse, o: { from?: string; to?: string }): Promise<{ sql: string; params: unknown[] }> {

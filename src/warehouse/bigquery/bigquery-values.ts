@@ -225,21 +225,3 @@ export function decodeRows(fields: RawField[], rows: RawRow[]): QueryRow[] {
     return out;
   });
 }
-
-// ---------------------------------------------------------------------------------------------
-// Export
-
-/**
- * One CSV record as DuckDB's COPY writes it: fields quoted only when they hold a comma, a quote or
- * a line break (quotes doubled), NULL as an empty field and an empty string as "" so the two stay
- * distinguishable, booleans as true/false.
- */
-export function csvLine(values: readonly (string | number | boolean | null)[]): string {
-  return `${values.map(csvField).join(',')}\n`;
-}
-
-function csvField(v: string | number | boolean | null): string {
-  if (v === null) return '';
-  const text = String(v);
-  return text === '' || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}

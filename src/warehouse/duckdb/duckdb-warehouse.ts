@@ -26,7 +26,8 @@ import { duckDbDialect } from './duckdb-dialect.js';
 import { openShared, type OpenOptions, type SharedInstance } from './instance.js';
 import { runRecord, windowRecord } from '../ledger-rows.js';
 import { listRunsSql, listWindowsSql, upsertLedgerRow, upsertRun, upsertWindow } from './ledger.js';
-import { bindParams, readRows } from './results.js';
+import { openExportFile } from '../export-file.js';
+import { bindParams, convertValue, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
 import { dayNumber } from './values.js';
@@ -134,6 +135,12 @@ export class DuckDbWarehouse implements Warehouse {
     const options = COPY_OPTIONS[format];
     if (!options) throw new WarehouseError(`export format "${String(format)}" is not one of csv, parquet, json`);
     if (file.includes('\0')) throw new WarehouseError('export: the file path contains a NUL character');
+    // csv and json go through the writer every warehouse shares, so both write the same text
+    // (src/warehouse/export-file.ts); Parquet is typed, so DuckDB's own COPY writes it.
+    if (format === 'csv' || format === 'json') {
+      await this.withConnection((conn) => exportText(conn, sql, params, file, format));
+      return;
+    }
     await this.withConnection(async (conn) => {
       // Checked on its own first: COPY would otherwise run whatever statement it was handed.
       const check = await conn.prepare(sql);
@@ -183,6 +190,35 @@ export class DuckDbWarehouse implements Warehouse {
 
   private write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.shared.writeMutex.run(() => this.withConnection(fn));
+  }
+}
+
+/** Streams a SELECT's result chunk by chunk into the shared csv / json-lines writer. */
+async function exportText(conn: DuckDBConnection, sql: string, params: unknown[], file: string, format: 'csv' | 'json'): Promise<void> {
+  const prepared = await conn.prepare(sql);
+  try {
+    if (prepared.statementType !== StatementType.SELECT) throw new WarehouseError('exportQuery() exports a SELECT only');
+    bindParams(prepared, params);
+    const result = await prepared.stream();
+    const names = result.columnNames();
+    const types = names.map((_, i) => result.columnTypeId(i));
+    const out = openExportFile(file, format);
+    try {
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        const rows = chunk.getRows().map((values) => {
+          const row: QueryRow = {};
+          values.forEach((v, i) => (row[names[i]!] = convertValue(types[i]!, v)));
+          return row;
+        });
+        await out.write(names, rows);
+      }
+      await out.commit(names);
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
+  } finally {
+    prepared.destroySync();
   }
 }
 
