@@ -105,7 +105,7 @@ export interface Warehouse {
    * written in between, so an answer computed under a token may be served again while the token is
    * the same. Optional: a reader without it keeps nothing. It still answers after close(), and DuckDB
    * answers from a stat of its file and WAL without opening it (the dashboard serves kept answers
-   * that way and leaves the file free for a writer); BigQuery with one query of table metadata.
+   * that way and leaves the file free for a writer); BigQuery with one small query of the ledger.
    */
   changeToken?(): Promise<string>;
 

@@ -21,6 +21,7 @@ import {
 import { bigQueryDialect, isValidDatasetId, isValidProjectId, listRunsSql, listWindowsSql, mergeRowSql, qualifiedTable } from './bigquery-sql.js';
 import { namedParam, positionalParam, rowParams } from './bigquery-values.js';
 import { checkCredentialFile, createClient, DEFAULT_ENDPOINT, resolveConnection, type BigQueryAuth, type ConnectionSettings } from './client.js';
+import { changeTokenSql } from './change-token.js';
 import { describeBigQueryError, type ErrorScene } from './errors.js';
 import { exportQuery } from './export.js';
 import { JobRunner, type JobStats } from './jobs.js';
@@ -207,6 +208,12 @@ export class BigQueryWarehouse implements Warehouse {
   /** Values are exactly what query() returns, written by the shared CSV / JSON-lines writer. */
   async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void> {
     await this.guard('exporting', () => exportQuery(this.jobs, sql, params, file, format));
+  }
+
+  /** From the ledger (see change-token.ts): one small query. */
+  async changeToken(): Promise<string> {
+    const rows = await this.guard('reading the ledger', () => this.jobs.runQuery(changeTokenSql(this.ref), [], 'change token'));
+    return JSON.stringify(rows[0] ?? null);
   }
 
   async close(): Promise<void> {
