@@ -5,8 +5,9 @@
  * API request whose answer is not kept opens the warehouse read-only, runs its queries and closes it
  * at once, leaving the file free for an ingest between page loads. Kept answers (valid while the
  * warehouse's change token is unchanged: for DuckDB a stat of the file and WAL) are served without
- * opening it, and the default view is computed ahead (see warm()). While an ingest writes, a request that must read answers 503 and the page says
- * so. BigQuery has no such lock: one client is kept for the server's life, and nothing is kept.
+ * opening it, and the default view is computed ahead (see warm()). While an ingest writes, a request
+ * that must read answers 503 and the page says so. BigQuery has no such lock: one client is kept for
+ * the server's life, and nothing is kept.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +41,8 @@ export interface DashboardOptions {
   log?: (line: string) => void;
   /**
    * Reuse API answers while the warehouse's change token is unchanged (DuckDB: a stat of the file
-   * and WAL; default true; BigQuery never caches). false: every request runs its queries (the benchmark measures both).
+   * and WAL; default true; BigQuery never caches). false: every request runs its queries (the
+   * benchmark measures both).
    */
   responseCache?: boolean;
   /** How often to look for a changed warehouse and compute the default view ahead (ms; 0: only at start). */
