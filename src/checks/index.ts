@@ -3,6 +3,7 @@ import { dataSpan, totalSpend } from '../reports/queries.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
 import { FACT_TABLES } from '../warehouse/tables.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { roundedValuesCheck, unknownMeasuresCheck } from './api-drift.js';
 import { centsCheck } from './cents.js';
 import type { Check, CheckContext, CheckResult, ValidateOptions } from './check.js';
 import { completenessCheck } from './completeness.js';
@@ -24,6 +25,8 @@ export const CHECKS: Check[] = [
   failedWindowsCheck,
   doubleCountingCheck,
   freshnessCheck,
+  roundedValuesCheck,
+  unknownMeasuresCheck,
 ];
 export { consoleMatchCheck };
 

@@ -17,8 +17,9 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
     .option('--fault-rate <f>', 'probability (0-1) of a transient fault per request', '0')
     .option('--latency <ms>', 'added latency per response', '0')
     .option('--spike <day:factor>', 'multiply one day\'s spend in every report, e.g. 2026-03-04:4 (repeatable): plants an anomaly for alerts', collectSpike, [])
+    .option('--drift', 'answer as a newer API version might: unknown fields and enum values, a new cache token bucket, unknown actor types')
     .addHelpText('after', `\nExample:\n  $ claude-ingest emulator --port 8787 --rpm 60\n  $ ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY} claude-ingest backfill --from 2025-01-01`)
-    .action(async (o: { port: string; host: string; seed: string; today?: string; org: string; rpm?: string; retryAfter?: boolean; faultRate: string; latency: string; spike: string[] }, cmd: Command) => {
+    .action(async (o: { port: string; host: string; seed: string; today?: string; org: string; rpm?: string; retryAfter?: boolean; faultRate: string; latency: string; spike: string[]; drift?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       try {
         if (!['small', 'medium', 'large'].includes(o.org)) throw new InputError(`--org ${o.org} is not small, medium or large`);
@@ -37,6 +38,7 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
           faultRate: num(o.faultRate, '--fault-rate', 0, 1),
           latencyMs: num(o.latency, '--latency', 0, 600_000),
           spikes: o.spike.map(parseSpike),
+          drift: o.drift === true,
         });
         // Written directly: the emulator's demo key is public and must not be redacted like a real key.
         rt.io.stdout.write(`Admin API emulator listening on ${emu.url}\n  export ANTHROPIC_BASE_URL=${emu.url}\n  export ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY}\nPress Ctrl+C to stop.\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ReportInputError, type ReportFilter } from '../reports/filter.js';
+import { organizationOf } from '../jobs/status.js';
 import { dataSpan } from '../reports/queries.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
@@ -76,7 +77,14 @@ Examples:
           const result = await runReport(wh, name, reportFilter(range, o)).catch((err: unknown) => {
             throw asInputError(err);
           });
-          const text = format === 'json' ? JSON.stringify(reportJson(result), null, 2) : format === 'csv' ? renderReportCsv(result) : renderReportTable(result);
+          const org = format === 'csv' ? null : await organizationOf(wh, await wh.listRuns(5));
+          const orgName = org ? (org.name ?? org.id) : null;
+          const text =
+            format === 'json'
+              ? JSON.stringify({ organization: org, ...reportJson(result) }, null, 2)
+              : format === 'csv'
+                ? renderReportCsv(result)
+                : `${orgName ? `Organization: ${orgName}\n` : ''}${renderReportTable(result)}`;
           rt.reporter(g).print(text);
         } finally {
           await wh.close();

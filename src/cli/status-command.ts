@@ -10,7 +10,8 @@ function summarizeDays(days: string[]): string {
 }
 
 export function renderStatus(s: WarehouseStatus): string {
-  const out: string[] = [`Warehouse: ${s.location}`, ''];
+  const org = s.organization ? `${s.organization.name ?? '(no name)'} (${s.organization.id})` : 'unknown (no run has read GET /v1/organizations/me yet)';
+  const out: string[] = [`Warehouse: ${s.location}`, `Organization: ${org}`, ''];
   out.push(
     formatTable(
       ['table', 'rows', 'first day', 'last day', 'days with rows'],

@@ -1,6 +1,6 @@
 /** GET /v1/organizations/usage_report/claude_code */
 import { DateInputError, dayStartMs, parseDay } from '../util/dates.js';
-import type { CodeRecord } from './code.js';
+import { estimatedCostAmount, type CodeRecord } from './code.js';
 import { addUnknownFields, type Endpoint, type JsonObject } from './endpoint.js';
 import type { Org } from './org.js';
 import { invalid, limitParam } from './params.js';
@@ -41,8 +41,22 @@ export const claudeCodeReport: Endpoint = {
   addExtraFields(body) {
     const records = addUnknownFields(body);
     for (const r of records) (r.core_metrics as JsonObject).future_metric = 1;
-    const subscribed = records.find((r) => r.subscription_type !== null);
+    const subscribed = records.find((r) => r.subscription_type !== undefined);
     if (subscribed) subscribed.subscription_type = 'enterprise_plus';
+  },
+
+  addDrift(body) {
+    const records = Array.isArray(body.data) ? (body.data as JsonObject[]) : [];
+    // Actor types this version does not know, each still one distinct actor per original label.
+    records.forEach((r, i) => {
+      const actor = r.actor as JsonObject;
+      const label = String(actor.email_address ?? actor.api_key_name);
+      if (i % 4 === 1) r.actor = { type: 'service_account_actor', service_account_id: `svcacct_${label}` };
+      else if (i % 4 === 2) r.actor = { type: 'federated_actor', subject: null, provider: { type: 'oidc', issuer: 'https://idp.example', client: label } };
+      else if (i % 4 === 3) r.actor = { type: 'robot_actor', robot: { fleet: 'ci', name: label } };
+      r.ide_name = 'vscode';
+      for (const m of r.model_breakdown as JsonObject[]) m.speed = 'standard';
+    });
   },
 };
 
@@ -64,10 +78,9 @@ function recordJson(org: Org, day: string, r: CodeRecord): JsonObject {
     model_breakdown: r.models.map((m) => ({
       model: org.models[m.model]!.id,
       tokens: { input: m.input, output: m.output, cache_read: m.cacheRead, cache_creation: m.cacheCreation },
-      // A JSON number of cents with at most two decimals: integer hundredths / 100 prints exactly.
-      estimated_cost: { currency: 'USD', amount: m.costHundredths / 100 },
+      estimated_cost: { currency: 'USD', amount: estimatedCostAmount(m) },
     })),
-    subscription_type: a.subscriptionType,
-    is_remote: r.remote,
+    // Only subscription customers have one; the field is absent otherwise, as in the documented example.
+    ...(a.subscriptionType === null ? {} : { subscription_type: a.subscriptionType }),
   };
 }

@@ -1,4 +1,4 @@
-/** Claude Code activity records for one day: one per actor per day, local and remote separately. */
+/** Claude Code activity records for one day: one per actor per day, as the real report sends them. */
 import { KNOWN_TOOLS, OTHER_TOOL } from './catalog.js';
 import type { Org } from './org.js';
 import { Rng } from './prng.js';
@@ -16,6 +16,7 @@ export interface CodeModelUsage {
 
 export interface CodeRecord {
   actor: number;
+  /** Sessions ran on the web (terminal_type "web") rather than in the actor's usual terminal. */
   remote: boolean;
   sessions: number;
   added: number;
@@ -55,11 +56,7 @@ export function generateCode(org: Org, seed: number, day: string, idx: number, d
   for (let a = 0; a < org.codeActors.length; a++) {
     const actor = org.codeActors[a]!;
     if (!rng.chance(actor.activity * (weekend ? 0.25 : 1))) continue;
-    let local = rng.chance(1 - actor.remoteShare / 2);
-    const remote = rng.chance(actor.remoteShare);
-    if (!local && !remote) local = true;
-    if (local) out.push(record(org, rng, a, false, growth));
-    if (remote) out.push(record(org, rng, a, true, growth));
+    out.push(record(org, rng, a, rng.chance(actor.remoteShare), growth));
   }
   if (revision > 0 && out.length > 0) {
     // Late sessions land on a few existing records (never new actors), like delayed telemetry.
@@ -76,4 +73,16 @@ export function generateCode(org: Org, seed: number, day: string, idx: number, d
     }
   }
   return out;
+}
+
+/**
+ * The JSON number the report sends as estimated_cost.amount (cents). The real API sends a float, so
+ * every seventh amount is built as a float sum and carries binary-float digits (0.1 + 0.2 style);
+ * the ground truth reads the same number, so both sides see what a client sees.
+ */
+export function estimatedCostAmount(m: CodeModelUsage): number {
+  const h = m.costHundredths;
+  if (h % 7 !== 3) return h / 100;
+  const half = Math.floor(h / 2);
+  return half / 100 + (h - half) / 100 + 0.1 + 0.2 - 0.3;
 }

@@ -26,6 +26,18 @@ export interface Endpoint {
   prepare(q: URLSearchParams, ctx: EndpointContext): Prepared;
   /** The 'extra_fields' fault: unknown fields and one unknown enum value a tolerant client must accept. */
   addExtraFields(body: JsonObject): void;
+  /**
+   * `--drift`, on top of addExtraFields on every answer: what a newer API version may plausibly send
+   * (a new token bucket, new actor types, new fields on the lists). Known measures stay unchanged, so
+   * the ground truth still holds.
+   */
+  addDrift?(body: JsonObject): void;
+}
+
+/** The results of every bucket of a report body. */
+export function reportResults(body: JsonObject): JsonObject[] {
+  const data = Array.isArray(body.data) ? (body.data as JsonObject[]) : [];
+  return data.flatMap((b) => (Array.isArray(b.results) ? (b.results as JsonObject[]) : []));
 }
 
 export function betas(headers: IncomingHttpHeaders): Set<string> {

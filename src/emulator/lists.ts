@@ -1,5 +1,6 @@
 /** The organization lists: api_keys, workspaces, users (after_id cursor pagination). */
 import { addUnknownFields, type Endpoint, type JsonObject } from './endpoint.js';
+import type { Org } from './org.js';
 import { invalid, limitParam } from './params.js';
 
 const KEY_STATUSES = new Set(['active', 'inactive', 'archived', 'expired']);
@@ -23,6 +24,7 @@ function listPage(items: Array<JsonObject & { id: string }>, q: URLSearchParams)
 }
 
 const listExtras = (body: JsonObject) => void addUnknownFields(body);
+const listItems = (body: JsonObject) => (Array.isArray(body.data) ? (body.data as JsonObject[]) : []);
 
 export const apiKeysList: Endpoint = {
   key: 'api_keys',
@@ -43,12 +45,16 @@ export const apiKeysList: Endpoint = {
         partial_key_hint: k.hint,
         status: k.status,
         expires_at: k.expiresAt,
+        ...keyScope(org, k),
       }))
       .filter((k) => (status === null || k.status === status) && (ws === null || k.workspace_id === ws));
     const body = listPage(items, q);
     return { coverage: null, body: () => body };
   },
   addExtraFields: listExtras,
+  addDrift(body) {
+    for (const k of listItems(body)) k.rotation_policy = { days: 90 };
+  },
 };
 
 export const workspacesList: Endpoint = {
@@ -63,6 +69,9 @@ export const workspacesList: Endpoint = {
     return { coverage: null, body: () => body };
   },
   addExtraFields: listExtras,
+  addDrift(body) {
+    for (const w of listItems(body)) w.data_residency = { workspace_geo: 'us', allowed_inference_geos: ['us', 'global'] };
+  },
 };
 
 export const usersList: Endpoint = {
@@ -74,4 +83,42 @@ export const usersList: Endpoint = {
     return { coverage: null, body: () => body };
   },
   addExtraFields: listExtras,
+  addDrift(body) {
+    for (const u of listItems(body)) u.rbac_groups = [];
+  },
 };
+
+/** GET /v1/organizations/me */
+export const organizationMe: Endpoint = {
+  key: 'organizations/me',
+  path: '/v1/organizations/me',
+  prepare(_q, { model }) {
+    const body = { id: model.org.organizationId, type: 'organization', name: organizationName(model.org) };
+    return { coverage: null, body: () => ({ ...body }) };
+  },
+  addExtraFields(body) {
+    body.future_item_field = 'unknown';
+  },
+  addDrift(body) {
+    body.billing_type = 'enterprise';
+  },
+};
+
+export function organizationName(org: Org): string {
+  return `Emulated Org ${org.organizationId.slice(0, 8)}`;
+}
+
+/**
+ * scope and principal as newer responses carry them: a key owned by a service account with no
+ * workspace is principal-bound at organization scope, so its workspace_id is null like a
+ * default-workspace key's, and only scope tells the two apart.
+ */
+function keyScope(org: Org, k: Org['apiKeys'][number]): JsonObject {
+  const principal = k.serviceAccount < 0 ? null : { type: 'service_account_actor', service_account_id: org.serviceAccounts[k.serviceAccount]! };
+  if (k.ws < 0 && principal) return { scope: { type: 'organization' }, principal };
+  return { scope: { type: 'workspace', workspace_id: k.ws < 0 ? defaultWorkspaceId(org) : org.workspaces[k.ws]!.id }, principal };
+}
+
+export function defaultWorkspaceId(org: Org): string {
+  return `wrkspc_default${org.organizationId.replace(/-/g, '').slice(0, 12)}`;
+}

@@ -7,7 +7,7 @@ import { claudeCodeReport } from './claude-code-report.js';
 import { costReport } from './cost-report.js';
 import type { Endpoint, Prepared } from './endpoint.js';
 import { FaultPlan, TRANSIENT_FAULTS } from './faults.js';
-import { apiKeysList, usersList, workspacesList } from './lists.js';
+import { apiKeysList, organizationMe, usersList, workspacesList } from './lists.js';
 import { SyntheticModel } from './model.js';
 import { ApiError, errorBody, iso, PageTokens } from './params.js';
 import { TokenBucket } from './rate-limit.js';
@@ -18,7 +18,7 @@ import { usageReport } from './usage-report.js';
 /** A valid admin key for tests and the demo (any key starting with sk-ant-admin is accepted). */
 export const EMULATOR_ADMIN_KEY = 'sk-ant-admin01-emulator-demo-key';
 
-const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList];
+const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, organizationMe];
 const ROUTES = new Map(ENDPOINTS.map((e) => [e.path, e]));
 
 function emptyStats(): EmulatorStats {
@@ -114,8 +114,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (fault === 'missing_field') {
       delete body.data;
       delete body.has_more;
-    } else if (fault === 'extra_fields') {
+    } else if (fault === 'extra_fields' || opts.drift) {
       endpoint.addExtraFields(body);
+      if (opts.drift) endpoint.addDrift?.(body);
     }
     const text = JSON.stringify(body);
     if (fault === 'truncated_json') return send(200, text.slice(0, Math.floor(text.length / 2)));

@@ -1,6 +1,8 @@
 /** GroundTruth: exact expected figures read straight from the synthetic model, bypassing HTTP. */
 import { eachDay } from '../util/dates.js';
 import { KNOWN_TOOLS } from './catalog.js';
+import { parseCents, sumDecimals } from '../util/money.js';
+import { estimatedCostAmount } from './code.js';
 import { formatNano } from './costs.js';
 import type { SyntheticModel } from './model.js';
 import type { ClaudeCodeTotals, GroundTruth, TokenTotals } from './types.js';
@@ -57,7 +59,7 @@ export function createGroundTruth(model: SyntheticModel): GroundTruth {
     },
     claudeCode(day): ClaudeCodeTotals {
       const t = { records: 0, sessions: 0, linesAdded: 0, linesRemoved: 0, commits: 0, pullRequests: 0, toolAccepted: 0, toolRejected: 0 };
-      let hundredths = 0n;
+      const estimated: string[] = [];
       for (const r of model.code(day)) {
         t.records++;
         t.sessions += r.sessions;
@@ -70,10 +72,10 @@ export function createGroundTruth(model: SyntheticModel): GroundTruth {
           t.toolAccepted += acc;
           t.toolRejected += rej;
         }
-        for (const m of r.models) hundredths += BigInt(m.costHundredths);
+        for (const m of r.models) estimated.push(parseCents(estimatedCostAmount(m)));
       }
-      // hundredths of a cent → cents: reuse the nano formatter (1 hundredth = 1e7 nano-cents).
-      return { ...t, estimatedCostCents: formatNano(hundredths * 10_000_000n) };
+      // What a client stores: each JSON number as its shortest decimal, rounded half-even to 12 places.
+      return { ...t, estimatedCostCents: sumDecimals(estimated) };
     },
     workspaces: () => org.workspaces.map((w) => ({ id: w.id, name: w.name, archived: w.archivedAt !== null })),
     apiKeys: () => org.apiKeys.map((k) => ({ id: k.id, name: k.name, workspace_id: wsId(k.ws), status: k.status })),

@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   slowMs?: number;
   /** Multiply these days' spend (usage tokens, token and non-token costs alike) by factor: a planted anomaly. */
   spikes?: Array<{ day: string; factor: number }>;
+  /** Every answer as a newer API version might send it (see Endpoint.addDrift): unknown fields, enum values, a token bucket, actor types. */
+  drift?: boolean;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port). */
@@ -73,7 +75,8 @@ export type EndpointKey =
   | 'usage_report/claude_code'
   | 'api_keys'
   | 'workspaces'
-  | 'users';
+  | 'users'
+  | 'organizations/me';
 
 export interface EmulatorStats {
   total: number;

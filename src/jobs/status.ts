@@ -27,6 +27,8 @@ export interface StreamStatus {
 
 export interface WarehouseStatus {
   location: string;
+  /** The organization whose data this is (claude_organization, else the latest run that read it). */
+  organization: { id: string; name: string | null } | null;
   tables: TableStatus[];
   streams: StreamStatus[];
   failedWindows: WindowRecord[];
@@ -77,12 +79,22 @@ export async function warehouseStatus(wh: Warehouse): Promise<WarehouseStatus> {
     if (def.kind === 'meta') continue;
     tables.push(await tableStatus(wh, def.name));
   }
+  const lastRuns = await wh.listRuns(5);
   return {
     location: wh.location,
+    organization: await organizationOf(wh, lastRuns),
     tables,
     // The org snapshot has no days to miss.
     streams: STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s)),
     failedWindows: unfinishedWindows(ledger),
-    lastRuns: await wh.listRuns(5),
+    lastRuns,
   };
+}
+
+export async function organizationOf(wh: Warehouse, runs: RunRecord[]): Promise<WarehouseStatus['organization']> {
+  const d = wh.dialect;
+  const [row] = await wh.query(`SELECT ${d.ident('id')} AS ${d.ident('id')}, ${d.ident('name')} AS ${d.ident('name')} FROM ${d.table('claude_organization')} LIMIT 1`);
+  if (row) return { id: String(row.id), name: row.name === null ? null : String(row.name) };
+  const run = runs.find((r) => r.organizationId);
+  return run ? { id: run.organizationId!, name: run.organizationName ?? null } : null;
 }

@@ -129,6 +129,12 @@ export interface TokensByApiKeyRow {
   /** null = Console/Workbench usage without a key. */
   api_key_id: string | null;
   name: string;
+  /**
+   * Where the key belongs: its workspace's name, `default`, or `(organization)` for a key bound to a
+   * principal with no workspace (whose workspace_id is null too: only scope tells them apart); null
+   * for keyless Console usage.
+   */
+  workspace: string | null;
   uncached_input_tokens: number;
   cache_read_input_tokens: number;
   cache_creation_5m_input_tokens: number;
@@ -150,22 +156,34 @@ export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery
   return {
     sql: `SELECT ${k} AS ${d.ident('api_key_id')},
                  CASE WHEN ${k} IS NULL THEN ? ELSE COALESCE(k.${d.ident('name')}, ${k}) END AS ${d.ident('name')},
+                 ${keyWorkspace(d)} AS ${d.ident('workspace')},
                  ${TOKEN_COLUMNS.map((c) => `s.${d.ident(c)} AS ${d.ident(c)}`).join(', ')},
                  ${allInput} AS ${d.ident('all_input_tokens')},
                  CASE WHEN ${allInput} = 0 THEN NULL ELSE s.${d.ident('cache_read_input_tokens')} / (${allInput}) END AS ${d.ident('cache_hit_rate')}
             FROM (SELECT u.${d.ident('api_key_id')} AS ${d.ident('api_key_id')}, ${sums}
                     FROM ${d.table('claude_usage_keys')} u WHERE ${where.sql} GROUP BY 1) s
             LEFT JOIN ${d.table('claude_api_keys')} k ON k.${d.ident('id')} = ${k}
+            LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = k.${d.ident('workspace_id')}
            ORDER BY ${allInput} + s.${d.ident('output_tokens')} DESC, 2`,
     params: [CONSOLE_KEY, ...where.params],
     columns: [
       col('api_key_id', 'api_key_id', 'text'),
       col('name', 'name', 'text'),
+      col('workspace', 'workspace', 'text'),
       ...TOKEN_COLUMNS.map((c) => col(c, c, 'int' as const)),
       col('all_input_tokens', 'all_input_tokens', 'int'),
       col('cache_hit_rate', 'cache_hit_rate', 'ratio'),
     ],
   };
+}
+
+/** The workspace column of the key report (see TokensByApiKeyRow.workspace). */
+function keyWorkspace(d: SqlDialect): string {
+  const kc = (c: string) => `k.${d.ident(c)}`;
+  return `CASE WHEN ${kc('id')} IS NULL THEN NULL
+               WHEN ${kc('scope_type')} = 'organization' THEN '(organization)'
+               WHEN ${kc('workspace_id')} IS NULL THEN '${DEFAULT_WORKSPACE}'
+               ELSE COALESCE(w.${d.ident('name')}, ${kc('workspace_id')}) END`;
 }
 
 export async function tokensByApiKey(wh: Warehouse, f: ReportFilter): Promise<TokensByApiKeyRow[]> {
@@ -174,6 +192,7 @@ export async function tokensByApiKey(wh: Warehouse, f: ReportFilter): Promise<To
     const out: Record<string, unknown> = {
       api_key_id: r.api_key_id === null ? null : String(r.api_key_id),
       name: String(r.name),
+      workspace: r.workspace === null ? null : String(r.workspace),
       all_input_tokens: int(r.all_input_tokens),
       cache_hit_rate: r.cache_hit_rate === null ? null : Number(r.cache_hit_rate),
     };

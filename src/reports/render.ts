@@ -38,7 +38,7 @@ function jsonValue(c: ReportColumn, v: QueryRow[string] | undefined): string | n
   return v;
 }
 
-export function reportJson(r: ReportResult): unknown {
+export function reportJson(r: ReportResult): Record<string, unknown> {
   return {
     report: r.report,
     title: r.title,

@@ -22,7 +22,7 @@ async function duplicateKeys(file: string): Promise<number> {
     file,
     `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM claude_cost_daily_totals GROUP BY activity_date, currency HAVING COUNT(*) > 1))
           + (SELECT COUNT(*) FROM (SELECT 1 FROM claude_usage_daily_totals GROUP BY bucket_start HAVING COUNT(*) > 1))
-          + (SELECT COUNT(*) FROM (SELECT 1 FROM claude_code_productivity GROUP BY activity_date, actor_type, actor_id, is_remote HAVING COUNT(*) > 1))
+          + (SELECT COUNT(*) FROM (SELECT 1 FROM claude_code_productivity GROUP BY activity_date, actor_type, actor_id HAVING COUNT(*) > 1))
           + (SELECT COUNT(*) FROM (SELECT 1 FROM claude_api_keys GROUP BY id HAVING COUNT(*) > 1)) AS n`,
   );
   return Number(r!.n);

@@ -172,7 +172,7 @@ describe('permanent faults fail their window cleanly, and a later run completes 
     await expectMatchesTruth(file, emu, DAYS);
     const [dupes] = await queryWarehouse(
       file,
-      'SELECT COUNT(*) AS n FROM (SELECT activity_date, actor_type, actor_id, is_remote FROM claude_code_productivity GROUP BY ALL HAVING COUNT(*) > 1)',
+      'SELECT COUNT(*) AS n FROM (SELECT activity_date, actor_type, actor_id FROM claude_code_productivity GROUP BY ALL HAVING COUNT(*) > 1)',
     );
     expect(dupes!.n).toBe(0);
   });

@@ -248,9 +248,9 @@ describe('export command', () => {
     const res = await w.cli(['export', 'claude_costs', '--out', out, '--from', '2026-02-14', '--to', '2026-02-14']);
     expect(res.code, res.stderr).toBe(0);
     const header = readFileSync(out, 'utf8').split('\n')[0];
-    expect(header).toBe('activity_date,workspace_id,description,cost_type,model,service_tier,token_type,context_window,inference_geo,currency,amount_cents,amount_usd,run_id,ingested_at');
+    expect(header).toBe('activity_date,workspace_id,description,cost_type,model,service_tier,token_type,context_window,inference_geo,currency,amount_cents,amount_usd,extra,run_id,ingested_at');
     const [[cents, n]] = (await readBack(
-      `SELECT CAST(SUM(CAST(amount_cents AS DECIMAL(38,9))) AS VARCHAR), COUNT(DISTINCT activity_date) FROM read_csv('${out.replace(/'/g, "''")}', all_varchar = true)`,
+      `SELECT CAST(SUM(CAST(amount_cents AS DECIMAL(38,12))) AS VARCHAR), COUNT(DISTINCT activity_date) FROM read_csv('${out.replace(/'/g, "''")}', all_varchar = true)`,
     )) as [[string, bigint]];
     expect(new Decimal(cents).eq(w.emu.truth.costCents('2026-02-14'))).toBe(true);
     expect(Number(n)).toBe(1);

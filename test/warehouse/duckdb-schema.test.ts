@@ -30,10 +30,29 @@ const EXPECTED_TYPES: Record<string, string> = {
   string: 'VARCHAR',
   int: 'BIGINT',
   bool: 'BOOLEAN',
-  cents: 'DECIMAL(38,9)',
-  usd: 'DECIMAL(38,11)',
+  cents: 'DECIMAL(38,12)',
+  usd: 'DECIMAL(38,14)',
   json: 'VARCHAR',
 };
+
+/** Columns version 2 added; everything else in TABLES is what version 1 had. */
+const ADDED_IN_V2 = new Set(['extra', 'scope_type', 'scope_workspace_id', 'principal_type', 'principal_id', 'ingest_runs.organization_id', 'ingest_runs.organization_name', 'rounded_values', 'unknown_measures']);
+const V1_TYPES: Record<string, string> = { ...EXPECTED_TYPES, cents: 'DECIMAL(38,9)', usd: 'DECIMAL(38,11)' };
+
+/** The version-1 layout, derived from TABLES: no version-2 columns, is_remote after actor_id, narrower money. */
+function version1Ddl(): string[] {
+  return Object.values(TABLES)
+    .filter((t) => t.name !== 'claude_organization' && t.name !== 'alert_events')
+    .map((t) => {
+      const cols: string[] = [];
+      for (const c of t.columns) {
+        if (ADDED_IN_V2.has(c.name) || ADDED_IN_V2.has(`${t.name}.${c.name}`)) continue;
+        cols.push(`"${c.name}" ${V1_TYPES[c.type]}${c.nullable === false ? ' NOT NULL' : ''}`);
+        if (c.name === 'actor_id') cols.push('"is_remote" BOOLEAN NOT NULL');
+      }
+      return `CREATE TABLE "${t.name}" (${cols.join(', ')})`;
+    });
+}
 
 describe('DDL and schema version', () => {
   it('creates every table in TABLES with the mapped types and NOT NULL constraints', async () => {
@@ -55,7 +74,7 @@ describe('DDL and schema version', () => {
       const expected = def.columns.map((c) => [c.name, EXPECTED_TYPES[c.type], c.nullable === false ? 'NO' : 'YES']);
       expect(actual, def.name).toEqual(expected);
     }
-    expect(cols).toContainEqual(['claude_costs', 'amount_cents', 'DECIMAL(38,9)', 'NO']);
+    expect(cols).toContainEqual(['claude_costs', 'amount_cents', 'DECIMAL(38,12)', 'NO']);
     expect(await raw(path, ["SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'"])).toEqual([[String(SCHEMA_VERSION)]]);
   });
 
@@ -114,11 +133,67 @@ describe('DDL and schema version', () => {
         await sink.append('claude_costs', [{ ...costRow('2025-01-01', '12.5', 'line'), inference_geo: 'us' }]);
       });
       expect(await migrated.query('SELECT inference_geo, description, amount_cents::VARCHAR AS cents, currency FROM claude_costs')).toEqual([
-        { inference_geo: 'us', description: 'line', cents: '12.500000000', currency: 'USD' },
+        { inference_geo: 'us', description: 'line', cents: '12.500000000000', currency: 'USD' },
       ]);
     } finally {
       await migrated.close();
     }
+  });
+
+  it('migrates a version-1 warehouse to version 2 in one go: is_remote dropped, extra and new columns added, money widened, rows kept', async () => {
+    const path = tmp.file('v1.duckdb');
+    await raw(path, [
+      ...version1Ddl(),
+      `INSERT INTO claude_ingest_meta VALUES ('schema_version', '1')`,
+      `INSERT INTO claude_costs (activity_date, description, currency, amount_cents, amount_usd, run_id, ingested_at)
+         VALUES ('2025-01-01', 'line', 'USD', 123.123456789, 1.23123456789, 'r1', '2025-01-02 00:00:00')`,
+      `INSERT INTO claude_code_productivity VALUES ('2025-01-01', 'user_actor', 'a@x.com', false, NULL, NULL, NULL, NULL,
+         3, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{}', 'r1', '2025-01-02 00:00:00')`,
+    ]);
+    const wh = await openDuckDbWarehouse(path);
+    try {
+      await wh.init();
+      expect(await wh.query("SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'")).toEqual([{ value: String(SCHEMA_VERSION) }]);
+      const cols = await wh.query(
+        `SELECT table_name, column_name, data_type FROM information_schema.columns
+          WHERE column_name IN ('is_remote', 'extra', 'amount_cents', 'amount_usd', 'scope_type', 'principal_id', 'estimated_cost_cents')
+            AND table_name IN ('claude_costs', 'claude_code_productivity', 'claude_code_model_usage', 'claude_api_keys')
+          ORDER BY 1, 2`,
+      );
+      expect(cols).toEqual([
+        { table_name: 'claude_api_keys', column_name: 'extra', data_type: 'VARCHAR' },
+        { table_name: 'claude_api_keys', column_name: 'principal_id', data_type: 'VARCHAR' },
+        { table_name: 'claude_api_keys', column_name: 'scope_type', data_type: 'VARCHAR' },
+        { table_name: 'claude_code_model_usage', column_name: 'estimated_cost_cents', data_type: 'DECIMAL(38,12)' },
+        { table_name: 'claude_code_model_usage', column_name: 'extra', data_type: 'VARCHAR' },
+        { table_name: 'claude_code_productivity', column_name: 'extra', data_type: 'VARCHAR' },
+        { table_name: 'claude_costs', column_name: 'amount_cents', data_type: 'DECIMAL(38,12)' },
+        { table_name: 'claude_costs', column_name: 'amount_usd', data_type: 'DECIMAL(38,14)' },
+        { table_name: 'claude_costs', column_name: 'extra', data_type: 'VARCHAR' },
+      ]);
+      expect(await wh.query('SELECT amount_cents::VARCHAR AS c, amount_usd::VARCHAR AS u, extra FROM claude_costs')).toEqual([
+        { c: '123.123456789000', u: '1.23123456789000', extra: null },
+      ]);
+      expect(await wh.query('SELECT actor_id, num_sessions FROM claude_code_productivity')).toEqual([{ actor_id: 'a@x.com', num_sessions: 3 }]);
+      expect(await wh.query('SELECT COUNT(*) AS n FROM claude_organization')).toEqual([{ n: 0 }]);
+    } finally {
+      await wh.close();
+    }
+  });
+
+  it('leaves a version-1 warehouse untouched when its migration fails halfway', async () => {
+    const path = tmp.file('v1-fail.duckdb');
+    // A required column version 2 declares is missing: the migration refuses after dropping is_remote,
+    // and the rollback must bring is_remote back.
+    await raw(path, [...version1Ddl(), `INSERT INTO claude_ingest_meta VALUES ('schema_version', '1')`, 'ALTER TABLE claude_costs DROP COLUMN currency']);
+    const wh = await openDuckDbWarehouse(path);
+    try {
+      await expect(wh.init()).rejects.toThrow(/cannot migrate claude_costs: it lacks the required column currency/);
+    } finally {
+      await wh.close();
+    }
+    expect(await raw(path, ["SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'"])).toEqual([['1']]);
+    expect(await raw(path, ["SELECT COUNT(*) FROM information_schema.columns WHERE column_name = 'is_remote'"])).toEqual([['2']]);
   });
 
   it('refuses a DuckDB file that is not a claude-ingest warehouse', async () => {

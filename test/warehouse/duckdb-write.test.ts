@@ -95,12 +95,13 @@ describe('replaceWindow', () => {
   });
 
   it('refuses bad values with the table, column and value, without rounding', async () => {
-    const bad = costRow('2025-01-01', '1.0000000001', 'line');
+    // The transforms round to 12 places (util/money.ts); a value that reaches the writer unrounded is a bug, refused.
+    const bad = costRow('2025-01-01', '1.0000000000001', 'line');
     await expect(
       wh.replaceWindow({ tables: ['claude_costs'], days: WEEK, ledger: ledger({ stream: 'cost' }) }, async (sink) =>
         sink.append('claude_costs', [bad]),
       ),
-    ).rejects.toThrow('claude_costs.amount_cents: cannot store "1.0000000001" (cents): "1.0000000001" has more than 9 decimal places');
+    ).rejects.toThrow('claude_costs.amount_cents: cannot store "1.0000000000001" (cents): "1.0000000000001" has more than 12 decimal places');
     await expect(
       writeUsage(WEEK, [{ ...usageRow('2025-01-01', 1), output_tokens: null }]),
     ).rejects.toThrow('claude_usage_keys.output_tokens: cannot store null (int): the column is NOT NULL');
@@ -223,6 +224,8 @@ describe('ledger', () => {
       args: { from: '2025-01-01', streams: ['cost'] },
       toolVersion: '0.1.0',
       status: 'running' as const,
+      organizationId: 'org_1',
+      organizationName: 'Acme',
       windowsOk: 0,
       windowsFailed: 0,
       startedAt: '2025-02-01T00:00:00.000Z',

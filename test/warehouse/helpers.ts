@@ -75,6 +75,8 @@ export function ledger(over: Partial<WindowRecord> = {}): WindowRecord {
     retries: 1,
     rateLimited: 0,
     centsTotal: null,
+    roundedValues: 0,
+    unknownMeasures: null,
     error: null,
     startedAt: '2025-02-01T00:00:00.000Z',
     finishedAt: '2025-02-01T00:01:00.000Z',

@@ -11,7 +11,7 @@
  * first, so a step that has nothing to do sends no DDL (BigQuery limits table metadata updates to
  * about five per table every ten seconds, so one ALTER per table carries all of its columns).
  */
-import { TABLES, type ColumnDef, type TableName } from '../tables.js';
+import { REMOVED_COLUMNS, TABLES, type ColumnDef, type TableName } from '../tables.js';
 import { WarehouseSchemaError } from '../warehouse.js';
 import { addColumnsSql, dropColumnsSql } from './bigquery-sql.js';
 
@@ -61,8 +61,21 @@ export async function dropColumns(m: MigrationContext, table: TableName | string
  * Version 1 is the first released schema; its step only fills in nullable columns a dataset from a
  * pre-release build (recorded as version 0: meta table without a version row) may lack.
  */
+/**
+ * Version 2 (see the DuckDB migration): drops is_remote, adds the nullable `extra`, scope/principal and
+ * ledger columns. Money needs no change: BIGNUMERIC already holds 12 and 14 decimal places.
+ */
+async function toVersion2(m: MigrationContext): Promise<void> {
+  const removed = REMOVED_COLUMNS[2] ?? [];
+  for (const table of new Set(removed.map((r) => r.table))) {
+    await dropColumns(m, table, removed.filter((r) => r.table === table).map((r) => r.column));
+  }
+  await addMissingColumns(m);
+}
+
 export const migrations: Record<number, BigQueryMigration> = {
   1: addMissingColumns,
+  2: toVersion2,
 };
 
 /** Runs migrations from+1 .. to, in order. */

@@ -43,7 +43,7 @@ async function addMissingColumns(conn: DuckDBConnection): Promise<void> {
  */
 async function toVersion2(conn: DuckDBConnection): Promise<void> {
   for (const { table, column } of REMOVED_COLUMNS[2] ?? []) {
-    await conn.run(`ALTER TABLE ${quoteIdent(table)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`);
+    await conn.run(`ALTER TABLE IF EXISTS ${quoteIdent(table)} DROP COLUMN IF EXISTS ${quoteIdent(column)}`);
   }
   await addMissingColumns(conn);
   const existing = await conn.runAndReadAll(
