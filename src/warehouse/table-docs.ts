@@ -1,4 +1,5 @@
 /** Renders the table definitions as Markdown, so the README's table reference cannot drift from the code. */
+import { CENTS_SCALE, USD_SCALE } from '../util/money.js';
 import { TABLES, type ColumnType } from './tables.js';
 
 const SQL_TYPE: Record<ColumnType, string> = {
@@ -7,8 +8,8 @@ const SQL_TYPE: Record<ColumnType, string> = {
   string: 'VARCHAR',
   int: 'BIGINT',
   bool: 'BOOLEAN',
-  cents: 'DECIMAL(38,9)',
-  usd: 'DECIMAL(38,11)',
+  cents: `DECIMAL(38,${CENTS_SCALE})`,
+  usd: `DECIMAL(38,${USD_SCALE})`,
   json: 'JSON text',
 };
 
