@@ -7,6 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import pRetry, { AbortError } from 'p-retry';
 import type { NotifyConfig } from '../config/schema.js';
+import { AppError, EXIT, HTTP, type ExitCode } from '../util/errors.js';
 import { renderEmail, renderSlack, renderWebhook, type RenderContext } from './render.js';
 import type { AlertEvent } from './types.js';
 
@@ -26,7 +27,10 @@ export interface Channel {
   send(event: AlertEvent, ctx: RenderContext): Promise<void>;
 }
 
-export class DeliveryError extends Error {}
+export class DeliveryError extends AppError {
+  readonly exitCode: ExitCode = EXIT.failed;
+  readonly httpStatus: number = HTTP.badGateway;
+}
 
 const fingerprint = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveWarehouseUrl } from '../config.js';
-import { DashboardStartError, DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
+import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
 import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 function parsePort(value: string): number {
@@ -39,8 +39,6 @@ Examples:
           port,
           today: () => rt.today(),
           log: (line) => rt.reporter(g).error(line),
-        }).catch((err: unknown) => {
-          throw err instanceof DashboardStartError ? new InputError(err.message) : err;
         });
         const reporter = rt.reporter(g);
         if (host !== DEFAULT_HOST && host !== 'localhost' && host !== '::1') {

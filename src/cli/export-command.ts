@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
-import { asInputError, reportFilter, resolveCliRange } from './report-command.js';
+import { reportFilter, resolveCliRange } from './report-command.js';
 import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 const FORMATS: ExportFormat[] = ['csv', 'parquet', 'json'];
@@ -104,12 +104,7 @@ export async function exportSelect(wh: Warehouse, what: string, o: ExportSelectO
   const report = resolveReportName(what);
   if (report) {
     const range = await resolveCliRange(wh, o);
-    let rq: ReturnType<typeof reportQuery>;
-    try {
-      rq = reportQuery(wh.dialect, report, reportFilter(range, o));
-    } catch (err) {
-      throw asInputError(err);
-    }
+    const rq = reportQuery(wh.dialect, report, reportFilter(range, o));
     return { sql: exportSql(wh.dialect, rq), params: rq.params };
   }
   if (what === 'claude_focus_costs') return focusSelect(wh, o);

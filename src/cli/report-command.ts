@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ReportInputError, type ReportFilter } from '../reports/filter.js';
+import type { ReportFilter } from '../reports/filter.js';
 import { organizationOf } from '../jobs/status.js';
 import { dataSpan } from '../reports/queries.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
@@ -33,11 +33,6 @@ export function reportFilter(range: DayRange, o: { workspace?: string; model?: s
   if (ws) f.workspaceIds = ws;
   if (models) f.models = models;
   return f;
-}
-
-/** Report input errors are the user's to fix: exit 2 with the message. */
-export function asInputError(err: unknown): unknown {
-  return err instanceof ReportInputError ? new InputError(err.message) : err;
 }
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -74,9 +69,7 @@ Examples:
         const wh = await rt.openWarehouse(g, true);
         try {
           const range = await resolveCliRange(wh, o);
-          const result = await runReport(wh, name, reportFilter(range, o)).catch((err: unknown) => {
-            throw asInputError(err);
-          });
+          const result = await runReport(wh, name, reportFilter(range, o));
           const org = format === 'csv' ? null : await organizationOf(wh, await wh.listRuns(5));
           const orgName = org ? (org.name ?? org.id) : null;
           const text =

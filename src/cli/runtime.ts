@@ -8,15 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config.js';
 import type { IngestEnvironment } from '../jobs/ingest-run.js';
 import { checkAdminKey, checkBaseUrl, redactKey } from '../source/base-url.js';
-import { SourceError } from '../source/errors.js';
 import { AdminApiClient } from '../source/http-client.js';
 import { RateGovernor } from '../source/rate-governor.js';
-import { StreamInputError } from '../streams/index.js';
 import type { StreamOptions } from '../streams/stream.js';
-import { DateInputError } from '../util/dates.js';
-import { MoneyError } from '../util/money.js';
+import { errorCodes, InputError } from '../util/errors.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
-import { WarehouseError, WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import { createReporter, type Reporter } from './reporter.js';
 
@@ -48,7 +45,8 @@ function retryTuning(env: Env, opts: GlobalOptions) {
   };
 }
 
-export class InputError extends Error {}
+/** Kept here too: every command module takes it from the runtime. */
+export { InputError };
 
 let cachedVersion: string | undefined;
 
@@ -146,20 +144,12 @@ export class CliRuntime {
   fail(opts: GlobalOptions, err: unknown): void {
     const key = resolveApiKeySafe(this.io.env);
     const message = redactKey(err instanceof Error ? err.message : String(err), key);
-    const known =
-      err instanceof DateInputError ||
-      err instanceof StreamInputError ||
-      err instanceof InputError ||
-      err instanceof SourceError ||
-      err instanceof WarehouseError ||
-      err instanceof MoneyError;
+    const codes = errorCodes(err);
+    const known = codes !== undefined;
     const reporter = this.reporter(opts);
     reporter.done();
     reporter.error(known ? message : `unexpected error: ${message} (please report this with the command you ran)`);
-    if (err instanceof WarehouseLockedError) this.exitCode = EXIT.busy;
-    else if (err instanceof DateInputError || err instanceof StreamInputError || err instanceof InputError || err instanceof WarehouseError) this.exitCode = EXIT.usage;
-    else if (err instanceof SourceError && err.fatal) this.exitCode = EXIT.usage;
-    else this.exitCode = EXIT.failed;
+    this.exitCode = codes?.exitCode ?? EXIT.failed;
     if (!known && this.io.env.CLAUDE_INGEST_DEBUG && err instanceof Error && err.stack) {
       this.io.stderr.write(redactKey(err.stack, key) + '\n');
     }

@@ -1,9 +1,10 @@
 /** Query-string parsing for the dashboard API: strict, with messages a person can act on. */
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { daysBetween, parseDay, type DayRange } from '../util/dates.js';
+import { InputError } from '../util/errors.js';
 
 /** A request the API cannot answer as asked: 400 with the message. */
-export class BadRequest extends Error {}
+export class BadRequest extends InputError {}
 
 /** Ten years of days is plenty for a chart and keeps a typo ("0025-01-01") from building a huge response. */
 export const MAX_RANGE_DAYS = 3700;

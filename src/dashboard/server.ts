@@ -11,22 +11,21 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ReportInputError } from '../reports/filter.js';
-import { DateInputError, todayUtc, type IsoDay } from '../util/dates.js';
+import { todayUtc, type IsoDay } from '../util/dates.js';
+import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
-import { WarehouseError, WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
+import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import type { ValidationReport } from '../checks/index.js';
 import { handleApi, ROUTES } from './api.js';
 import { loadAsset } from './assets.js';
-import { BadRequest } from './params.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8321;
 
 export const BUSY_MESSAGE = 'an ingest is writing the warehouse; retry in a moment';
 
-/** The server could not start as asked (port taken, host not on this machine). */
-export class DashboardStartError extends Error {}
+/** The server could not start as asked (port taken, host not on this machine): the user picks another port or host. */
+export class DashboardStartError extends InputError {}
 
 export interface DashboardOptions {
   /** duckdb:./file.duckdb or bigquery://PROJECT/DATASET. */
@@ -143,13 +142,16 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
-/** The status and message for an error: the user's input (400), a busy warehouse (503), or ours (500). */
+/**
+ * The status and message for an error, from the status it carries: the user's input (400), a busy
+ * warehouse (503, which the page shows as a banner), a warehouse failure (500); a bug is "unexpected".
+ */
 export function errorResponse(err: unknown): { status: number; body: { error: string; busy?: boolean } } {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof BadRequest || err instanceof DateInputError || err instanceof ReportInputError) return { status: 400, body: { error: message } };
-  if (err instanceof WarehouseLockedError) return { status: 503, body: { error: `${BUSY_MESSAGE} (${message})`, busy: true } };
-  if (err instanceof WarehouseError) return { status: 500, body: { error: message } };
-  return { status: 500, body: { error: `unexpected error: ${message}` } };
+  const codes = errorCodes(err);
+  if (!codes) return { status: HTTP.internal, body: { error: `unexpected error: ${message}` } };
+  if (codes.httpStatus === HTTP.unavailable) return { status: codes.httpStatus, body: { error: `${BUSY_MESSAGE} (${message})`, busy: true } };
+  return { status: codes.httpStatus, body: { error: message } };
 }
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {

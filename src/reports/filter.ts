@@ -3,6 +3,7 @@
  * filters on activity_date so BigQuery scans only the partitions in range.
  */
 import { parseDay, type IsoDay } from '../util/dates.js';
+import { InputError } from '../util/errors.js';
 import type { SqlDialect } from '../warehouse/warehouse.js';
 
 export interface ReportFilter {
@@ -15,7 +16,7 @@ export interface ReportFilter {
 }
 
 /** Bad report input (a filter the report cannot apply, a reversed range). */
-export class ReportInputError extends Error {}
+export class ReportInputError extends InputError {}
 
 /** What the default workspace (NULL workspace_id) and keyless Console usage are called in reports. */
 export const DEFAULT_WORKSPACE = 'default';

@@ -10,6 +10,8 @@
  *   Everything else fails only the window it happened in.
  */
 
+import { AppError, EXIT, HTTP, type ExitCode } from '../util/errors.js';
+
 export type ApiErrorKind =
   | 'invalid_request_error'
   | 'authentication_error'
@@ -24,9 +26,14 @@ export type ApiErrorKind =
   | 'invalid_json'
   | (string & {});
 
-export abstract class SourceError extends Error {
+export abstract class SourceError extends AppError {
   abstract readonly retryable: boolean;
   abstract readonly fatal: boolean;
+  /** A fatal failure is the configuration's to fix (exit 2); any other failed the job that ran (exit 1). */
+  get exitCode(): ExitCode {
+    return this.fatal ? EXIT.usage : EXIT.failed;
+  }
+  readonly httpStatus: number = HTTP.badGateway;
 }
 
 /** Bad base URL or key; detected before anything is sent. */

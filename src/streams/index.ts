@@ -4,6 +4,7 @@ import { orgStream } from './org.js';
 import type { StreamDef, StreamName } from './stream.js';
 import { STREAM_NAMES } from './stream.js';
 import { usageStream } from './usage.js';
+import { InputError } from '../util/errors.js';
 
 export const STREAMS: Record<StreamName, StreamDef> = {
   claude_code: claudeCodeStream,
@@ -12,7 +13,7 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   org: orgStream,
 };
 
-export class StreamInputError extends Error {}
+export class StreamInputError extends InputError {}
 
 /** Parses "--streams cost,usage": unknown names are an input error, not a silent skip. */
 export function parseStreams(value: string | undefined): StreamDef[] {

@@ -1,11 +1,13 @@
 /** UTC calendar-day helpers. Days are 'YYYY-MM-DD' strings throughout the code base. */
 
+import { InputError } from './errors.js';
+
 const DAY_MS = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export type IsoDay = string;
 
-export class DateInputError extends Error {}
+export class DateInputError extends InputError {}
 
 /** Parses a strict YYYY-MM-DD calendar day; rejects impossible dates such as 2025-02-30. */
 export function parseDay(value: string, label = 'date'): IsoDay {

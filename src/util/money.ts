@@ -5,6 +5,7 @@
  * hold every amount the API has been seen to send exactly, with room to spare.
  */
 import { Decimal } from 'decimal.js';
+import { AppError, EXIT, HTTP, type ExitCode } from './errors.js';
 
 // 38 significant digits is the widest the warehouse column holds; keep headroom for sums.
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -13,7 +14,10 @@ export const CENTS_SCALE = 12;
 export const USD_SCALE = 14;
 const MAX_INTEGER_DIGITS = 38 - CENTS_SCALE;
 
-export class MoneyError extends Error {}
+export class MoneyError extends AppError {
+  readonly exitCode: ExitCode = EXIT.failed;
+  readonly httpStatus: number = HTTP.internal;
+}
 
 const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
 

@@ -3,6 +3,7 @@
  * BigQuery and later Postgres plug in without touching jobs or streams.
  */
 import type { DayRange, IsoDay } from '../util/dates.js';
+import { AppError, EXIT, HTTP, type ExitCode } from '../util/errors.js';
 import type { Row, TableName } from './tables.js';
 
 /** What the ledger records about a window while and after it runs. */
@@ -141,8 +142,15 @@ export interface SqlDialect {
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';
 
-export class WarehouseError extends Error {}
-/** Another process holds the warehouse for writing. */
-export class WarehouseLockedError extends WarehouseError {}
+/** The warehouse cannot be opened, read or written as asked: exit 2, HTTP 500. */
+export class WarehouseError extends AppError {
+  readonly exitCode: ExitCode = EXIT.usage;
+  readonly httpStatus: number = HTTP.internal;
+}
+/** Another process holds the warehouse for writing: exit 3, HTTP 503. */
+export class WarehouseLockedError extends WarehouseError {
+  override readonly exitCode: ExitCode = EXIT.busy;
+  override readonly httpStatus: number = HTTP.unavailable;
+}
 /** The warehouse was made by a newer claude-ingest, or is not a claude-ingest warehouse. */
 export class WarehouseSchemaError extends WarehouseError {}
