@@ -1,5 +1,4 @@
 /** `claude-ingest alerts`: evaluate budgets, anomalies and data health; send what is new. Also `run --alerts`. */
-import type { Command } from 'commander';
 import { createChannel } from '../alerts/channels.js';
 import { dispatch, type Delivery } from '../alerts/dispatch.js';
 import { evaluateAlerts } from '../alerts/evaluate.js';
@@ -8,6 +7,7 @@ import { ConfigFileError, loadConfig, type LoadedConfig } from '../config/load.j
 import { alertsSchema, type AlertsConfig } from '../config/schema.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
+import type { Program } from './program.js';
 import { InputError, parseNonNegative, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 export interface AlertsOptions {
@@ -88,7 +88,7 @@ export function failConfig(rt: CliRuntime, g: GlobalOptions, err: unknown): bool
   return true;
 }
 
-export function registerAlertsCommand(program: Command, rt: CliRuntime): void {
+export function registerAlertsCommand(program: Program, rt: CliRuntime): void {
   program
     .command('alerts')
     .description('Evaluate budgets, spend anomalies and data health on the warehouse and send the alerts not sent before (claude-ingest.yaml).')
@@ -106,8 +106,8 @@ Examples:
   $ SLACK_WEBHOOK_URL=https://hooks.slack.com/... claude-ingest alerts --config ./claude-ingest.yaml
   $ claude-ingest run --alerts        # the daily job: ingest, then alerts`,
     )
-    .action(async (o: AlertsOptions, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       let wh: Warehouse | undefined;
       try {
         const prepared = prepareAlerts(rt, o);

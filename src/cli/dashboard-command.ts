@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
 import { resolveWarehouseUrl } from '../config.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import type { Program } from './program.js';
+import { InputError, type CliRuntime } from './runtime.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -11,7 +11,7 @@ function parsePort(value: string): number {
   return n;
 }
 
-export function registerDashboardCommand(program: Command, rt: CliRuntime): void {
+export function registerDashboardCommand(program: Program, rt: CliRuntime): void {
   program
     .command('dashboard')
     .description('Serve a web dashboard of the warehouse (spend, tokens, Claude Code, data health) on 127.0.0.1.')
@@ -27,8 +27,8 @@ Examples:
   $ claude-ingest dashboard --warehouse duckdb:./demo.duckdb
   $ claude-ingest dashboard --port 9000`,
     )
-    .action(async (o: { port: string; host: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       try {
         const port = parsePort(o.port);
         const host = o.host.trim();

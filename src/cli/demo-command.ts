@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { EMULATOR_ADMIN_KEY, startEmulator } from '../emulator/index.js';
 import { backfill } from '../jobs/backfill.js';
 import { runValidation } from '../checks/index.js';
@@ -8,10 +7,12 @@ import { renderValidation } from '../checks/render.js';
 import { parseStreams } from '../streams/index.js';
 import { demoSummary, renderDemoSummary } from '../reports/summary.js';
 import { addDays } from '../util/dates.js';
+import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
+import type { Program } from './program.js';
 import { CliRuntime, type GlobalOptions } from './runtime.js';
 
-export function registerDemoCommand(program: Command, rt: CliRuntime): void {
+export function registerDemoCommand(program: Program, rt: CliRuntime): void {
   program
     .command('demo')
     .description('Start the built-in emulator, backfill 90 days into a fresh ./demo.duckdb and print a summary.')
@@ -19,10 +20,10 @@ export function registerDemoCommand(program: Command, rt: CliRuntime): void {
     .option('--org <size>', 'emulated organization size: small, medium or large', 'medium')
     .option('--out <file>', 'DuckDB file to create (replaced if it exists)', './demo.duckdb')
     .addHelpText('after', '\nExample:\n  $ npm run demo')
-    .action(async (o: { days: string; org: 'small' | 'medium' | 'large'; out: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       const path = resolve(o.out);
-      const emu = await startEmulator({ org: o.org, today: rt.today() });
+      const emu = await startEmulator({ org: parseOrgSize(o.org), today: rt.today() });
       try {
         // A demo always starts from scratch so its numbers match the emulator exactly.
         for (const f of [path, `${path}.wal`]) rmSync(f, { force: true });

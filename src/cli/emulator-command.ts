@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
 import { EMULATOR_ADMIN_KEY, startEmulator, type OrgSize } from '../emulator/index.js';
 import { parseDay } from '../util/dates.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import type { Program } from './program.js';
+import { InputError, type CliRuntime } from './runtime.js';
 
-export function registerEmulatorCommand(program: Command, rt: CliRuntime): void {
+export function registerEmulatorCommand(program: Program, rt: CliRuntime): void {
   program
     .command('emulator')
     .description('Serve the built-in Admin API emulator on loopback (deterministic synthetic organization).')
@@ -19,10 +19,9 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
     .option('--spike <day:factor>', 'multiply one day\'s spend in every report, e.g. 2026-03-04:4 (repeatable): plants an anomaly for alerts', collectSpike, [])
     .option('--drift', 'answer as a newer API version might: unknown fields and enum values, a new cache token bucket, unknown actor types')
     .addHelpText('after', `\nExample:\n  $ claude-ingest emulator --port 8787 --rpm 60\n  $ ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY} claude-ingest backfill --from 2025-01-01`)
-    .action(async (o: { port: string; host: string; seed: string; today?: string; org: string; rpm?: string; retryAfter?: boolean; faultRate: string; latency: string; spike: string[]; drift?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       try {
-        if (!['small', 'medium', 'large'].includes(o.org)) throw new InputError(`--org ${o.org} is not small, medium or large`);
         const num = (v: string, flag: string, min: number, max: number) => {
           const n = Number(v);
           if (!Number.isFinite(n) || n < min || n > max) throw new InputError(`${flag} ${v} must be a number from ${min} to ${max}`);
@@ -33,7 +32,7 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
           port: num(o.port, '--port', 0, 65535),
           seed: num(o.seed, '--seed', 0, 2 ** 31),
           today: o.today ? parseDay(o.today, '--today') : undefined,
-          org: o.org as OrgSize,
+          org: parseOrgSize(o.org),
           rateLimit: o.rpm ? { rpm: num(o.rpm, '--rpm', 1, 1e6), retryAfter: Boolean(o.retryAfter) } : undefined,
           faultRate: num(o.faultRate, '--fault-rate', 0, 1),
           latencyMs: num(o.latency, '--latency', 0, 600_000),
@@ -51,6 +50,15 @@ export function registerEmulatorCommand(program: Command, rt: CliRuntime): void 
         rt.fail(g, err);
       }
     });
+}
+
+const ORG_SIZES: readonly OrgSize[] = ['small', 'medium', 'large'];
+
+/** --org of the emulator and the demo. */
+export function parseOrgSize(value: string): OrgSize {
+  const size = ORG_SIZES.find((s) => s === value);
+  if (!size) throw new InputError(`--org ${value} is not small, medium or large`);
+  return size;
 }
 
 function collectSpike(value: string, previous: string[]): string[] {

@@ -1,22 +1,25 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
 import { reportFilter, resolveCliRange } from './report-command.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import type { Program } from './program.js';
+import { InputError, type CliRuntime } from './runtime.js';
 
 const FORMATS: ExportFormat[] = ['csv', 'parquet', 'json'];
 const BY_EXTENSION: Record<string, ExportFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.json': 'json', '.ndjson': 'json', '.jsonl': 'json' };
 
 function exportFormat(option: string | undefined, out: string): ExportFormat {
   if (option !== undefined) {
-    if (!(FORMATS as string[]).includes(option)) throw new InputError(`--format ${option} is not one of ${FORMATS.join(', ')}`);
-    return option as ExportFormat;
+    const format = FORMATS.find((f) => f === option);
+    if (!format) throw new InputError(`--format ${option} is not one of ${FORMATS.join(', ')}`);
+    return format;
   }
   return BY_EXTENSION[extname(out).toLowerCase()] ?? 'csv';
 }
+
+const isTableName = (name: string): name is TableName => Object.hasOwn(TABLES, name);
 
 function outputPath(out: string): string {
   if (out.includes('\0')) throw new InputError('--out contains a NUL character');
@@ -47,7 +50,7 @@ async function tableSelect(wh: Warehouse, table: TableName, o: { from?: string; 
   };
 }
 
-export function registerExportCommand(program: Command, rt: CliRuntime): void {
+export function registerExportCommand(program: Program, rt: CliRuntime): void {
   const reports = [...Object.keys(REPORT_ALIASES), ...REPORT_NAMES];
   program
     .command('export <what>')
@@ -69,8 +72,8 @@ Examples:
   $ claude-ingest export workspace --out spend-by-workspace.csv
   $ claude-ingest export claude_focus_costs --out focus.parquet`,
     )
-    .action(async (what: string, o: { out: string; format?: string; from?: string; to?: string; workspace?: string; model?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (what, o, cmd) => {
+      const g = cmd.optsWithGlobals();
       try {
         const file = outputPath(o.out);
         const format = exportFormat(o.format, file);
@@ -108,9 +111,9 @@ export async function exportSelect(wh: Warehouse, what: string, o: ExportSelectO
     return { sql: exportSql(wh.dialect, rq), params: rq.params };
   }
   if (what === 'claude_focus_costs') return focusSelect(wh, o);
-  if (!(what in TABLES)) throw new InputError(`"${what}" is neither a table nor a report`);
+  if (!isTableName(what)) throw new InputError(`"${what}" is neither a table nor a report`);
   if (o.workspace !== undefined || o.model !== undefined) throw new InputError('--workspace and --model apply to reports, not tables');
-  return tableSelect(wh, what as TableName, o);
+  return tableSelect(wh, what, o);
 }
 
 async function focusSelect(wh: Warehouse, o: { from?: string; to?: string }): Promise<{ sql: string; params: unknown[] }> {

@@ -1,5 +1,4 @@
 /** backfill, run and retry: the three commands that write data. */
-import type { Command } from 'commander';
 import { backfill, checkRange } from '../jobs/backfill.js';
 import { checkLookback, dailyRun } from '../jobs/daily-run.js';
 import type { IngestOutcome } from '../jobs/ingest-run.js';
@@ -10,13 +9,14 @@ import { parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
 import { EXIT } from './exit-codes.js';
+import type { Program } from './program.js';
 import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
 
-function streamOptions(usageBucket: string | undefined): StreamOptions {
-  if (usageBucket !== undefined && usageBucket !== '1d' && usageBucket !== '1h') {
+function streamOptions(usageBucket = '1d'): StreamOptions {
+  if (usageBucket !== '1d' && usageBucket !== '1h') {
     throw new InputError(`--usage-bucket ${usageBucket} is not supported: use 1d (default) or 1h`);
   }
-  return { usageBucket: (usageBucket ?? '1d') as '1d' | '1h' };
+  return { usageBucket };
 }
 
 /** Validates input, opens the warehouse, runs the job, reports the outcome and sets the exit code. */
@@ -60,7 +60,7 @@ async function ingest<Input>(
 
 const streamList = Object.keys(STREAMS).join(',');
 
-export function registerIngestCommands(program: Command, rt: CliRuntime): void {
+export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
     .command('backfill')
     .description('Fetch a range of days into the warehouse; days already complete in the ledger are skipped, so an interrupted backfill resumes.')
@@ -70,10 +70,10 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .option('--refresh', 'fetch again even days the ledger holds as complete')
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h (hourly, bucket_start column)')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest backfill --from 2025-01-01\n  $ claude-ingest backfill --from 2025-06-01 --to 2025-06-30 --streams cost,usage --refresh')
-    .action(async (o: { from: string; to?: string; streams?: string; refresh?: boolean; usageBucket?: string }, cmd: Command) => {
+    .action(async (o, cmd) => {
       await ingest(
         rt,
-        cmd.optsWithGlobals<GlobalOptions>(),
+        cmd.optsWithGlobals(),
         () => {
           const from = parseDay(o.from, '--from');
           const to = o.to ? parseDay(o.to, '--to') : rt.today();
@@ -94,8 +94,8 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .option('--config <file>', 'config file for --alerts (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
     .option('--dashboard-url <url>', 'link line in alert messages')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts')
-    .action(async (o: { lookback: string; streams?: string; usageBucket?: string; alerts?: boolean; config?: string; dashboardUrl?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       let prepared: PreparedAlerts | undefined;
       await ingest(
         rt,
@@ -116,7 +116,7 @@ export function registerIngestCommands(program: Command, rt: CliRuntime): void {
     .command('retry')
     .description('Re-run every window the ledger records as failed (or left running by a killed process).')
     .addHelpText('after', '\nExample:\n  $ claude-ingest retry')
-    .action(async (_o: unknown, cmd: Command) => {
-      await ingest(rt, cmd.optsWithGlobals<GlobalOptions>(), () => undefined, (env) => retryFailed(env));
+    .action(async (_o, cmd) => {
+      await ingest(rt, cmd.optsWithGlobals(), () => undefined, (env) => retryFailed(env));
     });
 }

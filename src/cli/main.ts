@@ -1,9 +1,10 @@
 /** The claude-ingest command line: one module per command, registered here. */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from '@commander-js/extra-typings';
 import { registerDemoCommand } from './demo-command.js';
 import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
 import { registerIngestCommands } from './ingest-commands.js';
+import { rootProgram, type Program } from './program.js';
 import { CliRuntime, toolVersion, type CliIo } from './runtime.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerValidateCommand } from './validate-command.js';
@@ -12,15 +13,8 @@ import { registerExportCommand } from './export-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerAlertsCommand } from './alerts-command.js';
 
-export function buildProgram(rt: CliRuntime): Command {
-  const program = new Command('claude-ingest')
-    .description('Move Anthropic Admin API usage and cost data into a warehouse you own (DuckDB or BigQuery).')
-    .version(toolVersion())
-    .option('--warehouse <url>', 'duckdb:./file.duckdb or bigquery://PROJECT/DATASET (env CLAUDE_INGEST_WAREHOUSE; default duckdb:./claude-usage.duckdb)')
-    .option('--json', 'log JSON lines (with severity) instead of a progress bar; JSON output where a command has it')
-    .option('--concurrency <n>', 'concurrent API requests at most (default 4; lowered automatically on 429)')
-    .option('--max-attempts <n>', 'attempts per request before its window is recorded failed (default 8)')
-    .option('--lock-wait <seconds>', 'wait this long for another process writing the warehouse (default: fail at once)')
+export function buildProgram(rt: CliRuntime): Program {
+  const program = rootProgram(toolVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { ReportFilter } from '../reports/filter.js';
 import { organizationOf } from '../jobs/status.js';
 import { dataSpan } from '../reports/queries.js';
@@ -6,7 +5,8 @@ import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { parseDay, type DayRange } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import type { Program } from './program.js';
+import { InputError, type CliRuntime } from './runtime.js';
 
 /** --from/--to, each defaulting to the edge of the data the warehouse holds. */
 export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
@@ -37,7 +37,7 @@ export function reportFilter(range: DayRange, o: { workspace?: string; model?: s
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
-export function registerReportCommand(program: Command, rt: CliRuntime): void {
+export function registerReportCommand(program: Program, rt: CliRuntime): void {
   program
     .command('report')
     .description('Spend over time or by workspace/model/cost type, tokens by API key, Claude Code per user: names instead of ids, exact dollars.')
@@ -59,13 +59,13 @@ Examples:
   $ claude-ingest report --by api_key --format csv > keys.csv
   $ claude-ingest report --by user --format json | jq '.rows[0]'`,
     )
-    .action(async (o: { from?: string; to?: string; by: string; format: string; workspace?: string; model?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       try {
         const name = resolveReportName(o.by);
         if (!name) throw new InputError(`--by ${o.by} is not a report: use one of ${REPORT_NAMES.join(', ')}`);
-        const format = g.json ? 'json' : o.format;
-        if (!(FORMATS as readonly string[]).includes(format)) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
+        const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
+        if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
         const wh = await rt.openWarehouse(g, true);
         try {
           const range = await resolveCliRange(wh, o);

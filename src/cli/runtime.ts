@@ -15,6 +15,7 @@ import { errorCodes, InputError } from '../util/errors.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
+import type { GlobalOptions } from './program.js';
 import { createReporter, type Reporter } from './reporter.js';
 
 export interface CliIo {
@@ -23,13 +24,7 @@ export interface CliIo {
   stderr: { write(s: string): boolean; isTTY?: boolean };
 }
 
-export interface GlobalOptions {
-  warehouse?: string;
-  json?: boolean;
-  concurrency?: string;
-  lockWait?: string;
-  maxAttempts?: string;
-}
+export type { GlobalOptions };
 
 /**
  * Retry settings. --max-attempts is for users; the CLAUDE_INGEST_* variables exist so tests and

@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
 import { warehouseStatus, type WarehouseStatus } from '../jobs/status.js';
 import { formatTable } from '../util/table-format.js';
-import type { CliRuntime, GlobalOptions } from './runtime.js';
+import type { Program } from './program.js';
+import type { CliRuntime } from './runtime.js';
 
 function summarizeDays(days: string[]): string {
   if (days.length === 0) return 'none';
@@ -40,13 +40,13 @@ export function renderStatus(s: WarehouseStatus): string {
   return out.join('\n');
 }
 
-export function registerStatusCommand(program: Command, rt: CliRuntime): void {
+export function registerStatusCommand(program: Program, rt: CliRuntime): void {
   program
     .command('status')
     .description('Per table and stream: days held, missing days, rows; the last runs; failed windows.')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest status\n  $ claude-ingest status --json | jq .streams')
-    .action(async (_o: unknown, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (_o, cmd) => {
+      const g = cmd.optsWithGlobals();
       try {
         const wh = await rt.openWarehouse(g, true);
         try {

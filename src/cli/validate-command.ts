@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
 import { runValidation } from '../checks/index.js';
 import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
 import { resolveCliRange } from './report-command.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import type { Program } from './program.js';
+import { InputError, type CliRuntime } from './runtime.js';
 
 /** A non-negative decimal amount of dollars, kept as text so it stays exact. */
 export function parseUsd(value: string, flag: string): string {
@@ -12,7 +12,7 @@ export function parseUsd(value: string, flag: string): string {
   return text;
 }
 
-export function registerValidateCommand(program: Command, rt: CliRuntime): void {
+export function registerValidateCommand(program: Program, rt: CliRuntime): void {
   program
     .command('validate')
     .description('Check the numbers: completeness against API totals, the cents bug, duplicates, gaps, failed windows, double counting, freshness.')
@@ -31,8 +31,8 @@ Examples:
   $ claude-ingest validate --from 2025-06-01 --to 2025-06-30 --expect-total-usd 1234.56
   $ claude-ingest validate --json | jq '.results[] | select(.status != "PASS")'`,
     )
-    .action(async (o: { from?: string; to?: string; expectTotalUsd?: string; toleranceUsd: string; largeLineUsd: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
+    .action(async (o, cmd) => {
+      const g = cmd.optsWithGlobals();
       try {
         const options = {
           toleranceUsd: parseUsd(o.toleranceUsd, '--tolerance-usd'),
