@@ -237,7 +237,7 @@ function audit(sql: string, params: unknown[], mode: string | undefined): string
   // A bare decimal literal is FLOAT64 in BigQuery: money multiplied by it would stop being exact.
   if (/(?<![\w.])\d+\.\d+/.test(s)) problems.push('decimal literal (FLOAT64 in BigQuery)');
   if (/date_trunc\s*\(\s*''|json_object|duckdb_|current_database|EXCLUDE\s*\(|string_agg|epoch_ms|strftime|\bILIKE\b/i.test(s)) problems.push('DuckDB-only function');
-  if (/\b(?:FROM|JOIN)\s+(?![\s`(])/i.test(s)) problems.push('unqualified table after FROM/JOIN');
+  if (/(?<!\bDISTINCT\s+)\b(?:FROM|JOIN)\s+(?![\s`(])/i.test(s)) problems.push('unqualified table after FROM/JOIN');
   if (mode === 'POSITIONAL' || params.length === 0) {
     const placeholders = (s.match(/\?/g) ?? []).length;
     if (placeholders !== params.length) problems.push(`${placeholders} placeholder(s) but ${params.length} parameter(s)`);

@@ -4,9 +4,9 @@
  * failed step leaves the old version and a rerun finishes the job.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tableResource } from '../../src/warehouse/bigquery/bigquery-sql.js';
-import { addMissingColumns, dropColumns, type BigQueryMigration } from '../../src/warehouse/bigquery/migrations.js';
-import { SCHEMA_VERSION, TABLES, type TableName } from '../../src/warehouse/tables.js';
+import { bqType, tableResource } from '../../src/warehouse/bigquery/bigquery-sql.js';
+import { addMissingColumns, dropColumns, migrations, type BigQueryMigration } from '../../src/warehouse/bigquery/migrations.js';
+import { REMOVED_COLUMNS, SCHEMA_VERSION, TABLES, type ColumnType, type TableName } from '../../src/warehouse/tables.js';
 import { WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
 
@@ -148,5 +148,129 @@ describe('BigQuery migrations', () => {
     seedOlderDataset(SCHEMA_VERSION - 1);
     await expect((await h.open({ readOnly: true })).init()).rejects.toThrow(/older than .*run an ingest command/);
     expect(ddl()).toEqual([]);
+  });
+});
+
+/** The tables schema version 1 had (history: it cannot change, unlike TABLES). */
+const V1_TABLES: readonly TableName[] = [
+  'claude_costs',
+  'claude_cost_daily_totals',
+  'claude_usage_keys',
+  'claude_usage_daily_totals',
+  'claude_code_productivity',
+  'claude_code_model_usage',
+  'claude_api_keys',
+  'claude_workspaces',
+  'claude_users',
+  'ingest_runs',
+  'ingest_windows',
+  'claude_ingest_meta',
+  'alert_events',
+];
+/** Columns version 2 added (table.column or, for every table, column); everything else in TABLES is what version 1 had. */
+const ADDED_IN_V2 = new Set(['extra', 'scope_type', 'scope_workspace_id', 'principal_type', 'principal_id', 'rounded_values', 'unknown_measures', 'ingest_runs.organization_name']);
+/** The two version-1 tables that already had an organization_id; every other one got it later. */
+const V1_ORGANIZATION_ID = new Set(['claude_code_productivity', 'alert_events']);
+const addedInV2 = (table: string, column: string) =>
+  ADDED_IN_V2.has(column) || ADDED_IN_V2.has(`${table}.${column}`) || (column === 'organization_id' && !V1_ORGANIZATION_ID.has(table));
+
+/** A stored cell of each type, as BigQuery's REST API renders it. */
+const CELL: Record<ColumnType, (col: string, i: number) => string> = {
+  date: (_c, i) => `2025-01-0${i + 1}`,
+  timestamp: (_c, i) => String(Date.UTC(2025, 0, i + 1, 6) * 1000),
+  string: (c, i) => `${c}-${i}`,
+  int: (_c, i) => String(40 + i),
+  bool: (_c, i) => String(i % 2 === 0),
+  cents: (_c, i) => `12345.${i}00000001`,
+  usd: (_c, i) => `123.45${i}00000001`,
+  json: (c, i) => JSON.stringify({ [c]: i }),
+};
+
+/**
+ * A dataset exactly as version 1 left it, derived from TABLES: the version-1 tables without the
+ * columns version 2 added, is_remote (BOOL REQUIRED) after actor_id in both Claude Code tables, and
+ * two rows in every table.
+ */
+function seedVersion1Dataset(): Map<string, Record<string, unknown>[]> {
+  standIn.datasets.set(`${PROJECT}.${DATASET}`, { id: `${PROJECT}:${DATASET}`, datasetReference: { datasetId: DATASET }, location: 'US' });
+  const removed = REMOVED_COLUMNS[2] ?? [];
+  const seeded = new Map<string, Record<string, unknown>[]>();
+  for (const name of V1_TABLES) {
+    const def = TABLES[name];
+    const res = JSON.parse(JSON.stringify(tableResource(def, PROJECT, DATASET))) as { schema: { fields: Field[] }; clustering?: { fields: string[] } };
+    const fields: Field[] = [];
+    for (const f of res.schema.fields) {
+      if (addedInV2(name, f.name)) continue;
+      fields.push(f);
+      if (f.name === 'actor_id' && removed.some((r) => r.table === name)) {
+        fields.push({ name: 'is_remote', type: 'BOOL', mode: 'REQUIRED', description: 'Remote or local record.' });
+      }
+    }
+    res.schema.fields = fields;
+    if (res.clustering) res.clustering.fields = res.clustering.fields.filter((c) => fields.some((f) => f.name === c));
+    standIn.tables.set(id(name), { ...res, id: id(name) });
+    const types = new Map(def.columns.map((c) => [c.name, c.type]));
+    const rows = [0, 1].map((i) =>
+      Object.fromEntries(fields.map((f) => [f.name, f.name === 'is_remote' ? String(i === 0) : CELL[types.get(f.name)!](f.name, i)])),
+    );
+    standIn.rows.set(id(name), rows);
+    seeded.set(name, rows);
+  }
+  return seeded;
+}
+
+describe('BigQuery migration 1 → 2', () => {
+  afterEach(() => standIn.rows.clear());
+
+  it('drops is_remote, adds the version-2 columns and tables, keeps every row, records version 2', async () => {
+    const seeded = seedVersion1Dataset();
+    recorded = 1;
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+    // Only version 2's step: a later version's migration is tested on its own.
+    const wh = await h.open({ migrations: { 2: migrations[2]! } });
+    await wh.init();
+
+    const removed = REMOVED_COLUMNS[2] ?? [];
+    expect(removed.map((r) => r.column)).toContain('is_remote');
+    for (const name of V1_TABLES) {
+      const def = TABLES[name];
+      const fields = fieldsOf(name);
+      // Exactly what TABLES declares now, types and modes included (is_remote gone, new columns NULLABLE).
+      expect(fields.map((f) => f.name).sort(), name).toEqual(def.columns.map((c) => c.name).sort());
+      for (const c of def.columns) {
+        expect(fields.find((f) => f.name === c.name), `${name}.${c.name}`).toMatchObject({ type: bqType(c.type) });
+      }
+      // Every old row is still there with every old value; the new columns are NULL.
+      const before = seeded.get(name)!;
+      const after = standIn.rows.get(id(name))!;
+      expect(after, name).toHaveLength(before.length);
+      after.forEach((row, i) => {
+        for (const c of def.columns) {
+          expect(row[c.name], `${name}.${c.name}`).toBe(addedInV2(name, c.name) ? null : before[i]![c.name]);
+        }
+        expect(Object.keys(row)).not.toContain('is_remote');
+      });
+    }
+    // Tables version 1 did not have are created.
+    for (const name of Object.keys(TABLES).filter((t) => !V1_TABLES.includes(t as TableName))) expect(standIn.tables.has(id(name)), name).toBe(true);
+
+    // Only column DDL touched the old tables: no table re-created or deleted, no DML on data rows.
+    const statements = standIn.queries.map((q) => q.sql);
+    const kinds = new Set(statements.map((s) => /^(\w+(?: TABLE| OR REPLACE VIEW)?)/.exec(s)![1]));
+    expect([...kinds].sort()).toEqual(['ALTER TABLE', 'CREATE OR REPLACE VIEW', 'MERGE', 'SELECT']);
+    expect(statements.filter((s) => s.startsWith('MERGE')).every((s) => s.includes('claude_ingest_meta'))).toBe(true);
+    expect(standIn.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+    // One ALTER per table at most (BigQuery rate-limits table metadata updates), the drop first.
+    const alters = ddl().map((q) => /^ALTER TABLE `([^`]+)`/.exec(q.sql)![1]);
+    for (const r of removed) expect(alters.indexOf(id(r.table)), r.table).toBeGreaterThanOrEqual(0);
+    const last = standIn.queries.at(-1)!;
+    expect(last.sql).toMatch(/^MERGE `test-project\.claude_usage\.claude_ingest_meta`/);
+    expect(last.params).toContainEqual({ name: 'value', parameterType: { type: 'STRING' }, parameterValue: { value: '2' } });
+
+    // Migrated: the next init finds every column as declared and sends no DDL.
+    recorded = 2;
+    const mark = standIn.queries.length;
+    await (await h.open({ migrations: { 2: migrations[2]! } })).init();
+    expect(standIn.queries.slice(mark).map((q) => q.sql.split(' ')[0])).toEqual(['SELECT']);
   });
 });

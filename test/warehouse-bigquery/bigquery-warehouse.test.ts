@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openBigQueryWarehouse, type BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
 import { parseWarehouseUrl } from '../../src/warehouse/open-warehouse.js';
+import { CENTS_SCALE, USD_SCALE } from '../../src/util/money.js';
 import { SCHEMA_VERSION, TABLES, type Row } from '../../src/warehouse/tables.js';
 import { WarehouseError, WarehouseSchemaError, type WindowRecord } from '../../src/warehouse/warehouse.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
@@ -52,12 +53,17 @@ describe('init', () => {
 
     const costs = body('claude_costs');
     expect(costs.timePartitioning).toEqual({ type: 'DAY', field: 'activity_date' });
-    expect(costs.clustering).toEqual({ fields: ['workspace_id', 'model'] });
+    expect(costs.clustering).toEqual({ fields: TABLES.claude_costs.clusterBy });
+    expect(TABLES.claude_costs.clusterBy).toEqual(expect.arrayContaining(['workspace_id', 'model']));
     expect(costs.requirePartitionFilter).toBe(true);
     expect(costs.description).toBe(TABLES.claude_costs.doc);
     const fields = (costs.schema as { fields: { name: string; type: string; mode: string; description: string }[] }).fields;
     expect(fields.map((f) => f.name)).toEqual(TABLES.claude_costs.columns.map((c) => c.name));
-    expect(fields.find((f) => f.name === 'amount_cents')).toEqual({ name: 'amount_cents', type: 'BIGNUMERIC', mode: 'REQUIRED', description: 'Cost in cents exactly as the API string (fractional cents kept).' });
+    // Every column carries its TABLES doc as the BigQuery description, and its mode from nullable.
+    expect(fields.map((f) => [f.name, f.mode, f.description])).toEqual(
+      TABLES.claude_costs.columns.map((c) => [c.name, c.nullable === false ? 'REQUIRED' : 'NULLABLE', c.doc]),
+    );
+    expect(fields.find((f) => f.name === 'amount_cents')).toMatchObject({ type: 'BIGNUMERIC', mode: 'REQUIRED' });
     expect(fields.find((f) => f.name === 'amount_usd')).toMatchObject({ type: 'BIGNUMERIC', mode: 'REQUIRED' });
     expect(fields.find((f) => f.name === 'activity_date')).toMatchObject({ type: 'DATE', mode: 'REQUIRED' });
     expect(fields.find((f) => f.name === 'ingested_at')).toMatchObject({ type: 'TIMESTAMP', mode: 'REQUIRED' });
@@ -80,8 +86,13 @@ describe('init', () => {
     const usage = (body('claude_usage_keys').schema as { fields: { name: string; type: string }[] }).fields;
     expect(usage.find((f) => f.name === 'output_tokens')?.type).toBe('INT64');
     const prod = (body('claude_code_productivity').schema as { fields: { name: string; type: string }[] }).fields;
-    expect(prod.find((f) => f.name === 'is_remote')?.type).toBe('BOOL');
     expect(prod.find((f) => f.name === 'tool_actions')?.type).toBe('STRING');
+    // JSON columns (extra, tool_actions, ...) are STRING holding JSON text, the same text DuckDB keeps.
+    for (const def of Object.values(TABLES)) {
+      const f = (body(def.name).schema as { fields: { name: string; type: string }[] }).fields;
+      for (const c of def.columns.filter((col) => col.type === 'json')) expect(f.find((x) => x.name === c.name)?.type, `${def.name}.${c.name}`).toBe('STRING');
+      for (const c of def.columns.filter((col) => col.type === 'bool')) expect(f.find((x) => x.name === c.name)?.type, `${def.name}.${c.name}`).toBe('BOOL');
+    }
     const ledger = (body('ingest_windows').schema as { fields: { name: string; type: string }[] }).fields;
     expect(ledger.find((f) => f.name === 'cents_total')?.type).toBe('BIGNUMERIC');
 
@@ -232,11 +243,16 @@ describe('replaceWindow', () => {
     const script = standIn.queries.at(-1)!;
     const stmts = script.sql.split('\n');
     expect(stmts[0]).toBe('BEGIN TRANSACTION;');
-    expect(stmts[1]).toBe('DELETE FROM `test-project.claude_usage.claude_costs` WHERE `activity_date` BETWEEN @window_from AND @window_to;');
-    expect(stmts[2]).toMatch(/^INSERT INTO `test-project\.claude_usage\.claude_costs` \(`activity_date`, .*`amount_usd`, `run_id`, `ingested_at`\) SELECT .* FROM `test-project\.claude_usage\._claude_ingest_stage_claude_costs_20250301_20250302`;$/);
-    expect(stmts[3]).toBe('DELETE FROM `test-project.claude_usage.claude_cost_daily_totals` WHERE `activity_date` BETWEEN @window_from AND @window_to;');
+    // The DELETE is bounded by the window's days first (partition pruning), whatever else narrows it.
+    expect(stmts[1]).toMatch(/^DELETE FROM `test-project\.claude_usage\.claude_costs` WHERE `activity_date` BETWEEN @window_from AND @window_to( AND [^;]+)?;$/);
+    // The insert names every column of TABLES in order, and takes each from the staging table.
+    const costCols = TABLES.claude_costs.columns.map((c) => `\`${c.name}\``).join(', ');
+    expect(stmts[2]).toBe(
+      `INSERT INTO \`test-project.claude_usage.claude_costs\` (${costCols}) SELECT ${costCols} FROM \`test-project.claude_usage._claude_ingest_stage_claude_costs_20250301_20250302\`;`,
+    );
+    expect(stmts[3]).toMatch(/^DELETE FROM `test-project\.claude_usage\.claude_cost_daily_totals` WHERE `activity_date` BETWEEN @window_from AND @window_to( AND [^;]+)?;$/);
     expect(stmts[4]).toMatch(/^INSERT INTO `test-project\.claude_usage\.claude_cost_daily_totals` .* FROM `test-project\.claude_usage\._claude_ingest_stage_claude_cost_daily_totals_20250301_20250302`;$/);
-    expect(stmts[5]).toMatch(/^MERGE `test-project\.claude_usage\.ingest_windows` AS t USING \(SELECT @run_id AS `run_id`/);
+    expect(stmts[5]).toMatch(/^MERGE `test-project\.claude_usage\.ingest_windows` AS t USING \(SELECT (@\w+ AS `\w+`, )*@run_id AS `run_id`/);
     expect(stmts[6]).toBe('COMMIT TRANSACTION;');
     expect(stmts).toHaveLength(7);
     const param = (name: string) => (script.params as { name: string }[]).find((p) => p.name === name);
@@ -277,7 +293,10 @@ describe('replaceWindow', () => {
     );
     expect(rows).toBe(0);
     expect(since(mark).filter((r) => r.path.startsWith('/upload/'))).toEqual([]);
-    expect(standIn.queries.at(-1)!.sql.split('\n').slice(0, 2)).toEqual(['BEGIN TRANSACTION;', 'DELETE FROM `test-project.claude_usage.claude_workspaces` WHERE TRUE;']);
+    const [begin, del] = standIn.queries.at(-1)!.sql.split('\n');
+    expect(begin).toBe('BEGIN TRANSACTION;');
+    // No day bound: the whole snapshot (of whatever the window owns) is replaced.
+    expect(del).toMatch(/^DELETE FROM `test-project\.claude_usage\.claude_workspaces` WHERE (?!.*activity_date)[^;]+;$/);
   });
 
   it('writes nothing when fill throws or a row falls outside the window', async () => {
@@ -295,9 +314,10 @@ describe('replaceWindow', () => {
     ).rejects.toThrow(/outside the window/);
     await expect(
       wh.replaceWindow({ tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
-        sink.append('claude_costs', [costRow('2025-03-01', '0.0000000001', '0.000000000001', 'x')]),
+        // Rounding to the scale is the transform's job (counted in the ledger); the warehouse never rounds.
+        sink.append('claude_costs', [costRow('2025-03-01', `0.${'0'.repeat(CENTS_SCALE)}1`, `0.${'0'.repeat(USD_SCALE)}1`, 'x')]),
       ),
-    ).rejects.toThrow(/more than 9 decimal places/);
+    ).rejects.toThrow(new RegExp(`more than ${CENTS_SCALE} decimal places`));
     expect(since(mark)).toEqual([]);
   });
 
@@ -364,16 +384,57 @@ describe('query and ledger reads', () => {
   });
 
   it('lists the latest ledger row per window and maps it back', async () => {
+    // Cells by column name, laid out in TABLES order as BigQuery answers `SELECT *`.
+    const cells: Record<string, string | null> = {
+      run_id: 'run-2',
+      stream: 'cost',
+      window_start: '2025-03-01',
+      window_end: '2025-03-02',
+      status: 'failed',
+      complete: 'false',
+      rows: '0',
+      requests: '5',
+      retries: '4',
+      rate_limited: '3',
+      cents_total: null,
+      rounded_values: '2',
+      unknown_measures: '{"2025-03-01":{"claude_usage_keys: cache_creation.ephemeral_30m_input_tokens":"7"}}',
+      error: 'HTTP 500',
+      started_at: '1740981600000000',
+      finished_at: null,
+    };
+    // Every cell names a real column (a column added later simply answers NULL here).
+    expect(Object.keys(cells).filter((k) => !TABLES.ingest_windows.columns.some((c) => c.name === k))).toEqual([]);
     standIn.answer = () => ({
       fields: TABLES.ingest_windows.columns.map((c) => ({ name: c.name, type: { date: 'DATE', timestamp: 'TIMESTAMP', string: 'STRING', int: 'INTEGER', bool: 'BOOLEAN', cents: 'BIGNUMERIC', usd: 'BIGNUMERIC', json: 'STRING' }[c.type] })),
-      rows: [['run-2', 'cost', '2025-03-01', '2025-03-02', 'failed', 'false', '0', '5', '4', '3', null, 'HTTP 500', '1740981600000000', null]],
+      rows: [TABLES.ingest_windows.columns.map((c) => cells[c.name] ?? null)],
     });
     const windows = await wh.listWindows({ status: 'failed' });
-    expect(windows).toEqual([
-      { runId: 'run-2', stream: 'cost', windowStart: '2025-03-01', windowEnd: '2025-03-02', status: 'failed', complete: false, rows: 0, requests: 5, retries: 4, rateLimited: 3, centsTotal: null, error: 'HTTP 500', startedAt: '2025-03-03T06:00:00.000Z', finishedAt: null },
+    expect(windows).toHaveLength(1);
+    expect(windows).toMatchObject([
+      {
+        runId: 'run-2',
+        stream: 'cost',
+        windowStart: '2025-03-01',
+        windowEnd: '2025-03-02',
+        status: 'failed',
+        complete: false,
+        rows: 0,
+        requests: 5,
+        retries: 4,
+        rateLimited: 3,
+        centsTotal: null,
+        roundedValues: 2,
+        unknownMeasures: '{"2025-03-01":{"claude_usage_keys: cache_creation.ephemeral_30m_input_tokens":"7"}}',
+        error: 'HTTP 500',
+        startedAt: '2025-03-03T06:00:00.000Z',
+        finishedAt: null,
+      },
     ]);
     const q = standIn.queries.at(-1)!;
-    expect(q.sql).toContain('ROW_NUMBER() OVER (PARTITION BY `stream`, `window_start`, `window_end`');
+    // Latest row per window: the partition holds the window's identity (stream and days), whatever else keys it.
+    const partition = /ROW_NUMBER\(\) OVER \(PARTITION BY ([^)]*?) ORDER BY `started_at` DESC/.exec(q.sql)?.[1] ?? '';
+    for (const k of ['`stream`', '`window_start`', '`window_end`']) expect(partition.split(', ')).toContain(k);
     expect(q.params).toEqual([
       { name: 'stream', parameterType: { type: 'STRING' }, parameterValue: {} },
       { name: 'status', parameterType: { type: 'STRING' }, parameterValue: { value: 'failed' } },
@@ -383,7 +444,7 @@ describe('query and ledger reads', () => {
   it('records runs with a MERGE on the natural key', async () => {
     await wh.recordRun({ runId: 'run-3', command: 'backfill', args: { from: '2025-01-01' }, toolVersion: '0.1.0', status: 'running', windowsOk: 0, windowsFailed: 0, startedAt: '2025-03-03T06:00:00Z', finishedAt: null });
     const q = standIn.queries.at(-1)!;
-    expect(q.sql).toMatch(/^MERGE `test-project\.claude_usage\.ingest_runs` AS t USING \(SELECT .*\) AS s ON t\.`run_id` = s\.`run_id` WHEN MATCHED THEN UPDATE SET .* WHEN NOT MATCHED THEN INSERT/);
+    expect(q.sql).toMatch(/^MERGE `test-project\.claude_usage\.ingest_runs` AS t USING \(SELECT .*\) AS s ON t\.`run_id` (=|IS NOT DISTINCT FROM) s\.`run_id` WHEN MATCHED THEN UPDATE SET .* WHEN NOT MATCHED THEN INSERT/);
     expect(q.params).toContainEqual({ name: 'args', parameterType: { type: 'STRING' }, parameterValue: { value: '{"from":"2025-01-01"}' } });
     expect(q.params).toContainEqual({ name: 'started_at', parameterType: { type: 'TIMESTAMP' }, parameterValue: { value: '2025-03-03T06:00:00.000000Z' } });
   });

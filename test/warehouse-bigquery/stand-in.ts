@@ -2,7 +2,9 @@
  * A local stand-in for the BigQuery REST endpoints the official client calls (datasets, tables,
  * jobs incl. the multipart upload endpoint, getQueryResults). It records every request and keeps
  * just enough state (datasets, tables, jobs) to answer like BigQuery; it does not execute SQL:
- * query results come from a hook the test sets.
+ * query results come from a hook the test sets. Rows a test seeds into `rows` live with their table
+ * as in BigQuery: ALTER TABLE ADD COLUMN gives them NULL, DROP COLUMN removes the value, deleting
+ * the table deletes them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +44,8 @@ export class BigQueryStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly datasets = new Map<string, Record<string, unknown>>();
   readonly tables = new Map<string, Record<string, unknown>>();
+  /** Stored rows per table id (project.dataset.table), column name → cell; seeded by tests. */
+  readonly rows = new Map<string, Record<string, unknown>[]>();
   private readonly jobs = new Map<string, JobState>();
   /** Answers query jobs; undefined means an empty result (as for DML and scripts). */
   answer: (sql: string, params: unknown[]) => QueryAnswer | undefined = () => undefined;
@@ -78,7 +82,16 @@ export class BigQueryStandIn {
   private alterTable(id: string, clauses: string): void {
     const table = this.tables.get(id) as { schema?: { fields?: StandInField[] } } | undefined;
     if (!table) throw new Error(`Not found: Table ${id}`);
+    const before = new Set((table.schema?.fields ?? []).map((f) => f.name));
     table.schema = { ...table.schema, fields: applyAlter(table.schema?.fields ?? [], clauses) };
+    const after = new Set(table.schema.fields!.map((f) => f.name));
+    const rows = this.rows.get(id);
+    if (rows) {
+      this.rows.set(
+        id,
+        rows.map((r) => Object.fromEntries([...after].map((c) => [c, before.has(c) ? (r[c] ?? null) : null]))),
+      );
+    }
   }
 
   /** Query jobs' SQL, in order. */
@@ -166,6 +179,7 @@ export class BigQueryStandIn {
       if (!table) return this.notFound(res, `Table ${id}`);
       if (rec.method === 'DELETE') {
         this.tables.delete(id);
+        this.rows.delete(id);
         res.writeHead(204).end();
         return;
       }

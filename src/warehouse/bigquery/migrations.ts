@@ -58,10 +58,6 @@ export async function dropColumns(m: MigrationContext, table: TableName | string
 }
 
 /**
- * Version 1 is the first released schema; its step only fills in nullable columns a dataset from a
- * pre-release build (recorded as version 0: meta table without a version row) may lack.
- */
-/**
  * Version 2 (see the DuckDB migration): drops is_remote, adds the nullable `extra`, scope/principal and
  * ledger columns. Money needs no change: BIGNUMERIC already holds 12 and 14 decimal places.
  */
@@ -74,6 +70,8 @@ async function toVersion2(m: MigrationContext): Promise<void> {
 }
 
 export const migrations: Record<number, BigQueryMigration> = {
+  // Version 1 is the first released schema; its step only fills in nullable columns a dataset from a
+  // pre-release build (recorded as version 0: meta table without a version row) may lack.
   1: addMissingColumns,
   2: toVersion2,
 };
