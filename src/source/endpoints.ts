@@ -7,4 +7,10 @@ export const ENDPOINTS = {
   workspaces: '/v1/organizations/workspaces',
   users: '/v1/organizations/users',
   organization: '/v1/organizations/me',
+  // Usage and Cost Analytics API (beta header ANALYTICS_BETA on every request).
+  analyticsCost: '/v1/organizations/analytics/cost',
+  analyticsUsage: '/v1/organizations/analytics/usage',
 } as const;
+
+/** The anthropic-beta name the analytics endpoints require (400 without it). */
+export const ANALYTICS_BETA = 'analytics-usage-cost-2026-08-24';

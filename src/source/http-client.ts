@@ -22,6 +22,19 @@ export const DEFAULTS = {
   unreachableAttempts: 3,
 } as const;
 
+/** Per-request settings. */
+export interface RequestOptions {
+  /** anthropic-beta names added to the configured ones for this request. */
+  betas?: readonly string[];
+}
+
+/** The configured headers with further beta names appended (each name once). */
+function withBetas(headers: Record<string, string>, betas: readonly string[]): Record<string, string> {
+  const names = new Set((headers['anthropic-beta'] ?? '').split(',').map((b) => b.trim()).filter(Boolean));
+  for (const b of betas) names.add(b);
+  return { ...headers, 'anthropic-beta': [...names].join(',') };
+}
+
 /** What streamJson hands out: `data` elements as they arrive, a restart after a retried body, then the rest. */
 export type JsonStreamEvent = { type: 'item'; value: unknown } | { type: 'restart' } | { type: 'end'; envelope: unknown };
 
@@ -62,10 +75,13 @@ export class AdminApiClient {
     };
   }
 
-  /** GET `path` and return the parsed JSON body of a 2xx, retrying transient failures. */
-  async getJson(path: string, query: QueryParams = {}, stats?: RequestStats): Promise<unknown> {
+  /**
+   * GET `path` and return the parsed JSON body of a 2xx, retrying transient failures. `betas` adds
+   * anthropic-beta names for this request only (the analytics endpoints require theirs).
+   */
+  async getJson(path: string, query: QueryParams = {}, stats?: RequestStats, options: RequestOptions = {}): Promise<unknown> {
     let body: unknown;
-    for await (const ev of this.request(path, query, stats, wholeBody)) if (ev.type === 'end') body = ev.envelope;
+    for await (const ev of this.request(path, query, stats, wholeBody, options)) if (ev.type === 'end') body = ev.envelope;
     return body;
   }
 
@@ -86,8 +102,15 @@ export class AdminApiClient {
    * spent waiting for the network, not the time the caller spends on an item, so slow warehouse
    * writes cannot time a healthy response out.
    */
-  private async *request(path: string, query: QueryParams, stats: RequestStats | undefined, decoder: () => BodyDecoder): AsyncGenerator<JsonStreamEvent, void, undefined> {
+  private async *request(
+    path: string,
+    query: QueryParams,
+    stats: RequestStats | undefined,
+    decoder: () => BodyDecoder,
+    options: RequestOptions = {},
+  ): AsyncGenerator<JsonStreamEvent, void, undefined> {
     const url = buildUrl(this.baseUrl, path, query).toString();
+    const transport = options.betas?.length ? { ...this.transport, headers: withBetas(this.transport.headers, options.betas) } : this.transport;
     const run = new RetryRun(this.retry, path, stats);
     let handedOut = false;
     for (;;) {
@@ -95,7 +118,7 @@ export class AdminApiClient {
       let failure: Failure | undefined;
       let body: OpenBody | undefined;
       try {
-        const opened = await openRequest(this.transport, url);
+        const opened = await openRequest(transport, url);
         if (!(opened instanceof OpenBody)) {
           failure = opened;
         } else {

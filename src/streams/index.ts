@@ -1,3 +1,5 @@
+import { analyticsCostStream } from './analytics-cost.js';
+import { analyticsUsageStream } from './analytics-usage.js';
 import { claudeCodeStream } from './claude-code.js';
 import { costStream } from './cost.js';
 import { orgStream } from './org.js';
@@ -11,6 +13,8 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   cost: costStream,
   usage: usageStream,
   org: orgStream,
+  analytics_cost: analyticsCostStream,
+  analytics_usage: analyticsUsageStream,
 };
 
 export class StreamInputError extends InputError {}

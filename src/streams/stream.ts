@@ -7,16 +7,18 @@ import type { RequestStats } from '../source/types.js';
 import type { Organization } from '../source/schemas.js';
 import type { Lineage } from '../transform/lineage.js';
 import type { WindowTally } from '../transform/tally.js';
-import type { DayRange } from '../util/dates.js';
+import type { DayRange, IsoDay } from '../util/dates.js';
 import type { TableName } from '../warehouse/tables.js';
 import type { WindowSink } from '../warehouse/warehouse.js';
 
-export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org';
-export const STREAM_NAMES: readonly StreamName[] = ['claude_code', 'cost', 'usage', 'org'];
+export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org' | 'analytics_cost' | 'analytics_usage';
+export const STREAM_NAMES: readonly StreamName[] = ['claude_code', 'cost', 'usage', 'analytics_cost', 'analytics_usage', 'org'];
 
 export interface StreamOptions {
   /** Usage bucket width: daily by default, hourly for intraday detail. */
   usageBucket: '1d' | '1h';
+  /** Analytics API bucket width (analytics_cost, analytics_usage): daily by default. */
+  analyticsBucket?: '1d' | '1h';
 }
 
 export interface StreamContext {
@@ -48,6 +50,8 @@ export interface StreamDef {
   writeMode: 'replace-days' | 'replace-all';
   /** Days per window: as many as one request returns, so a year is a dozen requests. */
   windowDays(options: StreamOptions): number;
+  /** The first day the source serves, if it has a floor (the Analytics API): older days are never requested. */
+  servedFrom?(today: IsoDay): IsoDay;
   tables: TableName[];
   fetchWindow(window: DayRange, ctx: StreamContext, sink: WindowSink): Promise<WindowSummary>;
 }

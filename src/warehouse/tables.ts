@@ -2,6 +2,7 @@
  * Every warehouse table, defined once. Each warehouse maps these logical types to its own SQL types
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
+import { analyticsTableDefs, type AnalyticsTableName } from './analytics-tables.js';
 
 export type ColumnType =
   | 'date' // calendar day (UTC)
@@ -48,7 +49,8 @@ export type TableName =
   | 'ingest_runs'
   | 'ingest_windows'
   | 'claude_ingest_meta'
-  | 'alert_events';
+  | 'alert_events'
+  | AnalyticsTableName;
 
 /** Columns every fact and totals row carries. */
 const lineage: ColumnDef[] = [
@@ -348,6 +350,7 @@ export const TABLES: Record<TableName, TableDef> = {
     ],
     naturalKey: ['event_key', 'channel'],
   },
+  ...analyticsTableDefs({ activityDate, bucketStart, tokenColumns, extra, lineage }),
 };
 
 /** Bump when a table changes, and add a migration in each warehouse. */

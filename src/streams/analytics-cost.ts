@@ -1,0 +1,43 @@
+/**
+ * analytics/cost → claude_cost_by_key, claude_cost_by_actor, and (with the ungrouped analytics/usage
+ * total) claude_analytics_daily_totals. The API takes at most 5 group_by[] dimensions (cost_type and
+ * token_type are free), so each table is one query shape.
+ */
+import { analyticsCostRowSchema, analyticsUsageRowSchema } from '../source/analytics-schemas.js';
+import { ENDPOINTS } from '../source/endpoints.js';
+import { costByActorRow, costByKeyRow } from '../transform/analytics-rows.js';
+import { AnalyticsTotals } from '../transform/analytics-totals.js';
+import { ExactDecimal } from '../util/money.js';
+import { analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery, readAll } from './analytics-stream.js';
+import { analyticsClient } from './analytics-unavailable.js';
+import type { StreamDef } from './stream.js';
+
+export const COST_BY_KEY_GROUP_BY = ['workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type'] as const;
+export const COST_BY_ACTOR_GROUP_BY = ['actor', 'product', 'workspace_id', 'model', 'cost_type'] as const;
+
+export const analyticsCostStream: StreamDef = {
+  name: 'analytics_cost',
+  summary:
+    'analytics/cost (Analytics API, from 2026-01-01) by key and by actor × product → claude_cost_by_key, claude_cost_by_actor, plus both endpoints\' totals → claude_analytics_daily_totals',
+  writeMode: 'replace-days',
+  windowDays: analyticsWindowDays,
+  servedFrom: analyticsServedFrom,
+  tables: ['claude_cost_by_key', 'claude_cost_by_actor', 'claude_analytics_daily_totals'],
+  async fetchWindow(window, ctx, sink) {
+    const client = analyticsClient(ctx.client, 'analytics_cost');
+    const endpoint = ENDPOINTS.analyticsCost;
+    const o = ctx.options;
+    // The ungrouped total first: the cheapest request tells whether the API is open to this organization.
+    const totals = new AnalyticsTotals();
+    for (const r of await readAll(client, ctx, endpoint, analyticsQuery(window, o, []), analyticsCostRowSchema)) totals.addCost(r);
+    let cents = new ExactDecimal(0);
+    let rows = await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_KEY_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_key', (r) => costByKeyRow(r, ctx.lineage, ctx.tally), (row) => {
+      cents = cents.plus(row.amount_cents as string);
+    });
+    rows += await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_ACTOR_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_actor', (r) => costByActorRow(r, ctx.lineage, ctx.tally));
+    for (const r of await readAll(client, ctx, ENDPOINTS.analyticsUsage, analyticsQuery(window, o, []), analyticsUsageRowSchema)) totals.addUsage(r);
+    const totalRows = totals.rows(ctx.lineage, ctx.tally);
+    if (totalRows.length > 0) await sink.append('claude_analytics_daily_totals', totalRows);
+    return { rows: rows + totalRows.length, centsTotal: cents.toFixed() };
+  },
+};

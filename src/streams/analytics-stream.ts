@@ -1,0 +1,75 @@
+/**
+ * What the two analytics streams share: the query parameters of a window, the date floor the API
+ * serves, and reading one query's rows page by page into a table in batches.
+ */
+import type { z } from 'zod';
+import { paginateAnalyticsRows } from '../source/pagination/analytics-rows.js';
+import type { JsonGetter } from '../source/pagination/cursor-loop.js';
+import type { QueryParams } from '../source/types.js';
+import { addDays, type IsoDay } from '../util/dates.js';
+import type { Row, TableName } from '../warehouse/tables.js';
+import type { WindowSink } from '../warehouse/warehouse.js';
+import { APPEND_BATCH_ROWS, windowParams } from './report-stream.js';
+import type { StreamContext, StreamOptions } from './stream.js';
+import type { DayRange } from '../util/dates.js';
+
+/** The API serves nothing before this day … */
+export const ANALYTICS_FIRST_DAY = '2026-01-01';
+/** … nor older than 365 days: the oldest day whose midnight is still within 365 days of any time today. */
+export const ANALYTICS_MAX_AGE_DAYS = 364;
+
+export function analyticsServedFrom(today: IsoDay): IsoDay {
+  const byAge = addDays(today, -ANALYTICS_MAX_AGE_DAYS);
+  return byAge > ANALYTICS_FIRST_DAY ? byAge : ANALYTICS_FIRST_DAY;
+}
+
+/** Daily windows span 31 days (the API's maximum range); hourly ones a week, like --usage-bucket 1h. */
+export function analyticsWindowDays(o: StreamOptions): number {
+  return o.analyticsBucket === '1h' ? 7 : 31;
+}
+
+export function analyticsQuery(window: DayRange, options: StreamOptions, groupBy: readonly string[]): QueryParams {
+  const q: QueryParams = { ...windowParams(window), time_bucket_width: options.analyticsBucket ?? '1d' };
+  if (groupBy.length > 0) q.group_by = groupBy;
+  return q;
+}
+
+/** Every row of one query, shaped and appended in batches; returns the rows written. */
+export async function copyQuery<R>(
+  client: JsonGetter,
+  ctx: StreamContext,
+  sink: WindowSink,
+  endpoint: string,
+  query: QueryParams,
+  schema: z.ZodType<R>,
+  table: TableName,
+  toRow: (r: R) => Row,
+  onRow?: (row: Row) => void,
+): Promise<number> {
+  let rows = 0;
+  let batch: Row[] = [];
+  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats)) {
+    for (let i = 0; i < page.length; i++) {
+      const row = toRow(page[i]!);
+      onRow?.(row);
+      batch.push(row);
+      if (batch.length >= APPEND_BATCH_ROWS) {
+        await sink.append(table, batch);
+        rows += batch.length;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) {
+    await sink.append(table, batch);
+    rows += batch.length;
+  }
+  return rows;
+}
+
+/** Every row of one query, unshaped (the small ungrouped totals). */
+export async function readAll<R>(client: JsonGetter, ctx: StreamContext, endpoint: string, query: QueryParams, schema: z.ZodType<R>): Promise<R[]> {
+  const out: R[] = [];
+  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats)) for (const r of page) out.push(r);
+  return out;
+}
