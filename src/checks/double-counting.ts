@@ -4,8 +4,8 @@
  * cost-like column (read from the actual table, not from TABLES), and no cost SQL this tool
  * generates (the cost reports, the FOCUS view) may read claude_code_model_usage.
  */
-import { feature } from '../reports/dialect-features.js';
-import { VIEWS } from '../reports/focus-view.js';
+import { feature } from '../warehouse/dialect-features.js';
+import { VIEWS } from '../warehouse/views/index.js';
 import type { ReportFilter } from '../reports/filter.js';
 import { spendByQuery, spendOverTimeQuery, type Period, type SpendDimension } from '../reports/queries.js';
 import type { SqlDialect } from '../warehouse/warehouse.js';

@@ -40,8 +40,7 @@ async function tableSelect(wh: Warehouse, table: TableName, o: { from?: string; 
     return { sql: `SELECT ${cols} FROM ${d.table(table)}`, params: [] };
   }
   if (o.from === undefined && o.to === undefined) {
-    // The always-true date predicate satisfies BigQuery's required partition filter on fact tables.
-    return { sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.ident('activity_date')} >= DATE '1970-01-01' ORDER BY ${d.ident('activity_date')}`, params: [] };
+    return { sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.allDays(d.ident('activity_date'))} ORDER BY ${d.ident('activity_date')}`, params: [] };
   }
   const range = await resolveCliRange(wh, o);
   return {

@@ -42,8 +42,7 @@ async function tableStatus(wh: Warehouse, table: TableName): Promise<TableStatus
     return { table, rows: Number(r?.n ?? 0), firstDay: null, lastDay: null, daysWithRows: 0 };
   }
   const [r] = await wh.query(
-    // The always-true date filter satisfies BigQuery's required partition filter on fact tables.
-    `SELECT COUNT(*) AS n, MIN(activity_date) AS first_day, MAX(activity_date) AS last_day, COUNT(DISTINCT activity_date) AS days FROM ${t} WHERE activity_date >= DATE '1970-01-01'`,
+    `SELECT COUNT(*) AS n, MIN(activity_date) AS first_day, MAX(activity_date) AS last_day, COUNT(DISTINCT activity_date) AS days FROM ${t} WHERE ${wh.dialect.allDays('activity_date')}`,
   );
   return {
     table,

@@ -9,7 +9,7 @@
 import { ExactDecimal } from '../util/money.js';
 import { TABLES } from '../warehouse/tables.js';
 import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
-import { feature } from './dialect-features.js';
+import { feature } from '../warehouse/dialect-features.js';
 import { CONSOLE_KEY, DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 
 export type ColumnKind = 'text' | 'date' | 'usd' | 'int' | 'ratio';
@@ -318,10 +318,9 @@ export async function dataSpan(wh: Warehouse): Promise<{ from: string; to: strin
   const d = wh.dialect;
   const tables = Object.values(TABLES).filter((t) => (t.kind === 'fact' || t.kind === 'totals') && t.columns.some((c) => c.name === 'activity_date'));
   const union = tables
-    // The always-true date filter satisfies BigQuery's required partition filter: this span is meant to cover everything.
     .map(
       (t) =>
-        `SELECT MIN(${d.ident('activity_date')}) AS ${d.ident('lo')}, MAX(${d.ident('activity_date')}) AS ${d.ident('hi')} FROM ${d.table(t.name)} WHERE ${d.ident('activity_date')} >= DATE '1970-01-01'`,
+        `SELECT MIN(${d.ident('activity_date')}) AS ${d.ident('lo')}, MAX(${d.ident('activity_date')}) AS ${d.ident('hi')} FROM ${d.table(t.name)} WHERE ${d.allDays(d.ident('activity_date'))}`,
     )
     .join(' UNION ALL ');
   const [r] = await wh.query(`SELECT MIN(${d.ident('lo')}) AS ${d.ident('lo')}, MAX(${d.ident('hi')}) AS ${d.ident('hi')} FROM (${union}) x`);

@@ -125,8 +125,13 @@ export interface SqlDialect {
   sumExact(expr: string): string;
   /** Cast an expression to text. */
   toText(expr: string): string;
+  /**
+   * A predicate that holds for every day of a DATE partition column (an expression): "all days" in
+   * every query that reads a whole fact table, since BigQuery requires a partition filter there.
+   */
+  allDays(dateExpr: string): string;
 
-  // Optional (added for reports, validation and the FOCUS view); src/reports/dialect-features.ts
+  // Optional (added for reports, validation and the FOCUS view); src/warehouse/dialect-features.ts
   // turns a missing one into a clear "not supported by this warehouse yet" error.
   /** First day (DATE) of the ISO week (Monday) or calendar month containing a DATE expression. */
   dateTrunc?(expr: string, unit: 'week' | 'month'): string;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runValidation } from '../../src/checks/index.js';
 import { warehouseStatus } from '../../src/jobs/status.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance } from '../../src/reports/dashboard-queries.js';
-import { focusViewSql, FOCUS_VIEW } from '../../src/reports/focus-view.js';
+import { focusViewSql, FOCUS_VIEW } from '../../src/warehouse/views/index.js';
 import { dataSpan, totalSpend } from '../../src/reports/queries.js';
 import { exportSql, reportQuery, REPORT_NAMES, runReport } from '../../src/reports/registry.js';
 import { demoSummary } from '../../src/reports/summary.js';

@@ -4,6 +4,7 @@
  * query parameters.
  */
 import { TABLES, type ColumnDef, type ColumnType, type TableDef, type TableName } from '../tables.js';
+import { allDaysPredicate } from '../all-days.js';
 import type { SqlDialect } from '../warehouse.js';
 
 /**
@@ -152,6 +153,7 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     dateParam: () => 'CAST(? AS DATE)',
     sumExact: (expr) => `SUM(${expr})`,
     toText: (expr) => `CAST(${expr} AS STRING)`,
+    allDays: allDaysPredicate,
     // ISOWEEK starts on Monday like DuckDB's date_trunc('week'); plain WEEK would start on Sunday.
     dateTrunc: (expr, unit) => `DATE_TRUNC(${expr}, ${unit === 'week' ? 'ISOWEEK' : 'MONTH'})`,
     // DATE_ADD on a DATE stays a DATE; MONTH clamps to the month's last day, as DuckDB's interval does.

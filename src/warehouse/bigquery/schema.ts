@@ -3,7 +3,7 @@
  * forward (migrations.ts), refuses a newer one, and checks every table's columns against TABLES.
  */
 import type { BigQuery } from '@google-cloud/bigquery';
-import { VIEWS } from '../../reports/focus-view.js';
+import { VIEWS } from '../views/index.js';
 import { SCHEMA_VERSION, TABLES, type TableDef } from '../tables.js';
 import { WarehouseError, WarehouseSchemaError, type SqlDialect } from '../warehouse.js';
 import { createViewSql, mergeRowSql, normalizeBqType, schemaFields, schemaVersionSql, tableResource } from './bigquery-sql.js';

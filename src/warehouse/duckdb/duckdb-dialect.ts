@@ -1,3 +1,4 @@
+import { allDaysPredicate } from '../all-days.js';
 import type { SqlDialect } from '../warehouse.js';
 import { quoteIdent } from './sql.js';
 
@@ -21,6 +22,7 @@ export const duckDbDialect: SqlDialect = {
   dateParam: () => 'CAST(? AS DATE)',
   sumExact: (expr) => `SUM(${expr})`,
   toText: (expr) => `CAST(${expr} AS VARCHAR)`,
+  allDays: allDaysPredicate,
   // DuckDB's week starts on Monday (ISO), like BigQuery's ISOWEEK.
   dateTrunc: (expr, unit) => `CAST(date_trunc('${unit}', ${expr}) AS DATE)`,
   dateAdd: (expr, n, unit) => `CAST(${expr} + INTERVAL (${wholeNumber(n)}) ${unit === 'day' ? 'DAY' : 'MONTH'} AS DATE)`,

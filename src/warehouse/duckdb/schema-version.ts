@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { REMOVED_COLUMNS, SCHEMA_VERSION, TABLES } from '../tables.js';
 import { WarehouseSchemaError } from '../warehouse.js';
-import { VIEWS } from '../../reports/focus-view.js';
+import { VIEWS } from '../views/index.js';
 import { allCreateTableSql, columnSql, sqlType } from './ddl.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { quoteIdent } from './sql.js';

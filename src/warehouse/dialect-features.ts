@@ -1,5 +1,5 @@
 /** The optional SqlDialect functions reports and checks need, with one clear error when a warehouse lacks one. */
-import { WarehouseError, type SqlDialect } from '../warehouse/warehouse.js';
+import { WarehouseError, type SqlDialect } from './warehouse.js';
 
 type OptionalFeature = 'dateTrunc' | 'dateAdd' | 'dateToTimestamp' | 'jsonObject' | 'columnsQuery';
 

@@ -1,10 +1,10 @@
 /**
  * claude_focus_costs: claude_costs in FinOps FOCUS columns, so FOCUS-aware tools can read Claude
- * spend next to cloud bills. Created by each warehouse's init (see VIEWS). Built from claude_costs
+ * spend next to cloud bills. Created by each warehouse's init (see ./index.ts). Built from claude_costs
  * only: Claude Code's estimated costs are never billing data (docs/reports.md, check no-double-count).
  */
-import type { SqlDialect } from '../warehouse/warehouse.js';
-import { feature } from './dialect-features.js';
+import { feature } from '../dialect-features.js';
+import type { SqlDialect } from '../warehouse.js';
 
 export const FOCUS_VIEW = 'claude_focus_costs';
 
@@ -14,8 +14,8 @@ function lit(text: string): string {
 }
 
 /**
- * The always-true WHERE satisfies BigQuery's required partition filter on claude_costs, so FOCUS
- * tools that know nothing of partitions can read the view; a filter on x_ActivityDate still prunes.
+ * The all-days WHERE satisfies BigQuery's required partition filter on claude_costs, so FOCUS tools
+ * that know nothing of partitions can read the view; a filter on x_ActivityDate still prunes.
  */
 export function focusViewSql(d: SqlDialect): string {
   const c = (name: string) => `c.${d.ident(name)}`;
@@ -56,13 +56,5 @@ export function focusViewSql(d: SqlDialect): string {
   return `SELECT ${cols.map(([name, expr]) => `${expr} AS ${d.ident(name)}`).join(',\n       ')}
   FROM ${d.table('claude_costs')} c
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = ${c('workspace_id')}
- WHERE ${c('activity_date')} >= DATE '1970-01-01'`;
+ WHERE ${d.allDays(c('activity_date'))}`;
 }
-
-export interface ViewDef {
-  name: string;
-  sql(d: SqlDialect): string;
-}
-
-/** Views each warehouse's init creates (CREATE OR REPLACE VIEW name AS sql). */
-export const VIEWS: ViewDef[] = [{ name: FOCUS_VIEW, sql: focusViewSql }];
