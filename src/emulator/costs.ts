@@ -58,7 +58,7 @@ const CODE_EXECUTION = nonToken('code_execution', 'Code Execution Usage');
 const SESSION_USAGE = nonToken('session_usage', 'Claude Agent Session Usage');
 
 /** Nano-cents per token: cents per million tokens × 1e9 / 1e6. Batch is half price, still an integer. */
-function priceNano(org: Org, model: number, tier: number, cw: number, tt: number): bigint {
+export function priceNano(org: Org, model: number, tier: number, cw: number, tt: number): bigint {
   const m = org.models[model]!;
   const table = cw === 1 && m.longPrice ? m.longPrice : m.price;
   return BigInt(table[tt]! * (tier === TIER_BATCH ? 500 : 1000));

@@ -34,12 +34,14 @@ export class FaultPlan {
 
   /**
    * The fault for request number `seq` on `path`, or null. `coverage` is the [start, end) the response
-   * would cover; rules with a `day` match only when it overlaps that day.
+   * would cover; rules with a `day` match only when it overlaps that day. An expired cursor needs a
+   * cursor: '410_expired_cursor' only matches requests that carry `page` (`paged`).
    */
-  decide(seq: number, path: string, coverage: [number, number] | null): FaultKind | null {
+  decide(seq: number, path: string, coverage: [number, number] | null, paged = false): FaultKind | null {
     for (const active of this.rules) {
       const { rule } = active;
       if (active.remaining <= 0) continue;
+      if (rule.kind === '410_expired_cursor' && !paged) continue;
       if (rule.path !== undefined && !path.endsWith(rule.path)) continue;
       if (rule.day !== undefined) {
         if (!coverage) continue;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { todayUtc } from '../util/dates.js';
 import { ORG_SHAPES } from './catalog.js';
+import { analyticsCost, analyticsUnavailable, analyticsUsage } from './analytics-endpoints.js';
 import { claudeCodeReport } from './claude-code-report.js';
 import { costReport } from './cost-report.js';
 import type { Endpoint, Prepared } from './endpoint.js';
@@ -18,7 +19,7 @@ import { usageReport } from './usage-report.js';
 /** A valid admin key for tests and the demo (any key starting with sk-ant-admin is accepted). */
 export const EMULATOR_ADMIN_KEY = 'sk-ant-admin01-emulator-demo-key';
 
-const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, organizationMe];
+const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, organizationMe, analyticsCost, analyticsUsage];
 const ROUTES = new Map(ENDPOINTS.map((e) => [e.path, e]));
 
 function emptyStats(): EmulatorStats {
@@ -82,6 +83,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (!headerValue(req, 'anthropic-version')) return sendError(400, 'invalid_request_error', 'anthropic-version: header is required');
     if (!endpoint) return sendError(404, 'not_found_error', `Not found: ${path}`);
     if (req.method !== 'GET') return sendError(405, 'invalid_request_error', `Method ${req.method} not allowed on ${path}`, { allow: 'GET' });
+    const unavailable = endpoint.key.startsWith('analytics/') ? analyticsUnavailable(opts.analyticsAvailable) : null;
+    if (unavailable) return sendError(unavailable.status, unavailable.kind, unavailable.message);
 
     if (limiter) {
       const waitMs = limiter.take();
@@ -105,7 +108,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       failure = e;
     }
 
-    const fault = faults.decide(n, path, prepared?.coverage ?? null);
+    const fault = faults.decide(n, path, prepared?.coverage ?? null, Boolean(url.searchParams.get('page')));
     if (fault) stats.faults++;
     if (fault && (await applyStatusFault(fault))) return;
     if (failure || !prepared) return sendError(failure!.status, failure!.kind, failure!.message);
@@ -143,6 +146,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           return true;
         case 'bad_page_token':
           sendError(400, 'invalid_request_error', 'page: invalid page token');
+          return true;
+        case '410_expired_cursor':
+          sendError(410, 'invalid_request_error', 'page: the cursor has expired; restart the query from its first page');
           return true;
         case '429_retry_after':
           sendError(429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', { 'retry-after': '1' });

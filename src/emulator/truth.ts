@@ -3,6 +3,7 @@ import { eachDay } from '../util/dates.js';
 import { KNOWN_TOOLS } from './catalog.js';
 import { parseCents, sumDecimals } from '../util/money.js';
 import { estimatedCostAmount } from './code.js';
+import { createAnalyticsTruth } from './analytics-truth.js';
 import { formatNano } from './costs.js';
 import type { SyntheticModel } from './model.js';
 import type { ClaudeCodeTotals, GroundTruth, TokenTotals } from './types.js';
@@ -80,5 +81,6 @@ export function createGroundTruth(model: SyntheticModel): GroundTruth {
     workspaces: () => org.workspaces.map((w) => ({ id: w.id, name: w.name, archived: w.archivedAt !== null })),
     apiKeys: () => org.apiKeys.map((k) => ({ id: k.id, name: k.name, workspace_id: wsId(k.ws), status: k.status })),
     users: () => org.users.map((u) => ({ id: u.id, email: u.email, name: u.name })),
+    analytics: createAnalyticsTruth(model, dayNano),
   };
 }

@@ -21,7 +21,9 @@ export type FaultKind =
   | 'missing_field'
   | 'extra_fields'
   | 'bad_page_token'
-  | '429_retry_after';
+  | '429_retry_after'
+  /** 410 to a request that carries a `page` cursor (analytics endpoints): the client must restart the query. */
+  | '410_expired_cursor';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -63,6 +65,8 @@ export interface EmulatorOptions {
   spikes?: Array<{ day: string; factor: number }>;
   /** Every answer as a newer API version might send it (see Endpoint.addDrift): unknown fields, enum values, a token bucket, actor types. */
   drift?: boolean;
+  /** false or 404: the analytics endpoints answer 404; 403: permission_error (an organization without the API). */
+  analyticsAvailable?: boolean | 403 | 404;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port). */
@@ -76,7 +80,9 @@ export type EndpointKey =
   | 'api_keys'
   | 'workspaces'
   | 'users'
-  | 'organizations/me';
+  | 'organizations/me'
+  | 'analytics/cost'
+  | 'analytics/usage';
 
 export interface EmulatorStats {
   total: number;
@@ -128,6 +134,29 @@ export interface GroundTruth {
   workspaces(): Array<{ id: string; name: string; archived: boolean }>;
   apiKeys(): Array<{ id: string; name: string; workspace_id: string | null; status: string }>;
   users(): Array<{ id: string; email: string; name: string }>;
+  /** The Usage and Cost Analytics API's figures (see src/emulator/analytics-events.ts for how they relate to cost_report). */
+  analytics: AnalyticsTruth;
+}
+
+export interface AnalyticsTruth {
+  /** Σ cost.amount of the day (exact decimal string of cents), ungrouped. */
+  costCents(day: string): string;
+  listCostCents(day: string): string;
+  /** keyed by api_key_id (null = no key). */
+  costCentsByApiKey(day: string): Map<string | null, string>;
+  /** keyed by `${actor_type}|${actor id}`: email_address ?? user_id, service_account_id, subject ?? JSON of provider, api_key_id. */
+  costCentsByActor(day: string): Map<string, string>;
+  /** keyed by product (null = code execution). */
+  costCentsByProduct(day: string): Map<string | null, string>;
+  /** analytics costCents − cost_report's costCents: the subscription products cost_report does not bill. */
+  costCentsNotInCostReport(day: string): string;
+  /** ungrouped usage token totals of the day. */
+  usage(day: string): TokenTotals & { requests: number; total_tokens: number };
+  usageByActor(day: string): Map<string, TokenTotals>;
+  /** The default workspace's id in this API (the legacy reports say null for it). */
+  defaultWorkspaceId: string;
+  /** First day the API serves: max(2026-01-01, today − 365 days). */
+  firstServedDay: string;
 }
 
 export interface Emulator {
