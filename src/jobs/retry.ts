@@ -13,7 +13,8 @@ import { orderForThroughput } from './windows.js';
  */
 export function unfinishedWindows(ledger: WindowRecord[]): WindowRecord[] {
   return ledger.filter((w) => {
-    if (w.status === 'ok') return false;
+    // An unavailable endpoint is not a failure: the next backfill or run asks again by itself.
+    if (w.status === 'ok' || w.status === 'unavailable') return false;
     const later = ledger.filter((o) => o.stream === w.stream && o.status === 'ok' && o.startedAt > w.startedAt);
     return !eachDay(w.windowStart, w.windowEnd).every((d) => later.some((o) => o.windowStart <= d && d <= o.windowEnd));
   });

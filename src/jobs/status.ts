@@ -1,7 +1,7 @@
 /** What the warehouse holds: per table and per stream, with the gaps and failures that need action. */
 import { STREAM_NAMES } from '../streams/stream.js';
 import { STREAMS } from '../streams/index.js';
-import { eachDay, type IsoDay } from '../util/dates.js';
+import { eachDay, todayUtc, type IsoDay } from '../util/dates.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 import { unfinishedWindows } from './retry.js';
@@ -23,6 +23,10 @@ export interface StreamStatus {
   /** Days between first and last that no successful window covers. */
   missingDays: IsoDay[];
   lastSuccess: string | null;
+  /** The source serves nothing before this day (Analytics API): older days are "not served", not missing. */
+  notServedBefore: IsoDay | null;
+  /** The latest attempt found the endpoint closed to this organization (403/404), with no success since. */
+  unavailable: { since: string; error: string | null } | null;
 }
 
 export interface WarehouseStatus {
@@ -53,9 +57,14 @@ async function tableStatus(wh: Warehouse, table: TableName): Promise<TableStatus
   };
 }
 
-export function streamStatus(ledger: WindowRecord[], stream: string): StreamStatus {
-  const mine = ledger.filter((w) => w.stream === stream);
-  if (mine.length === 0) return { stream, firstDay: null, lastDay: null, daysPresent: 0, missingDays: [], lastSuccess: null };
+export function streamStatus(ledger: WindowRecord[], stream: string, notServedBefore: IsoDay | null = null): StreamStatus {
+  const all = ledger.filter((w) => w.stream === stream);
+  const lastUnavailable = all.filter((w) => w.status === 'unavailable').sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  const lastOk = all.filter((w) => w.status === 'ok').map((w) => w.startedAt).sort().at(-1);
+  const unavailable = lastUnavailable && (!lastOk || lastOk < lastUnavailable.startedAt) ? { since: lastUnavailable.startedAt, error: lastUnavailable.error } : null;
+  // Windows of an unavailable endpoint held no data to miss.
+  const mine = all.filter((w) => w.status !== 'unavailable');
+  if (mine.length === 0) return { stream, firstDay: null, lastDay: null, daysPresent: 0, missingDays: [], lastSuccess: null, notServedBefore, unavailable };
   const first = mine.map((w) => w.windowStart).sort()[0]!;
   const last = mine.map((w) => w.windowEnd).sort().at(-1)!;
   const present = okDays(ledger, stream);
@@ -68,10 +77,12 @@ export function streamStatus(ledger: WindowRecord[], stream: string): StreamStat
     daysPresent: span.filter((d) => present.has(d)).length,
     missingDays: span.filter((d) => !present.has(d)),
     lastSuccess,
+    notServedBefore,
+    unavailable,
   };
 }
 
-export async function warehouseStatus(wh: Warehouse): Promise<WarehouseStatus> {
+export async function warehouseStatus(wh: Warehouse, today: IsoDay = todayUtc()): Promise<WarehouseStatus> {
   const ledger = await wh.listWindows();
   const tables: TableStatus[] = [];
   for (const def of Object.values(TABLES)) {
@@ -84,7 +95,7 @@ export async function warehouseStatus(wh: Warehouse): Promise<WarehouseStatus> {
     organization: await organizationOf(wh, lastRuns),
     tables,
     // The org snapshot has no days to miss.
-    streams: STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s)),
+    streams: STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s, STREAMS[s].servedFrom?.(today) ?? null)),
     failedWindows: unfinishedWindows(ledger),
     lastRuns,
   };

@@ -70,8 +70,13 @@ export function planWindows(
       continue;
     }
     const done = refresh ? new Set<IsoDay>() : completeDays(ledger, stream.name);
-    const todo = eachDay(range.from, range.to).filter((d) => !done.has(d));
-    skippedDays += eachDay(range.from, range.to).length - todo.length;
+    // Days before a source's floor (the Analytics API serves nothing before 2026-01-01 or older than
+    // 365 days) are not requested and not counted as skipped: the legacy streams cover them quietly.
+    const floor = stream.servedFrom?.(today);
+    const from = floor !== undefined && floor > range.from ? floor : range.from;
+    if (from > range.to) continue;
+    const todo = eachDay(from, range.to).filter((d) => !done.has(d));
+    skippedDays += eachDay(from, range.to).length - todo.length;
     for (const run of consecutiveRuns(todo)) {
       for (const window of chunkDays(run, stream.windowDays(options))) tasks.push({ stream, window });
     }
