@@ -26,6 +26,10 @@ export function renderStatus(s: WarehouseStatus): string {
       s.streams.map((st) => [st.stream, st.firstDay ?? '-', st.lastDay ?? '-', String(st.daysPresent), summarizeDays(st.missingDays), st.lastSuccess ?? '-']),
     ),
   );
+  for (const st of s.streams) {
+    if (st.notServedBefore) out.push(`  ${st.stream}: days before ${st.notServedBefore} are not served by the Analytics API (the legacy streams hold them); not missing`);
+    if (st.unavailable) out.push(`  ${st.stream}: unavailable for this organization since ${st.unavailable.since} (${st.unavailable.error ?? '403/404'}); asked again by the next run`);
+  }
   out.push('');
   out.push(s.lastRuns.length === 0 ? 'Runs: none yet' : 'Last runs:');
   for (const r of s.lastRuns) {
@@ -50,7 +54,7 @@ export function registerStatusCommand(program: Program, rt: CliRuntime): void {
       try {
         const wh = await rt.openWarehouse(g, true);
         try {
-          const status = await warehouseStatus(wh);
+          const status = await warehouseStatus(wh, rt.today());
           rt.reporter(g).print(g.json ? JSON.stringify(status, null, 2) : renderStatus(status));
         } finally {
           await wh.close();

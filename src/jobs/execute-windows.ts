@@ -9,6 +9,7 @@ import { ConfigError, SourceError } from '../source/errors.js';
 import { redactKey } from '../source/base-url.js';
 import { newRequestStats } from '../source/types.js';
 import type { Organization } from '../source/schemas.js';
+import { StreamUnavailableError } from '../streams/analytics-unavailable.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { WindowTally } from '../transform/tally.js';
 import type { IsoDay } from '../util/dates.js';
@@ -51,6 +52,8 @@ function oneLine(err: unknown, key: string): string {
 export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
   const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 0, rateLimited: 0, fatal: null };
   let next = 0;
+  /** Streams whose endpoint answered 403/404 to a first request: their remaining windows are not tried this run. */
+  const unavailable = new Set<string>();
 
   async function runOne(task: WindowTask): Promise<void> {
     const { stream, window } = task;
@@ -117,6 +120,15 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
       });
     } catch (err) {
       const error = oneLine(err, ctx.apiKey);
+      if (err instanceof StreamUnavailableError) {
+        // Not a failure: the ledger says so (status, retry and validate skip it), the next run asks again.
+        await ctx.warehouse.recordWindow({ ...record, status: 'unavailable', requests: stats.requests, error, finishedAt: nowIso() });
+        if (!unavailable.has(stream.name)) {
+          unavailable.add(stream.name);
+          ctx.emit({ type: 'warning', message: `${error}; its windows are skipped this run and asked for again by the next run` });
+        }
+        return;
+      }
       result.failed++;
       await ctx.warehouse.recordWindow({
         ...record,
@@ -139,6 +151,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
     while (!result.fatal) {
       const task = tasks[next++];
       if (!task) return;
+      if (unavailable.has(task.stream.name)) continue;
       await runOne(task);
     }
   }

@@ -12,7 +12,8 @@ export interface WindowRecord {
   stream: string;
   windowStart: IsoDay;
   windowEnd: IsoDay;
-  status: 'running' | 'ok' | 'failed';
+  /** `unavailable`: the endpoint is not open to this organization (403/404 on its first request); not a failure. */
+  status: 'running' | 'ok' | 'failed' | 'unavailable';
   complete: boolean;
   rows: number;
   requests: number;
