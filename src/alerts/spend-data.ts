@@ -4,7 +4,7 @@
  * decimal.js.
  */
 import { filterWhere, type ReportFilter } from '../reports/filter.js';
-import { ExactDecimal } from '../util/money.js';
+import { canonicalDecimal, ExactDecimal } from '../util/money.js';
 import type { IsoDay } from '../util/dates.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 
@@ -15,10 +15,6 @@ export interface Names {
   apiKeys: Array<{ id: string; name: string | null; workspaceId: string | null }>;
 }
 
-/** Canonical exact text: a warehouse's text cast may keep a column's trailing zeros. */
-export function exact(v: unknown): string {
-  return new ExactDecimal(v === null || v === undefined || v === '' ? '0' : String(v)).toFixed();
-}
 
 function ids(wh: Warehouse) {
   const d = wh.dialect;
@@ -54,7 +50,7 @@ export async function dailySpend(wh: Warehouse, f: ReportFilter): Promise<Map<Is
        FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY c.${i('activity_date')}`,
     where.params,
   );
-  return new Map(rows.map((r) => [String(r.day), exact(r.usd)]));
+  return new Map(rows.map((r) => [String(r.day), canonicalDecimal(r.usd)]));
 }
 
 /** Exact spend of one range by workspace or model, largest first. */
@@ -67,7 +63,7 @@ export async function spendBy(wh: Warehouse, f: ReportFilter, dim: 'workspace_id
        FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY c.${i(dim)}`,
     where.params,
   );
-  return rows.map((r) => ({ id: r.id === null ? null : String(r.id), usd: exact(r.usd) })).sort((a, b) => new ExactDecimal(b.usd).comparedTo(a.usd));
+  return rows.map((r) => ({ id: r.id === null ? null : String(r.id), usd: canonicalDecimal(r.usd) })).sort((a, b) => new ExactDecimal(b.usd).comparedTo(a.usd));
 }
 
 /** Per day and model: did the model cost anything? (new_spender for models). */
@@ -81,7 +77,7 @@ export async function modelSpendByDay(wh: Warehouse, from: IsoDay, to: IsoDay): 
       GROUP BY ${i('activity_date')}, ${i('model')}`,
     [from, to],
   );
-  return rows.map((r) => ({ day: String(r.day), model: String(r.model), usd: exact(r.usd) })).filter((r) => new ExactDecimal(r.usd).gt(0));
+  return rows.map((r) => ({ day: String(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => new ExactDecimal(r.usd).gt(0));
 }
 
 /** Per day and API key: tokens used (any token of any kind is spend). */
@@ -179,7 +175,7 @@ export async function allocateByKey(wh: Warehouse, f: ReportFilter): Promise<All
     const day = String(c.activity_date);
     const ws = c.workspace_id === null ? null : String(c.workspace_id);
     const model = c.model === null ? null : String(c.model);
-    const usd = new ExactDecimal(exact(c.usd));
+    const usd = new ExactDecimal(canonicalDecimal(c.usd));
     const column = c.token_type === null ? undefined : TOKEN_TYPE_COLUMN[String(c.token_type)];
     const users = column ? (byCell.get(cellKey(c)) ?? []).filter((u) => Number(u[column]) > 0) : [];
     const total = users.reduce((s, u) => s + Number(u[column!]), 0);

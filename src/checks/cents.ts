@@ -3,7 +3,7 @@
  * Every row must satisfy amount_usd × 100 = amount_cents exactly (decimal arithmetic in SQL).
  * The largest line and day are shown so an implausible figure is visible at a glance.
  */
-import { ExactDecimal, formatUsd } from '../util/money.js';
+import { canonicalDecimal, ExactDecimal, formatUsd } from '../util/money.js';
 import { inRange, plural, type Check } from './check.js';
 
 const MONEY_TABLES = ['claude_costs', 'claude_cost_daily_totals'] as const;
@@ -31,7 +31,7 @@ export const centsCheck: Check = {
       );
       for (const r of sample) {
         badDays.add(String(r.day));
-        bad.push(`${table} ${String(r.day)}: amount_usd ${canon(r.usd)} but amount_cents ${canon(r.cents)}`);
+        bad.push(`${table} ${String(r.day)}: amount_usd ${canonicalDecimal(r.usd)} but amount_cents ${canonicalDecimal(r.cents)}`);
       }
     }
 
@@ -46,9 +46,9 @@ export const centsCheck: Check = {
       a.params,
     );
     const lineText = line
-      ? `largest line ${formatUsd(canon(line.usd))} (${String(line.day)}, ${line.ws === null ? 'default workspace' : String(line.ws)}, ${String(line.description ?? '-')})`
+      ? `largest line ${formatUsd(canonicalDecimal(line.usd))} (${String(line.day)}, ${line.ws === null ? 'default workspace' : String(line.ws)}, ${String(line.description ?? '-')})`
       : 'no cost lines';
-    const dayText = day ? `largest day ${formatUsd(canon(day.usd))} (${String(day.day)})` : '';
+    const dayText = day ? `largest day ${formatUsd(canonicalDecimal(day.usd))} (${String(day.day)})` : '';
     const shown = [lineText, dayText].filter(Boolean).join('; ');
 
     if (badRows > 0) {
@@ -61,11 +61,11 @@ export const centsCheck: Check = {
         days: [...badDays].sort(),
       };
     }
-    if (line && new ExactDecimal(canon(line.usd)).greaterThan(ctx.options.largeLineUsd)) {
+    if (line && new ExactDecimal(canonicalDecimal(line.usd)).greaterThan(ctx.options.largeLineUsd)) {
       return {
         id: this.id,
         status: 'WARN',
-        figure: `line ${formatUsd(canon(line.usd))} > ${formatUsd(ctx.options.largeLineUsd)}`,
+        figure: `line ${formatUsd(canonicalDecimal(line.usd))} > ${formatUsd(ctx.options.largeLineUsd)}`,
         detail: `Every row has amount_usd × 100 = amount_cents, but one cost line is large: ${shown}.`,
         action: 'Confirm it in the Console (Usage → Cost); raise --large-line-usd if such lines are normal for you.',
         days: [String(line.day)],
@@ -74,13 +74,9 @@ export const centsCheck: Check = {
     return {
       id: this.id,
       status: 'PASS',
-      figure: line ? `max line ${formatUsd(canon(line.usd))}` : '0 rows',
+      figure: line ? `max line ${formatUsd(canonicalDecimal(line.usd))}` : '0 rows',
       detail: `Every row has amount_usd × 100 = amount_cents exactly; ${shown}.`,
     };
   },
 };
 
-/** Canonical decimal text (the warehouse's cast may keep trailing zeros). */
-function canon(v: unknown): string {
-  return new ExactDecimal(String(v ?? '0')).toFixed();
-}

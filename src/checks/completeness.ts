@@ -3,7 +3,7 @@
  * for the same day (cost) or bucket (usage). A lost page, a lost grouping or the "only the first 7
  * days" pagination bug all show up as a difference here.
  */
-import { ExactDecimal } from '../util/money.js';
+import { canonicalDecimal, ExactDecimal } from '../util/money.js';
 import { TABLES } from '../warehouse/tables.js';
 import { inRange, listDays, plural, type Check, type CheckContext } from './check.js';
 
@@ -32,13 +32,9 @@ async function costDiffs(ctx: CheckContext): Promise<CostDiff[]> {
       ORDER BY 1, 2`,
     [...a.params, ...a.params],
   );
-  return rows.map((r) => ({ day: String(r.day), currency: String(r.currency), rowsCents: canon(r.rows_cents), totalCents: canon(r.total_cents) }));
+  return rows.map((r) => ({ day: String(r.day), currency: String(r.currency), rowsCents: canonicalDecimal(r.rows_cents), totalCents: canonicalDecimal(r.total_cents) }));
 }
 
-/** Canonical decimal text: a warehouse's text cast may keep the column's trailing zeros. */
-function canon(v: unknown): string {
-  return new ExactDecimal(String(v ?? '0')).toFixed();
-}
 
 interface TokenDiff {
   day: string;

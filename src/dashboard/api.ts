@@ -11,7 +11,7 @@ import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TO
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from '../reports/queries.js';
 import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
-import { ExactDecimal, sumDecimals } from '../util/money.js';
+import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
 
@@ -45,10 +45,6 @@ async function spanIfNeeded(ctx: ApiContext): Promise<DayRange | null> {
 const FILTER_PARAMS = ['from', 'to', 'workspace', 'model'] as const;
 const RANGE_PARAMS = ['from', 'to'] as const;
 
-/** Canonical decimal text (no trailing zeros), so equal amounts compare equal as strings. */
-function canon(usd: string): string {
-  return new ExactDecimal(usd).toFixed();
-}
 
 function filterEcho(f: ReportFilter) {
   return { from: f.from, to: f.to, workspace: f.workspaceIds ?? [], model: f.models ?? [] };
@@ -131,7 +127,7 @@ async function spend(ctx: ApiContext) {
   const cells = new Map<string, string>();
   const dayParts = new Map<string, string[]>();
   for (const r of byDay) {
-    cells.set(`${r.key ?? ''}\u0000${r.day}`, canon(r.usd));
+    cells.set(`${r.key ?? ''}\u0000${r.day}`, canonicalDecimal(r.usd));
     let parts = dayParts.get(r.day);
     if (!parts) dayParts.set(r.day, (parts = []));
     parts.push(r.usd);
@@ -140,7 +136,7 @@ async function spend(ctx: ApiContext) {
   const series = names.map((n) => ({
     key: n.key ?? (stack === 'workspace' ? DEFAULT_WORKSPACE : null),
     name: n.name,
-    total: canon(n.usd),
+    total: canonicalDecimal(n.usd),
     usd: days.map((day) => cells.get(`${n.key ?? ''}\u0000${day}`) ?? '0'),
   }));
   return {
@@ -156,7 +152,7 @@ async function spend(ctx: ApiContext) {
 
 async function breakdown(ctx: ApiContext) {
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
-  const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canon(r.usd) }));
+  const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canonicalDecimal(r.usd) }));
   const [total, workspace, model, costType] = await Promise.all([
     totalSpend(ctx.wh, f),
     spendBy(ctx.wh, f, 'workspace'),
@@ -190,7 +186,7 @@ async function claudeCode(ctx: ApiContext) {
   const daily = days.map(
     (day) => byDay.get(day) ?? { day, active_users: 0, active_api_actors: 0, sessions: 0, lines_added: 0, lines_removed: 0, commits: 0, pull_requests: 0 },
   );
-  const users = (await claudeCodeByUser(ctx.wh, f)).map((u) => ({ ...u, estimated_cost_usd_estimate: canon(u.estimated_cost_usd_estimate) }));
+  const users = (await claudeCodeByUser(ctx.wh, f)).map((u) => ({ ...u, estimated_cost_usd_estimate: canonicalDecimal(u.estimated_cost_usd_estimate) }));
   const tools = await toolAcceptance(ctx.wh, f);
   const active = await claudeCodeActiveActors(ctx.wh, f);
   const total = (k: 'sessions' | 'lines_added' | 'lines_removed' | 'commits' | 'pull_requests' | 'tool_accepted' | 'tool_rejected') =>

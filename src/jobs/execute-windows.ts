@@ -13,6 +13,7 @@ import { StreamUnavailableError } from '../streams/analytics-unavailable.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { WindowTally } from '../transform/tally.js';
 import type { IsoDay } from '../util/dates.js';
+import { oneLine } from '../util/one-line.js';
 import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 import type { EmitEvent } from './events.js';
 import type { WindowTask } from './windows.js';
@@ -44,9 +45,9 @@ export interface ExecutionResult {
 
 const nowIso = () => new Date().toISOString();
 
-function oneLine(err: unknown, key: string): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return redactKey(text.replace(/\s+/g, ' ').trim(), key).slice(0, 1000);
+/** The ledger's one-line reason for a failed window, without the key. */
+function failureReason(err: unknown, key: string): string {
+  return oneLine(redactKey(err instanceof Error ? err.message : String(err), key), 1000);
 }
 
 export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
@@ -119,7 +120,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         centsTotal,
       });
     } catch (err) {
-      const error = oneLine(err, ctx.apiKey);
+      const error = failureReason(err, ctx.apiKey);
       if (err instanceof StreamUnavailableError) {
         // Not a failure: the ledger says so (status, retry and validate skip it), the next run asks again.
         await ctx.warehouse.recordWindow({ ...record, status: 'unavailable', requests: stats.requests, error, finishedAt: nowIso() });

@@ -5,7 +5,8 @@
  * BigQuery prunes partitions). Totals, names and per-entity figures still come from queries.ts.
  */
 import { TABLES } from '../warehouse/tables.js';
-import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
+import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
+import { exact, int } from './cells.js';
 import { filterWhere, type ReportFilter } from './filter.js';
 import { sqlAndParams, type ReportQuery } from './queries.js';
 
@@ -161,10 +162,4 @@ export async function toolAcceptance(wh: Warehouse, f: ReportFilter): Promise<To
 
 // ---------------------------------------------------------------- helpers
 
-function exact(v: QueryRow[string] | undefined): string {
-  return v === null || v === undefined ? '0' : String(v);
-}
 
-function int(v: QueryRow[string] | undefined): number {
-  return v === null || v === undefined ? 0 : Number(v);
-}

@@ -8,8 +8,9 @@
  */
 import { ExactDecimal } from '../util/money.js';
 import { TABLES } from '../warehouse/tables.js';
-import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
+import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { feature } from '../warehouse/dialect-features.js';
+import { exact, int } from './cells.js';
 import { CONSOLE_KEY, DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 
 export type ColumnKind = 'text' | 'date' | 'usd' | 'int' | 'ratio';
@@ -334,11 +335,4 @@ export function sqlAndParams(q: { sql: string; params: unknown[] }): [string, un
   return [q.sql, q.params];
 }
 
-/** Decimal values come back from query() as exact strings; a NULL sum (no rows) is zero. */
-function exact(v: QueryRow[string] | undefined): string {
-  return v === null || v === undefined ? '0' : String(v);
-}
 
-function int(v: QueryRow[string] | undefined): number {
-  return v === null || v === undefined ? 0 : Number(v);
-}

@@ -60,7 +60,11 @@ export const analyticsCostRowSchema = z.looseObject({
   cost: z.looseObject({
     amount: cents,
     list_amount: cents,
-    currency: nullableString,
+    // The API's only currency; the SDK types it as always present.
+    currency: z
+      .string()
+      .nullish()
+      .transform((v) => v ?? 'USD'),
     // Null when grouped by cost_type/token_type.
     requests: nullableCount,
   }),

@@ -3,7 +3,8 @@
  * request-id) and how to fix it. Every message leaves through scrub(), so the key is never quoted.
  */
 import { ApiError, type ApiErrorKind } from './errors.js';
-import { oneLine, type Failure, type HttpFailure } from './transport.js';
+import { oneLine } from '../util/one-line.js';
+import type { Failure, HttpFailure } from './transport.js';
 
 export interface FailureContext {
   /** The configured base URL, named when the fault is the address itself. */

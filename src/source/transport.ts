@@ -5,6 +5,7 @@
  * cut-off body is a timeout or reset, never a hang. Whether to try again is retry-policy.ts's call.
  */
 import { ApiError, ConfigError } from './errors.js';
+import { oneLine } from '../util/one-line.js';
 import type { QueryParams } from './types.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -67,10 +68,6 @@ export function requestHeaders(key: string, betas: readonly string[] = []): Reco
   return headers;
 }
 
-export function oneLine(text: string, max = 300): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max)}…` : t;
-}
 
 /** "300 ms" or "60 s": a sub-second timeout must not read "within 0 s". */
 function formatMs(ms: number): string {

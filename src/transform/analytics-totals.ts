@@ -42,7 +42,7 @@ export class AnalyticsTotals {
       return {
         activity_date: day,
         bucket_start: bucket,
-        currency: c ? (c.cost.currency ?? 'USD') : null,
+        currency: c ? c.cost.currency : null,
         amount_cents: amount,
         amount_usd: amount === null ? null : centsToUsd(amount),
         list_amount_cents: list,

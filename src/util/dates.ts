@@ -9,15 +9,51 @@ export type IsoDay = string;
 
 export class DateInputError extends InputError {}
 
+/** Whether text is exactly a real YYYY-MM-DD calendar day (not 2025-02-30): the one day check. */
+export function isCalendarDay(text: string): boolean {
+  const m = ISO_DAY.exec(text);
+  return m !== null && formatDay(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))) === text;
+}
+
 /** Parses a strict YYYY-MM-DD calendar day; rejects impossible dates such as 2025-02-30. */
 export function parseDay(value: string, label = 'date'): IsoDay {
-  const m = ISO_DAY.exec(value.trim());
-  if (!m) throw new DateInputError(`${label} "${value}" is not a date: use YYYY-MM-DD, e.g. 2025-01-31`);
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  if (formatDay(d) !== value.trim()) {
-    throw new DateInputError(`${label} "${value}" is not a real calendar day: check the month and day`);
+  const text = value.trim();
+  if (!ISO_DAY.test(text)) throw new DateInputError(`${label} "${value}" is not a date: use YYYY-MM-DD, e.g. 2025-01-31`);
+  if (!isCalendarDay(text)) throw new DateInputError(`${label} "${value}" is not a real calendar day: check the month and day`);
+  return text;
+}
+
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Microseconds since the epoch (UTC) of an RFC 3339 / ISO 8601 timestamp; no offset means UTC.
+ * Digits below the microsecond are dropped (the warehouses' resolution). Throws DateInputError for
+ * text that is not a real point in time: the one timestamp check, the warehouse adapters convert.
+ */
+export function timestampMicros(text: string): bigint {
+  const m = ISO_TIMESTAMP.exec(text.trim());
+  if (!m) throw new DateInputError(`"${text}" is not an ISO timestamp such as 2025-01-31T12:00:00Z`);
+  const [, y, mo, d, h, mi, s = '0', frac = '', zone = 'Z'] = m;
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  const check = new Date(ms);
+  if (
+    check.getUTCFullYear() !== Number(y) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCHours() !== Number(h) ||
+    check.getUTCMinutes() !== Number(mi) ||
+    check.getUTCSeconds() !== Number(s)
+  ) {
+    throw new DateInputError(`"${text}" is not a real point in time`);
   }
-  return value.trim();
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0'));
+  }
+  const micros = BigInt(frac.slice(0, 6).padEnd(6, '0'));
+  return (BigInt(ms) - BigInt(offsetMinutes) * 60_000n) * 1000n + micros;
 }
 
 export function formatDay(d: Date): IsoDay {

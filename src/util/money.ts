@@ -59,6 +59,53 @@ export function parseCents(value: unknown, where = 'amount', tally?: RoundingTal
   return d.toFixed();
 }
 
+const PLAIN_DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * The one check that a value can be stored in a DECIMAL(width, scale) column without losing anything,
+ * returned as its scaled integer (value × 10^scale). A decimal string or a whole number is accepted;
+ * fractional digits beyond the scale only when they are zeros, and the integer part only when it fits
+ * the width (null: no width limit, as BigQuery's BIGNUMERIC). Throws MoneyError rather than rounding:
+ * the warehouse adapters only convert what this returns.
+ */
+export function storableDecimal(input: string | number | bigint, scale: number, width: number | null = 38): bigint {
+  let text: string;
+  if (typeof input === 'bigint') text = input.toString();
+  else if (typeof input === 'number') {
+    // A fractional float may already have lost digits before it reached us; only integers are trustworthy.
+    if (!Number.isSafeInteger(input)) throw new MoneyError(`${input} is a floating-point number: pass money as a decimal string`);
+    text = String(input);
+  } else text = input.trim();
+  const m = PLAIN_DECIMAL.exec(text);
+  if (!m) throw new MoneyError(`"${text}" is not a plain decimal number (digits, optional sign and point, no exponent)`);
+  const [, sign, intPart = '', fracPart = ''] = m;
+  if (/[^0]/.test(fracPart.slice(scale))) {
+    throw new MoneyError(`"${text}" has more than ${scale} decimal places and cannot be stored exactly`);
+  }
+  const digits = `${intPart}${fracPart.slice(0, scale).padEnd(scale, '0')}`.replace(/^0+(?=\d)/, '');
+  if (width !== null && digits.length > width) throw new MoneyError(`"${text}" is too large for DECIMAL(${width},${scale})`);
+  const scaled = BigInt(digits);
+  return sign === '-' ? -scaled : scaled;
+}
+
+/** Canonical text of a scaled decimal: no exponent, no trailing fractional zeros (as decimal.js toFixed()). */
+export function formatScaled(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
+  const intPart = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '');
+  const text = frac ? `${intPart}.${frac}` : intPart;
+  return negative && text !== '0' ? `-${text}` : text;
+}
+
+/**
+ * Canonical decimal text (no exponent, no trailing zeros) of a warehouse cell, so equal amounts compare
+ * equal as strings: a warehouse's text cast may keep the column's trailing zeros. NULL or empty is 0.
+ */
+export function canonicalDecimal(v: unknown): string {
+  return new D(v === null || v === undefined || v === '' ? '0' : String(v)).toFixed();
+}
+
 /** Dollars from cents, exact (division by 100 only moves the decimal point). */
 export function centsToUsd(cents: string): string {
   return new D(cents).div(100).toFixed();

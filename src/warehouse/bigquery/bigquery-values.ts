@@ -3,37 +3,27 @@
  * typed query parameters, and raw REST result cells → QueryRow values. Money stays a decimal string
  * the whole way: the client's Big/number parsing is bypassed (skipParsing) so nothing is rounded.
  */
-import { CENTS_SCALE, ExactDecimal, USD_SCALE } from '../../util/money.js';
+import { DateInputError, isCalendarDay, timestampMicros } from '../../util/dates.js';
+import { CENTS_SCALE, ExactDecimal, formatScaled, MoneyError, storableDecimal, USD_SCALE } from '../../util/money.js';
 import type { ColumnDef, Row, TableDef } from '../tables.js';
 import { WarehouseError, type QueryRow } from '../warehouse.js';
 import { bqType } from './bigquery-sql.js';
 
 export class BigQueryValueError extends WarehouseError {}
 
-const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d+))?$/;
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-/** Canonical decimal text (no exponent, no trailing fractional zeros); throws rather than rounding. */
+/** Canonical decimal text (no exponent, no trailing fractional zeros); util/money.ts decides what is storable. */
 export function exactDecimal(value: string | number | bigint, scale: number): string {
-  let text: string;
-  if (typeof value === 'bigint') text = value.toString();
-  else if (typeof value === 'number') {
-    // A fractional float may already have lost digits before it reached us; only integers are trustworthy.
-    if (!Number.isSafeInteger(value)) throw new BigQueryValueError(`${value} is a floating-point number: pass money as a decimal string`);
-    text = String(value);
-  } else text = value.trim();
-  const m = DECIMAL_TEXT.exec(text);
-  if (!m) throw new BigQueryValueError(`"${text}" is not a plain decimal number`);
-  const frac = (m[3] ?? '').replace(/0+$/, '');
-  if (frac.length > scale) throw new BigQueryValueError(`"${text}" has more than ${scale} decimal places and cannot be stored exactly`);
-  return new ExactDecimal(text).toFixed();
+  try {
+    // BIGNUMERIC holds more integer digits than any cents column needs: only the scale is checked.
+    return formatScaled(storableDecimal(value, scale, null), scale);
+  } catch (err) {
+    throw err instanceof MoneyError ? new BigQueryValueError(err.message) : err;
+  }
 }
 
 function isoDay(value: string): string {
-  const m = ISO_DAY.exec(value);
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || new Date(ms).toISOString().slice(0, 10) !== value) throw new BigQueryValueError(`"${value}" is not a 'YYYY-MM-DD' day`);
+  if (!isCalendarDay(value)) throw new BigQueryValueError(`"${value}" is not a 'YYYY-MM-DD' day`);
   return value;
 }
 
@@ -42,21 +32,15 @@ function isoDay(value: string): string {
  * the input used, so the load never depends on how BigQuery reads zone suffixes.
  */
 export function utcTimestamp(value: string): string {
-  const m = ISO_TIMESTAMP.exec(value.trim());
-  if (!m) throw new BigQueryValueError(`"${value}" is not an ISO timestamp such as 2025-01-31T12:00:00Z`);
-  const [, y, mo, d, h, mi, s = '0', frac = '', zone = 'Z'] = m;
-  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const check = new Date(ms);
-  if (check.getUTCDate() !== Number(d) || check.getUTCHours() !== Number(h) || check.getUTCMinutes() !== Number(mi)) {
-    throw new BigQueryValueError(`"${value}" is not a real point in time`);
+  let micros: bigint;
+  try {
+    micros = timestampMicros(value);
+  } catch (err) {
+    throw err instanceof DateInputError ? new BigQueryValueError(err.message) : err;
   }
-  if (zone !== 'Z' && zone !== 'z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
-  }
-  const micros = frac.slice(0, 6).padEnd(6, '0');
-  return `${new Date(ms).toISOString().slice(0, 19)}.${micros}Z`;
+  const fraction = ((micros % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  const seconds = (micros - fraction) / 1000n;
+  return `${new Date(Number(seconds)).toISOString().slice(0, 19)}.${fraction.toString().padStart(6, '0')}Z`;
 }
 
 function int64(value: string | number | bigint): number | string {

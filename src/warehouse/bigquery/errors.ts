@@ -4,6 +4,7 @@
  * not recognise still becomes a WarehouseError, so a crash inside the library is reported (and a
  * window recorded failed) like any other warehouse failure instead of escaping as an "unexpected error".
  */
+import { oneLine } from '../../util/one-line.js';
 import { WarehouseError } from '../warehouse.js';
 
 /** Where the failing call went, for the message. */
@@ -49,8 +50,9 @@ function networkCode(err: ClientError): string | undefined {
   return m?.[1];
 }
 
-function oneLine(text: string): string {
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+/** A BigQuery error body may be an HTML page: its text, as one line. */
+function withoutTags(text: string): string {
+  return text.replace(/<[^>]*>/g, ' ');
 }
 
 /** The role that grants a BigQuery IAM permission, and where it must be granted. */
@@ -78,7 +80,7 @@ function permissionDenied(message: string, scene: ErrorScene): BigQuerySetupErro
 export function describeBigQueryError(err: unknown, scene: ErrorScene, during: string): Error {
   if (err instanceof WarehouseError) return err;
   const e = (err ?? {}) as ClientError;
-  const message = oneLine(String(e.message ?? err));
+  const message = oneLine(withoutTags(String(e.message ?? err)));
   const status = apiStatus(err);
   const reason = e.errors?.[0]?.reason;
 
