@@ -18,6 +18,7 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
     .option('--latency <ms>', 'added latency per response', '0')
     .option('--spike <day:factor>', 'multiply one day\'s spend in every report, e.g. 2026-03-04:4 (repeatable): plants an anomaly for alerts', collectSpike, [])
     .option('--drift', 'answer as a newer API version might: unknown fields and enum values, a new cache token bucket, unknown actor types')
+    .option('--analytics-unavailable <status>', 'answer the Usage and Cost Analytics endpoints with 403 or 404, as for an organization without them')
     .addHelpText('after', `\nExample:\n  $ claude-ingest emulator --port 8787 --rpm 60\n  $ ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY} claude-ingest backfill --from 2025-01-01`)
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
@@ -38,6 +39,7 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
           latencyMs: num(o.latency, '--latency', 0, 600_000),
           spikes: o.spike.map(parseSpike),
           drift: o.drift === true,
+          analyticsAvailable: parseAnalyticsUnavailable(o.analyticsUnavailable),
         });
         // Written directly: the emulator's demo key is public and must not be redacted like a real key.
         rt.io.stdout.write(`Admin API emulator listening on ${emu.url}\n  export ANTHROPIC_BASE_URL=${emu.url}\n  export ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY}\nPress Ctrl+C to stop.\n`);
@@ -50,6 +52,13 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
         rt.fail(g, err);
       }
     });
+}
+
+/** --analytics-unavailable 403|404 → EmulatorOptions.analyticsAvailable (absent: available). */
+function parseAnalyticsUnavailable(value: string | undefined): true | 403 | 404 {
+  if (value === undefined) return true;
+  if (value === '403' || value === '404') return Number(value) as 403 | 404;
+  throw new InputError(`--analytics-unavailable ${value} is not 403 or 404`);
 }
 
 const ORG_SIZES: readonly OrgSize[] = ['small', 'medium', 'large'];

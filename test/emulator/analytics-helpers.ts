@@ -43,7 +43,7 @@ export function actorKey(a: ActorJson): string {
 
 /** Exact Σ amount per key (decimal strings), keyed as `keyOf` says. */
 export function sumBy<K>(rows: AnalyticsRow[], keyOf: (r: AnalyticsRow) => K, field: 'amount' | 'list_amount' = 'amount'): Map<K, string> {
-  const acc = new Map<K, Decimal>();
+  const acc = new Map<K, InstanceType<typeof Decimal>>();
   for (const r of rows) acc.set(keyOf(r), (acc.get(keyOf(r)) ?? new Decimal(0)).plus(r.cost![field]));
   return new Map([...acc].map(([k, v]) => [k, v.toFixed()]));
 }
