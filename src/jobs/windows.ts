@@ -85,13 +85,13 @@ export function planWindows(
 }
 
 /**
- * The Claude Code stream needs one request sequence per day while cost and usage fetch a month per
- * request. Starting the slow stream first and spreading the cheap windows evenly between its days
- * keeps every worker busy to the end instead of leaving a tail of day-by-day requests.
+ * A stream that fetches day by day (Claude Code) needs one request sequence per day while cost and
+ * usage fetch a month per request. Starting the slow windows first and spreading the cheap ones evenly
+ * between them keeps every worker busy to the end instead of leaving a tail of day-by-day requests.
  */
 export function orderForThroughput(tasks: WindowTask[]): WindowTask[] {
-  const slow = tasks.filter((t) => t.stream.name === 'claude_code');
-  const cheap = tasks.filter((t) => t.stream.name !== 'claude_code');
+  const slow = tasks.filter((t) => t.stream.fetchesDayByDay === true);
+  const cheap = tasks.filter((t) => t.stream.fetchesDayByDay !== true);
   if (slow.length === 0 || cheap.length === 0) return [...slow, ...cheap];
   const every = Math.max(1, Math.floor(slow.length / cheap.length));
   const out: WindowTask[] = [];

@@ -1,4 +1,4 @@
-/** Admin API paths this project reads (see /work/shared/admin-api.md). */
+/** Admin API paths this project reads (the Admin API reference: docs.anthropic.com/en/api/administration-api). */
 export const ENDPOINTS = {
   costReport: '/v1/organizations/cost_report',
   usageMessages: '/v1/organizations/usage_report/messages',

@@ -12,6 +12,7 @@ export const claudeCodeStream: StreamDef = {
   // per-window cost (staging tables, one commit) is paid 52 times a year instead of 365, while an
   // interrupted backfill still resumes within a week.
   windowDays: () => 7,
+  fetchesDayByDay: true,
   tables: ['claude_code_productivity', 'claude_code_model_usage'],
   async fetchWindow(window, ctx, sink) {
     let rows = 0;

@@ -50,6 +50,11 @@ export interface StreamDef {
   writeMode: 'replace-days' | 'replace-all';
   /** Days per window: as many as one request returns, so a year is a dozen requests. */
   windowDays(options: StreamOptions): number;
+  /**
+   * The source answers one day per request sequence (Claude Code), so each window costs a request
+   * sequence per day: the jobs start these windows first and spread the cheap ones between them.
+   */
+  fetchesDayByDay?: boolean;
   /** The first day the source serves, if it has a floor (the Analytics API): older days are never requested. */
   servedFrom?(today: IsoDay): IsoDay;
   tables: TableName[];
