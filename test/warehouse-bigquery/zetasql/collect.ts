@@ -1,0 +1,214 @@
+/**
+ * Every SQL statement the BigQuery warehouse sends, collected by running the real code paths against
+ * the recording stand-in (never copied by hand): init of a new dataset and migrations from versions 0
+ * and 1, backfill and the daily run over the Admin API emulator, retry, status, validate, every
+ * report and export, the dashboard API, the demo summary, alerts, the change token and the ledger
+ * reads. Each statement keeps its parameters exactly as sent (mode and BigQuery types).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluateAlerts } from '../../../src/alerts/evaluate.js';
+import { recordAttempt, loadRecorded } from '../../../src/alerts/store.js';
+import { runValidation } from '../../../src/checks/index.js';
+import { exportSelect } from '../../../src/cli/export-command.js';
+import { alertsSchema } from '../../../src/config/schema.js';
+import { handleApi, ROUTES } from '../../../src/dashboard/api.js';
+import { EMULATOR_ADMIN_KEY, startEmulator } from '../../../src/emulator/index.js';
+import { backfill } from '../../../src/jobs/backfill.js';
+import { dailyRun } from '../../../src/jobs/daily-run.js';
+import type { IngestEnvironment } from '../../../src/jobs/ingest-run.js';
+import { retryFailed } from '../../../src/jobs/retry.js';
+import { warehouseStatus } from '../../../src/jobs/status.js';
+import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
+import { demoSummary } from '../../../src/reports/summary.js';
+import { AdminApiClient } from '../../../src/source/http-client.js';
+import { STREAMS } from '../../../src/streams/index.js';
+import { STREAM_NAMES } from '../../../src/streams/stream.js';
+import { bqType } from '../../../src/warehouse/bigquery/bigquery-sql.js';
+import type { BigQueryWarehouse } from '../../../src/warehouse/bigquery/bigquery-warehouse.js';
+import { SCHEMA_VERSION, TABLES } from '../../../src/warehouse/tables.js';
+import { DATASET, PROJECT, type StandInHarness } from '../harness.js';
+import type { QueryAnswer } from '../stand-in.js';
+import { seedVersion1Dataset } from '../version1.js';
+
+/** A BigQuery query parameter as the REST API carries it. */
+export interface BqParam {
+  name?: string;
+  parameterType: { type: string; arrayType?: { type: string } };
+  parameterValue: unknown;
+}
+
+export interface Statement {
+  /** The code path that sent it (for messages). */
+  source: string;
+  sql: string;
+  mode: 'NAMED' | 'POSITIONAL' | undefined;
+  params: BqParam[];
+}
+
+const TODAY = '2025-03-10';
+const RANGE = { from: '2025-03-01', to: '2025-03-09' };
+
+/** Answers just enough for every code path to go on: the schema version, a ledger, a data span, columns. */
+function answerPlausibly(version: () => number | null): (sql: string) => QueryAnswer | undefined {
+  const windowCols = TABLES.ingest_windows.columns;
+  return (sql) => {
+    if (sql.includes('claude_ingest_meta') && sql.startsWith('SELECT')) {
+      const v = version();
+      return { fields: [{ name: 'value', type: 'STRING' }], rows: v === null ? [] : [[String(v)]] };
+    }
+    if (sql.includes('ROW_NUMBER() OVER') && sql.includes('ingest_windows')) {
+      // One failed cost window, so retry has something to redo.
+      const row: Record<string, string | null> = {
+        run_id: 'run-1',
+        stream: 'cost',
+        window_start: '2025-03-01',
+        window_end: '2025-03-02',
+        status: 'failed',
+        complete: 'false',
+        error: 'boom',
+        started_at: String(Date.UTC(2025, 2, 3) * 1000),
+      };
+      return { fields: windowCols.map((c) => ({ name: c.name, type: bqType(c.type) })), rows: [windowCols.map((c) => row[c.name] ?? null)] };
+    }
+    if (sql.includes('AS `lo`')) return { fields: [{ name: 'lo', type: 'DATE' }, { name: 'hi', type: 'DATE' }], rows: [[RANGE.from, RANGE.to]] };
+    if (sql.includes('INFORMATION_SCHEMA.COLUMNS')) {
+      return { fields: [{ name: 'column_name', type: 'STRING' }], rows: TABLES.claude_code_productivity.columns.map((c) => [c.name]) };
+    }
+    return undefined;
+  };
+}
+
+/** `onEmulator` learns the Admin API emulator's loopback port (the harness allows connections to it). */
+export interface Collected {
+  statements: Statement[];
+  /** Staging tables the load path created (tables.insert), with the schema it sent. */
+  stagingTables: { name: string; fields: { name: string; type: string }[] }[];
+}
+
+export async function collectStatements(h: StandInHarness, onEmulator: (port: number) => void): Promise<Collected> {
+  const { standIn } = h;
+  const out: Statement[] = [];
+  const staging = new Map<string, { name: string; type: string }[]>();
+  let mark = standIn.requests.length;
+  const take = (source: string) => {
+    for (const r of standIn.requests.slice(mark)) {
+      const created = r.method === 'POST' && r.path.endsWith('/tables') ? (r.json as { tableReference: { tableId: string }; schema: { fields: { name: string; type: string }[] } }) : null;
+      if (created?.tableReference.tableId.startsWith('_')) staging.set(created.tableReference.tableId, created.schema.fields);
+      if (r.method !== 'POST' || !r.path.endsWith('/jobs') || r.path.startsWith('/upload/')) continue;
+      const q = (r.json as { configuration: { query?: { query: string; queryParameters?: BqParam[]; parameterMode?: 'NAMED' | 'POSITIONAL' } } }).configuration.query;
+      if (q) out.push({ source, sql: q.query, mode: q.parameterMode, params: q.queryParameters ?? [] });
+    }
+    mark = standIn.requests.length;
+  };
+  let version: number | null = null;
+  standIn.answer = answerPlausibly(() => version);
+  const reset = () => {
+    standIn.tables.clear();
+    standIn.datasets.clear();
+    standIn.rows.clear();
+  };
+
+  // Schema: a new dataset, then migrations from version 1 and from version 0 (nullable columns missing).
+  reset();
+  await (await h.open()).init();
+  take('init (new dataset)');
+  reset();
+  seedVersion1Dataset(standIn);
+  version = 1;
+  await (await h.open()).init();
+  take('init (migration from schema 1)');
+  reset();
+  seedVersion1Dataset(standIn);
+  version = null; // version 0: a meta table without the version row
+  await (await h.open()).init();
+  take('init (migration from schema 0)');
+  version = SCHEMA_VERSION;
+
+  const emu = await startEmulator({ today: TODAY, seed: 7, org: 'small' });
+  onEmulator(emu.port);
+  const dir = await mkdtemp(join(tmpdir(), 'claude-ingest-zetasql-'));
+  let wh: BigQueryWarehouse | undefined;
+  try {
+    wh = await h.open();
+    await wh.init();
+    take('init (current schema)');
+    const env = (): IngestEnvironment => ({
+      warehouse: wh!,
+      client: new AdminApiClient({ baseUrl: emu.url, apiKey: EMULATOR_ADMIN_KEY, maxConcurrency: 2, retryBaseMs: 1, retryMaxDelayMs: 5 }),
+      apiKey: EMULATOR_ADMIN_KEY,
+      emit: () => undefined,
+      concurrency: 2,
+      options: { usageBucket: '1d' },
+      today: TODAY,
+      toolVersion: 'zetasql-check',
+      soleOrganization: true,
+    });
+    const streams = STREAM_NAMES.map((s) => STREAMS[s]);
+    await backfill(env(), { range: RANGE, streams, refresh: true });
+    take('backfill');
+    await dailyRun(env(), streams, 3);
+    take('daily run');
+    await retryFailed(env());
+    take('retry');
+
+    await warehouseStatus(wh, TODAY);
+    take('status');
+    await runValidation(wh, { range: RANGE, today: TODAY, options: { expectTotalUsd: '0' } });
+    take('validate');
+    const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'] };
+    for (const name of REPORT_NAMES) {
+      await runReport(wh, name, name === 'user' ? RANGE : filtered);
+      take(`report ${name}`);
+    }
+    // `claude-ingest export <what>`: every table, the FOCUS view and every report, each as sent.
+    for (const what of [...Object.keys(TABLES), 'claude_focus_costs', ...REPORT_NAMES]) {
+      const undated = what in TABLES && !TABLES[what as keyof typeof TABLES].columns.some((c) => c.name === 'activity_date');
+      for (const o of undated ? [{}] : [{}, { from: RANGE.from, to: RANGE.to }]) {
+        const q = await exportSelect(wh, what, o);
+        await wh.exportQuery!(q.sql, q.params, join(dir, `${what}.csv`), 'csv');
+        take(`export ${what}${'from' in o ? ' --from --to' : ''}`);
+      }
+    }
+    for (const path of Object.keys(ROUTES)) {
+      for (const query of ['', `from=${RANGE.from}&to=${RANGE.to}&workspace=wrkspc_1&model=claude-sonnet-4`]) {
+        const params = new URLSearchParams(query);
+        if (path === '/api/spend') params.set('stack', 'model');
+        if (path === '/api/health' || path === '/api/meta') {
+          params.delete('workspace');
+          params.delete('model');
+        }
+        await handleApi(path, { wh, query: params, today: TODAY }).catch(() => undefined);
+        take(`dashboard ${path}?${params.toString()}`);
+      }
+    }
+    await demoSummary(wh);
+    take('demo summary');
+    const cfg = alertsSchema.parse({
+      budgets: [{ name: 'all', monthly_usd: 100 }],
+      anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
+      data_health: true,
+    });
+    await evaluateAlerts(wh, cfg, TODAY, { anomalyDays: ['2025-03-08', '2025-03-09'] }).catch(() => undefined);
+    take('alerts evaluate');
+    await loadRecorded(wh);
+    take('alerts store');
+    const event = { key: 'budget:all:2025-03:50', rule: 'budget', subject: 'all', period: '2025-03', level: 'warning', title: 'Budget all at 50 %', figures: {} };
+    await recordAttempt(wh, event as unknown as Parameters<typeof recordAttempt>[1], 'slack', undefined, { ok: true }, `${TODAY}T06:00:00Z`);
+    take('alerts record');
+    await wh.changeToken!();
+    take('change token');
+    await wh.listRuns(5);
+    take('list runs');
+    await wh.listWindows({ stream: 'cost', status: 'ok' });
+    take('list windows');
+  } finally {
+    await wh?.close();
+    await emu.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { statements: out, stagingTables: [...staging].map(([name, fields]) => ({ name, fields })) };
+}
+
+export const TABLE_PREFIX = `${PROJECT}.${DATASET}.`;
