@@ -96,8 +96,29 @@ function predicates(f: Filters, org: Org, cast: AnalyticsCast): Array<(e: Analyt
 
 const usageTotal = (u: number[]) => u[0]! + u[1]! + u[2]! + u[3]! + u[4]!;
 
+/**
+ * Paging a window re-asks the same query once per page: its rows are kept while every day's events are
+ * the very same arrays (a revision or spike regenerates them, so the rows are recomputed).
+ */
+const rowCache = new WeakMap<SyntheticModel, Map<string, { days: AnalyticsEvent[][]; rows: Row[] }>>();
+const ROW_CACHE_QUERIES = 4;
+
 /** Every row of the query, ordered as the API orders them; only combinations with usage (or cost) appear. */
 export function analyticsRows(model: SyntheticModel, q: AnalyticsQuery): Row[] {
+  const days: AnalyticsEvent[][] = [];
+  for (let dayMs = Math.floor(q.fromMs / DAY_MS) * DAY_MS; dayMs < q.toMs; dayMs += DAY_MS) days.push(analyticsEvents(model, new Date(dayMs).toISOString().slice(0, 10)));
+  let cached = rowCache.get(model);
+  if (!cached) rowCache.set(model, (cached = new Map()));
+  const hit = cached.get(q.signature);
+  if (hit && hit.days.length === days.length && hit.days.every((d, i) => d === days[i])) return hit.rows;
+  const rows = computeRows(model, q, days);
+  cached.delete(q.signature);
+  if (cached.size >= ROW_CACHE_QUERIES) cached.delete(cached.keys().next().value!);
+  cached.set(q.signature, { days, rows });
+  return rows;
+}
+
+function computeRows(model: SyntheticModel, q: AnalyticsQuery, days: AnalyticsEvent[][]): Row[] {
   const org = model.org;
   const cast = analyticsCast(org, model.seed);
   const readers = q.groupBy.map((d) => READERS[d] ?? NONE);
@@ -105,8 +126,10 @@ export function analyticsRows(model: SyntheticModel, q: AnalyticsQuery): Row[] {
   const fan = q.kind === 'cost' && (q.byCostType || q.byTokenType);
   const rows = new Map<string, Row>();
 
-  for (let dayMs = Math.floor(q.fromMs / DAY_MS) * DAY_MS; dayMs < q.toMs; dayMs += DAY_MS) {
-    event: for (const e of analyticsEvents(model, new Date(dayMs).toISOString().slice(0, 10))) {
+  const firstDayMs = Math.floor(q.fromMs / DAY_MS) * DAY_MS;
+  for (let d = 0; d < days.length; d++) {
+    const dayMs = firstDayMs + d * DAY_MS;
+    event: for (const e of days[d]!) {
       const t = dayMs + e.minute * 60_000;
       if (t < q.fromMs || t >= q.toMs) continue;
       if (q.kind === 'cost' ? e.parts.length === 0 : !hasUsage(e)) continue;
