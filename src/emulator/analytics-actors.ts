@@ -80,9 +80,11 @@ function buildCast(org: Org, seed: number): AnalyticsCast {
   ];
   const serviceAccountActor = org.serviceAccounts.map((id) => add({ type: 'service_account_actor', service_account_id: id }));
   const account = String(100_000_000_000 + rng.int(900_000_000_000));
+  const project = `proj-${rng.id(6).toLowerCase()}`;
+  // Provider fields are a guess: the reference names the variants (aws, gcp, ...) but not their fields here.
   const federatedActor = [
     add({ type: 'federated_actor', subject: `arn:aws:iam::${account}:role/claude-batch`, provider: { type: 'aws', account_id: account } }),
-    add({ type: 'federated_actor', subject: `serviceAccount:ingest@proj-${rng.id(6).toLowerCase()}.iam.gserviceaccount.com`, provider: { type: 'gcp', project_id: `proj-${rng.id(6).toLowerCase()}` } }),
+    add({ type: 'federated_actor', subject: `serviceAccount:ingest@${project}.iam.gserviceaccount.com`, provider: { type: 'gcp', project_id: project } }),
     // A provider that asserts no subject: the provider itself is the actor.
     add({ type: 'federated_actor', subject: null, provider: { type: 'oidc', issuer: 'https://token.actions.githubusercontent.com' } }),
   ];

@@ -104,6 +104,22 @@ describe('analytics/cost: every grouping sums to the same daily totals', () => {
   });
 });
 
+describe('late corrections', () => {
+  it('a revision changes the last days in the API and the ground truth alike', async () => {
+    const params = { starting_at: `${addDays(TODAY, -3)}T00:00:00Z`, ending_at: `${addDays(TODAY, 1)}T00:00:00Z`, time_bucket_width: '1d', group_by: ['actor'] };
+    const before = sumBy((await allRows(emu, 'cost', params)).rows, byDay);
+    emu.setRevision(1);
+    try {
+      const after = sumBy((await allRows(emu, 'cost', params)).rows, byDay);
+      expect(after.get(TODAY)).not.toBe(before.get(TODAY));
+      expect(after.get(addDays(TODAY, -3))).toBe(before.get(addDays(TODAY, -3)));
+      for (const [day, cents] of after) expect(cents).toBe(new Decimal(emu.truth.analytics.costCents(day)).toFixed());
+    } finally {
+      emu.setRevision(0);
+    }
+  });
+});
+
 describe('analytics/usage: every grouping sums to the same daily totals', () => {
   it('ungrouped, per actor and a five-dimension grouping match the ground truth', async () => {
     const plain = (await allRows(emu, 'usage', RANGE)).rows;
