@@ -3,22 +3,10 @@
  * when an ok window holding it was marked complete, or started after that day had ended (UTC).
  * The stalest day-based stream decides.
  */
-import { daysBetween, eachDay, type IsoDay } from '../util/dates.js';
-import type { WindowRecord } from '../warehouse/warehouse.js';
+import { lastCompleteDay } from '../jobs/ledger-queries.js';
+import { daysBetween } from '../util/dates.js';
 import { plural, type Check } from './check.js';
 import { DAY_STREAMS } from './gaps.js';
-
-export function lastCompleteDay(ledger: WindowRecord[], stream: string): IsoDay | null {
-  let last: IsoDay | null = null;
-  for (const w of ledger) {
-    if (w.stream !== stream || w.status !== 'ok') continue;
-    const fetchedOn = w.startedAt.slice(0, 10);
-    for (const day of eachDay(w.windowStart, w.windowEnd)) {
-      if ((w.complete || day < fetchedOn) && (last === null || day > last)) last = day;
-    }
-  }
-  return last;
-}
 
 export const freshnessCheck: Check = {
   id: 'freshness',

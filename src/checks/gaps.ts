@@ -1,5 +1,6 @@
 /** Gaps: every day in range must be covered by an ok ledger window for every day-based stream. */
-import { okDays } from '../jobs/windows.js';
+import { okDays } from '../jobs/ledger-queries.js';
+import { streamStatus } from '../jobs/status.js';
 import { STREAMS } from '../streams/index.js';
 import { STREAM_NAMES } from '../streams/stream.js';
 import { eachDay } from '../util/dates.js';
@@ -14,7 +15,11 @@ export const gapsCheck: Check = {
     const span = eachDay(ctx.range.from, ctx.range.to);
     const missing = DAY_STREAMS.map((stream) => {
       const ok = okDays(ctx.ledger, stream);
-      return { stream, days: span.filter((d) => !ok.has(d)) };
+      // Days before a source's floor are not served (the Analytics API's 2026-01-01 / 365 days), and a
+      // stream whose endpoint is closed to this organization has nothing to miss: status says so instead.
+      const floor = STREAMS[stream].servedFrom?.(ctx.today) ?? '';
+      if (streamStatus(ctx.ledger, stream).unavailable) return { stream, days: [] };
+      return { stream, days: span.filter((d) => d >= floor && !ok.has(d)) };
     }).filter((m) => m.days.length > 0);
     if (missing.length === 0) {
       return {

@@ -3,10 +3,9 @@
  * src/reports/dashboard-queries.ts for the per-day splits), so the page and `claude-ingest report`
  * never disagree. Money is exact decimal dollars as strings; the page only formats them.
  */
-import { lastCompleteDay } from '../checks/freshness.js';
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
-import { unfinishedWindows } from '../jobs/retry.js';
+import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from '../reports/queries.js';

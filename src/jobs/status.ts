@@ -4,8 +4,7 @@ import { STREAMS } from '../streams/index.js';
 import { eachDay, todayUtc, type IsoDay } from '../util/dates.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
-import { unfinishedWindows } from './retry.js';
-import { okDays } from './windows.js';
+import { okDays, unfinishedWindows } from './ledger-queries.js';
 
 export interface TableStatus {
   table: TableName;

@@ -2,6 +2,10 @@
 import type { StreamDef, StreamOptions } from '../streams/stream.js';
 import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
+import { completeDays } from './ledger-queries.js';
+
+/** Kept for modules written before ledger-queries.ts; new code imports it from there. */
+export { completeDays };
 
 export interface WindowTask {
   stream: StreamDef;
@@ -27,26 +31,6 @@ export function consecutiveRuns(days: IsoDay[]): DayRange[] {
     else runs.push({ from: day, to: day });
   }
   return runs;
-}
-
-/** Days a stream already holds for good: covered by an ok window fetched after the window had ended. */
-export function completeDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
-  const days = new Set<IsoDay>();
-  for (const w of ledger) {
-    if (w.stream !== stream || w.status !== 'ok' || !w.complete) continue;
-    for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
-  }
-  return days;
-}
-
-/** Days covered by any ok window (complete or not): what status calls present. */
-export function okDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
-  const days = new Set<IsoDay>();
-  for (const w of ledger) {
-    if (w.stream !== stream || w.status !== 'ok') continue;
-    for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
-  }
-  return days;
 }
 
 /**

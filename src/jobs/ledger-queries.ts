@@ -1,0 +1,57 @@
+/**
+ * What the ledger (ingest_windows, latest row per window) says about days and windows. The jobs plan
+ * and retry from these answers and the checks, alerts, status and dashboard judge from the same ones,
+ * so "complete", "present" and "unfinished" mean one thing everywhere.
+ */
+import { eachDay, type IsoDay } from '../util/dates.js';
+import type { WindowRecord } from '../warehouse/warehouse.js';
+
+/** Days a stream already holds for good: covered by an ok window fetched after the window had ended. */
+export function completeDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
+  const days = new Set<IsoDay>();
+  for (const w of ledger) {
+    if (w.stream !== stream || w.status !== 'ok' || !w.complete) continue;
+    for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
+  }
+  return days;
+}
+
+/** Days covered by any ok window (complete or not): what status calls present. */
+export function okDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
+  const days = new Set<IsoDay>();
+  for (const w of ledger) {
+    if (w.stream !== stream || w.status !== 'ok') continue;
+    for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
+  }
+  return days;
+}
+
+/**
+ * The last day a stream holds complete: a day of an ok window that was marked complete, or that had
+ * ended (UTC) before the window was fetched. Null when there is none.
+ */
+export function lastCompleteDay(ledger: WindowRecord[], stream: string): IsoDay | null {
+  let last: IsoDay | null = null;
+  for (const w of ledger) {
+    if (w.stream !== stream || w.status !== 'ok') continue;
+    const fetchedOn = w.startedAt.slice(0, 10);
+    for (const day of eachDay(w.windowStart, w.windowEnd)) {
+      if ((w.complete || day < fetchedOn) && (last === null || day > last)) last = day;
+    }
+  }
+  return last;
+}
+
+/**
+ * Windows whose latest ledger row is failed, or still "running" from a process that died (one
+ * process writes a warehouse at a time, so a running row seen at start belongs to a dead run),
+ * unless a later successful window of the same stream has since covered every one of their days.
+ */
+export function unfinishedWindows(ledger: WindowRecord[]): WindowRecord[] {
+  return ledger.filter((w) => {
+    // An unavailable endpoint is not a failure: the next backfill or run asks again by itself.
+    if (w.status === 'ok' || w.status === 'unavailable') return false;
+    const later = ledger.filter((o) => o.stream === w.stream && o.status === 'ok' && o.startedAt > w.startedAt);
+    return !eachDay(w.windowStart, w.windowEnd).every((d) => later.some((o) => o.windowStart <= d && d <= o.windowEnd));
+  });
+}
