@@ -6,7 +6,10 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { roundedValuesCheck, unknownMeasuresCheck } from './api-drift.js';
 import { centsCheck } from './cents.js';
 import type { Check, CheckContext, CheckResult, ValidateOptions } from './check.js';
+import { analyticsCompletenessCheck } from './analytics-completeness.js';
 import { completenessCheck } from './completeness.js';
+import { crossApiCheck } from './cross-api.js';
+import { focusSingleSourceCheck } from './focus-single-source.js';
 import { consoleMatchCheck } from './console-match.js';
 import { doubleCountingCheck } from './double-counting.js';
 import { duplicatesCheck } from './duplicates.js';
@@ -27,6 +30,9 @@ export const CHECKS: Check[] = [
   freshnessCheck,
   roundedValuesCheck,
   unknownMeasuresCheck,
+  analyticsCompletenessCheck,
+  crossApiCheck,
+  focusSingleSourceCheck,
 ];
 export { consoleMatchCheck };
 

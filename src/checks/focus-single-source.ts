@@ -1,0 +1,54 @@
+/**
+ * No day's cost is counted twice across cost tables: per day, the FOCUS view's billed total must
+ * equal claude_cost_by_key's total on days that table holds, else claude_costs' total; never their
+ * sum, never claude_cost_by_actor on top (two groupings of the same spend). Reports follow the same
+ * rule (src/reports/cost-source.ts); this checks it on the data.
+ */
+import { ExactDecimal } from '../util/money.js';
+import { FOCUS_VIEW } from '../warehouse/views/index.js';
+import { listDays, plural, type Check } from './check.js';
+
+export const focusSingleSourceCheck: Check = {
+  id: 'focus-single-source',
+  title: 'One cost source per day',
+  async run(ctx) {
+    const d = ctx.wh.dialect;
+    const i = (n: string) => d.ident(n);
+    const p = d.dateParam();
+    const sum = (t: string, day: string, amount: string) =>
+      `SELECT ${i(day)} AS ${i('day')}, ${d.sumExact(i(amount))} AS ${i('usd')} FROM ${d.table(t)} WHERE ${i(day)} BETWEEN ${p} AND ${p} GROUP BY 1`;
+    const rows = await ctx.wh.query(
+      `SELECT COALESCE(v.${i('day')}, k.${i('day')}, c.${i('day')}) AS ${i('day')}, ${d.toText(`v.${i('usd')}`)} AS ${i('view')},
+              ${d.toText(`k.${i('usd')}`)} AS ${i('by_key')}, ${d.toText(`c.${i('usd')}`)} AS ${i('legacy')}
+         FROM (${sum(FOCUS_VIEW, 'x_ActivityDate', 'BilledCost')}) v
+         FULL OUTER JOIN (${sum('claude_cost_by_key', 'activity_date', 'amount_usd')}) k ON k.${i('day')} = v.${i('day')}
+         FULL OUTER JOIN (${sum('claude_costs', 'activity_date', 'amount_usd')}) c ON c.${i('day')} = COALESCE(v.${i('day')}, k.${i('day')})
+        ORDER BY 1`,
+      [ctx.range.from, ctx.range.to, ctx.range.from, ctx.range.to, ctx.range.from, ctx.range.to],
+    );
+    const dec = (v: unknown) => (v === null || v === undefined ? null : new ExactDecimal(String(v)));
+    const wrong = rows.filter((r) => {
+      const view = dec(r.view) ?? new ExactDecimal(0);
+      const want = dec(r.by_key) ?? dec(r.legacy) ?? new ExactDecimal(0);
+      return !view.eq(want);
+    });
+    if (wrong.length === 0) {
+      return {
+        id: this.id,
+        status: 'PASS',
+        figure: '0 days counted twice',
+        detail: `On each of ${plural(rows.length, 'day')}, the FOCUS view carries one source: claude_cost_by_key where it holds the day, else claude_costs.`,
+      };
+    }
+    const days = wrong.map((r) => String(r.day));
+    const shown = wrong.slice(0, 3).map((r) => `${String(r.day)}: view $${String(r.view)} vs by key $${String(r.by_key ?? '-')}, cost_report $${String(r.legacy ?? '-')}`);
+    return {
+      id: this.id,
+      status: 'FAIL',
+      figure: `${plural(days.length, 'day')} wrong`,
+      detail: `The FOCUS view's total is not exactly one cost source on ${listDays(days)}: ${shown.join('; ')}.`,
+      action: 'Report this as a claude-ingest bug (the view is recreated by any command that opens the warehouse for writing)',
+      days,
+    };
+  },
+};

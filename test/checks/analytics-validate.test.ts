@@ -1,0 +1,88 @@
+/**
+ * validate's analytics proofs on a warehouse backfilled from the emulator (legacy and analytics
+ * streams): clean, they pass (cross-api WARNs with both figures, because the emulator's analytics
+ * total also covers subscription products cost_report does not bill); each planted defect makes
+ * exactly the matching check FAIL, with figures computed from the ground truth.
+ */
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/checks/check.js';
+import { eachDay } from '../../src/util/dates.js';
+import { runCli } from '../helpers/cli.js';
+import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+
+const TODAY = '2026-02-20';
+const FROM = '2026-02-01';
+const DAY = '2026-02-10';
+const ANALYTICS = ['analytics-completeness', 'cross-api', 'focus-single-source'];
+
+let w: FilledWarehouse;
+let copies = 0;
+beforeAll(async () => {
+  w = await fillWarehouse({ today: TODAY, from: FROM, seed: 5, args: ['--streams', 'cost,analytics_cost,analytics_usage'] });
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+async function validate(file: string): Promise<{ code: number; byId: (id: string) => CheckResult; results: CheckResult[] }> {
+  const res = await runCli(['validate', '--json', '--warehouse', `duckdb:${file}`, '--from', FROM, '--to', addDay(TODAY, -1)], w.env);
+  const doc = JSON.parse(res.stdout) as { results: CheckResult[] };
+  return { code: res.code, results: doc.results, byId: (id) => doc.results.find((r) => r.id === id)! };
+}
+const addDay = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const planted = (...sql: string[]) => plantedCopy(w, `analytics-defect-${++copies}.duckdb`, ...sql);
+
+describe('validate: analytics proofs', () => {
+  it('a clean backfill passes; cross-api warns with both figures and never fails', async () => {
+    const v = await validate(w.file);
+    expect(ANALYTICS.map((id) => [id, v.byId(id).status])).toEqual([
+      ['analytics-completeness', 'PASS'],
+      ['cross-api', 'WARN'],
+      ['focus-single-source', 'PASS'],
+    ]);
+    const t = w.emu.truth;
+    const differ = eachDay(FROM, addDay(TODAY, -1)).filter((d) => !new Decimal(t.analytics.costCents(d)).eq(t.costCents(d)));
+    expect(differ.length).toBeGreaterThan(0);
+    expect(v.byId('cross-api').figure).toBe(`${differ.length} of ${eachDay(FROM, addDay(TODAY, -1)).length} days differ`);
+    const first = differ[0]!;
+    expect(v.byId('cross-api').detail).toContain(`${first}: analytics ${new Decimal(t.analytics.costCents(first)).toFixed()} vs cost_report ${new Decimal(t.costCents(first)).toFixed()} cents`);
+    expect(v.byId('cross-api').detail).toContain(`(${new Decimal(t.analytics.costCentsNotInCostReport(first)).toFixed()})`);
+    // gaps: this warehouse holds only the cost streams, so the usage and Claude Code streams are missing.
+    expect(v.results.filter((r) => r.status === 'FAIL').map((r) => r.id)).toEqual(['gaps']);
+  });
+
+  it('a lost cost-by-key row fails analytics-completeness for that day, by exactly its amount', async () => {
+    const file = await planted(
+      `CREATE TABLE lost AS SELECT * FROM claude_cost_by_key WHERE activity_date = DATE '${DAY}' ORDER BY amount_cents DESC LIMIT 1`,
+      `DELETE FROM claude_cost_by_key WHERE activity_date = DATE '${DAY}' AND amount_cents = (SELECT amount_cents FROM lost)`,
+    );
+    const v = await validate(file);
+    const r = v.byId('analytics-completeness');
+    expect(r.status).toBe('FAIL');
+    expect(r.days).toEqual([DAY]);
+    expect(r.detail).toContain(`claude_cost_by_key ${DAY} amount_cents`);
+    expect(r.detail).toContain(`vs total ${new Decimal(w.emu.truth.analytics.costCents(DAY)).toFixed()}`);
+    expect(v.byId('cross-api').status).toBe('WARN');
+  });
+
+  it('a doubled cost-by-actor row and lost usage tokens fail it too', async () => {
+    const file = await planted(
+      `INSERT INTO claude_cost_by_actor SELECT * FROM claude_cost_by_actor WHERE activity_date = DATE '${DAY}' LIMIT 1`,
+      `UPDATE claude_usage_by_actor SET output_tokens = output_tokens + 7 WHERE activity_date = DATE '${addDay(DAY, 1)}' AND rowid = (SELECT MIN(rowid) FROM claude_usage_by_actor WHERE activity_date = DATE '${addDay(DAY, 1)}')`,
+    );
+    const r = (await validate(file)).byId('analytics-completeness');
+    expect(r.status).toBe('FAIL');
+    expect(r.days).toEqual([DAY, addDay(DAY, 1)]);
+    expect(r.detail).toContain(`claude_usage_by_actor ${addDay(DAY, 1)} output_tokens: rows ${w.emu.truth.analytics.usage(addDay(DAY, 1)).output_tokens + 7}`);
+  });
+
+  it('a FOCUS view that adds claude_costs on top of claude_cost_by_key fails focus-single-source', async () => {
+    const file = await planted(
+      `CREATE OR REPLACE VIEW claude_focus_costs AS SELECT amount_usd AS "BilledCost", activity_date AS "x_ActivityDate" FROM claude_cost_by_key UNION ALL SELECT amount_usd, activity_date FROM claude_costs`,
+    );
+    const r = (await validate(file)).byId('focus-single-source');
+    expect(r.status).toBe('FAIL');
+    expect(r.days).toEqual(eachDay(FROM, addDay(TODAY, -1)));
+  });
+});
