@@ -88,7 +88,7 @@ async function throughReplaceWindow(totalRows: number, file: string): Promise<{ 
       requests: 0, retries: 0, rateLimited: 0, centsTotal: null, error: null, startedAt: LINEAGE.ingested_at, finishedAt: LINEAGE.ingested_at,
     };
     const started = performance.now();
-    written += await wh.replaceWindow({ tables: ['claude_usage_keys'], days: { from, to }, ledger }, async (sink) => {
+    written += await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from, to }, ledger }, async (sink) => {
       const fillStarted = performance.now();
       for (const page of pages) await sink.append('claude_usage_keys', page);
       fillSeconds += (performance.now() - fillStarted) / 1000;

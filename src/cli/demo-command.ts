@@ -33,7 +33,7 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
         const wh = await demoRt.openWarehouse(opts);
         try {
           const today = rt.today();
-          const env = demoRt.ingestEnvironment(opts, wh, demoRt.apiSettings(), { usageBucket: '1d' });
+          const env = demoRt.ingestEnvironment(opts, wh, { apiKey: EMULATOR_ADMIN_KEY, baseUrl: emu.url }, { usageBucket: '1d' });
           const outcome = await backfill(env, { range: { from: addDays(today, -(Number(o.days) - 1)), to: today }, streams: parseStreams(undefined), refresh: false });
           demoRt.reporter(opts).done();
           const out = rt.io.stdout;

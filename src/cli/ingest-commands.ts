@@ -10,6 +10,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
+import { selectOrganizations } from './organizations.js';
 import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 function streamOptions(usageBucket = '1d'): StreamOptions {
@@ -19,10 +20,21 @@ function streamOptions(usageBucket = '1d'): StreamOptions {
   return { usageBucket };
 }
 
-/** Validates input, opens the warehouse, runs the job, reports the outcome and sets the exit code. */
+/** Which organizations to read: `--org NAME|ID` of those in claude-ingest.yaml (`--config`). */
+interface Target {
+  org?: string;
+  config?: string;
+}
+
+/**
+ * Validates input, opens the warehouse, runs the job for every organization at once (each with its
+ * own client, governor and share of --concurrency; one's failure never stops another's), reports
+ * each outcome and sets the exit code from the worst.
+ */
 async function ingest<Input>(
   rt: CliRuntime,
   opts: GlobalOptions,
+  target: Target,
   validate: () => Input,
   job: (env: ReturnType<CliRuntime['ingestEnvironment']>, input: Input) => Promise<IngestOutcome>,
   usageBucket?: string,
@@ -34,23 +46,43 @@ async function ingest<Input>(
     // Everything the user typed is checked before the warehouse is opened or the API contacted.
     const input = validate();
     const options = streamOptions(usageBucket);
-    const api = rt.apiSettings();
+    const api = rt.apiSettings(target.config);
     warehouse = await rt.openWarehouse(opts);
-    const env = rt.ingestEnvironment(opts, warehouse, api, options);
-    const outcome = await job(env, input);
+    const wh = warehouse;
+    const concurrency = rt.concurrency(opts);
+    const keys = await selectOrganizations(api.keys, target.org, (k) => rt.ingestEnvironment(opts, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, options).client);
+    const share = Math.max(1, Math.floor(concurrency / keys.length));
+    const outcomes = await Promise.all(
+      keys.map((k) => job(rt.ingestEnvironment(opts, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, options, { share, sole: keys.length === 1 }), input)),
+    );
     const reporter = rt.reporter(opts);
     reporter.done();
-    const summary = `${outcome.ok} of ${outcome.windows} windows written (${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests, ${outcome.rateLimited} rate-limited) into ${warehouse.location}`;
-    if (outcome.fatal) {
-      reporter.error(`stopped: ${outcome.fatal.message}`, { run_id: outcome.runId });
-      rt.exitCode = outcome.fatal.config ? EXIT.usage : EXIT.failed;
-    } else if (outcome.failed > 0) {
-      reporter.error(`${outcome.failed} window(s) failed; ${summary}. Fix the cause, then run: claude-ingest retry`, { run_id: outcome.runId });
-      rt.exitCode = EXIT.failed;
-    } else {
-      reporter.info(summary, { run_id: outcome.runId, windows: outcome.windows, rows: outcome.rows, requests: outcome.requests, rate_limited: outcome.rateLimited });
-      await after?.(warehouse);
+    let allOk = true;
+    outcomes.forEach((outcome, i) => {
+      const name = keys[i]!.name ?? outcome.organization?.name ?? outcome.organization?.id ?? `organization ${i + 1}`;
+      // One organization reads exactly as before several existed; several say whose line it is.
+      const label = keys.length > 1 ? `${name}: ` : '';
+      const fields = { run_id: outcome.runId, ...(keys.length > 1 ? { organization: name, organization_id: outcome.organization?.id ?? null } : {}) };
+      const summary = `${outcome.ok} of ${outcome.windows} windows written (${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests, ${outcome.rateLimited} rate-limited) into ${wh.location}`;
+      if (outcome.fatal) {
+        reporter.error(`${label}stopped: ${outcome.fatal.message}`, fields);
+        rt.exitCode = Math.max(rt.exitCode, outcome.fatal.config ? EXIT.usage : EXIT.failed);
+        allOk = false;
+      } else if (outcome.failed > 0) {
+        reporter.error(`${label}${outcome.failed} window(s) failed; ${summary}. Fix the cause, then run: claude-ingest retry`, fields);
+        rt.exitCode = Math.max(rt.exitCode, EXIT.failed);
+        allOk = false;
+      } else {
+        reporter.info(`${label}${summary}`, { ...fields, windows: outcome.windows, rows: outcome.rows, requests: outcome.requests, rate_limited: outcome.rateLimited });
+      }
+    });
+    if (keys.length > 1) {
+      const failed = outcomes.filter((o) => o.fatal || o.failed > 0).length;
+      const line = `${keys.length - failed} of ${keys.length} organizations completed`;
+      if (failed > 0) reporter.error(`${line}; see the lines above for the others`);
+      else reporter.info(line);
     }
+    if (allOk) await after?.(wh);
   } catch (err) {
     if (!failConfig(rt, opts, err)) rt.fail(opts, err);
   } finally {
@@ -69,11 +101,14 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--streams <list>', `comma-separated streams (${streamList})`)
     .option('--refresh', 'fetch again even days the ledger holds as complete')
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h (hourly, bucket_start column)')
+    .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
+    .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest backfill --from 2025-01-01\n  $ claude-ingest backfill --from 2025-06-01 --to 2025-06-30 --streams cost,usage --refresh')
     .action(async (o, cmd) => {
       await ingest(
         rt,
         cmd.optsWithGlobals(),
+        { org: o.org, config: o.config },
         () => {
           const from = parseDay(o.from, '--from');
           const to = o.to ? parseDay(o.to, '--to') : rt.today();
@@ -91,7 +126,8 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--streams <list>', `comma-separated streams (${streamList})`)
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
     .option('--alerts', 'after a successful run, evaluate and send alerts (claude-ingest.yaml; see claude-ingest alerts --help)')
-    .option('--config <file>', 'config file for --alerts (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
     .option('--dashboard-url <url>', 'link line in alert messages')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts')
     .action(async (o, cmd) => {
@@ -100,6 +136,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
       await ingest(
         rt,
         g,
+        { org: o.org, config: o.config },
         () => {
           const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
@@ -115,8 +152,10 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
     .command('retry')
     .description('Re-run every window the ledger records as failed (or left running by a killed process).')
+    .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
+    .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
     .addHelpText('after', '\nExample:\n  $ claude-ingest retry')
-    .action(async (_o, cmd) => {
-      await ingest(rt, cmd.optsWithGlobals(), () => undefined, (env) => retryFailed(env));
+    .action(async (o, cmd) => {
+      await ingest(rt, cmd.optsWithGlobals(), { org: o.org, config: o.config }, () => undefined, (env) => retryFailed(env));
     });
 }

@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config.js';
 import type { IngestEnvironment } from '../jobs/ingest-run.js';
-import { checkAdminKey, checkBaseUrl, redactKey } from '../source/base-url.js';
+import { checkBaseUrl, redactKey } from '../source/base-url.js';
 import { AdminApiClient } from '../source/http-client.js';
+import { resolveOrganizationKeys, type OrganizationKey } from './organizations.js';
 import { RateGovernor } from '../source/rate-governor.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { errorCodes, InputError } from '../util/errors.js';
@@ -67,10 +68,20 @@ export class CliRuntime {
   private reporterCache: Reporter | undefined;
   constructor(readonly io: CliIo) {}
 
+  /** Every admin key this invocation knows (env and config): scrubbed from every line it prints. */
+  private readonly secrets: string[] = [];
+
+  /** Keys read from the config file are secrets too, once known. */
+  addSecrets(keys: readonly string[]): void {
+    for (const k of keys) if (k && !this.secrets.includes(k)) this.secrets.push(k);
+  }
+
   reporter(opts: GlobalOptions): Reporter {
+    this.addSecrets([resolveApiKeySafe(this.io.env)].filter((k): k is string => Boolean(k)));
     this.reporterCache ??= createReporter({
       json: Boolean(opts.json),
-      secrets: [resolveApiKeySafe(this.io.env)].filter((k): k is string => Boolean(k)),
+      // The same array: keys added later are scrubbed too.
+      secrets: this.secrets,
       stdout: this.io.stdout,
       stderr: this.io.stderr,
     });
@@ -100,21 +111,27 @@ export class CliRuntime {
     return wh;
   }
 
-  /** Key and base URL are checked before anything is opened or sent. */
-  apiSettings(): { apiKey: string; baseUrl: string } {
-    const apiKey = checkAdminKey(resolveApiKey(this.io.env));
+  /** Keys (one per organization) and base URL are checked before anything is opened or sent. */
+  apiSettings(configOption?: string): { keys: OrganizationKey[]; baseUrl: string } {
+    const keys = resolveOrganizationKeys(this.io.env, configOption);
+    this.addSecrets(keys.map((k) => k.apiKey));
     const baseUrl = checkBaseUrl(resolveBaseUrl(this.io.env)).toString().replace(/\/$/, '');
-    return { apiKey, baseUrl };
+    return { keys, baseUrl };
   }
 
+  /**
+   * One organization's environment: its own client and rate governor (limits are per organization),
+   * with `share` of --concurrency, so several organizations together stay within it.
+   */
   ingestEnvironment(
     opts: GlobalOptions,
     warehouse: Warehouse,
     api: { apiKey: string; baseUrl: string },
     options: StreamOptions,
+    org: { share: number; sole: boolean } = { share: this.concurrency(opts), sole: true },
   ): IngestEnvironment {
     const reporter = this.reporter(opts);
-    const concurrency = this.concurrency(opts);
+    const concurrency = org.share;
     const tuning = retryTuning(this.io.env, opts);
     // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
     // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
@@ -132,13 +149,15 @@ export class CliRuntime {
       options,
       today: this.today(),
       toolVersion: toolVersion(),
+      soleOrganization: org.sole,
     };
   }
 
   /** One readable line and the matching exit code; never the key, never a stack trace for known errors. */
   fail(opts: GlobalOptions, err: unknown): void {
-    const key = resolveApiKeySafe(this.io.env);
-    const message = redactKey(err instanceof Error ? err.message : String(err), key);
+    this.addSecrets([resolveApiKeySafe(this.io.env)].filter((k): k is string => Boolean(k)));
+    const scrub = (text: string) => this.secrets.reduce((t, k) => redactKey(t, k), text);
+    const message = scrub(err instanceof Error ? err.message : String(err));
     const codes = errorCodes(err);
     const known = codes !== undefined;
     const reporter = this.reporter(opts);
@@ -146,7 +165,7 @@ export class CliRuntime {
     reporter.error(known ? message : `unexpected error: ${message} (please report this with the command you ran)`);
     this.exitCode = codes?.exitCode ?? EXIT.failed;
     if (!known && this.io.env.CLAUDE_INGEST_DEBUG && err instanceof Error && err.stack) {
-      this.io.stderr.write(redactKey(err.stack, key) + '\n');
+      this.io.stderr.write(scrub(err.stack) + '\n');
     }
   }
 }

@@ -22,6 +22,12 @@ export const EMULATOR_ADMIN_KEY = 'sk-ant-admin01-emulator-demo-key';
 const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, organizationMe, analyticsCost, analyticsUsage];
 const ROUTES = new Map(ENDPOINTS.map((e) => [e.path, e]));
 
+interface Tenant {
+  model: SyntheticModel;
+  tokens: PageTokens;
+  limiter: TokenBucket | null;
+}
+
 function emptyStats(): EmulatorStats {
   const byEndpoint: Record<string, number> = {};
   for (const e of ENDPOINTS) byEndpoint[e.key satisfies EndpointKey] = 0;
@@ -30,12 +36,22 @@ function emptyStats(): EmulatorStats {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const seed = opts.seed ?? 42;
-  const shape = typeof opts.org === 'object' ? opts.org : ORG_SHAPES[opts.org ?? 'small'];
-  const model = new SyntheticModel(seed, opts.today ?? todayUtc(), opts.historyDays ?? 400, shape);
-  if (opts.spikes) model.setSpikes(opts.spikes);
-  const tokens = new PageTokens(`page|${seed}|${model.today}`);
+  /** One organization's data, page tokens and (per-organization, as in the real API) rate limit. */
+  const tenant = (s: number, org: EmulatorOptions['org'], historyDays = opts.historyDays ?? 400): Tenant => {
+    const shape = typeof org === 'object' ? org : ORG_SHAPES[org ?? 'small'];
+    const model = new SyntheticModel(s, opts.today ?? todayUtc(), historyDays, shape);
+    if (opts.spikes) model.setSpikes(opts.spikes);
+    const limiter = opts.rateLimit ? new TokenBucket(opts.rateLimit.rpm, opts.rateLimit.burst) : null;
+    return { model, tokens: new PageTokens(`page|${s}|${model.today}`), limiter };
+  };
+  const primary = tenant(seed, opts.org);
+  // With `organizations`, each admin key is its own organization and any other key is rejected.
+  const tenants = new Map((opts.organizations ?? []).map((o, i) => [o.adminKey, tenant(o.seed ?? seed + 1000 * (i + 1), o.org ?? opts.org, o.historyDays)]));
+  const revoked = new Set<string>();
+  /** key → answers left before it is revoked (a key revoked in the middle of a run). */
+  const revokeAfter = new Map<string, number>();
+  const { model } = primary;
   const faults = new FaultPlan(seed, opts.faultRate ?? 0, opts.faultKinds ?? TRANSIENT_FAULTS, opts.faultRules ?? []);
-  const limiter = opts.rateLimit ? new TokenBucket(opts.rateLimit.rpm, opts.rateLimit.burst) : null;
   const slowMs = opts.slowMs ?? 30_000;
   const latencyMs = opts.latencyMs ?? 0;
   let stats = emptyStats();
@@ -86,6 +102,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const unavailable = endpoint.key.startsWith('analytics/') ? analyticsUnavailable(opts.analyticsAvailable) : null;
     if (unavailable) return sendError(unavailable.status, unavailable.kind, unavailable.message);
 
+    const left = revokeAfter.get(key);
+    if (left !== undefined) {
+      if (left <= 0) revoked.add(key);
+      revokeAfter.set(key, left - 1);
+    }
+    const t = tenants.size > 0 ? tenants.get(key) : primary;
+    if (!t || revoked.has(key)) return sendError(401, 'authentication_error', 'invalid x-api-key');
+    const limiter = t.limiter;
     if (limiter) {
       const waitMs = limiter.take();
       if (waitMs > 0) {
@@ -102,7 +126,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let prepared: Prepared | null = null;
     let failure: ApiError | null = null;
     try {
-      prepared = endpoint.prepare(url.searchParams, { model, tokens, headers: req.headers });
+      prepared = endpoint.prepare(url.searchParams, { model: t.model, tokens: t.tokens, headers: req.headers });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       failure = e;
@@ -190,11 +214,23 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     url: `http://${urlHost}:${port}`,
     port,
     truth: createGroundTruth(model),
+    truthFor: (adminKey) => {
+      const t = tenants.get(adminKey);
+      if (!t) throw new Error(`the emulator has no organization for that key`);
+      return createGroundTruth(t.model);
+    },
+    revokeKey: (adminKey, afterRequests = 0) => {
+      if (afterRequests <= 0) revoked.add(adminKey);
+      else revokeAfter.set(adminKey, afterRequests);
+    },
     stats: () => structuredClone(stats),
     resetStats: () => void (stats = emptyStats()),
     setFaultRules: (rules) => faults.setRules(rules),
     setFaultRate: (rate) => faults.setRate(rate),
-    setRevision: (n) => model.setRevision(n),
+    setRevision: (n) => {
+      model.setRevision(n);
+      for (const t of tenants.values()) t.model.setRevision(n);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const done of [...waits]) done();

@@ -31,6 +31,7 @@ export function createGroundTruth(model: SyntheticModel): GroundTruth {
   const dayNano = (day: string) => model.costLines(day).reduce((s, l) => s + l.nano, 0n);
 
   return {
+    organizationId: org.organizationId,
     firstDay: model.firstDay,
     lastDay: model.today,
     costCents: (day) => formatNano(dayNano(day)),

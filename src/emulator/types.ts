@@ -67,6 +67,11 @@ export interface EmulatorOptions {
   drift?: boolean;
   /** false or 404: the analytics endpoints answer 404; 403: permission_error (an organization without the API). */
   analyticsAvailable?: boolean | 403 | 404;
+  /**
+   * Several organizations at once, one per admin key (each its own data, ground truth and rate
+   * limit); any other key is then rejected (401). Without it, any sk-ant-admin key reads one org.
+   */
+  organizations?: Array<{ adminKey: string; seed?: number; org?: OrgSize | OrgShape; historyDays?: number }>;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port). */
@@ -117,6 +122,8 @@ export interface ClaudeCodeTotals {
 
 /** Exact figures straight from the synthetic model (not via HTTP), for tests to compare warehouse contents against. */
 export interface GroundTruth {
+  /** What GET /v1/organizations/me answers as `id`. */
+  organizationId: string;
   firstDay: string;
   /** = today */
   lastDay: string;
@@ -168,6 +175,10 @@ export interface Emulator {
   /** Replaces the targeted faults (fresh `times` counters), e.g. to lift a permanent fault. */
   setFaultRules(rules: FaultRule[]): void;
   setFaultRate(rate: number): void;
+  /** The ground truth of one of `organizations`. */
+  truthFor(adminKey: string): GroundTruth;
+  /** This key gets 401 from now on, or after `afterRequests` more answers (a key revoked mid-run). */
+  revokeKey(adminKey: string, afterRequests?: number): void;
   /** Late corrections: deterministically changes the last 3 days up to today, in every report and the ground truth. */
   setRevision(n: number): void;
   close(): Promise<void>;

@@ -28,7 +28,8 @@ export interface ExecutionContext {
   emit: EmitEvent;
   /** Scrubbed from every error message before it reaches the ledger or the log. */
   apiKey: string;
-  organization: Organization | null;
+  /** Every window of the run reads and replaces this organization's data only. */
+  organization: Organization;
 }
 
 export interface ExecutionResult {
@@ -61,6 +62,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
     const stats = newRequestStats();
     const record: WindowRecord = {
       runId: ctx.runId,
+      organizationId: ctx.organization.id,
       stream: stream.name,
       windowStart: window.from,
       windowEnd: window.to,
@@ -84,7 +86,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
       const tally = new WindowTally();
       const done: WindowRecord = { ...record, status: 'ok' };
       const rows = await ctx.warehouse.replaceWindow(
-        { tables: stream.tables, days: stream.writeMode === 'replace-days' ? window : undefined, ledger: done },
+        { organizationId: ctx.organization.id, tables: stream.tables, days: stream.writeMode === 'replace-days' ? window : undefined, ledger: done },
         async (sink) => {
           const summary = await stream.fetchWindow(
             window,

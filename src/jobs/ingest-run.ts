@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AdminApiClient } from '../source/http-client.js';
 import { redactKey } from '../source/base-url.js';
-import { SourceError } from '../source/errors.js';
+import { ConfigError, SourceError } from '../source/errors.js';
 import { fetchOrganization } from '../source/organization.js';
 import type { Organization } from '../source/schemas.js';
 import { newRequestStats } from '../source/types.js';
@@ -25,6 +25,8 @@ export interface IngestEnvironment {
   options: StreamOptions;
   today: IsoDay;
   toolVersion: string;
+  /** This invocation ingests one organization only: rows from before organization ids may be given to it. */
+  soleOrganization: boolean;
 }
 
 export interface Plan {
@@ -37,6 +39,8 @@ export interface Plan {
 export interface IngestOutcome extends ExecutionResult {
   runId: string;
   windows: number;
+  /** null when GET /v1/organizations/me could not be read (then `fatal` says why). */
+  organization: Organization | null;
 }
 
 export function newRunId(command: string, now = new Date()): string {
@@ -51,7 +55,8 @@ export async function runIngest(
   plan: (ledger: WindowRecord[]) => Plan,
 ): Promise<IngestOutcome> {
   const runId = newRunId(command);
-  const organization = await readOrganization(env);
+  const read = await readOrganization(env);
+  const organization = 'organization' in read ? read.organization : null;
   const run: RunRecord = {
     runId,
     command,
@@ -66,7 +71,24 @@ export async function runIngest(
     finishedAt: null,
   };
   await env.warehouse.recordRun(run);
-  const { tasks, skippedDays, from, to } = plan(await env.warehouse.listWindows());
+  if (!organization) {
+    // Rows without their organization cannot be placed in a shared warehouse: nothing is fetched.
+    await env.warehouse.recordRun({ ...run, status: 'failed', finishedAt: new Date().toISOString() });
+    const failure = 'failure' in read ? read.failure : { message: 'no organization', config: false };
+    return { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 1, rateLimited: 0, fatal: failure, runId, windows: 0, organization: null };
+  }
+  const attribution = await env.warehouse.attributeOrganization(env.soleOrganization ? organization.id : null);
+  if (attribution.attributed > 0) {
+    env.emit({ type: 'info', message: `${attribution.attributed.toLocaleString('en-US')} rows written before organization ids existed now belong to ${organization.name ?? organization.id}` });
+  }
+  if (attribution.unattributed > 0) {
+    env.emit({
+      type: 'warning',
+      message: `${attribution.unattributed.toLocaleString('en-US')} rows from before organization ids existed have none: run once with the key that wrote them alone (--org NAME), so they are attributed to it`,
+    });
+  }
+  const mine = (await env.warehouse.listWindows()).filter((w) => w.organizationId === organization.id);
+  const { tasks, skippedDays, from, to } = plan(mine);
   env.emit({ type: 'plan', windows: tasks.length, skippedDays, streams: [...new Set(tasks.map((t) => t.stream.name))], from, to });
   let result: ExecutionResult;
   try {
@@ -100,23 +122,20 @@ export async function runIngest(
   if (result.failed === 0 && factWindows > 0 && result.factRows === 0) {
     env.emit({ type: 'warning', message: `the API returned no usage, cost or Claude Code data at all for ${from}..${to}: check the dates and that the key belongs to the right organization` });
   }
-  return { ...result, runId, windows: tasks.length };
+  return { ...result, runId, windows: tasks.length, organization };
 }
 
 /**
- * GET /v1/organizations/me, once per run: which organization this key reads, for the ledger, the
- * claude_organization snapshot and the name shown by status, report and the dashboard. Never a reason
- * to stop: a failure that will stop every window anyway (a rejected key) is left to them to report;
- * any other is one warning and the run goes on without the name.
+ * GET /v1/organizations/me, once per run: which organization this key reads. Every row and window
+ * is stored under its id, so a run that cannot read it fetches nothing and says why.
  */
-async function readOrganization(env: IngestEnvironment): Promise<Organization | null> {
+async function readOrganization(env: IngestEnvironment): Promise<{ organization: Organization } | { failure: { message: string; config: boolean } }> {
   try {
-    return await fetchOrganization(env.client, newRequestStats());
+    return { organization: await fetchOrganization(env.client, newRequestStats()) };
   } catch (err) {
-    if (!(err instanceof SourceError && err.fatal)) {
-      const why = redactKey(err instanceof Error ? err.message : String(err), env.apiKey);
-      env.emit({ type: 'warning', message: `could not read the organization (GET /v1/organizations/me): ${why}; the run goes on without its name` });
-    }
-    return null;
+    const text = redactKey(err instanceof Error ? err.message : String(err), env.apiKey).replace(/\s+/g, ' ').trim();
+    // A rejected key or an unreachable API already says everything in its own words.
+    const message = err instanceof SourceError && err.fatal ? text : `could not read the organization (GET /v1/organizations/me): ${text}`;
+    return { failure: { message, config: err instanceof ConfigError } };
   }
 }

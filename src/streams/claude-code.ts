@@ -21,7 +21,7 @@ export const claudeCodeStream: StreamDef = {
         const productivity: Row[] = [];
         const models: Row[] = [];
         for (const record of records) {
-          const shaped = claudeCodeRows(record, ctx.lineage, ctx.tally);
+          const shaped = claudeCodeRows(record, ctx.lineage, ctx.tally, ctx.organization?.id ?? null);
           productivity.push(shaped.productivity);
           models.push(...shaped.models);
         }

@@ -44,7 +44,13 @@ function json(v: Record<string, unknown> | null): string | null {
  * tool_actions JSON. Plain object literals, no spreads: a 31-day window of a large org is ~125k
  * rows, and spreading into fresh objects (dictionary-mode in V8) was the costliest local step.
  */
-export function claudeCodeRows(r: ClaudeCodeRecord, lineage: Lineage, tally: WindowTally): { productivity: Row; models: Row[] } {
+export function claudeCodeRows(
+  r: ClaudeCodeRecord,
+  lineage: Lineage,
+  tally: WindowTally,
+  /** The organization the key belongs to (organizations/me); null leaves it to the warehouse. */
+  tenant: string | null = null,
+): { productivity: Row; models: Row[] } {
   const day = r.date.slice(0, 10);
   const { actorType, actorId, field } = actorIdentity(r.actor);
   const tools = r.tool_actions;
@@ -53,12 +59,14 @@ export function claudeCodeRows(r: ClaudeCodeRecord, lineage: Lineage, tally: Win
   const actorRest = unmappedFields(r.actor, field === null ? { type: true } : { type: true, [field]: true });
   let extra = unmappedFields(r, RECORD_FIELDS);
   if (actorRest) extra = { ...extra, actor: actorRest };
+  // organization_id is the tenant (every table's); a record that names another id keeps it in extra.
+  if (r.organization_id !== null && tenant !== null && r.organization_id !== tenant) extra = { ...extra, organization_id: r.organization_id };
   tally.noteExtra('claude_code_productivity', day, extra);
   const productivity: Row = {
     activity_date: day,
     actor_type: actorType,
     actor_id: actorId,
-    organization_id: r.organization_id,
+    organization_id: tenant ?? r.organization_id,
     customer_type: r.customer_type,
     subscription_type: r.subscription_type,
     terminal_type: r.terminal_type,

@@ -8,6 +8,7 @@ import type { QueryRow, RunRecord, WindowRecord } from './warehouse.js';
 export function windowRow(r: WindowRecord): Row {
   return {
     run_id: r.runId,
+    organization_id: r.organizationId ?? null,
     stream: r.stream,
     window_start: r.windowStart,
     window_end: r.windowEnd,
@@ -49,6 +50,7 @@ const count = (v: QueryRow[string] | undefined): number => (v === null || v === 
 export function windowRecord(row: QueryRow): WindowRecord {
   return {
     runId: text(row.run_id),
+    organizationId: textOrNull(row.organization_id),
     stream: text(row.stream),
     windowStart: text(row.window_start),
     windowEnd: text(row.window_end),

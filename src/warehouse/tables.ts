@@ -93,7 +93,31 @@ const bucketStart: ColumnDef = {
   nullable: false,
 };
 
-export const TABLES: Record<TableName, TableDef> = {
+/**
+ * Every data row and every window belongs to one organization (one admin key = one organization):
+ * windows replace only their own organization's days, so several organizations share a warehouse.
+ * The warehouse writes it from the window (WindowWrite.organizationId) into every row.
+ */
+const organizationId: ColumnDef = {
+  name: 'organization_id',
+  type: 'string',
+  doc: 'The organization the row belongs to (GET /v1/organizations/me of the key that read it). NULL only on rows from before version 2 that no run has attributed yet.',
+};
+
+/** Adds organization_id first to every fact, totals and snapshot table and the window ledger, and to their keys. */
+function withOrganization(tables: Record<TableName, TableDef>): Record<TableName, TableDef> {
+  for (const def of Object.values(tables)) {
+    const owned = def.kind === 'fact' || def.kind === 'totals' || def.kind === 'snapshot' || def.name === 'ingest_windows';
+    if (!owned || def.columns.some((c) => c.name === 'organization_id')) continue;
+    def.columns = [organizationId, ...def.columns];
+    def.naturalKey = ['organization_id', ...def.naturalKey];
+    // BigQuery clusters on at most four columns; the organization goes first (every query filters on it).
+    if (def.kind === 'fact') def.clusterBy = ['organization_id', ...(def.clusterBy ?? [])].slice(0, 4);
+  }
+  return tables;
+}
+
+export const TABLES: Record<TableName, TableDef> = withOrganization({
   claude_costs: {
     name: 'claude_costs',
     kind: 'fact',
@@ -351,7 +375,7 @@ export const TABLES: Record<TableName, TableDef> = {
     naturalKey: ['event_key', 'channel'],
   },
   ...analyticsTableDefs({ activityDate, bucketStart, tokenColumns, extra, lineage }),
-};
+});
 
 /** Bump when a table changes, and add a migration in each warehouse. */
 export const SCHEMA_VERSION = 2;

@@ -9,6 +9,8 @@ import type { Row, TableName } from './tables.js';
 /** What the ledger records about a window while and after it runs. */
 export interface WindowRecord {
   runId: string;
+  /** The organization whose data the window reads; windows of different organizations never touch each other's rows. */
+  organizationId?: string | null;
   stream: string;
   windowStart: IsoDay;
   windowEnd: IsoDay;
@@ -50,12 +52,22 @@ export interface WindowSink {
 }
 
 export interface WindowWrite {
+  /**
+   * The organization the window belongs to: the warehouse writes it into every row's
+   * organization_id, and replaces only this organization's days (or snapshot).
+   */
+  organizationId: string;
   /** Tables this window replaces. */
   tables: TableName[];
   /** Days replaced in every table (inclusive); omitted for snapshot tables, which are replaced whole. */
   days?: DayRange;
   /** The ledger row to write as `ok` in the same transaction as the data. */
   ledger: WindowRecord;
+}
+
+export interface OrganizationAttribution {
+  attributed: number;
+  unattributed: number;
 }
 
 /** Result rows from query(): DATE as 'YYYY-MM-DD', TIMESTAMP ISO, DECIMAL exact strings, integers as numbers. */
@@ -78,6 +90,13 @@ export interface Warehouse {
    * propagates. Returns the number of rows written.
    */
   replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number>;
+
+  /**
+   * Gives rows written before organization ids existed their organization: by the run that wrote
+   * them, else `organizationId` (the one key being ingested). Once done, later calls cost one lookup.
+   * With null it only counts rows still without an organization (several keys: nothing is guessed).
+   */
+  attributeOrganization(organizationId: string | null): Promise<OrganizationAttribution>;
 
   /** Inserts or updates a ledger row (running / failed). */
   recordWindow(record: WindowRecord): Promise<void>;

@@ -81,6 +81,8 @@ describe('validate on a clean backfill', () => {
       ['failed-windows', 'PASS'],
       ['no-double-count', 'PASS'],
       ['freshness', 'PASS'],
+      ['rounded-values', 'PASS'],
+      ['unknown-measures', 'PASS'],
     ]);
     expect(v.code).toBe(0);
     const truthUsd = new Decimal(w.emu.truth.costCentsRange(FROM, TODAY)).div(100);
@@ -165,7 +167,7 @@ describe('validate finds planted defects', () => {
     const d = v.byId('duplicates');
     expect(d.status).toBe('FAIL');
     expect(d.figure).toBe(`${Number(n)} duplicate rows`);
-    expect(d.detail).toContain(`claude_costs: ${Number(n)} extra rows sharing (activity_date, workspace_id, description, cost_type, model, service_tier, token_type, context_window, inference_geo)`);
+    expect(d.detail).toContain(`claude_costs: ${Number(n)} extra rows sharing (organization_id, activity_date, workspace_id, description, cost_type, model, service_tier, token_type, context_window, inference_geo)`);
     expect(d.days).toEqual([DAY]);
     const c = v.byId('completeness');
     expect(c.status).toBe('FAIL');

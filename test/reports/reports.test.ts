@@ -121,8 +121,14 @@ describe('report queries', () => {
     expect(rows.length).toBe(truth.size);
     for (const r of rows) {
       const t = truth.get(r.api_key_id)!;
-      const { api_key_id, name, all_input_tokens, cache_hit_rate, ...tokens } = r;
+      const { api_key_id, name, workspace, all_input_tokens, cache_hit_rate, ...tokens } = r;
       expect(tokens, `key ${api_key_id}`).toEqual(t);
+      const keyWs = w.emu.truth.apiKeys().find((k) => k.id === api_key_id)?.workspace_id;
+      const wsName = new Map(w.emu.truth.workspaces().map((x) => [x.id, x.name]));
+      // A key with no workspace is the default workspace's, or bound to a principal at organization scope: never a guess between them.
+      if (api_key_id === null) expect(workspace).toBeNull();
+      else if (keyWs) expect(workspace).toBe(wsName.get(keyWs));
+      else expect(['default', '(organization)']).toContain(workspace);
       expect(name).toBe(api_key_id === null ? 'console' : names.get(api_key_id));
       const allInput = t.uncached_input_tokens + t.cache_read_input_tokens + t.cache_creation_5m_input_tokens + t.cache_creation_1h_input_tokens;
       expect(all_input_tokens).toBe(allInput);
@@ -248,7 +254,7 @@ describe('export command', () => {
     const res = await w.cli(['export', 'claude_costs', '--out', out, '--from', '2026-02-14', '--to', '2026-02-14']);
     expect(res.code, res.stderr).toBe(0);
     const header = readFileSync(out, 'utf8').split('\n')[0];
-    expect(header).toBe('activity_date,workspace_id,description,cost_type,model,service_tier,token_type,context_window,inference_geo,currency,amount_cents,amount_usd,extra,run_id,ingested_at');
+    expect(header).toBe('organization_id,activity_date,workspace_id,description,cost_type,model,service_tier,token_type,context_window,inference_geo,currency,amount_cents,amount_usd,extra,run_id,ingested_at');
     const [[cents, n]] = (await readBack(
       `SELECT CAST(SUM(CAST(amount_cents AS DECIMAL(38,12))) AS VARCHAR), COUNT(DISTINCT activity_date) FROM read_csv('${out.replace(/'/g, "''")}', all_varchar = true)`,
     )) as [[string, bigint]];

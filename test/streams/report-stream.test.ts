@@ -159,7 +159,7 @@ describe('a malformed bucket deep in a page', () => {
           options: { usageBucket: '1d' },
           concurrency: 1,
           today: '2025-07-10',
-          organization: null,
+          organization: { id: 'org_test', name: 'Test', type: 'organization' },
           emit: () => {},
           apiKey: TEST_KEY,
         },

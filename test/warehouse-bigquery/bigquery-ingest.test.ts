@@ -76,6 +76,7 @@ function env(): IngestEnvironment {
     options: { usageBucket: '1d' },
     today: TODAY,
     toolVersion: 'test',
+    soleOrganization: true,
   };
 }
 

@@ -72,7 +72,7 @@ describe('endpoint and credentials', () => {
     );
     await wh.init();
     const rows = await wh.replaceWindow(
-      { tables: ['claude_workspaces'], ledger: { runId: 'r1', stream: 'org', windowStart: '2025-03-10', windowEnd: '2025-03-10', status: 'running', complete: false, rows: 0, requests: 0, retries: 0, rateLimited: 0, centsTotal: null, error: null, startedAt: '2025-03-10T00:00:00Z', finishedAt: null } },
+      { organizationId: 'org_test', tables: ['claude_workspaces'], ledger: { runId: 'r1', stream: 'org', windowStart: '2025-03-10', windowEnd: '2025-03-10', status: 'running', complete: false, rows: 0, requests: 0, retries: 0, rateLimited: 0, centsTotal: null, error: null, startedAt: '2025-03-10T00:00:00Z', finishedAt: null } },
       async (sink) => {
         const cols = (await import('../../src/warehouse/tables.js')).TABLES.claude_workspaces.columns;
         const row = Object.fromEntries(cols.map((c) => [c.name, c.nullable === false ? (c.type === 'timestamp' ? '2025-03-10T00:00:00Z' : 'x') : null]));

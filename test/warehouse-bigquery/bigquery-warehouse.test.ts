@@ -190,7 +190,7 @@ describe('replaceWindow', () => {
   async function writeCostWindow(): Promise<{ rows: number; reqs: RecordedRequest[] }> {
     const mark = standIn.requests.length;
     const rows = await wh.replaceWindow(
-      { tables: ['claude_costs', 'claude_cost_daily_totals'], days: { from: '2025-03-01', to: '2025-03-02' }, ledger: ledger() },
+      { organizationId: 'org_test', tables: ['claude_costs', 'claude_cost_daily_totals'], days: { from: '2025-03-01', to: '2025-03-02' }, ledger: ledger() },
       async (sink) => {
         // Two pages for one table: staged to one file, loaded by one job.
         await sink.append('claude_costs', [costRow('2025-03-01', '123.456789012', '1.23456789012', 'Claude Sonnet 4 Usage - Output Tokens')]);
@@ -288,7 +288,7 @@ describe('replaceWindow', () => {
   it('replaces a snapshot table whole and skips the load when a table has no rows', async () => {
     const mark = standIn.requests.length;
     const rows = await wh.replaceWindow(
-      { tables: ['claude_workspaces'], ledger: ledger({ stream: 'org', windowStart: '2025-03-03', windowEnd: '2025-03-03' }) },
+      { organizationId: 'org_test', tables: ['claude_workspaces'], ledger: ledger({ stream: 'org', windowStart: '2025-03-03', windowEnd: '2025-03-03' }) },
       async () => undefined,
     );
     expect(rows).toBe(0);
@@ -302,18 +302,18 @@ describe('replaceWindow', () => {
   it('writes nothing when fill throws or a row falls outside the window', async () => {
     const mark = standIn.requests.length;
     await expect(
-      wh.replaceWindow({ tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, async (sink) => {
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, async (sink) => {
         await sink.append('claude_costs', [costRow('2025-03-01', '1', '0.01', 'x')]);
         throw new Error('page 2 failed');
       }),
     ).rejects.toThrow('page 2 failed');
     await expect(
-      wh.replaceWindow({ tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
         sink.append('claude_costs', [costRow('2025-03-05', '1', '0.01', 'x')]),
       ),
     ).rejects.toThrow(/outside the window/);
     await expect(
-      wh.replaceWindow({ tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
         // Rounding to the scale is the transform's job (counted in the ledger); the warehouse never rounds.
         sink.append('claude_costs', [costRow('2025-03-01', `0.${'0'.repeat(CENTS_SCALE)}1`, `0.${'0'.repeat(USD_SCALE)}1`, 'x')]),
       ),
@@ -324,7 +324,7 @@ describe('replaceWindow', () => {
   it('fails the window (and says why) when the transaction fails', async () => {
     standIn.failQuery = (sql) => (sql.startsWith('BEGIN') ? 'Query error: boom at [3:1]' : undefined);
     await expect(
-      wh.replaceWindow({ tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
         sink.append('claude_costs', [costRow('2025-03-01', '1', '0.01', 'x')]),
       ),
     ).rejects.toThrow(/query job .* failed: Query error: boom/);

@@ -36,17 +36,20 @@ const EXPECTED_TYPES: Record<string, string> = {
 };
 
 /** Columns version 2 added; everything else in TABLES is what version 1 had. */
-const ADDED_IN_V2 = new Set(['extra', 'scope_type', 'scope_workspace_id', 'principal_type', 'principal_id', 'ingest_runs.organization_id', 'ingest_runs.organization_name', 'rounded_values', 'unknown_measures']);
+const ADDED_IN_V2 = new Set(['extra', 'scope_type', 'scope_workspace_id', 'principal_type', 'principal_id', 'organization_id', 'organization_name', 'rounded_values', 'unknown_measures']);
 const V1_TYPES: Record<string, string> = { ...EXPECTED_TYPES, cents: 'DECIMAL(38,9)', usd: 'DECIMAL(38,11)' };
+
+const V1_TABLES = new Set(['claude_costs', 'claude_cost_daily_totals', 'claude_usage_keys', 'claude_usage_daily_totals', 'claude_code_productivity', 'claude_code_model_usage', 'claude_api_keys', 'claude_workspaces', 'claude_users', 'ingest_runs', 'ingest_windows', 'claude_ingest_meta']);
 
 /** The version-1 layout, derived from TABLES: no version-2 columns, is_remote after actor_id, narrower money. */
 function version1Ddl(): string[] {
   return Object.values(TABLES)
-    .filter((t) => t.name !== 'claude_organization' && t.name !== 'alert_events')
+    .filter((t) => V1_TABLES.has(t.name))
     .map((t) => {
       const cols: string[] = [];
       for (const c of t.columns) {
-        if (ADDED_IN_V2.has(c.name) || ADDED_IN_V2.has(`${t.name}.${c.name}`)) continue;
+        // claude_code_productivity had the Claude Code record's organization_id column already.
+        if (ADDED_IN_V2.has(c.name) && !(t.name === 'claude_code_productivity' && c.name === 'organization_id')) continue;
         cols.push(`"${c.name}" ${V1_TYPES[c.type]}${c.nullable === false ? ' NOT NULL' : ''}`);
         if (c.name === 'actor_id') cols.push('"is_remote" BOOLEAN NOT NULL');
       }
@@ -124,12 +127,12 @@ describe('DDL and schema version', () => {
       const [w] = await migrated.listWindows();
       expect(w).toMatchObject({ runId: 'old-run', rateLimited: 0, requests: 3 });
       // The migrated table (column now last) still takes a full replaceWindow.
-      await migrated.replaceWindow({ tables: ['claude_workspaces'], ledger: ledger({ stream: 'org' }) }, async (sink) => {
+      await migrated.replaceWindow({ organizationId: 'org_test', tables: ['claude_workspaces'], ledger: ledger({ stream: 'org' }) }, async (sink) => {
         await sink.append('claude_workspaces', [{ id: 'w1', name: 'A', run_id: 'r', ingested_at: '2025-01-01T00:00:00Z' }]);
       });
       // claude_costs now has inference_geo last, unlike TABLES: every value still lands in its own column.
       const day = { from: '2025-01-01', to: '2025-01-01' };
-      await migrated.replaceWindow({ tables: ['claude_costs'], days: day, ledger: ledger({ stream: 'cost' }) }, async (sink) => {
+      await migrated.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: day, ledger: ledger({ stream: 'cost' }) }, async (sink) => {
         await sink.append('claude_costs', [{ ...costRow('2025-01-01', '12.5', 'line'), inference_geo: 'us' }]);
       });
       expect(await migrated.query('SELECT inference_geo, description, amount_cents::VARCHAR AS cents, currency FROM claude_costs')).toEqual([

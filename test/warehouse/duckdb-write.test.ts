@@ -23,7 +23,7 @@ const WEEK = { from: '2025-01-01', to: '2025-01-07' };
 
 async function writeUsage(days: { from: string; to: string }, rows: Row[], runId = 'run-1'): Promise<number> {
   return wh.replaceWindow(
-    { tables: ['claude_usage_keys'], days, ledger: ledger({ runId, windowStart: days.from, windowEnd: days.to }) },
+    { organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger({ runId, windowStart: days.from, windowEnd: days.to }) },
     async (sink) => sink.append('claude_usage_keys', rows),
   );
 }
@@ -51,7 +51,7 @@ describe('replaceWindow', () => {
 
   it('replaces snapshot tables whole', async () => {
     const snapshot = (ids: string[]) =>
-      wh.replaceWindow({ tables: ['claude_users'], ledger: ledger({ stream: 'org' }) }, async (sink) =>
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_users'], ledger: ledger({ stream: 'org' }) }, async (sink) =>
         sink.append(
           'claude_users',
           ids.map((id) => ({ id, email: `${id}@x.test`, run_id: 'r', ingested_at: '2025-01-01T00:00:00Z', added_at: null })),
@@ -67,7 +67,7 @@ describe('replaceWindow', () => {
     const before = await countsByDay();
     const boom = new Error('source failed mid-window');
     await expect(
-      wh.replaceWindow({ tables: ['claude_usage_keys', 'claude_usage_daily_totals'], days: WEEK, ledger: ledger({ runId: 'run-x' }) }, async (sink) => {
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys', 'claude_usage_daily_totals'], days: WEEK, ledger: ledger({ runId: 'run-x' }) }, async (sink) => {
         await sink.append('claude_usage_keys', [usageRow('2025-01-01', 2, 'run-x'), usageRow('2025-01-02', 3, 'run-x')]);
         throw boom;
       }),
@@ -82,7 +82,7 @@ describe('replaceWindow', () => {
   it('keeps a window invisible to readers until it commits, old rows included', async () => {
     await writeUsage(WEEK, [usageRow('2025-01-01', 1, 'old'), usageRow('2025-01-02', 2, 'old')], 'old');
     const seen: Record<string, string>[] = [];
-    await wh.replaceWindow({ tables: ['claude_usage_keys'], days: WEEK, ledger: ledger({ runId: 'new' }) }, async (sink) => {
+    await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger({ runId: 'new' }) }, async (sink) => {
       seen.push(await countsByDay());
       await sink.append('claude_usage_keys', [usageRow('2025-01-03', 3, 'new')]);
       seen.push(await countsByDay());
@@ -98,7 +98,7 @@ describe('replaceWindow', () => {
     // The transforms round to 12 places (util/money.ts); a value that reaches the writer unrounded is a bug, refused.
     const bad = costRow('2025-01-01', '1.0000000000001', 'line');
     await expect(
-      wh.replaceWindow({ tables: ['claude_costs'], days: WEEK, ledger: ledger({ stream: 'cost' }) }, async (sink) =>
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: WEEK, ledger: ledger({ stream: 'cost' }) }, async (sink) =>
         sink.append('claude_costs', [bad]),
       ),
     ).rejects.toThrow('claude_costs.amount_cents: cannot store "1.0000000000001" (cents): "1.0000000000001" has more than 12 decimal places');
@@ -110,11 +110,11 @@ describe('replaceWindow', () => {
       'claude_usage_keys: 1 row(s) dated 2025-01-09…2025-01-09 fall outside the window 2025-01-01…2025-01-07',
     );
     await expect(
-      wh.replaceWindow({ tables: ['claude_usage_keys'], days: WEEK, ledger: ledger() }, async (sink) =>
+      wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger() }, async (sink) =>
         sink.append('claude_costs', [costRow('2025-01-01', '1', 'x')]),
       ),
     ).rejects.toThrow(/this window only replaces claude_usage_keys/);
-    await expect(wh.replaceWindow({ tables: ['claude_costs'], ledger: ledger() }, async () => undefined)).rejects.toThrow(/needs days/);
+    await expect(wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], ledger: ledger() }, async () => undefined)).rejects.toThrow(/needs days/);
     expect(await wh.query('SELECT count(*) AS n FROM claude_costs')).toEqual([{ n: 0 }]);
     expect(await wh.query('SELECT count(*) AS n FROM claude_usage_keys')).toEqual([{ n: 0 }]);
   });
@@ -129,7 +129,7 @@ describe('replaceWindow', () => {
       amounts.push(`${i % 5 === 0 ? '-' : ''}${int}${frac ? `.${frac}` : ''}`);
     }
     amounts.push('123.78912', '-0.000000001', '0', '99999999999999.999999999');
-    await wh.replaceWindow({ tables: ['claude_costs'], days: WEEK, ledger: ledger({ stream: 'cost' }) }, async (sink) => {
+    await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: WEEK, ledger: ledger({ stream: 'cost' }) }, async (sink) => {
       await sink.append('claude_costs', amounts.map((a, i) => costRow('2025-01-02', a, `line ${i}`)));
     });
     const expectedCents = amounts.reduce((acc, a) => acc.plus(a), new Decimal(0));
@@ -147,7 +147,7 @@ describe('replaceWindow', () => {
     const windows = ['2025-01-01', '2025-01-02', '2025-01-03', '2025-01-04'];
     const results = await Promise.all(
       windows.map((day, w) =>
-        wh.replaceWindow({ tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `r${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
+        wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `r${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
           for (let b = 0; b < 5; b++) {
             await sink.append('claude_usage_keys', Array.from({ length: 1000 }, (_, i) => usageRow(day, b * 1000 + i, `r${w}`)));
             await new Promise((r) => setTimeout(r, 1));
@@ -163,7 +163,7 @@ describe('replaceWindow', () => {
     // so none conflicts with another.
     const again = await Promise.all(
       windows.map((day, w) =>
-        wh.replaceWindow({ tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `s${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
+        wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `s${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
           await new Promise((r) => setTimeout(r, 4 - w));
           await sink.append('claude_usage_keys', Array.from({ length: 700 + w }, (_, i) => usageRow(day, i, `s${w}`)));
         }),
@@ -177,7 +177,7 @@ describe('replaceWindow', () => {
     const total = Number(process.env.CLAUDE_INGEST_BIG_APPEND ?? 200_000);
     const days = { from: '2025-01-01', to: '2025-01-31' };
     const started = performance.now();
-    const written = await wh.replaceWindow({ tables: ['claude_usage_keys'], days, ledger: ledger() }, async (sink) => {
+    const written = await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger() }, async (sink) => {
       const batch: Row[] = [];
       for (let i = 0; i < total; i++) {
         const day = `2025-01-${String(1 + Math.floor((i * 31) / total)).padStart(2, '0')}`;

@@ -65,6 +65,7 @@ function shiftLeft2(cents: string): string {
 export function ledger(over: Partial<WindowRecord> = {}): WindowRecord {
   return {
     runId: 'run-1',
+    organizationId: null,
     stream: 'usage',
     windowStart: '2025-01-01',
     windowEnd: '2025-01-07',

@@ -211,7 +211,8 @@ export function paramName(col: ColumnDef): string {
 export function mergeRowSql(def: TableDef, ref: TableRef): string {
   const key = new Set(def.naturalKey);
   const select = def.columns.map((c) => `@${paramName(c)} AS ${quoteIdent(c.name)}`).join(', ');
-  const on = def.naturalKey.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ');
+  // NOT DISTINCT: a NULL key part (a run that could not read its organization) still matches itself.
+  const on = def.naturalKey.map((k) => `t.${quoteIdent(k)} IS NOT DISTINCT FROM s.${quoteIdent(k)}`).join(' AND ');
   const update = def.columns
     .filter((c) => !key.has(c.name))
     .map((c) => `${quoteIdent(c.name)} = s.${quoteIdent(c.name)}`)
@@ -233,6 +234,7 @@ export interface ReplaceTarget {
 /** Named parameters of the window bounds in replaceWindowScript. */
 export const WINDOW_FROM_PARAM = 'window_from';
 export const WINDOW_TO_PARAM = 'window_to';
+export const WINDOW_ORG_PARAM = 'window_organization';
 
 /**
  * The whole replacement of a window as one multi-statement transaction: every table's DELETE and
@@ -246,7 +248,8 @@ export function replaceWindowScript(targets: ReplaceTarget[], byDays: boolean, r
   const lines = ['BEGIN TRANSACTION;'];
   for (const t of targets) {
     const def = TABLES[t.table];
-    const where = byDays ? `${quoteIdent(PARTITION_COLUMN)} BETWEEN @${WINDOW_FROM_PARAM} AND @${WINDOW_TO_PARAM}` : 'TRUE';
+    const mine = `${quoteIdent('organization_id')} = @${WINDOW_ORG_PARAM}`;
+    const where = byDays ? `${quoteIdent(PARTITION_COLUMN)} BETWEEN @${WINDOW_FROM_PARAM} AND @${WINDOW_TO_PARAM} AND ${mine}` : mine;
     lines.push(`DELETE FROM ${ref(def.name)} WHERE ${where};`);
     if (t.staging) {
       lines.push(`INSERT INTO ${ref(def.name)} (${columnList(def)}) SELECT ${columnList(def)} FROM ${t.staging};`);
@@ -269,7 +272,7 @@ export function listWindowsSql(ref: TableRef): string {
   const cols = columnList(TABLES.ingest_windows);
   return (
     `SELECT ${cols} FROM (` +
-    `SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${quoteIdent('stream')}, ${quoteIdent('window_start')}, ${quoteIdent('window_end')} ` +
+    `SELECT ${cols}, ROW_NUMBER() OVER (PARTITION BY ${quoteIdent('organization_id')}, ${quoteIdent('stream')}, ${quoteIdent('window_start')}, ${quoteIdent('window_end')} ` +
     `ORDER BY ${quoteIdent('started_at')} DESC, ${quoteIdent('run_id')} DESC) AS _rn ` +
     `FROM ${ref('ingest_windows')} WHERE (@stream IS NULL OR ${quoteIdent('stream')} = @stream)` +
     `) WHERE _rn = 1 AND (@status IS NULL OR ${quoteIdent('status')} = @status) ` +

@@ -6,6 +6,7 @@
  */
 import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import { runRecord, runRow, windowRecord, windowRow } from '../ledger-rows.js';
+import { ADOPTED_KEY, adoptableTables, adoptionSql, unattributedCountSql } from '../organization-adoption.js';
 import { TABLES, type Row, type TableName } from '../tables.js';
 import {
   WarehouseError,
@@ -17,6 +18,7 @@ import {
   type WindowRecord,
   type WindowSink,
   type WindowWrite,
+  type OrganizationAttribution,
 } from '../warehouse.js';
 import { bigQueryDialect, isValidDatasetId, isValidProjectId, listRunsSql, listWindowsSql, mergeRowSql, qualifiedTable } from './bigquery-sql.js';
 import { namedParam, positionalParam, rowParams } from './bigquery-values.js';
@@ -156,6 +158,32 @@ export class BigQueryWarehouse implements Warehouse {
       write,
       fill,
     );
+  }
+
+  /** One multi-statement transaction (see organization-adoption.ts); the meta key makes it once only. */
+  async attributeOrganization(organizationId: string | null): Promise<OrganizationAttribution> {
+    this.assertWritable();
+    const d = this.dialect;
+    const done = await this.guard('reading the schema version', () =>
+      this.jobs.runQuery(`SELECT 1 AS x FROM ${d.table('claude_ingest_meta')} WHERE ${d.ident('key')} = @key`, [namedParam('key', 'STRING', ADOPTED_KEY)], 'attribution'),
+    );
+    if (done.length > 0) return { attributed: 0, unattributed: 0 };
+    if (organizationId === null) {
+      const rows = await this.guard('counting rows', () => this.jobs.runQuery(unattributedCountSql(d), [], 'attribution'));
+      return { attributed: 0, unattributed: rows.reduce((s, r) => s + Number(r.n), 0) };
+    }
+    const lines = ['BEGIN TRANSACTION;'];
+    for (const def of adoptableTables()) {
+      const { byRun, rest } = adoptionSql(d, def, '@organization');
+      if (byRun) lines.push(`${byRun};`);
+      lines.push(`${rest};`);
+    }
+    lines.push(`INSERT INTO ${d.table('claude_ingest_meta')} (${d.ident('key')}, ${d.ident('value')}) VALUES (@key, @organization);`, 'COMMIT TRANSACTION;');
+    await this.guard('attributing rows to the organization', () =>
+      this.jobs.mutate('attribute organization', lines.join('\n'), [namedParam('organization', 'STRING', organizationId), namedParam('key', 'STRING', ADOPTED_KEY)]),
+    );
+    // BigQuery does not report per-statement counts for a script; what matters is that none is left.
+    return { attributed: 0, unattributed: 0 };
   }
 
   async recordWindow(record: WindowRecord): Promise<void> {

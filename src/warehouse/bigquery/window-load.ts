@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { windowRow } from '../ledger-rows.js';
+import { withOrganization } from '../organization-rows.js';
 import { TABLES, type Row, type TableDef, type TableName } from '../tables.js';
 import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
 import {
   PARTITION_COLUMN,
   WINDOW_FROM_PARAM,
+  WINDOW_ORG_PARAM,
   WINDOW_TO_PARAM,
   replaceWindowScript,
   stagingResource,
@@ -70,7 +72,7 @@ export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: 
               throw new BigQueryValueError(`${table}: activity_date ${String(day)} is outside the window ${days.from}..${days.to}`);
             }
           }
-          chunk += s.encode(row);
+          chunk += s.encode(withOrganization(row, write.organizationId, table));
         }
         s.stream ??= createWriteStream(s.path, { encoding: 'utf8' });
         s.rows += rows.length;
@@ -97,6 +99,7 @@ export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: 
     }
     const params: QueryParameter[] = [...rowParams(TABLES.ingest_windows, windowRow({ ...write.ledger, status: 'ok' }))];
     if (days) params.push(namedParam(WINDOW_FROM_PARAM, 'DATE', days.from), namedParam(WINDOW_TO_PARAM, 'DATE', days.to));
+    params.push(namedParam(WINDOW_ORG_PARAM, 'STRING', write.organizationId));
     const purpose = `replace ${write.ledger.stream} ${days ? `${days.from}..${days.to}` : 'snapshot'}`;
     await ctx.guard(`replacing ${write.ledger.stream}`, () => ctx.jobs.mutate(purpose, replaceWindowScript(targets, days !== undefined, ctx.ref), params));
     let total = 0;

@@ -20,6 +20,7 @@ import {
   type WindowSink,
   type WindowWrite,
   type ExportFormat,
+  type OrganizationAttribution,
 } from '../warehouse.js';
 import { duckDbChangeToken } from './change-token.js';
 import { duckDbDialect } from './duckdb-dialect.js';
@@ -30,6 +31,7 @@ import { openExportFile } from '../export-file.js';
 import { bindParams, convertValue, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
+import { attributeOrganization } from './organization-adoption.js';
 import { dayNumber } from './values.js';
 
 export type DuckDbOpenOptions = OpenOptions;
@@ -86,6 +88,11 @@ export class DuckDbWarehouse implements Warehouse {
       if (healthy) this.shared.release(conn);
       else this.shared.discard(conn);
     }
+  }
+
+  async attributeOrganization(organizationId: string | null): Promise<OrganizationAttribution> {
+    this.assertWritable();
+    return this.write((conn) => attributeOrganization(conn, organizationId));
   }
 
   async recordWindow(record: WindowRecord): Promise<void> {

@@ -13,7 +13,8 @@ const runsConverter = new RowConverter(runsDef);
 
 async function upsert(conn: DuckDBConnection, def: TableDef, converter: RowConverter, row: Row): Promise<void> {
   const key = def.naturalKey;
-  const where = key.map((k, i) => `${quoteIdent(k)} = $${i + 1}`).join(' AND ');
+  // NOT DISTINCT: a NULL key part (a run that could not read its organization) still matches itself.
+  const where = key.map((k, i) => `${quoteIdent(k)} IS NOT DISTINCT FROM $${i + 1}`).join(' AND ');
   const values = converter.values(row);
   const keyValues = key.map((k) => values[def.columns.findIndex((c) => c.name === k)] ?? null);
   await conn.run(`DELETE FROM ${quoteIdent(def.name)} WHERE ${where}`, keyValues);
@@ -46,7 +47,7 @@ export function upsertLedgerRow(conn: DuckDBConnection, def: TableDef, row: Row)
 
 export function listWindowsSql(filter: { stream?: string; status?: string }): { sql: string; params: string[] } {
   const params: string[] = [];
-  let inner = `SELECT *, row_number() OVER (PARTITION BY stream, window_start, window_end ORDER BY started_at DESC, run_id DESC) AS rn FROM ${quoteIdent(windowsDef.name)}`;
+  let inner = `SELECT *, row_number() OVER (PARTITION BY organization_id, stream, window_start, window_end ORDER BY started_at DESC, run_id DESC) AS rn FROM ${quoteIdent(windowsDef.name)}`;
   if (filter.stream !== undefined) {
     inner += ' WHERE stream = ?';
     params.push(filter.stream);

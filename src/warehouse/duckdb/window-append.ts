@@ -14,6 +14,7 @@
  */
 import { DuckDBDataChunkWriter, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { TABLES, type ColumnDef, type Row, type TableName } from '../tables.js';
+import { withOrganization } from '../organization-rows.js';
 import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
 import type { DayRange } from '../../util/dates.js';
 import { upsertWindow } from './ledger.js';
@@ -91,7 +92,7 @@ export class WindowAppend implements WindowSink {
     await conn.run('BEGIN TRANSACTION');
     try {
       for (const table of tables) {
-        await deleteReplaced(conn, table, write.days);
+        await deleteReplaced(conn, table, write.days, write.organizationId);
         // The appender takes the table's physical column order, which a migration may have changed.
         const appender = await conn.createAppender(table);
         const converter = await converterFor(conn, table);
@@ -116,9 +117,10 @@ export class WindowAppend implements WindowSink {
     const target = this.targets.get(table);
     if (!target) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.targets.keys()].join(', ')}`);
     const { writer, converter, outside, scratch } = target;
+    const org = this.write.organizationId;
     for (const row of rows) {
       outside?.check(row.activity_date);
-      writer.appendRow(converter.valuesInto(row, scratch));
+      writer.appendRow(converter.valuesInto(withOrganization(row, org, table), scratch));
     }
     target.rows += rows.length;
     // The Appender would otherwise hold up to 204,800 rows in its own unlimited buffer; flushed, they
@@ -170,11 +172,16 @@ export class WindowAppend implements WindowSink {
   }
 }
 
-async function deleteReplaced(conn: DuckDBConnection, table: TableName, days: DayRange | undefined): Promise<void> {
+/** Only the window's own organization's days (or snapshot): other organizations' rows are never touched. */
+async function deleteReplaced(conn: DuckDBConnection, table: TableName, days: DayRange | undefined, organizationId: string): Promise<void> {
   const target = quoteIdent(table);
   if (TABLES[table].kind === 'snapshot' || !days) {
-    await conn.run(`DELETE FROM ${target}`);
+    await conn.run(`DELETE FROM ${target} WHERE organization_id = $1`, [organizationId]);
   } else {
-    await conn.run(`DELETE FROM ${target} WHERE activity_date BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)`, [days.from, days.to]);
+    await conn.run(`DELETE FROM ${target} WHERE organization_id = $1 AND activity_date BETWEEN CAST($2 AS DATE) AND CAST($3 AS DATE)`, [
+      organizationId,
+      days.from,
+      days.to,
+    ]);
   }
 }

@@ -44,6 +44,7 @@ describe.skipIf(Boolean(skipReason))('BigQuery warehouse against a real project'
     const write = () =>
       wh.replaceWindow(
         {
+          organizationId: 'org_test',
           tables: ['claude_costs'],
           days: { from: '2025-01-01', to: '2025-01-02' },
           ledger: { runId: 'live-run', stream: 'cost', windowStart: '2025-01-01', windowEnd: '2025-01-02', status: 'running', complete: true, rows: 2, requests: 1, retries: 0, rateLimited: 0, centsTotal: '123.456789013', error: null, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
