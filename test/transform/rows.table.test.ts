@@ -7,7 +7,7 @@ import { analyticsCostRowSchema, analyticsUsageRowSchema } from '../../src/sourc
 import { costResultSchema, organizationSchema, usageResultSchema, userItemSchema, workspaceItemSchema } from '../../src/source/schemas.js';
 import { costByActorRow, costByKeyRow, usageByActorRow } from '../../src/transform/analytics-rows.js';
 import { costTotalRow } from '../../src/transform/cost-rows.js';
-import { numericLeaves, unmappedFields } from '../../src/transform/extra.js';
+import { numericLeaves, unmappedFields, type FieldSpec } from '../../src/transform/extra.js';
 import { bucketDay, bucketInstant } from '../../src/transform/lineage.js';
 import { organizationRow, userRow, workspaceRow } from '../../src/transform/org-rows.js';
 import { WindowTally } from '../../src/transform/tally.js';
@@ -33,7 +33,7 @@ describe('bucket days and instants', () => {
 });
 
 describe('extra fields', () => {
-  it.each([
+  it.each<[string, Record<string, unknown>, FieldSpec, unknown]>([
     ['nothing unmapped', { a: 1, b: 'x' }, { a: true, b: true }, null],
     ['nulls say nothing', { a: 1, c: null }, { a: true }, null],
     ['an unknown field', { a: 1, c: 2 }, { a: true }, { c: 2 }],
