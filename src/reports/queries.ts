@@ -164,7 +164,7 @@ export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery
             FROM (SELECT u.${d.ident('api_key_id')} AS ${d.ident('api_key_id')}, ${sums}
                     FROM ${d.table('claude_usage_keys')} u WHERE ${where.sql} GROUP BY 1) s
             LEFT JOIN ${d.table('claude_api_keys')} k ON k.${d.ident('id')} = ${k}
-            LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = k.${d.ident('workspace_id')}
+            ${keyWorkspaceJoin(d)}
            ORDER BY ${allInput} + s.${d.ident('output_tokens')} DESC, 2`,
     params: [CONSOLE_KEY, ...where.params],
     columns: [
@@ -179,12 +179,19 @@ export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery
 }
 
 /** The workspace column of the key report (see TokensByApiKeyRow.workspace). */
-function keyWorkspace(d: SqlDialect): string {
+export function keyWorkspace(d: SqlDialect): string {
   const kc = (c: string) => `k.${d.ident(c)}`;
+  // The workspace list does not include the default workspace, so a key whose workspace (scope's
+  // real id, or the deprecated workspace_id) is not in it belongs to the default one.
   return `CASE WHEN ${kc('id')} IS NULL THEN NULL
                WHEN ${kc('scope_type')} = 'organization' THEN '(organization)'
-               WHEN ${kc('workspace_id')} IS NULL THEN '${DEFAULT_WORKSPACE}'
-               ELSE COALESCE(w.${d.ident('name')}, ${kc('workspace_id')}) END`;
+               WHEN w.${d.ident('name')} IS NOT NULL THEN w.${d.ident('name')}
+               ELSE '${DEFAULT_WORKSPACE}' END`;
+}
+
+/** The workspace a key belongs to: scope's real id where the API sends it, else the deprecated workspace_id. */
+export function keyWorkspaceJoin(d: SqlDialect): string {
+  return `LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = COALESCE(k.${d.ident('scope_workspace_id')}, k.${d.ident('workspace_id')}) AND w.${d.ident('organization_id')} = k.${d.ident('organization_id')}`;
 }
 
 export async function tokensByApiKey(wh: Warehouse, f: ReportFilter): Promise<TokensByApiKeyRow[]> {

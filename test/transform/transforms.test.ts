@@ -119,6 +119,15 @@ describe('Claude Code rows', () => {
     expect(models[0]!.estimated_cost_cents).toBeNull();
   });
 
+  it('stores the tenant organization; a record naming another organization keeps its id in extra', () => {
+    const tenant = 'org-tenant';
+    const same = claudeCodeRows(claudeCodeRecordSchema.parse({ ...codeRecord, organization_id: tenant }), lineage, new WindowTally(), tenant).productivity;
+    expect(same).toMatchObject({ organization_id: tenant, extra: null });
+    const other = claudeCodeRows(claudeCodeRecordSchema.parse({ ...codeRecord, organization_id: 'uuid-from-record' }), lineage, new WindowTally(), tenant).productivity;
+    expect(other.organization_id).toBe(tenant);
+    expect(JSON.parse(String(other.extra))).toEqual({ organization_id: 'uuid-from-record' });
+  });
+
   it('fails a record without its identity or measures', () => {
     expect(() => code({ ...codeRecord, actor: undefined })).toThrow();
     expect(() => code({ ...codeRecord, date: undefined })).toThrow();
