@@ -13,6 +13,8 @@ export interface ReportFilter {
   workspaceIds?: string[];
   /** Model ids. Empty or absent: all. */
   models?: string[];
+  /** Organization ids (every fact table carries organization_id). Empty or absent: all organizations, summed. */
+  organizationIds?: string[];
 }
 
 /** Bad report input (a filter the report cannot apply, a reversed range). */
@@ -59,6 +61,11 @@ export function filterWhere(d: SqlDialect, f: ReportFilter, alias: string, dims:
     if (!dims.model) throw new ReportInputError(`${what} has no model: drop the model filter`);
     parts.push(`${col('model')} IN (${models.map(() => '?').join(', ')})`);
     params.push(...models);
+  }
+  const orgs = f.organizationIds ?? [];
+  if (orgs.length > 0) {
+    parts.push(`${col('organization_id')} IN (${orgs.map(() => '?').join(', ')})`);
+    params.push(...orgs);
   }
   return { sql: parts.join(' AND '), params };
 }
