@@ -1,6 +1,48 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * What each folder under src/ may import (docs/architecture.md explains why). util/ is open to all and
+ * imports nothing else; cli/ may import anything. A folder not listed for another is refused. `types`:
+ * folders whose types (import type) are allowed but whose runtime code is not. `jobs` entries name the
+ * only jobs modules a reader may use (the ledger queries and status), so checks, alerts and the
+ * dashboard never reach the code that fetches and writes.
+ */
+const LAYERS = {
+  util: { may: [] },
+  source: { may: ['util'] },
+  warehouse: { may: ['util'] },
+  emulator: { may: ['util'] },
+  transform: { may: ['util'], types: ['source', 'warehouse'] },
+  streams: { may: ['source', 'transform', 'util'], types: ['warehouse'] },
+  reports: { may: ['warehouse', 'util'] },
+  config: { may: ['source', 'util'] },
+  jobs: { may: ['source', 'streams', 'transform', 'warehouse', 'util'] },
+  checks: { may: ['reports', 'streams', 'warehouse', 'util'], jobs: ['ledger-queries', 'status'] },
+  alerts: { may: ['checks', 'config', 'reports', 'warehouse', 'util'], jobs: ['ledger-queries'] },
+  dashboard: { may: ['checks', 'reports', 'warehouse', 'util'], jobs: ['ledger-queries'] },
+};
+const FOLDERS = ['alerts', 'checks', 'cli', 'config', 'dashboard', 'emulator', 'jobs', 'reports', 'source', 'streams', 'transform', 'util', 'warehouse'];
+
+const layerRules = Object.entries(LAYERS).map(([folder, rule]) => {
+  const open = new Set([folder, ...rule.may, ...(rule.types ?? []), ...(rule.jobs ? ['jobs'] : [])]);
+  const closed = FOLDERS.filter((f) => !open.has(f));
+  const patterns = [];
+  if (closed.length > 0) {
+    patterns.push({ group: closed.map((f) => `**/${f}/**`), message: `src/${folder} must not import this layer (see LAYERS in eslint.config.js and docs/architecture.md).` });
+  }
+  if (rule.types) {
+    patterns.push({ group: rule.types.map((f) => `**/${f}/**`), allowTypeImports: true, message: `src/${folder} may import only types from this layer (import type).` });
+  }
+  if (rule.jobs) {
+    patterns.push({ group: ['**/jobs/**', ...rule.jobs.map((m) => `!**/jobs/${m}.js`)], message: `src/${folder} may import only ${rule.jobs.map((m) => `jobs/${m}`).join(' and ')} from jobs/.` });
+  }
+  return {
+    files: [`src/${folder}/**/*.ts`, ...(folder === 'config' ? ['src/config.ts'] : [])],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  };
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'src/dashboard/static/vendor/**'] },
   js.configs.recommended,
@@ -10,6 +52,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', echarts: 'readonly', performance: 'readonly' } },
