@@ -1,9 +1,10 @@
 /** Report names for `report --by` and `export <report>`, each mapped to its query builder. */
 import type { SqlDialect, Warehouse, QueryRow } from '../warehouse/warehouse.js';
 import type { ReportFilter } from './filter.js';
-import { claudeCodeByUserQuery, spendByQuery, spendOverTimeQuery, tokensByApiKeyQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
+import { apiKeyCostQuery, productCostQuery, userCostQuery } from './analytics-queries.js';
+import { spendByQuery, spendOverTimeQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
 
-export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user'] as const;
+export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** `spend` is spend over time by day, the name `export` documents. */
@@ -16,8 +17,9 @@ export const REPORT_TITLES: Record<ReportName, string> = {
   workspace: 'Spend by workspace',
   model: 'Spend by model',
   cost_type: 'Spend by cost type',
-  api_key: 'Tokens by API key',
-  user: 'Claude Code per user (estimated cost is an estimate, not billing data)',
+  api_key: 'Billed cost (Analytics API) and tokens by API key',
+  user: 'Billed cost per person across products (Analytics API), with the Claude Code ESTIMATE beside it (not billing data, never added)',
+  product: 'Billed cost by product (Analytics API)',
 };
 
 export function resolveReportName(name: string): ReportName | undefined {
@@ -36,9 +38,11 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
     case 'cost_type':
       return spendByQuery(d, f, name);
     case 'api_key':
-      return tokensByApiKeyQuery(d, f);
+      return apiKeyCostQuery(d, f);
     case 'user':
-      return claudeCodeByUserQuery(d, f);
+      return userCostQuery(d, f);
+    case 'product':
+      return productCostQuery(d, f);
   }
 }
 

@@ -172,14 +172,16 @@ describe('report queries', () => {
 });
 
 describe('FOCUS view claude_focus_costs', () => {
-  it('BilledCost adds up to claude_costs exactly, row for row', async () => {
+  // Every day of this warehouse is served by the Analytics API, so the view reads claude_cost_by_key alone.
+  it('BilledCost adds up to claude_cost_by_key exactly, row for row (never claude_costs too)', async () => {
     const [focus] = await wh.query(`SELECT SUM("BilledCost") AS b, SUM("EffectiveCost") AS e, SUM("ListCost") AS l, COUNT(*) AS n FROM claude_focus_costs`);
-    const [costs] = await wh.query(`SELECT SUM(amount_usd) AS u, COUNT(*) AS n FROM claude_costs`);
+    const [costs] = await wh.query(`SELECT SUM(amount_usd) AS u, SUM(list_amount_usd) AS l, COUNT(*) AS n FROM claude_cost_by_key`);
     expect(focus!.b).toBe(costs!.u);
     expect(focus!.e).toBe(costs!.u);
-    expect(focus!.l).toBe(costs!.u);
+    expect(focus!.l).toBe(costs!.l);
     expect(focus!.n).toBe(costs!.n);
-    expect(new Decimal(String(focus!.b)).eq(usd(w.emu.truth.costCentsRange(FROM, TODAY)))).toBe(true);
+    const analytics = eachDay(FROM, TODAY).reduce((s, d) => s.plus(w.emu.truth.analytics.costCents(d)), new Decimal(0));
+    expect(new Decimal(String(focus!.b)).eq(analytics.div(100))).toBe(true);
   });
 
   it('presents the FOCUS columns', async () => {
@@ -197,9 +199,11 @@ describe('FOCUS view claude_focus_costs', () => {
       expect([r.ChargeCategory, r.ProviderName, r.PublisherName, r.InvoiceIssuerName, r.ServiceName, r.ServiceCategory, r.BillingCurrency]).toEqual([
         'Usage', 'Anthropic', 'Anthropic', 'Anthropic', 'Claude API', 'AI and Machine Learning', 'USD',
       ]);
-      expect(r.SubAccountName).toBe(r.SubAccountId === 'default' ? 'Default' : names.get(String(r.SubAccountId)));
+      // Analytics rows name the default workspace by an id the workspaces list does not hold.
+      expect(r.SubAccountName).toBe(r.SubAccountId === 'default' || r.SubAccountId === w.emu.truth.analytics.defaultWorkspaceId ? 'Default' : names.get(String(r.SubAccountId)));
       const tags = JSON.parse(String(r.Tags)) as Record<string, unknown>;
-      expect(Object.keys(tags).sort()).toEqual(['context_window', 'cost_type', 'model', 'service_tier', 'token_type']);
+      expect(Object.keys(tags).sort()).toEqual(['api_key_id', 'context_window', 'cost_type', 'model', 'service_tier', 'token_type']);
+      expect(r.ResourceId).toBe(tags.api_key_id);
       expect(String(r.SkuId)).toBe([tags.cost_type, tags.model, tags.token_type, tags.service_tier, tags.context_window].map((v) => v ?? '').join('/'));
       expect(r.RegionId === null || ['global', 'us'].includes(String(r.RegionId))).toBe(true);
     }
@@ -222,7 +226,7 @@ describe('report command', () => {
 
     const csv = await w.cli(['report', '--by', 'user', '--from', F.from, '--to', F.to, '--format', 'csv']);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('actor_type,actor,name,sessions,lines_added,lines_removed,commits,pull_requests,tool_accepted,tool_rejected,tool_acceptance_rate,estimated_cost_usd (estimate)');
+    expect(lines[0]).toBe('actor_type,actor,name,billed_cost_usd,claude_code_billed_usd,list_cost_usd,claude_code_estimate_usd (estimate: not billing data)');
     expect(lines.length).toBeGreaterThan(1);
   });
 
@@ -289,7 +293,7 @@ describe('export command', () => {
     const out = join(w.dir, 'focus.parquet');
     expect((await w.cli(['export', 'claude_focus_costs', '--out', out])).code).toBe(0);
     const [[b]] = (await readBack(`SELECT CAST(SUM("BilledCost") AS VARCHAR) FROM read_parquet('${out}')`)) as [[string]];
-    expect(new Decimal(b).eq(usd(w.emu.truth.costCentsRange(FROM, TODAY)))).toBe(true);
+    expect(new Decimal(b).eq(eachDay(FROM, TODAY).reduce((s, d) => s.plus(w.emu.truth.analytics.costCents(d)), new Decimal(0)).div(100))).toBe(true);
     for (const args of [['nope', '--out', join(w.dir, 'x.csv')], ['claude_costs', '--out', `${w.dir}/a\0b.csv`], ['claude_costs', '--out', join(w.dir, 'missing', 'x.csv')], ['claude_workspaces', '--out', join(w.dir, 'w.csv'), '--from', F.from]]) {
       const res = await w.cli(['export', ...args]);
       expect(res.code, args.join(' ')).toBe(2);

@@ -28,7 +28,7 @@ export function focusViewSql(d: SqlDialect): string {
   const add = feature(d, 'dateAdd');
   const json = feature(d, 'jsonObject');
   const noText = d.toText('NULL');
-  const branch = (alias: string, src: { billed: string; list: string; description: string; resourceId: string; resourceName: string; region: string; tagCols: string[] }) => {
+  const branch = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[] }) => {
     const c = (name: string) => `${alias}.${i(name)}`;
     const month = feature(d, 'dateTrunc')(c('activity_date'), 'month');
     // SkuId: one stable id per price point: what was charged (cost type, model, token type) at which tier and context size.
@@ -52,7 +52,7 @@ export function focusViewSql(d: SqlDialect): string {
       ['ServiceName', lit('Claude API')],
       ['ServiceCategory', lit('AI and Machine Learning')],
       ['SubAccountId', `COALESCE(${c('workspace_id')}, ${lit('default')})`],
-      ['SubAccountName', `CASE WHEN ${c('workspace_id')} IS NULL THEN ${lit('Default')} ELSE COALESCE(w.${i('name')}, ${c('workspace_id')}) END`],
+      ['SubAccountName', src.subAccountName],
       ['ResourceId', src.resourceId],
       ['ResourceName', src.resourceName],
       ['SkuId', sku],
@@ -71,6 +71,8 @@ export function focusViewSql(d: SqlDialect): string {
     list: k('list_amount_usd'),
     // The Analytics API has no description text: the cost line is named by its dimensions.
     description: `${['cost_type', 'model', 'token_type'].map((n) => `COALESCE(${k(n)}, '')`).join(` || ' ' || `)}`,
+    // The Analytics API names the default workspace by its id, which the workspaces list never holds.
+    subAccountName: `CASE WHEN ${k('workspace_id')} IS NULL OR w.${i('id')} IS NULL THEN ${lit('Default')} ELSE w.${i('name')} END`,
     resourceId: k('api_key_id'),
     resourceName: `COALESCE(ak.${i('name')}, ${k('api_key_id')})`,
     region: noText,
@@ -81,6 +83,7 @@ export function focusViewSql(d: SqlDialect): string {
     billed: c('amount_usd'),
     list: c('amount_usd'),
     description: c('description'),
+    subAccountName: `CASE WHEN ${c('workspace_id')} IS NULL THEN ${lit('Default')} ELSE COALESCE(w.${i('name')}, ${c('workspace_id')}) END`,
     resourceId: noText,
     resourceName: noText,
     // not_available means the API could not say where inference ran: FOCUS wants NULL for unknown.
