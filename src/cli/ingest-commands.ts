@@ -13,11 +13,14 @@ import type { Program } from './program.js';
 import { selectOrganizations } from './organizations.js';
 import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
 
-function streamOptions(usageBucket = '1d'): StreamOptions {
+function streamOptions(usageBucket = '1d', analyticsBucket = '1d'): StreamOptions {
   if (usageBucket !== '1d' && usageBucket !== '1h') {
     throw new InputError(`--usage-bucket ${usageBucket} is not supported: use 1d (default) or 1h`);
   }
-  return { usageBucket };
+  if (analyticsBucket !== '1d' && analyticsBucket !== '1h') {
+    throw new InputError(`--analytics-bucket ${analyticsBucket} is not supported: use 1d (default) or 1h`);
+  }
+  return { usageBucket, analyticsBucket };
 }
 
 /** Which organizations to read: `--org NAME|ID` of those in claude-ingest.yaml (`--config`). */
@@ -40,12 +43,13 @@ async function ingest<Input>(
   usageBucket?: string,
   /** Runs on the same warehouse after a fully successful job (run --alerts). */
   after?: (warehouse: Warehouse) => Promise<void>,
+  analyticsBucket?: string,
 ): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
     // Everything the user typed is checked before the warehouse is opened or the API contacted.
     const input = validate();
-    const options = streamOptions(usageBucket);
+    const options = streamOptions(usageBucket, analyticsBucket);
     const api = rt.apiSettings(target.config);
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
@@ -101,6 +105,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--streams <list>', `comma-separated streams (${streamList})`)
     .option('--refresh', 'fetch again even days the ledger holds as complete')
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h (hourly, bucket_start column)')
+    .option('--analytics-bucket <width>', 'Analytics API bucket width (analytics_cost, analytics_usage): 1d (default) or 1h (hourly, bucket_start column)')
     .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
     .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest backfill --from 2025-01-01\n  $ claude-ingest backfill --from 2025-06-01 --to 2025-06-30 --streams cost,usage --refresh')
@@ -116,6 +121,8 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
         },
         (env, input) => backfill(env, input),
         o.usageBucket,
+        undefined,
+        o.analyticsBucket,
       );
     });
 
@@ -125,6 +132,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--lookback <days>', 'days to re-read before today (1-90)', '3')
     .option('--streams <list>', `comma-separated streams (${streamList})`)
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
+    .option('--analytics-bucket <width>', 'Analytics API bucket width: 1d (default) or 1h')
     .option('--alerts', 'after a successful run, evaluate and send alerts (claude-ingest.yaml; see claude-ingest alerts --help)')
     .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
     .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
@@ -146,6 +154,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
         (env, input) => dailyRun(env, input.streams, input.lookback),
         o.usageBucket,
         prepared || o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
+        o.analyticsBucket,
       );
     });
 
