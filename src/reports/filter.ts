@@ -56,16 +56,17 @@ export function filterWhere(d: SqlDialect, f: ReportFilter, alias: string, dims:
     if (ids.length < workspaces.length) ors.push(`${col('workspace_id')} IS NULL`);
     parts.push(`(${ors.join(' OR ')})`);
   }
+  // Every fact table carries organization_id, so this filter applies to all of them.
+  const orgs = f.organizationIds ?? [];
+  if (orgs.length > 0) {
+    parts.push(`${col('organization_id')} IN (${orgs.map(() => '?').join(', ')})`);
+    params.push(...orgs);
+  }
   const models = f.models ?? [];
   if (models.length > 0) {
     if (!dims.model) throw new ReportInputError(`${what} has no model: drop the model filter`);
     parts.push(`${col('model')} IN (${models.map(() => '?').join(', ')})`);
     params.push(...models);
-  }
-  const orgs = f.organizationIds ?? [];
-  if (orgs.length > 0) {
-    parts.push(`${col('organization_id')} IN (${orgs.map(() => '?').join(', ')})`);
-    params.push(...orgs);
   }
   return { sql: parts.join(' AND '), params };
 }
