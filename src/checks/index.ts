@@ -1,5 +1,5 @@
 /** `validate`: every check over one range, with a short summary of what the warehouse holds. */
-import { dataSpan, totalSpend } from '../reports/queries.js';
+import { totalSpend } from '../reports/queries.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
 import { FACT_TABLES } from '../warehouse/tables.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -51,15 +51,6 @@ export interface ValidationReport {
   results: CheckResult[];
   /** 'FAIL' if any check failed, else 'WARN' if any warned, else 'PASS'. */
   status: CheckResult['status'];
-}
-
-/** Default range: the span of data in the warehouse, or null when it holds none. */
-export async function defaultRange(wh: Warehouse): Promise<DayRange | null> {
-  const span = await dataSpan(wh);
-  if (span) return span;
-  // Ledger-only warehouses (every window empty or failed) still have days to check.
-  const days = (await wh.listWindows()).filter((w) => w.stream !== 'org').flatMap((w) => [w.windowStart, w.windowEnd]).sort();
-  return days.length > 0 ? { from: days[0]!, to: days[days.length - 1]! } : null;
 }
 
 export async function runValidation(wh: Warehouse, args: { range: DayRange; today: IsoDay; options?: Partial<ValidateOptions> }): Promise<ValidationReport> {

@@ -122,10 +122,6 @@ export function addDecimal(a: string, b: string): string {
   return new D(a).plus(b).toFixed();
 }
 
-export function compareDecimal(a: string, b: string): number {
-  return new D(a).comparedTo(b);
-}
-
 // "$1,234.57" for display: the stored value stays exact; only the rendering rounds. One
 // implementation, a plain ES module the dashboard page loads too.
 export { formatUsd } from './format-usd.js';
