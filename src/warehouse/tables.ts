@@ -323,10 +323,10 @@ export const TABLES: Record<TableName, TableDef> = withOrganization({
     doc: 'One row per stream window a run attempted: the ledger that backfill resumes from and retry reads.',
     columns: [
       { name: 'run_id', type: 'string', doc: 'Run id.', nullable: false },
-      { name: 'stream', type: 'string', doc: 'cost, usage, claude_code, org.', nullable: false },
+      { name: 'stream', type: 'string', doc: 'cost, usage, claude_code, analytics_cost, analytics_usage, org.', nullable: false },
       { name: 'window_start', type: 'date', doc: 'First day of the window (inclusive).', nullable: false },
       { name: 'window_end', type: 'date', doc: 'Last day of the window (inclusive).', nullable: false },
-      { name: 'status', type: 'string', doc: 'running, ok, failed.', nullable: false },
+      { name: 'status', type: 'string', doc: 'running, ok, failed, or unavailable (the endpoint answered 403/404 to the window\'s first request: not open to this organization; not a failure, asked again next run).', nullable: false },
       { name: 'complete', type: 'bool', doc: 'ok and fetched after window_end had ended: the days are final and a backfill skips them.', nullable: false },
       { name: 'rows', type: 'int', doc: 'Rows written for the window (all its tables).' },
       { name: 'requests', type: 'int', doc: 'HTTP requests made.' },
