@@ -1,4 +1,5 @@
 /** The shape every validation check shares. */
+import type { WarehouseOrganization } from '../reports/organizations.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
 import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 
@@ -15,6 +16,8 @@ export interface CheckResult {
   action?: string;
   /** Days concerned, when the finding is about days. */
   days?: string[];
+  /** The organization the result is about, when validate proves several separately. */
+  organization?: WarehouseOrganization;
 }
 
 export interface ValidateOptions {
@@ -31,14 +34,18 @@ export interface CheckContext {
   range: DayRange;
   /** UTC today (CLAUDE_INGEST_TODAY aware). */
   today: IsoDay;
-  /** listWindows(): the latest ledger row per window. */
+  /** listWindows(): the latest ledger row per window (of `organization` alone, when set). */
   ledger: WindowRecord[];
+  /** The one organization this pass proves (its rows only); absent: the whole warehouse. */
+  organization?: WarehouseOrganization;
   options: ValidateOptions;
 }
 
 export interface Check {
   id: string;
   title: string;
+  /** 'warehouse': about the schema or the tool, not the data, so judged once rather than per organization. */
+  scope?: 'warehouse';
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 
@@ -52,9 +59,21 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
 }
 
-/** `activity_date BETWEEN ? AND ?` for a table alias, with its parameters. */
+/**
+ * ` AND organization_id = ?` (or IS NULL for unattributed rows) when the pass proves one organization,
+ * else nothing: appended to every WHERE a check writes, so each organization is judged on its own rows.
+ */
+export function orgAnd(ctx: CheckContext, alias?: string, column = 'organization_id'): { sql: string; params: unknown[] } {
+  const o = ctx.organization;
+  if (!o) return { sql: '', params: [] };
+  const col = alias ? `${alias}.${ctx.wh.dialect.ident(column)}` : ctx.wh.dialect.ident(column);
+  return o.id === null ? { sql: ` AND ${col} IS NULL`, params: [] } : { sql: ` AND ${col} = ?`, params: [o.id] };
+}
+
+/** `activity_date BETWEEN ? AND ?` (and the pass's organization) for a table alias, with its parameters. */
 export function inRange(ctx: CheckContext, alias?: string): { sql: string; params: unknown[] } {
   const d = ctx.wh.dialect;
   const col = alias ? `${alias}.${d.ident('activity_date')}` : d.ident('activity_date');
-  return { sql: `${col} BETWEEN ${d.dateParam()} AND ${d.dateParam()}`, params: [ctx.range.from, ctx.range.to] };
+  const org = orgAnd(ctx, alias);
+  return { sql: `${col} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql}`, params: [ctx.range.from, ctx.range.to, ...org.params] };
 }

@@ -8,7 +8,8 @@ export const consoleMatchCheck: Check = {
   title: 'Total matches the Console',
   async run(ctx) {
     const expected = ctx.options.expectTotalUsd ?? '0';
-    const total = await totalSpend(ctx.wh, { from: ctx.range.from, to: ctx.range.to });
+    const org = ctx.organization?.id;
+    const total = await totalSpend(ctx.wh, { from: ctx.range.from, to: ctx.range.to, ...(org ? { organizationIds: [org] } : {}) });
     const diff = new ExactDecimal(total.usd).minus(expected);
     const figure = `${formatUsd(total.usd)} vs ${formatUsd(expected)}`;
     const within = diff.abs().lessThanOrEqualTo(ctx.options.toleranceUsd);

@@ -29,6 +29,7 @@ export function costSqlTexts(d: SqlDialect): Array<{ name: string; sql: string }
 export const doubleCountingCheck: Check = {
   id: 'no-double-count',
   title: 'Claude Code estimates kept out of costs',
+  scope: 'warehouse',
   async run(ctx) {
     const d = ctx.wh.dialect;
     const q = feature(d, 'columnsQuery')('claude_code_productivity');

@@ -3,7 +3,7 @@
  * without its delete doubles every figure; duplicated name snapshots would multiply report rows.
  */
 import { TABLES, type TableDef } from '../warehouse/tables.js';
-import { plural, type Check, type CheckContext } from './check.js';
+import { orgAnd, plural, type Check, type CheckContext } from './check.js';
 
 const CHECKED: TableDef[] = Object.values(TABLES).filter((t) => t.kind === 'fact' || t.kind === 'totals' || t.kind === 'snapshot');
 
@@ -46,7 +46,8 @@ async function dupes(ctx: CheckContext, def: TableDef): Promise<TableDupes> {
   const dated = def.columns.some((c) => c.name === 'activity_date');
   const keys = def.naturalKey.map(i).join(', ');
   // NULLs group together in GROUP BY, which is what a natural key with nullable parts needs.
-  const where = dated ? `WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}` : '';
+  const org = orgAnd(ctx);
+  const where = dated ? `WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql}` : org.sql ? `WHERE TRUE${org.sql}` : '';
   const day = dated ? `MIN(${i('activity_date')})` : 'NULL';
   const hasExtra = def.columns.some((c) => c.name === 'extra');
   const extraText = `COALESCE(${i('extra')}, '{}')`;
@@ -57,7 +58,7 @@ async function dupes(ctx: CheckContext, def: TableDef): Promise<TableDupes> {
     `SELECT COUNT(*) - 1 AS ${i('extra')}, ${day} AS ${i('day')}${variants}
        FROM ${d.table(def.name)} ${where}
       GROUP BY ${keys} HAVING COUNT(*) > 1`,
-    dated ? [ctx.range.from, ctx.range.to] : [],
+    dated ? [ctx.range.from, ctx.range.to, ...org.params] : org.params,
   );
   const extra = rows.reduce((s, r) => s + Number(r.extra), 0);
   const days = [...new Set(rows.map((r) => r.day).filter((x) => x !== null).map(String))].sort();

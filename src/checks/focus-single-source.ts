@@ -6,7 +6,7 @@
  */
 import { ExactDecimal } from '../util/money.js';
 import { FOCUS_VIEW } from '../warehouse/views/index.js';
-import { listDays, plural, type Check } from './check.js';
+import { listDays, orgAnd, plural, type Check } from './check.js';
 
 export const focusSingleSourceCheck: Check = {
   id: 'focus-single-source',
@@ -15,16 +15,20 @@ export const focusSingleSourceCheck: Check = {
     const d = ctx.wh.dialect;
     const i = (n: string) => d.ident(n);
     const p = d.dateParam();
-    const sum = (t: string, day: string, amount: string) =>
-      `SELECT ${i(day)} AS ${i('day')}, ${d.sumExact(i(amount))} AS ${i('usd')} FROM ${d.table(t)} WHERE ${i(day)} BETWEEN ${p} AND ${p} GROUP BY 1`;
+    // One organization's view rows are those billed to its account (BillingAccountId = organization_id).
+    const viewOrg = orgAnd(ctx, undefined, 'BillingAccountId');
+    const tableOrg = orgAnd(ctx);
+    const sum = (t: string, day: string, amount: string, org: { sql: string }) =>
+      `SELECT ${i(day)} AS ${i('day')}, ${d.sumExact(i(amount))} AS ${i('usd')} FROM ${d.table(t)} WHERE ${i(day)} BETWEEN ${p} AND ${p}${org.sql} GROUP BY 1`;
+    const range = (org: { params: unknown[] }) => [ctx.range.from, ctx.range.to, ...org.params];
     const rows = await ctx.wh.query(
       `SELECT COALESCE(v.${i('day')}, k.${i('day')}, c.${i('day')}) AS ${i('day')}, ${d.toText(`v.${i('usd')}`)} AS ${i('view')},
               ${d.toText(`k.${i('usd')}`)} AS ${i('by_key')}, ${d.toText(`c.${i('usd')}`)} AS ${i('legacy')}
-         FROM (${sum(FOCUS_VIEW, 'x_ActivityDate', 'BilledCost')}) v
-         FULL OUTER JOIN (${sum('claude_cost_by_key', 'activity_date', 'amount_usd')}) k ON k.${i('day')} = v.${i('day')}
-         FULL OUTER JOIN (${sum('claude_costs', 'activity_date', 'amount_usd')}) c ON c.${i('day')} = COALESCE(v.${i('day')}, k.${i('day')})
+         FROM (${sum(FOCUS_VIEW, 'x_ActivityDate', 'BilledCost', viewOrg)}) v
+         FULL OUTER JOIN (${sum('claude_cost_by_key', 'activity_date', 'amount_usd', tableOrg)}) k ON k.${i('day')} = v.${i('day')}
+         FULL OUTER JOIN (${sum('claude_costs', 'activity_date', 'amount_usd', tableOrg)}) c ON c.${i('day')} = COALESCE(v.${i('day')}, k.${i('day')})
         ORDER BY 1`,
-      [ctx.range.from, ctx.range.to, ctx.range.from, ctx.range.to, ctx.range.from, ctx.range.to],
+      [...range(viewOrg), ...range(tableOrg), ...range(tableOrg)],
     );
     const dec = (v: unknown) => (v === null || v === undefined ? null : new ExactDecimal(String(v)));
     const wrong = rows.filter((r) => {

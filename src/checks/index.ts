@@ -1,4 +1,5 @@
 /** `validate`: every check over one range, with a short summary of what the warehouse holds. */
+import { organizationIdsOf, warehouseOrganizations, type WarehouseOrganization } from '../reports/organizations.js';
 import { totalSpend } from '../reports/queries.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
 import { FACT_TABLES } from '../warehouse/tables.js';
@@ -46,32 +47,88 @@ export interface ValidationSummary {
   rows: Record<string, number>;
 }
 
+/** One organization's verdict, when validate proves several separately. */
+export interface OrganizationVerdict extends WarehouseOrganization {
+  status: CheckResult['status'];
+  totalUsd: string;
+}
+
 export interface ValidationReport {
   summary: ValidationSummary;
+  /** Every check, once per organization when there are several (each result names its organization). */
   results: CheckResult[];
   /** 'FAIL' if any check failed, else 'WARN' if any warned, else 'PASS'. */
   status: CheckResult['status'];
+  /** Present when the warehouse holds several organizations or one was selected. */
+  organizations?: OrganizationVerdict[];
 }
 
-export async function runValidation(wh: Warehouse, args: { range: DayRange; today: IsoDay; options?: Partial<ValidateOptions> }): Promise<ValidationReport> {
+function worst(results: CheckResult[]): CheckResult['status'] {
+  return results.some((r) => r.status === 'FAIL') ? 'FAIL' : results.some((r) => r.status === 'WARN') ? 'WARN' : 'PASS';
+}
+
+export interface ValidationArgs {
+  range: DayRange;
+  today: IsoDay;
+  options?: Partial<ValidateOptions>;
+  /**
+   * Organizations to prove, each on its own rows and ledger (selectWarehouseOrganizations, for --org).
+   * Absent: every organization separately when the warehouse holds several, else the whole warehouse
+   * in one pass, as before organizations existed.
+   */
+  organizations?: WarehouseOrganization[];
+}
+
+export async function runValidation(wh: Warehouse, args: ValidationArgs): Promise<ValidationReport> {
   const options: ValidateOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(args.options ?? {}) };
-  const ctx: CheckContext = { wh, range: args.range, today: args.today, ledger: await wh.listWindows(), options };
+  const ledger = await wh.listWindows();
+  const base: CheckContext = { wh, range: args.range, today: args.today, ledger, options };
   const checks = options.expectTotalUsd !== undefined ? [...CHECKS, consoleMatchCheck] : CHECKS;
+  const orgs = args.organizations ?? (await severalOrganizations(wh));
+  if (!orgs) {
+    const results: CheckResult[] = [];
+    // One at a time: each check is a few aggregate queries and the warehouse has few cores to share.
+    for (const check of checks) results.push(await check.run(base));
+    return { summary: await summarize(wh, args.range), results, status: worst(results) };
+  }
   const results: CheckResult[] = [];
-  // One at a time: each check is a few aggregate queries and the warehouse has few cores to share.
-  for (const check of checks) results.push(await check.run(ctx));
-  const status = results.some((r) => r.status === 'FAIL') ? 'FAIL' : results.some((r) => r.status === 'WARN') ? 'WARN' : 'PASS';
-  return { summary: await summarize(wh, args.range), results, status };
+  for (const check of checks.filter((c) => c.scope === 'warehouse')) results.push(await check.run(base));
+  const verdicts: OrganizationVerdict[] = [];
+  for (const organization of orgs) {
+    const ctx: CheckContext = { ...base, organization, ledger: ledger.filter((w) => (w.organizationId ?? null) === organization.id) };
+    const own: CheckResult[] = [];
+    for (const check of checks) if (check.scope !== 'warehouse') own.push(forOrganization(await check.run(ctx), organization));
+    results.push(...own);
+    const ids = organization.id === null ? undefined : [organization.id];
+    verdicts.push({ ...organization, status: worst([...results.filter((r) => !r.organization), ...own]), totalUsd: (await totalSpend(wh, { ...args.range, ...(ids ? { organizationIds: ids } : {}) })).usd });
+  }
+  const ids = organizationIdsOf(orgs.filter((o) => o.id !== null));
+  const all = orgs.every((o) => o.id !== null) && ids && ids.length > 0 ? ids : undefined;
+  return { summary: await summarize(wh, args.range, all), results, status: worst(results), organizations: verdicts };
 }
 
-async function summarize(wh: Warehouse, range: DayRange): Promise<ValidationSummary> {
+/** The result named for its organization, its fix command limited to it (ingest's --org takes the id). */
+function forOrganization(r: CheckResult, organization: WarehouseOrganization): CheckResult {
+  const id = organization.id;
+  const action = id && r.action ? r.action.replace(/claude-ingest (?:backfill|retry|run)(?: --[\w-]+(?: [^\s()-][^\s()]*?(?=[.;,]?(?:\s|$)))?)*/, (cmd) => `${cmd} --org ${id}`) : r.action;
+  return { ...r, ...(action !== undefined ? { action } : {}), organization };
+}
+
+/** The warehouse's organizations when there are several (rows still without one count as one), else undefined. */
+async function severalOrganizations(wh: Warehouse): Promise<WarehouseOrganization[] | undefined> {
+  const all = await warehouseOrganizations(wh);
+  return all.length > 1 ? all : undefined;
+}
+
+async function summarize(wh: Warehouse, range: DayRange, organizationIds?: string[]): Promise<ValidationSummary> {
   const d = wh.dialect;
-  const total = await totalSpend(wh, range);
+  const total = await totalSpend(wh, { ...range, ...(organizationIds ? { organizationIds } : {}) });
+  const org = organizationIds ? ` AND ${d.ident('organization_id')} IN (${organizationIds.map(() => '?').join(', ')})` : '';
   const rows: Record<string, number> = {};
   for (const t of FACT_TABLES) {
     const [r] = await wh.query(
-      `SELECT COUNT(*) AS ${d.ident('n')} FROM ${d.table(t.name)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}`,
-      [range.from, range.to],
+      `SELECT COUNT(*) AS ${d.ident('n')} FROM ${d.table(t.name)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org}`,
+      [range.from, range.to, ...(organizationIds ?? [])],
     );
     rows[t.name] = Number(r?.n ?? 0);
   }

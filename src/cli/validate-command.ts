@@ -1,4 +1,5 @@
 import { runValidation } from '../checks/index.js';
+import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
 import { resolveCliRange } from './report-command.js';
@@ -21,14 +22,17 @@ export function registerValidateCommand(program: Program, rt: CliRuntime): void 
     .option('--expect-total-usd <usd>', 'the Console\'s total for the range: FAIL when the warehouse differs by more than --tolerance-usd')
     .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
     .option('--large-line-usd <usd>', 'WARN about a single cost line above this', '100')
+    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: each organization separately')
     .addHelpText(
       'after',
       `
-Exit code 1 when any check FAILs, 0 otherwise (WARNs included). See docs/reports.md.
+Exit code 1 when any check FAILs, 0 otherwise (WARNs included). With several organizations in the
+warehouse every check runs once per organization, on its rows and ledger alone, and names it.
+See docs/reports.md.
 
 Examples:
   $ claude-ingest validate
-  $ claude-ingest validate --from 2025-06-01 --to 2025-06-30 --expect-total-usd 1234.56
+  $ claude-ingest validate --from 2025-06-01 --to 2025-06-30 --expect-total-usd 1234.56 --org Production
   $ claude-ingest validate --json | jq '.results[] | select(.status != "PASS")'`,
     )
     .action(async (o, cmd) => {
@@ -42,7 +46,11 @@ Examples:
         const wh = await rt.openWarehouse(g, true);
         try {
           const range = await resolveCliRange(wh, o);
-          const report = await runValidation(wh, { range, today: rt.today(), options });
+          const organizations = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
+          if (options.expectTotalUsd !== undefined && !organizations && (await warehouseOrganizations(wh)).length > 1) {
+            throw new InputError('--expect-total-usd is one organization\'s Console total and this warehouse holds several: add --org NAME|ID');
+          }
+          const report = await runValidation(wh, { range, today: rt.today(), options, ...(organizations ? { organizations } : {}) });
           rt.reporter(g).print(g.json ? JSON.stringify(report, null, 2) : renderValidation(report));
           if (report.status === 'FAIL') rt.exitCode = EXIT.failed;
         } finally {

@@ -51,6 +51,9 @@ export function focusViewSql(d: SqlDialect): string {
       ['InvoiceIssuerName', lit('Anthropic')],
       ['ServiceName', lit('Claude API')],
       ['ServiceCategory', lit('AI and Machine Learning')],
+      // The organization is the billing account (each is invoiced on its own); its workspaces are sub-accounts.
+      ['BillingAccountId', c('organization_id')],
+      ['BillingAccountName', `COALESCE(og.${i('name')}, ${c('organization_id')})`],
       ['SubAccountId', `COALESCE(${c('workspace_id')}, ${lit('default')})`],
       ['SubAccountName', src.subAccountName],
       ['ResourceId', src.resourceId],
@@ -65,6 +68,8 @@ export function focusViewSql(d: SqlDialect): string {
   };
   const k = (n: string) => `k.${i(n)}`;
   const c = (n: string) => `c.${i(n)}`;
+  // The organization snapshot holds one row per organization (its own organization_id = id).
+  const orgJoin = (orgId: string) => `LEFT JOIN ${d.table('claude_organization')} og ON og.${i('id')} = ${orgId}`;
   const tags = ['model', 'service_tier', 'token_type', 'context_window', 'cost_type'];
   const analytics = branch('k', {
     billed: k('amount_usd'),
@@ -98,11 +103,13 @@ export function focusViewSql(d: SqlDialect): string {
   FROM ${d.table('claude_cost_by_key')} k
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${k('workspace_id')}
   LEFT JOIN ${d.table('claude_api_keys')} ak ON ak.${i('id')} = ${k('api_key_id')}
+  ${orgJoin(k('organization_id'))}
  WHERE ${d.allDays(k('activity_date'))}
 UNION ALL
 SELECT ${legacy}
   FROM ${d.table('claude_costs')} c
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${c('workspace_id')}
+  ${orgJoin(c('organization_id'))}
  WHERE ${d.allDays(c('activity_date'))}
    AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_key')} x WHERE ${d.allDays(`x.${i('activity_date')}`)} AND x.${i('activity_date')} = ${c('activity_date')}${byOrg})`;
 }
