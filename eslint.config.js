@@ -20,7 +20,7 @@ const LAYERS = {
   jobs: { may: ['source', 'streams', 'transform', 'warehouse', 'util'] },
   checks: { may: ['reports', 'streams', 'warehouse', 'util'], jobs: ['ledger-queries', 'status'] },
   alerts: { may: ['checks', 'config', 'reports', 'warehouse', 'util'], jobs: ['ledger-queries'] },
-  dashboard: { may: ['checks', 'reports', 'warehouse', 'util'], jobs: ['ledger-queries'] },
+  dashboard: { may: ['alerts', 'checks', 'reports', 'warehouse', 'util'], types: ['config'], jobs: ['ledger-queries'] },
 };
 const FOLDERS = ['alerts', 'checks', 'cli', 'config', 'dashboard', 'emulator', 'jobs', 'reports', 'source', 'streams', 'transform', 'util', 'warehouse'];
 

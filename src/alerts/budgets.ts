@@ -94,7 +94,7 @@ export function forecast(month: { first: IsoDay; last: IsoDay }, daily: Readonly
   return total.toFixed();
 }
 
-function pctText(spent: Dec, budget: Dec): { pct: string; whole: number } {
+export function pctText(spent: Dec, budget: Dec): { pct: string; whole: number } {
   const pct = spent.div(budget).times(100);
   // Rounded down: "100 %" must never be shown for $2,999.99 of $3,000.00.
   return { pct: pct.toDecimalPlaces(2, ExactDecimal.ROUND_DOWN).toFixed(), whole: pct.floor().toNumber() };

@@ -1,4 +1,5 @@
 import { resolveWarehouseUrl } from '../config.js';
+import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
 import type { Program } from './program.js';
 import { InputError, type CliRuntime } from './runtime.js';
@@ -17,6 +18,7 @@ export function registerDashboardCommand(program: Program, rt: CliRuntime): void
     .description('Serve a web dashboard of the warehouse (spend, tokens, Claude Code, data health) on 127.0.0.1.')
     .option('--port <port>', `port to listen on (0: any free port)`, String(DEFAULT_PORT))
     .option('--host <host>', `address to listen on; anything but loopback exposes your cost data to the network`, DEFAULT_HOST)
+    .option('--config <file>', 'config file whose alerts.budgets the page shows (.yaml, .yml or .json); default ./claude-ingest.yaml (env CLAUDE_INGEST_CONFIG)')
     .addHelpText(
       'after',
       `
@@ -25,7 +27,8 @@ says so and retries while the ingest writes). Figures are the same as \`claude-i
 
 Examples:
   $ claude-ingest dashboard --warehouse duckdb:./demo.duckdb
-  $ claude-ingest dashboard --port 9000`,
+  $ claude-ingest dashboard --port 9000
+  $ claude-ingest dashboard --config ./claude-ingest.yaml   # budget lines and table from alerts.budgets`,
     )
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
@@ -33,12 +36,15 @@ Examples:
         const port = parsePort(o.port);
         const host = o.host.trim();
         if (!host) throw new InputError('--host is empty: use e.g. 127.0.0.1');
+        // Read before listening, so a bad file is one line and exit 2; without one the page has no budgets.
+        const config = loadConfig(o.config, rt.io.env);
         const dashboard = await startDashboard({
           warehouseUrl: resolveWarehouseUrl(g.warehouse, rt.io.env),
           host,
           port,
           today: () => rt.today(),
           log: (line) => rt.reporter(g).error(line),
+          alerts: config.config.alerts ?? null,
         });
         const reporter = rt.reporter(g);
         if (host !== DEFAULT_HOST && host !== 'localhost' && host !== '::1') {

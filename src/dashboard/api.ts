@@ -8,10 +8,14 @@ import { runValidation, type ValidationReport } from '../checks/index.js';
 import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
+import { warehouseOrganizations } from '../reports/organizations.js';
 import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from '../reports/queries.js';
 import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import type { AlertsConfig } from '../config/schema.js';
+import { analytics } from './api-analytics.js';
+import { alertHistory, budgets } from './api-budgets.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
 
 export interface ApiContext {
@@ -27,6 +31,8 @@ export interface ApiContext {
   validationCache?: Map<string, ValidationReport>;
   /** The warehouse's change token (Warehouse.changeToken), read in the same read lock; ''/absent when unknown. */
   changeToken?: string;
+  /** The alerts section of claude-ingest.yaml (--config): its budgets are shown; null/absent: none. */
+  alerts?: AlertsConfig | null;
 }
 
 const VALIDATION_CACHE_SIZE = 32;
@@ -41,12 +47,12 @@ async function spanIfNeeded(ctx: ApiContext): Promise<DayRange | null> {
   return ctx.query.get('from') && ctx.query.get('to') ? null : dataSpan(ctx.wh);
 }
 
-const FILTER_PARAMS = ['from', 'to', 'workspace', 'model'] as const;
+const FILTER_PARAMS = ['from', 'to', 'workspace', 'model', 'organization'] as const;
 const RANGE_PARAMS = ['from', 'to'] as const;
 
 
 function filterEcho(f: ReportFilter) {
-  return { from: f.from, to: f.to, workspace: f.workspaceIds ?? [], model: f.models ?? [] };
+  return { from: f.from, to: f.to, workspace: f.workspaceIds ?? [], model: f.models ?? [], organization: f.organizationIds ?? [] };
 }
 
 // ---------------------------------------------------------------- month-to-date and forecast
@@ -94,6 +100,8 @@ export async function monthToDate(wh: Warehouse, f: ReportFilter): Promise<Month
 
 async function meta(ctx: ApiContext) {
   const span = await dataSpan(ctx.wh);
+  // Every organization the warehouse holds; rows from before organization ids (id null) cannot be filtered on.
+  const organizations = (await warehouseOrganizations(ctx.wh)).flatMap((o) => (o.id === null ? [] : [{ id: o.id, name: o.name }]));
   let workspaces: Array<{ id: string; name: string }> = [];
   let models: string[] = [];
   if (span) {
@@ -105,6 +113,7 @@ async function meta(ctx: ApiContext) {
     warehouse: { kind: ctx.wh.kind, location: ctx.wh.location },
     today: ctx.today,
     span,
+    organizations,
     workspaces,
     models,
     tools: TOOLS,
@@ -263,6 +272,9 @@ export const ROUTES: Record<string, Route> = {
   // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.
   '/api/claude-code': { params: FILTER_PARAMS, handle: claudeCode },
   '/api/health': { params: RANGE_PARAMS, handle: health },
+  '/api/budgets': { params: RANGE_PARAMS, handle: budgets },
+  '/api/alerts': { params: [], handle: alertHistory },
+  '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
 };
 
 export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
@@ -278,3 +290,6 @@ export type BreakdownAnswer = Awaited<ReturnType<typeof breakdown>>;
 export type KeysAnswer = Awaited<ReturnType<typeof keys>>;
 export type ClaudeCodeAnswer = Awaited<ReturnType<typeof claudeCode>>;
 export type HealthAnswer = Awaited<ReturnType<typeof health>>;
+export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
+export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
+export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;

@@ -71,8 +71,10 @@ export function filterParams(q: URLSearchParams, span: DayRange | null): ReportF
   const f: ReportFilter = rangeParam(q, span);
   const ws = listParam(q, 'workspace');
   const models = listParam(q, 'model');
+  const orgs = listParam(q, 'organization');
   if (ws) f.workspaceIds = ws;
   if (models) f.models = models;
+  if (orgs) f.organizationIds = orgs;
   return f;
 }
 

@@ -16,6 +16,7 @@ import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import type { ValidationReport } from '../checks/index.js';
+import type { AlertsConfig } from '../config/schema.js';
 import { handleApi, ROUTES } from './api.js';
 import { loadAsset } from './assets.js';
 
@@ -46,13 +47,25 @@ export interface DashboardOptions {
   responseCache?: boolean;
   /** How often to look for a changed warehouse and compute the default view ahead (ms; 0: only at start). */
   warmIntervalMs?: number;
+  /** The alerts section of claude-ingest.yaml: its budgets are shown beside the spend (absent: none). */
+  alerts?: AlertsConfig | null;
 }
 
 const RESPONSE_CACHE_SIZE = 64;
 const WARM_INTERVAL_MS = 2000;
 
 /** The API requests app.js sends for the page opened without a range (tested against the page). */
-export const DEFAULT_VIEW = ['/api/meta', '/api/spend?stack=workspace', '/api/breakdown', '/api/keys', '/api/claude-code', '/api/health'];
+export const DEFAULT_VIEW = [
+  '/api/meta',
+  '/api/spend?stack=workspace',
+  '/api/breakdown',
+  '/api/keys',
+  '/api/claude-code',
+  '/api/health',
+  '/api/budgets',
+  '/api/alerts',
+  '/api/analytics',
+];
 
 export interface Dashboard {
   url: string;
@@ -189,7 +202,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       const key = useResponseCache ? cacheKey(url, token) : '';
       let text = key ? responseCache.get(key) : undefined;
       if (text === undefined) {
-        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token });
+        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null });
         text = JSON.stringify(body);
         if (key) {
           if (responseCache.size >= RESPONSE_CACHE_SIZE) responseCache.delete(responseCache.keys().next().value!);

@@ -68,7 +68,7 @@ describe('GET /api/meta', () => {
 describe('GET /api/spend', () => {
   it('defaults to all the data: daily totals equal report --by day, and the stacked series add up to them', async () => {
     const s = await ok('/api/spend');
-    expect(s.filter).toEqual({ from: FROM, to: TODAY, workspace: [], model: [] });
+    expect(s.filter).toEqual({ from: FROM, to: TODAY, workspace: [], model: [], organization: [] });
     expect(s.stack).toBe('workspace');
     expect(s.days).toHaveLength(60);
     const byDay = new Map((await report(w, 'day')).map((r) => [r.day, canon(r.cost_usd)]));
@@ -127,7 +127,7 @@ describe('GET /api/spend', () => {
     ['/api/spend?from=2026-03-02&to=2026-03-01', 400, 'the range 2026-03-02..2026-03-01 is reversed: from must not be after to'],
     ['/api/spend?stack=cost_type', 400, 'stack "cost_type" is not one of workspace, model'],
     ['/api/spend?stack=model&stack=workspace', 400, 'stack is given 2 times: give it once'],
-    ['/api/spend?form=2026-01-01', 400, '/api/spend has no parameter "form": use from, to, workspace, model, stack'],
+    ['/api/spend?form=2026-01-01', 400, '/api/spend has no parameter "form": use from, to, workspace, model, organization, stack'],
     ['/api/spend?from=1990-01-01', 400, 'the range 1990-01-01..2026-03-15 is 13223 days long: at most 3700 days'],
   ])('%s → %i', async (path, status, message) => {
     const r = await get(path);

@@ -1,0 +1,64 @@
+/**
+ * /api/analytics: billed cost per API key, per product over time and per person, from the Usage and
+ * Cost Analytics API tables, through the same report queries as `claude-ingest report --by api_key |
+ * product | user` (src/reports/analytics-queries.ts). A warehouse without analytics cost answers
+ * `available: false` without running them, and the page hides these sections.
+ */
+import { apiKeyCostQuery, productCostQuery, userCostQuery } from '../reports/analytics-queries.js';
+import { exact } from '../reports/cells.js';
+import { hasAnalyticsCost, productCostByDay } from '../reports/dashboard-analytics.js';
+import { sqlAndParams, type ReportQuery } from '../reports/queries.js';
+import { eachDay } from '../util/dates.js';
+import { canonicalDecimal, sumDecimals } from '../util/money.js';
+import type { QueryRow } from '../warehouse/warehouse.js';
+import type { ApiContext } from './api.js';
+import { filterParams } from './params.js';
+
+type Row = Record<string, string | number | null>;
+
+/** Rows as the report's JSON has them, money as canonical exact text (a warehouse may keep trailing zeros). */
+function cleanRows(q: ReportQuery, rows: QueryRow[]): Row[] {
+  return rows.map((r) => {
+    const out: Row = {};
+    for (const c of q.columns) {
+      const v = r[c.name];
+      out[c.name] = c.kind === 'usd' ? canonicalDecimal(exact(v)) : c.kind === 'int' ? Number(v ?? 0) : c.kind === 'ratio' ? (v === null || v === undefined ? null : Number(v)) : v === null || v === undefined ? null : String(v);
+    }
+    return out;
+  });
+}
+
+export async function analytics(ctx: ApiContext, span: () => Promise<{ from: string; to: string } | null>) {
+  const available = await hasAnalyticsCost(ctx.wh);
+  const f = filterParams(ctx.query, await span());
+  const days = eachDay(f.from, f.to);
+  if (!available) return { available, days, keys: [] as Row[], products: [] as Array<{ key: string; name: string; total: string; usd: string[] }>, total: '0', people: [] as Row[], peopleNote: null as string | null };
+  const run = async (q: ReportQuery) => cleanRows(q, await ctx.wh.query(...sqlAndParams(q)));
+  const d = ctx.wh.dialect;
+  // Claude Code's estimate beside each person has no workspace, so the per-person report refuses
+  // that filter (as `report --by user --workspace` does): the page says so instead.
+  const peopleNote = f.workspaceIds?.length ? 'the per-person table is not split by workspace (the Claude Code estimate beside it has none): clear the workspace filter to see it' : null;
+  const [keys, totals, byDay, people] = await Promise.all([
+    run(apiKeyCostQuery(d, f)),
+    run(productCostQuery(d, f)),
+    productCostByDay(ctx.wh, f),
+    peopleNote ? Promise.resolve([] as Row[]) : run(userCostQuery(d, f)),
+  ]);
+  const cells = new Map(byDay.map((r) => [`${r.product}\u0000${r.day}`, canonicalDecimal(r.usd)]));
+  const products = totals.map((t) => {
+    const key = String(t.product);
+    return { key, name: key, total: String(t.billed_cost_usd), usd: days.map((day) => cells.get(`${key}\u0000${day}`) ?? '0') };
+  });
+  return {
+    available,
+    days,
+    /** Billed cost per key beside its tokens, as `report --by api_key`. */
+    keys,
+    /** Billed cost per product per day, largest product first; totals as `report --by product`. */
+    products,
+    total: sumDecimals(products.map((p) => p.total)),
+    /** Billed cost per person across products, as `report --by user`; the estimate is never added. */
+    people,
+    peopleNote,
+  };
+}

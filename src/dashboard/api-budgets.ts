@@ -1,0 +1,104 @@
+/**
+ * /api/budgets and /api/alerts: the budgets of claude-ingest.yaml as `claude-ingest alerts` judges
+ * them (its own scope resolution, per-day spend, forecast and percentage: src/alerts/budgets.ts), and
+ * the alert history recorded in alert_events. Both answer an empty list when there is nothing to
+ * show (no config or no budgets; no alert sent yet), and the page then hides their sections.
+ */
+import { BASELINE_DAYS } from '../alerts/baseline.js';
+import { forecast, monthOf, pctText, resolveScope, scopeDaily } from '../alerts/budgets.js';
+import { judgedDays } from '../alerts/judged-days.js';
+import { loadNames } from '../alerts/spend-data.js';
+import { loadRecorded } from '../alerts/store.js';
+import { dataSpan } from '../reports/queries.js';
+import { addDays, eachDay, type IsoDay } from '../util/dates.js';
+import { ExactDecimal, sumDecimals } from '../util/money.js';
+import type { ApiContext } from './api.js';
+import { rangeParam } from './params.js';
+
+export interface BudgetRow {
+  name: string;
+  /** "whole organization", or "workspace Search, model …" as alert messages say it. */
+  scope: string;
+  /** Per-key spend is allocated from token shares (an estimate), as the alerts say. */
+  estimated_per_key: boolean;
+  /** Names in the scope the warehouse does not know (counted as $0). */
+  unknown: string[];
+  monthly_usd: string;
+  /** Month to date, from the 1st to today (today partial). */
+  spent_usd: string;
+  /** Of the budget, rounded down to 2 decimals (never "100" for a cent short). */
+  percent: string;
+  /** Month-end forecast (alerts' method); null before any complete day. */
+  forecast_usd: string | null;
+  forecast_percent: string | null;
+  thresholds_pct: number[];
+  /** The highest threshold month to date has crossed, or null. */
+  crossed_pct: number | null;
+}
+
+/** Days in the month of `day`. */
+function monthDays(day: IsoDay): number {
+  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
+}
+
+export async function budgets(ctx: ApiContext) {
+  const configured = ctx.alerts?.budgets ?? [];
+  const month = monthOf(ctx.today);
+  if (configured.length === 0) return { today: ctx.today, month: month.month, from: month.first, monthEnd: month.last, budgets: [] as BudgetRow[], pace: null };
+  // The same days alerts judge: a budget's forecast counts complete days only.
+  const ledger = await ctx.wh.listWindows();
+  const judged = await judgedDays(ctx.wh, ledger, { from: addDays(month.first, -(BASELINE_DAYS + 31)), to: ctx.today }, ctx.today);
+  const names = await loadNames(ctx.wh);
+  const rows: BudgetRow[] = [];
+  for (const b of configured) {
+    const scope = resolveScope(b.scope, names);
+    const budgetUsd = new ExactDecimal(String(b.monthly_usd));
+    const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
+    const daily = await scopeDaily(ctx.wh, scope, from, ctx.today);
+    const spent = new ExactDecimal(sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0')));
+    const fc = forecast(month, daily, judged);
+    const crossed = [...new Set(b.thresholds_pct)].sort((x, y) => x - y).filter((t) => spent.times(100).gte(budgetUsd.times(t)));
+    rows.push({
+      name: b.name,
+      scope: scope.label,
+      estimated_per_key: scope.apiKeyId !== undefined,
+      unknown: scope.unknown,
+      monthly_usd: budgetUsd.toFixed(),
+      spent_usd: spent.toFixed(),
+      percent: pctText(spent, budgetUsd).pct,
+      forecast_usd: fc,
+      forecast_percent: fc === null ? null : pctText(new ExactDecimal(fc), budgetUsd).pct,
+      thresholds_pct: b.thresholds_pct,
+      crossed_pct: crossed.at(-1) ?? null,
+    });
+  }
+  // The spend chart (same range, default the data's span) is per day: each budget is drawn at its daily pace, its month's amount spread
+  // evenly over that month's days (rounded half-even to cents; display only).
+  const range = rangeParam(ctx.query, ctx.query.get('from') && ctx.query.get('to') ? null : await dataSpan(ctx.wh));
+  const days = eachDay(range.from, range.to);
+  const pace = {
+    days,
+    series: rows.map((r) => ({ name: r.name, usd: days.map((d) => new ExactDecimal(r.monthly_usd).div(monthDays(d)).toFixed(2)) })),
+  };
+  return { today: ctx.today, month: month.month, from: month.first, monthEnd: month.last, budgets: rows, pace };
+}
+
+const HISTORY_ROWS = 500;
+
+/** Every alert recorded (sent or failed, per channel), newest first. */
+export async function alertHistory(ctx: ApiContext) {
+  const recorded = [...(await loadRecorded(ctx.wh)).values()].sort((a, b) => b.firstAttemptAt.localeCompare(a.firstAttemptAt) || a.eventKey.localeCompare(b.eventKey));
+  const events = recorded.slice(0, HISTORY_ROWS).map((r) => ({
+    first_attempt_at: r.firstAttemptAt,
+    sent_at: r.sentAt,
+    channel: r.channel,
+    status: r.status,
+    attempts: r.attempts,
+    rule: r.event?.rule ?? r.eventKey.split('|')[0] ?? '',
+    severity: r.event?.severity ?? null,
+    period: r.event?.period ?? null,
+    title: r.event?.title ?? r.eventKey,
+    text: r.event?.text ?? null,
+  }));
+  return { total: recorded.length, events };
+}
