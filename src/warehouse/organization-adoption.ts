@@ -17,7 +17,7 @@ export function adoptableTables(): TableDef[] {
 
 /** A partition filter that keeps every day: BigQuery refuses DML on fact tables without one. */
 function allDays(d: SqlDialect, def: TableDef): string {
-  return def.columns.some((c) => c.name === 'activity_date') ? ` AND ${d.ident('activity_date')} >= DATE '1970-01-01'` : '';
+  return def.columns.some((c) => c.name === 'activity_date') ? ` AND ${d.allDays(d.ident('activity_date'))}` : '';
 }
 
 /** The UPDATE statements that attribute one table's rows; `placeholder` stands for the organization id. */
