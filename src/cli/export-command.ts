@@ -3,6 +3,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
+import { selectWarehouseOrganizations } from '../reports/organizations.js';
 import { reportFilter, resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
 import { InputError, type CliRuntime } from './runtime.js';
@@ -29,23 +30,25 @@ function outputPath(out: string): string {
   return path;
 }
 
-/** The SELECT for one table: every column TABLES defines, optionally limited to days. */
-async function tableSelect(wh: Warehouse, table: TableName, o: { from?: string; to?: string }): Promise<{ sql: string; params: unknown[] }> {
+/** The SELECT for one table: every column TABLES defines, optionally limited to days and to one organization. */
+async function tableSelect(wh: Warehouse, table: TableName, o: { from?: string; to?: string }, organizationId?: string): Promise<{ sql: string; params: unknown[] }> {
   const d = wh.dialect;
   const def = TABLES[table];
   const cols = def.columns.map((c) => d.ident(c.name)).join(', ');
   const dated = def.columns.some((c) => c.name === 'activity_date');
+  if (organizationId !== undefined && !def.columns.some((c) => c.name === 'organization_id')) throw new InputError(`${table} has no organization: drop --org to export it`);
+  const org = organizationId !== undefined ? { sql: ` AND ${d.ident('organization_id')} = ?`, params: [organizationId] } : { sql: '', params: [] };
   if (!dated) {
     if (o.from !== undefined || o.to !== undefined) throw new InputError(`${table} has no days: drop --from/--to to export it`);
-    return { sql: `SELECT ${cols} FROM ${d.table(table)}`, params: [] };
+    return { sql: `SELECT ${cols} FROM ${d.table(table)}${org.sql ? ` WHERE TRUE${org.sql}` : ''}`, params: org.params };
   }
   if (o.from === undefined && o.to === undefined) {
-    return { sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.allDays(d.ident('activity_date'))} ORDER BY ${d.ident('activity_date')}`, params: [] };
+    return { sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.allDays(d.ident('activity_date'))}${org.sql} ORDER BY ${d.ident('activity_date')}`, params: org.params };
   }
   const range = await resolveCliRange(wh, o);
   return {
-    sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()} ORDER BY ${d.ident('activity_date')}`,
-    params: [range.from, range.to],
+    sql: `SELECT ${cols} FROM ${d.table(table)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} ORDER BY ${d.ident('activity_date')}`,
+    params: [range.from, range.to, ...org.params],
   };
 }
 
@@ -60,6 +63,7 @@ export function registerExportCommand(program: Program, rt: CliRuntime): void {
     .option('--to <day>', 'last UTC day, YYYY-MM-DD')
     .option('--workspace <ids>', 'reports only: only these workspace ids (default = the default workspace)')
     .option('--model <ids>', 'reports only: only these models')
+    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: every organization (organization_id is a column)')
     .addHelpText(
       'after',
       `
@@ -69,7 +73,8 @@ or a report (${reports.join(', ')}).
 Examples:
   $ claude-ingest export claude_costs --out costs.parquet --from 2025-06-01 --to 2025-06-30
   $ claude-ingest export workspace --out spend-by-workspace.csv
-  $ claude-ingest export claude_focus_costs --out focus.parquet`,
+  $ claude-ingest export claude_focus_costs --out focus.parquet
+  $ claude-ingest export claude_costs --org Production --out production-costs.csv`,
     )
     .action(async (what, o, cmd) => {
       const g = cmd.optsWithGlobals();
@@ -99,28 +104,35 @@ export interface ExportSelectOptions {
   to?: string;
   workspace?: string;
   model?: string;
+  /** --org NAME|ID: one organization's rows only. */
+  org?: string;
 }
 
 /** The SELECT `export <what>` runs: a table, the FOCUS view or a report, in the warehouse's dialect. */
 export async function exportSelect(wh: Warehouse, what: string, o: ExportSelectOptions): Promise<{ sql: string; params: unknown[] }> {
   const report = resolveReportName(what);
+  const orgId = o.org === undefined ? undefined : (await selectWarehouseOrganizations(wh, o.org))[0]!.id!;
   if (report) {
     const range = await resolveCliRange(wh, o);
-    const rq = reportQuery(wh.dialect, report, reportFilter(range, o));
+    const rq = reportQuery(wh.dialect, report, reportFilter(range, o, orgId === undefined ? undefined : [orgId]));
     return { sql: exportSql(wh.dialect, rq), params: rq.params };
   }
-  if (what === 'claude_focus_costs') return focusSelect(wh, o);
+  if (what === 'claude_focus_costs') return focusSelect(wh, o, orgId);
   if (!isTableName(what)) throw new InputError(`"${what}" is neither a table nor a report`);
   if (o.workspace !== undefined || o.model !== undefined) throw new InputError('--workspace and --model apply to reports, not tables');
-  return tableSelect(wh, what, o);
+  return tableSelect(wh, what, o, orgId);
 }
 
-async function focusSelect(wh: Warehouse, o: { from?: string; to?: string }): Promise<{ sql: string; params: unknown[] }> {
+async function focusSelect(wh: Warehouse, o: { from?: string; to?: string }, organizationId?: string): Promise<{ sql: string; params: unknown[] }> {
   const d = wh.dialect;
-  if (o.from === undefined && o.to === undefined) return { sql: `SELECT * FROM ${d.table('claude_focus_costs')}`, params: [] };
+  // The FOCUS billing account is the organization.
+  const org = organizationId !== undefined ? { sql: `${d.ident('BillingAccountId')} = ?`, params: [organizationId] } : null;
+  if (o.from === undefined && o.to === undefined) {
+    return { sql: `SELECT * FROM ${d.table('claude_focus_costs')}${org ? ` WHERE ${org.sql}` : ''}`, params: org?.params ?? [] };
+  }
   const range = await resolveCliRange(wh, o);
   return {
-    sql: `SELECT * FROM ${d.table('claude_focus_costs')} WHERE ${d.ident('x_ActivityDate')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}`,
-    params: [range.from, range.to],
+    sql: `SELECT * FROM ${d.table('claude_focus_costs')} WHERE ${d.ident('x_ActivityDate')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org ? ` AND ${org.sql}` : ''}`,
+    params: [range.from, range.to, ...(org?.params ?? [])],
   };
 }

@@ -1,5 +1,6 @@
 import type { ReportFilter } from '../reports/filter.js';
 import { organizationOf } from '../jobs/status.js';
+import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { dataSpan } from '../reports/queries.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
@@ -26,8 +27,9 @@ export function listOption(value: string | undefined): string[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
-export function reportFilter(range: DayRange, o: { workspace?: string; model?: string }): ReportFilter {
+export function reportFilter(range: DayRange, o: { workspace?: string; model?: string }, organizationIds?: string[]): ReportFilter {
   const f: ReportFilter = { ...range };
+  if (organizationIds && organizationIds.length > 0) f.organizationIds = organizationIds;
   const ws = listOption(o.workspace);
   const models = listOption(o.model);
   if (ws) f.workspaceIds = ws;
@@ -47,6 +49,7 @@ export function registerReportCommand(program: Program, rt: CliRuntime): void {
     .option('--format <format>', 'table, json or csv (global --json = json)', 'table')
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
     .option('--model <ids>', 'only these models, comma-separated')
+    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: every organization, summed')
     .addHelpText(
       'after',
       `
@@ -57,7 +60,9 @@ Examples:
   $ claude-ingest report --by month
   $ claude-ingest report --by workspace --from 2025-06-01 --to 2025-06-30
   $ claude-ingest report --by api_key --format csv > keys.csv
-  $ claude-ingest report --by user --format json | jq '.rows[0]'`,
+  $ claude-ingest report --by user --format json | jq '.rows[0]'
+  $ claude-ingest report --by organization
+  $ claude-ingest report --by month --org Production`,
     )
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
@@ -69,15 +74,18 @@ Examples:
         const wh = await rt.openWarehouse(g, true);
         try {
           const range = await resolveCliRange(wh, o);
-          const result = await runReport(wh, name, reportFilter(range, o));
-          const org = format === 'csv' ? null : await organizationOf(wh, await wh.listRuns(5));
-          const orgName = org ? (org.name ?? org.id) : null;
+          const held = await warehouseOrganizations(wh);
+          const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
+          const result = await runReport(wh, name, reportFilter(range, o, organizationIdsOf(chosen)));
+          // Which organizations the figures cover: the one chosen, the only one, or all of them summed.
+          const org = format === 'csv' ? null : chosen ? { id: chosen[0]!.id!, name: chosen[0]!.name } : held.length <= 1 ? await organizationOf(wh, await wh.listRuns(5)) : null;
+          const heading = org ? `Organization: ${org.name ?? org.id}\n` : held.length > 1 && format === 'table' ? `Organizations: all ${held.length}, summed (${held.map(organizationLabel).join(', ')}); --org NAME|ID for one\n` : '';
           const text =
             format === 'json'
-              ? JSON.stringify({ organization: org, ...reportJson(result) }, null, 2)
+              ? JSON.stringify({ organization: org, ...(held.length > 1 && !chosen ? { organizations: held } : {}), ...reportJson(result) }, null, 2)
               : format === 'csv'
                 ? renderReportCsv(result)
-                : `${orgName ? `Organization: ${orgName}\n` : ''}${renderReportTable(result)}`;
+                : `${heading}${renderReportTable(result)}`;
           rt.reporter(g).print(text);
         } finally {
           await wh.close();

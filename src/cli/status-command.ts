@@ -1,4 +1,6 @@
-import { warehouseStatus, type WarehouseStatus } from '../jobs/status.js';
+import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../jobs/status.js';
+import { organizationLabel, selectWarehouseOrganizations } from '../reports/organizations.js';
+import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';
 import { formatTable } from '../util/table-format.js';
 import type { Program } from './program.js';
 import type { CliRuntime } from './runtime.js';
@@ -9,9 +11,42 @@ function summarizeDays(days: string[]): string {
   return days.length > 8 ? `${shown} … (${days.length} days)` : shown;
 }
 
+function streamLines(streams: StreamStatus[]): string[] {
+  const out = [
+    formatTable(
+      ['stream', 'first day', 'last day', 'days present', 'missing days', 'last success'],
+      streams.map((st) => [st.stream, st.firstDay ?? '-', st.lastDay ?? '-', String(st.daysPresent), summarizeDays(st.missingDays), st.lastSuccess ?? '-']),
+    ),
+  ];
+  for (const st of streams) {
+    if (st.notServedBefore) out.push(`  ${st.stream}: days before ${st.notServedBefore} are not served by the Analytics API (the legacy streams hold them); not missing`);
+    if (st.unavailable) out.push(`  ${st.stream}: unavailable for this organization since ${st.unavailable.since} (${st.unavailable.error ?? '403/404'}); asked again by the next run`);
+  }
+  return out;
+}
+
+function runLines(runs: RunRecord[], failed: WindowRecord[], retry: string): string[] {
+  const out = [runs.length === 0 ? 'Runs: none yet' : 'Last runs:'];
+  for (const r of runs) {
+    out.push(`  ${r.startedAt}  ${r.command.padEnd(8)} ${r.status.padEnd(7)} ${r.windowsOk} ok, ${r.windowsFailed} failed  (${r.runId})`);
+  }
+  out.push('');
+  if (failed.length === 0) out.push('Failed windows: none');
+  else {
+    out.push(`Failed windows: ${failed.length} — run: ${retry}`);
+    for (const w of failed) out.push(`  ${w.stream} ${w.windowStart}..${w.windowEnd} (${w.status}): ${w.error ?? 'interrupted'}`);
+  }
+  return out;
+}
+
 export function renderStatus(s: WarehouseStatus): string {
-  const org = s.organization ? `${s.organization.name ?? '(no name)'} (${s.organization.id})` : 'unknown (no run has read GET /v1/organizations/me yet)';
-  const out: string[] = [`Warehouse: ${s.location}`, `Organization: ${org}`, ''];
+  const several = (s.organizations?.length ?? 0) > 1;
+  const org = several
+    ? `${s.organizations!.length} (${s.organizations!.map((o) => organizationLabel(o)).join(', ')})`
+    : s.organization
+      ? `${s.organization.name ?? '(no name)'} (${s.organization.id})`
+      : 'unknown (no run has read GET /v1/organizations/me yet)';
+  const out: string[] = [`Warehouse: ${s.location}`, `${several ? 'Organizations' : 'Organization'}: ${org}`, ''];
   out.push(
     formatTable(
       ['table', 'rows', 'first day', 'last day', 'days with rows'],
@@ -19,27 +54,14 @@ export function renderStatus(s: WarehouseStatus): string {
       ['left', 'right', 'left', 'left', 'right'],
     ),
   );
-  out.push('');
-  out.push(
-    formatTable(
-      ['stream', 'first day', 'last day', 'days present', 'missing days', 'last success'],
-      s.streams.map((st) => [st.stream, st.firstDay ?? '-', st.lastDay ?? '-', String(st.daysPresent), summarizeDays(st.missingDays), st.lastSuccess ?? '-']),
-    ),
-  );
-  for (const st of s.streams) {
-    if (st.notServedBefore) out.push(`  ${st.stream}: days before ${st.notServedBefore} are not served by the Analytics API (the legacy streams hold them); not missing`);
-    if (st.unavailable) out.push(`  ${st.stream}: unavailable for this organization since ${st.unavailable.since} (${st.unavailable.error ?? '403/404'}); asked again by the next run`);
+  if (!several) {
+    out.push('', ...streamLines(s.streams), '', ...runLines(s.lastRuns, s.failedWindows, 'claude-ingest retry'));
+    return out.join('\n');
   }
-  out.push('');
-  out.push(s.lastRuns.length === 0 ? 'Runs: none yet' : 'Last runs:');
-  for (const r of s.lastRuns) {
-    out.push(`  ${r.startedAt}  ${r.command.padEnd(8)} ${r.status.padEnd(7)} ${r.windowsOk} ok, ${r.windowsFailed} failed  (${r.runId})`);
-  }
-  out.push('');
-  if (s.failedWindows.length === 0) out.push('Failed windows: none');
-  else {
-    out.push(`Failed windows: ${s.failedWindows.length} — run: claude-ingest retry`);
-    for (const w of s.failedWindows) out.push(`  ${w.stream} ${w.windowStart}..${w.windowEnd} (${w.status}): ${w.error ?? 'interrupted'}`);
+  // Each organization's days are its own: one's windows never fill another's gaps.
+  for (const o of s.organizations!) {
+    const retry = o.id === null ? 'claude-ingest retry' : `claude-ingest retry --org ${o.id}`;
+    out.push('', `== ${organizationLabel(o)} ==`, '', ...streamLines(o.streams), '', ...runLines(o.lastRuns, o.failedWindows, retry));
   }
   return out.join('\n');
 }
@@ -48,13 +70,16 @@ export function registerStatusCommand(program: Program, rt: CliRuntime): void {
   program
     .command('status')
     .description('Per table and stream: days held, missing days, rows; the last runs; failed windows.')
-    .addHelpText('after', '\nExamples:\n  $ claude-ingest status\n  $ claude-ingest status --json | jq .streams')
-    .action(async (_o, cmd) => {
+    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: each organization separately')
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest status\n  $ claude-ingest status --org Production\n  $ claude-ingest status --json | jq .streams')
+    .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       try {
         const wh = await rt.openWarehouse(g, true);
         try {
-          const status = await warehouseStatus(wh, rt.today());
+          const chosen = await selectWarehouseOrganizations(wh, o.org);
+          // One organization reads exactly as before several existed.
+          const status = await warehouseStatus(wh, rt.today(), o.org !== undefined || chosen.length > 1 ? chosen : undefined);
           rt.reporter(g).print(g.json ? JSON.stringify(status, null, 2) : renderStatus(status));
         } finally {
           await wh.close();

@@ -28,6 +28,16 @@ export interface StreamStatus {
   unavailable: { since: string; error: string | null } | null;
 }
 
+/** One organization's streams, failures and runs, judged on its own ledger windows. */
+export interface OrganizationStatus {
+  /** null: windows from before organization ids that no run has attributed yet. */
+  id: string | null;
+  name: string | null;
+  streams: StreamStatus[];
+  failedWindows: WindowRecord[];
+  lastRuns: RunRecord[];
+}
+
 export interface WarehouseStatus {
   location: string;
   /** The organization whose data this is (claude_organization, else the latest run that read it). */
@@ -36,16 +46,22 @@ export interface WarehouseStatus {
   streams: StreamStatus[];
   failedWindows: WindowRecord[];
   lastRuns: RunRecord[];
+  /** Per organization, when the status was asked for several or for one (--org). */
+  organizations?: OrganizationStatus[];
 }
 
-async function tableStatus(wh: Warehouse, table: TableName): Promise<TableStatus> {
+async function tableStatus(wh: Warehouse, table: TableName, organizationId?: string): Promise<TableStatus> {
   const t = wh.dialect.table(table);
+  const owned = organizationId !== undefined && TABLES[table].columns.some((c) => c.name === 'organization_id');
+  const org = owned ? ' AND organization_id = ?' : '';
+  const params = owned ? [organizationId] : [];
   if (!TABLES[table].columns.some((c) => c.name === 'activity_date')) {
-    const [r] = await wh.query(`SELECT COUNT(*) AS n FROM ${t}`);
+    const [r] = await wh.query(`SELECT COUNT(*) AS n FROM ${t}${owned ? ' WHERE TRUE' + org : ''}`, params);
     return { table, rows: Number(r?.n ?? 0), firstDay: null, lastDay: null, daysWithRows: 0 };
   }
   const [r] = await wh.query(
-    `SELECT COUNT(*) AS n, MIN(activity_date) AS first_day, MAX(activity_date) AS last_day, COUNT(DISTINCT activity_date) AS days FROM ${t} WHERE ${wh.dialect.allDays('activity_date')}`,
+    `SELECT COUNT(*) AS n, MIN(activity_date) AS first_day, MAX(activity_date) AS last_day, COUNT(DISTINCT activity_date) AS days FROM ${t} WHERE ${wh.dialect.allDays('activity_date')}${org}`,
+    params,
   );
   return {
     table,
@@ -81,22 +97,40 @@ export function streamStatus(ledger: WindowRecord[], stream: string, notServedBe
   };
 }
 
-export async function warehouseStatus(wh: Warehouse, today: IsoDay = todayUtc()): Promise<WarehouseStatus> {
-  const ledger = await wh.listWindows();
+function dayStreams(ledger: WindowRecord[], today: IsoDay): StreamStatus[] {
+  // The org snapshot has no days to miss.
+  return STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s, STREAMS[s].servedFrom?.(today) ?? null));
+}
+
+/**
+ * What the warehouse holds. With `organizations` (several held, or one chosen with --org), each is
+ * judged on its own windows and runs, since one organization's windows never cover another's days;
+ * with exactly one chosen, the table counts and the top-level fields are that organization's alone.
+ */
+export async function warehouseStatus(wh: Warehouse, today: IsoDay = todayUtc(), organizations?: Array<{ id: string | null; name: string | null }>): Promise<WarehouseStatus> {
+  const everyWindow = await wh.listWindows();
+  const only = organizations?.length === 1 && organizations[0]!.id !== null ? organizations[0]! : undefined;
+  const ledger = only ? everyWindow.filter((w) => w.organizationId === only.id) : everyWindow;
   const tables: TableStatus[] = [];
   for (const def of Object.values(TABLES)) {
     if (def.kind === 'meta') continue;
-    tables.push(await tableStatus(wh, def.name));
+    tables.push(await tableStatus(wh, def.name, only?.id ?? undefined));
   }
-  const lastRuns = await wh.listRuns(5);
+  const recent = await wh.listRuns(organizations ? 50 : 5);
+  const runsOf = (id: string | null) => recent.filter((r) => (r.organizationId ?? null) === id).slice(0, 5);
+  const lastRuns = only ? runsOf(only.id) : recent.slice(0, 5);
+  const perOrganization = organizations?.map((o): OrganizationStatus => {
+    const own = everyWindow.filter((w) => (w.organizationId ?? null) === o.id);
+    return { id: o.id, name: o.name, streams: dayStreams(own, today), failedWindows: unfinishedWindows(own), lastRuns: runsOf(o.id) };
+  });
   return {
     location: wh.location,
-    organization: await organizationOf(wh, lastRuns),
+    organization: only ? { id: only.id!, name: only.name } : await organizationOf(wh, lastRuns),
     tables,
-    // The org snapshot has no days to miss.
-    streams: STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s, STREAMS[s].servedFrom?.(today) ?? null)),
+    streams: dayStreams(ledger, today),
     failedWindows: unfinishedWindows(ledger),
     lastRuns,
+    ...(perOrganization ? { organizations: perOrganization } : {}),
   };
 }
 

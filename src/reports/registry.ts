@@ -1,10 +1,11 @@
 /** Report names for `report --by` and `export <report>`, each mapped to its query builder. */
 import type { SqlDialect, Warehouse, QueryRow } from '../warehouse/warehouse.js';
 import type { ReportFilter } from './filter.js';
+import { spendByOrganizationQuery } from './organization-queries.js';
 import { apiKeyCostQuery, productCostQuery, userCostQuery } from './analytics-queries.js';
 import { spendByQuery, spendOverTimeQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
 
-export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product'] as const;
+export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product', 'organization'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** `spend` is spend over time by day, the name `export` documents. */
@@ -20,6 +21,7 @@ export const REPORT_TITLES: Record<ReportName, string> = {
   api_key: 'Billed cost (Analytics API) and tokens by API key',
   user: 'Billed cost per person across products (Analytics API), with the Claude Code ESTIMATE beside it (not billing data, never added)',
   product: 'Billed cost by product (Analytics API)',
+  organization: 'Spend by organization',
 };
 
 export function resolveReportName(name: string): ReportName | undefined {
@@ -43,6 +45,8 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
       return userCostQuery(d, f);
     case 'product':
       return productCostQuery(d, f);
+    case 'organization':
+      return spendByOrganizationQuery(d, f);
   }
 }
 

@@ -44,7 +44,7 @@ export function reportJson(r: ReportResult): Record<string, unknown> {
     title: r.title,
     from: r.filter.from,
     to: r.filter.to,
-    filter: { workspaceIds: r.filter.workspaceIds ?? [], models: r.filter.models ?? [] },
+    filter: { workspaceIds: r.filter.workspaceIds ?? [], models: r.filter.models ?? [], organizationIds: r.filter.organizationIds ?? [] },
     columns: r.columns.map((c) => c.header),
     rows: r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, jsonValue(c, row[c.name])]))),
   };

@@ -59,3 +59,20 @@ setInterval(() => {}, 1000);`;
 /** JSON answers and page state, checked field by field against the CLI's output. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
+
+/**
+ * Claude Code sessions per actor (every actor with productivity or estimated-cost rows in the range),
+ * by SQL straight on the two tables: what the page's per-user table must show. (`report --by user`
+ * now reports billed cost per person from the Analytics API, a different table.)
+ */
+export async function claudeCodeActors(file: string, from: string, to: string): Promise<Array<{ actor: string; sessions: number }>> {
+  const { queryWarehouse } = await import('../helpers/warehouse-snapshot.js');
+  const rows = await queryWarehouse(
+    file,
+    `SELECT actor_type || '|' || actor_id AS actor, CAST(COALESCE(SUM(s), 0) AS BIGINT) AS sessions FROM (
+       SELECT actor_type, actor_id, num_sessions AS s FROM claude_code_productivity WHERE activity_date BETWEEN ? AND ?
+       UNION ALL SELECT actor_type, actor_id, NULL FROM claude_code_model_usage WHERE activity_date BETWEEN ? AND ?) x GROUP BY 1`,
+    [from, to, from, to],
+  );
+  return rows.map((r) => ({ actor: String(r.actor), sessions: Number(r.sessions) }));
+}

@@ -5,7 +5,9 @@
  * figures show), state (the view, the URL, window.__dashboard), http (API calls), charts, tables,
  * sections (KPI cards, data health) and banners.
  */
+import { drawAnalytics } from './analytics.js';
 import { showErrors } from './banners.js';
+import { drawAlerts, drawBudgets } from './budgets.js';
 import { drawBars, drawClaudeCode, drawKeys, drawSpend, resizeCharts } from './charts.js';
 import { escapeHtml } from './format.js';
 import { getJson } from './http.js';
@@ -28,6 +30,7 @@ function syncControls() {
   /** @type {HTMLInputElement} */ ($('to')).value = state.to;
   /** @type {HTMLSelectElement} */ ($('workspace')).value = state.workspace;
   /** @type {HTMLSelectElement} */ ($('model')).value = state.model;
+  /** @type {HTMLSelectElement} */ ($('organization')).value = state.organization;
   for (const b of document.querySelectorAll('[data-stack]')) b.setAttribute('aria-pressed', String(b.getAttribute('data-stack') === state.stack));
 }
 
@@ -63,6 +66,7 @@ function bindControls() {
   $('to').addEventListener('change', (e) => valueOf(e) && change({ to: valueOf(e) }));
   $('workspace').addEventListener('change', (e) => change({ workspace: valueOf(e) }));
   $('model').addEventListener('change', (e) => change({ model: valueOf(e) }));
+  $('organization').addEventListener('change', (e) => change({ organization: valueOf(e) }));
   for (const b of document.querySelectorAll('[data-stack]')) {
     b.addEventListener('click', () => change({ stack: b.getAttribute('data-stack') === 'model' ? 'model' : 'workspace' }));
   }
@@ -93,6 +97,11 @@ function onMeta(meta) {
   $('warehouse').textContent = `${meta.warehouse.kind}: ${meta.warehouse.location}`;
   fillSelect('workspace', meta.workspaces.map((w) => ({ value: w.id, label: w.name })), 'All workspaces');
   fillSelect('model', meta.models.map((m) => ({ value: m, label: m })), 'All models');
+  // The organization(s) the warehouse holds, by name; the filter only when there is a choice.
+  const orgs = meta.organizations.map((o) => ({ value: o.id, label: o.name ?? o.id }));
+  $('org-names').textContent = orgs.map((o) => o.label).join(' · ');
+  fillSelect('organization', orgs, 'All organizations (totals)');
+  $('organization-filter').hidden = orgs.length < 2;
   if (meta.span) {
     state.from = state.from || meta.span.from;
     state.to = state.to || meta.span.to;
@@ -130,29 +139,43 @@ async function refresh() {
       .catch((e) => errors.push(e));
   await Promise.all([
     metaLoad.then((meta) => domReady.then(() => !dash.meta && current() && onMeta(meta))).catch((e) => errors.push(e)),
-    section(`/api/spend?${apiQuery(true, { stack: state.stack })}`, (/** @type {import('./state.js').Spend} */ spend) => {
+    section(`/api/spend?${apiQuery('filters', { stack: state.stack })}`, (/** @type {import('./state.js').Spend} */ spend) => {
       dash.data.spend = spend;
       drawSpendKpis(spend);
-      drawSpend(spend);
+      drawSpend(spend, dash.data.budgets?.pace);
     }),
-    section(`/api/breakdown?${apiQuery(true)}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
+    section(`/api/budgets?${apiQuery('range')}`, (/** @type {import('./state.js').Budgets} */ budgets) => {
+      dash.data.budgets = budgets;
+      drawBudgets(budgets);
+      // The spend chart may have been drawn first: draw it again with the budget lines.
+      if (dash.data.spend && budgets.pace) drawSpend(dash.data.spend, budgets.pace);
+    }),
+    section(`/api/alerts`, (/** @type {import('./state.js').Alerts} */ alerts) => {
+      dash.data.alerts = alerts;
+      drawAlerts(alerts);
+    }),
+    section(`/api/analytics?${apiQuery('filters')}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
+      dash.data.analytics = analytics;
+      drawAnalytics(analytics);
+    }),
+    section(`/api/breakdown?${apiQuery('filters')}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
       dash.data.breakdown = breakdown;
       drawBars('chart-workspace', breakdown.workspace);
       drawBars('chart-model', breakdown.model);
       drawBars('chart-cost-type', breakdown.cost_type);
     }),
-    section(`/api/keys?${apiQuery(true)}`, (/** @type {import('./state.js').Keys} */ keys) => {
+    section(`/api/keys?${apiQuery('filters')}`, (/** @type {import('./state.js').Keys} */ keys) => {
       dash.data.keys = keys;
       drawKeys(keys);
       table('table-keys', KEY_COLUMNS, keys.rows);
     }),
-    section(`/api/claude-code?${apiQuery(false)}`, (/** @type {import('./state.js').ClaudeCode} */ cc) => {
+    section(`/api/claude-code?${apiQuery('organization')}`, (/** @type {import('./state.js').ClaudeCode} */ cc) => {
       dash.data.claudeCode = cc;
       drawClaudeCode(cc);
       drawClaudeCodeKpis(cc);
       table('table-users', USER_COLUMNS, cc.users);
     }),
-    section(`/api/health?${apiQuery(false)}`, (/** @type {import('./state.js').Health} */ health) => {
+    section(`/api/health?${apiQuery('range')}`, (/** @type {import('./state.js').Health} */ health) => {
       dash.data.health = health;
       drawHealth(health);
     }),

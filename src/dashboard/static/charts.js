@@ -13,6 +13,7 @@ import { $, dash } from './state.js';
  * @typedef {import('./state.js').Spend} Spend
  * @typedef {import('./state.js').Keys} Keys
  * @typedef {import('./state.js').ClaudeCode} ClaudeCode
+ * @typedef {NonNullable<import('./state.js').Budgets['pace']>} Pace
  * @typedef {{ key: string | null, name: string, usd: string }} UsdRow a breakdown bar
  */
 
@@ -20,7 +21,7 @@ import { $, dash } from './state.js';
 const charts = {};
 
 /** @param {string} id */
-function chart(id) {
+export function chart(id) {
   return (charts[id] ??= echarts.init($(id), null, { renderer: 'canvas' }));
 }
 
@@ -33,7 +34,7 @@ export function resizeCharts() {
  * @param {Option} option
  * @param {{ points: number } & Record<string, unknown>} plotted
  */
-function plot(id, option, plotted) {
+export function plot(id, option, plotted) {
   chart(id).setOption({ animation: false, ...option }, true);
   dash.plotted[id] = plotted;
   const el = $(id);
@@ -42,10 +43,10 @@ function plot(id, option, plotted) {
 }
 
 /** @param {ItemParams[]} list */
-const tooltipHead = (list) => (list[0] ? escapeHtml(/** @type {{ axisValueLabel?: string }} */ (list[0]).axisValueLabel || list[0].name) : '');
+export const tooltipHead = (list) => (list[0] ? escapeHtml(/** @type {{ axisValueLabel?: string }} */ (list[0]).axisValueLabel || list[0].name) : '');
 
 /** An item's tooltip with the exact amount its data item carries. @param {TooltipParams} params */
-function usdTooltip(params) {
+export function usdTooltip(params) {
   const list = Array.isArray(params) ? params : [params];
   const rows = list.flatMap((p) => {
     const exact = /** @type {{ exact?: string } | undefined} */ (p.data)?.exact;
@@ -59,25 +60,34 @@ function usdTooltip(params) {
 const BARS_UP_TO_DAYS = 92;
 
 /** @param {number} days @returns {Record<string, unknown>} */
-function dailyShape(days) {
+export function dailyShape(days) {
   return days <= BARS_UP_TO_DAYS
     ? { type: 'bar', barMaxWidth: 28 }
     : { type: 'line', showSymbol: false, step: 'middle', lineStyle: { width: 0.5 }, areaStyle: { opacity: 0.85 } };
 }
 
 /** A series from its shape (bar or stacked area) and fields; typed as ECharts' series once assembled. */
-const series = /** @param {Record<string, unknown>} fields */ (fields) => /** @type {import('echarts').SeriesOption} */ (fields);
+export const series = /** @param {Record<string, unknown>} fields */ (fields) => /** @type {import('echarts').SeriesOption} */ (fields);
 
-/** @param {Spend} spend */
-export function drawSpend(spend) {
+/**
+ * @param {Spend} spend
+ * @param {Pace | null} [pace] each budget's daily pace, drawn as a dashed line over the stacked spend
+ */
+export function drawSpend(spend, pace) {
   // Plain numbers, not {value, exact} items: a year stacked by a dozen workspaces is thousands of
   // bars, and ECharts draws plain arrays far faster. The tooltip looks the exact strings up.
   const shape = dailyShape(spend.days.length);
+  // Budget lines by the spend chart's days (the two answers arrive separately and may differ in range).
+  const budgets = (pace?.series ?? []).map((b) => {
+    const byDay = new Map(pace?.days.map((d, i) => [d, b.usd[i]]));
+    return { name: `${b.name} budget (daily pace)`, usd: spend.days.map((d) => byDay.get(d) ?? null) };
+  });
+  const exactOf = (/** @type {number} */ s, /** @type {number} */ i) => (s < spend.series.length ? spend.series[s]?.usd[i] : budgets[s - spend.series.length]?.usd[i]);
   /** @param {TooltipParams} params */
   const spendTooltip = (params) => {
     const list = Array.isArray(params) ? params : [params];
     const rows = list.flatMap((p) => {
-      const exact = spend.series[p.seriesIndex ?? -1]?.usd[p.dataIndex];
+      const exact = exactOf(p.seriesIndex ?? -1, p.dataIndex) ?? undefined;
       return exact === undefined || Number(exact) === 0 ? [] : [`${p.marker}${escapeHtml(p.seriesName)}: <b>${formatUsd(exact)}</b>`];
     });
     return [tooltipHead(list), ...rows].join('<br>');
@@ -90,9 +100,14 @@ export function drawSpend(spend) {
       grid: { left: 60, right: 20, top: 36, bottom: 30 },
       xAxis: { type: 'category', data: spend.days },
       yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
-      series: spend.series.map((s) => series({ name: s.name, stack: 'spend', ...shape, data: s.usd.map(Number) })),
+      series: [
+        ...spend.series.map((s) => series({ name: s.name, stack: 'spend', ...shape, data: s.usd.map(Number) })),
+        ...budgets.map((b) =>
+          series({ name: b.name, type: 'line', step: 'middle', showSymbol: false, lineStyle: { type: 'dashed', width: 2, color: '#111827' }, itemStyle: { color: '#111827' }, z: 5, data: b.usd.map((v) => (v === null ? null : Number(v))) }),
+        ),
+      ],
     },
-    { points: spend.days.length, stack: spend.stack, days: spend.days, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })) },
+    { points: spend.days.length, stack: spend.stack, days: spend.days, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })), budgets },
   );
 }
 

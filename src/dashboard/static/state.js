@@ -13,6 +13,9 @@ import { formatUsd } from './format.js';
  * @typedef {import('../api.js').KeysAnswer} Keys
  * @typedef {import('../api.js').ClaudeCodeAnswer} ClaudeCode
  * @typedef {import('../api.js').HealthAnswer} Health
+ * @typedef {import('../api.js').BudgetsAnswer} Budgets
+ * @typedef {import('../api.js').AlertsAnswer} Alerts
+ * @typedef {import('../api.js').AnalyticsAnswer} Analytics
  */
 
 /** @typedef {'workspace' | 'model'} Stack */
@@ -23,6 +26,7 @@ import { formatUsd } from './format.js';
  * @property {string} to
  * @property {string} workspace
  * @property {string} model
+ * @property {string} organization an organization id; '' = every organization, summed
  * @property {Stack} stack
  */
 
@@ -30,7 +34,7 @@ import { formatUsd } from './format.js';
  * @typedef {object} DashboardState
  * @property {View} state
  * @property {Meta | null} meta
- * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health }} data
+ * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health, budgets?: Budgets, alerts?: Alerts, analytics?: Analytics }} data
  * @property {Record<string, { points: number } & Record<string, unknown>>} plotted what each chart and table shows, by element id
  * @property {Array<{ status: number, message: string }>} errors
  * @property {boolean} ready the current view is loaded and drawn
@@ -41,14 +45,14 @@ import { formatUsd } from './format.js';
  */
 
 /** @type {View} */
-export const state = { from: '', to: '', workspace: '', model: '', stack: 'workspace' };
+export const state = { from: '', to: '', workspace: '', model: '', organization: '', stack: 'workspace' };
 
 /** @type {DashboardState} */
 export const dash = { state, meta: null, data: {}, plotted: {}, errors: [], ready: false, generation: 0, timings: {}, formatUsd };
 window.__dashboard = dash;
 
-/** @type {readonly ['from', 'to', 'workspace', 'model']} */
-const URL_KEYS = ['from', 'to', 'workspace', 'model'];
+/** @type {readonly ['from', 'to', 'workspace', 'model', 'organization']} */
+const URL_KEYS = ['from', 'to', 'workspace', 'model', 'organization'];
 
 export function readUrl() {
   const q = new URLSearchParams(window.location.search);
@@ -69,17 +73,19 @@ export function writeUrl(push) {
 /**
  * The query string of an API call for the current view; without from/to (first visit) the API
  * defaults to the whole span of the data, like `report`.
- * @param {boolean} withFilters workspace and model too (Claude Code and health take only the range)
+ * @param {'filters' | 'organization' | 'range'} scope every filter; the organization only (Claude
+ *   Code has no workspace or model); the range only (health, budgets)
  * @param {Record<string, string>} [extra]
  */
-export function apiQuery(withFilters, extra = {}) {
+export function apiQuery(scope, extra = {}) {
   const q = new URLSearchParams();
   if (state.from) q.set('from', state.from);
   if (state.to) q.set('to', state.to);
-  if (withFilters) {
+  if (scope === 'filters') {
     if (state.workspace) q.set('workspace', state.workspace);
     if (state.model) q.set('model', state.model);
   }
+  if (scope !== 'range' && state.organization) q.set('organization', state.organization);
   for (const [k, v] of Object.entries(extra)) q.set(k, v);
   return q.toString();
 }

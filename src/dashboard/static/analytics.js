@@ -1,0 +1,107 @@
+// @ts-check
+/**
+ * The Usage and Cost Analytics API sections: billed cost per API key, per product stacked over time,
+ * and per person with a search box. Hidden on a warehouse without analytics cost.
+ */
+import { compactUsd, escapeHtml, formatUsd } from './format.js';
+import { dailyShape, plot, series, tooltipHead, usdTooltip } from './charts.js';
+import { $, dash } from './state.js';
+import { table } from './tables.js';
+
+/**
+ * @typedef {import('./state.js').Analytics} Analytics
+ * @typedef {import('echarts').TooltipComponentFormatterCallbackParams} TooltipParams
+ */
+
+/** @type {import('./tables.js').Column[]} */
+const KEY_COST_COLUMNS = [
+  { key: 'name', label: 'API key', kind: 'text' },
+  { key: 'workspace', label: 'workspace', kind: 'text' },
+  { key: 'billed_cost_usd', label: 'billed cost', kind: 'usd' },
+  { key: 'list_cost_usd', label: 'list cost', kind: 'usd' },
+  { key: 'all_input_tokens', label: 'input tokens', kind: 'int' },
+  { key: 'output_tokens', label: 'output tokens', kind: 'int' },
+];
+
+/** @type {import('./tables.js').Column[]} */
+const PEOPLE_COLUMNS = [
+  { key: 'name', label: 'person', kind: 'text' },
+  { key: 'actor_type', label: 'type', kind: 'text' },
+  { key: 'billed_cost_usd', label: 'billed cost', kind: 'usd' },
+  { key: 'claude_code_billed_usd', label: 'of which Claude Code', kind: 'usd' },
+  { key: 'list_cost_usd', label: 'list cost', kind: 'usd' },
+  { key: 'claude_code_estimate_usd', label: 'Claude Code estimate (not billing data)', kind: 'usd' },
+];
+
+/** @type {Analytics['people']} */
+let people = [];
+
+/** The people whose name or id contains the search text (case-insensitive). */
+function drawPeople() {
+  const wanted = /** @type {HTMLInputElement} */ ($('people-search')).value.trim().toLowerCase();
+  const rows = wanted ? people.filter((p) => `${p.name ?? ''} ${p.actor ?? ''}`.toLowerCase().includes(wanted)) : people;
+  table('table-people', PEOPLE_COLUMNS, rows);
+  $('people-count').textContent = wanted ? `${rows.length} of ${people.length}` : `${people.length}`;
+}
+
+let searchBound = false;
+
+/** @param {Analytics} a */
+export function drawAnalytics(a) {
+  $('analytics-section').hidden = !a.available;
+  if (!a.available) return;
+  const top = a.keys.filter((k) => k.billed_cost_usd !== '0').slice(0, 15).reverse();
+  plot(
+    'chart-key-cost',
+    {
+      tooltip: { trigger: 'item', formatter: usdTooltip, confine: true },
+      grid: { left: 10, right: 70, top: 6, bottom: 20, containLabel: true },
+      xAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
+      yAxis: { type: 'category', data: top.map((k) => String(k.name)), axisLabel: { width: 150, overflow: 'truncate' } },
+      series: [
+        {
+          type: 'bar',
+          itemStyle: { color: '#c15f3c' },
+          label: { show: true, position: 'right', formatter: (p) => formatUsd(/** @type {{ exact: string }} */ (p.data).exact) },
+          data: top.map((k) => ({ value: Number(k.billed_cost_usd), exact: String(k.billed_cost_usd), name: String(k.name) })),
+        },
+      ],
+    },
+    { points: top.length, rows: a.keys.map((k) => ({ key: k.api_key_id, name: k.name, usd: k.billed_cost_usd })) },
+  );
+  table('table-key-cost', KEY_COST_COLUMNS, a.keys);
+
+  const shape = dailyShape(a.days.length);
+  /** @param {TooltipParams} params */
+  const productTooltip = (params) => {
+    const list = Array.isArray(params) ? params : [params];
+    const rows = list.flatMap((p) => {
+      const exact = a.products[p.seriesIndex ?? -1]?.usd[p.dataIndex];
+      return exact === undefined || exact === '0' ? [] : [`${p.marker}${escapeHtml(p.seriesName)}: <b>${formatUsd(exact)}</b>`];
+    });
+    return [tooltipHead(list), ...rows].join('<br>');
+  };
+  plot(
+    'chart-products',
+    {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: productTooltip, confine: true },
+      legend: { type: 'scroll', top: 0 },
+      grid: { left: 60, right: 20, top: 36, bottom: 30 },
+      xAxis: { type: 'category', data: a.days },
+      yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
+      series: a.products.map((p) => series({ name: p.name, stack: 'product', ...shape, data: p.usd.map(Number) })),
+    },
+    { points: a.days.length, days: a.days, series: a.products.map((p) => ({ key: p.key, name: p.name, total: p.total, usd: p.usd })) },
+  );
+  $('analytics-total').textContent = `billed ${formatUsd(a.total)} in range`;
+
+  people = a.people;
+  $('people-note').textContent = a.peopleNote ?? '';
+  $('people-note').hidden = !a.peopleNote;
+  if (!searchBound) {
+    $('people-search').addEventListener('input', drawPeople);
+    searchBound = true;
+  }
+  drawPeople();
+  dash.plotted['analytics'] = { points: a.people.length, total: a.total };
+}
