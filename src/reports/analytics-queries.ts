@@ -44,7 +44,7 @@ export function apiKeyCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
               ON c.${i('api_key_id')} IS NOT DISTINCT FROM t.${i('api_key_id')}
             LEFT JOIN ${d.table('claude_api_keys')} k ON k.${i('id')} = ${key}
             ${keyWorkspaceJoin(d)}
-           ORDER BY 4 DESC, ${allInput} + ${tok('output_tokens')} DESC, 2`,
+           ORDER BY ${allInput} + ${tok('output_tokens')} DESC, 4 DESC, 2`,
     params: [CONSOLE_KEY, ...wu.params, ...wc.params],
     columns: [
       col('api_key_id', 'api_key_id', 'text'),

@@ -3,9 +3,9 @@ import type { SqlDialect, Warehouse, QueryRow } from '../warehouse/warehouse.js'
 import type { ReportFilter } from './filter.js';
 import { spendByOrganizationQuery } from './organization-queries.js';
 import { apiKeyCostQuery, productCostQuery, userCostQuery } from './analytics-queries.js';
-import { spendByQuery, spendOverTimeQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
+import { claudeCodeByUserQuery, spendByQuery, spendOverTimeQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
 
-export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product', 'organization'] as const;
+export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product', 'claude_code', 'organization'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** `spend` is spend over time by day, the name `export` documents. */
@@ -21,6 +21,7 @@ export const REPORT_TITLES: Record<ReportName, string> = {
   api_key: 'Billed cost (Analytics API) and tokens by API key',
   user: 'Billed cost per person across products (Analytics API), with the Claude Code ESTIMATE beside it (not billing data, never added)',
   product: 'Billed cost by product (Analytics API)',
+  claude_code: 'Claude Code per user (estimated cost is an estimate, not billing data)',
   organization: 'Spend by organization',
 };
 
@@ -45,6 +46,8 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
       return userCostQuery(d, f);
     case 'product':
       return productCostQuery(d, f);
+    case 'claude_code':
+      return claudeCodeByUserQuery(d, f);
     case 'organization':
       return spendByOrganizationQuery(d, f);
   }
