@@ -10,7 +10,13 @@ import { addDays } from '../util/dates.js';
 import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { CliRuntime, type GlobalOptions } from './runtime.js';
+import { CliRuntime, InputError, type GlobalOptions } from './runtime.js';
+
+function parseOrgCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InputError(`--orgs ${value} is not a number of organizations from 1 to 5`);
+  return n;
+}
 
 export function registerDemoCommand(program: Program, rt: CliRuntime): void {
   program
@@ -18,40 +24,65 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
     .description('Start the built-in emulator, backfill 90 days into a fresh ./demo.duckdb and print a summary.')
     .option('--days <n>', 'days to backfill', '90')
     .option('--org <size>', 'emulated organization size: small, medium or large', 'medium')
+    .option('--orgs <n>', 'emulated organizations in the one warehouse (1-5), each with its own admin key and data', '1')
     .option('--out <file>', 'DuckDB file to create (replaced if it exists)', './demo.duckdb')
-    .addHelpText('after', '\nExample:\n  $ npm run demo')
+    .addHelpText('after', '\nExamples:\n  $ npm run demo\n  $ claude-ingest demo --orgs 2')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       const path = resolve(o.out);
-      const emu = await startEmulator({ org: parseOrgSize(o.org), today: rt.today() });
+      let emu: Awaited<ReturnType<typeof startEmulator>> | undefined;
       try {
+        const orgs = parseOrgCount(o.orgs);
+        const size = parseOrgSize(o.org);
+        // Several organizations: one admin key each, as a company with several Anthropic organizations has.
+        const keys = orgs === 1 ? [EMULATOR_ADMIN_KEY] : Array.from({ length: orgs }, (_, i) => `${EMULATOR_ADMIN_KEY}-org${i + 1}`);
+        emu = await startEmulator({ org: size, today: rt.today(), ...(orgs > 1 ? { organizations: keys.map((adminKey) => ({ adminKey, org: size })) } : {}) });
         // A demo always starts from scratch so its numbers match the emulator exactly.
         for (const f of [path, `${path}.wal`]) rmSync(f, { force: true });
         // The demo runs the real pipeline, pointed at the emulator instead of api.anthropic.com.
-        const demoRt = new CliRuntime({ ...rt.io, env: { ...rt.io.env, ANTHROPIC_ADMIN_KEY: EMULATOR_ADMIN_KEY, ANTHROPIC_BASE_URL: emu.url } });
+        const demoRt = new CliRuntime({ ...rt.io, env: { ...rt.io.env, ANTHROPIC_ADMIN_KEY: keys[0]!, ANTHROPIC_BASE_URL: emu.url } });
+        demoRt.addSecrets(keys);
         const opts: GlobalOptions = { ...g, warehouse: `duckdb:${path}` };
         const wh = await demoRt.openWarehouse(opts);
         try {
           const today = rt.today();
-          const env = demoRt.ingestEnvironment(opts, wh, { apiKey: EMULATOR_ADMIN_KEY, baseUrl: emu.url }, { usageBucket: '1d' });
-          const outcome = await backfill(env, { range: { from: addDays(today, -(Number(o.days) - 1)), to: today }, streams: parseStreams(undefined), refresh: false });
+          const range = { from: addDays(today, -(Number(o.days) - 1)), to: today };
+          const share = Math.max(1, Math.floor(demoRt.concurrency(opts) / keys.length));
+          const url = emu.url;
+          const outcomes = await Promise.all(
+            keys.map((apiKey) =>
+              backfill(demoRt.ingestEnvironment(opts, wh, { apiKey, baseUrl: url }, { usageBucket: '1d' }, { share, sole: keys.length === 1 }), {
+                range,
+                streams: parseStreams(undefined),
+                refresh: false,
+              }),
+            ),
+          );
           demoRt.reporter(opts).done();
           const out = rt.io.stdout;
-          out.write(`\nBackfilled ${outcome.ok} windows, ${outcome.rows.toLocaleString('en-US')} rows, ${outcome.requests} requests from the built-in emulator (${emu.url}).\n\n`);
+          const sum = (k: 'ok' | 'rows' | 'requests') => outcomes.reduce((n, x) => n + x[k], 0);
+          const from = orgs === 1 ? '' : ` of ${orgs} organizations`;
+          out.write(`\nBackfilled ${sum('ok')} windows, ${sum('rows').toLocaleString('en-US')} rows, ${sum('requests')} requests${from} from the built-in emulator (${emu.url}).\n\n`);
           out.write(renderDemoSummary(await demoSummary(wh)) + '\n\n');
+          for (const x of orgs === 1 ? [] : outcomes) {
+            const org = x.organization;
+            if (!org) continue;
+            out.write(`== ${org.name ?? org.id} (${org.id}) ==\n${renderDemoSummary(await demoSummary(wh, [org.id]))}\n\n`);
+          }
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
-          const validation = await runValidation(wh, { range: { from: addDays(today, -(Number(o.days) - 1)), to: today }, today });
+          if (orgs > 1) out.write(`  claude-ingest report --by organization --warehouse duckdb:${o.out}\n`);
+          const validation = await runValidation(wh, { range, today });
           out.write(`\n${renderValidation(validation)}\n\nMore: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${o.out}\n`);
           out.write(`Dashboard: claude-ingest dashboard --warehouse duckdb:${o.out}  (then open http://127.0.0.1:8321/)\n`);
           if (validation.status === 'FAIL') rt.exitCode = EXIT.failed;
-          if (outcome.failed > 0) rt.exitCode = EXIT.failed;
+          if (outcomes.some((x) => x.failed > 0 || x.fatal)) rt.exitCode = EXIT.failed;
         } finally {
           await wh.close();
         }
       } catch (err) {
         rt.fail(g, err);
       } finally {
-        await emu.close();
+        await emu?.close();
       }
     });
 }

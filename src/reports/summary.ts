@@ -14,10 +14,11 @@ export interface DemoSummary {
 }
 
 /** Built on the report queries (src/reports/queries.ts), so the demo and `report` never disagree. */
-export async function demoSummary(wh: Warehouse): Promise<DemoSummary> {
+export async function demoSummary(wh: Warehouse, organizationIds?: string[]): Promise<DemoSummary> {
   const span = await dataSpan(wh);
   if (!span) return { from: null, to: null, totalUsd: '0', byWorkspace: [], byModel: [], topKeys: [], topClaudeCodeUsers: [] };
-  const f = { from: span.from, to: span.to };
+  // organizationIds: one organization's summary (demo --orgs); absent: every organization summed.
+  const f = { from: span.from, to: span.to, ...(organizationIds ? { organizationIds } : {}) };
   const total = await totalSpend(wh, f);
   const keys = await tokensByApiKey(wh, f);
   const users = await claudeCodeByUser(wh, f);

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import { sumDecimals } from '../../src/util/money.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 it('demo prints the validation table last, all PASS, then points at report and the dashboard', async () => {
@@ -18,6 +19,29 @@ it('demo prints the validation table last, all PASS, then points at report and t
     const last = res.stdout.trimEnd().split('\n').slice(-2);
     expect(last[0]).toBe(`More: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${out}`);
     expect(last[1]).toMatch(new RegExp(`^Dashboard: claude-ingest dashboard --warehouse duckdb:${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('demo --orgs 2 ingests two organizations into one warehouse and summarizes each, adding up to the total', async () => {
+  const dir = tempDir('ci-demo-');
+  try {
+    const out = join(dir, 'demo.duckdb');
+    const res = await runCli(['demo', '--days', '5', '--org', 'small', '--orgs', '2', '--out', out], { CLAUDE_INGEST_TODAY: '2026-03-15' });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('of 2 organizations from the built-in emulator');
+    const sections = [...res.stdout.matchAll(/^== (.+) \((\S+)\) ==\nTotal cost \S+: \S+ \(exact: (\S+) USD\)/gm)];
+    expect(sections).toHaveLength(2);
+    expect(new Set(sections.map((m) => m[2])).size).toBe(2);
+    const overall = /^Total cost \S+: \S+ \(exact: (\S+) USD\)/m.exec(res.stdout)![1]!;
+    expect(sumDecimals(sections.map((m) => m[3]!))).toBe(sumDecimals([overall]));
+    // validate proves each organization on its own: one verdict line per organization, none failing.
+    for (const m of sections) expect(res.stdout).toMatch(new RegExp(`^(PASS|WARN)\\s+${m[1]} \\(${m[2]}\\): `, 'm'));
+    expect(res.stdout).toContain('claude-ingest report --by organization');
+    const bad = await runCli(['demo', '--orgs', '9', '--out', out], { CLAUDE_INGEST_TODAY: '2026-03-15' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--orgs 9 is not a number of organizations from 1 to 5');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
