@@ -4,6 +4,7 @@
  * The stalest day-based stream decides.
  */
 import { lastCompleteDay } from '../jobs/ledger-queries.js';
+import { streamStatus } from '../jobs/status.js';
 import { daysBetween } from '../util/dates.js';
 import { plural, type Check } from './check.js';
 import { DAY_STREAMS } from './gaps.js';
@@ -12,7 +13,8 @@ export const freshnessCheck: Check = {
   id: 'freshness',
   title: 'Data is up to date',
   async run(ctx) {
-    const per = DAY_STREAMS.map((s) => ({ stream: s, day: lastCompleteDay(ctx.ledger, s) }));
+    // A stream whose endpoint is closed to this organization (Analytics API 403/404) has nothing to be fresh about.
+    const per = DAY_STREAMS.filter((s) => !streamStatus(ctx.ledger, s).unavailable).map((s) => ({ stream: s, day: lastCompleteDay(ctx.ledger, s) }));
     const none = per.filter((p) => p.day === null).map((p) => p.stream);
     if (none.length > 0) {
       return {

@@ -127,6 +127,11 @@ describe('analytics streams into DuckDB', () => {
       const a = streams.find((s) => s.stream === 'analytics_cost')!;
       expect(a.unavailable).not.toBeNull();
       expect(a.missingDays).toEqual([]);
+      // validate: neither a gap nor staleness for a stream the organization cannot read.
+      const v = await runCli(['validate', '--json', '--warehouse', `duckdb:${f}`, '--from', '2026-01-01', '--to', '2026-02-09'], env(closed));
+      const results = (JSON.parse(v.stdout) as { results: Array<{ id: string; status: string; detail: string }> }).results;
+      expect(results.find((r) => r.id === 'gaps')!.detail).not.toContain('analytics');
+      expect(results.find((r) => r.id === 'freshness')!.detail).not.toContain('analytics');
       // The next run asks again (the days are not complete).
       const again = await runCli(['backfill', '--from', '2026-01-01', '--streams', 'analytics_cost', '--warehouse', `duckdb:${f}`, '--json'], env(closed));
       expect(again.code).toBe(0);
