@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Creates the job's own service account and grants it the least it needs: write access to one
-# dataset, the right to run query/load jobs, and read access to one secret. Safe to re-run.
+# dataset, the right to run query/load jobs, and read access to the admin key secret(s) only
+# (ADMIN_KEY_SECRETS; deploy.sh grants the config secret it creates). Safe to re-run.
 set -euo pipefail
 # shellcheck source=deploy/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=deploy/keys.sh
+source "$(dirname "$0")/keys.sh"
 require_cmd gcloud
 require_cmd bq
 
@@ -32,11 +35,14 @@ log 'granting roles/bigquery.jobUser on the project (jobs are project-scoped; da
 run gcloud projects add-iam-policy-binding "$PROJECT_ID" \
   --member "serviceAccount:${SA_EMAIL}" --role roles/bigquery.jobUser --condition None >/dev/null
 
-if gcloud secrets describe "$SECRET_NAME" --project "$PROJECT_ID" >/dev/null 2>&1; then
-  log "granting roles/secretmanager.secretAccessor on secret ${SECRET_NAME} only"
-  run gcloud secrets add-iam-policy-binding "$SECRET_NAME" --project "$PROJECT_ID" \
-    --member "serviceAccount:${SA_EMAIL}" --role roles/secretmanager.secretAccessor >/dev/null
-else
-  log "secret ${SECRET_NAME} does not exist yet: run deploy/setup-secret.sh, then re-run this script"
-fi
+# One secret per organization's admin key (ADMIN_KEY_SECRETS, default SECRET_NAME).
+for secret in "${KEY_SECRETS[@]}"; do
+  if gcloud secrets describe "$secret" --project "$PROJECT_ID" >/dev/null 2>&1; then
+    log "granting roles/secretmanager.secretAccessor on secret ${secret} only"
+    run gcloud secrets add-iam-policy-binding "$secret" --project "$PROJECT_ID" \
+      --member "serviceAccount:${SA_EMAIL}" --role roles/secretmanager.secretAccessor >/dev/null
+  else
+    log "secret ${secret} does not exist yet: run SECRET_NAME=${secret} deploy/setup-secret.sh, then re-run this script"
+  fi
+done
 log 'IAM is set up'
