@@ -5,13 +5,14 @@
  * --json` judges them, the alert history as the table holds it, and the Analytics API sections against
  * the emulator's analytics ground truth and `report --by api_key|product|user`.
  */
+import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { eachDay } from '../../src/util/dates.js';
 import { runCli } from '../helpers/cli.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
-import { canon, sum, type Json } from './helpers.js';
+import { canon, spawnDashboard, sum, type Json } from './helpers.js';
 import { KEY_A, KEY_B, ORG_FROM, ORG_TODAY, twoOrganizations, type TwoOrgs } from './orgs-fixture.js';
 
 let o: TwoOrgs;
@@ -83,7 +84,7 @@ describe('GET /api/budgets', () => {
     const teamTruth = eachDay('2026-03-01', ORG_TODAY).reduce((a, d) => a.plus(o.emu.truthFor(KEY_A).costCentsByWorkspace(d).get(o.workspace.id) ?? '0'), new Decimal(0));
     expect(team.spent_usd).toBe(teamTruth.div(100).toFixed());
     // The alerts command's own figures for every event it would send now (a threshold or forecast).
-    const r = await runCli(['alerts', '--dry-run', '--json', '--warehouse', o.url], o.env);
+    const r = await runCli(['alerts', '--dry-run', '--json', '--config', o.config, '--warehouse', o.url], o.env);
     expect(r.code, r.stderr).toBe(0);
     const events = (JSON.parse(r.stdout) as { events: Json[] }).events.filter((e) => e.rule === 'budget' || e.rule === 'budget_forecast');
     expect(events.length).toBeGreaterThan(0);
@@ -165,4 +166,29 @@ describe('GET /api/analytics', () => {
     const rows = await queryWarehouse(o.file, `SELECT CAST(SUM(amount_usd) AS VARCHAR) AS usd FROM claude_cost_by_actor WHERE workspace_id = ? AND activity_date BETWEEN ? AND ?`, [o.workspace.id, ORG_FROM, ORG_TODAY]);
     expect(a.total).toBe(canon(rows[0]!.usd as string));
   });
+});
+
+describe('claude-ingest dashboard --config', () => {
+  it('a missing or bad config file is one line and exit 2, before listening', async () => {
+    const missing = await runCli(['dashboard', '--port', '0', '--config', join(o.dir, 'nope.yaml'), '--warehouse', o.url], o.env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml does not exist');
+    const { KEY_B: _unset, ...withoutB } = o.env;
+    const unsetEnv = await runCli(['dashboard', '--port', '0', '--warehouse', o.url], withoutB);
+    expect(unsetEnv.code).toBe(2);
+    expect(unsetEnv.stderr).toContain('the environment variable KEY_B is not set');
+    expect(unsetEnv.stderr).not.toContain(KEY_A);
+  });
+
+  it('serves the budgets of the file it was given', async () => {
+    const d = await spawnDashboard(['--config', o.config, '--warehouse', o.url], { CLAUDE_INGEST_TODAY: ORG_TODAY, KEY_A, KEY_B, HOOK_URL: o.env.HOOK_URL });
+    try {
+      const served = (await (await fetch(`${d.url}api/budgets`)).json()) as Json;
+      const inProcess = await ok('/api/budgets');
+      expect(served.budgets).toEqual(inProcess.budgets);
+      expect(served.budgets.map((b: Json) => b.name)).toEqual(['Organization', 'Team']);
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
 });

@@ -4,7 +4,6 @@
  * a clear 400, a warehouse held by a writer is a 503 that clears when the writer goes, and the
  * `dashboard` command itself starts, serves and stops.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { runCli, runCliProcess } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
-import { canon, holdWriteLock, plantedCopy, report, ROOT, sum, type Json } from './helpers.js';
+import { canon, holdWriteLock, plantedCopy, report, spawnDashboard, sum, type Json } from './helpers.js';
 
 const TODAY = '2026-03-15';
 const FROM = '2026-01-15';
@@ -406,33 +405,13 @@ describe('claude-ingest dashboard', () => {
   });
 
   it('serves on 127.0.0.1 until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/dashboard/fixtures/cli.ts'), 'dashboard', '--port', '0', '--warehouse', w.url], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, CLAUDE_INGEST_TODAY: TODAY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const d = await spawnDashboard(['--warehouse', w.url], { CLAUDE_INGEST_TODAY: TODAY });
     try {
-      let out = '';
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (c) => reject(new Error(`dashboard exited ${c}: ${out}${err}`)));
-      });
-      const meta = (await (await fetch(`${url}api/meta`)).json()) as { today: string; span: unknown };
+      const meta = (await (await fetch(`${d.url}api/meta`)).json()) as { today: string; span: unknown };
       expect(meta.today).toBe(TODAY);
       expect(meta.span).toEqual({ from: FROM, to: TODAY });
-      const code = await new Promise<number | null>((resolve) => {
-        child.once('exit', (c) => resolve(c));
-        child.kill('SIGTERM');
-      });
-      expect(code, err).toBe(0);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      expect(await d.stop(), d.stderr()).toBe(0);
     }
   });
 });

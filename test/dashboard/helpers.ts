@@ -1,6 +1,6 @@
 /** Shared by the dashboard tests: `claude-ingest report --format json` rows, exact sums, a planted defect, a writer holding the lock. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { runCli } from '../helpers/cli.js';
 import type { FilledWarehouse } from '../helpers/fill-warehouse.js';
@@ -75,4 +75,36 @@ export async function claudeCodeActors(file: string, from: string, to: string): 
     [from, to, from, to],
   );
   return rows.map((r) => ({ actor: String(r.actor), sessions: Number(r.sessions) }));
+}
+
+/** `claude-ingest dashboard …` as its own process (the real command, signals and all), once it printed its URL. */
+export async function spawnDashboard(args: string[], env: Record<string, string | undefined>): Promise<{ url: string; stderr(): string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/dashboard/fixtures/cli.ts'), 'dashboard', '--port', '0', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+      child.once('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (c) => reject(new Error(`dashboard exited ${c}: ${out}${err}`)));
+    });
+    return { url, stderr: () => err, stop };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
 }

@@ -3,14 +3,13 @@
  * The Usage and Cost Analytics API sections: billed cost per API key, per product stacked over time,
  * and per person with a search box. Hidden on a warehouse without analytics cost.
  */
-import { compactUsd, escapeHtml, formatUsd } from './format.js';
-import { dailyShape, plot, series, tooltipHead, usdTooltip } from './charts.js';
+import { compactUsd, formatUsd } from './format.js';
+import { dailyShape, dayTooltip, plot, series, usdTooltip } from './charts.js';
 import { $, dash } from './state.js';
 import { table } from './tables.js';
 
 /**
  * @typedef {import('./state.js').Analytics} Analytics
- * @typedef {import('echarts').TooltipComponentFormatterCallbackParams} TooltipParams
  */
 
 /** @type {import('./tables.js').Column[]} */
@@ -72,19 +71,10 @@ export function drawAnalytics(a) {
   table('table-key-cost', KEY_COST_COLUMNS, a.keys);
 
   const shape = dailyShape(a.days.length);
-  /** @param {TooltipParams} params */
-  const productTooltip = (params) => {
-    const list = Array.isArray(params) ? params : [params];
-    const rows = list.flatMap((p) => {
-      const exact = a.products[p.seriesIndex ?? -1]?.usd[p.dataIndex];
-      return exact === undefined || exact === '0' ? [] : [`${p.marker}${escapeHtml(p.seriesName)}: <b>${formatUsd(exact)}</b>`];
-    });
-    return [tooltipHead(list), ...rows].join('<br>');
-  };
   plot(
     'chart-products',
     {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: productTooltip, confine: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip((p, i) => a.products[p]?.usd[i]), confine: true },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 20, top: 36, bottom: 30 },
       xAxis: { type: 'category', data: a.days },

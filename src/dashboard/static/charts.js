@@ -21,7 +21,7 @@ import { $, dash } from './state.js';
 const charts = {};
 
 /** @param {string} id */
-export function chart(id) {
+function chart(id) {
   return (charts[id] ??= echarts.init($(id), null, { renderer: 'canvas' }));
 }
 
@@ -43,7 +43,7 @@ export function plot(id, option, plotted) {
 }
 
 /** @param {ItemParams[]} list */
-export const tooltipHead = (list) => (list[0] ? escapeHtml(/** @type {{ axisValueLabel?: string }} */ (list[0]).axisValueLabel || list[0].name) : '');
+const tooltipHead = (list) => (list[0] ? escapeHtml(/** @type {{ axisValueLabel?: string }} */ (list[0]).axisValueLabel || list[0].name) : '');
 
 /** An item's tooltip with the exact amount its data item carries. @param {TooltipParams} params */
 export function usdTooltip(params) {
@@ -53,6 +53,22 @@ export function usdTooltip(params) {
     return exact === undefined || exact === '0' ? [] : [`${p.marker}${escapeHtml(p.seriesName || p.name)}: <b>${formatUsd(exact)}</b>`];
   });
   return [tooltipHead(list), ...rows].join('<br>');
+}
+
+/**
+ * A per-day chart's tooltip: each series' exact amount that day (charts plot plain numbers; the
+ * exact strings are looked up by series and day), zero amounts left out.
+ * @param {(series: number, day: number) => string | null | undefined} exactOf
+ */
+export function dayTooltip(exactOf) {
+  return /** @param {TooltipParams} params */ (params) => {
+    const list = Array.isArray(params) ? params : [params];
+    const rows = list.flatMap((p) => {
+      const exact = exactOf(p.seriesIndex ?? -1, p.dataIndex);
+      return exact === undefined || exact === null || Number(exact) === 0 ? [] : [`${p.marker}${escapeHtml(p.seriesName)}: <b>${formatUsd(exact)}</b>`];
+    });
+    return [tooltipHead(list), ...rows].join('<br>');
+  };
 }
 
 // Up to a quarter, one bar per day; beyond it bars are a few pixels wide and a year of stacked bars
@@ -83,19 +99,10 @@ export function drawSpend(spend, pace) {
     return { name: `${b.name} budget (daily pace)`, usd: spend.days.map((d) => byDay.get(d) ?? null) };
   });
   const exactOf = (/** @type {number} */ s, /** @type {number} */ i) => (s < spend.series.length ? spend.series[s]?.usd[i] : budgets[s - spend.series.length]?.usd[i]);
-  /** @param {TooltipParams} params */
-  const spendTooltip = (params) => {
-    const list = Array.isArray(params) ? params : [params];
-    const rows = list.flatMap((p) => {
-      const exact = exactOf(p.seriesIndex ?? -1, p.dataIndex) ?? undefined;
-      return exact === undefined || Number(exact) === 0 ? [] : [`${p.marker}${escapeHtml(p.seriesName)}: <b>${formatUsd(exact)}</b>`];
-    });
-    return [tooltipHead(list), ...rows].join('<br>');
-  };
   plot(
     'chart-spend',
     {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: spendTooltip, confine: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 20, top: 36, bottom: 30 },
       xAxis: { type: 'category', data: spend.days },
