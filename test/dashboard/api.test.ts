@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { runCli, runCliProcess } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
-import { canon, holdWriteLock, plantedCopy, report, spawnDashboard, sum, type Json } from './helpers.js';
+import { DAY_STREAMS } from '../../src/checks/gaps.js';
+import { eachDay } from '../../src/util/dates.js';
+import { canon, claudeCodeActors, holdWriteLock, plantedCopy, report, spawnDashboard, sum, type Json } from './helpers.js';
 
 const TODAY = '2026-03-15';
 const FROM = '2026-01-15';
@@ -176,34 +178,39 @@ describe('GET /api/keys', () => {
   });
 
   it('rejects an unknown parameter', async () => {
-    expect((await get('/api/keys?stack=model')).body).toEqual({ error: '/api/keys has no parameter "stack": use from, to, workspace, model' });
+    expect((await get('/api/keys?stack=model')).body).toEqual({ error: '/api/keys has no parameter "stack": use from, to, workspace, model, organization' });
   });
 });
 
 describe('GET /api/claude-code', () => {
-  it('per-user figures equal report --by user; daily activity adds up to them; tool acceptance per tool', async () => {
+  it('per-user figures from the Claude Code tables; totals equal the ground truth; daily activity adds up; tool acceptance per tool', async () => {
     const c = await ok('/api/claude-code?from=2026-02-01&to=2026-03-15');
-    const rows = await report(w, 'user', ['--from', '2026-02-01', '--to', '2026-03-15']);
-    const fields = ['actor_type', 'actor', 'name', 'sessions', 'lines_added', 'lines_removed', 'commits', 'pull_requests', 'tool_acceptance_rate'];
-    expect(c.users.map((u: Json) => fields.map((f) => u[f]))).toEqual(rows.map((r) => fields.map((f) => r[f])));
-    expect(c.users.map((u: Json) => u.estimated_cost_usd_estimate)).toEqual(rows.map((r) => canon(r['estimated_cost_usd (estimate)'])));
-    expect(c.days).toHaveLength(43);
-    for (const k of ['sessions', 'lines_added', 'lines_removed', 'commits', 'pull_requests'] as const) {
-      const fromUsers = rows.reduce((a, r) => a + Number(r[k]), 0);
-      expect(c.totals[k], k).toBe(fromUsers);
-      expect(c.daily.reduce((a: number, d: Json) => a + d[k], 0), k).toBe(fromUsers);
+    // `report --by user` reports billed cost per person (Analytics API) since issue 12: the per-actor
+    // Claude Code figures are checked against SQL on its own tables and the emulator's ground truth.
+    const actors = await claudeCodeActors(w.file, '2026-02-01', '2026-03-15');
+    const key = (u: Json) => `${u.actor_type}|${u.actor}`;
+    expect(new Map(c.users.map((u: Json) => [key(u), u.sessions]))).toEqual(new Map(actors.map((a) => [a.actor, a.sessions])));
+    const days = eachDay('2026-02-01', '2026-03-15');
+    expect(c.days).toEqual(days);
+    const truth = days.map((d) => w.emu.truth.claudeCode(d));
+    const total = (k: 'sessions' | 'linesAdded' | 'linesRemoved' | 'commits' | 'pullRequests' | 'toolAccepted' | 'toolRejected') => truth.reduce((a, t) => a + t[k], 0);
+    const fields = [['sessions', 'sessions'], ['lines_added', 'linesAdded'], ['lines_removed', 'linesRemoved'], ['commits', 'commits'], ['pull_requests', 'pullRequests']] as const;
+    for (const [k, t] of fields) {
+      expect(c.totals[k], k).toBe(total(t));
+      expect(c.users.reduce((a: number, u: Json) => a + u[k], 0), k).toBe(total(t));
+      expect(c.daily.reduce((a: number, d: Json) => a + d[k], 0), k).toBe(total(t));
     }
-    const users = rows.filter((r) => r.actor_type === 'user_actor').length;
+    const users = c.users.filter((u: Json) => u.actor_type === 'user_actor').length;
     expect(c.totals.active_users).toBe(users);
     expect(Math.max(...c.daily.map((d: Json) => d.active_users))).toBeLessThanOrEqual(users);
     expect(c.daily.some((d: Json) => d.active_users > 0)).toBe(true);
     expect(c.tools.map((t: Json) => t.tool)).toEqual(['edit', 'multi_edit', 'write', 'notebook_edit']);
-    const acc = c.tools.reduce((a: number, t: Json) => a + t.accepted, 0);
-    const rej = c.tools.reduce((a: number, t: Json) => a + t.rejected, 0);
-    expect(acc).toBe(rows.reduce((a, r) => a + Number(r.tool_accepted), 0));
-    expect(rej).toBe(rows.reduce((a, r) => a + Number(r.tool_rejected), 0));
+    expect(c.tools.reduce((a: number, t: Json) => a + t.accepted, 0)).toBe(total('toolAccepted'));
+    expect(c.tools.reduce((a: number, t: Json) => a + t.rejected, 0)).toBe(total('toolRejected'));
     for (const t of c.tools) expect(t.acceptance_rate).toBe(t.accepted + t.rejected === 0 ? null : t.accepted / (t.accepted + t.rejected));
-    expect(c.totals.estimated_cost_usd_estimate).toBe(sum(rows.map((r) => r['estimated_cost_usd (estimate)'])));
+    const cents = truth.reduce((a, t) => a.plus(t.estimatedCostCents), new Decimal(0));
+    expect(c.totals.estimated_cost_usd_estimate).toBe(cents.div(100).toFixed());
+    expect(sum(c.users.map((u: Json) => u.estimated_cost_usd_estimate))).toBe(c.totals.estimated_cost_usd_estimate);
   });
 
   it('Claude Code data has no workspace: a workspace filter is a clear 400', async () => {
@@ -215,7 +222,8 @@ describe('GET /api/health', () => {
   it('last complete day per stream, no failed windows, and the validate result for the range', async () => {
     const h = await ok('/api/health?from=2026-02-01&to=2026-03-15');
     expect(h.range).toEqual({ from: '2026-02-01', to: '2026-03-15' });
-    expect(h.streams.map((s: Json) => s.stream).sort()).toEqual(['claude_code', 'cost', 'usage']);
+    expect(h.streams.map((s: Json) => s.stream).sort()).toEqual([...DAY_STREAMS].sort());
+    expect(DAY_STREAMS).toEqual(expect.arrayContaining(['claude_code', 'cost', 'usage']));
     expect(h.lastCompleteDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(h.failedWindows).toEqual([]);
     expect(h.lastRuns[0].command).toBe('backfill');
@@ -264,7 +272,7 @@ describe('the server', () => {
   });
 
   it('unknown routes are 404 JSON; only GET; no path reaches the file system', async () => {
-    expect(await get('/api/nope')).toMatchObject({ status: 404, body: { error: 'no API route /api/nope: use /api/meta, /api/spend, /api/breakdown, /api/keys, /api/claude-code, /api/health' } });
+    expect(await get('/api/nope')).toMatchObject({ status: 404, body: { error: 'no API route /api/nope: use /api/meta, /api/spend, /api/breakdown, /api/keys, /api/claude-code, /api/health, /api/budgets, /api/alerts, /api/analytics' } });
     expect(await get('/../package.json')).toMatchObject({ status: 404 });
     expect(await get('/src/dashboard/server.ts')).toMatchObject({ status: 404 });
     const post = await fetch(new URL('/api/meta', dash.url), { method: 'POST' });
