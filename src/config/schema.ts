@@ -87,8 +87,8 @@ export const alertsSchema = z.strictObject({
 });
 
 /**
- * Several organizations (issue 14). Validated here so one file serves both features; ingest does not
- * read it yet.
+ * Several organizations (issue 14): one admin key each, read by backfill, run and retry
+ * (src/cli/organizations.ts). See docs/configuration.md.
  */
 const organizationSchema = z
   .strictObject({
@@ -102,9 +102,15 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Editors: point at docs/config.schema.json.'),
     alerts: alertsSchema.optional(),
-    organizations: z.array(organizationSchema).min(1).optional(),
+    organizations: z
+      .array(organizationSchema)
+      .min(1)
+      .optional()
+      .describe(
+        'One entry per Anthropic organization (one admin key each), ingested into the one warehouse: backfill, run and retry read them all, --org NAME|ID one. Without it, ANTHROPIC_ADMIN_KEY alone is one organization. See docs/configuration.md.',
+      ),
   })
-  .describe('claude-ingest.yaml: see docs/alerts.md');
+  .describe('claude-ingest.yaml: organizations (docs/configuration.md) and alerts (docs/alerts.md)');
 
 export type ConfigFile = z.output<typeof configSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
