@@ -270,15 +270,17 @@ describe('every job sends portable, partition-pruned SQL', () => {
     await wh.init();
     answerPlausibly();
     const f = { from: '2025-03-01', to: '2025-03-31' };
-    const filtered = { ...f, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'] };
+    const filtered = { ...f, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
+    // The Claude Code reports have no workspace or model to filter on.
+    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...f, organizationIds: ['org_a'] } : filtered);
 
     await warehouseStatus(wh);
     const validation = await runValidation(wh, { range: f, today: '2025-04-01', options: { expectTotalUsd: '0' } });
     expect(validation.results.map((r) => r.id)).toContain('no-double-count');
     expect(validation.results.find((r) => r.id === 'no-double-count')?.status).toBe('PASS');
     for (const name of REPORT_NAMES) {
-      await runReport(wh, name, name === 'user' ? f : filtered);
-      const q = reportQuery(wh.dialect, name, name === 'user' ? f : filtered);
+      await runReport(wh, name, filterOf(name));
+      const q = reportQuery(wh.dialect, name, filterOf(name));
       await wh.exportQuery!(exportSql(wh.dialect, q), q.params, join(dir, `${name}.csv`), 'csv');
     }
     await wh.exportQuery!(
