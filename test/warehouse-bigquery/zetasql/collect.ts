@@ -157,9 +157,18 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('status');
     await runValidation(wh, { range: RANGE, today: TODAY, options: { expectTotalUsd: '0' } });
     take('validate');
-    const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'] };
+    // Several organizations: status and validate per organization (each check's SQL with its organization filter).
+    const orgs = [{ id: 'org_a', name: 'A' }, { id: 'org_b', name: null }, { id: null, name: null }];
+    await warehouseStatus(wh, TODAY, orgs);
+    await warehouseStatus(wh, TODAY, orgs.slice(0, 1));
+    take('status per organization');
+    await runValidation(wh, { range: RANGE, today: TODAY, options: { expectTotalUsd: '0' }, organizations: orgs });
+    take('validate per organization');
+    const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
+    // The Claude Code reports have no workspace or model to filter on.
+    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
     for (const name of REPORT_NAMES) {
-      await runReport(wh, name, name === 'user' ? RANGE : filtered);
+      await runReport(wh, name, filterOf(name));
       take(`report ${name}`);
     }
     // `claude-ingest export <what>`: every table, the FOCUS view and every report, each as sent.
