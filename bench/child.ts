@@ -24,7 +24,10 @@ const GNU_TIME = '/usr/bin/time';
 export function runMeasured(args: string[], env: Record<string, string>, tmpDir: string): Promise<ChildResult> {
   const timeFile = join(tmpDir, `time-${process.pid}-${Date.now()}.txt`);
   const useTime = existsSync(GNU_TIME);
-  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, ...args]] : [process.execPath, args];
+  // The CLI runs as npx runs it: the bin file itself, so its shebang's flags apply.
+  const direct = args[0]?.endsWith('bin/claude-ingest.js') === true;
+  const command = direct ? [args[0]!, ...args.slice(1)] : [process.execPath, ...args];
+  const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, ...command]] : [command[0]!, command.slice(1)];
   const started = performance.now();
   const child = spawn(cmd, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -58,7 +58,8 @@ function parseArgs(argv: string[]): Settings {
     rpm: Number(value('--rpm') ?? 600),
     burst: Number(value('--burst') ?? 20),
     latencyMs: Number(value('--latency') ?? 150),
-    concurrency: Number(value('--concurrency') ?? 8),
+    // The CLI's own default, so peak RSS is what a user running npx gets.
+    concurrency: Number(value('--concurrency') ?? 4),
     baseline: !flag('--no-baseline'),
     only: value('--only')?.split(',') ?? null,
     writeRows: Number(value('--write-rows') ?? (quick ? 200_000 : 1_000_000)),

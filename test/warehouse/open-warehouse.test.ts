@@ -59,15 +59,16 @@ describe('DuckDB writer memory', () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  // DuckDB prints the limit in MiB: 128 MB is 122.0 MiB.
+  // DuckDB prints the limit in MiB: 64 MB is 61.0 MiB, 128 MB is 122.0 MiB.
   it.each([
     [undefined, '122.0 MiB'],
-    [4, '122.0 MiB'],
+    [2, '61.0 MiB'],
+    [4, '61.0 MiB'],
     [32, '488.2 MiB'],
-  ])('a writer with %s open windows gets a memory limit of %s (16 MB a window, at least 128 MB)', async (openWindows, expected) => {
+  ])('a writer with %s open windows gets a memory limit of %s (16 MB a window, at least 64 MB) and one thread', async (openWindows, expected) => {
     const wh = await openWarehouse(`duckdb:${tmp.file(`mem-${String(openWindows)}.duckdb`)}`, { openWindows });
     try {
-      expect(await wh.query("SELECT current_setting('memory_limit') AS limit")).toEqual([{ limit: expected }]);
+      expect(await wh.query("SELECT current_setting('memory_limit') AS limit, current_setting('threads') AS threads")).toEqual([{ limit: expected, threads: 1 }]);
     } finally {
       await wh.close();
     }
