@@ -5,13 +5,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 
 describe('memory bounds of the bin file', () => {
   it('runs with a capped V8 heap and two malloc arenas when executed directly', () => {
-    const preload = resolve(import.meta.dirname, 'fixtures/print-heap-limit.cjs');
-    const res = spawnSync(BIN, ['--version'], { env: { PATH: process.env.PATH, NODE_OPTIONS: `--require ${preload}` }, encoding: 'utf8' });
+    const preload = resolve(import.meta.dirname, 'fixtures/print-heap-limit.mjs');
+    const res = spawnSync(BIN, ['--version'], { env: { PATH: process.env.PATH, NODE_OPTIONS: `--import ${pathToFileURL(preload).href}` }, encoding: 'utf8' });
     expect(res.status, res.stderr).toBe(0);
     const m = /HEAP_LIMIT_MB=(\d+) MALLOC_ARENA_MAX=(\S+)/.exec(res.stderr);
     expect(m, res.stderr).not.toBeNull();
