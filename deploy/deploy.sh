@@ -67,6 +67,7 @@ run gcloud run jobs deploy "$JOB_NAME" --project "$PROJECT_ID" --region "$REGION
   --service-account "$SA_EMAIL" \
   --set-secrets "$(key_secret_flags)" \
   --set-env-vars "$ENV_VARS" \
+  --args "$(job_args)" \
   --task-timeout "$TASK_TIMEOUT" \
   --max-retries 1 \
   --tasks 1 \

@@ -53,6 +53,28 @@ for _s in "${KEY_SECRETS[@]}"; do
 done
 unset _seen _s _v
 
+# Alerts (claude-ingest run --alerts): ALERTS=1 makes the daily job send them after a successful run,
+# from the alerts: section of CONFIG_FILE. The webhook and SMTP URLs stay in Secret Manager:
+# ALERT_SECRETS="SLACK_WEBHOOK_URL=slack-webhook,SMTP_URL=smtp-url" sets each variable from its
+# secret, and the config names them as "${SLACK_WEBHOOK_URL}" (never the URL itself).
+ALERTS="${ALERTS:-0}"
+ALERT_SECRETS="${ALERT_SECRETS:-}"
+require_match ALERTS "$ALERTS" '^[01]$' '0 or 1'
+[[ "$ALERTS" == 0 || -n "$CONFIG_FILE" ]] || die 'ALERTS=1 needs CONFIG_FILE: a claude-ingest.yaml with an alerts: section (see docs/alerts.md)'
+ALERT_ENV=()
+IFS=',' read -r -a _entries <<<"$ALERT_SECRETS"
+for _entry in "${_entries[@]}"; do
+  [[ -n "${_entry// /}" ]] || continue
+  require_match 'an entry of ALERT_SECRETS' "$_entry" '^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_-]{1,255}$' 'VARIABLE=secret-name, e.g. SLACK_WEBHOOK_URL=slack-webhook'
+  ALERT_ENV+=("$_entry")
+done
+unset _entries _entry
+
+# job_args: what the job runs (the image's default is `run`).
+job_args() {
+  if [[ "$ALERTS" == 1 ]]; then printf 'run,--alerts'; else printf 'run'; fi
+}
+
 # needs_config: true when the job reads a config file (several keys, or CONFIG_FILE given).
 needs_config() {
   [[ ${#KEY_SECRETS[@]} -gt 1 || -n "$CONFIG_FILE" ]]
@@ -68,6 +90,7 @@ key_secret_flags() {
     for s in "${KEY_SECRETS[@]}"; do out+="${out:+,}$(key_env "$s")=${s}:latest"; done
   fi
   if needs_config; then out+=",${CONFIG_MOUNT}=${CONFIG_SECRET}:latest"; fi
+  for s in "${ALERT_ENV[@]}"; do out+=",${s}:latest"; done
   printf '%s' "$out"
 }
 

@@ -35,8 +35,11 @@ log 'granting roles/bigquery.jobUser on the project (jobs are project-scoped; da
 run gcloud projects add-iam-policy-binding "$PROJECT_ID" \
   --member "serviceAccount:${SA_EMAIL}" --role roles/bigquery.jobUser --condition None >/dev/null
 
-# One secret per organization's admin key (ADMIN_KEY_SECRETS, default SECRET_NAME).
-for secret in "${KEY_SECRETS[@]}"; do
+# One secret per organization's admin key (ADMIN_KEY_SECRETS, default SECRET_NAME), and the alert
+# channels' URLs (ALERT_SECRETS).
+ALERT_SECRET_NAMES=()
+for entry in "${ALERT_ENV[@]}"; do ALERT_SECRET_NAMES+=("${entry#*=}"); done
+for secret in "${KEY_SECRETS[@]}" "${ALERT_SECRET_NAMES[@]}"; do
   if gcloud secrets describe "$secret" --project "$PROJECT_ID" >/dev/null 2>&1; then
     log "granting roles/secretmanager.secretAccessor on secret ${secret} only"
     run gcloud secrets add-iam-policy-binding "$secret" --project "$PROJECT_ID" \

@@ -125,6 +125,32 @@ describe('deploy.sh with ADMIN_KEY_SECRETS', () => {
   });
 });
 
+describe('deploy.sh with alerts (issue 13)', () => {
+  it('ALERTS=1 runs `run --alerts`, and ALERT_SECRETS puts the channel URLs in variables from Secret Manager', async () => {
+    const own = join(dir, 'alerts.yaml');
+    writeFileSync(own, 'alerts:\n  notify:\n    - slack: { webhook_url: "${SLACK_WEBHOOK_URL}" }\n');
+    const res = await script('deploy.sh', { CONFIG_FILE: own, ALERTS: '1', ALERT_SECRETS: 'SLACK_WEBHOOK_URL=slack-webhook,SMTP_URL=smtp-url', KNOWN_SECRETS: 'anthropic-admin-key' });
+    expect(res.code, res.stderr).toBe(0);
+    expect(deployFlag(res.calls, '--args')).toBe('run,--alerts');
+    expect(deployFlag(res.calls, '--set-secrets')).toBe(
+      'ANTHROPIC_ADMIN_KEY=anthropic-admin-key:latest,/etc/claude-ingest/claude-ingest.yaml=claude-ingest-config:latest,SLACK_WEBHOOK_URL=slack-webhook:latest,SMTP_URL=smtp-url:latest',
+    );
+    const iam = await script('setup-iam.sh', { ALERT_SECRETS: 'SLACK_WEBHOOK_URL=slack-webhook', KNOWN_SECRETS: 'anthropic-admin-key slack-webhook' });
+    expect(iam.calls.filter((c) => c.startsWith('gcloud secrets | add-iam-policy-binding |')).map((c) => c.split(' | ')[2])).toEqual(['anthropic-admin-key', 'slack-webhook']);
+  });
+
+  it('without ALERTS the job runs `run`; ALERTS=1 without a config file or a bad ALERT_SECRETS entry is refused before deploying', async () => {
+    const plain = await script('deploy.sh', { KNOWN_SECRETS: 'anthropic-admin-key' });
+    expect(deployFlag(plain.calls, '--args')).toBe('run');
+    const noConfig = await script('deploy.sh', { ALERTS: '1', KNOWN_SECRETS: 'anthropic-admin-key' });
+    expect(noConfig.code).toBe(1);
+    expect(noConfig.stderr).toContain('ALERTS=1 needs CONFIG_FILE');
+    const bad = await script('deploy.sh', { ALERT_SECRETS: 'slack=https://hooks.example', KNOWN_SECRETS: 'anthropic-admin-key' });
+    expect(bad.code).toBe(1);
+    for (const r of [noConfig, bad]) expect(r.calls.some((c) => c.startsWith('gcloud run |') || c.startsWith('gcloud builds |'))).toBe(false);
+  });
+});
+
 describe('setup-iam.sh with ADMIN_KEY_SECRETS', () => {
   it('grants secretAccessor on each key secret only, and says which are missing', async () => {
     const res = await script('setup-iam.sh', { ADMIN_KEY_SECRETS: 'prod-key,research-key', KNOWN_SECRETS: 'prod-key' });
