@@ -3,6 +3,7 @@
  * attempt recorded in alert_events. A failing channel never holds up another (they run side by side),
  * and its failed events are retried by the next run from the stored event.
  */
+import { warehouseOrganizations } from '../reports/organizations.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Channel } from './channels.js';
 import type { RenderContext } from './render.js';
@@ -35,6 +36,9 @@ export function candidates(events: AlertEvent[], recorded: Map<string, RecordedA
 
 export async function dispatch(wh: Warehouse, events: AlertEvent[], channels: Channel[], o: DispatchOptions): Promise<Delivery[]> {
   const recorded = await loadRecorded(wh);
+  // Rules judge the whole warehouse: an alert belongs to an organization when the warehouse holds one.
+  const orgs = await warehouseOrganizations(wh);
+  const organizationId = orgs.length === 1 ? orgs[0]!.id : null;
   const all = candidates(events, recorded);
   const scrub = (t: string) => o.secrets.reduce((acc, s) => (s ? acc.split(s).join('[redacted]') : acc), t);
   const now = o.now ?? (() => new Date().toISOString());
@@ -60,11 +64,11 @@ export async function dispatch(wh: Warehouse, events: AlertEvent[], channels: Ch
         }
         try {
           await ch.send(e, o.render);
-          await recordAttempt(wh, e, ch.id, prev, { ok: true }, now());
+          await recordAttempt(wh, e, ch.id, prev, { ok: true }, now(), organizationId);
           out.push({ event: e, channel: ch.label, status: 'sent' });
         } catch (err) {
           const error = scrub(err instanceof Error ? err.message : String(err));
-          await recordAttempt(wh, e, ch.id, prev, { ok: false, error }, now());
+          await recordAttempt(wh, e, ch.id, prev, { ok: false, error }, now(), organizationId);
           out.push({ event: e, channel: ch.label, status: 'failed', error });
         }
       }

@@ -57,12 +57,14 @@ export async function recordAttempt(
   previous: RecordedAlert | undefined,
   outcome: { ok: true } | { ok: false; error: string },
   now: string,
+  /** The warehouse's organization when it holds one; null for alerts over several together. */
+  organizationId: string | null = null,
 ): Promise<void> {
   if (!wh.upsertLedgerRow) throw new Error(`the ${wh.kind} warehouse cannot record alerts`);
   await wh.upsertLedgerRow('alert_events', {
     event_key: e.key,
     channel,
-    organization_id: null,
+    organization_id: organizationId,
     rule: e.rule,
     subject: e.subject,
     period: e.period,

@@ -174,6 +174,12 @@ describe('budgets through a month', () => {
     expect(again.stdout).toMatch(/3 would be sent/);
     const dump = await runCli(['export', 'alert_events', '--out', join(w.dir, 'ae.csv'), '--format', 'csv', '--warehouse', w.url], env('2026-04-02'));
     const rows = dump.code === 0 ? readFileSync(join(w.dir, 'ae.csv'), 'utf8') : '';
+    // Recorded alerts (from the tests above) belong to the warehouse's one organization.
+    const header = rows.split('\n')[0]!.split(',');
+    const orgCol = header.indexOf('organization_id');
+    const recorded = rows.trim().split('\n').slice(1);
+    expect(recorded.length).toBeGreaterThan(0);
+    for (const line of recorded) expect(line.split(',')[orgCol]).toBe(w.emu.truth.organizationId);
     for (const text of [dry.stdout, dry.stderr, again.stdout, again.stderr, rows]) {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain('XXXXSECRETPATH');
