@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { hash53 } from '../../src/util/hash53.js';
+
+describe('hash53', () => {
+  it('is deterministic, a safe integer, and differs for near-identical keys', () => {
+    const k = JSON.stringify(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', { actor: { type: 'user_actor', user_id: 'user_1' } }]);
+    expect(hash53(k)).toBe(hash53(k));
+    expect(Number.isSafeInteger(hash53(k))).toBe(true);
+    expect(hash53(k)).not.toBe(hash53(k.replace('user_1', 'user_2')));
+    expect(hash53('')).not.toBe(hash53(' '));
+  });
+
+  it('gives 200,000 distinct analytics-like row keys 200,000 distinct hashes', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 200_000; i++) {
+      seen.add(hash53(JSON.stringify(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', { api_key_id: `apikey_${i % 977}`, model: `m${i % 13}`, actor: i }])));
+    }
+    expect(seen.size).toBe(200_000);
+  });
+});
