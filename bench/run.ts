@@ -21,13 +21,15 @@ import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js
 import { FACT_TABLES } from '../src/warehouse/tables.js';
 import type { BaselineConfig, BaselineResult } from './baseline.js';
 import { runMeasured, type ChildResult } from './child.js';
+import { analyticsMinimum } from './analytics-minimum.js';
 import { minimumRequests } from './minimum.js';
 import type { WriteBenchResult } from './write-bench.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const BIN = join(ROOT, 'bin/claude-ingest.js');
-const TODAY = '2025-06-30';
+// After the Analytics API's first served day (2026-01-01), so a one-year backfill includes its streams.
+const TODAY = '2026-06-30';
 
 interface Settings {
   quick: boolean;
@@ -168,7 +170,13 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: string
   const emu = await startEmulator(emulatorOptions(s, cfg, true));
   const file = join(dir, `${s.name}.duckdb`);
   try {
-    const minimum = minimumRequests({ truth: emu.truth, from, to: TODAY, usageBucket: s.usageBucket });
+    const probe = await startEmulator(emulatorOptions(s, cfg, false));
+    let minimum: Record<string, number>;
+    try {
+      minimum = { ...minimumRequests({ truth: emu.truth, from, to: TODAY, usageBucket: s.usageBucket }), ...(await analyticsMinimum(probe, from, TODAY, TODAY)) };
+    } finally {
+      await probe.close();
+    }
     const args = [BIN, 'backfill', '--from', from, '--to', TODAY, '--warehouse', `duckdb:${file}`, '--json', '--concurrency', String(cfg.concurrency)];
     if (s.usageBucket === '1h') args.push('--usage-bucket', '1h');
     process.stdout.write(`  ${s.name}: backfill ${from}..${TODAY} (${s.org}, usage ${s.usageBucket}, faults ${s.faultRate * 100}%) … `);
