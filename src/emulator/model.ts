@@ -60,6 +60,11 @@ export class SyntheticModel {
     for (const s of spikes) this.cache.delete(s.day);
   }
 
+  /** Changes whenever setRevision changes the data, so answers cached per query can tell they are stale. */
+  get currentRevision(): number {
+    return this.revision;
+  }
+
   setRevision(n: number): void {
     if (n === this.revision) return;
     this.revision = n;
