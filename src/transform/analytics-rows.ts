@@ -51,12 +51,6 @@ function extraOf(r: Loose, s: FieldSpec, actorExtra: Loose | null): Loose | null
   return merged;
 }
 
-function noteAndSerialize(tally: WindowTally, table: string, day: string, extra: Loose | null): string | null {
-  if (extra === null) return null;
-  tally.noteExtra(table, day, extra);
-  return JSON.stringify(extra);
-}
-
 export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): Row {
   const day = bucketDay(r.starting_at);
   const g = r.group;
@@ -77,7 +71,7 @@ export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: Windo
     amount_usd: centsToUsd(amount),
     list_amount_cents: list,
     list_amount_usd: centsToUsd(list),
-    extra: noteAndSerialize(tally, 'claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)),
+    extra: tally.extraColumn('claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
@@ -106,7 +100,7 @@ export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: Win
     amount_usd: centsToUsd(amount),
     list_amount_cents: list,
     list_amount_usd: centsToUsd(list),
-    extra: noteAndSerialize(tally, 'claude_cost_by_actor', day, extraOf(r, ACTOR_COST_SPEC, a.extra)),
+    extra: tally.extraColumn('claude_cost_by_actor', day, extraOf(r, ACTOR_COST_SPEC, a.extra)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
@@ -137,7 +131,7 @@ export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: W
     web_search_requests: u.server_tool_use.web_search_requests,
     requests: u.requests,
     total_tokens: u.total_tokens,
-    extra: noteAndSerialize(tally, 'claude_usage_by_actor', day, extraOf(r, ACTOR_USAGE_SPEC, a.extra)),
+    extra: tally.extraColumn('claude_usage_by_actor', day, extraOf(r, ACTOR_USAGE_SPEC, a.extra)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };

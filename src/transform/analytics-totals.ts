@@ -7,7 +7,7 @@ import type { AnalyticsCostRow, AnalyticsUsageRow } from '../source/analytics-sc
 import { centsToUsd, parseCents } from '../util/money.js';
 import type { Row } from '../warehouse/tables.js';
 import { USAGE_MEASURES } from './analytics-rows.js';
-import { unmappedFields, type FieldSpec } from './extra.js';
+import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay, bucketInstant } from './lineage.js';
 import type { WindowTally } from './tally.js';
@@ -55,7 +55,7 @@ export class AnalyticsTotals {
         web_search_requests: u ? u.usage.server_tool_use.web_search_requests : null,
         requests: u ? u.usage.requests : null,
         total_tokens: u ? u.usage.total_tokens : null,
-        extra: extra === null ? null : JSON.stringify(extra),
+        extra: extraJson(extra),
         run_id: lineage.run_id,
         ingested_at: lineage.ingested_at,
       };

@@ -35,10 +35,6 @@ const MODEL_FIELDS: FieldSpec = {
   estimated_cost: { currency: true, amount: true },
 };
 
-function json(v: Record<string, unknown> | null): string | null {
-  return v === null ? null : JSON.stringify(v);
-}
-
 /**
  * The four known tools have their own columns; every tool, known or not, also lands in the
  * tool_actions JSON. Plain object literals, no spreads: a 31-day window of a large org is ~125k
@@ -61,7 +57,6 @@ export function claudeCodeRows(
   if (actorRest) extra = { ...extra, actor: actorRest };
   // organization_id is the tenant (every table's); a record that names another id keeps it in extra.
   if (r.organization_id !== null && tenant !== null && r.organization_id !== tenant) extra = { ...extra, organization_id: r.organization_id };
-  tally.noteExtra('claude_code_productivity', day, extra);
   const productivity: Row = {
     activity_date: day,
     actor_type: actorType,
@@ -84,7 +79,7 @@ export function claudeCodeRows(
     notebook_edit_tool_accepted: tools.notebook_edit_tool?.accepted ?? 0,
     notebook_edit_tool_rejected: tools.notebook_edit_tool?.rejected ?? 0,
     tool_actions: JSON.stringify(tools),
-    extra: json(extra),
+    extra: tally.extraColumn('claude_code_productivity', day, extra),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
@@ -92,8 +87,6 @@ export function claudeCodeRows(
   const models: Row[] = new Array<Row>(breakdown.length);
   for (let i = 0; i < breakdown.length; i++) {
     const m = breakdown[i]!;
-    const modelExtra = unmappedFields(m, MODEL_FIELDS);
-    tally.noteExtra('claude_code_model_usage', day, modelExtra);
     models[i] = {
       activity_date: day,
       actor_type: actorType,
@@ -106,7 +99,7 @@ export function claudeCodeRows(
       estimated_cost_currency: m.estimated_cost?.currency ?? null,
       // An estimate sent as a JSON number: rounded without counting (see parseCents).
       estimated_cost_cents: m.estimated_cost == null ? null : parseCents(m.estimated_cost.amount, `claude_code ${day} ${m.model} estimated_cost`),
-      extra: json(modelExtra),
+      extra: tally.extraColumn('claude_code_model_usage', day, unmappedFields(m, MODEL_FIELDS)),
       run_id: lineage.run_id,
       ingested_at: lineage.ingested_at,
     };

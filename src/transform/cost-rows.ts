@@ -2,7 +2,7 @@
 import type { CostResult } from '../source/schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
 import type { Row } from '../warehouse/tables.js';
-import { unmappedFields, type FieldSpec } from './extra.js';
+import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay } from './lineage.js';
 import type { WindowTally } from './tally.js';
@@ -23,8 +23,6 @@ const COST_FIELDS: FieldSpec = {
 export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): Row {
   const day = bucketDay(bucketStart);
   const cents = parseCents(r.amount, `cost_report ${day} amount`, tally);
-  const extra = unmappedFields(r, COST_FIELDS);
-  tally.noteExtra('claude_costs', day, extra);
   return {
     activity_date: day,
     workspace_id: r.workspace_id,
@@ -38,7 +36,7 @@ export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, ta
     currency: r.currency ?? 'USD',
     amount_cents: cents,
     amount_usd: centsToUsd(cents),
-    extra: extra === null ? null : JSON.stringify(extra),
+    extra: tally.extraColumn('claude_costs', day, unmappedFields(r, COST_FIELDS)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
@@ -47,13 +45,12 @@ export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, ta
 export function costTotalRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): Row {
   const day = bucketDay(bucketStart);
   const cents = parseCents(r.amount, `cost_report total ${day} amount`, tally);
-  const extra = unmappedFields(r, COST_FIELDS);
   return {
     activity_date: day,
     currency: r.currency ?? 'USD',
     amount_cents: cents,
     amount_usd: centsToUsd(cents),
-    extra: extra === null ? null : JSON.stringify(extra),
+    extra: extraJson(unmappedFields(r, COST_FIELDS)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };

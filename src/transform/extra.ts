@@ -42,3 +42,8 @@ export function numericLeaves(value: Loose, prefix = '', out: Array<[path: strin
   }
   return out;
 }
+
+/** The `extra` column's value: the unmapped fields as JSON, or NULL when there are none. */
+export function extraJson(extra: Loose | null): string | null {
+  return extra === null ? null : JSON.stringify(extra);
+}

@@ -2,13 +2,12 @@
 import type { ApiKeyItem, Organization, UserItem, WorkspaceItem } from '../source/schemas.js';
 import type { Row } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
-import { unmappedFields, type FieldSpec } from './extra.js';
+import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 
 type Loose = Record<string, unknown>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
-const json = (v: Loose | null): string | null => (v === null ? null : JSON.stringify(v));
 
 const API_KEY_FIELDS: FieldSpec = {
   id: true,
@@ -48,7 +47,7 @@ export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): Row {
     created_by_type: str(createdBy?.type),
     partial_key_hint: k.partial_key_hint,
     expires_at: k.expires_at,
-    extra: json(extra),
+    extra: extraJson(extra),
     ...lineage,
   };
 }
@@ -62,7 +61,7 @@ export function workspaceRow(w: WorkspaceItem, lineage: Lineage): Row {
     display_color: w.display_color,
     created_at: w.created_at,
     archived_at: w.archived_at,
-    extra: json(unmappedFields(w, WORKSPACE_FIELDS)),
+    extra: extraJson(unmappedFields(w, WORKSPACE_FIELDS)),
     ...lineage,
   };
 }
@@ -76,7 +75,7 @@ export function userRow(u: UserItem, lineage: Lineage): Row {
     name: u.name,
     role: u.role,
     added_at: u.added_at,
-    extra: json(unmappedFields(u, USER_FIELDS)),
+    extra: extraJson(unmappedFields(u, USER_FIELDS)),
     ...lineage,
   };
 }
@@ -84,5 +83,5 @@ export function userRow(u: UserItem, lineage: Lineage): Row {
 const ORGANIZATION_FIELDS: FieldSpec = { id: true, name: true, type: true };
 
 export function organizationRow(o: Organization, lineage: Lineage): Row {
-  return { id: o.id, name: o.name, type: o.type, extra: json(unmappedFields(o, ORGANIZATION_FIELDS)), ...lineage };
+  return { id: o.id, name: o.name, type: o.type, extra: extraJson(unmappedFields(o, ORGANIZATION_FIELDS)), ...lineage };
 }

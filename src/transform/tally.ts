@@ -5,7 +5,7 @@
  */
 import type { RoundingTally } from '../util/money.js';
 import { ExactDecimal } from '../util/money.js';
-import { numericLeaves } from './extra.js';
+import { extraJson, numericLeaves } from './extra.js';
 
 type Decimal = InstanceType<typeof ExactDecimal>;
 
@@ -26,6 +26,12 @@ export class WindowTally implements RoundingTally {
       const key = `${table}: ${path}`;
       perDay.set(key, (perDay.get(key) ?? new ExactDecimal(0)).plus(n));
     }
+  }
+
+  /** A fact row's `extra` column: its unknown numbers counted for the day, then the JSON. */
+  extraColumn(table: string, day: string, extra: Record<string, unknown> | null): string | null {
+    this.noteExtra(table, day, extra);
+    return extraJson(extra);
   }
 
   /** `{"YYYY-MM-DD": {"table: field": "total"}}`, or null when nothing unknown was seen. */

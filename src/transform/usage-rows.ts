@@ -1,7 +1,7 @@
 /** usage_report/messages results → claude_usage_keys / claude_usage_daily_totals rows. */
 import type { UsageResult } from '../source/schemas.js';
 import type { Row } from '../warehouse/tables.js';
-import { unmappedFields, type FieldSpec } from './extra.js';
+import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay, bucketInstant } from './lineage.js';
 import type { WindowTally } from './tally.js';
@@ -25,8 +25,6 @@ const USAGE_FIELDS: FieldSpec = {
 
 export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, tally: WindowTally): Row {
   const day = bucketDay(bucketStart);
-  const extra = unmappedFields(r, USAGE_FIELDS);
-  tally.noteExtra('claude_usage_keys', day, extra);
   return {
     activity_date: day,
     bucket_start: bucketInstant(bucketStart),
@@ -41,14 +39,13 @@ export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, 
     cache_creation_1h_input_tokens: r.cache_creation.ephemeral_1h_input_tokens,
     output_tokens: r.output_tokens,
     web_search_requests: r.server_tool_use.web_search_requests,
-    extra: extra === null ? null : JSON.stringify(extra),
+    extra: tally.extraColumn('claude_usage_keys', day, unmappedFields(r, USAGE_FIELDS)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
 }
 
 export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Lineage): Row {
-  const extra = unmappedFields(r, TOKEN_FIELDS);
   return {
     activity_date: bucketDay(bucketStart),
     bucket_start: bucketInstant(bucketStart),
@@ -58,7 +55,7 @@ export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Line
     cache_creation_1h_input_tokens: r.cache_creation.ephemeral_1h_input_tokens,
     output_tokens: r.output_tokens,
     web_search_requests: r.server_tool_use.web_search_requests,
-    extra: extra === null ? null : JSON.stringify(extra),
+    extra: extraJson(unmappedFields(r, TOKEN_FIELDS)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   };
