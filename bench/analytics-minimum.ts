@@ -14,7 +14,7 @@ import { newRequestStats } from '../src/source/types.js';
 import { COST_BY_ACTOR_GROUP_BY, COST_BY_KEY_GROUP_BY } from '../src/streams/analytics-cost.js';
 import { analyticsQuery, analyticsServedFrom } from '../src/streams/analytics-stream.js';
 import { USAGE_BY_ACTOR_GROUP_BY } from '../src/streams/analytics-usage.js';
-import { addDays } from '../src/util/dates.js';
+import { addDays, type IsoDay } from '../src/util/dates.js';
 
 const row = z.unknown();
 
@@ -35,7 +35,7 @@ async function pagesOf(client: AdminApiClient, path: string, query: Record<strin
 }
 
 /** Minimum requests per analytics endpoint for [from, to] (days before the first served day are not requested). */
-export async function analyticsMinimum(probe: Emulator, from: string, to: string, today: string): Promise<Record<string, number>> {
+export async function analyticsMinimum(probe: Emulator, from: IsoDay, to: IsoDay, today: IsoDay): Promise<Record<string, number>> {
   const client = new AdminApiClient({ baseUrl: probe.url, apiKey: EMULATOR_ADMIN_KEY, retryBaseMs: 5, retryMaxDelayMs: 50 });
   const served = analyticsServedFrom(today);
   let cost = 0;

@@ -7,13 +7,13 @@
  *
  * Run as a child process: node dist/bench/baseline.js '<json BaselineConfig>'; prints JSON on stdout.
  */
-import { addDays, dayStartRfc3339, eachDay } from '../src/util/dates.js';
+import { addDays, dayStartRfc3339, eachDay, type IsoDay } from '../src/util/dates.js';
 
 export interface BaselineConfig {
   baseUrl: string;
   apiKey: string;
-  from: string;
-  to: string;
+  from: IsoDay;
+  to: IsoDay;
   /** Fixed sleep after a 429 or a server error. */
   sleepMs: number;
   /** Attempts per call before the day is given up. */

@@ -3,12 +3,12 @@
  * Derived from the emulator's ground truth (record and list counts), not from what the tool did.
  */
 import type { GroundTruth } from '../src/emulator/index.js';
-import { eachDay } from '../src/util/dates.js';
+import { eachDay, type IsoDay } from '../src/util/dates.js';
 
 export interface MinimumInput {
   truth: GroundTruth;
-  from: string;
-  to: string;
+  from: IsoDay;
+  to: IsoDay;
   usageBucket: '1d' | '1h';
 }
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator, type EmulatorOptions, type OrgSize } from '../src/emulator/index.js';
-import { addDays } from '../src/util/dates.js';
+import { addDays, type IsoDay } from '../src/util/dates.js';
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { FACT_TABLES } from '../src/warehouse/tables.js';
 import type { BaselineConfig, BaselineResult } from './baseline.js';
@@ -29,7 +29,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
 const BIN = join(ROOT, 'bin/claude-ingest.js');
 // After the Analytics API's first served day (2026-01-01), so a one-year backfill includes its streams.
-const TODAY = '2026-06-30';
+const TODAY: IsoDay = '2026-06-30';
 
 interface Settings {
   quick: boolean;
@@ -166,7 +166,7 @@ function tail(r: ChildResult): string {
   return r.stderr.split('\n').filter(Boolean).slice(-3).join('\n');
 }
 
-async function runScenario(s: Scenario, cfg: Settings, dir: string, from: string): Promise<RunResult> {
+async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay): Promise<RunResult> {
   const emu = await startEmulator(emulatorOptions(s, cfg, true));
   const file = join(dir, `${s.name}.duckdb`);
   try {
@@ -242,7 +242,7 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: string
   }
 }
 
-async function runBaselineFor(s: Scenario, cfg: Settings, dir: string, from: string): Promise<BaselineSummary> {
+async function runBaselineFor(s: Scenario, cfg: Settings, dir: string, from: IsoDay): Promise<BaselineSummary> {
   const emu = await startEmulator(emulatorOptions(s, cfg, true));
   try {
     const config: BaselineConfig = { baseUrl: emu.url, apiKey: EMULATOR_ADMIN_KEY, from, to: TODAY, sleepMs: 1000, attempts: 3 };
@@ -338,7 +338,7 @@ function daysFor(s: Scenario, cfg: Settings): number {
   return Math.min(cfg.days, s.days ?? cfg.days);
 }
 
-function fromFor(s: Scenario, cfg: Settings): string {
+function fromFor(s: Scenario, cfg: Settings): IsoDay {
   return addDays(TODAY, -(daysFor(s, cfg) - 1));
 }
 

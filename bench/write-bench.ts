@@ -21,7 +21,7 @@ import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
 import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
 import { TABLES, type ColumnType, type Row } from '../src/warehouse/tables.js';
 import type { WindowRecord } from '../src/warehouse/warehouse.js';
-import { addDays, eachDay } from '../src/util/dates.js';
+import { addDays, eachDay, type IsoDay } from '../src/util/dates.js';
 
 export interface WriteBenchResult {
   rows: number;
@@ -42,7 +42,7 @@ const PER_DAY = 2000;
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805'];
 const LINEAGE = { run_id: 'bench-write', ingested_at: '2025-06-30T00:00:00.000Z' };
 
-function windowPages(w: number, rows: number): { from: string; to: string; pages: Row[][] } {
+function windowPages(w: number, rows: number): { from: IsoDay; to: IsoDay; pages: Row[][] } {
   const from = addDays('2020-01-01', w * WINDOW_DAYS);
   const to = addDays(from, WINDOW_DAYS - 1);
   const pages: Row[][] = [];

@@ -1,7 +1,7 @@
 /** Settings from the environment and global options, resolved once per command. */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './source/errors.js';
-import { parseDay, todayUtc } from './util/dates.js';
+import { parseDay, todayUtc, type IsoDay } from './util/dates.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_WAREHOUSE = 'duckdb:./claude-usage.duckdb';
@@ -34,7 +34,7 @@ export function resolveWarehouseUrl(option: string | undefined, env: Env): strin
 }
 
 /** Today in UTC; CLAUDE_INGEST_TODAY pins it (for reproducible tests and replaying a past schedule). */
-export function resolveToday(env: Env): string {
+export function resolveToday(env: Env): IsoDay {
   const pinned = env.CLAUDE_INGEST_TODAY?.trim();
   return pinned ? parseDay(pinned, 'CLAUDE_INGEST_TODAY') : todayUtc();
 }

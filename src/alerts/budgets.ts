@@ -5,7 +5,7 @@
  */
 import type { BudgetConfig } from '../config/schema.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
-import { addDays, eachDay, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, monthStart, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { BASELINE_DAYS, isWeekend } from './baseline.js';
@@ -62,9 +62,8 @@ export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoD
 }
 
 export function monthOf(day: IsoDay): { month: string; first: IsoDay; last: IsoDay } {
-  const first = `${day.slice(0, 7)}-01`;
-  const next = addDays(first, 32);
-  return { month: day.slice(0, 7), first, last: addDays(`${next.slice(0, 7)}-01`, -1) };
+  const first = monthStart(day);
+  return { month: day.slice(0, 7), first, last: addDays(monthStart(addDays(first, 32)), -1) };
 }
 
 const sum = (values: Iterable<string>) => [...values].reduce((a, v) => a.plus(v), new ExactDecimal(0));

@@ -1,7 +1,7 @@
 /** Every configured rule over the warehouse, as events (not yet deduplicated or sent). */
 import type { AlertsConfig } from '../config/schema.js';
 import { dataSpan } from '../reports/queries.js';
-import { addDays, eachDay, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, monthStart, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { cacheHitRateDrops, dailySpendAnomalies, newSpenders } from './anomalies.js';
 import { BASELINE_DAYS } from './baseline.js';
@@ -25,7 +25,7 @@ export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: Is
   const span = await dataSpan(wh);
   const ledger = await wh.listWindows();
   const anomalyFrom = opts.anomalyDays?.[0] ?? addDays(today, -ANOMALY_LOOKBACK_DAYS);
-  const from = [addDays(anomalyFrom, -BASELINE_DAYS), addDays(`${today.slice(0, 7)}-01`, -(BASELINE_DAYS + 31))].sort()[0]!;
+  const from = [addDays(anomalyFrom, -BASELINE_DAYS), addDays(monthStart(today), -(BASELINE_DAYS + 31))].sort()[0]!;
   const judged = await judgedDays(wh, ledger, { from, to: today }, today);
   const anomalyDays = opts.anomalyDays ?? eachDay(anomalyFrom, addDays(today, -1));
   const names = await loadNames(wh);

@@ -6,6 +6,7 @@
 import { filterWhere, type ReportFilter } from '../reports/filter.js';
 import { canonicalDecimal, ExactDecimal } from '../util/money.js';
 import type { IsoDay } from '../util/dates.js';
+import { dayCell } from '../reports/cells.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 
 export interface Names {
@@ -50,7 +51,7 @@ export async function dailySpend(wh: Warehouse, f: ReportFilter): Promise<Map<Is
        FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY c.${i('activity_date')}`,
     where.params,
   );
-  return new Map(rows.map((r) => [String(r.day), canonicalDecimal(r.usd)]));
+  return new Map(rows.map((r) => [dayCell(r.day), canonicalDecimal(r.usd)]));
 }
 
 /** Exact spend of one range by workspace or model, largest first. */
@@ -77,7 +78,7 @@ export async function modelSpendByDay(wh: Warehouse, from: IsoDay, to: IsoDay): 
       GROUP BY ${i('activity_date')}, ${i('model')}`,
     [from, to],
   );
-  return rows.map((r) => ({ day: String(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => new ExactDecimal(r.usd).gt(0));
+  return rows.map((r) => ({ day: dayCell(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => new ExactDecimal(r.usd).gt(0));
 }
 
 /** Per day and API key: tokens used (any token of any kind is spend). */
@@ -92,7 +93,7 @@ export async function keyActivityByDay(wh: Warehouse, from: IsoDay, to: IsoDay):
       GROUP BY ${i('activity_date')}, ${i('api_key_id')}`,
     [from, to],
   );
-  return rows.map((r) => ({ day: String(r.day), key: String(r.key), tokens: Number(r.tokens) })).filter((r) => r.tokens > 0);
+  return rows.map((r) => ({ day: dayCell(r.day), key: String(r.key), tokens: Number(r.tokens) })).filter((r) => r.tokens > 0);
 }
 
 /** Cache hit rate inputs per day from the API's own totals: cache reads and all input tokens. */
@@ -107,7 +108,7 @@ export async function cacheByDay(wh: Warehouse, from: IsoDay, to: IsoDay): Promi
       GROUP BY ${i('activity_date')}`,
     [from, to],
   );
-  return new Map(rows.map((r) => [String(r.day), { read: Number(r.read), input: Number(r.input) }]));
+  return new Map(rows.map((r) => [dayCell(r.day), { read: Number(r.read), input: Number(r.input) }]));
 }
 
 export const UNATTRIBUTED = '(unattributed)';
@@ -172,7 +173,7 @@ export async function allocateByKey(wh: Warehouse, f: ReportFilter): Promise<All
     else acc.set(k, { day, key, workspace, model, usd: '', sum: usd });
   };
   for (const c of costs) {
-    const day = String(c.activity_date);
+    const day = dayCell(c.activity_date);
     const ws = c.workspace_id === null ? null : String(c.workspace_id);
     const model = c.model === null ? null : String(c.model);
     const usd = new ExactDecimal(canonicalDecimal(c.usd));

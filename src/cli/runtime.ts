@@ -13,6 +13,7 @@ import { resolveOrganizationKeys, type OrganizationKey } from './organizations.j
 import { RateGovernor } from '../source/rate-governor.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { errorCodes, InputError } from '../util/errors.js';
+import type { IsoDay } from '../util/dates.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
@@ -88,7 +89,7 @@ export class CliRuntime {
     return this.reporterCache;
   }
 
-  today(): string {
+  today(): IsoDay {
     return resolveToday(this.io.env);
   }
 

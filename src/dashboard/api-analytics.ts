@@ -8,7 +8,7 @@ import { apiKeyCostQuery, productCostQuery, userCostQuery } from '../reports/ana
 import { exact } from '../reports/cells.js';
 import { hasAnalyticsCost, productCostByDay } from '../reports/dashboard-analytics.js';
 import { sqlAndParams, type ReportQuery } from '../reports/queries.js';
-import { eachDay } from '../util/dates.js';
+import { eachDay, type DayRange } from '../util/dates.js';
 import { canonicalDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ApiContext } from './api.js';
@@ -28,7 +28,7 @@ function cleanRows(q: ReportQuery, rows: QueryRow[]): Row[] {
   });
 }
 
-export async function analytics(ctx: ApiContext, span: () => Promise<{ from: string; to: string } | null>) {
+export async function analytics(ctx: ApiContext, span: () => Promise<DayRange | null>) {
   const available = await hasAnalyticsCost(ctx.wh);
   const f = filterParams(ctx.query, await span());
   const days = eachDay(f.from, f.to);

@@ -10,7 +10,7 @@ import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TO
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from '../reports/queries.js';
-import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { AlertsConfig } from '../config/schema.js';
@@ -56,10 +56,6 @@ function filterEcho(f: ReportFilter) {
 }
 
 // ---------------------------------------------------------------- month-to-date and forecast
-
-function monthStart(day: IsoDay): IsoDay {
-  return `${day.slice(0, 7)}-01`;
-}
 
 function daysInMonth(day: IsoDay): number {
   return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();

@@ -1,6 +1,6 @@
 /** Query-string parsing for the dashboard API: strict, with messages a person can act on. */
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
-import { daysBetween, parseDay, type DayRange } from '../util/dates.js';
+import { daysBetween, parseDay, type DayRange, type IsoDay } from '../util/dates.js';
 import { InputError } from '../util/errors.js';
 
 /** A request the API cannot answer as asked: 400 with the message. */
@@ -32,7 +32,7 @@ function single(q: URLSearchParams, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-function day(q: URLSearchParams, name: string): string | undefined {
+function day(q: URLSearchParams, name: string): IsoDay | undefined {
   const v = single(q, name);
   if (v === undefined) return undefined;
   try {

@@ -18,7 +18,7 @@
  * - `amount` is after a negotiated 10% Opus discount (list_amount = amount + amount/9, in whole
  *   nano-cents); every other line has amount = list_amount.
  */
-import { daysBetween } from '../util/dates.js';
+import { asIsoDay, daysBetween } from '../util/dates.js';
 import { GEO_NOT_AVAILABLE, TIER_BATCH, TIER_PRIORITY, TIER_STANDARD, WEB_SEARCH_NANO } from './catalog.js';
 import type { CodeRecord } from './code.js';
 import { type CostLine, priceNano } from './costs.js';
@@ -154,7 +154,7 @@ function buildEvents(model: SyntheticModel, day: string, atoms: Atoms, costs: Co
 /** cost_report's code-execution and agent-session lines, charged to a live key of their workspace. */
 function nonTokenEvents(model: SyntheticModel, day: string, costs: CostLine[], cast: AnalyticsCast, events: AnalyticsEvent[]): void {
   const org = model.org;
-  const idx = daysBetween(org.firstDay, day);
+  const idx = daysBetween(org.firstDay, asIsoDay(day));
   for (const line of costs) {
     const ct = COST_TYPES.indexOf(line.desc.cost_type as (typeof COST_TYPES)[number]);
     if (ct <= CT_WEB) continue;
@@ -198,7 +198,7 @@ function subscriptionEvents(model: SyntheticModel, day: string, code: CodeRecord
     }
   }
 
-  const idx = daysBetween(org.firstDay, day);
+  const idx = daysBetween(org.firstDay, asIsoDay(day));
   const { weekend, growth } = dayFactors(org, idx, new Date(`${day}T00:00:00Z`).getUTCDay());
   const rng = new Rng(`analytics-sub|${model.seed}|${day}`);
   const chatters = [...cast.userActor, ...cast.deletedUsers];

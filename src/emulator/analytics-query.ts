@@ -4,7 +4,7 @@
  * 5 group_by[] dimensions (cost_type and token_type free on the cost endpoint) and row-based limits.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { addDays, dayStartMs } from '../util/dates.js';
+import { addDays, dayStartMs, type IsoDay } from '../util/dates.js';
 import { CONTEXT_WINDOWS, GEOS, SPEEDS, TIERS } from './catalog.js';
 import { ACTOR_TYPES, ANALYTICS_PRODUCTS } from './analytics-actors.js';
 import { betas } from './endpoint.js';
@@ -74,7 +74,7 @@ export interface AnalyticsQuery {
 }
 
 /** `today` is the emulator's today; its end is "now", and the 365-day window is counted back from it. */
-export function parseAnalyticsQuery(kind: AnalyticsKind, q: URLSearchParams, headers: IncomingHttpHeaders, today: string): AnalyticsQuery {
+export function parseAnalyticsQuery(kind: AnalyticsKind, q: URLSearchParams, headers: IncomingHttpHeaders, today: IsoDay): AnalyticsQuery {
   if (!betas(headers).has(ANALYTICS_BETA)) throw invalid(`anthropic-beta: this endpoint requires the beta header "anthropic-beta: ${ANALYTICS_BETA}"`);
   const widthName = q.get('time_bucket_width');
   const widthMs = widthName === null || widthName === '' ? null : WIDTHS[widthName];

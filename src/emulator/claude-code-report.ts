@@ -1,5 +1,5 @@
 /** GET /v1/organizations/usage_report/claude_code */
-import { DateInputError, dayStartMs, parseDay } from '../util/dates.js';
+import { asIsoDay, DateInputError, dayStartMs, parseDay } from '../util/dates.js';
 import { estimatedCostAmount, type CodeRecord } from './code.js';
 import { addUnknownFields, type Endpoint, type JsonObject } from './endpoint.js';
 import type { Org } from './org.js';
@@ -24,7 +24,7 @@ export const claudeCodeReport: Endpoint = {
     const page = q.get('page');
     const offset = page === null || page === '' ? 0 : tokens.verify(scope, page);
     if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw invalid('page: invalid page token');
-    const start = dayStartMs(day);
+    const start = dayStartMs(asIsoDay(day));
 
     return {
       coverage: [start, start + 86_400_000],

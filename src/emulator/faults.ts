@@ -1,5 +1,5 @@
 /** Deciding which request gets which fault: targeted rules first, then the seeded random rate. */
-import { dayStartMs } from '../util/dates.js';
+import { asIsoDay, dayStartMs } from '../util/dates.js';
 import { hash32 } from './prng.js';
 import type { FaultKind, FaultRule } from './types.js';
 
@@ -45,7 +45,7 @@ export class FaultPlan {
       if (rule.path !== undefined && !path.endsWith(rule.path)) continue;
       if (rule.day !== undefined) {
         if (!coverage) continue;
-        const start = dayStartMs(rule.day);
+        const start = dayStartMs(asIsoDay(rule.day));
         if (!(start < coverage[1] && start + DAY_MS > coverage[0])) continue;
       }
       active.remaining--;

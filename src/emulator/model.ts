@@ -2,7 +2,7 @@
  * The synthetic organization's data, generated lazily per day and cached. Both the HTTP handlers and
  * the ground truth read from here, so they can never disagree.
  */
-import { addDays, dayStartMs, daysBetween } from '../util/dates.js';
+import { addDays, asIsoDay, dayStartMs, daysBetween, type IsoDay } from '../util/dates.js';
 import { type CodeRecord, generateCode } from './code.js';
 import { computeCostLines, type CostLine } from './costs.js';
 import { buildOrg, type Org } from './org.js';
@@ -29,7 +29,7 @@ export class SyntheticModel {
 
   constructor(
     readonly seed: number,
-    today: string,
+    today: IsoDay,
     historyDays: number,
     shape: OrgShape,
     /** Days kept in memory; regenerating is deterministic, so eviction only costs time. */
@@ -38,11 +38,11 @@ export class SyntheticModel {
     this.org = buildOrg(seed, today, historyDays, shape);
   }
 
-  get firstDay(): string {
+  get firstDay(): IsoDay {
     return this.org.firstDay;
   }
 
-  get today(): string {
+  get today(): IsoDay {
     return this.org.today;
   }
 
@@ -91,15 +91,15 @@ export class SyntheticModel {
   }
 
   private index(day: string): number {
-    return daysBetween(this.org.firstDay, day);
+    return daysBetween(this.org.firstDay, asIsoDay(day));
   }
 
   private dow(day: string): number {
-    return new Date(dayStartMs(day)).getUTCDay();
+    return new Date(dayStartMs(asIsoDay(day))).getUTCDay();
   }
 
   private revisionOf(day: string): number {
-    return daysBetween(day, this.org.today) < REVISED_DAYS ? this.revision : 0;
+    return daysBetween(asIsoDay(day), this.org.today) < REVISED_DAYS ? this.revision : 0;
   }
 
   /** LRU: a Map iterates in insertion order, so re-inserting on access keeps the oldest first. */

@@ -2,7 +2,7 @@
  * The synthetic organization: workspaces, API keys, users and Claude Code actors, built once from the
  * seed. Entities carry the per-entity traits (volume, models, active days) the day generator reads.
  */
-import { addDays, dayStartMs } from '../util/dates.js';
+import { addDays, dayStartMs, type IsoDay } from '../util/dates.js';
 import {
   FIRST_NAMES, KEY_ENVS, KEY_PURPOSES, LAST_NAMES, MODELS, TERMINALS, USER_ROLES, WORKSPACE_COLORS, WORKSPACE_NAMES,
   type ModelInfo,
@@ -71,8 +71,8 @@ export interface CodeActor {
 
 export interface Org {
   organizationId: string;
-  firstDay: string;
-  today: string;
+  firstDay: IsoDay;
+  today: IsoDay;
   historyDays: number;
   models: readonly ModelInfo[];
   workspaces: Workspace[];
@@ -112,7 +112,7 @@ function uniqueName(base: string, seen: Map<string, number>): string {
   return n === 1 ? base : `${base} ${n}`;
 }
 
-export function buildOrg(seed: number, today: string, historyDays: number, shape: OrgShape): Org {
+export function buildOrg(seed: number, today: IsoDay, historyDays: number, shape: OrgShape): Org {
   const rng = new Rng(`org|${seed}`);
   const firstDay = addDays(today, -historyDays);
   const firstMs = dayStartMs(firstDay);

@@ -1,7 +1,7 @@
 /** The emulator's HTTP server (node:http): auth, routing, rate limiting, latency and fault injection. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { todayUtc } from '../util/dates.js';
+import { parseDay, todayUtc } from '../util/dates.js';
 import { ORG_SHAPES } from './catalog.js';
 import { analyticsCost, analyticsUnavailable, analyticsUsage } from './analytics-endpoints.js';
 import { claudeCodeReport } from './claude-code-report.js';
@@ -39,7 +39,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   /** One organization's data, page tokens and (per-organization, as in the real API) rate limit. */
   const tenant = (s: number, org: EmulatorOptions['org'], historyDays = opts.historyDays ?? 400): Tenant => {
     const shape = typeof org === 'object' ? org : ORG_SHAPES[org ?? 'small'];
-    const model = new SyntheticModel(s, opts.today ?? todayUtc(), historyDays, shape);
+    const model = new SyntheticModel(s, opts.today === undefined ? todayUtc() : parseDay(opts.today, 'emulator today'), historyDays, shape);
     if (opts.spikes) model.setSpikes(opts.spikes);
     const limiter = opts.rateLimit ? new TokenBucket(opts.rateLimit.rpm, opts.rateLimit.burst) : null;
     return { model, tokens: new PageTokens(`page|${s}|${model.today}`), limiter };

@@ -1,5 +1,5 @@
 /** GroundTruth: exact expected figures read straight from the synthetic model, bypassing HTTP. */
-import { eachDay } from '../util/dates.js';
+import { asIsoDay, eachDay } from '../util/dates.js';
 import { KNOWN_TOOLS } from './catalog.js';
 import { parseCents, sumDecimals } from '../util/money.js';
 import { estimatedCostAmount } from './code.js';
@@ -40,7 +40,7 @@ export function createGroundTruth(model: SyntheticModel): GroundTruth {
       for (const l of model.costLines(day)) acc.set(wsId(l.ws), (acc.get(wsId(l.ws)) ?? 0n) + l.nano);
       return new Map([...acc].map(([k, v]) => [k, formatNano(v)]));
     },
-    costCentsRange: (from, to) => formatNano(eachDay(from, to).reduce((s, d) => s + dayNano(d), 0n)),
+    costCentsRange: (from, to) => formatNano(eachDay(asIsoDay(from), asIsoDay(to)).reduce((s, d) => s + dayNano(d), 0n)),
     tokens(day) {
       const atoms = model.atoms(day);
       const t = emptyTokens();

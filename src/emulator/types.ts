@@ -1,5 +1,6 @@
 /** Public types of the Admin API emulator (see src/emulator/index.ts). */
 
+import type { IsoDay } from '../util/dates.js';
 export type OrgSize = 'small' | 'medium' | 'large';
 
 export interface OrgShape {
@@ -124,7 +125,7 @@ export interface ClaudeCodeTotals {
 export interface GroundTruth {
   /** What GET /v1/organizations/me answers as `id`. */
   organizationId: string;
-  firstDay: string;
+  firstDay: IsoDay;
   /** = today */
   lastDay: string;
   /** Exact decimal string of the day's billed cost in cents (what cost_report returns ungrouped). */
@@ -163,7 +164,7 @@ export interface AnalyticsTruth {
   /** The default workspace's id in this API (the legacy reports say null for it). */
   defaultWorkspaceId: string;
   /** First day the API serves: max(2026-01-01, today − 365 days). */
-  firstServedDay: string;
+  firstServedDay: IsoDay;
 }
 
 export interface Emulator {

@@ -1,7 +1,7 @@
 /** What the warehouse holds: per table and per stream, with the gaps and failures that need action. */
 import { STREAM_NAMES } from '../streams/stream.js';
 import { STREAMS } from '../streams/index.js';
-import { eachDay, todayUtc, type IsoDay } from '../util/dates.js';
+import { asIsoDay, eachDay, todayUtc, type IsoDay } from '../util/dates.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 import { okDays, unfinishedWindows } from './ledger-queries.js';
@@ -66,8 +66,8 @@ async function tableStatus(wh: Warehouse, table: TableName, organizationId?: str
   return {
     table,
     rows: Number(r?.n ?? 0),
-    firstDay: (r?.first_day as string | null) ?? null,
-    lastDay: (r?.last_day as string | null) ?? null,
+    firstDay: r?.first_day == null ? null : asIsoDay(String(r.first_day)),
+    lastDay: r?.last_day == null ? null : asIsoDay(String(r.last_day)),
     daysWithRows: Number(r?.days ?? 0),
   };
 }

@@ -7,10 +7,11 @@
  * there, so it appears only in the Claude Code per-user report, labelled as an estimate.
  */
 import { ExactDecimal } from '../util/money.js';
+import type { DayRange } from '../util/dates.js';
 import { TABLES } from '../warehouse/tables.js';
 import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { feature } from '../warehouse/dialect-features.js';
-import { exact, int } from './cells.js';
+import { dayCell, exact, int } from './cells.js';
 import { CONSOLE_KEY, DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 
 export type ColumnKind = 'text' | 'date' | 'usd' | 'int' | 'ratio';
@@ -322,7 +323,7 @@ export async function totalSpend(wh: Warehouse, f: ReportFilter): Promise<SpendT
 }
 
 /** First and last activity_date across the fact and totals tables; null for an empty warehouse. */
-export async function dataSpan(wh: Warehouse): Promise<{ from: string; to: string } | null> {
+export async function dataSpan(wh: Warehouse): Promise<DayRange | null> {
   const d = wh.dialect;
   const tables = Object.values(TABLES).filter((t) => (t.kind === 'fact' || t.kind === 'totals') && t.columns.some((c) => c.name === 'activity_date'));
   const union = tables
@@ -333,7 +334,7 @@ export async function dataSpan(wh: Warehouse): Promise<{ from: string; to: strin
     .join(' UNION ALL ');
   const [r] = await wh.query(`SELECT MIN(${d.ident('lo')}) AS ${d.ident('lo')}, MAX(${d.ident('hi')}) AS ${d.ident('hi')} FROM (${union}) x`);
   if (!r || r.lo === null || r.hi === null) return null;
-  return { from: String(r.lo), to: String(r.hi) };
+  return { from: dayCell(r.lo), to: dayCell(r.hi) };
 }
 
 // ---------------------------------------------------------------- helpers

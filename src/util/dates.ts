@@ -5,7 +5,13 @@ import { InputError } from './errors.js';
 const DAY_MS = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-export type IsoDay = string;
+/**
+ * A UTC calendar day, 'YYYY-MM-DD'. A template-literal type rather than a nominal brand: a literal such as
+ * '2025-01-31' is one without ceremony, while a plain `string` (an API timestamp, a query parameter, a
+ * value read back from SQL) has to pass parseDay, formatDay or asIsoDay first, so the compiler catches a
+ * timestamp or an unchecked input where a day belongs.
+ */
+export type IsoDay = `${number}-${number}-${number}`;
 
 export class DateInputError extends InputError {}
 
@@ -20,7 +26,7 @@ export function parseDay(value: string, label = 'date'): IsoDay {
   const text = value.trim();
   if (!ISO_DAY.test(text)) throw new DateInputError(`${label} "${value}" is not a date: use YYYY-MM-DD, e.g. 2025-01-31`);
   if (!isCalendarDay(text)) throw new DateInputError(`${label} "${value}" is not a real calendar day: check the month and day`);
-  return text;
+  return text as IsoDay;
 }
 
 const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -57,7 +63,21 @@ export function timestampMicros(text: string): bigint {
 }
 
 export function formatDay(d: Date): IsoDay {
-  return d.toISOString().slice(0, 10);
+  return d.toISOString().slice(0, 10) as IsoDay;
+}
+
+/**
+ * A day the program made or stored itself (a DATE read back from the warehouse, the month's first day):
+ * only the shape is checked, so a wrong value is a bug report, not a user error.
+ */
+export function asIsoDay(text: string): IsoDay {
+  if (!ISO_DAY.test(text)) throw new Error(`internal: "${text}" is not a YYYY-MM-DD day`);
+  return text as IsoDay;
+}
+
+/** The first day of the month a day is in. */
+export function monthStart(day: IsoDay): IsoDay {
+  return `${day.slice(0, 7)}-01` as IsoDay;
 }
 
 export function todayUtc(now: Date = new Date()): IsoDay {

@@ -2,6 +2,7 @@
  * The ledger records (WindowRecord, RunRecord) as table rows and back. Shared by every warehouse:
  * the mapping is a property of the tables, not of the SQL engine.
  */
+import { asIsoDay } from '../util/dates.js';
 import type { Row } from './tables.js';
 import type { QueryRow, RunRecord, WindowRecord } from './warehouse.js';
 
@@ -52,8 +53,8 @@ export function windowRecord(row: QueryRow): WindowRecord {
     runId: text(row.run_id),
     organizationId: textOrNull(row.organization_id),
     stream: text(row.stream),
-    windowStart: text(row.window_start),
-    windowEnd: text(row.window_end),
+    windowStart: asIsoDay(text(row.window_start)),
+    windowEnd: asIsoDay(text(row.window_end)),
     status: text(row.status) as WindowRecord['status'],
     complete: row.complete === true,
     rows: count(row.rows),

@@ -7,7 +7,7 @@ import { Decimal } from 'decimal.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateAlerts } from '../../src/alerts/evaluate.js';
 import { alertsSchema } from '../../src/config/schema.js';
-import { eachDay, addDays } from '../../src/util/dates.js';
+import { eachDay, addDays, type IsoDay } from '../../src/util/dates.js';
 import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 const cfg = alertsSchema.parse({ anomalies: { daily_spend: { min_usd: 50, sensitivity: 3 }, new_spender: false }, data_health: false });
 
-async function evaluate(w: FilledWarehouse, today: string, anomalyDays?: string[]) {
+async function evaluate(w: FilledWarehouse, today: IsoDay, anomalyDays?: IsoDay[]) {
   const wh = await openDuckDbWarehouse(w.file, { readOnly: true });
   try {
     await wh.init();

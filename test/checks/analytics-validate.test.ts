@@ -7,7 +7,7 @@
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/check.js';
-import { eachDay } from '../../src/util/dates.js';
+import { eachDay, type IsoDay } from '../../src/util/dates.js';
 import { runCli } from '../helpers/cli.js';
 import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
@@ -30,7 +30,7 @@ async function validate(file: string): Promise<{ code: number; byId: (id: string
   const doc = JSON.parse(res.stdout) as { results: CheckResult[] };
   return { code: res.code, results: doc.results, byId: (id) => doc.results.find((r) => r.id === id)! };
 }
-const addDay = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const addDay = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10) as IsoDay;
 const planted = (...sql: string[]) => plantedCopy(w, `analytics-defect-${++copies}.duckdb`, ...sql);
 
 describe('validate: analytics proofs', () => {

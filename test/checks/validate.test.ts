@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/check.js';
 import { costSqlTexts } from '../../src/checks/double-counting.js';
 import { claudeCodeByUserQuery } from '../../src/reports/queries.js';
-import { eachDay } from '../../src/util/dates.js';
+import { eachDay, type IsoDay } from '../../src/util/dates.js';
 import { duckDbDialect } from '../../src/warehouse/duckdb/duckdb-dialect.js';
 import { runCli } from '../helpers/cli.js';
 import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
@@ -199,12 +199,12 @@ describe('validate finds planted defects', () => {
   });
 
   /** The claude_code ledger window that covers DAY (window sizes are the stream's business). */
-  async function windowCovering(day: string): Promise<{ start: string; end: string }> {
+  async function windowCovering(day: string): Promise<{ start: IsoDay; end: IsoDay }> {
     const [[start, end]] = (await rawQuery(
       w.file,
       `SELECT CAST(window_start AS VARCHAR), CAST(window_end AS VARCHAR) FROM ingest_windows
         WHERE stream = 'claude_code' AND DATE '${day}' BETWEEN window_start AND window_end`,
-    )) as [[string, string]];
+    )) as [[IsoDay, IsoDay]];
     return { start, end };
   }
 

@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { completeDays, lastCompleteDay, okDays, unfinishedWindows } from '../../src/jobs/ledger-queries.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
+import type { IsoDay } from '../../src/util/dates.js';
 
 type Status = WindowRecord['status'];
 
 /** One ledger row: stream, days, status, complete flag and the time it started. */
-const w = (stream: string, from: string, to: string, status: Status = 'ok', complete = true, startedAt = '2025-02-01T00:00:00.000Z'): WindowRecord => ({
+const w = (stream: string, from: IsoDay, to: IsoDay, status: Status = 'ok', complete = true, startedAt = '2025-02-01T00:00:00.000Z'): WindowRecord => ({
   runId: `run-${startedAt}`,
   stream,
   windowStart: from,

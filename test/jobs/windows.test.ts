@@ -3,8 +3,9 @@ import { completeDays } from '../../src/jobs/ledger-queries.js';
 import { chunkDays, consecutiveRuns, orderForThroughput, planWindows } from '../../src/jobs/windows.js';
 import { STREAMS } from '../../src/streams/index.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
+import type { DayRange, IsoDay } from '../../src/util/dates.js';
 
-const ok = (stream: string, from: string, to: string, complete = true): WindowRecord => ({
+const ok = (stream: string, from: IsoDay, to: IsoDay, complete = true): WindowRecord => ({
   runId: 'r1', stream, windowStart: from, windowEnd: to, status: 'ok', complete, rows: 1, requests: 1, retries: 0,
   rateLimited: 0, centsTotal: null, error: null, startedAt: '2025-01-01T00:00:00.000Z', finishedAt: null,
 });
@@ -28,7 +29,7 @@ describe('windows', () => {
 
   it('a year of cost is 12 windows and resumes after the complete ones', () => {
     const opts = { usageBucket: '1d' as const };
-    const range = { from: '2025-01-01', to: '2025-12-31' };
+    const range: DayRange = { from: '2025-01-01', to: '2025-12-31' };
     const fresh = planWindows([STREAMS.cost], range, [], opts, false, '2026-01-10');
     expect(fresh.tasks).toHaveLength(12);
     const ledger = [ok('cost', '2025-01-01', '2025-01-31'), ok('cost', '2025-02-01', '2025-03-03'), ok('cost', '2025-03-04', '2025-04-03', false)];
@@ -45,7 +46,7 @@ describe('windows', () => {
   });
 
   it('hourly usage and claude_code use 7-day windows; org a single snapshot', () => {
-    const range = { from: '2025-01-01', to: '2025-01-14' };
+    const range: DayRange = { from: '2025-01-01', to: '2025-01-14' };
     expect(planWindows([STREAMS.usage], range, [], { usageBucket: '1h' }, false, '2025-02-01').tasks).toHaveLength(2);
     expect(planWindows([STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks).toHaveLength(2);
     const org = planWindows([STREAMS.org], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks;
@@ -53,7 +54,7 @@ describe('windows', () => {
   });
 
   it('starts the slow Claude Code stream first and spreads the cheap windows between its days', () => {
-    const range = { from: '2025-01-01', to: '2025-03-31' };
+    const range: DayRange = { from: '2025-01-01', to: '2025-03-31' };
     const { tasks } = planWindows([STREAMS.cost, STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-04-02');
     const ordered = orderForThroughput(tasks);
     expect(ordered[0]!.stream.name).toBe('claude_code');

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESTIMATE_BESIDE_HEADER } from '../../src/reports/analytics-queries.js';
 import { REPORT_NAMES } from '../../src/reports/registry.js';
 import { canonicalJson } from '../../src/util/canonical-json.js';
-import { eachDay } from '../../src/util/dates.js';
+import { eachDay, type DayRange, type IsoDay } from '../../src/util/dates.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 
 const TODAY = '2026-02-15';
-const F = { from: '2026-02-01', to: '2026-02-14' };
+const F: DayRange = { from: '2026-02-01', to: '2026-02-14' };
 let w: FilledWarehouse;
 
 beforeAll(async () => {
@@ -31,7 +31,7 @@ async function report(by: string): Promise<Doc> {
 }
 
 /** Σ over the range of a per-day truth map, in dollars. */
-function sumTruth<K>(perDay: (day: string) => Map<K, string>, norm: (k: K) => K = (k) => k): Map<K, Decimal> {
+function sumTruth<K>(perDay: (day: IsoDay) => Map<K, string>, norm: (k: K) => K = (k) => k): Map<K, Decimal> {
   const out = new Map<K, Decimal>();
   for (const day of eachDay(F.from, F.to)) for (const [k, c] of perDay(day)) out.set(norm(k), (out.get(norm(k)) ?? new Decimal(0)).plus(new Decimal(c).div(100)));
   return out;
@@ -41,7 +41,7 @@ const canonicalActor = (key: string) => {
   const id = key.slice(at + 1);
   return key.startsWith('federated_actor|') && id.startsWith('{') ? `federated_actor|${canonicalJson(JSON.parse(id))}` : key;
 };
-const rangeUsd = (cents: (day: string) => string) => eachDay(F.from, F.to).reduce((s, d) => s.plus(new Decimal(cents(d)).div(100)), new Decimal(0));
+const rangeUsd = (cents: (day: IsoDay) => string) => eachDay(F.from, F.to).reduce((s, d) => s.plus(new Decimal(cents(d)).div(100)), new Decimal(0));
 
 describe('reports with analytics data', () => {
   it('--by api_key: billed cost per key (with names) beside its tokens equals the truth', async () => {

@@ -11,14 +11,14 @@ import type { TokenTotals } from '../../src/emulator/types.js';
 import { ReportInputError } from '../../src/reports/filter.js';
 import { claudeCodeByUser, spendBy, spendOverTime, tokensByApiKey } from '../../src/reports/queries.js';
 import { demoSummary } from '../../src/reports/summary.js';
-import { eachDay } from '../../src/util/dates.js';
+import { eachDay, type DayRange } from '../../src/util/dates.js';
 import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import type { Warehouse } from '../../src/warehouse/warehouse.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
 const TODAY = '2026-03-15';
 const FROM = '2026-01-20';
-const F = { from: '2026-02-01', to: '2026-03-10' };
+const F: DayRange = { from: '2026-02-01', to: '2026-03-10' };
 
 let w: FilledWarehouse;
 let wh: Warehouse;

@@ -12,7 +12,7 @@ import {
   type CostResult,
   type ReportBucket,
 } from '../../src/source/index.js';
-import { addDays, dayStartRfc3339 } from '../../src/util/dates.js';
+import { addDays, dayStartRfc3339, type IsoDay } from '../../src/util/dates.js';
 import { sumDecimals } from '../../src/util/money.js';
 
 const TODAY = '2025-06-30';
@@ -22,7 +22,7 @@ afterEach(async () => {
   emu = undefined;
 });
 
-async function readCost(client: AdminApiClient, from: string, toExclusive: string) {
+async function readCost(client: AdminApiClient, from: IsoDay, toExclusive: IsoDay) {
   const stats = newRequestStats();
   const buckets: ReportBucket<CostResult>[] = [];
   const query = { starting_at: dayStartRfc3339(from), ending_at: dayStartRfc3339(toExclusive), bucket_width: '1d', limit: 3 };

@@ -5,11 +5,11 @@
  * not), the beta header is required, more than 5 dimensions is a 400, and `status` can close it.
  */
 import { ANALYTICS_BETA } from '../../src/source/endpoints.js';
-import { addDays } from '../../src/util/dates.js';
+import { addDays, type IsoDay } from '../../src/util/dates.js';
 import { scriptedServer, type ScriptedServer } from '../source/helpers.js';
 
 export interface FakeEvent {
-  day: string;
+  day: IsoDay;
   group: Record<string, unknown>;
   amount: string;
   list_amount: string;
@@ -44,7 +44,7 @@ export async function fakeAnalytics(events: FakeEvent[], opts: { status?: number
     if (q.get('time_bucket_width') !== '1d') return err(400, 'the fake serves 1d only');
     const from = q.get('starting_at')!.slice(0, 10);
     const to = q.get('ending_at')!.slice(0, 10);
-    const agg = new Map<string, { day: string; group: Record<string, unknown>; amount: bigint; list: bigint; tokens: number }>();
+    const agg = new Map<string, { day: IsoDay; group: Record<string, unknown>; amount: bigint; list: bigint; tokens: number }>();
     for (const e of events) {
       if (e.day < from || e.day >= to) continue;
       const group: Record<string, unknown> = {};

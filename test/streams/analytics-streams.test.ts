@@ -21,8 +21,9 @@ import type { WindowSink } from '../../src/warehouse/warehouse.js';
 import type { ScriptedServer } from '../source/helpers.js';
 import { TEST_KEY } from '../source/helpers.js';
 import { fakeAnalytics, type FakeEvent } from './analytics-fake.js';
+import type { DayRange } from '../../src/util/dates.js';
 
-const WINDOW = { from: '2026-02-01', to: '2026-02-03' };
+const WINDOW: DayRange = { from: '2026-02-01', to: '2026-02-03' };
 const lineage = { run_id: 'run_test', ingested_at: '2026-03-01T00:00:00.000Z' };
 
 const ACTORS = [
@@ -39,7 +40,7 @@ const EXPECTED_IDS = ['ada@example.com', 'user_2', 'svcacct_1', '{"issuer":"http
 function events(): FakeEvent[] {
   const out: FakeEvent[] = [];
   let n = 0;
-  for (const day of ['2026-02-01', '2026-02-02', '2026-02-03']) {
+  for (const day of ['2026-02-01', '2026-02-02', '2026-02-03'] as const) {
     ACTORS.forEach((actor, a) => {
       for (const product of ['messages_api', 'claude_code']) {
         for (const key of ['apikey_1', 'apikey_2']) {

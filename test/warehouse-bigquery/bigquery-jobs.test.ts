@@ -22,6 +22,7 @@ import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
 import { WarehouseError } from '../../src/warehouse/warehouse.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
 import type { RecordedRequest } from './stand-in.js';
+import type { DayRange } from '../../src/util/dates.js';
 
 const h = useStandIn();
 const { standIn } = h;
@@ -269,7 +270,7 @@ describe('every job sends portable, partition-pruned SQL', () => {
     const mark = standIn.requests.length;
     await wh.init();
     answerPlausibly();
-    const f = { from: '2025-03-01', to: '2025-03-31' };
+    const f: DayRange = { from: '2025-03-01', to: '2025-03-31' };
     const filtered = { ...f, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
     // The Claude Code reports have no workspace or model to filter on.
     const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...f, organizationIds: ['org_a'] } : filtered);

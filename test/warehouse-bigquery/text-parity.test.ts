@@ -28,13 +28,14 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { envFor, TODAY } from '../reliability/helpers.js';
 import { useStandIn } from './harness.js';
 import type { QueryAnswer } from './stand-in.js';
+import type { DayRange } from '../../src/util/dates.js';
 
 let emu: Emulator;
 const h = useStandIn(() => (emu ? [emu.port] : []));
 const dir = tempDir('claude-ingest-parity-');
 const file = join(dir, 'w.duckdb');
 const FROM = '2025-02-25';
-const RANGE = { from: FROM, to: TODAY };
+const RANGE: DayRange = { from: FROM, to: TODAY };
 
 const TARGETS = [...Object.keys(TABLES), 'claude_focus_costs', ...REPORT_NAMES];
 const FORMATS: ExportFormat[] = ['csv', 'json'];

@@ -6,6 +6,7 @@ import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse
 import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
 import { WarehouseError, WarehouseLockedError, WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
 import { costRow, ledger, tempDir } from './helpers.js';
+import type { DayRange } from '../../src/util/dates.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -131,7 +132,7 @@ describe('DDL and schema version', () => {
         await sink.append('claude_workspaces', [{ id: 'w1', name: 'A', run_id: 'r', ingested_at: '2025-01-01T00:00:00Z' }]);
       });
       // claude_costs now has inference_geo last, unlike TABLES: every value still lands in its own column.
-      const day = { from: '2025-01-01', to: '2025-01-01' };
+      const day: DayRange = { from: '2025-01-01', to: '2025-01-01' };
       await migrated.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: day, ledger: ledger({ stream: 'cost' }) }, async (sink) => {
         await sink.append('claude_costs', [{ ...costRow('2025-01-01', '12.5', 'line'), inference_geo: 'us' }]);
       });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { Row } from '../../src/warehouse/tables.js';
 import { costRow, ledger, tempDir, usageRow } from './helpers.js';
+import type { DayRange, IsoDay } from '../../src/util/dates.js';
 
 // decimal.js defaults to 20 significant digits, too few for 38-digit sums.
 const Decimal = DecimalJs.clone({ precision: 80 });
@@ -19,9 +20,9 @@ afterEach(async () => {
   await wh.close();
 });
 
-const WEEK = { from: '2025-01-01', to: '2025-01-07' };
+const WEEK: DayRange = { from: '2025-01-01', to: '2025-01-07' };
 
-async function writeUsage(days: { from: string; to: string }, rows: Row[], runId = 'run-1'): Promise<number> {
+async function writeUsage(days: DayRange, rows: Row[], runId = 'run-1'): Promise<number> {
   return wh.replaceWindow(
     { organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger({ runId, windowStart: days.from, windowEnd: days.to }) },
     async (sink) => sink.append('claude_usage_keys', rows),
@@ -144,7 +145,7 @@ describe('replaceWindow', () => {
   });
 
   it('lands concurrent windows for different days, and serializes their commits', async () => {
-    const windows = ['2025-01-01', '2025-01-02', '2025-01-03', '2025-01-04'];
+    const windows: IsoDay[] = ['2025-01-01', '2025-01-02', '2025-01-03', '2025-01-04'];
     const results = await Promise.all(
       windows.map((day, w) =>
         wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `r${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
@@ -175,7 +176,7 @@ describe('replaceWindow', () => {
 
   it('appends through the Appender fast enough (throughput logged, count asserted)', async () => {
     const total = Number(process.env.CLAUDE_INGEST_BIG_APPEND ?? 200_000);
-    const days = { from: '2025-01-01', to: '2025-01-31' };
+    const days: DayRange = { from: '2025-01-01', to: '2025-01-31' };
     const started = performance.now();
     const written = await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger() }, async (sink) => {
       const batch: Row[] = [];

@@ -76,6 +76,7 @@ function bindControls() {
       if (!span) return;
       const r = b.getAttribute('data-range');
       const to = span.to;
+      /** @type {string} */
       let from = span.from;
       if (r === 'mtd') from = `${to.slice(0, 7)}-01`;
       else if (r !== 'all') from = addDays(to, -(Number(r) - 1));

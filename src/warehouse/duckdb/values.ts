@@ -3,7 +3,7 @@
  * Money never passes through a JS number: decimal strings are scaled to BigInt digit by digit.
  */
 import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampValue } from '@duckdb/node-api';
-import { dayStartMs, DateInputError, isCalendarDay, timestampMicros as checkedTimestampMicros } from '../../util/dates.js';
+import { dayStartMs, DateInputError, isCalendarDay, timestampMicros as checkedTimestampMicros, type IsoDay } from '../../util/dates.js';
 import { formatScaled, MoneyError, storableDecimal } from '../../util/money.js';
 
 export const DECIMAL_WIDTH = 38;
@@ -31,7 +31,7 @@ const DAY_MS = 86_400_000;
 /** Days since the epoch of a 'YYYY-MM-DD' day; util/dates.ts decides what is a real day. */
 export function dayNumber(text: string): number {
   if (!isCalendarDay(text)) throw new ValueError(`"${text}" is not a real calendar day (YYYY-MM-DD)`);
-  return dayStartMs(text) / DAY_MS;
+  return dayStartMs(text as IsoDay) / DAY_MS;
 }
 
 export function dateValue(text: string): DuckDBDateValue {

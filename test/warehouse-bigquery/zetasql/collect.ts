@@ -31,6 +31,7 @@ import { SCHEMA_VERSION, TABLES } from '../../../src/warehouse/tables.js';
 import { DATASET, PROJECT, type StandInHarness } from '../harness.js';
 import type { QueryAnswer } from '../stand-in.js';
 import { seedVersion1Dataset } from '../version1.js';
+import type { DayRange } from '../../../src/util/dates.js';
 
 /** A BigQuery query parameter as the REST API carries it. */
 export interface BqParam {
@@ -48,7 +49,7 @@ export interface Statement {
 }
 
 const TODAY = '2025-03-10';
-const RANGE = { from: '2025-03-01', to: '2025-03-09' };
+const RANGE: DayRange = { from: '2025-03-01', to: '2025-03-09' };
 
 /** Answers just enough for every code path to go on: the schema version, a ledger, a data span, columns. */
 function answerPlausibly(version: () => number | null): (sql: string) => QueryAnswer | undefined {
