@@ -29,7 +29,9 @@ export function analyticsWindowDays(o: StreamOptions): number {
 }
 
 export function analyticsQuery(window: DayRange, options: StreamOptions, groupBy: readonly string[]): QueryParams {
-  const q: QueryParams = { ...windowParams(window), time_bucket_width: options.analyticsBucket ?? '1d' };
+  // Oldest first (the default is by amount): a bucket's rows then arrive together, so their day and
+  // timestamp conversions are memoised on the last value, and DuckDB compresses runs of equal days.
+  const q: QueryParams = { ...windowParams(window), time_bucket_width: options.analyticsBucket ?? '1d', order_by: 'time', order: 'asc' };
   if (groupBy.length > 0) q.group_by = groupBy;
   return q;
 }

@@ -112,6 +112,8 @@ describe('analytics streams against the contract', () => {
     for (const t of totals) expect(t.total_tokens).toBe(ev.filter((e) => e.day === t.activity_date).reduce((s, e) => s + e.tokens, 0));
     // Beta header on every request; at most 5 counted dimensions (the fake answers 400 otherwise).
     expect(server.requests.every((r) => String(r.headers['anthropic-beta']).includes('analytics-usage-cost-2026-08-24'))).toBe(true);
+    // Oldest rows first, so a bucket's rows arrive together (the API's default order is by amount).
+    expect(server.requests.map((r) => `${r.url.searchParams.get('order_by')} ${r.url.searchParams.get('order')}`)).toEqual(server.requests.map(() => 'time asc'));
     // The minimum: one page per query (≤1000 rows each) → 4 requests.
     expect(ctx.stats.requests).toBe(4);
   });

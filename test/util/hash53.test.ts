@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hash53 } from '../../src/util/hash53.js';
+import { Hash53, hash53 } from '../../src/util/hash53.js';
 
 describe('hash53', () => {
   it('is deterministic, a safe integer, and differs for near-identical keys', () => {
@@ -15,6 +15,23 @@ describe('hash53', () => {
     for (let i = 0; i < 200_000; i++) {
       seen.add(hash53(JSON.stringify(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', { api_key_id: `apikey_${i % 977}`, model: `m${i % 13}`, actor: i }])));
     }
+    expect(seen.size).toBe(200_000);
+  });
+
+  it('Hash53 hashes structured keys field by field: equal values alike, every boundary and kind apart', () => {
+    const h = new Hash53();
+    const of = (...values: unknown[]) => values.reduce<Hash53>((acc, v) => acc.value(v), h.reset()).digest();
+    const group = { actor: { type: 'user_actor', user_id: 'user_1' }, api_key_id: null, model: 'claude-x' };
+    expect(of('2026-01-01T00:00:00Z', { ...group })).toBe(of('2026-01-01T00:00:00Z', group));
+    expect(of('ab', 'c')).not.toBe(of('a', 'bc'));
+    expect(of(null)).not.toBe(of('null'));
+    expect(of(1)).not.toBe(of('1'));
+    expect(of({ a: 'x', b: null })).not.toBe(of({ a: null, b: 'x' }));
+    expect(of({ a: 'x' })).not.toBe(of({ b: 'x' }));
+    expect(of({ actor: { type: 'user_actor', user_id: 'user_1' } })).not.toBe(of({ actor: { type: 'user_actor', user_id: 'user_2' } }));
+    expect(Number.isSafeInteger(of(group))).toBe(true);
+    const seen = new Set<number>();
+    for (let i = 0; i < 200_000; i++) seen.add(of('2026-01-01T00:00:00Z', { api_key_id: `apikey_${i % 977}`, model: `m${i % 13}`, actor: i }));
     expect(seen.size).toBe(200_000);
   });
 });

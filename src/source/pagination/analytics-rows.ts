@@ -6,6 +6,7 @@
  * endpoint's fan-out, so a page is read whole.
  */
 import type { z } from 'zod';
+import { Hash53 } from '../../util/hash53.js';
 import { parseOrThrow, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
@@ -13,13 +14,15 @@ import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js
 /** Rows per page unless the query says otherwise: the API's maximum (its default is 20). */
 export const ANALYTICS_PAGE_LIMIT = 1000;
 
+const rowHash = new Hash53();
+
 /**
- * A row's identity: its time bucket and its group (which carries every dimension, null unless
- * grouped by it, and for cost rows also cost_type and token_type).
+ * A row's identity, as a 53-bit hash: its time bucket and its group (which carries every dimension,
+ * null unless grouped by it, and for cost rows also cost_type and token_type).
  */
-export function analyticsRowKey(row: unknown): string {
+export function analyticsRowKey(row: unknown): number {
   const r = row as { starting_at?: unknown; ending_at?: unknown; group?: unknown };
-  return JSON.stringify([r.starting_at, r.ending_at, r.group]);
+  return rowHash.reset().value(r.starting_at).value(r.ending_at).value(r.group).digest();
 }
 
 /** Rows of one analytics query, a page at a time, each row once even across cursor restarts. */
@@ -29,7 +32,7 @@ export function paginateAnalyticsRows<T>(
   query: QueryParams,
   rowSchema: z.ZodType<T>,
   stats?: RequestStats,
-  keyOf: (row: T) => string = analyticsRowKey,
+  keyOf: (row: T) => string | number = analyticsRowKey,
 ): AsyncGenerator<T[]> {
   return paginate<T>(path, {
     cursorField: 'next_page',

@@ -37,8 +37,11 @@ export interface CursorStrategy<T> {
   readPage(cursor: string | undefined): AsyncIterable<PageEvent<T>>;
   /** 410 restarts from the first page allowed (0: an expired cursor fails the read). */
   readonly maxRestarts: number;
-  /** An item's identity, so items already handed out are dropped when pages are read again. */
-  keyOf?(item: T): string;
+  /**
+   * An item's identity, so items already handed out are dropped when pages are read again: a text,
+   * or a number that is already a 53-bit hash of it (util/hash53.ts Hash53, for keys hashed field by field).
+   */
+  keyOf?(item: T): string | number;
 }
 
 function shortCursor(c: string): string {
@@ -50,7 +53,12 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
   const key = strategy.keyOf?.bind(strategy);
   // Items handed out, remembered by a 53-bit hash of their key: a 31-day Analytics API query of a
   // large organization is ~200,000 rows, and their key strings alone took hundreds of MB of heap.
-  const keyOf = key ? (item: T) => hash53(key(item)) : undefined;
+  const keyOf = key
+    ? (item: T) => {
+        const k = key(item);
+        return typeof k === 'number' ? k : hash53(k);
+      }
+    : undefined;
   const yielded = new Set<number>();
   let dedupe = false;
   let restarts = 0;
