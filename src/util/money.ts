@@ -19,7 +19,22 @@ export class MoneyError extends AppError {
   readonly httpStatus: number = HTTP.internal;
 }
 
-const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
+const DECIMAL_STRING = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * decimal.js's toFixed() text of a plain decimal given as sign, integer and fraction digits, by string
+ * operations alone: most amounts need no rounding, and a decimal.js object per value was a large share
+ * of an analytics backfill's allocations (two per money column, cents and dollars).
+ */
+function canonicalText(sign: string, intDigits: string, fracDigits: string): string {
+  let i = 0;
+  while (i < intDigits.length - 1 && intDigits.charCodeAt(i) === 48) i++;
+  let e = fracDigits.length;
+  while (e > 0 && fracDigits.charCodeAt(e - 1) === 48) e--;
+  const intPart = i === 0 ? intDigits : intDigits.slice(i);
+  const text = e === 0 ? intPart : `${intPart}.${fracDigits.slice(0, e)}`;
+  return sign === '-' && text !== '0' ? `-${text}` : text;
+}
 
 /** Counts values that had to be rounded to fit the warehouse's scale (kept in the window's ledger row). */
 export interface RoundingTally {
@@ -41,7 +56,17 @@ export function parseCents(value: unknown, where = 'amount', tally?: RoundingTal
   let d: InstanceType<typeof D>;
   if (typeof value === 'string') {
     const text = value.trim();
-    if (!DECIMAL_STRING.test(text)) throw new MoneyError(`${where}: "${text}" is not a decimal number of cents`);
+    const m = DECIMAL_STRING.exec(text);
+    if (!m) throw new MoneyError(`${where}: "${text}" is not a decimal number of cents`);
+    const [, sign = '', intDigits = '', fracDigits = ''] = m;
+    if (fracDigits.length <= CENTS_SCALE) {
+      const canonical = canonicalText(sign, intDigits, fracDigits);
+      const integerDigits = canonical.replace(/^-/, '').split('.')[0]!;
+      if (integerDigits !== '0' && integerDigits.length > MAX_INTEGER_DIGITS) {
+        throw new MoneyError(`${where}: "${canonical}" is too large to store exactly in DECIMAL(38,${CENTS_SCALE})`);
+      }
+      return canonical;
+    }
     d = new D(text);
     if (d.decimalPlaces() > CENTS_SCALE) {
       d = d.toDecimalPlaces(CENTS_SCALE, D.ROUND_HALF_EVEN);
@@ -108,7 +133,11 @@ export function canonicalDecimal(v: unknown): string {
 
 /** Dollars from cents, exact (division by 100 only moves the decimal point). */
 export function centsToUsd(cents: string): string {
-  return new D(cents).div(100).toFixed();
+  const m = DECIMAL_STRING.exec(cents);
+  if (!m) return new D(cents).div(100).toFixed();
+  const [, sign = '', intDigits = '', fracDigits = ''] = m;
+  const padded = intDigits.padStart(3, '0');
+  return canonicalText(sign, padded.slice(0, -2), padded.slice(-2) + fracDigits);
 }
 
 /** Exact sum of decimal strings. */
