@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Hash53, hash53 } from '../../src/util/hash53.js';
+import { Hash53, hash53, Hash53Set } from '../../src/util/hash53.js';
 
 describe('hash53', () => {
   it('is deterministic, a safe integer, and differs for near-identical keys', () => {
@@ -33,5 +33,21 @@ describe('hash53', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 200_000; i++) seen.add(of('2026-01-01T00:00:00Z', { api_key_id: `apikey_${i % 977}`, model: `m${i % 13}`, actor: i }));
     expect(seen.size).toBe(200_000);
+  });
+});
+
+describe('Hash53Set', () => {
+  it('holds exactly the hashes added, through growth, including 0 and the largest 53-bit value', () => {
+    const set = new Hash53Set();
+    const h = new Hash53();
+    const added: number[] = [];
+    for (let i = 0; i < 50_000; i++) added.push(h.reset().text(`row ${i}`).digest());
+    added.push(0, 2 ** 53 - 2, 1);
+    for (const v of added) set.add(v);
+    for (const v of added) set.add(v);
+    expect(set.size).toBe(new Set(added).size);
+    expect(added.every((v) => set.has(v))).toBe(true);
+    for (let i = 0; i < 50_000; i++) expect(set.has(h.reset().text(`other ${i}`).digest())).toBe(false);
+    expect(set.has(2)).toBe(false);
   });
 });
