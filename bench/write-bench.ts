@@ -19,7 +19,7 @@ import { DuckDBDataChunkWriter, DuckDBInstance, type DuckDBAppender, type DuckDB
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
 import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
-import { TABLES, type ColumnType, type Row } from '../src/warehouse/tables.js';
+import { TABLES, type ColumnType, type RowOf } from '../src/warehouse/tables.js';
 import type { WindowRecord } from '../src/warehouse/warehouse.js';
 import { addDays, eachDay, type IsoDay } from '../src/util/dates.js';
 
@@ -42,11 +42,11 @@ const PER_DAY = 2000;
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1-20250805'];
 const LINEAGE = { run_id: 'bench-write', ingested_at: '2025-06-30T00:00:00.000Z' };
 
-function windowPages(w: number, rows: number): { from: IsoDay; to: IsoDay; pages: Row[][] } {
+function windowPages(w: number, rows: number): { from: IsoDay; to: IsoDay; pages: RowOf<'claude_usage_keys'>[][] } {
   const from = addDays('2020-01-01', w * WINDOW_DAYS);
   const to = addDays(from, WINDOW_DAYS - 1);
-  const pages: Row[][] = [];
-  let page: Row[] = [];
+  const pages: RowOf<'claude_usage_keys'>[][] = [];
+  let page: RowOf<'claude_usage_keys'>[] = [];
   let n = 0;
   for (const day of eachDay(from, to)) {
     const bucket = `${day}T00:00:00.000Z`;
@@ -55,7 +55,7 @@ function windowPages(w: number, rows: number): { from: IsoDay; to: IsoDay; pages
         activity_date: day, bucket_start: bucket, api_key_id: `apikey_${(i % 2000).toString(36).padStart(8, '0')}`,
         workspace_id: `wrkspc_${(i % 40).toString(36)}`, model: MODELS[i % MODELS.length]!, service_tier: i % 5 === 0 ? 'batch' : 'standard',
         context_window: '0-200k', uncached_input_tokens: i * 37, cache_read_input_tokens: i * 11, cache_creation_5m_input_tokens: i,
-        cache_creation_1h_input_tokens: 0, output_tokens: i * 7, web_search_requests: i % 3, ...LINEAGE,
+        cache_creation_1h_input_tokens: 0, output_tokens: i * 7, web_search_requests: i % 3, extra: null, ...LINEAGE,
       });
       if (page.length === PAGE) {
         pages.push(page);

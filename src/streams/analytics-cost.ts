@@ -32,7 +32,7 @@ export const analyticsCostStream: StreamDef = {
     for (const r of await readAll(client, ctx, endpoint, analyticsQuery(window, o, []), analyticsCostRowSchema)) totals.addCost(r);
     let cents = new ExactDecimal(0);
     let rows = await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_KEY_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_key', (r) => costByKeyRow(r, ctx.lineage, ctx.tally), (row) => {
-      cents = cents.plus(row.amount_cents as string);
+      cents = cents.plus(row.amount_cents);
     });
     rows += await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_ACTOR_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_actor', (r) => costByActorRow(r, ctx.lineage, ctx.tally));
     for (const r of await readAll(client, ctx, ENDPOINTS.analyticsUsage, analyticsQuery(window, o, []), analyticsUsageRowSchema)) totals.addUsage(r);

@@ -7,7 +7,7 @@ import { paginateAnalyticsRows } from '../source/pagination/analytics-rows.js';
 import type { JsonGetter } from '../source/pagination/cursor-loop.js';
 import type { QueryParams } from '../source/types.js';
 import { addDays, type IsoDay } from '../util/dates.js';
-import type { Row, TableName } from '../warehouse/tables.js';
+import type { RowOf, TableName } from '../warehouse/tables.js';
 import type { WindowSink } from '../warehouse/warehouse.js';
 import { APPEND_BATCH_ROWS, windowParams } from './report-stream.js';
 import type { StreamContext, StreamOptions } from './stream.js';
@@ -37,19 +37,19 @@ export function analyticsQuery(window: DayRange, options: StreamOptions, groupBy
 }
 
 /** Every row of one query, shaped and appended in batches; returns the rows written. */
-export async function copyQuery<R>(
+export async function copyQuery<R, N extends TableName>(
   client: JsonGetter,
   ctx: StreamContext,
   sink: WindowSink,
   endpoint: string,
   query: QueryParams,
   schema: z.ZodType<R>,
-  table: TableName,
-  toRow: (r: R) => Row,
-  onRow?: (row: Row) => void,
+  table: N,
+  toRow: (r: R) => RowOf<N>,
+  onRow?: (row: RowOf<N>) => void,
 ): Promise<number> {
   let rows = 0;
-  let batch: Row[] = [];
+  let batch: RowOf<N>[] = [];
   for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats)) {
     for (let i = 0; i < page.length; i++) {
       const row = toRow(page[i]!);

@@ -1,7 +1,7 @@
 import { paginateClaudeCode } from '../source/pagination.js';
 import { claudeCodeRows } from '../transform/claude-code-rows.js';
 import { eachDay } from '../util/dates.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import type { StreamDef } from './stream.js';
 
 export const claudeCodeStream: StreamDef = {
@@ -18,8 +18,8 @@ export const claudeCodeStream: StreamDef = {
     let rows = 0;
     for (const day of eachDay(window.from, window.to)) {
       for await (const records of paginateClaudeCode(ctx.client, day, ctx.stats, 1000)) {
-        const productivity: Row[] = [];
-        const models: Row[] = [];
+        const productivity: RowOf<'claude_code_productivity'>[] = [];
+        const models: RowOf<'claude_code_model_usage'>[] = [];
         for (const record of records) {
           const shaped = claudeCodeRows(record, ctx.lineage, ctx.tally, ctx.organization?.id ?? null);
           productivity.push(shaped.productivity);

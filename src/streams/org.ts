@@ -6,18 +6,18 @@ import { apiKeyItemSchema, userItemSchema, workspaceItemSchema } from '../source
 import type { QueryParams } from '../source/types.js';
 import type { Lineage } from '../transform/lineage.js';
 import { apiKeyRow, organizationRow, userRow, workspaceRow } from '../transform/org-rows.js';
-import type { Row, TableName } from '../warehouse/tables.js';
+import type { RowOf, TableName } from '../warehouse/tables.js';
 import type { StreamDef } from './stream.js';
 
-interface ListRequest<T> {
+interface ListRequest<T, N extends TableName = TableName> {
   endpoint: string;
   query: QueryParams;
   schema: z.ZodType<T>;
-  table: TableName;
-  toRow(item: T, lineage: Lineage): Row;
+  table: N;
+  toRow(item: T, lineage: Lineage): RowOf<N>;
 }
 
-const list = <T>(l: ListRequest<T>) => l as ListRequest<unknown>;
+const list = <T, N extends TableName>(l: ListRequest<T, N>) => l as ListRequest<unknown>;
 
 const lists: ListRequest<unknown>[] = [
   // No status filter: every key, including archived and expired ones, so old usage still has a name.

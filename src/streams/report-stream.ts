@@ -8,16 +8,16 @@ import type { QueryParams } from '../source/types.js';
 import type { Lineage } from '../transform/lineage.js';
 import type { WindowTally } from '../transform/tally.js';
 import { addDays, dayStartRfc3339, type DayRange } from '../util/dates.js';
-import type { Row, TableName } from '../warehouse/tables.js';
+import type { Row, RowOf, TableName } from '../warehouse/tables.js';
 import type { WindowSink } from '../warehouse/warehouse.js';
 import type { StreamContext, StreamOptions, WindowSummary } from './stream.js';
 
-export interface ReportRequest<R> {
+export interface ReportRequest<R, N extends TableName = TableName> {
   endpoint: string;
   params(options: StreamOptions): QueryParams;
   schema: z.ZodType<R>;
-  table: TableName;
-  toRow(bucketStart: string, result: R, lineage: Lineage, tally: WindowTally): Row;
+  table: N;
+  toRow(bucketStart: string, result: R, lineage: Lineage, tally: WindowTally): RowOf<N>;
 }
 
 /** starting_at is inclusive, ending_at exclusive: the window's last day ends at the next midnight. */
@@ -43,7 +43,7 @@ export async function fetchReportWindow(
   let rows = 0;
   for (const req of requests) {
     const query = { ...req.params(ctx.options), ...windowParams(window) };
-    let batch: Row[] = [];
+    let batch: RowOf<TableName>[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       const full = batch;

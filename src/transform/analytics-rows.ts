@@ -6,7 +6,7 @@
  */
 import type { AnalyticsCostRow, AnalyticsUsageRow } from '../source/analytics-schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import { analyticsActor } from './analytics-actor.js';
 import { unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
@@ -51,7 +51,7 @@ function extraOf(r: Loose, s: FieldSpec, actorExtra: Loose | null): Loose | null
   return merged;
 }
 
-export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): Row {
+export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): RowOf<'claude_cost_by_key'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
@@ -77,7 +77,7 @@ export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: Windo
   };
 }
 
-export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): Row {
+export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): RowOf<'claude_cost_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const a = analyticsActor(g.actor);
@@ -106,7 +106,7 @@ export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: Win
   };
 }
 
-export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: WindowTally): Row {
+export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: WindowTally): RowOf<'claude_usage_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const u = r.usage;

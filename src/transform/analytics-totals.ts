@@ -5,7 +5,7 @@
  */
 import type { AnalyticsCostRow, AnalyticsUsageRow } from '../source/analytics-schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import { USAGE_MEASURES } from './analytics-rows.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
@@ -28,7 +28,7 @@ export class AnalyticsTotals {
     this.usage.set(bucketInstant(r.starting_at), r);
   }
 
-  rows(lineage: Lineage, tally: WindowTally): Row[] {
+  rows(lineage: Lineage, tally: WindowTally): RowOf<'claude_analytics_daily_totals'>[] {
     const buckets = [...new Set([...this.cost.keys(), ...this.usage.keys()])].sort();
     return buckets.map((bucket) => {
       const c = this.cost.get(bucket);

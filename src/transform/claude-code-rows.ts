@@ -4,8 +4,9 @@
  * into billed cost by accident). One record is one actor's activity on one day.
  */
 import type { ClaudeCodeRecord } from '../source/schemas.js';
+import type { IsoDay } from '../util/dates.js';
 import { parseCents } from '../util/money.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
 import { unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
@@ -46,8 +47,9 @@ export function claudeCodeRows(
   tally: WindowTally,
   /** The organization the key belongs to (organizations/me); null leaves it to the warehouse. */
   tenant: string | null = null,
-): { productivity: Row; models: Row[] } {
-  const day = r.date.slice(0, 10);
+): { productivity: RowOf<'claude_code_productivity'>; models: RowOf<'claude_code_model_usage'>[] } {
+  // Not checked here (hot path): both warehouses' DATE conversion rejects text that is not a calendar day.
+  const day = r.date.slice(0, 10) as IsoDay;
   const { actorType, actorId, field } = actorIdentity(r.actor);
   const tools = r.tool_actions;
   const core = r.core_metrics;
@@ -57,7 +59,7 @@ export function claudeCodeRows(
   if (actorRest) extra = { ...extra, actor: actorRest };
   // organization_id is the tenant (every table's); a record that names another id keeps it in extra.
   if (r.organization_id !== null && tenant !== null && r.organization_id !== tenant) extra = { ...extra, organization_id: r.organization_id };
-  const productivity: Row = {
+  const productivity: RowOf<'claude_code_productivity'> = {
     activity_date: day,
     actor_type: actorType,
     actor_id: actorId,
@@ -84,7 +86,7 @@ export function claudeCodeRows(
     ingested_at: lineage.ingested_at,
   };
   const breakdown = r.model_breakdown;
-  const models: Row[] = new Array<Row>(breakdown.length);
+  const models = new Array<RowOf<'claude_code_model_usage'>>(breakdown.length);
   for (let i = 0; i < breakdown.length; i++) {
     const m = breakdown[i]!;
     models[i] = {

@@ -1,7 +1,7 @@
 /** cost_report results → claude_costs / claude_cost_daily_totals rows. */
 import type { CostResult } from '../source/schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay } from './lineage.js';
@@ -20,7 +20,7 @@ const COST_FIELDS: FieldSpec = {
   inference_geo: true,
 };
 
-export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): Row {
+export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_costs'> {
   const day = bucketDay(bucketStart);
   const cents = parseCents(r.amount, `cost_report ${day} amount`, tally);
   return {
@@ -42,7 +42,7 @@ export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, ta
   };
 }
 
-export function costTotalRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): Row {
+export function costTotalRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_cost_daily_totals'> {
   const day = bucketDay(bucketStart);
   const cents = parseCents(r.amount, `cost_report total ${day} amount`, tally);
   return {

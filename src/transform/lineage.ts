@@ -1,3 +1,4 @@
+import type { IsoDay } from '../util/dates.js';
 import { MoneyError } from '../util/money.js';
 
 /** Columns every written row carries: which run wrote it and when. */
@@ -8,16 +9,17 @@ export interface Lineage {
 
 // Every row of a bucket has the same start, so the last answer is nearly always the next one.
 let lastDayIn = '';
-let lastDayOut = '';
+let lastDayOut = '' as IsoDay;
 let lastInstantIn = '';
 let lastInstantOut = '';
 
 /** The UTC day a bucket starting at an RFC 3339 instant belongs to. */
-export function bucketDay(startingAt: string): string {
+export function bucketDay(startingAt: string): IsoDay {
   if (startingAt === lastDayIn) return lastDayOut;
   const t = Date.parse(startingAt);
   if (Number.isNaN(t)) throw new MoneyError(`bucket starting_at "${startingAt}" is not an RFC 3339 timestamp`);
-  lastDayOut = new Date(t).toISOString().slice(0, 10);
+  // The first ten characters of toISOString() are the UTC calendar day.
+  lastDayOut = new Date(t).toISOString().slice(0, 10) as IsoDay;
   lastDayIn = startingAt;
   return lastDayOut;
 }

@@ -1,6 +1,6 @@
 /** Organization lists and the organization itself → name tables (latest snapshot). */
 import type { ApiKeyItem, Organization, UserItem, WorkspaceItem } from '../source/schemas.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
@@ -24,7 +24,7 @@ const API_KEY_FIELDS: FieldSpec = {
   type: true,
 };
 
-export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): Row {
+export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): RowOf<'claude_api_keys'> {
   const createdBy = (k.created_by ?? null) as Loose | null;
   const scope = k.scope as Loose | null;
   const principal = k.principal as Loose | null;
@@ -54,7 +54,7 @@ export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): Row {
 
 const WORKSPACE_FIELDS: FieldSpec = { id: true, name: true, display_color: true, created_at: true, archived_at: true, type: true };
 
-export function workspaceRow(w: WorkspaceItem, lineage: Lineage): Row {
+export function workspaceRow(w: WorkspaceItem, lineage: Lineage): RowOf<'claude_workspaces'> {
   return {
     id: w.id,
     name: w.name,
@@ -68,7 +68,7 @@ export function workspaceRow(w: WorkspaceItem, lineage: Lineage): Row {
 
 const USER_FIELDS: FieldSpec = { id: true, email: true, name: true, role: true, added_at: true, type: true };
 
-export function userRow(u: UserItem, lineage: Lineage): Row {
+export function userRow(u: UserItem, lineage: Lineage): RowOf<'claude_users'> {
   return {
     id: u.id,
     email: u.email,
@@ -82,6 +82,6 @@ export function userRow(u: UserItem, lineage: Lineage): Row {
 
 const ORGANIZATION_FIELDS: FieldSpec = { id: true, name: true, type: true };
 
-export function organizationRow(o: Organization, lineage: Lineage): Row {
+export function organizationRow(o: Organization, lineage: Lineage): RowOf<'claude_organization'> {
   return { id: o.id, name: o.name, type: o.type, extra: extraJson(unmappedFields(o, ORGANIZATION_FIELDS)), ...lineage };
 }

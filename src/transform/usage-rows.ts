@@ -1,6 +1,6 @@
 /** usage_report/messages results → claude_usage_keys / claude_usage_daily_totals rows. */
 import type { UsageResult } from '../source/schemas.js';
-import type { Row } from '../warehouse/tables.js';
+import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay, bucketInstant } from './lineage.js';
@@ -23,7 +23,7 @@ const USAGE_FIELDS: FieldSpec = {
   context_window: true,
 };
 
-export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, tally: WindowTally): Row {
+export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_usage_keys'> {
   const day = bucketDay(bucketStart);
   return {
     activity_date: day,
@@ -45,7 +45,7 @@ export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, 
   };
 }
 
-export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Lineage): Row {
+export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Lineage): RowOf<'claude_usage_daily_totals'> {
   return {
     activity_date: bucketDay(bucketStart),
     bucket_start: bucketInstant(bucketStart),

@@ -36,6 +36,14 @@ function canonicalText(sign: string, intDigits: string, fracDigits: string): str
   return sign === '-' && text !== '0' ? `-${text}` : text;
 }
 
+/**
+ * Validated money, branded by unit: parseCents makes Cents and centsToUsd makes Usd, so an unchecked
+ * string, or dollars where cents belong (a warehouse row's cents column), does not compile. The public
+ * overload signatures carry the brands; the implementations stay plain string functions.
+ */
+export type Cents = string & { readonly __unit: 'cents' };
+export type Usd = string & { readonly __unit: 'usd' };
+
 /** Counts values that had to be rounded to fit the warehouse's scale (kept in the window's ledger row). */
 export interface RoundingTally {
   rounded: number;
@@ -52,6 +60,7 @@ export interface RoundingTally {
  * its shortest round-trip decimal is rounded half-even to the scale without counting, because the
  * noise is not information.
  */
+export function parseCents(value: unknown, where?: string, tally?: RoundingTally): Cents;
 export function parseCents(value: unknown, where = 'amount', tally?: RoundingTally): string {
   let d: InstanceType<typeof D>;
   if (typeof value === 'string') {
@@ -132,6 +141,7 @@ export function canonicalDecimal(v: unknown): string {
 }
 
 /** Dollars from cents, exact (division by 100 only moves the decimal point). */
+export function centsToUsd(cents: Cents): Usd;
 export function centsToUsd(cents: string): string {
   const m = DECIMAL_STRING.exec(cents);
   if (!m) return new D(cents).div(100).toFixed();

@@ -1,31 +1,26 @@
 /**
  * The tables of the Usage and Cost Analytics API streams (analytics_cost, analytics_usage). Defined
- * here to keep tables.ts small; tables.ts passes in the columns every fact table shares (this module
- * imports only types from it, so there is no import cycle) and spreads the result into TABLES.
+ * here to keep tables.ts small; tables.ts spreads them into its declared tables (`as const`, like
+ * theirs, so RowOf sees these columns too). This module imports only types from tables.ts, so there
+ * is no import cycle.
  */
-import type { ColumnDef, TableDef } from './tables.js';
+import { activityDate, allNullable, bucketStart as sharedBucketStart, extra, lineage, tokenColumns, type ColumnDef } from './columns.js';
+import type { TableSpec } from './tables.js';
 
 export type AnalyticsTableName = 'claude_cost_by_key' | 'claude_cost_by_actor' | 'claude_usage_by_actor' | 'claude_analytics_daily_totals';
 
-export interface SharedColumns {
-  activityDate: ColumnDef;
-  bucketStart: ColumnDef;
-  tokenColumns: ColumnDef[];
-  extra: ColumnDef;
-  lineage: ColumnDef[];
-}
-
 const CENTS_DOC = 'exactly as the API string (fractional cents kept; beyond 12 decimal places rounded half-even and counted in ingest_windows.rounded_values)';
 
-const money = (nullable: boolean): ColumnDef[] => [
-  { name: 'currency', type: 'string', doc: 'ISO currency code, USD.', nullable },
-  { name: 'amount_cents', type: 'cents', doc: `Billed cost in cents (after discounts, before credits), ${CENTS_DOC}.`, nullable },
-  { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable },
-  { name: 'list_amount_cents', type: 'cents', doc: `Cost at list price in cents, ${CENTS_DOC}.`, nullable },
-  { name: 'list_amount_usd', type: 'usd', doc: 'list_amount_cents / 100, exact.', nullable },
-];
+const money = <const N extends boolean>(nullable: N) =>
+  [
+    { name: 'currency', type: 'string', doc: 'ISO currency code, USD.', nullable },
+    { name: 'amount_cents', type: 'cents', doc: `Billed cost in cents (after discounts, before credits), ${CENTS_DOC}.`, nullable },
+    { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable },
+    { name: 'list_amount_cents', type: 'cents', doc: `Cost at list price in cents, ${CENTS_DOC}.`, nullable },
+    { name: 'list_amount_usd', type: 'usd', doc: 'list_amount_cents / 100, exact.', nullable },
+  ] as const; // no `satisfies` here: its contextual type would widen N to boolean (TABLES' satisfies checks it)
 
-const actor: ColumnDef[] = [
+const actor = [
   {
     name: 'actor_type',
     type: 'string',
@@ -39,9 +34,9 @@ const actor: ColumnDef[] = [
   { name: 'actor_email', type: 'string', doc: 'A user\'s email address; NULL for other actors and for deleted users.' },
   { name: 'actor_name', type: 'string', doc: 'A user\'s name as sent (a placeholder for a deleted user).' },
   { name: 'actor_deleted', type: 'bool', doc: 'The user has been deleted; NULL for other actor types.' },
-];
+] as const satisfies readonly ColumnDef[];
 
-const dim = (name: string, doc: string): ColumnDef => ({ name, type: 'string', doc });
+const dim = <const N extends string>(name: N, doc: string) => ({ name, type: 'string', doc }) as const;
 const workspace = dim('workspace_id', 'Workspace (set for a Console organization\'s default workspace too; NULL only for a Claude Enterprise default workspace).');
 const model = dim('model', 'Model id; NULL for costs without a model (e.g. code execution).');
 const product = dim('product', 'messages_api, claude_code, chat, cowork, … as sent; NULL for code execution.');
@@ -50,57 +45,55 @@ const costType = dim('cost_type', 'tokens, web_search, code_execution, session_u
 
 const BUCKET_DOC = 'Start of the time bucket: midnight UTC for daily buckets, the hour for --analytics-bucket 1h.';
 
-export function analyticsTableDefs(s: SharedColumns): Record<AnalyticsTableName, TableDef> {
-  const bucketStart: ColumnDef = { ...s.bucketStart, doc: BUCKET_DOC };
-  const nullableTokens = s.tokenColumns.map((c) => ({ ...c, nullable: true }));
-  const usageMeasures: ColumnDef[] = [
-    { name: 'requests', type: 'int', doc: 'Requests as the API counts them (for code execution: sandbox executions); NULL when the API sends none.' },
-    { name: 'total_tokens', type: 'int', doc: 'All input and output tokens, as the API totals them.' },
-  ];
-  return {
-    claude_cost_by_key: {
-      name: 'claude_cost_by_key',
-      kind: 'fact',
-      doc: 'Billed cost per time bucket × workspace × API key × model × service tier × context window × cost type × token type (analytics/cost). Exact cents and dollars, billed and list price.',
-      columns: [
-        s.activityDate,
-        bucketStart,
-        workspace,
-        apiKey,
-        model,
-        dim('service_tier', 'standard, batch, priority, … as sent; NULL for non-token costs.'),
-        dim('context_window', '0-200k or 200k-1M, for token costs.'),
-        costType,
-        dim('token_type', 'uncached_input_tokens, output_tokens, cache_read_input_tokens, cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; NULL for non-token costs.'),
-        ...money(false),
-        s.extra,
-        ...s.lineage,
-      ],
-      naturalKey: ['bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type'],
-      clusterBy: ['api_key_id', 'workspace_id', 'model'],
-    },
-    claude_cost_by_actor: {
-      name: 'claude_cost_by_actor',
-      kind: 'fact',
-      doc: 'Billed cost per time bucket × actor (user, service account, federated identity, API key) × product × workspace × model × cost type (analytics/cost): what each person and product actually cost.',
-      columns: [s.activityDate, bucketStart, ...actor, product, workspace, model, costType, ...money(false), s.extra, ...s.lineage],
-      naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'cost_type'],
-      clusterBy: ['actor_id', 'product', 'model'],
-    },
-    claude_usage_by_actor: {
-      name: 'claude_usage_by_actor',
-      kind: 'fact',
-      doc: 'Tokens and requests per time bucket × actor × product × workspace × model × API key (analytics/usage).',
-      columns: [s.activityDate, bucketStart, ...actor, product, workspace, model, apiKey, ...s.tokenColumns, ...usageMeasures, s.extra, ...s.lineage],
-      naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'api_key_id'],
-      clusterBy: ['actor_id', 'product', 'api_key_id'],
-    },
-    claude_analytics_daily_totals: {
-      name: 'claude_analytics_daily_totals',
-      kind: 'totals',
-      doc: 'The ungrouped analytics/cost and analytics/usage totals per bucket, as the API computes them: the yardstick that proves the analytics tables complete. Written by the analytics_cost stream (both queries in the same window, so one row holds both and no two windows replace it); NULL measures when the API returned no row for the bucket.',
-      columns: [s.activityDate, bucketStart, ...money(true), ...nullableTokens, ...usageMeasures, s.extra, ...s.lineage],
-      naturalKey: ['bucket_start'],
-    },
-  };
-}
+const bucketStart = { ...sharedBucketStart, doc: BUCKET_DOC } as const satisfies ColumnDef;
+const usageMeasures = [
+  { name: 'requests', type: 'int', doc: 'Requests as the API counts them (for code execution: sandbox executions); NULL when the API sends none.' },
+  { name: 'total_tokens', type: 'int', doc: 'All input and output tokens, as the API totals them.' },
+] as const satisfies readonly ColumnDef[];
+
+export const ANALYTICS_TABLES = {
+  claude_cost_by_key: {
+    name: 'claude_cost_by_key',
+    kind: 'fact',
+    doc: 'Billed cost per time bucket × workspace × API key × model × service tier × context window × cost type × token type (analytics/cost). Exact cents and dollars, billed and list price.',
+    columns: [
+      activityDate,
+      bucketStart,
+      workspace,
+      apiKey,
+      model,
+      dim('service_tier', 'standard, batch, priority, … as sent; NULL for non-token costs.'),
+      dim('context_window', '0-200k or 200k-1M, for token costs.'),
+      costType,
+      dim('token_type', 'uncached_input_tokens, output_tokens, cache_read_input_tokens, cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; NULL for non-token costs.'),
+      ...money(false),
+      extra,
+      ...lineage,
+    ],
+    naturalKey: ['bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type'],
+    clusterBy: ['api_key_id', 'workspace_id', 'model'],
+  },
+  claude_cost_by_actor: {
+    name: 'claude_cost_by_actor',
+    kind: 'fact',
+    doc: 'Billed cost per time bucket × actor (user, service account, federated identity, API key) × product × workspace × model × cost type (analytics/cost): what each person and product actually cost.',
+    columns: [activityDate, bucketStart, ...actor, product, workspace, model, costType, ...money(false), extra, ...lineage],
+    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'cost_type'],
+    clusterBy: ['actor_id', 'product', 'model'],
+  },
+  claude_usage_by_actor: {
+    name: 'claude_usage_by_actor',
+    kind: 'fact',
+    doc: 'Tokens and requests per time bucket × actor × product × workspace × model × API key (analytics/usage).',
+    columns: [activityDate, bucketStart, ...actor, product, workspace, model, apiKey, ...tokenColumns, ...usageMeasures, extra, ...lineage],
+    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'api_key_id'],
+    clusterBy: ['actor_id', 'product', 'api_key_id'],
+  },
+  claude_analytics_daily_totals: {
+    name: 'claude_analytics_daily_totals',
+    kind: 'totals',
+    doc: 'The ungrouped analytics/cost and analytics/usage totals per bucket, as the API computes them: the yardstick that proves the analytics tables complete. Written by the analytics_cost stream (both queries in the same window, so one row holds both and no two windows replace it); NULL measures when the API returned no row for the bucket.',
+    columns: [activityDate, bucketStart, ...money(true), ...allNullable(tokenColumns), ...usageMeasures, extra, ...lineage],
+    naturalKey: ['bucket_start'],
+  },
+} as const satisfies Record<AnalyticsTableName, TableSpec>;

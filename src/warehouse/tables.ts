@@ -2,25 +2,10 @@
  * Every warehouse table, defined once. Each warehouse maps these logical types to its own SQL types
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
-import { analyticsTableDefs, type AnalyticsTableName } from './analytics-tables.js';
+import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
+import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
-export type ColumnType =
-  | 'date' // calendar day (UTC)
-  | 'timestamp' // UTC instant
-  | 'string'
-  | 'int' // 64-bit integer
-  | 'bool'
-  | 'cents' // exact DECIMAL(38,12) / BigQuery BIGNUMERIC: cents with fractional digits
-  | 'usd' // exact DECIMAL(38,14) / BigQuery BIGNUMERIC: dollars
-  | 'json'; // JSON text
-
-export interface ColumnDef {
-  name: string;
-  type: ColumnType;
-  /** What the column means, for the README and the BigQuery schema descriptions. */
-  doc: string;
-  nullable?: boolean; // default true
-}
+export type { ColumnDef, ColumnType } from './columns.js';
 
 export type TableKind = 'fact' | 'totals' | 'snapshot' | 'ledger' | 'meta';
 
@@ -33,6 +18,16 @@ export interface TableDef {
   naturalKey: string[];
   /** BigQuery clustering (fact tables are partitioned by activity_date). */
   clusterBy?: string[];
+}
+
+/** A table as declared below (`as const`): TableDef before withOrganization, its literal types kept for RowOf. */
+export interface TableSpec {
+  readonly name: TableName;
+  readonly kind: TableKind;
+  readonly doc: string;
+  readonly columns: readonly ColumnDef[];
+  readonly naturalKey: readonly string[];
+  readonly clusterBy?: readonly string[];
 }
 
 export type TableName =
@@ -52,72 +47,27 @@ export type TableName =
   | 'alert_events'
   | AnalyticsTableName;
 
-/** Columns every fact and totals row carries. */
-const lineage: ColumnDef[] = [
-  { name: 'run_id', type: 'string', doc: 'The ingest run that wrote this row (ingest_runs.run_id).', nullable: false },
-  { name: 'ingested_at', type: 'timestamp', doc: 'When this row was written.', nullable: false },
-];
-/** Fields of the API record that no column maps, as sent (see src/transform/extra.ts). */
-const extra: ColumnDef = {
-  name: 'extra',
-  type: 'json',
-  doc: 'Every field of the API record that no column maps, as sent (nested objects keep their shape); NULL when there is none.',
-};
-const actorColumns = (what: string): ColumnDef[] => [
-  { name: 'actor_type', type: 'string', doc: 'Actor type as sent: user_actor, api_actor, or a type this version does not know.', nullable: false },
-  {
-    name: 'actor_id',
-    type: 'string',
-    doc: `${what}: the email address (user_actor), the API key name (api_actor), the actor's identifying field for other known types, or "#" and 32 hex digits derived from the whole actor object for a shape this version does not know.`,
-    nullable: false,
-  },
-];
-const activityDate: ColumnDef = {
-  name: 'activity_date',
-  type: 'date',
-  doc: 'UTC calendar day the activity happened on (partition column).',
-  nullable: false,
-};
-const tokenColumns: ColumnDef[] = [
-  { name: 'uncached_input_tokens', type: 'int', doc: 'Input tokens not served from cache.', nullable: false },
-  { name: 'cache_read_input_tokens', type: 'int', doc: 'Input tokens read from the prompt cache.', nullable: false },
-  { name: 'cache_creation_5m_input_tokens', type: 'int', doc: 'Input tokens written to the 5-minute cache (cache_creation.ephemeral_5m_input_tokens).', nullable: false },
-  { name: 'cache_creation_1h_input_tokens', type: 'int', doc: 'Input tokens written to the 1-hour cache (cache_creation.ephemeral_1h_input_tokens).', nullable: false },
-  { name: 'output_tokens', type: 'int', doc: 'Output tokens.', nullable: false },
-  { name: 'web_search_requests', type: 'int', doc: 'Server-side web search requests (server_tool_use.web_search_requests).', nullable: false },
-];
-const bucketStart: ColumnDef = {
-  name: 'bucket_start',
-  type: 'timestamp',
-  doc: 'Start of the time bucket: midnight UTC for daily buckets, the hour for --usage-bucket 1h.',
-  nullable: false,
-};
-
-/**
- * Every data row and every window belongs to one organization (one admin key = one organization):
- * windows replace only their own organization's days, so several organizations share a warehouse.
- * The warehouse writes it from the window (WindowWrite.organizationId) into every row.
- */
-const organizationId: ColumnDef = {
-  name: 'organization_id',
-  type: 'string',
-  doc: 'The organization the row belongs to (GET /v1/organizations/me of the key that read it). NULL only on rows from before version 2 that no run has attributed yet.',
-};
+const ownsOrganization = (def: TableSpec): boolean => def.kind === 'fact' || def.kind === 'totals' || def.kind === 'snapshot' || def.name === 'ingest_windows';
 
 /** Adds organization_id first to every fact, totals and snapshot table and the window ledger, and to their keys. */
-function withOrganization(tables: Record<TableName, TableDef>): Record<TableName, TableDef> {
-  for (const def of Object.values(tables)) {
-    const owned = def.kind === 'fact' || def.kind === 'totals' || def.kind === 'snapshot' || def.name === 'ingest_windows';
-    if (!owned || def.columns.some((c) => c.name === 'organization_id')) continue;
+function withOrganization(tables: Record<TableName, TableSpec>): Record<TableName, TableDef> {
+  const out = {} as Record<TableName, TableDef>;
+  for (const [name, spec] of Object.entries(tables) as Array<[TableName, TableSpec]>) {
+    // Fresh arrays: the declared definitions stay as declared (RowOf's source of truth).
+    const { clusterBy, ...declared } = spec;
+    const def: TableDef = { ...declared, columns: [...spec.columns], naturalKey: [...spec.naturalKey] };
+    if (clusterBy) def.clusterBy = [...clusterBy];
+    out[name] = def;
+    if (!ownsOrganization(def) || def.columns.some((c) => c.name === 'organization_id')) continue;
     def.columns = [organizationId, ...def.columns];
     def.naturalKey = ['organization_id', ...def.naturalKey];
     // BigQuery clusters on at most four columns; the organization goes first (every query filters on it).
     if (def.kind === 'fact') def.clusterBy = ['organization_id', ...(def.clusterBy ?? [])].slice(0, 4);
   }
-  return tables;
+  return out;
 }
 
-export const TABLES: Record<TableName, TableDef> = withOrganization({
+const DECLARED_TABLES = {
   claude_costs: {
     name: 'claude_costs',
     kind: 'fact',
@@ -374,8 +324,10 @@ export const TABLES: Record<TableName, TableDef> = withOrganization({
     ],
     naturalKey: ['event_key', 'channel'],
   },
-  ...analyticsTableDefs({ activityDate, bucketStart, tokenColumns, extra, lineage }),
-});
+  ...ANALYTICS_TABLES,
+} as const satisfies Record<TableName, TableSpec>;
+
+export const TABLES: Record<TableName, TableDef> = withOrganization(DECLARED_TABLES);
 
 /** Bump when a table changes, and add a migration in each warehouse. */
 export const SCHEMA_VERSION = 2;
@@ -393,3 +345,29 @@ export const FACT_TABLES = Object.values(TABLES).filter((t) => t.kind === 'fact'
 
 /** A row to write: column name → value. Dates 'YYYY-MM-DD', timestamps ISO strings, cents/usd decimal strings, json as text. */
 export type Row = Record<string, string | number | bigint | boolean | null>;
+
+type Declared = typeof DECLARED_TABLES;
+type DeclaredColumn<N extends TableName> = Declared[N]['columns'][number];
+/** Column name → value, NULL allowed unless the column is declared `nullable: false` (spelled out, not an alias, so errors show plain types). */
+type ColumnsRow<N extends TableName> = {
+  [C in DeclaredColumn<N> as C['name'] extends 'organization_id' ? never : C['name']]: ColumnValues[C['type']] | (C extends { readonly nullable: false } ? never : null);
+};
+
+/**
+ * A row of table N, from its declared columns: every column present (null for NULL) with its type's
+ * value (ColumnValues in columns.ts); organization_id optional, since the warehouse writes the window's
+ * organization into every row. A missing, misspelled or mistyped column is a compile error.
+ */
+export type RowOf<N extends TableName> = N extends TableName
+  ? HasOrganization<N> extends true
+    ? { [K in keyof (ColumnsRow<N> & { organization_id?: string | null })]: (ColumnsRow<N> & { organization_id?: string | null })[K] }
+    : ColumnsRow<N>
+  : never;
+/** Whether table N has organization_id at runtime: declared, or added by withOrganization (ownsOrganization). */
+type HasOrganization<N extends TableName> = 'organization_id' extends DeclaredColumn<N>['name']
+  ? true
+  : Declared[N]['kind'] extends 'fact' | 'totals' | 'snapshot'
+    ? true
+    : N extends 'ingest_windows'
+      ? true
+      : false;

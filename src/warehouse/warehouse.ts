@@ -4,7 +4,7 @@
  */
 import type { DayRange, IsoDay } from '../util/dates.js';
 import { AppError, EXIT, HTTP, type ExitCode } from '../util/errors.js';
-import type { Row, TableName } from './tables.js';
+import type { Row, RowOf, TableName } from './tables.js';
 
 /** What the ledger records about a window while and after it runs. */
 export interface WindowRecord {
@@ -48,7 +48,8 @@ export interface RunRecord {
 
 /** Rows for one window, staged as they arrive so memory stays flat however large the window. */
 export interface WindowSink {
-  append(table: TableName, rows: readonly Row[]): Promise<void>;
+  /** Rows typed by their table (RowOf): a missing, misspelled or mistyped column does not compile. */
+  append<N extends TableName>(table: N, rows: readonly RowOf<NoInfer<N>>[]): Promise<void>;
 }
 
 export interface WindowWrite {

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { centsToUsd, MoneyError, parseCents } from '../../src/util/money.js';
+import { centsToUsd, MoneyError, parseCents, type Cents } from '../../src/util/money.js';
 
 // The reference: decimal.js with the module's settings (60 digits, half-even, never an exponent).
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -36,9 +36,9 @@ describe('money', () => {
   });
 
   it('centsToUsd moves the point two places, exactly as decimal.js divides', () => {
-    for (const text of decimals(20_000)) expect(centsToUsd(text), text).toBe(new D(text).div(100).toFixed());
-    expect(centsToUsd('5')).toBe('0.05');
-    expect(centsToUsd('-123.4')).toBe('-1.234');
+    for (const text of decimals(20_000)) expect(centsToUsd(text as Cents), text).toBe(new D(text).div(100).toFixed());
+    expect(centsToUsd('5' as Cents)).toBe('0.05');
+    expect(centsToUsd('-123.4' as Cents)).toBe('-1.234');
   });
 
   it('refuses what is not a plain decimal, or too large for DECIMAL(38,12)', () => {

@@ -12,7 +12,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
 import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
-import type { Row } from '../../src/warehouse/tables.js';
+import type { IsoDay } from '../../src/util/dates.js';
+import type { Cents, Usd } from '../../src/util/money.js';
+import type { RowOf } from '../../src/warehouse/tables.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
 import { tempDir } from '../helpers/cli.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
@@ -43,11 +45,11 @@ const ledger = (o: Partial<WindowRecord> = {}): WindowRecord => ({
   ...o,
 });
 
-function cost(day: string): Row {
+function cost(day: string): RowOf<'claude_costs'> {
   return {
-    activity_date: day, workspace_id: null, description: 'Claude Sonnet 4 Usage - Output Tokens', cost_type: 'tokens', model: 'claude-sonnet-4',
+    activity_date: day as IsoDay, workspace_id: null, description: 'Claude Sonnet 4 Usage - Output Tokens', cost_type: 'tokens', model: 'claude-sonnet-4',
     service_tier: 'standard', token_type: 'output_tokens', context_window: '0-200k', inference_geo: 'global', currency: 'USD',
-    amount_cents: '100', amount_usd: '1', run_id: 'run-1', ingested_at: '2025-03-03T06:00:00.000Z',
+    amount_cents: '100' as Cents, amount_usd: '1' as Usd, extra: null, run_id: 'run-1', ingested_at: '2025-03-03T06:00:00.000Z',
   };
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { normalizeEndpoint, resolveConnection } from '../../src/warehouse/bigquery/client.js';
 import { openBigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
+import type { RowOf } from '../../src/warehouse/tables.js';
 import { runCli } from '../helpers/cli.js';
 import { DATASET, PROJECT, TOKEN, useStandIn } from './harness.js';
 
@@ -76,7 +77,8 @@ describe('endpoint and credentials', () => {
       async (sink) => {
         const cols = (await import('../../src/warehouse/tables.js')).TABLES.claude_workspaces.columns;
         const row = Object.fromEntries(cols.map((c) => [c.name, c.nullable === false ? (c.type === 'timestamp' ? '2025-03-10T00:00:00Z' : 'x') : null]));
-        await sink.append('claude_workspaces', [row]);
+        // Built from the runtime columns, so its type is only Row: the cast states it is a full claude_workspaces row.
+        await sink.append('claude_workspaces', [row as RowOf<'claude_workspaces'>]);
       },
     );
     expect(rows).toBe(1);

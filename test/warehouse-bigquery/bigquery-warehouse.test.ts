@@ -2,7 +2,9 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openBigQueryWarehouse, type BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-warehouse.js';
 import { parseWarehouseUrl } from '../../src/warehouse/open-warehouse.js';
 import { CENTS_SCALE, USD_SCALE } from '../../src/util/money.js';
-import { SCHEMA_VERSION, TABLES, type Row } from '../../src/warehouse/tables.js';
+import type { IsoDay } from '../../src/util/dates.js';
+import type { Cents, Usd } from '../../src/util/money.js';
+import { SCHEMA_VERSION, TABLES, type RowOf } from '../../src/warehouse/tables.js';
 import { WarehouseError, WarehouseSchemaError, type WindowRecord } from '../../src/warehouse/warehouse.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
 import type { RecordedRequest } from './stand-in.js';
@@ -155,9 +157,10 @@ const ledger = (over: Partial<WindowRecord> = {}): WindowRecord => ({
   ...over,
 });
 
-function costRow(day: string, cents: string, usd: string, description: string): Row {
+// Test rows take days and amounts as plain text and cast them: some tests hand the warehouse values it must refuse.
+function costRow(day: string, cents: string, usd: string, description: string): RowOf<'claude_costs'> {
   return {
-    activity_date: day,
+    activity_date: day as IsoDay,
     workspace_id: null,
     description,
     cost_type: 'tokens',
@@ -167,15 +170,16 @@ function costRow(day: string, cents: string, usd: string, description: string): 
     context_window: '0-200k',
     inference_geo: 'global',
     currency: 'USD',
-    amount_cents: cents,
-    amount_usd: usd,
+    amount_cents: cents as Cents,
+    amount_usd: usd as Usd,
+    extra: null,
     run_id: 'run-1',
     ingested_at: '2025-03-03T06:00:00Z',
   };
 }
 
-function totalRow(day: string, cents: string, usd: string): Row {
-  return { activity_date: day, currency: 'USD', amount_cents: cents, amount_usd: usd, run_id: 'run-1', ingested_at: '2025-03-03T06:00:00Z' };
+function totalRow(day: string, cents: string, usd: string): RowOf<'claude_cost_daily_totals'> {
+  return { activity_date: day as IsoDay, currency: 'USD', amount_cents: cents as Cents, amount_usd: usd as Usd, extra: null, run_id: 'run-1', ingested_at: '2025-03-03T06:00:00Z' };
 }
 
 describe('replaceWindow', () => {

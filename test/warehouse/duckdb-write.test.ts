@@ -1,7 +1,7 @@
 import { Decimal as DecimalJs } from 'decimal.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
-import type { Row } from '../../src/warehouse/tables.js';
+import type { Row, RowOf } from '../../src/warehouse/tables.js';
 import { costRow, ledger, tempDir, usageRow } from './helpers.js';
 import type { DayRange, IsoDay } from '../../src/util/dates.js';
 
@@ -25,7 +25,8 @@ const WEEK: DayRange = { from: '2025-01-01', to: '2025-01-07' };
 async function writeUsage(days: DayRange, rows: Row[], runId = 'run-1'): Promise<number> {
   return wh.replaceWindow(
     { organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger({ runId, windowStart: days.from, windowEnd: days.to }) },
-    async (sink) => sink.append('claude_usage_keys', rows),
+    // Row[], not RowOf: some tests hand the writer rows the types refuse, to prove it refuses them at runtime too.
+    async (sink) => sink.append('claude_usage_keys', rows as RowOf<'claude_usage_keys'>[]),
   );
 }
 
@@ -55,7 +56,7 @@ describe('replaceWindow', () => {
       wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_users'], ledger: ledger({ stream: 'org' }) }, async (sink) =>
         sink.append(
           'claude_users',
-          ids.map((id) => ({ id, email: `${id}@x.test`, run_id: 'r', ingested_at: '2025-01-01T00:00:00Z', added_at: null })),
+          ids.map((id) => ({ id, email: `${id}@x.test`, name: null, role: null, extra: null, run_id: 'r', ingested_at: '2025-01-01T00:00:00Z', added_at: null })),
         ),
       );
     await snapshot(['u1', 'u2', 'u3']);
@@ -179,7 +180,7 @@ describe('replaceWindow', () => {
     const days: DayRange = { from: '2025-01-01', to: '2025-01-31' };
     const started = performance.now();
     const written = await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger() }, async (sink) => {
-      const batch: Row[] = [];
+      const batch: RowOf<'claude_usage_keys'>[] = [];
       for (let i = 0; i < total; i++) {
         const day = `2025-01-${String(1 + Math.floor((i * 31) / total)).padStart(2, '0')}`;
         batch.push(usageRow(day, i));

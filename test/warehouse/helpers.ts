@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Row } from '../../src/warehouse/tables.js';
+import type { IsoDay } from '../../src/util/dates.js';
+import type { Cents, Usd } from '../../src/util/money.js';
+import type { RowOf } from '../../src/warehouse/tables.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
 
 export function tempDir(prefix = 'ci-wh-'): { dir: string; file: (name?: string) => string; cleanup: () => void } {
@@ -14,9 +16,10 @@ export function tempDir(prefix = 'ci-wh-'): { dir: string; file: (name?: string)
   };
 }
 
-export function usageRow(day: string, i: number, runId = 'run-1'): Row {
+// Test rows take days and amounts as plain text and cast them: some tests hand the writer values it must refuse.
+export function usageRow(day: string, i: number, runId = 'run-1'): RowOf<'claude_usage_keys'> {
   return {
-    activity_date: day,
+    activity_date: day as IsoDay,
     bucket_start: `${day}T00:00:00Z`,
     api_key_id: `apikey_${i % 500}`,
     workspace_id: i % 7 === 0 ? null : `wrkspc_${i % 13}`,
@@ -29,14 +32,15 @@ export function usageRow(day: string, i: number, runId = 'run-1'): Row {
     cache_creation_1h_input_tokens: 4,
     output_tokens: i % 1000,
     web_search_requests: 0,
+    extra: null,
     run_id: runId,
     ingested_at: '2025-02-01T00:00:00Z',
   };
 }
 
-export function costRow(day: string, cents: string, description: string, runId = 'run-1'): Row {
+export function costRow(day: string, cents: string, description: string, runId = 'run-1'): RowOf<'claude_costs'> {
   return {
-    activity_date: day,
+    activity_date: day as IsoDay,
     workspace_id: 'wrkspc_1',
     description,
     cost_type: 'tokens',
@@ -46,8 +50,9 @@ export function costRow(day: string, cents: string, description: string, runId =
     context_window: '0-200k',
     inference_geo: 'global',
     currency: 'USD',
-    amount_cents: cents,
-    amount_usd: cents === '0' ? '0' : shiftLeft2(cents),
+    amount_cents: cents as Cents,
+    amount_usd: (cents === '0' ? '0' : shiftLeft2(cents)) as Usd,
+    extra: null,
     run_id: runId,
     ingested_at: '2025-02-01T12:34:56.789Z',
   };

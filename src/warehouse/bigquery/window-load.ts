@@ -58,7 +58,9 @@ export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: 
   const createdStaging: string[] = [];
   try {
     const sink: WindowSink = {
-      append: async (table, rows) => {
+      append: async (table, typedRows) => {
+        // Typed for the callers; encoded as plain rows (the encoder checks every column against TABLES).
+        const rows: readonly Row[] = typedRows;
         const s = staged.get(table);
         if (!s) throw new WarehouseError(`table ${table} is not part of this window (${write.tables.join(', ')})`);
         if (rows.length === 0) return;

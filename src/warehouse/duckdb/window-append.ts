@@ -13,7 +13,7 @@
  * instead of one call per value, which roughly halves the cost per row.
  */
 import { DuckDBDataChunkWriter, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { TABLES, type ColumnDef, type Row, type TableName } from '../tables.js';
+import { TABLES, type ColumnDef, type Row, type RowOf, type TableName } from '../tables.js';
 import { withOrganization } from '../organization-rows.js';
 import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
 import type { DayRange } from '../../util/dates.js';
@@ -112,7 +112,9 @@ export class WindowAppend implements WindowSink {
     return window;
   }
 
-  async append(table: TableName, rows: readonly Row[]): Promise<void> {
+  async append<N extends TableName>(table: N, typedRows: readonly RowOf<N>[]): Promise<void> {
+    // Typed for the callers; written as plain rows (the converter checks every column against TABLES).
+    const rows: readonly Row[] = typedRows;
     if (!this.open) throw new WarehouseError(`cannot append to ${table}: the window is already written or abandoned`);
     const target = this.targets.get(table);
     if (!target) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.targets.keys()].join(', ')}`);

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openBigQueryWarehouse } from '../../../src/warehouse/bigquery/bigquery-warehouse.js';
-import type { Row } from '../../../src/warehouse/tables.js';
+import type { IsoDay } from '../../../src/util/dates.js';
+import type { Cents, Usd } from '../../../src/util/money.js';
+import type { RowOf } from '../../../src/warehouse/tables.js';
 
 const project = process.env.GOOGLE_CLOUD_PROJECT ?? '';
 const hasCredentials = Boolean(process.env.GOOGLE_APPLICATION_CREDENTIALS) || existsSync(`${process.env.HOME ?? ''}/.config/gcloud/application_default_credentials.json`) || Boolean(process.env.K_SERVICE || process.env.CLOUD_RUN_JOB);
@@ -36,10 +38,10 @@ describe.skipIf(Boolean(skipReason))('BigQuery warehouse against a real project'
     const wh = await openBigQueryWarehouse({ kind: 'bigquery', project, dataset, location });
     await wh.init();
     await wh.init();
-    const row = (day: string, cents: string, usd: string): Row => ({
+    const row = (day: IsoDay, cents: string, usd: string): RowOf<'claude_costs'> => ({
       activity_date: day, workspace_id: null, description: 'live test', cost_type: 'tokens', model: 'm', service_tier: 'standard',
-      token_type: 'output_tokens', context_window: '0-200k', inference_geo: 'global', currency: 'USD', amount_cents: cents, amount_usd: usd,
-      run_id: 'live-run', ingested_at: new Date().toISOString(),
+      token_type: 'output_tokens', context_window: '0-200k', inference_geo: 'global', currency: 'USD', amount_cents: cents as Cents, amount_usd: usd as Usd,
+      extra: null, run_id: 'live-run', ingested_at: new Date().toISOString(),
     });
     const write = () =>
       wh.replaceWindow(
