@@ -8,9 +8,10 @@ export interface Lineage {
 }
 
 // Every row of a bucket has the same start, so the last answer is nearly always the next one.
-let lastDayIn = '';
+// (undefined until the first call, so an empty starting_at is parsed, and refused, like any other.)
+let lastDayIn: string | undefined;
 let lastDayOut = '' as IsoDay;
-let lastInstantIn = '';
+let lastInstantIn: string | undefined;
 let lastInstantOut = '';
 
 /** The UTC day a bucket starting at an RFC 3339 instant belongs to. */

@@ -6,6 +6,7 @@ import { costRow } from '../../src/transform/cost-rows.js';
 import { apiKeyRow } from '../../src/transform/org-rows.js';
 import { WindowTally } from '../../src/transform/tally.js';
 import { usageRow } from '../../src/transform/usage-rows.js';
+import { bucketDay } from '../../src/transform/lineage.js';
 import { MoneyError } from '../../src/util/money.js';
 
 const lineage = { run_id: 'run-1', ingested_at: '2025-01-02T00:00:00.000Z' };
@@ -178,5 +179,15 @@ describe('API key rows', () => {
     const row = apiKeyRow(apiKeyItemSchema.parse({ id: 'apikey_2', data_residency: 'us' }), lineage);
     expect(row).toMatchObject({ id: 'apikey_2', name: null, scope_type: null, principal_type: null });
     expect(JSON.parse(String(row.extra))).toEqual({ data_residency: 'us' });
+  });
+});
+
+describe('bucket days', () => {
+  it('are the UTC day of the bucket start; an empty or broken start is refused, even as the first value seen', () => {
+    expect(() => bucketDay('')).toThrow(MoneyError);
+    expect(bucketDay('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
+    expect(bucketDay('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
+    expect(() => bucketDay('')).toThrow(/not an RFC 3339 timestamp/);
+    expect(() => bucketDay('yesterday')).toThrow(MoneyError);
   });
 });
