@@ -177,7 +177,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (this.closed) return;
     this.closed = true;
     await this.shared.writeMutex.run(async () => {
-      this.shared.unref();
+      await this.shared.unref();
     });
   }
 
