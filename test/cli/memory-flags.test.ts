@@ -20,6 +20,8 @@ describe('memory bounds of the bin file', () => {
     expect(Number(m![1])).toBeGreaterThanOrEqual(128);
     expect(Number(m![1])).toBeLessThan(300);
     expect(m![2]).toBe('2');
+    // The young generation's semi-spaces are capped too (V8 reports no limit for them, so read the flags).
+    expect(/EXEC_ARGV=(\S*)/.exec(res.stderr)![1]!.split(',')).toContain('--max-semi-space-size=8');
     expect(res.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
