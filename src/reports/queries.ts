@@ -8,7 +8,7 @@
  */
 import { ExactDecimal } from '../util/money.js';
 import type { DayRange } from '../util/dates.js';
-import { TABLES } from '../warehouse/tables.js';
+import { TABLES, type TokenCounts } from '../warehouse/tables.js';
 import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { feature } from '../warehouse/dialect-features.js';
 import { dayCell, exact, int } from './cells.js';
@@ -127,7 +127,7 @@ export async function spendBy(wh: Warehouse, f: ReportFilter, dim: SpendDimensio
 
 // ---------------------------------------------------------------- tokens by API key
 
-export interface TokensByApiKeyRow {
+export interface TokensByApiKeyRow extends TokenCounts {
   /** null = Console/Workbench usage without a key. */
   api_key_id: string | null;
   name: string;
@@ -137,12 +137,6 @@ export interface TokensByApiKeyRow {
    * for keyless Console usage.
    */
   workspace: string | null;
-  uncached_input_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_5m_input_tokens: number;
-  cache_creation_1h_input_tokens: number;
-  output_tokens: number;
-  web_search_requests: number;
   /** uncached + cache read + both cache creations. */
   all_input_tokens: number;
   /** cache reads / all input tokens; null when there was no input. */

@@ -7,15 +7,7 @@
  */
 import { z } from 'zod';
 
-const nullableString = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
-const count = z.number().int().nonnegative();
-const nullableCount = count.nullish().transform((v) => v ?? null);
-const DECIMAL = /^-?\d+(\.\d+)?$/;
-/** Billed cents: a decimal string (parsed exactly in util/money.ts parseCents). */
-const cents = z.string().trim().regex(DECIMAL, 'expected a decimal string of cents');
+import { count, decimalCents as cents, nullableCount, nullableString, tokenMeasures } from './schema-fields.js';
 
 /**
  * An actor: `type` says which; the identifying field of each known type is read by
@@ -75,15 +67,7 @@ export const analyticsUsageRowSchema = z.looseObject({
   ending_at: z.string(),
   group: group(analyticsUsageGroupSchema),
   usage: z.looseObject({
-    uncached_input_tokens: count,
-    cache_creation: z.looseObject({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count }),
-    cache_read_input_tokens: count,
-    output_tokens: count,
-    // Absent for organisations without server tools: zero, unlike tokens.
-    server_tool_use: z
-      .looseObject({ web_search_requests: count.nullish().transform((v) => v ?? 0) })
-      .nullish()
-      .transform((v) => v ?? { web_search_requests: 0 }),
+    ...tokenMeasures,
     requests: nullableCount,
     total_tokens: count,
   }),

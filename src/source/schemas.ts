@@ -7,21 +7,14 @@
  */
 import { z } from 'zod';
 import { ResponseShapeError } from './errors.js';
-
-/** Null when absent too: the API omits or nulls grouping fields it was not asked to group by. */
-const nullableString = z
-  .string()
-  .nullish()
-  .transform((v) => v ?? null);
-const count = z.number().int().nonnegative();
-const DECIMAL = /^-?\d+(\.\d+)?$/;
+import { count, DECIMAL, decimalCents, nullableString, tokenMeasures } from './schema-fields.js';
 
 /**
  * Cents: a decimal string (billed amounts), or a JSON number (Claude Code's estimates, and accepted
  * defensively elsewhere). Conversion and rounding happen in util/money.ts parseCents.
  */
 const cents = z.union([
-  z.string().trim().regex(DECIMAL, 'expected a decimal string of cents'),
+  decimalCents,
   z.number().refine(Number.isFinite, 'expected a finite number of cents'),
 ]);
 
@@ -70,18 +63,7 @@ export const costResultSchema = z.looseObject({
 });
 
 export const usageResultSchema = z.looseObject({
-  uncached_input_tokens: count,
-  cache_read_input_tokens: count,
-  cache_creation: z.looseObject({
-    ephemeral_5m_input_tokens: count,
-    ephemeral_1h_input_tokens: count,
-  }),
-  output_tokens: count,
-  // Absent on older data and for organisations without server tools: zero, unlike tokens.
-  server_tool_use: z
-    .looseObject({ web_search_requests: count.nullish().transform((v) => v ?? 0) })
-    .nullish()
-    .transform((v) => v ?? { web_search_requests: 0 }),
+  ...tokenMeasures,
   api_key_id: nullableString,
   workspace_id: nullableString,
   model: nullableString,

@@ -5,17 +5,10 @@ import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
 import type { Lineage } from './lineage.js';
 import { bucketDay, bucketInstant } from './lineage.js';
 import type { WindowTally } from './tally.js';
-
-const TOKEN_FIELDS = {
-  uncached_input_tokens: true,
-  cache_read_input_tokens: true,
-  cache_creation: { ephemeral_5m_input_tokens: true, ephemeral_1h_input_tokens: true },
-  output_tokens: true,
-  server_tool_use: { web_search_requests: true },
-} as const satisfies FieldSpec;
+import { TOKEN_MEASURES, tokenCounts } from './token-counts.js';
 
 const USAGE_FIELDS: FieldSpec = {
-  ...TOKEN_FIELDS,
+  ...TOKEN_MEASURES,
   api_key_id: true,
   workspace_id: true,
   model: true,
@@ -25,7 +18,7 @@ const USAGE_FIELDS: FieldSpec = {
 
 export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_usage_keys'> {
   const day = bucketDay(bucketStart);
-  return {
+  return Object.assign(tokenCounts(r), {
     activity_date: day,
     bucket_start: bucketInstant(bucketStart),
     api_key_id: r.api_key_id,
@@ -33,30 +26,18 @@ export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, 
     model: r.model,
     service_tier: r.service_tier,
     context_window: r.context_window,
-    uncached_input_tokens: r.uncached_input_tokens,
-    cache_read_input_tokens: r.cache_read_input_tokens,
-    cache_creation_5m_input_tokens: r.cache_creation.ephemeral_5m_input_tokens,
-    cache_creation_1h_input_tokens: r.cache_creation.ephemeral_1h_input_tokens,
-    output_tokens: r.output_tokens,
-    web_search_requests: r.server_tool_use.web_search_requests,
     extra: tally.extraColumn('claude_usage_keys', day, unmappedFields(r, USAGE_FIELDS)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
-  };
+  });
 }
 
 export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Lineage): RowOf<'claude_usage_daily_totals'> {
-  return {
+  return Object.assign(tokenCounts(r), {
     activity_date: bucketDay(bucketStart),
     bucket_start: bucketInstant(bucketStart),
-    uncached_input_tokens: r.uncached_input_tokens,
-    cache_read_input_tokens: r.cache_read_input_tokens,
-    cache_creation_5m_input_tokens: r.cache_creation.ephemeral_5m_input_tokens,
-    cache_creation_1h_input_tokens: r.cache_creation.ephemeral_1h_input_tokens,
-    output_tokens: r.output_tokens,
-    web_search_requests: r.server_tool_use.web_search_requests,
-    extra: extraJson(unmappedFields(r, TOKEN_FIELDS)),
+    extra: extraJson(unmappedFields(r, TOKEN_MEASURES)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
-  };
+  });
 }

@@ -3,10 +3,11 @@
  * the mapping is a property of the tables, not of the SQL engine.
  */
 import { asIsoDay } from '../util/dates.js';
-import type { Row } from './tables.js';
+import { parseCents } from '../util/money.js';
+import type { RowOf } from './tables.js';
 import type { QueryRow, RunRecord, WindowRecord } from './warehouse.js';
 
-export function windowRow(r: WindowRecord): Row {
+export function windowRow(r: WindowRecord): RowOf<'ingest_windows'> {
   return {
     run_id: r.runId,
     organization_id: r.organizationId ?? null,
@@ -19,7 +20,8 @@ export function windowRow(r: WindowRecord): Row {
     requests: r.requests,
     retries: r.retries,
     rate_limited: r.rateLimited,
-    cents_total: r.centsTotal,
+    // The one place a window's cents total enters a row: checked and made canonical like every amount.
+    cents_total: r.centsTotal === null ? null : parseCents(r.centsTotal, `${r.stream} window ${r.windowStart} cents total`),
     rounded_values: r.roundedValues ?? 0,
     unknown_measures: r.unknownMeasures ?? null,
     error: r.error,
@@ -28,7 +30,7 @@ export function windowRow(r: WindowRecord): Row {
   };
 }
 
-export function runRow(r: RunRecord): Row {
+export function runRow(r: RunRecord): RowOf<'ingest_runs'> {
   return {
     run_id: r.runId,
     command: r.command,

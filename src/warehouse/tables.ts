@@ -363,6 +363,9 @@ export type RowOf<N extends TableName> = N extends TableName
     ? { [K in keyof (ColumnsRow<N> & { organization_id?: string | null })]: (ColumnsRow<N> & { organization_id?: string | null })[K] }
     : ColumnsRow<N>
   : never;
+/** The six token count columns that every usage table shares (tokenColumns in columns.ts). */
+export type TokenCounts = { [C in (typeof tokenColumns)[number]['name']]: number };
+
 /** Whether table N has organization_id at runtime: declared, or added by withOrganization (ownsOrganization). */
 type HasOrganization<N extends TableName> = 'organization_id' extends DeclaredColumn<N>['name']
   ? true

@@ -11,7 +11,8 @@ import { numericLeaves, unmappedFields, type FieldSpec } from '../../src/transfo
 import { bucketDay, bucketInstant } from '../../src/transform/lineage.js';
 import { organizationRow, userRow, workspaceRow } from '../../src/transform/org-rows.js';
 import { WindowTally } from '../../src/transform/tally.js';
-import { usageTotalRow } from '../../src/transform/usage-rows.js';
+import { usageRow, usageTotalRow } from '../../src/transform/usage-rows.js';
+import { TABLES, type TableName } from '../../src/warehouse/tables.js';
 import { MoneyError } from '../../src/util/money.js';
 
 const lineage = { run_id: 'run-1', ingested_at: '2025-01-02T00:00:00.000Z' };
@@ -150,5 +151,22 @@ describe('Analytics API rows', () => {
       requests: 6,
       total_tokens: 15,
     });
+  });
+});
+
+describe('every row has exactly its table\'s columns', () => {
+  const usage = { uncached_input_tokens: 1, cache_read_input_tokens: 2, output_tokens: 3, cache_creation: { ephemeral_5m_input_tokens: 4, ephemeral_1h_input_tokens: 5 } };
+  const at = { starting_at: '2026-02-01T00:00:00Z', ending_at: '2026-02-02T00:00:00Z' };
+  const actor = { type: 'user_actor', email_address: 'a@example.com' };
+  it.each<[TableName, () => object]>([
+    ['claude_usage_keys', () => usageRow('2025-03-01T00:00:00Z', usageResultSchema.parse({ ...usage, api_key_id: 'k' }), lineage, new WindowTally())],
+    ['claude_usage_daily_totals', () => usageTotalRow('2025-03-01T00:00:00Z', usageResultSchema.parse(usage), lineage)],
+    ['claude_cost_by_key', () => costByKeyRow(analyticsCostRowSchema.parse({ ...at, group: {}, cost: { amount: '1', list_amount: '1' } }), lineage, new WindowTally())],
+    ['claude_cost_by_actor', () => costByActorRow(analyticsCostRowSchema.parse({ ...at, group: { actor }, cost: { amount: '1', list_amount: '1' } }), lineage, new WindowTally())],
+    ['claude_usage_by_actor', () => usageByActorRow(analyticsUsageRowSchema.parse({ ...at, group: { actor }, usage: { ...usage, total_tokens: 15 } }), lineage, new WindowTally())],
+  ])('%s', (table, build) => {
+    // Rows built by Object.assign from shared pieces: no column missing, none extra or misspelled.
+    const declared = TABLES[table].columns.map((c) => c.name).filter((n) => n !== 'organization_id');
+    expect(Object.keys(build()).sort()).toEqual([...declared].sort());
   });
 });
