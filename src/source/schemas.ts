@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { ResponseShapeError } from './errors.js';
-import { count, DECIMAL, decimalCents, nullableString, tokenMeasures } from './schema-fields.js';
+import { count, decimalCents, nullableString, tokenMeasures } from './schema-fields.js';
 
 /**
  * Cents: a decimal string (billed amounts), or a JSON number (Claude Code's estimates, and accepted
@@ -192,84 +192,4 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, body: unknown, endp
   const path = formatPath([...at, ...(issue?.path ?? [])]);
   const detail = issue?.message ?? 'invalid body';
   throw new ResponseShapeError(endpoint, path || '(body)', detail);
-}
-
-/*
- * Fast paths for the two hot result shapes (cost and usage: ~2.7 M results a year for a large
- * organisation). zod's parse builds a fresh copy of every object; these check the freshly parsed
- * JSON object and normalise it in place (absent grouping fields → null, absent web searches → 0),
- * producing what zod would. They only ever say "yes" to values zod accepts; anything they do not
- * recognise (a numeric amount, a wrong type, a missing field) goes through zod, which converts it or
- * names the offending field. test/source/result-fast-path.test.ts checks the two agree.
- */
-
-type Loose = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-
-/** Leaves a string or null alone, turns undefined into null; false for anything else. */
-function nullableInPlace(o: Loose, key: string): boolean {
-  const v = o[key];
-  if (v === null || typeof v === 'string') return true;
-  if (v === undefined) {
-    o[key] = null;
-    return true;
-  }
-  return false;
-}
-
-const COST_NULLABLE = ['currency', 'workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'] as const;
-
-function costResultInPlace(v: unknown): boolean {
-  if (!isObject(v)) return false;
-  // Only an already-trimmed decimal string; zod handles padding (trims it) and numbers (converts).
-  if (typeof v.amount !== 'string' || !DECIMAL.test(v.amount)) return false;
-  for (const key of COST_NULLABLE) if (!nullableInPlace(v, key)) return false;
-  return true;
-}
-
-const USAGE_NULLABLE = [
-  'api_key_id',
-  'workspace_id',
-  'model',
-  'service_tier',
-  'context_window',
-  'inference_geo',
-  'account_id',
-  'service_account_id',
-  'speed',
-] as const;
-
-function usageResultInPlace(v: unknown): boolean {
-  if (!isObject(v)) return false;
-  if (!isCount(v.uncached_input_tokens) || !isCount(v.cache_read_input_tokens) || !isCount(v.output_tokens)) return false;
-  const cc = v.cache_creation;
-  if (!isObject(cc) || !isCount(cc.ephemeral_5m_input_tokens) || !isCount(cc.ephemeral_1h_input_tokens)) return false;
-  const stu = v.server_tool_use;
-  if (stu !== undefined && stu !== null) {
-    if (!isObject(stu)) return false;
-    const n = stu.web_search_requests;
-    if (n !== undefined && n !== null && !isCount(n)) return false;
-  }
-  for (const key of USAGE_NULLABLE) if (!nullableInPlace(v, key)) return false;
-  // Checks passed: now normalise the optional server tool counts (zod's defaults).
-  if (stu === undefined || stu === null) v.server_tool_use = { web_search_requests: 0 };
-  else if ((stu as Loose).web_search_requests == null) (stu as Loose).web_search_requests = 0;
-  return true;
-}
-
-const FAST_PATHS = new WeakMap<z.ZodType, (v: unknown) => boolean>([
-  [costResultSchema, costResultInPlace],
-  [usageResultSchema, usageResultInPlace],
-]);
-
-/**
- * One result of a report bucket: the fast in-place check when the schema has one, else zod. `at` is
- * the result's path in the page (e.g. data[3].results[17]) so an error names the exact field.
- */
-export function parseResult<T extends z.ZodType>(schema: T, value: unknown, endpoint: string, at: readonly PropertyKey[]): z.output<T> {
-  const fast = FAST_PATHS.get(schema);
-  if (fast?.(value)) return value as z.output<T>;
-  return parseOrThrow(schema, value, endpoint, at);
 }

@@ -1,10 +1,13 @@
 /**
- * parseResult's in-place fast paths for cost and usage results must agree with the zod schemas they
+ * parseResult's in-place fast paths for cost and usage results and Analytics API rows must agree with the zod schemas they
  * stand in for: same output when zod accepts, a ResponseShapeError at the same field when it does not.
  */
 import { describe, expect, it } from 'vitest';
 import { ResponseShapeError } from '../../src/source/errors.js';
-import { costResultSchema, parseResult, usageResultSchema } from '../../src/source/schemas.js';
+import type { z } from 'zod';
+import { analyticsCostRowSchema, analyticsUsageRowSchema } from '../../src/source/analytics-schemas.js';
+import { parseResult } from '../../src/source/fast-paths.js';
+import { costResultSchema, usageResultSchema } from '../../src/source/schemas.js';
 
 const cost = () => ({
   amount: '123.78912',
@@ -36,6 +39,18 @@ const usage = () => ({
   speed: null,
 });
 
+const bucket = () => ({ starting_at: '2026-02-01T00:00:00Z', ending_at: '2026-02-02T00:00:00Z' });
+const analyticsCost = () => ({
+  ...bucket(),
+  group: { actor: { type: 'user_actor', email_address: 'a@example.com' }, product: 'claude_code', workspace_id: 'wrkspc_1', model: 'claude-opus-4', cost_type: 'tokens', token_type: null },
+  cost: { amount: '12.5', list_amount: '15', currency: 'USD', requests: 3 },
+});
+const analyticsUsage = () => ({
+  ...bucket(),
+  group: { actor: { type: 'api_actor', api_key_name: 'ci' }, api_key_id: 'apikey_1', model: 'claude-sonnet-4', speed: null },
+  usage: { uncached_input_tokens: 10, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 1, ephemeral_1h_input_tokens: 2 }, output_tokens: 3, server_tool_use: { web_search_requests: 4 }, requests: 2, total_tokens: 16 },
+});
+
 /** Values that break or bend each field: absent, null, wrong types, edge numbers, padding. */
 const VARIANTS: unknown[] = [undefined, null, '', ' 1.5 ', '1.5', '-0.25', '1e3', 'abc', 0, -1, 1.5, 2 ** 53, 42, true, {}, [], { web_search_requests: null }, { web_search_requests: -1 }];
 
@@ -54,7 +69,7 @@ function withValue(base: Record<string, unknown>, path: string[], value: unknown
   return copy;
 }
 
-function agree(schema: typeof costResultSchema | typeof usageResultSchema, base: () => Record<string, unknown>) {
+function agree(schema: z.ZodType, base: () => Record<string, unknown>) {
   let checked = 0;
   for (const path of paths(base())) {
     for (const value of VARIANTS) {
@@ -88,6 +103,31 @@ describe('parseResult fast paths', () => {
 
   it('usage: same output as zod for every field set to every awkward value, same error path when zod refuses', () => {
     expect(agree(usageResultSchema, usage)).toBeGreaterThan(250);
+  });
+
+  it('analytics/cost rows: same output as zod, same error path', () => {
+    expect(agree(analyticsCostRowSchema, analyticsCost)).toBeGreaterThan(250);
+  });
+
+  it('analytics/usage rows: same output as zod, same error path', () => {
+    expect(agree(analyticsUsageRowSchema, analyticsUsage)).toBeGreaterThan(300);
+  });
+
+  it('takes the fast path (the parsed JSON object itself, not a copy) for well-formed items', () => {
+    for (const [schema, base] of [[costResultSchema, cost], [usageResultSchema, usage], [analyticsCostRowSchema, analyticsCost], [analyticsUsageRowSchema, analyticsUsage]] as const) {
+      const input = base();
+      expect(parseResult(schema, input, '/x', [])).toBe(input);
+    }
+  });
+
+  it('an analytics row without a group, or with an actor of an unknown shape, matches zod', () => {
+    for (const input of [
+      { ...bucket(), cost: { amount: '1', list_amount: '1' } },
+      { ...bucket(), group: null, cost: { amount: '1', list_amount: '1', currency: null } },
+      { ...bucket(), group: { actor: { type: 'robot_actor', serial: 7 }, future_dimension: 'x' }, cost: { amount: '1', list_amount: '1', novel: 2 }, novel_top: true },
+    ]) {
+      expect(parseResult(analyticsCostRowSchema, structuredClone(input), '/x', [])).toEqual(analyticsCostRowSchema.parse(structuredClone(input)));
+    }
   });
 
   it('keeps unknown fields and nulls absent grouping fields, like the schema', () => {

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { Hash53 } from '../../util/hash53.js';
+import { parseResult } from '../fast-paths.js';
 import { parseOrThrow, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
@@ -40,7 +41,7 @@ export function paginateAnalyticsRows<T>(
     keyOf,
     async *readPage(page) {
       const body = parseOrThrow(reportEnvelopeSchema, await client.getJson(path, { limit: ANALYTICS_PAGE_LIMIT, ...query, page }, stats), path);
-      yield { type: 'items', items: body.data.map((row, i) => parseOrThrow(rowSchema, row, path, ['data', i])) };
+      yield { type: 'items', items: body.data.map((row, i) => parseResult(rowSchema, row, path, ['data', i])) };
       yield { type: 'end', hasMore: body.has_more, next: body.next_page };
     },
   });

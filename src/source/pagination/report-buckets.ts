@@ -5,7 +5,8 @@
  * 25 MB page), not the page.
  */
 import type { z } from 'zod';
-import { parseOrThrow, parseResult, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
+import { parseResult } from '../fast-paths.js';
+import { parseOrThrow, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, ReportBucket, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, type PageEvent } from './cursor-loop.js';
 

@@ -1,0 +1,128 @@
+/**
+ * Fast paths for the hot item shapes: cost and usage report results (~2.7 M a year for a large
+ * organisation) and Analytics API rows (the bulk of a daily run). zod's parse builds a fresh copy of
+ * every object, and for an analytics row (twenty-odd nullable dimensions, each a transform) that was
+ * half of all the memory a daily run allocated. These check the freshly parsed JSON object and
+ * normalise it in place (absent dimensions → null, absent web searches → 0, absent currency → USD),
+ * producing what zod would. They only ever say "yes" to values zod accepts; anything they do not
+ * recognise (a numeric amount, a padded decimal, a wrong type, a missing field) goes through zod,
+ * which converts it or names the offending field. test/source/result-fast-path.test.ts checks that
+ * both agree on every field set to every awkward value.
+ */
+import type { z } from 'zod';
+import { analyticsCostGroupSchema, analyticsCostRowSchema, analyticsUsageGroupSchema, analyticsUsageRowSchema } from './analytics-schemas.js';
+import { DECIMAL } from './schema-fields.js';
+import { costResultSchema, parseOrThrow, usageResultSchema } from './schemas.js';
+
+type Loose = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** An already-trimmed decimal string; zod handles padding (trims it) and numbers. */
+const isDecimalText = (v: unknown): boolean => typeof v === 'string' && DECIMAL.test(v);
+
+/** Leaves a string or null alone, turns undefined into null; false for anything else. */
+function nullableInPlace(o: Loose, key: string): boolean {
+  const v = o[key];
+  if (v === null || typeof v === 'string') return true;
+  if (v === undefined) {
+    o[key] = null;
+    return true;
+  }
+  return false;
+}
+
+/** A nullable count: undefined becomes null. */
+function nullableCountInPlace(o: Loose, key: string): boolean {
+  const v = o[key];
+  if (v === undefined) o[key] = null;
+  else if (v !== null && !isCount(v)) return false;
+  return true;
+}
+
+/** The token measures (schema-fields.ts tokenMeasures): counts required, web searches default to 0. */
+function tokensInPlace(v: Loose): boolean {
+  if (!isCount(v.uncached_input_tokens) || !isCount(v.cache_read_input_tokens) || !isCount(v.output_tokens)) return false;
+  const cc = v.cache_creation;
+  if (!isObject(cc) || !isCount(cc.ephemeral_5m_input_tokens) || !isCount(cc.ephemeral_1h_input_tokens)) return false;
+  const stu = v.server_tool_use;
+  if (stu !== undefined && stu !== null) {
+    if (!isObject(stu)) return false;
+    const n = stu.web_search_requests;
+    if (n !== undefined && n !== null && !isCount(n)) return false;
+  }
+  // Checks passed: now normalise the optional server tool counts (zod's defaults).
+  if (stu === undefined || stu === null) v.server_tool_use = { web_search_requests: 0 };
+  else if ((stu as Loose).web_search_requests == null) (stu as Loose).web_search_requests = 0;
+  return true;
+}
+
+const COST_NULLABLE = ['currency', 'workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'] as const;
+
+function costResultInPlace(v: unknown): boolean {
+  if (!isObject(v) || !isDecimalText(v.amount)) return false;
+  for (const key of COST_NULLABLE) if (!nullableInPlace(v, key)) return false;
+  return true;
+}
+
+const USAGE_NULLABLE = ['api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window', 'inference_geo', 'account_id', 'service_account_id', 'speed'] as const;
+
+function usageResultInPlace(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  for (const key of USAGE_NULLABLE) if (!nullableInPlace(v, key)) return false;
+  return tokensInPlace(v);
+}
+
+// The dimensions come from the schemas' own shapes, so a dimension added there is checked here too.
+const dimensions = (shape: object): string[] => Object.keys(shape).filter((k) => k !== 'actor');
+const USAGE_DIMENSIONS = dimensions(analyticsUsageGroupSchema.shape);
+const COST_DIMENSIONS = dimensions(analyticsCostGroupSchema.shape);
+
+/** starting_at, ending_at and the group: a missing group is every dimension null; an actor needs its type. */
+function analyticsRowInPlace(v: unknown, dims: readonly string[]): v is Loose {
+  if (!isObject(v) || typeof v.starting_at !== 'string' || typeof v.ending_at !== 'string') return false;
+  const raw = v.group;
+  let g: Loose;
+  if (raw === undefined || raw === null) v.group = g = {};
+  else if (isObject(raw)) g = raw;
+  else return false;
+  const actor = g.actor;
+  if (actor === undefined) g.actor = null;
+  else if (actor !== null && !(isObject(actor) && typeof actor.type === 'string')) return false;
+  for (const key of dims) if (!nullableInPlace(g, key)) return false;
+  return true;
+}
+
+function analyticsCostRowInPlace(v: unknown): boolean {
+  if (!analyticsRowInPlace(v, COST_DIMENSIONS)) return false;
+  const c = v.cost;
+  if (!isObject(c) || !isDecimalText(c.amount) || !isDecimalText(c.list_amount)) return false;
+  if (c.currency !== undefined && c.currency !== null && typeof c.currency !== 'string') return false;
+  if (!nullableCountInPlace(c, 'requests')) return false;
+  c.currency ??= 'USD';
+  return true;
+}
+
+function analyticsUsageRowInPlace(v: unknown): boolean {
+  if (!analyticsRowInPlace(v, USAGE_DIMENSIONS)) return false;
+  const u = v.usage;
+  if (!isObject(u) || !isCount(u.total_tokens) || !nullableCountInPlace(u, 'requests')) return false;
+  return tokensInPlace(u);
+}
+
+const FAST_PATHS = new WeakMap<z.ZodType, (v: unknown) => boolean>([
+  [costResultSchema, costResultInPlace],
+  [usageResultSchema, usageResultInPlace],
+  [analyticsCostRowSchema, analyticsCostRowInPlace],
+  [analyticsUsageRowSchema, analyticsUsageRowInPlace],
+]);
+
+/**
+ * One item of a page: the fast in-place check when the schema has one, else zod. `at` is the item's
+ * path in the page (e.g. data[3].results[17]) so an error names the exact field.
+ */
+export function parseResult<T extends z.ZodType>(schema: T, value: unknown, endpoint: string, at: readonly PropertyKey[]): z.output<T> {
+  const fast = FAST_PATHS.get(schema);
+  if (fast?.(value)) return value as z.output<T>;
+  return parseOrThrow(schema, value, endpoint, at);
+}
