@@ -1,6 +1,6 @@
 /**
  * Fast paths for the hot item shapes: cost and usage report results (~2.7 M a year for a large
- * organisation) and Analytics API rows (the bulk of a daily run). zod's parse builds a fresh copy of
+ * organisation), Claude Code records and Analytics API rows (the bulk of a daily run). zod's parse builds a fresh copy of
  * every object, and for an analytics row (twenty-odd nullable dimensions, each a transform) that was
  * half of all the memory a daily run allocated. These check the freshly parsed JSON object and
  * normalise it in place (absent dimensions → null, absent web searches → 0, absent currency → USD),
@@ -12,7 +12,7 @@
 import type { z } from 'zod';
 import { analyticsCostGroupSchema, analyticsCostRowSchema, analyticsUsageGroupSchema, analyticsUsageRowSchema } from './analytics-schemas.js';
 import { DECIMAL } from './schema-fields.js';
-import { costResultSchema, parseOrThrow, usageResultSchema } from './schemas.js';
+import { claudeCodeRecordSchema, costResultSchema, parseOrThrow, usageResultSchema } from './schemas.js';
 
 type Loose = Record<string, unknown>;
 
@@ -110,9 +110,55 @@ function analyticsUsageRowInPlace(v: unknown): boolean {
   return tokensInPlace(u);
 }
 
+const CLAUDE_CODE_NULLABLE = ['organization_id', 'customer_type', 'subscription_type', 'terminal_type'] as const;
+const isOptionalCount = (v: unknown): boolean => v === undefined || v === null || isCount(v);
+/** Claude Code's estimate: a decimal string or a finite JSON number (util/money.ts parseCents rounds it). */
+const isCentsValue = (v: unknown): boolean => isDecimalText(v) || (typeof v === 'number' && Number.isFinite(v));
+
+function toolActionsOk(t: unknown): boolean {
+  if (!isObject(t)) return false;
+  for (const key in t) {
+    const a = t[key];
+    if (a !== null && !(isObject(a) && isOptionalCount(a.accepted) && isOptionalCount(a.rejected))) return false;
+  }
+  return true;
+}
+
+function modelBreakdownOk(list: unknown): boolean {
+  if (!Array.isArray(list)) return false;
+  for (const m of list) {
+    if (!isObject(m) || typeof m.model !== 'string') return false;
+    const t = m.tokens;
+    if (!isObject(t) || !isCount(t.input) || !isCount(t.output) || !isCount(t.cache_read) || !isCount(t.cache_creation)) return false;
+    const c = m.estimated_cost;
+    if (c !== undefined && c !== null && !(isObject(c) && isCentsValue(c.amount) && (c.currency === undefined || c.currency === null || typeof c.currency === 'string'))) return false;
+  }
+  return true;
+}
+
+function claudeCodeRecordInPlace(v: unknown): boolean {
+  if (!isObject(v) || typeof v.date !== 'string' || !(isObject(v.actor) && typeof v.actor.type === 'string')) return false;
+  const core = v.core_metrics;
+  if (!isObject(core) || !isCount(core.num_sessions) || !isCount(core.commits_by_claude_code) || !isCount(core.pull_requests_by_claude_code)) return false;
+  const loc = core.lines_of_code;
+  if (!isObject(loc) || !isCount(loc.added) || !isCount(loc.removed)) return false;
+  if (v.tool_actions !== undefined && v.tool_actions !== null && !toolActionsOk(v.tool_actions)) return false;
+  if (v.model_breakdown !== undefined && v.model_breakdown !== null && !modelBreakdownOk(v.model_breakdown)) return false;
+  for (const key of CLAUDE_CODE_NULLABLE) if (!nullableInPlace(v, key)) return false;
+  // Checks passed: now the defaults zod would apply.
+  v.tool_actions ??= {};
+  v.model_breakdown ??= [];
+  for (const m of v.model_breakdown as Loose[]) {
+    if (m.estimated_cost === undefined) m.estimated_cost = null;
+    else if (m.estimated_cost !== null) nullableInPlace(m.estimated_cost as Loose, 'currency');
+  }
+  return true;
+}
+
 const FAST_PATHS = new WeakMap<z.ZodType, (v: unknown) => boolean>([
   [costResultSchema, costResultInPlace],
   [usageResultSchema, usageResultInPlace],
+  [claudeCodeRecordSchema, claudeCodeRecordInPlace],
   [analyticsCostRowSchema, analyticsCostRowInPlace],
   [analyticsUsageRowSchema, analyticsUsageRowInPlace],
 ]);

@@ -8,7 +8,6 @@ export { parseResetHeader, parseRetryAfter } from './retry-policy.js';
 export { ENDPOINTS } from './endpoints.js';
 export {
   apiKeyItemSchema,
-  claudeCodePageSchema,
   claudeCodeRecordSchema,
   costResultSchema,
   listPageSchema,

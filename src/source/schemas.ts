@@ -108,12 +108,6 @@ export const claudeCodeRecordSchema = z.looseObject({
     .transform((v) => v ?? []),
 });
 
-export const claudeCodePageSchema = z.looseObject({
-  data: z.array(claudeCodeRecordSchema),
-  has_more: z.boolean(),
-  next_page: nullableString,
-});
-
 export const listPageSchema = <T extends z.ZodType>(item: T) =>
   z.looseObject({
     data: z.array(item),

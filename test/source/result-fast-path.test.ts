@@ -7,7 +7,7 @@ import { ResponseShapeError } from '../../src/source/errors.js';
 import type { z } from 'zod';
 import { analyticsCostRowSchema, analyticsUsageRowSchema } from '../../src/source/analytics-schemas.js';
 import { parseResult } from '../../src/source/fast-paths.js';
-import { costResultSchema, usageResultSchema } from '../../src/source/schemas.js';
+import { claudeCodeRecordSchema, costResultSchema, usageResultSchema } from '../../src/source/schemas.js';
 
 const cost = () => ({
   amount: '123.78912',
@@ -39,6 +39,17 @@ const usage = () => ({
   speed: null,
 });
 
+const claudeCode = () => ({
+  date: '2026-02-01T00:00:00Z',
+  actor: { type: 'user_actor', email_address: 'dev@example.com' },
+  organization_id: 'org_1',
+  customer_type: 'api',
+  terminal_type: 'vscode',
+  core_metrics: { num_sessions: 3, lines_of_code: { added: 10, removed: 2 }, commits_by_claude_code: 1, pull_requests_by_claude_code: 0 },
+  tool_actions: { edit_tool: { accepted: 4, rejected: 1 }, write_tool: { accepted: 2, rejected: 0 } },
+  model_breakdown: [{ model: 'claude-opus-4', tokens: { input: 100, output: 50, cache_read: 10, cache_creation: 5 }, estimated_cost: { currency: 'USD', amount: 12.5 } }],
+});
+
 const bucket = () => ({ starting_at: '2026-02-01T00:00:00Z', ending_at: '2026-02-02T00:00:00Z' });
 const analyticsCost = () => ({
   ...bucket(),
@@ -56,7 +67,8 @@ const VARIANTS: unknown[] = [undefined, null, '', ' 1.5 ', '1.5', '-0.25', '1e3'
 
 function paths(o: Record<string, unknown>, prefix: string[] = []): string[][] {
   return Object.entries(o).flatMap(([k, v]) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? [[...prefix, k], ...paths(v as Record<string, unknown>, [...prefix, k])] : [[...prefix, k]],
+    // Arrays too: their elements by index (model_breakdown[0].tokens.input …).
+    v && typeof v === 'object' ? [[...prefix, k], ...paths(v as Record<string, unknown>, [...prefix, k])] : [[...prefix, k]],
   );
 }
 
@@ -88,7 +100,7 @@ function agree(schema: z.ZodType, base: () => Record<string, unknown>) {
           return undefined;
         })();
         expect(err, `${path.join('.')} = ${JSON.stringify(value)}`).toBeInstanceOf(ResponseShapeError);
-        expect((err as ResponseShapeError).issuePath).toBe(`data[2].results[7].${want.error.issues[0]!.path.join('.')}`);
+        expect((err as ResponseShapeError).issuePath).toBe(`data[2].results[7]${want.error.issues[0]!.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`);
       }
       checked++;
     }
@@ -105,6 +117,10 @@ describe('parseResult fast paths', () => {
     expect(agree(usageResultSchema, usage)).toBeGreaterThan(250);
   });
 
+  it('Claude Code records: same output as zod, same error path', () => {
+    expect(agree(claudeCodeRecordSchema, claudeCode)).toBeGreaterThan(400);
+  });
+
   it('analytics/cost rows: same output as zod, same error path', () => {
     expect(agree(analyticsCostRowSchema, analyticsCost)).toBeGreaterThan(250);
   });
@@ -114,7 +130,7 @@ describe('parseResult fast paths', () => {
   });
 
   it('takes the fast path (the parsed JSON object itself, not a copy) for well-formed items', () => {
-    for (const [schema, base] of [[costResultSchema, cost], [usageResultSchema, usage], [analyticsCostRowSchema, analyticsCost], [analyticsUsageRowSchema, analyticsUsage]] as const) {
+    for (const [schema, base] of [[costResultSchema, cost], [usageResultSchema, usage], [claudeCodeRecordSchema, claudeCode], [analyticsCostRowSchema, analyticsCost], [analyticsUsageRowSchema, analyticsUsage]] as const) {
       const input = base();
       expect(parseResult(schema, input, '/x', [])).toBe(input);
     }

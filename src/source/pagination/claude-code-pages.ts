@@ -1,7 +1,8 @@
 /** Claude Code pages (usage_report/claude_code): one UTC day, `page`/`next_page` cursors, flat records. */
 import { canonicalJson } from '../../util/canonical-json.js';
 import { ENDPOINTS } from '../endpoints.js';
-import { claudeCodePageSchema, parseOrThrow, type ClaudeCodeRecord } from '../schemas.js';
+import { parseResult } from '../fast-paths.js';
+import { claudeCodeRecordSchema, parseOrThrow, reportEnvelopeSchema, type ClaudeCodeRecord } from '../schemas.js';
 import type { RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
 
@@ -14,8 +15,8 @@ export function paginateClaudeCode(client: JsonGetter, day: string, stats?: Requ
     // The warehouse's natural key for a record: one per actor per day.
     keyOf: (r) => JSON.stringify([r.date, canonicalJson(r.actor)]),
     async *readPage(page) {
-      const body = parseOrThrow(claudeCodePageSchema, await client.getJson(path, { starting_at: day, limit, page }, stats), path);
-      yield { type: 'items', items: body.data };
+      const body = parseOrThrow(reportEnvelopeSchema, await client.getJson(path, { starting_at: day, limit, page }, stats), path);
+      yield { type: 'items', items: body.data.map((r, i) => parseResult(claudeCodeRecordSchema, r, path, ['data', i])) };
       yield { type: 'end', hasMore: body.has_more, next: body.next_page };
     },
   });
