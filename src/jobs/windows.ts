@@ -1,6 +1,6 @@
 /** Turning a day range and the ledger into the list of windows a job must fetch. */
 import type { StreamDef, StreamOptions } from '../streams/stream.js';
-import { addDays, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
+import { addDays, daysBetween, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
 import { completeDays } from './ledger-queries.js';
 
@@ -45,6 +45,7 @@ export function planWindows(
   options: StreamOptions,
   refresh: boolean,
   today: IsoDay,
+  workers = 1,
 ): { tasks: WindowTask[]; skippedDays: number } {
   const tasks: WindowTask[] = [];
   let skippedDays = 0;
@@ -62,10 +63,22 @@ export function planWindows(
     const todo = eachDay(from, range.to).filter((d) => !done.has(d));
     skippedDays += eachDay(from, range.to).length - todo.length;
     for (const run of consecutiveRuns(todo)) {
-      for (const window of chunkDays(run, stream.windowDays(options))) tasks.push({ stream, window });
+      for (const window of chunkDays(run, windowSize(stream, options, run, workers))) tasks.push({ stream, window });
     }
   }
   return { tasks: orderForThroughput(tasks), skippedDays };
+}
+
+/**
+ * The stream's window, or for a stream with minWindowDays and a run of days too short to give each
+ * worker a window, the run split evenly among the workers (never below minWindowDays).
+ */
+export function windowSize(stream: StreamDef, options: StreamOptions, run: DayRange, workers: number): number {
+  const size = stream.windowDays(options);
+  const min = stream.minWindowDays;
+  const days = daysBetween(run.from, run.to) + 1;
+  if (min === undefined || workers <= 1 || days >= size * workers) return size;
+  return Math.max(min, Math.min(size, Math.ceil(days / workers)));
 }
 
 /**

@@ -8,7 +8,7 @@ import { ENDPOINTS } from '../source/endpoints.js';
 import { costByActorRow, costByKeyRow } from '../transform/analytics-rows.js';
 import { AnalyticsTotals } from '../transform/analytics-totals.js';
 import { ExactDecimal } from '../util/money.js';
-import { analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery, readAll } from './analytics-stream.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery, readAll } from './analytics-stream.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 
@@ -21,6 +21,7 @@ export const analyticsCostStream: StreamDef = {
     'analytics/cost (Analytics API, from 2026-01-01) by key and by actor × product → claude_cost_by_key, claude_cost_by_actor, plus both endpoints\' totals → claude_analytics_daily_totals',
   writeMode: 'replace-days',
   windowDays: analyticsWindowDays,
+  minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
   servedFrom: analyticsServedFrom,
   tables: ['claude_cost_by_key', 'claude_cost_by_actor', 'claude_analytics_daily_totals'],
   async fetchWindow(window, ctx, sink) {

@@ -2,7 +2,7 @@
 import { analyticsUsageRowSchema } from '../source/analytics-schemas.js';
 import { ENDPOINTS } from '../source/endpoints.js';
 import { usageByActorRow } from '../transform/analytics-rows.js';
-import { analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery } from './analytics-stream.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery } from './analytics-stream.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 
@@ -13,6 +13,7 @@ export const analyticsUsageStream: StreamDef = {
   summary: 'analytics/usage (Analytics API, from 2026-01-01) by actor, product, workspace, model, key → claude_usage_by_actor (its totals come with analytics_cost)',
   writeMode: 'replace-days',
   windowDays: analyticsWindowDays,
+  minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
   servedFrom: analyticsServedFrom,
   tables: ['claude_usage_by_actor'],
   async fetchWindow(window, ctx, sink) {

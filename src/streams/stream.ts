@@ -55,6 +55,13 @@ export interface StreamDef {
    * sequence per day: the jobs start these windows first and spread the cheap ones between them.
    */
   fetchesDayByDay?: boolean;
+  /**
+   * Set when a window is one chain of pages that must be read one after another (each page needs the
+   * previous one's cursor): a range too short to give every worker a window is then split into
+   * smaller windows, down to this many days, so the chains run side by side. Without it a one-month
+   * backfill of the Analytics API waited on 173 pages in a row.
+   */
+  minWindowDays?: number;
   /** The first day the source serves, if it has a floor (the Analytics API): older days are never requested. */
   servedFrom?(today: IsoDay): IsoDay;
   tables: TableName[];

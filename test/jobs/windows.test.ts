@@ -3,7 +3,7 @@ import { completeDays } from '../../src/jobs/ledger-queries.js';
 import { chunkDays, consecutiveRuns, orderForThroughput, planWindows } from '../../src/jobs/windows.js';
 import { STREAMS } from '../../src/streams/index.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
-import type { DayRange, IsoDay } from '../../src/util/dates.js';
+import { daysBetween, type DayRange, type IsoDay } from '../../src/util/dates.js';
 
 const ok = (stream: string, from: IsoDay, to: IsoDay, complete = true): WindowRecord => ({
   runId: 'r1', stream, windowStart: from, windowEnd: to, status: 'ok', complete, rows: 1, requests: 1, retries: 0,
@@ -38,6 +38,25 @@ describe('windows', () => {
     expect(resumed.tasks[0]!.window.from).toBe('2025-03-04');
     const refreshed = planWindows([STREAMS.cost], range, ledger, opts, true, '2026-01-10');
     expect(refreshed.tasks).toHaveLength(12);
+  });
+
+  it.each<[string, DayRange, number, number[]]>([
+    // [case, range, workers, window lengths in days]
+    ['a month with 4 workers: 4 windows side by side', { from: '2026-03-01', to: '2026-03-31' }, 4, [8, 8, 8, 7]],
+    ['a month with 1 worker: one window', { from: '2026-03-01', to: '2026-03-31' }, 1, [31]],
+    ['two months with 4 workers: 15-day windows', { from: '2026-03-01', to: '2026-04-29' }, 4, [15, 15, 15, 15]],
+    ['a daily run: never below a week', { from: '2026-03-01', to: '2026-03-04' }, 4, [4]],
+    ['half a year: already a window per worker', { from: '2026-01-01', to: '2026-06-30' }, 4, [31, 31, 31, 31, 31, 26]],
+  ])('analytics windows: %s', (_case, range, workers, lengths) => {
+    const { tasks } = planWindows([STREAMS.analytics_cost], range, [], { usageBucket: '1d' }, false, '2026-07-01', workers);
+    expect(tasks.map((t) => daysBetween(t.window.from, t.window.to) + 1)).toEqual(lengths);
+    expect(tasks[0]!.window.from).toBe(range.from);
+    expect(tasks.at(-1)!.window.to).toBe(range.to);
+  });
+
+  it('streams without minWindowDays keep their window however many workers', () => {
+    const { tasks } = planWindows([STREAMS.cost], { from: '2026-03-01', to: '2026-03-31' }, [], { usageBucket: '1d' }, false, '2026-07-01', 4);
+    expect(tasks).toHaveLength(1);
   });
 
   it('only ok and complete windows count as done', () => {
