@@ -115,7 +115,9 @@ interface RunResult {
   rowsTotal: number;
   rowsPerS: number;
   peakRssMb: number | null;
+  /** The first daily run after the backfill, then the next one (the steady state of a daily schedule). */
   dailyRun?: { wallS: number; cpuS: number | null; exitCode: number; peakRssMb: number | null };
+  dailyRunNext?: { wallS: number; cpuS: number | null; exitCode: number; peakRssMb: number | null };
   baseline?: BaselineSummary;
 }
 
@@ -254,10 +256,14 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay
       await closeEmu();
       const fast = await startEmulatorProcess(s.org, dir);
       try {
-        const d = await runMeasured([BIN, 'run', '--warehouse', `duckdb:${file}`, '--json', '--concurrency', String(cfg.concurrency)], cliEnv(fast), dir);
-        if (d.code !== 0) process.stdout.write(`    daily run exit ${d.code}: ${tail(d)}\n`);
-        result.dailyRun = { wallS: d.wallMs / 1000, cpuS: d.cpuS, exitCode: d.code, peakRssMb: d.peakRssMb };
-        process.stdout.write(`  ${s.name}: daily run (lookback 3) ${result.dailyRun.wallS.toFixed(1)} s\n`);
+        // Twice: the first run after a backfill also rewrites the backfill's last row groups in its
+        // closing checkpoint (1-2 s more); every later day's run replaces what the previous one wrote.
+        for (const key of ['dailyRun', 'dailyRunNext'] as const) {
+          const d = await runMeasured([BIN, 'run', '--warehouse', `duckdb:${file}`, '--json', '--concurrency', String(cfg.concurrency)], cliEnv(fast), dir);
+          if (d.code !== 0) process.stdout.write(`    daily run exit ${d.code}: ${tail(d)}\n`);
+          result[key] = { wallS: d.wallMs / 1000, cpuS: d.cpuS, exitCode: d.code, peakRssMb: d.peakRssMb };
+        }
+        process.stdout.write(`  ${s.name}: daily run (lookback 3) ${result.dailyRun!.wallS.toFixed(1)} s, the next one ${result.dailyRunNext!.wallS.toFixed(1)} s\n`);
       } finally {
         fast.stop();
       }
@@ -348,7 +354,10 @@ function report(runs: RunResult[], write: Awaited<ReturnType<typeof runWriteBenc
   out.push(table(['table', ...runs.map((r) => r.scenario)], tables.map((t) => [t, ...runs.map((r) => int(r.rows[t] ?? 0))])));
   for (const r of runs.filter((x) => x.dailyRun)) {
     out.push('');
-    out.push(`Daily run (lookback 3) on the ${r.days}-day ${r.scenario} warehouse, emulator without latency: wall ${f2(r.dailyRun!.wallS)} s, CPU ${f2(r.dailyRun!.cpuS)} s, peak RSS ${f1(r.dailyRun!.peakRssMb)} MB`);
+    const first = r.dailyRun!;
+    const next = r.dailyRunNext;
+    out.push(`Daily run (lookback 3) on the ${r.days}-day ${r.scenario} warehouse, emulator without latency: wall ${f2(first.wallS)} s, CPU ${f2(first.cpuS)} s, peak RSS ${f1(first.peakRssMb)} MB`);
+    if (next) out.push(`  the next day's run (steady state): wall ${f2(next.wallS)} s, CPU ${f2(next.cpuS)} s, peak RSS ${f1(next.peakRssMb)} MB`);
   }
   if (write) {
     out.push('');
