@@ -1,7 +1,7 @@
 /**
  * Fast paths for the hot item shapes: cost and usage report results (~2.7 M a year for a large
- * organisation), Claude Code records and Analytics API rows (the bulk of a daily run). zod's parse builds a fresh copy of
- * every object, and for an analytics row (twenty-odd nullable dimensions, each a transform) that was
+ * organisation), Claude Code records and Analytics API rows (the bulk of a daily run). zod's parse
+ * builds a fresh copy of every object, and for an analytics row (twenty-odd nullable dimensions, each a transform) that was
  * half of all the memory a daily run allocated. These check the freshly parsed JSON object and
  * normalise it in place (absent dimensions → null, absent web searches → 0, absent currency → USD),
  * producing what zod would. They only ever say "yes" to values zod accepts; anything they do not
@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import { analyticsCostGroupSchema, analyticsCostRowSchema, analyticsUsageGroupSchema, analyticsUsageRowSchema } from './analytics-schemas.js';
-import { DECIMAL } from './schema-fields.js';
+import { DECIMAL, nullableString } from './schema-fields.js';
 import { claudeCodeRecordSchema, costResultSchema, parseOrThrow, usageResultSchema } from './schemas.js';
 
 type Loose = Record<string, unknown>;
@@ -57,7 +57,13 @@ function tokensInPlace(v: Loose): boolean {
   return true;
 }
 
-const COST_NULLABLE = ['currency', 'workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'] as const;
+/**
+ * The fields a schema declares as `nullableString`, read from its shape: a field added to a schema is
+ * checked here too, with no second list to keep in step.
+ */
+const nullableKeys = (shape: Record<string, unknown>): string[] => Object.keys(shape).filter((k) => shape[k] === nullableString);
+
+const COST_NULLABLE = nullableKeys(costResultSchema.shape);
 
 function costResultInPlace(v: unknown): boolean {
   if (!isObject(v) || !isDecimalText(v.amount)) return false;
@@ -65,7 +71,7 @@ function costResultInPlace(v: unknown): boolean {
   return true;
 }
 
-const USAGE_NULLABLE = ['api_key_id', 'workspace_id', 'model', 'service_tier', 'context_window', 'inference_geo', 'account_id', 'service_account_id', 'speed'] as const;
+const USAGE_NULLABLE = nullableKeys(usageResultSchema.shape);
 
 function usageResultInPlace(v: unknown): boolean {
   if (!isObject(v)) return false;
@@ -73,10 +79,8 @@ function usageResultInPlace(v: unknown): boolean {
   return tokensInPlace(v);
 }
 
-// The dimensions come from the schemas' own shapes, so a dimension added there is checked here too.
-const dimensions = (shape: object): string[] => Object.keys(shape).filter((k) => k !== 'actor');
-const USAGE_DIMENSIONS = dimensions(analyticsUsageGroupSchema.shape);
-const COST_DIMENSIONS = dimensions(analyticsCostGroupSchema.shape);
+const USAGE_DIMENSIONS = nullableKeys(analyticsUsageGroupSchema.shape);
+const COST_DIMENSIONS = nullableKeys(analyticsCostGroupSchema.shape);
 
 /** starting_at, ending_at and the group: a missing group is every dimension null; an actor needs its type. */
 function analyticsRowInPlace(v: unknown, dims: readonly string[]): v is Loose {
@@ -110,7 +114,7 @@ function analyticsUsageRowInPlace(v: unknown): boolean {
   return tokensInPlace(u);
 }
 
-const CLAUDE_CODE_NULLABLE = ['organization_id', 'customer_type', 'subscription_type', 'terminal_type'] as const;
+const CLAUDE_CODE_NULLABLE = nullableKeys(claudeCodeRecordSchema.shape);
 const isOptionalCount = (v: unknown): boolean => v === undefined || v === null || isCount(v);
 /** Claude Code's estimate: a decimal string or a finite JSON number (util/money.ts parseCents rounds it). */
 const isCentsValue = (v: unknown): boolean => isDecimalText(v) || (typeof v === 'number' && Number.isFinite(v));

@@ -23,10 +23,10 @@ export function analyticsServedFrom(today: IsoDay): IsoDay {
   return byAge > ANALYTICS_FIRST_DAY ? byAge : ANALYTICS_FIRST_DAY;
 }
 
-/** Daily windows span 31 days (the API's maximum range); hourly ones a week, like --usage-bucket 1h. */
 /** Each split window costs its fixed queries (the totals) again, so a week is as small as it goes. */
 export const ANALYTICS_MIN_WINDOW_DAYS = 7;
 
+/** Daily windows span 31 days (the API's maximum range); hourly ones a week, like --usage-bucket 1h. */
 export function analyticsWindowDays(o: StreamOptions): number {
   return o.analyticsBucket === '1h' ? 7 : 31;
 }

@@ -2,8 +2,8 @@
  * Usage and Cost Analytics API rows → claude_cost_by_key, claude_cost_by_actor and
  * claude_usage_by_actor. Money follows claude_costs' rules (exact cents, rounding counted in the
  * tally); every field no column maps lands in `extra`, and its numbers are tallied as unknown
- * measures. Object literals and Object.assign,
- * never spreads: these run once per API row (see token-counts.ts).
+ * measures. Object literals and Object.assign, never spreads: these run once per API row (see
+ * token-counts.ts).
  */
 import type { AnalyticsCostRow, AnalyticsUsageRow } from '../source/analytics-schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
