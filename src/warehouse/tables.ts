@@ -294,7 +294,7 @@ const DECLARED_TABLES = {
   claude_ingest_meta: {
     name: 'claude_ingest_meta',
     kind: 'meta',
-    doc: 'Warehouse metadata: the schema version (key schema_version).',
+    doc: 'Warehouse metadata: the schema version (key schema_version), the organization that rows written before organization ids existed were attributed to (organizations_attributed) and, in DuckDB, when a bulk write last had its row groups compacted (row_groups_compacted_at).',
     columns: [
       { name: 'key', type: 'string', doc: 'Setting name.', nullable: false },
       { name: 'value', type: 'string', doc: 'Setting value.', nullable: false },

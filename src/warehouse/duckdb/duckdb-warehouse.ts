@@ -33,6 +33,7 @@ import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
 import { attributeOrganization } from './organization-adoption.js';
 import { dayNumber } from './values.js';
+import { transaction } from './sql.js';
 
 export type DuckDbOpenOptions = OpenOptions;
 
@@ -78,7 +79,9 @@ export class DuckDbWarehouse implements Warehouse {
         await window.rollback();
         throw err;
       }
-      return await this.shared.writeMutex.run(() => window.commit());
+      const rows = await this.shared.writeMutex.run(() => window.commit());
+      this.shared.noteCommitted(rows);
+      return rows;
     } catch (err) {
       healthy = false;
       throw err;
@@ -248,18 +251,6 @@ function validateWrite(write: WindowWrite, tables: TableName[]): void {
       }
     }
     if (write.days.from > write.days.to) throw new WarehouseError(`replaceWindow: days ${write.days.from}…${write.days.to} are reversed`);
-  }
-}
-
-async function transaction<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-  await conn.run('BEGIN TRANSACTION');
-  try {
-    const result = await fn();
-    await conn.run('COMMIT');
-    return result;
-  } catch (err) {
-    await conn.run('ROLLBACK').catch(() => undefined);
-    throw err;
   }
 }
 
