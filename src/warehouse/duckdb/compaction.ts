@@ -15,7 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TABLES } from '../tables.js';
 import { upsertLedgerRow } from './ledger.js';
-import { transaction } from './sql.js';
+import { stringLiteral, transaction } from './sql.js';
 
 /** DuckDB's row group size: a writer that committed fewer rows cannot have left a short one behind a full one. */
 export const ROW_GROUP_ROWS = 122_880;
@@ -30,7 +30,7 @@ export async function countRowGroups(conn: DuckDBConnection): Promise<number> {
     await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`)
   ).getRows();
   if (tables.length === 0) return 0;
-  const counts = tables.map(([name]) => `SELECT count(DISTINCT row_group_id) AS n FROM pragma_storage_info(${quoteLiteral(String(name))})`);
+  const counts = tables.map(([name]) => `SELECT count(DISTINCT row_group_id) AS n FROM pragma_storage_info(${stringLiteral(String(name))})`);
   const rows = (await conn.runAndReadAll(`SELECT sum(n) FROM (${counts.join(' UNION ALL ')})`)).getRows();
   return Number(rows[0]?.[0] ?? 0);
 }
@@ -52,8 +52,4 @@ export async function compactRowGroups(conn: DuckDBConnection, now: () => Date =
     before = after;
   }
   return merged;
-}
-
-function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

@@ -1,15 +1,10 @@
 import { allDaysPredicate } from '../all-days.js';
 import type { SqlDialect } from '../warehouse.js';
-import { quoteIdent } from './sql.js';
+import { quoteIdent, stringLiteral } from './sql.js';
 
 function wholeNumber(n: number): number {
   if (!Number.isSafeInteger(n)) throw new Error(`dateAdd: ${n} is not a whole number`);
   return n;
-}
-
-/** A SQL string literal: only used for constant keys in generated SQL, never for user values. */
-function stringLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /**

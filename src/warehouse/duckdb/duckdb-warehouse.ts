@@ -33,7 +33,7 @@ import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
 import { attributeOrganization } from './organization-adoption.js';
 import { dayNumber } from './values.js';
-import { transaction } from './sql.js';
+import { stringLiteral, transaction } from './sql.js';
 
 export type DuckDbOpenOptions = OpenOptions;
 
@@ -160,7 +160,7 @@ export class DuckDbWarehouse implements Warehouse {
         check.destroySync();
       }
       // COPY's target cannot be a bound parameter, so the path becomes a quoted literal.
-      const prepared = await conn.prepare(`COPY (${sql}) TO '${file.replace(/'/g, "''")}' ${options}`);
+      const prepared = await conn.prepare(`COPY (${sql}) TO ${stringLiteral(file)} ${options}`);
       try {
         bindParams(prepared, params);
         await prepared.run();
