@@ -6,6 +6,13 @@
 // `npm run bench`, docs/performance.md.
 import { main } from '../dist/src/cli/main.js';
 
+// A reader that stops early (`claude-ingest report … | head`) closes the pipe: the rest of the output
+// is not wanted, which is not a crash. Exit as a C tool does on SIGPIPE, instead of a stack trace.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });
