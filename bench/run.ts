@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMULATOR_ADMIN_KEY, startEmulator, type EmulatorOptions, type OrgSize } from '../src/emulator/index.js';
 import { addDays, type IsoDay } from '../src/util/dates.js';
+import { DUCKDB_JE_MALLOC_CONF } from '../src/warehouse/duckdb/allocator.js';
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
 import { FACT_TABLES } from '../src/warehouse/tables.js';
 import type { BaselineConfig, BaselineResult } from './baseline.js';
@@ -296,7 +297,9 @@ async function runBaselineFor(s: Scenario, cfg: Settings, dir: string, from: Iso
 
 async function runWriteBench(cfg: Settings, dir: string): Promise<(WriteBenchResult & { peakRssMb: number | null }) | null> {
   const file = join(dir, 'write.duckdb');
-  const r = await runMeasured([join(HERE, 'write-bench.js'), String(cfg.writeRows), file], {}, dir);
+  // DuckDB's allocator as the CLI sets it (src/warehouse/duckdb/allocator.ts), so the write path is
+  // measured with the memory settings it runs with.
+  const r = await runMeasured([join(HERE, 'write-bench.js'), String(cfg.writeRows), file], { DUCKDB_JE_MALLOC_CONF }, dir);
   rmSync(file, { force: true });
   rmSync(`${file}.wal`, { force: true });
   if (r.code !== 0) {
