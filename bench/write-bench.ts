@@ -15,8 +15,9 @@
  * prints JSON on stdout (last line).
  */
 import { rmSync } from 'node:fs';
-import { DuckDBDataChunkWriter, DuckDBInstance, type DuckDBAppender, type DuckDBDateValue, type DuckDBTimestampValue, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBDateValue, type DuckDBTimestampValue, type DuckDBValue } from '@duckdb/node-api';
 import { openDuckDbWarehouse } from '../src/warehouse/duckdb/duckdb-warehouse.js';
+import { ChunkWriter } from '../src/warehouse/duckdb/chunk-writer.js';
 import { createTableSql } from '../src/warehouse/duckdb/ddl.js';
 import { RowConverter } from '../src/warehouse/duckdb/row-writer.js';
 import { TABLES, type ColumnType, type RowOf } from '../src/warehouse/tables.js';
@@ -123,7 +124,7 @@ async function baselines(totalRows: number, file: string): Promise<Baselines> {
       let started = performance.now();
       await conn.run('BEGIN TRANSACTION');
       const target = await conn.createAppender(def.name);
-      const writer = DuckDBDataChunkWriter.forAppender(target);
+      const writer = new ChunkWriter(target);
       for (const row of values) writer.appendRow(row);
       writer.flush();
       target.closeSync();

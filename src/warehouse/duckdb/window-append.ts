@@ -9,14 +9,15 @@
  * (so memory stays flat however big the window), and ROLLBACK or a killed process leaves nothing.
  * Windows of one backfill delete disjoint days, so their transactions never conflict.
  *
- * Rows go through DuckDB's own DuckDBDataChunkWriter: whole 2,048-row chunks cross into native code
- * instead of one call per value, which roughly halves the cost per row.
+ * Rows go in as whole 2,048-row data chunks (chunk-writer.ts) instead of one call per value, which
+ * roughly halves the cost per row.
  */
-import { DuckDBDataChunkWriter, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { TABLES, type ColumnDef, type Row, type RowOf, type TableName } from '../tables.js';
 import { withOrganization } from '../organization-rows.js';
 import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
 import type { DayRange } from '../../util/dates.js';
+import { ChunkWriter } from './chunk-writer.js';
 import { upsertWindow } from './ledger.js';
 import { RowConverter } from './row-writer.js';
 import { quoteIdent } from './sql.js';
@@ -69,7 +70,7 @@ class OutOfWindow {
 
 interface Target {
   appender: DuckDBAppender;
-  writer: DuckDBDataChunkWriter;
+  writer: ChunkWriter;
   converter: RowConverter;
   outside?: OutOfWindow;
   /** Reused for every row: the chunk writer copies what it is given. */
@@ -98,7 +99,7 @@ export class WindowAppend implements WindowSink {
         const converter = await converterFor(conn, table);
         window.targets.set(table, {
           appender,
-          writer: DuckDBDataChunkWriter.forAppender(appender),
+          writer: new ChunkWriter(appender),
           converter,
           outside: write.days && converter.table.columns.some((c) => c.name === 'activity_date') ? new OutOfWindow(write.days) : undefined,
           scratch: new Array<DuckDBValue | null>(converter.table.columns.length),
