@@ -37,19 +37,16 @@ export async function countRowGroups(conn: DuckDBConnection): Promise<number> {
 
 /**
  * Checkpoints again until a pass merges nothing (at most MAX_PASSES). Call it right after a
- * checkpoint, with no other transaction open. Returns the passes that merged something.
+ * checkpoint, with no other transaction open.
  */
-export async function compactRowGroups(conn: DuckDBConnection, now: () => Date = () => new Date()): Promise<number> {
+export async function compactRowGroups(conn: DuckDBConnection): Promise<void> {
   let before = await countRowGroups(conn);
-  let merged = 0;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const row = { key: COMPACTED_KEY, value: now().toISOString() };
+    const row = { key: COMPACTED_KEY, value: new Date().toISOString() };
     await transaction(conn, () => upsertLedgerRow(conn, TABLES.claude_ingest_meta, row));
     await conn.run('CHECKPOINT');
     const after = await countRowGroups(conn);
-    if (after >= before) break;
-    merged++;
+    if (after >= before) return;
     before = after;
   }
-  return merged;
 }
