@@ -1,6 +1,6 @@
 /** backfill, run and retry: the three commands that write data. */
 import { backfill, checkRange } from '../jobs/backfill.js';
-import { checkLookback, dailyRun } from '../jobs/daily-run.js';
+import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../jobs/daily-run.js';
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
@@ -129,7 +129,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
     .command('run')
     .description('The scheduled daily job: re-read the last N days up to today and replace them, so late data and corrections land.')
-    .option('--lookback <days>', 'days to re-read before today (1-90)', '3')
+    .option('--lookback <days>', `days to re-read before today (1-${MAX_LOOKBACK_DAYS})`, String(DEFAULT_LOOKBACK_DAYS))
     .option('--streams <list>', `comma-separated streams (${streamList})`)
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
     .option('--analytics-bucket <width>', 'Analytics API bucket width: 1d (default) or 1h')

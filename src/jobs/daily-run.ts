@@ -4,11 +4,13 @@ import { runIngest, type IngestEnvironment, type IngestOutcome } from './ingest-
 import { planWindows } from './windows.js';
 
 export const MAX_LOOKBACK_DAYS = 90;
+/** What --lookback defaults to; a bulk write leaves this many days last in each table (warehouse/duckdb/compaction.ts). */
+export const DEFAULT_LOOKBACK_DAYS = 3;
 
 export function checkLookback(value: string | number): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_LOOKBACK_DAYS) {
-    throw new DateInputError(`--lookback ${value} is not a whole number of days from 1 to ${MAX_LOOKBACK_DAYS}: the daily run re-reads a few days (default 3); use backfill for longer ranges`);
+    throw new DateInputError(`--lookback ${value} is not a whole number of days from 1 to ${MAX_LOOKBACK_DAYS}: the daily run re-reads a few days (default ${DEFAULT_LOOKBACK_DAYS}); use backfill for longer ranges`);
   }
   return n;
 }

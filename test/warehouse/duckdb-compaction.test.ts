@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { COMPACTED_KEY, countRowGroups, ROW_GROUP_ROWS } from '../../src/warehouse/duckdb/compaction.js';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { COMPACTED_KEY, countRowGroups, ROW_GROUP_ROWS, TAIL_DAYS } from '../../src/warehouse/duckdb/compaction.js';
+import { DEFAULT_LOOKBACK_DAYS } from '../../src/jobs/daily-run.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { openShared } from '../../src/warehouse/duckdb/instance.js';
 import type { DayRange } from '../../src/util/dates.js';
@@ -83,4 +84,52 @@ describe('row group compaction on close', () => {
     expect(closed.rows).toBe(1_000);
     expect(closed.compactedAt).toBeNull();
   });
+
+  it("moves the newest days to each table's end when the newest window committed before older ones", async () => {
+    const file = tmp.file('tail.duckdb');
+    const wh = await openDuckDbWarehouse(file);
+    await wh.init();
+    // As a backfill's shorter, newest window finishes first: the newest days are written first.
+    const newest: DayRange = { from: '2025-01-08', to: '2025-01-10' };
+    await writeWindow(wh, newest, 3_000);
+    await writeWindow(wh, { from: '2025-01-01', to: '2025-01-07' }, ROW_GROUP_ROWS + 1_000);
+    // The tail as the writers left it: first in the table.
+    const shared = await openShared(file);
+    const conn = await shared.acquire();
+    const before = await tailPlacement(conn);
+    shared.release(conn);
+    await shared.unref();
+    await wh.close();
+
+    const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    const reader = await instance.connect();
+    try {
+      const after = await tailPlacement(reader);
+      expect(before.tailLast).toBe(false);
+      expect(after.tailLast).toBe(true);
+      // Nothing lost, nothing doubled: the same rows per day, the same token sum.
+      expect(after.perDay).toEqual(before.perDay);
+      expect(after.tokens).toBe(before.tokens);
+    } finally {
+      reader.closeSync();
+      instance.closeSync();
+    }
+  });
+
+  it('keeps as many days last as the daily run re-reads by default', () => {
+    expect(TAIL_DAYS).toBe(DEFAULT_LOOKBACK_DAYS);
+  });
 });
+
+/** Whether every row of the newest TAIL_DAYS + 1 days sits after every older row, and what the table holds. */
+async function tailPlacement(conn: DuckDBConnection): Promise<{ tailLast: boolean; perDay: string; tokens: string }> {
+  const [row] = (
+    await conn.runAndReadAll(`
+      WITH t AS (SELECT rowid AS r, activity_date >= (SELECT max(activity_date) - ${TAIL_DAYS} FROM claude_usage_keys) AS tail FROM claude_usage_keys)
+      SELECT max(r) FILTER (WHERE NOT tail) < min(r) FILTER (WHERE tail),
+             (SELECT string_agg(activity_date || '=' || n, ',' ORDER BY activity_date) FROM (SELECT activity_date, count(*) n FROM claude_usage_keys GROUP BY 1)),
+             (SELECT sum(uncached_input_tokens)::VARCHAR FROM claude_usage_keys)
+      FROM t`)
+  ).getRows();
+  return { tailLast: row?.[0] === true, perDay: String(row?.[1]), tokens: String(row?.[2]) };
+}
