@@ -7,8 +7,9 @@
  * per-column buffer as its row arrives, and a flush copies each buffer into its vector in one call:
  *  - fixed-width values (dates, timestamps, integers, decimals, booleans) through a DataView;
  *  - a string of at most 12 UTF-8 bytes inline, as DuckDB's string_t stores it, with no call at all;
- *  - a longer string once per chunk through DuckDB: its repeats in the chunk (model, workspace, key,
- *    run id) copy the 16-byte string_t DuckDB wrote, which points into the same chunk's string heap.
+ *  - a longer string once per chunk through DuckDB: its repeats in the chunk (organization, model,
+ *    workspace, key, run id) copy the 16-byte string_t DuckDB wrote, which points into the same
+ *    chunk's string heap.
  *
  * One chunk per table is reset after every flush rather than created anew: with DuckDB's allocator
  * handing freed memory back at once (allocator.ts) every new chunk's pages came back from the kernel,
