@@ -67,6 +67,8 @@ describe('ChunkWriter: every column layout, written into vector memory', () => {
     'claude-sonnet-4-5-20250929',
     'claude-haiku-4-5-20251001',
     '🙂 emoji 🙂',
+    'a\u0000b', // NUL bytes survive inline
+    'a long string with a \u0000 NUL byte inside it',
   ];
 
   function row(i: number): (DuckDBValue | null)[] {
