@@ -71,13 +71,18 @@ export async function compactRowGroups(conn: DuckDBConnection): Promise<void> {
  * which tells whether the tail is already last.
  */
 async function moveTailToEnd(conn: DuckDBConnection, table: string): Promise<void> {
-  const tail = `activity_date >= (SELECT max(activity_date) - ${TAIL_DAYS} FROM ${table})`;
-  const placed = await conn.runAndReadAll(
-    `SELECT coalesce(max(rowid) FILTER (WHERE NOT (${tail})) < min(rowid) FILTER (WHERE ${tail}), true) FROM ${table}`,
-  );
-  if (placed.getRows()[0]?.[0] !== false) return;
-  await conn.run(`CREATE TEMP TABLE claude_ingest_tail AS SELECT * FROM ${table} WHERE ${tail}`);
-  await conn.run(`DELETE FROM ${table} WHERE ${tail}`);
+  // The first day of the tail, read once: every statement below filters on it.
+  const [row] = (
+    await conn.runAndReadAll(`
+      WITH tail AS (SELECT max(activity_date) - ${TAIL_DAYS} AS first FROM ${table})
+      SELECT first::VARCHAR, coalesce(max(rowid) FILTER (WHERE activity_date < first) < min(rowid) FILTER (WHERE activity_date >= first), true)
+      FROM ${table}, tail GROUP BY first`)
+  ).getRows();
+  if (typeof row?.[0] !== 'string' || row[1] !== false) return;
+  const first = row[0];
+  const inTail = 'activity_date >= CAST($1 AS DATE)';
+  await conn.run(`CREATE TEMP TABLE claude_ingest_tail AS SELECT * FROM ${table} WHERE ${inTail}`, [first]);
+  await conn.run(`DELETE FROM ${table} WHERE ${inTail}`, [first]);
   await conn.run(`INSERT INTO ${table} SELECT * FROM claude_ingest_tail`);
   await conn.run('DROP TABLE claude_ingest_tail');
 }
