@@ -31,10 +31,17 @@ export { plantedCopy } from '../helpers/fill-warehouse.js';
 export async function holdWriteLock(file: string): Promise<{ child: ChildProcess; release(): Promise<void> }> {
   const code = `const { DuckDBInstance } = await import('@duckdb/node-api');
 const db = await DuckDBInstance.create(process.env.LOCK_FILE);
-await (await db.connect()).run('SELECT 1');
-process.stdout.write('locked\\n');
+const conn = await db.connect();
+await conn.run('SELECT 1');
+// Kept reachable: a garbage-collected instance closes its database and lets the lock go (seen in CI).
+// The collection is forced before "locked", so a holder that lost its lock fails every run, not one in many.
+globalThis.heldLock = [db, conn];
+setTimeout(() => {
+  globalThis.gc();
+  process.stdout.write('locked\\n');
+}, 0);
 setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+  const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, LOCK_FILE: file },
     stdio: ['ignore', 'pipe', 'pipe'],

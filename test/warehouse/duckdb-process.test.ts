@@ -45,15 +45,19 @@ function spawnChild(args: string[], env: Record<string, string> = {}): { child: 
 const HOLD_LOCK = `
 import { DuckDBInstance } from '@duckdb/node-api';
 const instance = await DuckDBInstance.create(process.env.WAREHOUSE_FILE);
-await instance.connect();
-console.log('LOCKED');
+// Kept reachable: a garbage-collected instance closes its database and lets the lock go.
+globalThis.heldLock = [instance, await instance.connect()];
+setTimeout(() => {
+  globalThis.gc(); // forced, so a holder that lost its lock fails every run
+  console.log('LOCKED');
+}, 0);
 setInterval(() => {}, 60_000);
 `;
 
 describe('file lock', () => {
   it('reports the holder, and a SIGKILLed holder leaves no stale lock', async () => {
     const path = tmp.file('locked.duckdb');
-    const holder = spawnChild(['--input-type=module', '-e', HOLD_LOCK], { WAREHOUSE_FILE: path });
+    const holder = spawnChild(['--expose-gc', '--input-type=module', '-e', HOLD_LOCK], { WAREHOUSE_FILE: path });
     await holder.waitFor('LOCKED');
 
     const err = await openDuckDbWarehouse(path).catch((e: unknown) => e);
@@ -72,7 +76,7 @@ describe('file lock', () => {
     await wh.close();
 
     // close() releases the lock at once: another process can take it.
-    const next = spawnChild(['--input-type=module', '-e', HOLD_LOCK], { WAREHOUSE_FILE: path });
+    const next = spawnChild(['--expose-gc', '--input-type=module', '-e', HOLD_LOCK], { WAREHOUSE_FILE: path });
     await next.waitFor('LOCKED');
     next.child.kill('SIGKILL');
     await next.exited;
