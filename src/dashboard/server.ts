@@ -73,6 +73,8 @@ export interface Dashboard {
   port: number;
   /** Computes the default view ahead if the warehouse changed since the last time (the timer calls it too). */
   warm(): Promise<void>;
+  /** Whether the default view is kept for the warehouse as it is now: a stat, never an open of the file. */
+  isWarm(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -323,6 +325,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     host,
     port: boundPort,
     warm,
+    async isWarm() {
+      const token = await access.token();
+      return token !== undefined && token !== '' && token === warmedToken;
+    },
     async close() {
       if (warmTimer) clearInterval(warmTimer);
       await warming;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Decimal } from 'decimal.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { runCli, runCliProcess } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
@@ -375,7 +375,7 @@ describe('the server', () => {
       expect(res.code, res.stderr).toBe(0);
       const total = sum((await report(w, 'day', [], file)).map((r) => r.cost_usd));
       // The timer (every 100 ms) notices the change and computes the default view; then a writer comes.
-      await new Promise((r) => setTimeout(r, 2000));
+      await vi.waitUntil(() => d3.isWarm(), { timeout: 30_000, interval: 50 });
       const lock = await holdWriteLock(file);
       let spend: Json;
       try {

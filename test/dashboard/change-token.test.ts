@@ -5,7 +5,7 @@
  * the default view ahead once the writer is gone (it has no token until it opened the file once).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VIEW, startDashboard } from '../../src/dashboard/server.js';
 import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
@@ -77,7 +77,7 @@ describe('the dashboard and the change token', () => {
     }
     try {
       // No page asks in between: the timer alone opens the file once the writer is gone.
-      await new Promise((r) => setTimeout(r, 2000));
+      await vi.waitUntil(() => dash!.isWarm(), { timeout: 30_000, interval: 50 });
       const second = await holdWriteLock(file);
       try {
         const statuses = await Promise.all(DEFAULT_VIEW.map(async (path) => (await fetch(new URL(path, dash!.url))).status));
