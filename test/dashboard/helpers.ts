@@ -1,5 +1,5 @@
 /** Shared by the dashboard tests: `claude-ingest report --format json` rows, exact sums, a planted defect, a writer holding the lock. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { runCli } from '../helpers/cli.js';
@@ -27,41 +27,7 @@ export function canon(v: string | number | null | undefined): string {
 
 export { plantedCopy } from '../helpers/fill-warehouse.js';
 
-/** Another process opening the DuckDB file for writing, as an ingest does; resolves once it holds the lock. */
-export async function holdWriteLock(file: string): Promise<{ child: ChildProcess; release(): Promise<void> }> {
-  const code = `const { DuckDBInstance } = await import('@duckdb/node-api');
-const db = await DuckDBInstance.create(process.env.LOCK_FILE);
-const conn = await db.connect();
-await conn.run('SELECT 1');
-// Kept reachable: a garbage-collected instance closes its database and lets the lock go (seen in CI).
-// The collection is forced before "locked", so a holder that lost its lock fails every run, not one in many.
-globalThis.heldLock = [db, conn];
-setTimeout(() => {
-  globalThis.gc();
-  process.stdout.write('locked\\n');
-}, 0);
-setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, LOCK_FILE: file },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((ok, fail) => {
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && ok());
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (c) => fail(new Error(`lock holder exited ${c}: ${err}`)));
-  });
-  return {
-    child,
-    release: () =>
-      new Promise<void>((ok) => {
-        if (child.exitCode !== null || child.signalCode !== null) return ok();
-        child.once('exit', () => ok());
-        child.kill('SIGKILL');
-      }),
-  };
-}
+export { holdWriteLock } from '../helpers/lock-holder.js';
 
 /** JSON answers and page state, checked field by field against the CLI's output. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

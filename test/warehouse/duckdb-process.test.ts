@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { WarehouseLockedError } from '../../src/warehouse/warehouse.js';
+import { holdWriteLock } from '../helpers/lock-holder.js';
 import { ledger, tempDir, usageRow } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,23 +43,11 @@ function spawnChild(args: string[], env: Record<string, string> = {}): { child: 
   return { child, lines, waitFor, exited };
 }
 
-const HOLD_LOCK = `
-import { DuckDBInstance } from '@duckdb/node-api';
-const instance = await DuckDBInstance.create(process.env.WAREHOUSE_FILE);
-// Kept reachable: a garbage-collected instance closes its database and lets the lock go.
-globalThis.heldLock = [instance, await instance.connect()];
-setTimeout(() => {
-  globalThis.gc(); // forced, so a holder that lost its lock fails every run
-  console.log('LOCKED');
-}, 0);
-setInterval(() => {}, 60_000);
-`;
-
 describe('file lock', () => {
   it('reports the holder, and a SIGKILLed holder leaves no stale lock', async () => {
     const path = tmp.file('locked.duckdb');
-    const holder = spawnChild(['--expose-gc', '--input-type=module', '-e', HOLD_LOCK], { WAREHOUSE_FILE: path });
-    await holder.waitFor('LOCKED');
+    const holder = await holdWriteLock(path);
+    children.push(holder.child);
 
     const err = await openDuckDbWarehouse(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WarehouseLockedError);
@@ -76,10 +65,9 @@ describe('file lock', () => {
     await wh.close();
 
     // close() releases the lock at once: another process can take it.
-    const next = spawnChild(['--expose-gc', '--input-type=module', '-e', HOLD_LOCK], { WAREHOUSE_FILE: path });
-    await next.waitFor('LOCKED');
-    next.child.kill('SIGKILL');
-    await next.exited;
+    const next = await holdWriteLock(path);
+    children.push(next.child);
+    await next.release();
   });
 });
 
