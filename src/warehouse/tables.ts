@@ -3,6 +3,7 @@
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
 import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
+import { BILLING_TABLES, type BillingTableName } from './billing-tables.js';
 import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
 export type { ColumnDef, ColumnType } from './columns.js';
@@ -45,7 +46,8 @@ export type TableName =
   | 'ingest_windows'
   | 'claude_ingest_meta'
   | 'alert_events'
-  | AnalyticsTableName;
+  | AnalyticsTableName
+  | BillingTableName;
 
 const ownsOrganization = (def: TableSpec): boolean => def.kind === 'fact' || def.kind === 'totals' || def.kind === 'snapshot' || def.name === 'ingest_windows';
 
@@ -325,6 +327,7 @@ const DECLARED_TABLES = {
     naturalKey: ['event_key', 'channel'],
   },
   ...ANALYTICS_TABLES,
+  ...BILLING_TABLES,
 } as const satisfies Record<TableName, TableSpec>;
 
 export const TABLES: Record<TableName, TableDef> = withOrganization(DECLARED_TABLES);
