@@ -251,7 +251,7 @@ export async function reconcileMonth(
   if (rule.kind === 'invoice') {
     // The invoice's own precision: each line is usage rounded half-even to the cent, and nothing is left over.
     const leftover = m.unmatchedExpected.filter((e) => !toCents(new ExactDecimal(e.usd)).isZero());
-    within = matched.every((x) => x.equalAtCents) && m.unmatchedInvoice.length === 0 && leftover.length === 0;
+    within = matched.every((x) => x.equalAtCents) && m.unmatchedInvoice.every((l) => new ExactDecimal(l.amountUsd).isZero()) && leftover.length === 0;
     tolerance = { rule: 'invoice precision (each line = expected rounded half-even to the cent)', usd: null };
   } else {
     const usd = rule.kind === 'focus' ? focusToleranceUsd(focusRows) : new ExactDecimal(rule.usd).toFixed();
