@@ -15,6 +15,7 @@ import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { AlertsConfig } from '../config/schema.js';
 import { analytics } from './api-analytics.js';
+import { bridge } from './api-bridge.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
 
@@ -271,6 +272,7 @@ export const ROUTES: Record<string, Route> = {
   '/api/budgets': { params: RANGE_PARAMS, handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
+  '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
 };
 
 export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
@@ -289,3 +291,4 @@ export type HealthAnswer = Awaited<ReturnType<typeof health>>;
 export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
 export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;
+export type BridgeAnswer = Awaited<ReturnType<typeof bridge>>;
