@@ -44,7 +44,8 @@ function readInvoice(o: { invoice?: string; invoiceTotal?: string; invoiceId?: s
   return { invoiceId: o.invoiceId ?? inv.invoiceId ?? basename(o.invoice!), lines: inv.lines, totalOnly: false };
 }
 
-async function record(wh: Warehouse, r: Reconciliation): Promise<void> {
+/** Records the verdict in claude_invoices; its invoice id becomes the month's FOCUS InvoiceId. */
+export async function recordReconciliation(wh: Warehouse, r: Reconciliation): Promise<void> {
   if (!wh.upsertLedgerRow) return;
   await wh.upsertLedgerRow('claude_invoices', {
     month: `${r.month}-01`,
@@ -97,7 +98,7 @@ Examples:
           if (orgs.length > 1) throw new InputError('this warehouse holds several organizations and an invoice is one organization\'s: add --org NAME|ID');
           const organizationId = orgs.length === 1 ? orgs[0]!.id : undefined;
           const r = await reconcileMonth(wh, { month, ...(organizationId !== undefined ? { organizationId } : {}) }, invoice, rule);
-          await record(wh, r);
+          await recordReconciliation(wh, r);
           rt.reporter(g).print(g.json ? JSON.stringify(r, null, 2) : renderReconciliation(r));
           if (!r.within) rt.exitCode = EXIT.failed;
         } finally {

@@ -77,14 +77,17 @@ export function focusViewSql(d: SqlDialect): string {
     `LEFT JOIN ${d.table('claude_invoices')} ${alias} ON ${alias}.${i('month')} = ${month} AND ${alias}.${i('organization_id')} IS NOT DISTINCT FROM ${org}`;
   const orgJoin = (orgId: string) => `LEFT JOIN ${d.table('claude_organization')} og ON og.${i('id')} = ${orgId}`;
 
-  const usageRow = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[]; quantity: string; source: string }) => {
+  const usageRow = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[]; quantity: string | null; source: string }) => {
     const c = (name: string) => `${alias}.${i(name)}`;
     // SkuId: one stable id per price point: what was charged (cost type, model, token type) at which tier and context size.
     const sku = ['cost_type', 'model', 'token_type', 'service_tier', 'context_window'].map((n) => `COALESCE(${c(n)}, '')`).join(` || '/' || `);
     const web = `${c('cost_type')} = 'web_search'`;
     // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
-    const pricingQty = `CASE WHEN ${src.quantity} IS NULL THEN ${noNumber} WHEN ${web} THEN ${dec(src.quantity)} * 0.001 ELSE ${dec(src.quantity)} * 0.000001 END`;
-    const unitPrice = (cost: string) => `CASE WHEN ${src.quantity} IS NULL OR ${src.quantity} = 0 THEN ${noNumber} ELSE ${dec(`${cost} * CASE WHEN ${web} THEN 1000 ELSE 1000000 END / ${src.quantity}`)} END`;
+    const q = src.quantity;
+    // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
+    const pricingQty = q === null ? noNumber : `CASE WHEN ${q} IS NULL THEN ${noNumber} WHEN ${web} THEN ${dec(q)} * 0.001 ELSE ${dec(q)} * 0.000001 END`;
+    const unitPrice = (cost: string) => (q === null ? noNumber : `CASE WHEN ${q} IS NULL OR ${q} = 0 THEN ${noNumber} ELSE ${dec(`${cost} * CASE WHEN ${web} THEN 1000 ELSE 1000000 END / ${q}`)} END`);
+    const ifQuantity = (unit: string, webUnit: string) => (q === null ? noText : `CASE WHEN ${q} IS NULL THEN ${noText} WHEN ${web} THEN '${webUnit}' ELSE '${unit}' END`);
     return select({
       BilledCost: src.billed,
       EffectiveCost: src.billed,
@@ -97,12 +100,12 @@ export function focusViewSql(d: SqlDialect): string {
       ChargeFrequency: lit('Usage-Based'),
       ChargeDescription: src.description,
       PricingQuantity: pricingQty,
-      PricingUnit: `CASE WHEN ${src.quantity} IS NULL THEN ${noText} WHEN ${web} THEN '1000 Requests' ELSE '1000000 Tokens' END`,
+      PricingUnit: ifQuantity('1000000 Tokens', '1000 Requests'),
       PricingCategory: lit('Standard'),
       ListUnitPrice: unitPrice(src.list),
       ContractedUnitPrice: unitPrice(src.billed),
-      ConsumedQuantity: `CASE WHEN ${src.quantity} IS NULL THEN ${noNumber} ELSE ${dec(src.quantity)} END`,
-      ConsumedUnit: `CASE WHEN ${src.quantity} IS NULL THEN ${noText} WHEN ${web} THEN 'Requests' ELSE 'Tokens' END`,
+      ConsumedQuantity: q === null ? noNumber : dec(q),
+      ConsumedUnit: ifQuantity('Tokens', 'Requests'),
       ...constants,
       InvoiceId: `inv.${i('invoice_id')}`,
       ServiceName: lit('Claude API'),
@@ -158,7 +161,7 @@ export function focusViewSql(d: SqlDialect): string {
     region: `CASE WHEN ${c('inference_geo')} = ${lit('not_available')} THEN NULL ELSE ${c('inference_geo')} END`,
     tagCols: tags,
     // cost_report lines are split by inference geo, which usage_report rows here are not: no exact quantity (docs/reports.md).
-    quantity: 'NULL',
+    quantity: null,
     source: 'cost_report',
   });
   const f = (n: string) => `f.${i(n)}`;

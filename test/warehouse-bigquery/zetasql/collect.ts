@@ -22,6 +22,9 @@ import { retryFailed } from '../../../src/jobs/retry.js';
 import { warehouseStatus } from '../../../src/jobs/status.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
+import { reconcileMonth } from '../../../src/reports/reconcile.js';
+import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
+import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
 import { STREAMS } from '../../../src/streams/index.js';
 import { STREAM_NAMES } from '../../../src/streams/stream.js';
@@ -195,6 +198,14 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     }
     await demoSummary(wh);
     take('demo summary');
+    // fixed_costs and reconcile (issue 26): the config's fees written, a month reconciled and recorded.
+    await syncFixedCosts(wh, [{ name: 'Seats', kind: 'seats', monthly_usd: 30, quantity: 5 }, { name: 'Credit', kind: 'credit', monthly_usd: '10' }], TODAY).catch(() => undefined);
+    take('fixed costs sync');
+    for (const organizationId of [undefined, 'org_a', null]) {
+      const rec = await reconcileMonth(wh, { month: RANGE.from.slice(0, 7), ...(organizationId !== undefined ? { organizationId } : {}) }, { invoiceId: 'INV', lines: [{ description: 'Usage', amountUsd: '1' }], totalOnly: false }, { kind: 'focus' });
+      await recordReconciliation(wh, rec);
+    }
+    take('reconcile');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
