@@ -85,7 +85,7 @@ export function focusViewSql(d: SqlDialect): string {
     // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
     const q = src.quantity;
     // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
-    const pricingQty = q === null ? noNumber : `CASE WHEN ${q} IS NULL THEN ${noNumber} WHEN ${web} THEN ${dec(q)} * 0.001 ELSE ${dec(q)} * 0.000001 END`;
+    const pricingQty = q === null ? noNumber : `CASE WHEN ${q} IS NULL THEN ${noNumber} WHEN ${web} THEN ${dec(q)} * ${dec("'0.001'")} ELSE ${dec(q)} * ${dec("'0.000001'")} END`;
     const unitPrice = (cost: string) => (q === null ? noNumber : `CASE WHEN ${q} IS NULL OR ${q} = 0 THEN ${noNumber} ELSE ${dec(`${cost} * CASE WHEN ${web} THEN 1000 ELSE 1000000 END / ${q}`)} END`);
     const ifQuantity = (unit: string, webUnit: string) => (q === null ? noText : `CASE WHEN ${q} IS NULL THEN ${noText} WHEN ${web} THEN '${webUnit}' ELSE '${unit}' END`);
     return select({
