@@ -140,6 +140,19 @@ describe('reconcile', () => {
     expect(new Decimal(r!.differenceUsd).minus(12).abs().lt('0.01')).toBe(true);
   });
 
+  it('report --by fixed_costs lists the configured fees per month, labelled configured', async () => {
+    const res = await w.cli(['report', '--by', 'fixed_costs', '--from', '2026-02-01', '--to', '2026-03-05', '--format', 'json']);
+    expect(res.code).toBe(0);
+    const doc = JSON.parse(res.stdout) as { title: string; rows: Array<Record<string, string | number | null>> };
+    expect(doc.title).toContain('configured, not API data');
+    expect(doc.rows.map((r) => [r.month, r['fee (configured)'], r.quantity, new Decimal(String(r.amount_usd)).toFixed(2), r.source])).toEqual([
+      ['2026-02-01', 'Launch credit', 1, '-120.50', 'configured'],
+      ['2026-02-01', 'Team plan seats', 25, '750.00', 'configured'],
+      ['2026-03-01', 'Team plan seats', 25, '750.00', 'configured'],
+    ]);
+    expect((await w.cli(['report', '--by', 'fixed_costs', '--workspace', 'default'])).code).toBe(2);
+  });
+
   it('a malformed invoice file is one clear line and exit 2', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['no-col.csv', 'item,amount_usd\nSeats,750\n', /no description column/],

@@ -170,7 +170,7 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('validate per organization');
     const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
     // The Claude Code reports have no workspace or model to filter on.
-    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
+    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' || name === 'fixed_costs' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
     for (const name of REPORT_NAMES) {
       await runReport(wh, name, filterOf(name));
       take(`report ${name}`);
