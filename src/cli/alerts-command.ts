@@ -8,7 +8,8 @@ import { alertsSchema, type AlertsConfig } from '../config/schema.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { InputError, parseNonNegative, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { parseNonNegative, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 export interface AlertsOptions {
   config?: string;

@@ -2,7 +2,8 @@ import { resolveWarehouseUrl } from '../config.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
 
 function parsePort(value: string): number {
   const n = Number(value);

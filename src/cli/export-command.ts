@@ -6,7 +6,8 @@ import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/
 import { selectWarehouseOrganizations } from '../reports/organizations.js';
 import { reportFilter, resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
 
 const FORMATS: ExportFormat[] = ['csv', 'parquet', 'json'];
 const BY_EXTENSION: Record<string, ExportFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.json': 'json', '.ndjson': 'json', '.jsonl': 'json' };

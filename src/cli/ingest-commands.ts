@@ -11,7 +11,8 @@ import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './ale
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
 import { selectOrganizations } from './organizations.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime, type GlobalOptions } from './runtime.js';
 
 function streamOptions(usageBucket = '1d', analyticsBucket = '1d'): StreamOptions {
   if (usageBucket !== '1d' && usageBucket !== '1h') {

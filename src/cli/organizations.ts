@@ -9,7 +9,7 @@ import { ConfigFileError, loadConfig } from '../config/load.js';
 import { checkAdminKey } from '../source/base-url.js';
 import { fetchOrganization } from '../source/organization.js';
 import type { JsonGetter } from '../source/pagination.js';
-import { InputError } from './runtime.js';
+import { InputError } from '../util/errors.js';
 
 export interface OrganizationKey {
   /** The config's `name`, or null (the API's name is shown once read). */

@@ -7,7 +7,8 @@ import { renderReportCsv, renderReportTable, reportJson } from '../reports/rende
 import { parseDay, type DayRange } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
 
 /** --from/--to, each defaulting to the edge of the data the warehouse holds. */
 export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {

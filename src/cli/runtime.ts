@@ -42,9 +42,6 @@ function retryTuning(env: Env, opts: GlobalOptions) {
   };
 }
 
-/** Kept here too: every command module takes it from the runtime. */
-export { InputError };
-
 let cachedVersion: string | undefined;
 
 /** The version in package.json, found by walking up: the same code runs from src/ (tests) and dist/src/. */

@@ -4,7 +4,8 @@ import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
 import { resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
 
 /** A non-negative decimal amount of dollars, kept as text so it stays exact. */
 export function parseUsd(value: string, flag: string): string {
