@@ -40,7 +40,7 @@ const layerRules = Object.entries(LAYERS).map(([folder, rule]) => {
     patterns.push({ group: ['**/jobs/**', ...rule.jobs.map((m) => `!**/jobs/${m}.js`)], message: `src/${folder} may import only ${rule.jobs.map((m) => `jobs/${m}`).join(' and ')} from jobs/.` });
   }
   return {
-    files: [`src/${folder}/**/*.ts`, ...(folder === 'config' ? ['src/config.ts'] : [])],
+    files: [`src/${folder}/**/*.ts`],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
   };
 });

@@ -1,4 +1,4 @@
-import { resolveWarehouseUrl } from '../config.js';
+import { resolveWarehouseUrl } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
 import type { Program } from './program.js';

@@ -10,7 +10,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { selectOrganizations } from './organizations.js';
+import { selectOrganizations } from './select-organizations.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime, type GlobalOptions } from './runtime.js';
 

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config.js';
+import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config/env.js';
 import type { IngestEnvironment } from '../jobs/ingest-run.js';
 import { checkBaseUrl, redactKey } from '../source/base-url.js';
 import { AdminApiClient } from '../source/http-client.js';
-import { resolveOrganizationKeys, type OrganizationKey } from './organizations.js';
+import { resolveOrganizationKeys, type OrganizationKey } from '../config/organization-keys.js';
 import { RateGovernor } from '../source/rate-governor.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { errorCodes, InputError } from '../util/errors.js';
