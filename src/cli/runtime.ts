@@ -117,6 +117,19 @@ export class CliRuntime {
     return { keys, baseUrl };
   }
 
+  /** A client with its own rate governor (limits are per organization), for `concurrency` requests at once. */
+  apiClient(opts: GlobalOptions, api: { apiKey: string; baseUrl: string }, concurrency = this.concurrency(opts)): AdminApiClient {
+    const reporter = this.reporter(opts);
+    const tuning = retryTuning(this.io.env, opts);
+    // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
+    // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
+    const governor = new RateGovernor({ maxConcurrency: concurrency, successesPerIncrease: 20, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
+    return new AdminApiClient(
+      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
+      governor,
+    );
+  }
+
   /**
    * One organization's environment: its own client and rate governor (limits are per organization),
    * with `share` of --concurrency, so several organizations together stay within it.
@@ -130,17 +143,9 @@ export class CliRuntime {
   ): IngestEnvironment {
     const reporter = this.reporter(opts);
     const concurrency = org.share;
-    const tuning = retryTuning(this.io.env, opts);
-    // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
-    // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
-    const governor = new RateGovernor({ maxConcurrency: concurrency, successesPerIncrease: 20, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
-    const client = new AdminApiClient(
-      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
-      governor,
-    );
     return {
       warehouse,
-      client,
+      client: this.apiClient(opts, api, concurrency),
       apiKey: api.apiKey,
       emit: (e) => reporter.event(e),
       concurrency,
