@@ -10,7 +10,10 @@ import { renderReconciliation } from '../reports/reconcile-render.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import type { CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { asIsoDay } from '../util/dates.js';
+import { usdFromDecimal } from '../util/money.js';
 import { parseUsd } from './validate-command.js';
 
 export function parseMonth(value: string): string {
@@ -48,12 +51,12 @@ function readInvoice(o: { invoice?: string; invoiceTotal?: string; invoiceId?: s
 export async function recordReconciliation(wh: Warehouse, r: Reconciliation): Promise<void> {
   if (!wh.upsertLedgerRow) return;
   await wh.upsertLedgerRow('claude_invoices', {
-    month: `${r.month}-01`,
+    month: asIsoDay(`${r.month}-01`),
     organization_id: r.organizationId,
     invoice_id: r.invoiceId,
-    invoice_total_usd: r.invoiceTotalUsd,
-    expected_total_usd: r.expectedTotalUsd,
-    difference_usd: r.differenceUsd,
+    invoice_total_usd: usdFromDecimal(r.invoiceTotalUsd),
+    expected_total_usd: usdFromDecimal(r.expectedTotalUsd),
+    difference_usd: usdFromDecimal(r.differenceUsd),
     tolerance: r.tolerance.usd === null ? r.tolerance.rule : `${r.tolerance.rule}: ${r.tolerance.usd}`,
     within_tolerance: r.within,
     lines: JSON.stringify({ matched: r.matched, unmatchedInvoice: r.unmatchedInvoice, unmatchedExpected: r.unmatchedExpected }),

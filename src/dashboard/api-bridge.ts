@@ -7,7 +7,7 @@
 import { monthBridge, type ExpectedLine } from '../reports/reconcile.js';
 import { type DayRange } from '../util/dates.js';
 import { canonicalDecimal } from '../util/money.js';
-import type { ApiContext } from './api.js';
+import type { ApiContext } from './api-context.js';
 import { filterParams } from './params.js';
 
 function monthsOf(range: DayRange): string[] {

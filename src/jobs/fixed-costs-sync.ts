@@ -7,8 +7,8 @@
  */
 import { addDays, asIsoDay, monthStart, type IsoDay } from '../util/dates.js';
 import { InputError } from '../util/errors.js';
-import { ExactDecimal } from '../util/money.js';
-import type { Row } from '../warehouse/tables.js';
+import { ExactDecimal, usdFromDecimal } from '../util/money.js';
+import type { RowOf } from '../warehouse/tables.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 /** One fee as the config schema outputs it (structural: jobs do not import config). */
@@ -122,17 +122,17 @@ export async function syncFixedCosts(wh: Warehouse, fees: readonly FixedCostInpu
   return { written: months.length, deactivated };
 }
 
-function fixedCostRow(m: FixedCostMonth, active: boolean, now: string): Row {
+function fixedCostRow(m: FixedCostMonth, active: boolean, now: string): RowOf<'claude_fixed_costs'> {
   return {
     month: m.month,
     name: m.name,
     organization_id: m.organizationId,
     kind: m.kind,
     charge_category: m.chargeCategory,
-    unit_price_usd: m.unitPriceUsd,
+    unit_price_usd: usdFromDecimal(m.unitPriceUsd),
     quantity: m.quantity,
     unit: m.unit,
-    amount_usd: m.amountUsd,
+    amount_usd: usdFromDecimal(m.amountUsd),
     allocate_to: m.allocateTo,
     source: 'configured',
     active,

@@ -4,9 +4,8 @@
  * only (claude_cost_by_key, else claude_costs) plus the fees configured in claude-ingest.yaml
  * (claude_fixed_costs, labelled x_Source = 'configured'): Claude Code's estimated costs are never
  * billing data (docs/reports.md, check no-double-count). The columns and their rules follow the spec's
- * column files at tag v1.2 (./focus-columns.ts lists them; test/warehouse/focus-spec.test.ts checks).
+ * column files at tag v1.2 (test/warehouse/focus-spec-columns.ts lists them; focus-spec.test.ts checks).
  */
-import { feature } from '../dialect-features.js';
 import { TABLES } from '../tables.js';
 import type { SqlDialect } from '../warehouse.js';
 
@@ -51,11 +50,11 @@ type Column = (typeof COLUMNS)[number];
  */
 export function focusViewSql(d: SqlDialect): string {
   const i = (n: string) => d.ident(n);
-  const ts = feature(d, 'dateToTimestamp');
-  const add = feature(d, 'dateAdd');
-  const json = feature(d, 'jsonObject');
-  const dec = feature(d, 'decimal');
-  const trunc = feature(d, 'dateTrunc');
+  const ts = (expr: string) => d.dateToTimestamp(expr);
+  const add = (expr: string, n: number, unit: 'day' | 'month') => d.dateAdd(expr, n, unit);
+  const json = (entries: Array<[key: string, expr: string]>) => d.jsonObject(entries);
+  const dec = (expr: string) => d.decimal(expr);
+  const trunc = (expr: string, unit: 'week' | 'month') => d.dateTrunc(expr, unit);
   const noText = d.toText('NULL');
   const noNumber = dec('NULL');
   const select = (cols: Record<Column, string>) => COLUMNS.map((name) => `${cols[name]} AS ${i(name)}`).join(',\n       ');
