@@ -10,6 +10,7 @@ import { renderReconciliation } from '../reports/reconcile-render.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
+import { configOption, warehouseOrgOption } from './shared-options.js';
 import type { CliRuntime } from './runtime.js';
 import { InputError } from '../util/errors.js';
 import { asIsoDay } from '../util/dates.js';
@@ -74,8 +75,8 @@ export function registerReconcileCommand(program: Program, rt: CliRuntime): void
     .option('--invoice-id <id>', 'invoice number, recorded as the FOCUS InvoiceId of the month (default: the file\'s invoice_id, else its name)')
     .option('--tolerance <rule>', 'focus: the FOCUS invoice-detail rule max(100 × $0.01, √rows × 0.5 × $0.01); default: the invoice\'s own precision (each line = usage rounded half-even to the cent)')
     .option('--tolerance-usd <usd>', 'a fixed allowed difference in dollars')
-    .option('--org <name|id>', 'the organization invoiced (required when the warehouse holds several)')
-    .option('--config <file>', 'config file with fixed_costs: (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .addOption(warehouseOrgOption('the only one; required when the warehouse holds several (an invoice is one organization\'s)'))
+    .addOption(configOption('fixed_costs:'))
     .addHelpText(
       'after',
       `
