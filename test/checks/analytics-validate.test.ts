@@ -107,7 +107,7 @@ describe('validate: analytics proofs', () => {
 
   it('a FOCUS view that adds claude_costs on top of claude_cost_by_key fails focus-single-source', async () => {
     const file = await planted(
-      `CREATE OR REPLACE VIEW claude_focus_costs AS SELECT amount_usd AS "BilledCost", activity_date AS "x_ActivityDate" FROM claude_cost_by_key UNION ALL SELECT amount_usd, activity_date FROM claude_costs`,
+      `CREATE OR REPLACE VIEW claude_focus_costs AS SELECT amount_usd AS "BilledCost", activity_date AS "x_ActivityDate", 'Analytics API' AS "x_Source" FROM claude_cost_by_key UNION ALL SELECT amount_usd, activity_date, 'cost_report' FROM claude_costs`,
     );
     const r = (await validate(file)).byId('focus-single-source');
     expect(r.status).toBe('FAIL');
