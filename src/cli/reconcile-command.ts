@@ -6,7 +6,8 @@ import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
 import { InvoiceFileError, parseInvoice, type InvoiceLine } from '../reports/invoice.js';
 import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { reconcileMonth, type Reconciliation, type ToleranceRule } from '../reports/reconcile.js';
-import { renderReconciliation } from '../reports/reconcile-render.js';
+import { renderEstimates, renderReconciliation } from '../reports/reconcile-render.js';
+import { compareEstimates, parseEstimates } from '../reports/estimates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
@@ -65,6 +66,25 @@ export async function recordReconciliation(wh: Warehouse, r: Reconciliation): Pr
   });
 }
 
+async function estimatesRun(rt: CliRuntime, g: Parameters<CliRuntime['openWarehouse']>[0], month: string, file: string, org: string | undefined): Promise<void> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvoiceFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): check the path`);
+  }
+  const estimates = parseEstimates(text, file);
+  const wh = await rt.openWarehouse(g, true);
+  try {
+    const orgs = org === undefined ? await warehouseOrganizations(wh) : await selectWarehouseOrganizations(wh, org);
+    if (orgs.length > 1) throw new InputError('this warehouse holds several organizations: add --org NAME|ID');
+    const c = await compareEstimates(wh, month, estimates, orgs.length === 1 ? orgs[0]!.id : undefined);
+    rt.reporter(g).print(g.json ? JSON.stringify(c, null, 2) : renderEstimates(c));
+  } finally {
+    await wh.close();
+  }
+}
+
 export function registerReconcileCommand(program: Program, rt: CliRuntime): void {
   program
     .command('reconcile')
@@ -72,6 +92,7 @@ export function registerReconcileCommand(program: Program, rt: CliRuntime): void
     .requiredOption('--month <YYYY-MM>', 'the invoiced month (UTC)')
     .option('--invoice <file>', 'the invoice: CSV with description,amount_usd columns, or JSON [{"description", "amount_usd"}]')
     .option('--invoice-total <usd>', 'the invoice total alone, instead of --invoice')
+    .option('--estimates <file>', 'instead of an invoice: your own cost estimates (CSV day,api_key_id,estimated_usd or JSON) against billed cost per day and key')
     .option('--invoice-id <id>', 'invoice number, recorded as the FOCUS InvoiceId of the month (default: the file\'s invoice_id, else its name)')
     .option('--tolerance <rule>', 'focus: the FOCUS invoice-detail rule max(100 × $0.01, √rows × 0.5 × $0.01); default: the invoice\'s own precision (each line = usage rounded half-even to the cent)')
     .option('--tolerance-usd <usd>', 'a fixed allowed difference in dollars')
@@ -86,12 +107,18 @@ InvoiceId in the FOCUS view. See docs/reconcile.md.
 
 Examples:
   $ claude-ingest reconcile --month 2026-11 --invoice invoice-2026-11.csv
-  $ claude-ingest reconcile --month 2026-11 --invoice-total 93817.42 --tolerance focus --json`,
+  $ claude-ingest reconcile --month 2026-11 --invoice-total 93817.42 --tolerance focus --json
+  $ claude-ingest reconcile --month 2026-11 --estimates gateway-costs.csv`,
     )
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       try {
         const month = parseMonth(o.month);
+        if (o.estimates !== undefined) {
+          if (o.invoice !== undefined || o.invoiceTotal !== undefined) throw new InputError('--estimates compares your estimates with billed cost; reconcile an invoice in a separate run');
+          await estimatesRun(rt, g, month, o.estimates, o.org);
+          return;
+        }
         const rule = parseTolerance(o);
         const invoice = readInvoice(o);
         const config = loadConfig(o.config, rt.io.env);

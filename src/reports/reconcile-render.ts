@@ -1,6 +1,7 @@
 /** reconcile's text output: the bridge, matched and unmatched lines, and the verdict. */
 import { formatTable } from '../util/table-format.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
+import type { EstimateComparison } from './estimates.js';
 import type { ExpectedLine, Reconciliation } from './reconcile.js';
 
 const usd = (v: string) => formatUsd(v);
@@ -31,5 +32,22 @@ export function renderReconciliation(r: Reconciliation): string {
   const tol = r.tolerance.usd === null ? r.tolerance.rule : `${r.tolerance.rule}: ${usd(r.tolerance.usd)}`;
   out.push(`Difference (invoice − expected): ${signed(r.differenceUsd)} (exact ${r.differenceUsd} USD); tolerance ${tol}: ${r.within ? 'WITHIN' : 'OUTSIDE'}.`);
   if (b.daysHeld < b.daysInMonth) out.push(`Note: the warehouse holds ${b.daysHeld} of ${b.daysInMonth} days of ${r.month}: claude-ingest backfill --from ${r.month}-01 fills the rest.`);
+  return out.join('\n');
+}
+
+const pct = (r: number | null) => (r === null ? '–' : `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)}%`);
+
+/** `reconcile --estimates`: per day and key, estimated vs billed. */
+export function renderEstimates(c: EstimateComparison): string {
+  const out = [`Estimates vs billed ${c.month} (billed: Analytics API, claude_cost_by_key)`];
+  out.push(
+    formatTable(
+      ['day', 'api key', 'estimated', 'billed', 'difference', 'share'],
+      c.rows.map((r) => [r.day, r.name ? `${r.name} (${r.apiKeyId})` : r.apiKeyId, usd(r.estimatedUsd), r.billedUsd === null ? 'not billed' : usd(r.billedUsd), r.differenceUsd === null ? '–' : signed(r.differenceUsd), pct(r.share)]),
+      ['left', 'left', 'right', 'right', 'right', 'right'],
+    ),
+  );
+  out.push(`Total: estimated ${usd(c.estimatedUsd)}, billed ${usd(c.billedUsd)}, difference ${signed(c.differenceUsd)} (${pct(c.share)} of billed; exact ${c.differenceUsd} USD).`);
+  if (c.outsideMonth > 0) out.push(`${c.outsideMonth} estimate row(s) outside ${c.month} left out.`);
   return out.join('\n');
 }

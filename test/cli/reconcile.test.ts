@@ -153,6 +153,39 @@ describe('reconcile', () => {
     expect((await w.cli(['report', '--by', 'fixed_costs', '--workspace', 'default'])).code).toBe(2);
   });
 
+  it('--estimates: per day and key, estimated vs billed with the difference and its share', async () => {
+    const t = w.emu.truth.analytics;
+    const days = ['2026-02-10', '2026-02-11'];
+    const lines = ['timestamp,api_key_id,estimated_usd,model'];
+    const billed = new Map<string, Decimal>();
+    for (const d of days) for (const [k, c] of t.costCentsByApiKey(d)) if (k !== null) billed.set(`${d}|${k}`, new Decimal(c).div(100));
+    const [first, second] = [...billed.keys()];
+    // Two spans for the first key-day (summed), 10 % over for the second, one row outside the month.
+    const [d1, k1] = first!.split('|') as [string, string];
+    const [d2, k2] = second!.split('|') as [string, string];
+    lines.push(`${d1}T09:00:00Z,${k1},${billed.get(first!)!.div(2).toFixed()},claude-sonnet-4`, `${d1}T17:30:00Z,${k1},${billed.get(first!)!.div(2).toFixed()},claude-sonnet-4`);
+    lines.push(`${d2}T12:00:00Z,${k2},${billed.get(second!)!.times('1.1').toFixed()},x`, `2026-03-01T00:00:00Z,${k2},5,x`);
+    const file = join(w.dir, 'estimates.csv');
+    writeFileSync(file, lines.join('\n'));
+    const res = await w.cli(['reconcile', '--month', MONTH, '--estimates', file, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const c = JSON.parse(res.stdout) as { rows: Array<{ day: string; apiKeyId: string; estimatedUsd: string; billedUsd: string | null; differenceUsd: string | null; share: number | null }>; outsideMonth: number };
+    expect(c.outsideMonth).toBe(1);
+    const row = (d: string, k: string) => c.rows.find((r) => r.day === d && r.apiKeyId === k)!;
+    expect(new Decimal(row(d1, k1).differenceUsd!).isZero()).toBe(true);
+    expect(new Decimal(row(d1, k1).billedUsd!).eq(billed.get(first!)!)).toBe(true);
+    expect(new Decimal(row(d2, k2).differenceUsd!).eq(billed.get(second!)!.times('0.1'))).toBe(true);
+    expect(row(d2, k2).share).toBeCloseTo(0.1, 9);
+    // A key-day billed but never estimated shows its whole cost as the gap.
+    const unestimated = c.rows.find((r) => r.estimatedUsd === '0' && r.billedUsd !== null && r.billedUsd !== '0')!;
+    expect(unestimated.share).toBe(-1);
+    const text = await w.cli(['reconcile', '--month', MONTH, '--estimates', file]);
+    expect(text.stdout).toContain('Estimates vs billed 2026-02');
+    expect(text.stdout).toContain('+10.0%');
+    writeFileSync(file, 'day,api_key_id,estimated_usd\n2026-02-31,k,1\n');
+    expect((await w.cli(['reconcile', '--month', MONTH, '--estimates', file])).code).toBe(2);
+  });
+
   it('a malformed invoice file is one clear line and exit 2', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['no-col.csv', 'item,amount_usd\nSeats,750\n', /no description column/],

@@ -23,6 +23,7 @@ import { warehouseStatus } from '../../../src/jobs/status.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { reconcileMonth } from '../../../src/reports/reconcile.js';
+import { compareEstimates } from '../../../src/reports/estimates.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
 import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
@@ -206,6 +207,8 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
       await recordReconciliation(wh, rec);
     }
     take('reconcile');
+    for (const organizationId of [undefined, 'org_a', null]) await compareEstimates(wh, RANGE.from.slice(0, 7), [{ day: RANGE.from, apiKeyId: 'k', usd: '1' }], organizationId);
+    take('reconcile --estimates');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
