@@ -21,6 +21,11 @@
  *   and the reference says workspace_id is set even for a Console organization's default workspace.
  *   The emulator (src/emulator/analytics-events.ts) builds its data on exactly this rule, and the check
  *   proves it day by day: a wrong rule shows as a WARN naming the day and product.
+ * - @anthropic-ai/sdk's BetaAnalyticsCostItem says product may also be null for usage "that cannot be
+ *   attributed to a known surface" (and some unattributed usage is "other"); admin-api.md names only
+ *   code execution. We count product NULL as in cost_report (the documented code-execution case); if
+ *   the real API sends unattributed non-API usage with product NULL, cross-api WARNs on that day's
+ *   "tokens and web search" component, naming "code execution" as the product: read it as "no product".
  * - Priority Tier is in neither cost total (the reference: "Priority Tier costs are not in the cost
  *   report"; analytics/cost likewise has no cost for it in the emulator), so it does not enter the bridge.
  *
