@@ -8,6 +8,8 @@ import type { StreamOptions } from '../streams/stream.js';
 import { parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
+import { pushFromWarehouse, resolveOtlpTarget, type MetricsPush } from './metrics-command.js';
+import { DEFAULT_TOP } from '../metrics/context.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
 import { selectOrganizations } from './organizations.js';
@@ -44,6 +46,8 @@ async function ingest<Input>(
   /** Runs on the same warehouse after a fully successful job (run --alerts). */
   after?: (warehouse: Warehouse) => Promise<void>,
   analyticsBucket?: string,
+  /** Runs on the same warehouse after the job, whatever its outcome (run --metrics: failures are what to publish). */
+  afterAny?: (warehouse: Warehouse) => Promise<void>,
 ): Promise<void> {
   let warehouse: Warehouse | undefined;
   try {
@@ -87,6 +91,7 @@ async function ingest<Input>(
       else reporter.info(line);
     }
     if (allOk) await after?.(wh);
+    await afterAny?.(wh);
   } catch (err) {
     if (!failConfig(rt, opts, err)) rt.fail(opts, err);
   } finally {
@@ -137,10 +142,14 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
     .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
     .option('--dashboard-url <url>', 'link line in alert messages')
-    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts')
+    .option('--metrics', 'after the run (failed or not), push the metrics over OTLP/HTTP (see claude-ingest metrics push --help)')
+    .option('--otlp-endpoint <url>', 'with --metrics: OTLP/HTTP endpoint (env OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT)')
+    .option('--otlp-headers <key=value>', 'with --metrics: a header to send (repeatable; env OTEL_EXPORTER_OTLP_HEADERS)', (v: string, prev: string[] = []) => [...prev, v])
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts\n  $ claude-ingest run --metrics --otlp-endpoint http://127.0.0.1:4318')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       let prepared: PreparedAlerts | undefined;
+      let metrics: MetricsPush | undefined;
       await ingest(
         rt,
         g,
@@ -149,12 +158,30 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
           const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
           if (o.alerts) prepared = prepareAlerts(rt, o);
+          if (o.metrics) {
+            const target = resolveOtlpTarget(o.otlpEndpoint, o.otlpHeaders, rt.io.env);
+            if (!target) throw new InputError('run --metrics needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): e.g. --otlp-endpoint http://127.0.0.1:4318');
+            metrics = { target, top: DEFAULT_TOP, ...(o.config !== undefined ? { config: o.config } : {}) };
+          } else if (o.otlpEndpoint !== undefined || o.otlpHeaders !== undefined) {
+            throw new InputError('--otlp-endpoint and --otlp-headers go with --metrics: add --metrics to push after the run');
+          }
           return input;
         },
         (env, input) => dailyRun(env, input.streams, input.lookback),
         o.usageBucket,
         prepared || o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
         o.analyticsBucket,
+        async (wh) => {
+          if (!metrics) return;
+          // The run's rows are committed whatever happens here: a failed push is one line and exit 1.
+          try {
+            await pushFromWarehouse(rt, g, wh, metrics);
+          } catch (err) {
+            const code = rt.exitCode;
+            rt.fail(g, err);
+            rt.exitCode = Math.max(code, rt.exitCode);
+          }
+        },
       );
     });
 
