@@ -7,6 +7,7 @@ import { DEFAULT_TOP } from '../metrics/context.js';
 import { FAMILIES } from '../metrics/families.js';
 import { otlpTarget, pushMetrics, type OtlpTarget } from '../metrics/otlp.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, isLoopbackHost, startMetricsServer } from '../metrics/server.js';
+import { dayStartMs } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
 import { InputError, parsePositive, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
@@ -32,6 +33,16 @@ export function resolveOtlpTarget(endpoint: string | undefined, headers: string[
   return otlpTarget(url, [...envHeaders, ...(headers ?? [])]);
 }
 
+/**
+ * The clock ages (data freshness) are measured with: the real one, or with CLAUDE_INGEST_TODAY
+ * (demos and tests) the same time of day on that day, so ages agree with the pinned today.
+ */
+export function metricsClock(rt: CliRuntime): () => number {
+  if (!rt.io.env.CLAUDE_INGEST_TODAY) return () => Date.now();
+  const day = rt.today();
+  return () => dayStartMs(day) + (Date.now() % 86_400_000);
+}
+
 /** Budgets for the usage ratios: alerts.budgets of claude-ingest.yaml, when there is one. */
 function budgetsOf(rt: CliRuntime, config: string | undefined) {
   return loadConfig(config, rt.io.env).config.alerts?.budgets ?? [];
@@ -50,7 +61,7 @@ export async function pushFromWarehouse(rt: CliRuntime, g: GlobalOptions, wh: Wa
     reporter.warn(`pushing to ${new URL(p.target.url).host} over plain http: the --headers (often a token) cross the network unencrypted; use https`);
   }
   const snapshot = await collectMetrics(wh, { today: rt.today(), top: p.top, budgets: budgetsOf(rt, p.config) });
-  const points = await pushMetrics(snapshot, { target: p.target, serviceVersion: toolVersion() });
+  const points = await pushMetrics(snapshot, { target: p.target, serviceVersion: toolVersion(), nowMs: metricsClock(rt)() });
   const u = new URL(p.target.url);
   reporter.info(`pushed ${points} data points of ${snapshot.families.filter((f) => f.samples.length > 0).length} metrics to ${u.origin}${u.pathname}`, { data_points: points });
 }
@@ -99,6 +110,7 @@ Examples:
           top,
           budgets,
           today: () => rt.today(),
+          now: metricsClock(rt),
           log: (line) => reporter.error(line),
         });
         if (remote) reporter.warn(`listening on ${host}: billed cost by organization, workspace, model, product and API key, tokens, budgets and data health are readable there without a login`);

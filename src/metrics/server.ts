@@ -44,6 +44,8 @@ export interface MetricsServerOptions {
   /** How often to look at the change token and read a changed warehouse ahead of the next scrape (0: never). */
   warmIntervalMs?: number;
   log?: (line: string) => void;
+  /** The clock ages are measured with (ms since the epoch; default Date.now). */
+  now?: () => number;
 }
 
 export interface MetricsServer {
@@ -147,7 +149,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     if (url.pathname !== '/metrics') return text(404, `not found: ${url.pathname} (use /metrics)\n`);
     try {
       const k = await current();
-      text(200, await prometheusText(k.snapshot), PROMETHEUS_CONTENT_TYPE);
+      text(200, await prometheusText(k.snapshot, (o.now ?? Date.now)()), PROMETHEUS_CONTENT_TYPE);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log(`metrics: ${message}`);
