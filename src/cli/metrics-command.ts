@@ -67,7 +67,19 @@ export async function pushFromWarehouse(rt: CliRuntime, g: GlobalOptions, wh: Wa
 }
 
 export function registerMetricsCommand(program: Program, rt: CliRuntime): void {
-  const metrics = program.command('metrics').description('Publish billed cost and data health as metrics: a Prometheus endpoint (serve) or an OTLP/HTTP push (push).');
+  const metrics = program
+    .command('metrics')
+    .description('Publish billed cost and data health as metrics: a Prometheus endpoint (serve) or an OTLP/HTTP push (push).')
+    .addHelpText(
+      'after',
+      `
+Every metric, label and unit, and the shipped Prometheus rules and Grafana dashboard: docs/metrics.md.
+
+Examples:
+  $ claude-ingest metrics serve                                   # http://127.0.0.1:9464/metrics
+  $ claude-ingest metrics push --otlp-endpoint http://127.0.0.1:4318
+  $ claude-ingest run --metrics --otlp-endpoint http://127.0.0.1:4318`,
+    );
 
   metrics
     .command('serve')
