@@ -112,3 +112,23 @@ describe('freshness', () => {
     }
   });
 });
+
+describe('an empty warehouse', () => {
+  it('publishes zero spend and no ages or checks, rather than failing', async () => {
+    const file = `${w.dir}/empty.duckdb`;
+    const wh = await openWarehouse(`duckdb:${file}`);
+    await wh.init();
+    await wh.close();
+    const snap = await withWarehouse(file, (r) => collectMetrics(r, { today: TODAY }));
+    const billed = family(snap, 'claude_ingest_billed_cost_usd');
+    expect(billed.map((s) => [s.labels.organization, s.labels.period, s.value])).toEqual([
+      ['unattributed', 'today', '0'],
+      ['unattributed', 'yesterday', '0'],
+      ['unattributed', 'month_to_date', '0'],
+    ]);
+    expect(family(snap, 'claude_ingest_data_freshness_seconds')).toEqual([]);
+    expect(family(snap, 'claude_ingest_validate_check_status')).toEqual([]);
+    expect(family(snap, 'claude_ingest_last_success_timestamp_seconds')).toEqual([]);
+    expect(await prometheusText(snap)).toContain('claude_ingest_billed_cost_usd{organization="unattributed",period="today",source="provider"} 0');
+  });
+});
