@@ -10,7 +10,7 @@ import { warehouseOrganizations } from '../reports/organizations.js';
 import type { CollectContext } from './context.js';
 import { budgetAmount, budgetUsage, dataFreshness, failedWindows, lastSuccess, validateChecks } from './health-families.js';
 import type { FamilyDef, Sample } from './model.js';
-import { billedCost, billedCostByApiKey, billedCostByModel, billedCostByProduct, billedCostByWorkspace, tokens, tokensByApiKey } from './spend-families.js';
+import { billedCost, billedCostByApiKey, billedCostByModel, billedCostByProduct, billedCostByUser, billedCostByWorkspace, tokens, tokensByApiKey } from './spend-families.js';
 
 export interface Family {
   def: FamilyDef;
@@ -37,6 +37,7 @@ export const FAMILIES: readonly Family[] = [
   billedCostByModel,
   billedCostByProduct,
   billedCostByApiKey,
+  billedCostByUser,
   tokens,
   tokensByApiKey,
   budgetUsage,

@@ -177,7 +177,8 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
     server.listen(port, host, () => resolve());
   });
   boundPort = (server.address() as AddressInfo).port;
-  const timer = o.warmIntervalMs === 0 ? undefined : setInterval(() => void refresh(), o.warmIntervalMs ?? 5000);
+  // Only where a change token tells a change for the price of a stat: BigQuery is read when scraped.
+  const timer = o.warmIntervalMs === 0 || !perRead ? undefined : setInterval(() => void refresh(), o.warmIntervalMs ?? 5000);
   timer?.unref();
 
   return {

@@ -121,6 +121,20 @@ export const billedCostByProduct = breakdownFamily(
     (await runReport(ctx.wh, 'product', filterOf(ctx, scope, period))).rows.map((r) => ({ key: String(r.product), name: String(r.product), value: exact(r.billed_cost_usd) })),
 );
 
+export const billedCostByUser = breakdownFamily(
+  {
+    name: 'claude_ingest_billed_cost_by_user_usd',
+    otelName: 'claude_ingest.billed_cost.by_user',
+    otelUnit: 'USD',
+    help: 'Billed cost in US dollars per person or other actor across products (Usage and Cost Analytics API, as report --by user): the top N by month-to-date spend and "other".',
+    labels: ['organization', 'period', 'user', 'user_name', 'source'],
+    key: 'user',
+    nameLabel: 'user_name',
+  },
+  async (ctx, scope, period) =>
+    (await runReport(ctx.wh, 'user', filterOf(ctx, scope, period))).rows.map((r) => ({ key: String(r.actor), name: String(r.name), value: exact(r.billed_cost_usd) })),
+);
+
 const keyLabel = (r: QueryRow) => (r.api_key_id === null ? CONSOLE_KEY : String(r.api_key_id));
 const keyTokens = (r: QueryRow) => TOKEN_TYPES.reduce((a, c) => a + int(r[c]), 0);
 

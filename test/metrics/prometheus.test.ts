@@ -104,6 +104,10 @@ describe('billed cost through Prometheus', () => {
     const keys = await values('claude_ingest_billed_cost_by_api_key_usd{period="month_to_date"}', 'api_key');
     const byKey = await report(w, 'api_key', args);
     for (const r of byKey) expectCent(keys.get(String(r.api_key_id ?? 'console')), String(r.billed_cost_usd), `key ${r.name}`);
+    const users = await values('claude_ingest_billed_cost_by_user_usd{period="month_to_date"}', 'user');
+    const byUser = await report(w, 'user', args);
+    expect(byUser.length).toBeGreaterThan(1);
+    for (const r of byUser.slice(0, 50)) expectCent(users.get(String(r.actor)), String(r.billed_cost_usd), `user ${r.actor}`);
     const [keySum] = await prom.query('sum(claude_ingest_billed_cost_by_api_key_usd{period="month_to_date"})');
     expectCent(Number(keySum!.value[1]), sum(byKey.map((r) => r.billed_cost_usd)), 'keys summed');
     // Tokens by type: every key's tokens of report --by api_key.
@@ -187,7 +191,7 @@ describe('the exposition and the shipped files', () => {
     const check = promtool(['check', 'rules', 'deploy/prometheus/claude-ingest.rules.yml']);
     expect(check.out).toContain('SUCCESS');
     expect(check.code).toBe(0);
-    const test = promtool(['test', 'rules', 'claude-ingest.rules.test.yml'], undefined, join(ROOT, 'deploy/prometheus'));
+    const test = promtool(['test', 'rules', 'claude-ingest.rules.test.yml', 'claude-ingest.rules.spike.test.yml'], undefined, join(ROOT, 'deploy/prometheus'));
     expect(test.out).toContain('SUCCESS');
     expect(test.code).toBe(0);
     const rules = (await prom.get('/api/v1/rules')).data as { groups: Array<{ rules: Array<{ name: string; health: string }> }> };
