@@ -108,7 +108,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
       return await reading;
     } catch (err) {
       // A writer holds the file: what was kept is still true until it commits.
-      if (kept && kept.today === today()) return kept;
+      if (err instanceof WarehouseLockedError && kept && kept.today === today()) return kept;
       throw err;
     }
   }

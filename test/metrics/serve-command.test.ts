@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMetricsServer } from '../../src/metrics/server.js';
 import { runCli } from '../helpers/cli.js';
+import { holdWriteLock } from '../helpers/lock-holder.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { ROOT } from './prometheus-server.js';
 
@@ -94,5 +96,31 @@ describe('metrics serve', () => {
       expect(res.stderr, args.join(' ')).toMatch(message);
       expect(res.stderr.trim().split('\n').length, args.join(' ')).toBe(1);
     }
+  });
+});
+
+describe('while another process writes the warehouse', () => {
+  it('the kept figures are served; a server with nothing kept yet answers 503 until the writer is gone', async () => {
+    const billed = (text: string) => text.split('\n').filter((l) => l.startsWith('claude_ingest_billed_cost'));
+    const first = await startMetricsServer({ warehouseUrl: w.url, port: 0, today: () => TODAY, warmIntervalMs: 0, log: () => {} });
+    const before = await (await fetch(first.url)).text();
+    const lock = await holdWriteLock(w.file);
+    let second: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+    try {
+      const during = await fetch(first.url);
+      expect(during.status).toBe(200);
+      expect(billed(await during.text())).toEqual(billed(before));
+      second = await startMetricsServer({ warehouseUrl: w.url, port: 0, today: () => TODAY, warmIntervalMs: 0, log: () => {} });
+      const busy = await fetch(second.url);
+      expect(busy.status).toBe(503);
+      expect(await busy.text()).toMatch(/^the warehouse could not be read: .*in use by another process/);
+    } finally {
+      await lock.release();
+    }
+    const after = await fetch(second!.url);
+    expect(after.status).toBe(200);
+    expect(billed(await after.text())).toEqual(billed(before));
+    await second!.close();
+    await first.close();
   });
 });
