@@ -1,6 +1,5 @@
 /** `metrics serve` (a Prometheus endpoint) and `metrics push` (OTLP/HTTP); `run --metrics` pushes after a run. */
-import type { Env } from '../config.js';
-import { resolveWarehouseUrl } from '../config.js';
+import { resolveWarehouseUrl, type Env } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import { collectMetrics } from '../metrics/collect.js';
 import { DEFAULT_TOP } from '../metrics/context.js';
@@ -10,7 +9,9 @@ import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, isLoopbackHost, startMetric
 import { dayStartMs } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
-import { InputError, parsePositive, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { configOption } from './shared-options.js';
+import { parsePositive, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 const collectList = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -88,7 +89,7 @@ Examples:
     .option('--host <host>', 'address to listen on (loopback by default; another address needs --allow-remote)', DEFAULT_METRICS_HOST)
     .option('--allow-remote', 'allow a --host other than loopback: anyone who reaches it reads the spend figures')
     .option('--top <n>', 'series per breakdown (workspace, model, product, API key): the top N by month-to-date spend, plus "other"', String(DEFAULT_TOP))
-    .option('--config <file>', 'config file whose alerts.budgets become usage ratios (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .addOption(configOption('alerts.budgets become usage ratios'))
     .addHelpText(
       'after',
       `
@@ -148,7 +149,7 @@ Examples:
     .option('--otlp-endpoint <url>', 'OTLP/HTTP endpoint: a base URL gets /v1/metrics (env OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT)')
     .option('--headers <key=value>', 'a header to send, e.g. authorization=Bearer… (repeatable; also env OTEL_EXPORTER_OTLP_HEADERS)', collectList)
     .option('--top <n>', 'series per breakdown: the top N by month-to-date spend, plus "other"', String(DEFAULT_TOP))
-    .option('--config <file>', 'config file whose alerts.budgets become usage ratios (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .addOption(configOption('alerts.budgets become usage ratios'))
     .addHelpText(
       'after',
       `
