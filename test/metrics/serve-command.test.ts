@@ -78,7 +78,7 @@ describe('metrics serve', () => {
       const res = await runCli(['metrics', 'serve', '--host', host, '--port', '0', '--warehouse', w.url], w.env);
       expect(res.code, host).toBe(2);
       expect(res.stderr).toContain('--allow-remote');
-      expect(res.stderr).toMatch(/billed cost per organization, workspace, model, product and API key/);
+      expect(res.stderr).toMatch(/billed cost per organization, workspace, model, product, API key and person \(names and email addresses included\)/);
       expect(res.stderr.trim().split('\n').length).toBe(1);
     }
   });
