@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
-import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
+import { type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
 import { selectWarehouseOrganizations } from '../reports/organizations.js';
 import { reportFilter, resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
@@ -88,7 +88,6 @@ Examples:
         }
         const wh = await rt.openWarehouse(g, true);
         try {
-          if (!wh.exportQuery) throw new WarehouseError(`export is not supported for ${wh.kind} warehouses yet: query the tables directly`);
           const q = await exportSelect(wh, what, o);
           await wh.exportQuery(q.sql, q.params, file, format);
           rt.reporter(g).info(`wrote ${file} (${format})`);

@@ -356,6 +356,9 @@ export type RowOf<N extends TableName> = N extends TableName
     : ColumnsRow<N>
   : never;
 /** The six token count columns that every usage table shares (tokenColumns in columns.ts). */
+/** The tables of kind 'ledger' (runs, windows, alert events): the only ones upsertLedgerRow writes. */
+export type LedgerTableName = { [N in TableName]: Declared[N]['kind'] extends 'ledger' ? N : never }[TableName];
+
 export type TokenCounts = { [C in (typeof tokenColumns)[number]['name']]: number };
 
 /** Whether table N has organization_id at runtime: declared, or added by withOrganization (ownsOrganization). */
