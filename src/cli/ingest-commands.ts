@@ -3,7 +3,8 @@ import { backfill, checkRange } from '../jobs/backfill.js';
 import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../jobs/daily-run.js';
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
-import { parseStreams, STREAMS } from '../streams/index.js';
+import { parseStreams } from '../streams/index.js';
+import { STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -94,7 +95,7 @@ async function ingest<Input>(
   }
 }
 
-const streamList = Object.keys(STREAMS).join(',');
+const streamList = STREAM_NAMES.join(',');
 
 export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
