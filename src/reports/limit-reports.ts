@@ -83,7 +83,7 @@ export async function ratePeaks(wh: Warehouse, range: DayRange, organizationIds?
       limit,
       share_pct: sharePct(peak, limit),
       workspace_id: r.workspace_id === null ? null : String(r.workspace_id),
-      workspace: r.peak === null ? null : r.workspace_id === null ? 'Default workspace' : String(r.workspace ?? r.workspace_id),
+      workspace: r.peak === null || r.peak_minute === null ? null : r.workspace_id === null ? 'Default workspace' : String(r.workspace ?? r.workspace_id),
       note: r.note === null ? null : String(r.note),
       organization_id: r.organization_id === null ? null : String(r.organization_id),
     };
