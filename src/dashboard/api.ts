@@ -17,6 +17,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { AlertsConfig } from '../config/schema.js';
 import { analytics } from './api-analytics.js';
 import { alertHistory, budgets } from './api-budgets.js';
+import { limits } from './api-limits.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
 
 export interface ApiContext {
@@ -281,6 +282,7 @@ export const ROUTES: Record<string, Route> = {
   '/api/health': { params: RANGE_PARAMS, handle: health },
   '/api/budgets': { params: RANGE_PARAMS, handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
+  '/api/limits': { params: [], handle: limits },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
 };
 
@@ -299,4 +301,5 @@ export type ClaudeCodeAnswer = Awaited<ReturnType<typeof claudeCode>>;
 export type HealthAnswer = Awaited<ReturnType<typeof health>>;
 export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
 export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
+export type LimitsAnswer = Awaited<ReturnType<typeof limits>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;

@@ -8,6 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleApi } from '../../src/dashboard/api.js';
+import type { LimitsAnswer } from '../../src/dashboard/api.js';
+import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { runCli } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { startHttpReceiver, type HttpReceiver } from './receivers.js';
@@ -107,5 +110,18 @@ describe('spend limits as budgets', () => {
     expect(String(tier.reached_on) > '2026-03-20' && String(tier.reached_on) <= '2026-03-31').toBe(true);
     const weekly = rows.find((x) => x.period_from === '2026-03-16')!;
     expect(weekly.reached_on).toBe('2026-03-16');
+  });
+
+  it('the dashboard (/api/limits) shows each limit as the report does', async () => {
+    const r = await step('2026-03-20', ['report', '--by', 'spend_limit', '--format', 'json']);
+    const rows = (JSON.parse(r.stdout) as { rows: Array<Record<string, string | number | null>> }).rows;
+    const wh = await openWarehouse(w.url, { readOnly: true });
+    try {
+      const a = (await handleApi('/api/limits', { wh, query: new URLSearchParams(), today: '2026-03-20' })) as LimitsAnswer;
+      expect(a.spend_limits.map((x) => [x.limit, x.spent_usd, x.forecast_usd, x.reached_on])).toEqual(rows.map((x) => [x.limit, x.spent_usd, x.forecast_usd, x.reached_on]));
+      expect(a.spend_limits.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await wh.close();
+    }
   });
 });
