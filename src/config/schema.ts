@@ -102,7 +102,7 @@ export const limitAlertsShape = {
   rate_limit_headroom: z
     .union([z.boolean(), rateLimitHeadroomSchema])
     .default(false)
-    .describe('A day\'s peak minute against a rate limit (rule rate_limit_headroom), e.g. { pct: 80 }; true = 80. Judges the days report --by rate_limit or run --alerts has read.'),
+    .describe('A day\'s peak minute against a rate limit (rule rate_limit_headroom), e.g. { pct: 80 }; true = 80. Judges the cached days: run --alerts reads yesterday and today, report --by rate_limit the days asked.'),
 };
 
 // ---------------------------------------------------------------- alerts

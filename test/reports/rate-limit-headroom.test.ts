@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelGroupOf } from '../../src/emulator/limits.js';
 import { runCli } from '../helpers/cli.js';
+import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
 const TODAY = '2026-03-20';
@@ -93,5 +94,14 @@ describe('rate-limit headroom', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.period === DAY && e.level === '80')).toBe(true);
     expect(events.map((e) => e.figures.limiter)).toContain('input_tokens_per_minute_cache_aware');
+  });
+
+  it('run --alerts with the rule on reads yesterday\'s and today\'s peaks first', async () => {
+    const cfg = join(w.dir, 'claude-ingest.yaml');
+    writeFileSync(cfg, 'alerts:\n  rate_limit_headroom: { pct: 80 }\n  anomalies: { daily_spend: false, new_spender: false }\n  data_health: false\n');
+    const r = await runCli(['run', '--lookback', '1', '--streams', 'cost', '--alerts', '--config', cfg, '--warehouse', w.url], { ...w.env, CLAUDE_INGEST_DEBUG: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    const days = await queryWarehouse(w.file, "SELECT DISTINCT CAST(window_start AS VARCHAR) AS d FROM ingest_windows WHERE stream = 'rate_limit_peaks' AND status = 'ok' ORDER BY 1");
+    expect(days.map((x) => x.d)).toEqual(expect.arrayContaining(['2026-03-19', TODAY]));
   });
 });
