@@ -15,9 +15,9 @@ import type { ReportResult } from '../reports/registry.js';
 import { STREAMS } from '../streams/index.js';
 import { addDays, eachDay, monthStart, parseDay, type DayRange } from '../util/dates.js';
 import { EXIT } from './exit-codes.js';
-import { selectOrganizations } from './organizations.js';
+import { selectOrganizations } from './select-organizations.js';
 import type { CliRuntime, GlobalOptions } from './runtime.js';
-import { InputError } from './runtime.js';
+import { InputError } from '../util/errors.js';
 
 /** Days asked (default: the last 7 up to today); at most 31, since each day is a request sequence. */
 export const MAX_RATE_LIMIT_DAYS = 31;

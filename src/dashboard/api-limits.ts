@@ -10,7 +10,7 @@ import { spendLimitStatuses } from '../alerts/spend-limits.js';
 import { FORECAST_BASE_DAYS } from '../reports/forecast.js';
 import { ratePeaks, type PeakRow } from '../reports/limit-reports.js';
 import { addDays, monthStart } from '../util/dates.js';
-import type { ApiContext } from './api.js';
+import type { ApiContext } from './api-context.js';
 
 export interface SpendLimitRow {
   limit: string;
