@@ -104,4 +104,13 @@ describe('rate-limit headroom', () => {
     const days = await queryWarehouse(w.file, "SELECT DISTINCT CAST(window_start AS VARCHAR) AS d FROM ingest_windows WHERE stream = 'rate_limit_peaks' AND status = 'ok' ORDER BY 1");
     expect(days.map((x) => x.d)).toEqual(expect.arrayContaining(['2026-03-19', TODAY]));
   });
+
+  it('without an admin key: the cache answers, and the report says which days it lacks', async () => {
+    const env = { CLAUDE_INGEST_TODAY: TODAY };
+    const r = await runCli(['report', '--by', 'rate_limit', '--from', '2026-03-10', '--to', DAY, '--format', 'json', '--warehouse', w.url], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no admin key: 6 day(s) of 2026-03-10..2026-03-18 are not in the headroom cache');
+    const rows = (JSON.parse(r.stdout) as { rows: Row[] }).rows;
+    expect(new Set(rows.map((x) => x.day))).toEqual(new Set(['2026-03-16', '2026-03-17', DAY]));
+  });
 });
