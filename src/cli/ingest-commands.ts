@@ -4,8 +4,9 @@ import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } fro
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
+import { STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
-import { parseDay } from '../util/dates.js';
+import { addDays, parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
 import { pushFromWarehouse, resolveOtlpTarget, type MetricsPush } from './metrics-command.js';
@@ -102,7 +103,7 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
   }
 }
 
-const streamList = Object.keys(STREAMS).join(',');
+const streamList = STREAM_NAMES.join(',');
 
 export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
@@ -164,7 +165,16 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
           }
           return input;
         },
-        job: (env, input) => dailyRun(env, input.streams, input.lookback),
+        job: async (env, input) => {
+          const outcome = await dailyRun(env, input.streams, input.lookback);
+          // rate_limit_headroom judges cached peaks: with the rule on, run --alerts reads yesterday's and today's.
+          const headroom = prepared?.alerts.rate_limit_headroom;
+          if (headroom !== undefined && headroom !== false && !outcome.fatal) {
+            const peaks = await backfill(env, { range: { from: addDays(env.today, -1), to: env.today }, streams: [STREAMS.rate_limit_peaks], refresh: false });
+            if (peaks.fatal || peaks.failed > 0) env.emit({ type: 'warning', message: `rate-limit headroom: ${peaks.fatal?.message ?? 'a day could not be read'}; rate_limit_headroom judges the days already cached` });
+          }
+          return outcome;
+        },
         buckets: { usage: o.usageBucket, analytics: o.analyticsBucket },
         after: o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
         afterAny: async (wh) => {
