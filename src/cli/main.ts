@@ -13,6 +13,7 @@ import { registerExportCommand } from './export-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerAlertsCommand } from './alerts-command.js';
 import { registerReconcileCommand } from './reconcile-command.js';
+import { registerMetricsCommand } from './metrics-command.js';
 
 export function buildProgram(rt: CliRuntime): Program {
   const program = rootProgram(toolVersion())
@@ -44,6 +45,7 @@ Examples:
   registerDashboardCommand(program, rt);
   registerAlertsCommand(program, rt);
   registerReconcileCommand(program, rt);
+  registerMetricsCommand(program, rt);
   registerEmulatorCommand(program, rt);
   registerDemoCommand(program, rt);
   return program;
