@@ -56,6 +56,8 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
   let next = 0;
   /** Streams whose endpoint answered 403/404 to a first request: their remaining windows are not tried this run. */
   const unavailable = new Set<string>();
+  /** Set when a failure stops the run but is no setting's fault: the windows not begun are recorded failed with it, so `retry` finds them. */
+  let stoppedBy: string | null = null;
 
   async function runOne(task: WindowTask): Promise<void> {
     const { stream, window } = task;
@@ -143,7 +145,10 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         finishedAt: nowIso(),
       });
       ctx.emit({ type: 'window_failed', stream: stream.name, from: window.from, to: window.to, error, requests: stats.requests, rateLimited: stats.rateLimited });
-      if (err instanceof SourceError && err.fatal && !result.fatal) result.fatal = { message: error, config: err instanceof ConfigError };
+      if (err instanceof SourceError && (err.fatal || err.stopsRun) && !result.fatal) {
+        result.fatal = { message: error, config: err instanceof ConfigError };
+        if (err.stopsRun) stoppedBy = error;
+      }
     } finally {
       result.requests += stats.requests;
       result.rateLimited += stats.rateLimited;
@@ -161,5 +166,29 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
 
   const workers = Array.from({ length: Math.max(1, Math.min(ctx.concurrency, tasks.length)) }, () => worker());
   await Promise.all(workers);
+  if (stoppedBy !== null) {
+    for (const task of tasks.slice(next)) {
+      if (unavailable.has(task.stream.name)) continue;
+      const at = nowIso();
+      await ctx.warehouse.recordWindow({
+        runId: ctx.runId,
+        organizationId: ctx.organization.id,
+        stream: task.stream.name,
+        windowStart: task.window.from,
+        windowEnd: task.window.to,
+        status: 'failed',
+        complete: task.window.to < ctx.today,
+        rows: 0,
+        requests: 0,
+        retries: 0,
+        rateLimited: 0,
+        centsTotal: null,
+        error: `not begun: ${stoppedBy}`,
+        startedAt: at,
+        finishedAt: at,
+      });
+      result.failed++;
+    }
+  }
   return result;
 }
