@@ -11,7 +11,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { startHostileApi, type HostileApi } from '../helpers/hostile-api.js';
 import { expectMatchesTruth } from '../helpers/truth.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
-import { envFor, FROM, TODAY } from '../reliability/helpers.js';
+import { envFor, FROM, TODAY } from './helpers.js';
 
 let emu: Emulator | undefined;
 let api: HostileApi | undefined;
