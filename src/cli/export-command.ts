@@ -64,6 +64,7 @@ export function registerExportCommand(program: Program, rt: CliRuntime): void {
     .option('--workspace <ids>', 'reports only: only these workspace ids (default = the default workspace)')
     .option('--model <ids>', 'reports only: only these models')
     .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: every organization (organization_id is a column)')
+    .option('--raw-csv', "csv: keep text that starts like a spreadsheet formula (= + - @) as it is; by default it gets a leading ' (CSV injection)")
     .addHelpText(
       'after',
       `
@@ -88,7 +89,7 @@ Examples:
         try {
           if (!wh.exportQuery) throw new WarehouseError(`export is not supported for ${wh.kind} warehouses yet: query the tables directly`);
           const q = await exportSelect(wh, what, o);
-          await wh.exportQuery(q.sql, q.params, file, format);
+          await wh.exportQuery(q.sql, q.params, file, format, { rawCsv: Boolean(o.rawCsv) });
           rt.reporter(g).info(`wrote ${file} (${format})`);
         } finally {
           await wh.close();

@@ -50,6 +50,7 @@ export function registerReportCommand(program: Program, rt: CliRuntime): void {
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
     .option('--model <ids>', 'only these models, comma-separated')
     .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: every organization, summed')
+    .option('--raw-csv', "csv: keep text that starts like a spreadsheet formula (= + - @) as it is; by default it gets a leading ' (CSV injection)")
     .addHelpText(
       'after',
       `
@@ -84,7 +85,7 @@ Examples:
             format === 'json'
               ? JSON.stringify({ organization: org, ...(held.length > 1 && !chosen ? { organizations: held } : {}), ...reportJson(result) }, null, 2)
               : format === 'csv'
-                ? renderReportCsv(result)
+                ? renderReportCsv(result, { raw: Boolean(o.rawCsv) })
                 : `${heading}${renderReportTable(result)}`;
           rt.reporter(g).print(text);
         } finally {

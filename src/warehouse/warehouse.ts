@@ -118,9 +118,10 @@ export interface Warehouse {
   /**
    * Writes the result of a read-only SELECT to a local file with the warehouse's own exporter
    * (DuckDB: COPY … TO). csv has a header row; json is one object per line. Optional: a warehouse
-   * without it cannot run `claude-ingest export`.
+   * without it cannot run `claude-ingest export`. CSV text that starts like a formula gets a
+   * leading `'` unless `options.rawCsv` (util/csv.ts).
    */
-  exportQuery?(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void>;
+  exportQuery?(sql: string, params: unknown[], file: string, format: ExportFormat, options?: ExportOptions): Promise<void>;
 
   /**
    * A short text that changes whenever the data may have changed: equal tokens mean nothing was
@@ -167,6 +168,11 @@ export interface SqlDialect {
 }
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';
+
+export interface ExportOptions {
+  /** `--raw-csv`: leave formula starts in CSV text as they are. */
+  rawCsv?: boolean;
+}
 
 /** The warehouse cannot be opened, read or written as asked: exit 2, HTTP 500. */
 export class WarehouseError extends AppError {

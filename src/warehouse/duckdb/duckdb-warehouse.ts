@@ -20,6 +20,7 @@ import {
   type WindowSink,
   type WindowWrite,
   type ExportFormat,
+  type ExportOptions,
   type OrganizationAttribution,
 } from '../warehouse.js';
 import { duckDbChangeToken } from './change-token.js';
@@ -141,14 +142,14 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** COPY (SELECT …) TO 'file': DuckDB writes the file itself, so values keep their exact types. */
-  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void> {
+  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat, exportOptions: ExportOptions = {}): Promise<void> {
     const options = COPY_OPTIONS[format];
     if (!options) throw new WarehouseError(`export format "${String(format)}" is not one of csv, parquet, json`);
     if (file.includes('\0')) throw new WarehouseError('export: the file path contains a NUL character');
     // csv and json go through the writer every warehouse shares, so both write the same text
     // (src/warehouse/export-file.ts); Parquet is typed, so DuckDB's own COPY writes it.
     if (format === 'csv' || format === 'json') {
-      await this.withConnection((conn) => exportText(conn, sql, params, file, format));
+      await this.withConnection((conn) => exportText(conn, sql, params, file, format, exportOptions));
       return;
     }
     await this.withConnection(async (conn) => {
@@ -204,7 +205,7 @@ export class DuckDbWarehouse implements Warehouse {
 }
 
 /** Streams a SELECT's result chunk by chunk into the shared csv / json-lines writer. */
-async function exportText(conn: DuckDBConnection, sql: string, params: unknown[], file: string, format: 'csv' | 'json'): Promise<void> {
+async function exportText(conn: DuckDBConnection, sql: string, params: unknown[], file: string, format: 'csv' | 'json', exportOptions: ExportOptions): Promise<void> {
   const prepared = await conn.prepare(sql);
   try {
     if (prepared.statementType !== StatementType.SELECT) throw new WarehouseError('exportQuery() exports a SELECT only');
@@ -212,7 +213,7 @@ async function exportText(conn: DuckDBConnection, sql: string, params: unknown[]
     const result = await prepared.stream();
     const names = result.columnNames();
     const types = names.map((_, i) => result.columnTypeId(i));
-    const out = openExportFile(file, format);
+    const out = openExportFile(file, format, { raw: exportOptions.rawCsv });
     try {
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const rows = chunk.getRows().map((values) => {
