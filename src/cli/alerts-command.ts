@@ -67,9 +67,14 @@ export async function runAlerts(rt: CliRuntime, g: GlobalOptions, p: PreparedAle
     const count = (s: Delivery['status']) => deliveries.filter((d) => d.status === s).length;
     const summary = dryRun
       ? `${events.length} alert(s) found on ${today}; dry run: ${count('would_send')} would be sent, ${count('already_sent')} already sent, nothing recorded`
-      : `${events.length} alert(s) found on ${today}: ${count('sent')} sent, ${count('failed')} failed, ${count('already_sent')} already sent, ${count('superseded')} superseded`;
+      : `${events.length} alert(s) found on ${today}: ${count('sent')} sent, ${count('failed')} failed, ${count('already_sent')} already sent, ${count('superseded')} superseded${count('uncertain') + count('unconfirmed') ? `, ${count('uncertain') + count('unconfirmed')} may not have been delivered` : ''}`;
     lines.push(channels.length === 0 ? `${summary} (no notify channels configured)` : summary);
     reporter.print(secretsOut(lines.join('\n')));
+  }
+  const uncertain = deliveries.filter((d) => d.status === 'uncertain');
+  if (uncertain.length > 0) {
+    reporter.error(secretsOut(`${uncertain.length} alert(s) may not have been delivered (an earlier attempt was cut short; not sent again): ${[...new Set(uncertain.map((u) => `${u.channel}: ${u.event.title}`))].join('; ')}`));
+    rt.exitCode = EXIT.failed;
   }
   const failed = deliveries.filter((d) => d.status === 'failed');
   if (failed.length > 0) {
