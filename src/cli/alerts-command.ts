@@ -1,4 +1,5 @@
 /** `claude-ingest alerts`: evaluate budgets, anomalies and data health; send what is new. Also `run --alerts`. */
+import { printableLines } from '../util/terminal-text.js';
 import { createChannel } from '../alerts/channels.js';
 import { dispatch, type Delivery } from '../alerts/dispatch.js';
 import { evaluateAlerts } from '../alerts/evaluate.js';
@@ -69,7 +70,7 @@ export async function runAlerts(rt: CliRuntime, g: GlobalOptions, p: PreparedAle
       ? `${events.length} alert(s) found on ${today}; dry run: ${count('would_send')} would be sent, ${count('already_sent')} already sent, nothing recorded`
       : `${events.length} alert(s) found on ${today}: ${count('sent')} sent, ${count('failed')} failed, ${count('already_sent')} already sent, ${count('superseded')} superseded${count('uncertain') + count('unconfirmed') ? `, ${count('uncertain') + count('unconfirmed')} may not have been delivered` : ''}`;
     lines.push(channels.length === 0 ? `${summary} (no notify channels configured)` : summary);
-    reporter.print(secretsOut(lines.join('\n')));
+    reporter.print(secretsOut(printableLines(lines.join('\n'))));
   }
   const uncertain = deliveries.filter((d) => d.status === 'uncertain');
   if (uncertain.length > 0) {

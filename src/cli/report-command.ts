@@ -1,4 +1,5 @@
 import type { ReportFilter } from '../reports/filter.js';
+import { printableLines } from '../util/terminal-text.js';
 import { organizationOf } from '../jobs/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { dataSpan } from '../reports/queries.js';
@@ -86,7 +87,7 @@ Examples:
               ? JSON.stringify({ organization: org, ...(held.length > 1 && !chosen ? { organizations: held } : {}), ...reportJson(result) }, null, 2)
               : format === 'csv'
                 ? renderReportCsv(result, { raw: Boolean(o.rawCsv) })
-                : `${heading}${renderReportTable(result)}`;
+                : printableLines(`${heading}${renderReportTable(result)}`);
           rt.reporter(g).print(text);
         } finally {
           await wh.close();
