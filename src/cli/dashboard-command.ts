@@ -18,6 +18,7 @@ export function registerDashboardCommand(program: Program, rt: CliRuntime): void
     .description('Serve a web dashboard of the warehouse (spend, tokens, Claude Code, data health) on 127.0.0.1.')
     .option('--port <port>', `port to listen on (0: any free port)`, String(DEFAULT_PORT))
     .option('--host <host>', `address to listen on; anything but loopback exposes your cost data to the network`, DEFAULT_HOST)
+    .option('--allowed-host <names>', 'host names the page may be opened under besides loopback, IP addresses and --host, comma-separated (e.g. a DNS name pointing at this machine); other Host headers get 403 (DNS rebinding)')
     .option('--config <file>', 'config file whose alerts.budgets the page shows (.yaml, .yml or .json); default ./claude-ingest.yaml (env CLAUDE_INGEST_CONFIG)')
     .addHelpText(
       'after',
@@ -45,6 +46,7 @@ Examples:
           today: () => rt.today(),
           log: (line) => rt.reporter(g).error(line),
           alerts: config.config.alerts ?? null,
+          allowedHosts: (o.allowedHost ?? '').split(',').map((h) => h.trim()).filter(Boolean),
         });
         const reporter = rt.reporter(g);
         if (host !== DEFAULT_HOST && host !== 'localhost' && host !== '::1') {
