@@ -24,8 +24,9 @@ export interface PreparedAlerts {
 }
 
 /** Reads and checks the config before anything is opened, so a bad file changes nothing (exit 2). */
-export function prepareAlerts(rt: CliRuntime, o: AlertsOptions): PreparedAlerts {
+export function prepareAlerts(rt: CliRuntime, o: AlertsOptions, g: GlobalOptions = {}): PreparedAlerts {
   const loaded = loadConfig(o.config, rt.io.env);
+  rt.configWarnings(g, loaded.warnings);
   if (!loaded.config.alerts) {
     throw new ConfigFileError([`${loaded.path ?? 'claude-ingest.yaml'}: alerts: no alerts section: add one (see docs/alerts.md) or pass --config FILE`]);
   }
@@ -116,7 +117,7 @@ Examples:
       const g = cmd.optsWithGlobals();
       let wh: Warehouse | undefined;
       try {
-        const prepared = prepareAlerts(rt, o);
+        const prepared = prepareAlerts(rt, o, g);
         wh = await rt.openWarehouse(g, Boolean(o.dryRun));
         await runAlerts(rt, g, prepared, wh, Boolean(o.dryRun));
       } catch (err) {

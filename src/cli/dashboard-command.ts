@@ -39,6 +39,7 @@ Examples:
         if (!host) throw new InputError('--host is empty: use e.g. 127.0.0.1');
         // Read before listening, so a bad file is one line and exit 2; without one the page has no budgets.
         const config = loadConfig(o.config, rt.io.env);
+        rt.configWarnings(g, config.warnings);
         const dashboard = await startDashboard({
           warehouseUrl: resolveWarehouseUrl(g.warehouse, rt.io.env),
           host,

@@ -50,7 +50,7 @@ async function ingest<Input>(
     // Everything the user typed is checked before the warehouse is opened or the API contacted.
     const input = validate();
     const options = streamOptions(usageBucket, analyticsBucket);
-    const api = rt.apiSettings(target.config);
+    const api = rt.apiSettings(target.config, opts);
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
     const concurrency = rt.concurrency(opts);
@@ -148,7 +148,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
         () => {
           const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
-          if (o.alerts) prepared = prepareAlerts(rt, o);
+          if (o.alerts) prepared = prepareAlerts(rt, o, g);
           return input;
         },
         (env, input) => dailyRun(env, input.streams, input.lookback),
