@@ -14,7 +14,7 @@ import type { StreamOptions } from '../streams/stream.js';
 import { WindowTally } from '../transform/tally.js';
 import type { IsoDay } from '../util/dates.js';
 import { oneLine } from '../util/one-line.js';
-import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
+import { WarehouseStorageError, type Warehouse, type WindowRecord } from '../warehouse/warehouse.js';
 import type { EmitEvent } from './events.js';
 import type { WindowTask } from './windows.js';
 
@@ -58,6 +58,8 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
   const unavailable = new Set<string>();
   /** Set when a failure stops the run but is no setting's fault: the windows not begun are recorded failed with it, so `retry` finds them. */
   let stoppedBy: string | null = null;
+  /** The warehouse's file or disk failed: nothing more is attempted (or recorded: it would be a write). */
+  let storageFailure: WarehouseStorageError | null = null;
 
   async function runOne(task: WindowTask): Promise<void> {
     const { stream, window } = task;
@@ -124,6 +126,10 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         centsTotal,
       });
     } catch (err) {
+      if (err instanceof WarehouseStorageError) {
+        storageFailure ??= err;
+        return;
+      }
       const error = failureReason(err, ctx.apiKey);
       if (err instanceof StreamUnavailableError) {
         // Not a failure: the ledger says so (status, retry and validate skip it), the next run asks again.
@@ -156,7 +162,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
   }
 
   async function worker(): Promise<void> {
-    while (!result.fatal) {
+    while (!result.fatal && !storageFailure) {
       const task = tasks[next++];
       if (!task) return;
       if (unavailable.has(task.stream.name)) continue;
@@ -166,6 +172,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
 
   const workers = Array.from({ length: Math.max(1, Math.min(ctx.concurrency, tasks.length)) }, () => worker());
   await Promise.all(workers);
+  if (storageFailure) throw storageFailure;
   if (stoppedBy !== null) {
     for (const task of tasks.slice(next)) {
       if (unavailable.has(task.stream.name)) continue;

@@ -184,5 +184,17 @@ export class WarehouseLockedError extends WarehouseError {
   override readonly exitCode: ExitCode = EXIT.busy;
   override readonly httpStatus: number = HTTP.unavailable;
 }
+/**
+ * The file or the disk failed (a damaged block, a full disk, an I/O error): exit 2. `damaged`: the
+ * file failed a read check, and nothing more may be written to it.
+ */
+export class WarehouseStorageError extends WarehouseError {
+  constructor(
+    message: string,
+    readonly damaged: boolean,
+  ) {
+    super(message);
+  }
+}
 /** The warehouse was made by a newer claude-ingest, or is not a claude-ingest warehouse. */
 export class WarehouseSchemaError extends WarehouseError {}

@@ -29,6 +29,7 @@ import { openShared, type OpenOptions, type SharedInstance } from './instance.js
 import { runRecord, windowRecord } from '../ledger-rows.js';
 import { listRunsSql, listWindowsSql, upsertLedgerRow, upsertRun, upsertWindow } from './ledger.js';
 import { openExportFile } from '../export-file.js';
+import { storageError } from './storage-errors.js';
 import { bindParams, convertValue, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
@@ -67,6 +68,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {
     this.assertWritable();
+    this.assertUndamaged();
     const tables = [...new Set(write.tables)];
     validateWrite(write, tables);
     const conn = await this.shared.acquire();
@@ -85,7 +87,7 @@ export class DuckDbWarehouse implements Warehouse {
       return rows;
     } catch (err) {
       healthy = false;
-      throw err;
+      throw this.storage(err);
     } finally {
       // After a failure the connection is closed rather than pooled: whatever state the error left
       // it in (even a transaction the ROLLBACK could not end) goes with it.
@@ -189,11 +191,27 @@ export class DuckDbWarehouse implements Warehouse {
     if (this.readOnly) throw new WarehouseError(`the warehouse ${this.location} is open read-only`);
   }
 
+  /** A file that failed a read check is not used again by this process (above all, not written). */
+  private assertUndamaged(): void {
+    if (this.shared.damaged) throw this.shared.damaged;
+  }
+
+  /** `err` as a storage failure when it is one (remembering a damaged file), else unchanged. */
+  private storage(err: unknown): unknown {
+    const s = storageError(err, this.location);
+    if (!s) return err;
+    if (s.damaged) this.shared.damaged ??= s;
+    return s;
+  }
+
   private async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) throw new WarehouseError(`the warehouse ${this.location} is closed`);
+    this.assertUndamaged();
     const conn = await this.shared.acquire();
     try {
       return await fn(conn);
+    } catch (err) {
+      throw this.storage(err);
     } finally {
       this.shared.release(conn);
     }
