@@ -69,7 +69,6 @@ export async function recordAttempt(
   /** The warehouse's organization when it holds one; null for alerts over several together. */
   organizationId: string | null = null,
 ): Promise<RecordedAlert> {
-  if (!wh.upsertLedgerRow) throw new Error(`the ${wh.kind} warehouse cannot record alerts`);
   const attempts = (previous?.attempts ?? 0) + (outcome.status === 'sending' ? 1 : 0);
   const firstAttemptAt = previous?.firstAttemptAt ? toIso(previous.firstAttemptAt) : now;
   await wh.upsertLedgerRow('alert_events', {

@@ -3,5 +3,7 @@
 // SIGXFSZ ignored a write past the limit fails with EFBIG ("File too large") instead of killing the
 // process, as a write to a full disk fails with ENOSPC.
 process.on('SIGXFSZ', () => {});
-process.argv.splice(1, 1, new URL('../../bin/claude-ingest.js', import.meta.url).pathname);
-await import('../../bin/claude-ingest.js');
+const bin = new URL('../../bin/claude-ingest.js', import.meta.url).pathname;
+process.argv.splice(1, 1, bin);
+// A computed specifier: the type check must not follow it into dist/.
+await import(bin);
