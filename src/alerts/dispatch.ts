@@ -1,16 +1,24 @@
 /**
  * From evaluated events to deliveries: per channel, what has not been sent yet, escalation-aware, each
- * attempt recorded in alert_events. A failing channel never holds up another (they run side by side),
- * and its failed events are retried by the next run from the stored event.
+ * attempt recorded in alert_events before it is made (`sending`) and after. A failing channel never
+ * holds up another (they run side by side), and its failed events are retried by the next run from
+ * the stored event. An attempt a crash cut short (`sending` found by the next run): a webhook is sent
+ * again with the same event id; Slack and email are not (they cannot deduplicate) and are reported
+ * as possibly undelivered instead.
  */
 import { warehouseOrganizations } from '../reports/organizations.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { Channel } from './channels.js';
+import { eventId, type Channel } from './channels.js';
 import type { RenderContext } from './render.js';
 import { loadRecorded, recordAttempt, recordKey, type RecordedAlert } from './store.js';
 import type { AlertEvent } from './types.js';
 
-export type DeliveryStatus = 'sent' | 'failed' | 'already_sent' | 'superseded' | 'would_send';
+/**
+ * `uncertain`: found now, an attempt a crash cut short on a channel that cannot deduplicate (Slack,
+ * email): it may not have been delivered and is not sent again. `unconfirmed`: the same, reported
+ * by an earlier run.
+ */
+export type DeliveryStatus = 'sent' | 'failed' | 'already_sent' | 'superseded' | 'would_send' | 'uncertain' | 'unconfirmed';
 
 export interface Delivery {
   event: AlertEvent;
@@ -30,7 +38,7 @@ export interface DispatchOptions {
 /** Evaluated events plus failed ones recorded earlier that this run did not produce again. */
 export function candidates(events: AlertEvent[], recorded: Map<string, RecordedAlert>): AlertEvent[] {
   const byKey = new Map(events.map((e) => [e.key, e]));
-  for (const r of recorded.values()) if (r.status === 'failed' && r.event && !byKey.has(r.eventKey)) byKey.set(r.eventKey, r.event);
+  for (const r of recorded.values()) if ((r.status === 'failed' || r.status === 'sending') && r.event && !byKey.has(r.eventKey)) byKey.set(r.eventKey, r.event);
   return [...byKey.values()];
 }
 
@@ -51,6 +59,16 @@ export async function dispatch(wh: Warehouse, events: AlertEvent[], channels: Ch
           out.push({ event: e, channel: ch.label, status: 'already_sent' });
           continue;
         }
+        if (prev?.status === 'uncertain') {
+          out.push({ event: e, channel: ch.label, status: 'unconfirmed' });
+          continue;
+        }
+        if (prev?.status === 'sending' && ch.kind !== 'webhook' && !o.dryRun) {
+          const error = `may not have been delivered: the attempt of ${prev.firstAttemptAt} was cut short before its answer was recorded (the process ended); ${ch.kind} cannot drop a duplicate, so it is not sent again: check the channel`;
+          await recordAttempt(wh, e, ch.id, prev, { status: 'uncertain', error }, now(), organizationId);
+          out.push({ event: e, channel: ch.label, status: 'uncertain', error });
+          continue;
+        }
         // Escalation: an event is moot once a higher (or equal) level of its group was sent or is about to be.
         const higherSent = [...recorded.values()].some((r) => r.channel === ch.id && r.status === 'sent' && r.event?.group === e.group && r.event.rank >= e.rank);
         const higherNow = all.some((x) => x.group === e.group && x.rank > e.rank);
@@ -62,13 +80,15 @@ export async function dispatch(wh: Warehouse, events: AlertEvent[], channels: Ch
           out.push({ event: e, channel: ch.label, status: 'would_send' });
           continue;
         }
+        // Recorded before the attempt: a crash from here on leaves `sending`, which the next run sees.
+        const attempt = await recordAttempt(wh, e, ch.id, prev, { status: 'sending' }, now(), organizationId);
         try {
-          await ch.send(e, o.render);
-          await recordAttempt(wh, e, ch.id, prev, { ok: true }, now(), organizationId);
+          await ch.send(e, o.render, eventId(e.key, ch.id));
+          await recordAttempt(wh, e, ch.id, attempt, { status: 'sent' }, now(), organizationId);
           out.push({ event: e, channel: ch.label, status: 'sent' });
         } catch (err) {
           const error = scrub(err instanceof Error ? err.message : String(err));
-          await recordAttempt(wh, e, ch.id, prev, { ok: false, error }, now(), organizationId);
+          await recordAttempt(wh, e, ch.id, attempt, { status: 'failed', error }, now(), organizationId);
           out.push({ event: e, channel: ch.label, status: 'failed', error });
         }
       }

@@ -1,17 +1,25 @@
-/** alert_events: what was sent (or failed) per event and channel, so every event is delivered exactly once. */
+/**
+ * alert_events: what was sent (or failed) per event and channel. A delivery is recorded as
+ * `sending` before it is attempted, so an attempt a crash cut short is known afterwards: a webhook
+ * sends it again (same X-Claude-Ingest-Event id, receivers deduplicate), Slack and email mark it
+ * `uncertain` and never send it twice.
+ */
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { AlertEvent } from './types.js';
 
 export interface RecordedAlert {
   eventKey: string;
   channel: string;
-  status: 'sent' | 'failed';
+  status: AlertStatus;
   attempts: number;
   firstAttemptAt: string;
   sentAt: string | null;
   /** The event as evaluated when first attempted: a failed one is retried from this. */
   event: AlertEvent | null;
 }
+
+export type AlertStatus = 'sending' | 'sent' | 'failed' | 'uncertain';
+const STATUSES: readonly string[] = ['sending', 'sent', 'failed', 'uncertain'];
 
 export const recordKey = (eventKey: string, channel: string) => `${eventKey}\u0000${channel}`;
 
@@ -39,7 +47,7 @@ export async function loadRecorded(wh: Warehouse): Promise<Map<string, RecordedA
     const rec: RecordedAlert = {
       eventKey: String(r.event_key),
       channel: String(r.channel),
-      status: r.status === 'sent' ? 'sent' : 'failed',
+      status: STATUSES.includes(String(r.status)) ? (r.status as AlertStatus) : 'failed',
       attempts: Number(r.attempts),
       firstAttemptAt: String(r.first_attempt_at),
       sentAt: r.sent_at === null ? null : String(r.sent_at),
@@ -55,11 +63,14 @@ export async function recordAttempt(
   e: AlertEvent,
   channel: string,
   previous: RecordedAlert | undefined,
-  outcome: { ok: true } | { ok: false; error: string },
+  /** `sending` starts an attempt (counted); the others close it. */
+  outcome: { status: 'sending' | 'sent' } | { status: 'failed' | 'uncertain'; error: string },
   now: string,
   /** The warehouse's organization when it holds one; null for alerts over several together. */
   organizationId: string | null = null,
-): Promise<void> {
+): Promise<RecordedAlert> {
+  const attempts = (previous?.attempts ?? 0) + (outcome.status === 'sending' ? 1 : 0);
+  const firstAttemptAt = previous?.firstAttemptAt ? toIso(previous.firstAttemptAt) : now;
   await wh.upsertLedgerRow('alert_events', {
     event_key: e.key,
     channel,
@@ -70,13 +81,14 @@ export async function recordAttempt(
     level: e.level,
     title: e.title,
     figures: JSON.stringify({ figures: e.figures, event: e }),
-    status: outcome.ok ? 'sent' : 'failed',
-    attempts: (previous?.attempts ?? 0) + 1,
-    error: outcome.ok ? null : outcome.error,
-    first_attempt_at: previous?.firstAttemptAt ? toIso(previous.firstAttemptAt) : now,
-    sent_at: outcome.ok ? now : null,
+    status: outcome.status,
+    attempts,
+    error: 'error' in outcome ? outcome.error : null,
+    first_attempt_at: firstAttemptAt,
+    sent_at: outcome.status === 'sent' ? now : null,
     updated_at: now,
   });
+  return { eventKey: e.key, channel, status: outcome.status, attempts, firstAttemptAt, sentAt: outcome.status === 'sent' ? now : null, event: e };
 }
 
 /** A warehouse's timestamp text ("2026-11-24 10:00:00" or ISO) back to ISO. */

@@ -1,4 +1,5 @@
 /** `claude-ingest alerts`: evaluate budgets, anomalies and data health; send what is new. Also `run --alerts`. */
+import { printableLines } from '../util/terminal-text.js';
 import { createChannel } from '../alerts/channels.js';
 import { dispatch, type Delivery } from '../alerts/dispatch.js';
 import { evaluateAlerts } from '../alerts/evaluate.js';
@@ -25,8 +26,9 @@ export interface PreparedAlerts {
 }
 
 /** Reads and checks the config before anything is opened, so a bad file changes nothing (exit 2). */
-export function prepareAlerts(rt: CliRuntime, o: AlertsOptions): PreparedAlerts {
+export function prepareAlerts(rt: CliRuntime, o: AlertsOptions, g: GlobalOptions = {}): PreparedAlerts {
   const loaded = loadConfig(o.config, rt.io.env);
+  rt.configWarnings(g, loaded.warnings);
   if (!loaded.config.alerts) {
     throw new ConfigFileError([`${loaded.path ?? 'claude-ingest.yaml'}: alerts: no alerts section: add one (see docs/alerts.md) or pass --config FILE`]);
   }
@@ -69,9 +71,14 @@ export async function runAlerts(rt: CliRuntime, g: GlobalOptions, p: PreparedAle
     const count = (s: Delivery['status']) => deliveries.filter((d) => d.status === s).length;
     const summary = dryRun
       ? `${events.length} alert(s) found on ${today}; dry run: ${count('would_send')} would be sent, ${count('already_sent')} already sent, nothing recorded`
-      : `${events.length} alert(s) found on ${today}: ${count('sent')} sent, ${count('failed')} failed, ${count('already_sent')} already sent, ${count('superseded')} superseded`;
+      : `${events.length} alert(s) found on ${today}: ${count('sent')} sent, ${count('failed')} failed, ${count('already_sent')} already sent, ${count('superseded')} superseded${count('uncertain') + count('unconfirmed') ? `, ${count('uncertain') + count('unconfirmed')} may not have been delivered` : ''}`;
     lines.push(channels.length === 0 ? `${summary} (no notify channels configured)` : summary);
-    reporter.print(secretsOut(lines.join('\n')));
+    reporter.print(secretsOut(printableLines(lines.join('\n'))));
+  }
+  const uncertain = deliveries.filter((d) => d.status === 'uncertain');
+  if (uncertain.length > 0) {
+    reporter.error(secretsOut(`${uncertain.length} alert(s) may not have been delivered (an earlier attempt was cut short; not sent again): ${[...new Set(uncertain.map((u) => `${u.channel}: ${u.event.title}`))].join('; ')}`));
+    rt.exitCode = EXIT.failed;
   }
   const failed = deliveries.filter((d) => d.status === 'failed');
   if (failed.length > 0) {
@@ -112,7 +119,7 @@ Examples:
       const g = cmd.optsWithGlobals();
       let wh: Warehouse | undefined;
       try {
-        const prepared = prepareAlerts(rt, o);
+        const prepared = prepareAlerts(rt, o, g);
         wh = await rt.openWarehouse(g, Boolean(o.dryRun));
         await runAlerts(rt, g, prepared, wh, Boolean(o.dryRun));
       } catch (err) {

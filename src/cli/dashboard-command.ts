@@ -20,6 +20,7 @@ export function registerDashboardCommand(program: Program, rt: CliRuntime): void
     .description('Serve a web dashboard of the warehouse (spend, tokens, Claude Code, data health) on 127.0.0.1.')
     .option('--port <port>', `port to listen on (0: any free port)`, String(DEFAULT_PORT))
     .option('--host <host>', `address to listen on; anything but loopback exposes your cost data to the network`, DEFAULT_HOST)
+    .option('--allowed-host <names>', 'host names the page may be opened under besides loopback, IP addresses and --host, comma-separated (e.g. a DNS name pointing at this machine); other Host headers get 403 (DNS rebinding)')
     .addOption(configOption('its alerts.budgets are shown'))
     .addHelpText(
       'after',
@@ -40,6 +41,7 @@ Examples:
         if (!host) throw new InputError('--host is empty: use e.g. 127.0.0.1');
         // Read before listening, so a bad file is one line and exit 2; without one the page has no budgets.
         const config = loadConfig(o.config, rt.io.env);
+        rt.configWarnings(g, config.warnings);
         const dashboard = await startDashboard({
           warehouseUrl: resolveWarehouseUrl(g.warehouse, rt.io.env),
           host,
@@ -47,6 +49,7 @@ Examples:
           today: () => rt.today(),
           log: (line) => rt.reporter(g).error(line),
           alerts: config.config.alerts ?? null,
+          allowedHosts: (o.allowedHost ?? '').split(',').map((h) => h.trim()).filter(Boolean),
         });
         const reporter = rt.reporter(g);
         if (host !== DEFAULT_HOST && host !== 'localhost' && host !== '::1') {

@@ -66,6 +66,7 @@ export function registerExportCommand(program: Program, rt: CliRuntime): void {
     .option('--workspace <ids>', 'reports only: only these workspace ids (default = the default workspace)')
     .option('--model <ids>', 'reports only: only these models')
     .addOption(warehouseOrgOption('every organization (organization_id is a column)'))
+    .option('--raw-csv', "csv: keep text that starts like a spreadsheet formula (= + - @) as it is; by default it gets a leading ' (CSV injection)")
     .addHelpText(
       'after',
       `
@@ -89,7 +90,7 @@ Examples:
         const wh = await rt.openWarehouse(g, true);
         try {
           const q = await exportSelect(wh, what, o);
-          await wh.exportQuery(q.sql, q.params, file, format);
+          await wh.exportQuery(q.sql, q.params, file, format, { rawCsv: Boolean(o.rawCsv) });
           rt.reporter(g).info(`wrote ${file} (${format})`);
         } finally {
           await wh.close();

@@ -60,7 +60,7 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
   try {
     const input = validate();
     const options = streamOptions(call.buckets?.usage, call.buckets?.analytics);
-    const api = rt.apiSettings(target.config);
+    const api = rt.apiSettings(target.config, opts);
     const fixedCosts = loadConfig(target.config, rt.io.env).config.fixed_costs;
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
@@ -160,7 +160,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
         validate: () => {
           const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
-          if (o.alerts) prepared = prepareAlerts(rt, o);
+          if (o.alerts) prepared = prepareAlerts(rt, o, g);
           if (o.metrics) {
             const target = resolveOtlpTarget(o.otlpEndpoint, o.otlpHeaders, rt.io.env);
             if (!target) throw new InputError('run --metrics needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): e.g. --otlp-endpoint http://127.0.0.1:4318');

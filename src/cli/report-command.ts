@@ -1,4 +1,5 @@
 import type { ReportFilter } from '../reports/filter.js';
+import { printableLines } from '../util/terminal-text.js';
 import { organizationOf } from '../jobs/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { dataSpan } from '../reports/queries.js';
@@ -55,6 +56,7 @@ export function registerReportCommand(program: Program, rt: CliRuntime): void {
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
     .option('--model <ids>', 'only these models, comma-separated')
     .addOption(warehouseOrgOption('every organization, summed'))
+    .option('--raw-csv', "csv: keep text that starts like a spreadsheet formula (= + - @) as it is; by default it gets a leading ' (CSV injection)")
     .addHelpText(
       'after',
       `
@@ -102,8 +104,8 @@ shown without a peak. See docs/limits.md.`,
             format === 'json'
               ? JSON.stringify({ organization: org, ...(held.length > 1 && !chosen ? { organizations: held } : {}), ...reportJson(result) }, null, 2)
               : format === 'csv'
-                ? renderReportCsv(result)
-                : `${heading}${renderReportTable(result)}`;
+                ? renderReportCsv(result, { raw: Boolean(o.rawCsv) })
+                : printableLines(`${heading}${renderReportTable(result)}`);
           rt.reporter(g).print(text);
         } finally {
           await wh.close();

@@ -4,6 +4,7 @@
  * understand. stdout carries only the command's own output, so it can be piped.
  */
 import { redactKey } from '../source/base-url.js';
+import { printableLines } from '../util/terminal-text.js';
 import type { JobEvent } from '../jobs/events.js';
 
 type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -87,7 +88,8 @@ export function createReporter(opts: ReporterOptions): Reporter {
 
   const human = (stream: 'out' | 'err', text: string) => {
     clearBar();
-    (stream === 'out' ? out : err).write(scrub(text, opts.secrets) + '\n');
+    // Log lines quote API error text and names: no control character reaches a terminal from them.
+    (stream === 'out' ? out : err).write(scrub(stream === 'err' ? printableLines(text) : text, opts.secrets) + '\n');
     drawBar();
   };
 

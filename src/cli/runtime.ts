@@ -74,6 +74,17 @@ export class CliRuntime {
     for (const k of keys) if (k && !this.secrets.includes(k)) this.secrets.push(k);
   }
 
+  private readonly warned = new Set<string>();
+
+  /** A config file's warnings, each printed once per command however often the file is read. */
+  configWarnings(opts: GlobalOptions, warnings: readonly string[]): void {
+    for (const w of warnings) {
+      if (this.warned.has(w)) continue;
+      this.warned.add(w);
+      this.reporter(opts).warn(w);
+    }
+  }
+
   reporter(opts: GlobalOptions): Reporter {
     this.addSecrets([resolveApiKeySafe(this.io.env)].filter((k): k is string => Boolean(k)));
     this.reporterCache ??= createReporter({
@@ -110,8 +121,8 @@ export class CliRuntime {
   }
 
   /** Keys (one per organization) and base URL are checked before anything is opened or sent. */
-  apiSettings(configOption?: string): { keys: OrganizationKey[]; baseUrl: string } {
-    const keys = resolveOrganizationKeys(this.io.env, configOption);
+  apiSettings(configOption?: string, opts: GlobalOptions = {}): { keys: OrganizationKey[]; baseUrl: string } {
+    const keys = resolveOrganizationKeys(this.io.env, configOption, (w) => this.configWarnings(opts, w));
     this.addSecrets(keys.map((k) => k.apiKey));
     const baseUrl = checkBaseUrl(resolveBaseUrl(this.io.env)).toString().replace(/\/$/, '');
     return { keys, baseUrl };

@@ -1,4 +1,5 @@
 import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../jobs/status.js';
+import { printableLines } from '../util/terminal-text.js';
 import { organizationLabel, selectWarehouseOrganizations } from '../reports/organizations.js';
 import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';
 import { formatTable } from '../util/table-format.js';
@@ -81,7 +82,7 @@ export function registerStatusCommand(program: Program, rt: CliRuntime): void {
           const chosen = await selectWarehouseOrganizations(wh, o.org);
           // One organization reads exactly as before several existed.
           const status = await warehouseStatus(wh, rt.today(), o.org !== undefined || chosen.length > 1 ? chosen : undefined);
-          rt.reporter(g).print(g.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+          rt.reporter(g).print(g.json ? JSON.stringify(status, null, 2) : printableLines(renderStatus(status)));
         } finally {
           await wh.close();
         }

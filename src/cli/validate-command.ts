@@ -1,4 +1,5 @@
 import { runValidation } from '../checks/index.js';
+import { printableLines } from '../util/terminal-text.js';
 import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
@@ -53,7 +54,7 @@ Examples:
             throw new InputError('--expect-total-usd is one organization\'s Console total and this warehouse holds several: add --org NAME|ID');
           }
           const report = await runValidation(wh, { range, today: rt.today(), options, ...(organizations ? { organizations } : {}) });
-          rt.reporter(g).print(g.json ? JSON.stringify(report, null, 2) : renderValidation(report));
+          rt.reporter(g).print(g.json ? JSON.stringify(report, null, 2) : printableLines(renderValidation(report)));
           if (report.status === 'FAIL') rt.exitCode = EXIT.failed;
         } finally {
           await wh.close();

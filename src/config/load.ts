@@ -3,7 +3,7 @@
  * line when known, the key path and what is expected. `${NAME}` in a string reads the environment,
  * so secrets stay in Secret Manager and the values read are collected to be redacted from any output.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -12,6 +12,11 @@ import { ConfigError } from '../source/errors.js';
 import { configSchema, type ConfigFile } from './schema.js';
 
 export const DEFAULT_CONFIG_NAMES = ['claude-ingest.yaml', 'claude-ingest.yml', 'claude-ingest.json'];
+
+/** A config file is a few KB; anything past this is not one (and would cost the heap to parse). */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** YAML aliases expanded at most this many times: more is a "billion laughs" bomb, not a config. */
+export const MAX_YAML_ALIASES = 100;
 
 /** Bad configuration: exit 2, nothing done. `problems` holds one line each. */
 export class ConfigFileError extends ConfigError {
@@ -27,6 +32,8 @@ export interface LoadedConfig {
   config: ConfigFile;
   /** Every value read from the environment through ${NAME}: never to be printed. */
   secrets: string[];
+  /** Problems that do not stop the command (a literal admin key), one line each, to print as WARNING. */
+  warnings: string[];
 }
 
 type PathPart = string | number;
@@ -55,15 +62,20 @@ export function findConfigFile(option: string | undefined, env: Env, cwd = proce
 
 export function loadConfig(option: string | undefined, env: Env, cwd = process.cwd()): LoadedConfig {
   const path = findConfigFile(option, env, cwd);
-  if (path === null) return { path: null, config: configSchema.parse({}), secrets: [] };
+  if (path === null) return { path: null, config: configSchema.parse({}), secrets: [], warnings: [] };
   const ext = extname(path).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
     throw new ConfigFileError([`${path}: the config file must end in .yaml, .yml or .json (got "${ext || 'no extension'}")`]);
   }
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new ConfigFileError([`${path} is ${size.toLocaleString('en-US')} bytes, more than a config file may hold (${MAX_CONFIG_BYTES.toLocaleString('en-US')}): point --config at claude-ingest.yaml`]);
+    }
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigFileError) throw err;
     throw new ConfigFileError([`${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): check the path and its permissions`]);
   }
   return parseConfigText(text, path, env);
@@ -71,13 +83,26 @@ export function loadConfig(option: string | undefined, env: Env, cwd = process.c
 
 /** YAML is a superset of JSON, so one parser reads both and reports positions for both. */
 export function parseConfigText(text: string, path: string, env: Env): LoadedConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined) => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
-  if (doc.errors.length > 0) {
-    throw new ConfigFileError(doc.errors.slice(0, 5).map((e) => `${at(e.pos[0])}: not valid YAML: ${firstLine(e.message)}`));
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigFileError([`${path} is ${text.length.toLocaleString('en-US')} characters, more than a config file may hold (${MAX_CONFIG_BYTES.toLocaleString('en-US')})`]);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const lines = new LineCounter();
+  const at = (offset: number | undefined) => (offset === undefined ? path : `${path}:${lines.linePos(offset).line}`);
+  let doc: Document;
+  let raw: unknown;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigFileError(doc.errors.slice(0, 5).map((e) => `${at(e.pos[0])}: not valid YAML: ${firstLine(e.message)}`));
+    }
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
+  } catch (err) {
+    if (err instanceof ConfigFileError) throw err;
+    // The parser's own limits (alias expansion, nesting): still the file's problem, still one line.
+    const why = /alias/i.test(String((err as Error)?.message)) ? `more than ${MAX_YAML_ALIASES} alias expansions (a YAML alias bomb?): write the values out` : firstLine(String((err as Error)?.message ?? err));
+    throw new ConfigFileError([`${path}: not valid YAML: ${why}`]);
+  }
+  const warnings = literalKeyWarnings(raw, (p) => at(nodeOffset(doc, p)));
   const secrets: string[] = [];
   const envProblems: string[] = [];
   const resolved = resolveEnvRefs(raw, [], env, secrets, (p, msg) => envProblems.push(`${at(nodeOffset(doc, p))}: ${keyPath(p)}: ${msg}`));
@@ -86,7 +111,24 @@ export function parseConfigText(text: string, path: string, env: Env): LoadedCon
   if (!parsed.success) {
     throw new ConfigFileError(parsed.error.issues.map((i) => `${at(nodeOffset(doc, i.path as PathPart[]))}: ${describeIssue(i, secrets)}`));
   }
-  return { path, config: parsed.data, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
+  return { path, config: parsed.data, secrets: [...new Set(secrets)].filter((s) => s.length > 0), warnings };
+}
+
+/**
+ * An admin key written into the file itself works, but the file then is a secret (backups, version
+ * control, the support ticket it gets pasted into): a WARNING says where, never the key.
+ */
+function literalKeyWarnings(raw: unknown, at: (p: PathPart[]) => string): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, p: PathPart[]) => {
+    if (typeof v === 'string') {
+      const literal = !v.includes('${') && (p[p.length - 1] === 'admin_key' || /^sk-ant-admin/.test(v.trim()));
+      if (literal) out.push(`${at(p)}: ${keyPath(p)} holds an admin key itself: use "\${ANTHROPIC_ADMIN_KEY_…}" or admin_key_file, and keep the key out of the file`);
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+  };
+  walk(raw, []);
+  return out;
 }
 
 const ENV_REF = /\$\{([^}]*)\}/g;

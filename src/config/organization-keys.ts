@@ -26,8 +26,9 @@ function keyFromFile(file: string, where: string): string {
   throw new ConfigFileError([`${where}: admin_key_file ${file} is empty: put the admin key in it`]);
 }
 
-export function resolveOrganizationKeys(env: Env, configOption: string | undefined): OrganizationKey[] {
+export function resolveOrganizationKeys(env: Env, configOption: string | undefined, warn: (warnings: string[]) => void = () => {}): OrganizationKey[] {
   const loaded = loadConfig(configOption, env);
+  warn(loaded.warnings);
   const list = loaded.config.organizations;
   if (!list || list.length === 0) {
     return [{ name: null, apiKey: checkAdminKey(resolveApiKey(env)), source: 'ANTHROPIC_ADMIN_KEY' }];

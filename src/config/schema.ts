@@ -4,6 +4,7 @@
  * same keys the tool accepts. Objects are strict: a misspelt key is an error, never silently ignored.
  */
 import { z } from 'zod';
+import { destinationProblem } from '../util/destination.js';
 
 /** Dollars as a number or decimal text: kept exact by converting the text, never by float arithmetic. */
 const dollars = (what: string, positive = false) =>
@@ -58,14 +59,35 @@ const dataHealthSchema = z.strictObject({
   max_age_days: z.number().int().min(1).max(90).default(2).describe('Fire when the last complete day is older than this many days.'),
 });
 
+const allowPrivateNetwork = z
+  .boolean()
+  .default(false)
+  .describe('Allow a receiver at a private or link-local address (10.x, 192.168.x, fc00::/7, …). Cloud metadata addresses stay refused.');
+
+/** A channel URL that may receive alerts (util/destination.ts): checked here, before any lookup or connection. */
+function guardDestination<T extends { allow_private_network: boolean }>(url: (c: T) => string, key: string) {
+  return (c: T, ctx: z.core.$RefinementCtx<T>) => {
+    const problem = destinationProblem(url(c), c.allow_private_network);
+    if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+  };
+}
+
 const notifySchema = z
   .strictObject({
-    slack: z.strictObject({ webhook_url: z.url().describe('Slack incoming webhook URL; use "${SLACK_WEBHOOK_URL}".') }).optional(),
+    slack: z
+      .strictObject({
+        webhook_url: z.url().describe('Slack incoming webhook URL (https); use "${SLACK_WEBHOOK_URL}".'),
+        allow_private_network: allowPrivateNetwork,
+      })
+      .superRefine(guardDestination((c) => c.webhook_url, 'webhook_url'))
+      .optional(),
     webhook: z
       .strictObject({
-        url: z.url().describe('Receives a versioned JSON body (docs/alerts.md).'),
+        url: z.url().describe('Receives a versioned JSON body (docs/alerts.md); https, or http to loopback only.'),
         secret: z.string().min(1).optional().describe('HMAC-SHA256 key for the X-Claude-Ingest-Signature header; use "${ALERT_WEBHOOK_SECRET}".'),
+        allow_private_network: allowPrivateNetwork,
       })
+      .superRefine(guardDestination((c) => c.url, 'url'))
       .optional(),
     email: z
       .strictObject({

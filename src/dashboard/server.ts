@@ -10,8 +10,9 @@
  * the server's life, and nothing is kept.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { todayUtc, type IsoDay } from '../util/dates.js';
+import { oneLine } from '../util/one-line.js';
 import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
@@ -49,6 +50,12 @@ export interface DashboardOptions {
   warmIntervalMs?: number;
   /** The alerts section of claude-ingest.yaml: its budgets are shown beside the spend (absent: none). */
   alerts?: AlertsConfig | null;
+  /**
+   * Host names the page may be opened under besides loopback names, IP addresses and the bind
+   * address (--allowed-host): any other Host header is refused, on every bind address, so a page
+   * on another site cannot read the data through DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
 }
 
 const RESPONSE_CACHE_SIZE = 64;
@@ -184,7 +191,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (!(err instanceof WarehouseLockedError)) throw err;
   }
 
-  const loopbackOnly = LOOPBACK.has(host);
+  // DNS rebinding needs a host name the attacker controls: IP literals, loopback names, the bind
+  // address and the names the user allowed are the only Host headers answered.
+  const allowedHosts = new Set([...LOOPBACK, host.toLowerCase(), ...(o.allowedHosts ?? []).map((h) => h.trim().toLowerCase())]);
   const validationCache = new Map<string, ValidationReport>();
   // Serialized answers by route, query, today and the warehouse's change token.
   const responseCache = new Map<string, string>();
@@ -250,16 +259,25 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   void warm();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+      // A malformed escape anywhere would only surface deep in a route.
+      decodeURIComponent(url.pathname + url.search);
+    } catch {
+      return sendJson(res, 400, { error: 'malformed request target: open the dashboard at its URL' });
+    }
+    // Origin-form only ("/path?query"): browsers send nothing else to a server they talk to directly.
+    if (!/^\/(?!\/)/.test(req.url ?? '')) return sendJson(res, 400, { error: 'malformed request target: expected a path starting with a single /' });
     const isApi = url.pathname.startsWith('/api/');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return sendJson(res, 405, { error: `${req.method} is not allowed: the dashboard is read-only (GET)` });
     }
-    // A page on another site must not read the data through DNS rebinding: on loopback, only loopback names.
-    if (loopbackOnly) {
-      const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-      if (!LOOPBACK.has(hostName)) return sendJson(res, 403, { error: `host "${req.headers.host ?? ''}" is not allowed: open the dashboard at http://127.0.0.1:${boundPort}/` });
+    // A page on another site must not read the data through DNS rebinding, whatever the bind address.
+    const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    if (!allowedHosts.has(hostName) && isIP(hostName) === 0) {
+      return sendJson(res, 403, { error: `host "${oneLine(req.headers.host ?? '', 100)}" is not allowed: open the dashboard at http://127.0.0.1:${boundPort}/ or start it with --allowed-host ${oneLine(hostName, 100) || 'NAME'}` });
     }
     if (isApi) {
       if (!ROUTES[url.pathname]) {

@@ -14,7 +14,7 @@ import type { StreamOptions } from '../streams/stream.js';
 import { WindowTally } from '../transform/tally.js';
 import type { IsoDay } from '../util/dates.js';
 import { oneLine } from '../util/one-line.js';
-import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
+import { WarehouseStorageError, type Warehouse, type WindowRecord } from '../warehouse/warehouse.js';
 import type { EmitEvent } from './events.js';
 import type { WindowTask } from './windows.js';
 
@@ -56,6 +56,10 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
   let next = 0;
   /** Streams whose endpoint answered 403/404 to a first request: their remaining windows are not tried this run. */
   const unavailable = new Set<string>();
+  /** Set when a failure stops the run but is no setting's fault: the windows not begun are recorded failed with it, so `retry` finds them. */
+  let stoppedBy: string | null = null;
+  /** The warehouse's file or disk failed: nothing more is attempted (or recorded: it would be a write). */
+  let storageFailure: WarehouseStorageError | null = null;
 
   async function runOne(task: WindowTask): Promise<void> {
     const { stream, window } = task;
@@ -125,6 +129,10 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         centsTotal,
       });
     } catch (err) {
+      if (err instanceof WarehouseStorageError) {
+        storageFailure ??= err;
+        return;
+      }
       const error = failureReason(err, ctx.apiKey);
       if (err instanceof StreamUnavailableError) {
         // Not a failure: the ledger says so (status, retry and validate skip it), the next run asks again.
@@ -146,7 +154,10 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         finishedAt: nowIso(),
       });
       ctx.emit({ type: 'window_failed', stream: stream.name, from: window.from, to: window.to, error, requests: stats.requests, rateLimited: stats.rateLimited });
-      if (err instanceof SourceError && err.fatal && !result.fatal) result.fatal = { message: error, config: err instanceof ConfigError };
+      if (err instanceof SourceError && (err.fatal || err.stopsRun) && !result.fatal) {
+        result.fatal = { message: error, config: err instanceof ConfigError };
+        if (err.stopsRun) stoppedBy = error;
+      }
     } finally {
       result.requests += stats.requests;
       result.rateLimited += stats.rateLimited;
@@ -154,7 +165,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
   }
 
   async function worker(): Promise<void> {
-    while (!result.fatal) {
+    while (!result.fatal && !storageFailure) {
       const task = tasks[next++];
       if (!task) return;
       if (unavailable.has(task.stream.name)) continue;
@@ -164,5 +175,30 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
 
   const workers = Array.from({ length: Math.max(1, Math.min(ctx.concurrency, tasks.length)) }, () => worker());
   await Promise.all(workers);
+  if (storageFailure) throw storageFailure;
+  if (stoppedBy !== null) {
+    for (const task of tasks.slice(next)) {
+      if (unavailable.has(task.stream.name)) continue;
+      const at = nowIso();
+      await ctx.warehouse.recordWindow({
+        runId: ctx.runId,
+        organizationId: ctx.organization.id,
+        stream: task.stream.name,
+        windowStart: task.window.from,
+        windowEnd: task.window.to,
+        status: 'failed',
+        complete: task.window.to < ctx.today,
+        rows: 0,
+        requests: 0,
+        retries: 0,
+        rateLimited: 0,
+        centsTotal: null,
+        error: `not begun: ${stoppedBy}`,
+        startedAt: at,
+        finishedAt: at,
+      });
+      result.failed++;
+    }
+  }
   return result;
 }

@@ -1,6 +1,6 @@
 /** Report output: aligned tables for people, JSON and CSV for pipes. Money stays exact outside tables. */
 import { formatTable, type Align } from '../util/table-format.js';
-import { csvField } from '../util/csv.js';
+import { csvField, type CsvOptions } from '../util/csv.js';
 import { formatUsd } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ReportColumn } from './queries.js';
@@ -53,8 +53,8 @@ export function reportJson(r: ReportResult): Record<string, unknown> {
 }
 
 /** Through the one CSV writer, so a report's CSV follows the same quoting and NULL rule as `export`. */
-export function renderReportCsv(r: ReportResult): string {
-  const lines = [r.columns.map((c) => csvField(c.header)).join(',')];
-  for (const row of r.rows) lines.push(r.columns.map((c) => csvField(row[c.name])).join(','));
+export function renderReportCsv(r: ReportResult, options: CsvOptions = {}): string {
+  const lines = [r.columns.map((c) => csvField(c.header, options)).join(',')];
+  for (const row of r.rows) lines.push(r.columns.map((c) => csvField(row[c.name], options)).join(','));
   return lines.join('\n');
 }

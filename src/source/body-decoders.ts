@@ -3,7 +3,7 @@
  * one by one by the loop, so a 25 MB report page is never in memory whole) and the rest of the body
  * at the end. Both throw on a body that is not valid JSON, which the loop retries as invalid_json.
  */
-import { DataArrayScanner } from './data-array-scanner.js';
+import { DataArrayScanner, findOversizeString, MAX_API_STRING_BYTES } from './data-array-scanner.js';
 
 export interface BodyDecoder {
   /** Feeds the next chunk; returns the text of each item completed in it. */
@@ -17,13 +17,23 @@ const NO_ITEMS: string[] = [];
 /** The whole body as one value (small bodies: lists, Claude Code pages, error-free one-offs). */
 export function wholeBody(): BodyDecoder {
   const chunks: Uint8Array[] = [];
+  let bytes = 0;
   return {
     push(chunk) {
       chunks.push(chunk);
+      bytes += chunk.length;
       return NO_ITEMS;
     },
-    // TextDecoder drops a byte-order mark, as Response.text() does.
-    end: () => JSON.parse(new TextDecoder().decode(Buffer.concat(chunks))) as unknown,
+    end: () => {
+      // TextDecoder drops a byte-order mark, as Response.text() does.
+      const value = JSON.parse(new TextDecoder().decode(Buffer.concat(chunks))) as unknown;
+      // Only a body longer than the limit can hold a string longer than it.
+      if (bytes > MAX_API_STRING_BYTES) {
+        const oversize = findOversizeString(value);
+        if (oversize) throw oversize;
+      }
+      return value;
+    },
   };
 }
 

@@ -31,6 +31,49 @@ export class MalformedJsonError extends Error {
   override name = 'MalformedJsonError';
 }
 
+/**
+ * The longest string (in bytes as sent) an API answer may hold: ids, names and descriptions are far
+ * shorter. A longer one fails the window at once, before it is held in memory whole.
+ */
+export const MAX_API_STRING_BYTES = 64 * 1024;
+
+/** A string in an API answer longer than MAX_API_STRING_BYTES; `where` names the element and field. */
+export class OversizeStringError extends Error {
+  override name = 'OversizeStringError';
+  constructor(
+    readonly where: string,
+    readonly bytes: number,
+    /** The string was still arriving: `bytes` is how much of it had come. */
+    partial = false,
+  ) {
+    super(`a string of ${partial ? 'at least ' : ''}${bytes.toLocaleString('en-US')} bytes, more than the ${MAX_API_STRING_BYTES.toLocaleString('en-US')} a field may hold`);
+  }
+}
+
+/** The first string in `value` longer than MAX_API_STRING_BYTES, as an error naming its path; null when none. */
+export function findOversizeString(value: unknown, path = ''): OversizeStringError | null {
+  if (typeof value === 'string') {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: shorter strings need no byte count.
+    if (value.length * 3 > MAX_API_STRING_BYTES) {
+      const bytes = Buffer.byteLength(value);
+      if (bytes > MAX_API_STRING_BYTES) return new OversizeStringError(path || '(body)', bytes);
+    }
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const e = findOversizeString(value[i], `${path}[${i}]`);
+      if (e) return e;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const e = findOversizeString(v, path ? `${path}.${k}` : k);
+      if (e) return e;
+    }
+  }
+  return null;
+}
+
 /** Where the scanner is relative to the top-level `data` array. */
 const enum Phase {
   /** Outside `data`: bytes go to the envelope. */
@@ -58,6 +101,32 @@ export class DataArrayScanner {
   private envelopeParts: Buffer[] = [];
   private itemParts: Uint8Array[] = [];
   private items = 0;
+  /** Bytes of the body before the current chunk, and where the open string's text began (absolute). */
+  private offset = 0;
+  private stringStart = 0;
+  /** The last short string closed (a key, usually) and the one before the open string: its field name. */
+  private shortChunk: Uint8Array | null = null;
+  private shortFrom = 0;
+  private shortTo = 0;
+  private fieldChunk: Uint8Array | null = null;
+  private fieldFrom = 0;
+  private fieldTo = 0;
+
+  private openString(i: number): void {
+    this.inString = true;
+    this.stringStart = this.offset + i + 1;
+    this.fieldChunk = this.shortChunk;
+    this.fieldFrom = this.shortFrom;
+    this.fieldTo = this.shortTo;
+  }
+
+  private oversize(bytes: number, partial = false): OversizeStringError {
+    const field = this.fieldChunk ? Buffer.from(this.fieldChunk.subarray(this.fieldFrom, this.fieldTo)).toString('utf8') : '';
+    // Only the nearest field name is known here (the scanner keeps no path): "data[3].….description".
+    const item = this.phase === Phase.InItem ? `data[${this.items}]` : '';
+    const where = item ? (field ? `${item}.….${field}` : item) : field || '(body)';
+    return new OversizeStringError(where, bytes, partial);
+  }
 
   /** Feeds the next chunk; returns the text of every `data` element completed in it, in order. */
   push(chunk: Uint8Array): string[] {
@@ -72,6 +141,13 @@ export class DataArrayScanner {
         else if (b === BACKSLASH) this.escaped = true;
         else if (b === QUOTE) {
           this.inString = false;
+          const len = this.offset + i - this.stringStart;
+          if (len > MAX_API_STRING_BYTES) throw this.oversize(len);
+          if (len <= 64 && this.stringStart >= this.offset) {
+            this.shortChunk = chunk;
+            this.shortFrom = this.stringStart - this.offset;
+            this.shortTo = i;
+          }
           if (this.keyParts) {
             this.keyParts.push(Buffer.from(chunk.subarray(from, i)));
             const key = Buffer.concat(this.keyParts);
@@ -90,7 +166,7 @@ export class DataArrayScanner {
       }
       switch (this.phase) {
         case Phase.InItem:
-          if (b === QUOTE) this.inString = true;
+          if (b === QUOTE) this.openString(i);
           else if (b === OPEN_OBJ || b === OPEN_ARR) this.depth++;
           else if ((b === COMMA && this.depth === 2) || ((b === CLOSE_ARR || b === CLOSE_OBJ) && this.depth === 2)) {
             // The element ends just before this byte (a `,` or the array's `]`).
@@ -136,7 +212,7 @@ export class DataArrayScanner {
           break;
         case Phase.Envelope:
           if (b === QUOTE) {
-            this.inString = true;
+            this.openString(i);
             if (this.depth === 1 && this.expectKey) {
               this.envelopeParts.push(Buffer.from(chunk.subarray(from, i)));
               this.keyParts = [];
@@ -164,6 +240,9 @@ export class DataArrayScanner {
           break;
       }
     }
+    // A string still open at the end of the chunk is not kept growing past the limit.
+    if (this.inString && this.offset + n - this.stringStart > MAX_API_STRING_BYTES) throw this.oversize(this.offset + n - this.stringStart, true);
+    this.offset += n;
     // Keep the unfinished tail of this chunk for the element or envelope it belongs to.
     if (this.keyParts) this.keyParts.push(Buffer.from(chunk.subarray(from)));
     else if (this.phase === Phase.InItem) this.itemParts.push(chunk.subarray(from));

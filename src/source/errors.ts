@@ -29,6 +29,14 @@ export type ApiErrorKind =
 export abstract class SourceError extends AppError {
   abstract readonly retryable: boolean;
   abstract readonly fatal: boolean;
+  /**
+   * Not the configuration's fault, but every other window of the run would meet it too (the API
+   * asked to wait past the retry budget): the run stops, its remaining windows are recorded failed
+   * for `retry`, and the exit code is 1.
+   */
+  get stopsRun(): boolean {
+    return false;
+  }
   /** A fatal failure is the configuration's to fix (exit 2); any other failed the job that ran (exit 1). */
   get exitCode(): ExitCode {
     return this.fatal ? EXIT.usage : EXIT.failed;
@@ -54,6 +62,8 @@ export interface ApiErrorInit {
   retryable: boolean;
   /** Overrides the status-derived default (used for "could not be reached"). */
   fatal?: boolean;
+  /** See SourceError.stopsRun. */
+  stopsRun?: boolean;
 }
 
 /** The API (or the path to it) failed the request. `message` is one line: what happened, how to fix it. */
@@ -64,9 +74,15 @@ export class ApiError extends SourceError {
   readonly requestId: string | undefined;
   readonly retryable: boolean;
   readonly fatal: boolean;
+  private readonly stops: boolean;
+
+  override get stopsRun(): boolean {
+    return this.stops;
+  }
 
   constructor(message: string, init: ApiErrorInit) {
     super(message);
+    this.stops = init.stopsRun ?? false;
     this.status = init.status;
     this.kind = init.kind;
     this.requestId = init.requestId;

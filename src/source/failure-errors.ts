@@ -3,6 +3,7 @@
  * request-id) and how to fix it. Every message leaves through scrub(), so the key is never quoted.
  */
 import { ApiError, type ApiErrorKind } from './errors.js';
+import { formatDuration } from '../util/duration.js';
 import { oneLine } from '../util/one-line.js';
 import type { Failure, HttpFailure } from './transport.js';
 
@@ -32,12 +33,18 @@ export function unreachableError(ctx: FailureContext, detail: string): ApiError 
   });
 }
 
-export function rateLimitBudgetError(ctx: FailureContext, path: string, elapsedMs: number, budgetMs: number, requestId: string | undefined): ApiError {
+/**
+ * A 429 whose wait (retry-after, the reset header, or the shared pause another worker's 429 set)
+ * ends past the retry budget: nobody sleeps that long. It stops the run (every other window would
+ * meet the same pause), and `retry` picks the windows up later.
+ */
+export function rateLimitBudgetError(ctx: FailureContext, path: string, waitMs: number, elapsedMs: number, budgetMs: number, requestId: string | undefined): ApiError {
+  const spent = elapsedMs >= 1000 ? ` (${formatDuration(elapsedMs)} of it already spent waiting)` : '';
   return new ApiError(
     ctx.scrub(
-      `The Admin API kept rate-limiting ${path} (429 rate_limit_error) for ${Math.round(elapsedMs / 1000)} s, past the retry budget of ${Math.round(budgetMs / 1000)} s${rid(requestId)}: lower the concurrency or run again later`,
+      `the API asked to wait ${formatDuration(waitMs)} (429 rate_limit_error on ${path})${rid(requestId)}; the retry budget is ${formatDuration(budgetMs)}${spent}: run \`claude-ingest retry\` later`,
     ),
-    { status: 429, kind: 'rate_limit_error', requestId, retryable: true },
+    { status: 429, kind: 'rate_limit_error', requestId, retryable: true, stopsRun: true },
   );
 }
 

@@ -6,6 +6,8 @@
  */
 import { checkAdminKey, checkBaseUrl, redactKey } from './base-url.js';
 import { dataArrayItems, wholeBody, type BodyDecoder } from './body-decoders.js';
+import { OversizeStringError } from './data-array-scanner.js';
+import { ResponseShapeError } from './errors.js';
 import { RateGovernor } from './rate-governor.js';
 import { RetryRun, type RetryOptions } from './retry-policy.js';
 import { OpenBody, buildUrl, openRequest, requestHeaders, type Failure, type TransportOptions } from './transport.js';
@@ -135,7 +137,8 @@ export class AdminApiClient {
             let texts: string[];
             try {
               texts = dec.push(chunk);
-            } catch {
+            } catch (err) {
+              if (err instanceof OversizeStringError) throw new ResponseShapeError(path, err.where, err.message);
               failure = body.invalidJson();
               break;
             }
@@ -157,7 +160,8 @@ export class AdminApiClient {
             let envelope: unknown;
             try {
               envelope = dec.end();
-            } catch {
+            } catch (err) {
+              if (err instanceof OversizeStringError) throw new ResponseShapeError(path, err.where, err.message);
               failure = body.invalidJson();
             }
             if (!failure) {

@@ -51,6 +51,21 @@ export interface RateGovernorStats {
 
 const MAX_LEVEL = 30;
 
+/**
+ * acquire() was asked to wait past its caller's deadline (the request's retry budget): the shared
+ * pause the API asked for ends later than the budget allows, so the caller gives up at once
+ * instead of sleeping past it.
+ */
+export class PauseBeyondDeadline extends Error {
+  constructor(
+    /** How long the shared pause still has to run (ms). */
+    readonly pauseMs: number,
+  ) {
+    super(`the shared rate-limit pause still has ${Math.round(pauseMs)} ms to run, past the caller's deadline`);
+    this.name = 'PauseBeyondDeadline';
+  }
+}
+
 export class RateGovernor {
   private readonly max: number;
   private readonly min: number;
@@ -110,11 +125,17 @@ export class RateGovernor {
     return Math.max(0, this.pausedUntil - this.now());
   }
 
-  /** Waits for the shared pause to end and for a free slot; returns the slot's release function. */
-  async acquire(): Promise<() => void> {
+  /**
+   * Waits for the shared pause to end and for a free slot; returns the slot's release function.
+   * A pause that ends after `deadline` (governor clock) throws PauseBeyondDeadline at once: no
+   * worker sleeps past its budget, even when another worker's 429 set the pause.
+   */
+  async acquire(deadline = Number.POSITIVE_INFINITY): Promise<() => void> {
     for (;;) {
-      const wait = this.pausedUntil - this.now();
+      const now = this.now();
+      const wait = this.pausedUntil - now;
       if (wait > 0) {
+        if (this.pausedUntil > deadline) throw new PauseBeyondDeadline(wait);
         await this.sleep(wait);
         continue;
       }
@@ -176,8 +197,9 @@ export class RateGovernor {
     }
     if (info.resetAt !== undefined && Number.isFinite(info.resetAt)) {
       // A reset already in the past (clock skew, or read late) still needs a short pause: the
-      // window may only just have rolled over on the server.
-      return Math.min(this.capMs, Math.max(this.baseMs, info.resetAt - now));
+      // window may only just have rolled over on the server. A reset far ahead is honoured as
+      // asked: the caller's retry budget decides whether waiting that long is acceptable.
+      return Math.max(this.baseMs, info.resetAt - now);
     }
     return this.backoff(this.level);
   }

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs } from './backoff.js';
 import { CursorExpiredError } from './errors.js';
 import { exhaustedError, finalHttpError, rateLimitBudgetError, tlsError, unreachableError, type FailureContext } from './failure-errors.js';
-import type { RateGovernor } from './rate-governor.js';
+import { PauseBeyondDeadline, type RateGovernor } from './rate-governor.js';
 import type { Failure } from './transport.js';
 import type { ClientEvent, RequestStats } from './types.js';
 
@@ -62,7 +62,14 @@ export class RetryRun {
   /** Takes a concurrency slot (sitting out any shared 429 pause) and counts the attempt. */
   async begin(): Promise<{ release: () => void; sentAt: number }> {
     this.attempt++;
-    const release = await this.opts.governor.acquire();
+    let release: () => void;
+    try {
+      release = await this.opts.governor.acquire(this.started + this.opts.budgetMs);
+    } catch (err) {
+      if (!(err instanceof PauseBeyondDeadline)) throw err;
+      const elapsed = this.opts.governor.clock() - this.started;
+      throw rateLimitBudgetError(this.opts, this.path, err.pauseMs, elapsed, this.opts.budgetMs, undefined);
+    }
     const sentAt = this.opts.governor.clock();
     if (this.stats) this.stats.requests++;
     this.opts.emit({ type: 'request', path: this.path });
@@ -86,7 +93,7 @@ export class RetryRun {
         resetAt: parseResetHeader(failure.headers.get('anthropic-ratelimit-requests-reset')),
         sentAt,
       });
-      if (elapsed() + waitMs > opts.budgetMs) throw rateLimitBudgetError(opts, path, elapsed(), opts.budgetMs, failure.requestId);
+      if (elapsed() + waitMs > opts.budgetMs) throw rateLimitBudgetError(opts, path, waitMs, elapsed(), opts.budgetMs, failure.requestId);
       if (stats) stats.retries++;
       opts.emit({ type: 'rate_limited', path, waitMs, requestId: failure.requestId });
       return;

@@ -6,13 +6,32 @@
  */
 export type CsvValue = string | number | boolean | null | undefined;
 
-export function csvField(v: CsvValue): string {
+export interface CsvOptions {
+  /** Keep text that a spreadsheet would run as a formula as it is (`--raw-csv`); default: neutralized. */
+  raw?: boolean;
+}
+
+/** What spreadsheets read as the start of a formula (OWASP's list, plus the full-width forms Excel also accepts). */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+/** A plain number keeps its sign: "-12.5" is a refund, not a formula. */
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * CSV injection, neutralized as OWASP advises: text that starts like a formula (= + - @, tab, CR)
+ * gets a leading `'`, so a spreadsheet shows it as text instead of running it. Numbers are left alone.
+ */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+export function csvField(v: CsvValue, options: CsvOptions = {}): string {
   if (v === null || v === undefined) return '';
-  const text = String(v);
+  let text = String(v);
+  if (!options.raw && typeof v === 'string') text = neutralizeFormula(text);
   return text === '' || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One record, with its line end. */
-export function csvLine(values: readonly CsvValue[]): string {
-  return `${values.map(csvField).join(',')}\n`;
+export function csvLine(values: readonly CsvValue[], options: CsvOptions = {}): string {
+  return `${values.map((v) => csvField(v, options)).join(',')}\n`;
 }

@@ -1,7 +1,10 @@
-/** Aligned plain-text tables for terminals. */
+/** Aligned plain-text tables for terminals. Cells are data: printable() removes control characters. */
+import { printable } from './terminal-text.js';
+
 export type Align = 'left' | 'right';
 
-export function formatTable(headers: string[], rows: string[][], align: Align[] = []): string {
+export function formatTable(headers: string[], dataRows: string[][], align: Align[] = []): string {
+  const rows = dataRows.map((r) => r.map((c) => printable(c ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const last = headers.length - 1;
   // A long free-text last column would otherwise pad every line (and the rule) to its longest value.

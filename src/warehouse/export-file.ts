@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { csvLine } from '../util/csv.js';
+import { csvLine, type CsvOptions } from '../util/csv.js';
 import type { QueryRow } from './warehouse.js';
 
 export interface ExportFile {
@@ -20,20 +20,21 @@ export interface ExportFile {
   abort(): Promise<void>;
 }
 
-export function openExportFile(file: string, format: 'csv' | 'json'): ExportFile {
+/** `csv` neutralizes formula starts (util/csv.ts) unless `csv.raw`. */
+export function openExportFile(file: string, format: 'csv' | 'json', csv: CsvOptions = {}): ExportFile {
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   const out = createWriteStream(tmp, { encoding: 'utf8' });
   let headerWritten = false;
   const header = (columns: readonly string[]) => {
     if (format !== 'csv' || headerWritten) return '';
     headerWritten = true;
-    return csvLine(columns);
+    return csvLine(columns, csv);
   };
   return {
     async write(columns, rows) {
       let chunk = header(columns);
       for (const row of rows) {
-        if (format === 'csv') chunk += csvLine(columns.map((n) => row[n] ?? null));
+        if (format === 'csv') chunk += csvLine(columns.map((n) => row[n] ?? null), csv);
         else chunk += `${JSON.stringify(Object.fromEntries(columns.map((n) => [n, row[n] ?? null])))}\n`;
       }
       if (chunk && !out.write(chunk)) await once(out, 'drain');

@@ -311,7 +311,7 @@ const DECLARED_TABLES = {
       { name: 'level', type: 'string', doc: 'Threshold percent, forecast, anomaly, fail or stale.', nullable: false },
       { name: 'title', type: 'string', doc: 'One-line summary as sent.', nullable: false },
       { name: 'figures', type: 'json', doc: 'The exact figures behind the message (dollars as decimal text) and the event as rendered.', nullable: false },
-      { name: 'status', type: 'string', doc: 'sent or failed.', nullable: false },
+      { name: 'status', type: 'string', doc: 'sending (recorded before the attempt), sent, failed, or uncertain (an attempt a crash cut short on Slack or email: not sent again).', nullable: false },
       { name: 'attempts', type: 'int', doc: 'Delivery attempts so far, over all runs.', nullable: false },
       { name: 'error', type: 'string', doc: 'Why the last delivery failed, in one line (no secrets).' },
       { name: 'first_attempt_at', type: 'timestamp', doc: 'First delivery attempt.', nullable: false },

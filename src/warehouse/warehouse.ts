@@ -115,9 +115,10 @@ export interface Warehouse {
   /**
    * Writes the result of a read-only SELECT to a local file with the warehouse's own exporter
    * (DuckDB: COPY … TO; BigQuery: the rows read and written by the client). csv has a header row;
-   * json is one object per line.
+   * json is one object per line. CSV text that starts like a formula gets a leading `'` unless
+   * `options.rawCsv` (util/csv.ts).
    */
-  exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void>;
+  exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat, options?: ExportOptions): Promise<void>;
 
   /**
    * A short text that changes whenever the data may have changed: equal tokens mean nothing was
@@ -165,6 +166,11 @@ export interface SqlDialect {
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';
 
+export interface ExportOptions {
+  /** `--raw-csv`: leave formula starts in CSV text as they are. */
+  rawCsv?: boolean;
+}
+
 /** The warehouse cannot be opened, read or written as asked: exit 2, HTTP 500. */
 export class WarehouseError extends AppError {
   readonly exitCode: ExitCode = EXIT.usage;
@@ -174,6 +180,18 @@ export class WarehouseError extends AppError {
 export class WarehouseLockedError extends WarehouseError {
   override readonly exitCode: ExitCode = EXIT.busy;
   override readonly httpStatus: number = HTTP.unavailable;
+}
+/**
+ * The file or the disk failed (a damaged block, a full disk, an I/O error): exit 2. `damaged`: the
+ * file failed a read check, and nothing more may be written to it.
+ */
+export class WarehouseStorageError extends WarehouseError {
+  constructor(
+    message: string,
+    readonly damaged: boolean,
+  ) {
+    super(message);
+  }
 }
 /** The warehouse was made by a newer claude-ingest, or is not a claude-ingest warehouse. */
 export class WarehouseSchemaError extends WarehouseError {}

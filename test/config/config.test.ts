@@ -35,7 +35,7 @@ describe('config file', () => {
     const b = loadConfig(json, env);
     expect(a.config).toEqual(b.config);
     expect(a.config.alerts!.budgets[0]!.thresholds_pct).toEqual([50, 80, 100]);
-    expect(a.config.alerts!.notify[0]!.webhook).toEqual({ url: env.HOOK, secret: env.SECRET });
+    expect(a.config.alerts!.notify[0]!.webhook).toEqual({ url: env.HOOK, secret: env.SECRET, allow_private_network: false });
     expect(a.secrets.sort()).toEqual([env.HOOK, env.SECRET].sort());
   });
 

@@ -191,7 +191,7 @@ describe('AdminApiClient requests', () => {
     const err = await failure(new AdminApiClient(config(server.url, { retryBudgetMs: 1000 })).getJson('/x', {}));
     expect(Date.now() - started).toBeLessThan(1000);
     expect(err).toMatchObject({ status: 429, kind: 'rate_limit_error', retryable: true, fatal: false, requestId: 'req_rl' });
-    expect(err.message).toContain('past the retry budget');
+    expect(err.message).toBe('the API asked to wait 30 s (429 rate_limit_error on /x) [request-id req_rl]; the retry budget is 1 s: run `claude-ingest retry` later');
     expect(server.requests).toHaveLength(1);
   });
 

@@ -88,8 +88,21 @@ describe('RateGovernor', () => {
     clock.advance(3000);
     expect(g.onRateLimited({ resetAt: clock.now() - 5000 })).toBe(1000);
     clock.advance(1000);
-    // A reset far in the future (clock skew) is capped so a run cannot stall for hours.
-    expect(g.onRateLimited({ resetAt: clock.now() + 3_600_000 })).toBe(60_000);
+    // A reset far ahead is honoured as asked; the caller's budget decides (acquire's deadline).
+    expect(g.onRateLimited({ resetAt: clock.now() + 3_600_000 })).toBe(3_600_000);
+  });
+
+  it('refuses at once to wait past the deadline a caller gives acquire()', async () => {
+    const clock = fakeTime();
+    const g = new RateGovernor({ maxConcurrency: 2, now: clock.now, sleep: clock.sleep });
+    g.onRateLimited({ retryAfterMs: 99_999_000 });
+    await expect(g.acquire(clock.now() + 600_000)).rejects.toMatchObject({ name: 'PauseBeyondDeadline', pauseMs: 99_999_000 });
+    // Within the deadline it waits the pause out and takes a slot.
+    const g2 = new RateGovernor({ maxConcurrency: 2, now: clock.now, sleep: clock.sleep });
+    g2.onRateLimited({ retryAfterMs: 5000 });
+    const release = await g2.acquire(clock.now() + 600_000);
+    expect(g2.pauseRemainingMs()).toBe(0);
+    release();
   });
 
   it('adds concurrency back after streaks of successes, up to the maximum', () => {

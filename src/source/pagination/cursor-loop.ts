@@ -42,7 +42,23 @@ export interface CursorStrategy<T> {
    * or a number that is already a 53-bit hash of it (util/hash53.ts Hash53, for keys hashed field by field).
    */
   keyOf?(item: T): string | number;
+  /**
+   * The most pages one chain may take (a 410 restart starts the count again); past it the read
+   * fails as "the API kept paging". Default MAX_RECORD_PAGES; report buckets derive theirs from
+   * the window (report-buckets.ts).
+   */
+  readonly maxPages?: number;
+  /** Why `maxPages` is what it is, for the error line. */
+  readonly maxPagesReason?: string;
 }
+
+/**
+ * Pages per chain for endpoints paged by records (Claude Code, analytics rows, org lists), whose
+ * data has no bound we can compute from the window: 10,000 pages of up to 1,000 records is 10
+ * million records for one window, far past any organization; a cursor that keeps coming past it
+ * is a loop, not data.
+ */
+export const MAX_RECORD_PAGES = 10_000;
 
 function shortCursor(c: string): string {
   return c.length > 40 ? `${c.slice(0, 40)}…` : c;
@@ -64,7 +80,16 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
   let restarts = 0;
   let cursor: string | undefined;
   let seen = new Set<string>();
+  let pages = 0;
+  const maxPages = strategy.maxPages ?? MAX_RECORD_PAGES;
   for (;;) {
+    if (++pages > maxPages) {
+      throw new ResponseShapeError(
+        path,
+        strategy.cursorField,
+        `the API kept paging: has_more was still true after ${maxPages.toLocaleString('en-US')} pages, the most this window can need (${strategy.maxPagesReason ?? `at most ${MAX_RECORD_PAGES.toLocaleString('en-US')} pages per window`})`,
+      );
+    }
     let end: Extract<PageEvent<T>, { type: 'end' }> | undefined;
     try {
       for await (const ev of strategy.readPage(cursor)) {
@@ -98,6 +123,7 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
       dedupe = true;
       cursor = undefined;
       seen = new Set();
+      pages = 0;
       continue;
     }
     if (!end) throw new ResponseShapeError(path, '(body)', 'the response ended without a page envelope');

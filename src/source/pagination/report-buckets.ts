@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { parseResult } from '../fast-paths.js';
+import { ResponseShapeError } from '../errors.js';
 import { parseOrThrow, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, ReportBucket, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, type PageEvent } from './cursor-loop.js';
@@ -17,7 +18,9 @@ import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, 
  * complete at the end of the body, so a body without `data`/`has_more` fails after the page, before
  * pagination moves on; callers write into an uncommitted window, so nothing of it is kept. Buckets
  * are recognised by their start, so none is handed out twice after a 410 restart or a body that
- * broke off mid-page and was requested again.
+ * broke off mid-page and was requested again. A bucket that repeats or overlaps one already read
+ * (not a re-read after a retry) fails the window: written, it would double that period's spend.
+ * The pages one window may take are bounded (reportPageBound).
  */
 export async function* paginateReportBuckets<R>(
   client: JsonStreamer,
@@ -26,9 +29,11 @@ export async function* paginateReportBuckets<R>(
   resultSchema: z.ZodType<R>,
   stats?: RequestStats,
 ): AsyncGenerator<ReportBucket<R>> {
+  const bound = reportPageBound(query);
   const strategy: CursorStrategy<ReportBucket<R>> = {
     cursorField: 'next_page',
     maxRestarts: MAX_CURSOR_RESTARTS,
+    ...(bound ? { maxPages: bound.pages, maxPagesReason: bound.reason } : {}),
     keyOf: (b) => b.starting_at,
     async *readPage(page): AsyncGenerator<PageEvent<ReportBucket<R>>> {
       let index = 0;
@@ -47,7 +52,71 @@ export async function* paginateReportBuckets<R>(
       }
     },
   };
-  for await (const batch of paginate(path, strategy)) yield* batch;
+  const spans = new BucketSpans(path, String(query.bucket_width ?? ''));
+  for await (const batch of paginate(path, strategy)) {
+    for (const b of batch) {
+      spans.add(b);
+      yield b;
+    }
+  }
+}
+
+const WIDTH_MS: Record<string, number> = { '1d': 86_400_000, '1h': 3_600_000, '1m': 60_000 };
+/** The API's page size per bucket width when the query sends no `limit` (admin-api.md). */
+const DEFAULT_LIMIT: Record<string, number> = { '1d': 7, '1h': 24, '1m': 60 };
+
+/**
+ * The most pages a report query can need: its buckets (from starting_at, ending_at and the width)
+ * at `limit` per page, doubled plus 2 as a margin for an API that sends short pages. Undefined when
+ * the query does not say enough (the record-page default applies then).
+ */
+export function reportPageBound(query: QueryParams): { pages: number; reason: string } | undefined {
+  const width = String(query.bucket_width ?? '1d');
+  const widthMs = WIDTH_MS[width];
+  const from = Date.parse(String(query.starting_at ?? ''));
+  const to = Date.parse(String(query.ending_at ?? ''));
+  if (!widthMs || Number.isNaN(from) || Number.isNaN(to) || to <= from) return undefined;
+  const limit = Number(query.limit ?? DEFAULT_LIMIT[width]);
+  if (!Number.isInteger(limit) || limit < 1) return undefined;
+  const buckets = Math.ceil((to - from) / widthMs);
+  const needed = Math.ceil(buckets / limit);
+  return { pages: 2 * needed + 2, reason: `${buckets} buckets of ${width} at ${limit} per page need ${needed}; the margin allows twice that plus 2` };
+}
+
+/** The buckets read so far, so a repeated or overlapping one is caught before it is written. */
+class BucketSpans {
+  private readonly starts = new Set<number>();
+  private readonly spans: [number, number, string][] = [];
+  private maxEnd = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly path: string,
+    private readonly width: string,
+  ) {}
+
+  add(b: { starting_at: string; ending_at: string }): void {
+    const start = Date.parse(b.starting_at);
+    const end = Date.parse(b.ending_at);
+    if (Number.isNaN(start) || Number.isNaN(end)) return; // The row shaping names unreadable times.
+    if (this.starts.has(start)) throw this.fail(`bucket ${this.label(b.starting_at)} came twice`);
+    // Buckets come oldest first: only one that starts before the latest end can overlap.
+    if (start < this.maxEnd) {
+      const other = this.spans.find(([s, e]) => start < e && s < end);
+      if (other) throw this.fail(`bucket ${this.label(b.starting_at)} overlaps bucket ${this.label(other[2])}`);
+    }
+    this.starts.add(start);
+    this.spans.push([start, end, b.starting_at]);
+    this.maxEnd = Math.max(this.maxEnd, end);
+  }
+
+  /** A daily bucket by its day (2026-11-03); others by their start as sent. */
+  private label(startingAt: string): string {
+    return this.width === '1d' || this.width === '' ? startingAt.replace(/T00:00:00(\.0+)?Z$/, '') : startingAt;
+  }
+
+  private fail(detail: string): ResponseShapeError {
+    return new ResponseShapeError(this.path, 'data[].starting_at', `${detail}; a window whose buckets repeat is not written, so no spend is counted twice`);
+  }
 }
 
 /** Validates one bucket in place (results replaced by their checked form) and returns it. */

@@ -11,6 +11,7 @@ import { TABLES, type LedgerTableName, type RowOf } from '../tables.js';
 import {
   WarehouseError,
   type ExportFormat,
+  type ExportOptions,
   type QueryRow,
   type RunRecord,
   type SqlDialect,
@@ -234,8 +235,8 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /** Values are exactly what query() returns, written by the shared CSV / JSON-lines writer. */
-  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void> {
-    await this.guard('exporting', () => exportQuery(this.jobs, sql, params, file, format));
+  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat, options: ExportOptions = {}): Promise<void> {
+    await this.guard('exporting', () => exportQuery(this.jobs, sql, params, file, format, options));
   }
 
   /** From the ledger (see change-token.ts): one small query. */

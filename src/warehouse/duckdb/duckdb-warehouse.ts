@@ -20,6 +20,7 @@ import {
   type WindowSink,
   type WindowWrite,
   type ExportFormat,
+  type ExportOptions,
   type OrganizationAttribution,
 } from '../warehouse.js';
 import { duckDbChangeToken } from './change-token.js';
@@ -28,6 +29,7 @@ import { openShared, type OpenOptions, type SharedInstance } from './instance.js
 import { runRecord, windowRecord } from '../ledger-rows.js';
 import { listRunsSql, listWindowsSql, upsertLedgerRow, upsertRun, upsertWindow } from './ledger.js';
 import { openExportFile } from '../export-file.js';
+import { storageError } from './storage-errors.js';
 import { bindParams, convertValue, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
@@ -66,6 +68,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {
     this.assertWritable();
+    this.assertUndamaged();
     const tables = [...new Set(write.tables)];
     validateWrite(write, tables);
     const conn = await this.shared.acquire();
@@ -84,7 +87,7 @@ export class DuckDbWarehouse implements Warehouse {
       return rows;
     } catch (err) {
       healthy = false;
-      throw err;
+      throw this.storage(err);
     } finally {
       // After a failure the connection is closed rather than pooled: whatever state the error left
       // it in (even a transaction the ROLLBACK could not end) goes with it.
@@ -141,14 +144,14 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /** COPY (SELECT …) TO 'file': DuckDB writes the file itself, so values keep their exact types. */
-  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void> {
+  async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat, exportOptions: ExportOptions = {}): Promise<void> {
     const options = COPY_OPTIONS[format];
     if (!options) throw new WarehouseError(`export format "${String(format)}" is not one of csv, parquet, json`);
     if (file.includes('\0')) throw new WarehouseError('export: the file path contains a NUL character');
     // csv and json go through the writer every warehouse shares, so both write the same text
     // (src/warehouse/export-file.ts); Parquet is typed, so DuckDB's own COPY writes it.
     if (format === 'csv' || format === 'json') {
-      await this.withConnection((conn) => exportText(conn, sql, params, file, format));
+      await this.withConnection((conn) => exportText(conn, sql, params, file, format, exportOptions));
       return;
     }
     await this.withConnection(async (conn) => {
@@ -188,11 +191,27 @@ export class DuckDbWarehouse implements Warehouse {
     if (this.readOnly) throw new WarehouseError(`the warehouse ${this.location} is open read-only`);
   }
 
+  /** A file that failed a read check is not used again by this process (above all, not written). */
+  private assertUndamaged(): void {
+    if (this.shared.damaged) throw this.shared.damaged;
+  }
+
+  /** `err` as a storage failure when it is one (remembering a damaged file), else unchanged. */
+  private storage(err: unknown): unknown {
+    const s = storageError(err, this.location);
+    if (!s) return err;
+    if (s.damaged) this.shared.damaged ??= s;
+    return s;
+  }
+
   private async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     if (this.closed) throw new WarehouseError(`the warehouse ${this.location} is closed`);
+    this.assertUndamaged();
     const conn = await this.shared.acquire();
     try {
       return await fn(conn);
+    } catch (err) {
+      throw this.storage(err);
     } finally {
       this.shared.release(conn);
     }
@@ -204,7 +223,7 @@ export class DuckDbWarehouse implements Warehouse {
 }
 
 /** Streams a SELECT's result chunk by chunk into the shared csv / json-lines writer. */
-async function exportText(conn: DuckDBConnection, sql: string, params: unknown[], file: string, format: 'csv' | 'json'): Promise<void> {
+async function exportText(conn: DuckDBConnection, sql: string, params: unknown[], file: string, format: 'csv' | 'json', exportOptions: ExportOptions): Promise<void> {
   const prepared = await conn.prepare(sql);
   try {
     if (prepared.statementType !== StatementType.SELECT) throw new WarehouseError('exportQuery() exports a SELECT only');
@@ -212,7 +231,7 @@ async function exportText(conn: DuckDBConnection, sql: string, params: unknown[]
     const result = await prepared.stream();
     const names = result.columnNames();
     const types = names.map((_, i) => result.columnTypeId(i));
-    const out = openExportFile(file, format);
+    const out = openExportFile(file, format, { raw: exportOptions.rawCsv });
     try {
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const rows = chunk.getRows().map((values) => {

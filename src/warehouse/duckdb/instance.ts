@@ -32,6 +32,8 @@ export class SharedInstance {
   private rowsCommitted = 0;
   private readonly idle: DuckDBConnection[] = [];
   private closed = false;
+  /** Set when the file failed a read check: every later use in this process is refused with it. */
+  damaged: Error | null = null;
 
   constructor(
     readonly key: string,
@@ -69,10 +71,19 @@ export class SharedInstance {
     this.refs--;
     if (this.refs > 0) return false;
     this.closed = true;
-    if (!this.readOnly) await this.closingCheckpoint();
+    // A damaged file gets no closing checkpoint or compaction: nothing more is written to it (what
+    // this process committed before the damage showed stays in the WAL beside it).
+    if (!this.readOnly && !this.damaged) await this.closingCheckpoint();
+    if (!this.readOnly && this.damaged) await this.skipShutdownCheckpoint();
     for (const conn of this.idle.splice(0)) conn.closeSync();
-    this.instance.closeSync();
-    registry.delete(this.key);
+    try {
+      this.instance.closeSync();
+    } catch (err) {
+      // Already reported as damaged: the close's own complaint about it adds nothing.
+      if (!this.damaged) throw err;
+    } finally {
+      registry.delete(this.key);
+    }
     return true;
   }
 
@@ -84,6 +95,19 @@ export class SharedInstance {
    * too (compaction.ts). Best effort: if it fails, closing checkpoints again and reports the error
    * as before; a compaction left undone only leaves work for the next checkpoint.
    */
+  private async skipShutdownCheckpoint(): Promise<void> {
+    try {
+      const conn = await this.instance.connect();
+      try {
+        await conn.run('PRAGMA disable_checkpoint_on_shutdown');
+      } finally {
+        conn.closeSync();
+      }
+    } catch {
+      // Best effort: the damage is already reported.
+    }
+  }
+
   private async closingCheckpoint(): Promise<void> {
     const conn = this.idle.pop() ?? (await this.instance.connect());
     try {

@@ -227,7 +227,7 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     await loadRecorded(wh);
     take('alerts store');
     const event = { key: 'budget:all:2025-03:50', rule: 'budget', subject: 'all', period: '2025-03', level: 'warning', title: 'Budget all at 50 %', figures: {} };
-    await recordAttempt(wh, event as unknown as Parameters<typeof recordAttempt>[1], 'slack', undefined, { ok: true }, `${TODAY}T06:00:00Z`);
+    await recordAttempt(wh, event as unknown as Parameters<typeof recordAttempt>[1], 'slack', undefined, { status: 'sent' }, `${TODAY}T06:00:00Z`);
     take('alerts record');
     await wh.changeToken!();
     take('change token');
