@@ -1,10 +1,12 @@
 /**
  * The cents bug: the API sends cents, and a pipeline that stores them as dollars is off by 100×.
  * Every row must satisfy amount_usd × 100 = amount_cents exactly (decimal arithmetic in SQL).
- * The largest line and day are shown so an implausible figure is visible at a glance.
+ * The largest line and day are shown so an implausible figure is visible at a glance; a line far above
+ * the organization's own trailing 90 days (./large-lines.ts), or above --large-line-usd when given, WARNs.
  */
 import { canonicalDecimal, ExactDecimal, formatUsd } from '../util/money.js';
 import { inRange, plural, type Check } from './check.js';
+import { describeOutlier, LARGE_LINE_FACTOR, largeLineOutliers } from './large-lines.js';
 
 const MONEY_TABLES = ['claude_costs', 'claude_cost_daily_totals'] as const;
 
@@ -61,15 +63,31 @@ export const centsCheck: Check = {
         days: [...badDays].sort(),
       };
     }
-    if (line && new ExactDecimal(canonicalDecimal(line.usd)).greaterThan(ctx.options.largeLineUsd)) {
-      return {
-        id: this.id,
-        status: 'WARN',
-        figure: `line ${formatUsd(canonicalDecimal(line.usd))} > ${formatUsd(ctx.options.largeLineUsd)}`,
-        detail: `Every row has amount_usd × 100 = amount_cents, but one cost line is large: ${shown}.`,
-        action: 'Confirm it in the Console (Usage → Cost); raise --large-line-usd if such lines are normal for you.',
-        days: [String(line.day)],
-      };
+    if (ctx.options.largeLineUsd !== undefined) {
+      if (line && new ExactDecimal(canonicalDecimal(line.usd)).greaterThan(ctx.options.largeLineUsd)) {
+        return {
+          id: this.id,
+          status: 'WARN',
+          figure: `line ${formatUsd(canonicalDecimal(line.usd))} > ${formatUsd(ctx.options.largeLineUsd)}`,
+          detail: `Every row has amount_usd × 100 = amount_cents, but one cost line is large: ${shown}.`,
+          action: 'Confirm it in the Console (Usage → Cost); raise --large-line-usd if such lines are normal for you.',
+          days: [String(line.day)],
+        };
+      }
+    } else {
+      const outliers = await largeLineOutliers(ctx);
+      if (outliers.length > 0) {
+        const top = outliers[0]!;
+        const shownOutliers = outliers.slice(0, 3).map(describeOutlier).join('; ');
+        return {
+          id: this.id,
+          status: 'WARN',
+          figure: `line ${formatUsd(top.usd)} > ${LARGE_LINE_FACTOR}× 90-day max`,
+          detail: `Every row has amount_usd × 100 = amount_cents, but ${outliers.length === 1 ? 'one cost line is' : `${outliers.length} cost lines are`} far above this organization's own history: ${shownOutliers}${outliers.length > 3 ? `; and ${outliers.length - 3} more` : ''}.`,
+          action: 'Confirm it in the Console (Usage → Cost); validate --large-line-usd N judges lines against a fixed amount instead.',
+          days: [...new Set(outliers.map((o) => o.day))].sort(),
+        };
+      }
     }
     return {
       id: this.id,

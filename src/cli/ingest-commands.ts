@@ -3,6 +3,8 @@ import { backfill, checkRange } from '../jobs/backfill.js';
 import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../jobs/daily-run.js';
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
+import { loadConfig } from '../config/load.js';
+import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
 import { STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
@@ -59,6 +61,7 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
     const input = validate();
     const options = streamOptions(call.buckets?.usage, call.buckets?.analytics);
     const api = rt.apiSettings(target.config);
+    const fixedCosts = loadConfig(target.config, rt.io.env).config.fixed_costs;
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
     const concurrency = rt.concurrency(opts);
@@ -94,6 +97,8 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
       if (failed > 0) reporter.error(`${line}; see the lines above for the others`);
       else reporter.info(line);
     }
+    // Configured fees (fixed_costs) are written after the data, so a new organization's snapshot names them.
+    if (fixedCosts) await syncFixedCosts(wh, fixedCosts, rt.today());
     if (allOk) await after?.(wh);
     await afterAny?.(wh);
   } catch (err) {

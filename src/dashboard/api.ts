@@ -15,6 +15,7 @@ import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../uti
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { analytics } from './api-analytics.js';
+import { bridge } from './api-bridge.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
 import { limits } from './api-limits.js';
@@ -268,6 +269,7 @@ export const ROUTES: Record<string, Route> = {
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/limits': { params: [], handle: limits },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
+  '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
 };
 
 export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
@@ -287,3 +289,4 @@ export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
 export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
 export type LimitsAnswer = Awaited<ReturnType<typeof limits>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;
+export type BridgeAnswer = Awaited<ReturnType<typeof bridge>>;

@@ -3,6 +3,7 @@
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
 import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
+import { BILLING_TABLES, type BillingTableName } from './billing-tables.js';
 import { LIMIT_TABLES, type LimitTableName } from './limit-tables.js';
 import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
@@ -39,6 +40,7 @@ export type TableName =
   | 'claude_ingest_meta'
   | 'alert_events'
   | AnalyticsTableName
+  | BillingTableName
   | LimitTableName;
 
 const ownsOrganization = (def: TableSpec): boolean => def.kind === 'fact' || def.kind === 'totals' || def.kind === 'snapshot' || def.name === 'ingest_windows';
@@ -319,6 +321,7 @@ const DECLARED_TABLES = {
     naturalKey: ['event_key', 'channel'],
   },
   ...ANALYTICS_TABLES,
+  ...BILLING_TABLES,
   ...LIMIT_TABLES,
 } as const satisfies Record<TableName, TableSpec>;
 

@@ -12,6 +12,7 @@ import { drawBars, drawClaudeCode, drawKeys, drawSpend, resizeCharts } from './c
 import { escapeHtml } from './format.js';
 import { getJson } from './http.js';
 import { drawClaudeCodeKpis, drawHealth, drawSpendKpis } from './sections.js';
+import { drawBridge } from './bridge.js';
 import { $, apiQuery, dash, readUrl, state, writeUrl } from './state.js';
 import { KEY_COLUMNS, table, USER_COLUMNS } from './tables.js';
 
@@ -162,6 +163,10 @@ async function refresh() {
     section(`/api/analytics?${apiQuery('filters')}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
       dash.data.analytics = analytics;
       drawAnalytics(analytics);
+    }),
+    section(`/api/bridge?${apiQuery('organization')}`, (/** @type {import('./state.js').Bridge} */ bridge) => {
+      dash.data.bridge = bridge;
+      drawBridge(bridge);
     }),
     section(`/api/breakdown?${apiQuery('filters')}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
       dash.data.breakdown = breakdown;

@@ -160,6 +160,7 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     // TIMESTAMP(date) with no zone argument is midnight UTC.
     dateToTimestamp: (expr) => `TIMESTAMP(${expr})`,
     jsonObject: (entries) => jsonObjectSql(entries),
+    decimal: (expr) => `CAST(${expr} AS BIGNUMERIC)`,
     columnsQuery: (table) => ({
       // Dataset-scoped INFORMATION_SCHEMA: the dataset's own region, no project-wide permission needed.
       sql: `SELECT column_name FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.COLUMNS')} WHERE table_name = ? ORDER BY ordinal_position`,

@@ -24,6 +24,10 @@ import { collectMetrics } from '../../../src/metrics/collect.js';
 import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
+import { reconcileMonth } from '../../../src/reports/reconcile.js';
+import { compareEstimates } from '../../../src/reports/estimates.js';
+import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
+import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
 import { STREAMS } from '../../../src/streams/index.js';
 import { STREAM_NAMES } from '../../../src/streams/stream.js';
@@ -174,7 +178,7 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('validate per organization');
     const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
     // The Claude Code reports have no workspace or model to filter on.
-    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
+    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' || name === 'fixed_costs' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
     for (const name of REPORT_NAMES) {
       await runReport(wh, name, filterOf(name));
       take(`report ${name}`);
@@ -205,6 +209,16 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     // Every metric family (the Prometheus endpoint and OTLP push read the same), budgets included.
     await collectMetrics(wh, { today: TODAY, top: 5, budgets: [{ name: 'all', monthly_usd: 100, thresholds_pct: [100], forecast: true }] }).catch(() => undefined);
     take('metrics collect');
+    // fixed_costs and reconcile (issue 26): the config's fees written, a month reconciled and recorded.
+    await syncFixedCosts(wh, [{ name: 'Seats', kind: 'seats', monthly_usd: 30, quantity: 5 }, { name: 'Credit', kind: 'credit', monthly_usd: '10' }], TODAY).catch(() => undefined);
+    take('fixed costs sync');
+    for (const organizationId of [undefined, 'org_a', null]) {
+      const rec = await reconcileMonth(wh, { month: RANGE.from.slice(0, 7), ...(organizationId !== undefined ? { organizationId } : {}) }, { invoiceId: 'INV', lines: [{ description: 'Usage', amountUsd: '1' }], totalOnly: false }, { kind: 'focus' });
+      await recordReconciliation(wh, rec);
+    }
+    take('reconcile');
+    for (const organizationId of [undefined, 'org_a', null]) await compareEstimates(wh, RANGE.from.slice(0, 7), [{ day: RANGE.from, apiKeyId: 'k', usd: '1' }], organizationId);
+    take('reconcile --estimates');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
