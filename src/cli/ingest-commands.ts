@@ -11,7 +11,7 @@ import type { StreamOptions } from '../streams/stream.js';
 import { addDays, parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
-import { pushFromWarehouse, resolveOtlpTarget, type MetricsPush } from './metrics-command.js';
+import { parseTop, pushFromWarehouse, resolveOtlpTarget, type MetricsPush } from './metrics-command.js';
 import { DEFAULT_TOP } from '../metrics/context.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
@@ -150,6 +150,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--metrics', 'after the run (failed or not), push the metrics over OTLP/HTTP (see claude-ingest metrics push --help)')
     .option('--otlp-endpoint <url>', 'with --metrics: OTLP/HTTP endpoint (env OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT)')
     .option('--otlp-headers <key=value>', 'with --metrics: a header to send (repeatable; env OTEL_EXPORTER_OTLP_HEADERS)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--top <n>', `with --metrics: series per breakdown, the top N by month-to-date spend plus "other" (default ${DEFAULT_TOP})`)
     .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts\n  $ claude-ingest run --metrics --otlp-endpoint http://127.0.0.1:4318')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
@@ -164,9 +165,9 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
           if (o.metrics) {
             const target = resolveOtlpTarget(o.otlpEndpoint, o.otlpHeaders, rt.io.env);
             if (!target) throw new InputError('run --metrics needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): e.g. --otlp-endpoint http://127.0.0.1:4318');
-            metrics = { target, top: DEFAULT_TOP, ...(o.config !== undefined ? { config: o.config } : {}) };
-          } else if (o.otlpEndpoint !== undefined || o.otlpHeaders !== undefined) {
-            throw new InputError('--otlp-endpoint and --otlp-headers go with --metrics: add --metrics to push after the run');
+            metrics = { target, top: o.top === undefined ? DEFAULT_TOP : parseTop(o.top), ...(o.config !== undefined ? { config: o.config } : {}) };
+          } else if (o.otlpEndpoint !== undefined || o.otlpHeaders !== undefined || o.top !== undefined) {
+            throw new InputError('--otlp-endpoint, --otlp-headers and --top go with --metrics: add --metrics to push after the run');
           }
           return input;
         },

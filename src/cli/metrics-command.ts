@@ -111,7 +111,7 @@ Examples:
         const remote = !isLoopbackHost(host.replace(/^\[(.*)\]$/, '$1'));
         if (remote && !o.allowRemote) {
           throw new InputError(
-            `--host ${host} would publish billed cost per organization, workspace, model, product, API key and person (names and email addresses included), token counts, budgets and data health to anyone who can reach it, without a login: add --allow-remote if that is intended`,
+            `--host ${host} would publish billed cost per organization, workspace, model, product, API key and person (names and email addresses included), token counts, budgets, spend limits, rate-limit headroom and data health to anyone who can reach it, without a login: add --allow-remote if that is intended`,
           );
         }
         const budgets = budgetsOf(rt, o.config);
@@ -126,7 +126,7 @@ Examples:
           now: metricsClock(rt),
           log: (line) => reporter.error(line),
         });
-        if (remote) reporter.warn(`listening on ${host}: billed cost by organization, workspace, model, product, API key and person (with email addresses), tokens, budgets and data health are readable there without a login`);
+        if (remote) reporter.warn(`listening on ${host}: billed cost by organization, workspace, model, product, API key and person (with email addresses), tokens, budgets, spend limits, rate-limit headroom and data health are readable there without a login`);
         rt.io.stdout.write(`Metrics: ${server.url} (${FAMILIES.length} metric families; press Ctrl-C to stop)\n`);
         await new Promise<void>((resolve) => {
           const stop = () => {

@@ -3,13 +3,14 @@
  * here: a FamilyDef (names, unit, labels) and a collect() over the CollectContext; the Prometheus
  * endpoint, the OTLP push and docs/metrics.md's test all read this list.
  *
- * Not here yet, and where they will come from: spend-limit usage ratios and rate-limit headroom
- * (issue #28), cost by team or other allocation dimension (issue #25).
+ * Not here yet, and where it will come from: cost by team or other allocation dimension (issue #25).
  */
 import { warehouseOrganizations } from '../reports/organizations.js';
 import type { CollectContext } from './context.js';
 import { budgetAmount, budgetUsage, dataFreshness, failedWindows, lastSuccess, validateChecks } from './health-families.js';
+import { rateLimitPeakDay, rateLimitPeakRatio, spendLimitAmount, spendLimitUsage } from './limit-families.js';
 import type { FamilyDef, Sample } from './model.js';
+import { tokensByModel, tokensByProduct, tokensByWorkspace } from './token-families.js';
 import { billedCost, billedCostByApiKey, billedCostByModel, billedCostByProduct, billedCostByUser, billedCostByWorkspace, tokens, tokensByApiKey } from './spend-families.js';
 
 export interface Family {
@@ -39,9 +40,16 @@ export const FAMILIES: readonly Family[] = [
   billedCostByApiKey,
   billedCostByUser,
   tokens,
+  tokensByWorkspace,
+  tokensByModel,
+  tokensByProduct,
   tokensByApiKey,
   budgetUsage,
   budgetAmount,
+  spendLimitUsage,
+  spendLimitAmount,
+  rateLimitPeakRatio,
+  rateLimitPeakDay,
   dataFreshness,
   lastSuccess,
   failedWindows,

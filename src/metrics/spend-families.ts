@@ -21,12 +21,12 @@ import { PROVIDER, type FamilyDef, type Sample } from './model.js';
 /** The token columns that count tokens (web search requests are requests, not tokens). */
 export const TOKEN_TYPES = TOKEN_COLUMNS.filter((c) => c.endsWith('_tokens'));
 
-function filterOf(ctx: CollectContext, scope: Scope, period: Period) {
+export function filterOf(ctx: CollectContext, scope: Scope, period: Period) {
   return { ...ctx.range(period), ...scope.filter };
 }
 
 /** `report --by api_key` for one scope and period (shared by three families). */
-function apiKeyRows(ctx: CollectContext, scope: Scope, period: Period): Promise<QueryRow[]> {
+export function apiKeyRows(ctx: CollectContext, scope: Scope, period: Period): Promise<QueryRow[]> {
   return ctx.memo(`api_key/${scope.organization}/${period}`, async () => (await runReport(ctx.wh, 'api_key', filterOf(ctx, scope, period))).rows);
 }
 
@@ -84,6 +84,21 @@ function breakdownFamily(
   };
 }
 
+/** A cost breakdown's rows for one scope and period, read once per collection (the token breakdowns rank by them too). */
+export type CostRows = (ctx: CollectContext, scope: Scope, period: Period) => Promise<BreakdownRow[]>;
+
+const memoRows = (name: string, load: CostRows): CostRows => (ctx, scope, period) => ctx.memo(`cost/${name}/${scope.organization}/${period}`, () => load(ctx, scope, period));
+
+export const costRowsBy: Record<'workspace' | 'model' | 'product', CostRows> = {
+  workspace: memoRows('workspace', async (ctx, scope, period) =>
+    (await spendBy(ctx.wh, filterOf(ctx, scope, period), 'workspace')).map((r) => ({ key: r.key ?? DEFAULT_WORKSPACE, name: r.name, value: r.usd })),
+  ),
+  model: memoRows('model', async (ctx, scope, period) => (await spendBy(ctx.wh, filterOf(ctx, scope, period), 'model')).map((r) => ({ key: r.key ?? r.name, name: r.name, value: r.usd }))),
+  product: memoRows('product', async (ctx, scope, period) =>
+    (await runReport(ctx.wh, 'product', filterOf(ctx, scope, period))).rows.map((r) => ({ key: String(r.product), name: String(r.product), value: exact(r.billed_cost_usd) })),
+  ),
+};
+
 function costReportBreakdown(dim: Extract<SpendDimension, 'workspace' | 'model'>, name: string, nameLabel?: string) {
   const key = dim;
   return breakdownFamily(
@@ -96,12 +111,7 @@ function costReportBreakdown(dim: Extract<SpendDimension, 'workspace' | 'model'>
       key,
       ...(nameLabel ? { nameLabel } : {}),
     },
-    async (ctx, scope, period) =>
-      (await spendBy(ctx.wh, filterOf(ctx, scope, period), dim)).map((r) => ({
-        key: r.key ?? (dim === 'workspace' ? DEFAULT_WORKSPACE : r.name),
-        name: r.name,
-        value: r.usd,
-      })),
+    costRowsBy[dim],
   );
 }
 
@@ -117,8 +127,7 @@ export const billedCostByProduct = breakdownFamily(
     labels: ['organization', 'period', 'product', 'source'],
     key: 'product',
   },
-  async (ctx, scope, period) =>
-    (await runReport(ctx.wh, 'product', filterOf(ctx, scope, period))).rows.map((r) => ({ key: String(r.product), name: String(r.product), value: exact(r.billed_cost_usd) })),
+  costRowsBy.product,
 );
 
 export const billedCostByUser = breakdownFamily(

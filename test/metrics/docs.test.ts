@@ -21,6 +21,6 @@ it('every metric has its row: Prometheus name, OpenTelemetry name and unit, and 
 it('every shipped alert is documented', () => {
   const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/claude-ingest.rules.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string }> }> };
   const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
-  expect(alerts.length).toBe(9);
+  expect(alerts.length).toBe(11);
   for (const a of alerts) expect(docs, a).toContain(`| \`${a}\` |`);
 });

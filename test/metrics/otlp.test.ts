@@ -57,8 +57,11 @@ function points(req: OtlpRequest, name: string): Array<{ attrs: Record<string, s
 const cents = (v: number | string) => new Decimal(v).toDecimalPlaces(2).toFixed(2);
 
 let w: FilledWarehouse;
+let peakRows: Awaited<ReturnType<typeof report>>;
 beforeAll(async () => {
-  w = await fillWarehouse({ today: TODAY, from: '2026-02-20', seed: 11, name: 'otlp.duckdb' });
+  w = await fillWarehouse({ today: TODAY, from: '2026-02-20', seed: 11, name: 'otlp.duckdb', emulator: { spendLimits: [{ amountCents: '40000', period: 'weekly' }] } });
+  // One cached day of rate-limit peaks (the push reads the cache; it never calls the API itself).
+  peakRows = await report(w, 'rate_limit', ['--from', '2026-03-14', '--to', '2026-03-14']);
 }, 120_000);
 afterAll(async () => {
   await w?.close();
@@ -99,6 +102,31 @@ describe('metrics push', () => {
       const names = new Set(req!.body.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => `${m.name} ${m.unit}`))));
       for (const f of FAMILIES.filter((x) => !x.def.name.startsWith('claude_ingest_budget'))) expect(names, f.def.otelName).toContain(`${f.def.otelName} ${f.def.otelUnit}`);
       expect(points(req!.body, 'claude_ingest.validate.check_status').length).toBeGreaterThan(5);
+
+      // Spend limits: spent and forecast over the amount, as report --by spend_limit, to the cent.
+      const limits = await report(w, 'spend_limit');
+      expect(limits.length).toBe(2); // the usage-tier cap and the weekly limit
+      const ratios = points(req!.body, 'claude_ingest.spend_limit.usage_ratio');
+      expect(ratios[0]!.metric.unit).toBe('1');
+      for (const r of limits) {
+        const amount = new Decimal(String(r.amount_usd));
+        const of = (kind: string) => ratios.find((p) => p.attrs.spend_limit === r.spend_limit_id && p.attrs.kind === kind)!;
+        expect(of('spent').attrs.limit).toBe(r.limit);
+        expect(cents(amount.times(of('spent').value).toNumber()), String(r.limit)).toBe(cents(String(r.spent_usd)));
+        expect(cents(amount.times(of('forecast').value).toNumber()), String(r.limit)).toBe(cents(String(r.forecast_usd)));
+      }
+      // Rate-limit headroom: the cached day's peak over limit, as report --by rate_limit.
+      const known = peakRows.filter((r) => r.share_pct !== null);
+      const headroom = points(req!.body, 'claude_ingest.rate_limit.peak_ratio');
+      expect(headroom.length).toBe(known.length);
+      for (const r of known) {
+        const p = headroom.find((x) => x.attrs.model_group_name === r.model_group && x.attrs.limiter === r.limiter)!;
+        expect(p.value * Number(r.limit)).toBeCloseTo(Number(r.peak), 6);
+      }
+      // Tokens by workspace add up per type to the tokens of every key.
+      const tokens = points(req!.body, 'claude_ingest.tokens').filter((p) => p.attrs.period === 'month_to_date');
+      const wsTokens = points(req!.body, 'claude_ingest.tokens.by_workspace').filter((p) => p.attrs.period === 'month_to_date');
+      for (const t of tokens) expect(wsTokens.filter((p) => p.attrs.type === t.attrs.type).reduce((a, p) => a + p.value, 0), t.attrs.type).toBe(t.value);
     } finally {
       await rx.close();
     }
@@ -140,6 +168,8 @@ describe('metrics push', () => {
       [['metrics', 'push', '--otlp-endpoint', 'http://127.0.0.1:4318', '--headers', 'no-equals-sign'], /KEY=VALUE/],
       [['metrics', 'push', '--otlp-endpoint', 'http://127.0.0.1:4318', '--top', '0'], /--top 0 is not a whole number/],
       [['run', '--otlp-endpoint', 'http://127.0.0.1:4318'], /go with --metrics/],
+      [['run', '--top', '5'], /go with --metrics/],
+      [['run', '--metrics', '--otlp-endpoint', 'http://127.0.0.1:4318', '--top', 'x'], /--top x is not a whole number/],
       [['run', '--metrics'], /run --metrics needs --otlp-endpoint/],
     ];
     for (const [args, message] of cases) {
@@ -156,9 +186,15 @@ describe('run --metrics', () => {
   it('pushes after the run, and after a run whose window failed too, counting the failure', async () => {
     const rx = await receiver();
     try {
-      const ok = await w.cli(['run', '--lookback', '1', '--streams', 'cost', '--metrics', '--otlp-endpoint', rx.url]);
+      const ok = await w.cli(['run', '--lookback', '1', '--streams', 'cost', '--metrics', '--otlp-endpoint', rx.url, '--top', '1']);
       expect(ok.code, ok.stderr).toBe(0);
       expect(rx.got.length).toBe(1);
+      // --top 1: one workspace and "other" per period, still adding up to the total.
+      const ws = points(rx.got[0]!.body, 'claude_ingest.billed_cost.by_workspace').filter((p) => p.attrs.period === 'month_to_date');
+      expect(ws.length).toBe(2);
+      expect(ws.map((p) => p.attrs.workspace)).toContain('other');
+      const total = points(rx.got[0]!.body, 'claude_ingest.billed_cost').find((p) => p.attrs.period === 'month_to_date')!;
+      expect(cents(ws.reduce((a, p) => a.plus(p.value), new Decimal(0)).toNumber())).toBe(cents(total.value));
       expect(points(rx.got[0]!.body, 'claude_ingest.failed_windows').every((p) => p.value === 0)).toBe(true);
 
       w.emu.setFaultRules([{ kind: '500', path: 'cost_report' }]);

@@ -22,14 +22,31 @@ const TODAY = '2026-03-15';
 const FROM = '2026-01-20';
 const BUDGET_USD = '1000';
 const DAY_MS = 86_400_000;
+const PEAK_DAY = '2026-03-14';
+/** Besides the usage-tier cap the emulator always reports: a weekly and a daily organization limit, and a disabled one. */
+const SPEND_LIMITS = [{ amountCents: '150000', period: 'weekly' as const }, { amountCents: '9000', period: 'daily' as const }, { amountCents: '100', enabled: false }];
 const now = () => dayStartMs(TODAY) + (Date.now() % DAY_MS);
 
 let w: FilledWarehouse;
 let server: MetricsServer;
 let prom: Prometheus;
+let peakRows: Awaited<ReturnType<typeof report>>;
 
 beforeAll(async () => {
-  w = await fillWarehouse({ today: TODAY, from: FROM, seed: 7, name: 'metrics.duckdb' });
+  w = await fillWarehouse({ today: TODAY, from: FROM, seed: 7, name: 'metrics.duckdb', emulator: { spendLimits: SPEND_LIMITS } });
+  // The headroom cache a scrape reads (the scrape itself never calls the API): two days of peaks.
+  // Its rows are what the gauges must say (asking again later could re-read a day and write a run).
+  peakRows = await report(w, 'rate_limit', ['--from', '2026-03-13', '--to', PEAK_DAY]);
+  // The CLI ran in this process: its last write (the run's end) is visible once its DuckDB instance has closed.
+  await vi.waitFor(async () => {
+    const wh = await openWarehouse(w.url, { readOnly: true });
+    try {
+      const [run] = await wh.listRuns(1);
+      expect(run!.finishedAt).not.toBeNull();
+    } finally {
+      await wh.close();
+    }
+  }, { timeout: 20_000, interval: 200 });
   server = await startMetricsServer({
     warehouseUrl: w.url,
     port: 0,
@@ -118,6 +135,31 @@ describe('billed cost through Prometheus', () => {
     expect(keyTokens).toEqual(tokens);
   });
 
+  it('tokens by workspace, model and product: the keys of the cost breakdown, adding up per type to the tokens of their source', async () => {
+    const tokens = await values('claude_ingest_tokens{period="month_to_date"}', 'type');
+    expect(tokens.size).toBe(5);
+    for (const dim of ['workspace', 'model', 'product']) {
+      const keys = async (family: string) => [...new Set((await prom.query(`${family}{period="month_to_date"}`)).map((r) => r.metric[dim]!))].sort();
+      expect(await keys(`claude_ingest_tokens_by_${dim}`), dim).toEqual(await keys(`claude_ingest_billed_cost_by_${dim}_usd`));
+    }
+    for (const dim of ['workspace', 'model']) {
+      for (const period of ['today', 'yesterday', 'month_to_date']) {
+        const all = await values(`claude_ingest_tokens{period="${period}"}`, 'type');
+        expect(await values(`sum by (type) (claude_ingest_tokens_by_${dim}{period="${period}"})`, 'type'), `${dim} ${period}`).toEqual(all);
+      }
+    }
+    // Workspace tokens are the key report's, grouped: report --by api_key --workspace gives each one's.
+    const byWs = await report(w, 'workspace', ['--from', '2026-03-01', '--to', TODAY]);
+    const top = byWs.find((r) => r.workspace_id !== null)!;
+    const keyRows = await report(w, 'api_key', ['--from', '2026-03-01', '--to', TODAY, '--workspace', String(top.workspace_id)]);
+    const ws = await values(`claude_ingest_tokens_by_workspace{period="month_to_date",workspace="${String(top.workspace_id)}"}`, 'type');
+    expect(ws.get('output_tokens')).toBe(keyRows.reduce((a, r) => a + Number(r.output_tokens), 0));
+    expect(ws.get('uncached_input_tokens')).toBe(keyRows.reduce((a, r) => a + Number(r.uncached_input_tokens), 0));
+    // Product tokens are the Analytics API's: Claude Code and the Messages API both used some.
+    const products = await values('sum by (product) (claude_ingest_tokens_by_product{period="month_to_date"})', 'product');
+    expect(products.get('messages_api')!).toBeGreaterThan(0);
+  });
+
   it('the budget ratio is month-to-date spend over the amount; the shipped budget alert fires on it', async () => {
     const ratio = await values('claude_ingest_budget_usage_ratio', 'kind');
     const spent = new Decimal(await dayTotal('2026-03-01', TODAY)).div(BUDGET_USD);
@@ -129,10 +171,58 @@ describe('billed cost through Prometheus', () => {
   });
 });
 
+describe('limits through Prometheus', () => {
+  it('spend-limit usage ratios: spent and forecast over the amount of each enabled limit, as report --by spend_limit, to the cent', async () => {
+    const rows = await report(w, 'spend_limit');
+    // The usage-tier cap, the weekly and the daily limit: the disabled one is not judged.
+    expect(rows.map((r) => String(r.limit)).sort()).toEqual(['organization spend limit (daily)', 'organization spend limit (weekly)', 'usage-tier cap (monthly)']);
+    const ratios = await prom.query('claude_ingest_spend_limit_usage_ratio');
+    const amounts = await prom.query('claude_ingest_spend_limit_usd');
+    expect(amounts.length).toBe(rows.length);
+    expect(ratios.length).toBe(rows.length * 2); // spent and forecast each
+    for (const r of rows) {
+      const id = String(r.spend_limit_id);
+      const amount = amounts.find((s) => s.metric.spend_limit === id)!;
+      expectCent(Number(amount.value[1]), String(r.amount_usd), `${id} amount`);
+      const spent = ratios.find((s) => s.metric.spend_limit === id && s.metric.kind === 'spent')!;
+      const fc = ratios.find((s) => s.metric.spend_limit === id && s.metric.kind === 'forecast')!;
+      expect(spent.metric.limit).toBe(r.limit);
+      expect(spent.metric.scope_type).toBe(String(r.limit).startsWith('usage-tier') ? 'usage_tier' : 'organization');
+      expect(spent.metric.source).toBe('provider');
+      // The period label is the limit's own period (the report's from..to is that period).
+      const kind = r.period_from === r.period_to ? 'daily' : r.period_from === '2026-03-01' ? 'monthly' : 'weekly';
+      expect(spent.metric.period).toBe(kind);
+      const amountUsd = new Decimal(String(r.amount_usd));
+      expectCent(new Decimal(spent.value[1]).times(amountUsd).toNumber(), String(r.spent_usd), `${id} spent`);
+      expectCent(new Decimal(fc.value[1]).times(amountUsd).toNumber(), String(r.forecast_usd), `${id} forecast`);
+      expect(Math.abs(Number(spent.value[1]) * 100 - Number(r.share_pct)), `${id} share`).toBeLessThan(0.01);
+    }
+    // The daily limit's spend is today's cost; the monthly cap's the month to date.
+    const daily = rows.find((r) => r.period_from === r.period_to)!;
+    expectCent(Number(daily.spent_usd), await dayTotal(TODAY, TODAY), 'daily limit = today');
+  });
+
+  it('rate-limit headroom: the newest cached day, peak over limit per model group and limiter, as report --by rate_limit', async () => {
+    const rows = peakRows.filter((r) => r.day === PEAK_DAY && r.share_pct !== null);
+    expect(rows.length).toBeGreaterThan(1);
+    const got = await prom.query('claude_ingest_rate_limit_peak_ratio');
+    expect(got.length).toBe(rows.length);
+    for (const r of rows) {
+      const s = got.find((x) => x.metric.model_group_name === r.model_group && x.metric.limiter === r.limiter)!;
+      expect(s, `${r.model_group} ${r.limiter}`).toBeDefined();
+      expect(s.metric.model_group).not.toBe('');
+      expect(Number(s.value[1]) * Number(r.limit)).toBeCloseTo(Number(r.peak), 6);
+      expect(new Decimal(s.value[1]).times(100).toDecimalPlaces(2, Decimal.ROUND_DOWN).toNumber()).toBeCloseTo(Number(r.share_pct), 2);
+    }
+    const [day] = await prom.query('claude_ingest_rate_limit_peak_day_timestamp_seconds');
+    expect(Number(day!.value[1])).toBe(dayStartMs(PEAK_DAY) / 1000);
+  });
+});
+
 describe('data health through Prometheus', () => {
   it('freshness is the time since the newest complete day ended; failed windows 0; last success is the backfill', async () => {
     const fresh = await values('claude_ingest_data_freshness_seconds', 'stream');
-    const status = JSON.parse((await w.cli(['status', '--json'])).stdout) as { lastRuns: Array<{ finishedAt: string }> };
+    const status = JSON.parse((await w.cli(['status', '--json'])).stdout) as { lastRuns: Array<{ finishedAt: string | null; status: string }> };
     expect([...fresh.keys()].sort()).toEqual(['analytics_cost', 'analytics_usage', 'claude_code', 'cost', 'usage']);
     const wh = await openWarehouse(w.url, { readOnly: true });
     const ledger = await wh.listWindows();
@@ -145,7 +235,8 @@ describe('data health through Prometheus', () => {
     const failed = await values('claude_ingest_failed_windows', 'stream');
     expect([...failed.values()].every((v) => v === 0)).toBe(true);
     const [last] = await prom.query('claude_ingest_last_success_timestamp_seconds');
-    expect(Number(last!.value[1])).toBeCloseTo(Date.parse(status.lastRuns[0]!.finishedAt) / 1000, 2);
+    const lastOk = status.lastRuns.filter((r) => r.status === 'ok' && r.finishedAt !== null).map((r) => Date.parse(r.finishedAt!)).sort((a, b) => b - a)[0]!;
+    expect(Number(last!.value[1])).toBeCloseTo(lastOk / 1000, 2);
     const stale = await prom.query('ALERTS{alertname="ClaudeIngestDataStale"}');
     expect(stale).toEqual([]);
   });
@@ -196,7 +287,7 @@ describe('the exposition and the shipped files', () => {
     expect(test.code).toBe(0);
     const rules = (await prom.get('/api/v1/rules')).data as { groups: Array<{ rules: Array<{ name: string; health: string }> }> };
     const all = rules.groups.flatMap((g) => g.rules);
-    expect(all.length).toBe(9);
+    expect(all.length).toBe(11);
     for (const r of all) expect(r.health, r.name).toBe('ok');
   });
 

@@ -21,7 +21,7 @@ import type { BigQueryWarehouse } from '../../src/warehouse/bigquery/bigquery-wa
 import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
 import { WarehouseError } from '../../src/warehouse/warehouse.js';
 import { DATASET, PROJECT, useStandIn } from './harness.js';
-import type { RecordedRequest } from './stand-in.js';
+import { audit, PARTITION_FILTERED, queryJobsSince } from './sql-audit.js';
 import type { DayRange } from '../../src/util/dates.js';
 
 const h = useStandIn();
@@ -51,15 +51,7 @@ function answerVersion(version: number | null): void {
 }
 
 /** Query jobs sent since `mark`, with their parameter mode. */
-function jobsSince(mark: number): { sql: string; params: unknown[]; mode?: string }[] {
-  return standIn.requests
-    .slice(mark)
-    .filter((r: RecordedRequest) => r.method === 'POST' && r.path.endsWith('/jobs') && !r.path.startsWith('/upload/'))
-    .map((r) => {
-      const q = (r.json as { configuration: { query: { query: string; queryParameters?: unknown[]; parameterMode?: string } } }).configuration.query;
-      return { sql: q.query, params: q.queryParameters ?? [], mode: q.parameterMode };
-    });
-}
+const jobsSince = (mark: number) => queryJobsSince(standIn, mark);
 
 describe('dialect', () => {
   it('renders the optional functions in BigQuery SQL, equivalent to the DuckDB ones', () => {
@@ -216,35 +208,6 @@ describe('exportQuery', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Portability audit
-
-const PARTITION_FILTERED = ['claude_costs', 'claude_usage_keys', 'claude_code_productivity', 'claude_code_model_usage'];
-
-/** The SQL with string literals and backtick identifiers blanked, so only syntax remains. */
-function syntaxOnly(sql: string): string {
-  return sql.replace(/'(?:[^'\\]|\\.|'')*'/g, "''").replace(/`(?:[^`\\]|\\.)*`/g, '`x`');
-}
-
-/** Every problem of one statement, as text (empty: portable). */
-function audit(sql: string, params: unknown[], mode: string | undefined): string[] {
-  const problems: string[] = [];
-  const refs = PARTITION_FILTERED.flatMap((t) => sql.match(new RegExp(`\`${PROJECT}\\.${DATASET}\\.${t}\``, 'g')) ?? []);
-  const predicates = sql.match(/\bactivity_date`?\s*(?:BETWEEN|>=|<=|=|<|>)/g) ?? [];
-  if (predicates.length < refs.length) problems.push(`${refs.length} partition-filtered table reference(s) but ${predicates.length} activity_date predicate(s)`);
-  const s = syntaxOnly(sql);
-  if (s.includes('::')) problems.push(':: cast');
-  if (/FILTER\s*\(\s*WHERE/i.test(s)) problems.push('FILTER (WHERE');
-  if (s.includes('"')) problems.push('double-quoted identifier');
-  if (/\$\d/.test(s)) problems.push('$n placeholder');
-  // A bare decimal literal is FLOAT64 in BigQuery: money multiplied by it would stop being exact.
-  if (/(?<![\w.])\d+\.\d+/.test(s)) problems.push('decimal literal (FLOAT64 in BigQuery)');
-  if (/date_trunc\s*\(\s*''|json_object|duckdb_|current_database|EXCLUDE\s*\(|string_agg|epoch_ms|strftime|\bILIKE\b/i.test(s)) problems.push('DuckDB-only function');
-  if (/(?<!\bDISTINCT\s+)\b(?:FROM|JOIN)\s+(?![\s`(])/i.test(s)) problems.push('unqualified table after FROM/JOIN');
-  if (mode === 'POSITIONAL' || params.length === 0) {
-    const placeholders = (s.match(/\?/g) ?? []).length;
-    if (placeholders !== params.length) problems.push(`${placeholders} placeholder(s) but ${params.length} parameter(s)`);
-  }
-  return problems;
-}
 
 describe('every job sends portable, partition-pruned SQL', () => {
   let wh: BigQueryWarehouse;

@@ -20,6 +20,7 @@ import { dailyRun } from '../../../src/jobs/daily-run.js';
 import type { IngestEnvironment } from '../../../src/jobs/ingest-run.js';
 import { retryFailed } from '../../../src/jobs/retry.js';
 import { warehouseStatus } from '../../../src/jobs/status.js';
+import { collectMetrics } from '../../../src/metrics/collect.js';
 import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
@@ -205,6 +206,9 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     }
     await demoSummary(wh);
     take('demo summary');
+    // Every metric family (the Prometheus endpoint and OTLP push read the same), budgets included.
+    await collectMetrics(wh, { today: TODAY, top: 5, budgets: [{ name: 'all', monthly_usd: 100, thresholds_pct: [100], forecast: true }] }).catch(() => undefined);
+    take('metrics collect');
     // fixed_costs and reconcile (issue 26): the config's fees written, a month reconciled and recorded.
     await syncFixedCosts(wh, [{ name: 'Seats', kind: 'seats', monthly_usd: 30, quantity: 5 }, { name: 'Credit', kind: 'credit', monthly_usd: '10' }], TODAY).catch(() => undefined);
     take('fixed costs sync');
