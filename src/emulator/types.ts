@@ -66,11 +66,27 @@ export interface EmulatorOptions {
   spikes?: Array<{ day: string; factor: number }>;
   /** Every answer as a newer API version might send it (see Endpoint.addDrift): unknown fields, enum values, a token bucket, actor types. */
   drift?: boolean;
-  /** false or 404: the analytics endpoints answer 404; 403: permission_error (an organization without the API). */
-  analyticsAvailable?: boolean | 403 | 404;
+  /**
+   * false or 404: the analytics endpoints answer 404; 403: permission_error (an organization without
+   * the API); 'not-eligible': 400 with `organization_not_eligible` (e.g. HIPAA readiness).
+   */
+  analyticsAvailable?: boolean | 403 | 404 | 'not-eligible';
+  /**
+   * The key reads as a member who sees only some workspaces: the Analytics API renders user and
+   * federated actors as null, each still its own row (so a bucket holds rows with identical groups).
+   */
+  hiddenActors?: boolean;
+  /**
+   * A page holding more than this many items (report results, analytics rows) is refused with 400
+   * `report_page_too_large`, as the API refuses pages too large to build.
+   */
+  maxPageRows?: number;
+  /** Keys with only the `read:analytics` scope: the analytics endpoints and organizations/me answer them, every other endpoint 403. */
+  analyticsKeys?: string[];
   /**
    * Several organizations at once, one per admin key (each its own data, ground truth and rate
-   * limit); any other key is then rejected (401). Without it, any sk-ant-admin key reads one org.
+   * limit); any other key is then rejected (401). Without it, any sk-ant-admin key (or OAuth token
+   * sk-ant-oat…) reads one org.
    */
   organizations?: Array<{ adminKey: string; seed?: number; org?: OrgSize | OrgShape; historyDays?: number }>;
   /** Default 127.0.0.1. */

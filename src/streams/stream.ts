@@ -37,6 +37,8 @@ export interface WindowSummary {
   rows: number;
   /** Exact cents written (cost stream only). */
   centsTotal: string | null;
+  /** The newest `data_refreshed_at` the source's pages carried (Analytics API streams). */
+  dataRefreshedAt?: string | null;
 }
 
 export interface StreamDef {
