@@ -8,7 +8,7 @@ import { claudeCodeReport } from './claude-code-report.js';
 import { costReport } from './cost-report.js';
 import { reportResults, type Endpoint, type JsonObject, type Prepared } from './endpoint.js';
 import { FaultPlan, TRANSIENT_FAULTS } from './faults.js';
-import { apiKeysList, organizationMe, usersList, workspacesList } from './lists.js';
+import { apiKeysList, organizationMe, rbacGroupsList, serviceAccountsList, usersList, workspacesList } from './lists.js';
 import { SyntheticModel } from './model.js';
 import { ApiError, errorBody, iso, PageTokens } from './params.js';
 import { TokenBucket } from './rate-limit.js';
@@ -19,7 +19,9 @@ import { usageReport } from './usage-report.js';
 /** A valid admin key for tests and the demo (any key starting with sk-ant-admin is accepted). */
 export const EMULATOR_ADMIN_KEY = 'sk-ant-admin01-emulator-demo-key';
 
-const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, organizationMe, analyticsCost, analyticsUsage];
+const ENDPOINTS: readonly Endpoint[] = [
+  costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, serviceAccountsList, rbacGroupsList, organizationMe, analyticsCost, analyticsUsage,
+];
 const ROUTES = new Map(ENDPOINTS.map((e) => [e.path, e]));
 
 interface Tenant {
@@ -181,6 +183,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         case '410_expired_cursor':
           sendError(410, 'invalid_request_error', 'page: the cursor has expired; restart the query from its first page');
           return true;
+        case '400_too_many_groups': {
+          const instead = path.includes('/analytics/') ? 'time_bucket_width=1h on /v1/organizations/analytics/usage' : '/v1/organizations/analytics/usage';
+          sendError(400, 'invalid_request_error', `This report has usage in more groups than it can return for a day; use ${instead} instead.`, undefined, 'too_many_report_groups');
+          return true;
+        }
         case '429_retry_after':
           sendError(429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', { 'retry-after': '1' });
           return true;

@@ -24,7 +24,9 @@ export type FaultKind =
   | 'bad_page_token'
   | '429_retry_after'
   /** 410 to a request that carries a `page` cursor (analytics endpoints): the client must restart the query. */
-  | '410_expired_cursor';
+  | '410_expired_cursor'
+  /** 400 too_many_report_groups: a day has more groups than the report can return; the message names the endpoint to use. */
+  | '400_too_many_groups';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -102,6 +104,8 @@ export type EndpointKey =
   | 'api_keys'
   | 'workspaces'
   | 'users'
+  | 'service_accounts'
+  | 'rbac_groups'
   | 'organizations/me'
   | 'analytics/cost'
   | 'analytics/usage';
@@ -168,7 +172,7 @@ export interface AnalyticsTruth {
   listCostCents(day: string): string;
   /** keyed by api_key_id (null = no key). */
   costCentsByApiKey(day: string): Map<string | null, string>;
-  /** keyed by `${actor_type}|${actor id}`: email_address ?? user_id, service_account_id, subject ?? JSON of provider, api_key_id. */
+  /** keyed by `${actor_type}|${actor id}`: user_id, service_account_id, subject ?? JSON of provider, api_key_id. */
   costCentsByActor(day: string): Map<string, string>;
   /** keyed by product (null = code execution). */
   costCentsByProduct(day: string): Map<string | null, string>;

@@ -66,6 +66,8 @@ export interface ApiErrorInit {
   requestId?: string;
   /** `error.details.error_code` of the answer, where the API names the cause. */
   errorCode?: string;
+  /** The API's own `error.message` (one line), where it sent one. */
+  apiMessage?: string;
   retryable: boolean;
   /** Overrides the status-derived default (used for "could not be reached"). */
   fatal?: boolean;
@@ -78,6 +80,7 @@ export class ApiError extends SourceError {
   readonly kind: ApiErrorKind;
   readonly requestId: string | undefined;
   readonly errorCode: string | undefined;
+  readonly apiMessage: string | undefined;
   readonly retryable: boolean;
   readonly fatal: boolean;
 
@@ -87,6 +90,7 @@ export class ApiError extends SourceError {
     this.kind = init.kind;
     this.requestId = init.requestId;
     this.errorCode = init.errorCode;
+    this.apiMessage = init.apiMessage;
     this.retryable = init.retryable;
     this.fatal = init.fatal ?? (FATAL_STATUSES.has(init.status) && !(init.errorCode !== undefined && NOT_FATAL_CODES.has(init.errorCode)));
   }

@@ -51,7 +51,7 @@ export function finalHttpError(ctx: FailureContext, path: string, o: HttpFailure
       text = `The Admin API rejected the key (${what})${rid(o.requestId)}: set ANTHROPIC_ADMIN_KEY to a key the Admin API accepts (an Admin API key sk-ant-admin…, an OAuth token with org:admin, or a service-account key not scoped to a workspace)`;
       break;
     case 403:
-      text = `The Admin API refused ${path} to this key (${what})${rid(o.requestId)}: use a key that may read it (an Admin API key reads every endpoint, a read:analytics key only the Analytics API); some endpoints need an Enterprise plan`;
+      text = `The Admin API refused ${path} (${what})${rid(o.requestId)}: this key may not read it; use one that may (an Admin API key reads every endpoint, a read:analytics key only the Analytics API); some endpoints need an Enterprise plan`;
       break;
     case 404:
       text = `The Admin API has no ${path} (${what})${rid(o.requestId)}: check that ANTHROPIC_BASE_URL is the API origin, e.g. https://api.anthropic.com`;
@@ -67,7 +67,14 @@ export function finalHttpError(ctx: FailureContext, path: string, o: HttpFailure
       }
       text = `The Admin API refused ${path} (${what})${rid(o.requestId)}`;
   }
-  return new ApiError(ctx.scrub(text), { status: o.status, kind, requestId: o.requestId, ...(o.errorCode ? { errorCode: o.errorCode } : {}), retryable: false });
+  return new ApiError(ctx.scrub(text), {
+    status: o.status,
+    kind,
+    requestId: o.requestId,
+    ...(o.errorCode ? { errorCode: o.errorCode } : {}),
+    ...(o.errorMessage ? { apiMessage: ctx.scrub(o.errorMessage) } : {}),
+    retryable: false,
+  });
 }
 
 /** A 400's line: the documented error codes get their own remedy, anything else is a request to fix. */

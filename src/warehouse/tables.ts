@@ -40,6 +40,8 @@ export type TableName =
   | 'claude_api_keys'
   | 'claude_workspaces'
   | 'claude_users'
+  | 'claude_service_accounts'
+  | 'claude_rbac_groups'
   | 'claude_organization'
   | 'ingest_runs'
   | 'ingest_windows'
@@ -231,6 +233,32 @@ const DECLARED_TABLES = {
       { name: 'name', type: 'string', doc: 'Display name.' },
       { name: 'role', type: 'string', doc: 'Organization role.' },
       { name: 'added_at', type: 'timestamp', doc: 'Joined.' },
+      extra,
+      ...lineage,
+    ],
+    naturalKey: ['id'],
+  },
+  claude_service_accounts: {
+    name: 'claude_service_accounts',
+    kind: 'snapshot',
+    doc: 'Latest snapshot of the organization\'s service accounts (GET /v1/organizations/service_accounts), for the names of svac_… actors; empty where the API does not offer the list.',
+    columns: [
+      { name: 'id', type: 'string', doc: 'Service account id, as analytics actors carry it (service_account_id).', nullable: false },
+      { name: 'name', type: 'string', doc: 'Display name.' },
+      { name: 'created_at', type: 'timestamp', doc: 'Created.' },
+      extra,
+      ...lineage,
+    ],
+    naturalKey: ['id'],
+  },
+  claude_rbac_groups: {
+    name: 'claude_rbac_groups',
+    kind: 'snapshot',
+    doc: 'Latest snapshot of the organization\'s RBAC groups (GET /v1/organizations/rbac_groups), for the names of rbac_group_id values; empty where the API does not offer the list.',
+    columns: [
+      { name: 'id', type: 'string', doc: 'RBAC group id.', nullable: false },
+      { name: 'name', type: 'string', doc: 'Display name.' },
+      { name: 'created_at', type: 'timestamp', doc: 'Created.' },
       extra,
       ...lineage,
     ],

@@ -14,12 +14,11 @@
  */
 import type { z } from 'zod';
 import { Hash53, Hash53Set } from '../../util/hash53.js';
-import { ApiError } from '../errors.js';
 import { parseResult } from '../fast-paths.js';
 import { parseOrThrow, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
-import { isPageTooLarge, lowerLimit, queryLimit } from './page-limit.js';
+import { isPageTooLarge, isTooManyGroups, lowerLimit, queryLimit, tooManyGroupsError } from './page-limit.js';
 
 /** Rows per page unless the query says otherwise: the API's maximum (its default is 20). */
 export const ANALYTICS_PAGE_LIMIT = 1000;
@@ -78,8 +77,9 @@ export function paginateAnalyticsRows<T>(
           raw = await client.getJson(path, { ...query, limit, page }, stats);
           break;
         } catch (err) {
+          if (isTooManyGroups(err)) throw tooManyGroupsError(err, path, lastDay);
           if (!isPageTooLarge(err)) throw err;
-          limit = lowerLimit(err as ApiError, path, limit, 'row', lastDay);
+          limit = lowerLimit(err, path, limit, 'row', lastDay);
         }
       }
       const body = parseOrThrow(reportEnvelopeSchema, raw, path);

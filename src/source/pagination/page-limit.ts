@@ -29,3 +29,30 @@ export function queryLimit(value: unknown, fallback: number): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
+
+export function isTooManyGroups(err: unknown): err is ApiError {
+  return err instanceof ApiError && err.status === 400 && err.errorCode === ERROR_CODES.tooManyGroups;
+}
+
+/** The endpoint a too_many_report_groups message names ("use … instead"), if it names one. */
+export function namedEndpoint(message: string): string | null {
+  const path = /\/v1\/[A-Za-z0-9_/.-]*[A-Za-z0-9_]/.exec(message);
+  if (path) return path[0];
+  const quoted = /`([^`\s]{3,120})`/.exec(message);
+  return quoted ? quoted[1]! : null;
+}
+
+/**
+ * `400 too_many_report_groups`: a day has usage in more groups than the report can return. One line
+ * naming the day and the endpoint the API's message names; only the window fails, the run goes on.
+ */
+export function tooManyGroupsError(err: ApiError, path: string, day: string): ApiError {
+  const apiMessage = err.apiMessage ?? err.message;
+  const rid = err.requestId ? ` [request-id ${err.requestId}]` : '';
+  const instead = namedEndpoint(apiMessage);
+  return new ApiError(
+    `The Admin API cannot report ${day} from ${path}: that day has usage in more groups than one report can return (400 ${ERROR_CODES.tooManyGroups})${rid}: ` +
+      `the window is left failed and the run goes on; ${instead ? `the API says to read it from ${instead}` : `the API's message: ${apiMessage}`}`,
+    { status: 400, kind: err.kind, requestId: err.requestId, errorCode: ERROR_CODES.tooManyGroups, retryable: false, fatal: false },
+  );
+}
