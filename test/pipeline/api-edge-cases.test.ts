@@ -101,6 +101,27 @@ describe('a workspace-limited reader (hidden actors)', () => {
     expect(v.byId('duplicates').action).toMatch(/backfill --refresh .* to store each with its ordinal/);
   });
 
+  it('keeps data_refreshed_at per window; status shows it and freshness is bounded by it', async () => {
+    const windows = await queryWarehouse(w.file, "SELECT DISTINCT stream, CAST(data_refreshed_at AS VARCHAR) AS r FROM ingest_windows WHERE status = 'ok' ORDER BY 1");
+    expect(windows).toEqual([
+      { stream: 'analytics_cost', r: `${TODAY} 23:55:00` },
+      { stream: 'analytics_usage', r: `${TODAY} 23:55:00` },
+      { stream: 'claude_code', r: null },
+      { stream: 'cost', r: null },
+      { stream: 'org', r: null },
+      { stream: 'usage', r: null },
+    ]);
+    const status = await w.cli(['status']);
+    expect(status.stdout).toContain(`analytics_cost: the Analytics API's data was complete up to ${TODAY}T23:55:00.000Z when last read (data_refreshed_at)`);
+    // The API had refreshed its data only to 2026-02-06 10:00: its last complete day is 2026-02-05, however late it was read.
+    const stale = await plantedCopy(w, 'stale-refresh.duckdb', "UPDATE ingest_windows SET data_refreshed_at = TIMESTAMP '2026-02-06 10:00:00' WHERE stream = 'analytics_usage'");
+    const res = await runCli(['validate', '--json', '--warehouse', `duckdb:${stale}`, '--from', FROM, '--to', LAST], { ...w.env, CLAUDE_INGEST_TODAY: TODAY });
+    const fresh = (JSON.parse(res.stdout) as { results: CheckResult[] }).results.find((r) => r.id === 'freshness')!;
+    expect(fresh.status).toBe('WARN');
+    expect(fresh.figure).toContain('last 2026-02-05');
+    expect(fresh.detail).toContain('the Analytics API had refreshed its data only up to 2026-02-06T10:00:00');
+  });
+
   it('report --by user shows the hidden identities as one line that says why, never as a person', async () => {
     const res = await w.cli(['report', '--by', 'user', '--format', 'json', '--from', FROM, '--to', LAST]);
     expect(res.code, res.stderr).toBe(0);
