@@ -14,7 +14,7 @@ import { Decimal } from 'decimal.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/check.js';
-import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { EMULATOR_ADMIN_KEY, startEmulator } from '../../src/emulator/index.js';
 import { eachDay } from '../../src/util/dates.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
