@@ -84,11 +84,12 @@ export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
     sql: `SELECT ${actorType} AS ${i('actor_type')},
                  CASE WHEN ${actorType} IS NULL THEN ? ELSE ${actor} END AS ${i('actor')},
                  CASE WHEN ${actorType} IS NULL THEN ? ELSE COALESCE(b.${i('name')}, us.${i('name')}, ue.${i('name')}, sa.${i('name')}, ${actor}) END AS ${i('name')},
+                 COALESCE(b.${i('email')}, us.${i('email')}, ue.${i('email')}) AS ${i('email')},
                  COALESCE(b.${i('billed')}, 0) AS ${i('billed_cost_usd')},
                  COALESCE(b.${i('code')}, 0) AS ${i('claude_code_billed_usd')},
                  COALESCE(b.${i('list')}, 0) AS ${i('list_cost_usd')},
                  ${estimate} AS ${i('claude_code_estimate_usd')}
-            FROM (SELECT s.*, n.${i('name')} AS ${i('name')},
+            FROM (SELECT s.*, n.${i('name')} AS ${i('name')}, n.${i('email')} AS ${i('email')},
                          COALESCE(CASE WHEN s.${i('actor_type')} = 'user_actor' THEN n.${i('email')} END, s.${i('actor_id')}) AS ${i('join_id')}
                     FROM (SELECT b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
                                  ${usd(`b.${i('amount_usd')}`)} AS ${i('billed')},
@@ -104,12 +105,13 @@ export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
             LEFT JOIN ${d.table('claude_users')} us ON ${actorType} = 'user_actor' AND us.${i('id')} = ${actor}
             LEFT JOIN ${d.table('claude_users')} ue ON ${actorType} = 'user_actor' AND ue.${i('email')} = ${actor}
             LEFT JOIN ${d.table('claude_service_accounts')} sa ON ${actorType} = 'service_account_actor' AND sa.${i('id')} = ${actor}
-           ORDER BY 4 DESC, 7 DESC, 2`,
+           ORDER BY 5 DESC, 8 DESC, 2`,
     params: [HIDDEN_ACTOR_REASON, HIDDEN_ACTOR, ...wb.params, ...wn.params, ...we.params],
     columns: [
       col('actor_type', 'actor_type', 'text'),
       col('actor', 'actor', 'text'),
       col('name', 'name', 'text'),
+      col('email', 'email', 'text'),
       col('billed_cost_usd', 'billed_cost_usd', 'usd'),
       col('claude_code_billed_usd', 'claude_code_billed_usd', 'usd'),
       col('list_cost_usd', 'list_cost_usd', 'usd'),
