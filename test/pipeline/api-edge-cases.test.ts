@@ -18,6 +18,7 @@ import { EMULATOR_ADMIN_KEY, startEmulator } from '../../src/emulator/index.js';
 import { eachDay } from '../../src/util/dates.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { loadFixtures, startReplayServer } from '../helpers/replay-server.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 
 const TODAY = '2026-02-12';
@@ -222,6 +223,32 @@ describe('organization_not_eligible, a read:analytics key, too_many_report_group
       expect(Number(usage!.n)).toBeGreaterThan(0);
     } finally {
       await emu.close();
+    }
+  });
+});
+
+describe('a Claude Code record split by customer_type', () => {
+  it('stores both records of one person and day, without a collision or a duplicate', async () => {
+    const server = await startReplayServer(loadFixtures('customer-type'));
+    try {
+      const file = join(tempDir(), 'customer-type.duckdb');
+      const env = { ANTHROPIC_ADMIN_KEY: 'sk-ant-admin01-fixture-replay-key', ANTHROPIC_BASE_URL: server.url, CLAUDE_INGEST_TODAY: '2025-08-20' };
+      const res = await runCli(['backfill', '--from', '2025-08-12', '--to', '2025-08-12', '--streams', 'claude_code', '--warehouse', `duckdb:${file}`], env);
+      expect(res.code, res.stderr).toBe(0);
+      expect(server.unmatched()).toEqual([]);
+      expect(await queryWarehouse(file, 'SELECT actor_id, customer_type, num_sessions FROM claude_code_productivity ORDER BY customer_type')).toEqual([
+        { actor_id: 'dev@example.com', customer_type: 'api', num_sessions: 3 },
+        { actor_id: 'dev@example.com', customer_type: 'subscription', num_sessions: 2 },
+      ]);
+      expect(await queryWarehouse(file, 'SELECT customer_type, model, input_tokens FROM claude_code_model_usage ORDER BY customer_type, model')).toEqual([
+        { customer_type: 'api', model: 'claude-sonnet-4-20250514', input_tokens: 3000 },
+        { customer_type: 'subscription', model: 'claude-3-5-haiku-20241022', input_tokens: 700 },
+        { customer_type: 'subscription', model: 'claude-sonnet-4-20250514', input_tokens: 1500 },
+      ]);
+      const v = await runCli(['validate', '--json', '--warehouse', `duckdb:${file}`, '--from', '2025-08-12', '--to', '2025-08-12'], env);
+      expect((JSON.parse(v.stdout) as { results: CheckResult[] }).results.find((r) => r.id === 'duplicates')!.status).toBe('PASS');
+    } finally {
+      await server.close();
     }
   });
 });
