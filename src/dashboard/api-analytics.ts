@@ -11,7 +11,7 @@ import { sqlAndParams, type ReportQuery } from '../reports/queries.js';
 import { eachDay, type DayRange } from '../util/dates.js';
 import { canonicalDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
-import type { ApiContext } from './api.js';
+import type { ApiContext } from './api-context.js';
 import { filterParams } from './params.js';
 
 type Row = Record<string, string | number | null>;

@@ -13,27 +13,11 @@ import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from 
 import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { AlertsConfig } from '../config/schema.js';
 import { analytics } from './api-analytics.js';
 import { alertHistory, budgets } from './api-budgets.js';
+import type { ApiContext } from './api-context.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
 
-export interface ApiContext {
-  wh: Warehouse;
-  query: URLSearchParams;
-  /** UTC today (CLAUDE_INGEST_TODAY aware). */
-  today: IsoDay;
-  /**
-   * Validation results by range and a fingerprint of the warehouse's state (the ledger, and the
-   * change token where there is one): the checks scan every fact table, and their answer only
-   * changes when something writes. Absent: no caching.
-   */
-  validationCache?: Map<string, ValidationReport>;
-  /** The warehouse's change token (Warehouse.changeToken), read in the same read lock; ''/absent when unknown. */
-  changeToken?: string;
-  /** The alerts section of claude-ingest.yaml (--config): its budgets are shown; null/absent: none. */
-  alerts?: AlertsConfig | null;
-}
 
 const VALIDATION_CACHE_SIZE = 32;
 
