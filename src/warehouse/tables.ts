@@ -3,6 +3,7 @@
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
 import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
+import { NAME_TABLES, type NameTableName } from './name-tables.js';
 import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
 export type { ColumnDef, ColumnType } from './columns.js';
@@ -32,8 +33,7 @@ export type TableName =
   | 'claude_api_keys'
   | 'claude_workspaces'
   | 'claude_users'
-  | 'claude_service_accounts'
-  | 'claude_rbac_groups'
+  | NameTableName
   | 'claude_organization'
   | 'ingest_runs'
   | 'ingest_windows'
@@ -230,32 +230,6 @@ const DECLARED_TABLES = {
     ],
     naturalKey: ['id'],
   },
-  claude_service_accounts: {
-    name: 'claude_service_accounts',
-    kind: 'snapshot',
-    doc: 'Latest snapshot of the organization\'s service accounts (GET /v1/organizations/service_accounts), for the names of svac_… actors; empty where the API does not offer the list.',
-    columns: [
-      { name: 'id', type: 'string', doc: 'Service account id, as analytics actors carry it (service_account_id).', nullable: false },
-      { name: 'name', type: 'string', doc: 'Display name.' },
-      { name: 'created_at', type: 'timestamp', doc: 'Created.' },
-      extra,
-      ...lineage,
-    ],
-    naturalKey: ['id'],
-  },
-  claude_rbac_groups: {
-    name: 'claude_rbac_groups',
-    kind: 'snapshot',
-    doc: 'Latest snapshot of the organization\'s RBAC groups (GET /v1/organizations/rbac_groups), for the names of rbac_group_id values; empty where the API does not offer the list.',
-    columns: [
-      { name: 'id', type: 'string', doc: 'RBAC group id.', nullable: false },
-      { name: 'name', type: 'string', doc: 'Display name.' },
-      { name: 'created_at', type: 'timestamp', doc: 'Created.' },
-      extra,
-      ...lineage,
-    ],
-    naturalKey: ['id'],
-  },
   claude_organization: {
     name: 'claude_organization',
     kind: 'snapshot',
@@ -346,6 +320,7 @@ const DECLARED_TABLES = {
     ],
     naturalKey: ['event_key', 'channel'],
   },
+  ...NAME_TABLES,
   ...ANALYTICS_TABLES,
 } as const satisfies Record<TableName, TableSpec>;
 
