@@ -213,6 +213,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     });
   });
 
+  // Node's default keep-alive (5 s) races a client reusing an idle socket while a large aggregation
+  // holds the event loop (the client then sees ECONNRESET); the real API keeps connections longer.
+  server.keepAliveTimeout = 65_000;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
