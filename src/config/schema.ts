@@ -78,7 +78,37 @@ const notifySchema = z
   .refine((n) => [n.slack, n.webhook, n.email].filter(Boolean).length === 1, 'expected exactly one of slack, webhook, email')
   .describe('One delivery channel.');
 
+// ---------------------------------------------------------------- limits (issue 28)
+// Spend limits judged as budgets and rate-limit headroom: kept together here so other additions to
+// the alerts section merge beside them. See docs/limits.md.
+
+const spendLimitAlertsSchema = z.strictObject({
+  thresholds_pct: z
+    .array(z.number().int().min(1).max(1000))
+    .min(1)
+    .default([80, 90, 100])
+    .describe('Percentages of each spend limit; each fires at most once per limit and period.'),
+});
+
+const rateLimitHeadroomSchema = z.strictObject({
+  pct: z.number().positive().max(1000).default(80).describe('Fire when a day\'s busiest minute reaches this share of a rate limit (per model group and limiter).'),
+});
+
+export const limitAlertsShape = {
+  spend_limits: z
+    .union([z.boolean(), spendLimitAlertsSchema])
+    .default(true)
+    .describe('The spend limits the limits stream stores (usage-tier cap, organization, workspaces), judged like budgets at 80/90/100 % (rule spend_limit). true = defaults; false = off.'),
+  rate_limit_headroom: z
+    .union([z.boolean(), rateLimitHeadroomSchema])
+    .default(false)
+    .describe('A day\'s peak minute against a rate limit (rule rate_limit_headroom), e.g. { pct: 80 }; true = 80. Judges the cached days: run --alerts reads yesterday and today, report --by rate_limit the days asked.'),
+};
+
+// ---------------------------------------------------------------- alerts
+
 export const alertsSchema = z.strictObject({
+  ...limitAlertsShape,
   budgets: z.array(budgetSchema).default([]),
   anomalies: anomaliesSchema.default({ daily_spend: true, new_spender: true, cache_hit_rate_drop: false }),
   data_health: z.union([z.boolean(), dataHealthSchema]).default(true).describe('validate FAIL, or data older than max_age_days.'),

@@ -12,6 +12,8 @@ export interface EndpointContext {
   headers: IncomingHttpHeaders;
   /** EmulatorOptions.hiddenActors: the reader sees only some workspaces (analytics actors read null). */
   hiddenActors?: boolean;
+  /** The request path (endpoints with a path parameter read it from here). */
+  path: string;
 }
 
 /** A validated request, ready to answer. */

@@ -54,7 +54,8 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
 }
 
 export interface ReportResult {
-  report: ReportName;
+  /** A report of REPORT_NAMES, or one of the limit reports (limit-reports.ts). */
+  report: ReportName | 'rate_limit' | 'spend_limit';
   title: string;
   filter: ReportFilter;
   columns: ReportColumn[];

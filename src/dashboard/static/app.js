@@ -7,7 +7,7 @@
  */
 import { drawAnalytics } from './analytics.js';
 import { showErrors } from './banners.js';
-import { drawAlerts, drawBudgets } from './budgets.js';
+import { drawAlerts, drawBudgets, drawLimits } from './budgets.js';
 import { drawBars, drawClaudeCode, drawKeys, drawSpend, resizeCharts } from './charts.js';
 import { escapeHtml } from './format.js';
 import { getJson } from './http.js';
@@ -150,6 +150,10 @@ async function refresh() {
       drawBudgets(budgets);
       // The spend chart may have been drawn first: draw it again with the budget lines.
       if (dash.data.spend && budgets.pace) drawSpend(dash.data.spend, budgets.pace);
+    }),
+    section(`/api/limits`, (/** @type {import('./state.js').Limits} */ limits) => {
+      dash.data.limits = limits;
+      drawLimits(limits);
     }),
     section(`/api/alerts`, (/** @type {import('./state.js').Alerts} */ alerts) => {
       dash.data.alerts = alerts;

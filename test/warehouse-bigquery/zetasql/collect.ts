@@ -20,6 +20,7 @@ import { dailyRun } from '../../../src/jobs/daily-run.js';
 import type { IngestEnvironment } from '../../../src/jobs/ingest-run.js';
 import { retryFailed } from '../../../src/jobs/retry.js';
 import { warehouseStatus } from '../../../src/jobs/status.js';
+import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
@@ -153,6 +154,11 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('daily run');
     await retryFailed(env());
     take('retry');
+    // The headroom cache, read on demand by report --by rate_limit, and its report query.
+    await backfill(env(), { range: { from: RANGE.to, to: RANGE.to }, streams: [STREAMS.rate_limit_peaks], refresh: true });
+    take('backfill rate_limit_peaks');
+    await ratePeaks(wh, RANGE, ['org_a']);
+    take('report rate_limit');
 
     await warehouseStatus(wh, TODAY);
     take('status');
@@ -199,6 +205,8 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
       data_health: true,
+      spend_limits: true,
+      rate_limit_headroom: { pct: 80 },
     });
     await evaluateAlerts(wh, cfg, TODAY, { anomalyDays: ['2025-03-08', '2025-03-09'] }).catch(() => undefined);
     take('alerts evaluate');
