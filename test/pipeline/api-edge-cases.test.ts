@@ -109,6 +109,7 @@ describe('a workspace-limited reader (hidden actors)', () => {
       { stream: 'analytics_usage', r: `${TODAY} 23:55:00` },
       { stream: 'claude_code', r: null },
       { stream: 'cost', r: null },
+      { stream: 'limits', r: null },
       { stream: 'org', r: null },
       { stream: 'usage', r: null },
     ]);
@@ -193,7 +194,8 @@ describe('organization_not_eligible, a read:analytics key, too_many_report_group
       const res = await runCli(['backfill', '--from', FROM, '--to', LAST, '--warehouse', `duckdb:${file}`], env);
       expect(res.code, res.stderr).toBe(0);
       expect(res.stderr).not.toContain(reader);
-      const lines = res.stderr.split('\n').filter((l) => l.includes('this key may not read'));
+      // One summary line (the limits stream, merged from #28, reports its own unavailability apart).
+      const lines = res.stderr.split('\n').filter((l) => l.includes('"message":"this key may not read'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('this key may not read claude_code, cost, org, usage (403');
       const [a] = await queryWarehouse(file, 'SELECT SUM(amount_cents) AS c FROM claude_cost_by_actor');
