@@ -19,7 +19,11 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
     .option('--latency <ms>', 'added latency per response', '0')
     .option('--spike <day:factor>', 'multiply one day\'s spend in every report, e.g. 2026-03-04:4 (repeatable): plants an anomaly for alerts', collectSpike, [])
     .option('--drift', 'answer as a newer API version might: unknown fields and enum values, a new cache token bucket, unknown actor types')
-    .option('--analytics-unavailable <status>', 'answer the Usage and Cost Analytics endpoints with 403 or 404, as for an organization without them')
+    .option('--analytics <mode>', 'the Usage and Cost Analytics endpoints: available, 403, 404, or not-eligible (400 organization_not_eligible, e.g. HIPAA readiness)')
+    .option('--analytics-unavailable <status>', 'same as --analytics 403|404|not-eligible')
+    .option('--hidden-actors', 'answer as to a member who sees only some workspaces: user and federated actors read null, each still its own row')
+    .option('--max-page-rows <n>', 'refuse report pages with more than n rows (400 report_page_too_large), so the client must lower its limit')
+    .option('--analytics-key <key>', 'also accept this key with only the read:analytics scope (analytics endpoints and organizations/me; 403 elsewhere)')
     .option('--spend-cap <usd>', 'the usage-tier monthly spend cap spend_limits reports, in dollars (default 5000; "none" = no cap)')
     .option('--rate-limits <spec>', 'organization rate limits of every model group, LIMITER=VALUE,… e.g. input_tokens_per_minute_cache_aware=30000,output_tokens_per_minute=8000 (any limiter name is served)')
     .option('--limits-unavailable <status>', 'answer spend_limits with 400 (organization_type_not_supported), 403 or 404, as for an organization without them')
@@ -44,7 +48,10 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
           latencyMs: num(o.latency, '--latency', 0, 600_000),
           spikes: o.spike.map(parseSpike),
           drift: o.drift === true,
-          analyticsAvailable: parseAnalyticsUnavailable(o.analyticsUnavailable),
+          analyticsAvailable: parseAnalyticsMode(o.analytics ?? o.analyticsUnavailable),
+          hiddenActors: o.hiddenActors === true,
+          maxPageRows: o.maxPageRows === undefined ? undefined : num(o.maxPageRows, '--max-page-rows', 1, 1e9),
+          analyticsKeys: o.analyticsKey ? [o.analyticsKey] : undefined,
           spendCapCents: o.spendCap === undefined ? undefined : parseSpendCap(o.spendCap),
           rateLimits: o.rateLimits === undefined ? undefined : parseRateLimits(o.rateLimits),
           limitsAvailable: { spend: parseLimitsUnavailable(o.limitsUnavailable) },
@@ -63,11 +70,12 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
     });
 }
 
-/** --analytics-unavailable 403|404 → EmulatorOptions.analyticsAvailable (absent: available). */
-function parseAnalyticsUnavailable(value: string | undefined): true | 403 | 404 {
-  if (value === undefined) return true;
+/** --analytics available|403|404|not-eligible → EmulatorOptions.analyticsAvailable (absent: available). */
+export function parseAnalyticsMode(value: string | undefined): true | 403 | 404 | 'not-eligible' {
+  if (value === undefined || value === 'available') return true;
   if (value === '403' || value === '404') return Number(value) as 403 | 404;
-  throw new InputError(`--analytics-unavailable ${value} is not 403 or 404`);
+  if (value === 'not-eligible') return value;
+  throw new InputError(`--analytics ${value} is not available, 403, 404 or not-eligible`);
 }
 
 const ORG_SIZES: readonly OrgSize[] = ['small', 'medium', 'large'];

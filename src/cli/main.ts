@@ -22,7 +22,7 @@ export function buildProgram(rt: CliRuntime): Program {
       'after',
       `
 Environment:
-  ANTHROPIC_ADMIN_KEY        Admin API key (sk-ant-admin…); also ANTHROPIC_ADMIN_API_KEY, or ANTHROPIC_ADMIN_KEY_FILE
+  ANTHROPIC_ADMIN_KEY        Admin API key (sk-ant-admin…) or another key the API accepts; also ANTHROPIC_ADMIN_API_KEY, or ANTHROPIC_ADMIN_KEY_FILE
   ANTHROPIC_BASE_URL         default https://api.anthropic.com (http only to 127.0.0.1/localhost)
   CLAUDE_INGEST_WAREHOUSE    default for --warehouse
 

@@ -22,6 +22,7 @@ function streamLines(streams: StreamStatus[]): string[] {
   ];
   for (const st of streams) {
     if (st.notServedBefore) out.push(`  ${st.stream}: days before ${st.notServedBefore} are not served by the Analytics API (the legacy streams hold them); not missing`);
+    if (st.dataRefreshedAt) out.push(`  ${st.stream}: the Analytics API's data was complete up to ${st.dataRefreshedAt} when last read (data_refreshed_at)`);
     if (st.unavailable) out.push(`  ${st.stream}: unavailable for this organization since ${st.unavailable.since} (${st.unavailable.error ?? '403/404'}); asked again by the next run`);
   }
   return out;

@@ -57,7 +57,7 @@ export function analyticsCast(org: Org, seed: number): AnalyticsCast {
 function actorKey(json: ActorJson): string {
   switch (json.type) {
     case 'user_actor':
-      return `user_actor|${json.email_address ?? json.user_id}`;
+      return `user_actor|${json.user_id}`;
     case 'service_account_actor':
       return `service_account_actor|${json.service_account_id}`;
     case 'federated_actor':

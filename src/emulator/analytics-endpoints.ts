@@ -17,11 +17,17 @@ import type { EmulatorOptions } from './types.js';
 /** `analyticsAvailable` in EmulatorOptions: what an organization without this API gets on every request. */
 export function analyticsUnavailable(setting: EmulatorOptions['analyticsAvailable']): ApiError | null {
   if (setting === undefined || setting === true) return null;
+  if (setting === 'not-eligible') {
+    return new ApiError(400, 'invalid_request_error', 'Your organization is not eligible for the Usage and Cost Analytics API.', 'organization_not_eligible');
+  }
   if (setting === 403) return new ApiError(403, 'permission_error', 'The Usage and Cost Analytics API is not enabled for this organization.');
   return new ApiError(404, 'not_found_error', 'Not found: the Usage and Cost Analytics API is not available for this organization.');
 }
 
-function rowsJson(model: SyntheticModel, q: AnalyticsQuery, rows: Row[]): JsonObject[] {
+/** Actor types a member who sees only some workspaces cannot see: their rows read `actor: null`. */
+const HIDDEN_ACTOR_TYPES = new Set(['user_actor', 'federated_actor']);
+
+function rowsJson(model: SyntheticModel, q: AnalyticsQuery, rows: Row[], hiddenActors: boolean): JsonObject[] {
   const org = model.org;
   const cast = analyticsCast(org, model.seed);
   const out: JsonObject[] = [];
@@ -30,6 +36,9 @@ function rowsJson(model: SyntheticModel, q: AnalyticsQuery, rows: Row[]): JsonOb
     const group: JsonObject = {};
     for (const d of DIMENSIONS) group[d] = null;
     q.groupBy.forEach((d, j) => (group[d] = dimensionValue(d, r.vals[j]!, org, cast)));
+    // Each hidden identity stays its own row ("distinct identities … each as its own row"), so
+    // rows of one bucket can carry identical groups.
+    if (hiddenActors && group.actor !== null && HIDDEN_ACTOR_TYPES.has((group.actor as { type: string }).type)) group.actor = null;
     const base = { starting_at: iso(start), ending_at: iso(end) };
     if (q.kind === 'usage') {
       const u = r.usage;
@@ -89,7 +98,7 @@ function analyticsEndpoint(kind: AnalyticsKind): Endpoint {
     key: `analytics/${kind}`,
     path: `/v1/organizations/analytics/${kind}`,
 
-    prepare(q, { model, tokens, headers }) {
+    prepare(q, { model, tokens, headers, hiddenActors }) {
       const query = parseAnalyticsQuery(kind, q, headers, model.today);
       const scope = `analytics|${query.signature}`;
       const page = q.get('page');
@@ -106,7 +115,7 @@ function analyticsEndpoint(kind: AnalyticsKind): Endpoint {
           const next = offset + query.limit;
           const hasMore = next < rows.length;
           return {
-            data: rowsJson(model, query, rows.slice(offset, next)),
+            data: rowsJson(model, query, rows.slice(offset, next), hiddenActors === true),
             has_more: hasMore,
             next_page: hasMore ? tokens.sign(scope, next) : null,
             // Deterministic: the emulator's data is final a few minutes before the end of its today.

@@ -121,7 +121,8 @@ export function parseAnalyticsQuery(kind: AnalyticsKind, q: URLSearchParams, hea
   const order = q.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw invalid(`order: must be asc or desc, got "${order}"`);
 
-  const canonical = [...q.entries()].filter(([k]) => k !== 'page').sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1));
+  // A cursor stays valid under another `limit` ("send a lower limit and page through the rest").
+  const canonical = [...q.entries()].filter(([k]) => k !== 'page' && k !== 'limit').sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1));
   return {
     kind,
     fromMs: Math.floor(start / snap) * snap,

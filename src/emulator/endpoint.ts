@@ -10,6 +10,8 @@ export interface EndpointContext {
   model: SyntheticModel;
   tokens: PageTokens;
   headers: IncomingHttpHeaders;
+  /** EmulatorOptions.hiddenActors: the reader sees only some workspaces (analytics actors read null). */
+  hiddenActors?: boolean;
   /** The request path (endpoints with a path parameter read it from here). */
   path: string;
 }

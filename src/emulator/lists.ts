@@ -88,6 +88,35 @@ export const usersList: Endpoint = {
   },
 };
 
+/** GET /v1/organizations/service_accounts: names for the svcacct_… actors of the Analytics API. */
+export const serviceAccountsList: Endpoint = {
+  key: 'service_accounts',
+  path: '/v1/organizations/service_accounts',
+  prepare(q, { model }) {
+    const items = model.org.serviceAccounts.map((id, i) => ({ type: 'service_account', id, name: serviceAccountName(i), created_at: `${model.org.firstDay}T00:00:00Z` }));
+    const body = listPage(items, q);
+    return { coverage: null, body: () => body };
+  },
+  addExtraFields: listExtras,
+};
+
+/** GET /v1/organizations/rbac_groups: a few fixed groups (no analytics row of the emulator carries one). */
+export const rbacGroupsList: Endpoint = {
+  key: 'rbac_groups',
+  path: '/v1/organizations/rbac_groups',
+  prepare(q, { model }) {
+    const suffix = model.org.organizationId.replace(/-/g, '').slice(0, 16);
+    const items = ['Engineering', 'Finance'].map((name, i) => ({ type: 'rbac_group', id: `rbac_${i + 1}${suffix}`, name, created_at: `${model.org.firstDay}T00:00:00Z` }));
+    const body = listPage(items, q);
+    return { coverage: null, body: () => body };
+  },
+  addExtraFields: listExtras,
+};
+
+export function serviceAccountName(index: number): string {
+  return `automation-${index + 1}`;
+}
+
 /** GET /v1/organizations/me */
 export const organizationMe: Endpoint = {
   key: 'organizations/me',

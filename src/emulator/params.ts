@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly kind: string,
     message: string,
+    /** `error.details.error_code`, where the API names the cause. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -13,8 +15,18 @@ export class ApiError extends Error {
 
 export const invalid = (message: string) => new ApiError(400, 'invalid_request_error', message);
 
-export function errorBody(kind: string, message: string): { type: 'error'; error: { type: string; message: string } } {
-  return { type: 'error', error: { type: kind, message } };
+export interface ErrorBody {
+  type: 'error';
+  error: { type: string; message: string; details?: { error_code: string } };
+  request_id?: string;
+}
+
+/** The documented error body: `details` only where the API names the cause, `request_id` always (when known). */
+export function errorBody(kind: string, message: string, code?: string, requestId?: string): ErrorBody {
+  const body: ErrorBody = { type: 'error', error: { type: kind, message } };
+  if (code) body.error.details = { error_code: code };
+  if (requestId) body.request_id = requestId;
+  return body;
 }
 
 /** `name[]=a&name[]=b`; the bare name is accepted too, as lenient HTTP clients send it. */

@@ -6,10 +6,10 @@ import { ORG_SHAPES } from './catalog.js';
 import { analyticsCost, analyticsUnavailable, analyticsUsage } from './analytics-endpoints.js';
 import { claudeCodeReport } from './claude-code-report.js';
 import { costReport } from './cost-report.js';
-import type { Endpoint, Prepared } from './endpoint.js';
+import { reportResults, type Endpoint, type JsonObject, type Prepared } from './endpoint.js';
 import { FaultPlan, TRANSIENT_FAULTS } from './faults.js';
 import { limitEndpoints, limitRoute } from './limits.js';
-import { apiKeysList, organizationMe, usersList, workspacesList } from './lists.js';
+import { apiKeysList, organizationMe, rbacGroupsList, serviceAccountsList, usersList, workspacesList } from './lists.js';
 import { SyntheticModel } from './model.js';
 import { ApiError, errorBody, iso, PageTokens } from './params.js';
 import { TokenBucket } from './rate-limit.js';
@@ -20,7 +20,9 @@ import { usageReport } from './usage-report.js';
 /** A valid admin key for tests and the demo (any key starting with sk-ant-admin is accepted). */
 export const EMULATOR_ADMIN_KEY = 'sk-ant-admin01-emulator-demo-key';
 
-const ENDPOINTS: readonly Endpoint[] = [costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, organizationMe, analyticsCost, analyticsUsage];
+const ENDPOINTS: readonly Endpoint[] = [
+  costReport, usageReport, claudeCodeReport, apiKeysList, workspacesList, usersList, serviceAccountsList, rbacGroupsList, organizationMe, analyticsCost, analyticsUsage,
+];
 const ROUTES = new Map(ENDPOINTS.map((e) => [e.path, e]));
 
 interface Tenant {
@@ -94,17 +96,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       });
       res.end(body);
     };
-    const sendError = (status: number, kind: string, message: string, headers?: Record<string, string>) =>
-      send(status, JSON.stringify(errorBody(kind, message)), headers);
+    const sendError = (status: number, kind: string, message: string, headers?: Record<string, string>, code?: string) =>
+      send(status, JSON.stringify(errorBody(kind, message, code, requestId)), headers);
 
     const key = headerValue(req, 'x-api-key');
-    if (key?.startsWith('sk-ant-api')) return sendError(403, 'permission_error', 'This endpoint requires an Admin API key (sk-ant-admin...).');
-    if (!key?.startsWith('sk-ant-admin')) return sendError(401, 'authentication_error', 'invalid x-api-key');
+    // A read:analytics key (Claude Enterprise) reads the Analytics API and who it belongs to, nothing else.
+    const analyticsOnly = key !== undefined && (opts.analyticsKeys ?? []).includes(key);
+    if (analyticsOnly && endpoint && !endpoint.key.startsWith('analytics/') && endpoint.key !== 'organizations/me') {
+      return sendError(403, 'permission_error', `This API key has the read:analytics scope only; ${path} needs an Admin API key.`);
+    }
+    if (!analyticsOnly && key?.startsWith('sk-ant-api')) return sendError(403, 'permission_error', 'This endpoint requires an Admin API key (sk-ant-admin...).');
+    if (!analyticsOnly && !key?.startsWith('sk-ant-admin') && !key?.startsWith('sk-ant-oat')) return sendError(401, 'authentication_error', 'invalid x-api-key');
     if (!headerValue(req, 'anthropic-version')) return sendError(400, 'invalid_request_error', 'anthropic-version: header is required');
     if (!endpoint) return sendError(404, 'not_found_error', `Not found: ${path}`);
     if (req.method !== 'GET') return sendError(405, 'invalid_request_error', `Method ${req.method} not allowed on ${path}`, { allow: 'GET' });
     const unavailable = endpoint.key.startsWith('analytics/') ? analyticsUnavailable(opts.analyticsAvailable) : null;
-    if (unavailable) return sendError(unavailable.status, unavailable.kind, unavailable.message);
+    if (unavailable) return sendError(unavailable.status, unavailable.kind, unavailable.message, undefined, unavailable.code);
 
     const left = revokeAfter.get(key);
     if (left !== undefined) {
@@ -130,7 +137,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let prepared: Prepared | null = null;
     let failure: ApiError | null = null;
     try {
-      prepared = endpoint.prepare(url.searchParams, { model: t.model, tokens: t.tokens, headers: req.headers, path });
+      prepared = endpoint.prepare(url.searchParams, { model: t.model, tokens: t.tokens, headers: req.headers, path, hiddenActors: opts.hiddenActors === true });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       failure = e;
@@ -139,9 +146,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const fault = faults.decide(n, path, prepared?.coverage ?? null, Boolean(url.searchParams.get('page')));
     if (fault) stats.faults++;
     if (fault && (await applyStatusFault(fault))) return;
-    if (failure || !prepared) return sendError(failure!.status, failure!.kind, failure!.message);
+    if (failure || !prepared) return sendError(failure!.status, failure!.kind, failure!.message, undefined, failure!.code);
 
     const body = prepared.body();
+    const tooLarge = pageTooLarge(endpoint.key, body, opts.maxPageRows);
+    if (tooLarge) return sendError(400, 'invalid_request_error', tooLarge, undefined, 'report_page_too_large');
     if (fault === 'missing_field') {
       delete body.data;
       delete body.has_more;
@@ -178,6 +187,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         case '410_expired_cursor':
           sendError(410, 'invalid_request_error', 'page: the cursor has expired; restart the query from its first page');
           return true;
+        case '400_too_many_groups': {
+          const instead = path.includes('/analytics/') ? 'time_bucket_width=1h on /v1/organizations/analytics/usage' : '/v1/organizations/analytics/usage';
+          sendError(400, 'invalid_request_error', `This report has usage in more groups than it can return for a day; use ${instead} instead.`, undefined, 'too_many_report_groups');
+          return true;
+        }
         case '429_retry_after':
           sendError(429, 'rate_limit_error', 'Number of requests has exceeded your per-minute rate limit', { 'retry-after': '1' });
           return true;
@@ -203,6 +217,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     });
   });
 
+  // Node's default keep-alive (5 s) races a client reusing an idle socket while a large aggregation
+  // holds the event loop (the client then sees ECONNRESET); the real API keeps connections longer.
+  server.keepAliveTimeout = 65_000;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -242,6 +259,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         server.closeAllConnections();
       }),
   };
+}
+
+/** Endpoints whose pages the API may refuse as too large to build (report_page_too_large). */
+const SIZED_REPORTS = new Set<EndpointKey>(['cost_report', 'usage_report/messages', 'analytics/cost', 'analytics/usage']);
+
+/** The refusal's message when a report page holds more than `max` items (results of buckets, or rows). */
+function pageTooLarge(key: EndpointKey, body: JsonObject, max: number | undefined): string | null {
+  if (max === undefined || !SIZED_REPORTS.has(key)) return null;
+  const items = key.startsWith('analytics/') ? (Array.isArray(body.data) ? body.data.length : 0) : reportResults(body).length;
+  if (items <= max) return null;
+  return `The requested page is too large (${items} rows). Send a lower \`limit\` and page through the rest.`;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -24,7 +24,9 @@ export type FaultKind =
   | 'bad_page_token'
   | '429_retry_after'
   /** 410 to a request that carries a `page` cursor (analytics endpoints): the client must restart the query. */
-  | '410_expired_cursor';
+  | '410_expired_cursor'
+  /** 400 too_many_report_groups: a day has more groups than the report can return; the message names the endpoint to use. */
+  | '400_too_many_groups';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -66,11 +68,27 @@ export interface EmulatorOptions {
   spikes?: Array<{ day: string; factor: number }>;
   /** Every answer as a newer API version might send it (see Endpoint.addDrift): unknown fields, enum values, a token bucket, actor types. */
   drift?: boolean;
-  /** false or 404: the analytics endpoints answer 404; 403: permission_error (an organization without the API). */
-  analyticsAvailable?: boolean | 403 | 404;
+  /**
+   * false or 404: the analytics endpoints answer 404; 403: permission_error (an organization without
+   * the API); 'not-eligible': 400 with `organization_not_eligible` (e.g. HIPAA readiness).
+   */
+  analyticsAvailable?: boolean | 403 | 404 | 'not-eligible';
+  /**
+   * The key reads as a member who sees only some workspaces: the Analytics API renders user and
+   * federated actors as null, each still its own row (so a bucket holds rows with identical groups).
+   */
+  hiddenActors?: boolean;
+  /**
+   * A page holding more than this many items (report results, analytics rows) is refused with 400
+   * `report_page_too_large`, as the API refuses pages too large to build.
+   */
+  maxPageRows?: number;
+  /** Keys with only the `read:analytics` scope: the analytics endpoints and organizations/me answer them, every other endpoint 403. */
+  analyticsKeys?: string[];
   /**
    * Several organizations at once, one per admin key (each its own data, ground truth and rate
-   * limit); any other key is then rejected (401). Without it, any sk-ant-admin key reads one org.
+   * limit); any other key is then rejected (401). Without it, any sk-ant-admin key (or OAuth token
+   * sk-ant-oat…) reads one org.
    */
   organizations?: Array<{ adminKey: string; seed?: number; org?: OrgSize | OrgShape; historyDays?: number }>;
   /** Usage-tier monthly cap in cents (spend_limits' `usage_tier` limit; emulator --spend-cap USD). Default 500000 ($5,000); null = no cap. */
@@ -114,6 +132,8 @@ export type EndpointKey =
   | 'api_keys'
   | 'workspaces'
   | 'users'
+  | 'service_accounts'
+  | 'rbac_groups'
   | 'organizations/me'
   | 'analytics/cost'
   | 'analytics/usage'
@@ -183,7 +203,7 @@ export interface AnalyticsTruth {
   listCostCents(day: string): string;
   /** keyed by api_key_id (null = no key). */
   costCentsByApiKey(day: string): Map<string | null, string>;
-  /** keyed by `${actor_type}|${actor id}`: email_address ?? user_id, service_account_id, subject ?? JSON of provider, api_key_id. */
+  /** keyed by `${actor_type}|${actor id}`: user_id, service_account_id, subject ?? JSON of provider, api_key_id. */
   costCentsByActor(day: string): Map<string, string>;
   /** keyed by product (null = code execution). */
   costCentsByProduct(day: string): Map<string | null, string>;

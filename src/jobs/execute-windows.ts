@@ -5,7 +5,7 @@
  * every window (wrong key, unreachable API), which stops the run.
  */
 import type { AdminApiClient } from '../source/http-client.js';
-import { ConfigError, SourceError } from '../source/errors.js';
+import { ApiError, ConfigError, SourceError } from '../source/errors.js';
 import { redactKey } from '../source/base-url.js';
 import { newRequestStats } from '../source/types.js';
 import type { Organization } from '../source/schemas.js';
@@ -42,6 +42,8 @@ export interface ExecutionResult {
   rateLimited: number;
   /** What stopped the run early, if anything; `config` when the cause is a setting, not the API. */
   fatal: { message: string; config: boolean } | null;
+  /** Streams this key may not read (403 to their requests), with the answer; skipped, not failed. */
+  refused: Map<string, string>;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -52,7 +54,7 @@ function failureReason(err: unknown, key: string): string {
 }
 
 export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
-  const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 0, rateLimited: 0, fatal: null };
+  const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 0, rateLimited: 0, fatal: null, refused: new Map() };
   let next = 0;
   /** Streams whose endpoint answered 403/404 to a first request: their remaining windows are not tried this run. */
   const unavailable = new Set<string>();
@@ -109,6 +111,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
             centsTotal: summary.centsTotal,
             roundedValues: tally.rounded,
             unknownMeasures: tally.unknownMeasuresJson(),
+            dataRefreshedAt: summary.dataRefreshedAt ?? null,
             finishedAt: nowIso(),
           });
         },
@@ -141,6 +144,14 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
           unavailable.add(stream.name);
           ctx.emit({ type: 'warning', message: `${error}; its windows are skipped this run and asked for again by the next run` });
         }
+        return;
+      }
+      if (err instanceof ApiError && err.status === 403) {
+        // What a key may read is learned from the answers: a read:analytics key is refused every
+        // other endpoint. That stream is skipped for this key (said once, after the run), not failed.
+        await ctx.warehouse.recordWindow({ ...record, status: 'unavailable', requests: stats.requests, error, finishedAt: nowIso() });
+        unavailable.add(stream.name);
+        if (!result.refused.has(stream.name)) result.refused.set(stream.name, error);
         return;
       }
       result.failed++;
@@ -198,6 +209,15 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         finishedAt: at,
       });
       result.failed++;
+    }
+  }
+  if (result.refused.size > 0) {
+    const names = [...result.refused.keys()].sort();
+    const first = result.refused.get(names[0]!)!;
+    if (result.ok === 0 && result.failed === 0 && !result.fatal) {
+      result.fatal = { message: `this key may read none of the streams asked for (${names.join(', ')}): ${first}`, config: true };
+    } else {
+      ctx.emit({ type: 'warning', message: `this key may not read ${names.join(', ')} (403 to their requests; e.g. ${first}): those streams are skipped; a read:analytics key reads only analytics_cost and analytics_usage` });
     }
   }
   return result;

@@ -75,7 +75,7 @@ export async function runIngest(
     // Rows without their organization cannot be placed in a shared warehouse: nothing is fetched.
     await env.warehouse.recordRun({ ...run, status: 'failed', finishedAt: new Date().toISOString() });
     const failure = 'failure' in read ? read.failure : { message: 'no organization', config: false };
-    return { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 1, rateLimited: 0, fatal: failure, runId, windows: 0, organization: null };
+    return { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 1, rateLimited: 0, fatal: failure, refused: new Map(), runId, windows: 0, organization: null };
   }
   const attribution = await env.warehouse.attributeOrganization(env.soleOrganization ? organization.id : null);
   if (attribution.attributed > 0) {

@@ -26,6 +26,11 @@ export interface StreamStatus {
   notServedBefore: IsoDay | null;
   /** The latest attempt found the endpoint closed to this organization (403/404), with no success since. */
   unavailable: { since: string; error: string | null } | null;
+  /**
+   * The Analytics API's `data_refreshed_at` as the latest successful window read it: its data was
+   * complete up to then. null for streams whose source does not say.
+   */
+  dataRefreshedAt: string | null;
 }
 
 /** One organization's streams, failures and runs, judged on its own ledger windows. */
@@ -79,7 +84,8 @@ export function streamStatus(ledger: WindowRecord[], stream: string, notServedBe
   const unavailable = lastUnavailable && (!lastOk || lastOk < lastUnavailable.startedAt) ? { since: lastUnavailable.startedAt, error: lastUnavailable.error } : null;
   // Windows of an unavailable endpoint held no data to miss.
   const mine = all.filter((w) => w.status !== 'unavailable');
-  if (mine.length === 0) return { stream, firstDay: null, lastDay: null, daysPresent: 0, missingDays: [], lastSuccess: null, notServedBefore, unavailable };
+  if (mine.length === 0) return { stream, firstDay: null, lastDay: null, daysPresent: 0, missingDays: [], lastSuccess: null, notServedBefore, unavailable, dataRefreshedAt: null };
+  const refreshed = mine.filter((w) => w.status === 'ok' && w.dataRefreshedAt).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   const first = mine.map((w) => w.windowStart).sort()[0]!;
   const last = mine.map((w) => w.windowEnd).sort().at(-1)!;
   const present = okDays(ledger, stream);
@@ -94,6 +100,7 @@ export function streamStatus(ledger: WindowRecord[], stream: string, notServedBe
     lastSuccess,
     notServedBefore,
     unavailable,
+    dataRefreshedAt: refreshed?.dataRefreshedAt ?? null,
   };
 }
 

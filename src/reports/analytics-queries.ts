@@ -67,35 +67,51 @@ export function apiKeyCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
 export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
   const i = (n: string) => d.ident(n);
   const wb = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
+  const wn = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
   const we = filterWhere(d, f, 'm', { workspace: false, model: true }, 'Claude Code estimates');
   const actorType = `COALESCE(b.${i('actor_type')}, e.${i('actor_type')})`;
   const actor = `COALESCE(b.${i('actor_id')}, e.${i('actor_id')})`;
   const usd = (n: string) => d.sumExact(n);
   // Cents → dollars exactly (see claudeCodeByUserQuery: a bare 0.01 would be a FLOAT64 in BigQuery).
   const estimate = `COALESCE(e.${i('cents')}, 0) * CAST('0.01' AS DECIMAL(3, 2))`;
+  // People are keyed by user_id; their email and name are attributes, taken from the newest answer
+  // (the latest ingest, then the latest bucket). The Claude Code report still names users by email,
+  // so its estimate joins on that newest email.
+  const newest = `SELECT b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')}, b.${i('actor_email')} AS ${i('email')}, b.${i('actor_name')} AS ${i('name')},
+                         ROW_NUMBER() OVER (PARTITION BY b.${i('actor_type')}, b.${i('actor_id')} ORDER BY b.${i('ingested_at')} DESC, b.${i('bucket_start')} DESC) AS ${i('rn')}
+                    FROM ${d.table('claude_cost_by_actor')} b WHERE ${wn.sql}`;
   return {
-    sql: `SELECT ${actorType} AS ${i('actor_type')}, ${actor} AS ${i('actor')},
-                 COALESCE(b.${i('name')}, us.${i('name')}, ${actor}) AS ${i('name')},
+    sql: `SELECT ${actorType} AS ${i('actor_type')},
+                 CASE WHEN ${actorType} IS NULL THEN ? ELSE ${actor} END AS ${i('actor')},
+                 CASE WHEN ${actorType} IS NULL THEN ? ELSE COALESCE(b.${i('name')}, us.${i('name')}, ue.${i('name')}, sa.${i('name')}, ${actor}) END AS ${i('name')},
+                 COALESCE(b.${i('email')}, us.${i('email')}, ue.${i('email')}) AS ${i('email')},
                  COALESCE(b.${i('billed')}, 0) AS ${i('billed_cost_usd')},
                  COALESCE(b.${i('code')}, 0) AS ${i('claude_code_billed_usd')},
                  COALESCE(b.${i('list')}, 0) AS ${i('list_cost_usd')},
                  ${estimate} AS ${i('claude_code_estimate_usd')}
-            FROM (SELECT b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')}, MAX(b.${i('actor_name')}) AS ${i('name')},
-                         ${usd(`b.${i('amount_usd')}`)} AS ${i('billed')},
-                         ${usd(`CASE WHEN b.${i('product')} = 'claude_code' THEN b.${i('amount_usd')} END`)} AS ${i('code')},
-                         ${usd(`b.${i('list_amount_usd')}`)} AS ${i('list')}
-                    FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql} GROUP BY 1, 2) b
+            FROM (SELECT s.*, n.${i('name')} AS ${i('name')}, n.${i('email')} AS ${i('email')},
+                         COALESCE(CASE WHEN s.${i('actor_type')} = 'user_actor' THEN n.${i('email')} END, s.${i('actor_id')}) AS ${i('join_id')}
+                    FROM (SELECT b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
+                                 ${usd(`b.${i('amount_usd')}`)} AS ${i('billed')},
+                                 ${usd(`CASE WHEN b.${i('product')} = 'claude_code' THEN b.${i('amount_usd')} END`)} AS ${i('code')},
+                                 ${usd(`b.${i('list_amount_usd')}`)} AS ${i('list')}
+                            FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql} GROUP BY 1, 2) s
+                    LEFT JOIN (${newest}) n
+                      ON n.${i('rn')} = 1 AND n.${i('actor_type')} = s.${i('actor_type')} AND n.${i('actor_id')} = s.${i('actor_id')}) b
             FULL OUTER JOIN
                  (SELECT m.${i('actor_type')} AS ${i('actor_type')}, m.${i('actor_id')} AS ${i('actor_id')}, ${usd(`m.${i('estimated_cost_cents')}`)} AS ${i('cents')}
                     FROM ${d.table('claude_code_model_usage')} m WHERE ${we.sql} GROUP BY 1, 2) e
-              ON e.${i('actor_type')} = b.${i('actor_type')} AND e.${i('actor_id')} = b.${i('actor_id')}
-            LEFT JOIN ${d.table('claude_users')} us ON ${actorType} = 'user_actor' AND us.${i('email')} = ${actor}
-           ORDER BY 4 DESC, 7 DESC, 2`,
-    params: [...wb.params, ...we.params],
+              ON e.${i('actor_type')} = b.${i('actor_type')} AND e.${i('actor_id')} = b.${i('join_id')}
+            LEFT JOIN ${d.table('claude_users')} us ON ${actorType} = 'user_actor' AND us.${i('id')} = ${actor}
+            LEFT JOIN ${d.table('claude_users')} ue ON ${actorType} = 'user_actor' AND ue.${i('email')} = ${actor}
+            LEFT JOIN ${d.table('claude_service_accounts')} sa ON ${actorType} = 'service_account_actor' AND sa.${i('id')} = ${actor}
+           ORDER BY 5 DESC, 8 DESC, 2`,
+    params: [HIDDEN_ACTOR_REASON, HIDDEN_ACTOR, ...wb.params, ...wn.params, ...we.params],
     columns: [
       col('actor_type', 'actor_type', 'text'),
       col('actor', 'actor', 'text'),
       col('name', 'name', 'text'),
+      col('email', 'email', 'text'),
       col('billed_cost_usd', 'billed_cost_usd', 'usd'),
       col('claude_code_billed_usd', 'claude_code_billed_usd', 'usd'),
       col('list_cost_usd', 'list_cost_usd', 'usd'),
@@ -103,6 +119,10 @@ export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
     ],
   };
 }
+
+/** How reports name rows whose actor the API sent as null: never as one merged person. */
+export const HIDDEN_ACTOR = '(identity not visible to this key)';
+export const HIDDEN_ACTOR_REASON = 'actor null: usage with no attributable identity, or identities this key cannot see (it reads only some workspaces)';
 
 /** `report --by product`: billed and list cost per product (Messages API, Claude Code, chat, Cowork, …). */
 export function productCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {

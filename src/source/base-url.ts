@@ -1,11 +1,12 @@
 /**
  * Checks on the base URL and admin key, done before any connection or DNS lookup: the key must never
- * leave the machine in clear text, and a wrong kind of key should fail with advice, not a 401.
+ * leave the machine in clear text, and a malformed key should fail with advice, not an opaque header error.
  */
 import { isIPv4 } from 'node:net';
 import { ConfigError } from './errors.js';
 
-const KEY_HINT = 'set ANTHROPIC_ADMIN_KEY (or ANTHROPIC_ADMIN_API_KEY / ANTHROPIC_ADMIN_KEY_FILE) to an Admin API key (sk-ant-admin…)';
+const KEY_HINT =
+  'set ANTHROPIC_ADMIN_KEY (or ANTHROPIC_ADMIN_API_KEY / ANTHROPIC_ADMIN_KEY_FILE) to an Admin API key (sk-ant-admin…), or another key the Admin API accepts (an OAuth token with org:admin, a service-account key, a read:analytics key)';
 
 /**
  * Anything shaped like an Anthropic key, so a key pasted into the wrong setting is not echoed back.
@@ -58,19 +59,18 @@ export function checkBaseUrl(raw: string): URL {
   return url;
 }
 
-/** Validates the admin key's presence and kind without ever echoing it; returns it trimmed. */
+/**
+ * Validates the key's presence and form without ever echoing it; returns it trimmed. Its kind is
+ * not judged by its prefix: the API accepts Admin API keys (sk-ant-admin…), OAuth tokens with
+ * org:admin, service-account and personal keys not scoped to a workspace, and (Analytics API only)
+ * read:analytics keys. What a key may read is learned from the answers (401/403 per endpoint).
+ */
 export function checkAdminKey(key: string | undefined): string {
   const k = key?.trim();
   if (!k) throw new ConfigError(KEY_HINT);
-  if (k.startsWith('sk-ant-api')) {
-    throw new ConfigError(`the configured key is a regular API key (sk-ant-api…), not an Admin API key: ${KEY_HINT}`);
-  }
-  if (!k.startsWith('sk-ant-admin')) {
-    throw new ConfigError(`the configured key is not an Admin API key (it does not start with sk-ant-admin): ${KEY_HINT}`);
-  }
   // A key read from a file with stray characters would otherwise fail as an opaque header error.
   if (!/^[\x21-\x7e]+$/.test(k)) {
-    throw new ConfigError(`the configured admin key contains spaces or non-ASCII characters: ${KEY_HINT}`);
+    throw new ConfigError(`the configured key contains spaces or non-ASCII characters: ${KEY_HINT}`);
   }
   return k;
 }

@@ -6,6 +6,8 @@ export const ENDPOINTS = {
   apiKeys: '/v1/organizations/api_keys',
   workspaces: '/v1/organizations/workspaces',
   users: '/v1/organizations/users',
+  serviceAccounts: '/v1/organizations/service_accounts',
+  rbacGroups: '/v1/organizations/rbac_groups',
   organization: '/v1/organizations/me',
   // Usage and Cost Analytics API (beta header ANALYTICS_BETA on every request).
   analyticsCost: '/v1/organizations/analytics/cost',

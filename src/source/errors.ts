@@ -54,11 +54,28 @@ export class ConfigError extends SourceError {
 /** Statuses whose cause is the run's configuration or code, not the window. */
 const FATAL_STATUSES = new Set([400, 401, 403, 404]);
 
+/**
+ * `error.details.error_code`s of a 400 whose cause is the data of one window (a page or a day too big
+ * to answer), or the feature not being offered to the organization: neither is the run's
+ * configuration, so they fail (or skip) only what they concern and the run goes on.
+ */
+export const ERROR_CODES = {
+  pageTooLarge: 'report_page_too_large',
+  tooManyGroups: 'too_many_report_groups',
+  notEligible: 'organization_not_eligible',
+  typeNotSupported: 'organization_type_not_supported',
+} as const;
+const NOT_FATAL_CODES = new Set<string>(Object.values(ERROR_CODES));
+
 export interface ApiErrorInit {
   /** HTTP status, or 0 when no response arrived (timeout, reset, unreachable). */
   status: number;
   kind: ApiErrorKind;
   requestId?: string;
+  /** `error.details.error_code` of the answer, where the API names the cause. */
+  errorCode?: string;
+  /** The API's own `error.message` (one line), where it sent one. */
+  apiMessage?: string;
   retryable: boolean;
   /** Overrides the status-derived default (used for "could not be reached"). */
   fatal?: boolean;
@@ -72,6 +89,8 @@ export class ApiError extends SourceError {
   readonly status: number;
   readonly kind: ApiErrorKind;
   readonly requestId: string | undefined;
+  readonly errorCode: string | undefined;
+  readonly apiMessage: string | undefined;
   readonly retryable: boolean;
   readonly fatal: boolean;
   private readonly stops: boolean;
@@ -86,8 +105,10 @@ export class ApiError extends SourceError {
     this.status = init.status;
     this.kind = init.kind;
     this.requestId = init.requestId;
+    this.errorCode = init.errorCode;
+    this.apiMessage = init.apiMessage;
     this.retryable = init.retryable;
-    this.fatal = init.fatal ?? FATAL_STATUSES.has(init.status);
+    this.fatal = init.fatal ?? (FATAL_STATUSES.has(init.status) && !(init.errorCode !== undefined && NOT_FATAL_CODES.has(init.errorCode)));
   }
 }
 

@@ -2,7 +2,7 @@
  * The one-line ApiError a final failure becomes: what happened (status, API error type and message,
  * request-id) and how to fix it. Every message leaves through scrub(), so the key is never quoted.
  */
-import { ApiError, type ApiErrorKind } from './errors.js';
+import { ApiError, ERROR_CODES, type ApiErrorKind } from './errors.js';
 import { formatDuration } from '../util/duration.js';
 import { oneLine } from '../util/one-line.js';
 import type { Failure, HttpFailure } from './transport.js';
@@ -51,20 +51,20 @@ export function rateLimitBudgetError(ctx: FailureContext, path: string, waitMs: 
 /** A status no retry can change (4xx other than 408/410/429, and redirects). */
 export function finalHttpError(ctx: FailureContext, path: string, o: HttpFailure): ApiError {
   const kind: ApiErrorKind = o.errorType ?? `http_${o.status}`;
-  const what = `${o.status} ${kind}${o.errorMessage ? `: ${o.errorMessage}` : ''}`;
+  const what = `${o.status} ${kind}${o.errorCode ? ` ${o.errorCode}` : ''}${o.errorMessage ? `: ${o.errorMessage}` : ''}`;
   let text: string;
   switch (o.status) {
     case 401:
-      text = `The Admin API rejected the key (${what})${rid(o.requestId)}: set ANTHROPIC_ADMIN_KEY to an admin key (sk-ant-admin…)`;
+      text = `The Admin API rejected the key (${what})${rid(o.requestId)}: set ANTHROPIC_ADMIN_KEY to a key the Admin API accepts (an Admin API key sk-ant-admin…, an OAuth token with org:admin, or a service-account key not scoped to a workspace)`;
       break;
     case 403:
-      text = `The Admin API refused ${path} (${what})${rid(o.requestId)}: use an Admin API key (sk-ant-admin…) of an organization admin; some endpoints need an Enterprise plan`;
+      text = `The Admin API refused ${path} (${what})${rid(o.requestId)}: this key may not read it; use one that may (an Admin API key reads every endpoint, a read:analytics key only the Analytics API); some endpoints need an Enterprise plan`;
       break;
     case 404:
       text = `The Admin API has no ${path} (${what})${rid(o.requestId)}: check that ANTHROPIC_BASE_URL is the API origin, e.g. https://api.anthropic.com`;
       break;
     case 400:
-      text = `The Admin API rejected the request to ${path} (${what})${rid(o.requestId)}: check the options passed to claude-ingest (e.g. at most 5 group-by dimensions)`;
+      text = badRequestText(path, what, o);
       break;
     default:
       if (o.status >= 300 && o.status < 400) {
@@ -74,7 +74,29 @@ export function finalHttpError(ctx: FailureContext, path: string, o: HttpFailure
       }
       text = `The Admin API refused ${path} (${what})${rid(o.requestId)}`;
   }
-  return new ApiError(ctx.scrub(text), { status: o.status, kind, requestId: o.requestId, retryable: false });
+  return new ApiError(ctx.scrub(text), {
+    status: o.status,
+    kind,
+    requestId: o.requestId,
+    ...(o.errorCode ? { errorCode: o.errorCode } : {}),
+    ...(o.errorMessage ? { apiMessage: ctx.scrub(o.errorMessage) } : {}),
+    retryable: false,
+  });
+}
+
+/** A 400's line: the documented error codes get their own remedy, anything else is a request to fix. */
+function badRequestText(path: string, what: string, o: HttpFailure): string {
+  switch (o.errorCode) {
+    case ERROR_CODES.pageTooLarge:
+      return `The Admin API refused a page of ${path} as too large (${what})${rid(o.requestId)}: claude-ingest asks again with a lower limit`;
+    case ERROR_CODES.tooManyGroups:
+      return `The Admin API cannot answer ${path} for this day in one report (${what})${rid(o.requestId)}: the window is left failed; read that day from the endpoint the message names`;
+    case ERROR_CODES.notEligible:
+    case ERROR_CODES.typeNotSupported:
+      return `The Admin API does not offer ${path} to this organization (${what})${rid(o.requestId)}: the stream is skipped`;
+    default:
+      return `The Admin API rejected the request to ${path} (${what})${rid(o.requestId)}: check the options passed to claude-ingest (e.g. at most 5 group-by dimensions)`;
+  }
 }
 
 /** A transient fault that outlasted the attempts or the waiting budget: only this window fails. */

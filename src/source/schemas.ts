@@ -131,7 +131,9 @@ const typedObject = z
 export const apiKeyItemSchema = z.looseObject({
   id: z.string(),
   name: nullableString,
-  workspace_id: nullableString,
+  // Absent (undefined) in the shape anthropic-version 2026-10-21 answers, where `scope` carries the
+  // workspace; null in the 2023-06-01 shape means the default workspace. Kept apart for apiKeyRow.
+  workspace_id: z.string().nullish(),
   status: nullableString,
   created_at: nullableString,
   created_by: createdBy,
@@ -157,6 +159,13 @@ export const userItemSchema = z.looseObject({
   added_at: nullableString,
 });
 
+/** GET /v1/organizations/service_accounts and /rbac_groups: only the id is required; the name is what we want. */
+export const namedItemSchema = z.looseObject({
+  id: z.string(),
+  name: nullableString,
+  created_at: nullableString,
+});
+
 /** GET /v1/organizations/me: the organization the admin key belongs to. */
 export const organizationSchema = z.looseObject({
   id: z.string(),
@@ -170,6 +179,7 @@ export type ClaudeCodeRecord = z.output<typeof claudeCodeRecordSchema>;
 export type ApiKeyItem = z.output<typeof apiKeyItemSchema>;
 export type WorkspaceItem = z.output<typeof workspaceItemSchema>;
 export type UserItem = z.output<typeof userItemSchema>;
+export type NamedItem = z.output<typeof namedItemSchema>;
 export type Organization = z.output<typeof organizationSchema>;
 
 function formatPath(path: readonly PropertyKey[]): string {

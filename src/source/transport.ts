@@ -13,7 +13,7 @@ export const USER_AGENT = 'claude-ingest';
 
 /** A failed attempt, as the retry policy sees it. */
 export type Failure =
-  | { kind: 'http'; status: number; headers: Headers; requestId?: string; errorType?: string; errorMessage?: string }
+  | { kind: 'http'; status: number; headers: Headers; requestId?: string; errorType?: string; errorMessage?: string; errorCode?: string }
   | { kind: 'transport'; code: 'timeout' | 'connection_reset' | 'unreachable' | 'invalid_json'; detail: string; requestId?: string }
   | { kind: 'tls'; detail: string };
 
@@ -83,13 +83,20 @@ function errorCodes(err: unknown, depth = 0): string[] {
   return codes.concat(errorCodes(e.cause, depth + 1));
 }
 
-/** `{"type":"error","error":{"type","message"}}`, tolerating HTML and empty bodies from proxies. */
-function parseErrorBody(text: string): { errorType?: string; errorMessage?: string } {
+/**
+ * `{"type":"error","error":{"type","message","details":{"error_code"}},"request_id"}`, tolerating HTML
+ * and empty bodies from proxies. `details.error_code` names the cause where the API has one (e.g.
+ * report_page_too_large); the body's `request_id` stands in when a proxy dropped the header.
+ */
+export function parseErrorBody(text: string): { errorType?: string; errorMessage?: string; errorCode?: string; requestId?: string } {
   try {
-    const body = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
+    const body = JSON.parse(text) as { error?: { type?: unknown; message?: unknown; details?: { error_code?: unknown } | null }; request_id?: unknown };
     const type = typeof body?.error?.type === 'string' ? body.error.type : undefined;
     const message = typeof body?.error?.message === 'string' ? oneLine(body.error.message) : undefined;
-    return { ...(type ? { errorType: type } : {}), ...(message ? { errorMessage: message } : {}) };
+    const code = body?.error?.details?.error_code;
+    const errorCode = typeof code === 'string' && /^[a-z0-9_]{1,80}$/i.test(code) ? code : undefined;
+    const requestId = typeof body?.request_id === 'string' ? oneLine(body.request_id, 120) : undefined;
+    return { ...(type ? { errorType: type } : {}), ...(message ? { errorMessage: message } : {}), ...(errorCode ? { errorCode } : {}), ...(requestId ? { requestId } : {}) };
   } catch {
     return {};
   }
@@ -243,7 +250,9 @@ export async function openRequest(opts: TransportOptions, url: string): Promise<
     if (res.status >= 200 && res.status < 300) return new OpenBody(res, requestId, res.status, attempt);
     const text = await res.text();
     attempt.deadline.clear();
-    return { kind: 'http', status: res.status, headers: res.headers, requestId, ...parseErrorBody(text) };
+    const parsed = parseErrorBody(text);
+    // The header is the API's own; the body's request_id only stands in when a proxy dropped it.
+    return { kind: 'http', status: res.status, headers: res.headers, ...parsed, requestId: requestId ?? parsed.requestId };
   } catch (err) {
     attempt.deadline.clear();
     return attempt.classify(err, requestId);

@@ -8,7 +8,7 @@ import { ENDPOINTS } from '../source/endpoints.js';
 import { costByActorRow, costByKeyRow } from '../transform/analytics-rows.js';
 import { AnalyticsTotals } from '../transform/analytics-totals.js';
 import { ExactDecimal } from '../util/money.js';
-import { ANALYTICS_MIN_WINDOW_DAYS, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery, readAll } from './analytics-stream.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery, readAll } from './analytics-stream.js';
 import { DaySums } from './analytics-chain-check.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
@@ -31,22 +31,23 @@ export const analyticsCostStream: StreamDef = {
     const o = ctx.options;
     // The ungrouped total first: the cheapest request tells whether the API is open to this organization.
     const totals = new AnalyticsTotals();
-    for (const r of await readAll(client, ctx, endpoint, analyticsQuery(window, o, []), analyticsCostRowSchema)) totals.addCost(r);
+    const refreshed = new RefreshedAt();
+    for (const r of await readAll(client, ctx, endpoint, analyticsQuery(window, o, []), analyticsCostRowSchema, refreshed)) totals.addCost(r);
     let cents = new ExactDecimal(0);
     const byKey = new DaySums('grouped by key');
     const byActor = new DaySums('grouped by actor');
-    let rows = await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_KEY_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_key', (r) => costByKeyRow(r, ctx.lineage, ctx.tally), (row) => {
+    let rows = await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_KEY_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_key', (r, n) => costByKeyRow(r, ctx.lineage, ctx.tally, n), (row) => {
       cents = cents.plus(row.amount_cents);
       byKey.add(row);
-    });
-    rows += await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_ACTOR_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_actor', (r) => costByActorRow(r, ctx.lineage, ctx.tally), (row) => byActor.add(row));
-    for (const r of await readAll(client, ctx, ENDPOINTS.analyticsUsage, analyticsQuery(window, o, []), analyticsUsageRowSchema)) totals.addUsage(r);
+    }, refreshed);
+    rows += await copyQuery(client, ctx, sink, endpoint, analyticsQuery(window, o, COST_BY_ACTOR_GROUP_BY), analyticsCostRowSchema, 'claude_cost_by_actor', (r, n) => costByActorRow(r, ctx.lineage, ctx.tally, n), (row) => byActor.add(row), refreshed);
+    for (const r of await readAll(client, ctx, ENDPOINTS.analyticsUsage, analyticsQuery(window, o, []), analyticsUsageRowSchema, refreshed)) totals.addUsage(r);
     const totalRows = totals.rows(ctx.lineage, ctx.tally);
     // Days that had ended when the window began (the ledger's startedAt is the lineage's ingested_at).
     const settledBefore = ctx.lineage.ingested_at.slice(0, 10);
     byKey.checkAgainst(totalRows, settledBefore);
     byActor.checkAgainst(totalRows, settledBefore);
     if (totalRows.length > 0) await sink.append('claude_analytics_daily_totals', totalRows);
-    return { rows: rows + totalRows.length, centsTotal: cents.toFixed() };
+    return { rows: rows + totalRows.length, centsTotal: cents.toFixed(), dataRefreshedAt: refreshed.value };
   },
 };

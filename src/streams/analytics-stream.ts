@@ -39,7 +39,24 @@ export function analyticsQuery(window: DayRange, options: StreamOptions, groupBy
   return q;
 }
 
-/** Every row of one query, shaped and appended in batches; returns the rows written. */
+/**
+ * The newest `data_refreshed_at` the window's pages carried (the API's "data complete up to"), kept
+ * with the window in the ledger: status and freshness use it.
+ */
+export class RefreshedAt {
+  value: string | null = null;
+  private ms = -Infinity;
+  /** A value that is not a timestamp is ignored: it is information, never a reason to fail a window. */
+  readonly note = (v: string): void => {
+    const ms = Date.parse(v);
+    if (Number.isFinite(ms) && ms > this.ms) {
+      this.ms = ms;
+      this.value = new Date(ms).toISOString();
+    }
+  };
+}
+
+/** Every row of one query, shaped (with its ordinal among identical groups) and appended in batches; returns the rows written. */
 export async function copyQuery<R, N extends TableName>(
   client: JsonGetter,
   ctx: StreamContext,
@@ -48,14 +65,16 @@ export async function copyQuery<R, N extends TableName>(
   query: QueryParams,
   schema: z.ZodType<R>,
   table: N,
-  toRow: (r: R) => RowOf<N>,
+  toRow: (r: R, ordinal: number) => RowOf<N>,
   onRow?: (row: RowOf<N>) => void,
+  refreshed?: RefreshedAt,
 ): Promise<number> {
   let rows = 0;
   let batch: RowOf<N>[] = [];
-  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats)) {
+  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats, { onRefreshedAt: refreshed?.note })) {
     for (let i = 0; i < page.length; i++) {
-      const row = toRow(page[i]!);
+      const o = page[i]!;
+      const row = toRow(o.row, o.ordinal);
       onRow?.(row);
       batch.push(row);
       if (batch.length >= APPEND_BATCH_ROWS) {
@@ -73,8 +92,8 @@ export async function copyQuery<R, N extends TableName>(
 }
 
 /** Every row of one query, unshaped (the small ungrouped totals). */
-export async function readAll<R>(client: JsonGetter, ctx: StreamContext, endpoint: string, query: QueryParams, schema: z.ZodType<R>): Promise<R[]> {
+export async function readAll<R>(client: JsonGetter, ctx: StreamContext, endpoint: string, query: QueryParams, schema: z.ZodType<R>, refreshed?: RefreshedAt): Promise<R[]> {
   const out: R[] = [];
-  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats)) for (const r of page) out.push(r);
+  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats, { onRefreshedAt: refreshed?.note })) for (const o of page) out.push(o.row);
   return out;
 }

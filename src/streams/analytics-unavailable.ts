@@ -1,10 +1,11 @@
 /**
- * The Analytics API may not be open to an organization (403) or not exist where the key points (404).
+ * The Analytics API may not be open to an organization (403, or 400 `organization_not_eligible` /
+ * `organization_type_not_supported`, e.g. HIPAA readiness) or not exist where the key points (404).
  * When that is the answer to a window's first request, the stream is unavailable for this
  * organization, not broken: the window is recorded as `unavailable` (not failed), the run warns once
  * and goes on with exit 0, and the next run asks again. Any later failure is an ordinary failed window.
  */
-import { ApiError } from '../source/errors.js';
+import { ApiError, ERROR_CODES } from '../source/errors.js';
 import type { JsonGetter } from '../source/pagination/cursor-loop.js';
 import { ANALYTICS_BETA } from '../source/endpoints.js';
 import type { AdminApiClient } from '../source/http-client.js';
@@ -20,6 +21,13 @@ export class StreamUnavailableError extends Error {
   }
 }
 
+/** The answers that mean "not offered to this organization", not "broken". */
+export function isUnavailableAnswer(err: unknown): err is ApiError {
+  if (!(err instanceof ApiError)) return false;
+  if (err.status === 403 || err.status === 404) return true;
+  return err.status === 400 && (err.errorCode === ERROR_CODES.notEligible || err.errorCode === ERROR_CODES.typeNotSupported);
+}
+
 /**
  * The client as the analytics paginator sees it: the beta header on every request, and a 403/404
  * before anything was answered turned into StreamUnavailableError. One instance per window.
@@ -33,7 +41,7 @@ export function analyticsClient(client: AdminApiClient, stream: string): JsonGet
         answered = true;
         return body;
       } catch (err) {
-        if (!answered && err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+        if (!answered && isUnavailableAnswer(err)) {
           throw new StreamUnavailableError(stream, err.status, err.message);
         }
         throw err;

@@ -2,7 +2,7 @@
 import { analyticsUsageRowSchema } from '../source/analytics-schemas.js';
 import { ENDPOINTS } from '../source/endpoints.js';
 import { usageByActorRow } from '../transform/analytics-rows.js';
-import { ANALYTICS_MIN_WINDOW_DAYS, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery } from './analytics-stream.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery } from './analytics-stream.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 
@@ -19,7 +19,8 @@ export const analyticsUsageStream: StreamDef = {
   async fetchWindow(window, ctx, sink) {
     const client = analyticsClient(ctx.client, 'analytics_usage');
     const query = analyticsQuery(window, ctx.options, USAGE_BY_ACTOR_GROUP_BY);
-    const rows = await copyQuery(client, ctx, sink, ENDPOINTS.analyticsUsage, query, analyticsUsageRowSchema, 'claude_usage_by_actor', (r) => usageByActorRow(r, ctx.lineage, ctx.tally));
-    return { rows, centsTotal: null };
+    const refreshed = new RefreshedAt();
+    const rows = await copyQuery(client, ctx, sink, ENDPOINTS.analyticsUsage, query, analyticsUsageRowSchema, 'claude_usage_by_actor', (r, n) => usageByActorRow(r, ctx.lineage, ctx.tally, n), undefined, refreshed);
+    return { rows, centsTotal: null, dataRefreshedAt: refreshed.value };
   },
 };

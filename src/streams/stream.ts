@@ -38,6 +38,8 @@ export interface WindowSummary {
   rows: number;
   /** Exact cents written (cost stream only). */
   centsTotal: string | null;
+  /** The newest `data_refreshed_at` the source's pages carried (Analytics API streams). */
+  dataRefreshedAt?: string | null;
   /** Said once as a WARNING by the run (part of the stream not offered to this organization). */
   warnings?: string[];
 }

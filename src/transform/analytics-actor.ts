@@ -3,6 +3,8 @@
  * user carries user_id and a nullable email, a key actor its api_key_id, a federated identity a
  * nullable subject and its provider. Every actor type in the contract gets a stable actor_id; a
  * shape this version does not know falls back to transform/actor.ts (a digest of the whole object).
+ * A user is keyed by user_id, which is always set: the email is the *current* one (it changes, and
+ * reads null once the account is deleted), so keying on it would split one person in two.
  */
 import type { AnalyticsActor } from '../source/analytics-schemas.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -38,10 +40,11 @@ const NO_ACTOR: AnalyticsActorColumns = { actor_type: null, actor_id: null, acto
 function idOf(a: Loose): { id: string; field: string } | null {
   switch (a.type) {
     case 'user_actor': {
-      const email = str(a.email_address);
-      if (email) return { id: email, field: 'email_address' };
       const user = str(a.user_id);
-      return user ? { id: user, field: 'user_id' } : null;
+      if (user) return { id: user, field: 'user_id' };
+      // Only a shape without user_id (not the documented one) falls back to the email.
+      const email = str(a.email_address);
+      return email ? { id: email, field: 'email_address' } : null;
     }
     case 'service_account_actor': {
       const id = str(a.service_account_id);

@@ -45,7 +45,8 @@ function extraOf(r: Loose, s: FieldSpec, actorExtra: Loose | null): Loose | null
   return merged;
 }
 
-export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): RowOf<'claude_cost_by_key'> {
+/** `ordinal`: which of the rows with this bucket and group it is (see source/pagination/analytics-rows.ts). */
+export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
@@ -65,6 +66,7 @@ export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: Windo
     amount_usd: centsToUsd(amount),
     list_amount_cents: list,
     list_amount_usd: centsToUsd(list),
+    ordinal,
     extra: tally.extraColumn('claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
@@ -92,7 +94,7 @@ function actorColumns(r: AnalyticsCostRow | AnalyticsUsageRow, day: ActorColumns
   };
 }
 
-export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally): RowOf<'claude_cost_by_actor'> {
+export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const a = analyticsActor(g.actor);
@@ -105,13 +107,14 @@ export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: Win
     amount_usd: centsToUsd(amount),
     list_amount_cents: list,
     list_amount_usd: centsToUsd(list),
+    ordinal,
     extra: tally.extraColumn('claude_cost_by_actor', day, extraOf(r, ACTOR_COST_SPEC, a.extra)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,
   });
 }
 
-export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: WindowTally): RowOf<'claude_usage_by_actor'> {
+export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_usage_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const u = r.usage;
@@ -120,6 +123,7 @@ export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: W
     api_key_id: g.api_key_id,
     requests: u.requests,
     total_tokens: u.total_tokens,
+    ordinal,
     extra: tally.extraColumn('claude_usage_by_actor', day, extraOf(r, ACTOR_USAGE_SPEC, a.extra)),
     run_id: lineage.run_id,
     ingested_at: lineage.ingested_at,

@@ -93,6 +93,7 @@ export function claudeCodeRows(
       activity_date: day,
       actor_type: actorType,
       actor_id: actorId,
+      customer_type: r.customer_type,
       model: m.model,
       input_tokens: m.tokens.input,
       output_tokens: m.tokens.output,

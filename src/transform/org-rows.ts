@@ -1,5 +1,5 @@
 /** Organization lists and the organization itself → name tables (latest snapshot). */
-import type { ApiKeyItem, Organization, UserItem, WorkspaceItem } from '../source/schemas.js';
+import type { ApiKeyItem, NamedItem, Organization, UserItem, WorkspaceItem } from '../source/schemas.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
@@ -36,7 +36,9 @@ export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): RowOf<'claude_api_ke
   return {
     id: k.id,
     name: k.name,
-    workspace_id: k.workspace_id,
+    // Both shapes: a top-level workspace_id (anthropic-version 2023-06-01, which we send; null = the
+    // default workspace) or, where it is absent (2026-10-21), the workspace a workspace scope names.
+    workspace_id: k.workspace_id !== undefined ? k.workspace_id : scope?.type === 'workspace' ? str(scope.workspace_id) : null,
     scope_type: str(scope?.type),
     scope_workspace_id: str(scope?.workspace_id),
     principal_type: principalId?.actorType ?? null,
@@ -84,4 +86,11 @@ const ORGANIZATION_FIELDS: FieldSpec = { id: true, name: true, type: true };
 
 export function organizationRow(o: Organization, lineage: Lineage): RowOf<'claude_organization'> {
   return { id: o.id, name: o.name, type: o.type, extra: extraJson(unmappedFields(o, ORGANIZATION_FIELDS)), ...lineage };
+}
+
+const NAMED_FIELDS: FieldSpec = { id: true, name: true, created_at: true, type: true };
+
+/** A service account or RBAC group: an id and its name (both lists have the same shape). */
+export function namedRow(item: NamedItem, lineage: Lineage): RowOf<'claude_service_accounts'> & RowOf<'claude_rbac_groups'> {
+  return { id: item.id, name: item.name, created_at: item.created_at, extra: extraJson(unmappedFields(item, NAMED_FIELDS)), ...lineage };
 }

@@ -24,15 +24,15 @@ const actor = [
   {
     name: 'actor_type',
     type: 'string',
-    doc: 'user_actor, service_account_actor, federated_actor, api_actor (newer types kept as sent); NULL when the API attributes the row to no actor.',
+    doc: 'user_actor, service_account_actor, federated_actor, api_actor (newer types kept as sent); NULL when the API sends no actor: usage with no attributable identity, or an identity this key cannot see (a member who sees only some workspaces). Reports show those rows as "(identity not visible to this key)".',
   },
   {
     name: 'actor_id',
     type: 'string',
-    doc: 'Stable actor id: the email address (else user_id) of a user, service_account_id, the federated subject (else its provider as canonical JSON), the api_key_id of a key; "#" and 32 hex digits of the whole actor object for a shape this version does not know.',
+    doc: 'Stable actor id: the user_id of a user (never the email, which changes), service_account_id, the federated subject (else its provider as canonical JSON), the api_key_id of a key; "#" and 32 hex digits of the whole actor object for a shape this version does not know.',
   },
-  { name: 'actor_email', type: 'string', doc: 'A user\'s email address; NULL for other actors and for deleted users.' },
-  { name: 'actor_name', type: 'string', doc: 'A user\'s name as sent (a placeholder for a deleted user).' },
+  { name: 'actor_email', type: 'string', doc: 'A user\'s current email address, as this answer sent it (an attribute, not the key: reports show the newest); NULL for other actors and for deleted users.' },
+  { name: 'actor_name', type: 'string', doc: 'A user\'s name as this answer sent it (a placeholder for a deleted user); reports show the newest.' },
   { name: 'actor_deleted', type: 'bool', doc: 'The user has been deleted; NULL for other actor types.' },
 ] as const satisfies readonly ColumnDef[];
 
@@ -42,6 +42,16 @@ const model = dim('model', 'Model id; NULL for costs without a model (e.g. code 
 const product = dim('product', 'messages_api, claude_code, chat, cowork, … as sent; NULL for code execution.');
 const apiKey = dim('api_key_id', 'The API key that authenticated the request, whoever the actor is; NULL without a key.');
 const costType = dim('cost_type', 'tokens, web_search, code_execution, session_usage (new values kept as sent).');
+
+/**
+ * Rows of one bucket may carry identical groups (the API renders identities it cannot show as null
+ * actors, "each as its own row"): each is a distinct fact, told apart by its ordinal.
+ */
+const ordinal = {
+  name: 'ordinal',
+  type: 'int',
+  doc: 'Which of the rows with this bucket and group the row is, in the API\'s order: 0 for the first (nearly every row), 1, 2, … for further rows with an identical group (identities the key cannot see, e.g. several null actors). Part of the natural key. NULL on rows written before schema 3 (DuckDB migrations number them).',
+} as const satisfies ColumnDef;
 
 const BUCKET_DOC = 'Start of the time bucket: midnight UTC for daily buckets, the hour for --analytics-bucket 1h.';
 
@@ -67,26 +77,27 @@ export const ANALYTICS_TABLES = {
       costType,
       dim('token_type', 'uncached_input_tokens, output_tokens, cache_read_input_tokens, cache_creation.ephemeral_5m_input_tokens, cache_creation.ephemeral_1h_input_tokens; NULL for non-token costs.'),
       ...money(false),
+      ordinal,
       extra,
       ...lineage,
     ],
-    naturalKey: ['bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type'],
+    naturalKey: ['bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type', 'ordinal'],
     clusterBy: ['api_key_id', 'workspace_id', 'model'],
   },
   claude_cost_by_actor: {
     name: 'claude_cost_by_actor',
     kind: 'fact',
     doc: 'Billed cost per time bucket × actor (user, service account, federated identity, API key) × product × workspace × model × cost type (analytics/cost): what each person and product actually cost.',
-    columns: [activityDate, bucketStart, ...actor, product, workspace, model, costType, ...money(false), extra, ...lineage],
-    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'cost_type'],
+    columns: [activityDate, bucketStart, ...actor, product, workspace, model, costType, ...money(false), ordinal, extra, ...lineage],
+    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'cost_type', 'ordinal'],
     clusterBy: ['actor_id', 'product', 'model'],
   },
   claude_usage_by_actor: {
     name: 'claude_usage_by_actor',
     kind: 'fact',
     doc: 'Tokens and requests per time bucket × actor × product × workspace × model × API key (analytics/usage).',
-    columns: [activityDate, bucketStart, ...actor, product, workspace, model, apiKey, ...tokenColumns, ...usageMeasures, extra, ...lineage],
-    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'api_key_id'],
+    columns: [activityDate, bucketStart, ...actor, product, workspace, model, apiKey, ...tokenColumns, ...usageMeasures, ordinal, extra, ...lineage],
+    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'api_key_id', 'ordinal'],
     clusterBy: ['actor_id', 'product', 'api_key_id'],
   },
   claude_analytics_daily_totals: {

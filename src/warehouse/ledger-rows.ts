@@ -25,6 +25,7 @@ export function windowRow(r: WindowRecord): RowOf<'ingest_windows'> {
     rounded_values: r.roundedValues ?? 0,
     unknown_measures: r.unknownMeasures ?? null,
     error: r.error,
+    data_refreshed_at: r.dataRefreshedAt ?? null,
     started_at: r.startedAt,
     finished_at: r.finishedAt,
   };
@@ -67,6 +68,7 @@ export function windowRecord(row: QueryRow): WindowRecord {
     roundedValues: count(row.rounded_values),
     unknownMeasures: textOrNull(row.unknown_measures),
     error: textOrNull(row.error),
+    dataRefreshedAt: textOrNull(row.data_refreshed_at),
     startedAt: text(row.started_at),
     finishedAt: textOrNull(row.finished_at),
   };

@@ -4,6 +4,7 @@
  */
 import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
 import { BILLING_TABLES, type BillingTableName } from './billing-tables.js';
+import { NAME_TABLES, type NameTableName } from './name-tables.js';
 import { LIMIT_TABLES, type LimitTableName } from './limit-tables.js';
 import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
@@ -34,6 +35,7 @@ export type TableName =
   | 'claude_api_keys'
   | 'claude_workspaces'
   | 'claude_users'
+  | NameTableName
   | 'claude_organization'
   | 'ingest_runs'
   | 'ingest_windows'
@@ -155,7 +157,7 @@ const DECLARED_TABLES = {
       extra,
       ...lineage,
     ],
-    naturalKey: ['activity_date', 'actor_type', 'actor_id'],
+    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'customer_type'],
     clusterBy: ['actor_id'],
   },
   claude_code_model_usage: {
@@ -165,6 +167,7 @@ const DECLARED_TABLES = {
     columns: [
       activityDate,
       ...actorColumns('Who'),
+      { name: 'customer_type', type: 'string', doc: 'api or subscription, as on the record (one actor can have one record of each on a day); NULL on rows written before schema 3.' },
       { name: 'model', type: 'string', doc: 'Model id.', nullable: false },
       { name: 'input_tokens', type: 'int', doc: 'Input tokens.', nullable: false },
       { name: 'output_tokens', type: 'int', doc: 'Output tokens.', nullable: false },
@@ -175,7 +178,7 @@ const DECLARED_TABLES = {
       extra,
       ...lineage,
     ],
-    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'model'],
+    naturalKey: ['activity_date', 'actor_type', 'actor_id', 'customer_type', 'model'],
     clusterBy: ['actor_id'],
   },
   claude_api_keys: {
@@ -282,6 +285,7 @@ const DECLARED_TABLES = {
       { name: 'rounded_values', type: 'int', doc: 'Billed cent amounts with more than 12 decimal places, rounded half-even to fit (validate WARNs).' },
       { name: 'unknown_measures', type: 'json', doc: 'Numbers the API sent in fields this version has no column for, per day: {"YYYY-MM-DD": {"table: field": "total"}} (validate WARNs).' },
       { name: 'error', type: 'string', doc: 'Why it failed, in one line.' },
+      { name: 'data_refreshed_at', type: 'timestamp', doc: 'The newest data_refreshed_at the window\'s Analytics API pages carried: the API\'s data was complete up to then when read (status and the freshness check use it); NULL for the other streams.' },
       { name: 'started_at', type: 'timestamp', doc: 'Started.', nullable: false },
       { name: 'finished_at', type: 'timestamp', doc: 'Finished.' },
     ],
@@ -320,6 +324,7 @@ const DECLARED_TABLES = {
     ],
     naturalKey: ['event_key', 'channel'],
   },
+  ...NAME_TABLES,
   ...ANALYTICS_TABLES,
   ...BILLING_TABLES,
   ...LIMIT_TABLES,
@@ -328,7 +333,7 @@ const DECLARED_TABLES = {
 export const TABLES: Record<TableName, TableDef> = withOrganization(DECLARED_TABLES);
 
 /** Bump when a table changes, and add a migration in each warehouse. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Columns a schema version removed: each warehouse's migration to that version drops them. */
 export const REMOVED_COLUMNS: Readonly<Record<number, ReadonlyArray<{ table: TableName; column: string }>>> = {

@@ -26,6 +26,8 @@ export interface WindowRecord {
   roundedValues?: number;
   /** WindowTally.unknownMeasuresJson(): numbers in fields this version does not know, per day. */
   unknownMeasures?: string | null;
+  /** The newest `data_refreshed_at` of the window's Analytics API pages (ISO timestamp). */
+  dataRefreshedAt?: string | null;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;

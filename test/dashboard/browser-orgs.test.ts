@@ -126,7 +126,7 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser: organizations, budgets, a
     const target = people.find((p) => String(p.actor).includes('@'))!;
     const needle = String(target.actor).split('@')[0]!.toUpperCase();
     await page.locator('#people-search').fill(needle);
-    const matching = people.filter((p) => `${p.name} ${p.actor}`.toLowerCase().includes(needle.toLowerCase()));
+    const matching = people.filter((p) => `${p.name} ${p.email ?? ""} ${p.actor}`.toLowerCase().includes(needle.toLowerCase()));
     const shown = page.locator('#table-people tbody tr');
     expect(await shown.count()).toBe(matching.length);
     expect(await shown.first().locator('td').nth(2).innerText()).toBe(formatUsd(matching[0].billed_cost_usd));

@@ -34,7 +34,7 @@ export async function allRows(emu: Emulator, kind: 'cost' | 'usage', params: Par
 
 /** The ground truth's actor key: `${type}|${email ?? user_id | service_account_id | subject ?? provider JSON | api_key_id}`. */
 export function actorKey(a: ActorJson): string {
-  const id = a.type === 'user_actor' ? (a.email_address ?? a.user_id)
+  const id = a.type === 'user_actor' ? a.user_id
     : a.type === 'service_account_actor' ? a.service_account_id
       : a.type === 'federated_actor' ? (a.subject ?? JSON.stringify(a.provider))
         : a.api_key_id;

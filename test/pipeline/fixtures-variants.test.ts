@@ -194,6 +194,12 @@ describe('variants of the documented shapes', () => {
     ]);
   });
 
+  it('service accounts are named; an RBAC groups list the organization is refused (403) leaves its table empty and the snapshot ok', async () => {
+    expect(await sql(file, 'SELECT id, name FROM claude_service_accounts')).toEqual([{ id: 'svcacct_01Build', name: 'ci-build' }]);
+    expect(await sql(file, 'SELECT COUNT(*) AS n FROM claude_rbac_groups')).toEqual([{ n: 0 }]);
+    expect(await sql(file, "SELECT status FROM ingest_windows WHERE stream = 'org'")).toEqual([{ status: 'ok' }]);
+  });
+
   it('API keys: scope and principal in columns, a principal-bound key at organization scope, a scope-only key, null created_by, unknown fields in extra', async () => {
     const rows = parsed(
       await sql(
@@ -237,7 +243,8 @@ describe('variants of the documented shapes', () => {
       {
         id: 'apikey_05ScopeOnly',
         name: 'scope-only-key',
-        workspace_id: null,
+        // No top-level workspace_id (the 2026-10-21 shape): the workspace its scope names.
+        workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ',
         scope_type: 'workspace',
         scope_workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ',
         principal_type: null,

@@ -37,6 +37,8 @@ describe('documented shapes of every endpoint', () => {
       'documented/claude-code.json',
       'documented/cost-report.json',
       'documented/organizations-me.json',
+      'documented/rbac-groups.json',
+      'documented/service-accounts.json',
       'documented/usage-messages.json',
       'documented/users.json',
       'documented/workspaces.json',
@@ -277,7 +279,7 @@ describe('documented shapes of every endpoint', () => {
       { stream: 'claude_code', from_day: '2025-08-08', to_day: '2025-08-09', status: 'ok', complete: true, rows: 8, rounded_values: 0, unknown_measures: null, error: null },
       { stream: 'cost', from_day: '2025-08-08', to_day: '2025-08-09', status: 'ok', complete: true, rows: 6, rounded_values: 0, unknown_measures: null, error: null },
       // A snapshot of today is never complete.
-      { stream: 'org', from_day: TODAY, to_day: TODAY, status: 'ok', complete: false, rows: 6, rounded_values: 0, unknown_measures: null, error: null },
+      { stream: 'org', from_day: TODAY, to_day: TODAY, status: 'ok', complete: false, rows: 8, rounded_values: 0, unknown_measures: null, error: null },
       { stream: 'usage', from_day: '2025-08-08', to_day: '2025-08-09', status: 'ok', complete: true, rows: 3, rounded_values: 0, unknown_measures: null, error: null },
     ]);
     expect(await sql(file, 'SELECT command, status, organization_id, organization_name, windows_ok, windows_failed FROM ingest_runs')).toEqual([

@@ -56,8 +56,7 @@ const refusedUpFront: Refusal[] = [
   { input: 'non-numeric --lookback', args: ['run', '--lookback', 'week'], message: '--lookback week is not a whole number' },
   { input: 'unsupported --usage-bucket', args: ['run', '--usage-bucket', '5m'], message: '--usage-bucket 5m is not supported: use 1d (default) or 1h' },
   { input: 'missing key', args: ['run'], env: { ANTHROPIC_ADMIN_KEY: undefined }, message: 'set ANTHROPIC_ADMIN_KEY (or ANTHROPIC_ADMIN_API_KEY / ANTHROPIC_ADMIN_KEY_FILE)' },
-  { input: 'a regular API key (sk-ant-api…)', args: ['run'], env: { ANTHROPIC_ADMIN_KEY: 'sk-ant-api03-notadmin-0123456789' }, message: 'is a regular API key' },
-  { input: 'not an Anthropic key at all', args: ['run'], env: { ANTHROPIC_ADMIN_KEY: 'hunter2hunter2' }, message: 'does not start with sk-ant-admin' },
+  { input: 'a key with inner whitespace', args: ['run'], env: { ANTHROPIC_ADMIN_KEY: 'sk-ant-admin01 notakey' }, message: 'contains spaces or non-ASCII characters' },
   {
     input: 'ANTHROPIC_ADMIN_KEY_FILE that does not exist',
     args: ['run'],
@@ -202,7 +201,7 @@ describe('the API cannot be used (exit 1, data unchanged, failure in the ledger)
       const before = await snapshotTables(file);
       const key = 'sk-ant-admin01-revoked-key-0000000000';
       const res = await runCliProcess(['run', '--warehouse', `duckdb:${file}`], envFor(gate, { ANTHROPIC_ADMIN_KEY: key }));
-      expectFailedRun(res, /stopped: The Admin API rejected the key \(401 authentication_error: invalid x-api-key\).*: set ANTHROPIC_ADMIN_KEY to an admin key/);
+      expectFailedRun(res, /stopped: The Admin API rejected the key \(401 authentication_error: invalid x-api-key\).*: set ANTHROPIC_ADMIN_KEY to a key the Admin API accepts/);
       expect(res.stderr).not.toContain(key);
       expect(gate.rejected()).toBeGreaterThan(0);
       // Fatal: the run stops after the requests already in flight, rather than failing window after window.

@@ -107,11 +107,15 @@ describe('the admin key never appears anywhere', () => {
     expect(record('retry after the faults', await runCli(['retry', ...w], env)).code).toBe(0);
     await expectMatchesTruth(file, emu, eachDay(FROM, TODAY));
 
-    // A key of the wrong kind, or with junk in it, is refused without being echoed either.
-    const badKeys = [KEY.replace('sk-ant-admin01', 'sk-ant-api03'), `${KEY} trailing`, KEY.replace('sk-ant-', 'sk_ant_')];
-    for (const bad of badKeys) {
+    // A key with junk in it is refused before anything is sent, without being echoed either.
+    for (const bad of [`${KEY} trailing`, `${KEY}\u00e9`]) {
       const res = record('bad key', await runCli(['run', ...w], envFor(emu, { ANTHROPIC_ADMIN_KEY: bad })));
       expect(res.code).toBe(2);
+    }
+    // A key of another kind is sent (its kind is learned from the answers) and refused by the API (403, 401): not echoed.
+    for (const other of [KEY.replace('sk-ant-admin01', 'sk-ant-api03'), KEY.replace('sk-ant-', 'sk_ant_')]) {
+      const res = record('other key', await runCli(['run', ...w], envFor(emu, { ANTHROPIC_ADMIN_KEY: other })));
+      expect(res.code).toBe(1);
     }
     // The bogus ANTHROPIC_BASE_URL carrying the key must not be echoed.
     const res = record('key in base URL', await runCli(['run', ...w], envFor(emu, { ANTHROPIC_ADMIN_KEY: KEY, ANTHROPIC_BASE_URL: `https://x:${KEY}@api.anthropic.com` })));

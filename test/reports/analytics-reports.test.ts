@@ -59,7 +59,7 @@ describe('reports with analytics data', () => {
 
   it('--by user: billed cost per person equals the truth, the Claude Code estimate beside it, labelled', async () => {
     const doc = await report('user');
-    expect(doc.columns).toEqual(['actor_type', 'actor', 'name', 'billed_cost_usd', 'claude_code_billed_usd', 'list_cost_usd', ESTIMATE_BESIDE_HEADER]);
+    expect(doc.columns).toEqual(['actor_type', 'actor', 'name', 'email', 'billed_cost_usd', 'claude_code_billed_usd', 'list_cost_usd', ESTIMATE_BESIDE_HEADER]);
     const truth = sumTruth(w.emu.truth.analytics.costCentsByActor, canonicalActor);
     for (const [key, usd] of truth) {
       const row = doc.rows.find((r) => `${String(r.actor_type)}|${String(r.actor)}` === key);

@@ -226,7 +226,7 @@ describe('report command', () => {
 
     const csv = await w.cli(['report', '--by', 'user', '--from', F.from, '--to', F.to, '--format', 'csv']);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('actor_type,actor,name,billed_cost_usd,claude_code_billed_usd,list_cost_usd,claude_code_estimate_usd (estimate: not billing data)');
+    expect(lines[0]).toBe('actor_type,actor,name,email,billed_cost_usd,claude_code_billed_usd,list_cost_usd,claude_code_estimate_usd (estimate: not billing data)');
     expect(lines.length).toBeGreaterThan(1);
   });
 

@@ -92,7 +92,7 @@ describe('AdminApiClient requests', () => {
 
   it.each([
     [400, 'invalid_request_error', 'Cannot specify more than 5 group_by[] dimensions.', /rejected the request to \/x \(400 invalid_request_error: Cannot specify more than 5 group_by\[\] dimensions\.\)/],
-    [401, 'authentication_error', 'invalid x-api-key', /rejected the key \(401 authentication_error: invalid x-api-key\).*set ANTHROPIC_ADMIN_KEY to an admin key/],
+    [401, 'authentication_error', 'invalid x-api-key', /rejected the key \(401 authentication_error: invalid x-api-key\).*set ANTHROPIC_ADMIN_KEY to a key the Admin API accepts/],
     [403, 'permission_error', 'not allowed', /refused \/x \(403 permission_error: not allowed\)/],
     [404, 'not_found_error', 'Not found', /has no \/x \(404 not_found_error: Not found\)/],
   ])('fails fast on %i with the API message (exactly one request, fatal)', async (status, type, message, pattern) => {

@@ -34,7 +34,7 @@ const ACTORS = [
   { type: 'federated_actor', subject: 'arn:aws:iam::1:role/x', provider: { type: 'aws', account_id: '1' } },
   { type: 'api_actor', api_key_id: 'apikey_9' },
 ];
-const EXPECTED_IDS = ['ada@example.com', 'user_2', 'svcacct_1', '{"issuer":"https://issuer.example","type":"oidc"}', 'arn:aws:iam::1:role/x', 'apikey_9'];
+const EXPECTED_IDS = ['user_1', 'user_2', 'svcacct_1', '{"issuer":"https://issuer.example","type":"oidc"}', 'arn:aws:iam::1:role/x', 'apikey_9'];
 
 /** 3 days × 6 actors × 2 products × 2 keys × 2 token types, with fractional cents. */
 function events(): FakeEvent[] {
@@ -124,10 +124,10 @@ describe('analytics streams against the contract', () => {
     await analyticsCostStream.fetchWindow(WINDOW, ctxFor(server.url), sink);
     const byActor = rows.get('claude_cost_by_actor')!;
     expect([...new Set(byActor.map((r) => r.actor_id))].sort()).toEqual([...EXPECTED_IDS].sort());
-    const ada = byActor.find((r) => r.actor_id === 'ada@example.com')!;
+    // People are keyed by user_id (always set); the email, which changes, is an attribute.
+    const ada = byActor.find((r) => r.actor_id === 'user_1')!;
     expect([ada.actor_type, ada.actor_email, ada.actor_name, ada.actor_deleted]).toEqual(['user_actor', 'ada@example.com', 'Ada', false]);
-    // The user id is not a column when the email is the id: it is kept in extra, not dropped.
-    expect(JSON.parse(String(ada.extra))).toEqual({ group: { actor: { user_id: 'user_1' } } });
+    expect(ada.extra).toBeNull();
     const deleted = byActor.find((r) => r.actor_id === 'user_2')!;
     expect([deleted.actor_email, deleted.actor_deleted]).toEqual([null, true]);
   });

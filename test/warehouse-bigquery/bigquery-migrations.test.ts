@@ -160,7 +160,8 @@ describe('BigQuery migration 1 → 2', () => {
     recorded = 1;
     expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
     // Only version 2's step: a later version's migration is tested on its own.
-    const wh = await h.open({ migrations: { 2: migrations[2]! } });
+    const later = Object.fromEntries(Array.from({ length: SCHEMA_VERSION - 2 }, (_, i) => [i + 3, async () => undefined]));
+    const wh = await h.open({ migrations: { 2: migrations[2]!, ...later } });
     await wh.init();
 
     const removed = REMOVED_COLUMNS[2] ?? [];
@@ -198,12 +199,37 @@ describe('BigQuery migration 1 → 2', () => {
     for (const r of removed) expect(alters.indexOf(id(r.table)), r.table).toBeGreaterThanOrEqual(0);
     const last = standIn.queries.at(-1)!;
     expect(last.sql).toMatch(/^MERGE `test-project\.claude_usage\.claude_ingest_meta`/);
-    expect(last.params).toContainEqual({ name: 'value', parameterType: { type: 'STRING' }, parameterValue: { value: '2' } });
+    expect(last.params).toContainEqual({ name: 'value', parameterType: { type: 'STRING' }, parameterValue: { value: String(SCHEMA_VERSION) } });
 
     // Migrated: the next init finds every column as declared and sends no DDL.
-    recorded = 2;
+    recorded = SCHEMA_VERSION;
     const mark = standIn.queries.length;
-    await (await h.open({ migrations: { 2: migrations[2]! } })).init();
+    await (await h.open({ migrations: { 2: migrations[2]!, ...later } })).init();
     expect(standIn.queries.slice(mark).map((q) => q.sql.split(' ')[0])).toEqual(['SELECT']);
+  });
+});
+
+describe('BigQuery migration 2 → 3', () => {
+  it('adds ordinal, customer_type and data_refreshed_at as NULLABLE columns and keys analytics users by the user_id kept in extra', async () => {
+    seedOlderDataset(2);
+    for (const t of ['claude_cost_by_actor', 'claude_usage_by_actor', 'claude_cost_by_key', 'claude_code_model_usage', 'ingest_windows'] as const) {
+      const res = JSON.parse(JSON.stringify(tableResource(TABLES[t], PROJECT, DATASET))) as { schema: { fields: Field[] } };
+      res.schema.fields = res.schema.fields.filter((f) => !['ordinal', 'customer_type', 'data_refreshed_at'].includes(f.name));
+      standIn.tables.set(id(t), { ...res, id: id(t) });
+    }
+    const wh = await h.open({ migrations: { 3: migrations[3]! } });
+    await wh.init();
+    for (const [t, c] of [['claude_cost_by_actor', 'ordinal'], ['claude_usage_by_actor', 'ordinal'], ['claude_cost_by_key', 'ordinal'], ['claude_code_model_usage', 'customer_type'], ['ingest_windows', 'data_refreshed_at']] as const) {
+      expect(fieldsOf(t).find((f) => f.name === c), `${t}.${c}`).toMatchObject({ mode: 'NULLABLE' });
+    }
+    const updates = standIn.queries.map((q) => q.sql).filter((q) => q.startsWith('UPDATE'));
+    expect(updates.map((u) => /^UPDATE `([^`]+)`/.exec(u)![1]).sort()).toEqual([id('claude_cost_by_actor'), id('claude_usage_by_actor')]);
+    for (const u of updates) {
+      // The partition filter BigQuery requires, and only user actors whose extra kept a user_id.
+      expect(u).toContain("`activity_date` >= DATE '1970-01-01'");
+      expect(u).toContain("`actor_type` = 'user_actor'");
+      expect(u).toContain("JSON_EXTRACT_SCALAR(`extra`, '$.group.actor.user_id') IS NOT NULL");
+    }
+    expect(versionWrites().length).toBeGreaterThan(0);
   });
 });

@@ -39,6 +39,14 @@ const EXPECTED_TYPES: Record<string, string> = {
 /** Columns version 2 added; everything else in TABLES is what version 1 had. */
 const ADDED_IN_V2 = new Set(['extra', 'scope_type', 'scope_workspace_id', 'principal_type', 'principal_id', 'organization_id', 'organization_name', 'rounded_values', 'unknown_measures']);
 const V1_TYPES: Record<string, string> = { ...EXPECTED_TYPES, cents: 'DECIMAL(38,9)', usd: 'DECIMAL(38,11)' };
+/** Columns version 3 added (issue 24). */
+const ADDED_IN_V3: Record<string, string[]> = {
+  claude_cost_by_key: ['ordinal'],
+  claude_cost_by_actor: ['ordinal'],
+  claude_usage_by_actor: ['ordinal'],
+  claude_code_model_usage: ['customer_type'],
+  ingest_windows: ['data_refreshed_at'],
+};
 
 const V1_TABLES = new Set(['claude_costs', 'claude_cost_daily_totals', 'claude_usage_keys', 'claude_usage_daily_totals', 'claude_code_productivity', 'claude_code_model_usage', 'claude_api_keys', 'claude_workspaces', 'claude_users', 'ingest_runs', 'ingest_windows', 'claude_ingest_meta']);
 
@@ -51,6 +59,7 @@ function version1Ddl(): string[] {
       for (const c of t.columns) {
         // claude_code_productivity had the Claude Code record's organization_id column already.
         if (ADDED_IN_V2.has(c.name) && !(t.name === 'claude_code_productivity' && c.name === 'organization_id')) continue;
+        if (ADDED_IN_V3[t.name]?.includes(c.name)) continue;
         cols.push(`"${c.name}" ${V1_TYPES[c.type]}${c.nullable === false ? ' NOT NULL' : ''}`);
         if (c.name === 'actor_id') cols.push('"is_remote" BOOLEAN NOT NULL');
       }
@@ -182,6 +191,50 @@ describe('DDL and schema version', () => {
       expect(await wh.query('SELECT COUNT(*) AS n FROM claude_organization')).toEqual([{ n: 0 }]);
     } finally {
       await wh.close();
+    }
+  });
+
+  it('migrates a version-2 warehouse to version 3: ordinals number identical analytics rows, users are keyed by user_id, new columns added', async () => {
+    const path = tmp.file('v2.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.close();
+    const usage = (actorType: string | null, actorId: string | null, email: string | null, extra: string | null, out: number) =>
+      `INSERT INTO claude_usage_by_actor BY NAME SELECT 'org_1' AS organization_id, DATE '2026-02-01' AS activity_date, TIMESTAMP '2026-02-01 00:00:00' AS bucket_start,
+         ${actorType === null ? 'NULL' : `'${actorType}'`} AS actor_type, ${actorId === null ? 'NULL' : `'${actorId}'`} AS actor_id, ${email === null ? 'NULL' : `'${email}'`} AS actor_email,
+         'messages_api' AS product, 'wrkspc_1' AS workspace_id, 'claude-opus-4' AS model, NULL AS api_key_id,
+         1 AS uncached_input_tokens, 0 AS cache_read_input_tokens, 0 AS cache_creation_5m_input_tokens, 0 AS cache_creation_1h_input_tokens,
+         ${out} AS output_tokens, 0 AS web_search_requests, 1 AS requests, ${out + 1} AS total_tokens, ${extra === null ? 'NULL' : `'${extra}'`} AS extra, 'r1' AS run_id, TIMESTAMP '2026-02-02 00:00:00' AS ingested_at`;
+    await raw(path, [
+      ...Object.entries(ADDED_IN_V3).flatMap(([t, cols]) => cols.map((c) => `ALTER TABLE ${t} DROP COLUMN ${c}`)),
+      "UPDATE claude_ingest_meta SET value = '2' WHERE key = 'schema_version'",
+      // Two identical null-actor rows (the API's hidden identities) and one user keyed by email, as version 2 stored them.
+      usage(null, null, null, null, 5),
+      usage(null, null, null, null, 7),
+      usage('user_actor', 'ann@example.com', 'ann@example.com', '{"group":{"actor":{"user_id":"user_01ann"}}}', 11),
+    ]);
+    const migrated = await openDuckDbWarehouse(path);
+    try {
+      await migrated.init();
+      expect(await migrated.query("SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'")).toEqual([{ value: String(SCHEMA_VERSION) }]);
+      expect(await migrated.query('SELECT actor_id, actor_email, ordinal, output_tokens FROM claude_usage_by_actor ORDER BY output_tokens')).toEqual([
+        { actor_id: null, actor_email: null, ordinal: 0, output_tokens: 5 },
+        { actor_id: null, actor_email: null, ordinal: 1, output_tokens: 7 },
+        { actor_id: 'user_01ann', actor_email: 'ann@example.com', ordinal: 0, output_tokens: 11 },
+      ]);
+      const cols = await migrated.query(
+        `SELECT table_name, column_name FROM information_schema.columns WHERE column_name IN ('ordinal', 'customer_type', 'data_refreshed_at') ORDER BY 1, 2`,
+      );
+      expect(cols).toEqual([
+        { table_name: 'claude_code_model_usage', column_name: 'customer_type' },
+        { table_name: 'claude_code_productivity', column_name: 'customer_type' },
+        { table_name: 'claude_cost_by_actor', column_name: 'ordinal' },
+        { table_name: 'claude_cost_by_key', column_name: 'ordinal' },
+        { table_name: 'claude_usage_by_actor', column_name: 'ordinal' },
+        { table_name: 'ingest_windows', column_name: 'data_refreshed_at' },
+      ]);
+    } finally {
+      await migrated.close();
     }
   });
 

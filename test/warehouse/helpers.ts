@@ -83,6 +83,7 @@ export function ledger(over: Partial<WindowRecord> = {}): WindowRecord {
     centsTotal: null,
     roundedValues: 0,
     unknownMeasures: null,
+    dataRefreshedAt: null,
     error: null,
     startedAt: '2025-02-01T00:00:00.000Z',
     finishedAt: '2025-02-01T00:01:00.000Z',

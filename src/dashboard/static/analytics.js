@@ -35,10 +35,10 @@ const PEOPLE_COLUMNS = [
 /** @type {Analytics['people']} */
 let people = [];
 
-/** The people whose name or id contains the search text (case-insensitive). */
+/** The people whose name, email or id contains the search text (case-insensitive); people are keyed by user_id, the email is their newest. */
 function drawPeople() {
   const wanted = /** @type {HTMLInputElement} */ ($('people-search')).value.trim().toLowerCase();
-  const rows = wanted ? people.filter((p) => `${p.name ?? ''} ${p.actor ?? ''}`.toLowerCase().includes(wanted)) : people;
+  const rows = wanted ? people.filter((p) => `${p.name ?? ''} ${p.email ?? ''} ${p.actor ?? ''}`.toLowerCase().includes(wanted)) : people;
   table('table-people', PEOPLE_COLUMNS, rows);
   $('people-count').textContent = wanted ? `${rows.length} of ${people.length}` : `${people.length}`;
 }

@@ -12,8 +12,9 @@ export function paginateClaudeCode(client: JsonGetter, day: string, stats?: Requ
   return paginate<ClaudeCodeRecord>(path, {
     cursorField: 'next_page',
     maxRestarts: MAX_CURSOR_RESTARTS,
-    // The warehouse's natural key for a record: one per actor per day.
-    keyOf: (r) => JSON.stringify([r.date, canonicalJson(r.actor)]),
+    // The warehouse's natural key for a record: one per actor, day and customer_type (a person who
+    // uses Claude Code both through the API and on a subscription has two records for the day).
+    keyOf: (r) => JSON.stringify([r.date, canonicalJson(r.actor), r.customer_type ?? null]),
     async *readPage(page) {
       const body = parseOrThrow(reportEnvelopeSchema, await client.getJson(path, { starting_at: day, limit, page }, stats), path);
       yield { type: 'items', items: body.data.map((r, i) => parseResult(claudeCodeRecordSchema, r, path, ['data', i])) };

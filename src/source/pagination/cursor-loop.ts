@@ -81,8 +81,9 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
   let cursor: string | undefined;
   let seen = new Set<string>();
   let pages = 0;
-  const maxPages = strategy.maxPages ?? MAX_RECORD_PAGES;
   for (;;) {
+    // Read at every page: a strategy that lowers its page size (report_page_too_large) may need more.
+    const maxPages = strategy.maxPages ?? MAX_RECORD_PAGES;
     if (++pages > maxPages) {
       throw new ResponseShapeError(
         path,

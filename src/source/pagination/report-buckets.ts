@@ -10,6 +10,10 @@ import { ResponseShapeError } from '../errors.js';
 import { parseOrThrow, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, ReportBucket, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, type PageEvent } from './cursor-loop.js';
+import { isPageTooLarge, isTooManyGroups, lowerLimit, queryLimit, tooManyGroupsError } from './page-limit.js';
+
+/** The reports' own default page size (daily buckets), used when a query names no limit. */
+const DEFAULT_BUCKETS = 7;
 
 /**
  * Buckets of a time-bucketed report, oldest first, one at a time. Each bucket is checked (shell,
@@ -29,25 +33,48 @@ export async function* paginateReportBuckets<R>(
   resultSchema: z.ZodType<R>,
   stats?: RequestStats,
 ): AsyncGenerator<ReportBucket<R>> {
-  const bound = reportPageBound(query);
+  // Buckets per page: the query's, halved while the API refuses pages as too large (report_page_too_large).
+  const asked = queryLimit(query.limit, DEFAULT_BUCKETS);
+  let limit = asked;
+  // The first day a page not yet read would hold: named when a day cannot be read at all.
+  let nextDay = typeof query.starting_at === 'string' ? query.starting_at.slice(0, 10) : '(the first day)';
   const strategy: CursorStrategy<ReportBucket<R>> = {
     cursorField: 'next_page',
     maxRestarts: MAX_CURSOR_RESTARTS,
-    ...(bound ? { maxPages: bound.pages, maxPagesReason: bound.reason } : {}),
+    // The bound follows the page size in force: halving it (report_page_too_large) doubles the pages needed.
+    get maxPages() {
+      return reportPageBound({ ...query, limit })?.pages;
+    },
+    get maxPagesReason() {
+      return reportPageBound({ ...query, limit })?.reason;
+    },
     keyOf: (b) => b.starting_at,
     async *readPage(page): AsyncGenerator<PageEvent<ReportBucket<R>>> {
-      let index = 0;
-      for await (const ev of client.streamJson(path, { ...query, page }, stats)) {
-        if (ev.type === 'restart') {
-          index = 0;
-          yield ev;
-        } else if (ev.type === 'item') {
-          yield { type: 'items', items: [checkBucket(ev.value, index++, resultSchema, path)] };
-        } else {
-          const env = parseOrThrow(reportEnvelopeSchema, ev.envelope, path);
-          // Elements the scanner left in the envelope (only for an unusual spelling of the key) come last.
-          for (let i = 0; i < env.data.length; i++) yield { type: 'items', items: [checkBucket(env.data[i], index++, resultSchema, path)] };
-          yield { type: 'end', hasMore: env.has_more, next: env.next_page };
+      for (;;) {
+        let index = 0;
+        try {
+          for await (const ev of client.streamJson(path, limit === asked ? { ...query, page } : { ...query, limit, page }, stats)) {
+            if (ev.type === 'restart') {
+              index = 0;
+              yield ev;
+            } else if (ev.type === 'item') {
+              const bucket = checkBucket(ev.value, index++, resultSchema, path);
+              nextDay = bucket.ending_at.slice(0, 10);
+              yield { type: 'items', items: [bucket] };
+            } else {
+              const env = parseOrThrow(reportEnvelopeSchema, ev.envelope, path);
+              // Elements the scanner left in the envelope (only for an unusual spelling of the key) come last.
+              for (let i = 0; i < env.data.length; i++) yield { type: 'items', items: [checkBucket(env.data[i], index++, resultSchema, path)] };
+              yield { type: 'end', hasMore: env.has_more, next: env.next_page };
+            }
+          }
+          return;
+        } catch (err) {
+          // An error status arrives before any item of its page, so asking again repeats nothing.
+          if (index > 0) throw err;
+          if (isTooManyGroups(err)) throw tooManyGroupsError(err, path, nextDay);
+          if (!isPageTooLarge(err)) throw err;
+          limit = lowerLimit(err, path, limit, 'bucket', nextDay);
         }
       }
     },

@@ -69,11 +69,31 @@ async function toVersion2(m: MigrationContext): Promise<void> {
   await addMissingColumns(m);
 }
 
+/**
+ * Version 3 (see the DuckDB migration): adds the nullable `ordinal`, customer_type and
+ * data_refreshed_at, and keys analytics users by the user_id an older version kept in `extra`.
+ * Existing rows keep a NULL ordinal (BigQuery has no row id to number identical rows by): the
+ * duplicates check names such rows, and rewriting their days stores each with its ordinal.
+ */
+async function toVersion3(m: MigrationContext): Promise<void> {
+  await addMissingColumns(m);
+  for (const def of Object.values(TABLES)) {
+    if (!def.naturalKey.includes('ordinal') || !def.columns.some((c) => c.name === 'actor_id')) continue;
+    if (!(await m.columns(def.name))) continue;
+    const userId = `JSON_EXTRACT_SCALAR(\`extra\`, '$.group.actor.user_id')`;
+    await m.ddl(
+      `migrate ${def.name}: key users by user_id`,
+      `UPDATE ${m.ref(def.name)} SET \`actor_id\` = ${userId}\nWHERE \`activity_date\` >= DATE '1970-01-01' AND \`actor_type\` = 'user_actor' AND ${userId} IS NOT NULL`,
+    );
+  }
+}
+
 export const migrations: Record<number, BigQueryMigration> = {
   // Version 1 is the first released schema; its step only fills in nullable columns a dataset from a
   // pre-release build (recorded as version 0: meta table without a version row) may lack.
   1: addMissingColumns,
   2: toVersion2,
+  3: toVersion3,
 };
 
 /** Runs migrations from+1 .. to, in order. */

@@ -60,9 +60,38 @@ async function toVersion2(conn: DuckDBConnection): Promise<void> {
   }
 }
 
+/**
+ * Version 3 (issue 24): analytics rows gain `ordinal` (rows with identical groups are distinct facts),
+ * Claude Code model rows gain customer_type, the window ledger data_refreshed_at. Users in the
+ * analytics tables are keyed by user_id instead of their (changeable) email: the user_id an older
+ * version kept in `extra` becomes the actor_id. Existing rows are then numbered within their bucket
+ * and group, so identical rows an older version stored are told apart as the new ones are.
+ */
+async function toVersion3(conn: DuckDBConnection): Promise<void> {
+  await addMissingColumns(conn);
+  const present = await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`);
+  const have = new Set(present.getRows().map(([t]) => String(t)));
+  for (const def of Object.values(TABLES)) {
+    if (!have.has(def.name) || !def.naturalKey.includes('ordinal')) continue;
+    const t = quoteIdent(def.name);
+    if (def.columns.some((c) => c.name === 'actor_id')) {
+      await conn.run(
+        `UPDATE ${t} SET actor_id = json_extract_string(extra, '$.group.actor.user_id')
+          WHERE actor_type = 'user_actor' AND json_extract_string(extra, '$.group.actor.user_id') IS NOT NULL`,
+      );
+    }
+    const group = def.naturalKey.filter((k) => k !== 'ordinal').map(quoteIdent).join(', ');
+    await conn.run(
+      `UPDATE ${t} SET ordinal = n.o FROM (SELECT rowid AS r, row_number() OVER (PARTITION BY ${group} ORDER BY rowid) - 1 AS o FROM ${t}) AS n
+        WHERE ${t}.rowid = n.r`,
+    );
+  }
+}
+
 export const migrations: Record<number, Migration> = {
   1: addMissingColumns,
   2: toVersion2,
+  3: toVersion3,
 };
 
 export type SchemaState =

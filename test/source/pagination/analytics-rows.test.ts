@@ -49,7 +49,7 @@ const page = (data: unknown[], next: string | null) => ({ data, has_more: next !
 
 async function readAll(c: AdminApiClient, query: Record<string, string | string[]> = {}, stats = newRequestStats()) {
   const pages: z.output<typeof rowSchema>[][] = [];
-  for await (const rows of paginateAnalyticsRows(c, USAGE, { starting_at: '2026-02-01T00:00:00Z', ...query }, rowSchema, stats)) pages.push(rows);
+  for await (const rows of paginateAnalyticsRows(c, USAGE, { starting_at: '2026-02-01T00:00:00Z', ...query }, rowSchema, stats)) pages.push(rows.map((o) => o.row));
   return pages;
 }
 
