@@ -5,13 +5,17 @@
  * rule (src/reports/cost-source.ts); this checks it on the data.
  */
 import { ExactDecimal } from '../util/money.js';
-import { FOCUS_VIEW } from '../warehouse/views/index.js';
-import { listDays, orgAnd, plural, type Check } from './check.js';
+import { FOCUS_VIEW, VIEWS } from '../warehouse/views/index.js';
+import { duckDbDialect } from '../warehouse/duckdb/duckdb-dialect.js';
+import { hash53 } from '../util/hash53.js';
+import { listDays, orgAnd, plural, type CheckContext, type CheckResult } from './check.js';
+import { dailyCheck } from './proofs.js';
 
-export const focusSingleSourceCheck: Check = {
-  id: 'focus-single-source',
-  title: 'One cost source per day',
-  async run(ctx) {
+/** Per day: the view's total, claude_cost_by_key's and claude_costs' (null where a source has none). */
+type DayFacts = { view: string | null; by_key: string | null; legacy: string | null };
+
+async function facts(ctx: CheckContext): Promise<Map<string, DayFacts>> {
+  {
     const d = ctx.wh.dialect;
     const i = (n: string) => d.ident(n);
     const p = d.dateParam();
@@ -30,6 +34,15 @@ export const focusSingleSourceCheck: Check = {
         ORDER BY 1`,
       [...range(viewOrg), ...range(tableOrg), ...range(tableOrg)],
     );
+    const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+    return new Map(rows.map((r) => [String(r.day), { view: text(r.view), by_key: text(r.by_key), legacy: text(r.legacy) }]));
+  }
+}
+
+function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
+  const id = 'focus-single-source';
+  const rows = [...byDay.keys()].sort().map((day) => ({ day, ...byDay.get(day)! }));
+  {
     const dec = (v: unknown) => (v === null || v === undefined ? null : new ExactDecimal(String(v)));
     const wrong = rows.filter((r) => {
       const view = dec(r.view) ?? new ExactDecimal(0);
@@ -38,7 +51,7 @@ export const focusSingleSourceCheck: Check = {
     });
     if (wrong.length === 0) {
       return {
-        id: this.id,
+        id,
         status: 'PASS',
         figure: '0 days counted twice',
         detail: `On each of ${plural(rows.length, 'day')}, the FOCUS view carries one source: claude_cost_by_key where it holds the day, else claude_costs.`,
@@ -47,12 +60,21 @@ export const focusSingleSourceCheck: Check = {
     const days = wrong.map((r) => String(r.day));
     const shown = wrong.slice(0, 3).map((r) => `${String(r.day)}: view $${String(r.view)} vs by key $${String(r.by_key ?? '-')}, cost_report $${String(r.legacy ?? '-')}`);
     return {
-      id: this.id,
+      id,
       status: 'FAIL',
       figure: `${plural(days.length, 'day')} wrong`,
       detail: `The FOCUS view's total is not exactly one cost source on ${listDays(days)}: ${shown.join('; ')}.`,
       action: 'Report this as a claude-ingest bug (the view is recreated by any command that opens the warehouse for writing)',
       days,
     };
-  },
-};
+  }
+}
+
+// The view is part of what is proved: a version whose view reads differently proves every day again.
+const VIEW_VERSION = hash53(VIEWS.find((v) => v.name === FOCUS_VIEW)?.sql(duckDbDialect) ?? '').toString(36);
+
+export const focusSingleSourceCheck = dailyCheck<DayFacts>({
+  id: 'focus-single-source',
+  title: 'One cost source per day',
+  daily: { tables: ['claude_cost_by_key', 'claude_costs'], version: `1-${VIEW_VERSION}`, facts, judge },
+});

@@ -164,6 +164,11 @@ export interface SqlDialect {
   jsonObject?(entries: Array<[key: string, expr: string]>): string;
   /** A read-only query listing the actual columns of a table, one row per column with a `column_name` field. */
   columnsQuery?(table: string): { sql: string; params: unknown[] };
+  /**
+   * An aggregate (over a GROUP BY group) that changes when any row of the group changes, is added
+   * or removed: text of an XOR of a 64-bit hash of each row's columns (validation's day fingerprints).
+   */
+  rowFingerprint?(columns: string[]): string;
 }
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';
