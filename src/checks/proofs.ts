@@ -28,6 +28,8 @@ export interface DailyCheck<F = unknown> extends Check {
     tables: readonly TableName[];
     /** Changes whenever what facts() records changes (or the SQL it reads through, e.g. a view): kept facts of another version are not used. */
     version: string;
+    /** Anything else the facts depend on, read from the warehouse (e.g. a view's SQL as stored): part of every day's fingerprint. */
+    salt?(ctx: CheckContext): Promise<string>;
     /** Facts for the days of ctx.range that have any (a day without is a day with nothing to report). */
     facts(ctx: CheckContext): Promise<Map<string, F>>;
     /** The result over ctx.range, from the facts of every day in it. */
@@ -92,6 +94,14 @@ export class ProofBook {
     const k = ProofBook.key(checkId, organization);
     this.entries.set(k, proofs);
     this.dirty.add(k);
+  }
+
+  /** Every entry, loaded or proved. */
+  all(): Array<{ organization: string; checkId: string; proofs: CheckProofs }> {
+    return [...this.entries].map(([k, proofs]) => {
+      const [organization, checkId] = JSON.parse(k) as [string, string];
+      return { organization, checkId, proofs };
+    });
   }
 
   /** What was proved anew since the book was read: rows for validation_proofs. */
@@ -190,7 +200,8 @@ export async function runDailyCheck(check: DailyCheck, ctx: CheckContext, book: 
   const tables = await Promise.all(daily.tables.map((t) => prints.of(t)));
   const org = organizationKey(ctx);
   const days = eachDay(ctx.range.from, ctx.range.to);
-  const fingerprint = (day: IsoDay) => hash53(canonicalJson([daily.version, ...tables.map((t) => t.get(day) ?? null)])).toString(36);
+  const salt = daily.salt ? await daily.salt(ctx) : '';
+  const fingerprint = (day: IsoDay) => hash53(canonicalJson([daily.version, salt, ...tables.map((t) => t.get(day) ?? null)])).toString(36);
   const kept = book.get(check.id, org);
   const usable = kept && kept.version === daily.version && !book.full ? kept.days : {};
   const facts = new Map<string, unknown>();

@@ -5,6 +5,7 @@
  */
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
+import { readProofBook, type ProofBook } from '../checks/proofs.js';
 import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
@@ -33,6 +34,11 @@ export interface ApiContext {
   changeToken?: string;
   /** The alerts section of claude-ingest.yaml (--config): its budgets are shown; null/absent: none. */
   alerts?: AlertsConfig | null;
+  /**
+   * Day proofs this server made, kept for its life: the dashboard only reads the warehouse, so what
+   * it proves is not stored there; the proofs `validate` stored are read as well. Absent: every day is proved.
+   */
+  proofs?: ProofBook;
 }
 
 const VALIDATION_CACHE_SIZE = 32;
@@ -240,7 +246,11 @@ async function health(ctx: ApiContext) {
     const key = JSON.stringify([range, ctx.today, ctx.changeToken ?? '', ledger.length, ledger.map((w) => w.finishedAt ?? w.startedAt).sort().at(-1), runs[0]]);
     validation = ctx.validationCache?.get(key) ?? null;
     if (!validation) {
-      validation = await runValidation(ctx.wh, { range, today: ctx.today });
+      // The proofs validate stored, under what this server proved since (its own are newer or the same).
+      const book = ctx.proofs ? await readProofBook(ctx.wh) : undefined;
+      if (book && ctx.proofs) for (const e of ctx.proofs.all()) book.load(e.checkId, e.organization, e.proofs);
+      validation = await runValidation(ctx.wh, { range, today: ctx.today, ...(book ? { proofs: book } : {}) });
+      if (book && ctx.proofs) for (const c of book.changed()) ctx.proofs.load(c.checkId, c.organization, c.proofs);
       if (ctx.validationCache) {
         if (ctx.validationCache.size >= VALIDATION_CACHE_SIZE) ctx.validationCache.delete(ctx.validationCache.keys().next().value!);
         ctx.validationCache.set(key, validation);

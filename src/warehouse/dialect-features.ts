@@ -1,7 +1,7 @@
 /** The optional SqlDialect functions reports and checks need, with one clear error when a warehouse lacks one. */
 import { WarehouseError, type SqlDialect } from './warehouse.js';
 
-type OptionalFeature = 'dateTrunc' | 'dateAdd' | 'dateToTimestamp' | 'jsonObject' | 'columnsQuery' | 'rowFingerprint';
+type OptionalFeature = 'dateTrunc' | 'dateAdd' | 'dateToTimestamp' | 'jsonObject' | 'columnsQuery' | 'rowFingerprint' | 'viewSqlQuery';
 
 export function feature<K extends OptionalFeature>(dialect: SqlDialect, name: K): NonNullable<SqlDialect[K]> {
   const fn = dialect[name];

@@ -169,6 +169,8 @@ export interface SqlDialect {
    * or removed: text of an XOR of a 64-bit hash of each row's columns (validation's day fingerprints).
    */
   rowFingerprint?(columns: string[]): string;
+  /** A query whose one row's first column is a view's SQL as the warehouse holds it (one parameter, the view's name). */
+  viewSqlQuery?(view: string): { sql: string; params: unknown[] };
 }
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';
