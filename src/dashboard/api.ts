@@ -18,6 +18,8 @@ import type { AlertsConfig } from '../config/schema.js';
 import { analytics } from './api-analytics.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
+import { pageInfo, rows as rowsPage, TABLE_SPECS } from './api-rows.js';
+import { pageOf, type PageRow } from './paging.js';
 
 export interface ApiContext {
   wh: Warehouse;
@@ -177,9 +179,12 @@ async function keys(ctx: ApiContext) {
   const rows = await tokensByApiKey(ctx.wh, f);
   const sum = (k: 'all_input_tokens' | 'cache_read_input_tokens' | 'output_tokens') => rows.reduce((a, r) => a + r[k], 0);
   const allInput = sum('all_input_tokens');
+  // Totals over every key; the rows a page at a time (paging.ts).
+  const page = pageOf(rows as unknown as PageRow[], TABLE_SPECS.keys);
   return {
     filter: filterEcho(f),
-    rows,
+    rows: page.rows as unknown as typeof rows,
+    rowsPage: pageInfo(page),
     totals: {
       all_input_tokens: allInput,
       cache_read_input_tokens: sum('cache_read_input_tokens'),
@@ -203,12 +208,15 @@ async function claudeCode(ctx: ApiContext) {
     users.reduce((a, u) => a + u[k], 0);
   const accepted = total('tool_accepted');
   const rejected = total('tool_rejected');
+  const page = pageOf(users as unknown as PageRow[], TABLE_SPECS.users);
   return {
     filter: filterEcho(f),
     days,
     daily,
     tools,
-    users,
+    /** The first page of users (/api/rows?table=users for more); totals below are over every user. */
+    users: page.rows as unknown as typeof users,
+    usersPage: pageInfo(page),
     totals: {
       active_users: active.users,
       active_api_actors: active.apiActors,
@@ -281,6 +289,8 @@ export const ROUTES: Record<string, Route> = {
   '/api/budgets': { params: RANGE_PARAMS, handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
+  // Any page of a long table: sorted, searched, from an offset (paging.ts).
+  '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
 };
 
 export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
@@ -299,3 +309,4 @@ export type HealthAnswer = Awaited<ReturnType<typeof health>>;
 export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
 export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;
+export type RowsAnswer = Awaited<ReturnType<typeof rowsPage>>;
