@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 /**
  * What each folder under src/ may import (docs/architecture.md explains why). util/ is open to all and
@@ -38,7 +40,7 @@ const layerRules = Object.entries(LAYERS).map(([folder, rule]) => {
     patterns.push({ group: ['**/jobs/**', ...rule.jobs.map((m) => `!**/jobs/${m}.js`)], message: `src/${folder} may import only ${rule.jobs.map((m) => `jobs/${m}`).join(' and ')} from jobs/.` });
   }
   return {
-    files: [`src/${folder}/**/*.ts`, ...(folder === 'config' ? ['src/config.ts'] : [])],
+    files: [`src/${folder}/**/*.ts`],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
   };
 });
@@ -53,6 +55,17 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // Guard rails: no import cycle anywhere in src/ (a cycle is how layers start to blur), and no source
+    // file past 400 lines (one concept per module).
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/extensions': ['.ts', '.js'], 'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] }, 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+    },
+  },
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', echarts: 'readonly', performance: 'readonly' } },

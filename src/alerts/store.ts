@@ -60,7 +60,6 @@ export async function recordAttempt(
   /** The warehouse's organization when it holds one; null for alerts over several together. */
   organizationId: string | null = null,
 ): Promise<void> {
-  if (!wh.upsertLedgerRow) throw new Error(`the ${wh.kind} warehouse cannot record alerts`);
   await wh.upsertLedgerRow('alert_events', {
     event_key: e.key,
     channel,

@@ -4,7 +4,6 @@
  * cost-like column (read from the actual table, not from TABLES), and no cost SQL this tool
  * generates (the cost reports, the FOCUS view) may read claude_code_model_usage.
  */
-import { feature } from '../warehouse/dialect-features.js';
 import { VIEWS } from '../warehouse/views/index.js';
 import type { ReportFilter } from '../reports/filter.js';
 import { spendByQuery, spendOverTimeQuery, type Period, type SpendDimension } from '../reports/queries.js';
@@ -32,7 +31,7 @@ export const doubleCountingCheck: Check = {
   scope: 'warehouse',
   async run(ctx) {
     const d = ctx.wh.dialect;
-    const q = feature(d, 'columnsQuery')('claude_code_productivity');
+    const q = d.columnsQuery('claude_code_productivity');
     const columns = (await ctx.wh.query(q.sql, q.params)).map((r) => String(r.column_name));
     const costLike = columns.filter((c) => COST_LIKE.test(c));
     const leaking = costSqlTexts(d).filter((s) => s.sql.includes(ESTIMATES_TABLE)).map((s) => s.name);

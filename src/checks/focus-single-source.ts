@@ -6,7 +6,6 @@
  */
 import { ExactDecimal } from '../util/money.js';
 import { FOCUS_VIEW } from '../warehouse/views/index.js';
-import { feature } from '../warehouse/dialect-features.js';
 import { TABLES } from '../warehouse/tables.js';
 import { listDays, orgAnd, plural, type CheckContext, type CheckResult } from './check.js';
 import { dailyCheck } from './proofs.js';
@@ -79,11 +78,11 @@ const NAMED_BY = ['claude_api_keys', 'claude_workspaces', 'claude_organization']
  */
 async function salt(ctx: CheckContext): Promise<string> {
   const d = ctx.wh.dialect;
-  const q = feature(d, 'viewSqlQuery')(FOCUS_VIEW);
+  const q = d.viewSqlQuery(FOCUS_VIEW);
   const parts = (await ctx.wh.query(q.sql, q.params)).map((r) => Object.values(r).map(String).join(''));
   for (const t of NAMED_BY) {
     const cols = TABLES[t].columns.map((c) => d.ident(c.name));
-    const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${d.ident('n')}, ${feature(d, 'rowFingerprint')(cols)} AS ${d.ident('print')} FROM ${d.table(t)}`);
+    const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${d.ident('n')}, ${d.rowFingerprint(cols)} AS ${d.ident('print')} FROM ${d.table(t)}`);
     parts.push(`${t}:${String(r?.n)}:${String(r?.print)}`);
   }
   return parts.join('|');

@@ -17,7 +17,6 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import { hash53 } from '../util/hash53.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
-import { feature } from '../warehouse/dialect-features.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { orgAnd, type Check, type CheckContext, type CheckResult } from './check.js';
 
@@ -170,7 +169,7 @@ export class DayFingerprints {
     const org = orgAnd(this.ctx);
     const columns = TABLES[table].columns.map((c) => i(c.name));
     const rows = await wh.query(
-      `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, COUNT(*) AS ${i('n')}, ${feature(d, 'rowFingerprint')(columns)} AS ${i('print')}
+      `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, COUNT(*) AS ${i('n')}, ${d.rowFingerprint(columns)} AS ${i('print')}
          FROM ${d.table(table)} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1`,
       [range.from, range.to, ...org.params],
     );

@@ -8,7 +8,9 @@ import { alertsSchema, type AlertsConfig } from '../config/schema.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { InputError, parseNonNegative, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { parseNonNegative, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { configOption } from './shared-options.js';
 
 export interface AlertsOptions {
   config?: string;
@@ -92,7 +94,7 @@ export function registerAlertsCommand(program: Program, rt: CliRuntime): void {
   program
     .command('alerts')
     .description('Evaluate budgets, spend anomalies and data health on the warehouse and send the alerts not sent before (claude-ingest.yaml).')
-    .option('--config <file>', 'config file (.yaml, .yml or .json); default ./claude-ingest.yaml (env CLAUDE_INGEST_CONFIG)')
+    .addOption(configOption('alerts:'))
     .option('--dry-run', 'show what would be sent; send and record nothing')
     .option('--dashboard-url <url>', 'link line in every message')
     .addHelpText(

@@ -1,8 +1,10 @@
-import { resolveWarehouseUrl } from '../config.js';
+import { resolveWarehouseUrl } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
+import { configOption } from './shared-options.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -18,7 +20,7 @@ export function registerDashboardCommand(program: Program, rt: CliRuntime): void
     .description('Serve a web dashboard of the warehouse (spend, tokens, Claude Code, data health) on 127.0.0.1.')
     .option('--port <port>', `port to listen on (0: any free port)`, String(DEFAULT_PORT))
     .option('--host <host>', `address to listen on; anything but loopback exposes your cost data to the network`, DEFAULT_HOST)
-    .option('--config <file>', 'config file whose alerts.budgets the page shows (.yaml, .yml or .json); default ./claude-ingest.yaml (env CLAUDE_INGEST_CONFIG)')
+    .addOption(configOption('its alerts.budgets are shown'))
     .addHelpText(
       'after',
       `

@@ -10,7 +10,8 @@ import { addDays } from '../util/dates.js';
 import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { CliRuntime, InputError, type GlobalOptions } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { CliRuntime, type GlobalOptions } from './runtime.js';
 
 function parseOrgCount(value: string): number {
   const n = Number(value);

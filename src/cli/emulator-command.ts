@@ -1,7 +1,8 @@
 import { EMULATOR_ADMIN_KEY, startEmulator, type OrgSize } from '../emulator/index.js';
 import { parseDay } from '../util/dates.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
 
 export function registerEmulatorCommand(program: Program, rt: CliRuntime): void {
   program

@@ -2,11 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
-import { WarehouseError, type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
+import { type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
 import { selectWarehouseOrganizations } from '../reports/organizations.js';
 import { reportFilter, resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
+import { warehouseOrgOption } from './shared-options.js';
 
 const FORMATS: ExportFormat[] = ['csv', 'parquet', 'json'];
 const BY_EXTENSION: Record<string, ExportFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.json': 'json', '.ndjson': 'json', '.jsonl': 'json' };
@@ -63,7 +65,7 @@ export function registerExportCommand(program: Program, rt: CliRuntime): void {
     .option('--to <day>', 'last UTC day, YYYY-MM-DD')
     .option('--workspace <ids>', 'reports only: only these workspace ids (default = the default workspace)')
     .option('--model <ids>', 'reports only: only these models')
-    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: every organization (organization_id is a column)')
+    .addOption(warehouseOrgOption('every organization (organization_id is a column)'))
     .addHelpText(
       'after',
       `
@@ -86,7 +88,6 @@ Examples:
         }
         const wh = await rt.openWarehouse(g, true);
         try {
-          if (!wh.exportQuery) throw new WarehouseError(`export is not supported for ${wh.kind} warehouses yet: query the tables directly`);
           const q = await exportSelect(wh, what, o);
           await wh.exportQuery(q.sql, q.params, file, format);
           rt.reporter(g).info(`wrote ${file} (${format})`);

@@ -10,8 +10,10 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
-import { selectOrganizations } from './organizations.js';
-import { InputError, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { selectOrganizations } from './select-organizations.js';
+import { configOption, ingestOrgOption } from './shared-options.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime, type GlobalOptions } from './runtime.js';
 
 function streamOptions(usageBucket = '1d', analyticsBucket = '1d'): StreamOptions {
   if (usageBucket !== '1d' && usageBucket !== '1h') {
@@ -34,27 +36,28 @@ interface Target {
  * own client, governor and share of --concurrency; one's failure never stops another's), reports
  * each outcome and sets the exit code from the worst.
  */
-async function ingest<Input>(
-  rt: CliRuntime,
-  opts: GlobalOptions,
-  target: Target,
-  validate: () => Input,
-  job: (env: ReturnType<CliRuntime['ingestEnvironment']>, input: Input) => Promise<IngestOutcome>,
-  usageBucket?: string,
+interface IngestCall<Input> {
+  target: Target;
+  /** Everything the user typed, checked before the warehouse is opened or the API contacted. */
+  validate: () => Input;
+  job: (env: ReturnType<CliRuntime['ingestEnvironment']>, input: Input) => Promise<IngestOutcome>;
+  /** --usage-bucket and --analytics-bucket as typed (absent: daily). */
+  buckets?: { usage?: string | undefined; analytics?: string | undefined };
   /** Runs on the same warehouse after a fully successful job (run --alerts). */
-  after?: (warehouse: Warehouse) => Promise<void>,
-  analyticsBucket?: string,
-): Promise<void> {
+  after?: ((warehouse: Warehouse) => Promise<void>) | undefined;
+}
+
+async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCall<Input>): Promise<void> {
+  const { target, validate, job, after } = call;
   let warehouse: Warehouse | undefined;
   try {
-    // Everything the user typed is checked before the warehouse is opened or the API contacted.
     const input = validate();
-    const options = streamOptions(usageBucket, analyticsBucket);
+    const options = streamOptions(call.buckets?.usage, call.buckets?.analytics);
     const api = rt.apiSettings(target.config);
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
     const concurrency = rt.concurrency(opts);
-    const keys = await selectOrganizations(api.keys, target.org, (k) => rt.ingestEnvironment(opts, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, options).client);
+    const keys = await selectOrganizations(api.keys, target.org, (k) => rt.apiClient(opts, { apiKey: k.apiKey, baseUrl: api.baseUrl }));
     const share = Math.max(1, Math.floor(concurrency / keys.length));
     const outcomes = await Promise.all(
       keys.map((k) => job(rt.ingestEnvironment(opts, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, options, { share, sole: keys.length === 1 }), input)),
@@ -106,24 +109,20 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--refresh', 'fetch again even days the ledger holds as complete')
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h (hourly, bucket_start column)')
     .option('--analytics-bucket <width>', 'Analytics API bucket width (analytics_cost, analytics_usage): 1d (default) or 1h (hourly, bucket_start column)')
-    .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
-    .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .addOption(ingestOrgOption())
+    .addOption(configOption('organizations:, alerts:'))
     .addHelpText('after', '\nExamples:\n  $ claude-ingest backfill --from 2025-01-01\n  $ claude-ingest backfill --from 2025-06-01 --to 2025-06-30 --streams cost,usage --refresh')
     .action(async (o, cmd) => {
-      await ingest(
-        rt,
-        cmd.optsWithGlobals(),
-        { org: o.org, config: o.config },
-        () => {
+      await ingest(rt, cmd.optsWithGlobals(), {
+        target: { org: o.org, config: o.config },
+        validate: () => {
           const from = parseDay(o.from, '--from');
           const to = o.to ? parseDay(o.to, '--to') : rt.today();
           return { range: checkRange({ from, to }, rt.today()), streams: parseStreams(o.streams), refresh: Boolean(o.refresh) };
         },
-        (env, input) => backfill(env, input),
-        o.usageBucket,
-        undefined,
-        o.analyticsBucket,
-      );
+        job: (env, input) => backfill(env, input),
+        buckets: { usage: o.usageBucket, analytics: o.analyticsBucket },
+      });
     });
 
   program
@@ -134,37 +133,34 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .option('--usage-bucket <width>', 'usage bucket width: 1d (default) or 1h')
     .option('--analytics-bucket <width>', 'Analytics API bucket width: 1d (default) or 1h')
     .option('--alerts', 'after a successful run, evaluate and send alerts (claude-ingest.yaml; see claude-ingest alerts --help)')
-    .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
-    .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
+    .addOption(configOption('organizations:, alerts:'))
+    .addOption(ingestOrgOption())
     .option('--dashboard-url <url>', 'link line in alert messages')
     .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       let prepared: PreparedAlerts | undefined;
-      await ingest(
-        rt,
-        g,
-        { org: o.org, config: o.config },
-        () => {
+      await ingest(rt, g, {
+        target: { org: o.org, config: o.config },
+        validate: () => {
           const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
           if (o.alerts) prepared = prepareAlerts(rt, o);
           return input;
         },
-        (env, input) => dailyRun(env, input.streams, input.lookback),
-        o.usageBucket,
-        prepared || o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
-        o.analyticsBucket,
-      );
+        job: (env, input) => dailyRun(env, input.streams, input.lookback),
+        buckets: { usage: o.usageBucket, analytics: o.analyticsBucket },
+        after: o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
+      });
     });
 
   program
     .command('retry')
     .description('Re-run every window the ledger records as failed (or left running by a killed process).')
-    .option('--org <name|id>', 'only this organization of claude-ingest.yaml (its name there, or its organization id)')
-    .option('--config <file>', 'config file with organizations: (and alerts:) (default ./claude-ingest.yaml, env CLAUDE_INGEST_CONFIG)')
+    .addOption(ingestOrgOption())
+    .addOption(configOption('organizations:, alerts:'))
     .addHelpText('after', '\nExample:\n  $ claude-ingest retry')
     .action(async (o, cmd) => {
-      await ingest(rt, cmd.optsWithGlobals(), { org: o.org, config: o.config }, () => undefined, (env) => retryFailed(env));
+      await ingest(rt, cmd.optsWithGlobals(), { target: { org: o.org, config: o.config }, validate: () => undefined, job: (env) => retryFailed(env) });
     });
 }

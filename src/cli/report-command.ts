@@ -7,7 +7,9 @@ import { renderReportCsv, renderReportTable, reportJson } from '../reports/rende
 import { parseDay, type DayRange } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
+import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
 
 /** --from/--to, each defaulting to the edge of the data the warehouse holds. */
 export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
@@ -43,13 +45,13 @@ export function registerReportCommand(program: Program, rt: CliRuntime): void {
   program
     .command('report')
     .description('Spend over time or by workspace/model/cost type, tokens by API key, Claude Code per user: names instead of ids, exact dollars.')
-    .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: first day in the warehouse)')
-    .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: last day in the warehouse)')
+    .addOption(fromDayOption())
+    .addOption(toDayOption())
     .option('--by <what>', `${REPORT_NAMES.join('|')}`, 'day')
     .option('--format <format>', 'table, json or csv (global --json = json)', 'table')
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
     .option('--model <ids>', 'only these models, comma-separated')
-    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: every organization, summed')
+    .addOption(warehouseOrgOption('every organization, summed'))
     .addHelpText(
       'after',
       `

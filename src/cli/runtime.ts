@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config.js';
+import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config/env.js';
 import type { IngestEnvironment } from '../jobs/ingest-run.js';
 import { checkBaseUrl, redactKey } from '../source/base-url.js';
 import { AdminApiClient } from '../source/http-client.js';
-import { resolveOrganizationKeys, type OrganizationKey } from './organizations.js';
+import { resolveOrganizationKeys, type OrganizationKey } from '../config/organization-keys.js';
 import { RateGovernor } from '../source/rate-governor.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { errorCodes, InputError } from '../util/errors.js';
@@ -41,9 +41,6 @@ function retryTuning(env: Env, opts: GlobalOptions) {
     timeoutMs: fromEnv('CLAUDE_INGEST_TIMEOUT_MS'),
   };
 }
-
-/** Kept here too: every command module takes it from the runtime. */
-export { InputError };
 
 let cachedVersion: string | undefined;
 
@@ -120,6 +117,19 @@ export class CliRuntime {
     return { keys, baseUrl };
   }
 
+  /** A client with its own rate governor (limits are per organization), for `concurrency` requests at once. */
+  apiClient(opts: GlobalOptions, api: { apiKey: string; baseUrl: string }, concurrency = this.concurrency(opts)): AdminApiClient {
+    const reporter = this.reporter(opts);
+    const tuning = retryTuning(this.io.env, opts);
+    // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
+    // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
+    const governor = new RateGovernor({ maxConcurrency: concurrency, successesPerIncrease: 20, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
+    return new AdminApiClient(
+      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
+      governor,
+    );
+  }
+
   /**
    * One organization's environment: its own client and rate governor (limits are per organization),
    * with `share` of --concurrency, so several organizations together stay within it.
@@ -133,17 +143,9 @@ export class CliRuntime {
   ): IngestEnvironment {
     const reporter = this.reporter(opts);
     const concurrency = org.share;
-    const tuning = retryTuning(this.io.env, opts);
-    // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
-    // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
-    const governor = new RateGovernor({ maxConcurrency: concurrency, successesPerIncrease: 20, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
-    const client = new AdminApiClient(
-      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
-      governor,
-    );
     return {
       warehouse,
-      client,
+      client: this.apiClient(opts, api, concurrency),
       apiKey: api.apiKey,
       emit: (e) => reporter.event(e),
       concurrency,

@@ -4,6 +4,7 @@ import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';
 import { formatTable } from '../util/table-format.js';
 import type { Program } from './program.js';
 import type { CliRuntime } from './runtime.js';
+import { warehouseOrgOption } from './shared-options.js';
 
 function summarizeDays(days: string[]): string {
   if (days.length === 0) return 'none';
@@ -70,7 +71,7 @@ export function registerStatusCommand(program: Program, rt: CliRuntime): void {
   program
     .command('status')
     .description('Per table and stream: days held, missing days, rows; the last runs; failed windows.')
-    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: each organization separately')
+    .addOption(warehouseOrgOption('each organization separately'))
     .addHelpText('after', '\nExamples:\n  $ claude-ingest status\n  $ claude-ingest status --org Production\n  $ claude-ingest status --json | jq .streams')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();

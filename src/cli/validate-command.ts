@@ -6,7 +6,9 @@ import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
 import { resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
-import { InputError, type CliRuntime } from './runtime.js';
+import { InputError } from '../util/errors.js';
+import { type CliRuntime } from './runtime.js';
+import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
 
 /** A non-negative decimal amount of dollars, kept as text so it stays exact. */
 export function parseUsd(value: string, flag: string): string {
@@ -19,12 +21,12 @@ export function registerValidateCommand(program: Program, rt: CliRuntime): void 
   program
     .command('validate')
     .description('Check the numbers: completeness against API totals, the cents bug, duplicates, gaps, failed windows, double counting, freshness.')
-    .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: first day in the warehouse)')
-    .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: last day in the warehouse)')
+    .addOption(fromDayOption())
+    .addOption(toDayOption())
     .option('--expect-total-usd <usd>', 'the Console\'s total for the range: FAIL when the warehouse differs by more than --tolerance-usd')
     .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
     .option('--large-line-usd <usd>', 'WARN about a single cost line above this', '100')
-    .option('--org <name|id>', 'only this organization (its id, or its name as the API reports it); default: each organization separately')
+    .addOption(warehouseOrgOption('each organization separately'))
     .option('--full', 'prove every day again, not only the days whose rows changed since the last validate')
     .addHelpText(
       'after',

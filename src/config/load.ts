@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { Env } from '../config.js';
+import type { Env } from './env.js';
 import { ConfigError } from '../source/errors.js';
 import { configSchema, type ConfigFile } from './schema.js';
 

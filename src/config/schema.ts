@@ -88,7 +88,7 @@ export const alertsSchema = z.strictObject({
 
 /**
  * Several organizations (issue 14): one admin key each, read by backfill, run and retry
- * (src/cli/organizations.ts). See docs/configuration.md.
+ * (src/config/organization-keys.ts). See docs/configuration.md.
  */
 const organizationSchema = z
   .strictObject({

@@ -11,10 +11,9 @@ import { sqlAndParams, type ReportQuery } from '../reports/queries.js';
 import { eachDay, type DayRange } from '../util/dates.js';
 import { canonicalDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
-import type { ApiContext } from './api.js';
+import type { ApiContext } from './api-context.js';
 import { filterParams } from './params.js';
-import { pageOf } from './paging.js';
-import { pageInfo, TABLE_SPECS } from './api-rows.js';
+import { pageInfo, pageOf, TABLE_SPECS } from './paging.js';
 
 type Row = Record<string, string | number | null>;
 

@@ -12,7 +12,7 @@ import { loadRecorded } from '../alerts/store.js';
 import { dataSpan } from '../reports/queries.js';
 import { addDays, eachDay, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, sumDecimals } from '../util/money.js';
-import type { ApiContext } from './api.js';
+import type { ApiContext } from './api-context.js';
 import { rangeParam } from './params.js';
 
 export interface BudgetRow {

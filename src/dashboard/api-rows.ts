@@ -4,37 +4,12 @@
  */
 import { apiKeyCostQuery, userCostQuery } from '../reports/analytics-queries.js';
 import { hasAnalyticsCost } from '../reports/dashboard-analytics.js';
-import { claudeCodeByUser, sqlAndParams, tokensByApiKey, TOKEN_COLUMNS, type ReportQuery } from '../reports/queries.js';
+import { claudeCodeByUser, sqlAndParams, tokensByApiKey, type ReportQuery } from '../reports/queries.js';
 import { canonicalDecimal } from '../util/money.js';
 import { cleanRows } from './api-analytics.js';
-import type { ApiContext } from './api.js';
-import { pageOf, pageRequest, type Page, type PageRow, type PageSpec } from './paging.js';
+import type { ApiContext } from './api-context.js';
+import { pageOf, pageRequest, TABLE_SPECS, type Page, type PageRow, type TableName } from './paging.js';
 import { BadRequest, filterParams } from './params.js';
-
-const TOKEN_INTS = [...TOKEN_COLUMNS, 'all_input_tokens'];
-
-export const TABLE_SPECS = {
-  /** /api/keys' rows: tokens per API key. */
-  keys: { search: ['name', 'api_key_id', 'workspace'], ints: TOKEN_INTS, usd: [], sort: 'all_input_tokens' },
-  /** /api/claude-code's users. */
-  users: {
-    search: ['name', 'actor', 'actor_type'],
-    ints: ['sessions', 'lines_added', 'lines_removed', 'commits', 'pull_requests', 'tool_accepted', 'tool_rejected'],
-    usd: ['estimated_cost_usd_estimate'],
-  },
-  /** /api/analytics' keys: billed cost per key. */
-  'key-cost': { search: ['name', 'api_key_id', 'workspace'], ints: TOKEN_INTS, usd: ['billed_cost_usd', 'list_cost_usd'] },
-  /** /api/analytics' people. */
-  people: { search: ['name', 'actor', 'actor_type'], ints: [], usd: ['billed_cost_usd', 'claude_code_billed_usd', 'list_cost_usd', 'claude_code_estimate_usd'] },
-} as const satisfies Record<string, PageSpec>;
-
-export type TableName = keyof typeof TABLE_SPECS;
-
-/** The page's rows in the answer's field, and what the page needs to ask for more beside them. */
-export function pageInfo(p: Page): Omit<Page, 'rows'> {
-  const { rows: _rows, ...info } = p;
-  return info;
-}
 
 async function allRows(ctx: ApiContext, table: TableName): Promise<PageRow[]> {
   const f = filterParams(ctx.query, null);

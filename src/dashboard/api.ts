@@ -5,7 +5,7 @@
  */
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
-import { readProofBook, type ProofBook } from '../checks/proofs.js';
+import { readProofBook } from '../checks/proofs.js';
 import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
@@ -14,34 +14,13 @@ import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from 
 import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { AlertsConfig } from '../config/schema.js';
 import { analytics } from './api-analytics.js';
 import { alertHistory, budgets } from './api-budgets.js';
+import type { ApiContext } from './api-context.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
-import { pageInfo, rows as rowsPage, TABLE_SPECS } from './api-rows.js';
-import { pageOf, type PageRow } from './paging.js';
+import { rows as rowsPage } from './api-rows.js';
+import { pageInfo, pageOf, TABLE_SPECS, type PageRow } from './paging.js';
 
-export interface ApiContext {
-  wh: Warehouse;
-  query: URLSearchParams;
-  /** UTC today (CLAUDE_INGEST_TODAY aware). */
-  today: IsoDay;
-  /**
-   * Validation results by range and a fingerprint of the warehouse's state (the ledger, and the
-   * change token where there is one): the checks scan every fact table, and their answer only
-   * changes when something writes. Absent: no caching.
-   */
-  validationCache?: Map<string, ValidationReport>;
-  /** The warehouse's change token (Warehouse.changeToken), read in the same read lock; ''/absent when unknown. */
-  changeToken?: string;
-  /** The alerts section of claude-ingest.yaml (--config): its budgets are shown; null/absent: none. */
-  alerts?: AlertsConfig | null;
-  /**
-   * Day proofs this server made, kept for its life: the dashboard only reads the warehouse, so what
-   * it proves is not stored there; the proofs `validate` stored are read as well. Absent: every day is proved.
-   */
-  proofs?: ProofBook;
-}
 
 const VALIDATION_CACHE_SIZE = 32;
 

@@ -6,6 +6,7 @@
  * by any column, filtered by a search text, from the same rows the route computes.
  */
 import { BadRequest as InputError } from './params.js';
+import { TOKEN_COLUMNS } from '../reports/queries.js';
 import { sumDecimals } from '../util/money.js';
 
 /** Rows on the first page, and at most on any page. */
@@ -101,3 +102,29 @@ export function pageOf(all: readonly PageRow[], spec: PageSpec, req: PageRequest
   }
   return { rows, total: all.length, matched: matching.length, offset, limit, sort, dir, other };
 }
+
+const TOKEN_INTS = [...TOKEN_COLUMNS, 'all_input_tokens'];
+
+export const TABLE_SPECS = {
+  /** /api/keys' rows: tokens per API key. */
+  keys: { search: ['name', 'api_key_id', 'workspace'], ints: TOKEN_INTS, usd: [], sort: 'all_input_tokens' },
+  /** /api/claude-code's users. */
+  users: {
+    search: ['name', 'actor', 'actor_type'],
+    ints: ['sessions', 'lines_added', 'lines_removed', 'commits', 'pull_requests', 'tool_accepted', 'tool_rejected'],
+    usd: ['estimated_cost_usd_estimate'],
+  },
+  /** /api/analytics' keys: billed cost per key. */
+  'key-cost': { search: ['name', 'api_key_id', 'workspace'], ints: TOKEN_INTS, usd: ['billed_cost_usd', 'list_cost_usd'] },
+  /** /api/analytics' people. */
+  people: { search: ['name', 'actor', 'actor_type'], ints: [], usd: ['billed_cost_usd', 'claude_code_billed_usd', 'list_cost_usd', 'claude_code_estimate_usd'] },
+} as const satisfies Record<string, PageSpec>;
+
+export type TableName = keyof typeof TABLE_SPECS;
+
+/** The page's rows in the answer's field, and what the page needs to ask for more beside them. */
+export function pageInfo(p: Page): Omit<Page, 'rows'> {
+  const { rows: _rows, ...info } = p;
+  return info;
+}
+

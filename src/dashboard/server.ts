@@ -103,7 +103,7 @@ class WarehouseAccess {
   async token(): Promise<string | undefined> {
     if (!this.perRequest) return '';
     if (!this.tokenSource) return undefined;
-    return (await this.tokenSource.changeToken?.()) ?? '';
+    return this.tokenSource.changeToken();
   }
 
   /** Opens it once and checks the schema is one this version reads (done at start, not per request). */

@@ -25,6 +25,6 @@ export function backfill(env: IngestEnvironment, opts: BackfillOptions): Promise
     env,
     'backfill',
     { from: range.from, to: range.to, streams: opts.streams.map((s) => s.name), refresh: opts.refresh, usageBucket: env.options.usageBucket },
-    (ledger) => ({ ...planWindows(opts.streams, range, ledger, env.options, opts.refresh, env.today, env.concurrency), ...range }),
+    (ledger) => ({ ...planWindows({ streams: opts.streams, range, ledger, options: env.options, refresh: opts.refresh, today: env.today, workers: env.concurrency }), ...range }),
   );
 }

@@ -23,7 +23,7 @@ export async function dailyRun(env: IngestEnvironment, streams: StreamDef[], loo
   const range = { from: addDays(env.today, -checkLookback(lookback)), to: env.today };
   const emptyBefore = (await env.warehouse.listWindows()).length === 0;
   const outcome = await runIngest(env, 'run', { lookback, streams: streams.map((s) => s.name), usageBucket: env.options.usageBucket }, (ledger) => ({
-    ...planWindows(streams, range, ledger, env.options, true, env.today, env.concurrency),
+    ...planWindows({ streams, range, ledger, options: env.options, refresh: true, today: env.today, workers: env.concurrency }),
     ...range,
   }));
   if (emptyBefore) {

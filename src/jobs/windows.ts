@@ -38,15 +38,19 @@ export function consecutiveRuns(days: IsoDay[]): DayRange[] {
  * them with `refresh`), as consecutive runs cut into the stream's window size. Resuming after a
  * crash therefore starts exactly where the last committed window ended.
  */
-export function planWindows(
-  streams: StreamDef[],
-  range: DayRange,
-  ledger: WindowRecord[],
-  options: StreamOptions,
-  refresh: boolean,
-  today: IsoDay,
-  workers = 1,
-): { tasks: WindowTask[]; skippedDays: number } {
+export interface WindowPlanInput {
+  streams: StreamDef[];
+  range: DayRange;
+  ledger: WindowRecord[];
+  options: StreamOptions;
+  /** Fetch again even days the ledger holds as complete. */
+  refresh: boolean;
+  today: IsoDay;
+  /** Workers that will run the windows (short ranges of page-chained streams are split for them); default 1. */
+  workers?: number;
+}
+
+export function planWindows({ streams, range, ledger, options, refresh, today, workers = 1 }: WindowPlanInput): { tasks: WindowTask[]; skippedDays: number } {
   const tasks: WindowTask[] = [];
   let skippedDays = 0;
   for (const stream of streams) {

@@ -10,7 +10,6 @@ import { ExactDecimal } from '../util/money.js';
 import type { DayRange } from '../util/dates.js';
 import { TABLES, type TokenCounts } from '../warehouse/tables.js';
 import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
-import { feature } from '../warehouse/dialect-features.js';
 import { dayCell, exact, int } from './cells.js';
 import { CONSOLE_KEY, DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 
@@ -59,7 +58,7 @@ export interface SpendOverTimeRow {
 export function spendOverTimeQuery(d: SqlDialect, f: ReportFilter, period: Period): ReportQuery {
   const where = filterWhere(d, f, 'c', COSTS_DIMS, 'claude_costs');
   const day = `c.${d.ident('activity_date')}`;
-  const bucket = period === 'day' ? day : feature(d, 'dateTrunc')(day, period);
+  const bucket = period === 'day' ? day : d.dateTrunc(day, period);
   return {
     sql: `SELECT ${bucket} AS ${d.ident('period')}, ${d.sumExact(`c.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
             FROM ${d.table('claude_costs')} c
@@ -245,7 +244,7 @@ export function claudeCodeByUserQuery(d: SqlDialect, f: ReportFilter): ReportQue
   const actor = `COALESCE(a.${i('actor_id')}, e.${i('actor_id')})`;
   const acc = `COALESCE(a.${i('tool_accepted')}, 0)`;
   const rej = `COALESCE(a.${i('tool_rejected')}, 0)`;
-  // Cents → dollars exactly: DECIMAL(38,9) × 0.01 is DECIMAL(38,11) (division would give a float).
+  // Cents → dollars exactly: DECIMAL(38,12) × 0.01 is DECIMAL(38,14) (division would give a float).
   // The factor is cast because a bare 0.01 is a FLOAT64 in BigQuery, which would make the product a float.
   const estimate = `COALESCE(e.${i('cents')}, 0) * CAST('0.01' AS DECIMAL(3, 2))`;
   return {

@@ -5,7 +5,7 @@
  * is no import cycle.
  */
 import { activityDate, allNullable, bucketStart as sharedBucketStart, extra, lineage, tokenColumns, type ColumnDef } from './columns.js';
-import type { TableSpec } from './tables.js';
+import type { TableSpec } from './table-spec.js';
 
 export type AnalyticsTableName = 'claude_cost_by_key' | 'claude_cost_by_actor' | 'claude_usage_by_actor' | 'claude_analytics_daily_totals';
 

@@ -7,7 +7,9 @@ import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId
 
 export type { ColumnDef, ColumnType } from './columns.js';
 
-export type TableKind = 'fact' | 'totals' | 'snapshot' | 'ledger' | 'meta';
+import type { TableKind, TableSpec } from './table-spec.js';
+
+export type { TableKind, TableSpec } from './table-spec.js';
 
 export interface TableDef {
   name: TableName;
@@ -18,16 +20,6 @@ export interface TableDef {
   naturalKey: string[];
   /** BigQuery clustering (fact tables are partitioned by activity_date). */
   clusterBy?: string[];
-}
-
-/** A table as declared below (`as const`): TableDef before withOrganization, its literal types kept for RowOf. */
-export interface TableSpec {
-  readonly name: TableName;
-  readonly kind: TableKind;
-  readonly doc: string;
-  readonly columns: readonly ColumnDef[];
-  readonly naturalKey: readonly string[];
-  readonly clusterBy?: readonly string[];
 }
 
 export type TableName =
@@ -56,7 +48,7 @@ function withOrganization(tables: Record<TableName, TableSpec>): Record<TableNam
   for (const [name, spec] of Object.entries(tables) as Array<[TableName, TableSpec]>) {
     // Fresh arrays: the declared definitions stay as declared (RowOf's source of truth).
     const { clusterBy, ...declared } = spec;
-    const def: TableDef = { ...declared, columns: [...spec.columns], naturalKey: [...spec.naturalKey] };
+    const def: TableDef = { ...declared, name, columns: [...spec.columns], naturalKey: [...spec.naturalKey] };
     if (clusterBy) def.clusterBy = [...clusterBy];
     out[name] = def;
     if (!ownsOrganization(def) || def.columns.some((c) => c.name === 'organization_id')) continue;
@@ -377,6 +369,9 @@ export type RowOf<N extends TableName> = N extends TableName
     : ColumnsRow<N>
   : never;
 /** The six token count columns that every usage table shares (tokenColumns in columns.ts). */
+/** The tables of kind 'ledger' (runs, windows, alert events): the only ones upsertLedgerRow writes. */
+export type LedgerTableName = { [N in TableName]: Declared[N]['kind'] extends 'ledger' ? N : never }[TableName];
+
 export type TokenCounts = { [C in (typeof tokenColumns)[number]['name']]: number };
 
 /** Whether table N has organization_id at runtime: declared, or added by withOrganization (ownsOrganization). */

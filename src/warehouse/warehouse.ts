@@ -4,7 +4,7 @@
  */
 import type { DayRange, IsoDay } from '../util/dates.js';
 import { AppError, EXIT, HTTP, type ExitCode } from '../util/errors.js';
-import type { Row, RowOf, TableName } from './tables.js';
+import type { LedgerTableName, RowOf, TableName } from './tables.js';
 
 /** What the ledger records about a window while and after it runs. */
 export interface WindowRecord {
@@ -102,11 +102,8 @@ export interface Warehouse {
   /** Inserts or updates a ledger row (running / failed). */
   recordWindow(record: WindowRecord): Promise<void>;
   recordRun(record: RunRecord): Promise<void>;
-  /**
-   * Inserts or replaces one row of a small ledger table by its natural key (alert_events). Optional:
-   * a warehouse without it cannot record alerts, so `claude-ingest alerts` refuses to send.
-   */
-  upsertLedgerRow?(table: TableName, row: Row): Promise<void>;
+  /** Inserts or replaces one row of a small ledger table by its natural key (alert_events). */
+  upsertLedgerRow<N extends LedgerTableName>(table: N, row: RowOf<NoInfer<N>>): Promise<void>;
 
   /** Latest ledger row per (stream, window_start, window_end), newest first. */
   listWindows(filter?: { stream?: string; status?: WindowRecord['status'] }): Promise<WindowRecord[]>;
@@ -117,19 +114,19 @@ export interface Warehouse {
 
   /**
    * Writes the result of a read-only SELECT to a local file with the warehouse's own exporter
-   * (DuckDB: COPY … TO). csv has a header row; json is one object per line. Optional: a warehouse
-   * without it cannot run `claude-ingest export`.
+   * (DuckDB: COPY … TO; BigQuery: the rows read and written by the client). csv has a header row;
+   * json is one object per line.
    */
-  exportQuery?(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void>;
+  exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat): Promise<void>;
 
   /**
    * A short text that changes whenever the data may have changed: equal tokens mean nothing was
    * written in between, so an answer computed under a token may be served again while the token is
-   * the same. Optional: a reader without it keeps nothing. It still answers after close(), and DuckDB
+   * the same. It still answers after close(), and DuckDB
    * answers from a stat of its file and WAL without opening it (the dashboard serves kept answers
    * that way and leaves the file free for a writer); BigQuery with one small query of the ledger.
    */
-  changeToken?(): Promise<string>;
+  changeToken(): Promise<string>;
 
   close(): Promise<void>;
 }
@@ -152,25 +149,23 @@ export interface SqlDialect {
    */
   allDays(dateExpr: string): string;
 
-  // Optional (added for reports, validation and the FOCUS view); src/warehouse/dialect-features.ts
-  // turns a missing one into a clear "not supported by this warehouse yet" error.
   /** First day (DATE) of the ISO week (Monday) or calendar month containing a DATE expression. */
-  dateTrunc?(expr: string, unit: 'week' | 'month'): string;
+  dateTrunc(expr: string, unit: 'week' | 'month'): string;
   /** A DATE expression moved by n whole days or months (n a literal integer). */
-  dateAdd?(expr: string, n: number, unit: 'day' | 'month'): string;
+  dateAdd(expr: string, n: number, unit: 'day' | 'month'): string;
   /** Midnight UTC of a DATE expression, as a TIMESTAMP. */
-  dateToTimestamp?(expr: string): string;
+  dateToTimestamp(expr: string): string;
   /** A JSON object text from literal keys and SQL value expressions (NULL values kept as null). */
-  jsonObject?(entries: Array<[key: string, expr: string]>): string;
+  jsonObject(entries: Array<[key: string, expr: string]>): string;
   /** A read-only query listing the actual columns of a table, one row per column with a `column_name` field. */
-  columnsQuery?(table: string): { sql: string; params: unknown[] };
+  columnsQuery(table: string): { sql: string; params: unknown[] };
   /**
    * An aggregate (over a GROUP BY group) that changes when any row of the group changes, is added
    * or removed: text of an XOR of a 64-bit hash of each row's columns (validation's day fingerprints).
    */
-  rowFingerprint?(columns: string[]): string;
+  rowFingerprint(columns: string[]): string;
   /** A query whose one row's first column is a view's SQL as the warehouse holds it (one parameter, the view's name). */
-  viewSqlQuery?(view: string): { sql: string; params: unknown[] };
+  viewSqlQuery(view: string): { sql: string; params: unknown[] };
 }
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';

@@ -9,7 +9,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveOrganizationKeys } from '../../src/cli/organizations.js';
+import { resolveOrganizationKeys } from '../../src/config/organization-keys.js';
 import { tempDir } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -30,13 +30,13 @@ describe('windows', () => {
   it('a year of cost is 12 windows and resumes after the complete ones', () => {
     const opts = { usageBucket: '1d' as const };
     const range: DayRange = { from: '2025-01-01', to: '2025-12-31' };
-    const fresh = planWindows([STREAMS.cost], range, [], opts, false, '2026-01-10');
+    const fresh = planWindows({ streams: [STREAMS.cost], range, ledger: [], options: opts, refresh: false, today: '2026-01-10' });
     expect(fresh.tasks).toHaveLength(12);
     const ledger = [ok('cost', '2025-01-01', '2025-01-31'), ok('cost', '2025-02-01', '2025-03-03'), ok('cost', '2025-03-04', '2025-04-03', false)];
-    const resumed = planWindows([STREAMS.cost], range, ledger, opts, false, '2026-01-10');
+    const resumed = planWindows({ streams: [STREAMS.cost], range, ledger, options: opts, refresh: false, today: '2026-01-10' });
     expect(resumed.skippedDays).toBe(31 + 31);
     expect(resumed.tasks[0]!.window.from).toBe('2025-03-04');
-    const refreshed = planWindows([STREAMS.cost], range, ledger, opts, true, '2026-01-10');
+    const refreshed = planWindows({ streams: [STREAMS.cost], range, ledger, options: opts, refresh: true, today: '2026-01-10' });
     expect(refreshed.tasks).toHaveLength(12);
   });
 
@@ -48,14 +48,14 @@ describe('windows', () => {
     ['a daily run: never below a week', { from: '2026-03-01', to: '2026-03-04' }, 4, [4]],
     ['half a year: already a window per worker', { from: '2026-01-01', to: '2026-06-30' }, 4, [31, 31, 31, 31, 31, 26]],
   ])('analytics windows: %s', (_case, range, workers, lengths) => {
-    const { tasks } = planWindows([STREAMS.analytics_cost], range, [], { usageBucket: '1d' }, false, '2026-07-01', workers);
+    const { tasks } = planWindows({ streams: [STREAMS.analytics_cost], range, ledger: [], options: { usageBucket: '1d' }, refresh: false, today: '2026-07-01', workers });
     expect(tasks.map((t) => daysBetween(t.window.from, t.window.to) + 1)).toEqual(lengths);
     expect(tasks[0]!.window.from).toBe(range.from);
     expect(tasks.at(-1)!.window.to).toBe(range.to);
   });
 
   it('streams without minWindowDays keep their window however many workers', () => {
-    const { tasks } = planWindows([STREAMS.cost], { from: '2026-03-01', to: '2026-03-31' }, [], { usageBucket: '1d' }, false, '2026-07-01', 4);
+    const { tasks } = planWindows({ streams: [STREAMS.cost], range: { from: '2026-03-01', to: '2026-03-31' }, ledger: [], options: { usageBucket: '1d' }, refresh: false, today: '2026-07-01', workers: 4 });
     expect(tasks).toHaveLength(1);
   });
 
@@ -66,15 +66,15 @@ describe('windows', () => {
 
   it('hourly usage and claude_code use 7-day windows; org a single snapshot', () => {
     const range: DayRange = { from: '2025-01-01', to: '2025-01-14' };
-    expect(planWindows([STREAMS.usage], range, [], { usageBucket: '1h' }, false, '2025-02-01').tasks).toHaveLength(2);
-    expect(planWindows([STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks).toHaveLength(2);
-    const org = planWindows([STREAMS.org], range, [], { usageBucket: '1d' }, false, '2025-02-01').tasks;
+    expect(planWindows({ streams: [STREAMS.usage], range, ledger: [], options: { usageBucket: '1h' }, refresh: false, today: '2025-02-01' }).tasks).toHaveLength(2);
+    expect(planWindows({ streams: [STREAMS.claude_code], range, ledger: [], options: { usageBucket: '1d' }, refresh: false, today: '2025-02-01' }).tasks).toHaveLength(2);
+    const org = planWindows({ streams: [STREAMS.org], range, ledger: [], options: { usageBucket: '1d' }, refresh: false, today: '2025-02-01' }).tasks;
     expect(org).toEqual([{ stream: STREAMS.org, window: { from: '2025-02-01', to: '2025-02-01' } }]);
   });
 
   it('starts the slow Claude Code stream first and spreads the cheap windows between its days', () => {
     const range: DayRange = { from: '2025-01-01', to: '2025-03-31' };
-    const { tasks } = planWindows([STREAMS.cost, STREAMS.claude_code], range, [], { usageBucket: '1d' }, false, '2025-04-02');
+    const { tasks } = planWindows({ streams: [STREAMS.cost, STREAMS.claude_code], range, ledger: [], options: { usageBucket: '1d' }, refresh: false, today: '2025-04-02' });
     const ordered = orderForThroughput(tasks);
     expect(ordered[0]!.stream.name).toBe('claude_code');
     const costPositions = ordered.map((t, i) => (t.stream.name === 'cost' ? i : -1)).filter((i) => i >= 0);

@@ -167,11 +167,11 @@ describe('the Analytics API date floor', () => {
 
   it('a backfill over older days plans the legacy streams only there', () => {
     const opts = { usageBucket: '1d' as const };
-    const { tasks } = planWindows([costStream, analyticsCostStream], { from: '2025-11-01', to: '2026-01-10' }, [], opts, false, '2026-01-10');
+    const { tasks } = planWindows({ streams: [costStream, analyticsCostStream], range: { from: '2025-11-01', to: '2026-01-10' }, ledger: [], options: opts, refresh: false, today: '2026-01-10' });
     const analytics = tasks.filter((t) => t.stream.name === 'analytics_cost').map((t) => t.window);
     expect(analytics).toEqual([{ from: '2026-01-01', to: '2026-01-10' }]);
     expect(tasks.filter((t) => t.stream.name === 'cost').map((t) => t.window.from)[0]).toBe('2025-11-01');
-    const none = planWindows([analyticsCostStream], { from: '2025-06-01', to: '2025-12-31' }, [], opts, false, '2026-01-10');
+    const none = planWindows({ streams: [analyticsCostStream], range: { from: '2025-06-01', to: '2025-12-31' }, ledger: [], options: opts, refresh: false, today: '2026-01-10' });
     expect(none.tasks).toEqual([]);
     expect(none.skippedDays).toBe(0);
   });

@@ -1,7 +1,6 @@
 /** Every expected error carries its exit code and HTTP status; the CLI and the dashboard read only those. */
 import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/alerts/channels.js';
-import { InputError as CliInputError } from '../../src/cli/runtime.js';
 import { ConfigFileError } from '../../src/config/load.js';
 import { BadRequest } from '../../src/dashboard/params.js';
 import { DashboardStartError, errorResponse } from '../../src/dashboard/server.js';
@@ -19,7 +18,7 @@ const cases: Array<[string, Error, number, number]> = [
   ['ReportInputError', new ReportInputError('x'), EXIT.usage, 400],
   ['BadRequest', new BadRequest('x'), EXIT.usage, 400],
   ['DashboardStartError', new DashboardStartError('x'), EXIT.usage, 400],
-  ['CLI InputError', new CliInputError('x'), EXIT.usage, 400],
+  ['InputError', new InputError('x'), EXIT.usage, 400],
   ['WarehouseError', new WarehouseError('x'), EXIT.usage, 500],
   ['WarehouseSchemaError', new WarehouseSchemaError('x'), EXIT.usage, 500],
   ['WarehouseLockedError', new WarehouseLockedError('x'), EXIT.busy, 503],
@@ -42,10 +41,6 @@ describe('AppError codes', () => {
   it('a value that is not ours has no codes (reported as unexpected)', () => {
     expect(errorCodes(new Error('boom'))).toBeUndefined();
     expect(errorCodes('text')).toBeUndefined();
-  });
-
-  it('the CLI InputError is the shared one', () => {
-    expect(new CliInputError('x')).toBeInstanceOf(InputError);
   });
 
   it('the dashboard answers with the carried status', () => {

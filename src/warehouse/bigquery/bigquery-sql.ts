@@ -8,8 +8,7 @@ import { allDaysPredicate } from '../all-days.js';
 import type { SqlDialect } from '../warehouse.js';
 
 /**
- * cents carry 9 fractional digits (NUMERIC would fit them) but usd carry 11, past NUMERIC's scale
- * of 9; BIGNUMERIC (scale 38) holds both exactly, and one type for every money column keeps
+ * cents carry 12 fractional digits and usd 14, both past NUMERIC's scale of 9; BIGNUMERIC (scale 38) holds both exactly, and one type for every money column keeps
  * cents + usd arithmetic and SUMs free of implicit NUMERIC/BIGNUMERIC coercions. JSON columns are
  * STRING so the text round-trips byte for byte, as in DuckDB; PARSE_JSON / JSON_VALUE still work.
  */

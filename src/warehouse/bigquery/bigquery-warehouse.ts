@@ -7,7 +7,7 @@
 import type { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import { runRecord, runRow, windowRecord, windowRow } from '../ledger-rows.js';
 import { ADOPTED_KEY, adoptableTables, adoptionSql, unattributedCountSql } from '../organization-adoption.js';
-import { TABLES, type Row, type TableName } from '../tables.js';
+import { TABLES, type LedgerTableName, type RowOf } from '../tables.js';
 import {
   WarehouseError,
   type ExportFormat,
@@ -200,7 +200,7 @@ export class BigQueryWarehouse implements Warehouse {
     );
   }
 
-  async upsertLedgerRow(table: TableName, row: Row): Promise<void> {
+  async upsertLedgerRow<N extends LedgerTableName>(table: N, row: RowOf<NoInfer<N>>): Promise<void> {
     this.assertWritable();
     const def = TABLES[table];
     if (def?.kind !== 'ledger') throw new WarehouseError(`upsertLedgerRow: ${String(table)} is not a ledger table`);

@@ -9,7 +9,7 @@
  * Reads (query, listWindows) take no mutex: MVCC gives them a consistent snapshot.
  */
 import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
-import { TABLES, type Row, type TableName } from '../tables.js';
+import { TABLES, type LedgerTableName, type RowOf, type TableName } from '../tables.js';
 import {
   WarehouseError,
   type QueryRow,
@@ -108,7 +108,7 @@ export class DuckDbWarehouse implements Warehouse {
     await this.write((conn) => transaction(conn, () => upsertRun(conn, record)));
   }
 
-  async upsertLedgerRow(table: TableName, row: Row): Promise<void> {
+  async upsertLedgerRow<N extends LedgerTableName>(table: N, row: RowOf<NoInfer<N>>): Promise<void> {
     this.assertWritable();
     const def = TABLES[table];
     if (def?.kind !== 'ledger') throw new WarehouseError(`upsertLedgerRow: ${String(table)} is not a ledger table`);

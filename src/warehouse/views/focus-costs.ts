@@ -4,7 +4,6 @@
  * only (claude_cost_by_key, else claude_costs): Claude Code's estimated costs are never billing data
  * (docs/reports.md, check no-double-count).
  */
-import { feature } from '../dialect-features.js';
 import { TABLES } from '../tables.js';
 import type { SqlDialect } from '../warehouse.js';
 
@@ -24,13 +23,13 @@ function lit(text: string): string {
  */
 export function focusViewSql(d: SqlDialect): string {
   const i = (n: string) => d.ident(n);
-  const ts = feature(d, 'dateToTimestamp');
-  const add = feature(d, 'dateAdd');
-  const json = feature(d, 'jsonObject');
+  const ts = (expr: string) => d.dateToTimestamp(expr);
+  const add = (expr: string, n: number, unit: 'day' | 'month') => d.dateAdd(expr, n, unit);
+  const json = (entries: Array<[key: string, expr: string]>) => d.jsonObject(entries);
   const noText = d.toText('NULL');
   const branch = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[] }) => {
     const c = (name: string) => `${alias}.${i(name)}`;
-    const month = feature(d, 'dateTrunc')(c('activity_date'), 'month');
+    const month = d.dateTrunc(c('activity_date'), 'month');
     // SkuId: one stable id per price point: what was charged (cost type, model, token type) at which tier and context size.
     const sku = ['cost_type', 'model', 'token_type', 'service_tier', 'context_window'].map((n) => `COALESCE(${c(n)}, '')`).join(` || '/' || `);
     const cols: Array<[string, string]> = [

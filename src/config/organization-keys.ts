@@ -4,12 +4,9 @@
  * Every key is checked before anything is opened or sent, and registered as a secret to redact.
  */
 import { readFileSync } from 'node:fs';
-import { resolveApiKey, type Env } from '../config.js';
-import { ConfigFileError, loadConfig } from '../config/load.js';
+import { resolveApiKey, type Env } from './env.js';
+import { ConfigFileError, loadConfig } from './load.js';
 import { checkAdminKey } from '../source/base-url.js';
-import { fetchOrganization } from '../source/organization.js';
-import type { JsonGetter } from '../source/pagination.js';
-import { InputError } from './runtime.js';
 
 export interface OrganizationKey {
   /** The config's `name`, or null (the API's name is shown once read). */
@@ -51,20 +48,4 @@ export function resolveOrganizationKeys(env: Env, configOption: string | undefin
     seen.set(k.apiKey, k.source);
   }
   return keys;
-}
-
-/**
- * `--org NAME|ID`: a configured name first; otherwise each key's organization is read
- * (GET /v1/organizations/me) and matched by id or by the API's name.
- */
-export async function selectOrganizations(keys: OrganizationKey[], wanted: string | undefined, clientFor: (k: OrganizationKey) => JsonGetter): Promise<OrganizationKey[]> {
-  if (wanted === undefined) return keys;
-  const byName = keys.filter((k) => k.name === wanted);
-  if (byName.length > 0) return byName;
-  for (const k of keys) {
-    const org = await fetchOrganization(clientFor(k)).catch(() => null);
-    if (org && (org.id === wanted || org.name === wanted)) return [k];
-  }
-  const names = keys.map((k) => k.name).filter((n): n is string => n !== null);
-  throw new InputError(`--org ${wanted} matches no configured organization${names.length > 0 ? ` (names: ${names.join(', ')})` : ''}: use a name from claude-ingest.yaml or an organization id`);
 }

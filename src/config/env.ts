@@ -1,7 +1,7 @@
 /** Settings from the environment and global options, resolved once per command. */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './source/errors.js';
-import { parseDay, todayUtc, type IsoDay } from './util/dates.js';
+import { ConfigError } from '../source/errors.js';
+import { parseDay, todayUtc, type IsoDay } from '../util/dates.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_WAREHOUSE = 'duckdb:./claude-usage.duckdb';
