@@ -73,17 +73,20 @@ function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
 const NAMED_BY = ['claude_api_keys', 'claude_workspaces', 'claude_organization'] as const;
 
 /**
- * The view is part of what is proved: its SQL as the warehouse holds it, and the name tables it
- * joins (small, read whole), are in every day's fingerprint.
+ * The view is part of what is proved: its SQL as the warehouse holds it, and how many keys of the
+ * name tables it joins are held more than once (what could multiply its rows), are in every day's
+ * fingerprint. Not the name tables' rows themselves: every run rewrites them, and a name does not
+ * change a sum.
  */
 async function salt(ctx: CheckContext): Promise<string> {
   const d = ctx.wh.dialect;
+  const i = (n: string) => d.ident(n);
   const q = d.viewSqlQuery(FOCUS_VIEW);
   const parts = (await ctx.wh.query(q.sql, q.params)).map((r) => Object.values(r).map(String).join(''));
   for (const t of NAMED_BY) {
-    const cols = TABLES[t].columns.map((c) => d.ident(c.name));
-    const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${d.ident('n')}, ${d.rowFingerprint(cols)} AS ${d.ident('print')} FROM ${d.table(t)}`);
-    parts.push(`${t}:${String(r?.n)}:${String(r?.print)}`);
+    const key = TABLES[t].naturalKey.map(i).join(', ');
+    const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${i('n')} FROM (SELECT ${key} FROM ${d.table(t)} GROUP BY ${key} HAVING COUNT(*) > 1) s`);
+    parts.push(`${t}:${String(r?.n)}`);
   }
   return parts.join('|');
 }
