@@ -23,8 +23,9 @@ const LAYERS = {
   checks: { may: ['reports', 'streams', 'warehouse', 'util'], jobs: ['ledger-queries', 'status'] },
   alerts: { may: ['checks', 'config', 'reports', 'warehouse', 'util'], jobs: ['ledger-queries'] },
   dashboard: { may: ['alerts', 'checks', 'reports', 'warehouse', 'util'], types: ['config'], jobs: ['ledger-queries'] },
+  metrics: { may: ['alerts', 'checks', 'reports', 'warehouse', 'util'], types: ['config'], jobs: ['ledger-queries', 'status'] },
 };
-const FOLDERS = ['alerts', 'checks', 'cli', 'config', 'dashboard', 'emulator', 'jobs', 'reports', 'source', 'streams', 'transform', 'util', 'warehouse'];
+const FOLDERS = ['alerts', 'checks', 'cli', 'config', 'dashboard', 'emulator', 'jobs', 'metrics', 'reports', 'source', 'streams', 'transform', 'util', 'warehouse'];
 
 const layerRules = Object.entries(LAYERS).map(([folder, rule]) => {
   const open = new Set([folder, ...rule.may, ...(rule.types ?? []), ...(rule.jobs ? ['jobs'] : [])]);

@@ -4,7 +4,8 @@
  * spike or outage (up to half the points), unlike mean and standard deviation; splitting weekdays from
  * weekends keeps a quiet Sunday from lowering Monday's bar. Exact decimals throughout.
  */
-import { addDays, dayStartMs, type IsoDay } from '../util/dates.js';
+import { isWeekend } from '../reports/forecast.js';
+import { addDays, type IsoDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
@@ -15,10 +16,8 @@ export const MAD_SCALE = '1.4826';
 /** Fewer same-kind complete days than this and no judgement is made (8 weekend days fit in 28). */
 export const MIN_POINTS = 6;
 
-export function isWeekend(day: IsoDay): boolean {
-  const dow = new Date(dayStartMs(day)).getUTCDay();
-  return dow === 0 || dow === 6;
-}
+/** One definition of a weekend day (UTC Saturday and Sunday), shared with the forecast. */
+export { isWeekend };
 
 export function median(values: readonly string[]): string {
   if (values.length === 0) throw new Error('median of no values');

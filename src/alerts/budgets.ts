@@ -8,7 +8,8 @@ import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { addDays, eachDay, monthStart, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { BASELINE_DAYS, isWeekend } from './baseline.js';
+import { forecastPeriod } from '../reports/forecast.js';
+import { BASELINE_DAYS } from './baseline.js';
 import type { JudgedDays } from './judged-days.js';
 import { allocateByKey, dailySpend, type Names } from './spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
@@ -68,29 +69,9 @@ export function monthOf(day: IsoDay): { month: string; first: IsoDay; last: IsoD
 
 const sum = (values: Iterable<string>) => [...values].reduce((a, v) => a.plus(v), new ExactDecimal(0));
 
-/**
- * Month-end forecast: spend of the month's complete days, plus for each remaining day the mean of the
- * same kind of day (weekday/weekend) over the trailing 28 complete days — or what a partial day
- * already holds, if more.
- */
+/** Month-end forecast of a budget's scope: the one forecast (reports/forecast.ts); null before any complete day. */
 export function forecast(month: { first: IsoDay; last: IsoDay }, daily: ReadonlyMap<IsoDay, string>, judged: JudgedDays): string | null {
-  const last = judged.lastComplete;
-  if (last === null) return null;
-  const kinds = { weekday: [] as string[], weekend: [] as string[] };
-  for (let k = 0; k < BASELINE_DAYS; k++) {
-    const d = addDays(last, -k);
-    if (judged.has(d)) kinds[isWeekend(d) ? 'weekend' : 'weekday'].push(daily.get(d) ?? '0');
-  }
-  if (kinds.weekday.length === 0 && kinds.weekend.length === 0) return null;
-  const mean = (xs: string[], other: string[]) => (xs.length > 0 ? sum(xs).div(xs.length) : sum(other).div(other.length));
-  const rate = { weekday: mean(kinds.weekday, kinds.weekend), weekend: mean(kinds.weekend, kinds.weekday) };
-  let total = new ExactDecimal(0);
-  for (const d of eachDay(month.first, month.last)) {
-    const actual = new ExactDecimal(daily.get(d) ?? '0');
-    if (d <= last && judged.has(d)) total = total.plus(actual);
-    else total = total.plus(ExactDecimal.max(actual, rate[isWeekend(d) ? 'weekend' : 'weekday']));
-  }
-  return total.toFixed();
+  return forecastPeriod(month, daily, judged)?.total ?? null;
 }
 
 export function pctText(spent: Dec, budget: Dec): { pct: string; whole: number } {

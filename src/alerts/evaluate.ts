@@ -8,7 +8,9 @@ import { BASELINE_DAYS } from './baseline.js';
 import { evaluateBudget } from './budgets.js';
 import { dataHealth } from './health.js';
 import { judgedDays, type JudgedDays } from './judged-days.js';
+import { rateLimitHeadroom } from './rate-limit-headroom.js';
 import { loadNames } from './spend-data.js';
+import { evaluateSpendLimits, SPEND_LIMIT_THRESHOLDS } from './spend-limits.js';
 import type { AlertEvent } from './types.js';
 
 /** Anomaly rules look back this many days, so a missed daily run (or a late-completing day) is caught next time. */
@@ -32,6 +34,14 @@ export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: Is
   const events: AlertEvent[] = [];
   if (span) {
     for (const b of cfg.budgets) events.push(...(await evaluateBudget(wh, b, names, judged, today)));
+    if (cfg.spend_limits !== false) {
+      const thresholds = cfg.spend_limits === true ? SPEND_LIMIT_THRESHOLDS : cfg.spend_limits.thresholds_pct;
+      events.push(...(await evaluateSpendLimits(wh, names, judged, today, thresholds)));
+    }
+    if (cfg.rate_limit_headroom !== false) {
+      const pct = cfg.rate_limit_headroom === true ? 80 : cfg.rate_limit_headroom.pct;
+      events.push(...(await rateLimitHeadroom(wh, { from: anomalyFrom, to: today }, pct)));
+    }
     const a = cfg.anomalies;
     if (a.daily_spend !== false) {
       const o = a.daily_spend === true ? { min_usd: 50, sensitivity: 3 } : a.daily_spend;

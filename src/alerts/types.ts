@@ -1,6 +1,6 @@
 /** What a rule produces: one event, rendered the same way for every channel. */
 
-export type RuleId = 'budget' | 'budget_forecast' | 'daily_spend' | 'new_spender' | 'cache_hit_rate_drop' | 'data_health';
+export type RuleId = 'budget' | 'budget_forecast' | 'spend_limit' | 'rate_limit_headroom' | 'daily_spend' | 'new_spender' | 'cache_hit_rate_drop' | 'data_health';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

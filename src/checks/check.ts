@@ -25,8 +25,11 @@ export interface ValidateOptions {
   expectTotalUsd?: string;
   /** Allowed difference from expectTotalUsd, dollars; default 0.01. */
   toleranceUsd: string;
-  /** A single cost line above this many dollars is a WARN; default 100. */
-  largeLineUsd: string;
+  /**
+   * A single cost line above this many dollars is a WARN. Absent (the default): a line far above the
+   * organization's own trailing 90 days is (checks/large-lines.ts).
+   */
+  largeLineUsd?: string;
 }
 
 export interface CheckContext {

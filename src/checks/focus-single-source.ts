@@ -19,7 +19,8 @@ async function facts(ctx: CheckContext): Promise<Map<string, DayFacts>> {
     const i = (n: string) => d.ident(n);
     const p = d.dateParam();
     // One organization's view rows are those billed to its account (BillingAccountId = organization_id).
-    const viewOrg = orgAnd(ctx, undefined, 'BillingAccountId');
+    // Configured fees (x_Source 'configured') are no cost table's rows: the day's usage rows are compared.
+    const viewOrg = (({ sql, params }) => ({ sql: `${sql} AND ${i('x_Source')} <> 'configured'`, params }))(orgAnd(ctx, undefined, 'BillingAccountId'));
     const tableOrg = orgAnd(ctx);
     const sum = (t: string, day: string, amount: string, org: { sql: string }) =>
       `SELECT ${i(day)} AS ${i('day')}, ${d.sumExact(i(amount))} AS ${i('usd')} FROM ${d.table(t)} WHERE ${i(day)} BETWEEN ${p} AND ${p}${org.sql} GROUP BY 1`;

@@ -38,7 +38,7 @@ export const CHECKS: Check[] = [
 ];
 export { consoleMatchCheck };
 
-export const DEFAULT_OPTIONS: ValidateOptions = { toleranceUsd: '0.01', largeLineUsd: '100' };
+export const DEFAULT_OPTIONS: ValidateOptions = { toleranceUsd: '0.01' };
 
 export interface ValidationSummary {
   range: DayRange;

@@ -6,7 +6,13 @@ import { runValidation } from '../checks/index.js';
 import { renderValidation } from '../checks/render.js';
 import { parseStreams } from '../streams/index.js';
 import { demoSummary, renderDemoSummary } from '../reports/summary.js';
-import { addDays } from '../util/dates.js';
+import { addDays, monthStart } from '../util/dates.js';
+import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
+import { reconcileMonth } from '../reports/reconcile.js';
+import { renderReconciliation } from '../reports/reconcile-render.js';
+import { parseInvoice } from '../reports/invoice.js';
+import { readFileSync } from 'node:fs';
+import { DEMO_FIXED_COSTS, writeDemoInvoice } from './demo-invoice.js';
 import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
@@ -73,7 +79,18 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
           if (orgs > 1) out.write(`  claude-ingest report --by organization --warehouse duckdb:${o.out}\n`);
           const validation = await runValidation(wh, { range, today });
-          out.write(`\n${renderValidation(validation)}\n\nMore: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${o.out}\n`);
+          out.write(`\n${renderValidation(validation)}\n`);
+          // A reconciled month: the last whole month in range, against an invoice written from the emulator's truth.
+          const month = addDays(monthStart(today), -1).slice(0, 7);
+          if (orgs === 1 && `${month}-01` >= range.from) {
+            await syncFixedCosts(wh, DEMO_FIXED_COSTS, today);
+            const file = writeDemoInvoice(emu, month, resolve(`${path.replace(/\.duckdb$/, '')}-invoice-${month}.csv`));
+            const invoice = parseInvoice(readFileSync(file, 'utf8'), file);
+            const rec = await reconcileMonth(wh, { month }, { invoiceId: invoice.invoiceId ?? month, lines: invoice.lines, totalOnly: false }, { kind: 'invoice' });
+            out.write(`\n${renderReconciliation(rec)}\n(the demo configures one fee, ${DEMO_FIXED_COSTS[0]!.name}; the invoice ${file} is written from the emulator's own figures. Try: claude-ingest reconcile --month ${month} --invoice ${file} --warehouse duckdb:${o.out})\n`);
+            if (!rec.within) rt.exitCode = EXIT.failed;
+          }
+          out.write(`\nMore: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${o.out}\n`);
           out.write(`Dashboard: claude-ingest dashboard --warehouse duckdb:${o.out}  (then open http://127.0.0.1:8321/)\n`);
           if (validation.status === 'FAIL') rt.exitCode = EXIT.failed;
           if (outcomes.some((x) => x.failed > 0 || x.fatal)) rt.exitCode = EXIT.failed;

@@ -20,6 +20,10 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
     .option('--spike <day:factor>', 'multiply one day\'s spend in every report, e.g. 2026-03-04:4 (repeatable): plants an anomaly for alerts', collectSpike, [])
     .option('--drift', 'answer as a newer API version might: unknown fields and enum values, a new cache token bucket, unknown actor types')
     .option('--analytics-unavailable <status>', 'answer the Usage and Cost Analytics endpoints with 403 or 404, as for an organization without them')
+    .option('--spend-cap <usd>', 'the usage-tier monthly spend cap spend_limits reports, in dollars (default 5000; "none" = no cap)')
+    .option('--rate-limits <spec>', 'organization rate limits of every model group, LIMITER=VALUE,… e.g. input_tokens_per_minute_cache_aware=30000,output_tokens_per_minute=8000 (any limiter name is served)')
+    .option('--limits-unavailable <status>', 'answer spend_limits with 400 (organization_type_not_supported), 403 or 404, as for an organization without them')
+    .option('--minute-peak <spec>', 'plant a burst of usage at one minute: DAY@HH:MM:INPUT_TOKENS[:OUTPUT_TOKENS], e.g. 2026-03-04@14:05:250000:20000 (repeatable)', collectSpike, [])
     .addHelpText('after', `\nExample:\n  $ claude-ingest emulator --port 8787 --rpm 60\n  $ ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY} claude-ingest backfill --from 2025-01-01`)
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
@@ -41,6 +45,10 @@ export function registerEmulatorCommand(program: Program, rt: CliRuntime): void 
           spikes: o.spike.map(parseSpike),
           drift: o.drift === true,
           analyticsAvailable: parseAnalyticsUnavailable(o.analyticsUnavailable),
+          spendCapCents: o.spendCap === undefined ? undefined : parseSpendCap(o.spendCap),
+          rateLimits: o.rateLimits === undefined ? undefined : parseRateLimits(o.rateLimits),
+          limitsAvailable: { spend: parseLimitsUnavailable(o.limitsUnavailable) },
+          minutePeaks: o.minutePeak.map(parseMinutePeak),
         });
         // Written directly: the emulator's demo key is public and must not be redacted like a real key.
         rt.io.stdout.write(`Admin API emulator listening on ${emu.url}\n  export ANTHROPIC_BASE_URL=${emu.url}\n  export ANTHROPIC_ADMIN_KEY=${EMULATOR_ADMIN_KEY}\nPress Ctrl+C to stop.\n`);
@@ -82,4 +90,37 @@ export function parseSpike(value: string): { day: string; factor: number } {
   const factor = Number(m[2]);
   if (!(factor > 0 && factor <= 50)) throw new InputError(`--spike ${value}: the factor must be above 0 and at most 50`);
   return { day: parseDay(m[1]!, '--spike'), factor };
+}
+
+/** --spend-cap 5000 | 2412.50 | none → the usage-tier cap in whole cents (the API sends integer cents). */
+export function parseSpendCap(value: string): string | null {
+  if (value === 'none') return null;
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(value.trim());
+  if (!m) throw new InputError(`--spend-cap ${value} is not an amount of dollars such as 5000 or 2412.50 (or "none")`);
+  return (BigInt(m[1]!) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'))).toString();
+}
+
+/** --rate-limits "a=1,b=2" → { a: 1, b: 2 }. */
+export function parseRateLimits(value: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9_]*)=(\d+)$/.exec(part);
+    if (!m) throw new InputError(`--rate-limits ${part} is not LIMITER=VALUE: use e.g. output_tokens_per_minute=8000`);
+    out[m[1]!] = Number(m[2]);
+  }
+  if (Object.keys(out).length === 0) throw new InputError('--rate-limits needs at least one LIMITER=VALUE');
+  return out;
+}
+
+function parseLimitsUnavailable(value: string | undefined): true | 400 | 403 | 404 {
+  if (value === undefined) return true;
+  if (value === '400' || value === '403' || value === '404') return Number(value) as 400 | 403 | 404;
+  throw new InputError(`--limits-unavailable ${value} is not 400, 403 or 404`);
+}
+
+/** "2026-03-04@14:05:250000:20000" → a planted minute of usage. */
+export function parseMinutePeak(value: string): { day: string; minute: string; uncachedInput: number; output: number } {
+  const m = /^(\d{4}-\d{2}-\d{2})@([01]\d|2[0-3]):([0-5]\d):(\d+)(?::(\d+))?$/.exec(value.trim());
+  if (!m) throw new InputError(`--minute-peak ${value} is not DAY@HH:MM:INPUT[:OUTPUT]: use e.g. 2026-03-04@14:05:250000:20000`);
+  return { day: parseDay(m[1]!, '--minute-peak'), minute: `${m[2]}:${m[3]}`, uncachedInput: Number(m[4]), output: Number(m[5] ?? 0) };
 }

@@ -128,12 +128,14 @@ async function focusSelect(wh: Warehouse, o: { from?: string; to?: string }, org
   const d = wh.dialect;
   // The FOCUS billing account is the organization.
   const org = organizationId !== undefined ? { sql: `${d.ident('BillingAccountId')} = ?`, params: [organizationId] } : null;
+  // A stable row order (the view joins, so its own order varies between runs): the same data, the same file.
+  const order = ` ORDER BY ${['x_ActivityDate', 'BillingAccountId', 'x_Source', 'SubAccountId', 'ResourceId', 'SkuId', 'ChargeDescription', 'BilledCost', 'ListCost'].map((c) => `${d.ident(c)} NULLS FIRST`).join(', ')}`;
   if (o.from === undefined && o.to === undefined) {
-    return { sql: `SELECT * FROM ${d.table('claude_focus_costs')}${org ? ` WHERE ${org.sql}` : ''}`, params: org?.params ?? [] };
+    return { sql: `SELECT * FROM ${d.table('claude_focus_costs')}${org ? ` WHERE ${org.sql}` : ''}${order}`, params: org?.params ?? [] };
   }
   const range = await resolveCliRange(wh, o);
   return {
-    sql: `SELECT * FROM ${d.table('claude_focus_costs')} WHERE ${d.ident('x_ActivityDate')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org ? ` AND ${org.sql}` : ''}`,
+    sql: `SELECT * FROM ${d.table('claude_focus_costs')} WHERE ${d.ident('x_ActivityDate')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org ? ` AND ${org.sql}` : ''}${order}`,
     params: [range.from, range.to, ...(org?.params ?? [])],
   };
 }

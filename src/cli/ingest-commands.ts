@@ -3,11 +3,16 @@ import { backfill, checkRange } from '../jobs/backfill.js';
 import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../jobs/daily-run.js';
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
+import { loadConfig } from '../config/load.js';
+import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
+import { STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
-import { parseDay } from '../util/dates.js';
+import { addDays, parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { failConfig, prepareAlerts, runAlerts, type PreparedAlerts } from './alerts-command.js';
+import { pushFromWarehouse, resolveOtlpTarget, type MetricsPush } from './metrics-command.js';
+import { DEFAULT_TOP } from '../metrics/context.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
 import { selectOrganizations } from './select-organizations.js';
@@ -45,15 +50,18 @@ interface IngestCall<Input> {
   buckets?: { usage?: string | undefined; analytics?: string | undefined };
   /** Runs on the same warehouse after a fully successful job (run --alerts). */
   after?: ((warehouse: Warehouse) => Promise<void>) | undefined;
+  /** Runs on the same warehouse after the job, whatever its outcome (run --metrics: failures are what to publish). */
+  afterAny?: ((warehouse: Warehouse) => Promise<void>) | undefined;
 }
 
 async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCall<Input>): Promise<void> {
-  const { target, validate, job, after } = call;
+  const { target, validate, job, after, afterAny } = call;
   let warehouse: Warehouse | undefined;
   try {
     const input = validate();
     const options = streamOptions(call.buckets?.usage, call.buckets?.analytics);
     const api = rt.apiSettings(target.config);
+    const fixedCosts = loadConfig(target.config, rt.io.env).config.fixed_costs;
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
     const concurrency = rt.concurrency(opts);
@@ -89,7 +97,10 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
       if (failed > 0) reporter.error(`${line}; see the lines above for the others`);
       else reporter.info(line);
     }
+    // Configured fees (fixed_costs) are written after the data, so a new organization's snapshot names them.
+    if (fixedCosts) await syncFixedCosts(wh, fixedCosts, rt.today());
     if (allOk) await after?.(wh);
+    await afterAny?.(wh);
   } catch (err) {
     if (!failConfig(rt, opts, err)) rt.fail(opts, err);
   } finally {
@@ -97,7 +108,7 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
   }
 }
 
-const streamList = Object.keys(STREAMS).join(',');
+const streamList = STREAM_NAMES.join(',');
 
 export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
@@ -136,21 +147,52 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
     .addOption(configOption('organizations:, alerts:'))
     .addOption(ingestOrgOption())
     .option('--dashboard-url <url>', 'link line in alert messages')
-    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts')
+    .option('--metrics', 'after the run (failed or not), push the metrics over OTLP/HTTP (see claude-ingest metrics push --help)')
+    .option('--otlp-endpoint <url>', 'with --metrics: OTLP/HTTP endpoint (env OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT)')
+    .option('--otlp-headers <key=value>', 'with --metrics: a header to send (repeatable; env OTEL_EXPORTER_OTLP_HEADERS)', (v: string, prev: string[] = []) => [...prev, v])
+    .addHelpText('after', '\nExamples:\n  $ claude-ingest run\n  $ claude-ingest run --lookback 7 --json\n  $ claude-ingest run --alerts\n  $ claude-ingest run --metrics --otlp-endpoint http://127.0.0.1:4318')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       let prepared: PreparedAlerts | undefined;
+      let metrics: MetricsPush | undefined;
       await ingest(rt, g, {
         target: { org: o.org, config: o.config },
         validate: () => {
           const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
           if (o.alerts) prepared = prepareAlerts(rt, o);
+          if (o.metrics) {
+            const target = resolveOtlpTarget(o.otlpEndpoint, o.otlpHeaders, rt.io.env);
+            if (!target) throw new InputError('run --metrics needs --otlp-endpoint URL (or OTEL_EXPORTER_OTLP_ENDPOINT): e.g. --otlp-endpoint http://127.0.0.1:4318');
+            metrics = { target, top: DEFAULT_TOP, ...(o.config !== undefined ? { config: o.config } : {}) };
+          } else if (o.otlpEndpoint !== undefined || o.otlpHeaders !== undefined) {
+            throw new InputError('--otlp-endpoint and --otlp-headers go with --metrics: add --metrics to push after the run');
+          }
           return input;
         },
-        job: (env, input) => dailyRun(env, input.streams, input.lookback),
+        job: async (env, input) => {
+          const outcome = await dailyRun(env, input.streams, input.lookback);
+          // rate_limit_headroom judges cached peaks: with the rule on, run --alerts reads yesterday's and today's.
+          const headroom = prepared?.alerts.rate_limit_headroom;
+          if (headroom !== undefined && headroom !== false && !outcome.fatal) {
+            const peaks = await backfill(env, { range: { from: addDays(env.today, -1), to: env.today }, streams: [STREAMS.rate_limit_peaks], refresh: false });
+            if (peaks.fatal || peaks.failed > 0) env.emit({ type: 'warning', message: `rate-limit headroom: ${peaks.fatal?.message ?? 'a day could not be read'}; rate_limit_headroom judges the days already cached` });
+          }
+          return outcome;
+        },
         buckets: { usage: o.usageBucket, analytics: o.analyticsBucket },
         after: o.alerts ? async (wh) => void (await runAlerts(rt, g, prepared!, wh, false)) : undefined,
+        afterAny: async (wh) => {
+          if (!metrics) return;
+          // The run's rows are committed whatever happens here: a failed push is one line and exit 1.
+          try {
+            await pushFromWarehouse(rt, g, wh, metrics);
+          } catch (err) {
+            const code = rt.exitCode;
+            rt.fail(g, err);
+            rt.exitCode = Math.max(code, rt.exitCode);
+          }
+        },
       });
     });
 

@@ -12,6 +12,8 @@ import { registerReportCommand } from './report-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerAlertsCommand } from './alerts-command.js';
+import { registerReconcileCommand } from './reconcile-command.js';
+import { registerMetricsCommand } from './metrics-command.js';
 
 export function buildProgram(rt: CliRuntime): Program {
   const program = rootProgram(toolVersion())
@@ -42,6 +44,8 @@ Examples:
   registerExportCommand(program, rt);
   registerDashboardCommand(program, rt);
   registerAlertsCommand(program, rt);
+  registerReconcileCommand(program, rt);
+  registerMetricsCommand(program, rt);
   registerEmulatorCommand(program, rt);
   registerDemoCommand(program, rt);
   return program;

@@ -2,7 +2,9 @@ import type { ReportFilter } from '../reports/filter.js';
 import { organizationOf } from '../jobs/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { dataSpan } from '../reports/queries.js';
+import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
+import { limitReport } from './limit-report.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { parseDay, type DayRange } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -47,7 +49,8 @@ export function registerReportCommand(program: Program, rt: CliRuntime): void {
     .description('Spend over time or by workspace/model/cost type, tokens by API key, Claude Code per user: names instead of ids, exact dollars.')
     .addOption(fromDayOption())
     .addOption(toDayOption())
-    .option('--by <what>', `${REPORT_NAMES.join('|')}`, 'day')
+    .option('--by <what>', `${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join('|')}`, 'day')
+    .option('--config <file>', 'config file with organizations: (rate_limit reads with their keys)')
     .option('--format <format>', 'table, json or csv (global --json = json)', 'table')
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
     .option('--model <ids>', 'only these models, comma-separated')
@@ -64,13 +67,26 @@ Examples:
   $ claude-ingest report --by api_key --format csv > keys.csv
   $ claude-ingest report --by user --format json | jq '.rows[0]'
   $ claude-ingest report --by organization
-  $ claude-ingest report --by month --org Production`,
+  $ claude-ingest report --by month --org Production
+  $ claude-ingest report --by spend_limit
+  $ claude-ingest report --by rate_limit --from 2026-03-01 --to 2026-03-07 --format json
+
+--by rate_limit reads 1-minute usage for the days asked that are not cached yet (at most 31; default
+the last 7) with the admin key; requests per minute cannot be read from the usage report and are
+shown without a peak. See docs/limits.md.`,
     )
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       try {
+        if ((LIMIT_REPORT_NAMES as readonly string[]).includes(o.by)) {
+          const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
+          if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
+          const result = await limitReport(rt, g, o.by as LimitReportName, o);
+          rt.reporter(g).print(format === 'json' ? JSON.stringify(reportJson(result), null, 2) : format === 'csv' ? renderReportCsv(result) : renderReportTable(result));
+          return;
+        }
         const name = resolveReportName(o.by);
-        if (!name) throw new InputError(`--by ${o.by} is not a report: use one of ${REPORT_NAMES.join(', ')}`);
+        if (!name) throw new InputError(`--by ${o.by} is not a report: use one of ${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join(', ')}`);
         const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
         if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
         const wh = await rt.openWarehouse(g, true);

@@ -75,7 +75,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
     if (progress.total === 0) return;
     const width = 24;
     const finished = progress.done + progress.failed;
-    const filled = Math.round((finished / progress.total) * width);
+    const filled = Math.min(width, Math.round((finished / progress.total) * width));
     const elapsed = (Date.now() - progress.started) / 1000;
     const eta = finished > 0 ? Math.max(0, (elapsed / finished) * (progress.total - finished)) : NaN;
     const etaText = Number.isFinite(eta) ? `${Math.floor(eta / 60)}:${String(Math.round(eta % 60)).padStart(2, '0')}` : '--:--';
@@ -95,8 +95,9 @@ export function createReporter(opts: ReporterOptions): Reporter {
     json,
     event(e) {
       if (e.type === 'plan') {
-        progress.total = e.windows;
-        progress.started = Date.now();
+        // Several plans add up (several organizations, or run --alerts reading rate-limit peaks after the run).
+        if (progress.total === 0) progress.started = Date.now();
+        progress.total += e.windows;
       } else if (e.type === 'window_ok') {
         progress.done++;
         progress.rows += e.rows;

@@ -25,7 +25,7 @@ export function registerValidateCommand(program: Program, rt: CliRuntime): void 
     .addOption(toDayOption())
     .option('--expect-total-usd <usd>', 'the Console\'s total for the range: FAIL when the warehouse differs by more than --tolerance-usd')
     .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
-    .option('--large-line-usd <usd>', 'WARN about a single cost line above this', '100')
+    .option('--large-line-usd <usd>', 'WARN about a single cost line above this many dollars (default: a line over 3× the largest of its trailing 90 days)')
     .addOption(warehouseOrgOption('each organization separately'))
     .option('--full', 'prove every day again, not only the days whose rows changed since the last validate')
     .addHelpText(
@@ -47,7 +47,7 @@ Examples:
       try {
         const options = {
           toleranceUsd: parseUsd(o.toleranceUsd, '--tolerance-usd'),
-          largeLineUsd: parseUsd(o.largeLineUsd, '--large-line-usd'),
+          ...(o.largeLineUsd !== undefined ? { largeLineUsd: parseUsd(o.largeLineUsd, '--large-line-usd') } : {}),
           ...(o.expectTotalUsd !== undefined ? { expectTotalUsd: parseUsd(o.expectTotalUsd, '--expect-total-usd') } : {}),
         };
         const wh = await rt.openWarehouse(g, true);

@@ -78,7 +78,37 @@ const notifySchema = z
   .refine((n) => [n.slack, n.webhook, n.email].filter(Boolean).length === 1, 'expected exactly one of slack, webhook, email')
   .describe('One delivery channel.');
 
+// ---------------------------------------------------------------- limits (issue 28)
+// Spend limits judged as budgets and rate-limit headroom: kept together here so other additions to
+// the alerts section merge beside them. See docs/limits.md.
+
+const spendLimitAlertsSchema = z.strictObject({
+  thresholds_pct: z
+    .array(z.number().int().min(1).max(1000))
+    .min(1)
+    .default([80, 90, 100])
+    .describe('Percentages of each spend limit; each fires at most once per limit and period.'),
+});
+
+const rateLimitHeadroomSchema = z.strictObject({
+  pct: z.number().positive().max(1000).default(80).describe('Fire when a day\'s busiest minute reaches this share of a rate limit (per model group and limiter).'),
+});
+
+export const limitAlertsShape = {
+  spend_limits: z
+    .union([z.boolean(), spendLimitAlertsSchema])
+    .default(true)
+    .describe('The spend limits the limits stream stores (usage-tier cap, organization, workspaces), judged like budgets at 80/90/100 % (rule spend_limit). true = defaults; false = off.'),
+  rate_limit_headroom: z
+    .union([z.boolean(), rateLimitHeadroomSchema])
+    .default(false)
+    .describe('A day\'s peak minute against a rate limit (rule rate_limit_headroom), e.g. { pct: 80 }; true = 80. Judges the cached days: run --alerts reads yesterday and today, report --by rate_limit the days asked.'),
+};
+
+// ---------------------------------------------------------------- alerts
+
 export const alertsSchema = z.strictObject({
+  ...limitAlertsShape,
   budgets: z.array(budgetSchema).default([]),
   anomalies: anomaliesSchema.default({ daily_spend: true, new_spender: true, cache_hit_rate_drop: false }),
   data_health: z.union([z.boolean(), dataHealthSchema]).default(true).describe('validate FAIL, or data older than max_age_days.'),
@@ -98,10 +128,37 @@ const organizationSchema = z
   })
   .refine((o) => (o.admin_key === undefined) !== (o.admin_key_file === undefined), 'expected exactly one of admin_key, admin_key_file');
 
+// ---- fixed_costs (issue 26): configured fees, never API data. Kept in its own block to ease merges. ----
+
+const isoDay = (what: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2026-10-01').describe(what);
+
+export const FIXED_COST_KINDS = ['seats', 'plan', 'support', 'credit', 'discount', 'other'] as const;
+
+const fixedCostSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Shown wherever the fee appears (labelled "configured"), and matched against invoice lines by reconcile, e.g. "Team plan seats".'),
+    kind: z.enum(FIXED_COST_KINDS).default('other').describe('credit and discount reduce the bill (FOCUS ChargeCategory Credit); the rest are purchases (Purchase).'),
+    monthly_usd: dollars('Per month: the whole fee, or the unit price when quantity is given. Always positive; credits and discounts are subtracted.', true),
+    quantity: z.number().int().positive().optional().describe('Units billed (seats, …): the monthly amount is monthly_usd × quantity.'),
+    unit: z.string().min(1).optional().describe('What quantity counts (FOCUS PricingUnit), default "Seats" with a quantity, else "Months".'),
+    from: isoDay('First day the fee applies (its month is charged in full); default: the first month holding cost data.').optional(),
+    to: isoDay('Last day the fee applies (its month is charged in full); default: open-ended.').optional(),
+    organization: z.string().min(1).optional().describe('Organization id (or name) it is billed to; default: the warehouse\'s only organization.'),
+    allocate_to: z.string().min(1).optional().describe('Who pays: a team, cost centre or workspace name, carried in reports and the FOCUS Tags.'),
+  })
+  .refine((f) => f.from === undefined || f.to === undefined || f.from <= f.to, 'expected from on or before to');
+
+export const fixedCostsSchema = z
+  .array(fixedCostSchema)
+  .describe('Fees the APIs do not report (seat licences and plans, support, credits, discounts): added per month to totals, reports, the FOCUS view and the dashboard, labelled "configured" (docs/reconcile.md).');
+
+// ---- end fixed_costs ----
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Editors: point at docs/config.schema.json.'),
     alerts: alertsSchema.optional(),
+    fixed_costs: fixedCostsSchema.optional(),
     organizations: z
       .array(organizationSchema)
       .min(1)
@@ -110,9 +167,10 @@ export const configSchema = z
         'One entry per Anthropic organization (one admin key each), ingested into the one warehouse: backfill, run and retry read them all, --org NAME|ID one. Without it, ANTHROPIC_ADMIN_KEY alone is one organization. See docs/configuration.md.',
       ),
   })
-  .describe('claude-ingest.yaml: organizations (docs/configuration.md) and alerts (docs/alerts.md)');
+  .describe('claude-ingest.yaml: organizations (docs/configuration.md), alerts (docs/alerts.md) and fixed_costs (docs/reconcile.md)');
 
 export type ConfigFile = z.output<typeof configSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type BudgetConfig = AlertsConfig['budgets'][number];
 export type NotifyConfig = AlertsConfig['notify'][number];
+export type FixedCostConfig = z.output<typeof fixedCostSchema>;

@@ -10,13 +10,16 @@ import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
-import { claudeCodeByUser, dataSpan, spendBy, tokensByApiKey, totalSpend } from '../reports/queries.js';
+import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
+import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
 import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { analytics } from './api-analytics.js';
+import { bridge } from './api-bridge.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
+import { limits } from './api-limits.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
 import { rows as rowsPage } from './api-rows.js';
 import { pageInfo, pageOf, TABLE_SPECS, type PageRow } from './paging.js';
@@ -56,26 +59,36 @@ export interface MonthToDate {
   previous: { from: IsoDay; to: IsoDay; usd: string };
   /** (current - previous) / previous; null when the previous month had no spend. Display only. */
   change: number | null;
-  /** Straight line: month-to-date ÷ days elapsed × days in the month, exact dollars. */
-  forecast: { usd: string; monthEnd: IsoDay; daysElapsed: number; daysInMonth: number };
+  /**
+   * The month-end forecast (src/reports/forecast.ts, the one budgets, spend limits and `report` use),
+   * with its interval; null before any complete day.
+   */
+  forecast: { usd: string; low: string; high: string; monthEnd: IsoDay; daysElapsed: number; daysInMonth: number } | null;
 }
 
-export async function monthToDate(wh: Warehouse, f: ReportFilter): Promise<MonthToDate> {
+export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay): Promise<MonthToDate> {
   const anchor = f.to;
   const dom = Number(anchor.slice(8, 10));
   const curFrom = monthStart(anchor);
   const prevFrom = monthStart(addDays(curFrom, -1));
   const prevTo = addDays(prevFrom, Math.min(dom, daysInMonth(prevFrom)) - 1);
-  const [cur, prev] = await Promise.all([totalSpend(wh, { ...f, from: curFrom, to: anchor }), totalSpend(wh, { ...f, from: prevFrom, to: prevTo })]);
+  const [cur, prev, days] = await Promise.all([
+    totalSpend(wh, { ...f, from: curFrom, to: anchor }),
+    totalSpend(wh, { ...f, from: prevFrom, to: prevTo }),
+    spendOverTime(wh, { ...f, from: addDays(curFrom, -FORECAST_BASE_DAYS), to: anchor }, 'day'),
+  ]);
   const dim = daysInMonth(anchor);
-  const forecast = new ExactDecimal(cur.usd).div(dom).mul(dim);
+  // Days before today are complete; today (when the range ends there) is partial.
+  const lastComplete = anchor < today ? anchor : addDays(today, -1);
+  const daily = new Map(days.map((r) => [r.period.slice(0, 10) as IsoDay, r.usd]));
+  const fc = forecastPeriod(periodOf('monthly', anchor), daily, { lastComplete, has: (d) => d <= lastComplete });
   const prevD = new ExactDecimal(prev.usd);
   return {
     anchor,
     current: { from: curFrom, to: anchor, usd: cur.usd },
     previous: { from: prevFrom, to: prevTo, usd: prev.usd },
     change: prevD.isZero() ? null : new ExactDecimal(cur.usd).minus(prevD).div(prevD).toNumber(),
-    forecast: { usd: new ExactDecimal(forecast.toFixed(11)).toFixed(), monthEnd: addDays(curFrom, dim - 1), daysElapsed: dom, daysInMonth: dim },
+    forecast: fc && { usd: fc.total, low: fc.low, high: fc.high, monthEnd: fc.periodEnd, daysElapsed: dom, daysInMonth: dim },
   };
 }
 
@@ -113,7 +126,7 @@ async function spend(ctx: ApiContext) {
     // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
     spendBy(ctx.wh, f, stack),
     spendByDay(ctx.wh, f, stack),
-    monthToDate(ctx.wh, f),
+    monthToDate(ctx.wh, f, ctx.today),
   ]);
   const cells = new Map<string, string>();
   const dayParts = new Map<string, string[]>();
@@ -267,9 +280,11 @@ export const ROUTES: Record<string, Route> = {
   '/api/health': { params: RANGE_PARAMS, handle: health },
   '/api/budgets': { params: RANGE_PARAMS, handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
+  '/api/limits': { params: [], handle: limits },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
   // Any page of a long table: sorted, searched, from an offset (paging.ts).
   '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
+  '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
 };
 
 export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
@@ -287,5 +302,7 @@ export type ClaudeCodeAnswer = Awaited<ReturnType<typeof claudeCode>>;
 export type HealthAnswer = Awaited<ReturnType<typeof health>>;
 export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
 export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
+export type LimitsAnswer = Awaited<ReturnType<typeof limits>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;
 export type RowsAnswer = Awaited<ReturnType<typeof rowsPage>>;
+export type BridgeAnswer = Awaited<ReturnType<typeof bridge>>;

@@ -10,6 +10,8 @@ export interface EndpointContext {
   model: SyntheticModel;
   tokens: PageTokens;
   headers: IncomingHttpHeaders;
+  /** The request path (endpoints with a path parameter read it from here). */
+  path: string;
 }
 
 /** A validated request, ready to answer. */

@@ -11,6 +11,7 @@ export type {
   FaultKind,
   FaultRule,
   GroundTruth,
+  MinutePeak,
   OrgShape,
   OrgSize,
   RateLimitOptions,

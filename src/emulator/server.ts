@@ -8,6 +8,7 @@ import { claudeCodeReport } from './claude-code-report.js';
 import { costReport } from './cost-report.js';
 import type { Endpoint, Prepared } from './endpoint.js';
 import { FaultPlan, TRANSIENT_FAULTS } from './faults.js';
+import { limitEndpoints, limitRoute } from './limits.js';
 import { apiKeysList, organizationMe, usersList, workspacesList } from './lists.js';
 import { SyntheticModel } from './model.js';
 import { ApiError, errorBody, iso, PageTokens } from './params.js';
@@ -36,11 +37,14 @@ function emptyStats(): EmulatorStats {
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const seed = opts.seed ?? 42;
+  const limits = limitEndpoints(opts);
+  const routes = new Map([...ROUTES, ...limits.map((e) => [e.path, e] as const)]);
   /** One organization's data, page tokens and (per-organization, as in the real API) rate limit. */
   const tenant = (s: number, org: EmulatorOptions['org'], historyDays = opts.historyDays ?? 400): Tenant => {
     const shape = typeof org === 'object' ? org : ORG_SHAPES[org ?? 'small'];
     const model = new SyntheticModel(s, opts.today === undefined ? todayUtc() : parseDay(opts.today, 'emulator today'), historyDays, shape);
     if (opts.spikes) model.setSpikes(opts.spikes);
+    if (opts.minutePeaks) model.setMinutePeaks(opts.minutePeaks);
     const limiter = opts.rateLimit ? new TokenBucket(opts.rateLimit.rpm, opts.rateLimit.burst) : null;
     return { model, tokens: new PageTokens(`page|${s}|${model.today}`), limiter };
   };
@@ -76,7 +80,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const requestId = `req_emu_${seed.toString(36)}_${n.toString(36).padStart(6, '0')}`;
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const path = url.pathname.replace(/\/+$/, '');
-    const endpoint = ROUTES.get(path);
+    const endpoint = routes.get(path) ?? limitRoute(path, limits);
     if (endpoint) stats.byEndpoint[endpoint.key] = (stats.byEndpoint[endpoint.key] ?? 0) + 1;
     if (latencyMs > 0) await wait(latencyMs);
 
@@ -126,7 +130,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let prepared: Prepared | null = null;
     let failure: ApiError | null = null;
     try {
-      prepared = endpoint.prepare(url.searchParams, { model: t.model, tokens: t.tokens, headers: req.headers });
+      prepared = endpoint.prepare(url.searchParams, { model: t.model, tokens: t.tokens, headers: req.headers, path });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       failure = e;

@@ -73,10 +73,38 @@ export interface EmulatorOptions {
    * limit); any other key is then rejected (401). Without it, any sk-ant-admin key reads one org.
    */
   organizations?: Array<{ adminKey: string; seed?: number; org?: OrgSize | OrgShape; historyDays?: number }>;
+  /** Usage-tier monthly cap in cents (spend_limits' `usage_tier` limit; emulator --spend-cap USD). Default 500000 ($5,000); null = no cap. */
+  spendCapCents?: string | null;
+  /** Further spend limits (organization or workspace scope, any period). */
+  spendLimits?: Array<{ amountCents: string | null; period?: 'daily' | 'weekly' | 'monthly'; workspace?: string; enabled?: boolean; scope?: Record<string, string> }>;
+  /** Limiter type → organization limit for every model group (emulator --rate-limits); any type name is served, unknown ones too. */
+  rateLimits?: Record<string, number>;
+  /** Per-workspace overrides (workspace id or name; group type default model_group; models: only groups holding one of them). */
+  workspaceRateLimits?: Array<{ workspace: string; limiter: string; value: number; group?: string; models?: string[] }>;
+  /** Limit endpoints not offered: spend 400 (organization_type_not_supported), 403 or 404; rate 403 or 404. */
+  limitsAvailable?: { spend?: true | 400 | 403 | 404; rate?: true | 403 | 404 };
+  /**
+   * Planted per-minute usage: one extra usage atom of these tokens at that minute (UTC "HH:MM") of
+   * the day, for that model (default the organization's first) and workspace (default the first key's).
+   * Its cost follows from its tokens like any other usage.
+   */
+  minutePeaks?: MinutePeak[];
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port). */
   port?: number;
+}
+
+export interface MinutePeak {
+  day: string;
+  minute: string;
+  model?: string;
+  workspace?: string;
+  uncachedInput?: number;
+  cacheRead?: number;
+  cacheCreation5m?: number;
+  output?: number;
+  serviceTier?: 'standard' | 'batch';
 }
 
 export type EndpointKey =
@@ -88,7 +116,10 @@ export type EndpointKey =
   | 'users'
   | 'organizations/me'
   | 'analytics/cost'
-  | 'analytics/usage';
+  | 'analytics/usage'
+  | 'rate_limits'
+  | 'workspaces/rate_limits'
+  | 'spend_limits';
 
 export interface EmulatorStats {
   total: number;

@@ -81,6 +81,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
     ctx.emit({ type: 'window_start', stream: stream.name, from: window.from, to: window.to });
     await ctx.warehouse.recordWindow(record);
     let centsTotal: string | null = null;
+    let warnings: string[] = [];
     try {
       const lineage = { run_id: ctx.runId, ingested_at: record.startedAt };
       const tally = new WindowTally();
@@ -94,6 +95,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
             sink,
           );
           centsTotal = summary.centsTotal;
+          warnings = summary.warnings ?? [];
           // The ledger row commits in the same transaction as the rows, so it must carry the final counts.
           Object.assign(done, {
             rows: summary.rows,
@@ -109,6 +111,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
       );
       result.ok++;
       result.rows += rows;
+      for (const message of warnings) ctx.emit({ type: 'warning', message });
       if (stream.writeMode === 'replace-days') result.factRows += rows;
       ctx.emit({
         type: 'window_ok',

@@ -13,7 +13,8 @@ import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { dayCell, exact, int } from './cells.js';
 import { CONSOLE_KEY, DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 
-export type ColumnKind = 'text' | 'date' | 'usd' | 'int' | 'ratio';
+/** `pct`: a percentage as a number (share_pct 85.5 = 85.5 %). */
+export type ColumnKind = 'text' | 'date' | 'usd' | 'int' | 'ratio' | 'pct';
 
 export interface ReportColumn {
   /** The SQL alias and the typed row's field. */

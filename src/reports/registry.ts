@@ -2,10 +2,11 @@
 import type { SqlDialect, Warehouse, QueryRow } from '../warehouse/warehouse.js';
 import type { ReportFilter } from './filter.js';
 import { spendByOrganizationQuery } from './organization-queries.js';
+import { fixedCostsQuery } from './fixed-cost-queries.js';
 import { apiKeyCostQuery, productCostQuery, userCostQuery } from './analytics-queries.js';
 import { claudeCodeByUserQuery, spendByQuery, spendOverTimeQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
 
-export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product', 'claude_code', 'organization'] as const;
+export const REPORT_NAMES = ['day', 'week', 'month', 'workspace', 'model', 'cost_type', 'api_key', 'user', 'product', 'claude_code', 'organization', 'fixed_costs'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 
 /** `spend` is spend over time by day, the name `export` documents. */
@@ -23,6 +24,7 @@ export const REPORT_TITLES: Record<ReportName, string> = {
   product: 'Billed cost by product (Analytics API)',
   claude_code: 'Claude Code per user (estimated cost is an estimate, not billing data)',
   organization: 'Spend by organization',
+  fixed_costs: 'Configured fees per month (claude-ingest.yaml fixed_costs: configured, not API data)',
 };
 
 export function resolveReportName(name: string): ReportName | undefined {
@@ -50,11 +52,14 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
       return claudeCodeByUserQuery(d, f);
     case 'organization':
       return spendByOrganizationQuery(d, f);
+    case 'fixed_costs':
+      return fixedCostsQuery(d, f);
   }
 }
 
 export interface ReportResult {
-  report: ReportName;
+  /** A report of REPORT_NAMES, or one of the limit reports (limit-reports.ts). */
+  report: ReportName | 'rate_limit' | 'spend_limit';
   title: string;
   filter: ReportFilter;
   columns: ReportColumn[];

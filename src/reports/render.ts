@@ -15,13 +15,15 @@ function tableCell(c: ReportColumn, v: QueryRow[string] | undefined): string {
       return Number(v).toLocaleString('en-US');
     case 'ratio':
       return `${(Number(v) * 100).toFixed(1)}%`;
+    case 'pct':
+      return `${Number(v).toFixed(2)} %`;
     default:
       return String(v);
   }
 }
 
 export function renderReportTable(r: ReportResult): string {
-  const align: Align[] = r.columns.map((c) => (c.kind === 'usd' || c.kind === 'int' || c.kind === 'ratio' ? 'right' : 'left'));
+  const align: Align[] = r.columns.map((c) => (c.kind === 'usd' || c.kind === 'int' || c.kind === 'ratio' || c.kind === 'pct' ? 'right' : 'left'));
   const body = formatTable(
     r.columns.map((c) => c.header),
     r.rows.map((row) => r.columns.map((c) => tableCell(c, row[c.name]))),
@@ -34,7 +36,7 @@ export function renderReportTable(r: ReportResult): string {
 function jsonValue(c: ReportColumn, v: QueryRow[string] | undefined): string | number | boolean | null {
   if (v === null || v === undefined) return null;
   if (c.kind === 'usd') return String(v);
-  if (c.kind === 'int' || c.kind === 'ratio') return typeof v === 'number' ? v : Number(v);
+  if (c.kind === 'int' || c.kind === 'ratio' || c.kind === 'pct') return typeof v === 'number' ? v : Number(v);
   return v;
 }
 

@@ -7,3 +7,4 @@ export { paginateReportBuckets } from './pagination/report-buckets.js';
 export { paginateClaudeCode } from './pagination/claude-code-pages.js';
 export { paginateList } from './pagination/after-id-list.js';
 export { ANALYTICS_PAGE_LIMIT, analyticsRowKey, paginateAnalyticsRows } from './pagination/analytics-rows.js';
+export { paginateNextPage } from './pagination/next-page-list.js';

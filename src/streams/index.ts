@@ -2,7 +2,9 @@ import { analyticsCostStream } from './analytics-cost.js';
 import { analyticsUsageStream } from './analytics-usage.js';
 import { claudeCodeStream } from './claude-code.js';
 import { costStream } from './cost.js';
+import { limitsStream } from './limits.js';
 import { orgStream } from './org.js';
+import { rateLimitPeaksStream } from './rate-limit-peaks.js';
 import type { StreamDef, StreamName } from './stream.js';
 import { STREAM_NAMES } from './stream.js';
 import { usageStream } from './usage.js';
@@ -15,6 +17,8 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   org: orgStream,
   analytics_cost: analyticsCostStream,
   analytics_usage: analyticsUsageStream,
+  limits: limitsStream,
+  rate_limit_peaks: rateLimitPeaksStream,
 };
 
 export class StreamInputError extends InputError {}
@@ -23,7 +27,7 @@ export class StreamInputError extends InputError {}
 export function parseStreams(value: string | undefined): StreamDef[] {
   if (!value) return STREAM_NAMES.map((n) => STREAMS[n]);
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !(n in STREAMS));
+  const unknown = names.filter((n) => !STREAM_NAMES.includes(n as StreamName));
   if (unknown.length > 0 || names.length === 0) {
     throw new StreamInputError(`unknown stream "${unknown.join(', ') || value}": choose from ${STREAM_NAMES.join(', ')}`);
   }

@@ -11,8 +11,9 @@ import type { DayRange, IsoDay } from '../util/dates.js';
 import type { TableName } from '../warehouse/tables.js';
 import type { WindowSink } from '../warehouse/warehouse.js';
 
-export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org' | 'analytics_cost' | 'analytics_usage';
-export const STREAM_NAMES: readonly StreamName[] = ['claude_code', 'cost', 'usage', 'analytics_cost', 'analytics_usage', 'org'];
+export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org' | 'analytics_cost' | 'analytics_usage' | 'limits' | 'rate_limit_peaks';
+/** The streams backfill and run read (rate_limit_peaks is read on demand by report --by rate_limit only). */
+export const STREAM_NAMES: readonly StreamName[] = ['claude_code', 'cost', 'usage', 'analytics_cost', 'analytics_usage', 'org', 'limits'];
 
 export interface StreamOptions {
   /** Usage bucket width: daily by default, hourly for intraday detail. */
@@ -37,6 +38,8 @@ export interface WindowSummary {
   rows: number;
   /** Exact cents written (cost stream only). */
   centsTotal: string | null;
+  /** Said once as a WARNING by the run (part of the stream not offered to this organization). */
+  warnings?: string[];
 }
 
 export interface StreamDef {

@@ -150,6 +150,12 @@ export function centsToUsd(cents: string): string {
   return canonicalText(sign, padded.slice(0, -2), padded.slice(-2) + fracDigits);
 }
 
+/** Dollars from exact decimal text computed here (a configured fee, a reconciliation's sum): checked, canonical. */
+export function usdFromDecimal(value: string, where = 'amount'): Usd {
+  if (!DECIMAL_STRING.test(value)) throw new MoneyError(`${where}: ${value} is not a decimal amount of dollars`);
+  return new D(value).toFixed() as Usd;
+}
+
 /** Exact sum of decimal strings. */
 export function sumDecimals(values: Iterable<string>): string {
   let acc = new D(0);

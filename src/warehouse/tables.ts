@@ -3,6 +3,8 @@
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
 import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
+import { BILLING_TABLES, type BillingTableName } from './billing-tables.js';
+import { LIMIT_TABLES, type LimitTableName } from './limit-tables.js';
 import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
 export type { ColumnDef, ColumnType } from './columns.js';
@@ -38,7 +40,9 @@ export type TableName =
   | 'claude_ingest_meta'
   | 'alert_events'
   | 'validation_proofs'
-  | AnalyticsTableName;
+  | AnalyticsTableName
+  | BillingTableName
+  | LimitTableName;
 
 const ownsOrganization = (def: TableSpec): boolean => def.kind === 'fact' || def.kind === 'totals' || def.kind === 'snapshot' || def.name === 'ingest_windows';
 
@@ -266,7 +270,7 @@ const DECLARED_TABLES = {
     doc: 'One row per stream window a run attempted: the ledger that backfill resumes from and retry reads.',
     columns: [
       { name: 'run_id', type: 'string', doc: 'Run id.', nullable: false },
-      { name: 'stream', type: 'string', doc: 'cost, usage, claude_code, analytics_cost, analytics_usage, org.', nullable: false },
+      { name: 'stream', type: 'string', doc: 'cost, usage, claude_code, analytics_cost, analytics_usage, org, limits, rate_limit_peaks (on demand).', nullable: false },
       { name: 'window_start', type: 'date', doc: 'First day of the window (inclusive).', nullable: false },
       { name: 'window_end', type: 'date', doc: 'Last day of the window (inclusive).', nullable: false },
       { name: 'status', type: 'string', doc: 'running, ok, failed, or unavailable (the endpoint answered 403/404 to the window\'s first request: not open to this organization; not a failure, asked again next run).', nullable: false },
@@ -302,7 +306,7 @@ const DECLARED_TABLES = {
       { name: 'event_key', type: 'string', doc: 'rule|subject|period|level: one event, e.g. budget|Search team|2026-11|80.', nullable: false },
       { name: 'channel', type: 'string', doc: 'Delivery channel: slack, webhook or email and a fingerprint of its destination (never the URL).', nullable: false },
       { name: 'organization_id', type: 'string', doc: 'Organization the alert is about; NULL for a single-organization warehouse.' },
-      { name: 'rule', type: 'string', doc: 'budget, budget_forecast, daily_spend, new_spender, cache_hit_rate_drop, data_health.', nullable: false },
+      { name: 'rule', type: 'string', doc: 'budget, budget_forecast, spend_limit, rate_limit_headroom, daily_spend, new_spender, cache_hit_rate_drop, data_health.', nullable: false },
       { name: 'subject', type: 'string', doc: 'Budget name, API key or model id, or organization.', nullable: false },
       { name: 'period', type: 'string', doc: 'Month (YYYY-MM) for budgets, day (YYYY-MM-DD) for anomalies and data health.', nullable: false },
       { name: 'level', type: 'string', doc: 'Threshold percent, forecast, anomaly, fail or stale.', nullable: false },
@@ -330,6 +334,8 @@ const DECLARED_TABLES = {
     naturalKey: ['organization_key', 'check_id'],
   },
   ...ANALYTICS_TABLES,
+  ...BILLING_TABLES,
+  ...LIMIT_TABLES,
 } as const satisfies Record<TableName, TableSpec>;
 
 export const TABLES: Record<TableName, TableDef> = withOrganization(DECLARED_TABLES);

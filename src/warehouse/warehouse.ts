@@ -157,6 +157,8 @@ export interface SqlDialect {
   dateToTimestamp(expr: string): string;
   /** A JSON object text from literal keys and SQL value expressions (NULL values kept as null). */
   jsonObject(entries: Array<[key: string, expr: string]>): string;
+  /** An exact decimal (DuckDB DECIMAL(38,12), BigQuery BIGNUMERIC) from a numeric expression: FOCUS wants Decimal metrics. */
+  decimal(expr: string): string;
   /** A read-only query listing the actual columns of a table, one row per column with a `column_name` field. */
   columnsQuery(table: string): { sql: string; params: unknown[] };
   /**

@@ -12,7 +12,8 @@ import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboar
 import { runCli, runCliProcess } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { DAY_STREAMS } from '../../src/checks/gaps.js';
-import { eachDay } from '../../src/util/dates.js';
+import { forecastPeriod, periodOf } from '../../src/reports/forecast.js';
+import { eachDay, type IsoDay } from '../../src/util/dates.js';
 import { canon, claudeCodeActors, holdWriteLock, plantedCopy, report, spawnDashboard, sum, type Json } from './helpers.js';
 
 const TODAY = '2026-03-15';
@@ -106,14 +107,19 @@ describe('GET /api/spend', () => {
     expect(both.filter.workspace).toEqual(ids);
   });
 
-  it('month to date, the previous month to the same day, and a straight-line forecast', async () => {
+  it('month to date, the previous month to the same day, and the one forecast (reports/forecast.ts) over report --by day', async () => {
     const s = await ok('/api/spend');
     const mtd = sum((await report(w, 'day', ['--from', '2026-03-01', '--to', TODAY])).map((r) => r.cost_usd));
     const prev = sum((await report(w, 'day', ['--from', '2026-02-01', '--to', '2026-02-15'])).map((r) => r.cost_usd));
     expect(s.month.anchor).toBe(TODAY);
     expect(s.month.current).toEqual({ from: '2026-03-01', to: TODAY, usd: mtd });
     expect(s.month.previous).toEqual({ from: '2026-02-01', to: '2026-02-15', usd: prev });
-    expect(s.month.forecast).toEqual({ usd: new Decimal(mtd).div(15).mul(31).toDecimalPlaces(11).toFixed(), monthEnd: '2026-03-31', daysElapsed: 15, daysInMonth: 31 });
+    const days = await report(w, 'day', ['--from', '2026-02-01', '--to', TODAY]);
+    const lastComplete = '2026-03-14';
+    const fc = forecastPeriod(periodOf('monthly', TODAY), new Map(days.map((r) => [r.day as IsoDay, String(r.cost_usd)])), { lastComplete, has: (d) => d <= lastComplete })!;
+    expect(s.month.forecast).toEqual({ usd: fc.total, low: fc.low, high: fc.high, monthEnd: '2026-03-31', daysElapsed: 15, daysInMonth: 31 });
+    expect(Number(fc.low)).toBeLessThanOrEqual(Number(fc.total));
+    expect(Number(fc.high)).toBeGreaterThanOrEqual(Number(fc.total));
     expect(s.month.change).toBeCloseTo(new Decimal(mtd).minus(prev).div(prev).toNumber(), 12);
     // The 30th of March: February has no 30th, so its whole month is the comparison.
     const late = await ok('/api/spend?from=2026-03-01&to=2026-03-30');
@@ -272,7 +278,7 @@ describe('the server', () => {
   });
 
   it('unknown routes are 404 JSON; only GET; no path reaches the file system', async () => {
-    expect(await get('/api/nope')).toMatchObject({ status: 404, body: { error: 'no API route /api/nope: use /api/meta, /api/spend, /api/breakdown, /api/keys, /api/claude-code, /api/health, /api/budgets, /api/alerts, /api/analytics, /api/rows' } });
+    expect(await get('/api/nope')).toMatchObject({ status: 404, body: { error: 'no API route /api/nope: use /api/meta, /api/spend, /api/breakdown, /api/keys, /api/claude-code, /api/health, /api/budgets, /api/alerts, /api/limits, /api/analytics, /api/rows, /api/bridge' } });
     expect(await get('/../package.json')).toMatchObject({ status: 404 });
     expect(await get('/src/dashboard/server.ts')).toMatchObject({ status: 404 });
     const post = await fetch(new URL('/api/meta', dash.url), { method: 'POST' });

@@ -46,3 +46,22 @@ it('demo --orgs 2 ingests two organizations into one warehouse and summarizes ea
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('demo ends with no warning on healthy data and prints a reconciled month against an invoice from the emulator', async () => {
+  const dir = tempDir('ci-demo-rec-');
+  try {
+    const out = join(dir, 'demo.duckdb');
+    const res = await runCli(['demo', '--days', '45', '--org', 'small', '--out', out], { CLAUDE_INGEST_TODAY: '2026-03-15' });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('All checks passed.');
+    expect(res.stdout).toMatch(/\ncross-api +PASS +45 days bridged +bridged: API \$[\d,.]+ = cost_report \$[\d,.]+; outside cost_report: /);
+    const rec = res.stdout.slice(res.stdout.indexOf('Reconcile 2026-02 against invoice DEMO-2026-02: 28 of 28 days held'));
+    expect(rec).toMatch(/^Reconcile 2026-02/);
+    expect(rec).toContain('Team plan seats (configured)');
+    expect(rec).toMatch(/tolerance invoice precision \(each line = expected rounded half-even to the cent\): WITHIN\./);
+    expect(rec).not.toContain('matching nothing');
+    expect(rec).not.toContain('not on the invoice');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

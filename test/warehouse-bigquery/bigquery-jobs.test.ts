@@ -273,7 +273,7 @@ describe('every job sends portable, partition-pruned SQL', () => {
     const f: DayRange = { from: '2025-03-01', to: '2025-03-31' };
     const filtered = { ...f, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
     // The Claude Code reports have no workspace or model to filter on.
-    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...f, organizationIds: ['org_a'] } : filtered);
+    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' || name === 'fixed_costs' ? { ...f, organizationIds: ['org_a'] } : filtered);
 
     await warehouseStatus(wh);
     const validation = await runValidation(wh, { range: f, today: '2025-04-01', options: { expectTotalUsd: '0' } });

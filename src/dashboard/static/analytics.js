@@ -88,7 +88,7 @@ export function drawAnalytics(a) {
     },
     { points: a.days.length, days: a.days, series: a.products.map((p) => ({ key: p.key, name: p.name, total: p.total, usd: p.usd })) },
   );
-  $('analytics-total').textContent = `billed ${formatUsd(a.total)} in range`;
+  $('analytics-total').textContent = `billed ${formatUsd(a.total)} in range (every product, subscription ones included; before configured fees)`;
 
   people = { rows: a.people, page: a.peoplePage };
   $('people-note').textContent = a.peopleNote ?? '';

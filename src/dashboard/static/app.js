@@ -7,11 +7,12 @@
  */
 import { drawAnalytics } from './analytics.js';
 import { showErrors } from './banners.js';
-import { drawAlerts, drawBudgets } from './budgets.js';
+import { drawAlerts, drawBudgets, drawLimits } from './budgets.js';
 import { drawBars, drawClaudeCode, drawKeys, drawSpend, resizeCharts } from './charts.js';
 import { escapeHtml } from './format.js';
 import { getJson } from './http.js';
 import { drawClaudeCodeKpis, drawHealth, drawSpendKpis } from './sections.js';
+import { drawBridge } from './bridge.js';
 import { $, apiQuery, dash, readUrl, state, writeUrl } from './state.js';
 import { KEY_COLUMNS, table, USER_COLUMNS } from './tables.js';
 
@@ -151,6 +152,10 @@ async function refresh() {
       // The spend chart may have been drawn first: draw it again with the budget lines.
       if (dash.data.spend && budgets.pace) drawSpend(dash.data.spend, budgets.pace);
     }),
+    section(`/api/limits`, (/** @type {import('./state.js').Limits} */ limits) => {
+      dash.data.limits = limits;
+      drawLimits(limits);
+    }),
     section(`/api/alerts`, (/** @type {import('./state.js').Alerts} */ alerts) => {
       dash.data.alerts = alerts;
       drawAlerts(alerts);
@@ -158,6 +163,10 @@ async function refresh() {
     section(`/api/analytics?${apiQuery('filters')}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
       dash.data.analytics = analytics;
       drawAnalytics(analytics);
+    }),
+    section(`/api/bridge?${apiQuery('organization')}`, (/** @type {import('./state.js').Bridge} */ bridge) => {
+      dash.data.bridge = bridge;
+      drawBridge(bridge);
     }),
     section(`/api/breakdown?${apiQuery('filters')}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
       dash.data.breakdown = breakdown;

@@ -10,6 +10,7 @@ import { table } from './tables.js';
 /**
  * @typedef {import('./state.js').Budgets} Budgets
  * @typedef {import('./state.js').Alerts} Alerts
+ * @typedef {import('./state.js').Limits} Limits
  */
 
 /** "60.12 %" from the API's exact percent text. @param {string | null} pct */
@@ -51,4 +52,37 @@ export function drawAlerts(a) {
   if (a.total === 0) return;
   $('alerts-count').textContent = a.total > a.events.length ? `(latest ${a.events.length} of ${a.total})` : `(${a.total})`;
   table('table-alerts', ALERT_COLUMNS, a.events);
+}
+
+/** @type {import('./tables.js').Column[]} */
+const SPEND_LIMIT_COLUMNS = [
+  { key: 'limit', label: 'limit', kind: 'text' },
+  { key: 'period', label: 'period', kind: 'text' },
+  { key: 'amount_usd', label: 'amount', kind: 'usd' },
+  { key: 'spent_usd', label: 'spent', kind: 'usd' },
+  { key: 'share', label: 'share', kind: 'text' },
+  { key: 'forecast_usd', label: 'forecast', kind: 'usd' },
+  { key: 'forecast_range', label: 'likely range', kind: 'text' },
+  { key: 'reached_on', label: 'reached on (current rate)', kind: 'text' },
+];
+
+/** @type {import('./tables.js').Column[]} */
+const HEADROOM_COLUMNS = [
+  { key: 'model_group', label: 'model group', kind: 'text' },
+  { key: 'limiter', label: 'limiter', kind: 'text' },
+  { key: 'day', label: 'busiest day', kind: 'text' },
+  { key: 'peak', label: 'peak minute', kind: 'int' },
+  { key: 'limit', label: 'limit', kind: 'int' },
+  { key: 'share', label: 'share', kind: 'text' },
+  { key: 'peak_minute', label: 'at', kind: 'text' },
+  { key: 'workspace', label: 'workspace', kind: 'text' },
+];
+
+/** Spend limits (with forecast and runway) and rate-limit headroom; hidden when neither has rows. @param {Limits} l */
+export function drawLimits(l) {
+  $('limits-section').hidden = l.spend_limits.length === 0 && l.headroom.length === 0;
+  $('limits-spend').hidden = l.spend_limits.length === 0;
+  $('limits-headroom').hidden = l.headroom.length === 0;
+  if (l.spend_limits.length > 0) table('table-spend-limits', SPEND_LIMIT_COLUMNS, l.spend_limits);
+  if (l.headroom.length > 0) table('table-headroom', HEADROOM_COLUMNS, l.headroom);
 }

@@ -29,8 +29,10 @@ export function drawSpendKpis(spend) {
   const change = m.change === null ? '' : `${m.change >= 0 ? '▲' : '▼'} ${Math.abs(m.change * 100).toFixed(1)}% vs previous`;
   const trend = m.change !== null && m.change >= 0 ? 'up' : 'down';
   $('kpi-prev-sub').innerHTML = `${m.previous.from} .. ${m.previous.to}${change ? ` · <span class="${trend}">${change}</span>` : ''}`;
-  $('kpi-forecast').textContent = formatUsd(m.forecast.usd);
-  $('kpi-forecast-sub').textContent = `straight line to ${m.forecast.monthEnd} (${m.forecast.daysElapsed}/${m.forecast.daysInMonth} days)`;
+  const fc = m.forecast;
+  $('kpi-forecast').textContent = fc ? formatUsd(fc.usd) : '–';
+  // The one forecast (weekday/weekend rates × the recent level; docs/limits.md) and its interval.
+  $('kpi-forecast-sub').textContent = fc ? `by ${fc.monthEnd}, likely ${formatUsd(fc.low)}–${formatUsd(fc.high)} (${fc.daysElapsed}/${fc.daysInMonth} days)` : 'no complete day yet';
 }
 
 /** @param {ClaudeCode} cc */

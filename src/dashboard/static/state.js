@@ -15,7 +15,9 @@ import { formatUsd } from './format.js';
  * @typedef {import('../api.js').HealthAnswer} Health
  * @typedef {import('../api.js').BudgetsAnswer} Budgets
  * @typedef {import('../api.js').AlertsAnswer} Alerts
+ * @typedef {import('../api.js').LimitsAnswer} Limits
  * @typedef {import('../api.js').AnalyticsAnswer} Analytics
+ * @typedef {import('../api.js').BridgeAnswer} Bridge
  */
 
 /** @typedef {'workspace' | 'model'} Stack */
@@ -34,7 +36,7 @@ import { formatUsd } from './format.js';
  * @typedef {object} DashboardState
  * @property {View} state
  * @property {Meta | null} meta
- * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health, budgets?: Budgets, alerts?: Alerts, analytics?: Analytics }} data
+ * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health, budgets?: Budgets, alerts?: Alerts, limits?: Limits, analytics?: Analytics, bridge?: Bridge }} data
  * @property {Record<string, { points: number } & Record<string, unknown>>} plotted what each chart and table shows, by element id
  * @property {Array<{ status: number, message: string }>} errors
  * @property {boolean} ready the current view is loaded and drawn

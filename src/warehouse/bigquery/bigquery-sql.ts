@@ -163,6 +163,7 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     // The row as JSON text (every column type has one, NULLs kept) under FARM_FINGERPRINT's 64 bits.
     rowFingerprint: (columns) => `CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${columns.join(', ')})))) AS STRING)`,
     viewSqlQuery: (view) => ({ sql: `SELECT view_definition FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.VIEWS')} WHERE table_name = ?`, params: [view] }),
+    decimal: (expr) => `CAST(${expr} AS BIGNUMERIC)`,
     columnsQuery: (table) => ({
       // Dataset-scoped INFORMATION_SCHEMA: the dataset's own region, no project-wide permission needed.
       sql: `SELECT column_name FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.COLUMNS')} WHERE table_name = ? ORDER BY ordinal_position`,

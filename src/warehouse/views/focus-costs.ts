@@ -1,8 +1,10 @@
 /**
- * claude_focus_costs: billed cost in FinOps FOCUS columns, so FOCUS-aware tools can read Claude
+ * claude_focus_costs: billed cost in FinOps FOCUS 1.2 columns, so FOCUS-aware tools can read Claude
  * spend next to cloud bills. Created by each warehouse's init (see ./index.ts). Built from billed cost
- * only (claude_cost_by_key, else claude_costs): Claude Code's estimated costs are never billing data
- * (docs/reports.md, check no-double-count).
+ * only (claude_cost_by_key, else claude_costs) plus the fees configured in claude-ingest.yaml
+ * (claude_fixed_costs, labelled x_Source = 'configured'): Claude Code's estimated costs are never
+ * billing data (docs/reports.md, check no-double-count). The columns and their rules follow the spec's
+ * column files at tag v1.2 (test/warehouse/focus-spec-columns.ts lists them; focus-spec.test.ts checks).
  */
 import { TABLES } from '../tables.js';
 import type { SqlDialect } from '../warehouse.js';
@@ -14,63 +16,125 @@ function lit(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** Usage token types → the usage column that counts them (claude_usage_keys). */
+const TOKEN_USAGE: Array<[string, string]> = [
+  ['uncached_input_tokens', 'uncached_input_tokens'],
+  ['output_tokens', 'output_tokens'],
+  ['cache_read_input_tokens', 'cache_read_input_tokens'],
+  ['cache_creation.ephemeral_5m_input_tokens', 'cache_creation_5m_input_tokens'],
+  ['cache_creation.ephemeral_1h_input_tokens', 'cache_creation_1h_input_tokens'],
+];
+
+/** Every column of the view, in order; each branch gives an expression for each. */
+const COLUMNS = [
+  'BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'BillingCurrency',
+  'ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd',
+  'ChargeCategory', 'ChargeClass', 'ChargeFrequency', 'ChargeDescription',
+  'PricingQuantity', 'PricingUnit', 'PricingCategory', 'ListUnitPrice', 'ContractedUnitPrice',
+  'ConsumedQuantity', 'ConsumedUnit',
+  'ProviderName', 'PublisherName', 'InvoiceIssuerName', 'InvoiceId',
+  'ServiceName', 'ServiceCategory', 'ServiceSubcategory',
+  'BillingAccountId', 'BillingAccountName', 'SubAccountId', 'SubAccountName', 'SubAccountType',
+  'ResourceId', 'ResourceName', 'SkuId', 'SkuPriceId', 'RegionId', 'Tags',
+  'x_ActivityDate', 'x_Source',
+] as const;
+type Column = (typeof COLUMNS)[number];
+
 /**
  * One FOCUS row per cost line, from exactly one source per day: claude_cost_by_key (Analytics API:
  * billed and list price, per API key) on days it holds, else claude_costs (cost_report). Never both
  * for a day, so a FOCUS tool summing the view counts each day's spend once (check focus-single-source).
- * The all-days WHEREs satisfy BigQuery's required partition filter, so FOCUS tools that know nothing
- * of partitions can read the view; a filter on x_ActivityDate still prunes.
+ * Then one row per configured fee and month. The all-days WHEREs satisfy BigQuery's required
+ * partition filter, so FOCUS tools that know nothing of partitions can read the view; a filter on
+ * x_ActivityDate still prunes.
  */
 export function focusViewSql(d: SqlDialect): string {
   const i = (n: string) => d.ident(n);
   const ts = (expr: string) => d.dateToTimestamp(expr);
   const add = (expr: string, n: number, unit: 'day' | 'month') => d.dateAdd(expr, n, unit);
   const json = (entries: Array<[key: string, expr: string]>) => d.jsonObject(entries);
+  const dec = (expr: string) => d.decimal(expr);
+  const trunc = (expr: string, unit: 'week' | 'month') => d.dateTrunc(expr, unit);
   const noText = d.toText('NULL');
-  const branch = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[] }) => {
+  const noNumber = dec('NULL');
+  const select = (cols: Record<Column, string>) => COLUMNS.map((name) => `${cols[name]} AS ${i(name)}`).join(',\n       ');
+  const period = (day: string) => ({
+    ChargePeriodStart: ts(day),
+    ChargePeriodEnd: ts(add(day, 1, 'day')),
+    BillingPeriodStart: ts(trunc(day, 'month')),
+    BillingPeriodEnd: ts(add(trunc(day, 'month'), 1, 'month')),
+  });
+  const constants = {
+    ProviderName: lit('Anthropic'),
+    PublisherName: lit('Anthropic'),
+    InvoiceIssuerName: lit('Anthropic'),
+    ServiceCategory: lit('AI and Machine Learning'),
+    ServiceSubcategory: lit('Generative AI'),
+  };
+  // The month's invoice, once `reconcile` has checked one for the organization (InvoiceId, Recommended).
+  const invoice = (alias: string, month: string, org: string) =>
+    `LEFT JOIN ${d.table('claude_invoices')} ${alias} ON ${alias}.${i('month')} = ${month} AND ${alias}.${i('organization_id')} IS NOT DISTINCT FROM ${org}`;
+  const orgJoin = (orgId: string) => `LEFT JOIN ${d.table('claude_organization')} og ON og.${i('id')} = ${orgId}`;
+
+  const usageRow = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[]; quantity: string | null; source: string }) => {
     const c = (name: string) => `${alias}.${i(name)}`;
-    const month = d.dateTrunc(c('activity_date'), 'month');
     // SkuId: one stable id per price point: what was charged (cost type, model, token type) at which tier and context size.
     const sku = ['cost_type', 'model', 'token_type', 'service_tier', 'context_window'].map((n) => `COALESCE(${c(n)}, '')`).join(` || '/' || `);
-    const cols: Array<[string, string]> = [
-      ['BilledCost', src.billed],
-      ['EffectiveCost', src.billed],
-      ['ListCost', src.list],
-      ['ContractedCost', src.billed],
-      ['BillingCurrency', c('currency')],
-      ['ChargePeriodStart', ts(c('activity_date'))],
-      ['ChargePeriodEnd', ts(add(c('activity_date'), 1, 'day'))],
-      ['BillingPeriodStart', ts(month)],
-      ['BillingPeriodEnd', ts(add(month, 1, 'month'))],
-      ['ChargeCategory', lit('Usage')],
-      ['ChargeFrequency', lit('Usage-Based')],
-      ['ChargeDescription', src.description],
-      ['ProviderName', lit('Anthropic')],
-      ['PublisherName', lit('Anthropic')],
-      ['InvoiceIssuerName', lit('Anthropic')],
-      ['ServiceName', lit('Claude API')],
-      ['ServiceCategory', lit('AI and Machine Learning')],
+    const web = `${c('cost_type')} = 'web_search'`;
+    // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
+    const q = src.quantity;
+    // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
+    const pricingQty = q === null ? noNumber : `CASE WHEN ${q} IS NULL THEN ${noNumber} WHEN ${web} THEN ${dec(q)} * ${dec("'0.001'")} ELSE ${dec(q)} * ${dec("'0.000001'")} END`;
+    const unitPrice = (cost: string) => (q === null ? noNumber : `CASE WHEN ${q} IS NULL OR ${q} = 0 THEN ${noNumber} ELSE ${dec(`${cost} * CASE WHEN ${web} THEN 1000 ELSE 1000000 END / ${q}`)} END`);
+    const ifQuantity = (unit: string, webUnit: string) => (q === null ? noText : `CASE WHEN ${q} IS NULL THEN ${noText} WHEN ${web} THEN '${webUnit}' ELSE '${unit}' END`);
+    return select({
+      BilledCost: src.billed,
+      EffectiveCost: src.billed,
+      ListCost: src.list,
+      ContractedCost: src.billed,
+      BillingCurrency: c('currency'),
+      ...period(c('activity_date')),
+      ChargeCategory: lit('Usage'),
+      ChargeClass: noText,
+      ChargeFrequency: lit('Usage-Based'),
+      ChargeDescription: src.description,
+      PricingQuantity: pricingQty,
+      PricingUnit: ifQuantity('1000000 Tokens', '1000 Requests'),
+      PricingCategory: lit('Standard'),
+      ListUnitPrice: unitPrice(src.list),
+      ContractedUnitPrice: unitPrice(src.billed),
+      ConsumedQuantity: q === null ? noNumber : dec(q),
+      ConsumedUnit: ifQuantity('Tokens', 'Requests'),
+      ...constants,
+      InvoiceId: `inv.${i('invoice_id')}`,
+      ServiceName: lit('Claude API'),
       // The organization is the billing account (each is invoiced on its own); its workspaces are sub-accounts.
-      ['BillingAccountId', c('organization_id')],
-      ['BillingAccountName', `COALESCE(og.${i('name')}, ${c('organization_id')})`],
-      ['SubAccountId', `COALESCE(${c('workspace_id')}, ${lit('default')})`],
-      ['SubAccountName', src.subAccountName],
-      ['ResourceId', src.resourceId],
-      ['ResourceName', src.resourceName],
-      ['SkuId', sku],
-      ['RegionId', src.region],
-      ['Tags', json(src.tagCols.map((n) => [n, c(n)]))],
-      // Custom column (x_ prefix per FOCUS): the partition column, for cheap day filters.
-      ['x_ActivityDate', c('activity_date')],
-    ];
-    return cols.map(([name, expr]) => `${expr} AS ${i(name)}`).join(',\n       ');
+      BillingAccountId: c('organization_id'),
+      BillingAccountName: `COALESCE(og.${i('name')}, ${c('organization_id')})`,
+      SubAccountId: `COALESCE(${c('workspace_id')}, ${lit('default')})`,
+      SubAccountName: src.subAccountName,
+      SubAccountType: lit('Workspace'),
+      ResourceId: src.resourceId,
+      ResourceName: src.resourceName,
+      SkuId: sku,
+      SkuPriceId: sku,
+      RegionId: src.region,
+      Tags: json(src.tagCols.map((n) => [n, c(n)])),
+      // Custom columns (x_ prefix per FOCUS): the partition column, for cheap day filters, and where the row came from.
+      x_ActivityDate: c('activity_date'),
+      x_Source: lit(src.source),
+    });
   };
   const k = (n: string) => `k.${i(n)}`;
   const c = (n: string) => `c.${i(n)}`;
-  // The organization snapshot holds one row per organization (its own organization_id = id).
-  const orgJoin = (orgId: string) => `LEFT JOIN ${d.table('claude_organization')} og ON og.${i('id')} = ${orgId}`;
   const tags = ['model', 'service_tier', 'token_type', 'context_window', 'cost_type'];
-  const analytics = branch('k', {
+  const defaultWs = `${k('workspace_id')} IS NOT NULL AND w.${i('id')} IS NULL`;
+  // The usage a token or web-search line bills: usage_report at the same bucket, key, workspace, model, tier and context.
+  // claude.ai rows (no key, no workspace) have no usage_report row: their usage is claude_usage_by_actor's keyless, workspaceless tokens per model.
+  const qty = (col: string) => `COALESCE(u.${i(col)}, s.${i(col)})`;
+  const usageQty = `CASE WHEN ${k('cost_type')} = 'web_search' THEN ${qty('web_search_requests')} ${TOKEN_USAGE.map(([tt, col]) => `WHEN ${k('token_type')} = ${lit(tt)} THEN ${qty(col)}`).join(' ')} END`;
+  const usageSums = ['web_search_requests', ...TOKEN_USAGE.map(([, col]) => col)].map((col) => `SUM(${i(col)}) AS ${i(col)}`).join(', ');
+  const analytics = usageRow('k', {
     billed: k('amount_usd'),
     list: k('list_amount_usd'),
     // The Analytics API has no description text: the cost line is named by its dimensions.
@@ -81,8 +145,10 @@ export function focusViewSql(d: SqlDialect): string {
     resourceName: `COALESCE(ak.${i('name')}, ${k('api_key_id')})`,
     region: noText,
     tagCols: [...tags, 'api_key_id'],
+    quantity: usageQty,
+    source: 'Analytics API',
   });
-  const legacy = branch('c', {
+  const legacy = usageRow('c', {
     // The cost report carries no list prices or discounts: billed, effective and list cost are the same figure.
     billed: c('amount_usd'),
     list: c('amount_usd'),
@@ -93,6 +159,50 @@ export function focusViewSql(d: SqlDialect): string {
     // not_available means the API could not say where inference ran: FOCUS wants NULL for unknown.
     region: `CASE WHEN ${c('inference_geo')} = ${lit('not_available')} THEN NULL ELSE ${c('inference_geo')} END`,
     tagCols: tags,
+    // cost_report lines are split by inference geo, which usage_report rows here are not: no exact quantity (docs/reports.md).
+    quantity: null,
+    source: 'cost_report',
+  });
+  const f = (n: string) => `f.${i(n)}`;
+  const credit = `${f('charge_category')} = 'Credit'`;
+  const fixed = select({
+    BilledCost: f('amount_usd'),
+    EffectiveCost: f('amount_usd'),
+    ListCost: f('amount_usd'),
+    ContractedCost: f('amount_usd'),
+    BillingCurrency: lit('USD'),
+    ChargePeriodStart: ts(f('month')),
+    ChargePeriodEnd: ts(add(f('month'), 1, 'month')),
+    BillingPeriodStart: ts(f('month')),
+    BillingPeriodEnd: ts(add(f('month'), 1, 'month')),
+    ChargeCategory: f('charge_category'),
+    ChargeClass: noText,
+    ChargeFrequency: lit('Recurring'),
+    ChargeDescription: `${f('name')} || ' (configured)'`,
+    PricingQuantity: dec(f('quantity')),
+    PricingUnit: f('unit'),
+    PricingCategory: `CASE WHEN ${credit} THEN ${noText} ELSE 'Standard' END`,
+    // A unit price is non-negative and × quantity = cost: a credit's (negative cost) has none.
+    ListUnitPrice: `CASE WHEN ${credit} THEN ${noNumber} ELSE ${dec(f('unit_price_usd'))} END`,
+    ContractedUnitPrice: `CASE WHEN ${credit} THEN ${noNumber} ELSE ${dec(f('unit_price_usd'))} END`,
+    ConsumedQuantity: noNumber,
+    ConsumedUnit: noText,
+    ...constants,
+    InvoiceId: `inv.${i('invoice_id')}`,
+    ServiceName: lit('Claude plans and fees'),
+    BillingAccountId: `COALESCE(${f('organization_id')}, ${lit('configured')})`,
+    BillingAccountName: `COALESCE(og.${i('name')}, ${f('organization_id')}, ${lit('configured')})`,
+    SubAccountId: noText,
+    SubAccountName: noText,
+    SubAccountType: noText,
+    ResourceId: noText,
+    ResourceName: noText,
+    SkuId: `'configured/' || ${f('name')}`,
+    SkuPriceId: `'configured/' || ${f('name')}`,
+    RegionId: noText,
+    Tags: json([['kind', f('kind')], ['allocate_to', f('allocate_to')], ['source', f('source')]]),
+    x_ActivityDate: f('month'),
+    x_Source: lit('configured'),
   });
   // A day (of an organization, where rows carry one) that claude_cost_by_key holds is taken from it alone.
   const byOrg = TABLES.claude_costs.columns.some((col) => col.name === 'organization_id')
@@ -102,13 +212,32 @@ export function focusViewSql(d: SqlDialect): string {
   FROM ${d.table('claude_cost_by_key')} k
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${k('workspace_id')}
   LEFT JOIN ${d.table('claude_api_keys')} ak ON ak.${i('id')} = ${k('api_key_id')}
+  LEFT JOIN (SELECT ${i('organization_id')}, ${i('activity_date')}, ${i('bucket_start')}, ${i('api_key_id')}, ${i('workspace_id')}, ${i('model')}, ${i('service_tier')}, ${i('context_window')}, ${usageSums}
+               FROM ${d.table('claude_usage_keys')} WHERE ${d.allDays(i('activity_date'))} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) u
+    ON u.${i('activity_date')} = ${k('activity_date')} AND u.${i('bucket_start')} = ${k('bucket_start')}
+   AND u.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')}
+   AND u.${i('api_key_id')} IS NOT DISTINCT FROM ${k('api_key_id')}
+   AND u.${i('model')} = ${k('model')} AND u.${i('service_tier')} = ${k('service_tier')} AND u.${i('context_window')} = ${k('context_window')}
+   AND ((${defaultWs} AND u.${i('workspace_id')} IS NULL) OR (w.${i('id')} IS NOT NULL AND u.${i('workspace_id')} = ${k('workspace_id')}))
+  LEFT JOIN (SELECT ${i('organization_id')}, ${i('activity_date')}, ${i('bucket_start')}, ${i('model')}, ${usageSums}
+               FROM ${d.table('claude_usage_by_actor')} WHERE ${d.allDays(i('activity_date'))} AND ${i('api_key_id')} IS NULL AND ${i('workspace_id')} IS NULL GROUP BY 1, 2, 3, 4) s
+    ON ${k('api_key_id')} IS NULL AND ${k('workspace_id')} IS NULL AND s.${i('activity_date')} = ${k('activity_date')} AND s.${i('bucket_start')} = ${k('bucket_start')}
+   AND s.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')} AND s.${i('model')} = ${k('model')}
   ${orgJoin(k('organization_id'))}
+  ${invoice('inv', trunc(k('activity_date'), 'month'), k('organization_id'))}
  WHERE ${d.allDays(k('activity_date'))}
 UNION ALL
 SELECT ${legacy}
   FROM ${d.table('claude_costs')} c
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${c('workspace_id')}
   ${orgJoin(c('organization_id'))}
+  ${invoice('inv', trunc(c('activity_date'), 'month'), c('organization_id'))}
  WHERE ${d.allDays(c('activity_date'))}
-   AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_key')} x WHERE ${d.allDays(`x.${i('activity_date')}`)} AND x.${i('activity_date')} = ${c('activity_date')}${byOrg})`;
+   AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_key')} x WHERE ${d.allDays(`x.${i('activity_date')}`)} AND x.${i('activity_date')} = ${c('activity_date')}${byOrg})
+UNION ALL
+SELECT ${fixed}
+  FROM ${d.table('claude_fixed_costs')} f
+  ${orgJoin(f('organization_id'))}
+  ${invoice('inv', f('month'), f('organization_id'))}
+ WHERE ${f('active')}`;
 }

@@ -21,8 +21,13 @@ import { dailyRun } from '../../../src/jobs/daily-run.js';
 import type { IngestEnvironment } from '../../../src/jobs/ingest-run.js';
 import { retryFailed } from '../../../src/jobs/retry.js';
 import { warehouseStatus } from '../../../src/jobs/status.js';
+import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
+import { reconcileMonth } from '../../../src/reports/reconcile.js';
+import { compareEstimates } from '../../../src/reports/estimates.js';
+import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
+import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
 import { STREAMS } from '../../../src/streams/index.js';
 import { STREAM_NAMES } from '../../../src/streams/stream.js';
@@ -154,6 +159,11 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('daily run');
     await retryFailed(env());
     take('retry');
+    // The headroom cache, read on demand by report --by rate_limit, and its report query.
+    await backfill(env(), { range: { from: RANGE.to, to: RANGE.to }, streams: [STREAMS.rate_limit_peaks], refresh: true });
+    take('backfill rate_limit_peaks');
+    await ratePeaks(wh, RANGE, ['org_a']);
+    take('report rate_limit');
 
     await warehouseStatus(wh, TODAY);
     take('status');
@@ -173,7 +183,7 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('validate with kept proofs');
     const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
     // The Claude Code reports have no workspace or model to filter on.
-    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
+    const filterOf = (name: string) => (name === 'user' || name === 'claude_code' || name === 'fixed_costs' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);
     for (const name of REPORT_NAMES) {
       await runReport(wh, name, filterOf(name));
       take(`report ${name}`);
@@ -201,10 +211,22 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     }
     await demoSummary(wh);
     take('demo summary');
+    // fixed_costs and reconcile (issue 26): the config's fees written, a month reconciled and recorded.
+    await syncFixedCosts(wh, [{ name: 'Seats', kind: 'seats', monthly_usd: 30, quantity: 5 }, { name: 'Credit', kind: 'credit', monthly_usd: '10' }], TODAY).catch(() => undefined);
+    take('fixed costs sync');
+    for (const organizationId of [undefined, 'org_a', null]) {
+      const rec = await reconcileMonth(wh, { month: RANGE.from.slice(0, 7), ...(organizationId !== undefined ? { organizationId } : {}) }, { invoiceId: 'INV', lines: [{ description: 'Usage', amountUsd: '1' }], totalOnly: false }, { kind: 'focus' });
+      await recordReconciliation(wh, rec);
+    }
+    take('reconcile');
+    for (const organizationId of [undefined, 'org_a', null]) await compareEstimates(wh, RANGE.from.slice(0, 7), [{ day: RANGE.from, apiKeyId: 'k', usd: '1' }], organizationId);
+    take('reconcile --estimates');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
       data_health: true,
+      spend_limits: true,
+      rate_limit_headroom: { pct: 80 },
     });
     await evaluateAlerts(wh, cfg, TODAY, { anomalyDays: ['2025-03-08', '2025-03-09'] }).catch(() => undefined);
     take('alerts evaluate');
