@@ -21,11 +21,13 @@ export interface ChildResult {
 
 const GNU_TIME = '/usr/bin/time';
 
-export function runMeasured(args: string[], env: Record<string, string>, tmpDir: string): Promise<ChildResult> {
+export function runMeasured(args: string[], env: Record<string, string>, tmpDir: string, viaNode = false): Promise<ChildResult> {
   const timeFile = join(tmpDir, `time-${process.pid}-${Date.now()}.txt`);
   const useTime = existsSync(GNU_TIME);
-  // The CLI runs as npx runs it: the bin file itself, so its shebang's flags apply.
-  const direct = args[0]?.endsWith('bin/claude-ingest.js') === true;
+  // The CLI runs as npx runs it, the bin file itself, unless viaNode (`node bin/claude-ingest.js …`).
+  // Either way an ingest command re-runs itself with its memory flags; GNU time's peak is the
+  // largest process it waited for, the worker.
+  const direct = args[0]?.endsWith('bin/claude-ingest.js') === true && !viaNode;
   const command = direct ? [args[0]!, ...args.slice(1)] : [process.execPath, ...args];
   const [cmd, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, ...command]] : [command[0]!, command.slice(1)];
   const started = performance.now();

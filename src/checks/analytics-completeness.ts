@@ -8,7 +8,8 @@
 import { addDays, eachDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
-import { inRange, listDays, plural, type Check, type CheckContext } from './check.js';
+import { inRange, listDays, plural, type CheckContext, type CheckResult } from './check.js';
+import { dailyCheck } from './proofs.js';
 
 const TOTALS = 'claude_analytics_daily_totals';
 const COST_TABLES = ['claude_cost_by_key', 'claude_cost_by_actor'] as const;
@@ -62,19 +63,29 @@ function settledDays(ledger: WindowRecord[], stream: string): Set<string> {
   return out;
 }
 
-export const analyticsCompletenessCheck: Check = {
-  id: 'analytics-completeness',
-  title: 'Analytics rows add up to the analytics totals',
-  async run(ctx) {
+/** A day's differences, every table's (usage ones are judged against the ledger at judge time). */
+async function facts(ctx: CheckContext): Promise<Map<string, Diff[]>> {
+  const out = new Map<string, Diff[]>();
+  const all: Diff[] = [];
+  for (const table of COST_TABLES) all.push(...(await diffs(ctx, table, MONEY, true)));
+  all.push(...(await diffs(ctx, 'claude_usage_by_actor', TOKENS, false)));
+  for (const x of all) (out.get(x.day) ?? (out.set(x.day, []), out.get(x.day)!)).push(x);
+  return out;
+}
+
+function judge(ctx: CheckContext, byDay: Map<string, Diff[]>): CheckResult {
+  const id = 'analytics-completeness';
+  const ordered = [...byDay.keys()].sort().flatMap((day) => byDay.get(day)!);
+  {
     const found: Diff[] = [];
-    for (const table of COST_TABLES) found.push(...(await diffs(ctx, table, MONEY, true)));
+    for (const table of COST_TABLES) found.push(...ordered.filter((x) => x.table === table));
     const usageDays = settledDays(ctx.ledger, 'analytics_usage');
     const judged = new Set([...settledDays(ctx.ledger, 'analytics_cost')].filter((day) => usageDays.has(day)));
-    found.push(...(await diffs(ctx, 'claude_usage_by_actor', TOKENS, false)).filter((x) => judged.has(x.day)));
+    found.push(...ordered.filter((x) => x.table === 'claude_usage_by_actor').filter((x) => judged.has(x.day)));
     const days = [...new Set(found.map((x) => x.day))].sort();
     if (days.length === 0) {
       return {
-        id: this.id,
+        id,
         status: 'PASS',
         figure: '0 days differ',
         detail: 'Every day\'s claude_cost_by_key and claude_cost_by_actor add up exactly to the ungrouped analytics/cost total (billed and list), and claude_usage_by_actor to the usage total.',
@@ -82,12 +93,18 @@ export const analyticsCompletenessCheck: Check = {
     }
     const parts = found.slice(0, 5).map((x) => `${x.table} ${x.day} ${x.what}: rows ${x.rows} vs total ${x.total}`);
     return {
-      id: this.id,
+      id,
       status: 'FAIL',
       figure: `${plural(days.length, 'day')} differ`,
       detail: `Analytics rows do not add up to the API totals on ${listDays(days)}: ${parts.join('; ')}${found.length > parts.length ? `; and ${found.length - parts.length} more` : ''}. Pages or groupings were lost or doubled.`,
       action: `Re-fetch those days: claude-ingest backfill --refresh --streams analytics_cost,analytics_usage --from ${days[0]} --to ${days[days.length - 1]}`,
       days,
     };
-  },
-};
+  }
+}
+
+export const analyticsCompletenessCheck = dailyCheck<Diff[]>({
+  id: 'analytics-completeness',
+  title: 'Analytics rows add up to the analytics totals',
+  daily: { tables: [...COST_TABLES, 'claude_usage_by_actor', TOTALS], version: '1', facts, judge },
+});

@@ -5,7 +5,8 @@
  */
 import { canonicalDecimal, ExactDecimal } from '../util/money.js';
 import { TABLES } from '../warehouse/tables.js';
-import { inRange, listDays, plural, type Check, type CheckContext } from './check.js';
+import { inRange, listDays, plural, type CheckContext, type CheckResult } from './check.js';
+import { dailyCheck } from './proofs.js';
 
 const TOKEN_COLUMNS = TABLES.claude_usage_daily_totals.columns.filter((c) => c.type === 'int').map((c) => c.name);
 
@@ -72,37 +73,58 @@ function signed(v: string | number): string {
   return typeof v === 'number' ? (v > 0 ? `+${s}` : s) : s.startsWith('-') ? s : `+${s}`;
 }
 
-export const completenessCheck: Check = {
+/** A day's findings: its cost lines and usage buckets that do not add up (a day that adds up has none). */
+interface DayFacts {
+  cost: CostDiff[];
+  tokens: TokenDiff[];
+}
+
+export const completenessCheck = dailyCheck<DayFacts>({
   id: 'completeness',
   title: 'Rows add up to the API totals',
-  async run(ctx) {
-    const cost = await costDiffs(ctx);
-    const tokens = await tokenDiffs(ctx);
-    const days = [...new Set([...cost.map((c) => c.day), ...tokens.map((t) => t.day)])].sort();
-    if (days.length === 0) {
-      return {
-        id: this.id,
-        status: 'PASS',
-        figure: '0 days differ',
-        detail: 'Every day\'s cost lines add up exactly to the API\'s daily total, and every usage bucket\'s per-key tokens to the bucket total.',
-      };
-    }
-    const parts: string[] = [];
-    for (const c of cost.slice(0, 5)) {
-      const diff = new ExactDecimal(c.rowsCents).minus(c.totalCents).toFixed();
-      parts.push(`cost ${c.day}: rows ${c.rowsCents} vs total ${c.totalCents} cents (${signed(diff)} cents)`);
-    }
-    for (const t of tokens.slice(0, 5)) {
-      parts.push(`usage ${t.bucket}: ${Object.entries(t.diffs).map(([k, v]) => `${k} ${signed(v)}`).join(', ')}`);
-    }
-    const more = cost.length + tokens.length - parts.length;
-    return {
-      id: this.id,
-      status: 'FAIL',
-      figure: `${plural(days.length, 'day')} differ`,
-      detail: `Rows do not add up to the API totals on ${listDays(days)}: ${parts.join('; ')}${more > 0 ? `; and ${more} more` : ''}. Pages or groupings were lost or doubled.`,
-      action: `Re-fetch those days: claude-ingest backfill --refresh --from ${days[0]} --to ${days[days.length - 1]}`,
-      days,
-    };
+  daily: {
+    tables: ['claude_costs', 'claude_cost_daily_totals', 'claude_usage_keys', 'claude_usage_daily_totals'],
+    version: '1',
+    async facts(ctx) {
+      const out = new Map<string, DayFacts>();
+      const of = (day: string) => out.get(day) ?? (out.set(day, { cost: [], tokens: [] }), out.get(day)!);
+      for (const c of await costDiffs(ctx)) of(c.day).cost.push(c);
+      for (const t of await tokenDiffs(ctx)) of(t.day).tokens.push(t);
+      return out;
+    },
+    judge(_ctx, facts) {
+      const ordered = [...facts.keys()].sort().map((day) => facts.get(day)!);
+      return verdict(ordered.flatMap((f) => f.cost), ordered.flatMap((f) => f.tokens));
+    },
   },
-};
+});
+
+function verdict(cost: CostDiff[], tokens: TokenDiff[]): CheckResult {
+  const id = 'completeness';
+  const days = [...new Set([...cost.map((c) => c.day), ...tokens.map((t) => t.day)])].sort();
+  if (days.length === 0) {
+    return {
+      id,
+      status: 'PASS',
+      figure: '0 days differ',
+      detail: 'Every day\'s cost lines add up exactly to the API\'s daily total, and every usage bucket\'s per-key tokens to the bucket total.',
+    };
+  }
+  const parts: string[] = [];
+  for (const c of cost.slice(0, 5)) {
+    const diff = new ExactDecimal(c.rowsCents).minus(c.totalCents).toFixed();
+    parts.push(`cost ${c.day}: rows ${c.rowsCents} vs total ${c.totalCents} cents (${signed(diff)} cents)`);
+  }
+  for (const t of tokens.slice(0, 5)) {
+    parts.push(`usage ${t.bucket}: ${Object.entries(t.diffs).map(([k, v]) => `${k} ${signed(v)}`).join(', ')}`);
+  }
+  const more = cost.length + tokens.length - parts.length;
+  return {
+    id,
+    status: 'FAIL',
+    figure: `${plural(days.length, 'day')} differ`,
+    detail: `Rows do not add up to the API totals on ${listDays(days)}: ${parts.join('; ')}${more > 0 ? `; and ${more} more` : ''}. Pages or groupings were lost or doubled.`,
+    action: `Re-fetch those days: claude-ingest backfill --refresh --from ${days[0]} --to ${days[days.length - 1]}`,
+    days,
+  };
+}

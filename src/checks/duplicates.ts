@@ -9,7 +9,8 @@
  * sums are right, and rewriting their days stores each with its ordinal.
  */
 import { TABLES, type TableDef } from '../warehouse/tables.js';
-import { orgAnd, plural, type Check, type CheckContext } from './check.js';
+import { orgAnd, plural, type CheckContext, type CheckResult } from './check.js';
+import { dailyCheck } from './proofs.js';
 
 const CHECKED: TableDef[] = Object.values(TABLES).filter((t) => t.kind === 'fact' || t.kind === 'totals' || t.kind === 'snapshot');
 
@@ -48,7 +49,18 @@ function parseExtra(v: unknown): unknown {
   }
 }
 
-async function dupes(ctx: CheckContext, def: TableDef): Promise<TableDupes> {
+/** One natural key held by several rows: the rows beyond the first, its day, and the unmapped fields they differ on. */
+interface DupeGroup {
+  day: string | null;
+  extra: number;
+  splitOn: string[];
+  /** Its rows are identical apart from lineage (no unmapped field tells them apart): a write went wrong. */
+  identical: boolean;
+  /** Its rows were written before ordinals existed (ordinal NULL): distinct facts, not duplicates. */
+  legacy: boolean;
+}
+
+async function dupeGroups(ctx: CheckContext, def: TableDef): Promise<DupeGroup[]> {
   const d = ctx.wh.dialect;
   const i = (n: string) => d.ident(n);
   const dated = def.columns.some((c) => c.name === 'activity_date');
@@ -69,32 +81,64 @@ async function dupes(ctx: CheckContext, def: TableDef): Promise<TableDupes> {
       GROUP BY ${keys} HAVING COUNT(*) > 1`,
     dated ? [ctx.range.from, ctx.range.to, ...org.params] : org.params,
   );
-  const legacyRows = rows.filter((r) => Number(r.legacy ?? 0) === 1);
-  const legacy = legacyRows.reduce((s, r) => s + Number(r.extra), 0);
-  const extra = rows.reduce((s, r) => s + Number(r.extra), 0);
-  const days = [...new Set(rows.map((r) => r.day).filter((x) => x !== null).map(String))].sort();
+  return rows.map((r) => {
+    // Rows from before ordinals share a key without being duplicates: counted apart, never judged.
+    const legacy = Number(r.legacy ?? 0) === 1;
+    const split = !legacy && hasExtra && Number(r.variants) > 1;
+    return {
+      day: r.day === null ? null : String(r.day),
+      extra: Number(r.extra),
+      splitOn: split ? differingFields(parseExtra(r.extra_a), parseExtra(r.extra_b)) : [],
+      identical: !legacy && !split,
+      legacy,
+    };
+  });
+}
+
+function tableDupes(def: TableDef, groups: DupeGroup[]): TableDupes {
+  const extra = groups.reduce((s, g) => s + g.extra, 0);
+  const legacy = groups.reduce((s, g) => s + (g.legacy ? g.extra : 0), 0);
+  const days = [...new Set(groups.map((g) => g.day).filter((x) => x !== null))].sort();
   const splitOn = new Set<string>();
   let identical = 0;
-  for (const r of rows) {
-    if (Number(r.legacy ?? 0) === 1) continue;
-    if (hasExtra && Number(r.variants) > 1) for (const f of differingFields(parseExtra(r.extra_a), parseExtra(r.extra_b))) splitOn.add(f);
-    else identical++;
+  for (const g of groups) {
+    for (const f of g.splitOn) splitOn.add(f);
+    if (g.identical) identical++;
   }
   return { table: def.name, key: def.naturalKey, extra, days, splitOn: [...splitOn].sort(), identical, legacy };
 }
 
-export const duplicatesCheck: Check = {
-  id: 'duplicates',
-  title: 'No duplicate rows',
-  async run(ctx) {
-    const found: TableDupes[] = [];
-    for (const def of CHECKED) {
-      const r = await dupes(ctx, def);
-      if (r.extra > 0) found.push(r);
+const DATED = CHECKED.filter((t) => t.columns.some((c) => c.name === 'activity_date'));
+const UNDATED = CHECKED.filter((t) => !DATED.includes(t));
+
+/** A day's duplicate keys per dated table (snapshot tables have no day: they are read whole each time). */
+type DayFacts = Record<string, DupeGroup[]>;
+
+async function facts(ctx: CheckContext): Promise<Map<string, DayFacts>> {
+  const out = new Map<string, DayFacts>();
+  for (const def of DATED) {
+    for (const g of await dupeGroups(ctx, def)) {
+      const day = g.day ?? ctx.range.from;
+      const f = out.get(day) ?? (out.set(day, {}), out.get(day)!);
+      (f[def.name] ??= []).push(g);
     }
+  }
+  return out;
+}
+
+async function judge(ctx: CheckContext, byDay: Map<string, DayFacts>): Promise<CheckResult> {
+  const id = 'duplicates';
+  const found: TableDupes[] = [];
+  const proved = [...byDay.keys()].sort();
+  for (const def of CHECKED) {
+    const groups = UNDATED.includes(def) ? await dupeGroups(ctx, def) : proved.flatMap((day) => byDay.get(day)![def.name] ?? []);
+    const r = tableDupes(def, groups);
+    if (r.extra > 0) found.push(r);
+  }
+  {
     if (found.length === 0) {
       return {
-        id: this.id,
+        id,
         status: 'PASS',
         figure: '0 duplicate rows',
         detail: `No two rows share a natural key in ${CHECKED.length} fact, totals and snapshot tables.`,
@@ -109,7 +153,7 @@ export const duplicatesCheck: Check = {
     // Only rows from before ordinals: distinct facts, sums right; a refresh numbers them.
     if (found.every((f) => f.legacy === f.extra)) {
       return {
-        id: this.id,
+        id,
         status: 'WARN',
         figure: `${plural(total, 'unnumbered row')}`,
         detail:
@@ -127,7 +171,7 @@ export const duplicatesCheck: Check = {
     const onlySplits = found.every((f) => f.identical === 0);
     const splitAdvice = `The API split rows on ${[...new Set(split.flatMap((f) => f.splitOn))].join(', ')}, a field this version of claude-ingest does not key on: sums over the rows are still right, but per-key lookups see several rows. Upgrade claude-ingest when a version keys on it; --refresh would bring the same rows back.`;
     return {
-      id: this.id,
+      id,
       status: onlySplits ? 'WARN' : 'FAIL',
       figure: `${plural(total, 'duplicate row')}`,
       detail:
@@ -136,5 +180,12 @@ export const duplicatesCheck: Check = {
       action: onlySplits ? splitAdvice : split.length > 0 ? `${refresh}. ${splitAdvice}` : refresh,
       ...(days.length > 0 ? { days } : {}),
     };
-  },
-};
+  }
+}
+
+export const duplicatesCheck = dailyCheck<DayFacts>({
+  id: 'duplicates',
+  title: 'No duplicate rows',
+  // Snapshot tables are read whole by judge(), every time: they have no day, and they are small.
+  daily: { tables: DATED.map((t) => t.name), version: '2', facts, judge },
+});

@@ -6,12 +6,15 @@
  */
 import { ExactDecimal } from '../util/money.js';
 import { FOCUS_VIEW } from '../warehouse/views/index.js';
-import { listDays, orgAnd, plural, type Check } from './check.js';
+import { TABLES } from '../warehouse/tables.js';
+import { listDays, orgAnd, plural, type CheckContext, type CheckResult } from './check.js';
+import { dailyCheck } from './proofs.js';
 
-export const focusSingleSourceCheck: Check = {
-  id: 'focus-single-source',
-  title: 'One cost source per day',
-  async run(ctx) {
+/** Per day: the view's total, claude_cost_by_key's and claude_costs' (null where a source has none). */
+type DayFacts = { view: string | null; by_key: string | null; legacy: string | null };
+
+async function facts(ctx: CheckContext): Promise<Map<string, DayFacts>> {
+  {
     const d = ctx.wh.dialect;
     const i = (n: string) => d.ident(n);
     const p = d.dateParam();
@@ -31,6 +34,15 @@ export const focusSingleSourceCheck: Check = {
         ORDER BY 1`,
       [...range(viewOrg), ...range(tableOrg), ...range(tableOrg)],
     );
+    const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+    return new Map(rows.map((r) => [String(r.day), { view: text(r.view), by_key: text(r.by_key), legacy: text(r.legacy) }]));
+  }
+}
+
+function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
+  const id = 'focus-single-source';
+  const rows = [...byDay.keys()].sort().map((day) => ({ day, ...byDay.get(day)! }));
+  {
     const dec = (v: unknown) => (v === null || v === undefined ? null : new ExactDecimal(String(v)));
     const wrong = rows.filter((r) => {
       const view = dec(r.view) ?? new ExactDecimal(0);
@@ -39,7 +51,7 @@ export const focusSingleSourceCheck: Check = {
     });
     if (wrong.length === 0) {
       return {
-        id: this.id,
+        id,
         status: 'PASS',
         figure: '0 days counted twice',
         detail: `On each of ${plural(rows.length, 'day')}, the FOCUS view carries one source: claude_cost_by_key where it holds the day, else claude_costs.`,
@@ -48,12 +60,41 @@ export const focusSingleSourceCheck: Check = {
     const days = wrong.map((r) => String(r.day));
     const shown = wrong.slice(0, 3).map((r) => `${String(r.day)}: view $${String(r.view)} vs by key $${String(r.by_key ?? '-')}, cost_report $${String(r.legacy ?? '-')}`);
     return {
-      id: this.id,
+      id,
       status: 'FAIL',
       figure: `${plural(days.length, 'day')} wrong`,
       detail: `The FOCUS view's total is not exactly one cost source on ${listDays(days)}: ${shown.join('; ')}.`,
       action: 'Report this as a claude-ingest bug (the view is recreated by any command that opens the warehouse for writing)',
       days,
     };
-  },
-};
+  }
+}
+
+/** Undated tables the view joins for names: a key held twice there would count its cost twice. */
+const NAMED_BY = ['claude_api_keys', 'claude_workspaces', 'claude_organization'] as const;
+
+/**
+ * The view is part of what is proved: its SQL as the warehouse holds it, and how many keys of the
+ * name tables it joins are held more than once (what could multiply its rows), are in every day's
+ * fingerprint. Not the name tables' rows themselves: every run rewrites them, and a name does not
+ * change a sum.
+ */
+async function salt(ctx: CheckContext): Promise<string> {
+  const d = ctx.wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const q = d.viewSqlQuery(FOCUS_VIEW);
+  const parts = (await ctx.wh.query(q.sql, q.params)).map((r) => Object.values(r).map(String).join(''));
+  for (const t of NAMED_BY) {
+    const key = TABLES[t].naturalKey.map(i).join(', ');
+    const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${i('n')} FROM (SELECT ${key} FROM ${d.table(t)} GROUP BY ${key} HAVING COUNT(*) > 1) s`);
+    parts.push(`${t}:${String(r?.n)}`);
+  }
+  return parts.join('|');
+}
+
+export const focusSingleSourceCheck = dailyCheck<DayFacts>({
+  id: 'focus-single-source',
+  title: 'One cost source per day',
+  // claude_cost_by_key and claude_costs are what the view reads for cost.
+  daily: { tables: ['claude_cost_by_key', 'claude_costs'], version: '1', salt, facts, judge },
+});

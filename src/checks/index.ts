@@ -17,6 +17,7 @@ import { duplicatesCheck } from './duplicates.js';
 import { failedWindowsCheck } from './failed-windows.js';
 import { freshnessCheck } from './freshness.js';
 import { gapsCheck } from './gaps.js';
+import { DayFingerprints, isDailyCheck, runDailyCheck, type ProofBook } from './proofs.js';
 
 export * from './check.js';
 
@@ -45,6 +46,8 @@ export interface ValidationSummary {
   totalUsd: string;
   /** Rows per fact/totals table within the range. */
   rows: Record<string, number>;
+  /** With kept proofs: day × check proofs made now (rows changed, or none kept) and reused (rows unchanged). */
+  proofs?: { proved: number; reused: number };
 }
 
 /** One organization's verdict, when validate proves several separately. */
@@ -77,6 +80,11 @@ export interface ValidationArgs {
    * in one pass, as before organizations existed.
    */
   organizations?: WarehouseOrganization[];
+  /**
+   * Kept proofs (readProofBook): each data check proves only the days whose rows changed since and
+   * records what it proved in the book, for the caller to store. Absent: every day is proved.
+   */
+  proofs?: ProofBook;
 }
 
 export async function runValidation(wh: Warehouse, args: ValidationArgs): Promise<ValidationReport> {
@@ -85,11 +93,15 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
   const base: CheckContext = { wh, range: args.range, today: args.today, ledger, options };
   const checks = options.expectTotalUsd !== undefined ? [...CHECKS, consoleMatchCheck] : CHECKS;
   const orgs = args.organizations ?? (await severalOrganizations(wh));
+  // A pass's day fingerprints are read once and shared by its checks (proofs.ts).
+  const prove = (check: Check, ctx: CheckContext, prints: DayFingerprints | undefined) =>
+    args.proofs && prints && isDailyCheck(check) ? runDailyCheck(check, ctx, args.proofs, prints) : check.run(ctx);
   if (!orgs) {
     const results: CheckResult[] = [];
+    const prints = args.proofs ? new DayFingerprints(base) : undefined;
     // One at a time: each check is a few aggregate queries and the warehouse has few cores to share.
-    for (const check of checks) results.push(await check.run(base));
-    return { summary: await summarize(wh, args.range), results, status: worst(results) };
+    for (const check of checks) results.push(await prove(check, base, prints));
+    return { summary: withTally(await summarize(wh, args.range, undefined, prints), args.proofs), results, status: worst(results) };
   }
   const results: CheckResult[] = [];
   for (const check of checks.filter((c) => c.scope === 'warehouse')) results.push(await check.run(base));
@@ -97,14 +109,19 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
   for (const organization of orgs) {
     const ctx: CheckContext = { ...base, organization, ledger: ledger.filter((w) => (w.organizationId ?? null) === organization.id) };
     const own: CheckResult[] = [];
-    for (const check of checks) if (check.scope !== 'warehouse') own.push(forOrganization(await check.run(ctx), organization));
+    const prints = args.proofs ? new DayFingerprints(ctx) : undefined;
+    for (const check of checks) if (check.scope !== 'warehouse') own.push(forOrganization(await prove(check, ctx, prints), organization));
     results.push(...own);
     const ids = organization.id === null ? undefined : [organization.id];
     verdicts.push({ ...organization, status: worst([...results.filter((r) => !r.organization), ...own]), totalUsd: (await totalSpend(wh, { ...args.range, ...(ids ? { organizationIds: ids } : {}) })).usd });
   }
   const ids = organizationIdsOf(orgs.filter((o) => o.id !== null));
   const all = orgs.every((o) => o.id !== null) && ids && ids.length > 0 ? ids : undefined;
-  return { summary: await summarize(wh, args.range, all), results, status: worst(results), organizations: verdicts };
+  return { summary: withTally(await summarize(wh, args.range, all), args.proofs), results, status: worst(results), organizations: verdicts };
+}
+
+function withTally(summary: ValidationSummary, book: ProofBook | undefined): ValidationSummary {
+  return book ? { ...summary, proofs: { ...book.tally } } : summary;
 }
 
 /** The result named for its organization, its fix command limited to it (ingest's --org takes the id). */
@@ -120,12 +137,17 @@ async function severalOrganizations(wh: Warehouse): Promise<WarehouseOrganizatio
   return all.length > 1 ? all : undefined;
 }
 
-async function summarize(wh: Warehouse, range: DayRange, organizationIds?: string[]): Promise<ValidationSummary> {
+async function summarize(wh: Warehouse, range: DayRange, organizationIds?: string[], prints?: DayFingerprints): Promise<ValidationSummary> {
   const d = wh.dialect;
   const total = await totalSpend(wh, { ...range, ...(organizationIds ? { organizationIds } : {}) });
   const org = organizationIds ? ` AND ${d.ident('organization_id')} IN (${organizationIds.map(() => '?').join(', ')})` : '';
   const rows: Record<string, number> = {};
   for (const t of FACT_TABLES) {
+    // The day fingerprints count each day's rows already: no second scan.
+    if (prints) {
+      rows[t.name] = [...(await prints.of(t.name)).values()].reduce((n, p) => n + p.rows, 0);
+      continue;
+    }
     const [r] = await wh.query(
       `SELECT COUNT(*) AS ${d.ident('n')} FROM ${d.table(t.name)} WHERE ${d.ident('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org}`,
       [range.from, range.to, ...(organizationIds ?? [])],

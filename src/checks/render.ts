@@ -27,6 +27,7 @@ export function renderValidation(v: ValidationReport): string {
     `Validation ${s.range.from}..${s.range.to} (${span} days, ${s.days} with costs)`,
     `Total cost: ${formatUsd(s.totalUsd)} (exact: ${s.totalUsd} USD)`,
     `Rows: ${Object.entries(s.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`,
+    ...(s.proofs ? [`Proofs: ${s.proofs.proved.toLocaleString('en-US')} day-checks proved now, ${s.proofs.reused.toLocaleString('en-US')} kept from an earlier validate (their rows are unchanged; --full proves all again)`] : []),
     '',
     ...organizationLines(v),
     formatTable(

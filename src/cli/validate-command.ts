@@ -1,5 +1,7 @@
 import { runValidation } from '../checks/index.js';
 import { printableLines } from '../util/terminal-text.js';
+import { readProofBook, storeProofBook, type ProofBook } from '../checks/proofs.js';
+import { WarehouseLockedError } from '../warehouse/warehouse.js';
 import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
@@ -26,11 +28,14 @@ export function registerValidateCommand(program: Program, rt: CliRuntime): void 
     .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
     .option('--large-line-usd <usd>', 'WARN about a single cost line above this many dollars (default: a line over 3× the largest of its trailing 90 days)')
     .addOption(warehouseOrgOption('each organization separately'))
+    .option('--full', 'prove every day again, not only the days whose rows changed since the last validate')
     .addHelpText(
       'after',
       `
 Exit code 1 when any check FAILs, 0 otherwise (WARNs included). With several organizations in the
 warehouse every check runs once per organization, on its rows and ledger alone, and names it.
+What each day proved is kept in the warehouse (validation_proofs) under a fingerprint of that day's
+rows: the next validate proves again only the days whose rows changed, however they changed.
 See docs/reports.md.
 
 Examples:
@@ -47,20 +52,45 @@ Examples:
           ...(o.expectTotalUsd !== undefined ? { expectTotalUsd: parseUsd(o.expectTotalUsd, '--expect-total-usd') } : {}),
         };
         const wh = await rt.openWarehouse(g, true);
+        let proofs: ProofBook;
         try {
           const range = await resolveCliRange(wh, o);
           const organizations = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
           if (options.expectTotalUsd !== undefined && !organizations && (await warehouseOrganizations(wh)).length > 1) {
             throw new InputError('--expect-total-usd is one organization\'s Console total and this warehouse holds several: add --org NAME|ID');
           }
-          const report = await runValidation(wh, { range, today: rt.today(), options, ...(organizations ? { organizations } : {}) });
+          proofs = await readProofBook(wh, o.full === true);
+          const report = await runValidation(wh, { range, today: rt.today(), options, proofs, ...(organizations ? { organizations } : {}) });
           rt.reporter(g).print(g.json ? JSON.stringify(report, null, 2) : printableLines(renderValidation(report)));
           if (report.status === 'FAIL') rt.exitCode = EXIT.failed;
         } finally {
           await wh.close();
         }
+        await keepProofs(rt, g, proofs);
       } catch (err) {
         rt.fail(g, err);
       }
     });
+}
+
+/**
+ * Stores what this validate proved, so the next one reuses it. The checks ran on a read-only open
+ * (several readers may share the file); the proofs are written after, in a short write of their own.
+ * A writer busy with the file (an ingest) wins: the proofs are not kept this time, the next validate
+ * proves those days again, and nothing is reported wrong.
+ */
+async function keepProofs(rt: CliRuntime, g: Parameters<CliRuntime['openWarehouse']>[0], proofs: ProofBook): Promise<void> {
+  if (proofs.changed().length === 0) return;
+  let wh;
+  try {
+    wh = await rt.openWarehouse({ ...g, lockWait: undefined }, false);
+  } catch (err) {
+    if (err instanceof WarehouseLockedError) return;
+    throw err;
+  }
+  try {
+    await storeProofBook(wh, proofs);
+  } finally {
+    await wh.close();
+  }
 }

@@ -13,11 +13,12 @@ import { canonicalDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ApiContext } from './api-context.js';
 import { filterParams } from './params.js';
+import { pageInfo, pageOf, TABLE_SPECS } from './paging.js';
 
 type Row = Record<string, string | number | null>;
 
 /** Rows as the report's JSON has them, money as canonical exact text (a warehouse may keep trailing zeros). */
-function cleanRows(q: ReportQuery, rows: QueryRow[]): Row[] {
+export function cleanRows(q: ReportQuery, rows: QueryRow[]): Row[] {
   return rows.map((r) => {
     const out: Row = {};
     for (const c of q.columns) {
@@ -32,7 +33,10 @@ export async function analytics(ctx: ApiContext, span: () => Promise<DayRange | 
   const available = await hasAnalyticsCost(ctx.wh);
   const f = filterParams(ctx.query, await span());
   const days = eachDay(f.from, f.to);
-  if (!available) return { available, days, keys: [] as Row[], products: [] as Array<{ key: string; name: string; total: string; usd: string[] }>, total: '0', people: [] as Row[], peopleNote: null as string | null };
+  const empty = pageOf([], TABLE_SPECS.people);
+  if (!available) {
+    return { available, days, keys: [] as Row[], keysPage: pageInfo(empty), products: [] as Array<{ key: string; name: string; total: string; usd: string[] }>, total: '0', people: [] as Row[], peoplePage: pageInfo(empty), peopleNote: null as string | null };
+  }
   const run = async (q: ReportQuery) => cleanRows(q, await ctx.wh.query(...sqlAndParams(q)));
   const d = ctx.wh.dialect;
   // Claude Code's estimate beside each person has no workspace, so the per-person report refuses
@@ -49,16 +53,21 @@ export async function analytics(ctx: ApiContext, span: () => Promise<DayRange | 
     const key = String(t.product);
     return { key, name: key, total: String(t.billed_cost_usd), usd: days.map((day) => cells.get(`${key}\u0000${day}`) ?? '0') };
   });
+  // Long tables go a page at a time (paging.ts): the first page, and the rest summed as "other".
+  const keysPage = pageOf(keys, TABLE_SPECS['key-cost']);
+  const peoplePage = pageOf(people, TABLE_SPECS.people);
   return {
     available,
     days,
-    /** Billed cost per key beside its tokens, as `report --by api_key`. */
-    keys,
+    /** Billed cost per key beside its tokens, as `report --by api_key`: the first page (/api/rows?table=key-cost for more). */
+    keys: keysPage.rows,
+    keysPage: pageInfo(keysPage),
     /** Billed cost per product per day, largest product first; totals as `report --by product`. */
     products,
     total: sumDecimals(products.map((p) => p.total)),
-    /** Billed cost per person across products, as `report --by user`; the estimate is never added. */
-    people,
+    /** Billed cost per person across products, as `report --by user`; the estimate is never added. First page (/api/rows?table=people). */
+    people: peoplePage.rows,
+    peoplePage: pageInfo(peoplePage),
     peopleNote,
   };
 }

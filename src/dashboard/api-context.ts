@@ -1,5 +1,6 @@
 /** What every dashboard API handler receives: its own module so the handlers and the router share it without a cycle. */
 import type { ValidationReport } from '../checks/index.js';
+import type { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
 import type { IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -19,4 +20,9 @@ export interface ApiContext {
   changeToken?: string;
   /** The alerts section of claude-ingest.yaml (--config): its budgets are shown; null/absent: none. */
   alerts?: AlertsConfig | null;
+  /**
+   * Day proofs this server made, kept for its life: the dashboard only reads the warehouse, so what
+   * it proves is not stored there; the proofs `validate` stored are read as well. Absent: every day is proved.
+   */
+  proofs?: ProofBook;
 }

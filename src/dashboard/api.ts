@@ -5,6 +5,7 @@
  */
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
+import { readProofBook } from '../checks/proofs.js';
 import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
@@ -20,6 +21,8 @@ import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
 import { limits } from './api-limits.js';
 import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
+import { rows as rowsPage } from './api-rows.js';
+import { pageInfo, pageOf, TABLE_SPECS, type PageRow } from './paging.js';
 
 
 const VALIDATION_CACHE_SIZE = 32;
@@ -168,9 +171,12 @@ async function keys(ctx: ApiContext) {
   const rows = await tokensByApiKey(ctx.wh, f);
   const sum = (k: 'all_input_tokens' | 'cache_read_input_tokens' | 'output_tokens') => rows.reduce((a, r) => a + r[k], 0);
   const allInput = sum('all_input_tokens');
+  // Totals over every key; the rows a page at a time (paging.ts).
+  const page = pageOf(rows as unknown as PageRow[], TABLE_SPECS.keys);
   return {
     filter: filterEcho(f),
-    rows,
+    rows: page.rows as unknown as typeof rows,
+    rowsPage: pageInfo(page),
     totals: {
       all_input_tokens: allInput,
       cache_read_input_tokens: sum('cache_read_input_tokens'),
@@ -194,12 +200,15 @@ async function claudeCode(ctx: ApiContext) {
     users.reduce((a, u) => a + u[k], 0);
   const accepted = total('tool_accepted');
   const rejected = total('tool_rejected');
+  const page = pageOf(users as unknown as PageRow[], TABLE_SPECS.users);
   return {
     filter: filterEcho(f),
     days,
     daily,
     tools,
-    users,
+    /** The first page of users (/api/rows?table=users for more); totals below are over every user. */
+    users: page.rows as unknown as typeof users,
+    usersPage: pageInfo(page),
     totals: {
       active_users: active.users,
       active_api_actors: active.apiActors,
@@ -237,7 +246,11 @@ async function health(ctx: ApiContext) {
     const key = JSON.stringify([range, ctx.today, ctx.changeToken ?? '', ledger.length, ledger.map((w) => w.finishedAt ?? w.startedAt).sort().at(-1), runs[0]]);
     validation = ctx.validationCache?.get(key) ?? null;
     if (!validation) {
-      validation = await runValidation(ctx.wh, { range, today: ctx.today });
+      // The proofs validate stored, under what this server proved since (its own are newer or the same).
+      const book = ctx.proofs ? await readProofBook(ctx.wh) : undefined;
+      if (book && ctx.proofs) for (const e of ctx.proofs.all()) book.load(e.checkId, e.organization, e.proofs);
+      validation = await runValidation(ctx.wh, { range, today: ctx.today, ...(book ? { proofs: book } : {}) });
+      if (book && ctx.proofs) for (const c of book.changed()) ctx.proofs.load(c.checkId, c.organization, c.proofs);
       if (ctx.validationCache) {
         if (ctx.validationCache.size >= VALIDATION_CACHE_SIZE) ctx.validationCache.delete(ctx.validationCache.keys().next().value!);
         ctx.validationCache.set(key, validation);
@@ -269,6 +282,8 @@ export const ROUTES: Record<string, Route> = {
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/limits': { params: [], handle: limits },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
+  // Any page of a long table: sorted, searched, from an offset (paging.ts).
+  '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
   '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
 };
 
@@ -289,4 +304,5 @@ export type BudgetsAnswer = Awaited<ReturnType<typeof budgets>>;
 export type AlertsAnswer = Awaited<ReturnType<typeof alertHistory>>;
 export type LimitsAnswer = Awaited<ReturnType<typeof limits>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;
+export type RowsAnswer = Awaited<ReturnType<typeof rowsPage>>;
 export type BridgeAnswer = Awaited<ReturnType<typeof bridge>>;

@@ -17,6 +17,7 @@ import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import type { ValidationReport } from '../checks/index.js';
+import { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
 import { handleApi, ROUTES } from './api.js';
 import { loadAsset } from './assets.js';
@@ -73,6 +74,8 @@ export const DEFAULT_VIEW = [
   '/api/alerts',
   '/api/analytics',
 ];
+
+const WARM_ORDER = [...DEFAULT_VIEW.filter((p) => p.startsWith('/api/health')), ...DEFAULT_VIEW.filter((p) => !p.startsWith('/api/health'))];
 
 export interface Dashboard {
   url: string;
@@ -195,6 +198,10 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   // address and the names the user allowed are the only Host headers answered.
   const allowedHosts = new Set([...LOOPBACK, host.toLowerCase(), ...(o.allowedHosts ?? []).map((h) => h.trim().toLowerCase())]);
   const validationCache = new Map<string, ValidationReport>();
+  const proofs = new ProofBook();
+  // Answers being computed, by cache key: the page's request for an answer the warm-up is computing
+  // waits for it instead of computing it again beside it (two year-long validations on two cores).
+  const inflight = new Map<string, Promise<string>>();
   // Serialized answers by route, query, today and the warehouse's change token.
   const responseCache = new Map<string, string>();
   const useResponseCache = o.responseCache ?? true;
@@ -211,16 +218,23 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     try {
       const token = await access.token();
       const key = useResponseCache ? cacheKey(url, token) : '';
-      let text = key ? responseCache.get(key) : undefined;
-      if (text === undefined) {
-        const body = await handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null });
-        text = JSON.stringify(body);
-        if (key) {
-          if (responseCache.size >= RESPONSE_CACHE_SIZE) responseCache.delete(responseCache.keys().next().value!);
-          responseCache.set(key, text);
-        }
+      const text = key ? responseCache.get(key) : undefined;
+      if (text !== undefined) return text;
+      const pending = key ? inflight.get(key) : undefined;
+      if (pending) return await pending;
+      const computing = handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, proofs }).then((body) =>
+        JSON.stringify(body),
+      );
+      if (!key) return await computing;
+      inflight.set(key, computing);
+      try {
+        const computed = await computing;
+        if (responseCache.size >= RESPONSE_CACHE_SIZE) responseCache.delete(responseCache.keys().next().value!);
+        responseCache.set(key, computed);
+        return computed;
+      } finally {
+        inflight.delete(key);
       }
-      return text;
     } finally {
       // Not awaited here: closing a DuckDB instance takes a moment the page need not wait for.
       const released = handle.release().catch(() => undefined);
@@ -244,7 +258,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       try {
         const token = await access.token();
         if (token === '' || (token !== undefined && token === warmedToken)) return;
-        for (const path of DEFAULT_VIEW) await answer(new URL(path, 'http://localhost'));
+        // The data-health banner first: it validates the whole range, the longest answer by far.
+        for (const path of WARM_ORDER) await answer(new URL(path, 'http://localhost'));
         warmedToken = token;
       } catch {
         // Busy or failing: the page's own request will say why; try again on the next tick.

@@ -41,6 +41,7 @@ export type TableName =
   | 'ingest_windows'
   | 'claude_ingest_meta'
   | 'alert_events'
+  | 'validation_proofs'
   | AnalyticsTableName
   | BillingTableName
   | LimitTableName;
@@ -325,6 +326,18 @@ const DECLARED_TABLES = {
     naturalKey: ['event_key', 'channel'],
   },
   ...NAME_TABLES,
+  validation_proofs: {
+    name: 'validation_proofs',
+    kind: 'ledger',
+    doc: 'What claude-ingest validate proved, kept so the next validate proves only the days whose rows changed (docs/reports.md): per check and organization, each day\'s findings under a fingerprint of that day\'s rows. Safe to empty: validate then proves every day again.',
+    columns: [
+      { name: 'organization_key', type: 'string', doc: 'Organization id; * for a warehouse proved as a whole, empty for rows without an organization.', nullable: false },
+      { name: 'check_id', type: 'string', doc: 'The check (completeness, cents, duplicates, …).', nullable: false },
+      { name: 'proofs', type: 'json', doc: '{"version": …, "days": {"YYYY-MM-DD": [fingerprint, findings or null]}}.', nullable: false },
+      { name: 'proved_at', type: 'timestamp', doc: 'When validate last proved a day of it.', nullable: false },
+    ],
+    naturalKey: ['organization_key', 'check_id'],
+  },
   ...ANALYTICS_TABLES,
   ...BILLING_TABLES,
   ...LIMIT_TABLES,

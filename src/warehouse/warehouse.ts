@@ -164,6 +164,13 @@ export interface SqlDialect {
   decimal(expr: string): string;
   /** A read-only query listing the actual columns of a table, one row per column with a `column_name` field. */
   columnsQuery(table: string): { sql: string; params: unknown[] };
+  /**
+   * An aggregate (over a GROUP BY group) that changes when any row of the group changes, is added
+   * or removed: text of an XOR of a 64-bit hash of each row's columns (validation's day fingerprints).
+   */
+  rowFingerprint(columns: string[]): string;
+  /** A query whose one row's first column is a view's SQL as the warehouse holds it (one parameter, the view's name). */
+  viewSqlQuery(view: string): { sql: string; params: unknown[] };
 }
 
 export type ExportFormat = 'csv' | 'parquet' | 'json';

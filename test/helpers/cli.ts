@@ -28,10 +28,14 @@ export async function runCli(args: string[], env: Record<string, string | undefi
 
 export const BIN = resolve(import.meta.dirname, '../../bin/claude-ingest.js');
 
-/** The built CLI (npm test builds first), as a user runs it. */
+/**
+ * The built CLI (npm test builds first), as a user runs it, in one process: an ingest command does
+ * not re-run itself with the memory flags (bin/claude-ingest.js), so a test's SIGKILL lands on the
+ * process that writes (test/cli/memory-flags.test.ts covers the re-run).
+ */
 export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, CLAUDE_INGEST_MEMORY_FLAGS: '1', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

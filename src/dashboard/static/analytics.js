@@ -5,8 +5,8 @@
  */
 import { compactUsd, formatUsd } from './format.js';
 import { dailyShape, dayTooltip, plot, series, usdTooltip } from './charts.js';
-import { $, dash } from './state.js';
-import { table } from './tables.js';
+import { $, apiQuery, dash } from './state.js';
+import { fetchRows, table } from './tables.js';
 
 /**
  * @typedef {import('./state.js').Analytics} Analytics
@@ -32,18 +32,23 @@ const PEOPLE_COLUMNS = [
   { key: 'claude_code_estimate_usd', label: 'Claude Code estimate (not billing data)', kind: 'usd' },
 ];
 
-/** @type {Analytics['people']} */
-let people = [];
-
-/** The people whose name, email or id contains the search text (case-insensitive); people are keyed by user_id, the email is their newest. */
-function drawPeople() {
-  const wanted = /** @type {HTMLInputElement} */ ($('people-search')).value.trim().toLowerCase();
-  const rows = wanted ? people.filter((p) => `${p.name ?? ''} ${p.email ?? ''} ${p.actor ?? ''}`.toLowerCase().includes(wanted)) : people;
-  table('table-people', PEOPLE_COLUMNS, rows);
-  $('people-count').textContent = wanted ? `${rows.length} of ${people.length}` : `${people.length}`;
-}
-
+/** The first page of people, as the analytics answer brought it. @type {{ rows: Analytics['people'], page: Analytics['peoplePage'] }} */
+let people = { rows: [], page: { total: 0, matched: 0, offset: 0, limit: 0, sort: null, dir: 'descending', other: null } };
+let searchSeq = 0;
 let searchBound = false;
+
+/** The people whose name, email or id contains the search text (case-insensitive), searched by the server over every person (keyed by user_id; the email is their newest). */
+function drawPeople() {
+  const wanted = /** @type {HTMLInputElement} */ ($('people-search')).value.trim();
+  const paged = { table: /** @type {'people'} */ ('people'), query: apiQuery('filters'), page: people.page, search: wanted };
+  const show = (/** @type {Analytics['people']} */ rows, /** @type {Analytics['peoplePage']} */ page) => {
+    table('table-people', PEOPLE_COLUMNS, rows, { ...paged, page });
+    $('people-count').textContent = wanted ? `${page.matched} of ${page.total}` : `${page.total}`;
+  };
+  if (!wanted) return show(people.rows, people.page);
+  const seq = ++searchSeq;
+  void fetchRows(paged, {}).then((r) => seq === searchSeq && show(/** @type {Analytics['people']} */ (r.rows), r));
+}
 
 /** @param {Analytics} a */
 export function drawAnalytics(a) {
@@ -68,7 +73,7 @@ export function drawAnalytics(a) {
     },
     { points: top.length, rows: a.keys.map((k) => ({ key: k.api_key_id, name: k.name, usd: k.billed_cost_usd })) },
   );
-  table('table-key-cost', KEY_COST_COLUMNS, a.keys);
+  table('table-key-cost', KEY_COST_COLUMNS, a.keys, { table: 'key-cost', query: apiQuery('filters'), page: a.keysPage });
 
   const shape = dailyShape(a.days.length);
   plot(
@@ -85,7 +90,7 @@ export function drawAnalytics(a) {
   );
   $('analytics-total').textContent = `billed ${formatUsd(a.total)} in range (every product, subscription ones included; before configured fees)`;
 
-  people = a.people;
+  people = { rows: a.people, page: a.peoplePage };
   $('people-note').textContent = a.peopleNote ?? '';
   $('people-note').hidden = !a.peopleNote;
   if (!searchBound) {
@@ -93,5 +98,5 @@ export function drawAnalytics(a) {
     searchBound = true;
   }
   drawPeople();
-  dash.plotted['analytics'] = { points: a.people.length, total: a.total };
+  dash.plotted['analytics'] = { points: a.peoplePage.total, total: a.total };
 }

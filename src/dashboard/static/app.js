@@ -177,13 +177,13 @@ async function refresh() {
     section(`/api/keys?${apiQuery('filters')}`, (/** @type {import('./state.js').Keys} */ keys) => {
       dash.data.keys = keys;
       drawKeys(keys);
-      table('table-keys', KEY_COLUMNS, keys.rows);
+      table('table-keys', KEY_COLUMNS, keys.rows, { table: 'keys', query: apiQuery('filters'), page: keys.rowsPage });
     }),
     section(`/api/claude-code?${apiQuery('organization')}`, (/** @type {import('./state.js').ClaudeCode} */ cc) => {
       dash.data.claudeCode = cc;
       drawClaudeCode(cc);
       drawClaudeCodeKpis(cc);
-      table('table-users', USER_COLUMNS, cc.users);
+      table('table-users', USER_COLUMNS, cc.users, { table: 'users', query: apiQuery('organization'), page: cc.usersPage });
     }),
     section(`/api/health?${apiQuery('range')}`, (/** @type {import('./state.js').Health} */ health) => {
       dash.data.health = health;

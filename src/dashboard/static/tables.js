@@ -1,9 +1,18 @@
 // @ts-check
-/** Sortable tables: click a header to sort; long tables draw their first rows and a button for the rest. */
+/**
+ * Sortable tables: click a header to sort. A long table comes a page at a time (the server's
+ * paging.ts): its first page, and an "other" row summing the rest; sorting and "show more" ask the
+ * server (/api/rows) for the rows, so the page never holds thousands of them.
+ */
 import { escapeHtml, formatInt, formatPct, formatUsd } from './format.js';
+import { getJson } from './http.js';
 import { $, dash } from './state.js';
 
 /**
+ * @typedef {import('../api.js').RowsAnswer} RowsAnswer
+ * @typedef {Omit<RowsAnswer, 'rows' | 'table'>} PageInfo
+ * @typedef {{ table: RowsAnswer['table'], query: string, page: PageInfo, search?: string }} Paged the server's
+ *   table name, the view's API query (filters), and where this page sits
  * @typedef {{ key: string, label: string, kind: 'text' | 'int' | 'usd' | 'pct' }} Column
  * @typedef {Record<string, unknown>} TableRow
  * @typedef {{ key: string, dir: 'ascending' | 'descending' }} Sort
@@ -41,6 +50,31 @@ const sorts = {};
 /** @type {Record<string, boolean>} */
 const showAll = {};
 
+/**
+ * Rows from the server: a page of `paged.table` sorted and searched as asked.
+ * @param {Paged} paged @param {{ sort?: string, dir?: string, offset?: number, limit?: number }} ask
+ * @returns {Promise<RowsAnswer>}
+ */
+export function fetchRows(paged, ask) {
+  const q = new URLSearchParams(paged.query);
+  q.set('table', paged.table);
+  if (paged.search) q.set('q', paged.search);
+  for (const [k, v] of Object.entries(ask)) if (v !== undefined && v !== null) q.set(k, String(v));
+  return getJson(`/api/rows?${q.toString()}`);
+}
+
+/** The "other" row of a page: the rows not shown, summed. @param {Column[]} columns @param {PageInfo} page */
+function otherRow(columns, page) {
+  const o = page.other;
+  if (!o) return '';
+  const cells = columns.map((c, i) => {
+    if (i === 0) return `<td class="muted">${formatInt(o.rows)} more</td>`;
+    const v = o[c.key];
+    return `<td class="num muted">${v === undefined ? '' : cell(c, v)}</td>`;
+  });
+  return `<tr class="other">${cells.join('')}</tr>`;
+}
+
 /** @param {Column} c @param {unknown} v */
 function cell(c, v) {
   if (v === null || v === undefined) return '–';
@@ -71,23 +105,27 @@ function sorted(rows, columns, sort) {
 }
 
 /**
- * Draws (or redraws, after a sort or "show all") the table with these rows.
+ * Draws (or redraws, after a sort or "show more") the table with these rows.
  * @param {string} id
  * @param {Column[]} columns the first one names the row in window.__dashboard.plotted[id].order
  * @param {readonly object[]} rows read by the columns' keys
+ * @param {Paged} [paged] when the rows are a page of a longer table on the server
  */
-export function table(id, columns, rows) {
+export function table(id, columns, rows, paged) {
   const el = $(id);
   const sort = sorts[id];
-  const view = sorted(/** @type {TableRow[]} */ (rows), columns, sort);
-  const shown = showAll[id] ? view : view.slice(0, TABLE_ROWS_SHOWN);
+  // A page is in the server's order already (it sorted every row); a whole table is sorted here.
+  const remote = Boolean(paged && paged.page.matched > rows.length);
+  const view = remote ? /** @type {TableRow[]} */ (rows.slice()) : sorted(/** @type {TableRow[]} */ (rows), columns, sort);
+  const shown = showAll[id] || remote ? view : view.slice(0, TABLE_ROWS_SHOWN);
   const num = (/** @type {Column} */ c) => (c.kind === 'text' ? '' : 'num');
   const head = columns
     .map((c) => `<th data-key="${escapeHtml(c.key)}" class="${num(c)}"${sort && sort.key === c.key ? ` aria-sort="${sort.dir}"` : ''}>${escapeHtml(c.label)}</th>`)
     .join('');
   const body = shown.map((r) => `<tr>${columns.map((c) => `<td class="${num(c)}">${cell(c, r[c.key])}</td>`).join('')}</tr>`).join('');
-  const more =
-    shown.length < view.length
+  const more = remote && paged
+    ? `<tfoot>${otherRow(columns, paged.page)}<tr><td colspan="${columns.length}"><button type="button" class="show-more">Show ${formatInt(Math.min(TABLE_ROWS_SHOWN, paged.page.matched - rows.length))} more</button> <span class="muted">(${formatInt(rows.length)} of ${formatInt(paged.page.matched)} shown)</span></td></tr></tfoot>`
+    : shown.length < view.length
       ? `<tfoot><tr><td colspan="${columns.length}"><button type="button" class="show-all">Show all ${formatInt(view.length)} rows</button> <span class="muted">(first ${shown.length} shown)</span></td></tr></tfoot>`
       : '';
   el.innerHTML = `<thead><tr>${head}</tr></thead><tbody>${body || `<tr><td colspan="${columns.length}" class="muted">no data in range</td></tr>`}</tbody>${more}`;
@@ -95,7 +133,14 @@ export function table(id, columns, rows) {
     const target = ev.target instanceof Element ? ev.target : null;
     if (target?.closest('button.show-all')) {
       showAll[id] = true;
-      return table(id, columns, rows);
+      return table(id, columns, rows, paged);
+    }
+    if (paged && target?.closest('button.show-more')) {
+      const s = sorts[id];
+      void fetchRows(paged, { sort: s?.key ?? paged.page.sort ?? undefined, dir: s?.dir ?? paged.page.dir, offset: rows.length, limit: TABLE_ROWS_SHOWN }).then((next) =>
+        table(id, columns, [...rows, ...next.rows], { ...paged, page: { ...next, other: next.other, offset: 0 } }),
+      );
+      return;
     }
     const key = target?.closest('th')?.dataset.key;
     const col = columns.find((c) => c.key === key);
@@ -103,8 +148,12 @@ export function table(id, columns, rows) {
     const prev = sorts[id];
     const dir = prev && prev.key === key ? (prev.dir === 'ascending' ? 'descending' : 'ascending') : col.kind === 'text' ? 'ascending' : 'descending';
     sorts[id] = { key, dir };
-    table(id, columns, rows);
+    if (remote && paged) {
+      void fetchRows(paged, { sort: key, dir, offset: 0, limit: Math.max(TABLE_ROWS_SHOWN, rows.length) }).then((next) => table(id, columns, next.rows, { ...paged, page: next }));
+      return;
+    }
+    table(id, columns, rows, paged);
   };
   const first = columns[0]?.key ?? '';
-  dash.plotted[id] = { points: rows.length, shown: shown.length, order: view.map((r) => r[first]) };
+  dash.plotted[id] = { points: paged ? paged.page.matched : rows.length, shown: shown.length, order: view.map((r) => r[first]) };
 }

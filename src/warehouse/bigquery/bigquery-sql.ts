@@ -160,6 +160,9 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     // TIMESTAMP(date) with no zone argument is midnight UTC.
     dateToTimestamp: (expr) => `TIMESTAMP(${expr})`,
     jsonObject: (entries) => jsonObjectSql(entries),
+    // The row as JSON text (every column type has one, NULLs kept) under FARM_FINGERPRINT's 64 bits.
+    rowFingerprint: (columns) => `CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${columns.join(', ')})))) AS STRING)`,
+    viewSqlQuery: (view) => ({ sql: `SELECT view_definition FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.VIEWS')} WHERE table_name = ?`, params: [view] }),
     decimal: (expr) => `CAST(${expr} AS BIGNUMERIC)`,
     columnsQuery: (table) => ({
       // Dataset-scoped INFORMATION_SCHEMA: the dataset's own region, no project-wide permission needed.

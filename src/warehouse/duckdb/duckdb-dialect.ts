@@ -24,6 +24,9 @@ export const duckDbDialect: SqlDialect = {
   // Tables hold naive TIMESTAMPs meaning UTC (see ddl.ts), so a plain cast is midnight UTC.
   dateToTimestamp: (expr) => `CAST(${expr} AS TIMESTAMP)`,
   jsonObject: (entries) => `CAST(json_object(${entries.map(([k, e]) => `${stringLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
+  // hash() of several values hashes them together; NULLs hash too.
+  rowFingerprint: (columns) => `CAST(bit_xor(hash(${columns.join(', ')})) AS VARCHAR)`,
+  viewSqlQuery: (view) => ({ sql: `SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = ?`, params: [view] }),
   decimal: (expr) => `CAST(${expr} AS DECIMAL(38,12))`,
   columnsQuery: (table) => ({
     sql: `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index`,

@@ -93,6 +93,14 @@ export class BigQueryAnalyzer {
         { name: 'is_nullable', type: { typeKind: 'TYPE_STRING' } },
       ],
     });
+    // BigQuery's dataset-scoped view catalog (validate reads the FOCUS view's SQL as stored).
+    a.tables.push({
+      name: `${prefix}INFORMATION_SCHEMA.VIEWS`,
+      column: [
+        { name: 'table_name', type: { typeKind: 'TYPE_STRING' } },
+        { name: 'view_definition', type: { typeKind: 'TYPE_STRING' } },
+      ],
+    });
     return a;
   }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { evaluateAlerts } from '../../../src/alerts/evaluate.js';
 import { recordAttempt, loadRecorded } from '../../../src/alerts/store.js';
 import { runValidation } from '../../../src/checks/index.js';
+import { readProofBook, storeProofBook } from '../../../src/checks/proofs.js';
 import { exportSelect } from '../../../src/cli/export-command.js';
 import { alertsSchema } from '../../../src/config/schema.js';
 import { handleApi, ROUTES } from '../../../src/dashboard/api.js';
@@ -176,6 +177,11 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('status per organization');
     await runValidation(wh, { range: RANGE, today: TODAY, options: { expectTotalUsd: '0' }, organizations: orgs });
     take('validate per organization');
+    // With kept proofs: the day fingerprints, the view's SQL as stored, reading and storing the proofs.
+    const proofs = await readProofBook(wh);
+    await runValidation(wh, { range: RANGE, today: TODAY, proofs });
+    await storeProofBook(wh, proofs);
+    take('validate with kept proofs');
     const filtered = { ...RANGE, workspaceIds: ['wrkspc_1', 'default'], models: ['claude-sonnet-4'], organizationIds: ['org_a', 'org_b'] };
     // The Claude Code reports have no workspace or model to filter on.
     const filterOf = (name: string) => (name === 'user' || name === 'claude_code' || name === 'fixed_costs' ? { ...RANGE, organizationIds: ['org_a'] } : filtered);

@@ -1,0 +1,164 @@
+/**
+ * Kept proofs (src/checks/proofs.ts): a validate after a validate proves only the days whose rows
+ * changed, and its verdict is the whole proof all the same. Defects are planted AFTER a proof of
+ * every day is kept, on an old day and a new day, through DuckDB directly (no ledger row changes):
+ * validate still catches each one, with the same results as `validate --full`.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/checks/check.js';
+import { addDays, eachDay, type IsoDay } from '../../src/util/dates.js';
+import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { runCli } from '../helpers/cli.js';
+
+const TODAY = '2026-03-15';
+const FROM = '2026-02-01';
+const OLD = '2026-02-03';
+const NEW = addDays(TODAY, -1);
+const DAYS = eachDay(FROM, TODAY).length;
+/** completeness, duplicates, analytics-completeness, focus-single-source (cents and cross-api prove the whole range each time). */
+const DAILY_CHECKS = 4;
+
+let w: FilledWarehouse;
+let copies = 0;
+
+beforeAll(async () => {
+  w = await fillWarehouse({ today: TODAY, from: FROM, seed: 23 });
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+interface Validation {
+  code: number;
+  results: CheckResult[];
+  proofs: { proved: number; reused: number };
+  byId(id: string): CheckResult;
+}
+
+async function validate(file: string, ...args: string[]): Promise<Validation> {
+  const res = await runCli(['validate', '--json', '--warehouse', `duckdb:${file}`, ...args], w.env);
+  const doc = JSON.parse(res.stdout) as { results: CheckResult[]; summary: { proofs: Validation['proofs'] } };
+  return {
+    code: res.code,
+    results: doc.results,
+    proofs: doc.summary.proofs,
+    byId: (id) => doc.results.find((r) => r.id === id)!,
+  };
+}
+
+async function rawRows(file: string, sql: string): Promise<unknown[][]> {
+  const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const conn = await db.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRows();
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+async function proofRows(file: string): Promise<number> {
+  const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const conn = await db.connect();
+  try {
+    return Number((await conn.runAndReadAll('SELECT COUNT(*) FROM validation_proofs')).getRows()[0]![0]);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('kept proofs', () => {
+  let first: Validation;
+
+  beforeAll(async () => {
+    first = await validate(w.file);
+  });
+
+  it('the first validate proves every day and keeps it; the next reuses every day with the same results', async () => {
+    expect(first.proofs).toEqual({ proved: DAYS * DAILY_CHECKS, reused: 0 });
+    expect(await proofRows(w.file)).toBe(DAILY_CHECKS);
+    const again = await validate(w.file);
+    expect(again.proofs).toEqual({ proved: 0, reused: DAYS * DAILY_CHECKS });
+    expect(again.results).toEqual(first.results);
+    expect(again.code).toBe(first.code);
+  });
+
+  it('--full proves every day again', async () => {
+    const full = await validate(w.file, '--full');
+    expect(full.proofs).toEqual({ proved: DAYS * DAILY_CHECKS, reused: 0 });
+    expect(full.results).toEqual(first.results);
+  });
+
+  it('a part of the range reuses the days kept for the whole range', async () => {
+    const part = await validate(w.file, '--from', '2026-03-01', '--to', '2026-03-10');
+    expect(part.proofs).toEqual({ proved: 0, reused: 10 * DAILY_CHECKS });
+  });
+
+  it('defects planted on an old and a new day after every day was proved are caught, as --full finds them', async () => {
+    const file = await plantedCopy(
+      w,
+      `late-${++copies}.duckdb`,
+      // A window written twice on an old day: duplicates, and its cost lines add up to twice the total.
+      `INSERT INTO claude_costs SELECT * FROM claude_costs WHERE activity_date = DATE '${OLD}'`,
+      // Dollars stored as cents on one row of a new day.
+      `UPDATE claude_costs SET amount_usd = amount_cents WHERE rowid = (SELECT MIN(rowid) FROM claude_costs WHERE activity_date = DATE '${NEW}' AND amount_cents > 1)`,
+      // A lost page of analytics cost on another old day.
+      `DELETE FROM claude_cost_by_key WHERE rowid = (SELECT MIN(rowid) FROM claude_cost_by_key WHERE activity_date = DATE '2026-02-10' AND amount_cents > 0)`,
+    );
+    const v = await validate(file);
+    // Only the changed days were proved again, by the checks that read the changed tables.
+    expect(v.proofs.proved).toBeGreaterThan(0);
+    expect(v.proofs.proved).toBeLessThanOrEqual(3 * DAILY_CHECKS);
+    expect(v.byId('duplicates').status).toBe('FAIL');
+    expect(v.byId('duplicates').days).toEqual([OLD]);
+    expect(v.byId('completeness').status).toBe('FAIL');
+    expect(v.byId('completeness').days).toEqual([OLD]);
+    expect(v.byId('cents').status).toBe('FAIL');
+    expect(v.byId('cents').days).toEqual([NEW]);
+    expect(v.byId('analytics-completeness').status).toBe('FAIL');
+    expect(v.byId('analytics-completeness').days).toEqual(['2026-02-10']);
+    expect(v.code).toBe(1);
+    const full = await validate(file, '--full');
+    expect(v.results).toEqual(full.results);
+  });
+
+  it('a key edited in place (no row added or removed) is a changed day too', async () => {
+    // One cost line of an old day given another line's key by editing its text columns in place.
+    const key = ['workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'];
+    const first = `(SELECT MIN(rowid) FROM claude_costs WHERE activity_date = DATE '${OLD}')`;
+    const file = await plantedCopy(
+      w,
+      `late-${++copies}.duckdb`,
+      `UPDATE claude_costs SET ${key.map((k) => `${k} = (SELECT ${k} FROM claude_costs WHERE rowid = ${first})`).join(', ')}
+        WHERE rowid = (SELECT MAX(rowid) FROM claude_costs WHERE activity_date = DATE '${OLD}')`,
+    );
+    const v = await validate(file);
+    expect(v.byId('duplicates').status).not.toBe('PASS');
+    expect(v.byId('duplicates').days).toContain(OLD);
+    expect(v.results).toEqual((await validate(file, '--full')).results);
+  });
+
+  it('after a daily run, only the days it rewrote are proved again', async () => {
+    const file = await plantedCopy(w, `daily-${++copies}.duckdb`);
+    const run = await runCli(['run', '--warehouse', `duckdb:${file}`], w.env);
+    expect(run.code, run.stderr).toBe(0);
+    // The days the run's windows wrote, from the ledger (each stream's lookback and window size).
+    const written = new Set<string>();
+    for (const [from, to] of await rawRows(
+      file,
+      `SELECT CAST(window_start AS VARCHAR), CAST(window_end AS VARCHAR) FROM ingest_windows
+        WHERE status = 'ok' AND stream <> 'org' AND run_id = (SELECT run_id FROM ingest_runs WHERE command = 'run' ORDER BY started_at DESC LIMIT 1)`,
+    )) {
+      for (const day of eachDay(String(from) as IsoDay, String(to) as IsoDay)) if (day >= FROM && day <= TODAY) written.add(day);
+    }
+    expect(written.size).toBeGreaterThan(0);
+    expect(written.size).toBeLessThan(DAYS);
+    const v = await validate(file);
+    expect(v.proofs.proved).toBeGreaterThan(0);
+    expect(v.proofs.proved).toBeLessThanOrEqual(written.size * DAILY_CHECKS);
+    expect(v.proofs.reused).toBeGreaterThanOrEqual((DAYS - written.size) * DAILY_CHECKS);
+    expect(v.results).toEqual((await validate(file, '--full')).results);
+  });
+});
