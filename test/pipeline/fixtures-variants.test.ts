@@ -40,6 +40,17 @@ describe('variants of the documented shapes', () => {
     expect(backfill.stderr).not.toContain('"severity":"ERROR"');
     expect(backfill.code, backfill.stderr).toBe(0);
     expect(server.unmatched()).toEqual([]);
+    // Spend limits not offered (400 organization_type_not_supported): one warning, rate limits still kept.
+    expect(backfill.stderr).toMatch(/spend limits are not available to this organization \(400/);
+  });
+
+  it('limits: a group type and limiters this version does not know are kept as sent; no spend limit when none is offered', async () => {
+    expect(await sql(file, 'SELECT COUNT(*) AS n FROM claude_spend_limits')).toEqual([{ n: 0 }]);
+    expect(await sql(file, 'SELECT group_type, group_name, limiter, "value" FROM claude_rate_limits ORDER BY group_type, limiter')).toEqual([
+      { group_type: 'model_group', group_name: 'Claude Future 5', limiter: 'input_tokens_per_minute_cache_aware', value: 1000000 },
+      { group_type: 'model_group', group_name: 'Claude Future 5', limiter: 'thinking_tokens_per_minute', value: 50000 },
+      { group_type: 'voice_minutes', group_name: null, limiter: 'minutes_per_day', value: 600 },
+    ]);
   });
 
   it('billed cents beyond 12 decimal places are rounded half-even; minimal lines get NULLs and USD; unmapped fields land in extra', async () => {
@@ -307,6 +318,7 @@ describe('variants of the documented shapes', () => {
       },
       // Three lines and the day's total had more than 12 decimal places.
       { stream: 'cost', status: 'ok', rounded_values: 4, unknown_measures: { [DAY]: { 'claude_costs: billing.units': '3' } } },
+      { stream: 'limits', status: 'ok', rounded_values: 0, unknown_measures: null },
       { stream: 'org', status: 'ok', rounded_values: 0, unknown_measures: null },
       {
         stream: 'usage',

@@ -36,6 +36,7 @@ describe('documented shapes of every endpoint', () => {
       'documented/api-keys.json',
       'documented/claude-code.json',
       'documented/cost-report.json',
+      'documented/limits.json',
       'documented/organizations-me.json',
       'documented/rbac-groups.json',
       'documented/service-accounts.json',
@@ -278,12 +279,32 @@ describe('documented shapes of every endpoint', () => {
     ).toEqual([
       { stream: 'claude_code', from_day: '2025-08-08', to_day: '2025-08-09', status: 'ok', complete: true, rows: 8, rounded_values: 0, unknown_measures: null, error: null },
       { stream: 'cost', from_day: '2025-08-08', to_day: '2025-08-09', status: 'ok', complete: true, rows: 6, rounded_values: 0, unknown_measures: null, error: null },
-      // A snapshot of today is never complete.
+      // Snapshots of today are never complete: 3 spend limits, 4 organization limiters and 1 workspace override.
+      { stream: 'limits', from_day: TODAY, to_day: TODAY, status: 'ok', complete: false, rows: 8, rounded_values: 0, unknown_measures: null, error: null },
       { stream: 'org', from_day: TODAY, to_day: TODAY, status: 'ok', complete: false, rows: 8, rounded_values: 0, unknown_measures: null, error: null },
       { stream: 'usage', from_day: '2025-08-08', to_day: '2025-08-09', status: 'ok', complete: true, rows: 3, rounded_values: 0, unknown_measures: null, error: null },
     ]);
     expect(await sql(file, 'SELECT command, status, organization_id, organization_name, windows_ok, windows_failed FROM ingest_runs')).toEqual([
-      { command: 'backfill', status: 'ok', organization_id: ORG, organization_name: 'Acme Research', windows_ok: 4, windows_failed: 0 },
+      { command: 'backfill', status: 'ok', organization_id: ORG, organization_name: 'Acme Research', windows_ok: 5, windows_failed: 0 },
+    ]);
+  });
+
+  it('limits: every spend limit (the usage-tier cap included) and every limiter, the workspace override beside its organization value', async () => {
+    expect(
+      await sql(file, 'SELECT id, scope_type, scope_id, CAST(amount_cents AS VARCHAR) AS cents, currency, is_enabled, period FROM claude_spend_limits ORDER BY id'),
+    ).toEqual([
+      { id: 'spl_01Organization', scope_type: 'organization', scope_id: null, cents: '250000.000000000000', currency: 'USD', is_enabled: true, period: 'monthly' },
+      { id: 'spl_01UsageTier', scope_type: 'usage_tier', scope_id: null, cents: '500000.000000000000', currency: 'USD', is_enabled: true, period: 'monthly' },
+      { id: 'spl_01Workspace', scope_type: 'workspace', scope_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', cents: null, currency: 'USD', is_enabled: false, period: 'weekly' },
+    ]);
+    expect(
+      await sql(file, 'SELECT scope, workspace_id, group_type, group_name, limiter, "value", org_limit FROM claude_rate_limits ORDER BY scope, group_type, limiter'),
+    ).toEqual([
+      { scope: 'organization', workspace_id: null, group_type: 'batch', group_name: null, limiter: 'requests_per_minute', value: 4000, org_limit: null },
+      { scope: 'organization', workspace_id: null, group_type: 'model_group', group_name: 'Claude Sonnet 4', limiter: 'input_tokens_per_minute_cache_aware', value: 2000000, org_limit: null },
+      { scope: 'organization', workspace_id: null, group_type: 'model_group', group_name: 'Claude Sonnet 4', limiter: 'output_tokens_per_minute', value: 400000, org_limit: null },
+      { scope: 'organization', workspace_id: null, group_type: 'model_group', group_name: 'Claude Sonnet 4', limiter: 'requests_per_minute', value: 4000, org_limit: null },
+      { scope: 'workspace', workspace_id: 'wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ', group_type: 'model_group', group_name: 'Claude Sonnet 4', limiter: 'output_tokens_per_minute', value: 100000, org_limit: 400000 },
     ]);
   });
 
