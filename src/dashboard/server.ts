@@ -73,6 +73,8 @@ export const DEFAULT_VIEW = [
   '/api/budgets',
   '/api/alerts',
   '/api/analytics',
+  '/api/limits',
+  '/api/bridge',
 ];
 
 const WARM_ORDER = [...DEFAULT_VIEW.filter((p) => p.startsWith('/api/health')), ...DEFAULT_VIEW.filter((p) => !p.startsWith('/api/health'))];

@@ -128,10 +128,12 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser: organizations, budgets, a
     await page.locator('#people-search').fill(needle);
     const matching = people.filter((p) => `${p.name} ${p.email ?? ""} ${p.actor}`.toLowerCase().includes(needle.toLowerCase()));
     const shown = page.locator('#table-people tbody tr');
+    // The server searches every person (name, email, id); the answer redraws the table.
+    await expect.poll(() => text('people-count'), { timeout: 15_000 }).toBe(`${matching.length} of ${people.length}`);
     expect(await shown.count()).toBe(matching.length);
     expect(await shown.first().locator('td').nth(2).innerText()).toBe(formatUsd(matching[0].billed_cost_usd));
-    expect(await text('people-count')).toBe(`${matching.length} of ${people.length}`);
     await page.locator('#people-search').fill('');
+    await expect.poll(() => text('people-count'), { timeout: 15_000 }).toBe(`${people.length}`);
     expect(await page.locator('#table-people tbody tr').count()).toBe(Math.min(people.length, 100));
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-results', 'dashboard-orgs.png'), fullPage: true });

@@ -117,7 +117,9 @@ export function table(id, columns, rows, paged) {
   // A page is in the server's order already (it sorted every row); a whole table is sorted here.
   const remote = Boolean(paged && paged.page.matched > rows.length);
   const view = remote ? /** @type {TableRow[]} */ (rows.slice()) : sorted(/** @type {TableRow[]} */ (rows), columns, sort);
-  const shown = showAll[id] || remote ? view : view.slice(0, TABLE_ROWS_SHOWN);
+  // Rows the reader asked for with "show more" stay drawn once the last page has come.
+  const loadedMore = Boolean(paged) && rows.length > TABLE_ROWS_SHOWN;
+  const shown = showAll[id] || remote || loadedMore ? view : view.slice(0, TABLE_ROWS_SHOWN);
   const num = (/** @type {Column} */ c) => (c.kind === 'text' ? '' : 'num');
   const head = columns
     .map((c) => `<th data-key="${escapeHtml(c.key)}" class="${num(c)}"${sort && sort.key === c.key ? ` aria-sort="${sort.dir}"` : ''}>${escapeHtml(c.label)}</th>`)
