@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
-import { type CliRuntime } from './runtime.js';
+import { untilStopped, type CliRuntime } from './runtime.js';
 import { configOption } from './shared-options.js';
 
 function parsePort(value: string): number {
@@ -56,15 +56,7 @@ Examples:
           reporter.warn(`listening on ${host}: anyone who can reach this address can read the cost data (there is no login)`);
         }
         rt.io.stdout.write(`Dashboard: ${dashboard.url} (press Ctrl-C to stop)\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopped();
         await dashboard.close();
       } catch (err) {
         rt.fail(g, err);

@@ -11,7 +11,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { configOption } from './shared-options.js';
-import { parsePositive, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
+import { parsePositive, toolVersion, untilStopped, type CliRuntime, type GlobalOptions } from './runtime.js';
 
 const collectList = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -128,15 +128,7 @@ Examples:
         });
         if (remote) reporter.warn(`listening on ${host}: billed cost by organization, workspace, model, product, API key and person (with email addresses), tokens, budgets, spend limits, rate-limit headroom and data health are readable there without a login`);
         rt.io.stdout.write(`Metrics: ${server.url} (${FAMILIES.length} metric families; press Ctrl-C to stop)\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopped();
         await server.close();
       } catch (err) {
         rt.fail(g, err);

@@ -203,3 +203,16 @@ export function parseNonNegative(value: string, flag: string): number {
   if (!Number.isFinite(n) || n < 0) throw new InputError(`${flag} ${value} is not a number of seconds (0 or more)`);
   return n;
 }
+
+/** Resolves at the first Ctrl-C or SIGTERM: how the long-running servers (dashboard, metrics) wait. */
+export function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

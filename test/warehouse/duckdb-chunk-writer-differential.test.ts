@@ -22,22 +22,17 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { Rng } from '../../src/emulator/prng.js';
 import { ChunkWriter } from '../../src/warehouse/duckdb/chunk-writer.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir('ci-chunk-diff-');
 afterAll(() => tmp.cleanup());
 
-/** mulberry32: a small seeded generator, so a failure reproduces from its seed. */
+/** The emulator's seeded generator, so a failure reproduces from its seed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 interface ColumnCase {
