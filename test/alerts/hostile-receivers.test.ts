@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_HEADER } from '../../src/alerts/channels.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { addressKind, guardedLookup } from '../../src/util/destination.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { errorLines, runCli, spawnCli } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { expectOneLineRefusal, watch } from '../reliability/helpers.js';
@@ -65,15 +65,6 @@ function config(name: string, notify: string): string {
 
 const env = () => ({ ...w.env, CLAUDE_INGEST_RETRY_BASE_MS: '5', CLAUDE_INGEST_TIMEOUT_MS: '1500' });
 const alerts = (cfg: string) => runCli(['alerts', '--config', cfg, '--warehouse', w.url], env());
-const errorLines = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR')
-    .map((l) => l.message);
-
 beforeAll(async () => {
   w = await fillWarehouse({ today: TODAY, from: '2026-03-01', seed: 8, args: ['--streams', 'cost'] });
 }, 120_000);

@@ -51,3 +51,14 @@ export function runCliProcess(args: string[], env: Record<string, string | undef
     child.on('close', (code) => resolveResult({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** The messages of the ERROR records a CLI run logged (stderr is JSON lines when it is not a terminal). */
+export function errorLines(stderr: string): string[] {
+  return stderr
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { severity: string; message: string })
+    .filter((l) => l.severity === 'ERROR')
+    .map((l) => l.message);
+}

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { startHostileApi, type HostileApi } from '../helpers/hostile-api.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { envFor, FROM, TODAY } from './helpers.js';
@@ -29,12 +29,8 @@ it.each([
   const file = join(tempDir(), 'w.duckdb');
   const res = await runCli(['backfill', '--from', FROM, '--streams', 'analytics_cost', '--warehouse', `duckdb:${file}`], envFor(api));
   expect(res.code, res.stderr).toBe(1);
-  const errors = res.stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR');
-  expect(errors[0]!.message).toMatch(
+  const errors = errorLines(res.stderr);
+  expect(errors[0]!).toMatch(
     new RegExp(
       `^analytics_cost 2026-04-20\\.\\.2026-0[45]-\\d\\d failed: analytics/cost ${label} adds up to \\d+(\\.\\d+)? cents of amount on 2026-04-20, but the ungrouped total the API sent is \\d+(\\.\\d+)?: a row came twice or went missing while paging, so nothing of this window was written; run claude-ingest retry$`,
     ),

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { startHostileApi, type HostileAction, type HostileApi, type HostileRequest } from '../helpers/hostile-api.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { envFor, FROM, TODAY } from './helpers.js';
@@ -31,12 +31,7 @@ async function costBackfill(act: (r: HostileRequest) => HostileAction) {
   api = await startHostileApi(emu.url, act);
   const file = join(tempDir(), 'w.duckdb');
   const res = await runCli(['backfill', '--from', FROM, '--streams', 'cost', '--warehouse', `duckdb:${file}`], envFor(api));
-  const errors = res.stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR')
-    .map((l) => l.message);
+  const errors = errorLines(res.stderr);
   const [kept] = await queryWarehouse(file, 'SELECT COUNT(*) AS n FROM claude_costs');
   return { res, errors, costRows: Number(kept!.n), cost: api.requests.filter((r) => r.path.endsWith('/cost_report')) };
 }

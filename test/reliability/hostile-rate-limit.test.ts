@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { eachDay } from '../../src/util/dates.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { startHostileApi, type HostileApi } from '../helpers/hostile-api.js';
 import { expectMatchesTruth } from '../helpers/truth.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
@@ -21,15 +21,6 @@ afterEach(async () => {
   await emu?.close();
   api = emu = undefined;
 });
-
-function errorLines(stderr: string): string[] {
-  return stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR')
-    .map((l) => l.message);
-}
 
 const cases = [
   { name: 'retry-after: 99999', headers: (): Record<string, string> => ({ 'retry-after': '99999' }), asked: 'the API asked to wait 28 h' },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { DataArrayScanner, MAX_API_STRING_BYTES, OversizeStringError } from '../../src/source/data-array-scanner.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { startHostileApi, type HostileAction, type HostileApi, type HostileRequest } from '../helpers/hostile-api.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { envFor, FROM } from './helpers.js';
@@ -21,12 +21,7 @@ async function backfill(streams: string, act: (r: HostileRequest) => HostileActi
   api = await startHostileApi(emu.url, act);
   const file = join(tempDir(), 'w.duckdb');
   const res = await runCli(['backfill', '--from', FROM, '--streams', streams, '--warehouse', `duckdb:${file}`], envFor(api));
-  const errors = res.stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR')
-    .map((l) => l.message);
+  const errors = errorLines(res.stderr);
   return { res, errors, file };
 }
 

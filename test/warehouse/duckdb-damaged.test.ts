@@ -6,7 +6,7 @@ import { closeSync, copyFileSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { expectOneLineRefusal, fileDigest } from '../reliability/helpers.js';
 
@@ -56,12 +56,7 @@ it('run: stops at the damaged block, exit 2, and writes nothing more to the file
   // --refresh-like: the whole range is read again, so the damaged days are replaced (a read of them first).
   const res = await runCli(['backfill', '--from', '2026-01-01', '--streams', 'cost', '--refresh', '--warehouse', `duckdb:${file}`], w.env);
   expect(res.code, res.stderr).toBe(2);
-  const errors = res.stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR')
-    .map((l) => l.message);
+  const errors = errorLines(res.stderr);
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatch(DAMAGED);
   expect(fileDigest(file)).toBe(before);

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EMULATOR_ADMIN_KEY, startEmulator, type Emulator } from '../../src/emulator/index.js';
 import { eachDay } from '../../src/util/dates.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 
 const TODAY = '2026-03-10';
@@ -40,12 +40,7 @@ it('a full disk: one line naming the file and the fix, exit 2; with room again t
   const file = join(tempDir(), 'w.duckdb');
   const res = await backfillWithRoom(4096, file);
   expect(res.code, res.stderr).toBe(2);
-  const errors = res.stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { severity: string; message: string })
-    .filter((l) => l.severity === 'ERROR')
-    .map((l) => l.message);
+  const errors = errorLines(res.stderr);
   expect(errors).toHaveLength(1);
   expect(errors[0]).toMatch(new RegExp(`^the disk holding the warehouse ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is full \\(.*File too large\\): free space or move the file, then run again \\(what failed was not committed\\)$`));
   const again = await runCli(['backfill', '--from', '2025-12-01', '--streams', 'cost,usage', '--warehouse', `duckdb:${file}`], {
