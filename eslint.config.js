@@ -16,16 +16,17 @@ const LAYERS = {
   warehouse: { may: ['util'] },
   emulator: { may: ['util'] },
   transform: { may: ['util'], types: ['source', 'warehouse'] },
+  ledger: { may: ['warehouse', 'util'] },
   streams: { may: ['source', 'transform', 'util'], types: ['warehouse'] },
   reports: { may: ['warehouse', 'util'] },
   config: { may: ['source', 'util'] },
-  jobs: { may: ['source', 'streams', 'transform', 'warehouse', 'util'] },
-  checks: { may: ['reports', 'streams', 'warehouse', 'util'], jobs: ['ledger-queries', 'status'] },
-  alerts: { may: ['checks', 'config', 'reports', 'warehouse', 'util'], jobs: ['ledger-queries'] },
-  dashboard: { may: ['alerts', 'checks', 'reports', 'warehouse', 'util'], types: ['config'], jobs: ['ledger-queries'] },
-  metrics: { may: ['alerts', 'checks', 'reports', 'warehouse', 'util'], types: ['config'], jobs: ['ledger-queries', 'status'] },
+  jobs: { may: ['ledger', 'source', 'streams', 'transform', 'warehouse', 'util'] },
+  checks: { may: ['ledger', 'reports', 'warehouse', 'util'] },
+  alerts: { may: ['checks', 'config', 'ledger', 'reports', 'warehouse', 'util'] },
+  dashboard: { may: ['alerts', 'checks', 'ledger', 'reports', 'warehouse', 'util'], types: ['config'] },
+  metrics: { may: ['alerts', 'checks', 'ledger', 'reports', 'warehouse', 'util'], types: ['config'] },
 };
-const FOLDERS = ['alerts', 'checks', 'cli', 'config', 'dashboard', 'emulator', 'jobs', 'metrics', 'reports', 'source', 'streams', 'transform', 'util', 'warehouse'];
+const FOLDERS = ['alerts', 'checks', 'cli', 'config', 'dashboard', 'emulator', 'jobs', 'ledger', 'metrics', 'reports', 'source', 'streams', 'transform', 'util', 'warehouse'];
 
 const layerRules = Object.entries(LAYERS).map(([folder, rule]) => {
   const open = new Set([folder, ...rule.may, ...(rule.types ?? []), ...(rule.jobs ? ['jobs'] : [])]);

@@ -4,75 +4,18 @@
  * projection crosses 100 % before the spend does. Today's partial day counts, labelled partial.
  */
 import type { BudgetConfig } from '../config/schema.js';
-import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
-import { addDays, eachDay, monthStart, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, monthOf, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { forecastPeriod } from '../reports/forecast.js';
+import { forecastTotal } from '../reports/forecast.js';
 import { BASELINE_DAYS } from './baseline.js';
-import type { JudgedDays } from './judged-days.js';
-import { allocateByKey, dailySpend, type Names } from './spend-data.js';
+import type { JudgedDays } from '../checks/judged-days.js';
+import { resolveScope, scopeDaily, type Names } from '../reports/spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
 
-export interface ResolvedScope {
-  filter: Omit<ReportFilter, 'from' | 'to'>;
-  apiKeyId?: string;
-  /** "workspace Search, model claude-…" for messages. */
-  label: string;
-  /** Names the warehouse does not know (yet): spend there is $0 until they appear. */
-  unknown: string[];
-}
-
-export function resolveScope(scope: BudgetConfig['scope'], names: Names): ResolvedScope {
-  const out: ResolvedScope = { filter: {}, label: 'whole organization', unknown: [] };
-  if (!scope) return out;
-  const labels: string[] = [];
-  if (scope.workspace !== undefined) {
-    const w = scope.workspace;
-    const found = w === DEFAULT_WORKSPACE ? DEFAULT_WORKSPACE : names.workspaces.find((x) => x.id === w || x.name === w)?.id;
-    if (!found) out.unknown.push(`workspace "${w}"`);
-    out.filter.workspaceIds = [found ?? w];
-    labels.push(`workspace ${found === DEFAULT_WORKSPACE ? 'default' : names.workspace(found ?? w)}`);
-  }
-  if (scope.model !== undefined) {
-    out.filter.models = [scope.model];
-    labels.push(`model ${scope.model}`);
-  }
-  if (scope.api_key !== undefined) {
-    const k = scope.api_key;
-    const found = names.apiKeys.find((x) => x.id === k || x.name === k)?.id;
-    if (!found) out.unknown.push(`API key "${k}"`);
-    out.apiKeyId = found ?? k;
-    labels.push(`API key ${names.apiKey(out.apiKeyId)}`);
-  }
-  out.label = labels.join(', ');
-  return out;
-}
-
-/** Spend per day of a scope; a key scope is allocated from token shares (an estimate per key). */
-export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
-  const filter = { ...scope.filter, from, to };
-  if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
-  const acc = new Map<IsoDay, Dec>();
-  for (const r of await allocateByKey(wh, filter)) {
-    if (r.key === scope.apiKeyId) acc.set(r.day, (acc.get(r.day) ?? new ExactDecimal(0)).plus(r.usd));
-  }
-  return new Map([...acc].map(([d, v]) => [d, v.toFixed()]));
-}
-
-export function monthOf(day: IsoDay): { month: string; first: IsoDay; last: IsoDay } {
-  const first = monthStart(day);
-  return { month: day.slice(0, 7), first, last: addDays(monthStart(addDays(first, 32)), -1) };
-}
-
 const sum = (values: Iterable<string>) => [...values].reduce((a, v) => a.plus(v), new ExactDecimal(0));
-
-/** Month-end forecast of a budget's scope: the one forecast (reports/forecast.ts); null before any complete day. */
-export function forecast(month: { first: IsoDay; last: IsoDay }, daily: ReadonlyMap<IsoDay, string>, judged: JudgedDays): string | null {
-  return forecastPeriod(month, daily, judged)?.total ?? null;
-}
 
 export function pctText(spent: Dec, budget: Dec): { pct: string; whole: number } {
   const pct = spent.div(budget).times(100);
@@ -95,7 +38,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
     const { pct, whole } = pctText(spent, budgetUsd);
     const partial = !judged.has(to);
     const isCurrent = month === current;
-    const fc = isCurrent ? forecast(month, daily, judged) : null;
+    const fc = isCurrent ? forecastTotal(month, daily, judged) : null;
     const text =
       `${budget.name}: ${formatUsd(spent.toFixed())} of ${formatUsd(budgetUsd.toFixed())} (${whole} %) month to date, ${month.first}..${to}` +
       `${partial ? ` (${to} partial)` : ''}${fc !== null ? `; forecast ${formatUsd(fc)} by ${month.last}` : ''}`;

@@ -13,7 +13,7 @@ import { addDays, daysBetween, eachDay, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { pctText } from './budgets.js';
-import { dailySpend, type Names } from './spend-data.js';
+import { dailySpend, type Names } from '../reports/spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
 export const SPEND_LIMIT_THRESHOLDS = [80, 90, 100] as const;

@@ -5,12 +5,13 @@
  * show (no config or no budgets; no alert sent yet), and the page then hides their sections.
  */
 import { BASELINE_DAYS } from '../alerts/baseline.js';
-import { forecast, monthOf, pctText, resolveScope, scopeDaily } from '../alerts/budgets.js';
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { pctText } from '../alerts/budgets.js';
+import { forecastTotal } from '../reports/forecast.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames, resolveScope, scopeDaily } from '../reports/spend-data.js';
 import { loadRecorded } from '../alerts/store.js';
 import { dataSpan } from '../reports/queries.js';
-import { addDays, eachDay, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, monthOf, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { rangeParam } from './params.js';
@@ -56,7 +57,7 @@ export async function budgets(ctx: ApiContext) {
     const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
     const daily = await scopeDaily(ctx.wh, scope, from, ctx.today);
     const spent = new ExactDecimal(sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0')));
-    const fc = forecast(month, daily, judged);
+    const fc = forecastTotal(month, daily, judged);
     const crossed = [...new Set(b.thresholds_pct)].sort((x, y) => x - y).filter((t) => spent.times(100).gte(budgetUsd.times(t)));
     rows.push({
       name: b.name,

@@ -6,13 +6,13 @@
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
 import { readProofBook } from '../checks/proofs.js';
-import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
+import { lastCompleteDay, unfinishedWindows } from '../ledger/queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
-import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
+import { addDays, daysInMonth, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { analytics } from './api-analytics.js';
@@ -46,10 +46,6 @@ function filterEcho(f: ReportFilter) {
 }
 
 // ---------------------------------------------------------------- month-to-date and forecast
-
-function daysInMonth(day: IsoDay): number {
-  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
-}
 
 export interface MonthToDate {
   /** The day the month is measured to: the last day of the selected range. */

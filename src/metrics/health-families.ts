@@ -4,16 +4,16 @@
  * budget alerts' own scope and forecast code.
  */
 import { BASELINE_DAYS } from '../alerts/baseline.js';
-import { forecast, monthOf, resolveScope, scopeDaily } from '../alerts/budgets.js';
+import { forecastTotal } from '../reports/forecast.js';
 import { HEALTH_DAYS } from '../alerts/health.js';
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames, resolveScope, scopeDaily } from '../reports/spend-data.js';
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type CheckStatus } from '../checks/index.js';
-import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
-import { streamStatus } from '../jobs/status.js';
+import { lastCompleteDay, unfinishedWindows } from '../ledger/queries.js';
+import { streamStatus } from '../ledger/status.js';
 import { dataSpan } from '../reports/queries.js';
-import { addDays, dayStartMs, eachDay } from '../util/dates.js';
+import { addDays, dayStartMs, eachDay, monthOf } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 import type { CollectContext } from './context.js';
 import type { FamilyDef, Sample } from './model.js';
@@ -127,7 +127,7 @@ export const budgetUsage = {
       const daily = await scopeDaily(ctx.wh, resolveScope(budget.scope, names), from, ctx.today);
       const spent = eachDay(month.first, ctx.today).reduce((a, d) => a.plus(daily.get(d) ?? '0'), new ExactDecimal(0));
       out.push({ labels: { budget: budget.name, kind: 'spent', source: 'provider' }, value: spent.div(amount).toFixed() });
-      const fc = forecast(month, daily, judged);
+      const fc = forecastTotal(month, daily, judged);
       if (fc !== null) out.push({ labels: { budget: budget.name, kind: 'forecast', source: 'provider' }, value: new ExactDecimal(fc).div(amount).toFixed() });
     }
     return out;

@@ -6,8 +6,8 @@
  * not hold are simply not published (report --by rate_limit, or run --alerts with the headroom rule
  * on, fills it).
  */
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames } from '../reports/spend-data.js';
 import { spendLimitStatuses, type SpendLimitStatus } from '../alerts/spend-limits.js';
 import { FORECAST_BASE_DAYS } from '../reports/forecast.js';
 import { ratePeaks, type PeakRow } from '../reports/limit-reports.js';

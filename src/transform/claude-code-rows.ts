@@ -4,7 +4,7 @@
  * into billed cost by accident). One record is one actor's activity on one day.
  */
 import type { ClaudeCodeRecord } from '../source/schemas.js';
-import type { IsoDay } from '../util/dates.js';
+import { leadingDay } from '../util/dates.js';
 import { parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
@@ -48,8 +48,7 @@ export function claudeCodeRows(
   /** The organization the key belongs to (organizations/me); null leaves it to the warehouse. */
   tenant: string | null = null,
 ): { productivity: RowOf<'claude_code_productivity'>; models: RowOf<'claude_code_model_usage'>[] } {
-  // Not checked here (hot path): both warehouses' DATE conversion rejects text that is not a calendar day.
-  const day = r.date.slice(0, 10) as IsoDay;
+  const day = leadingDay(r.date, 'Claude Code record date');
   const { actorType, actorId, field } = actorIdentity(r.actor);
   const tools = r.tool_actions;
   const core = r.core_metrics;

@@ -8,6 +8,7 @@ import { WindowTally } from '../../src/transform/tally.js';
 import { usageRow } from '../../src/transform/usage-rows.js';
 import { bucketDay } from '../../src/transform/lineage.js';
 import { MoneyError } from '../../src/util/money.js';
+import { DateDataError } from '../../src/util/dates.js';
 
 const lineage = { run_id: 'run-1', ingested_at: '2025-01-02T00:00:00.000Z' };
 const DAY = '2025-01-01T00:00:00Z';
@@ -184,10 +185,10 @@ describe('API key rows', () => {
 
 describe('bucket days', () => {
   it('are the UTC day of the bucket start; an empty or broken start is refused, even as the first value seen', () => {
-    expect(() => bucketDay('')).toThrow(MoneyError);
+    expect(() => bucketDay('')).toThrow(DateDataError);
     expect(bucketDay('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
     expect(bucketDay('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
     expect(() => bucketDay('')).toThrow(/not an RFC 3339 timestamp/);
-    expect(() => bucketDay('yesterday')).toThrow(MoneyError);
+    expect(() => bucketDay('yesterday')).toThrow(DateDataError);
   });
 });

@@ -1,13 +1,16 @@
 /**
- * The figures alerts judge, read through Warehouse.query and the dialect (so DuckDB and BigQuery
- * answer the same SQL). Dollars come back as exact decimal text and are only ever added with
- * decimal.js.
+ * Spend per day, per scope and per key (allocated), and the names of workspaces and keys: the
+ * figures budgets, anomalies, spend limits, the dashboard and metrics all judge, read through
+ * Warehouse.query and the dialect (so DuckDB and BigQuery answer the same SQL). Dollars come back
+ * as exact decimal text and are only ever added exactly (util/money.ts).
  */
-import { filterWhere, type ReportFilter } from '../reports/filter.js';
+import { DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 import { canonicalDecimal, ExactDecimal } from '../util/money.js';
 import type { IsoDay } from '../util/dates.js';
-import { dayCell } from '../reports/cells.js';
+import { dayCell } from './cells.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
+
+type Dec = InstanceType<typeof ExactDecimal>;
 
 export interface Names {
   workspace(id: string | null): string;
@@ -54,19 +57,6 @@ export async function dailySpend(wh: Warehouse, f: ReportFilter): Promise<Map<Is
   return new Map(rows.map((r) => [dayCell(r.day), canonicalDecimal(r.usd)]));
 }
 
-/** Exact spend of one range by workspace or model, largest first. */
-export async function spendBy(wh: Warehouse, f: ReportFilter, dim: 'workspace_id' | 'model'): Promise<Array<{ id: string | null; usd: string }>> {
-  const i = ids(wh);
-  const d = wh.dialect;
-  const where = filterWhere(d, f, 'c', { workspace: true, model: true }, 'cost');
-  const rows = await wh.query(
-    `SELECT c.${i(dim)} AS ${i('id')}, ${d.toText(d.sumExact(`c.${i('amount_usd')}`))} AS ${i('usd')}
-       FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY c.${i(dim)}`,
-    where.params,
-  );
-  return rows.map((r) => ({ id: r.id === null ? null : String(r.id), usd: canonicalDecimal(r.usd) })).sort((a, b) => new ExactDecimal(b.usd).comparedTo(a.usd));
-}
-
 /** Per day and model: did the model cost anything? (new_spender for models). */
 export async function modelSpendByDay(wh: Warehouse, from: IsoDay, to: IsoDay): Promise<Array<{ day: IsoDay; model: string; usd: string }>> {
   const i = ids(wh);
@@ -109,6 +99,59 @@ export async function cacheByDay(wh: Warehouse, from: IsoDay, to: IsoDay): Promi
     [from, to],
   );
   return new Map(rows.map((r) => [dayCell(r.day), { read: Number(r.read), input: Number(r.input) }]));
+}
+
+export interface ResolvedScope {
+  filter: Omit<ReportFilter, 'from' | 'to'>;
+  apiKeyId?: string;
+  /** "workspace Search, model claude-…" for messages. */
+  label: string;
+  /** Names the warehouse does not know (yet): spend there is $0 until they appear. */
+  unknown: string[];
+}
+
+/** What a budget or a spend limit counts (the `scope:` of claude-ingest.yaml); omitted = everything. */
+export interface SpendScope {
+  workspace?: string | undefined;
+  api_key?: string | undefined;
+  model?: string | undefined;
+}
+
+export function resolveScope(scope: SpendScope | undefined, names: Names): ResolvedScope {
+  const out: ResolvedScope = { filter: {}, label: 'whole organization', unknown: [] };
+  if (!scope) return out;
+  const labels: string[] = [];
+  if (scope.workspace !== undefined) {
+    const w = scope.workspace;
+    const found = w === DEFAULT_WORKSPACE ? DEFAULT_WORKSPACE : names.workspaces.find((x) => x.id === w || x.name === w)?.id;
+    if (!found) out.unknown.push(`workspace "${w}"`);
+    out.filter.workspaceIds = [found ?? w];
+    labels.push(`workspace ${found === DEFAULT_WORKSPACE ? 'default' : names.workspace(found ?? w)}`);
+  }
+  if (scope.model !== undefined) {
+    out.filter.models = [scope.model];
+    labels.push(`model ${scope.model}`);
+  }
+  if (scope.api_key !== undefined) {
+    const k = scope.api_key;
+    const found = names.apiKeys.find((x) => x.id === k || x.name === k)?.id;
+    if (!found) out.unknown.push(`API key "${k}"`);
+    out.apiKeyId = found ?? k;
+    labels.push(`API key ${names.apiKey(out.apiKeyId)}`);
+  }
+  out.label = labels.join(', ');
+  return out;
+}
+
+/** Spend per day of a scope; a key scope is allocated from token shares (an estimate per key). */
+export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
+  const filter = { ...scope.filter, from, to };
+  if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
+  const acc = new Map<IsoDay, Dec>();
+  for (const r of await allocateByKey(wh, filter)) {
+    if (r.key === scope.apiKeyId) acc.set(r.day, (acc.get(r.day) ?? new ExactDecimal(0)).plus(r.usd));
+  }
+  return new Map([...acc].map(([d, v]) => [d, v.toFixed()]));
 }
 
 export const UNATTRIBUTED = '(unattributed)';
