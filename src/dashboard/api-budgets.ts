@@ -11,7 +11,7 @@ import { judgedDays } from '../checks/judged-days.js';
 import { loadNames, resolveScope, scopeDaily } from '../reports/spend-data.js';
 import { loadRecorded } from '../alerts/store.js';
 import { dataSpan } from '../reports/queries.js';
-import { addDays, eachDay, monthOf, type IsoDay } from '../util/dates.js';
+import { addDays, daysInMonth, eachDay, monthOf } from '../util/dates.js';
 import { ExactDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { rangeParam } from './params.js';
@@ -35,11 +35,6 @@ export interface BudgetRow {
   thresholds_pct: number[];
   /** The highest threshold month to date has crossed, or null. */
   crossed_pct: number | null;
-}
-
-/** Days in the month of `day`. */
-function monthDays(day: IsoDay): number {
-  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
 }
 
 export async function budgets(ctx: ApiContext) {
@@ -79,7 +74,7 @@ export async function budgets(ctx: ApiContext) {
   const days = eachDay(range.from, range.to);
   const pace = {
     days,
-    series: rows.map((r) => ({ name: r.name, usd: days.map((d) => new ExactDecimal(r.monthly_usd).div(monthDays(d)).toFixed(2)) })),
+    series: rows.map((r) => ({ name: r.name, usd: days.map((d) => new ExactDecimal(r.monthly_usd).div(daysInMonth(d)).toFixed(2)) })),
   };
   return { today: ctx.today, month: month.month, from: month.first, monthEnd: month.last, budgets: rows, pace };
 }

@@ -12,7 +12,7 @@ import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
-import { addDays, daysInMonth, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
+import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { analytics } from './api-analytics.js';
@@ -76,7 +76,7 @@ export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay)
   const dim = daysInMonth(anchor);
   // Days before today are complete; today (when the range ends there) is partial.
   const lastComplete = anchor < today ? anchor : addDays(today, -1);
-  const daily = new Map(days.map((r) => [r.period.slice(0, 10) as IsoDay, r.usd]));
+  const daily = new Map(days.map((r) => [leadingDay(r.period, 'period'), r.usd]));
   const fc = forecastPeriod(periodOf('monthly', anchor), daily, { lastComplete, has: (d) => d <= lastComplete });
   const prevD = new ExactDecimal(prev.usd);
   return {

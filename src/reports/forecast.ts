@@ -13,7 +13,7 @@
  * The interval adds the day-to-day scatter of those ratios (independent per remaining day) to the
  * uncertainty of the level itself (shared by every remaining day), at FORECAST_INTERVAL_Z.
  */
-import { addDays, eachDay, isWeekend, monthStart, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, isWeekend, monthOf, weekStart, type IsoDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
@@ -60,12 +60,11 @@ export const FORECAST_STATED_COVERAGE = 0.8;
 export function periodOf(kind: PeriodKind, day: IsoDay): Period {
   if (kind === 'daily') return { kind, first: day, last: day, label: day };
   if (kind === 'weekly') {
-    const dow = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
-    const first = addDays(day, -dow);
+    const first = weekStart(day);
     return { kind, first, last: addDays(first, 6), label: first };
   }
-  const first = monthStart(day);
-  return { kind, first, last: addDays(monthStart(addDays(first, 32)), -1), label: day.slice(0, 7) };
+  const { month, first, last } = monthOf(day);
+  return { kind, first, last, label: month };
 }
 
 const ZERO = new ExactDecimal(0);

@@ -120,6 +120,11 @@ export function daysInMonth(day: IsoDay): number {
   return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
 }
 
+/** The Monday of the week (UTC) a day is in: weekly periods start there. */
+export function weekStart(day: IsoDay): IsoDay {
+  return addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7));
+}
+
 /** Saturday or Sunday (UTC): the forecast and the anomaly baselines judge them apart from weekdays. */
 export function isWeekend(day: IsoDay): boolean {
   const dow = new Date(`${day}T00:00:00Z`).getUTCDay();

@@ -1,6 +1,6 @@
 /** The calendar helpers every day goes through (src/util/dates.ts). */
 import { describe, expect, it } from 'vitest';
-import { DateDataError, daysInMonth, instantDay, isWeekend, leadingDay, monthOf } from '../../src/util/dates.js';
+import { DateDataError, daysInMonth, instantDay, isWeekend, leadingDay, monthOf, weekStart } from '../../src/util/dates.js';
 import { EXIT } from '../../src/util/errors.js';
 
 describe('util/dates', () => {
@@ -8,6 +8,12 @@ describe('util/dates', () => {
     expect(monthOf('2026-03-15')).toEqual({ month: '2026-03', first: '2026-03-01', last: '2026-03-31' });
     expect(monthOf('2024-02-10')).toEqual({ month: '2024-02', first: '2024-02-01', last: '2024-02-29' });
     expect(monthOf('2026-12-31')).toEqual({ month: '2026-12', first: '2026-12-01', last: '2026-12-31' });
+  });
+
+  it('weekStart: the Monday of the week, across a month and a year', () => {
+    expect(weekStart('2026-03-15')).toBe('2026-03-09');
+    expect(weekStart('2026-03-16')).toBe('2026-03-16');
+    expect(weekStart('2026-01-01')).toBe('2025-12-29');
   });
 
   it('daysInMonth and isWeekend (UTC)', () => {
