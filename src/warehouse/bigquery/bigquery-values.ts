@@ -4,7 +4,7 @@
  * the whole way: the client's Big/number parsing is bypassed (skipParsing) so nothing is rounded.
  */
 import { DateInputError, isCalendarDay, timestampMicros } from '../../util/dates.js';
-import { CENTS_SCALE, ExactDecimal, formatScaled, MoneyError, storableDecimal, USD_SCALE } from '../../util/money.js';
+import { CENTS_SCALE, canonicalDecimal, formatScaled, MoneyError, storableDecimal, USD_SCALE } from '../../util/money.js';
 import type { ColumnDef, Row, TableDef } from '../tables.js';
 import { WarehouseError, type QueryRow } from '../warehouse.js';
 import { bqType } from './bigquery-sql.js';
@@ -191,7 +191,7 @@ export function decodeCell(field: RawField, v: unknown): string | number | boole
     case 'BIGNUMERIC':
     case 'DECIMAL':
     case 'BIGDECIMAL':
-      return new ExactDecimal(text).toFixed();
+      return canonicalDecimal(text);
     case 'TIMESTAMP':
       return /^-?\d+$/.test(text) ? isoFromMicros(text) : new Date(Number(text) * 1000).toISOString();
     default:
