@@ -13,7 +13,7 @@ import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
-import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
+import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
@@ -78,12 +78,11 @@ export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay)
   const lastComplete = anchor < today ? anchor : addDays(today, -1);
   const daily = new Map(days.map((r) => [leadingDay(r.period, 'period'), r.usd]));
   const fc = forecastPeriod(periodOf('monthly', anchor), daily, { lastComplete, has: (d) => d <= lastComplete });
-  const prevD = new ExactDecimal(prev.usd);
   return {
     anchor,
     current: { from: curFrom, to: anchor, usd: cur.usd },
     previous: { from: prevFrom, to: prevTo, usd: prev.usd },
-    change: prevD.isZero() ? null : new ExactDecimal(cur.usd).minus(prevD).div(prevD).toNumber(),
+    change: isZeroDecimal(prev.usd) ? null : decimalToNumber(divideDecimal(subtractDecimal(cur.usd, prev.usd), prev.usd)),
     forecast: fc && { usd: fc.total, low: fc.low, high: fc.high, monthEnd: fc.periodEnd, daysElapsed: dom, daysInMonth: dim },
   };
 }

@@ -5,12 +5,10 @@
  * as exact decimal text and are only ever added exactly (util/money.ts).
  */
 import { DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
-import { canonicalDecimal, ExactDecimal } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, DecimalSum, divideDecimal, multiplyDecimal } from '../util/money.js';
 import type { IsoDay } from '../util/dates.js';
 import { dayCell } from './cells.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
-
-type Dec = InstanceType<typeof ExactDecimal>;
 
 export interface Names {
   workspace(id: string | null): string;
@@ -68,7 +66,7 @@ export async function modelSpendByDay(wh: Warehouse, from: IsoDay, to: IsoDay): 
       GROUP BY ${i('activity_date')}, ${i('model')}`,
     [from, to],
   );
-  return rows.map((r) => ({ day: dayCell(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => new ExactDecimal(r.usd).gt(0));
+  return rows.map((r) => ({ day: dayCell(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => compareDecimal(r.usd, 0) > 0);
 }
 
 /** Per day and API key: tokens used (any token of any kind is spend). */
@@ -147,11 +145,11 @@ export function resolveScope(scope: SpendScope | undefined, names: Names): Resol
 export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
   const filter = { ...scope.filter, from, to };
   if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
-  const acc = new Map<IsoDay, Dec>();
+  const acc = new Map<IsoDay, DecimalSum>();
   for (const r of await allocateByKey(wh, filter)) {
-    if (r.key === scope.apiKeyId) acc.set(r.day, (acc.get(r.day) ?? new ExactDecimal(0)).plus(r.usd));
+    if (r.key === scope.apiKeyId) acc.set(r.day, (acc.get(r.day) ?? new DecimalSum()).add(r.usd));
   }
-  return new Map([...acc].map(([d, v]) => [d, v.toFixed()]));
+  return new Map([...acc].map(([d, v]) => [d, v.toString()]));
 }
 
 export const UNATTRIBUTED = '(unattributed)';
@@ -208,18 +206,18 @@ export async function allocateByKey(wh: Warehouse, f: ReportFilter): Promise<All
     if (list) list.push(u);
     else byCell.set(k, [u]);
   }
-  const acc = new Map<string, AllocatedSpend & { sum: InstanceType<typeof ExactDecimal> }>();
-  const add = (day: IsoDay, key: string | null, workspace: string | null, model: string | null, usd: InstanceType<typeof ExactDecimal>) => {
+  const acc = new Map<string, AllocatedSpend & { sum: DecimalSum }>();
+  const add = (day: IsoDay, key: string | null, workspace: string | null, model: string | null, usd: string) => {
     const k = [day, key, workspace, model].join('|');
     const e = acc.get(k);
-    if (e) e.sum = e.sum.plus(usd);
-    else acc.set(k, { day, key, workspace, model, usd: '', sum: usd });
+    if (e) e.sum.add(usd);
+    else acc.set(k, { day, key, workspace, model, usd: '', sum: new DecimalSum().add(usd) });
   };
   for (const c of costs) {
     const day = dayCell(c.activity_date);
     const ws = c.workspace_id === null ? null : String(c.workspace_id);
     const model = c.model === null ? null : String(c.model);
-    const usd = new ExactDecimal(canonicalDecimal(c.usd));
+    const usd = canonicalDecimal(c.usd);
     const column = c.token_type === null ? undefined : TOKEN_TYPE_COLUMN[String(c.token_type)];
     const users = column ? (byCell.get(cellKey(c)) ?? []).filter((u) => Number(u[column]) > 0) : [];
     const total = users.reduce((s, u) => s + Number(u[column!]), 0);
@@ -227,7 +225,7 @@ export async function allocateByKey(wh: Warehouse, f: ReportFilter): Promise<All
       add(day, UNATTRIBUTED, ws, model, usd);
       continue;
     }
-    for (const u of users) add(day, u.api_key_id === null ? null : String(u.api_key_id), ws, model, usd.times(Number(u[column!])).div(total));
+    for (const u of users) add(day, u.api_key_id === null ? null : String(u.api_key_id), ws, model, divideDecimal(multiplyDecimal(usd, Number(u[column!])), total));
   }
-  return [...acc.values()].map(({ sum, ...rest }) => ({ ...rest, usd: sum.toFixed() }));
+  return [...acc.values()].map(({ sum, ...rest }) => ({ ...rest, usd: sum.toString() }));
 }
