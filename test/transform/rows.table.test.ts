@@ -13,7 +13,7 @@ import { organizationRow, userRow, workspaceRow } from '../../src/transform/org-
 import { WindowTally } from '../../src/transform/tally.js';
 import { usageRow, usageTotalRow } from '../../src/transform/usage-rows.js';
 import { TABLES, type TableName } from '../../src/warehouse/tables.js';
-import { MoneyError } from '../../src/util/money.js';
+import { DateDataError } from '../../src/util/dates.js';
 
 const lineage = { run_id: 'run-1', ingested_at: '2025-01-02T00:00:00.000Z' };
 
@@ -29,7 +29,7 @@ describe('bucket days and instants', () => {
   });
 
   it('refuses a start that is not a timestamp', () => {
-    expect(() => bucketDay('yesterday')).toThrow(MoneyError);
+    expect(() => bucketDay('yesterday')).toThrow(DateDataError);
   });
 });
 
