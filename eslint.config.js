@@ -75,7 +75,6 @@ const EXACT_DECIMAL_NOT_YET = [
   'src/checks/cross-api.ts',
   'src/cli/demo-invoice.ts',
   'src/reports/bridge.ts',
-  'src/reports/estimates.ts',
   'src/reports/forecast.ts',
   'src/reports/reconcile.ts',
   'src/streams/analytics-chain-check.ts',
