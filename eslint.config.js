@@ -73,7 +73,6 @@ const EXACT_DECIMAL_NOT_YET = [
   'src/alerts/anomalies.ts',
   'src/alerts/baseline.ts',
   'src/checks/cross-api.ts',
-  'src/cli/demo-invoice.ts',
   'src/reports/bridge.ts',
   'src/reports/forecast.ts',
   'src/reports/reconcile.ts',
