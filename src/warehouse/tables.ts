@@ -383,7 +383,7 @@ export type WindowTableName = { [N in TableName]: Declared[N]['kind'] extends 'f
  * has organization_id optional.
  */
 export type RowOf<N extends TableName> = N extends WindowTableName
-  ? ColumnsRow<N, StampedColumn>
+  ? { [K in keyof ColumnsRow<N, StampedColumn>]: ColumnsRow<N, StampedColumn>[K] }
   : N extends TableName
     ? HasOrganization<N> extends true
       ? { [K in keyof (ColumnsRow<N, 'organization_id'> & { organization_id?: string | null })]: (ColumnsRow<N, 'organization_id'> & { organization_id?: string | null })[K] }
