@@ -12,6 +12,24 @@ import { bigintValue, dateValue, decimalValue, timestampValue, ValueError } from
 type Value = Row[string];
 export type Convert = (v: Exclude<Value, null>) => DuckDBValue;
 
+/**
+ * Rows of a window arrive grouped by day and bucket (every row of a bucket has the same activity_date
+ * and bucket_start), so remembering the last parse skips most date/timestamp parsing: measured, the
+ * conversion of a usage row is ~4x slower without it. (The per-window columns are not why: the window
+ * writer's stamp is converted once per window, stampInto.) DuckDB values are immutable.
+ */
+function memoLast(convert: Convert): Convert {
+  let lastIn: Value | undefined;
+  let lastOut: DuckDBValue = null;
+  return (v) => {
+    if (v !== lastIn) {
+      lastOut = convert(v);
+      lastIn = v;
+    }
+    return lastOut;
+  };
+}
+
 /** The exact, validating conversion of one column's non-null values. */
 function converter(col: ColumnDef): Convert {
   switch (col.type) {
@@ -24,15 +42,15 @@ function converter(col: ColumnDef): Convert {
       };
     }
     case 'date':
-      return (v) => {
+      return memoLast((v) => {
         if (typeof v !== 'string') throw new ValueError(`${String(v)} is not a 'YYYY-MM-DD' string`);
         return dateValue(v);
-      };
+      });
     case 'timestamp':
-      return (v) => {
+      return memoLast((v) => {
         if (typeof v !== 'string') throw new ValueError(`${String(v)} is not an ISO timestamp string`);
         return timestampValue(v);
-      };
+      });
     case 'int':
       return (v) => {
         if (typeof v === 'boolean') throw new ValueError(`${v} is not a whole number`);
