@@ -1,11 +1,5 @@
 import { instantDay, type IsoDay } from '../util/dates.js';
 
-/** Columns every written row carries: which run wrote it and when. */
-export interface Lineage {
-  run_id: string;
-  ingested_at: string;
-}
-
 // Every row of a bucket has the same start, so the last answer is nearly always the next one.
 // (undefined until the first call, so an empty starting_at is parsed, and refused, like any other.)
 let lastDayIn: string | undefined;
