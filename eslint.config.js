@@ -18,7 +18,7 @@ const LAYERS = [
   },
   {
     transform: { may: ['util'], types: ['source', 'warehouse'] },
-    ledger: { may: ['warehouse', 'util'] },
+    ledger: { may: ['source', 'warehouse', 'util'] },
     reports: { may: ['warehouse', 'util'] },
     config: { may: ['source', 'util'] },
   },

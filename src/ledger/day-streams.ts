@@ -4,20 +4,15 @@
  * dashboard, metrics) sit below the streams, so this is said here once; test/ledger/day-streams.test.ts
  * proves it agrees with every StreamDef (`writeMode`, `servedFrom`).
  */
-import { addDays, type IsoDay } from '../util/dates.js';
+import { analyticsServedFrom } from '../source/analytics-floor.js';
+import type { IsoDay } from '../util/dates.js';
 
 /** The day-based streams, in the order status and the checks list them. */
 export const DAY_STREAMS = ['claude_code', 'cost', 'usage', 'analytics_cost', 'analytics_usage'] as const;
 export type DayStream = (typeof DAY_STREAMS)[number];
 
-/** The Analytics API serves nothing before this day … */
-export const ANALYTICS_FIRST_DAY = '2026-01-01';
-/** … nor older than 365 days: the oldest day whose midnight is still within 365 days of any time today. */
-export const ANALYTICS_MAX_AGE_DAYS = 364;
-
 /** The first day a stream's source serves (null: no floor); days before it are "not served", not missing. */
 export function servedFrom(stream: string, today: IsoDay): IsoDay | null {
   if (stream !== 'analytics_cost' && stream !== 'analytics_usage') return null;
-  const byAge = addDays(today, -ANALYTICS_MAX_AGE_DAYS);
-  return byAge > ANALYTICS_FIRST_DAY ? byAge : ANALYTICS_FIRST_DAY;
+  return analyticsServedFrom(today);
 }

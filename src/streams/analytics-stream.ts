@@ -6,22 +6,11 @@ import type { z } from 'zod';
 import { paginateAnalyticsRows } from '../source/pagination/analytics-rows.js';
 import type { JsonGetter } from '../source/pagination/cursor-loop.js';
 import type { QueryParams, RequestStats } from '../source/types.js';
-import { addDays, type IsoDay } from '../util/dates.js';
 import type { RowOf, TableName } from '../warehouse/tables.js';
 import type { TableBatch } from '../warehouse/window-writer.js';
 import { windowParams } from './report-stream.js';
 import type { StreamOptions } from './stream.js';
 import type { DayRange } from '../util/dates.js';
-
-/** The API serves nothing before this day … */
-export const ANALYTICS_FIRST_DAY = '2026-01-01';
-/** … nor older than 365 days: the oldest day whose midnight is still within 365 days of any time today. */
-export const ANALYTICS_MAX_AGE_DAYS = 364;
-
-export function analyticsServedFrom(today: IsoDay): IsoDay {
-  const byAge = addDays(today, -ANALYTICS_MAX_AGE_DAYS);
-  return byAge > ANALYTICS_FIRST_DAY ? byAge : ANALYTICS_FIRST_DAY;
-}
 
 /** Each split window costs its fixed queries (the totals) again, so a week is as small as it goes. */
 export const ANALYTICS_MIN_WINDOW_DAYS = 7;

@@ -2,7 +2,8 @@
 import { analyticsUsageRowSchema } from '../source/analytics-schemas.js';
 import { ENDPOINTS } from '../source/endpoints.js';
 import { usageByActorRow } from '../transform/analytics-rows.js';
-import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsBatches, analyticsQuery, analyticsServedFrom, analyticsWindowDays } from './analytics-stream.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsBatches, analyticsQuery, analyticsWindowDays } from './analytics-stream.js';
+import { analyticsServedFrom } from '../source/analytics-floor.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 

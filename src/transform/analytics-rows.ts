@@ -10,7 +10,7 @@ import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { analyticsActor } from './analytics-actor.js';
 import { unmappedFields, type FieldSpec } from './extra.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 import { TOKEN_MEASURES, tokenCounts } from './token-counts.js';
 

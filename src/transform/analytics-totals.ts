@@ -8,7 +8,7 @@ import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { USAGE_MEASURES } from './analytics-rows.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 
 const COST_SPEC: FieldSpec = { starting_at: true, ending_at: true, group: {}, cost: { amount: true, list_amount: true, currency: true, requests: true } };

@@ -3,7 +3,7 @@ import type { CostResult } from '../source/schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import { bucketDay } from './lineage.js';
+import { bucketDay } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 
 const COST_FIELDS: FieldSpec = {

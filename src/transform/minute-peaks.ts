@@ -9,7 +9,7 @@ import type { RateLimitItem } from '../source/limit-schemas.js';
 import type { UsageResult } from '../source/schemas.js';
 import type { IsoDay } from '../util/dates.js';
 import type { RowOf } from '../warehouse/tables.js';
-import { bucketInstant } from './lineage.js';
+import { bucketInstant } from './bucket-times.js';
 
 type Measure = (r: UsageResult) => number;
 

@@ -2,7 +2,7 @@
 import type { UsageResult } from '../source/schemas.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 import { TOKEN_MEASURES, tokenCounts } from './token-counts.js';
 

@@ -9,7 +9,7 @@ import { planWindows } from '../../src/jobs/windows.js';
 import { AdminApiClient } from '../../src/source/http-client.js';
 import { newRequestStats } from '../../src/source/types.js';
 import { analyticsCostStream } from '../../src/streams/analytics-cost.js';
-import { ANALYTICS_FIRST_DAY, analyticsServedFrom } from '../../src/streams/analytics-stream.js';
+import { ANALYTICS_FIRST_DAY, analyticsServedFrom } from '../../src/source/analytics-floor.js';
 import { StreamUnavailableError } from '../../src/streams/analytics-unavailable.js';
 import { analyticsUsageStream } from '../../src/streams/analytics-usage.js';
 import { costStream } from '../../src/streams/cost.js';

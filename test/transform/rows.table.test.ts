@@ -8,7 +8,7 @@ import { costResultSchema, organizationSchema, usageResultSchema, userItemSchema
 import { costByActorRow, costByKeyRow, usageByActorRow } from '../../src/transform/analytics-rows.js';
 import { costTotalRow } from '../../src/transform/cost-rows.js';
 import { numericLeaves, unmappedFields, type FieldSpec } from '../../src/transform/extra.js';
-import { bucketDay, bucketInstant } from '../../src/transform/lineage.js';
+import { bucketDay, bucketInstant } from '../../src/transform/bucket-times.js';
 import { organizationRow, userRow, workspaceRow } from '../../src/transform/org-rows.js';
 import { WindowTally } from '../../src/transform/tally.js';
 import { usageRow, usageTotalRow } from '../../src/transform/usage-rows.js';

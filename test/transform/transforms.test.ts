@@ -6,7 +6,7 @@ import { costRow } from '../../src/transform/cost-rows.js';
 import { apiKeyRow } from '../../src/transform/org-rows.js';
 import { WindowTally } from '../../src/transform/tally.js';
 import { usageRow } from '../../src/transform/usage-rows.js';
-import { bucketDay } from '../../src/transform/lineage.js';
+import { bucketDay } from '../../src/transform/bucket-times.js';
 import { MoneyError } from '../../src/util/money.js';
 import { DateDataError } from '../../src/util/dates.js';
 
