@@ -8,6 +8,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
+import { Rng } from '../../src/emulator/prng.js';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
 import { queryWarehouse, snapshotTables } from '../helpers/warehouse-snapshot.js';
 import { envFor, TODAY } from '../reliability/helpers.js';
@@ -16,18 +17,6 @@ const SEED = Number(process.env.CHAOS_SEED ?? 20260510);
 const FROM = '2026-03-25'; // 47 days: two 31-day cost and usage windows and the Claude Code windows
 const BACKFILL_ITERATIONS = 12;
 const RUN_ITERATIONS = 6;
-
-/** mulberry32: small, seeded, good enough to pick kill points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type KillPoint =
   | { kind: 'after-windows'; k: number }
@@ -113,7 +102,9 @@ async function windowCount(file: string): Promise<number> {
 let emu: Emulator;
 let dir: string;
 const env = () => envFor(emu);
-const rand = prng(SEED);
+// The emulator's seeded generator: the same seed picks the same kill points on every run.
+const rng = new Rng(SEED);
+const rand = (): number => rng.next();
 
 beforeAll(async () => {
   // A little latency so kills land mid-request, mid-staging and mid-commit rather than between runs.
