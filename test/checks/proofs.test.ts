@@ -16,8 +16,8 @@ const FROM = '2026-02-01';
 const OLD = '2026-02-03';
 const NEW = addDays(TODAY, -1);
 const DAYS = eachDay(FROM, TODAY).length;
-/** completeness, duplicates, analytics-completeness, focus-single-source (cents and cross-api prove the whole range each time). */
-const DAILY_CHECKS = 4;
+/** completeness, cents, duplicates, analytics-completeness, cross-api, focus-single-source. */
+const DAILY_CHECKS = 6;
 
 let w: FilledWarehouse;
 let copies = 0;
@@ -120,6 +120,30 @@ describe('kept proofs', () => {
     expect(v.byId('analytics-completeness').status).toBe('FAIL');
     expect(v.byId('analytics-completeness').days).toEqual(['2026-02-10']);
     expect(v.code).toBe(1);
+    const full = await validate(file, '--full');
+    expect(v.results).toEqual(full.results);
+  });
+
+  it('cents and cross-api: a large line and an analytics amount edited by hand on old days are judged as --full judges them', async () => {
+    const file = await plantedCopy(
+      w,
+      `late-${++copies}.duckdb`,
+      // A cost line far above the organization's history, consistent in dollars and cents.
+      `UPDATE claude_costs SET amount_cents = 987654321, amount_usd = 9876543.21
+        WHERE rowid = (SELECT MIN(rowid) FROM claude_costs WHERE activity_date = DATE '2026-03-01')`,
+      // One Analytics API product's cost on an old day edited in place: the bridge no longer holds there.
+      `UPDATE claude_cost_by_actor SET amount_cents = amount_cents + 4321
+        WHERE rowid = (SELECT MIN(rowid) FROM claude_cost_by_actor WHERE activity_date = DATE '2026-02-05' AND product = 'messages_api' AND amount_cents > 0)`,
+    );
+    const v = await validate(file);
+    expect(v.proofs.proved).toBeGreaterThan(0);
+    expect(v.proofs.proved).toBeLessThanOrEqual(2 * DAILY_CHECKS);
+    expect(v.byId('cents').status).toBe('WARN');
+    expect(v.byId('cents').days).toEqual(['2026-03-01']);
+    expect(v.byId('cross-api').status, v.byId('cross-api').detail).toBe('WARN');
+    // The large line is cost_report's too: the bridge no longer holds on its day either.
+    expect(v.byId('cross-api').days).toEqual(['2026-02-05', '2026-03-01']);
+    expect(v.byId('cross-api').detail).toContain('messages_api');
     const full = await validate(file, '--full');
     expect(v.results).toEqual(full.results);
   });
