@@ -160,5 +160,11 @@ async function judge(ctx: CheckContext, byDay: Map<string, DayFacts>): Promise<C
 export const centsCheck = dailyCheck<DayFacts>({
   id: 'cents',
   title: 'Dollars = cents / 100 on every row',
-  daily: { tables: [...MONEY_TABLES], version: '2', facts, judge },
+  daily: {
+    tables: [...MONEY_TABLES],
+    columns: { claude_costs: ['amount_usd', 'amount_cents', 'workspace_id', 'description'], claude_cost_daily_totals: ['amount_usd', 'amount_cents'] },
+    version: '2',
+    facts,
+    judge,
+  },
 });

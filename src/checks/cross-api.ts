@@ -87,6 +87,18 @@ function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
 export const crossApiCheck = dailyCheck<DayFacts>({
   id: 'cross-api',
   title: 'Analytics cost bridged to cost_report',
-  daily: { tables: ['claude_cost_by_actor', 'claude_costs', 'claude_analytics_daily_totals', 'claude_cost_daily_totals'], version: '1', facts, judge },
+  daily: {
+    tables: ['claude_cost_by_actor', 'claude_costs', 'claude_analytics_daily_totals', 'claude_cost_daily_totals'],
+    // bridgeDays() reads these; of the totals tables only which days hold rows (activity_date, counted).
+    columns: {
+      claude_cost_by_actor: ['product', 'workspace_id', 'cost_type', 'amount_cents'],
+      claude_costs: ['cost_type', 'service_tier', 'amount_cents'],
+      claude_analytics_daily_totals: [],
+      claude_cost_daily_totals: [],
+    },
+    version: '1',
+    facts,
+    judge,
+  },
 });
 
