@@ -8,7 +8,7 @@
  * samples per table), its largest line and its total; judge() builds the range's verdict from them.
  * The 90 days of history before the range are read by judge() (a small MAX per day of claude_costs).
  */
-import { canonicalDecimal, ExactDecimal, formatUsd } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, formatUsd } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import { inRange, plural, type CheckContext, type CheckResult } from './check.js';
 import { describeOutlier, historyMaxima, LARGE_LINE_FACTOR, outliersAmong, type DayMaxLine } from './large-lines.js';
@@ -105,8 +105,8 @@ async function judge(ctx: CheckContext, byDay: Map<string, DayFacts>): Promise<C
     if (!f.line) continue;
     const m = { day, usd: f.line.usd, ws: f.line.ws, workspace: f.line.ws, description: f.line.description };
     maxima.push(m);
-    if (!line || new ExactDecimal(m.usd).greaterThan(line.usd)) line = m;
-    if (f.totalUsd !== null && (!top || new ExactDecimal(f.totalUsd).greaterThan(top.usd))) top = { day, usd: f.totalUsd };
+    if (!line || compareDecimal(m.usd, line.usd) > 0) line = m;
+    if (f.totalUsd !== null && (!top || compareDecimal(f.totalUsd, top.usd) > 0)) top = { day, usd: f.totalUsd };
   }
   const lineText = line ? `largest line ${formatUsd(line.usd)} (${line.day}, ${line.ws === null ? 'default workspace' : line.ws}, ${line.description ?? '-'})` : 'no cost lines';
   const dayText = top ? `largest day ${formatUsd(top.usd)} (${top.day})` : '';
@@ -124,7 +124,7 @@ async function judge(ctx: CheckContext, byDay: Map<string, DayFacts>): Promise<C
     };
   }
   if (ctx.options.largeLineUsd !== undefined) {
-    if (line && new ExactDecimal(line.usd).greaterThan(ctx.options.largeLineUsd)) {
+    if (line && compareDecimal(line.usd, ctx.options.largeLineUsd) > 0) {
       return {
         id,
         status: 'WARN',

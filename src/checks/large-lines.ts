@@ -5,8 +5,8 @@
  * of that day's history distribution), with at least MIN_HISTORY_DAYS days of history to judge by.
  * Only claude_costs (cost_report's lines) is judged: it is the table whose rows are bill lines.
  */
-import { addDays, type IsoDay } from '../util/dates.js';
-import { canonicalDecimal, ExactDecimal, formatUsd } from '../util/money.js';
+import { addDays, asIsoDay } from '../util/dates.js';
+import { canonicalDecimal, compareDecimal, formatUsd, maxDecimal, multiplyDecimal } from '../util/money.js';
 import { orgAnd, type CheckContext } from './check.js';
 
 export const LARGE_LINE_FACTOR = 3;
@@ -42,9 +42,9 @@ export async function historyMaxima(ctx: CheckContext): Promise<DayMaxLine[]> {
   const rows = await ctx.wh.query(
     `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, ${d.toText(`MAX(${i('amount_usd')})`)} AS ${i('usd')}
        FROM ${d.table('claude_costs')} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1 ORDER BY 1`,
-    [addDays(ctx.range.from as IsoDay, -HISTORY_DAYS), addDays(ctx.range.from as IsoDay, -1), ...org.params],
+    [addDays(ctx.range.from, -HISTORY_DAYS), addDays(ctx.range.from, -1), ...org.params],
   );
-  return rows.map((r) => ({ day: String(r.day), usd: canonicalDecimal(r.usd) }));
+  return rows.map((r) => ({ day: asIsoDay(String(r.day)), usd: canonicalDecimal(r.usd) }));
 }
 
 /**
@@ -52,18 +52,18 @@ export async function historyMaxima(ctx: CheckContext): Promise<DayMaxLine[]> {
  * HISTORY_DAYS days before it (maxima: every day's largest line, history first), largest first.
  */
 export function outliersAmong(maxima: readonly DayMaxLine[], from: string): LargeLine[] {
-  const days = [...maxima].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0)).map((m) => ({ ...m, dec: new ExactDecimal(m.usd) }));
+  const days = [...maxima].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const out: LargeLine[] = [];
   for (let k = 0; k < days.length; k++) {
     const m = days[k]!;
     if (m.day < from) continue;
-    const since = addDays(m.day as IsoDay, -HISTORY_DAYS);
+    const since = addDays(asIsoDay(m.day), -HISTORY_DAYS);
     const history = days.slice(0, k).filter((h) => h.day >= since);
     if (history.length < MIN_HISTORY_DAYS) continue;
-    const historyMax = history.reduce((x, h) => (h.dec.greaterThan(x) ? h.dec : x), new ExactDecimal(0));
-    if (m.dec.greaterThan(historyMax.times(LARGE_LINE_FACTOR))) {
-      out.push({ day: m.day, usd: m.usd, historyMaxUsd: historyMax.toFixed(), workspace: m.workspace ?? null, description: m.description ?? null });
+    const historyMax = history.reduce((x, h) => maxDecimal(x, h.usd), '0');
+    if (compareDecimal(m.usd, multiplyDecimal(historyMax, LARGE_LINE_FACTOR)) > 0) {
+      out.push({ day: m.day, usd: m.usd, historyMaxUsd: historyMax, workspace: m.workspace ?? null, description: m.description ?? null });
     }
   }
-  return out.sort((a, b) => new ExactDecimal(b.usd).comparedTo(a.usd));
+  return out.sort((a, b) => compareDecimal(b.usd, a.usd));
 }

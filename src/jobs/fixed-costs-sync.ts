@@ -8,7 +8,7 @@
 import { addDays, asIsoDay, monthStart, type IsoDay } from '../util/dates.js';
 import { feeMonthPeriods, nextMonthStart, prorateMonth } from '../util/fee-proration.js';
 import { InputError } from '../util/errors.js';
-import { ExactDecimal, usdFromDecimal } from '../util/money.js';
+import { canonicalDecimal, multiplyDecimal, usdFromDecimal } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -47,14 +47,14 @@ export function expandFixedCosts(fees: readonly FixedCostInput[], firstMonth: Is
   const out: FixedCostMonth[] = [];
   for (const f of fees) {
     const credit = f.kind === 'credit' || f.kind === 'discount';
-    const unitPrice = new ExactDecimal(String(f.monthly_usd));
+    const unitPrice = canonicalDecimal(String(f.monthly_usd));
     const quantity = f.quantity ?? 1;
     const first = f.from ? asIsoDay(f.from) : firstMonth;
     const lastDayOfRange = addDays(nextMonthStart(lastMonth), -1);
     const last = f.to && f.to < lastDayOfRange ? asIsoDay(f.to) : lastDayOfRange;
     for (const p of feeMonthPeriods(first, last)) {
       // The unit price is prorated, then multiplied: price × quantity = the charge, exactly (FOCUS).
-      const price = prorateMonth(unitPrice.toFixed(), p);
+      const price = prorateMonth(unitPrice, p);
       out.push({
         month: p.month,
         name: f.name,
@@ -64,7 +64,7 @@ export function expandFixedCosts(fees: readonly FixedCostInput[], firstMonth: Is
         unitPriceUsd: price,
         quantity,
         unit: f.unit ?? (f.quantity !== undefined ? 'Seats' : 'Months'),
-        amountUsd: new ExactDecimal(price).times(quantity).times(credit ? -1 : 1).toFixed(),
+        amountUsd: multiplyDecimal(price, credit ? -quantity : quantity),
         allocateTo: f.allocate_to ?? null,
         periodStart: p.first,
         periodEnd: p.last,

@@ -7,7 +7,7 @@
  */
 import { addDays, daysBetween, type IsoDay } from '../util/dates.js';
 import { dailyParts, nextMonthStart } from '../util/fee-proration.js';
-import { ExactDecimal, sumDecimals } from '../util/money.js';
+import { canonicalDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 import { dayCell, exact } from './cells.js';
 import type { ReportFilter } from './filter.js';
@@ -72,7 +72,7 @@ function bucketOf(day: IsoDay, b: Bucket): IsoDay {
   return addDays(day, -dow);
 }
 
-const clean = (v: string) => new ExactDecimal(v).toFixed();
+const clean = (v: string) => canonicalDecimal(v);
 
 /**
  * Adds the configured fees to a spend report's rows and returns the totals. Fees have no workspace

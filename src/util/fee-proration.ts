@@ -14,7 +14,7 @@
  *   month's charge, and any range's fee is the sum of its days.
  */
 import { addDays, daysBetween, monthStart, type IsoDay } from './dates.js';
-import { ExactDecimal } from './money.js';
+import { absDecimal, addDecimal, divideDecimal, formatScaled, isNegativeDecimal, isZeroDecimal, multiplyDecimal, roundDecimal, subtractDecimal } from './money.js';
 
 /** Decimal places of dollars a prorated month or a day's part is counted in. */
 export const FEE_UNIT_DECIMALS = 8;
@@ -54,9 +54,9 @@ export function feeMonthPeriods(first: IsoDay, last: IsoDay): FeeMonthPeriod[] {
 
 /** A month's charge: the full amount when every day is covered, else prorated by days (half-even to FEE_UNIT). */
 export function prorateMonth(monthlyUsd: string, p: Pick<FeeMonthPeriod, 'days' | 'daysInMonth'>): string {
-  const full = new ExactDecimal(monthlyUsd);
-  if (p.days >= p.daysInMonth) return full.toFixed();
-  return full.times(p.days).dividedBy(p.daysInMonth).toDecimalPlaces(FEE_UNIT_DECIMALS, ExactDecimal.ROUND_HALF_EVEN).toFixed();
+  if (p.days >= p.daysInMonth) return multiplyDecimal(monthlyUsd, 1);
+  // divideDecimal keeps 60 significant digits; a quotient by a month's days cannot end in 5000… there unless exact.
+  return roundDecimal(divideDecimal(multiplyDecimal(monthlyUsd, p.days), p.daysInMonth), FEE_UNIT_DECIMALS, 'half-even');
 }
 
 /**
@@ -67,18 +67,17 @@ export function prorateMonth(monthlyUsd: string, p: Pick<FeeMonthPeriod, 'days' 
 export function dailyParts(chargeUsd: string, first: IsoDay, last: IsoDay): Array<{ day: IsoDay; usd: string }> {
   const n = daysBetween(first, last) + 1;
   if (n <= 0) return [];
-  const charge = new ExactDecimal(chargeUsd);
-  const unitsExact = charge.abs().times(new ExactDecimal(10).pow(FEE_UNIT_DECIMALS));
-  const units = unitsExact.floor();
-  const beyond = charge.abs().minus(units.dividedBy(new ExactDecimal(10).pow(FEE_UNIT_DECIMALS)));
-  const base = units.dividedToIntegerBy(n);
-  const leftover = units.minus(base.times(n)).toNumber();
-  const sign = charge.isNegative() ? -1 : 1;
+  const abs = absDecimal(chargeUsd);
+  const units = BigInt(roundDecimal(multiplyDecimal(abs, `1e${FEE_UNIT_DECIMALS}`), 0, 'down'));
+  const beyond = subtractDecimal(abs, formatScaled(units, FEE_UNIT_DECIMALS));
+  const base = units / BigInt(n);
+  const leftover = units - base * BigInt(n);
+  const negative = isNegativeDecimal(chargeUsd);
   const out: Array<{ day: IsoDay; usd: string }> = [];
   for (let k = 0; k < n; k++) {
-    let part = base.plus(k < leftover ? 1 : 0).dividedBy(new ExactDecimal(10).pow(FEE_UNIT_DECIMALS));
-    if (k === n - 1) part = part.plus(beyond);
-    out.push({ day: addDays(first, k), usd: part.isZero() ? '0' : part.times(sign).toFixed() });
+    let part = formatScaled(base + (BigInt(k) < leftover ? 1n : 0n), FEE_UNIT_DECIMALS);
+    if (k === n - 1) part = addDecimal(part, beyond);
+    out.push({ day: addDays(first, k), usd: isZeroDecimal(part) ? '0' : negative ? multiplyDecimal(part, -1) : part });
   }
   return out;
 }
