@@ -104,5 +104,12 @@ function judge(ctx: CheckContext, byDay: Map<string, Diff[]>): CheckResult {
 export const analyticsCompletenessCheck = dailyCheck<Diff[]>({
   id: 'analytics-completeness',
   title: 'Analytics rows add up to the analytics totals',
-  daily: { tables: [...COST_TABLES, 'claude_usage_by_actor', TOTALS], version: '1', facts, judge },
+  daily: {
+    tables: [...COST_TABLES, 'claude_usage_by_actor', TOTALS],
+    // diffs() sums these per day (and reads activity_date and organization_id, always hashed).
+    columns: { claude_cost_by_key: MONEY, claude_cost_by_actor: MONEY, claude_usage_by_actor: TOKENS, [TOTALS]: [...MONEY, ...TOKENS] },
+    version: '1',
+    facts,
+    judge,
+  },
 });

@@ -84,6 +84,13 @@ export const completenessCheck = dailyCheck<DayFacts>({
   title: 'Rows add up to the API totals',
   daily: {
     tables: ['claude_costs', 'claude_cost_daily_totals', 'claude_usage_keys', 'claude_usage_daily_totals'],
+    // costDiffs() and tokenDiffs() read these (and activity_date, organization_id).
+    columns: {
+      claude_costs: ['currency', 'amount_cents'],
+      claude_cost_daily_totals: ['currency', 'amount_cents'],
+      claude_usage_keys: ['bucket_start', ...TOKEN_COLUMNS],
+      claude_usage_daily_totals: ['bucket_start', ...TOKEN_COLUMNS],
+    },
     version: '1',
     async facts(ctx) {
       const out = new Map<string, DayFacts>();

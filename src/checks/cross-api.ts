@@ -4,9 +4,10 @@
  * cost (claude.ai chat, Cowork, Claude Code on a subscription, …) is shown, never judged: it is not in
  * cost_report by design. A WARN names the day, the product and the amount where the API part differs.
  */
-import { bridgeDays, bridgeDifferences, COMPONENT_LABELS, sumMap, type BridgeDifference } from '../reports/bridge.js';
+import { bridgeDays, bridgeDifferences, COMPONENT_LABELS, sumMap, type BridgeComponent, type BridgeDay, type BridgeDifference } from '../reports/bridge.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
-import { listDays, orgAnd, type Check, type CheckContext } from './check.js';
+import { listDays, orgAnd, type CheckContext, type CheckResult } from './check.js';
+import { dailyCheck } from './proofs.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
 const usd = (cents: Dec) => formatUsd(cents.div(100).toFixed());
@@ -16,12 +17,37 @@ function describe(x: BridgeDifference): string {
   return `${x.day} ${COMPONENT_LABELS[x.component]} (${products}): API ${x.api.toFixed()} vs cost_report ${x.costReport.toFixed()} cents (${x.api.minus(x.costReport).toFixed()})`;
 }
 
-export async function crossApiResult(ctx: CheckContext) {
+/** A day's bridge as kept: each map as [key, cents] entries sorted by key (so any range reads the same). */
+interface DayFacts {
+  api: Array<[BridgeComponent, string]>;
+  apiProducts: Array<[BridgeComponent, Array<[string, string]>]>;
+  costReport: Array<[BridgeComponent, string]>;
+  outside: Array<[string, string]>;
+}
+
+const byKey = <K extends string, V>(m: Map<K, V>): Array<[K, V]> => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const cents = <K extends string>(m: Map<K, Dec>): Array<[K, string]> => byKey(m).map(([k, v]) => [k, v.toFixed()]);
+const decimals = <K extends string>(e: Array<[K, string]>): Map<K, Dec> => new Map(e.map(([k, v]) => [k, new ExactDecimal(v)]));
+
+async function facts(ctx: CheckContext): Promise<Map<string, DayFacts>> {
   const org = orgAnd(ctx);
   const days = await bridgeDays(ctx.wh, {
     from: ctx.range.from,
     to: ctx.range.to,
     and: { sql: (alias) => orgAnd(ctx, alias).sql, params: org.params },
+  });
+  return new Map(
+    days.map((b) => [
+      b.day,
+      { api: cents(b.api), apiProducts: byKey(b.apiProducts).map(([c, m]) => [c, cents(m)]), costReport: cents(b.costReport), outside: cents(b.outside) },
+    ]),
+  );
+}
+
+function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
+  const days: BridgeDay[] = [...byDay.keys()].sort().map((day) => {
+    const f = byDay.get(day)!;
+    return { day, api: decimals(f.api), apiProducts: new Map(f.apiProducts.map(([c, e]) => [c, decimals(e)])), costReport: decimals(f.costReport), outside: decimals(f.outside) };
   });
   const id = 'cross-api';
   if (days.length === 0) {
@@ -35,7 +61,7 @@ export async function crossApiResult(ctx: CheckContext) {
     report = report.plus(sumMap(b.costReport));
     for (const [k, v] of b.outside) outside.set(k, (outside.get(k) ?? new ExactDecimal(0)).plus(v));
   }
-  const outsideText = [...outside].sort((a, b) => b[1].comparedTo(a[1])).map(([k, v]) => `${k} ${usd(v)}`).join(', ') || 'nothing';
+  const outsideText = byKey(outside).sort((a, b) => b[1].comparedTo(a[1])).map(([k, v]) => `${k} ${usd(v)}`).join(', ') || 'nothing';
   const differ = days.flatMap(bridgeDifferences);
   if (differ.length === 0) {
     return {
@@ -57,8 +83,22 @@ export async function crossApiResult(ctx: CheckContext) {
   };
 }
 
-export const crossApiCheck: Check = {
+/** Kept per day (proofs.ts): a day's facts are its bridge (both sides per component, the products outside). */
+export const crossApiCheck = dailyCheck<DayFacts>({
   id: 'cross-api',
   title: 'Analytics cost bridged to cost_report',
-  run: crossApiResult,
-};
+  daily: {
+    tables: ['claude_cost_by_actor', 'claude_costs', 'claude_analytics_daily_totals', 'claude_cost_daily_totals'],
+    // bridgeDays() reads these; of the totals tables only which days hold rows (activity_date, counted).
+    columns: {
+      claude_cost_by_actor: ['product', 'workspace_id', 'cost_type', 'amount_cents'],
+      claude_costs: ['cost_type', 'service_tier', 'amount_cents'],
+      claude_analytics_daily_totals: [],
+      claude_cost_daily_totals: [],
+    },
+    version: '1',
+    facts,
+    judge,
+  },
+});
+

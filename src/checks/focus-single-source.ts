@@ -96,5 +96,16 @@ export const focusSingleSourceCheck = dailyCheck<DayFacts>({
   id: 'focus-single-source',
   title: 'One cost source per day',
   // claude_cost_by_key and claude_costs are what the view reads for cost.
-  daily: { tables: ['claude_cost_by_key', 'claude_costs'], version: '1', salt, facts, judge },
+  daily: {
+    tables: ['claude_cost_by_key', 'claude_costs'],
+    // Per day the view's BilledCost is amount_usd of each cost row it takes (a row of claude_costs only on
+    // a day claude_cost_by_key does not hold for the organization): its joins match at most one row each
+    // (the usage subqueries are grouped on exactly the join columns; names join by id), so no other
+    // column of these tables changes a day's sums. The view's own SQL is in the salt.
+    columns: { claude_cost_by_key: ['amount_usd'], claude_costs: ['amount_usd'] },
+    version: '1',
+    salt,
+    facts,
+    judge,
+  },
 });

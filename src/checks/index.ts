@@ -98,7 +98,7 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
     args.proofs && prints && isDailyCheck(check) ? runDailyCheck(check, ctx, args.proofs, prints) : check.run(ctx);
   if (!orgs) {
     const results: CheckResult[] = [];
-    const prints = args.proofs ? new DayFingerprints(base) : undefined;
+    const prints = args.proofs ? new DayFingerprints(base, checks.filter(isDailyCheck)) : undefined;
     // One at a time: each check is a few aggregate queries and the warehouse has few cores to share.
     for (const check of checks) results.push(await prove(check, base, prints));
     return { summary: withTally(await summarize(wh, args.range, undefined, prints), args.proofs), results, status: worst(results) };
@@ -109,7 +109,7 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
   for (const organization of orgs) {
     const ctx: CheckContext = { ...base, organization, ledger: ledger.filter((w) => (w.organizationId ?? null) === organization.id) };
     const own: CheckResult[] = [];
-    const prints = args.proofs ? new DayFingerprints(ctx) : undefined;
+    const prints = args.proofs ? new DayFingerprints(ctx, checks.filter(isDailyCheck)) : undefined;
     for (const check of checks) if (check.scope !== 'warehouse') own.push(forOrganization(await prove(check, ctx, prints), organization));
     results.push(...own);
     const ids = organization.id === null ? undefined : [organization.id];

@@ -26,43 +26,44 @@ export function describeOutlier(o: LargeLine): string {
   return `${formatUsd(o.usd)} on ${o.day} (${o.workspace ?? 'default workspace'}, ${o.description ?? '-'}) vs at most ${formatUsd(o.historyMaxUsd)} a line in the previous ${HISTORY_DAYS} days`;
 }
 
-/** The range's outlier lines, largest first (at most one per day: that day's largest). */
-export async function largeLineOutliers(ctx: CheckContext): Promise<LargeLine[]> {
+/** A day's largest claude_costs line (workspace and description where known: the days judged). */
+export interface DayMaxLine {
+  day: string;
+  usd: string;
+  workspace?: string | null;
+  description?: string | null;
+}
+
+/** The largest line of each of the HISTORY_DAYS days before the range (the history its first days are judged by). */
+export async function historyMaxima(ctx: CheckContext): Promise<DayMaxLine[]> {
   const d = ctx.wh.dialect;
   const i = (n: string) => d.ident(n);
   const org = orgAnd(ctx);
-  const start = addDays(ctx.range.from, -HISTORY_DAYS);
-  const maxima = await ctx.wh.query(
+  const rows = await ctx.wh.query(
     `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, ${d.toText(`MAX(${i('amount_usd')})`)} AS ${i('usd')}
        FROM ${d.table('claude_costs')} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1 ORDER BY 1`,
-    [start, ctx.range.to, ...org.params],
+    [addDays(ctx.range.from, -HISTORY_DAYS), addDays(ctx.range.from, -1), ...org.params],
   );
-  const days = maxima.map((r) => ({ day: asIsoDay(String(r.day)), usd: canonicalDecimal(r.usd) }));
-  const flagged: Array<{ day: string; historyMax: string }> = [];
+  return rows.map((r) => ({ day: asIsoDay(String(r.day)), usd: canonicalDecimal(r.usd) }));
+}
+
+/**
+ * The outlier lines among days from `from` on, each judged against the largest lines of the trailing
+ * HISTORY_DAYS days before it (maxima: every day's largest line, history first), largest first.
+ */
+export function outliersAmong(maxima: readonly DayMaxLine[], from: string): LargeLine[] {
+  const days = [...maxima].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  const out: LargeLine[] = [];
   for (let k = 0; k < days.length; k++) {
-    const { day, usd } = days[k]!;
-    if (day < ctx.range.from) continue;
-    const since = addDays(day, -HISTORY_DAYS);
+    const m = days[k]!;
+    if (m.day < from) continue;
+    const since = addDays(asIsoDay(m.day), -HISTORY_DAYS);
     const history = days.slice(0, k).filter((h) => h.day >= since);
     if (history.length < MIN_HISTORY_DAYS) continue;
-    const historyMax = history.reduce((m, h) => maxDecimal(m, h.usd), '0');
-    if (compareDecimal(usd, multiplyDecimal(historyMax, LARGE_LINE_FACTOR)) > 0) flagged.push({ day, historyMax });
-  }
-  const out: LargeLine[] = [];
-  for (const f of flagged) {
-    const [line] = await ctx.wh.query(
-      `SELECT ${d.toText(i('amount_usd'))} AS ${i('usd')}, ${i('workspace_id')} AS ${i('ws')}, ${i('description')} AS ${i('description')}
-         FROM ${d.table('claude_costs')} WHERE ${i('activity_date')} = ${d.dateParam()}${org.sql} ORDER BY ${i('amount_usd')} DESC LIMIT 1`,
-      [f.day, ...org.params],
-    );
-    if (!line) continue;
-    out.push({
-      day: f.day,
-      usd: canonicalDecimal(line.usd),
-      historyMaxUsd: f.historyMax,
-      workspace: line.ws === null || line.ws === undefined ? null : String(line.ws),
-      description: line.description === null || line.description === undefined ? null : String(line.description),
-    });
+    const historyMax = history.reduce((x, h) => maxDecimal(x, h.usd), '0');
+    if (compareDecimal(m.usd, multiplyDecimal(historyMax, LARGE_LINE_FACTOR)) > 0) {
+      out.push({ day: m.day, usd: m.usd, historyMaxUsd: historyMax, workspace: m.workspace ?? null, description: m.description ?? null });
+    }
   }
   return out.sort((a, b) => compareDecimal(b.usd, a.usd));
 }

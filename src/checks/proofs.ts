@@ -25,6 +25,18 @@ export interface DailyCheck<F = unknown> extends Check {
   daily: {
     /** Dated tables whose rows on a day decide that day's facts. */
     tables: readonly TableName[];
+    /**
+     * Per table, every column facts() reads (its SELECT, WHERE, GROUP BY, ORDER BY and JOINs, through
+     * views too); activity_date and organization_id are always added. A day's fingerprint then hashes
+     * only the columns some check reads: a change elsewhere in the row cannot change any facts. A table
+     * left out here is hashed whole (always safe). Names are checked against the table.
+     */
+    columns?: Partial<Record<TableName, readonly string[]>>;
+    /**
+     * Kept facts that depend on more than `columns` (e.g. duplicates' `extra` of the rows sharing a
+     * key): such a day is proved again every time, so the narrower fingerprint stays a proof.
+     */
+    reprove?(facts: F): boolean;
     /** Changes whenever what facts() records changes (or the SQL it reads through, e.g. a view): kept facts of another version are not used. */
     version: string;
     /** Anything else the facts depend on, read from the warehouse (e.g. a view's SQL as stored): part of every day's fingerprint. */
@@ -154,7 +166,11 @@ export async function storeProofBook(wh: Warehouse, book: ProofBook, now = new D
 export class DayFingerprints {
   private readonly byTable = new Map<TableName, Promise<Map<IsoDay, { rows: number; print: string }>>>();
 
-  constructor(private readonly ctx: CheckContext) {}
+  /** checks: the pass's daily checks, whose declared columns decide what is hashed (none: every column). */
+  constructor(
+    private readonly ctx: CheckContext,
+    private readonly checks: readonly DailyCheck[] = [],
+  ) {}
 
   of(table: TableName): Promise<Map<IsoDay, { rows: number; print: string }>> {
     let p = this.byTable.get(table);
@@ -167,14 +183,36 @@ export class DayFingerprints {
     const d = wh.dialect;
     const i = (n: string) => d.ident(n);
     const org = orgAnd(this.ctx);
-    const columns = TABLES[table].columns.map((c) => i(c.name));
+    const hashed = fingerprintColumns(table, this.checks);
+    const columns = hashed.map(i);
+    // The hashed columns are part of the print: kept facts proved under another column set are not reused.
+    const tag = hash53(hashed.join(',')).toString(36);
     const rows = await wh.query(
       `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, COUNT(*) AS ${i('n')}, ${d.rowFingerprint(columns)} AS ${i('print')}
          FROM ${d.table(table)} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1`,
       [range.from, range.to, ...org.params],
     );
-    return new Map(rows.map((r) => [asIsoDay(String(r.day)), { rows: Number(r.n), print: String(r.print) }]));
+    return new Map(rows.map((r) => [asIsoDay(String(r.day)), { rows: Number(r.n), print: `${tag}:${String(r.print)}` }]));
   }
+}
+
+/**
+ * The columns a fingerprint of `table` hashes: the union of what the checks reading it declare
+ * (DailyCheck.daily.columns) with activity_date and organization_id; every column when a reader
+ * declares nothing for it, or when no check reads it. In the table's column order.
+ */
+export function fingerprintColumns(table: TableName, checks: readonly DailyCheck[]): string[] {
+  const all = TABLES[table].columns.map((c) => c.name);
+  const readers = checks.filter((c) => c.daily.tables.includes(table));
+  if (readers.length === 0 || readers.some((c) => !c.daily.columns?.[table])) return all;
+  const want = new Set(['activity_date', 'organization_id']);
+  for (const c of readers) {
+    for (const col of c.daily.columns![table]!) {
+      if (!all.includes(col)) throw new Error(`internal: check ${c.id} declares column ${col}, which ${table} does not have`);
+      want.add(col);
+    }
+  }
+  return all.filter((n) => want.has(n));
 }
 
 /** Contiguous runs of days, merged across short gaps: few queries for the usual case (the newest days, a rewritten window). */
@@ -210,7 +248,8 @@ export async function runDailyCheck(check: DailyCheck, ctx: CheckContext, book: 
     const fp = fingerprint(day);
     prints1.set(day, fp);
     const k = usable[day];
-    if (k && k[0] === fp) {
+    const found = k?.[1] !== null && k?.[1] !== undefined;
+    if (k && k[0] === fp && !(found && daily.reprove?.(k[1]))) {
       if (k[1] !== null && k[1] !== undefined) facts.set(day, k[1]);
     } else stale.push(day);
   }

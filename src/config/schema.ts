@@ -163,8 +163,8 @@ const fixedCostSchema = z
     monthly_usd: dollars('Per month: the whole fee, or the unit price when quantity is given. Always positive; credits and discounts are subtracted.', true),
     quantity: z.number().int().positive().optional().describe('Units billed (seats, …): the monthly amount is monthly_usd × quantity.'),
     unit: z.string().min(1).optional().describe('What quantity counts (FOCUS PricingUnit), default "Seats" with a quantity, else "Months".'),
-    from: isoDay('First day the fee applies (its month is charged in full); default: the first month holding cost data.').optional(),
-    to: isoDay('Last day the fee applies (its month is charged in full); default: open-ended.').optional(),
+    from: isoDay('First day the fee applies (a month it starts inside is prorated by days: docs/reconcile.md); default: the first month holding cost data.').optional(),
+    to: isoDay('Last day the fee applies (a month it ends inside is prorated by days); default: open-ended.').optional(),
     organization: z.string().min(1).optional().describe('Organization id (or name) it is billed to; default: the warehouse\'s only organization.'),
     allocate_to: z.string().min(1).optional().describe('Who pays: a team, cost centre or workspace name, carried in reports and the FOCUS Tags.'),
   })

@@ -11,6 +11,7 @@ import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TO
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
+import { fixedFeeDays } from '../reports/fixed-fee-days.js';
 import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
@@ -117,11 +118,15 @@ async function spend(ctx: ApiContext) {
   const days = eachDay(f.from, f.to);
   // One GROUP BY day × key gives the cells, and (summed exactly) the daily totals `report --by day`
   // shows, the range total and its days with spend: no separate per-day or total query.
-  const [names, byDay, month] = await Promise.all([
+  const feesShown = !f.workspaceIds?.length && !f.models?.length;
+  const [names, byDay, month, fees] = await Promise.all([
     // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
     spendBy(ctx.wh, f, stack),
     spendByDay(ctx.wh, f, stack),
     monthToDate(ctx.wh, f, ctx.today),
+    // Configured fees (claude-ingest.yaml) of the same days, as `report --by day` adds them: beside the
+    // API total, never inside it. A workspace or model filter leaves them out (fees have neither).
+    feesShown ? fixedFeeDays(ctx.wh, f) : Promise.resolve([]),
   ]);
   const cells = new Map<string, string>();
   const dayParts = new Map<string, string[]>();
@@ -138,13 +143,18 @@ async function spend(ctx: ApiContext) {
     total: canonicalDecimal(n.usd),
     usd: days.map((day) => cells.get(`${n.key ?? ''}\u0000${day}`) ?? '0'),
   }));
+  const apiTotal = sumDecimals(perDay.values());
+  const feeTotal = sumDecimals(fees.map((x) => x.usd));
   return {
     filter: filterEcho(f),
     stack,
     days,
     daily: days.map((day) => perDay.get(day) ?? '0'),
     series,
-    total: { usd: sumDecimals(perDay.values()), days: perDay.size },
+    /** API usage from cost_report only: no products outside cost_report, no configured fees. */
+    total: { usd: apiTotal, days: perDay.size },
+    /** Configured fees in the range (null under a workspace or model filter), and the total with them: labelled configured on the page. */
+    fixedFees: feesShown ? { usd: feeTotal, names: [...new Set(fees.map((x) => x.name))], withApiUsd: sumDecimals([apiTotal, feeTotal]) } : null,
     month,
   };
 }

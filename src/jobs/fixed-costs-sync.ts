@@ -6,6 +6,7 @@
  * for small tables, and the history of what was configured is worth keeping).
  */
 import { addDays, asIsoDay, monthStart, type IsoDay } from '../util/dates.js';
+import { feeMonthPeriods, nextMonthStart, prorateMonth } from '../util/fee-proration.js';
 import { InputError } from '../util/errors.js';
 import { canonicalDecimal, multiplyDecimal, usdFromDecimal } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
@@ -33,11 +34,13 @@ export interface FixedCostMonth {
   unitPriceUsd: string;
   quantity: number;
   unit: string;
+  /** The month's unit price: monthly_usd, prorated by days in a month covered in part (util/fee-proration.ts). */
   amountUsd: string;
   allocateTo: string | null;
+  /** First and last day of the month charged (the whole month unless from/to falls inside it). */
+  periodStart: IsoDay;
+  periodEnd: IsoDay;
 }
-
-const nextMonth = (m: IsoDay): IsoDay => monthStart(addDays(m, 31));
 
 /** Every month a fee applies in, from its (or the data's) first month through lastMonth. */
 export function expandFixedCosts(fees: readonly FixedCostInput[], firstMonth: IsoDay, lastMonth: IsoDay, organizationOf: (f: FixedCostInput) => string | null): FixedCostMonth[] {
@@ -46,21 +49,25 @@ export function expandFixedCosts(fees: readonly FixedCostInput[], firstMonth: Is
     const credit = f.kind === 'credit' || f.kind === 'discount';
     const unitPrice = canonicalDecimal(String(f.monthly_usd));
     const quantity = f.quantity ?? 1;
-    const amount = multiplyDecimal(unitPrice, credit ? -quantity : quantity);
-    const start = f.from ? monthStart(asIsoDay(f.from)) : firstMonth;
-    const end = f.to ? monthStart(asIsoDay(f.to)) : lastMonth;
-    for (let m = start; m <= end && m <= lastMonth; m = nextMonth(m)) {
+    const first = f.from ? asIsoDay(f.from) : firstMonth;
+    const lastDayOfRange = addDays(nextMonthStart(lastMonth), -1);
+    const last = f.to && f.to < lastDayOfRange ? asIsoDay(f.to) : lastDayOfRange;
+    for (const p of feeMonthPeriods(first, last)) {
+      // The unit price is prorated, then multiplied: price × quantity = the charge, exactly (FOCUS).
+      const price = prorateMonth(unitPrice, p);
       out.push({
-        month: m,
+        month: p.month,
         name: f.name,
         organizationId: organizationOf(f),
         kind: f.kind,
         chargeCategory: credit ? 'Credit' : 'Purchase',
-        unitPriceUsd: unitPrice,
+        unitPriceUsd: price,
         quantity,
         unit: f.unit ?? (f.quantity !== undefined ? 'Seats' : 'Months'),
-        amountUsd: amount,
+        amountUsd: multiplyDecimal(price, credit ? -quantity : quantity),
         allocateTo: f.allocate_to ?? null,
+        periodStart: p.first,
+        periodEnd: p.last,
       });
     }
   }
@@ -97,7 +104,8 @@ export async function syncFixedCosts(wh: Warehouse, fees: readonly FixedCostInpu
   }
   const existing = await wh.query(
     `SELECT ${d.toText(i('month'))} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${i('organization_id')} AS ${i('org')}, ${i('kind')} AS ${i('kind')}, ${i('charge_category')} AS ${i('cc')},
-            ${d.toText(i('unit_price_usd'))} AS ${i('price')}, ${i('quantity')} AS ${i('quantity')}, ${i('unit')} AS ${i('unit')}, ${d.toText(i('amount_usd'))} AS ${i('amount')}, ${i('allocate_to')} AS ${i('alloc')}
+            ${d.toText(i('unit_price_usd'))} AS ${i('price')}, ${i('quantity')} AS ${i('quantity')}, ${i('unit')} AS ${i('unit')}, ${d.toText(i('amount_usd'))} AS ${i('amount')}, ${i('allocate_to')} AS ${i('alloc')},
+            ${d.toText(i('period_start'))} AS ${i('ps')}, ${d.toText(i('period_end'))} AS ${i('pe')}
        FROM ${d.table('claude_fixed_costs')} WHERE ${i('active')}`,
   );
   let deactivated = 0;
@@ -105,8 +113,9 @@ export async function syncFixedCosts(wh: Warehouse, fees: readonly FixedCostInpu
     const org = r.org === null ? null : String(r.org);
     if (live.has(keyOf(String(r.month).slice(0, 10), String(r.name), org))) continue;
     deactivated++;
+    const month = asIsoDay(String(r.month).slice(0, 10));
     const m: FixedCostMonth = {
-      month: asIsoDay(String(r.month).slice(0, 10)),
+      month,
       name: String(r.name),
       organizationId: org,
       kind: String(r.kind) as FixedCostInput['kind'],
@@ -116,6 +125,9 @@ export async function syncFixedCosts(wh: Warehouse, fees: readonly FixedCostInpu
       unit: String(r.unit),
       amountUsd: String(r.amount),
       allocateTo: r.alloc === null ? null : String(r.alloc),
+      // Rows an older version wrote have no period: they charged the whole month.
+      periodStart: r.ps === null ? month : asIsoDay(String(r.ps).slice(0, 10)),
+      periodEnd: r.pe === null ? addDays(nextMonthStart(month), -1) : asIsoDay(String(r.pe).slice(0, 10)),
     };
     await wh.upsertLedgerRow('claude_fixed_costs', fixedCostRow(m, false, now));
   }
@@ -134,6 +146,8 @@ function fixedCostRow(m: FixedCostMonth, active: boolean, now: string): RowOf<'c
     unit: m.unit,
     amount_usd: usdFromDecimal(m.amountUsd),
     allocate_to: m.allocateTo,
+    period_start: m.periodStart,
+    period_end: m.periodEnd,
     source: 'configured',
     active,
     synced_at: now,

@@ -17,7 +17,8 @@ export function fixedCostsQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
   const org = orgs.length > 0 ? ` AND (${i('organization_id')} IN (${orgs.map(() => '?').join(', ')}) OR ${i('organization_id')} IS NULL)` : '';
   return {
     sql: `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${i('kind')} AS ${i('kind')}, ${i('quantity')} AS ${i('quantity')}, ${i('unit')} AS ${i('unit')},
-                 ${i('unit_price_usd')} AS ${i('unit_price_usd')}, ${i('amount_usd')} AS ${i('usd')}, ${i('allocate_to')} AS ${i('allocate_to')}, ${i('source')} AS ${i('source')}
+                 ${i('unit_price_usd')} AS ${i('unit_price_usd')}, ${i('amount_usd')} AS ${i('usd')}, ${i('allocate_to')} AS ${i('allocate_to')},
+                 COALESCE(${i('period_start')}, ${i('month')}) AS ${i('period_start')}, ${i('period_end')} AS ${i('period_end')}, ${i('source')} AS ${i('source')}
             FROM ${d.table('claude_fixed_costs')}
            WHERE ${i('active')} AND ${i('month')} BETWEEN ${trunc} AND ${d.dateParam()}${org}
            ORDER BY 1, 2`,
@@ -31,6 +32,8 @@ export function fixedCostsQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
       { name: 'unit_price_usd', header: 'unit_price_usd', kind: 'usd' },
       { name: 'usd', header: 'amount_usd', kind: 'usd' },
       { name: 'allocate_to', header: 'allocate_to', kind: 'text' },
+      { name: 'period_start', header: 'charged_from', kind: 'date' },
+      { name: 'period_end', header: 'charged_to', kind: 'date' },
       { name: 'source', header: 'source', kind: 'text' },
     ],
   };

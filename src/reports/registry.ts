@@ -3,6 +3,7 @@ import type { SqlDialect, Warehouse, QueryRow } from '../warehouse/warehouse.js'
 import type { ReportFilter } from './filter.js';
 import { spendByOrganizationQuery } from './organization-queries.js';
 import { fixedCostsQuery } from './fixed-cost-queries.js';
+import { addFixedFees, type ReportTotals } from './fixed-fee-days.js';
 import { apiKeyCostQuery, productCostQuery, userCostQuery } from './analytics-queries.js';
 import { claudeCodeByUserQuery, spendByQuery, spendOverTimeQuery, sqlAndParams, type ReportColumn, type ReportQuery } from './queries.js';
 
@@ -64,11 +65,21 @@ export interface ReportResult {
   filter: ReportFilter;
   columns: ReportColumn[];
   rows: QueryRow[];
+  /** Spend reports (day, week, month, workspace): what the figures add up to and what that includes. */
+  totals?: ReportTotals;
 }
+
+/** Reports that show configured fees beside the API spend (fixed-fee-days.ts). */
+const WITH_FIXED_FEES = new Set<ReportName>(['day', 'week', 'month', 'workspace']);
 
 export async function runReport(wh: Warehouse, name: ReportName, f: ReportFilter): Promise<ReportResult> {
   const q = reportQuery(wh.dialect, name, f);
-  return { report: name, title: REPORT_TITLES[name], filter: f, columns: q.columns, rows: await wh.query(...sqlAndParams(q)) };
+  const rows = await wh.query(...sqlAndParams(q));
+  if (WITH_FIXED_FEES.has(name)) {
+    const withFees = await addFixedFees(wh, name as 'day' | 'week' | 'month' | 'workspace', f, q.columns, rows);
+    return { report: name, title: REPORT_TITLES[name], filter: f, ...withFees };
+  }
+  return { report: name, title: REPORT_TITLES[name], filter: f, columns: q.columns, rows };
 }
 
 /** The report's SELECT with each column renamed to its header, for `export` (headers become file columns). */

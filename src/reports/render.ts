@@ -5,6 +5,7 @@ import { formatUsd } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ReportColumn } from './queries.js';
 import type { ReportResult } from './registry.js';
+import type { ReportTotals } from './fixed-fee-days.js';
 
 function tableCell(c: ReportColumn, v: QueryRow[string] | undefined): string {
   if (v === null || v === undefined) return c.kind === 'text' ? '' : '-';
@@ -29,7 +30,13 @@ export function renderReportTable(r: ReportResult): string {
     r.rows.map((row) => r.columns.map((c) => tableCell(c, row[c.name]))),
     align,
   );
-  return `${r.title}, ${r.filter.from}..${r.filter.to}\n\n${body}${r.rows.length === 0 ? '\n(no data in range)' : ''}`;
+  return `${r.title}, ${r.filter.from}..${r.filter.to}\n\n${body}${r.rows.length === 0 ? '\n(no data in range)' : ''}${r.totals ? `\n\n${totalsLine(r.totals)}` : ''}`;
+}
+
+/** One line saying what the total is made of: API data and configured fees are never blurred. */
+export function totalsLine(t: ReportTotals): string {
+  const fees = t.includes.length > 1 ? ` + fixed fees (configured) ${formatUsd(t.fixed_fees_configured_usd)}` : '';
+  return `Total ${formatUsd(t.total_usd)} = API usage (cost_report) ${formatUsd(t.cost_report_usd)}${fees}; not included: ${t.excludes.join('; ')}`;
 }
 
 /** Dollars stay exact decimal strings (JSON numbers would become binary floats in most readers). */
@@ -49,6 +56,7 @@ export function reportJson(r: ReportResult): Record<string, unknown> {
     filter: { workspaceIds: r.filter.workspaceIds ?? [], models: r.filter.models ?? [], organizationIds: r.filter.organizationIds ?? [] },
     columns: r.columns.map((c) => c.header),
     rows: r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, jsonValue(c, row[c.name])]))),
+    ...(r.totals ? { totals: r.totals } : {}),
   };
 }
 

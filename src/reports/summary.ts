@@ -34,7 +34,7 @@ export async function demoSummary(wh: Warehouse, organizationIds?: string[]): Pr
 }
 
 export function renderDemoSummary(s: DemoSummary): string {
-  const lines = [`Total cost ${s.from ?? '-'}..${s.to ?? '-'}: ${formatUsd(s.totalUsd)} (exact: ${s.totalUsd} USD)`, '', 'Cost by workspace:'];
+  const lines = [`Total cost ${s.from ?? '-'}..${s.to ?? '-'}: ${formatUsd(s.totalUsd)} (exact: ${s.totalUsd} USD)`, '  API usage from cost_report only: products outside cost_report and configured fees are not in it (reconcile and report --by product show them)', '', 'Cost by workspace:'];
   for (const w of s.byWorkspace) lines.push(`  ${w.name.padEnd(28)} ${formatUsd(w.usd).padStart(14)}`);
   lines.push('', 'Cost by model:');
   for (const m of s.byModel) lines.push(`  ${m.model.padEnd(28)} ${formatUsd(m.usd).padStart(14)}`);

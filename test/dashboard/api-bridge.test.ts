@@ -42,13 +42,30 @@ describe('GET /api/bridge', () => {
     expect(new Decimal(String(feb.costReportUsd)).eq(report)).toBe(true);
     expect(new Decimal(String(feb.outsideUsd)).eq(outside)).toBe(true);
     expect(new Decimal(String(feb.billedUsd)).eq(report.plus(outside))).toBe(true);
-    expect(feb.fixed).toEqual([{ name: 'Credit', usd: '-10' }, { name: 'Support', usd: '99.99' }]);
-    expect(new Decimal(String(feb.expectedUsd)).eq(report.plus(outside).plus('89.99'))).toBe(true);
+    // The credit ends on the 15th: 15 of February's 28 days, prorated (half-even to $0.00000001).
+    const credit = new Decimal(10).times(15).div(28).toDecimalPlaces(8, Decimal.ROUND_HALF_EVEN).neg();
+    expect(feb.fixed).toEqual([{ name: 'Credit', usd: credit.toFixed() }, { name: 'Support', usd: '99.99' }]);
+    expect(new Decimal(String(feb.expectedUsd)).eq(report.plus(outside).plus('99.99').plus(credit))).toBe(true);
     expect(feb.invoice).toEqual({ id: 'INV-9', usd: '1', within: false });
     const mar = body.months[1]!;
     expect(mar.fixed).toEqual([{ name: 'Support', usd: '99.99' }]);
     expect(mar.invoice).toBeNull();
     expect(mar.daysHeld).toBe(5);
+  });
+
+  it('/api/spend: the headline total is cost_report alone; configured fees of the same days beside it, with the sum', async () => {
+    const res = await fetch(new URL('/api/spend?from=2026-02-01&to=2026-02-28', dash.url));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { total: { usd: string }; fixedFees: { usd: string; names: string[]; withApiUsd: string } | null };
+    const days = eachDay('2026-02-01' as IsoDay, '2026-02-28' as IsoDay);
+    const report = days.reduce((s, d) => s.plus(w.emu.truth.costCents(d)), new Decimal(0)).div(100);
+    const credit = new Decimal(10).times(15).div(28).toDecimalPlaces(8, Decimal.ROUND_HALF_EVEN).neg();
+    expect(new Decimal(body.total.usd).eq(report)).toBe(true);
+    expect(body.fixedFees!.names.sort()).toEqual(['Credit', 'Support']);
+    expect(new Decimal(body.fixedFees!.usd).eq(credit.plus('99.99'))).toBe(true);
+    expect(new Decimal(body.fixedFees!.withApiUsd).eq(report.plus(credit).plus('99.99'))).toBe(true);
+    const filtered = (await (await fetch(new URL('/api/spend?from=2026-02-01&to=2026-02-28&workspace=default', dash.url))).json()) as { fixedFees: unknown };
+    expect(filtered.fixedFees).toBeNull();
   });
 
   it('refuses parameters it does not take', async () => {

@@ -217,7 +217,7 @@ describe('BigQuery migration 2 → 3', () => {
       res.schema.fields = res.schema.fields.filter((f) => !['ordinal', 'customer_type', 'data_refreshed_at'].includes(f.name));
       standIn.tables.set(id(t), { ...res, id: id(t) });
     }
-    const wh = await h.open({ migrations: { 3: migrations[3]! } });
+    const wh = await h.open({ migrations: { 3: migrations[3]!, 4: migrations[4]! } });
     await wh.init();
     for (const [t, c] of [['claude_cost_by_actor', 'ordinal'], ['claude_usage_by_actor', 'ordinal'], ['claude_cost_by_key', 'ordinal'], ['claude_code_model_usage', 'customer_type'], ['ingest_windows', 'data_refreshed_at']] as const) {
       expect(fieldsOf(t).find((f) => f.name === c), `${t}.${c}`).toMatchObject({ mode: 'NULLABLE' });
@@ -230,6 +230,19 @@ describe('BigQuery migration 2 → 3', () => {
       expect(u).toContain("`actor_type` = 'user_actor'");
       expect(u).toContain("JSON_EXTRACT_SCALAR(`extra`, '$.group.actor.user_id') IS NOT NULL");
     }
+    expect(versionWrites().length).toBeGreaterThan(0);
+  });
+});
+
+describe('BigQuery migration 3 → 4', () => {
+  it('adds period_start and period_end to claude_fixed_costs as NULLABLE columns (prorated months, issue 26)', async () => {
+    seedOlderDataset(3);
+    const res = JSON.parse(JSON.stringify(tableResource(TABLES.claude_fixed_costs, PROJECT, DATASET))) as { schema: { fields: Field[] } };
+    res.schema.fields = res.schema.fields.filter((f) => !['period_start', 'period_end'].includes(f.name));
+    standIn.tables.set(id('claude_fixed_costs'), { ...res, id: id('claude_fixed_costs') });
+    const wh = await h.open({ migrations: { 4: migrations[4]! } });
+    await wh.init();
+    for (const c of ['period_start', 'period_end']) expect(fieldsOf('claude_fixed_costs').find((f) => f.name === c), c).toMatchObject({ mode: 'NULLABLE', type: 'DATE' });
     expect(versionWrites().length).toBeGreaterThan(0);
   });
 });

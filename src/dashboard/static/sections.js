@@ -20,7 +20,14 @@ export function drawSpendKpis(spend) {
   const m = spend.month;
   $('range-label').textContent = `${spend.filter.from} .. ${spend.filter.to}${state.workspace ? ` · workspace ${labelOfWorkspace(state.workspace)}` : ''}${state.model ? ` · ${state.model}` : ''}`;
   $('kpi-total').textContent = formatUsd(spend.total.usd);
-  $('kpi-total-sub').textContent = `${spend.total.days} days with spend`;
+  // The headline is API usage (cost_report); configured fees are shown beside it, labelled, never blended in.
+  const fees = spend.fixedFees;
+  const feeText = fees === null
+    ? ' · configured fees not shown (workspace/model filter)'
+    : fees.names.length
+      ? ` · + fixed fees (configured: ${fees.names.join(', ')}) ${formatUsd(fees.usd)} = ${formatUsd(fees.withApiUsd)}`
+      : ' · no fixed fees configured';
+  $('kpi-total-sub').textContent = `${spend.total.days} days with spend${feeText}`;
   $('kpi-mtd').textContent = formatUsd(m.current.usd);
   $('kpi-mtd-label').textContent = `Month to date (${m.current.from.slice(0, 7)})`;
   $('kpi-mtd-sub').textContent = `${m.current.from} .. ${m.current.to}`;

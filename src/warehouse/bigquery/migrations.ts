@@ -94,6 +94,8 @@ export const migrations: Record<number, BigQueryMigration> = {
   1: addMissingColumns,
   2: toVersion2,
   3: toVersion3,
+  // Version 4 (issue 26): claude_fixed_costs gains period_start/period_end (prorated partial months).
+  4: addMissingColumns,
 };
 
 /** Runs migrations from+1 .. to, in order. */

@@ -92,6 +92,8 @@ export const migrations: Record<number, Migration> = {
   1: addMissingColumns,
   2: toVersion2,
   3: toVersion3,
+  // Version 4 (issue 26): claude_fixed_costs gains period_start/period_end (prorated partial months).
+  4: addMissingColumns,
 };
 
 export type SchemaState =

@@ -171,8 +171,9 @@ export function focusViewSql(d: SqlDialect): string {
     ListCost: f('amount_usd'),
     ContractedCost: f('amount_usd'),
     BillingCurrency: lit('USD'),
-    ChargePeriodStart: ts(f('month')),
-    ChargePeriodEnd: ts(add(f('month'), 1, 'month')),
+    // A fee starting or ending inside the month is charged (prorated) for the days it covers only.
+    ChargePeriodStart: ts(`COALESCE(${f('period_start')}, ${f('month')})`),
+    ChargePeriodEnd: `COALESCE(${ts(add(f('period_end'), 1, 'day'))}, ${ts(add(f('month'), 1, 'month'))})`,
     BillingPeriodStart: ts(f('month')),
     BillingPeriodEnd: ts(add(f('month'), 1, 'month')),
     ChargeCategory: f('charge_category'),

@@ -1,0 +1,132 @@
+/**
+ * Configured fees (claude_fixed_costs) in the spend reports (`report --by day|week|month|workspace`):
+ * each fee-month spread over its days (util/fee-proration.ts), so a range's fee is the sum of its
+ * days and a whole month's days add up exactly to the month's charge. The fees are appended as their
+ * own column (time reports) or rows (workspace report), always labelled configured, and every such
+ * report carries totals that say what they include. Never mixed into an API figure.
+ */
+import { addDays, daysBetween, type IsoDay } from '../util/dates.js';
+import { dailyParts, nextMonthStart } from '../util/fee-proration.js';
+import { canonicalDecimal, sumDecimals } from '../util/money.js';
+import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
+import { dayCell, exact } from './cells.js';
+import type { ReportFilter } from './filter.js';
+import type { ReportColumn } from './queries.js';
+
+export const FIXED_FEES_HEADER = 'fixed_fees_usd (configured)';
+export const FIXED_FEES_LABEL = 'fixed fees (configured)';
+export const API_SOURCE = 'cost_report';
+export const CONFIGURED_SOURCE = 'configured';
+
+export interface FixedFeeDay {
+  day: IsoDay;
+  name: string;
+  usd: string;
+}
+
+/** Each active fee's part of every day in f's range (fees with no organization count for any). */
+export async function fixedFeeDays(wh: Warehouse, f: ReportFilter): Promise<FixedFeeDay[]> {
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const orgs = f.organizationIds ?? [];
+  const org = orgs.length > 0 ? ` AND (${i('organization_id')} IN (${orgs.map(() => '?').join(', ')}) OR ${i('organization_id')} IS NULL)` : '';
+  const rows = await wh.query(
+    `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')},
+            ${i('period_start')} AS ${i('ps')}, ${i('period_end')} AS ${i('pe')}
+       FROM ${d.table('claude_fixed_costs')}
+      WHERE ${i('active')} AND ${i('month')} BETWEEN ${d.dateTrunc(d.dateParam(), 'month')} AND ${d.dateParam()}${org}
+      ORDER BY 1, 2`,
+    [f.from, f.to, ...orgs],
+  );
+  const out: FixedFeeDay[] = [];
+  for (const r of rows) {
+    const month = dayCell(r.month);
+    const first = r.ps === null || r.ps === undefined ? month : dayCell(r.ps);
+    const last = r.pe === null || r.pe === undefined ? addDays(nextMonthStart(month), -1) : dayCell(r.pe);
+    for (const p of dailyParts(exact(r.usd), first, last)) {
+      if (p.day >= f.from && p.day <= f.to) out.push({ day: p.day, name: String(r.name), usd: p.usd });
+    }
+  }
+  return out;
+}
+
+export interface ReportTotals {
+  /** API usage from cost_report (claude_costs) in the report's range and filter. */
+  cost_report_usd: string;
+  /** Configured fees (claude-ingest.yaml fixed_costs) in the range: never API data. */
+  fixed_fees_configured_usd: string;
+  /** cost_report_usd + fixed_fees_configured_usd. */
+  total_usd: string;
+  /** What total_usd includes and leaves out, in words. */
+  includes: string[];
+  excludes: string[];
+}
+
+type Bucket = 'day' | 'week' | 'month';
+
+function bucketOf(day: IsoDay, b: Bucket): IsoDay {
+  if (b === 'day') return day;
+  if (b === 'month') return `${day.slice(0, 7)}-01` as IsoDay;
+  // ISO week, Monday start (as the week report's date_trunc).
+  const dow = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(day, -dow);
+}
+
+const clean = (v: string) => canonicalDecimal(v);
+
+/**
+ * Adds the configured fees to a spend report's rows and returns the totals. Fees have no workspace
+ * or model, so a report filtered by either shows none (and its totals say so).
+ */
+export async function addFixedFees(
+  wh: Warehouse,
+  kind: Bucket | 'workspace',
+  f: ReportFilter,
+  columns: ReportColumn[],
+  rows: QueryRow[],
+): Promise<{ columns: ReportColumn[]; rows: QueryRow[]; totals: ReportTotals }> {
+  const api = sumDecimals(rows.map((r) => exact(r.usd)));
+  const filtered = Boolean(f.workspaceIds?.length || f.models?.length);
+  const fees = filtered ? [] : await fixedFeeDays(wh, f);
+  const feeTotal = sumDecimals(fees.map((x) => x.usd));
+  const excludes = ['products outside cost_report (claude.ai chat, Cowork, Claude Code on a subscription: report --by product)'];
+  if (filtered) excludes.push('fixed fees (configured): a workspace or model filter leaves them out');
+  else if (fees.length === 0) excludes.push('fixed fees (configured): none configured in this range');
+  const totals: ReportTotals = {
+    cost_report_usd: clean(api),
+    fixed_fees_configured_usd: clean(feeTotal),
+    total_usd: clean(sumDecimals([api, feeTotal])),
+    includes: ['API usage (cost_report)', ...(fees.length > 0 ? [FIXED_FEES_LABEL] : [])],
+    excludes,
+  };
+  if (fees.length === 0) return { columns, rows, totals };
+  if (kind === 'workspace') {
+    const byName = new Map<string, string[]>();
+    for (const x of fees) byName.set(x.name, [...(byName.get(x.name) ?? []), x.usd]);
+    const feeRows: QueryRow[] = [...byName].map(([name, parts]) => ({ key: null, name: `${name} (configured)`, usd: clean(sumDecimals(parts)), source: CONFIGURED_SOURCE }));
+    return {
+      columns: [...columns, { name: 'source', header: 'source', kind: 'text' }],
+      rows: [...rows.map((r) => ({ ...r, source: API_SOURCE })), ...feeRows],
+      totals,
+    };
+  }
+  const byBucket = new Map<string, string[]>();
+  for (const x of fees) {
+    const b = bucketOf(x.day, kind);
+    byBucket.set(b, [...(byBucket.get(b) ?? []), x.usd]);
+  }
+  const periods = new Map<string, QueryRow>();
+  for (const r of rows) periods.set(String(r.period).slice(0, 10), { ...r });
+  for (const b of byBucket.keys()) if (!periods.has(b)) periods.set(b, { period: b, usd: '0' });
+  const merged = [...periods.entries()]
+    .sort(([a], [b]) => daysBetween(b as IsoDay, a as IsoDay))
+    .map(([b, r]) => {
+      const fee = clean(sumDecimals(byBucket.get(b) ?? []));
+      return { ...r, fixed_fees_usd: fee, total_usd: clean(sumDecimals([exact(r.usd), fee])) };
+    });
+  return {
+    columns: [...columns, { name: 'fixed_fees_usd', header: FIXED_FEES_HEADER, kind: 'usd' }, { name: 'total_usd', header: 'total_usd', kind: 'usd' }],
+    rows: merged,
+    totals,
+  };
+}
