@@ -346,7 +346,7 @@ const DECLARED_TABLES = {
 export const TABLES: Record<TableName, TableDef> = withOrganization(DECLARED_TABLES);
 
 /** Bump when a table changes, and add a migration in each warehouse. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Columns a schema version removed: each warehouse's migration to that version drops them. */
 export const REMOVED_COLUMNS: Readonly<Record<number, ReadonlyArray<{ table: TableName; column: string }>>> = {

@@ -94,6 +94,8 @@ export const migrations: Record<number, BigQueryMigration> = {
   1: addMissingColumns,
   2: toVersion2,
   3: toVersion3,
+  // Version 4 (issue 25): claude_cost_by_actor gains the nullable api_key_id.
+  4: addMissingColumns,
 };
 
 /** Runs migrations from+1 .. to, in order. */

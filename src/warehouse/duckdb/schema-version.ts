@@ -92,6 +92,8 @@ export const migrations: Record<number, Migration> = {
   1: addMissingColumns,
   2: toVersion2,
   3: toVersion3,
+  // Version 4 (issue 25): claude_cost_by_actor gains api_key_id (NULL on older rows until their days are backfilled again).
+  4: addMissingColumns,
 };
 
 export type SchemaState =
