@@ -8,7 +8,7 @@
  * order, whichever warehouse holds them.
  */
 import { CENTS_SCALE, canonicalDecimal, storableDecimal } from '../../util/money.js';
-import type { QueryRow, Warehouse } from '../../warehouse/warehouse.js';
+import type { QueryRow, SqlDialect, Warehouse } from '../../warehouse/warehouse.js';
 import { HIDDEN_ACTOR } from '../analytics-queries.js';
 import { filterWhere, type ReportFilter } from '../filter.js';
 
@@ -45,10 +45,8 @@ export function subCents(v: QueryRow[string] | undefined): bigint {
 
 const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
-async function names(wh: Warehouse, table: string, column: string): Promise<Map<string, string>> {
-  const i = (n: string) => wh.dialect.ident(n);
-  const rows = await wh.query(`SELECT ${i('id')} AS ${i('id')}, ${i(column)} AS ${i('v')} FROM ${wh.dialect.table(table)} WHERE ${i(column)} IS NOT NULL`);
-  // Several organizations' snapshots may name an id once each; the smallest name is kept, on both warehouses alike.
+/** Names by id from a snapshot table; several organizations' snapshots may name an id once each: the smallest name is kept. */
+function namesOf(rows: QueryRow[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of rows) {
     const id = String(r.id);
@@ -59,36 +57,49 @@ async function names(wh: Warehouse, table: string, column: string): Promise<Map<
   return out;
 }
 
-/** Every cost fact of the range, in a fixed order (day, organization, source, then every attribute). */
-export async function readAllocationFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
-  const d = wh.dialect;
+export type FactQueryName = 'analytics' | 'legacy' | 'keys' | 'workspaces' | 'users' | 'accounts';
+
+/** The queries the facts are read with, in the warehouse's dialect (exported for the parity tests). */
+export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<FactQueryName, { sql: string; params: unknown[] }> {
   const i = (n: string) => d.ident(n);
   const wb = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
   const wc = filterWhere(d, f, 'c', DIMS, 'claude_costs');
-  const [analytics, legacy, keys, workspaces, users, accounts] = await Promise.all([
-    wh.query(
-      `SELECT b.${i('activity_date')} AS ${i('day')}, b.${i('organization_id')} AS ${i('org')}, b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
+  const names = (table: string, column: string) => ({
+    sql: `SELECT ${i('id')} AS ${i('id')}, ${i(column)} AS ${i('v')} FROM ${d.table(table)} WHERE ${i(column)} IS NOT NULL`,
+    params: [],
+  });
+  return {
+    analytics: {
+      sql: `SELECT b.${i('activity_date')} AS ${i('day')}, b.${i('organization_id')} AS ${i('org')}, b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
               MAX(b.${i('actor_email')}) AS ${i('email')}, b.${i('api_key_id')} AS ${i('api_key_id')}, b.${i('workspace_id')} AS ${i('workspace_id')},
               b.${i('product')} AS ${i('product')}, b.${i('model')} AS ${i('model')}, b.${i('cost_type')} AS ${i('cost_type')},
               ${d.sumExact(`b.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`b.${i('list_amount_cents')}`)} AS ${i('list')}
          FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql}
         GROUP BY 1, 2, 3, 4, 6, 7, 8, 9, 10`,
-      wb.params,
-    ),
-    wh.query(
-      `SELECT c.${i('activity_date')} AS ${i('day')}, c.${i('organization_id')} AS ${i('org')}, c.${i('workspace_id')} AS ${i('workspace_id')},
+      params: wb.params,
+    },
+    legacy: {
+      sql: `SELECT c.${i('activity_date')} AS ${i('day')}, c.${i('organization_id')} AS ${i('org')}, c.${i('workspace_id')} AS ${i('workspace_id')},
               c.${i('model')} AS ${i('model')}, c.${i('cost_type')} AS ${i('cost_type')}, ${d.sumExact(`c.${i('amount_cents')}`)} AS ${i('billed')}
          FROM ${d.table('claude_costs')} c WHERE ${wc.sql}
           AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_actor')} x WHERE ${d.allDays(`x.${i('activity_date')}`)}
                              AND x.${i('activity_date')} = c.${i('activity_date')} AND x.${i('organization_id')} IS NOT DISTINCT FROM c.${i('organization_id')})
         GROUP BY 1, 2, 3, 4, 5`,
-      wc.params,
-    ),
-    names(wh, 'claude_api_keys', 'name'),
-    names(wh, 'claude_workspaces', 'name'),
-    names(wh, 'claude_users', 'email'),
-    names(wh, 'claude_service_accounts', 'name'),
-  ]);
+      params: wc.params,
+    },
+    keys: names('claude_api_keys', 'name'),
+    workspaces: names('claude_workspaces', 'name'),
+    users: names('claude_users', 'email'),
+    accounts: names('claude_service_accounts', 'name'),
+  };
+}
+
+/** Every cost fact of the range, in a fixed order (day, organization, source, then every attribute). */
+export async function readAllocationFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
+  const q = allocationFactQueries(wh.dialect, f);
+  const run = (n: FactQueryName) => wh.query(q[n].sql, q[n].params);
+  const [analytics, legacy, keyRows, workspaceRows, userRows, accountRows] = await Promise.all([run('analytics'), run('legacy'), run('keys'), run('workspaces'), run('users'), run('accounts')]);
+  const [keys, workspaces, users, accounts] = [keyRows, workspaceRows, userRows, accountRows].map(namesOf) as [Map<string, string>, Map<string, string>, Map<string, string>, Map<string, string>];
   const wsName = (id: string | null) => (id === null ? DEFAULT_WORKSPACE_NAME : (workspaces.get(id) ?? DEFAULT_WORKSPACE_NAME));
   const facts: AllocationFact[] = [];
   for (const r of analytics) {

@@ -1,0 +1,156 @@
+/**
+ * Allocation through the real CLI against a warehouse backfilled from the emulator: report --by team
+ * (and team,product) and chargeback (csv, json, xlsx) add up exactly to the billed truth, cost_report
+ * days allocate only by workspace/model/cost type and say so, and a bad rule stops before any output.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { eachDay } from '../../../src/util/dates.js';
+import { sumDecimals } from '../../../src/util/money.js';
+import { errorLines } from '../../helpers/cli.js';
+import { fillWarehouse, type FilledWarehouse } from '../../helpers/fill-warehouse.js';
+
+const TODAY = '2026-02-10';
+const FROM = '2025-12-28';
+let w: FilledWarehouse;
+let config: string;
+
+const RULES = `allocation:
+  dimensions: [team, cost_center]
+  rules:
+    - name: prod keys
+      match: { api_key: "prod-*" }
+      set: { team: Platform, cost_center: CC-100 }
+    - name: research
+      match: { workspace: Research }
+      set: { team: Research, cost_center: CC-200 }
+    - name: claude code
+      match: { user: "*@example.com", product: claude_code }
+      set: { team: Engineering, cost_center: CC-300 }
+    - name: shared staging
+      match: { api_key: "staging-*" }
+      split: { by: team, proportional_to: billed }
+      set: { cost_center: CC-999 }
+    - name: never
+      match: { model: "no-such-model-*" }
+      set: { team: Nobody }
+  files:
+    - path: teams.csv
+  unallocated: { team: Unallocated, cost_center: "-" }
+`;
+
+/** The billed truth of a range in dollars: cost_report before the Analytics API's first day, analytics after. */
+const truthUsd = (from: string, to: string) =>
+  sumDecimals(eachDay(from, to).map((d) => (d < '2026-01-01' ? w.emu.truth.costCents(d) : w.emu.truth.analytics.costCents(d)))).replace(/^(-?)(\d+)(?:\.(\d+))?$/, (_m, s: string, i: string, f = '') => {
+    const padded = i.padStart(3, '0');
+    const frac = `${padded.slice(-2)}${f}`.replace(/0+$/, '');
+    return `${s}${padded.slice(0, -2).replace(/^0+(?=\d)/, '')}${frac ? `.${frac}` : ''}`;
+  });
+
+beforeAll(async () => {
+  w = await fillWarehouse({ today: TODAY, from: FROM, seed: 7, args: ['--streams', 'cost,claude_code,analytics_cost,org'] });
+  writeFileSync(join(w.dir, 'teams.csv'), 'kind,match,team,cost_center,from,to\nworkspace,Support Bot,Support,CC-400,,\n');
+  config = join(w.dir, 'claude-ingest.yaml');
+  writeFileSync(config, RULES);
+}, 180_000);
+afterAll(async () => {
+  await w?.close();
+});
+
+type Doc = { columns: string[]; rows: Array<Record<string, string | number>> };
+
+describe('allocation through the CLI', () => {
+  it('report --by team: billed, list and share per team; the sum is the billed truth to the last digit', async () => {
+    const res = await w.cli(['report', '--by', 'team', '--config', config, '--from', FROM, '--to', '2026-02-09', '--format', 'json']);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as Doc & { rules_hash: string };
+    expect(doc.columns).toEqual(['team', 'billed_usd', 'list_usd', 'share_pct']);
+    expect(doc.rules_hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(sumDecimals(doc.rows.map((r) => String(r.billed_usd)))).toBe(truthUsd(FROM, '2026-02-09'));
+    const teams = doc.rows.map((r) => r.team);
+    for (const t of ['Platform', 'Engineering', 'Unallocated']) expect(teams).toContain(t);
+    expect(teams).not.toContain('Nobody');
+    expect(doc.rows.reduce((s, r) => s + Number(r.share_pct), 0)).toBeCloseTo(100, 1);
+  });
+
+  it('report --by team,product: the combined grouping adds up to the same total; table and csv render', async () => {
+    const res = await w.cli(['report', '--by', 'team,product', '--config', config, '--from', '2026-01-01', '--to', '2026-02-09', '--format', 'csv']);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = parse(res.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(Object.keys(rows[0]!)).toEqual(['team', 'product', 'billed_usd', 'list_usd', 'share_pct']);
+    expect(sumDecimals(rows.map((r) => r.billed_usd!))).toBe(truthUsd('2026-01-01', '2026-02-09'));
+    // Claude Code by example.com users (not on a prod key) went to Engineering; its other products came only from the staging split.
+    expect(rows.some((r) => r.team === 'Engineering' && r.product === 'claude_code')).toBe(true);
+    const table = await w.cli(['report', '--by', 'team', '--config', config, '--from', '2026-01-01', '--to', '2026-02-09']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/Billed cost by team/);
+  });
+
+  it('chargeback csv: # header with the rules hash and the last refresh, no subtotal rows, lines add up exactly', async () => {
+    const out = join(w.dir, 'cb-2026-01.csv');
+    const res = await w.cli(['chargeback', '--month', '2026-01', '--config', config, '--out', out]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/Chargeback 2026-01 by team, cost_center/);
+    const text = readFileSync(out, 'utf8');
+    const comments = text.split('\n').filter((l) => l.startsWith('#'));
+    expect(comments[1]).toMatch(/^# rules: [0-9a-f]{16} \(6 rules\)$/);
+    expect(comments[2]).toMatch(/^# data last refreshed: \d{4}-\d{2}-\d{2}T/);
+    const lines = parse(text, { columns: true, comment: '#' }) as Array<Record<string, string>>;
+    expect(Object.keys(lines[0]!)).toEqual(['team', 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'billed_usd', 'list_usd']);
+    expect(lines.every((l) => l.source === 'analytics')).toBe(true);
+    expect(sumDecimals(lines.map((l) => l.billed_usd!))).toBe(truthUsd('2026-01-01', '2026-01-31'));
+    // The split key's cost went to teams other rules allocated, with the split's cost center.
+    const split = lines.filter((l) => l.cost_center === 'CC-999');
+    expect(split.length).toBeGreaterThan(0);
+    expect(split.every((l) => l.api_key.startsWith('staging-') && ['Platform', 'Research', 'Engineering', 'Support'].includes(l.team!))).toBe(true);
+    // The JSON's totals are the lines' sums, value by value.
+    const jsonOut = join(w.dir, 'cb.json');
+    expect((await w.cli(['chargeback', '--month', '2026-01', '--config', config, '--by', 'team', '--out', jsonOut])).code).toBe(0);
+    const doc = JSON.parse(readFileSync(jsonOut, 'utf8')) as { lines: Array<Record<string, string>>; totals: Array<Record<string, string>>; total: { billed_usd: string } };
+    for (const t of doc.totals) expect(sumDecimals(doc.lines.filter((l) => l.team === t.team).map((l) => l.billed_usd!)), t.team).toBe(t.billed_usd);
+    expect(doc.total.billed_usd).toBe(truthUsd('2026-01-01', '2026-01-31'));
+  });
+
+  it('a cost_report-only month: workspace rules apply, the rest is unallocated and labelled cost_report', async () => {
+    const out = join(w.dir, 'cb-2025-12.csv');
+    const res = await w.cli(['chargeback', '--month', '2025-12', '--config', config, '--out', out]);
+    expect(res.code, res.stderr).toBe(0);
+    const lines = parse(readFileSync(out, 'utf8'), { columns: true, comment: '#' }) as Array<Record<string, string>>;
+    expect(lines.every((l) => l.source === 'cost_report' && l.api_key === '' && l.person === '' && l.product === '')).toBe(true);
+    expect(new Set(lines.map((l) => l.team))).not.toContain('Platform');
+    expect(new Set(lines.map((l) => l.team))).toContain('Unallocated');
+    expect(sumDecimals(lines.map((l) => l.billed_usd!))).toBe(truthUsd(FROM, '2025-12-31'));
+  });
+
+  it('chargeback xlsx: lines, totals and the rules hash in a workbook', async () => {
+    const out = join(w.dir, 'cb.xlsx');
+    const res = await w.cli(['chargeback', '--month', '2026-01', '--by', 'cost_center', '--config', config, '--out', out]);
+    expect(res.code, res.stderr).toBe(0);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['Chargeback', 'Totals', 'About']);
+    expect(wb.getWorksheet('Chargeback')!.getRow(1).values).toEqual([undefined, 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'billed_usd', 'list_usd']);
+    const about = wb.getWorksheet('About')!;
+    expect(about.getRow(7).values).toEqual([undefined, 'billed_usd total (exact)', truthUsd('2026-01-01', '2026-01-31')]);
+  });
+
+  it('bad input: a bad rule, an unknown dimension, a bad month: one line, exit 2, no file', async () => {
+    const bad = join(w.dir, 'bad.yaml');
+    writeFileSync(bad, 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: x }, set: { squad: A } }\n');
+    const r1 = await w.cli(['report', '--by', 'team', '--config', bad]);
+    expect(r1.code).toBe(2);
+    expect(errorLines(r1.stderr)).toHaveLength(1);
+    expect(errorLines(r1.stderr)[0]).toMatch(/allocation\.rules\[0\]\.set\.squad: "squad" is not one of dimensions/);
+    const r2 = await w.cli(['report', '--by', 'squad', '--config', config]);
+    expect(r2.code).toBe(2);
+    expect(errorLines(r2.stderr)[0]).toMatch(/--by squad: combine allocation dimensions \(team, cost_center\)/);
+    const out = join(w.dir, 'never.csv');
+    const r3 = await w.cli(['chargeback', '--month', '2026-13', '--config', config, '--out', out]);
+    expect(r3.code).toBe(2);
+    expect(errorLines(r3.stderr)[0]).toMatch(/--month 2026-13 is not a month/);
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
