@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { eachDay } from '../../../src/util/dates.js';
+import { eachDay, type IsoDay } from '../../../src/util/dates.js';
 import { sumDecimals } from '../../../src/util/money.js';
 import { errorLines } from '../../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../../helpers/fill-warehouse.js';
@@ -43,7 +43,7 @@ const RULES = `allocation:
 `;
 
 /** The billed truth of a range in dollars: cost_report before the Analytics API's first day, analytics after. */
-const truthUsd = (from: string, to: string) =>
+const truthUsd = (from: IsoDay, to: IsoDay) =>
   sumDecimals(eachDay(from, to).map((d) => (d < '2026-01-01' ? w.emu.truth.costCents(d) : w.emu.truth.analytics.costCents(d)))).replace(/^(-?)(\d+)(?:\.(\d+))?$/, (_m, s: string, i: string, f = '') => {
     const padded = i.padStart(3, '0');
     const frac = `${padded.slice(-2)}${f}`.replace(/0+$/, '');
@@ -105,7 +105,7 @@ describe('allocation through the CLI', () => {
     // The split key's cost went to teams other rules allocated, with the split's cost center.
     const split = lines.filter((l) => l.cost_center === 'CC-999');
     expect(split.length).toBeGreaterThan(0);
-    expect(split.every((l) => l.api_key.startsWith('staging-') && ['Platform', 'Research', 'Engineering', 'Support'].includes(l.team!))).toBe(true);
+    expect(split.every((l) => l.api_key!.startsWith('staging-') && ['Platform', 'Research', 'Engineering', 'Support'].includes(l.team!))).toBe(true);
     // The JSON's totals are the lines' sums, value by value.
     const jsonOut = join(w.dir, 'cb.json');
     expect((await w.cli(['chargeback', '--month', '2026-01', '--config', config, '--by', 'team', '--out', jsonOut])).code).toBe(0);
@@ -135,6 +135,34 @@ describe('allocation through the CLI', () => {
     expect(wb.getWorksheet('Chargeback')!.getRow(1).values).toEqual([undefined, 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'billed_usd', 'list_usd']);
     const about = wb.getWorksheet('About')!;
     expect(about.getRow(7).values).toEqual([undefined, 'billed_usd total (exact)', truthUsd('2026-01-01', '2026-01-31')]);
+  });
+
+  it('validate --config: the allocation check proves every day adds up and WARNs about an unused rule and overlapping dates, naming them', async () => {
+    const res = await w.cli(['validate', '--config', config, '--from', FROM, '--to', '2026-02-09', '--json']);
+    const doc = JSON.parse(res.stdout) as { results: Array<{ id: string; status: string; figure: string; detail: string }> };
+    const check = doc.results.find((r) => r.id === 'allocation')!;
+    expect(check.status).toBe('WARN');
+    expect(check.figure).toBe('1 rule unused');
+    expect(check.detail).toMatch(/matched nothing in 2025-12-28\.\.2026-02-09: never\./);
+    expect(check.detail).toMatch(/Every day adds up: allocated \$[\d,.]+ \([\d.]+ %\), unallocated/);
+    const overlapping = join(w.dir, 'overlap.yaml');
+    writeFileSync(
+      overlapping,
+      'allocation:\n  dimensions: [team]\n  rules:\n    - { name: old, match: { api_key: "prod-*" }, set: { team: A }, to: 2026-01-15 }\n    - { name: new, match: { api_key: "prod-*" }, set: { team: B }, from: 2026-01-10 }\n    - { name: later, match: { api_key: "prod-*" }, set: { team: C }, from: 2026-01-15 }\n',
+    );
+    const r2 = JSON.parse((await w.cli(['validate', '--config', overlapping, '--from', '2026-01-01', '--to', '2026-02-09', '--json'])).stdout) as typeof doc;
+    const c2 = r2.results.find((r) => r.id === 'allocation')!;
+    expect(c2.status).toBe('WARN');
+    expect(c2.detail).toMatch(/overlapping effective dates .*: old and new; new and later/);
+    expect(c2.detail).toMatch(/matched nothing .*: later/);
+    // Without overlaps or unused rules: PASS, and every day counted.
+    const clean = join(w.dir, 'clean.yaml');
+    writeFileSync(clean, 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: "prod-*" }, set: { team: A } }\n');
+    const r3 = JSON.parse((await w.cli(['validate', '--config', clean, '--from', FROM, '--to', '2026-02-09', '--json'])).stdout) as typeof doc;
+    expect(r3.results.find((r) => r.id === 'allocation')).toMatchObject({ status: 'PASS', figure: '44 days add up' });
+    // No allocation: section, no allocation check.
+    const none = JSON.parse((await w.cli(['validate', '--from', FROM, '--to', '2026-02-09', '--json'])).stdout) as typeof doc;
+    expect(none.results.some((r) => r.id === 'allocation')).toBe(false);
   });
 
   it('bad input: a bad rule, an unknown dimension, a bad month: one line, exit 2, no file', async () => {
