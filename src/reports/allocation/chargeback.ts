@@ -7,6 +7,8 @@
  */
 import { addDays, asIsoDay, type IsoDay } from '../../util/dates.js';
 import { csvLine, type CsvOptions } from '../../util/csv.js';
+import { formatUsd } from '../../util/money.js';
+import { formatTable, type Align } from '../../util/table-format.js';
 import { ReportInputError, type ReportFilter } from '../filter.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { allocate } from './engine.js';
@@ -103,4 +105,12 @@ export function chargebackJson(c: Chargeback): Record<string, unknown> {
     totals: c.totals.map((t) => ({ ...Object.fromEntries(c.dimensions.map((d, k) => [d, t.values[k]])), billed_usd: usdOf(t.billed), list_usd: usdOf(t.list), share_pct: sharePct(t.billed, c.total.billed) })),
     total: { billed_usd: usdOf(c.total.billed), list_usd: usdOf(c.total.list) },
   };
+}
+
+/** A short table of the totals per value for a terminal (the demo, the chargeback command's summary). */
+export function renderChargebackSummary(c: Chargeback): string {
+  const rows = c.totals.map((t) => [...t.values, formatUsd(usdOf(t.billed)), `${sharePct(t.billed, c.total.billed).toFixed(1)} %`]);
+  rows.push([...c.dimensions.map((_, k) => (k === 0 ? 'Total' : '')), formatUsd(usdOf(c.total.billed)), '100.0 %']);
+  const align: Align[] = [...c.dimensions.map((): Align => 'left'), 'right', 'right'];
+  return `Chargeback ${c.month} by ${c.dimensions.join(', ')} (allocation rules ${c.rulesHash}, ${c.lines.length} detail lines)\n\n${formatTable([...c.dimensions, 'billed', 'share'], rows, align)}`;
 }
