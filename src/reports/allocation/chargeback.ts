@@ -15,7 +15,7 @@ import { allocate } from './engine.js';
 import type { AllocationFact } from './facts.js';
 import { readAllocationFacts } from './facts.js';
 import type { AllocationRules } from './rules.js';
-import { compareKeys, groupLines, sharePct, totalOf, usdOf } from './summary.js';
+import { compareKeys, groupLines, sharePct, totalOf, usdOf, type Key } from './summary.js';
 
 export const DETAIL_COLUMNS = ['api_key', 'person', 'product', 'model', 'source'] as const;
 
@@ -35,7 +35,7 @@ export interface Chargeback {
   rules: number;
   /** When the month's cost data was last written (and the Analytics API's own refresh time), or null. */
   lastRefresh: string | null;
-  lines: Array<{ keys: string[]; billed: bigint; list: bigint }>;
+  lines: Array<{ keys: Key[]; billed: bigint; list: bigint }>;
   totals: ChargebackTotal[];
   total: { billed: bigint; list: bigint };
 }
@@ -56,7 +56,7 @@ export function chargebackOf(rules: AllocationRules, facts: readonly AllocationF
   const { lines } = allocate(rules, facts);
   const n = dimensions.length;
   const detail = groupLines(rules, lines, [...dimensions, ...DETAIL_COLUMNS]).sort((a, b) => compareKeys(a.keys.slice(0, n), b.keys.slice(0, n)) || (a.billed !== b.billed ? (a.billed > b.billed ? -1 : 1) : compareKeys(a.keys, b.keys)));
-  const totals = groupLines(rules, lines, dimensions).map((g) => ({ values: g.keys, billed: g.billed, list: g.list }));
+  const totals = groupLines(rules, lines, dimensions).map((g) => ({ values: g.keys.map(String), billed: g.billed, list: g.list }));
   return { month, ...range, dimensions, rulesHash: rules.hash, rules: rules.rules.length, lastRefresh, lines: detail, totals, total: totalOf(lines) };
 }
 

@@ -163,8 +163,8 @@ export function compareFacts(a: AllocationFact, b: AllocationFact): number {
 }
 
 /** Who a fact is for people: the user's email, the service account's name, else the actor id; hidden actors named as reports name them. */
-export function personOf(f: AllocationFact): string {
-  if (f.source === 'cost_report') return '';
+export function personOf(f: AllocationFact): string | null {
+  if (f.source === 'cost_report') return null;
   if (f.actorType === null) return HIDDEN_ACTOR;
-  return f.userEmail ?? f.serviceAccountName ?? f.actorId ?? '';
+  return f.userEmail ?? f.serviceAccountName ?? f.actorId;
 }

@@ -17,23 +17,26 @@ export function usdOf(subCents: bigint): string {
   return formatScaled(subCents, USD_SCALE);
 }
 
+/** A grouping value: null where the fact has none (no key, a cost_report day's person or product), written as NULL, never as a made-up name. */
+export type Key = string | null;
+
 /** A line's value in a column: a dimension's value, or a fact attribute as reports show it. */
-export function columnValue(rules: AllocationRules, column: string): (l: AllocatedLine) => string {
+export function columnValue(rules: AllocationRules, column: string): (l: AllocatedLine) => Key {
   const at = rules.dimensions.indexOf(column);
   if (at >= 0) return (l) => l.values[at]!;
   switch (column as FactColumn) {
     case 'product':
-      return (l) => (l.fact.source === 'cost_report' ? '' : (l.fact.product ?? CODE_EXECUTION));
+      return (l) => (l.fact.source === 'cost_report' ? null : (l.fact.product ?? CODE_EXECUTION));
     case 'api_key':
-      return (l) => l.fact.apiKeyName ?? l.fact.apiKeyId ?? '';
+      return (l) => l.fact.apiKeyName ?? l.fact.apiKeyId;
     case 'person':
       return (l) => personOf(l.fact);
     case 'model':
-      return (l) => l.fact.model ?? '';
+      return (l) => l.fact.model;
     case 'workspace':
-      return (l) => l.fact.workspaceName ?? l.fact.workspaceId ?? '';
+      return (l) => l.fact.workspaceName ?? l.fact.workspaceId;
     case 'cost_type':
-      return (l) => l.fact.costType ?? '';
+      return (l) => l.fact.costType;
     case 'day':
       return (l) => l.fact.day;
     case 'month':
@@ -46,7 +49,7 @@ export function columnValue(rules: AllocationRules, column: string): (l: Allocat
 }
 
 export interface AllocationGroup {
-  keys: string[];
+  keys: Key[];
   billed: bigint;
   list: bigint;
 }
@@ -57,7 +60,7 @@ export function groupLines(rules: AllocationRules, lines: readonly AllocatedLine
   const groups = new Map<string, AllocationGroup>();
   for (const l of lines) {
     const keys = getters.map((g) => g(l));
-    const id = keys.join('\u0000');
+    const id = keys.map((k) => (k === null ? '\u0001' : k)).join('\u0000');
     const g = groups.get(id);
     if (g) {
       g.billed += l.billed;
@@ -67,8 +70,16 @@ export function groupLines(rules: AllocationRules, lines: readonly AllocatedLine
   return [...groups.values()].sort((a, b) => (a.billed !== b.billed ? (a.billed > b.billed ? -1 : 1) : compareKeys(a.keys, b.keys)));
 }
 
-export function compareKeys(a: readonly string[], b: readonly string[]): number {
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k]! < b[k]! ? -1 : 1;
+/** Keys in order, NULL first. */
+export function compareKeys(a: readonly Key[], b: readonly Key[]): number {
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k] ?? null;
+    const y = b[k] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
   return 0;
 }
 

@@ -120,6 +120,8 @@ describe('allocation through the CLI', () => {
     expect(res.code, res.stderr).toBe(0);
     const lines = parse(readFileSync(out, 'utf8'), { columns: true, comment: '#' }) as Array<Record<string, string>>;
     expect(lines.every((l) => l.source === 'cost_report' && l.api_key === '' && l.person === '' && l.product === '')).toBe(true);
+    // NULL, not an empty string: unquoted empty fields.
+    expect(readFileSync(out, 'utf8')).not.toContain('""');
     expect(new Set(lines.map((l) => l.team))).not.toContain('Platform');
     expect(new Set(lines.map((l) => l.team))).toContain('Unallocated');
     expect(sumDecimals(lines.map((l) => l.billed_usd!))).toBe(truthUsd(FROM, '2025-12-31'));
