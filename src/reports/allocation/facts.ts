@@ -162,9 +162,11 @@ export function compareFacts(a: AllocationFact, b: AllocationFact): number {
   return 0;
 }
 
-/** Who a fact is for people: the user's email, the service account's name, else the actor id; hidden actors named as reports name them. */
+/** Who a fact is for people: the user's email, the service account's name, the key's name for a key alone, else the actor id; hidden actors named as reports name them. */
 export function personOf(f: AllocationFact): string | null {
   if (f.source === 'cost_report') return null;
   if (f.actorType === null) return HIDDEN_ACTOR;
+  // A request made with a key alone (api_actor) is the key's: named like the api_key column.
+  if (f.actorType === 'api_actor') return f.apiKeyName ?? f.actorId;
   return f.userEmail ?? f.serviceAccountName ?? f.actorId;
 }
