@@ -2,6 +2,7 @@
 import { organizationIdsOf, selectWarehouseOrganizations } from '../reports/organizations.js';
 import { allocationReportOf, checkAllocationBy } from '../reports/allocation/report.js';
 import { readAllocationFacts } from '../reports/allocation/facts.js';
+import { claudeCodeValueOf, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { InputError } from '../util/errors.js';
 import { printableLines } from '../util/terminal-text.js';
@@ -48,7 +49,7 @@ export async function allocationReportCommand(rt: CliRuntime, g: GlobalOptions, 
     const filter = reportFilter(range, o, organizationIdsOf(chosen));
     let facts = await readAllocationFacts(wh, filter);
     if (o.product !== undefined) facts = facts.filter((f) => f.product === o.product);
-    const result = allocationReportOf(rules, facts, by, filter, o.product === undefined ? undefined : `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
+    const result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter), by, filter) : allocationReportOf(rules, facts, by, filter, o.product === undefined ? undefined : `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
     const text = format === 'json' ? JSON.stringify({ rules_hash: rules.hash, ...reportJson(result) }, null, 2) : format === 'csv' ? renderReportCsv(result, { raw: Boolean(o.rawCsv) }) : printableLines(renderReportTable(result));
     rt.reporter(g).print(text);
   } finally {

@@ -167,6 +167,31 @@ describe('allocation through the CLI', () => {
     expect(none.results.some((r) => r.id === 'allocation')).toBe(false);
   });
 
+  it('report --by team --product claude_code: billed Claude Code cost beside activity, per team and per person, flags counted', async () => {
+    const range = ['--from', '2026-01-01', '--to', '2026-02-09', '--format', 'json', '--config', config];
+    const byTeam = JSON.parse((await w.cli(['report', '--by', 'team', '--product', 'claude_code', ...range])).stdout) as Doc;
+    expect(byTeam.columns).toEqual(['team', 'claude_code_billed_usd', 'sessions', 'lines_added', 'edits_accepted', 'commits', 'pull_requests', 'usd_per_session', 'usd_per_commit', 'usd_per_pull_request', 'people', 'activity_without_billed_cost', 'billed_cost_without_activity']);
+    // The billed side is the allocation's claude_code cost, the activity side the Claude Code report's, nothing dropped.
+    const products = JSON.parse((await w.cli(['report', '--by', 'team,product', ...range])).stdout) as Doc;
+    expect(sumDecimals(byTeam.rows.map((r) => String(r.claude_code_billed_usd)))).toBe(sumDecimals(products.rows.filter((r) => r.product === 'claude_code').map((r) => String(r.billed_usd))));
+    const activity = JSON.parse((await w.cli(['report', '--by', 'claude_code', '--from', '2026-01-01', '--to', '2026-02-09', '--format', 'json'])).stdout) as Doc;
+    const total = (doc: Doc, col: string) => doc.rows.reduce((s, r) => s + Number(r[col] ?? 0), 0);
+    expect(total(byTeam, 'sessions')).toBe(total(activity, 'sessions'));
+    expect(total(byTeam, 'commits')).toBe(total(activity, 'commits'));
+    expect(total(byTeam, 'sessions')).toBeGreaterThan(0);
+    const eng = byTeam.rows.find((r) => r.team === 'Engineering')!;
+    expect(Number(eng.sessions)).toBeGreaterThan(0);
+    // Per person: a flag for activity without billed cost (subscription seats) and for billed cost without activity.
+    const byPerson = JSON.parse((await w.cli(['report', '--by', 'team,person', '--product', 'claude_code', ...range])).stdout) as Doc;
+    for (const r of byPerson.rows) {
+      const billed = String(r.claude_code_billed_usd) !== '0';
+      const active = Number(r.sessions) > 0;
+      expect(r.flag, String(r.person)).toBe(!billed && active ? 'activity without billed cost (subscription seat?)' : billed && !active ? 'billed cost without activity' : null);
+    }
+    expect(byPerson.rows.filter((r) => r.team === 'Engineering').length).toBe(Number(eng.people));
+    expect(byPerson.rows.filter((r) => r.flag !== null).length).toBe(total(byTeam, 'activity_without_billed_cost') + total(byTeam, 'billed_cost_without_activity'));
+  });
+
   it('bad input: a bad rule, an unknown dimension, a bad month: one line, exit 2, no file', async () => {
     const bad = join(w.dir, 'bad.yaml');
     writeFileSync(bad, 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: x }, set: { squad: A } }\n');
