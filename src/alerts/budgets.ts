@@ -13,6 +13,8 @@ import { BASELINE_DAYS } from './baseline.js';
 import type { JudgedDays } from './judged-days.js';
 import { allocateByKey, dailySpend, type Names } from './spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
+import { allocatedDaily } from './allocation-scope.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
 
@@ -23,12 +25,20 @@ export interface ResolvedScope {
   label: string;
   /** Names the warehouse does not know (yet): spend there is $0 until they appear. */
   unknown: string[];
+  /** Allocation dimension values (issue 25), with the rules that allocate them. */
+  dimensions?: { values: Record<string, string>; rules: AllocationRules | null };
 }
 
-export function resolveScope(scope: BudgetConfig['scope'], names: Names): ResolvedScope {
+export function resolveScope(scope: BudgetConfig['scope'], names: Names, allocation: AllocationRules | null = null): ResolvedScope {
   const out: ResolvedScope = { filter: {}, label: 'whole organization', unknown: [] };
   if (!scope) return out;
   const labels: string[] = [];
+  const values = Object.fromEntries(Object.entries(scope).filter(([k, v]) => !['workspace', 'api_key', 'model'].includes(k) && typeof v === 'string')) as Record<string, string>;
+  if (Object.keys(values).length > 0) {
+    out.dimensions = { values, rules: allocation };
+    if (!allocation) out.unknown.push('allocation rules (not loaded here)');
+    labels.push(...Object.entries(values).map(([k, v]) => `${k} ${v}`));
+  }
   if (scope.workspace !== undefined) {
     const w = scope.workspace;
     const found = w === DEFAULT_WORKSPACE ? DEFAULT_WORKSPACE : names.workspaces.find((x) => x.id === w || x.name === w)?.id;
@@ -54,6 +64,7 @@ export function resolveScope(scope: BudgetConfig['scope'], names: Names): Resolv
 /** Spend per day of a scope; a key scope is allocated from token shares (an estimate per key). */
 export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
   const filter = { ...scope.filter, from, to };
+  if (scope.dimensions) return scope.dimensions.rules ? allocatedDaily(wh, scope.dimensions.rules, scope.dimensions.values, filter) : new Map();
   if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
   const acc = new Map<IsoDay, Dec>();
   for (const r of await allocateByKey(wh, filter)) {
@@ -80,8 +91,8 @@ export function pctText(spent: Dec, budget: Dec): { pct: string; whole: number }
   return { pct: pct.toDecimalPlaces(2, ExactDecimal.ROUND_DOWN).toFixed(), whole: pct.floor().toNumber() };
 }
 
-export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay): Promise<AlertEvent[]> {
-  const scope = resolveScope(budget.scope, names);
+export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay, allocation: AllocationRules | null = null): Promise<AlertEvent[]> {
+  const scope = resolveScope(budget.scope, names, allocation);
   const budgetUsd = new ExactDecimal(String(budget.monthly_usd));
   const current = monthOf(today);
   // The previous month is judged again in the first days of a month: its last day completes only then.
@@ -114,7 +125,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
       estimated_per_key: scope.apiKeyId !== undefined,
     };
     const details = scope.unknown.length > 0 ? [`Not found in the warehouse yet: ${scope.unknown.join(', ')} (counted as $0).`] : [];
-    if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}.`);
+    if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}${scope.dimensions ? ` (billed cost allocated by the rules${scope.dimensions.rules ? ` ${scope.dimensions.rules.hash}` : ''})` : ''}.`);
     const crossed = [...new Set(budget.thresholds_pct)].sort((a, b) => a - b).filter((t) => spent.times(100).gte(budgetUsd.times(t)));
     const top = crossed[crossed.length - 1];
     if (top !== undefined) {

@@ -21,7 +21,9 @@ const scopeSchema = z
     api_key: z.string().min(1).optional().describe('API key name or id (apikey_…). Spend per key is allocated from token shares (see docs/alerts.md).'),
     model: z.string().min(1).optional().describe('Model id, e.g. claude-sonnet-4-20250514.'),
   })
-  .refine((s) => s.workspace !== undefined || s.api_key !== undefined || s.model !== undefined, 'expected at least one of workspace, api_key, model')
+  // Issue 25: any other key is an allocation dimension (allocation.dimensions) and its value, e.g. team: Search.
+  .catchall(z.string().min(1).describe('An allocation dimension and its value, e.g. team: Search (docs/allocation.md).'))
+  .refine((s) => Object.values(s).some((v) => v !== undefined), 'expected at least one of workspace, api_key, model or an allocation dimension')
   .describe('What the budget counts; omitted = the whole organization. Several keys narrow it further (AND).');
 
 const budgetSchema = z.strictObject({
@@ -265,6 +267,16 @@ export const configSchema = z
       .describe(
         'One entry per Anthropic organization (one admin key each), ingested into the one warehouse: backfill, run and retry read them all, --org NAME|ID one. Without it, ANTHROPIC_ADMIN_KEY alone is one organization. See docs/configuration.md.',
       ),
+  })
+  .superRefine((c, ctx) => {
+    // Budgets scoped to an allocation dimension (issue 25) need that dimension declared.
+    const dims = new Set(c.allocation?.dimensions ?? []);
+    c.alerts?.budgets.forEach((b, i) => {
+      for (const k of Object.keys(b.scope ?? {})) {
+        if (['workspace', 'api_key', 'model'].includes(k) || dims.has(k)) continue;
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'budgets', i, 'scope', k], message: `"${k}" is not workspace, api_key, model or one of allocation.dimensions${dims.size > 0 ? ` (${[...dims].join(', ')})` : ' (no allocation: section)'}` });
+      }
+    });
   })
   .describe('claude-ingest.yaml: organizations (docs/configuration.md), alerts (docs/alerts.md), allocation (docs/allocation.md) and fixed_costs (docs/reconcile.md)');
 

@@ -192,6 +192,24 @@ describe('allocation through the CLI', () => {
     expect(byPerson.rows.filter((r) => r.flag !== null).length).toBe(total(byTeam, 'activity_without_billed_cost') + total(byTeam, 'billed_cost_without_activity'));
   });
 
+  it('a budget scoped to a team (alerts.budgets[].scope.team) counts the cost the rules allocate to it; an undeclared dimension is refused', async () => {
+    const budgets = join(w.dir, 'budgets.yaml');
+    writeFileSync(budgets, `${RULES}alerts:\n  budgets:\n    - { name: Platform team, monthly_usd: 1, scope: { team: Platform } }\n`.replace('path: teams.csv', `path: ${join(w.dir, 'teams.csv')}`));
+    const res = await w.cli(['alerts', '--config', budgets, '--dry-run', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as { events: Array<{ rule: string; subject: string; figures: Record<string, unknown>; details: string[] }> };
+    const ev = doc.events.find((e) => e.rule === 'budget' && e.subject === 'Platform team')!;
+    expect(ev.figures.scope).toBe('team Platform');
+    expect(ev.details[0]).toMatch(/^Scope: team Platform \(billed cost allocated by the rules [0-9a-f]{16}\)\.$/);
+    const month = JSON.parse((await w.cli(['report', '--by', 'team', '--config', budgets, '--from', String(ev.figures.from), '--to', String(ev.figures.to), '--format', 'json'])).stdout) as Doc;
+    expect(ev.figures.spent_usd).toBe(String(month.rows.find((r) => r.team === 'Platform')!.billed_usd));
+    const bad = join(w.dir, 'bad-budget.yaml');
+    writeFileSync(bad, 'alerts:\n  budgets:\n    - { name: X, monthly_usd: 1, scope: { team: Platform } }\n');
+    const r2 = await w.cli(['alerts', '--config', bad, '--dry-run']);
+    expect(r2.code).toBe(2);
+    expect(errorLines(r2.stderr)[0]).toMatch(/alerts\.budgets\[0\]\.scope\.team: "team" is not workspace, api_key, model or one of allocation\.dimensions \(no allocation: section\)/);
+  });
+
   it('bad input: a bad rule, an unknown dimension, a bad month: one line, exit 2, no file', async () => {
     const bad = join(w.dir, 'bad.yaml');
     writeFileSync(bad, 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: x }, set: { squad: A } }\n');
