@@ -8,9 +8,9 @@ import { BASELINE_DAYS } from './baseline.js';
 import { evaluateBudget } from './budgets.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import { dataHealth } from './health.js';
-import { judgedDays, type JudgedDays } from './judged-days.js';
+import { judgedDays, type JudgedDays } from '../checks/judged-days.js';
 import { rateLimitHeadroom } from './rate-limit-headroom.js';
-import { loadNames } from './spend-data.js';
+import { loadNames } from '../reports/spend-data.js';
 import { evaluateSpendLimits, SPEND_LIMIT_THRESHOLDS } from './spend-limits.js';
 import type { AlertEvent } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { ReportFilter } from '../reports/filter.js';
 import { printableLines } from '../util/terminal-text.js';
-import { organizationOf } from '../jobs/status.js';
+import { organizationOf } from '../ledger/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { dataSpan } from '../reports/queries.js';
 import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';

@@ -1,4 +1,4 @@
-import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../jobs/status.js';
+import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../ledger/status.js';
 import { printableLines } from '../util/terminal-text.js';
 import { organizationLabel, selectWarehouseOrganizations } from '../reports/organizations.js';
 import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';

@@ -10,8 +10,7 @@ import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { analyticsActor } from './analytics-actor.js';
 import { unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 import { TOKEN_MEASURES, tokenCounts } from './token-counts.js';
 
@@ -46,7 +45,7 @@ function extraOf(r: Loose, s: FieldSpec, actorExtra: Loose | null): Loose | null
 }
 
 /** `ordinal`: which of the rows with this bucket and group it is (see source/pagination/analytics-rows.ts). */
-export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
+export function costByKeyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
@@ -68,8 +67,6 @@ export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: Windo
     list_amount_usd: centsToUsd(list),
     ordinal,
     extra: tally.extraColumn('claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   };
 }
 
@@ -94,7 +91,7 @@ function actorColumns(r: AnalyticsCostRow | AnalyticsUsageRow, day: ActorColumns
   };
 }
 
-export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_actor'> {
+export function costByActorRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const a = analyticsActor(g.actor);
@@ -110,12 +107,10 @@ export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: Win
     list_amount_usd: centsToUsd(list),
     ordinal,
     extra: tally.extraColumn('claude_cost_by_actor', day, extraOf(r, ACTOR_COST_SPEC, a.extra)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   });
 }
 
-export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_usage_by_actor'> {
+export function usageByActorRow(r: AnalyticsUsageRow, tally: WindowTally, ordinal = 0): RowOf<'claude_usage_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const u = r.usage;
@@ -126,7 +121,5 @@ export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: W
     total_tokens: u.total_tokens,
     ordinal,
     extra: tally.extraColumn('claude_usage_by_actor', day, extraOf(r, ACTOR_USAGE_SPEC, a.extra)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   });
 }

@@ -2,13 +2,13 @@
  * A budget scoped to allocation dimension values (`scope: { team: Search }`, issue 25): the billed
  * cost the rules allocate to those values, per day, in dollars (exact).
  */
-import { allocate } from '../reports/allocation/engine.js';
-import { readAllocationFacts } from '../reports/allocation/facts.js';
-import type { AllocationRules } from '../reports/allocation/rules.js';
-import { usdOf } from '../reports/allocation/summary.js';
-import type { ReportFilter } from '../reports/filter.js';
-import type { IsoDay } from '../util/dates.js';
-import type { Warehouse } from '../warehouse/warehouse.js';
+import { allocate } from './engine.js';
+import { readAllocationFacts } from './facts.js';
+import type { AllocationRules } from './rules.js';
+import { usdOf } from './summary.js';
+import type { ReportFilter } from '../filter.js';
+import type { IsoDay } from '../../util/dates.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
 
 export async function allocatedDaily(wh: Warehouse, rules: AllocationRules, values: Record<string, string>, filter: ReportFilter): Promise<Map<IsoDay, string>> {
   const at = Object.entries(values).map(([d, v]) => [rules.dimensions.indexOf(d), v] as const);
