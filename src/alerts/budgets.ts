@@ -12,6 +12,7 @@ import { BASELINE_DAYS } from './baseline.js';
 import type { JudgedDays } from '../checks/judged-days.js';
 import { resolveScope, scopeDaily, type Names } from '../reports/spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 
 /** spent as a percentage of budget (exact decimals in, both as text). */
 export function pctText(spent: string, budget: string): { pct: string; whole: number } {
@@ -25,8 +26,8 @@ export function reached(spent: string, budget: string, pct: number): boolean {
   return compareDecimal(multiplyDecimal(spent, 100), multiplyDecimal(budget, pct)) >= 0;
 }
 
-export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay): Promise<AlertEvent[]> {
-  const scope = resolveScope(budget.scope, names);
+export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay, allocation: AllocationRules | null = null): Promise<AlertEvent[]> {
+  const scope = resolveScope(budget.scope, names, allocation);
   const budgetUsd = canonicalDecimal(String(budget.monthly_usd));
   const current = monthOf(today);
   // The previous month is judged again in the first days of a month: its last day completes only then.
@@ -59,7 +60,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
       estimated_per_key: scope.apiKeyId !== undefined,
     };
     const details = scope.unknown.length > 0 ? [`Not found in the warehouse yet: ${scope.unknown.join(', ')} (counted as $0).`] : [];
-    if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}.`);
+    if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}${scope.dimensions ? ` (billed cost allocated by the rules${scope.dimensions.rules ? ` ${scope.dimensions.rules.hash}` : ''})` : ''}.`);
     const crossed = [...new Set(budget.thresholds_pct)].sort((a, b) => a - b).filter((t) => reached(spent, budgetUsd, t));
     const top = crossed[crossed.length - 1];
     if (top !== undefined) {

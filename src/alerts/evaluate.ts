@@ -6,6 +6,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { cacheHitRateDrops, dailySpendAnomalies, newSpenders } from './anomalies.js';
 import { BASELINE_DAYS } from './baseline.js';
 import { evaluateBudget } from './budgets.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 import { dataHealth } from './health.js';
 import { judgedDays, type JudgedDays } from '../checks/judged-days.js';
 import { rateLimitHeadroom } from './rate-limit-headroom.js';
@@ -23,7 +24,7 @@ export interface Evaluation {
   anomalyDays: IsoDay[];
 }
 
-export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: IsoDay, opts: { anomalyDays?: IsoDay[] } = {}): Promise<Evaluation> {
+export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: IsoDay, opts: { anomalyDays?: IsoDay[]; allocation?: AllocationRules | null } = {}): Promise<Evaluation> {
   const span = await dataSpan(wh);
   const ledger = await wh.listWindows();
   const anomalyFrom = opts.anomalyDays?.[0] ?? addDays(today, -ANOMALY_LOOKBACK_DAYS);
@@ -33,7 +34,7 @@ export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: Is
   const names = await loadNames(wh);
   const events: AlertEvent[] = [];
   if (span) {
-    for (const b of cfg.budgets) events.push(...(await evaluateBudget(wh, b, names, judged, today)));
+    for (const b of cfg.budgets) events.push(...(await evaluateBudget(wh, b, names, judged, today, opts.allocation ?? null)));
     if (cfg.spend_limits !== false) {
       const thresholds = cfg.spend_limits === true ? SPEND_LIMIT_THRESHOLDS : cfg.spend_limits.thresholds_pct;
       events.push(...(await evaluateSpendLimits(wh, names, judged, today, thresholds)));

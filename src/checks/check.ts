@@ -1,5 +1,6 @@
 /** The shape every validation check shares. */
 import type { WarehouseOrganization } from '../reports/organizations.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
 import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 
@@ -30,6 +31,8 @@ export interface ValidateOptions {
    * organization's own trailing 90 days is (checks/large-lines.ts).
    */
   largeLineUsd?: string;
+  /** The config's allocation rules: the allocation check runs only with them (checks/allocation.ts). */
+  allocation?: AllocationRules;
 }
 
 export interface CheckContext {

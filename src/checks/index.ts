@@ -17,6 +17,7 @@ import { duplicatesCheck } from './duplicates.js';
 import { failedWindowsCheck } from './failed-windows.js';
 import { freshnessCheck } from './freshness.js';
 import { gapsCheck } from './gaps.js';
+import { allocationCheck } from './allocation.js';
 import { DayFingerprints, isDailyCheck, runDailyCheck, type ProofBook } from './proofs.js';
 
 export * from './check.js';
@@ -36,7 +37,7 @@ export const CHECKS: Check[] = [
   crossApiCheck,
   focusSingleSourceCheck,
 ];
-export { consoleMatchCheck };
+export { allocationCheck, consoleMatchCheck };
 
 export const DEFAULT_OPTIONS: ValidateOptions = { toleranceUsd: '0.01' };
 
@@ -91,7 +92,7 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
   const options: ValidateOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(args.options ?? {}) };
   const ledger = await wh.listWindows();
   const base: CheckContext = { wh, range: args.range, today: args.today, ledger, options };
-  const checks = options.expectTotalUsd !== undefined ? [...CHECKS, consoleMatchCheck] : CHECKS;
+  const checks = [...CHECKS, ...(options.expectTotalUsd !== undefined ? [consoleMatchCheck] : []), ...(options.allocation ? [allocationCheck] : [])];
   const orgs = args.organizations ?? (await severalOrganizations(wh));
   // A pass's day fingerprints are read once and shared by its checks (proofs.ts).
   const prove = (check: Check, ctx: CheckContext, prints: DayFingerprints | undefined) =>

@@ -1,4 +1,5 @@
 /** `claude-ingest alerts`: evaluate budgets, anomalies and data health; send what is new. Also `run --alerts`. */
+import { loadAllocationRules } from '../config/allocation-rules.js';
 import { printableLines } from '../util/terminal-text.js';
 import { createChannel } from '../alerts/channels.js';
 import { dispatch, type Delivery } from '../alerts/dispatch.js';
@@ -52,7 +53,7 @@ export async function runAlerts(rt: CliRuntime, g: GlobalOptions, p: PreparedAle
   const reporter = rt.reporter(g);
   const secretsOut = (text: string) => p.loaded.secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
   const today = rt.today();
-  const { events } = await evaluateAlerts(wh, p.alerts, today);
+  const { events } = await evaluateAlerts(wh, p.alerts, today, { allocation: loadAllocationRules(p.loaded.config.allocation, p.loaded.path) });
   const channels = p.alerts.notify.map((n) => createChannel(n, tuning(rt)));
   const render = { dashboardUrl: p.dashboardUrl, toolVersion: toolVersion(), warehouse: wh.location };
   const deliveries = await dispatch(wh, events, channels, { dryRun, render, secrets: p.loaded.secrets });

@@ -1,3 +1,4 @@
+import { loadAllocationRules } from '../config/allocation-rules.js';
 import { resolveWarehouseUrl } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
@@ -49,6 +50,7 @@ Examples:
           today: () => rt.today(),
           log: (line) => rt.reporter(g).error(line),
           alerts: config.config.alerts ?? null,
+          allocation: loadAllocationRules(config.config.allocation, config.path),
           allowedHosts: (o.allowedHost ?? '').split(',').map((h) => h.trim()).filter(Boolean),
         });
         const reporter = rt.reporter(g);

@@ -11,7 +11,9 @@ import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
 import { reconcileMonth } from '../reports/reconcile.js';
 import { renderReconciliation } from '../reports/reconcile-render.js';
 import { parseInvoice } from '../reports/invoice.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { buildChargeback, renderChargebackCsv, renderChargebackSummary } from '../reports/allocation/chargeback.js';
+import { writeDemoAllocation } from './demo-allocation.js';
 import { DEMO_FIXED_COSTS, writeDemoInvoice } from './demo-invoice.js';
 import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
@@ -78,7 +80,9 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           }
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
           if (orgs > 1) out.write(`  claude-ingest report --by organization --warehouse duckdb:${o.out}\n`);
-          const validation = await runValidation(wh, { range, today });
+          // Who pays: the example rules written beside the warehouse (docs/allocation.md); validate proves they add up.
+          const allocation = orgs === 1 ? writeDemoAllocation(path) : null;
+          const validation = await runValidation(wh, { range, today, ...(allocation ? { options: { allocation: allocation.rules } } : {}) });
           out.write(`\n${renderValidation(validation)}\n`);
           // A reconciled month: the last whole month in range, against an invoice written from the emulator's truth.
           const month = addDays(monthStart(today), -1).slice(0, 7);
@@ -89,6 +93,14 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
             const rec = await reconcileMonth(wh, { month }, { invoiceId: invoice.invoiceId ?? month, lines: invoice.lines, totalOnly: false }, { kind: 'invoice' });
             out.write(`\n${renderReconciliation(rec)}\n(the demo configures one fee, ${DEMO_FIXED_COSTS[0]!.name}; the invoice ${file} is written from the emulator's own figures. Try: claude-ingest reconcile --month ${month} --invoice ${file} --warehouse duckdb:${o.out})\n`);
             if (!rec.within) rt.exitCode = EXIT.failed;
+          }
+          if (allocation) {
+            // The last whole month in range, else the month so far.
+            const cbMonth = `${month}-01` >= range.from ? month : today.slice(0, 7);
+            const cb = await buildChargeback(wh, allocation.rules, cbMonth, 'team');
+            const file = resolve(`${path.replace(/\.duckdb$/, '')}-chargeback-${cbMonth}.csv`);
+            writeFileSync(file, renderChargebackCsv(await buildChargeback(wh, allocation.rules, cbMonth, undefined)));
+            out.write(`\n${renderChargebackSummary(cb)}\n(rules: ${allocation.path}; detail lines by team and cost center: ${file}. Try: claude-ingest chargeback --month ${cbMonth} --config ${allocation.path} --out chargeback.xlsx --warehouse duckdb:${o.out})\n`);
           }
           out.write(`\nMore: claude-ingest report --by month|workspace|model|api_key|user --warehouse duckdb:${o.out}\n`);
           out.write(`Dashboard: claude-ingest dashboard --warehouse duckdb:${o.out}  (then open http://127.0.0.1:8321/)\n`);

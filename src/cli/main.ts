@@ -9,6 +9,7 @@ import { CliRuntime, toolVersion, type CliIo } from './runtime.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerChargebackCommand } from './chargeback-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerAlertsCommand } from './alerts-command.js';
@@ -45,6 +46,7 @@ Examples:
   registerStatusCommand(program, rt);
   registerValidateCommand(program, rt);
   registerReportCommand(program, rt);
+  registerChargebackCommand(program, rt);
   registerExportCommand(program, rt);
   registerDashboardCommand(program, rt);
   registerAlertsCommand(program, rt);

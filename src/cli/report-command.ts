@@ -6,6 +6,7 @@ import { dataSpan } from '../reports/queries.js';
 import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
 import { limitReport } from './limit-report.js';
+import { allocationReportCommand } from './allocation-report.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { parseDay, type DayRange } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -50,7 +51,8 @@ export function registerReportCommand(program: Program, rt: CliRuntime): void {
     .description('Spend over time or by workspace/model/cost type, tokens by API key, Claude Code per user: names instead of ids, exact dollars.')
     .addOption(fromDayOption())
     .addOption(toDayOption())
-    .option('--by <what>', `${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join('|')}`, 'day')
+    .option('--by <what>', `${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join('|')}, or allocation dimensions (team, or team,product …: docs/allocation.md)`, 'day')
+    .option('--product <name>', 'with an allocation --by: claude_code shows the value of Claude Code (cost beside sessions, commits, pull requests)')
     .option('--config <file>', 'config file with organizations: (rate_limit reads with their keys)')
     .option('--format <format>', 'table, json or csv (global --json = json)', 'table')
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
@@ -72,6 +74,9 @@ Examples:
   $ claude-ingest report --by month --org Production
   $ claude-ingest report --by spend_limit
   $ claude-ingest report --by rate_limit --from 2026-03-01 --to 2026-03-07 --format json
+  $ claude-ingest report --by team --config claude-ingest.yaml
+  $ claude-ingest report --by team,product --format csv
+  $ claude-ingest report --by team --product claude_code
 
 --by rate_limit reads 1-minute usage for the days asked that are not cached yet (at most 31; default
 the last 7) with the admin key; requests per minute cannot be read from the usage report and are
@@ -88,6 +93,10 @@ shown without a peak. See docs/limits.md.`,
           return;
         }
         const name = resolveReportName(o.by);
+        if (!name && !(LIMIT_REPORT_NAMES as readonly string[]).includes(o.by)) {
+          await allocationReportCommand(rt, g, o, { listOption, resolveCliRange, reportFilter });
+          return;
+        }
         if (!name) throw new InputError(`--by ${o.by} is not a report: use one of ${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join(', ')}`);
         const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
         if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);

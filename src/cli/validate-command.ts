@@ -9,7 +9,8 @@ import { resolveCliRange } from './report-command.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
-import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
+import { configOption, fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
+import { allocationRulesOf } from './allocation-rules.js';
 
 /** A non-negative decimal amount of dollars, kept as text so it stays exact. */
 export function parseUsd(value: string, flag: string): string {
@@ -28,6 +29,7 @@ export function registerValidateCommand(program: Program, rt: CliRuntime): void 
     .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
     .option('--large-line-usd <usd>', 'WARN about a single cost line above this many dollars (default: a line over 3× the largest of its trailing 90 days)')
     .addOption(warehouseOrgOption('each organization separately'))
+    .addOption(configOption('allocation: adds the allocation check'))
     .option('--full', 'prove every day again, not only the days whose rows changed since the last validate')
     .addHelpText(
       'after',
@@ -46,7 +48,9 @@ Examples:
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       try {
+        const allocation = allocationRulesOf(rt, o.config);
         const options = {
+          ...(allocation ? { allocation } : {}),
           toleranceUsd: parseUsd(o.toleranceUsd, '--tolerance-usd'),
           ...(o.largeLineUsd !== undefined ? { largeLineUsd: parseUsd(o.largeLineUsd, '--large-line-usd') } : {}),
           ...(o.expectTotalUsd !== undefined ? { expectTotalUsd: parseUsd(o.expectTotalUsd, '--expect-total-usd') } : {}),

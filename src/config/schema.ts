@@ -21,7 +21,9 @@ const scopeSchema = z
     api_key: z.string().min(1).optional().describe('API key name or id (apikey_…). Spend per key is allocated from token shares (see docs/alerts.md).'),
     model: z.string().min(1).optional().describe('Model id, e.g. claude-sonnet-4-20250514.'),
   })
-  .refine((s) => s.workspace !== undefined || s.api_key !== undefined || s.model !== undefined, 'expected at least one of workspace, api_key, model')
+  // Issue 25: any other key is an allocation dimension (allocation.dimensions) and its value, e.g. team: Search.
+  .catchall(z.string().min(1).describe('An allocation dimension and its value, e.g. team: Search (docs/allocation.md).'))
+  .refine((s) => Object.values(s).some((v) => v !== undefined), 'expected at least one of workspace, api_key, model or an allocation dimension')
   .describe('What the budget counts; omitted = the whole organization. Several keys narrow it further (AND).');
 
 const budgetSchema = z.strictObject({
@@ -176,10 +178,87 @@ export const fixedCostsSchema = z
 
 // ---- end fixed_costs ----
 
+// ---- allocation (issue 25): who pays. Rules from config and CSV files (src/config/allocation-rules.ts);
+// the engine is src/reports/allocation/. Kept in its own block to ease merges. See docs/allocation.md. ----
+
+/** What a rule may match on, in the order docs/allocation.md lists them. */
+export const ALLOCATION_MATCH_KEYS = ['api_key', 'workspace', 'user', 'service_account', 'product', 'model', 'cost_type'] as const;
+/** Names a dimension may not take: report columns and match keys would become ambiguous in --by. */
+export const RESERVED_DIMENSIONS = [...ALLOCATION_MATCH_KEYS, 'person', 'actor', 'day', 'month', 'organization', 'source', 'rule', 'share', 'billed_usd', 'list_usd'] as const;
+const DIMENSION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+
+const effectiveDay = (what: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2026-10-01').describe(what);
+const pattern = (what: string) => z.string().min(1).describe(`${what} * matches any run of characters, ? one character.`);
+
+const allocationMatchSchema = z
+  .strictObject({
+    api_key: pattern('API key name or id (apikey_…).').optional(),
+    workspace: pattern('Workspace name or id (wrkspc_…).').optional(),
+    user: pattern('User email (case-insensitive) or user id (user_…).').optional(),
+    service_account: pattern('Service account name or id (svac_…).').optional(),
+    product: pattern('Analytics API product: messages_api, claude_code, chat, cowork, ….').optional(),
+    model: pattern('Model id, e.g. claude-sonnet-4-*.').optional(),
+    cost_type: pattern('tokens, web_search, code_execution, session_usage.').optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), `expected at least one of ${ALLOCATION_MATCH_KEYS.join(', ')}`)
+  .describe('Every key given must match (AND). A cost row with no such attribute (a key-less request) does not match a rule on it.');
+
+const allocationSplitSchema = z
+  .strictObject({
+    by: z.string().min(1).describe('The dimension the parts differ in, e.g. team.'),
+    proportional_to: z.enum(['billed', 'list']).optional().describe('Each value\'s share of the day\'s cost that other rules allocated (billed or list price).'),
+    percent: z.record(z.string().min(1), z.number().positive().max(100)).optional().describe('Fixed shares per value, adding up to 100, e.g. { Search: 60, ML: 40 }.'),
+  })
+  .refine((s) => (s.proportional_to === undefined) !== (s.percent === undefined), 'expected exactly one of proportional_to, percent')
+  .refine((s) => s.percent === undefined || Math.abs(Object.values(s.percent).reduce((a, b) => a + b, 0) - 100) < 1e-9, { message: 'expected percentages adding up to 100', path: ['percent'] })
+  .describe('Share a matched cost between several values of one dimension, apportioned in whole sub-cents (largest remainder) so the parts add up exactly.');
+
+const allocationRuleSchema = z
+  .strictObject({
+    name: z.string().min(1).optional().describe('Named in warnings and chargeback lines; default "rules[N]".'),
+    match: allocationMatchSchema,
+    set: z.record(z.string(), z.string().min(1)).default({}).describe('Dimension values given to a matched cost row, e.g. { team: Search, cost_center: CC-104 }.'),
+    split: allocationSplitSchema.optional(),
+    from: effectiveDay('First day the rule applies (inclusive); default: always.').optional(),
+    to: effectiveDay('Day the rule stops applying (exclusive); default: open-ended.').optional(),
+  })
+  .refine((r) => r.from === undefined || r.to === undefined || r.from < r.to, { message: 'expected from before to (to is exclusive)', path: ['to'] });
+
+export const allocationSchema = z
+  .strictObject({
+    dimensions: z.array(z.string().regex(DIMENSION_NAME, 'expected a lower-case name such as team or cost_center')).min(1).describe('What costs are allocated to, e.g. [team, cost_center]: any names.'),
+    rules: z.array(allocationRuleSchema).default([]).describe('The first rule that matches a cost row (and whose dates hold) wins.'),
+    files: z
+      .array(z.strictObject({ path: z.string().min(1).describe('CSV with columns kind, match, <dimension…>, from, to; relative to this config file.') }))
+      .default([])
+      .describe('Rules as CSV (e.g. exported from an identity provider), tried after rules, in file and line order.'),
+    unallocated: z.record(z.string(), z.string().min(1)).optional().describe('Values for costs no rule matches; default "Unallocated" for each dimension.'),
+  })
+  .superRefine((a, ctx) => {
+    const dims = new Set<string>();
+    a.dimensions.forEach((d, i) => {
+      if (dims.has(d)) ctx.addIssue({ code: 'custom', path: ['dimensions', i], message: `"${d}" is listed twice` });
+      if ((RESERVED_DIMENSIONS as readonly string[]).includes(d)) ctx.addIssue({ code: 'custom', path: ['dimensions', i], message: `"${d}" is a reserved name (${RESERVED_DIMENSIONS.join(', ')}): pick another, e.g. team_${d}` });
+      dims.add(d);
+    });
+    const unknown = (k: string) => `"${k}" is not one of dimensions (${a.dimensions.join(', ')})`;
+    a.rules.forEach((r, i) => {
+      for (const k of Object.keys(r.set)) if (!dims.has(k)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'set', k], message: unknown(k) });
+      if (r.split && !dims.has(r.split.by)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'split', 'by'], message: unknown(r.split.by) });
+      if (r.split && r.set[r.split.by] !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'set', r.split.by], message: `"${r.split.by}" is what the split decides: remove it from set` });
+      if (!r.split && Object.keys(r.set).length === 0) ctx.addIssue({ code: 'custom', path: ['rules', i, 'set'], message: 'expected at least one dimension value (or a split)' });
+    });
+    for (const k of Object.keys(a.unallocated ?? {})) if (!dims.has(k)) ctx.addIssue({ code: 'custom', path: ['unallocated', k], message: unknown(k) });
+  })
+  .describe('Who pays: allocation rules from API keys, workspaces, people, products and models to teams, cost centers, projects (docs/allocation.md).');
+
+// ---- end allocation ----
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Editors: point at docs/config.schema.json.'),
     alerts: alertsSchema.optional(),
+    allocation: allocationSchema.optional(),
     fixed_costs: fixedCostsSchema.optional(),
     organizations: z
       .array(organizationSchema)
@@ -189,10 +268,21 @@ export const configSchema = z
         'One entry per Anthropic organization (one admin key each), ingested into the one warehouse: backfill, run and retry read them all, --org NAME|ID one. Without it, ANTHROPIC_ADMIN_KEY alone is one organization. See docs/configuration.md.',
       ),
   })
-  .describe('claude-ingest.yaml: organizations (docs/configuration.md), alerts (docs/alerts.md) and fixed_costs (docs/reconcile.md)');
+  .superRefine((c, ctx) => {
+    // Budgets scoped to an allocation dimension (issue 25) need that dimension declared.
+    const dims = new Set(c.allocation?.dimensions ?? []);
+    c.alerts?.budgets.forEach((b, i) => {
+      for (const k of Object.keys(b.scope ?? {})) {
+        if (['workspace', 'api_key', 'model'].includes(k) || dims.has(k)) continue;
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'budgets', i, 'scope', k], message: `"${k}" is not workspace, api_key, model or one of allocation.dimensions${dims.size > 0 ? ` (${[...dims].join(', ')})` : ' (no allocation: section)'}` });
+      }
+    });
+  })
+  .describe('claude-ingest.yaml: organizations (docs/configuration.md), alerts (docs/alerts.md), allocation (docs/allocation.md) and fixed_costs (docs/reconcile.md)');
 
 export type ConfigFile = z.output<typeof configSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type BudgetConfig = AlertsConfig['budgets'][number];
 export type NotifyConfig = AlertsConfig['notify'][number];
 export type FixedCostConfig = z.output<typeof fixedCostSchema>;
+export type AllocationConfig = z.output<typeof allocationSchema>;

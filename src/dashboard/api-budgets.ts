@@ -47,7 +47,7 @@ export async function budgets(ctx: ApiContext) {
   const names = await loadNames(ctx.wh);
   const rows: BudgetRow[] = [];
   for (const b of configured) {
-    const scope = resolveScope(b.scope, names);
+    const scope = resolveScope(b.scope, names, ctx.allocation ?? null);
     const budgetUsd = canonicalDecimal(String(b.monthly_usd));
     const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
     const daily = await scopeDaily(ctx.wh, scope, from, ctx.today);

@@ -3,6 +3,7 @@ import type { ValidationReport } from '../checks/index.js';
 import type { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
 import type { IsoDay } from '../util/dates.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export interface ApiContext {
@@ -20,6 +21,8 @@ export interface ApiContext {
   changeToken?: string;
   /** The alerts section of claude-ingest.yaml (--config): its budgets are shown; null/absent: none. */
   alerts?: AlertsConfig | null;
+  /** The allocation rules of claude-ingest.yaml (--config): /api/allocation and team budgets; null/absent: none. */
+  allocation?: AllocationRules | null;
   /**
    * Day proofs this server made, kept for its life: the dashboard only reads the warehouse, so what
    * it proves is not stored there; the proofs `validate` stored are read as well. Absent: every day is proved.

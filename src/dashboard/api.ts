@@ -18,6 +18,7 @@ import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtra
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
+import { allocation } from './api-allocation.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
 import { limits } from './api-limits.js';
@@ -290,6 +291,7 @@ export const ROUTES: Record<string, Route> = {
   // Any page of a long table: sorted, searched, from an offset (paging.ts).
   '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
   '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
+  '/api/allocation': { params: ['from', 'to', 'dim'], handle: allocation },
 };
 
 export async function handleApi(path: string, ctx: ApiContext): Promise<unknown> {
@@ -311,3 +313,4 @@ export type LimitsAnswer = Awaited<ReturnType<typeof limits>>;
 export type AnalyticsAnswer = Awaited<ReturnType<typeof analytics>>;
 export type RowsAnswer = Awaited<ReturnType<typeof rowsPage>>;
 export type BridgeAnswer = Awaited<ReturnType<typeof bridge>>;
+export type AllocationAnswer = Awaited<ReturnType<typeof allocation>>;

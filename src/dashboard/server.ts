@@ -9,6 +9,7 @@
  * that must read answers 503 and the page says so. BigQuery has no such lock: one client is kept for
  * the server's life, and nothing is kept.
  */
+import type { AllocationRules } from '../reports/allocation/rules.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { todayUtc, type IsoDay } from '../util/dates.js';
@@ -51,6 +52,8 @@ export interface DashboardOptions {
   warmIntervalMs?: number;
   /** The alerts section of claude-ingest.yaml: its budgets are shown beside the spend (absent: none). */
   alerts?: AlertsConfig | null;
+  /** The allocation rules of claude-ingest.yaml: /api/allocation and team budgets (absent: none). */
+  allocation?: AllocationRules | null;
   /**
    * Host names the page may be opened under besides loopback names, IP addresses and the bind
    * address (--allowed-host): any other Host header is refused, on every bind address, so a page
@@ -224,7 +227,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (text !== undefined) return text;
       const pending = key ? inflight.get(key) : undefined;
       if (pending) return await pending;
-      const computing = handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, proofs }).then((body) =>
+      const computing = handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs }).then((body) =>
         JSON.stringify(body),
       );
       if (!key) return await computing;

@@ -59,8 +59,8 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
 }
 
 export interface ReportResult {
-  /** A report of REPORT_NAMES, or one of the limit reports (limit-reports.ts). */
-  report: ReportName | 'rate_limit' | 'spend_limit';
+  /** A report of REPORT_NAMES, one of the limit reports (limit-reports.ts), or an allocation report (allocation/report.ts). */
+  report: ReportName | 'rate_limit' | 'spend_limit' | 'allocation' | 'claude_code_value';
   title: string;
   filter: ReportFilter;
   columns: ReportColumn[];

@@ -8,6 +8,8 @@ import { DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
 import { canonicalDecimal, compareDecimal, DecimalSum, divideDecimal, multiplyDecimal } from '../util/money.js';
 import type { IsoDay } from '../util/dates.js';
 import { dayCell } from './cells.js';
+import { allocatedDaily } from './allocation/scope-daily.js';
+import type { AllocationRules } from './allocation/rules.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 
 export interface Names {
@@ -106,6 +108,8 @@ export interface ResolvedScope {
   label: string;
   /** Names the warehouse does not know (yet): spend there is $0 until they appear. */
   unknown: string[];
+  /** Allocation dimension values (issue 25: `scope: { team: Search }`), with the rules that allocate them. */
+  dimensions?: { values: Record<string, string>; rules: AllocationRules | null };
 }
 
 /** What a budget or a spend limit counts (the `scope:` of claude-ingest.yaml); omitted = everything. */
@@ -113,12 +117,20 @@ export interface SpendScope {
   workspace?: string | undefined;
   api_key?: string | undefined;
   model?: string | undefined;
+  /** Any other key: an allocation dimension and its value (docs/allocation.md). */
+  [dimension: string]: string | undefined;
 }
 
-export function resolveScope(scope: SpendScope | undefined, names: Names): ResolvedScope {
+export function resolveScope(scope: SpendScope | undefined, names: Names, allocation: AllocationRules | null = null): ResolvedScope {
   const out: ResolvedScope = { filter: {}, label: 'whole organization', unknown: [] };
   if (!scope) return out;
   const labels: string[] = [];
+  const values = Object.fromEntries(Object.entries(scope).filter((e): e is [string, string] => !['workspace', 'api_key', 'model'].includes(e[0]) && typeof e[1] === 'string'));
+  if (Object.keys(values).length > 0) {
+    out.dimensions = { values, rules: allocation };
+    if (!allocation) out.unknown.push('allocation rules (not loaded here)');
+    labels.push(...Object.entries(values).map(([k, v]) => `${k} ${v}`));
+  }
   if (scope.workspace !== undefined) {
     const w = scope.workspace;
     const found = w === DEFAULT_WORKSPACE ? DEFAULT_WORKSPACE : names.workspaces.find((x) => x.id === w || x.name === w)?.id;
@@ -144,6 +156,7 @@ export function resolveScope(scope: SpendScope | undefined, names: Names): Resol
 /** Spend per day of a scope; a key scope is allocated from token shares (an estimate per key). */
 export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
   const filter = { ...scope.filter, from, to };
+  if (scope.dimensions) return scope.dimensions.rules ? allocatedDaily(wh, scope.dimensions.rules, scope.dimensions.values, filter) : new Map();
   if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
   const acc = new Map<IsoDay, DecimalSum>();
   for (const r of await allocateByKey(wh, filter)) {

@@ -16,7 +16,8 @@ import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 
 export const COST_BY_KEY_GROUP_BY = ['workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type'] as const;
-export const COST_BY_ACTOR_GROUP_BY = ['actor', 'product', 'workspace_id', 'model', 'cost_type'] as const;
+/** api_key_id too (issue 25): key, person, product, workspace and model together are what allocation rules match on. */
+export const COST_BY_ACTOR_GROUP_BY = ['actor', 'product', 'workspace_id', 'model', 'api_key_id', 'cost_type'] as const;
 
 export const analyticsCostStream: StreamDef = {
   name: 'analytics_cost',

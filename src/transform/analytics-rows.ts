@@ -20,7 +20,7 @@ const COST_MEASURES = { amount: true, list_amount: true, currency: true } as con
 export const USAGE_MEASURES = { ...TOKEN_MEASURES, requests: true, total_tokens: true } as const satisfies FieldSpec;
 
 const KEY_GROUP: FieldSpec = { workspace_id: true, api_key_id: true, model: true, service_tier: true, context_window: true, cost_type: true, token_type: true };
-const ACTOR_COST_GROUP: FieldSpec = { actor: true, product: true, workspace_id: true, model: true, cost_type: true };
+const ACTOR_COST_GROUP: FieldSpec = { actor: true, product: true, workspace_id: true, model: true, api_key_id: true, cost_type: true };
 const ACTOR_USAGE_GROUP: FieldSpec = { actor: true, product: true, workspace_id: true, model: true, api_key_id: true };
 
 const spec = (group: FieldSpec, measuresField: 'cost' | 'usage', measures: FieldSpec): FieldSpec => ({
@@ -98,6 +98,7 @@ export function costByActorRow(r: AnalyticsCostRow, tally: WindowTally, ordinal 
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
   const list = parseCents(r.cost.list_amount, `analytics/cost ${day} list_amount`, tally);
   return Object.assign(actorColumns(r, day, a), {
+    api_key_id: g.api_key_id,
     cost_type: g.cost_type,
     currency: r.cost.currency,
     amount_cents: amount,

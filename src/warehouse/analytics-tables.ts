@@ -41,6 +41,7 @@ const workspace = dim('workspace_id', 'Workspace (set for a Console organization
 const model = dim('model', 'Model id; NULL for costs without a model (e.g. code execution).');
 const product = dim('product', 'messages_api, claude_code, chat, cowork, … as sent; NULL for code execution.');
 const apiKey = dim('api_key_id', 'The API key that authenticated the request, whoever the actor is; NULL without a key.');
+const apiKeyCostByActor = dim('api_key_id', 'The API key that authenticated the request, whoever the actor is; NULL without a key, and on rows written before schema 4 (backfill the days again to fill it).');
 const costType = dim('cost_type', 'tokens, web_search, code_execution, session_usage (new values kept as sent).');
 
 /**
@@ -87,9 +88,9 @@ export const ANALYTICS_TABLES = {
   claude_cost_by_actor: {
     name: 'claude_cost_by_actor',
     kind: 'fact',
-    doc: 'Billed cost per time bucket × actor (user, service account, federated identity, API key) × product × workspace × model × cost type (analytics/cost): what each person and product actually cost.',
-    columns: [activityDate, bucketStart, ...actor, product, workspace, model, costType, ...money(false), ordinal, extra, ...lineage],
-    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'cost_type', 'ordinal'],
+    doc: 'Billed cost per time bucket × actor (user, service account, federated identity, API key) × product × workspace × model × API key × cost type (analytics/cost): what each person and product actually cost, at the grain allocation rules match on (docs/allocation.md).',
+    columns: [activityDate, bucketStart, ...actor, product, workspace, model, apiKeyCostByActor, costType, ...money(false), ordinal, extra, ...lineage],
+    naturalKey: ['bucket_start', 'actor_type', 'actor_id', 'product', 'workspace_id', 'model', 'api_key_id', 'cost_type', 'ordinal'],
     clusterBy: ['actor_id', 'product', 'model'],
   },
   claude_usage_by_actor: {

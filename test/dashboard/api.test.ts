@@ -278,7 +278,7 @@ describe('the server', () => {
   });
 
   it('unknown routes are 404 JSON; only GET; no path reaches the file system', async () => {
-    expect(await get('/api/nope')).toMatchObject({ status: 404, body: { error: 'no API route /api/nope: use /api/meta, /api/spend, /api/breakdown, /api/keys, /api/claude-code, /api/health, /api/budgets, /api/alerts, /api/limits, /api/analytics, /api/rows, /api/bridge' } });
+    expect(await get('/api/nope')).toMatchObject({ status: 404, body: { error: 'no API route /api/nope: use /api/meta, /api/spend, /api/breakdown, /api/keys, /api/claude-code, /api/health, /api/budgets, /api/alerts, /api/limits, /api/analytics, /api/rows, /api/bridge, /api/allocation' } });
     expect(await get('/../package.json')).toMatchObject({ status: 404 });
     expect(await get('/src/dashboard/server.ts')).toMatchObject({ status: 404 });
     const post = await fetch(new URL('/api/meta', dash.url), { method: 'POST' });

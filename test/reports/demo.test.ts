@@ -1,6 +1,6 @@
 /** `claude-ingest demo` ends with the validation table, a pointer to `report` and one to the dashboard. */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { sumDecimals } from '../../src/util/money.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -61,6 +61,15 @@ it('demo ends with no warning on healthy data and prints a reconciled month agai
     expect(rec).toMatch(/tolerance invoice precision \(each line = expected rounded half-even to the cent\): WITHIN\./);
     expect(rec).not.toContain('matching nothing');
     expect(rec).not.toContain('not on the invoice');
+    // Who pays (issue 25): the example rules add up every day (no unused rule), and the month's chargeback is shown and written.
+    expect(res.stdout).toMatch(/\nallocation +PASS +45 days add up +Every day's allocated and unallocated cost equals its billed total/);
+    const cb = res.stdout.slice(res.stdout.indexOf('Chargeback 2026-02 by team'));
+    expect(cb).toMatch(/^Chargeback 2026-02 by team \(allocation rules [0-9a-f]{16}, \d+ detail lines\)/);
+    for (const team of ['Platform', 'Engineering', 'Business', 'Research']) expect(cb).toMatch(new RegExp(`\\n${team} +\\$[\\d,.]+ +[\\d.]+ %`));
+    const file = join(dir, 'demo-chargeback-2026-02.csv');
+    const csv = readFileSync(file, 'utf8');
+    expect(csv).toMatch(/^# claude-ingest chargeback 2026-02 \(2026-02-01\.\.2026-02-28\) by team, cost_center\n# rules: [0-9a-f]{16} \(5 rules\)\n/);
+    expect(readFileSync(join(dir, 'demo-allocation.yaml'), 'utf8')).toContain('allocation:');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

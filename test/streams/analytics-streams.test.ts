@@ -92,9 +92,11 @@ describe('analytics streams against the contract', () => {
       expect(byDay(rows.get(table)!, 'amount_cents'), table).toEqual(expected);
       expect(byDay(rows.get(table)!, 'list_amount_cents'), table).toEqual(new Map(totals.map((t) => [String(t.activity_date), String(t.list_amount_cents)])));
     }
-    // by key: 2 keys × 2 token types per day; by actor: 6 actors × 2 products per day.
+    // by key: 2 keys × 2 token types per day; by actor: 6 actors × 2 products × the 2 keys they use per day.
     expect(rows.get('claude_cost_by_key')!.length).toBe(12);
-    expect(rows.get('claude_cost_by_actor')!.length).toBe(36);
+    expect(rows.get('claude_cost_by_actor')!.length).toBe(72);
+    // Each by-actor row names its key (allocation rules match key, person and product together).
+    expect(new Set(rows.get('claude_cost_by_actor')!.map((r) => r.api_key_id))).toEqual(new Set(rows.get('claude_cost_by_key')!.map((r) => r.api_key_id)));
     expect(summary.centsTotal).toBe(sumDecimals(ev.map((e) => e.amount)));
     // Usage totals ride in the same window's totals rows.
     for (const t of totals) expect(t.total_tokens).toBe(ev.filter((e) => e.day === t.activity_date).reduce((s, e) => s + e.tokens, 0));

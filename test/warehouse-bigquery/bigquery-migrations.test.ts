@@ -217,7 +217,8 @@ describe('BigQuery migration 2 → 3', () => {
       res.schema.fields = res.schema.fields.filter((f) => !['ordinal', 'customer_type', 'data_refreshed_at'].includes(f.name));
       standIn.tables.set(id(t), { ...res, id: id(t) });
     }
-    const wh = await h.open({ migrations: { 3: migrations[3]!, 4: migrations[4]! } });
+    const later = Object.fromEntries(Array.from({ length: SCHEMA_VERSION - 3 }, (_, i) => [i + 4, async () => undefined]));
+    const wh = await h.open({ migrations: { 3: migrations[3]!, ...later } });
     await wh.init();
     for (const [t, c] of [['claude_cost_by_actor', 'ordinal'], ['claude_usage_by_actor', 'ordinal'], ['claude_cost_by_key', 'ordinal'], ['claude_code_model_usage', 'customer_type'], ['ingest_windows', 'data_refreshed_at']] as const) {
       expect(fieldsOf(t).find((f) => f.name === c), `${t}.${c}`).toMatchObject({ mode: 'NULLABLE' });
@@ -243,6 +244,21 @@ describe('BigQuery migration 3 → 4', () => {
     const wh = await h.open({ migrations: { 4: migrations[4]! } });
     await wh.init();
     for (const c of ['period_start', 'period_end']) expect(fieldsOf('claude_fixed_costs').find((f) => f.name === c), c).toMatchObject({ mode: 'NULLABLE', type: 'DATE' });
+    expect(versionWrites().length).toBeGreaterThan(0);
+  });
+
+  it('adds claude_cost_by_actor.api_key_id (issue 25) as a NULLABLE column, in one ALTER, and records version 4', async () => {
+    seedOlderDataset(3);
+    const res = JSON.parse(JSON.stringify(tableResource(TABLES.claude_cost_by_actor, PROJECT, DATASET))) as { schema: { fields: Field[] } };
+    res.schema.fields = res.schema.fields.filter((f) => f.name !== 'api_key_id');
+    standIn.tables.set(id('claude_cost_by_actor'), { ...res, id: id('claude_cost_by_actor') });
+    const wh = await h.open({ migrations: { 4: migrations[4]! } });
+    await wh.init();
+    expect(fieldsOf('claude_cost_by_actor').find((f) => f.name === 'api_key_id')).toMatchObject({ mode: 'NULLABLE', type: 'STRING' });
+    const alters = standIn.queries.map((q) => q.sql).filter((q) => q.startsWith('ALTER'));
+    const onTable = alters.filter((a) => a.includes(id('claude_cost_by_actor')));
+    expect(onTable).toHaveLength(1);
+    expect(onTable[0]).toContain('api_key_id');
     expect(versionWrites().length).toBeGreaterThan(0);
   });
 });

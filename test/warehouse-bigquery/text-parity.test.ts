@@ -8,13 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DuckDBInstance,
-  DuckDBTypeId,
-  type DuckDBTimestampValue,
-  type DuckDBValue,
-} from '@duckdb/node-api';
-import { Decimal } from 'decimal.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSelect } from '../../src/cli/export-command.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
@@ -28,6 +22,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { envFor, TODAY } from '../reliability/helpers.js';
 import { useStandIn } from './harness.js';
 import type { QueryAnswer } from './stand-in.js';
+import { answerFrom } from './duck-answers.js';
 import type { DayRange } from '../../src/util/dates.js';
 
 let emu: Emulator;
@@ -40,49 +35,6 @@ const RANGE: DayRange = { from: FROM, to: TODAY };
 const TARGETS = [...Object.keys(TABLES), 'claude_focus_costs', ...REPORT_NAMES];
 const FORMATS: ExportFormat[] = ['csv', 'json'];
 const optsFor = (what: string) => ((REPORT_NAMES as readonly string[]).includes(what) ? RANGE : {});
-
-/** A DuckDB value as BigQuery's REST API would send the same value, with its BigQuery type. */
-function wire(typeId: DuckDBTypeId, v: DuckDBValue): { type: string; value: string | null } {
-  const value = (text: string | null, type: string) => ({ type, value: v === null ? null : text });
-  switch (typeId) {
-    case DuckDBTypeId.DECIMAL:
-      return value(v === null ? null : new Decimal(String(v)).toFixed(), 'BIGNUMERIC');
-    case DuckDBTypeId.TIMESTAMP:
-    case DuckDBTypeId.TIMESTAMP_TZ:
-      return value(v === null ? null : String((v as DuckDBTimestampValue).micros), 'TIMESTAMP');
-    case DuckDBTypeId.DATE:
-      return value(String(v), 'DATE');
-    case DuckDBTypeId.BOOLEAN:
-      return value(String(v), 'BOOL');
-    case DuckDBTypeId.DOUBLE:
-    case DuckDBTypeId.FLOAT:
-      return value(String(v), 'FLOAT64');
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.HUGEINT:
-      return value(String(v), 'INT64');
-    case DuckDBTypeId.VARCHAR:
-      return value(v as string, 'STRING');
-    default:
-      throw new Error(`the parity test has no BigQuery encoding for DuckDB type ${typeId}`);
-  }
-}
-
-async function answerFrom(db: DuckDBInstance, sql: string, params: unknown[]): Promise<QueryAnswer> {
-  const conn = await db.connect();
-  try {
-    const reader = await conn.runAndReadAll(sql, params as DuckDBValue[]);
-    const names = reader.columnNames();
-    const ids = names.map((_, i) => reader.columnTypeId(i));
-    const rows = reader.getRows();
-    const fields = names.map((name, i) => ({ name, type: wire(ids[i]!, null).type }));
-    return { fields, rows: rows.map((r) => r.map((v, i) => wire(ids[i]!, v).value)) };
-  } finally {
-    conn.closeSync();
-  }
-}
 
 /** init's schema-version read (not the export of claude_ingest_meta, which selects every column). */
 const isVersionRead = (sql: string) => sql.startsWith('SELECT `value` FROM') && sql.includes('claude_ingest_meta');

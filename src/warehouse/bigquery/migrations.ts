@@ -94,7 +94,8 @@ export const migrations: Record<number, BigQueryMigration> = {
   1: addMissingColumns,
   2: toVersion2,
   3: toVersion3,
-  // Version 4 (issue 26): claude_fixed_costs gains period_start/period_end (prorated partial months).
+  // Version 4 (issues 26 and 25): claude_fixed_costs gains period_start/period_end (prorated partial
+  // months) and claude_cost_by_actor the nullable api_key_id.
   4: addMissingColumns,
 };
 

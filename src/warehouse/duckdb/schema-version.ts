@@ -92,7 +92,8 @@ export const migrations: Record<number, Migration> = {
   1: addMissingColumns,
   2: toVersion2,
   3: toVersion3,
-  // Version 4 (issue 26): claude_fixed_costs gains period_start/period_end (prorated partial months).
+  // Version 4 (issues 26 and 25): claude_fixed_costs gains period_start/period_end (prorated partial
+  // months) and claude_cost_by_actor api_key_id (NULL on older rows until their days are backfilled again).
   4: addMissingColumns,
 };
 

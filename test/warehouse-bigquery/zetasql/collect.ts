@@ -27,6 +27,8 @@ import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { reconcileMonth } from '../../../src/reports/reconcile.js';
 import { compareEstimates } from '../../../src/reports/estimates.js';
+import { readAllocationFacts } from '../../../src/reports/allocation/facts.js';
+import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
 import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
@@ -225,6 +227,10 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     take('reconcile');
     for (const organizationId of [undefined, 'org_a', null]) await compareEstimates(wh, RANGE.from.slice(0, 7), [{ day: RANGE.from, apiKeyId: 'k', usd: '1' }], organizationId);
     take('reconcile --estimates');
+    // Allocation (issue 25): the facts at their finest grain, and the month's last refresh for the chargeback header.
+    await readAllocationFacts(wh, filtered);
+    await lastRefreshOf(wh, RANGE);
+    take('allocation facts');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },

@@ -1,0 +1,110 @@
+/**
+ * The allocation rules of claude-ingest.yaml as the engine (src/reports/allocation/) takes them: the
+ * inline rules, then each CSV file's rows in order, each named for warnings, and a hash of what they
+ * say, printed in every chargeback header so a restated month can be explained. A bad CSV is one
+ * line per problem (file:line: column: what), like the rest of the config, and nothing runs.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { canonicalJson } from '../util/canonical-json.js';
+import { ConfigFileError } from './load.js';
+import { ALLOCATION_MATCH_KEYS, type AllocationConfig } from './schema.js';
+
+export type AllocationMatchKey = (typeof ALLOCATION_MATCH_KEYS)[number];
+
+export interface AllocationRuleSpec {
+  /** The configured name, else where it is written ("rules[2]", "teams.csv:4"). */
+  name: string;
+  match: Partial<Record<AllocationMatchKey, string>>;
+  set: Record<string, string>;
+  split?: { by: string; proportional_to?: 'billed' | 'list'; percent?: Record<string, number> };
+  from?: string;
+  to?: string;
+}
+
+export interface AllocationRuleSet {
+  dimensions: string[];
+  rules: AllocationRuleSpec[];
+  /** A value for every dimension. */
+  unallocated: Record<string, string>;
+  /** 16 hex digits of SHA-256 over the rules' meaning (names, order, matches, values, dates). */
+  hash: string;
+}
+
+export const DEFAULT_UNALLOCATED = 'Unallocated';
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const FIXED_COLUMNS = ['kind', 'match', 'from', 'to', 'name'];
+
+/** The rule set of a loaded config (null without `allocation:`); CSV paths are relative to the config file. */
+export function loadAllocationRules(config: AllocationConfig | undefined, configPath: string | null, cwd = process.cwd()): AllocationRuleSet | null {
+  if (!config) return null;
+  const base = configPath ? dirname(configPath) : cwd;
+  const rules: AllocationRuleSpec[] = config.rules.map((r, i) => ({
+    name: r.name ?? `rules[${i}]`,
+    match: Object.fromEntries(Object.entries(r.match).filter(([, v]) => v !== undefined)) as AllocationRuleSpec['match'],
+    set: r.set,
+    ...(r.split ? { split: r.split } : {}),
+    ...(r.from ? { from: r.from } : {}),
+    ...(r.to ? { to: r.to } : {}),
+  }));
+  const problems: string[] = [];
+  for (const f of config.files) rules.push(...readRulesCsv(resolve(base, f.path), config.dimensions, problems));
+  if (problems.length > 0) throw new ConfigFileError(problems);
+  const unallocated = Object.fromEntries(config.dimensions.map((d) => [d, config.unallocated?.[d] ?? DEFAULT_UNALLOCATED]));
+  return { dimensions: [...config.dimensions], rules, unallocated, hash: ruleSetHash(config.dimensions, rules, unallocated) };
+}
+
+export function ruleSetHash(dimensions: readonly string[], rules: readonly AllocationRuleSpec[], unallocated: Record<string, string>): string {
+  return createHash('sha256').update(canonicalJson({ dimensions, rules, unallocated })).digest('hex').slice(0, 16);
+}
+
+/** One rule per CSV row: `kind` names the match key, `match` its pattern; empty dimension cells set nothing. */
+export function readRulesCsv(path: string, dimensions: readonly string[], problems: string[]): AllocationRuleSpec[] {
+  const file = basename(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push(`${path}: the allocation rules file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): check allocation.files[].path`);
+    return [];
+  }
+  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  try {
+    records = parse(text, { columns: true, skip_empty_lines: true, comment: '#', trim: true, bom: true, info: true });
+  } catch (err) {
+    problems.push(`${file}: not valid CSV: ${String((err as Error).message).split('\n')[0]}`);
+    return [];
+  }
+  const header = records[0] ? Object.keys(records[0].record) : [];
+  const missing = ['kind', 'match'].filter((c) => records.length > 0 && !header.includes(c));
+  if (missing.length > 0) {
+    problems.push(`${file}:1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the columns are kind, match, ${dimensions.join(', ')}, from, to`);
+    return [];
+  }
+  for (const c of header) {
+    if (!FIXED_COLUMNS.includes(c) && !dimensions.includes(c)) problems.push(`${file}:1: column "${c}" is not one of kind, match, name, from, to or the dimensions (${dimensions.join(', ')})`);
+  }
+  const out: AllocationRuleSpec[] = [];
+  for (const { record, info } of records) {
+    const at = `${file}:${info.lines}`;
+    const kind = record.kind ?? '';
+    const pattern = record.match ?? '';
+    const before = problems.length;
+    if (!(ALLOCATION_MATCH_KEYS as readonly string[]).includes(kind)) problems.push(`${at}: kind: "${kind}" is not one of ${ALLOCATION_MATCH_KEYS.join(', ')}`);
+    if (pattern === '') problems.push(`${at}: match: expected a name, id or pattern`);
+    const set = Object.fromEntries(dimensions.filter((d) => (record[d] ?? '') !== '').map((d) => [d, record[d]!]));
+    if (Object.keys(set).length === 0) problems.push(`${at}: expected a value in at least one of ${dimensions.join(', ')}`);
+    for (const c of ['from', 'to'] as const) {
+      const v = record[c] ?? '';
+      if (v !== '' && (!DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))) problems.push(`${at}: ${c}: "${v}" is not a day such as 2026-10-01`);
+    }
+    const from = record.from || undefined;
+    const to = record.to || undefined;
+    if (from && to && from >= to) problems.push(`${at}: to: expected a day after from (to is exclusive)`);
+    if (problems.length > before) continue;
+    out.push({ name: record.name || at, match: { [kind]: pattern }, set, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+/**
+ * /api/allocation (issue 25): who pays, for the dashboard. With the config's allocation rules (the
+ * dashboard's --config): billed cost per day stacked by one dimension (`dim`, default the first),
+ * the chargeback totals per value for the range, and the value of Claude Code per value; the same
+ * engine and summaries as `report --by` and `chargeback`, so the page and the CLI agree. Without
+ * rules: `configured: false` and empty lists (the page then hides the section).
+ */
+import { allocate } from '../reports/allocation/engine.js';
+import { readAllocationFacts } from '../reports/allocation/facts.js';
+import { claudeCodeValueOf, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
+import { groupLines, sharePct, totalOf, usdOf } from '../reports/allocation/summary.js';
+import { dataSpan } from '../reports/queries.js';
+import type { ApiContext } from './api-context.js';
+import { BadRequest, rangeParam } from './params.js';
+
+export async function allocation(ctx: ApiContext) {
+  const rules = ctx.allocation ?? null;
+  if (!rules) return { configured: false as const, dimensions: [] as string[], dim: null, rulesHash: null, days: [], values: [], chargeback: [], claudeCode: [] };
+  const range = rangeParam(ctx.query, ctx.query.get('from') && ctx.query.get('to') ? null : await dataSpan(ctx.wh));
+  const dim = ctx.query.get('dim') ?? rules.dimensions[0]!;
+  if (!rules.dimensions.includes(dim)) throw new BadRequest(`dim=${dim} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
+  const [facts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range), readClaudeCodeActivity(ctx.wh, range)]);
+  const { lines } = allocate(rules, facts);
+  const total = totalOf(lines).billed;
+  const totals = groupLines(rules, lines, [dim]);
+  const perDay = groupLines(rules, lines, ['day', dim]);
+  const days = [...new Set(perDay.map((g) => g.keys[0]!))].sort().map((day) => ({
+    day,
+    values: Object.fromEntries(perDay.filter((g) => g.keys[0] === day).map((g) => [g.keys[1]!, usdOf(g.billed)])),
+  }));
+  const value = claudeCodeValueOf(rules, facts, activity, [dim], range);
+  return {
+    configured: true as const,
+    dimensions: rules.dimensions,
+    dim,
+    rulesHash: rules.hash,
+    from: range.from,
+    to: range.to,
+    /** Values by billed cost, largest first: the stacking order. */
+    values: totals.map((g) => g.keys[0]!),
+    days,
+    chargeback: totals.map((g) => ({ value: g.keys[0]!, billed_usd: usdOf(g.billed), list_usd: usdOf(g.list), share_pct: sharePct(g.billed, total) })),
+    totalUsd: usdOf(total),
+    claudeCode: value.rows,
+  };
+}

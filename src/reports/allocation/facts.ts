@@ -1,0 +1,172 @@
+/**
+ * The cost facts allocation works on: per day, the finest grain the warehouse holds for it. Where
+ * the Analytics API serves the day (claude_cost_by_actor holds rows for it), one fact per actor ×
+ * API key × product × workspace × model × cost type; on days only cost_report serves, one per
+ * workspace × model × cost type, with no key, person or product to match. Read with one query per
+ * source, the same SQL shape on both warehouses, then converted to whole sub-cents (bigint at the
+ * warehouse's 12 decimal places) and sorted here, so the same rows give the same facts, in the same
+ * order, whichever warehouse holds them.
+ */
+import { CENTS_SCALE, canonicalDecimal, storableDecimal } from '../../util/money.js';
+import type { QueryRow, SqlDialect, Warehouse } from '../../warehouse/warehouse.js';
+import { HIDDEN_ACTOR } from '../analytics-queries.js';
+import { filterWhere, type ReportFilter } from '../filter.js';
+
+export type FactSource = 'analytics' | 'cost_report';
+
+export interface AllocationFact {
+  day: string;
+  organizationId: string | null;
+  source: FactSource;
+  actorType: string | null;
+  actorId: string | null;
+  userEmail: string | null;
+  serviceAccountName: string | null;
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+  workspaceId: string | null;
+  workspaceName: string | null;
+  product: string | null;
+  model: string | null;
+  costType: string | null;
+  /** Billed cost in sub-cents (cents × 10^12), exact. */
+  billed: bigint;
+  /** List-price cost in sub-cents; cost_report has no list price, so there it is the billed cost. */
+  list: bigint;
+}
+
+const DIMS = { workspace: true, model: true };
+/** What the default workspace is called (cost_report's NULL workspace, the Analytics API's unlisted default). */
+export const DEFAULT_WORKSPACE_NAME = 'Default';
+
+export function subCents(v: QueryRow[string] | undefined): bigint {
+  return storableDecimal(canonicalDecimal(v), CENTS_SCALE, null);
+}
+
+const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
+/** Names by id from a snapshot table; several organizations' snapshots may name an id once each: the smallest name is kept. */
+function namesOf(rows: QueryRow[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const id = String(r.id);
+    const v = String(r.v);
+    const had = out.get(id);
+    if (had === undefined || v < had) out.set(id, v);
+  }
+  return out;
+}
+
+export type FactQueryName = 'analytics' | 'legacy' | 'keys' | 'workspaces' | 'users' | 'accounts';
+
+/** The queries the facts are read with, in the warehouse's dialect (exported for the parity tests). */
+export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<FactQueryName, { sql: string; params: unknown[] }> {
+  const i = (n: string) => d.ident(n);
+  const wb = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
+  const wc = filterWhere(d, f, 'c', DIMS, 'claude_costs');
+  const names = (table: string, column: string) => ({
+    sql: `SELECT ${i('id')} AS ${i('id')}, ${i(column)} AS ${i('v')} FROM ${d.table(table)} WHERE ${i(column)} IS NOT NULL`,
+    params: [],
+  });
+  return {
+    analytics: {
+      sql: `SELECT b.${i('activity_date')} AS ${i('day')}, b.${i('organization_id')} AS ${i('org')}, b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
+              MAX(b.${i('actor_email')}) AS ${i('email')}, b.${i('api_key_id')} AS ${i('api_key_id')}, b.${i('workspace_id')} AS ${i('workspace_id')},
+              b.${i('product')} AS ${i('product')}, b.${i('model')} AS ${i('model')}, b.${i('cost_type')} AS ${i('cost_type')},
+              ${d.sumExact(`b.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`b.${i('list_amount_cents')}`)} AS ${i('list')}
+         FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql}
+        GROUP BY 1, 2, 3, 4, 6, 7, 8, 9, 10`,
+      params: wb.params,
+    },
+    legacy: {
+      sql: `SELECT c.${i('activity_date')} AS ${i('day')}, c.${i('organization_id')} AS ${i('org')}, c.${i('workspace_id')} AS ${i('workspace_id')},
+              c.${i('model')} AS ${i('model')}, c.${i('cost_type')} AS ${i('cost_type')}, ${d.sumExact(`c.${i('amount_cents')}`)} AS ${i('billed')}
+         FROM ${d.table('claude_costs')} c WHERE ${wc.sql}
+          AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_actor')} x WHERE ${d.allDays(`x.${i('activity_date')}`)}
+                             AND x.${i('activity_date')} = c.${i('activity_date')} AND x.${i('organization_id')} IS NOT DISTINCT FROM c.${i('organization_id')})
+        GROUP BY 1, 2, 3, 4, 5`,
+      params: wc.params,
+    },
+    keys: names('claude_api_keys', 'name'),
+    workspaces: names('claude_workspaces', 'name'),
+    users: names('claude_users', 'email'),
+    accounts: names('claude_service_accounts', 'name'),
+  };
+}
+
+/** Every cost fact of the range, in a fixed order (day, organization, source, then every attribute). */
+export async function readAllocationFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
+  const q = allocationFactQueries(wh.dialect, f);
+  const run = (n: FactQueryName) => wh.query(q[n].sql, q[n].params);
+  const [analytics, legacy, keyRows, workspaceRows, userRows, accountRows] = await Promise.all([run('analytics'), run('legacy'), run('keys'), run('workspaces'), run('users'), run('accounts')]);
+  const [keys, workspaces, users, accounts] = [keyRows, workspaceRows, userRows, accountRows].map(namesOf) as [Map<string, string>, Map<string, string>, Map<string, string>, Map<string, string>];
+  const wsName = (id: string | null) => (id === null ? DEFAULT_WORKSPACE_NAME : (workspaces.get(id) ?? DEFAULT_WORKSPACE_NAME));
+  const facts: AllocationFact[] = [];
+  for (const r of analytics) {
+    const actorType = text(r.actor_type);
+    const actorId = text(r.actor_id);
+    const apiKeyId = text(r.api_key_id);
+    const workspaceId = text(r.workspace_id);
+    facts.push({
+      day: String(r.day),
+      organizationId: text(r.org),
+      source: 'analytics',
+      actorType,
+      actorId,
+      userEmail: actorType === 'user_actor' && actorId !== null ? (users.get(actorId) ?? text(r.email)) : null,
+      serviceAccountName: actorType === 'service_account_actor' && actorId !== null ? (accounts.get(actorId) ?? null) : null,
+      apiKeyId,
+      apiKeyName: apiKeyId === null ? null : (keys.get(apiKeyId) ?? null),
+      workspaceId,
+      workspaceName: wsName(workspaceId),
+      product: text(r.product),
+      model: text(r.model),
+      costType: text(r.cost_type),
+      billed: subCents(r.billed),
+      list: subCents(r.list),
+    });
+  }
+  for (const r of legacy) {
+    const workspaceId = text(r.workspace_id);
+    const billed = subCents(r.billed);
+    facts.push({
+      day: String(r.day),
+      organizationId: text(r.org),
+      source: 'cost_report',
+      actorType: null,
+      actorId: null,
+      userEmail: null,
+      serviceAccountName: null,
+      apiKeyId: null,
+      apiKeyName: null,
+      workspaceId,
+      workspaceName: wsName(workspaceId),
+      product: null,
+      model: text(r.model),
+      costType: text(r.cost_type),
+      billed,
+      list: billed,
+    });
+  }
+  return facts.sort(compareFacts);
+}
+
+const ORDER: Array<keyof AllocationFact> = ['day', 'organizationId', 'source', 'workspaceId', 'apiKeyId', 'actorType', 'actorId', 'product', 'model', 'costType'];
+
+export function compareFacts(a: AllocationFact, b: AllocationFact): number {
+  for (const k of ORDER) {
+    const x = (a[k] as string | null) ?? '';
+    const y = (b[k] as string | null) ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Who a fact is for people: the user's email, the service account's name, the key's name for a key alone, else the actor id; hidden actors named as reports name them. */
+export function personOf(f: AllocationFact): string | null {
+  if (f.source === 'cost_report') return null;
+  if (f.actorType === null) return HIDDEN_ACTOR;
+  // A request made with a key alone (api_actor) is the key's: named like the api_key column.
+  if (f.actorType === 'api_actor') return f.apiKeyName ?? f.actorId;
+  return f.userEmail ?? f.serviceAccountName ?? f.actorId;
+}
