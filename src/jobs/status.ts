@@ -1,5 +1,5 @@
 /** What the warehouse holds: per table and per stream, with the gaps and failures that need action. */
-import { STREAM_NAMES } from '../streams/stream.js';
+import { OPTIONAL_STREAM_NAMES, STREAM_NAMES } from '../streams/stream.js';
 import { STREAMS } from '../streams/index.js';
 import { asIsoDay, eachDay, todayUtc, type IsoDay } from '../util/dates.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
@@ -105,8 +105,9 @@ export function streamStatus(ledger: WindowRecord[], stream: string, notServedBe
 }
 
 function dayStreams(ledger: WindowRecord[], today: IsoDay): StreamStatus[] {
-  // The org snapshot has no days to miss.
-  return STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s, STREAMS[s].servedFrom?.(today) ?? null));
+  // The org snapshot has no days to miss; an optional stream (hourly cost) is listed once it was read.
+  const optional = OPTIONAL_STREAM_NAMES.filter((s) => ledger.some((w) => w.stream === s));
+  return [...STREAM_NAMES, ...optional].filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s, STREAMS[s].servedFrom?.(today) ?? null));
 }
 
 /**
