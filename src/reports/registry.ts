@@ -59,7 +59,7 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
 
 export interface ReportResult {
   /** A report of REPORT_NAMES, or one of the limit reports (limit-reports.ts). */
-  report: ReportName | 'rate_limit' | 'spend_limit';
+  report: ReportName | 'rate_limit' | 'spend_limit' | 'quarter' | 'fiscal_year';
   title: string;
   filter: ReportFilter;
   columns: ReportColumn[];
