@@ -46,29 +46,39 @@ export interface HourSum {
   usd: string;
 }
 
-/** Exact billed dollars per UTC hour of the UTC days from..to (claude_cost_hourly). */
-export async function hourlySpend(wh: Warehouse, f: ReportFilter): Promise<HourSum[]> {
+/** SQL: exact billed dollars per UTC hour of the UTC days f.from..f.to (claude_cost_hourly). */
+export function hourlySpendQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const where = filterWhere(d, f, 'h', COSTS_DIMS, 'claude_cost_hourly');
-  const rows = await wh.query(
-    `SELECT h.${d.ident('bucket_start')} AS ${d.ident('hour')}, ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
-       FROM ${d.table('claude_cost_hourly')} h
-      WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
-      GROUP BY 1 ORDER BY 1`,
-    where.params,
-  );
+  return {
+    sql: `SELECT h.${d.ident('bucket_start')} AS ${d.ident('hour')}, ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
+            FROM ${d.table('claude_cost_hourly')} h
+           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
+           GROUP BY 1 ORDER BY 1`,
+    params: where.params,
+  };
+}
+
+export async function hourlySpend(wh: Warehouse, f: ReportFilter): Promise<HourSum[]> {
+  const q = hourlySpendQuery(wh, f);
+  const rows = await wh.query(q.sql, q.params);
   return rows.map((r) => ({ hourMs: Date.parse(String(r.hour)), usd: exact(r.usd) }));
 }
 
-/** Exact billed dollars per UTC day (claude_costs, the cost_report). */
-export async function utcDaySpend(wh: Warehouse, f: ReportFilter): Promise<Map<IsoDay, string>> {
+/** SQL: exact billed dollars per UTC day (claude_costs, the cost_report). */
+export function utcDaySpendQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const where = filterWhere(d, f, 'c', COSTS_DIMS, 'claude_costs');
-  const rows = await wh.query(
-    `SELECT c.${d.ident('activity_date')} AS ${d.ident('day')}, ${d.sumExact(`c.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
-       FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
-    where.params,
-  );
+  return {
+    sql: `SELECT c.${d.ident('activity_date')} AS ${d.ident('day')}, ${d.sumExact(`c.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
+            FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY 1 ORDER BY 1`,
+    params: where.params,
+  };
+}
+
+export async function utcDaySpend(wh: Warehouse, f: ReportFilter): Promise<Map<IsoDay, string>> {
+  const q = utcDaySpendQuery(wh, f);
+  const rows = await wh.query(q.sql, q.params);
   return new Map(rows.map((r) => [dayCell(r.day), exact(r.usd)]));
 }
 
@@ -158,11 +168,15 @@ export function groupPeriods(cal: Calendar, days: Map<IsoDay, DayPart>, kind: Pe
     .map(([period, v]) => ({ period, label: v.label, usd: v.usd.toFixed(), day_basis: v.basis }));
 }
 
+/** The UTC days read for local days f.from..f.to: their instants' UTC days, and the same dates (UTC-day rows keep their date). */
+export function utcReadRange(cal: Calendar, f: ReportFilter): ReportFilter {
+  const utc = utcDaysOf(cal, f.from, f.to);
+  return { ...f, from: utc.from < f.from ? utc.from : f.from, to: utc.to > f.to ? utc.to : f.to };
+}
+
 /** Spend per local period over the local days f.from..f.to. */
 export async function localSpend(wh: Warehouse, cal: Calendar, f: ReportFilter, kind: PeriodKind, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSpendRow[]> {
-  const utc = utcDaysOf(cal, f.from, f.to);
-  // UTC-day rows are reported under their own date, so the UTC days read are the union of both spans.
-  const read = { ...f, from: utc.from < f.from ? utc.from : f.from, to: utc.to > f.to ? utc.to : f.to };
+  const read = utcReadRange(cal, f);
   const [hours, days] = await Promise.all([hourlySpend(wh, read), utcDaySpend(wh, read)]);
   return groupPeriods(cal, localDays(cal, f, hours, days, hourlyDays), kind);
 }
