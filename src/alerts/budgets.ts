@@ -13,6 +13,7 @@ import { BASELINE_DAYS } from './baseline.js';
 import type { JudgedDays } from './judged-days.js';
 import { allocateByKey, dailySpend, type Names } from './spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
+import { isLocal, localDailySpend, periodIn, type AlertCalendar } from './local-calendar.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
 
@@ -52,9 +53,10 @@ export function resolveScope(scope: BudgetConfig['scope'], names: Names): Resolv
 }
 
 /** Spend per day of a scope; a key scope is allocated from token shares (an estimate per key). */
-export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
+export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay, ac?: AlertCalendar): Promise<Map<IsoDay, string>> {
   const filter = { ...scope.filter, from, to };
-  if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
+  // Per-key allocation has no hours: a key-scoped budget stays on UTC days (docs/time-zones.md).
+  if (scope.apiKeyId === undefined) return isLocal(ac) ? localDailySpend(wh, filter, ac) : dailySpend(wh, filter);
   const acc = new Map<IsoDay, Dec>();
   for (const r of await allocateByKey(wh, filter)) {
     if (r.key === scope.apiKeyId) acc.set(r.day, (acc.get(r.day) ?? new ExactDecimal(0)).plus(r.usd));
@@ -80,14 +82,14 @@ export function pctText(spent: Dec, budget: Dec): { pct: string; whole: number }
   return { pct: pct.toDecimalPlaces(2, ExactDecimal.ROUND_DOWN).toFixed(), whole: pct.floor().toNumber() };
 }
 
-export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay): Promise<AlertEvent[]> {
+export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay, ac?: AlertCalendar): Promise<AlertEvent[]> {
   const scope = resolveScope(budget.scope, names);
   const budgetUsd = new ExactDecimal(String(budget.monthly_usd));
   const current = monthOf(today);
   // The previous month is judged again in the first days of a month: its last day completes only then.
   const previous = Number(today.slice(8, 10)) <= 3 ? monthOf(addDays(current.first, -1)) : null;
   const from = [previous?.first ?? current.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : current.first].sort()[0]!;
-  const daily = await scopeDaily(wh, scope, from, today);
+  const daily = await scopeDaily(wh, scope, from, today, ac);
   const events: AlertEvent[] = [];
   for (const month of previous ? [previous, current] : [current]) {
     const to = month.last < today ? month.last : today;
@@ -112,6 +114,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
       forecast_usd: fc,
       month_end: month.last,
       estimated_per_key: scope.apiKeyId !== undefined,
+      timezone: ac?.calendar.timeZone ?? 'UTC',
     };
     const details = scope.unknown.length > 0 ? [`Not found in the warehouse yet: ${scope.unknown.join(', ')} (counted as $0).`] : [];
     if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}.`);
@@ -120,7 +123,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
     if (top !== undefined) {
       events.push(
         makeEvent({
-          rule: 'budget', subject: budget.name, period: month.month, level: String(top), rank: top,
+          rule: 'budget', subject: budget.name, period: periodIn(ac, month.month), level: String(top), rank: top,
           severity: top >= 100 ? 'critical' : 'warning',
           title: `Budget ${budget.name}: ${top} % of ${formatUsd(budgetUsd.toFixed())} reached`,
           text, details, figures: { ...figures, threshold_percent: top },
@@ -130,7 +133,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
     if (isCurrent && budget.forecast && fc !== null && new ExactDecimal(fc).gte(budgetUsd) && spent.lt(budgetUsd)) {
       events.push(
         makeEvent({
-          rule: 'budget_forecast', subject: budget.name, period: month.month, level: 'forecast', rank: 1, severity: 'warning',
+          rule: 'budget_forecast', subject: budget.name, period: periodIn(ac, month.month), level: 'forecast', rank: 1, severity: 'warning',
           title: `Budget ${budget.name}: forecast ${formatUsd(fc)} exceeds ${formatUsd(budgetUsd.toFixed())} by ${month.last}`,
           text, details, figures,
         }),

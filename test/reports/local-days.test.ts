@@ -123,6 +123,24 @@ describe('local days from hourly billed cost (March 2026: both spring transition
     expect(String(fy.rows[0]!.cost_usd)).toBe(sum(days.rows).toFixed());
   });
 
+  it('budgets count the local month and alert_events record it with its zone', async () => {
+    const cfg = config('ny-alerts.yaml', 'timezone: America/New_York\nalerts:\n  budgets:\n    - { name: Org, monthly_usd: 1 }\n  anomalies: { daily_spend: false, new_spender: false }\n  data_health: false\n  spend_limits: false\n');
+    const res = await w.cli(['alerts', '--dry-run', '--json', '--config', cfg]);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as { events: Array<{ rule: string; period: string; figures: Record<string, unknown> }> };
+    const march = out.events.find((e) => e.rule === 'budget' && e.period === '2026-03 America/New_York');
+    expect(march, JSON.stringify(out.events.map((e) => e.period))).toBeDefined();
+    const month = await report(w, ['--by', 'month', '--config', NY, '--from', '2026-03-01', '--to', '2026-03-31']);
+    expect(month.rows).toHaveLength(1);
+    expect(march!.figures.spent_usd).toBe(month.rows[0]!.cost_usd);
+    expect(march!.figures.timezone).toBe('America/New_York');
+    // The same budget in UTC: a period without a zone (all held hours are in March either way, so the sums agree).
+    const utc = await w.cli(['alerts', '--dry-run', '--json', '--config', cfg, '--tz', 'UTC']);
+    const utcMarch = (JSON.parse(utc.stdout) as typeof out).events.find((e) => e.rule === 'budget' && e.period === '2026-03')!;
+    expect(utcMarch.figures.timezone).toBe('UTC');
+    expect(utcMarch.figures.spent_usd).toBe(march!.figures.spent_usd);
+  });
+
   it('an unknown --tz is one line and exit 2', async () => {
     const res = await w.cli(['report', '--by', 'day', '--tz', 'Mars/Olympus']);
     expect(res.code).toBe(2);
