@@ -5,7 +5,7 @@
  * checked against the hours selected by literal UTC instants); local-day sums over a range equal the
  * UTC-day sums over the same instants; days the Analytics API does not serve stay UTC days, labelled.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,23 @@ describe('local days from hourly billed cost (March 2026: both spring transition
     const utcMarch = (JSON.parse(utc.stdout) as typeof out).events.find((e) => e.rule === 'budget' && e.period === '2026-03')!;
     expect(utcMarch.figures.timezone).toBe('UTC');
     expect(utcMarch.figures.spent_usd).toBe(march!.figures.spent_usd);
+  });
+
+  it('export writes the same local days as report (csv and json lines); parquet is refused in one line', async () => {
+    const args = ['--tz', 'America/New_York', '--from', '2026-03-06', '--to', '2026-03-10'];
+    const csvOut = join(dir, 'days.csv');
+    const exp = await w.cli(['export', 'day', '--out', csvOut, ...args]);
+    expect(exp.code, exp.stderr).toBe(0);
+    const rep = await w.cli(['report', '--by', 'day', '--format', 'csv', ...args]);
+    expect(readFileSync(csvOut, 'utf8').trim()).toBe(rep.stdout.trim());
+    const jsonOut = join(dir, 'days.json');
+    expect((await w.cli(['export', 'day', '--out', jsonOut, ...args])).code).toBe(0);
+    const lines = readFileSync(jsonOut, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+    expect(lines).toHaveLength(5);
+    expect(lines[2]).toMatchObject({ day: '2026-03-08', day_basis: 'local' });
+    const pq = await w.cli(['export', 'day', '--out', join(dir, 'days.parquet'), ...args]);
+    expect(pq.code).toBe(2);
+    expect(errorLines(pq.stderr)[0]).toMatch(/is written as csv or json/);
   });
 
   it('an unknown --tz is one line and exit 2', async () => {
