@@ -158,6 +158,13 @@ describe('local days from hourly billed cost (March 2026: both spring transition
     expect(errorLines(pq.stderr)[0]).toMatch(/is written as csv or json/);
   });
 
+  it('validate --tz checks every UTC day holding the local days', async () => {
+    const res = await w.cli(['validate', '--tz', 'America/New_York', '--from', '2026-03-08', '--to', '2026-03-08', '--json']);
+    expect(res.stderr).toContain('local days 2026-03-08..2026-03-08 in America/New_York are the UTC days 2026-03-08..2026-03-09');
+    const out = JSON.parse(res.stdout) as { summary: { range: { from: string; to: string } } };
+    expect(out.summary.range).toEqual({ from: '2026-03-08', to: '2026-03-09' });
+  });
+
   it('an unknown --tz is one line and exit 2', async () => {
     const res = await w.cli(['report', '--by', 'day', '--tz', 'Mars/Olympus']);
     expect(res.code).toBe(2);
