@@ -15,12 +15,15 @@ import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, tot
 import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { isUtc, type Calendar } from '../util/calendar.js';
+import { localSpend } from '../reports/local-spend.js';
+import { okDays } from '../jobs/ledger-queries.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
 import { limits } from './api-limits.js';
-import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
+import { BadRequest, checkParams, filterParams, rangeParam, stackParam } from './params.js';
 import { rows as rowsPage } from './api-rows.js';
 import { pageInfo, pageOf, TABLE_SPECS, type PageRow } from './paging.js';
 
@@ -107,6 +110,7 @@ async function meta(ctx: ApiContext) {
   }
   return {
     warehouse: { kind: ctx.wh.kind, location: ctx.wh.location },
+    timezone: ctx.calendar?.timeZone ?? 'UTC',
     today: ctx.today,
     span,
     organizations,
@@ -116,7 +120,29 @@ async function meta(ctx: ApiContext) {
   };
 }
 
+/** Spend per local day (issue 27): totals only (the stacks are UTC-day splits), each day with its basis. */
+async function localSpendDays(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
+  const windows = await ctx.wh.listWindows({ stream: 'analytics_cost_hourly' });
+  const rows = await localSpend(ctx.wh, cal, f, 'day', okDays(windows, 'analytics_cost_hourly'));
+  const byDay = new Map(rows.map((r) => [r.period, r]));
+  const days = eachDay(f.from, f.to);
+  return {
+    timezone: cal.timeZone,
+    daily: days.map((d) => byDay.get(d)?.usd ?? '0'),
+    day_basis: days.map((d) => byDay.get(d)?.day_basis ?? null),
+    total: sumDecimals(rows.map((r) => r.usd)),
+  };
+}
+
+/** The calendar a request asks for: the configured one, unless the page's UTC toggle sent tz=utc. */
+function requestCalendar(ctx: ApiContext): Calendar | null {
+  const tz = ctx.query.get('tz');
+  if (tz !== null && tz !== 'utc' && tz !== 'local') throw new BadRequest(`tz must be utc or local, got "${tz}"`);
+  return ctx.calendar && !isUtc(ctx.calendar) && tz !== 'utc' ? ctx.calendar : null;
+}
+
 async function spend(ctx: ApiContext) {
+  const cal = requestCalendar(ctx);
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const stack = stackParam(ctx.query);
   const days = eachDay(f.from, f.to);
@@ -147,6 +173,8 @@ async function spend(ctx: ApiContext) {
     filter: filterEcho(f),
     stack,
     days,
+    // The local days' totals when a zone is configured (the stacked series stay UTC days, labelled by the page).
+    local: cal ? await localSpendDays(ctx, cal, f) : null,
     daily: days.map((day) => perDay.get(day) ?? '0'),
     series,
     total: { usd: sumDecimals(perDay.values()), days: perDay.size },
@@ -272,7 +300,7 @@ async function health(ctx: ApiContext) {
 
 export const ROUTES: Record<string, Route> = {
   '/api/meta': { params: [], handle: meta },
-  '/api/spend': { params: [...FILTER_PARAMS, 'stack'], handle: spend },
+  '/api/spend': { params: [...FILTER_PARAMS, 'stack', 'tz'], handle: spend },
   '/api/breakdown': { params: FILTER_PARAMS, handle: breakdown },
   '/api/keys': { params: FILTER_PARAMS, handle: keys },
   // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.

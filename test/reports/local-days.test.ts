@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/server.js';
+import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { errorLines, tempDir } from '../helpers/cli.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
@@ -163,6 +165,27 @@ describe('local days from hourly billed cost (March 2026: both spring transition
     expect(res.stderr).toContain('local days 2026-03-08..2026-03-08 in America/New_York are the UTC days 2026-03-08..2026-03-09');
     const out = JSON.parse(res.stdout) as { summary: { range: { from: string; to: string } } };
     expect(out.summary.range).toEqual({ from: '2026-03-08', to: '2026-03-09' });
+  });
+
+  it('dashboard: the zone in /api/meta, spend per local day in /api/spend, tz=utc for UTC days', async () => {
+    const d = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => '2026-04-01', calendar: makeCalendar({ timezone: 'America/New_York' }), warmIntervalMs: 0 });
+    try {
+      const get = async (path: string) => {
+        const res = await fetch(new URL(path, d.url));
+        expect(res.status, path).toBe(200);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      expect((await get('/api/meta')).timezone).toBe('America/New_York');
+      const spend = (await get('/api/spend?from=2026-03-07&to=2026-03-09')) as { days: string[]; local: { timezone: string; daily: string[]; day_basis: string[] } };
+      const rep = await report(w, ['--by', 'day', '--tz', 'America/New_York', '--from', '2026-03-07', '--to', '2026-03-09']);
+      expect(spend.local.daily).toEqual(rep.rows.map((r) => r.cost_usd));
+      expect(spend.local.day_basis).toEqual(['local', 'local', 'local']);
+      expect((await get('/api/spend?from=2026-03-07&to=2026-03-09&tz=utc')).local).toBeNull();
+      const bad = await fetch(new URL('/api/spend?tz=mars', d.url));
+      expect(bad.status).toBe(400);
+    } finally {
+      await d.close();
+    }
   });
 
   it('an unknown --tz is one line and exit 2', async () => {
