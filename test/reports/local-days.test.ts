@@ -195,6 +195,28 @@ describe('local days from hourly billed cost (March 2026: both spring transition
   });
 });
 
+describe('the autumn transitions: 25-hour days', () => {
+  let w: FilledWarehouse;
+  beforeAll(async () => {
+    w = await fillWarehouse({ today: '2026-11-04', from: '2026-10-23', to: '2026-11-03', seed: 30, args: ['--config', NY, '--streams', 'cost,org,analytics_cost_hourly'] });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('America/New_York 2026-11-01 and Europe/Berlin 2026-10-25 have 25 hours each', async () => {
+    const ny = await report(w, ['--by', 'day', '--config', NY, '--from', '2026-10-31', '--to', '2026-11-02']);
+    const nyDay = (d: string) => new Decimal(String(ny.rows.find((r) => r.day === d)!.cost_usd));
+    expect(nyDay('2026-11-01').eq(await hoursUsd(w.file, '2026-11-01 04:00:00', '2026-11-02 05:00:00'))).toBe(true);
+    expect(nyDay('2026-11-02').eq(await hoursUsd(w.file, '2026-11-02 05:00:00', '2026-11-03 05:00:00'))).toBe(true);
+    const berlin = await report(w, ['--by', 'day', '--tz', 'Europe/Berlin', '--from', '2026-10-24', '--to', '2026-10-26']);
+    const beDay = (d: string) => new Decimal(String(berlin.rows.find((r) => r.day === d)!.cost_usd));
+    expect(beDay('2026-10-25').eq(await hoursUsd(w.file, '2026-10-24 22:00:00', '2026-10-25 23:00:00'))).toBe(true);
+    expect(sum(berlin.rows).eq(await hoursUsd(w.file, '2026-10-23 22:00:00', '2026-10-26 23:00:00'))).toBe(true);
+    expect([...ny.rows, ...berlin.rows].every((r) => r.day_basis === 'local')).toBe(true);
+  });
+});
+
 describe('where only UTC days exist', () => {
   let w: FilledWarehouse;
   beforeAll(async () => {
