@@ -14,7 +14,7 @@
  * is decided here (util/calendar.ts, ICU), so DuckDB and BigQuery give the same figures byte for
  * byte whatever their session time zone.
  */
-import { localDay, localSpan, offsetMs, periodOf, utcDaysOf, type Calendar, type PeriodKind } from '../util/calendar.js';
+import { localDayStartMs, localSpan, offsetMs, periodOf, utcDaysOf, type Calendar, type PeriodKind } from '../util/calendar.js';
 import { addDays, type IsoDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
@@ -106,18 +106,19 @@ export function localDays(cal: Calendar, f: ReportFilter, hours: HourSum[], utcD
     if (part) part.usd = part.usd.plus(usd);
     else out.set(day, { usd: new ExactDecimal(usd), basis });
   };
-  // Hours of held UTC days, each on the local day it starts in (exactly the day when the zone is hour-aligned).
-  let lastHour = NaN;
-  let lastDay = '' as IsoDay;
+  // Hours of held UTC days, each on the local day it starts in (exactly the day when the zone is
+  // hour-aligned). The hours come sorted, so one walk along the local days' starts places them.
+  let day = f.from;
+  let next = localDayStartMs(cal, addDays(day, 1));
   for (const h of hours) {
+    if (h.hourMs < span.startMs || h.hourMs >= span.endMs) continue;
     const utc = new Date(h.hourMs).toISOString().slice(0, 10) as IsoDay;
     if (!hourlyDays.has(utc)) continue;
-    if (h.hourMs !== lastHour) {
-      lastHour = h.hourMs;
-      lastDay = localDay(cal, h.hourMs);
+    while (h.hourMs >= next) {
+      day = addDays(day, 1);
+      next = localDayStartMs(cal, addDays(day, 1));
     }
-    if (lastDay < f.from || lastDay > f.to) continue;
-    add(lastDay, h.usd, aligned ? 'local' : 'local, by hour start');
+    add(day, h.usd, aligned ? 'local' : 'local, by hour start');
   }
   // A local day with hours on an unheld UTC day is partial (those hours are in that UTC day's row); an
   // empty held day still makes a zero row, so a day with no spend reads 0, not missing.

@@ -102,7 +102,15 @@ export function localDayStartMs(cal: Calendar, day: IsoDay): number {
   const key = `${cal.timeZone} ${day}`;
   const hit = dayStarts.get(key);
   if (hit !== undefined) return hit;
-  // Every zone's offset lies within ±15 h (Kiritimati +14, Baker −12), so the start lies in this span.
+  // Nearly always midnight at the offset midnight has: two questions instead of a search.
+  const midnight = dayStartMs(day);
+  const guess = midnight - offsetMs(cal, midnight - offsetMs(cal, midnight));
+  if (localDay(cal, guess) === day && localDay(cal, guess - 1000) < day) {
+    dayStarts.set(key, guess);
+    return guess;
+  }
+  // A gap at midnight, or an unusual rule: search. Every zone's offset lies within ±15 h
+  // (Kiritimati +14, Baker −12), so the start lies in this span.
   let lo = Math.floor((dayStartMs(day) - 15 * HOUR_MS) / 1000);
   let hi = Math.floor((dayStartMs(day) + 15 * HOUR_MS) / 1000);
   while (lo < hi) {
