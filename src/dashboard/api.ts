@@ -123,7 +123,9 @@ async function meta(ctx: ApiContext) {
 /** Spend per local day (issue 27): totals only (the stacks are UTC-day splits), each day with its basis. */
 async function localSpendDays(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
   const windows = await ctx.wh.listWindows({ stream: 'analytics_cost_hourly' });
-  const rows = await localSpend(ctx.wh, cal, f, 'day', okDays(windows, 'analytics_cost_hourly'));
+  const held = okDays(windows, 'analytics_cost_hourly');
+  const monthFrom = monthStart(f.to);
+  const [rows, month] = await Promise.all([localSpend(ctx.wh, cal, f, 'day', held), localSpend(ctx.wh, cal, { ...f, from: monthFrom }, 'month', held)]);
   const byDay = new Map(rows.map((r) => [r.period, r]));
   const days = eachDay(f.from, f.to);
   return {
@@ -131,6 +133,8 @@ async function localSpendDays(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
     daily: days.map((d) => byDay.get(d)?.usd ?? '0'),
     day_basis: days.map((d) => byDay.get(d)?.day_basis ?? null),
     total: sumDecimals(rows.map((r) => r.usd)),
+    /** The local month to the range's last day. */
+    month: { from: monthFrom, to: f.to, usd: month[0]?.usd ?? '0', day_basis: month[0]?.day_basis ?? null },
   };
 }
 
