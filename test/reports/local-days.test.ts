@@ -258,3 +258,22 @@ describe('where only UTC days exist', () => {
     expect(table.stdout.split('\n').filter((l) => l.includes('UTC day')).length).toBe(2);
   });
 });
+
+describe('where the Analytics API is not offered', () => {
+  let w: FilledWarehouse;
+  beforeAll(async () => {
+    w = await fillWarehouse({ today: '2026-03-12', from: '2026-03-05', to: '2026-03-11', seed: 31, emulator: { analyticsAvailable: 403 }, args: ['--config', NY, '--streams', 'cost,org,analytics_cost_hourly'] });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('every day is a UTC day, as cost_report has it, and status says why', async () => {
+    const doc = await report(w, ['--by', 'day', '--config', NY, '--from', '2026-03-05', '--to', '2026-03-11']);
+    expect(doc.rows.map((r) => r.day_basis)).toEqual(Array(7).fill('UTC day'));
+    const costs = await queryWarehouse(w.file, `SELECT CAST(SUM(amount_usd) AS VARCHAR) AS usd FROM claude_costs`);
+    expect(sum(doc.rows).eq(String(costs[0]!.usd))).toBe(true);
+    const status = await w.cli(['status', '--config', NY]);
+    expect(status.stdout).toMatch(/the Analytics API is not available to this organization \(since [^)]+\), so there is no hourly billed cost: reports show UTC days/);
+  });
+});
