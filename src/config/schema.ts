@@ -185,7 +185,7 @@ export const calendarShape = {
     .min(1)
     .superRefine((v, ctx) => {
       try {
-        checkTimeZone(v);
+        checkTimeZone(v, ''); // the loader names the key
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }

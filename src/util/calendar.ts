@@ -53,7 +53,7 @@ export function checkTimeZone(name: string, label = 'timezone'): string {
       // fall through to the one-line error
     }
   }
-  throw new TimeZoneError(`${label} "${name}" is not an IANA time zone: use a name such as America/Los_Angeles, Europe/Berlin or UTC`);
+  throw new TimeZoneError(`${label ? `${label} ` : ''}"${name}" is not an IANA time zone: use a name such as America/Los_Angeles, Europe/Berlin or UTC`);
 }
 
 export function makeCalendar(o: { timezone?: string | undefined; fiscal_year_start_month?: number | undefined; week_start?: WeekStart | undefined }, label = 'timezone'): Calendar {
