@@ -62,7 +62,7 @@ export function calendarStatus(cal: Calendar, s: WarehouseStatus): CalendarStatu
   const note = !on
     ? 'Time zone: UTC (days are the API\'s UTC days)'
     : hourly?.unavailable && !days
-      ? `Time zone: ${describeCalendar(cal)}; the Analytics API is not available to this organization (since ${hourly.unavailable.since}), so there is no hourly billed cost: reports show UTC days, labelled "UTC day"`
+      ? `Time zone: ${describeCalendar(cal)}; the Analytics API is not available to this organization (since ${hourly.unavailable.since}), so there is no hourly billed cost: reports show UTC days, labelled "UTC days"`
       : days
       ? `Time zone: ${describeCalendar(cal)}; hourly billed cost is kept (analytics_cost_hourly, ${days.days} days from ${days.first} to ${days.last}), so local days are exact there; other days are reported as UTC days`
       : `Time zone: ${describeCalendar(cal)}; backfill and run keep hourly billed cost (analytics_cost_hourly) for exact local days, but none is held yet: run claude-ingest backfill --from ${ANALYTICS_FIRST_DAY} or later; until then reports show UTC days`;

@@ -6,7 +6,7 @@
  * A local day is the sum of its hours (claude_cost_hourly, billed products only, so it counts what
  * claude_costs counts: reports/bridge.ts). Where no hours are held for a UTC day (cost_report before
  * the Analytics API, an organization the Analytics API is not offered to, a day not read hourly yet),
- * that UTC day's claude_costs total is reported as it is, labelled "UTC day": never shifted or split.
+ * that UTC day's claude_costs total is reported as it is, labelled "UTC days": never shifted or split.
  * A local day with some hours on such a UTC day shows only its held hours, labelled "local, partial",
  * so every instant is counted exactly once and sums over a range never change with the zone.
  *
@@ -26,10 +26,10 @@ import type { ReportColumn } from './queries.js';
 type Dec = InstanceType<typeof ExactDecimal>;
 
 /** How a row's figure was made. */
-export type DayBasis = 'local' | 'local, by hour start' | 'local, partial' | 'UTC day' | 'mixed';
+export type DayBasis = 'local' | 'local, by hour start' | 'local, partial' | 'UTC days' | 'mixed';
 
 export interface LocalSpendRow {
-  /** First local day of the period (a UTC day for a "UTC day" row). */
+  /** First local day of the period (a UTC day for a "UTC days" row). */
   period: IsoDay;
   label: string;
   /** Exact dollars. */
@@ -141,14 +141,14 @@ export function localDays(cal: Calendar, f: ReportFilter, hours: HourSum[], utcD
       const part = out.get(day)!;
       part.usd = part.usd.plus(usd);
       part.basis = 'mixed';
-    } else add(day, usd, 'UTC day');
+    } else add(day, usd, 'UTC days');
   }
   return out;
 }
 
 function combine(a: DayBasis, b: DayBasis): DayBasis {
   if (a === b) return a;
-  const local = (x: DayBasis) => x !== 'UTC day' && x !== 'mixed';
+  const local = (x: DayBasis) => x !== 'UTC days' && x !== 'mixed';
   if (local(a) && local(b)) return a === 'local, partial' || b === 'local, partial' ? 'local, partial' : 'local, by hour start';
   return 'mixed';
 }

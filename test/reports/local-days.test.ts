@@ -238,10 +238,10 @@ describe('where only UTC days exist', () => {
     expect(String(windows[0]!.b)).toBe('2026-01-04');
   });
 
-  it('every such row says "UTC day"; none is shifted or split; the edge local day is partial; the total is unchanged', async () => {
+  it('every such row says "UTC days"; none is shifted or split; the edge local day is partial; the total is unchanged', async () => {
     const doc = await report(w, ['--by', 'day', '--config', NY, '--from', '2025-12-29', '--to', '2026-01-03']);
     const basis = Object.fromEntries(doc.rows.map((r) => [String(r.day), r.day_basis]));
-    expect(basis).toMatchObject({ '2025-12-29': 'UTC day', '2025-12-30': 'UTC day', '2026-01-02': 'local', '2026-01-03': 'local' });
+    expect(basis).toMatchObject({ '2025-12-29': 'UTC days', '2025-12-30': 'UTC days', '2026-01-02': 'local', '2026-01-03': 'local' });
     // NY 2025-12-31 runs to 2026-01-01T05:00Z: the UTC day 12-31 as it is, plus the local hours held.
     expect(basis['2025-12-31']).toBe('mixed');
     const costs = await queryWarehouse(w.file, `SELECT CAST(activity_date AS VARCHAR) AS d, CAST(SUM(amount_usd) AS VARCHAR) AS usd FROM claude_costs GROUP BY 1`);
@@ -253,9 +253,9 @@ describe('where only UTC days exist', () => {
     const csv = await w.cli(['report', '--by', 'day', '--config', NY, '--from', '2025-12-29', '--to', '2026-01-03', '--format', 'csv']);
     expect(csv.stdout.split('\n')[0]).toBe('day,cost_usd,day_basis');
     expect(csv.stdout).toContain('2025-12-29,');
-    expect(csv.stdout.split('\n').find((l) => l.startsWith('2025-12-29'))).toMatch(/,UTC day$/);
+    expect(csv.stdout.split('\n').find((l) => l.startsWith('2025-12-29'))).toMatch(/,UTC days$/);
     const table = await w.cli(['report', '--by', 'day', '--config', NY, '--from', '2025-12-29', '--to', '2026-01-03']);
-    expect(table.stdout.split('\n').filter((l) => l.includes('UTC day')).length).toBe(2);
+    expect(table.stdout.split('\n').filter((l) => l.includes('UTC days')).length).toBe(2);
   });
 });
 
@@ -270,7 +270,7 @@ describe('where the Analytics API is not offered', () => {
 
   it('every day is a UTC day, as cost_report has it, and status says why', async () => {
     const doc = await report(w, ['--by', 'day', '--config', NY, '--from', '2026-03-05', '--to', '2026-03-11']);
-    expect(doc.rows.map((r) => r.day_basis)).toEqual(Array(7).fill('UTC day'));
+    expect(doc.rows.map((r) => r.day_basis)).toEqual(Array(7).fill('UTC days'));
     const costs = await queryWarehouse(w.file, `SELECT CAST(SUM(amount_usd) AS VARCHAR) AS usd FROM claude_costs`);
     expect(sum(doc.rows).eq(String(costs[0]!.usd))).toBe(true);
     const status = await w.cli(['status', '--config', NY]);

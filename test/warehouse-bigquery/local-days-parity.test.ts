@@ -68,7 +68,7 @@ async function answerFrom(q: { sql: string; params: unknown[] }): Promise<QueryA
 async function texts(wh: Warehouse, cal: Calendar, kind: PeriodKind): Promise<{ csv: string; json: string; rows: number; utcRows: number }> {
   const rows = await localSpend(wh, cal, RANGE, kind, HELD);
   const r: ReportResult = { report: kind, title: kind, filter: RANGE, columns: localSpendColumns(kind), rows: localSpendRows(rows) };
-  return { csv: renderReportCsv(r), json: JSON.stringify(reportJson(r)), rows: rows.length, utcRows: rows.filter((x) => x.day_basis === 'UTC day').length };
+  return { csv: renderReportCsv(r), json: JSON.stringify(reportJson(r)), rows: rows.length, utcRows: rows.filter((x) => x.day_basis === 'UTC days').length };
 }
 
 const version: QueryAnswer = { fields: [{ name: 'value', type: 'STRING' }], rows: [[String(SCHEMA_VERSION)]] };
