@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/transform/**/*.test.ts', 'test/jobs/ledger-queries.test.ts', 'test/jobs/windows.test.ts', 'test/util/**/*.test.ts', 'test/warehouse/values.test.ts'],
+    include: ['test/transform/**/*.test.ts', 'test/ledger/**/*.test.ts', 'test/jobs/windows.test.ts', 'test/util/**/*.test.ts', 'test/warehouse/values.test.ts'],
     pool: 'threads',
     maxWorkers: 2,
   },

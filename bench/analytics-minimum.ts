@@ -12,7 +12,8 @@ import { AdminApiClient } from '../src/source/http-client.js';
 import { ANALYTICS_BETA, ENDPOINTS } from '../src/source/endpoints.js';
 import { newRequestStats } from '../src/source/types.js';
 import { COST_BY_ACTOR_GROUP_BY, COST_BY_KEY_GROUP_BY } from '../src/streams/analytics-cost.js';
-import { analyticsQuery, analyticsServedFrom } from '../src/streams/analytics-stream.js';
+import { analyticsQuery } from '../src/streams/analytics-stream.js';
+import { analyticsServedFrom } from '../src/source/analytics-floor.js';
 import { USAGE_BY_ACTOR_GROUP_BY } from '../src/streams/analytics-usage.js';
 import { addDays, type IsoDay } from '../src/util/dates.js';
 

@@ -56,7 +56,7 @@ function windowPages(w: number, rows: number): { from: IsoDay; to: IsoDay; pages
         activity_date: day, bucket_start: bucket, api_key_id: `apikey_${(i % 2000).toString(36).padStart(8, '0')}`,
         workspace_id: `wrkspc_${(i % 40).toString(36)}`, model: MODELS[i % MODELS.length]!, service_tier: i % 5 === 0 ? 'batch' : 'standard',
         context_window: '0-200k', uncached_input_tokens: i * 37, cache_read_input_tokens: i * 11, cache_creation_5m_input_tokens: i,
-        cache_creation_1h_input_tokens: 0, output_tokens: i * 7, web_search_requests: i % 3, extra: null, ...LINEAGE,
+        cache_creation_1h_input_tokens: 0, output_tokens: i * 7, web_search_requests: i % 3, extra: null,
       });
       if (page.length === PAGE) {
         pages.push(page);
@@ -119,7 +119,8 @@ async function baselines(totalRows: number, file: string): Promise<Baselines> {
   try {
     await conn.run(createTableSql(def, {}));
     for (let w = 0; w < windowCount(totalRows); w++) {
-      const values = windowPages(w, windowRows(totalRows, w)).pages.flat().map((row) => converter.values(row));
+      // The window writer stamps the lineage; here it is added beforehand, like every other value.
+      const values = windowPages(w, windowRows(totalRows, w)).pages.flat().map((row) => converter.values({ ...row, organization_id: 'org_test', ...LINEAGE }));
 
       let started = performance.now();
       await conn.run('BEGIN TRANSACTION');

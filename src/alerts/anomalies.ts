@@ -6,8 +6,9 @@ import { addDays, type IsoDay } from '../util/dates.js';
 import { ExactDecimal, formatUsd } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { anomalyThreshold, BASELINE_DAYS, baselineFor, median, MIN_POINTS } from './baseline.js';
-import type { JudgedDays } from './judged-days.js';
-import { allocateByKey, cacheByDay, dailySpend, keyActivityByDay, modelSpendByDay, spendBy, type Names } from './spend-data.js';
+import type { JudgedDays } from '../checks/judged-days.js';
+import { allocateByKey, cacheByDay, dailySpend, keyActivityByDay, modelSpendByDay, type Names } from '../reports/spend-data.js';
+import { spendBy } from '../reports/queries.js';
 import { isLocal, localDailySpend, periodIn, type AlertCalendar } from './local-calendar.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
@@ -32,11 +33,11 @@ export async function topContributors(wh: Warehouse, day: IsoDay, total: string,
   const push = (dimension: Contributor['dimension'], rows: Array<{ name: string; usd: string }>) => {
     for (const r of rows.slice(0, n)) out.push({ dimension, name: r.name, usd: r.usd, share_percent: pct(r.usd, total) });
   };
-  push('workspace', (await spendBy(wh, f, 'workspace_id')).map((r) => ({ name: names.workspace(r.id), usd: r.usd })));
+  push('workspace', (await spendBy(wh, f, 'workspace')).map((r) => ({ name: names.workspace(r.key), usd: r.usd })));
   const byKey = new Map<string | null, Dec>();
   for (const r of await allocateByKey(wh, f)) byKey.set(r.key, (byKey.get(r.key) ?? new ExactDecimal(0)).plus(r.usd));
   push('api_key', [...byKey].sort((a, b) => b[1].comparedTo(a[1])).map(([k, v]) => ({ name: names.apiKey(k), usd: v.toFixed() })));
-  push('model', (await spendBy(wh, f, 'model')).map((r) => ({ name: r.id ?? '(no model: web search, code execution, sessions)', usd: r.usd })));
+  push('model', (await spendBy(wh, f, 'model')).map((r) => ({ name: r.key ?? '(no model: web search, code execution, sessions)', usd: r.usd })));
   return out;
 }
 

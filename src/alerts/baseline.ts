@@ -4,8 +4,7 @@
  * spike or outage (up to half the points), unlike mean and standard deviation; splitting weekdays from
  * weekends keeps a quiet Sunday from lowering Monday's bar. Exact decimals throughout.
  */
-import { isWeekend } from '../reports/forecast.js';
-import { addDays, type IsoDay } from '../util/dates.js';
+import { addDays, isWeekend, type IsoDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
@@ -15,9 +14,6 @@ export const BASELINE_DAYS = 28;
 export const MAD_SCALE = '1.4826';
 /** Fewer same-kind complete days than this and no judgement is made (8 weekend days fit in 28). */
 export const MIN_POINTS = 6;
-
-/** One definition of a weekend day (UTC Saturday and Sunday), shared with the forecast. */
-export { isWeekend };
 
 export function median(values: readonly string[]): string {
   if (values.length === 0) throw new Error('median of no values');

@@ -1,6 +1,6 @@
 /**
  * Delivery channels. Each attempt has a timeout; a 5xx, a 429, a timeout or a network error is
- * retried with backoff (p-retry, a bounded number of tries), any other status is not (it will not
+ * retried with backoff (util/retry.ts, a bounded number of tries), any other status is not (it will not
  * fix itself within a run). Only a 2xx counts as sent; redirects are never followed (the signed
  * body would go to another host); at most MAX_RESPONSE_BYTES of an answer are read. The destination
  * is checked before anything is sent (util/destination.ts). Error messages never carry the
@@ -10,10 +10,10 @@ import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import nodemailer from 'nodemailer';
-import pRetry, { AbortError } from 'p-retry';
 import type { NotifyConfig } from '../config/schema.js';
 import { destinationProblem, guardedLookup, type Resolver } from '../util/destination.js';
 import { AppError, EXIT, HTTP, type ExitCode } from '../util/errors.js';
+import { NoRetry, retry } from '../util/retry.js';
 import { renderEmail, renderSlack, renderWebhook, type RenderContext } from './render.js';
 import type { AlertEvent } from './types.js';
 
@@ -108,7 +108,7 @@ function postOnce(url: URL, body: string, headers: Record<string, string>, tunin
       done(new DeliveryError(`no answer within ${tuning.timeoutMs} ms`));
     }, tuning.timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EDESTINATION') done(new AbortError(new DeliveryError(`${err.message} (set allow_private_network: true on this channel if the receiver really lives there)`)));
+      if (err.code === 'EDESTINATION') done(new NoRetry(new DeliveryError(`${err.message} (set allow_private_network: true on this channel if the receiver really lives there)`)));
       else done(new DeliveryError(`connection failed (${err.code ?? err.name})`));
     });
     req.end(body);
@@ -124,17 +124,16 @@ async function postJson(url: string, body: string, headers: Record<string, strin
     const status = await postOnce(target, body, headers, tuning, allowPrivate);
     if (status >= 200 && status < 300) return;
     if (status >= 500 || status === 429) throw new DeliveryError(`HTTP ${status}`);
-    if (status >= 300 && status < 400) throw new AbortError(new DeliveryError(`HTTP ${status} redirect (not followed, the signed body stays with the configured host: set the final URL)`));
-    throw new AbortError(new DeliveryError(`HTTP ${status} (not retried: check the URL and the receiver)`));
+    if (status >= 300 && status < 400) throw new NoRetry(new DeliveryError(`HTTP ${status} redirect (not followed, the signed body stays with the configured host: set the final URL)`));
+    throw new NoRetry(new DeliveryError(`HTTP ${status} (not retried: check the URL and the receiver)`));
   });
 }
 
 async function withRetry(tuning: DeliveryTuning, fn: () => Promise<void>): Promise<void> {
   try {
-    await pRetry(fn, { retries: Math.max(0, tuning.attempts - 1), minTimeout: tuning.baseMs, factor: 2, randomize: true });
+    await retry(fn, { attempts: tuning.attempts, firstWaitMs: tuning.baseMs });
   } catch (err) {
-    const e = err instanceof AbortError ? err.originalError : err;
-    throw e instanceof DeliveryError ? e : new DeliveryError((e as Error).message);
+    throw err instanceof DeliveryError ? err : new DeliveryError((err as Error).message);
   }
 }
 
@@ -181,7 +180,7 @@ export function createChannel(cfg: NotifyConfig, tuning: DeliveryTuning): Channe
             const x = err as Error & { responseCode?: number; code?: string };
             const why = x.responseCode ? `SMTP ${x.responseCode}` : `SMTP ${x.code ?? 'error'}`;
             // 5xx replies are permanent by SMTP's own definition; 4xx and transport errors are transient.
-            if (x.responseCode && x.responseCode >= 500) throw new AbortError(new DeliveryError(`${why} (not retried)`));
+            if (x.responseCode && x.responseCode >= 500) throw new NoRetry(new DeliveryError(`${why} (not retried)`));
             throw new DeliveryError(why);
           }
         });

@@ -7,13 +7,13 @@ import { cacheHitRateDrops, dailySpendAnomalies, newSpenders } from './anomalies
 import { BASELINE_DAYS } from './baseline.js';
 import { evaluateBudget } from './budgets.js';
 import { dataHealth } from './health.js';
-import { judgedDays, type JudgedDays } from './judged-days.js';
+import { judgedDays, type JudgedDays } from '../checks/judged-days.js';
 import { rateLimitHeadroom } from './rate-limit-headroom.js';
-import { loadNames } from './spend-data.js';
+import { loadNames } from '../reports/spend-data.js';
 import { evaluateSpendLimits, SPEND_LIMIT_THRESHOLDS } from './spend-limits.js';
 import type { AlertEvent } from './types.js';
 import { isLocal, localJudged, type AlertCalendar } from './local-calendar.js';
-import { okDays } from '../jobs/ledger-queries.js';
+import { okDays } from '../ledger/queries.js';
 import type { Calendar } from '../util/calendar.js';
 
 /** Anomaly rules look back this many days, so a missed daily run (or a late-completing day) is caught next time. */

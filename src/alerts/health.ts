@@ -3,7 +3,7 @@ import { runValidation } from '../checks/index.js';
 import { dataSpan } from '../reports/queries.js';
 import { addDays, daysBetween, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { JudgedDays } from './judged-days.js';
+import type { JudgedDays } from '../checks/judged-days.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
 export const HEALTH_DAYS = 35;

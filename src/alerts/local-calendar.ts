@@ -9,7 +9,7 @@ import type { ReportFilter } from '../reports/filter.js';
 import { isUtc, utcDaysOf, type Calendar } from '../util/calendar.js';
 import { eachDay, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import type { JudgedDays } from './judged-days.js';
+import type { JudgedDays } from '../checks/judged-days.js';
 
 export interface AlertCalendar {
   calendar: Calendar;

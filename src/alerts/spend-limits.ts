@@ -10,10 +10,10 @@
  */
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf, runway, type CompleteDays, type Forecast, type Period, type PeriodKind } from '../reports/forecast.js';
 import { addDays, daysBetween, eachDay, type IsoDay } from '../util/dates.js';
-import { ExactDecimal, formatUsd } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, divideDecimal, formatUsd, isZeroDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { pctText } from './budgets.js';
-import { dailySpend, type Names } from './spend-data.js';
+import { pctText, reached } from './budgets.js';
+import { dailySpend, type Names } from '../reports/spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
 export const SPEND_LIMIT_THRESHOLDS = [80, 90, 100] as const;
@@ -67,7 +67,7 @@ export async function loadSpendLimits(wh: Warehouse): Promise<SpendLimit[]> {
     id: String(r.id),
     scopeType: String(r.scope_type),
     scopeId: r.scope_id === null ? null : String(r.scope_id),
-    amountCents: r.amount_cents === null ? null : new ExactDecimal(String(r.amount_cents)).toFixed(),
+    amountCents: r.amount_cents === null ? null : canonicalDecimal(String(r.amount_cents)),
     currency: r.currency === null ? null : String(r.currency),
     enabled: r.is_enabled !== false,
     period: r.period === null ? null : String(r.period),
@@ -105,20 +105,20 @@ export async function spendLimitStatuses(wh: Warehouse, names: Names, judged: Co
       ...(limit.organizationId ? { organizationIds: [limit.organizationId] } : {}),
       ...(limit.scopeType === 'workspace' && limit.scopeId ? { workspaceIds: [limit.scopeId] } : {}),
     });
-    const amount = new ExactDecimal(limit.amountCents).div(100);
+    const amount = divideDecimal(limit.amountCents, 100);
     for (const period of previous ? [previous, current] : [current]) {
       const to = period.last < today ? period.last : today;
-      const spent = eachDay(period.first, to).reduce((a, d) => a.plus(daily.get(d) ?? '0'), new ExactDecimal(0));
+      const spent = sumDecimals(eachDay(period.first, to).map((d) => daily.get(d) ?? '0'));
       const fc = period === current ? forecastPeriod(period, daily, judged) : null;
       out.push({
         limit,
         label: limitLabel(limit, names),
         period,
-        amountUsd: amount.toFixed(),
-        spentUsd: spent.toFixed(),
-        percent: amount.isZero() ? '100' : pctText(spent, amount).pct,
+        amountUsd: amount,
+        spentUsd: spent,
+        percent: isZeroDecimal(amount) ? '100' : pctText(spent, amount).pct,
         forecast: fc,
-        reachedOn: runway(period, daily, fc, amount.toFixed()),
+        reachedOn: runway(period, daily, fc, amount),
         current: period === current,
       });
     }
@@ -129,15 +129,15 @@ export async function spendLimitStatuses(wh: Warehouse, names: Names, judged: Co
 export async function evaluateSpendLimits(wh: Warehouse, names: Names, judged: CompleteDays, today: IsoDay, thresholds: readonly number[] = SPEND_LIMIT_THRESHOLDS): Promise<AlertEvent[]> {
   const events: AlertEvent[] = [];
   for (const s of await spendLimitStatuses(wh, names, judged, today)) {
-    const amount = new ExactDecimal(s.amountUsd);
-    const spent = new ExactDecimal(s.spentUsd);
-    const crossed = [...new Set(thresholds)].sort((a, b) => a - b).filter((t) => spent.times(100).gte(amount.times(t)));
+    const amount = s.amountUsd;
+    const spent = s.spentUsd;
+    const crossed = [...new Set(thresholds)].sort((a, b) => a - b).filter((t) => reached(spent, amount, t));
     const top = crossed.at(-1);
     if (top === undefined) continue;
     const to = s.period.last < today ? s.period.last : today;
     const partial = !judged.has(to);
     const fc = s.forecast;
-    const runwayText = s.reachedOn === null ? 'not reached this period at the current rate' : spent.gte(amount) ? `reached on ${s.reachedOn}` : `reached on ${s.reachedOn} at the current rate`;
+    const runwayText = s.reachedOn === null ? 'not reached this period at the current rate' : compareDecimal(spent, amount) >= 0 ? `reached on ${s.reachedOn}` : `reached on ${s.reachedOn} at the current rate`;
     const refused = s.limit.scopeType === 'usage_tier' ? ' At the usage-tier cap the API refuses requests.' : '';
     events.push(
       makeEvent({
@@ -147,9 +147,9 @@ export async function evaluateSpendLimits(wh: Warehouse, names: Names, judged: C
         level: String(top),
         rank: top,
         severity: top >= 100 ? 'critical' : 'warning',
-        title: `${s.label[0]!.toUpperCase()}${s.label.slice(1)}: ${top} % of ${formatUsd(amount.toFixed())} reached`,
+        title: `${s.label[0]!.toUpperCase()}${s.label.slice(1)}: ${top} % of ${formatUsd(amount)} reached`,
         text:
-          `${formatUsd(spent.toFixed())} of ${formatUsd(amount.toFixed())} (${amount.isZero() ? 100 : pctText(spent, amount).whole} %) spent ${s.period.first}..${to}${partial ? ` (${to} partial)` : ''}; ` +
+          `${formatUsd(spent)} of ${formatUsd(amount)} (${isZeroDecimal(amount) ? 100 : pctText(spent, amount).whole} %) spent ${s.period.first}..${to}${partial ? ` (${to} partial)` : ''}; ` +
           `${fc ? `forecast ${formatUsd(fc.total)} by ${s.period.last}; ` : ''}${runwayText}.${refused}`,
         details: [`Spend limit ${s.limit.id} (${s.limit.scopeType}${s.limit.scopeId ? ` ${s.limit.scopeId}` : ''}), ${periodKind(s.limit.period)} period ${s.period.first}..${s.period.last} UTC.`],
         figures: {
@@ -163,8 +163,8 @@ export async function evaluateSpendLimits(wh: Warehouse, names: Names, judged: C
           to,
           period_end: s.period.last,
           partial_day: partial ? to : null,
-          amount_usd: amount.toFixed(),
-          spent_usd: spent.toFixed(),
+          amount_usd: amount,
+          spent_usd: spent,
           percent: s.percent,
           forecast_usd: fc?.total ?? null,
           forecast_low_usd: fc?.low ?? null,

@@ -6,7 +6,7 @@
  * had ended: a partial day read at two moments may differ without anything being lost.
  */
 import { addDays, eachDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { canonicalDecimal } from '../util/money.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
 import { inRange, listDays, plural, type CheckContext, type CheckResult } from './check.js';
 import { dailyCheck } from './proofs.js';
@@ -23,8 +23,6 @@ interface Diff {
   rows: string;
   total: string;
 }
-
-const canon = (v: unknown) => new ExactDecimal(String(v ?? '0')).toFixed();
 
 /** Per-day sums of `cols` in `table` next to the totals', days where any differs. */
 async function diffs(ctx: CheckContext, table: string, cols: readonly string[], money: boolean): Promise<Diff[]> {
@@ -45,8 +43,8 @@ async function diffs(ctx: CheckContext, table: string, cols: readonly string[], 
   const out: Diff[] = [];
   for (const r of rows) {
     for (const c of cols) {
-      const f = canon(r[`f_${c}`]);
-      const t = canon(r[`t_${c}`]);
+      const f = canonicalDecimal(r[`f_${c}`]);
+      const t = canonicalDecimal(r[`t_${c}`]);
       if (f !== t) out.push({ table, day: String(r.day), what: c, rows: f, total: t });
     }
   }

@@ -5,7 +5,7 @@
  * check cannot account for.
  */
 import { eachDay, type IsoDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { DecimalSum } from '../util/money.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
 import { listDays, plural, type Check, type CheckContext } from './check.js';
 
@@ -55,7 +55,7 @@ export const unknownMeasuresCheck: Check = {
   id: 'unknown-measures',
   title: 'No measures this version does not know',
   async run(ctx) {
-    const totals = new Map<string, InstanceType<typeof ExactDecimal>>();
+    const totals = new Map<string, DecimalSum>();
     const days = new Set<IsoDay>();
     for (const [day, held] of holdingWindows(ctx)) {
       for (const w of held) {
@@ -67,7 +67,7 @@ export const unknownMeasuresCheck: Check = {
           continue; // a hand-edited ledger row should not break validate
         }
         for (const [field, total] of Object.entries(parsed[day] ?? {})) {
-          totals.set(field, (totals.get(field) ?? new ExactDecimal(0)).plus(total));
+          totals.set(field, (totals.get(field) ?? new DecimalSum()).add(total));
           days.add(day);
         }
       }
@@ -75,7 +75,7 @@ export const unknownMeasuresCheck: Check = {
     if (totals.size === 0) {
       return { id: this.id, status: 'PASS', figure: '0 unknown', detail: 'Every number the API sent has a column: the completeness proofs cover all of it.' };
     }
-    const fields = [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([f, t]) => `${f} = ${t.toFixed()}`);
+    const fields = [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([f, t]) => `${f} = ${t.toString()}`);
     const sorted = [...days].sort();
     return {
       id: this.id,

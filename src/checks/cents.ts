@@ -4,7 +4,7 @@
  * The largest line and day are shown so an implausible figure is visible at a glance; a line far above
  * the organization's own trailing 90 days (./large-lines.ts), or above --large-line-usd when given, WARNs.
  */
-import { canonicalDecimal, ExactDecimal, formatUsd } from '../util/money.js';
+import { compareDecimal, canonicalDecimal, formatUsd } from '../util/money.js';
 import { inRange, plural, type Check } from './check.js';
 import { describeOutlier, LARGE_LINE_FACTOR, largeLineOutliers } from './large-lines.js';
 
@@ -64,7 +64,7 @@ export const centsCheck: Check = {
       };
     }
     if (ctx.options.largeLineUsd !== undefined) {
-      if (line && new ExactDecimal(canonicalDecimal(line.usd)).greaterThan(ctx.options.largeLineUsd)) {
+      if (line && compareDecimal(canonicalDecimal(line.usd), ctx.options.largeLineUsd) > 0) {
         return {
           id: this.id,
           status: 'WARN',

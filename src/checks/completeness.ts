@@ -3,7 +3,7 @@
  * for the same day (cost) or bucket (usage). A lost page, a lost grouping or the "only the first 7
  * days" pagination bug all show up as a difference here.
  */
-import { canonicalDecimal, ExactDecimal } from '../util/money.js';
+import { canonicalDecimal, subtractDecimal } from '../util/money.js';
 import { TABLES } from '../warehouse/tables.js';
 import { inRange, listDays, plural, type CheckContext, type CheckResult } from './check.js';
 import { dailyCheck } from './proofs.js';
@@ -112,7 +112,7 @@ function verdict(cost: CostDiff[], tokens: TokenDiff[]): CheckResult {
   }
   const parts: string[] = [];
   for (const c of cost.slice(0, 5)) {
-    const diff = new ExactDecimal(c.rowsCents).minus(c.totalCents).toFixed();
+    const diff = subtractDecimal(c.rowsCents, c.totalCents);
     parts.push(`cost ${c.day}: rows ${c.rowsCents} vs total ${c.totalCents} cents (${signed(diff)} cents)`);
   }
   for (const t of tokens.slice(0, 5)) {

@@ -1,5 +1,5 @@
 /** Failed windows: none may be left unfinished in the ledger (failed, or running from a dead process). */
-import { unfinishedWindows } from '../jobs/ledger-queries.js';
+import { unfinishedWindows } from '../ledger/queries.js';
 import { plural, type Check } from './check.js';
 
 export const failedWindowsCheck: Check = {

@@ -4,7 +4,7 @@
  * sum, never claude_cost_by_actor on top (two groupings of the same spend). Reports follow the same
  * rule (src/reports/cost-source.ts); this checks it on the data.
  */
-import { ExactDecimal } from '../util/money.js';
+import { compareDecimal } from '../util/money.js';
 import { FOCUS_VIEW } from '../warehouse/views/index.js';
 import { TABLES } from '../warehouse/tables.js';
 import { listDays, orgAnd, plural, type CheckContext, type CheckResult } from './check.js';
@@ -43,11 +43,11 @@ function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
   const id = 'focus-single-source';
   const rows = [...byDay.keys()].sort().map((day) => ({ day, ...byDay.get(day)! }));
   {
-    const dec = (v: unknown) => (v === null || v === undefined ? null : new ExactDecimal(String(v)));
+    const dec = (v: unknown) => (v === null || v === undefined ? null : String(v));
     const wrong = rows.filter((r) => {
-      const view = dec(r.view) ?? new ExactDecimal(0);
-      const want = dec(r.by_key) ?? dec(r.legacy) ?? new ExactDecimal(0);
-      return !view.eq(want);
+      const view = dec(r.view) ?? '0';
+      const want = dec(r.by_key) ?? dec(r.legacy) ?? '0';
+      return compareDecimal(view, want) !== 0;
     });
     if (wrong.length === 0) {
       return {

@@ -5,8 +5,8 @@
  * a day it had not refreshed to its end when read is not complete, however late we read it.
  * The stalest day-based stream decides.
  */
-import { lastCompleteDay } from '../jobs/ledger-queries.js';
-import { streamStatus } from '../jobs/status.js';
+import { lastCompleteDay } from '../ledger/queries.js';
+import { streamStatus } from '../ledger/status.js';
 import { addDays, asIsoDay, daysBetween, type IsoDay } from '../util/dates.js';
 import { plural, type Check } from './check.js';
 import { DAY_STREAMS } from './gaps.js';

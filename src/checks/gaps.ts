@@ -1,12 +1,11 @@
 /** Gaps: every day in range must be covered by an ok ledger window for every day-based stream. */
-import { okDays } from '../jobs/ledger-queries.js';
-import { streamStatus } from '../jobs/status.js';
-import { STREAMS } from '../streams/index.js';
-import { STREAM_NAMES } from '../streams/stream.js';
+import { DAY_STREAMS, servedFrom } from '../ledger/day-streams.js';
+import { okDays } from '../ledger/queries.js';
+import { streamStatus } from '../ledger/status.js';
 import { eachDay } from '../util/dates.js';
 import { listDays, plural, type Check } from './check.js';
 
-export const DAY_STREAMS = STREAM_NAMES.filter((s) => STREAMS[s].writeMode === 'replace-days');
+export { DAY_STREAMS };
 
 export const gapsCheck: Check = {
   id: 'gaps',
@@ -17,7 +16,7 @@ export const gapsCheck: Check = {
       const ok = okDays(ctx.ledger, stream);
       // Days before a source's floor are not served (the Analytics API's 2026-01-01 / 365 days), and a
       // stream whose endpoint is closed to this organization has nothing to miss: status says so instead.
-      const floor = STREAMS[stream].servedFrom?.(ctx.today) ?? '';
+      const floor = servedFrom(stream, ctx.today) ?? '';
       if (streamStatus(ctx.ledger, stream).unavailable) return { stream, days: [] };
       return { stream, days: span.filter((d) => d >= floor && !ok.has(d)) };
     }).filter((m) => m.days.length > 0);

@@ -5,8 +5,8 @@
  * of that day's history distribution), with at least MIN_HISTORY_DAYS days of history to judge by.
  * Only claude_costs (cost_report's lines) is judged: it is the table whose rows are bill lines.
  */
-import { addDays, type IsoDay } from '../util/dates.js';
-import { canonicalDecimal, ExactDecimal, formatUsd } from '../util/money.js';
+import { addDays, asIsoDay } from '../util/dates.js';
+import { canonicalDecimal, compareDecimal, formatUsd, maxDecimal, multiplyDecimal } from '../util/money.js';
 import { orgAnd, type CheckContext } from './check.js';
 
 export const LARGE_LINE_FACTOR = 3;
@@ -31,22 +31,22 @@ export async function largeLineOutliers(ctx: CheckContext): Promise<LargeLine[]>
   const d = ctx.wh.dialect;
   const i = (n: string) => d.ident(n);
   const org = orgAnd(ctx);
-  const start = addDays(ctx.range.from as IsoDay, -HISTORY_DAYS);
+  const start = addDays(ctx.range.from, -HISTORY_DAYS);
   const maxima = await ctx.wh.query(
     `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, ${d.toText(`MAX(${i('amount_usd')})`)} AS ${i('usd')}
        FROM ${d.table('claude_costs')} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1 ORDER BY 1`,
     [start, ctx.range.to, ...org.params],
   );
-  const days = maxima.map((r) => ({ day: String(r.day), usd: new ExactDecimal(canonicalDecimal(r.usd)) }));
-  const flagged: Array<{ day: string; historyMax: InstanceType<typeof ExactDecimal> }> = [];
+  const days = maxima.map((r) => ({ day: asIsoDay(String(r.day)), usd: canonicalDecimal(r.usd) }));
+  const flagged: Array<{ day: string; historyMax: string }> = [];
   for (let k = 0; k < days.length; k++) {
     const { day, usd } = days[k]!;
     if (day < ctx.range.from) continue;
-    const since = addDays(day as IsoDay, -HISTORY_DAYS);
+    const since = addDays(day, -HISTORY_DAYS);
     const history = days.slice(0, k).filter((h) => h.day >= since);
     if (history.length < MIN_HISTORY_DAYS) continue;
-    const historyMax = history.reduce((m, h) => (h.usd.greaterThan(m) ? h.usd : m), new ExactDecimal(0));
-    if (usd.greaterThan(historyMax.times(LARGE_LINE_FACTOR))) flagged.push({ day, historyMax });
+    const historyMax = history.reduce((m, h) => maxDecimal(m, h.usd), '0');
+    if (compareDecimal(usd, multiplyDecimal(historyMax, LARGE_LINE_FACTOR)) > 0) flagged.push({ day, historyMax });
   }
   const out: LargeLine[] = [];
   for (const f of flagged) {
@@ -59,10 +59,10 @@ export async function largeLineOutliers(ctx: CheckContext): Promise<LargeLine[]>
     out.push({
       day: f.day,
       usd: canonicalDecimal(line.usd),
-      historyMaxUsd: f.historyMax.toFixed(),
+      historyMaxUsd: f.historyMax,
       workspace: line.ws === null || line.ws === undefined ? null : String(line.ws),
       description: line.description === null || line.description === undefined ? null : String(line.description),
     });
   }
-  return out.sort((a, b) => new ExactDecimal(b.usd).comparedTo(a.usd));
+  return out.sort((a, b) => compareDecimal(b.usd, a.usd));
 }

@@ -14,7 +14,7 @@
  * ProofBook); the dashboard, which only reads, keeps what it proves in memory as well.
  */
 import { canonicalJson } from '../util/canonical-json.js';
-import { eachDay, type DayRange, type IsoDay } from '../util/dates.js';
+import { asIsoDay, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import { hash53 } from '../util/hash53.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -173,7 +173,7 @@ export class DayFingerprints {
          FROM ${d.table(table)} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1`,
       [range.from, range.to, ...org.params],
     );
-    return new Map(rows.map((r) => [String(r.day) as IsoDay, { rows: Number(r.n), print: String(r.print) }]));
+    return new Map(rows.map((r) => [asIsoDay(String(r.day)), { rows: Number(r.n), print: String(r.print) }]));
   }
 }
 

@@ -6,7 +6,7 @@ import { Option } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
 import { isUtc, makeCalendar, type Calendar } from '../util/calendar.js';
 import type { Env } from '../config/env.js';
-import { okDays } from '../jobs/ledger-queries.js';
+import { okDays } from '../ledger/queries.js';
 import type { IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 

@@ -4,11 +4,11 @@
  * 1-minute usage buckets per request sequence, only for those days), then reports from the cache;
  * without an admin key it reports what the cache holds and says which days it lacks.
  */
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames } from '../reports/spend-data.js';
 import { spendLimitStatuses } from '../alerts/spend-limits.js';
 import { backfill } from '../jobs/backfill.js';
-import { completeDays } from '../jobs/ledger-queries.js';
+import { completeDays } from '../ledger/queries.js';
 import { FORECAST_BASE_DAYS } from '../reports/forecast.js';
 import { ratePeaks, rateLimitResult, spendLimitResult, type LimitReportName } from '../reports/limit-reports.js';
 import type { ReportResult } from '../reports/registry.js';

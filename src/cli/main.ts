@@ -36,6 +36,10 @@ Examples:
   program.configureOutput({
     writeOut: (s) => void rt.io.stdout.write(s),
     writeErr: (s) => void rt.io.stderr.write(s),
+    // Help is as wide as the terminal it is written to (80 columns when that is not a terminal), so
+    // the same build prints the same help into a pipe or a test.
+    getOutHelpWidth: () => (rt.io.stdout.isTTY ? rt.io.stdout.columns : undefined) ?? 80,
+    getErrHelpWidth: () => (rt.io.stderr.isTTY ? rt.io.stderr.columns : undefined) ?? 80,
   });
   registerIngestCommands(program, rt);
   registerStatusCommand(program, rt);

@@ -1,5 +1,5 @@
 import { printableLines } from '../util/terminal-text.js';
-import { organizationOf } from '../jobs/status.js';
+import { organizationOf } from '../ledger/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { dataSpan } from '../reports/queries.js';
 import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';

@@ -22,8 +22,8 @@ import { createReporter, type Reporter } from './reporter.js';
 
 export interface CliIo {
   env: Env;
-  stdout: { write(s: string): boolean; isTTY?: boolean };
-  stderr: { write(s: string): boolean; isTTY?: boolean };
+  stdout: { write(s: string): boolean; isTTY?: boolean; columns?: number };
+  stderr: { write(s: string): boolean; isTTY?: boolean; columns?: number };
 }
 
 export type { GlobalOptions };

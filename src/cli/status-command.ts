@@ -1,4 +1,4 @@
-import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../jobs/status.js';
+import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../ledger/status.js';
 import { printableLines } from '../util/terminal-text.js';
 import { organizationLabel, selectWarehouseOrganizations } from '../reports/organizations.js';
 import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';
@@ -8,7 +8,7 @@ import type { CliRuntime } from './runtime.js';
 import { configOption, warehouseOrgOption } from './shared-options.js';
 import { needsHourlyCost, resolveCalendar, tzOption } from './calendar-option.js';
 import { describeCalendar, type Calendar } from '../util/calendar.js';
-import { ANALYTICS_FIRST_DAY } from '../streams/analytics-stream.js';
+import { ANALYTICS_FIRST_DAY } from '../source/analytics-floor.js';
 
 function summarizeDays(days: string[]): string {
   if (days.length === 0) return 'none';

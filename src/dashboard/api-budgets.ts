@@ -5,13 +5,14 @@
  * show (no config or no budgets; no alert sent yet), and the page then hides their sections.
  */
 import { BASELINE_DAYS } from '../alerts/baseline.js';
-import { forecast, monthOf, pctText, resolveScope, scopeDaily } from '../alerts/budgets.js';
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { pctText, reached } from '../alerts/budgets.js';
+import { forecastTotal } from '../reports/forecast.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames, resolveScope, scopeDaily } from '../reports/spend-data.js';
 import { loadRecorded } from '../alerts/store.js';
 import { dataSpan } from '../reports/queries.js';
-import { addDays, eachDay, type IsoDay } from '../util/dates.js';
-import { ExactDecimal, sumDecimals } from '../util/money.js';
+import { addDays, daysInMonth, eachDay, monthOf } from '../util/dates.js';
+import { canonicalDecimal, divideDecimal, roundDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { rangeParam } from './params.js';
 
@@ -36,11 +37,6 @@ export interface BudgetRow {
   crossed_pct: number | null;
 }
 
-/** Days in the month of `day`. */
-function monthDays(day: IsoDay): number {
-  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
-}
-
 export async function budgets(ctx: ApiContext) {
   const configured = ctx.alerts?.budgets ?? [];
   const month = monthOf(ctx.today);
@@ -52,22 +48,22 @@ export async function budgets(ctx: ApiContext) {
   const rows: BudgetRow[] = [];
   for (const b of configured) {
     const scope = resolveScope(b.scope, names);
-    const budgetUsd = new ExactDecimal(String(b.monthly_usd));
+    const budgetUsd = canonicalDecimal(String(b.monthly_usd));
     const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
     const daily = await scopeDaily(ctx.wh, scope, from, ctx.today);
-    const spent = new ExactDecimal(sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0')));
-    const fc = forecast(month, daily, judged);
-    const crossed = [...new Set(b.thresholds_pct)].sort((x, y) => x - y).filter((t) => spent.times(100).gte(budgetUsd.times(t)));
+    const spent = sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0'));
+    const fc = forecastTotal(month, daily, judged);
+    const crossed = [...new Set(b.thresholds_pct)].sort((x, y) => x - y).filter((t) => reached(spent, budgetUsd, t));
     rows.push({
       name: b.name,
       scope: scope.label,
       estimated_per_key: scope.apiKeyId !== undefined,
       unknown: scope.unknown,
-      monthly_usd: budgetUsd.toFixed(),
-      spent_usd: spent.toFixed(),
+      monthly_usd: budgetUsd,
+      spent_usd: spent,
       percent: pctText(spent, budgetUsd).pct,
       forecast_usd: fc,
-      forecast_percent: fc === null ? null : pctText(new ExactDecimal(fc), budgetUsd).pct,
+      forecast_percent: fc === null ? null : pctText(fc, budgetUsd).pct,
       thresholds_pct: b.thresholds_pct,
       crossed_pct: crossed.at(-1) ?? null,
     });
@@ -78,7 +74,7 @@ export async function budgets(ctx: ApiContext) {
   const days = eachDay(range.from, range.to);
   const pace = {
     days,
-    series: rows.map((r) => ({ name: r.name, usd: days.map((d) => new ExactDecimal(r.monthly_usd).div(monthDays(d)).toFixed(2)) })),
+    series: rows.map((r) => ({ name: r.name, usd: days.map((d) => roundDecimal(divideDecimal(r.monthly_usd, daysInMonth(d)), 2, 'half-even', true)) })),
   };
   return { today: ctx.today, month: month.month, from: month.first, monthEnd: month.last, budgets: rows, pace };
 }

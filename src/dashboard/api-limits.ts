@@ -4,8 +4,8 @@
  * rate limits (organization and workspace overrides) and the busiest minute the headroom cache holds
  * per model group and limiter over the last 7 days. Empty lists hide the page's section.
  */
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames } from '../reports/spend-data.js';
 import { spendLimitStatuses } from '../alerts/spend-limits.js';
 import { FORECAST_BASE_DAYS } from '../reports/forecast.js';
 import { ratePeaks, type PeakRow } from '../reports/limit-reports.js';

@@ -6,18 +6,18 @@
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
 import { readProofBook } from '../checks/proofs.js';
-import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
+import { lastCompleteDay, unfinishedWindows } from '../ledger/queries.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
-import { addDays, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
-import { canonicalDecimal, ExactDecimal, sumDecimals } from '../util/money.js';
+import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
+import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { isUtc, type Calendar } from '../util/calendar.js';
 import { localSpend } from '../reports/local-spend.js';
-import { okDays } from '../jobs/ledger-queries.js';
+import { okDays } from '../ledger/queries.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { alertHistory, budgets } from './api-budgets.js';
@@ -50,10 +50,6 @@ function filterEcho(f: ReportFilter) {
 
 // ---------------------------------------------------------------- month-to-date and forecast
 
-function daysInMonth(day: IsoDay): number {
-  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
-}
-
 export interface MonthToDate {
   /** The day the month is measured to: the last day of the selected range. */
   anchor: IsoDay;
@@ -83,14 +79,13 @@ export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay)
   const dim = daysInMonth(anchor);
   // Days before today are complete; today (when the range ends there) is partial.
   const lastComplete = anchor < today ? anchor : addDays(today, -1);
-  const daily = new Map(days.map((r) => [r.period.slice(0, 10) as IsoDay, r.usd]));
+  const daily = new Map(days.map((r) => [leadingDay(r.period, 'period'), r.usd]));
   const fc = forecastPeriod(periodOf('monthly', anchor), daily, { lastComplete, has: (d) => d <= lastComplete });
-  const prevD = new ExactDecimal(prev.usd);
   return {
     anchor,
     current: { from: curFrom, to: anchor, usd: cur.usd },
     previous: { from: prevFrom, to: prevTo, usd: prev.usd },
-    change: prevD.isZero() ? null : new ExactDecimal(cur.usd).minus(prevD).div(prevD).toNumber(),
+    change: isZeroDecimal(prev.usd) ? null : decimalToNumber(divideDecimal(subtractDecimal(cur.usd, prev.usd), prev.usd)),
     forecast: fc && { usd: fc.total, low: fc.low, high: fc.high, monthEnd: fc.periodEnd, daysElapsed: dom, daysInMonth: dim },
   };
 }

@@ -10,11 +10,12 @@ import { redactKey } from '../source/base-url.js';
 import { newRequestStats } from '../source/types.js';
 import type { Organization } from '../source/schemas.js';
 import { StreamUnavailableError } from '../streams/analytics-unavailable.js';
-import type { StreamOptions } from '../streams/stream.js';
+import type { StreamOptions, WindowBatches, WindowSummary } from '../streams/stream.js';
 import { WindowTally } from '../transform/tally.js';
 import type { IsoDay } from '../util/dates.js';
 import { oneLine } from '../util/one-line.js';
-import { WarehouseStorageError, type Warehouse, type WindowRecord } from '../warehouse/warehouse.js';
+import { WarehouseStorageError, type Warehouse, type WindowRecord, type WindowSink } from '../warehouse/warehouse.js';
+import type { TableBatch } from '../warehouse/window-writer.js';
 import type { EmitEvent } from './events.js';
 import type { WindowTask } from './windows.js';
 
@@ -53,6 +54,20 @@ function failureReason(err: unknown, key: string): string {
   return oneLine(redactKey(err instanceof Error ? err.message : String(err), key), 1000);
 }
 
+/**
+ * Hands every batch a stream yields to the window writer (which batches, stamps and stages them) and
+ * returns what the stream noticed besides its rows. A failure on either side ends the generator, so
+ * the stream's pagination is closed and the window rolled back.
+ */
+async function load(batches: WindowBatches, sink: WindowSink): Promise<WindowSummary> {
+  const out: { summary?: WindowSummary | void } = {};
+  async function* all(): AsyncGenerator<TableBatch> {
+    out.summary = yield* batches;
+  }
+  for await (const batch of all()) await sink.append(batch.table, batch.rows);
+  return out.summary ?? {};
+}
+
 export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
   const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 0, rateLimited: 0, fatal: null, refused: new Map() };
   let next = 0;
@@ -89,29 +104,26 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
     let centsTotal: string | null = null;
     let warnings: string[] = [];
     try {
-      const lineage = { run_id: ctx.runId, ingested_at: record.startedAt };
       const tally = new WindowTally();
       const done: WindowRecord = { ...record, status: 'ok' };
+      const streamCtx = { client: ctx.client, stats, options: ctx.options, tally, organization: ctx.organization, startedAt: record.startedAt };
       const rows = await ctx.warehouse.replaceWindow(
+        // The writer stamps every row with the organization and the ledger row's runId and startedAt.
         { organizationId: ctx.organization.id, tables: stream.tables, days: stream.writeMode === 'replace-days' ? window : undefined, ledger: done },
         async (sink) => {
-          const summary = await stream.fetchWindow(
-            window,
-            { client: ctx.client, stats, lineage, options: ctx.options, tally, organization: ctx.organization },
-            sink,
-          );
-          centsTotal = summary.centsTotal;
-          warnings = summary.warnings ?? [];
-          // The ledger row commits in the same transaction as the rows, so it must carry the final counts.
+          const s = await load(stream.fetchWindow(window, streamCtx), sink);
+          centsTotal = s.centsTotal ?? null;
+          warnings = s.warnings ?? [];
+          // The ledger row commits in the same transaction as the rows, so it must carry the final
+          // counts (the rows: the writer's own count).
           Object.assign(done, {
-            rows: summary.rows,
             requests: stats.requests,
             retries: stats.retries,
             rateLimited: stats.rateLimited,
-            centsTotal: summary.centsTotal,
+            centsTotal,
             roundedValues: tally.rounded,
             unknownMeasures: tally.unknownMeasuresJson(),
-            dataRefreshedAt: summary.dataRefreshedAt ?? null,
+            dataRefreshedAt: s.dataRefreshedAt ?? null,
             finishedAt: nowIso(),
           });
         },

@@ -7,7 +7,7 @@
  */
 import { addDays, asIsoDay, monthStart, type IsoDay } from '../util/dates.js';
 import { InputError } from '../util/errors.js';
-import { ExactDecimal, usdFromDecimal } from '../util/money.js';
+import { canonicalDecimal, multiplyDecimal, usdFromDecimal } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -44,9 +44,9 @@ export function expandFixedCosts(fees: readonly FixedCostInput[], firstMonth: Is
   const out: FixedCostMonth[] = [];
   for (const f of fees) {
     const credit = f.kind === 'credit' || f.kind === 'discount';
-    const unitPrice = new ExactDecimal(String(f.monthly_usd));
+    const unitPrice = canonicalDecimal(String(f.monthly_usd));
     const quantity = f.quantity ?? 1;
-    const amount = unitPrice.times(quantity).times(credit ? -1 : 1);
+    const amount = multiplyDecimal(unitPrice, credit ? -quantity : quantity);
     const start = f.from ? monthStart(asIsoDay(f.from)) : firstMonth;
     const end = f.to ? monthStart(asIsoDay(f.to)) : lastMonth;
     for (let m = start; m <= end && m <= lastMonth; m = nextMonth(m)) {
@@ -56,10 +56,10 @@ export function expandFixedCosts(fees: readonly FixedCostInput[], firstMonth: Is
         organizationId: organizationOf(f),
         kind: f.kind,
         chargeCategory: credit ? 'Credit' : 'Purchase',
-        unitPriceUsd: unitPrice.toFixed(),
+        unitPriceUsd: unitPrice,
         quantity,
         unit: f.unit ?? (f.quantity !== undefined ? 'Seats' : 'Months'),
-        amountUsd: amount.toFixed(),
+        amountUsd: amount,
         allocateTo: f.allocate_to ?? null,
       });
     }

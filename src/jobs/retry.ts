@@ -1,6 +1,6 @@
 import { STREAMS } from '../streams/index.js';
 import type { StreamName } from '../streams/stream.js';
-import { unfinishedWindows } from './ledger-queries.js';
+import { unfinishedWindows } from '../ledger/queries.js';
 import { runIngest, type IngestEnvironment, type IngestOutcome } from './ingest-run.js';
 import type { WindowTask } from './windows.js';
 import { orderForThroughput } from './windows.js';

@@ -2,10 +2,7 @@
 import type { StreamDef, StreamOptions } from '../streams/stream.js';
 import { addDays, daysBetween, eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
-import { completeDays } from './ledger-queries.js';
-
-/** Kept for modules written before ledger-queries.ts; new code imports it from there. */
-export { completeDays };
+import { completeDays } from '../ledger/queries.js';
 
 export interface WindowTask {
   stream: StreamDef;

@@ -3,7 +3,7 @@
  * key into one `other` series per period, so a 10,000-key organization publishes N + 1 series per
  * period, and the series of a period still add up exactly (decimal sums) to the report's total.
  */
-import { ExactDecimal, sumDecimals } from '../util/money.js';
+import { compareDecimal, sumDecimals } from '../util/money.js';
 import { PERIODS, type Period } from './context.js';
 
 export const OTHER = 'other';
@@ -29,7 +29,7 @@ export interface BreakdownSeries {
 /** The keys kept: the first `top` by month-to-date value (then tiebreak, then key). */
 export function keptKeys(monthToDate: readonly BreakdownRow[], top: number): Set<string> {
   const ranked = [...monthToDate].sort(
-    (a, b) => new ExactDecimal(b.value).comparedTo(a.value) || (b.tiebreak ?? 0) - (a.tiebreak ?? 0) || a.key.localeCompare(b.key),
+    (a, b) => compareDecimal(b.value, a.value) || (b.tiebreak ?? 0) - (a.tiebreak ?? 0) || a.key.localeCompare(b.key),
   );
   return new Set(ranked.slice(0, top).map((r) => r.key));
 }

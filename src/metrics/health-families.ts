@@ -4,17 +4,17 @@
  * budget alerts' own scope and forecast code.
  */
 import { BASELINE_DAYS } from '../alerts/baseline.js';
-import { forecast, monthOf, resolveScope, scopeDaily } from '../alerts/budgets.js';
+import { forecastTotal } from '../reports/forecast.js';
 import { HEALTH_DAYS } from '../alerts/health.js';
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames, resolveScope, scopeDaily } from '../reports/spend-data.js';
 import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type CheckStatus } from '../checks/index.js';
-import { lastCompleteDay, unfinishedWindows } from '../jobs/ledger-queries.js';
-import { streamStatus } from '../jobs/status.js';
+import { lastCompleteDay, unfinishedWindows } from '../ledger/queries.js';
+import { streamStatus } from '../ledger/status.js';
 import { dataSpan } from '../reports/queries.js';
-import { addDays, dayStartMs, eachDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { addDays, dayStartMs, eachDay, monthOf } from '../util/dates.js';
+import { canonicalDecimal, divideDecimal, sumDecimals } from '../util/money.js';
 import type { CollectContext } from './context.js';
 import type { FamilyDef, Sample } from './model.js';
 
@@ -123,12 +123,12 @@ export const budgetUsage = {
     const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
     const out: Sample[] = [];
     for (const budget of ctx.budgets) {
-      const amount = new ExactDecimal(String(budget.monthly_usd));
+      const amount = canonicalDecimal(String(budget.monthly_usd));
       const daily = await scopeDaily(ctx.wh, resolveScope(budget.scope, names), from, ctx.today);
-      const spent = eachDay(month.first, ctx.today).reduce((a, d) => a.plus(daily.get(d) ?? '0'), new ExactDecimal(0));
-      out.push({ labels: { budget: budget.name, kind: 'spent', source: 'provider' }, value: spent.div(amount).toFixed() });
-      const fc = forecast(month, daily, judged);
-      if (fc !== null) out.push({ labels: { budget: budget.name, kind: 'forecast', source: 'provider' }, value: new ExactDecimal(fc).div(amount).toFixed() });
+      const spent = sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0'));
+      out.push({ labels: { budget: budget.name, kind: 'spent', source: 'provider' }, value: divideDecimal(spent, amount) });
+      const fc = forecastTotal(month, daily, judged);
+      if (fc !== null) out.push({ labels: { budget: budget.name, kind: 'forecast', source: 'provider' }, value: divideDecimal(fc, amount) });
     }
     return out;
   },

@@ -6,13 +6,13 @@
  * not hold are simply not published (report --by rate_limit, or run --alerts with the headroom rule
  * on, fills it).
  */
-import { judgedDays } from '../alerts/judged-days.js';
-import { loadNames } from '../alerts/spend-data.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { loadNames } from '../reports/spend-data.js';
 import { spendLimitStatuses, type SpendLimitStatus } from '../alerts/spend-limits.js';
 import { FORECAST_BASE_DAYS } from '../reports/forecast.js';
 import { ratePeaks, type PeakRow } from '../reports/limit-reports.js';
 import { addDays, dayStartMs, monthStart } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { decimalToNumber, divideDecimal, isZeroDecimal } from '../util/money.js';
 import type { CollectContext } from './context.js';
 import { PROVIDER, type FamilyDef, type Sample } from './model.js';
 
@@ -48,8 +48,7 @@ function limitLabels(ctx: CollectContext, s: SpendLimitStatus): Record<string, s
 
 /** spent / amount, exact; a zero amount counts as reached (report --by spend_limit says 100 %). */
 function ratio(usd: string, amountUsd: string): string {
-  const amount = new ExactDecimal(amountUsd);
-  return amount.isZero() ? '1' : new ExactDecimal(usd).div(amount).toFixed();
+  return isZeroDecimal(amountUsd) ? '1' : divideDecimal(usd, amountUsd);
 }
 
 export const spendLimitUsage = {
@@ -124,7 +123,7 @@ export const rateLimitPeakRatio = {
     for (const [organization, rows] of await latestPeaks(ctx)) {
       for (const r of rows) {
         if (r.peak === null || r.limit === null || r.limit <= 0) continue;
-        out.push({ labels: { organization, model_group: r.group_id, model_group_name: r.model_group, limiter: r.limiter }, value: new ExactDecimal(r.peak).div(r.limit).toNumber() });
+        out.push({ labels: { organization, model_group: r.group_id, model_group_name: r.model_group, limiter: r.limiter }, value: decimalToNumber(divideDecimal(r.peak, r.limit)) });
       }
     }
     return out;

@@ -5,14 +5,14 @@
  * `report --by product|api_key` reads them. Money stays exact decimal text throughout.
  */
 import { BASELINE_DAYS } from '../alerts/baseline.js';
-import { forecast, monthOf } from '../alerts/budgets.js';
-import { judgedDays } from '../alerts/judged-days.js';
-import { dailySpend } from '../alerts/spend-data.js';
+import { forecastTotal } from '../reports/forecast.js';
+import { judgedDays } from '../checks/judged-days.js';
+import { dailySpend } from '../reports/spend-data.js';
 import { exact, int } from '../reports/cells.js';
 import { CONSOLE_KEY, DEFAULT_WORKSPACE } from '../reports/filter.js';
 import { spendBy, totalSpend, TOKEN_COLUMNS, type SpendDimension } from '../reports/queries.js';
 import { runReport } from '../reports/registry.js';
-import { addDays } from '../util/dates.js';
+import { addDays, monthOf } from '../util/dates.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import { breakdownSeries, keptKeys, type BreakdownRow } from './breakdown.js';
 import { PERIODS, type CollectContext, type Period, type Scope } from './context.js';
@@ -36,7 +36,7 @@ async function monthForecast(ctx: CollectContext, scope: Scope): Promise<string 
   const judged = await judgedDays(ctx.wh, scope.ledger, { from: addDays(month.first, -(BASELINE_DAYS + 31)), to: ctx.today }, ctx.today);
   const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
   const daily = await dailySpend(ctx.wh, { from, to: ctx.today, ...scope.filter });
-  return forecast(month, daily, judged);
+  return forecastTotal(month, daily, judged);
 }
 
 export const billedCost = {

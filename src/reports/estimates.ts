@@ -6,12 +6,11 @@
  */
 import { parse } from 'csv-parse/sync';
 import { isCalendarDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { canonicalDecimal, decimalToNumber, DecimalSum, divideDecimal, isZeroDecimal, subtractDecimal } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { InvoiceFileError } from './invoice.js';
 import { monthDays } from './reconcile.js';
 
-type Dec = InstanceType<typeof ExactDecimal>;
 
 export interface EstimateRow {
   day: string;
@@ -66,13 +65,13 @@ export function parseEstimates(text: string, file: string): Array<{ day: string;
     const raw = cell(r, ['estimated_usd', 'cost_usd']);
     const usd = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
     if (!/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(usd)) throw new InvoiceFileError(`${file}: ${where}: estimated_usd ${JSON.stringify(raw ?? null)} is not an amount of dollars: write e.g. 0.0123`);
-    return { day, apiKeyId: key.trim(), usd: new ExactDecimal(usd).toFixed() };
+    return { day, apiKeyId: key.trim(), usd: canonicalDecimal(usd) };
   });
 }
 
 export async function compareEstimates(wh: Warehouse, month: string, estimates: Array<{ day: string; apiKeyId: string; usd: string }>, organizationId?: string | null): Promise<EstimateComparison> {
   const { from, to } = monthDays(month);
-  const est = new Map<string, Dec>();
+  const est = new Map<string, DecimalSum>();
   let outsideMonth = 0;
   for (const e of estimates) {
     if (e.day < from || e.day > to) {
@@ -80,7 +79,7 @@ export async function compareEstimates(wh: Warehouse, month: string, estimates: 
       continue;
     }
     const k = `${e.day}|${e.apiKeyId}`;
-    est.set(k, (est.get(k) ?? new ExactDecimal(0)).plus(e.usd));
+    est.set(k, (est.get(k) ?? new DecimalSum()).add(e.usd));
   }
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
@@ -91,28 +90,28 @@ export async function compareEstimates(wh: Warehouse, month: string, estimates: 
       WHERE k.${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()} AND k.${i('api_key_id')} IS NOT NULL${org.sql} GROUP BY 1, 2`,
     [from, to, ...org.params],
   );
-  const billed = new Map(rows.map((r) => [`${String(r.day).slice(0, 10)}|${String(r.key)}`, { usd: new ExactDecimal(String(r.usd ?? '0')), name: r.name === null ? null : String(r.name) }]));
+  const billed = new Map(rows.map((r) => [`${String(r.day).slice(0, 10)}|${String(r.key)}`, { usd: canonicalDecimal(r.usd), name: r.name === null ? null : String(r.name) }]));
   const keys = [...new Set([...est.keys(), ...billed.keys()])].sort();
-  let tEst = new ExactDecimal(0);
-  let tBilled = new ExactDecimal(0);
+  const tEst = new DecimalSum();
+  const tBilled = new DecimalSum();
   const out: EstimateRow[] = [];
   for (const k of keys) {
     const [day, apiKeyId] = k.split('|') as [string, string];
-    const e = est.get(k) ?? new ExactDecimal(0);
+    const e = est.get(k)?.toString() ?? '0';
     const b = billed.get(k);
-    tEst = tEst.plus(e);
-    if (b) tBilled = tBilled.plus(b.usd);
-    const diff = b ? e.minus(b.usd) : null;
+    tEst.add(e);
+    if (b) tBilled.add(b.usd);
+    const diff = b ? subtractDecimal(e, b.usd) : null;
     out.push({
       day,
       apiKeyId,
       name: b?.name ?? null,
-      estimatedUsd: e.toFixed(),
-      billedUsd: b ? b.usd.toFixed() : null,
-      differenceUsd: diff ? diff.toFixed() : null,
-      share: diff && b && !b.usd.isZero() ? diff.div(b.usd).toNumber() : null,
+      estimatedUsd: e,
+      billedUsd: b ? b.usd : null,
+      differenceUsd: diff,
+      share: diff !== null && b && !isZeroDecimal(b.usd) ? decimalToNumber(divideDecimal(diff, b.usd)) : null,
     });
   }
-  const diff = tEst.minus(tBilled);
-  return { month, rows: out, estimatedUsd: tEst.toFixed(), billedUsd: tBilled.toFixed(), differenceUsd: diff.toFixed(), share: tBilled.isZero() ? null : diff.div(tBilled).toNumber(), outsideMonth };
+  const diff = subtractDecimal(tEst.toString(), tBilled.toString());
+  return { month, rows: out, estimatedUsd: tEst.toString(), billedUsd: tBilled.toString(), differenceUsd: diff, share: tBilled.isZero() ? null : decimalToNumber(divideDecimal(diff, tBilled.toString())), outsideMonth };
 }

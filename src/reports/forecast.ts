@@ -13,7 +13,7 @@
  * The interval adds the day-to-day scatter of those ratios (independent per remaining day) to the
  * uncertainty of the level itself (shared by every remaining day), at FORECAST_INTERVAL_Z.
  */
-import { addDays, eachDay, monthStart, type IsoDay } from '../util/dates.js';
+import { addDays, eachDay, isWeekend, monthOf, weekStart, type IsoDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
@@ -56,21 +56,15 @@ export const FORECAST_INTERVAL_Z = 2;
 /** The coverage the backtest must reach (test/reports/forecast-backtest.test.ts), stated in docs/limits.md. */
 export const FORECAST_STATED_COVERAGE = 0.8;
 
-export function isWeekend(day: IsoDay): boolean {
-  const dow = new Date(`${day}T00:00:00Z`).getUTCDay();
-  return dow === 0 || dow === 6;
-}
-
 /** The calendar period (UTC) of a limit or budget containing `day`; weeks start on Monday. */
 export function periodOf(kind: PeriodKind, day: IsoDay): Period {
   if (kind === 'daily') return { kind, first: day, last: day, label: day };
   if (kind === 'weekly') {
-    const dow = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
-    const first = addDays(day, -dow);
+    const first = weekStart(day);
     return { kind, first, last: addDays(first, 6), label: first };
   }
-  const first = monthStart(day);
-  return { kind, first, last: addDays(monthStart(addDays(first, 32)), -1), label: day.slice(0, 7) };
+  const { month, first, last } = monthOf(day);
+  return { kind, first, last, label: month };
 }
 
 const ZERO = new ExactDecimal(0);
@@ -136,6 +130,11 @@ export function dayRate(r: Rates, day: IsoDay): Dec {
  * The period's forecast from per-day spend (`daily`: complete days and the partial day) and which
  * days are complete; null before any complete day (nothing to learn a rate from).
  */
+/** A period's point forecast alone (a budget's month end): null before any complete day. */
+export function forecastTotal(period: Pick<Period, 'first' | 'last'>, daily: ReadonlyMap<IsoDay, string>, days: CompleteDays): string | null {
+  return forecastPeriod(period, daily, days)?.total ?? null;
+}
+
 export function forecastPeriod(period: Pick<Period, 'first' | 'last'>, daily: ReadonlyMap<IsoDay, string>, days: CompleteDays): Forecast | null {
   const r = rates(daily, days);
   if (r === null) return null;

@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
-import { ExactDecimal } from '../util/money.js';
+import { canonicalDecimal } from '../util/money.js';
 
 export interface InvoiceLine {
   description: string;
@@ -28,7 +28,7 @@ function amountOf(raw: unknown, where: string, file: string): string {
   const negative = /^\((.*)\)$/.exec(text);
   const value = negative ? `-${negative[1]}` : text;
   if (!AMOUNT.test(value)) throw new InvoiceFileError(`${file}: ${where}: amount_usd ${JSON.stringify(raw ?? null)} is not an amount of dollars: write e.g. 1234.56 or -50.00`);
-  return new ExactDecimal(value).toFixed();
+  return canonicalDecimal(value);
 }
 
 function descriptionOf(raw: unknown, where: string, file: string): string {

@@ -5,7 +5,7 @@
  * alerts/spend-limits.ts and shaped here), rendered like every other report.
  */
 import type { DayRange, IsoDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { decimalToNumber, divideDecimal, multiplyDecimal, roundDecimal } from '../util/money.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 import { dayCell } from './cells.js';
 import type { ReportColumn } from './queries.js';
@@ -31,7 +31,7 @@ export const RATE_LIMIT_COLUMNS: ReportColumn[] = [
 /** share = peak / limit in percent, 2 decimals, rounded down (99.999 % is not 100 %). */
 export function sharePct(peak: number | null, limit: number | null): number | null {
   if (peak === null || limit === null || limit <= 0) return null;
-  return new ExactDecimal(peak).times(100).div(limit).toDecimalPlaces(2, ExactDecimal.ROUND_DOWN).toNumber();
+  return decimalToNumber(roundDecimal(divideDecimal(multiplyDecimal(peak, 100), limit), 2, 'down'));
 }
 
 function instant(v: QueryRow[string] | undefined): string | null {

@@ -16,14 +16,13 @@
  */
 import { localDayStartMs, localSpan, offsetMs, periodOf, utcDaysOf, type Calendar, type PeriodKind } from '../util/calendar.js';
 import { addDays, type IsoDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { DecimalSum } from '../util/money.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 import { billedByCostReportSql } from './bridge.js';
 import { dayCell, exact } from './cells.js';
 import { filterWhere, type ReportFilter } from './filter.js';
 import type { ReportColumn } from './queries.js';
 
-type Dec = InstanceType<typeof ExactDecimal>;
 
 /** How a row's figure was made. */
 export type DayBasis = 'local' | 'local, by hour start' | 'local, partial' | 'UTC days' | 'mixed';
@@ -89,7 +88,7 @@ function hourAligned(cal: Calendar, startMs: number, endMs: number): boolean {
 }
 
 interface DayPart {
-  usd: Dec;
+  usd: DecimalSum;
   basis: DayBasis;
 }
 
@@ -103,8 +102,8 @@ export function localDays(cal: Calendar, f: ReportFilter, hours: HourSum[], utcD
   const out = new Map<IsoDay, DayPart>();
   const add = (day: IsoDay, usd: string, basis: DayBasis) => {
     const part = out.get(day);
-    if (part) part.usd = part.usd.plus(usd);
-    else out.set(day, { usd: new ExactDecimal(usd), basis });
+    if (part) part.usd.add(usd);
+    else out.set(day, { usd: new DecimalSum().add(usd), basis });
   };
   // Hours of held UTC days, each on the local day it starts in (exactly the day when the zone is
   // hour-aligned). The hours come sorted, so one walk along the local days' starts places them.
@@ -130,8 +129,8 @@ export function localDays(cal: Calendar, f: ReportFilter, hours: HourSum[], utcD
     if (held < touched.length) {
       const part = out.get(day);
       if (part) part.basis = 'local, partial';
-      else out.set(day, { usd: new ExactDecimal(0), basis: 'local, partial' });
-    } else if (!out.has(day)) out.set(day, { usd: new ExactDecimal(0), basis: aligned ? 'local' : 'local, by hour start' });
+      else out.set(day, { usd: new DecimalSum(), basis: 'local, partial' });
+    } else if (!out.has(day)) out.set(day, { usd: new DecimalSum(), basis: aligned ? 'local' : 'local, by hour start' });
   }
   // UTC days without hours, as they are: their date stands for the UTC day, never a local one.
   for (const [day, usd] of utcDays) {
@@ -139,7 +138,7 @@ export function localDays(cal: Calendar, f: ReportFilter, hours: HourSum[], utcD
     if (out.has(day)) {
       // A local day of the same date holds a few of its hours: keep the two apart under one date.
       const part = out.get(day)!;
-      part.usd = part.usd.plus(usd);
+      part.usd.add(usd);
       part.basis = 'mixed';
     } else add(day, usd, 'UTC days');
   }
@@ -155,18 +154,18 @@ function combine(a: DayBasis, b: DayBasis): DayBasis {
 
 /** Days grouped into the calendar's periods, oldest first. */
 export function groupPeriods(cal: Calendar, days: Map<IsoDay, DayPart>, kind: PeriodKind): LocalSpendRow[] {
-  const periods = new Map<IsoDay, { label: string; usd: Dec; basis: DayBasis }>();
+  const periods = new Map<IsoDay, { label: string; usd: DecimalSum; basis: DayBasis }>();
   for (const [day, part] of days) {
     const p = periodOf(cal, day, kind);
     const cur = periods.get(p.start);
     if (cur) {
-      cur.usd = cur.usd.plus(part.usd);
+      cur.usd.add(part.usd.toString());
       cur.basis = combine(cur.basis, part.basis);
-    } else periods.set(p.start, { label: p.label, usd: part.usd, basis: part.basis });
+    } else periods.set(p.start, { label: p.label, usd: new DecimalSum().add(part.usd.toString()), basis: part.basis });
   }
   return [...periods.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([period, v]) => ({ period, label: v.label, usd: v.usd.toFixed(), day_basis: v.basis }));
+    .map(([period, v]) => ({ period, label: v.label, usd: v.usd.toString(), day_basis: v.basis }));
 }
 
 /** The UTC days read for local days f.from..f.to: their instants' UTC days, and the same dates (UTC-day rows keep their date). */

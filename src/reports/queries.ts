@@ -6,7 +6,7 @@
  * Costs come only from claude_costs. claude_code_model_usage is an estimate of cost already billed
  * there, so it appears only in the Claude Code per-user report, labelled as an estimate.
  */
-import { ExactDecimal } from '../util/money.js';
+import { canonicalDecimal } from '../util/money.js';
 import type { DayRange } from '../util/dates.js';
 import { TABLES, type TokenCounts } from '../warehouse/tables.js';
 import type { SqlDialect, Warehouse } from '../warehouse/warehouse.js';
@@ -313,7 +313,7 @@ export async function totalSpend(wh: Warehouse, f: ReportFilter): Promise<SpendT
     where.params,
   );
   // toText may keep the column's trailing zeros; canonical text compares equal across warehouses.
-  return { usd: new ExactDecimal(exact(r?.usd)).toFixed(), cents: new ExactDecimal(exact(r?.cents)).toFixed(), days: int(r?.days ?? 0) };
+  return { usd: canonicalDecimal(exact(r?.usd)), cents: canonicalDecimal(exact(r?.cents)), days: int(r?.days ?? 0) };
 }
 
 /** First and last activity_date across the fact and totals tables; null for an empty warehouse. */

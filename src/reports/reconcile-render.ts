@@ -1,11 +1,11 @@
 /** reconcile's text output: the bridge, matched and unmatched lines, and the verdict. */
 import { formatTable } from '../util/table-format.js';
-import { ExactDecimal, formatUsd } from '../util/money.js';
+import { absDecimal, formatUsd, isNegativeDecimal } from '../util/money.js';
 import type { EstimateComparison } from './estimates.js';
 import type { ExpectedLine, Reconciliation } from './reconcile.js';
 
 const usd = (v: string) => formatUsd(v);
-const signed = (v: string) => (new ExactDecimal(v).isNegative() ? `-${formatUsd(new ExactDecimal(v).abs().toFixed())}` : `+${formatUsd(v)}`);
+const signed = (v: string) => (isNegativeDecimal(v) ? `-${formatUsd(absDecimal(v))}` : `+${formatUsd(v)}`);
 const named = (e: ExpectedLine) => (e.source === 'configured' ? `${e.name} (configured)` : e.inCostReport === false ? `${e.name} (usage, outside cost_report)` : `${e.name} (usage)`);
 
 export function renderReconciliation(r: Reconciliation): string {

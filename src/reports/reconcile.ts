@@ -4,7 +4,7 @@
  * Lines are matched by name (see ALIASES); what matches nothing is listed, never hidden. Exact
  * arithmetic throughout; only the comparison rounds, as the tolerance rule says (docs/reconcile.md).
  */
-import { addDays, eachDay, type IsoDay } from '../util/dates.js';
+import { eachDay, monthOf, parseDay, type IsoDay } from '../util/dates.js';
 import { ExactDecimal } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { billedByCostReportSql, bridgeLabel } from './bridge.js';
@@ -71,9 +71,8 @@ export interface MonthScope {
 }
 
 export function monthDays(month: string): { from: IsoDay; to: IsoDay } {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const next = (m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`) as IsoDay;
-  return { from: `${month}-01` as IsoDay, to: addDays(next, -1) };
+  const { first, last } = monthOf(parseDay(`${month}-01`, 'month'));
+  return { from: first, to: last };
 }
 
 function orgSql(wh: Warehouse, alias: string, s: MonthScope): { sql: string; params: unknown[] } {

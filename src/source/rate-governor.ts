@@ -4,7 +4,7 @@
  * concurrency is halved (AIMD, as TCP does) and only creeps back after a streak of successes.
  */
 import { setTimeout as realSleep } from 'node:timers/promises';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../util/retry.js';
 
 export interface RateGovernorOptions {
   maxConcurrency: number;

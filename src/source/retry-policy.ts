@@ -5,7 +5,7 @@
  * budget; an unreachable host gets a few quick tries; everything else is final at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../util/retry.js';
 import { CursorExpiredError } from './errors.js';
 import { exhaustedError, finalHttpError, rateLimitBudgetError, tlsError, unreachableError, type FailureContext } from './failure-errors.js';
 import { PauseBeyondDeadline, type RateGovernor } from './rate-governor.js';

@@ -6,10 +6,11 @@
  * product is kept so reports count exactly what cost_report bills (reports/bridge.ts).
  */
 import { analyticsCostRowSchema } from '../source/analytics-schemas.js';
+import { analyticsServedFrom } from '../source/analytics-floor.js';
 import { ENDPOINTS } from '../source/endpoints.js';
 import { costHourlyRow } from '../transform/analytics-rows.js';
-import { ExactDecimal } from '../util/money.js';
-import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsQuery, analyticsServedFrom, copyQuery } from './analytics-stream.js';
+import { DecimalSum } from '../util/money.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsBatches, analyticsQuery } from './analytics-stream.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 
@@ -24,14 +25,16 @@ export const analyticsCostHourlyStream: StreamDef = {
   minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
   servedFrom: analyticsServedFrom,
   tables: ['claude_cost_hourly'],
-  async fetchWindow(window, ctx, sink) {
+  async *fetchWindow(window, ctx) {
     const client = analyticsClient(ctx.client, 'analytics_cost_hourly');
     const refreshed = new RefreshedAt();
-    let cents = new ExactDecimal(0);
+    const cents = new DecimalSum();
     const query = analyticsQuery(window, { ...ctx.options, analyticsBucket: '1h' }, COST_HOURLY_GROUP_BY);
-    const rows = await copyQuery(client, ctx, sink, ENDPOINTS.analyticsCost, query, analyticsCostRowSchema, 'claude_cost_hourly', (r, n) => costHourlyRow(r, ctx.lineage, ctx.tally, n), (row) => {
-      cents = cents.plus(row.amount_cents);
-    }, refreshed);
-    return { rows, centsTotal: cents.toFixed(), dataRefreshedAt: refreshed.value };
+    const read = { client, stats: ctx.stats, endpoint: ENDPOINTS.analyticsCost, query, schema: analyticsCostRowSchema, refreshed };
+    for await (const batch of analyticsBatches(read, 'claude_cost_hourly', (r, n) => costHourlyRow(r, ctx.tally, n))) {
+      for (const row of batch.rows) cents.add(row.amount_cents);
+      yield batch;
+    }
+    return { centsTotal: cents.toString(), dataRefreshedAt: refreshed.value };
   },
 };

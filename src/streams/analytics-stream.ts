@@ -1,27 +1,16 @@
 /**
  * What the two analytics streams share: the query parameters of a window, the date floor the API
- * serves, and reading one query's rows page by page into a table in batches.
+ * serves, and reading one query's rows page by page, shaped into a table's rows.
  */
 import type { z } from 'zod';
 import { paginateAnalyticsRows } from '../source/pagination/analytics-rows.js';
 import type { JsonGetter } from '../source/pagination/cursor-loop.js';
-import type { QueryParams } from '../source/types.js';
-import { addDays, type IsoDay } from '../util/dates.js';
+import type { QueryParams, RequestStats } from '../source/types.js';
 import type { RowOf, TableName } from '../warehouse/tables.js';
-import type { WindowSink } from '../warehouse/warehouse.js';
-import { APPEND_BATCH_ROWS, windowParams } from './report-stream.js';
-import type { StreamContext, StreamOptions } from './stream.js';
+import type { TableBatch } from '../warehouse/window-writer.js';
+import { windowParams } from './report-stream.js';
+import type { StreamOptions } from './stream.js';
 import type { DayRange } from '../util/dates.js';
-
-/** The API serves nothing before this day … */
-export const ANALYTICS_FIRST_DAY = '2026-01-01';
-/** … nor older than 365 days: the oldest day whose midnight is still within 365 days of any time today. */
-export const ANALYTICS_MAX_AGE_DAYS = 364;
-
-export function analyticsServedFrom(today: IsoDay): IsoDay {
-  const byAge = addDays(today, -ANALYTICS_MAX_AGE_DAYS);
-  return byAge > ANALYTICS_FIRST_DAY ? byAge : ANALYTICS_FIRST_DAY;
-}
 
 /** Each split window costs its fixed queries (the totals) again, so a week is as small as it goes. */
 export const ANALYTICS_MIN_WINDOW_DAYS = 7;
@@ -56,44 +45,38 @@ export class RefreshedAt {
   };
 }
 
-/** Every row of one query, shaped (with its ordinal among identical groups) and appended in batches; returns the rows written. */
-export async function copyQuery<R, N extends TableName>(
-  client: JsonGetter,
-  ctx: StreamContext,
-  sink: WindowSink,
-  endpoint: string,
-  query: QueryParams,
-  schema: z.ZodType<R>,
+/** One Analytics API query: where, what, and (for analyticsBatches) into which table's rows. */
+export interface AnalyticsRead<R> {
+  client: JsonGetter;
+  stats: RequestStats;
+  endpoint: string;
+  query: QueryParams;
+  schema: z.ZodType<R>;
+  /** Notes each page's data_refreshed_at. */
+  refreshed?: RefreshedAt;
+}
+
+/** Every row of one query, shaped (with its ordinal among identical groups), a page at a time. */
+export async function* analyticsBatches<R, N extends TableName>(
+  read: AnalyticsRead<R>,
   table: N,
   toRow: (r: R, ordinal: number) => RowOf<N>,
-  onRow?: (row: RowOf<N>) => void,
-  refreshed?: RefreshedAt,
-): Promise<number> {
-  let rows = 0;
-  let batch: RowOf<N>[] = [];
-  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats, { onRefreshedAt: refreshed?.note })) {
-    for (let i = 0; i < page.length; i++) {
-      const o = page[i]!;
-      const row = toRow(o.row, o.ordinal);
-      onRow?.(row);
-      batch.push(row);
-      if (batch.length >= APPEND_BATCH_ROWS) {
-        await sink.append(table, batch);
-        rows += batch.length;
-        batch = [];
-      }
-    }
+): AsyncGenerator<TableBatch<N>> {
+  for await (const page of pages(read)) {
+    if (page.length === 0) continue;
+    const rows = new Array<RowOf<N>>(page.length);
+    for (let i = 0; i < page.length; i++) rows[i] = toRow(page[i]!.row, page[i]!.ordinal);
+    yield { table, rows };
   }
-  if (batch.length > 0) {
-    await sink.append(table, batch);
-    rows += batch.length;
-  }
-  return rows;
 }
 
 /** Every row of one query, unshaped (the small ungrouped totals). */
-export async function readAll<R>(client: JsonGetter, ctx: StreamContext, endpoint: string, query: QueryParams, schema: z.ZodType<R>, refreshed?: RefreshedAt): Promise<R[]> {
+export async function readAll<R>(read: AnalyticsRead<R>): Promise<R[]> {
   const out: R[] = [];
-  for await (const page of paginateAnalyticsRows(client, endpoint, query, schema, ctx.stats, { onRefreshedAt: refreshed?.note })) for (const o of page) out.push(o.row);
+  for await (const page of pages(read)) for (const o of page) out.push(o.row);
   return out;
+}
+
+function pages<R>(read: AnalyticsRead<R>) {
+  return paginateAnalyticsRows(read.client, read.endpoint, read.query, read.schema, read.stats, { onRefreshedAt: read.refreshed?.note });
 }

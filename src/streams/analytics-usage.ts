@@ -2,7 +2,8 @@
 import { analyticsUsageRowSchema } from '../source/analytics-schemas.js';
 import { ENDPOINTS } from '../source/endpoints.js';
 import { usageByActorRow } from '../transform/analytics-rows.js';
-import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsQuery, analyticsServedFrom, analyticsWindowDays, copyQuery } from './analytics-stream.js';
+import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsBatches, analyticsQuery, analyticsWindowDays } from './analytics-stream.js';
+import { analyticsServedFrom } from '../source/analytics-floor.js';
 import { analyticsClient } from './analytics-unavailable.js';
 import type { StreamDef } from './stream.js';
 
@@ -16,11 +17,12 @@ export const analyticsUsageStream: StreamDef = {
   minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
   servedFrom: analyticsServedFrom,
   tables: ['claude_usage_by_actor'],
-  async fetchWindow(window, ctx, sink) {
+  async *fetchWindow(window, ctx) {
     const client = analyticsClient(ctx.client, 'analytics_usage');
     const query = analyticsQuery(window, ctx.options, USAGE_BY_ACTOR_GROUP_BY);
     const refreshed = new RefreshedAt();
-    const rows = await copyQuery(client, ctx, sink, ENDPOINTS.analyticsUsage, query, analyticsUsageRowSchema, 'claude_usage_by_actor', (r, n) => usageByActorRow(r, ctx.lineage, ctx.tally, n), undefined, refreshed);
-    return { rows, centsTotal: null, dataRefreshedAt: refreshed.value };
+    const read = { client, stats: ctx.stats, endpoint: ENDPOINTS.analyticsUsage, query, schema: analyticsUsageRowSchema, refreshed };
+    yield* analyticsBatches(read, 'claude_usage_by_actor', (r, n) => usageByActorRow(r, ctx.tally, n));
+    return { dataRefreshedAt: refreshed.value };
   },
 };

@@ -14,22 +14,21 @@ export const claudeCodeStream: StreamDef = {
   windowDays: () => 7,
   fetchesDayByDay: true,
   tables: ['claude_code_productivity', 'claude_code_model_usage'],
-  async fetchWindow(window, ctx, sink) {
-    let rows = 0;
+  async *fetchWindow(window, ctx) {
+    const tenant = ctx.organization?.id ?? null;
     for (const day of eachDay(window.from, window.to)) {
       for await (const records of paginateClaudeCode(ctx.client, day, ctx.stats, 1000)) {
+        if (records.length === 0) continue;
         const productivity: RowOf<'claude_code_productivity'>[] = [];
         const models: RowOf<'claude_code_model_usage'>[] = [];
         for (const record of records) {
-          const shaped = claudeCodeRows(record, ctx.lineage, ctx.tally, ctx.organization?.id ?? null);
+          const shaped = claudeCodeRows(record, ctx.tally, tenant);
           productivity.push(shaped.productivity);
           models.push(...shaped.models);
         }
-        if (productivity.length > 0) await sink.append('claude_code_productivity', productivity);
-        if (models.length > 0) await sink.append('claude_code_model_usage', models);
-        rows += productivity.length + models.length;
+        yield { table: 'claude_code_productivity', rows: productivity };
+        if (models.length > 0) yield { table: 'claude_code_model_usage', rows: models };
       }
     }
-    return { rows, centsTotal: null };
   },
 };

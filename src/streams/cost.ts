@@ -2,12 +2,12 @@ import { ENDPOINTS } from '../source/endpoints.js';
 import { costResultSchema, type CostResult } from '../source/schemas.js';
 import { costRow, costTotalRow } from '../transform/cost-rows.js';
 import { addDecimal, sumDecimals } from '../util/money.js';
-import { fetchReportWindow, type ReportRequest } from './report-stream.js';
+import { reportBatches, type ReportRequest } from './report-stream.js';
 import type { StreamDef } from './stream.js';
 
 const ENDPOINT = ENDPOINTS.costReport;
 
-const grouped: ReportRequest<CostResult> = {
+const grouped: ReportRequest<CostResult, 'claude_costs'> = {
   endpoint: ENDPOINT,
   params: () => ({ bucket_width: '1d', group_by: ['workspace_id', 'description'], limit: 31 }),
   schema: costResultSchema,
@@ -16,7 +16,7 @@ const grouped: ReportRequest<CostResult> = {
 };
 
 /** The API's own daily total, one cheap request per window: proves later that no cost line was lost. */
-const ungrouped: ReportRequest<CostResult> = {
+const ungrouped: ReportRequest<CostResult, 'claude_cost_daily_totals'> = {
   endpoint: ENDPOINT,
   params: () => ({ bucket_width: '1d', limit: 31 }),
   schema: costResultSchema,
@@ -30,12 +30,14 @@ export const costStream: StreamDef = {
   writeMode: 'replace-days',
   windowDays: () => 31,
   tables: ['claude_costs', 'claude_cost_daily_totals'],
-  async fetchWindow(window, ctx, sink) {
+  async *fetchWindow(window, ctx) {
     let cents = '0';
-    const summary = await fetchReportWindow([grouped, ungrouped] as ReportRequest<unknown>[], window, ctx, sink, (table, rows) => {
-      // Exact decimal sum per batch (one running Decimal), not a string round-trip per row.
-      if (table === 'claude_costs') cents = addDecimal(cents, sumDecimals(rows.map((row) => String(row.amount_cents))));
-    });
-    return { ...summary, centsTotal: cents };
+    for await (const batch of reportBatches(grouped, window, ctx)) {
+      // Exact decimal sum per bucket (one running Decimal), not a string round-trip per row.
+      cents = addDecimal(cents, sumDecimals(batch.rows.map((row) => row.amount_cents)));
+      yield batch;
+    }
+    yield* reportBatches(ungrouped, window, ctx);
+    return { centsTotal: cents };
   },
 };

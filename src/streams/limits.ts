@@ -14,7 +14,8 @@ import { paginateList, paginateNextPage, type JsonGetter } from '../source/pagin
 import { workspaceItemSchema } from '../source/schemas.js';
 import { rateLimitRows, spendLimitRow } from '../transform/limit-rows.js';
 import { StreamUnavailableError } from './analytics-unavailable.js';
-import type { StreamDef } from './stream.js';
+import type { TableBatch } from '../warehouse/window-writer.js';
+import type { StreamContext, StreamDef } from './stream.js';
 
 /** The answers that mean "this organization is not offered the endpoint", not a failure. */
 export function notOffered(err: unknown): ApiError | null {
@@ -41,49 +42,46 @@ export const limitsStream: StreamDef = {
   writeMode: 'replace-all',
   windowDays: () => 1,
   tables: ['claude_spend_limits', 'claude_rate_limits'],
-  async fetchWindow(_window, ctx, sink) {
-    let rows = 0;
+  async *fetchWindow(_window, ctx) {
     const warnings: string[] = [];
     let spendGone: ApiError | null = null;
+    let spendRows = 0;
     try {
       for await (const items of paginateNextPage(withBeta(ctx.client, SPEND_LIMIT_BETA), ENDPOINTS.spendLimits, {}, spendLimitItemSchema, ctx.stats)) {
-        const batch = items.map((s) => spendLimitRow(s, ctx.lineage));
-        if (batch.length > 0) await sink.append('claude_spend_limits', batch);
-        rows += batch.length;
+        if (items.length === 0) continue;
+        spendRows += items.length;
+        yield { table: 'claude_spend_limits', rows: items.map((s) => spendLimitRow(s)) };
       }
     } catch (err) {
       spendGone = notOffered(err);
-      if (!spendGone || rows > 0) throw err;
+      if (!spendGone || spendRows > 0) throw err;
     }
     let rateGone: ApiError | null = null;
     try {
       for await (const items of paginateNextPage(ctx.client, ENDPOINTS.rateLimits, {}, rateLimitItemSchema, ctx.stats)) {
-        const batch = items.flatMap((r) => rateLimitRows(r, null, ctx.lineage));
-        if (batch.length > 0) await sink.append('claude_rate_limits', batch);
-        rows += batch.length;
+        const rows = items.flatMap((r) => rateLimitRows(r, null));
+        if (rows.length > 0) yield { table: 'claude_rate_limits', rows };
       }
     } catch (err) {
       rateGone = notOffered(err);
       if (!rateGone) throw err;
     }
     if (spendGone && rateGone) throw new LimitsUnavailableError(rateGone.status, rateGone.message);
-    if (!rateGone) rows += await workspaceOverrides(ctx, sink);
+    if (!rateGone) yield* workspaceOverrides(ctx);
     if (spendGone) warnings.push(`limits: spend limits are not available to this organization (${spendGone.status}: ${spendGone.message}); claude_spend_limits is left empty and asked for again by the next run`);
     if (rateGone) warnings.push(`limits: rate limits are not available to this organization (${rateGone.status}: ${rateGone.message}); claude_rate_limits is left empty`);
-    return { rows, centsTotal: null, warnings };
+    return { warnings };
   },
 };
 
 /** Each workspace's overrides (only those it sets: the organization's values are already stored). */
-async function workspaceOverrides(ctx: Parameters<StreamDef['fetchWindow']>[1], sink: Parameters<StreamDef['fetchWindow']>[2]): Promise<number> {
-  let rows = 0;
+async function* workspaceOverrides(ctx: StreamContext): AsyncGenerator<TableBatch<'claude_rate_limits'>> {
   for await (const workspaces of paginateList(ctx.client, ENDPOINTS.workspaces, {}, workspaceItemSchema, ctx.stats)) {
     for (const ws of workspaces) {
       try {
         for await (const items of paginateNextPage(ctx.client, ENDPOINTS.workspaceRateLimits(ws.id), {}, workspaceRateLimitItemSchema, ctx.stats)) {
-          const batch = items.flatMap((r) => rateLimitRows(r, r.workspace_id ?? ws.id, ctx.lineage));
-          if (batch.length > 0) await sink.append('claude_rate_limits', batch);
-          rows += batch.length;
+          const rows = items.flatMap((r) => rateLimitRows(r, r.workspace_id ?? ws.id));
+          if (rows.length > 0) yield { table: 'claude_rate_limits', rows };
         }
       } catch (err) {
         // Archived between the list and this request: it has no limits to keep.
@@ -91,5 +89,4 @@ async function workspaceOverrides(ctx: Parameters<StreamDef['fetchWindow']>[1], 
       }
     }
   }
-  return rows;
 }

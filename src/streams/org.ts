@@ -5,17 +5,17 @@ import { paginateList } from '../source/pagination.js';
 import { apiKeyItemSchema, namedItemSchema, userItemSchema, workspaceItemSchema } from '../source/schemas.js';
 import { isUnavailableAnswer } from './analytics-unavailable.js';
 import type { QueryParams } from '../source/types.js';
-import type { Lineage } from '../transform/lineage.js';
 import { apiKeyRow, namedRow, organizationRow, userRow, workspaceRow } from '../transform/org-rows.js';
 import type { RowOf, TableName } from '../warehouse/tables.js';
-import type { StreamDef } from './stream.js';
+import type { TableBatch } from '../warehouse/window-writer.js';
+import type { StreamContext, StreamDef } from './stream.js';
 
 interface ListRequest<T, N extends TableName = TableName> {
   endpoint: string;
   query: QueryParams;
   schema: z.ZodType<T>;
   table: N;
-  toRow(item: T, lineage: Lineage): RowOf<N>;
+  toRow(item: T): RowOf<N>;
   /**
    * The list only gives names (service accounts, RBAC groups) and is not offered everywhere: a 403,
    * 404 or not-eligible answer leaves its table empty instead of failing the snapshot.
@@ -23,9 +23,15 @@ interface ListRequest<T, N extends TableName = TableName> {
   optional?: boolean;
 }
 
-const list = <T, N extends TableName>(l: ListRequest<T, N>) => l as ListRequest<unknown>;
+/** A list request with its item type closed over: the lists below differ in item and table. */
+interface ListSource {
+  table: TableName;
+  batches(ctx: StreamContext): AsyncGenerator<TableBatch>;
+}
 
-const lists: ListRequest<unknown>[] = [
+const list = <T, N extends TableName>(l: ListRequest<T, N>): ListSource => ({ table: l.table, batches: (ctx) => listBatches(l, ctx) });
+
+const lists: ListSource[] = [
   // No status filter: every key, including archived and expired ones, so old usage still has a name.
   list({ endpoint: ENDPOINTS.apiKeys, query: {}, schema: apiKeyItemSchema, table: 'claude_api_keys', toRow: apiKeyRow }),
   list({ endpoint: ENDPOINTS.workspaces, query: { include_archived: true }, schema: workspaceItemSchema, table: 'claude_workspaces', toRow: workspaceRow }),
@@ -42,26 +48,24 @@ export const orgStream: StreamDef = {
   writeMode: 'replace-all',
   windowDays: () => 1,
   tables: ['claude_organization', ...lists.map((l) => l.table)],
-  async fetchWindow(_window, ctx, sink) {
-    let rows = 0;
+  async *fetchWindow(_window, ctx) {
     // Read once per run by the job; read again only if that failed, so a snapshot is never replaced by nothing.
     const organization = ctx.organization ?? (await fetchOrganization(ctx.client, ctx.stats));
-    await sink.append('claude_organization', [organizationRow(organization, ctx.lineage)]);
-    rows++;
-    for (const l of lists) {
-      let listed = 0;
-      try {
-        for await (const items of paginateList(ctx.client, l.endpoint, l.query, l.schema, ctx.stats)) {
-          const batch = items.map((item) => l.toRow(item, ctx.lineage));
-          if (batch.length > 0) await sink.append(l.table, batch);
-          listed += batch.length;
-        }
-      } catch (err) {
-        // Only a refusal before anything of the list arrived: a list cut short still fails the snapshot.
-        if (!l.optional || listed > 0 || !isUnavailableAnswer(err)) throw err;
-      }
-      rows += listed;
-    }
-    return { rows, centsTotal: null };
+    yield { table: 'claude_organization', rows: [organizationRow(organization)] };
+    for (const l of lists) yield* l.batches(ctx);
   },
 };
+
+async function* listBatches<T, N extends TableName>(l: ListRequest<T, N>, ctx: StreamContext): AsyncGenerator<TableBatch<N>> {
+  let listed = 0;
+  try {
+    for await (const items of paginateList(ctx.client, l.endpoint, l.query, l.schema, ctx.stats)) {
+      if (items.length === 0) continue;
+      listed += items.length;
+      yield { table: l.table, rows: items.map((item) => l.toRow(item)) };
+    }
+  } catch (err) {
+    // Only a refusal before anything of the list arrived: a list cut short still fails the snapshot.
+    if (!l.optional || listed > 0 || !isUnavailableAnswer(err)) throw err;
+  }
+}

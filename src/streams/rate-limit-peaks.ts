@@ -20,7 +20,7 @@ export const rateLimitPeaksStream: StreamDef = {
   writeMode: 'replace-days',
   windowDays: () => 1,
   tables: ['claude_rate_limit_peaks'],
-  async fetchWindow(window, ctx, sink) {
+  async *fetchWindow(window, ctx) {
     const groups: RateLimitItem[] = [];
     for await (const items of paginateNextPage(ctx.client, ENDPOINTS.rateLimits, {}, rateLimitItemSchema, ctx.stats)) groups.push(...items);
     const peaks = new MinutePeaks(groups);
@@ -28,9 +28,9 @@ export const rateLimitPeaksStream: StreamDef = {
     for await (const bucket of paginateReportBuckets(ctx.client, ENDPOINTS.usageMessages, query, usageResultSchema, ctx.stats)) {
       peaks.addMinute(bucket.starting_at, bucket.results);
     }
-    const rows = peaks.rows(window.from, ctx.lineage);
-    if (rows.length > 0) await sink.append('claude_rate_limit_peaks', rows);
+    const rows = peaks.rows(window.from);
+    if (rows.length > 0) yield { table: 'claude_rate_limit_peaks', rows };
     const warnings = peaks.unmapped.size > 0 ? [`rate_limit_peaks ${window.from}: no rate-limit group lists model(s) ${[...peaks.unmapped].join(', ')}; their usage counts toward no limit`] : [];
-    return { rows: rows.length, centsTotal: null, warnings };
+    return { warnings };
   },
 };

@@ -1,15 +1,16 @@
 /**
  * A stream is a declaration: which endpoint, in which window size, with which parameters, shaped by
- * which transform, into which tables, replaced how. The jobs in src/jobs/ run any stream the same way.
+ * which transform, into which tables, replaced how; its fetchWindow is an async generator of typed
+ * batches ({ table, rows }). The jobs in src/jobs/ run any stream the same way, and the window writer
+ * (warehouse/window-writer.ts) owns batching and the per-window columns (organization, run_id, ingested_at).
  */
 import type { AdminApiClient } from '../source/http-client.js';
 import type { RequestStats } from '../source/types.js';
 import type { Organization } from '../source/schemas.js';
-import type { Lineage } from '../transform/lineage.js';
 import type { WindowTally } from '../transform/tally.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
 import type { TableName } from '../warehouse/tables.js';
-import type { WindowSink } from '../warehouse/warehouse.js';
+import type { TableBatch } from '../warehouse/window-writer.js';
 
 export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org' | 'analytics_cost' | 'analytics_usage' | 'limits' | 'rate_limit_peaks' | 'analytics_cost_hourly';
 /** The streams backfill and run read (rate_limit_peaks is read on demand by report --by rate_limit only). */
@@ -30,19 +31,19 @@ export interface StreamOptions {
 export interface StreamContext {
   client: AdminApiClient;
   stats: RequestStats;
-  lineage: Lineage;
   options: StreamOptions;
+  /** When the window began (ISO): the analytics_cost chain check judges only days that had ended by then. */
+  startedAt: string;
   /** Rounded values and unknown measures seen while shaping this window's rows (recorded in its ledger row). */
   tally: WindowTally;
   /** The organization the key belongs to, read once per run (null when /organizations/me could not be read). */
   organization: Organization | null;
 }
 
-/** What a window produced, for the ledger. */
+/** What a window noticed besides its rows (the window writer counts those), for the ledger; the generator's return value. */
 export interface WindowSummary {
-  rows: number;
   /** Exact cents written (cost stream only). */
-  centsTotal: string | null;
+  centsTotal?: string | null;
   /** The newest `data_refreshed_at` the source's pages carried (Analytics API streams). */
   dataRefreshedAt?: string | null;
   /** Said once as a WARNING by the run (part of the stream not offered to this organization). */
@@ -75,5 +76,8 @@ export interface StreamDef {
   /** The first day the source serves, if it has a floor (the Analytics API): older days are never requested. */
   servedFrom?(today: IsoDay): IsoDay;
   tables: TableName[];
-  fetchWindow(window: DayRange, ctx: StreamContext, sink: WindowSink): Promise<WindowSummary>;
+  /** The window's rows as the API hands them over (a bucket, a page), shaped, without the stamped columns. */
+  fetchWindow(window: DayRange, ctx: StreamContext): WindowBatches;
 }
+
+export type WindowBatches = AsyncGenerator<TableBatch, WindowSummary | void>;

@@ -1,7 +1,7 @@
 import { ENDPOINTS } from '../source/endpoints.js';
 import { usageResultSchema, type UsageResult } from '../source/schemas.js';
 import { usageRow, usageTotalRow } from '../transform/usage-rows.js';
-import { fetchReportWindow, type ReportRequest } from './report-stream.js';
+import { reportBatches, type ReportRequest } from './report-stream.js';
 import type { StreamDef, StreamOptions } from './stream.js';
 
 const ENDPOINT = ENDPOINTS.usageMessages;
@@ -14,7 +14,7 @@ function bucketParams(options: StreamOptions) {
   return options.usageBucket === '1h' ? { bucket_width: '1h', limit: 168 } : { bucket_width: '1d', limit: 31 };
 }
 
-const grouped: ReportRequest<UsageResult> = {
+const grouped: ReportRequest<UsageResult, 'claude_usage_keys'> = {
   endpoint: ENDPOINT,
   params: (o) => ({ ...bucketParams(o), group_by: [...USAGE_GROUP_BY] }),
   schema: usageResultSchema,
@@ -22,7 +22,7 @@ const grouped: ReportRequest<UsageResult> = {
   toRow: usageRow,
 };
 
-const ungrouped: ReportRequest<UsageResult> = {
+const ungrouped: ReportRequest<UsageResult, 'claude_usage_daily_totals'> = {
   endpoint: ENDPOINT,
   params: (o) => bucketParams(o),
   schema: usageResultSchema,
@@ -36,5 +36,8 @@ export const usageStream: StreamDef = {
   writeMode: 'replace-days',
   windowDays: (o) => (o.usageBucket === '1h' ? 7 : 31),
   tables: ['claude_usage_keys', 'claude_usage_daily_totals'],
-  fetchWindow: (window, ctx, sink) => fetchReportWindow([grouped, ungrouped] as ReportRequest<unknown>[], window, ctx, sink),
+  async *fetchWindow(window, ctx) {
+    yield* reportBatches(grouped, window, ctx);
+    yield* reportBatches(ungrouped, window, ctx);
+  },
 };

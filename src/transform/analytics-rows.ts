@@ -10,8 +10,7 @@ import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { analyticsActor } from './analytics-actor.js';
 import { unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 import { TOKEN_MEASURES, tokenCounts } from './token-counts.js';
 
@@ -48,7 +47,7 @@ function extraOf(r: Loose, s: FieldSpec, actorExtra: Loose | null): Loose | null
 }
 
 /** `ordinal`: which of the rows with this bucket and group it is (see source/pagination/analytics-rows.ts). */
-export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
+export function costByKeyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
@@ -70,8 +69,6 @@ export function costByKeyRow(r: AnalyticsCostRow, lineage: Lineage, tally: Windo
     list_amount_usd: centsToUsd(list),
     ordinal,
     extra: tally.extraColumn('claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   };
 }
 
@@ -96,7 +93,7 @@ function actorColumns(r: AnalyticsCostRow | AnalyticsUsageRow, day: ActorColumns
   };
 }
 
-export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_actor'> {
+export function costByActorRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const a = analyticsActor(g.actor);
@@ -111,12 +108,10 @@ export function costByActorRow(r: AnalyticsCostRow, lineage: Lineage, tally: Win
     list_amount_usd: centsToUsd(list),
     ordinal,
     extra: tally.extraColumn('claude_cost_by_actor', day, extraOf(r, ACTOR_COST_SPEC, a.extra)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   });
 }
 
-export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_usage_by_actor'> {
+export function usageByActorRow(r: AnalyticsUsageRow, tally: WindowTally, ordinal = 0): RowOf<'claude_usage_by_actor'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const u = r.usage;
@@ -127,13 +122,11 @@ export function usageByActorRow(r: AnalyticsUsageRow, lineage: Lineage, tally: W
     total_tokens: u.total_tokens,
     ordinal,
     extra: tally.extraColumn('claude_usage_by_actor', day, extraOf(r, ACTOR_USAGE_SPEC, a.extra)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   });
 }
 
 /** One hour of billed cost by product, workspace and model (the analytics_cost_hourly stream). */
-export function costHourlyRow(r: AnalyticsCostRow, lineage: Lineage, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_hourly'> {
+export function costHourlyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_hourly'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
@@ -151,7 +144,5 @@ export function costHourlyRow(r: AnalyticsCostRow, lineage: Lineage, tally: Wind
     list_amount_usd: centsToUsd(list),
     ordinal,
     extra: tally.extraColumn('claude_cost_hourly', day, extraOf(r, HOURLY_SPEC, null)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   };
 }

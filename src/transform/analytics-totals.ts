@@ -8,8 +8,7 @@ import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { USAGE_MEASURES } from './analytics-rows.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 
 const COST_SPEC: FieldSpec = { starting_at: true, ending_at: true, group: {}, cost: { amount: true, list_amount: true, currency: true, requests: true } };
@@ -28,7 +27,7 @@ export class AnalyticsTotals {
     this.usage.set(bucketInstant(r.starting_at), r);
   }
 
-  rows(lineage: Lineage, tally: WindowTally): RowOf<'claude_analytics_daily_totals'>[] {
+  rows(tally: WindowTally): RowOf<'claude_analytics_daily_totals'>[] {
     const buckets = [...new Set([...this.cost.keys(), ...this.usage.keys()])].sort();
     return buckets.map((bucket) => {
       const c = this.cost.get(bucket);
@@ -56,8 +55,6 @@ export class AnalyticsTotals {
         requests: u ? u.usage.requests : null,
         total_tokens: u ? u.usage.total_tokens : null,
         extra: extraJson(extra),
-        run_id: lineage.run_id,
-        ingested_at: lineage.ingested_at,
       };
     });
   }

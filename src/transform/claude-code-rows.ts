@@ -4,12 +4,11 @@
  * into billed cost by accident). One record is one actor's activity on one day.
  */
 import type { ClaudeCodeRecord } from '../source/schemas.js';
-import type { IsoDay } from '../util/dates.js';
+import { leadingDay } from '../util/dates.js';
 import { parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
 import { unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
 import type { WindowTally } from './tally.js';
 
 /** What the productivity row maps; the actor's other fields and model_breakdown are handled apart. */
@@ -43,13 +42,11 @@ const MODEL_FIELDS: FieldSpec = {
  */
 export function claudeCodeRows(
   r: ClaudeCodeRecord,
-  lineage: Lineage,
   tally: WindowTally,
-  /** The organization the key belongs to (organizations/me); null leaves it to the warehouse. */
+  /** The organization the key belongs to (organizations/me): the window writer stamps it as organization_id. */
   tenant: string | null = null,
 ): { productivity: RowOf<'claude_code_productivity'>; models: RowOf<'claude_code_model_usage'>[] } {
-  // Not checked here (hot path): both warehouses' DATE conversion rejects text that is not a calendar day.
-  const day = r.date.slice(0, 10) as IsoDay;
+  const day = leadingDay(r.date, 'Claude Code record date');
   const { actorType, actorId, field } = actorIdentity(r.actor);
   const tools = r.tool_actions;
   const core = r.core_metrics;
@@ -57,13 +54,13 @@ export function claudeCodeRows(
   const actorRest = unmappedFields(r.actor, field === null ? { type: true } : { type: true, [field]: true });
   let extra = unmappedFields(r, RECORD_FIELDS);
   if (actorRest) extra = { ...extra, actor: actorRest };
-  // organization_id is the tenant (every table's); a record that names another id keeps it in extra.
-  if (r.organization_id !== null && tenant !== null && r.organization_id !== tenant) extra = { ...extra, organization_id: r.organization_id };
+  // organization_id is the tenant's, stamped by the window writer; a record that names another id (or
+  // any, when the tenant is unknown) keeps it in extra.
+  if (r.organization_id !== null && r.organization_id !== tenant) extra = { ...extra, organization_id: r.organization_id };
   const productivity: RowOf<'claude_code_productivity'> = {
     activity_date: day,
     actor_type: actorType,
     actor_id: actorId,
-    organization_id: tenant ?? r.organization_id,
     customer_type: r.customer_type,
     subscription_type: r.subscription_type,
     terminal_type: r.terminal_type,
@@ -82,8 +79,6 @@ export function claudeCodeRows(
     notebook_edit_tool_rejected: tools.notebook_edit_tool?.rejected ?? 0,
     tool_actions: JSON.stringify(tools),
     extra: tally.extraColumn('claude_code_productivity', day, extra),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   };
   const breakdown = r.model_breakdown;
   const models = new Array<RowOf<'claude_code_model_usage'>>(breakdown.length);
@@ -103,8 +98,6 @@ export function claudeCodeRows(
       // An estimate sent as a JSON number: rounded without counting (see parseCents).
       estimated_cost_cents: m.estimated_cost == null ? null : parseCents(m.estimated_cost.amount, `claude_code ${day} ${m.model} estimated_cost`),
       extra: tally.extraColumn('claude_code_model_usage', day, unmappedFields(m, MODEL_FIELDS)),
-      run_id: lineage.run_id,
-      ingested_at: lineage.ingested_at,
     };
   }
   return { productivity, models };

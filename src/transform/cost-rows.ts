@@ -3,8 +3,7 @@ import type { CostResult } from '../source/schemas.js';
 import { centsToUsd, parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
-import { bucketDay } from './lineage.js';
+import { bucketDay } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 
 const COST_FIELDS: FieldSpec = {
@@ -20,7 +19,7 @@ const COST_FIELDS: FieldSpec = {
   inference_geo: true,
 };
 
-export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_costs'> {
+export function costRow(bucketStart: string, r: CostResult, tally: WindowTally): RowOf<'claude_costs'> {
   const day = bucketDay(bucketStart);
   const cents = parseCents(r.amount, `cost_report ${day} amount`, tally);
   return {
@@ -37,12 +36,10 @@ export function costRow(bucketStart: string, r: CostResult, lineage: Lineage, ta
     amount_cents: cents,
     amount_usd: centsToUsd(cents),
     extra: tally.extraColumn('claude_costs', day, unmappedFields(r, COST_FIELDS)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   };
 }
 
-export function costTotalRow(bucketStart: string, r: CostResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_cost_daily_totals'> {
+export function costTotalRow(bucketStart: string, r: CostResult, tally: WindowTally): RowOf<'claude_cost_daily_totals'> {
   const day = bucketDay(bucketStart);
   const cents = parseCents(r.amount, `cost_report total ${day} amount`, tally);
   return {
@@ -51,7 +48,5 @@ export function costTotalRow(bucketStart: string, r: CostResult, lineage: Lineag
     amount_cents: cents,
     amount_usd: centsToUsd(cents),
     extra: extraJson(unmappedFields(r, COST_FIELDS)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   };
 }

@@ -3,7 +3,6 @@ import type { RateLimitItem, SpendLimitItem, WorkspaceRateLimitItem } from '../s
 import { parseCents } from '../util/money.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
 
 type Loose = Record<string, unknown>;
 
@@ -18,7 +17,7 @@ const SCOPE_ID_FIELDS: Readonly<Record<string, string>> = {
 
 const SPEND_FIELDS: FieldSpec = { id: true, type: true, amount: true, currency: true, is_enabled: true, period: true, created_at: true, updated_at: true };
 
-export function spendLimitRow(s: SpendLimitItem, lineage: Lineage): RowOf<'claude_spend_limits'> {
+export function spendLimitRow(s: SpendLimitItem): RowOf<'claude_spend_limits'> {
   const scope = s.scope as Loose;
   const idField = SCOPE_ID_FIELDS[s.scope.type];
   const scopeId = idField === undefined ? null : scope[idField];
@@ -37,7 +36,6 @@ export function spendLimitRow(s: SpendLimitItem, lineage: Lineage): RowOf<'claud
     created_at: s.created_at,
     updated_at: s.updated_at,
     extra: extraJson(extra),
-    ...lineage,
   };
 }
 
@@ -45,7 +43,7 @@ const ENTRY_FIELDS: FieldSpec = { id: true, type: true, group: { type: true, id:
 const LIMITER_FIELDS: FieldSpec = { type: true, value: true, org_limit: true, source: { type: true } };
 
 /** One row per limiter value of an organization entry (`workspaceId` null) or a workspace's entry. */
-export function rateLimitRows(item: RateLimitItem | WorkspaceRateLimitItem, workspaceId: string | null, lineage: Lineage): Array<RowOf<'claude_rate_limits'>> {
+export function rateLimitRows(item: RateLimitItem | WorkspaceRateLimitItem, workspaceId: string | null): Array<RowOf<'claude_rate_limits'>> {
   const entryRest = unmappedFields(item, ENTRY_FIELDS);
   const own = (item as { rate_limit_id?: string | null }).rate_limit_id;
   const rateLimitId = own ?? item.id ?? null;
@@ -64,7 +62,6 @@ export function rateLimitRows(item: RateLimitItem | WorkspaceRateLimitItem, work
       value: l.value,
       org_limit: l.org_limit ?? null,
       extra: extraJson(extra),
-      ...lineage,
-    };
+      };
   });
 }

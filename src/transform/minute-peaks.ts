@@ -9,8 +9,7 @@ import type { RateLimitItem } from '../source/limit-schemas.js';
 import type { UsageResult } from '../source/schemas.js';
 import type { IsoDay } from '../util/dates.js';
 import type { RowOf } from '../warehouse/tables.js';
-import type { Lineage } from './lineage.js';
-import { bucketInstant } from './lineage.js';
+import { bucketInstant } from './bucket-times.js';
 
 type Measure = (r: UsageResult) => number;
 
@@ -89,7 +88,7 @@ export class MinutePeaks {
     }
   }
 
-  rows(day: IsoDay, lineage: Lineage): Array<RowOf<'claude_rate_limit_peaks'>> {
+  rows(day: IsoDay): Array<RowOf<'claude_rate_limit_peaks'>> {
     return this.all.map((t) => ({
       activity_date: day,
       group_id: t.groupId,
@@ -100,7 +99,6 @@ export class MinutePeaks {
       limit_value: t.limit,
       workspace_id: t.measure ? t.workspace : null,
       note: t.measure ? null : unmeasurableNote(t.limiter),
-      ...lineage,
-    }));
+      }));
   }
 }

@@ -3,7 +3,6 @@ import type { ApiKeyItem, NamedItem, Organization, UserItem, WorkspaceItem } fro
 import type { RowOf } from '../warehouse/tables.js';
 import { actorIdentity } from './actor.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
 
 type Loose = Record<string, unknown>;
 
@@ -24,7 +23,7 @@ const API_KEY_FIELDS: FieldSpec = {
   type: true,
 };
 
-export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): RowOf<'claude_api_keys'> {
+export function apiKeyRow(k: ApiKeyItem): RowOf<'claude_api_keys'> {
   const createdBy = (k.created_by ?? null) as Loose | null;
   const scope = k.scope as Loose | null;
   const principal = k.principal as Loose | null;
@@ -50,13 +49,12 @@ export function apiKeyRow(k: ApiKeyItem, lineage: Lineage): RowOf<'claude_api_ke
     partial_key_hint: k.partial_key_hint,
     expires_at: k.expires_at,
     extra: extraJson(extra),
-    ...lineage,
   };
 }
 
 const WORKSPACE_FIELDS: FieldSpec = { id: true, name: true, display_color: true, created_at: true, archived_at: true, type: true };
 
-export function workspaceRow(w: WorkspaceItem, lineage: Lineage): RowOf<'claude_workspaces'> {
+export function workspaceRow(w: WorkspaceItem): RowOf<'claude_workspaces'> {
   return {
     id: w.id,
     name: w.name,
@@ -64,13 +62,12 @@ export function workspaceRow(w: WorkspaceItem, lineage: Lineage): RowOf<'claude_
     created_at: w.created_at,
     archived_at: w.archived_at,
     extra: extraJson(unmappedFields(w, WORKSPACE_FIELDS)),
-    ...lineage,
   };
 }
 
 const USER_FIELDS: FieldSpec = { id: true, email: true, name: true, role: true, added_at: true, type: true };
 
-export function userRow(u: UserItem, lineage: Lineage): RowOf<'claude_users'> {
+export function userRow(u: UserItem): RowOf<'claude_users'> {
   return {
     id: u.id,
     email: u.email,
@@ -78,19 +75,18 @@ export function userRow(u: UserItem, lineage: Lineage): RowOf<'claude_users'> {
     role: u.role,
     added_at: u.added_at,
     extra: extraJson(unmappedFields(u, USER_FIELDS)),
-    ...lineage,
   };
 }
 
 const ORGANIZATION_FIELDS: FieldSpec = { id: true, name: true, type: true };
 
-export function organizationRow(o: Organization, lineage: Lineage): RowOf<'claude_organization'> {
-  return { id: o.id, name: o.name, type: o.type, extra: extraJson(unmappedFields(o, ORGANIZATION_FIELDS)), ...lineage };
+export function organizationRow(o: Organization): RowOf<'claude_organization'> {
+  return { id: o.id, name: o.name, type: o.type, extra: extraJson(unmappedFields(o, ORGANIZATION_FIELDS)) };
 }
 
 const NAMED_FIELDS: FieldSpec = { id: true, name: true, created_at: true, type: true };
 
 /** A service account or RBAC group: an id and its name (both lists have the same shape). */
-export function namedRow(item: NamedItem, lineage: Lineage): RowOf<'claude_service_accounts'> & RowOf<'claude_rbac_groups'> {
-  return { id: item.id, name: item.name, created_at: item.created_at, extra: extraJson(unmappedFields(item, NAMED_FIELDS)), ...lineage };
+export function namedRow(item: NamedItem): RowOf<'claude_service_accounts'> & RowOf<'claude_rbac_groups'> {
+  return { id: item.id, name: item.name, created_at: item.created_at, extra: extraJson(unmappedFields(item, NAMED_FIELDS)) };
 }

@@ -4,16 +4,14 @@
  * numbers the API sent in fields this version does not know (unknown measures).
  */
 import type { RoundingTally } from '../util/money.js';
-import { ExactDecimal } from '../util/money.js';
+import { DecimalSum } from '../util/money.js';
 import { extraJson, numericLeaves } from './extra.js';
-
-type Decimal = InstanceType<typeof ExactDecimal>;
 
 export class WindowTally implements RoundingTally {
   /** Billed cents with more fractional digits than the warehouse keeps, rounded half-even. */
   rounded = 0;
   /** day → "table: field.path" → exact total. */
-  private readonly unknown = new Map<string, Map<string, Decimal>>();
+  private readonly unknown = new Map<string, Map<string, DecimalSum>>();
 
   /** Adds the numeric leaves of a row's extra fields to the day's unknown measures. */
   noteExtra(table: string, day: string, extra: Record<string, unknown> | null): void {
@@ -24,7 +22,7 @@ export class WindowTally implements RoundingTally {
     if (!perDay) this.unknown.set(day, (perDay = new Map()));
     for (const [path, n] of leaves) {
       const key = `${table}: ${path}`;
-      perDay.set(key, (perDay.get(key) ?? new ExactDecimal(0)).plus(n));
+      perDay.set(key, (perDay.get(key) ?? new DecimalSum()).add(n));
     }
   }
 
@@ -40,7 +38,7 @@ export class WindowTally implements RoundingTally {
     const out: Record<string, Record<string, string>> = {};
     for (const day of [...this.unknown.keys()].sort()) {
       const fields: Record<string, string> = {};
-      for (const [key, total] of [...this.unknown.get(day)!.entries()].sort(([a], [b]) => a.localeCompare(b))) fields[key] = total.toFixed();
+      for (const [key, total] of [...this.unknown.get(day)!.entries()].sort(([a], [b]) => a.localeCompare(b))) fields[key] = total.toString();
       out[day] = fields;
     }
     return JSON.stringify(out);

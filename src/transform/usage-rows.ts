@@ -2,8 +2,7 @@
 import type { UsageResult } from '../source/schemas.js';
 import type { RowOf } from '../warehouse/tables.js';
 import { extraJson, unmappedFields, type FieldSpec } from './extra.js';
-import type { Lineage } from './lineage.js';
-import { bucketDay, bucketInstant } from './lineage.js';
+import { bucketDay, bucketInstant } from './bucket-times.js';
 import type { WindowTally } from './tally.js';
 import { TOKEN_MEASURES, tokenCounts } from './token-counts.js';
 
@@ -16,7 +15,7 @@ const USAGE_FIELDS: FieldSpec = {
   context_window: true,
 };
 
-export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, tally: WindowTally): RowOf<'claude_usage_keys'> {
+export function usageRow(bucketStart: string, r: UsageResult, tally: WindowTally): RowOf<'claude_usage_keys'> {
   const day = bucketDay(bucketStart);
   return Object.assign(tokenCounts(r), {
     activity_date: day,
@@ -27,17 +26,13 @@ export function usageRow(bucketStart: string, r: UsageResult, lineage: Lineage, 
     service_tier: r.service_tier,
     context_window: r.context_window,
     extra: tally.extraColumn('claude_usage_keys', day, unmappedFields(r, USAGE_FIELDS)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   });
 }
 
-export function usageTotalRow(bucketStart: string, r: UsageResult, lineage: Lineage): RowOf<'claude_usage_daily_totals'> {
+export function usageTotalRow(bucketStart: string, r: UsageResult): RowOf<'claude_usage_daily_totals'> {
   return Object.assign(tokenCounts(r), {
     activity_date: bucketDay(bucketStart),
     bucket_start: bucketInstant(bucketStart),
     extra: extraJson(unmappedFields(r, TOKEN_MEASURES)),
-    run_id: lineage.run_id,
-    ingested_at: lineage.ingested_at,
   });
 }

@@ -1,6 +1,6 @@
 /** UTC calendar-day helpers. Days are 'YYYY-MM-DD' strings throughout the code base. */
 
-import { InputError } from './errors.js';
+import { AppError, EXIT, HTTP, InputError, type ExitCode } from './errors.js';
 
 const DAY_MS = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -14,6 +14,12 @@ const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 export type IsoDay = `${number}-${number}-${number}`;
 
 export class DateInputError extends InputError {}
+
+/** A date or timestamp in data (an API answer, a stored value) that is not one: the window fails. */
+export class DateDataError extends AppError {
+  readonly exitCode: ExitCode = EXIT.failed;
+  readonly httpStatus: number = HTTP.internal;
+}
 
 /** Whether text is exactly a real YYYY-MM-DD calendar day (not 2025-02-30): the one day check. */
 export function isCalendarDay(text: string): boolean {
@@ -62,6 +68,29 @@ export function timestampMicros(text: string): bigint {
   return (BigInt(ms) - BigInt(offsetMinutes) * 60_000n) * 1000n + micros;
 }
 
+/**
+ * The UTC day of an RFC 3339 instant (a bucket's starting_at). Throws DateDataError, naming `what`,
+ * for text that is not a point in time.
+ */
+export function instantDay(text: string, what = 'timestamp'): IsoDay {
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new DateDataError(`${what} "${text}" is not an RFC 3339 timestamp`);
+  // The first ten characters of toISOString() are the UTC calendar day.
+  return new Date(t).toISOString().slice(0, 10) as IsoDay;
+}
+
+const DAY_PREFIX = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * The day a 'YYYY-MM-DD…' value (a day, or a timestamp written in its own day) starts with. Only
+ * the shape is checked here, for the hot path: both warehouses' DATE conversion rejects a day that
+ * is not on the calendar (2025-02-30). Throws DateDataError, naming `what`, for any other text.
+ */
+export function leadingDay(text: string, what = 'date'): IsoDay {
+  if (!DAY_PREFIX.test(text)) throw new DateDataError(`${what} "${text}" does not start with a YYYY-MM-DD day`);
+  return text.slice(0, 10) as IsoDay;
+}
+
 export function formatDay(d: Date): IsoDay {
   return d.toISOString().slice(0, 10) as IsoDay;
 }
@@ -78,6 +107,28 @@ export function asIsoDay(text: string): IsoDay {
 /** The first day of the month a day is in. */
 export function monthStart(day: IsoDay): IsoDay {
   return `${day.slice(0, 7)}-01` as IsoDay;
+}
+
+/** The calendar month (UTC) a day is in: 'YYYY-MM', its first and its last day. */
+export function monthOf(day: IsoDay): { month: string; first: IsoDay; last: IsoDay } {
+  const first = monthStart(day);
+  return { month: day.slice(0, 7), first, last: addDays(monthStart(addDays(first, 32)), -1) };
+}
+
+/** How many days the month of a day has (28 to 31). */
+export function daysInMonth(day: IsoDay): number {
+  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)), 0)).getUTCDate();
+}
+
+/** The Monday of the week (UTC) a day is in: weekly periods start there. */
+export function weekStart(day: IsoDay): IsoDay {
+  return addDays(day, -((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7));
+}
+
+/** Saturday or Sunday (UTC): the forecast and the anomaly baselines judge them apart from weekdays. */
+export function isWeekend(day: IsoDay): boolean {
+  const dow = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return dow === 0 || dow === 6;
 }
 
 export function todayUtc(now: Date = new Date()): IsoDay {

@@ -167,6 +167,83 @@ export function addDecimal(a: string, b: string): string {
   return new D(a).plus(b).toFixed();
 }
 
+// The small API every other module does its exact arithmetic through (decimal.js stays behind it; lint
+// refuses it elsewhere). Values go in as decimal text (or a whole number) and come out as canonical
+// decimal text: no exponent, no trailing zeros, so equal amounts compare equal as strings.
+export type DecimalInput = string | number;
+
+export function subtractDecimal(a: DecimalInput, b: DecimalInput): string {
+  return new D(a).minus(b).toFixed();
+}
+
+export function multiplyDecimal(a: DecimalInput, b: DecimalInput): string {
+  return new D(a).times(b).toFixed();
+}
+
+/** a / b to 60 significant digits (rounded half-even); a division by zero is a MoneyError. */
+export function divideDecimal(a: DecimalInput, b: DecimalInput): string {
+  const divisor = new D(b);
+  if (divisor.isZero()) throw new MoneyError(`cannot divide ${a} by zero`);
+  return new D(a).div(divisor).toFixed();
+}
+
+/** -1, 0 or 1 as a is less than, equal to or greater than b: a sort comparator for amounts. */
+export function compareDecimal(a: DecimalInput, b: DecimalInput): -1 | 0 | 1 {
+  return new D(a).comparedTo(b) as -1 | 0 | 1;
+}
+
+export function isZeroDecimal(v: DecimalInput): boolean {
+  return new D(v).isZero();
+}
+
+export function isNegativeDecimal(v: DecimalInput): boolean {
+  const d = new D(v);
+  return d.isNegative() && !d.isZero();
+}
+
+export function absDecimal(v: DecimalInput): string {
+  return new D(v).abs().toFixed();
+}
+
+/** The larger of two amounts. */
+export function maxDecimal(a: DecimalInput, b: DecimalInput): string {
+  return D.max(a, b).toFixed();
+}
+
+/** A float for what only shows a ratio or feeds a metric (never for money that is added again). */
+export function decimalToNumber(v: DecimalInput): number {
+  return new D(v).toNumber();
+}
+
+/**
+ * Rounded to `places` fractional digits: half-even (banker's, as the warehouse rounds) or down
+ * (toward zero: "100 %" is never shown for 99.999 %) or floor (toward minus infinity). `fixed` keeps
+ * trailing zeros ("2.50").
+ */
+export function roundDecimal(v: DecimalInput, places: number, mode: 'half-even' | 'down' | 'floor' = 'half-even', fixed = false): string {
+  const r = new D(v).toDecimalPlaces(places, mode === 'down' ? D.ROUND_DOWN : mode === 'floor' ? D.ROUND_FLOOR : D.ROUND_HALF_EVEN);
+  return fixed ? r.toFixed(places) : r.toFixed();
+}
+
+/** A running exact sum, for totals kept per key (a Map of them) without re-parsing text per addition. */
+export class DecimalSum {
+  private acc = new D(0);
+
+  add(v: DecimalInput): this {
+    this.acc = this.acc.plus(v);
+    return this;
+  }
+
+  isZero(): boolean {
+    return this.acc.isZero();
+  }
+
+  /** Canonical decimal text of the sum so far. */
+  toString(): string {
+    return this.acc.toFixed();
+  }
+}
+
 // "$1,234.57" for display: the stored value stays exact; only the rendering rounds. One
 // implementation, a plain ES module the dashboard page loads too.
 export { formatUsd } from './format-usd.js';

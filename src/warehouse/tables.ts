@@ -365,31 +365,36 @@ export type Row = Record<string, string | number | bigint | boolean | null>;
 type Declared = typeof DECLARED_TABLES;
 type DeclaredColumn<N extends TableName> = Declared[N]['columns'][number];
 /** Column name → value, NULL allowed unless the column is declared `nullable: false` (spelled out, not an alias, so errors show plain types). */
-type ColumnsRow<N extends TableName> = {
-  [C in DeclaredColumn<N> as C['name'] extends 'organization_id' ? never : C['name']]: ColumnValues[C['type']] | (C extends { readonly nullable: false } ? never : null);
+type ColumnsRow<N extends TableName, Left extends string> = {
+  [C in DeclaredColumn<N> as C['name'] extends Left ? never : C['name']]: ColumnValues[C['type']] | (C extends { readonly nullable: false } ? never : null);
 };
+
+/** Columns equal on every row of a window, stamped by the window writer (window-writer.ts), never carried by a row. */
+export const STAMPED_COLUMNS = ['organization_id', 'run_id', 'ingested_at'] as const;
+export type StampedColumn = (typeof STAMPED_COLUMNS)[number];
+
+/** The tables a window replaces (fact, totals and snapshot tables): their rows come from streams. */
+export type WindowTableName = { [N in TableName]: Declared[N]['kind'] extends 'fact' | 'totals' | 'snapshot' ? N : never }[TableName];
 
 /**
  * A row of table N, from its declared columns: every column present (null for NULL) with its type's
- * value (ColumnValues in columns.ts); organization_id optional, since the warehouse writes the window's
- * organization into every row. A missing, misspelled or mistyped column is a compile error.
+ * value (ColumnValues in columns.ts). A missing, misspelled or mistyped column is a compile error.
+ * A window table's row leaves out the stamped columns (the window writer writes them); a ledger row
+ * has organization_id optional.
  */
-export type RowOf<N extends TableName> = N extends TableName
-  ? HasOrganization<N> extends true
-    ? { [K in keyof (ColumnsRow<N> & { organization_id?: string | null })]: (ColumnsRow<N> & { organization_id?: string | null })[K] }
-    : ColumnsRow<N>
-  : never;
-/** The six token count columns that every usage table shares (tokenColumns in columns.ts). */
+export type RowOf<N extends TableName> = N extends WindowTableName
+  ? { [K in keyof ColumnsRow<N, StampedColumn>]: ColumnsRow<N, StampedColumn>[K] }
+  : N extends TableName
+    ? HasOrganization<N> extends true
+      ? { [K in keyof (ColumnsRow<N, 'organization_id'> & { organization_id?: string | null })]: (ColumnsRow<N, 'organization_id'> & { organization_id?: string | null })[K] }
+      : ColumnsRow<N, 'organization_id'>
+    : never;
+
 /** The tables of kind 'ledger' (runs, windows, alert events): the only ones upsertLedgerRow writes. */
 export type LedgerTableName = { [N in TableName]: Declared[N]['kind'] extends 'ledger' ? N : never }[TableName];
 
+/** The six token count columns that every usage table shares (tokenColumns in columns.ts). */
 export type TokenCounts = { [C in (typeof tokenColumns)[number]['name']]: number };
 
-/** Whether table N has organization_id at runtime: declared, or added by withOrganization (ownsOrganization). */
-type HasOrganization<N extends TableName> = 'organization_id' extends DeclaredColumn<N>['name']
-  ? true
-  : Declared[N]['kind'] extends 'fact' | 'totals' | 'snapshot'
-    ? true
-    : N extends 'ingest_windows'
-      ? true
-      : false;
+/** Whether a ledger table N has organization_id at runtime: declared, or added by withOrganization (ownsOrganization). */
+type HasOrganization<N extends TableName> = 'organization_id' extends DeclaredColumn<N>['name'] ? true : N extends 'ingest_windows' ? true : false;

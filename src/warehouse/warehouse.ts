@@ -48,24 +48,30 @@ export interface RunRecord {
   finishedAt: string | null;
 }
 
-/** Rows for one window, staged as they arrive so memory stays flat however large the window. */
+/**
+ * Rows for one window (the window writer, window-writer.ts): batched, stamped and staged as they
+ * arrive, so memory stays flat however large the window.
+ */
 export interface WindowSink {
-  /** Rows typed by their table (RowOf): a missing, misspelled or mistyped column does not compile. */
+  /** Rows typed by their table (RowOf, without the stamped columns): a missing, misspelled or mistyped column does not compile. */
   append<N extends TableName>(table: N, rows: readonly RowOf<NoInfer<N>>[]): Promise<void>;
 }
 
 export interface WindowWrite {
   /**
-   * The organization the window belongs to: the warehouse writes it into every row's
-   * organization_id, and replaces only this organization's days (or snapshot).
+   * The organization the window belongs to: the window writer stamps it into every row's
+   * organization_id (and the ledger's runId and startedAt into run_id and ingested_at), and only
+   * this organization's days (or snapshot) are replaced.
    */
   organizationId: string;
   /** Tables this window replaces. */
   tables: TableName[];
   /** Days replaced in every table (inclusive); omitted for snapshot tables, which are replaced whole. */
   days?: DayRange;
-  /** The ledger row to write as `ok` in the same transaction as the data. */
+  /** The ledger row to write as `ok`, with the rows written, in the same transaction as the data. */
   ledger: WindowRecord;
+  /** Rows the engine is handed at a time (default WINDOW_BATCH_ROWS in window-writer.ts). */
+  batchRows?: number;
 }
 
 export interface OrganizationAttribution {
@@ -87,10 +93,10 @@ export interface Warehouse {
   init(): Promise<void>;
 
   /**
-   * Replaces a window atomically: `fill` pushes rows into the sink (staged, not yet visible); when it
-   * resolves, one transaction deletes the window's days (or the whole snapshot table), inserts the
-   * staged rows and records the ledger row as ok. If `fill` throws, nothing is written and the error
-   * propagates. Returns the number of rows written.
+   * Replaces a window atomically: `fill` pushes rows into the sink (the window writer: batched,
+   * stamped, staged, not yet visible); when it resolves, one transaction deletes the window's days (or
+   * the whole snapshot table), inserts the staged rows and records the ledger row as ok with their
+   * count. If `fill` throws, nothing is written and the error propagates. Returns the rows written.
    */
   replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number>;
 

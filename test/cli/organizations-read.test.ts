@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WarehouseStatus } from '../../src/jobs/status.js';
+import type { WarehouseStatus } from '../../src/ledger/status.js';
 import { eachDay } from '../../src/util/dates.js';
 import { ExactDecimal, sumDecimals } from '../../src/util/money.js';
 import { KEY_A, KEY_B, twoOrganizations, type TwoOrganizations } from '../helpers/two-organizations.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeDays } from '../../src/jobs/ledger-queries.js';
+import { completeDays } from '../../src/ledger/queries.js';
 import { chunkDays, consecutiveRuns, orderForThroughput, planWindows } from '../../src/jobs/windows.js';
 import { STREAMS } from '../../src/streams/index.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';

@@ -5,7 +5,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastCompleteDay } from '../../src/jobs/ledger-queries.js';
+import { lastCompleteDay } from '../../src/ledger/queries.js';
 import { collectMetrics } from '../../src/metrics/collect.js';
 import { sampleValue, type MetricsSnapshot, type Sample } from '../../src/metrics/model.js';
 import { prometheusText } from '../../src/metrics/prometheus.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAMILIES } from '../../src/metrics/families.js';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
 import { addDays, dayStartMs } from '../../src/util/dates.js';
-import { lastCompleteDay } from '../../src/jobs/ledger-queries.js';
+import { lastCompleteDay } from '../../src/ledger/queries.js';
 import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { report, sum } from '../dashboard/helpers.js';

@@ -1,6 +1,6 @@
 /** Daily spend series for the forecast backtest: synthetic shapes of real spend, and the emulator's year. */
 import { addDays, eachDay, type IsoDay } from '../../src/util/dates.js';
-import { isWeekend } from '../../src/reports/forecast.js';
+import { isWeekend } from '../../src/util/dates.js';
 
 /** A small deterministic PRNG (mulberry32), so every run sees the same series. */
 function rng(seed: number): () => number {

@@ -9,22 +9,21 @@ import { planWindows } from '../../src/jobs/windows.js';
 import { AdminApiClient } from '../../src/source/http-client.js';
 import { newRequestStats } from '../../src/source/types.js';
 import { analyticsCostStream } from '../../src/streams/analytics-cost.js';
-import { ANALYTICS_FIRST_DAY, analyticsServedFrom } from '../../src/streams/analytics-stream.js';
+import { ANALYTICS_FIRST_DAY, analyticsServedFrom } from '../../src/source/analytics-floor.js';
 import { StreamUnavailableError } from '../../src/streams/analytics-unavailable.js';
 import { analyticsUsageStream } from '../../src/streams/analytics-usage.js';
 import { costStream } from '../../src/streams/cost.js';
 import type { StreamContext } from '../../src/streams/stream.js';
 import { WindowTally } from '../../src/transform/tally.js';
 import { sumDecimals } from '../../src/util/money.js';
-import type { Row, TableName } from '../../src/warehouse/tables.js';
-import type { WindowSink } from '../../src/warehouse/warehouse.js';
+import type { Row } from '../../src/warehouse/tables.js';
 import type { ScriptedServer } from '../source/helpers.js';
 import { TEST_KEY } from '../source/helpers.js';
 import { fakeAnalytics, type FakeEvent } from './analytics-fake.js';
+import { collect } from './collect.js';
 import type { DayRange } from '../../src/util/dates.js';
 
 const WINDOW: DayRange = { from: '2026-02-01', to: '2026-02-03' };
-const lineage = { run_id: 'run_test', ingested_at: '2026-03-01T00:00:00.000Z' };
 
 const ACTORS = [
   { type: 'user_actor', user_id: 'user_1', email_address: 'ada@example.com', name: 'Ada', deleted: false },
@@ -61,16 +60,6 @@ function events(): FakeEvent[] {
   return out;
 }
 
-function capture() {
-  const rows = new Map<TableName, Row[]>();
-  const sink: WindowSink = {
-    async append(table, batch) {
-      rows.set(table, [...(rows.get(table) ?? []), ...batch]);
-    },
-  };
-  return { rows, sink };
-}
-
 let server: ScriptedServer | undefined;
 afterEach(async () => {
   await server?.close();
@@ -79,7 +68,7 @@ afterEach(async () => {
 
 function ctxFor(url: string): StreamContext {
   const client = new AdminApiClient({ baseUrl: url, apiKey: TEST_KEY, maxAttempts: 1, retryBaseMs: 1 });
-  return { client, stats: newRequestStats(), lineage, options: { usageBucket: '1d' }, tally: new WindowTally(), organization: null as never };
+  return { client, stats: newRequestStats(), options: { usageBucket: '1d' }, tally: new WindowTally(), organization: null, startedAt: '2026-03-01T00:00:00.000Z' };
 }
 
 const byDay = (rows: Row[], col: string) => {
@@ -93,8 +82,7 @@ describe('analytics streams against the contract', () => {
     const ev = events();
     server = await fakeAnalytics(ev);
     const ctx = ctxFor(server.url);
-    const { rows, sink } = capture();
-    const summary = await analyticsCostStream.fetchWindow(WINDOW, ctx, sink);
+    const { rows, summary } = await collect(analyticsCostStream.fetchWindow(WINDOW, ctx));
     const totals = rows.get('claude_analytics_daily_totals')!;
     expect(totals.map((t) => t.activity_date)).toEqual(['2026-02-01', '2026-02-02', '2026-02-03']);
     const expected = new Map<string, string>();
@@ -120,8 +108,7 @@ describe('analytics streams against the contract', () => {
 
   it('analytics_cost: actor columns give every contract actor type a stable id', async () => {
     server = await fakeAnalytics(events());
-    const { rows, sink } = capture();
-    await analyticsCostStream.fetchWindow(WINDOW, ctxFor(server.url), sink);
+    const { rows } = await collect(analyticsCostStream.fetchWindow(WINDOW, ctxFor(server.url)));
     const byActor = rows.get('claude_cost_by_actor')!;
     expect([...new Set(byActor.map((r) => r.actor_id))].sort()).toEqual([...EXPECTED_IDS].sort());
     // People are keyed by user_id (always set); the email, which changes, is an attribute.
@@ -136,8 +123,7 @@ describe('analytics streams against the contract', () => {
     const ev = events();
     server = await fakeAnalytics(ev);
     const ctx = ctxFor(server.url);
-    const { rows, sink } = capture();
-    await analyticsUsageStream.fetchWindow(WINDOW, ctx, sink);
+    const { rows } = await collect(analyticsUsageStream.fetchWindow(WINDOW, ctx));
     const usage = rows.get('claude_usage_by_actor')!;
     // actor × product × key per day (token types are a cost-only dimension).
     expect(usage.length).toBe(3 * 6 * 2 * 2);
@@ -152,8 +138,7 @@ describe('analytics streams against the contract', () => {
 
   it.each([403, 404])('a %i on the first request is StreamUnavailableError, not a fatal API error', async (status) => {
     server = await fakeAnalytics([], { status });
-    const { sink } = capture();
-    const err = await analyticsUsageStream.fetchWindow(WINDOW, ctxFor(server.url), sink).catch((e: unknown) => e);
+    const err = await collect(analyticsUsageStream.fetchWindow(WINDOW, ctxFor(server.url))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamUnavailableError);
     expect((err as StreamUnavailableError).status).toBe(status);
   });

@@ -4,7 +4,6 @@ import type { RateLimitItem } from '../../src/source/limit-schemas.js';
 import type { UsageResult } from '../../src/source/schemas.js';
 import { MinutePeaks } from '../../src/transform/minute-peaks.js';
 
-const lineage = { run_id: 'run_t', ingested_at: '2026-03-01T00:00:00.000Z' };
 const groups: RateLimitItem[] = [
   { id: 'rl_1', group: { type: 'model_group', id: 'rlg_s', display_name: 'Claude Sonnet 4.x' }, models: ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929'], limits: [
     { type: 'input_tokens_per_minute_cache_aware', value: 1000 },
@@ -37,7 +36,7 @@ describe('MinutePeaks', () => {
     // Batch usage counts toward the batch group only.
     p.addMinute('2026-03-01T10:02:00Z', [result({ input: 900, output: 90, tier: 'batch' })]);
     p.addMinute('2026-03-01T10:03:00Z', [result({ input: 1, model: 'claude-opus-9' })]);
-    const rows = new Map(p.rows('2026-03-01', lineage).map((r) => [`${r.group_id} ${r.limiter}`, r]));
+    const rows = new Map(p.rows('2026-03-01').map((r) => [`${r.group_id} ${r.limiter}`, r]));
     expect(rows.get('rlg_s input_tokens_per_minute_cache_aware')).toMatchObject({ peak: 600, peak_minute: '2026-03-01T10:01:00.000Z', workspace_id: 'wrkspc_b', limit_value: 1000 });
     expect(rows.get('rlg_s input_tokens_per_minute')).toMatchObject({ peak: 4400, peak_minute: '2026-03-01T10:00:00.000Z', workspace_id: 'wrkspc_a' });
     expect(rows.get('rlg_s output_tokens_per_minute')).toMatchObject({ peak: 50 });

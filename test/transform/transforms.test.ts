@@ -6,14 +6,14 @@ import { costRow } from '../../src/transform/cost-rows.js';
 import { apiKeyRow } from '../../src/transform/org-rows.js';
 import { WindowTally } from '../../src/transform/tally.js';
 import { usageRow } from '../../src/transform/usage-rows.js';
-import { bucketDay } from '../../src/transform/lineage.js';
+import { bucketDay } from '../../src/transform/bucket-times.js';
 import { MoneyError } from '../../src/util/money.js';
+import { DateDataError } from '../../src/util/dates.js';
 
-const lineage = { run_id: 'run-1', ingested_at: '2025-01-02T00:00:00.000Z' };
 const DAY = '2025-01-01T00:00:00Z';
-const cost = (r: Record<string, unknown>, tally = new WindowTally()) => costRow(DAY, costResultSchema.parse(r), lineage, tally);
-const usage = (r: Record<string, unknown>, tally = new WindowTally()) => usageRow(DAY, usageResultSchema.parse(r), lineage, tally);
-const code = (r: Record<string, unknown>, tally = new WindowTally()) => claudeCodeRows(claudeCodeRecordSchema.parse(r), lineage, tally);
+const cost = (r: Record<string, unknown>, tally = new WindowTally()) => costRow(DAY, costResultSchema.parse(r), tally);
+const usage = (r: Record<string, unknown>, tally = new WindowTally()) => usageRow(DAY, usageResultSchema.parse(r), tally);
+const code = (r: Record<string, unknown>, tally = new WindowTally()) => claudeCodeRows(claudeCodeRecordSchema.parse(r), tally);
 
 const usageResult = {
   uncached_input_tokens: 10,
@@ -51,7 +51,7 @@ describe('cost rows', () => {
 
   it('refuses what is not a number of cents or too large for the column', () => {
     expect(() => cost({ amount: 'abc' })).toThrow(/decimal string of cents/);
-    expect(() => costRow(DAY, { amount: 'abc' } as never, lineage, new WindowTally())).toThrow(MoneyError);
+    expect(() => costRow(DAY, { amount: 'abc' } as never, new WindowTally())).toThrow(MoneyError);
     expect(() => cost({ amount: '1' + '0'.repeat(30) })).toThrow(/too large/);
   });
 
@@ -103,7 +103,7 @@ describe('Claude Code rows', () => {
 
   it('accepts a record without tool_actions, model_breakdown or any optional field', () => {
     const { productivity, models } = code(codeRecord);
-    expect(productivity).toMatchObject({ organization_id: null, customer_type: null, terminal_type: null, edit_tool_accepted: 0, tool_actions: '{}' });
+    expect(productivity).toMatchObject({ customer_type: null, terminal_type: null, edit_tool_accepted: 0, tool_actions: '{}' });
     expect(models).toEqual([]);
   });
 
@@ -120,12 +120,13 @@ describe('Claude Code rows', () => {
     expect(models[0]!.estimated_cost_cents).toBeNull();
   });
 
-  it('stores the tenant organization; a record naming another organization keeps its id in extra', () => {
+  it('leaves organization_id to the window writer; a record naming another organization keeps its id in extra', () => {
     const tenant = 'org-tenant';
-    const same = claudeCodeRows(claudeCodeRecordSchema.parse({ ...codeRecord, organization_id: tenant }), lineage, new WindowTally(), tenant).productivity;
-    expect(same).toMatchObject({ organization_id: tenant, extra: null });
-    const other = claudeCodeRows(claudeCodeRecordSchema.parse({ ...codeRecord, organization_id: 'uuid-from-record' }), lineage, new WindowTally(), tenant).productivity;
-    expect(other.organization_id).toBe(tenant);
+    const same = claudeCodeRows(claudeCodeRecordSchema.parse({ ...codeRecord, organization_id: tenant }), new WindowTally(), tenant).productivity;
+    expect(same).toMatchObject({ extra: null });
+    expect(same).not.toHaveProperty('organization_id');
+    const other = claudeCodeRows(claudeCodeRecordSchema.parse({ ...codeRecord, organization_id: 'uuid-from-record' }), new WindowTally(), tenant).productivity;
+    expect(other).not.toHaveProperty('organization_id');
     expect(JSON.parse(String(other.extra))).toEqual({ organization_id: 'uuid-from-record' });
   });
 
@@ -169,14 +170,14 @@ describe('actor identity', () => {
 describe('API key rows', () => {
   const key = { id: 'apikey_1', name: 'k', workspace_id: null, status: 'active', created_at: '2025-01-01T00:00:00Z', created_by: { id: 'user_1', type: 'user' }, partial_key_hint: 'sk-ant-api03-abc...xyz', expires_at: null, type: 'api_key' };
   it('tells a principal-bound key with no workspace from a default-workspace key', () => {
-    const bound = apiKeyRow(apiKeyItemSchema.parse({ ...key, scope: { type: 'organization' }, principal: { type: 'service_account_actor', service_account_id: 'svcacct_1' } }), lineage);
-    const dflt = apiKeyRow(apiKeyItemSchema.parse({ ...key, scope: { type: 'workspace', workspace_id: 'wrkspc_default' }, principal: null }), lineage);
+    const bound = apiKeyRow(apiKeyItemSchema.parse({ ...key, scope: { type: 'organization' }, principal: { type: 'service_account_actor', service_account_id: 'svcacct_1' } }));
+    const dflt = apiKeyRow(apiKeyItemSchema.parse({ ...key, scope: { type: 'workspace', workspace_id: 'wrkspc_default' }, principal: null }));
     expect(bound).toMatchObject({ workspace_id: null, scope_type: 'organization', scope_workspace_id: null, principal_type: 'service_account_actor', principal_id: 'svcacct_1', extra: null });
     expect(dflt).toMatchObject({ workspace_id: null, scope_type: 'workspace', scope_workspace_id: 'wrkspc_default', principal_type: null, principal_id: null });
   });
 
   it('accepts an older key without scope or principal, and keeps unknown fields', () => {
-    const row = apiKeyRow(apiKeyItemSchema.parse({ id: 'apikey_2', data_residency: 'us' }), lineage);
+    const row = apiKeyRow(apiKeyItemSchema.parse({ id: 'apikey_2', data_residency: 'us' }));
     expect(row).toMatchObject({ id: 'apikey_2', name: null, scope_type: null, principal_type: null });
     expect(JSON.parse(String(row.extra))).toEqual({ data_residency: 'us' });
   });
@@ -184,10 +185,10 @@ describe('API key rows', () => {
 
 describe('bucket days', () => {
   it('are the UTC day of the bucket start; an empty or broken start is refused, even as the first value seen', () => {
-    expect(() => bucketDay('')).toThrow(MoneyError);
+    expect(() => bucketDay('')).toThrow(DateDataError);
     expect(bucketDay('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
     expect(bucketDay('2026-03-01T23:30:00-02:00')).toBe('2026-03-02');
     expect(() => bucketDay('')).toThrow(/not an RFC 3339 timestamp/);
-    expect(() => bucketDay('yesterday')).toThrow(MoneyError);
+    expect(() => bucketDay('yesterday')).toThrow(DateDataError);
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runValidation } from '../../src/checks/index.js';
-import { warehouseStatus } from '../../src/jobs/status.js';
+import { warehouseStatus } from '../../src/ledger/status.js';
 import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance } from '../../src/reports/dashboard-queries.js';
 import { focusViewSql, FOCUS_VIEW } from '../../src/warehouse/views/index.js';
 import { dataSpan, totalSpend } from '../../src/reports/queries.js';

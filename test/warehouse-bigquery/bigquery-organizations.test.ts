@@ -49,7 +49,7 @@ function cost(day: string): RowOf<'claude_costs'> {
   return {
     activity_date: day as IsoDay, workspace_id: null, description: 'Claude Sonnet 4 Usage - Output Tokens', cost_type: 'tokens', model: 'claude-sonnet-4',
     service_tier: 'standard', token_type: 'output_tokens', context_window: '0-200k', inference_geo: 'global', currency: 'USD',
-    amount_cents: '100' as Cents, amount_usd: '1' as Usd, extra: null, run_id: 'run-1', ingested_at: '2025-03-03T06:00:00.000Z',
+    amount_cents: '100' as Cents, amount_usd: '1' as Usd, extra: null,
   };
 }
 

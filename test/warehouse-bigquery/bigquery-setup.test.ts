@@ -76,7 +76,9 @@ describe('endpoint and credentials', () => {
       { organizationId: 'org_test', tables: ['claude_workspaces'], ledger: { runId: 'r1', stream: 'org', windowStart: '2025-03-10', windowEnd: '2025-03-10', status: 'running', complete: false, rows: 0, requests: 0, retries: 0, rateLimited: 0, centsTotal: null, error: null, startedAt: '2025-03-10T00:00:00Z', finishedAt: null } },
       async (sink) => {
         const cols = (await import('../../src/warehouse/tables.js')).TABLES.claude_workspaces.columns;
-        const row = Object.fromEntries(cols.map((c) => [c.name, c.nullable === false ? (c.type === 'timestamp' ? '2025-03-10T00:00:00Z' : 'x') : null]));
+        const { STAMPED_COLUMNS } = await import('../../src/warehouse/tables.js');
+        const own = cols.filter((c) => !(STAMPED_COLUMNS as readonly string[]).includes(c.name));
+        const row = Object.fromEntries(own.map((c) => [c.name, c.nullable === false ? (c.type === 'timestamp' ? '2025-03-10T00:00:00Z' : 'x') : null]));
         // Built from the runtime columns, so its type is only Row: the cast states it is a full claude_workspaces row.
         await sink.append('claude_workspaces', [row as RowOf<'claude_workspaces'>]);
       },

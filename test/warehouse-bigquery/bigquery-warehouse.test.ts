@@ -173,13 +173,11 @@ function costRow(day: string, cents: string, usd: string, description: string): 
     amount_cents: cents as Cents,
     amount_usd: usd as Usd,
     extra: null,
-    run_id: 'run-1',
-    ingested_at: '2025-03-03T06:00:00Z',
   };
 }
 
 function totalRow(day: string, cents: string, usd: string): RowOf<'claude_cost_daily_totals'> {
-  return { activity_date: day as IsoDay, currency: 'USD', amount_cents: cents as Cents, amount_usd: usd as Usd, extra: null, run_id: 'run-1', ingested_at: '2025-03-03T06:00:00Z' };
+  return { activity_date: day as IsoDay, currency: 'USD', amount_cents: cents as Cents, amount_usd: usd as Usd, extra: null };
 }
 
 describe('replaceWindow', () => {
@@ -242,7 +240,8 @@ describe('replaceWindow', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('"amount_cents":"123.456789012","amount_usd":"1.23456789012"');
     expect(lines[1]).toContain('"amount_cents":"0.000000001","amount_usd":"0.00000000001"');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ activity_date: '2025-03-01', workspace_id: null, ingested_at: '2025-03-03T06:00:00.000000Z' });
+    // The stamped columns come from the window: its organization, the ledger row's runId and startedAt.
+    expect(JSON.parse(lines[0]!)).toMatchObject({ organization_id: 'org_test', activity_date: '2025-03-01', workspace_id: null, run_id: 'run-1', ingested_at: '2025-03-03T06:00:00.123000Z' });
 
     const script = standIn.queries.at(-1)!;
     const stmts = script.sql.split('\n');

@@ -23,7 +23,7 @@ async function writeWindow(wh: DuckDbWarehouse, days: DayRange, rows: number): P
     { organizationId: 'org_test', tables: ['claude_usage_keys'], days, ledger: ledger({ runId: 'run-bulk', windowStart: days.from, windowEnd: days.to }) },
     async (sink) => {
       for (let start = 0; start < rows; start += 10_000) {
-        const batch = Array.from({ length: Math.min(10_000, rows - start) }, (_, i) => usageRow(days.from, start + i, 'run-bulk'));
+        const batch = Array.from({ length: Math.min(10_000, rows - start) }, (_, i) => usageRow(days.from, start + i));
         await sink.append('claude_usage_keys', batch);
       }
     },

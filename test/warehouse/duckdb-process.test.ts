@@ -79,10 +79,10 @@ describe('SIGKILL during a write', () => {
     const wh = await openDuckDbWarehouse(path);
     await wh.init();
     await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: '2024-12-31', to: '2024-12-31' }, ledger: ledger({ runId: 'outside', windowStart: '2024-12-31', windowEnd: '2024-12-31' }) }, (sink) =>
-      sink.append('claude_usage_keys', [usageRow('2024-12-31', 1, 'outside')]),
+      sink.append('claude_usage_keys', [usageRow('2024-12-31', 1)]),
     );
     await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: '2025-01-01', to: '2025-01-07' }, ledger: ledger({ runId: 'old' }) }, (sink) =>
-      sink.append('claude_usage_keys', Array.from({ length: OLD_ROWS }, (_, i) => usageRow(`2025-01-0${1 + (i % 7)}`, i, 'old'))),
+      sink.append('claude_usage_keys', Array.from({ length: OLD_ROWS }, (_, i) => usageRow(`2025-01-0${1 + (i % 7)}`, i))),
     );
     await wh.close();
   }

@@ -138,7 +138,7 @@ describe('DDL and schema version', () => {
       expect(w).toMatchObject({ runId: 'old-run', rateLimited: 0, requests: 3 });
       // The migrated table (column now last) still takes a full replaceWindow.
       await migrated.replaceWindow({ organizationId: 'org_test', tables: ['claude_workspaces'], ledger: ledger({ stream: 'org' }) }, async (sink) => {
-        await sink.append('claude_workspaces', [{ id: 'w1', name: 'A', display_color: null, created_at: null, archived_at: null, extra: null, run_id: 'r', ingested_at: '2025-01-01T00:00:00Z' }]);
+        await sink.append('claude_workspaces', [{ id: 'w1', name: 'A', display_color: null, created_at: null, archived_at: null, extra: null }]);
       });
       // claude_costs now has inference_geo last, unlike TABLES: every value still lands in its own column.
       const day: DayRange = { from: '2025-01-01', to: '2025-01-01' };

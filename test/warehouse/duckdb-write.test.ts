@@ -37,11 +37,11 @@ async function countsByDay(): Promise<Record<string, string>> {
 
 describe('replaceWindow', () => {
   it('writes, then replaces the same days without duplicates, leaving other days alone', async () => {
-    expect(await writeUsage({ from: '2024-12-31', to: '2024-12-31' }, [usageRow('2024-12-31', 1, 'before')], 'before')).toBe(1);
+    expect(await writeUsage({ from: '2024-12-31', to: '2024-12-31' }, [usageRow('2024-12-31', 1)], 'before')).toBe(1);
     expect(await writeUsage(WEEK, [0, 1, 2].map((i) => usageRow('2025-01-01', i)).concat([usageRow('2025-01-03', 9)]))).toBe(4);
     expect(await countsByDay()).toEqual({ '2024-12-31': 'before:1', '2025-01-01': 'run-1:3', '2025-01-03': 'run-1:1' });
 
-    await writeUsage(WEEK, [usageRow('2025-01-02', 5, 'run-2'), usageRow('2025-01-02', 6, 'run-2')], 'run-2');
+    await writeUsage(WEEK, [usageRow('2025-01-02', 5), usageRow('2025-01-02', 6)], 'run-2');
     expect(await countsByDay()).toEqual({ '2024-12-31': 'before:1', '2025-01-02': 'run-2:2' });
 
     const windows = await wh.listWindows({ stream: 'usage' });
@@ -56,7 +56,7 @@ describe('replaceWindow', () => {
       wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_users'], ledger: ledger({ stream: 'org' }) }, async (sink) =>
         sink.append(
           'claude_users',
-          ids.map((id) => ({ id, email: `${id}@x.test`, name: null, role: null, extra: null, run_id: 'r', ingested_at: '2025-01-01T00:00:00Z', added_at: null })),
+          ids.map((id) => ({ id, email: `${id}@x.test`, name: null, role: null, extra: null, added_at: null })),
         ),
       );
     await snapshot(['u1', 'u2', 'u3']);
@@ -70,23 +70,23 @@ describe('replaceWindow', () => {
     const boom = new Error('source failed mid-window');
     await expect(
       wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys', 'claude_usage_daily_totals'], days: WEEK, ledger: ledger({ runId: 'run-x' }) }, async (sink) => {
-        await sink.append('claude_usage_keys', [usageRow('2025-01-01', 2, 'run-x'), usageRow('2025-01-02', 3, 'run-x')]);
+        await sink.append('claude_usage_keys', [usageRow('2025-01-01', 2), usageRow('2025-01-02', 3)]);
         throw boom;
       }),
     ).rejects.toBe(boom);
     expect(await countsByDay()).toEqual(before);
     expect((await wh.listWindows()).map((w) => w.runId)).toEqual(['run-1']);
     // No transaction was left open to block or conflict with the retry.
-    expect(await writeUsage(WEEK, [usageRow('2025-01-02', 4, 'run-y')], 'run-y')).toBe(1);
+    expect(await writeUsage(WEEK, [usageRow('2025-01-02', 4)], 'run-y')).toBe(1);
     expect(await countsByDay()).toEqual({ '2025-01-02': 'run-y:1' });
   });
 
   it('keeps a window invisible to readers until it commits, old rows included', async () => {
-    await writeUsage(WEEK, [usageRow('2025-01-01', 1, 'old'), usageRow('2025-01-02', 2, 'old')], 'old');
+    await writeUsage(WEEK, [usageRow('2025-01-01', 1), usageRow('2025-01-02', 2)], 'old');
     const seen: Record<string, string>[] = [];
     await wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger({ runId: 'new' }) }, async (sink) => {
       seen.push(await countsByDay());
-      await sink.append('claude_usage_keys', [usageRow('2025-01-03', 3, 'new')]);
+      await sink.append('claude_usage_keys', [usageRow('2025-01-03', 3)]);
       seen.push(await countsByDay());
     });
     expect(seen).toEqual([
@@ -151,7 +151,7 @@ describe('replaceWindow', () => {
       windows.map((day, w) =>
         wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `r${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
           for (let b = 0; b < 5; b++) {
-            await sink.append('claude_usage_keys', Array.from({ length: 1000 }, (_, i) => usageRow(day, b * 1000 + i, `r${w}`)));
+            await sink.append('claude_usage_keys', Array.from({ length: 1000 }, (_, i) => usageRow(day, b * 1000 + i)));
             await new Promise((r) => setTimeout(r, 1));
           }
         }),
@@ -167,7 +167,7 @@ describe('replaceWindow', () => {
       windows.map((day, w) =>
         wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: { from: day, to: day }, ledger: ledger({ runId: `s${w}`, windowStart: day, windowEnd: day }) }, async (sink) => {
           await new Promise((r) => setTimeout(r, 4 - w));
-          await sink.append('claude_usage_keys', Array.from({ length: 700 + w }, (_, i) => usageRow(day, i, `s${w}`)));
+          await sink.append('claude_usage_keys', Array.from({ length: 700 + w }, (_, i) => usageRow(day, i)));
         }),
       ),
     );

@@ -17,7 +17,7 @@ export function tempDir(prefix = 'ci-wh-'): { dir: string; file: (name?: string)
 }
 
 // Test rows take days and amounts as plain text and cast them: some tests hand the writer values it must refuse.
-export function usageRow(day: string, i: number, runId = 'run-1'): RowOf<'claude_usage_keys'> {
+export function usageRow(day: string, i: number): RowOf<'claude_usage_keys'> {
   return {
     activity_date: day as IsoDay,
     bucket_start: `${day}T00:00:00Z`,
@@ -33,12 +33,10 @@ export function usageRow(day: string, i: number, runId = 'run-1'): RowOf<'claude
     output_tokens: i % 1000,
     web_search_requests: 0,
     extra: null,
-    run_id: runId,
-    ingested_at: '2025-02-01T00:00:00Z',
   };
 }
 
-export function costRow(day: string, cents: string, description: string, runId = 'run-1'): RowOf<'claude_costs'> {
+export function costRow(day: string, cents: string, description: string): RowOf<'claude_costs'> {
   return {
     activity_date: day as IsoDay,
     workspace_id: 'wrkspc_1',
@@ -53,8 +51,6 @@ export function costRow(day: string, cents: string, description: string, runId =
     amount_cents: cents as Cents,
     amount_usd: (cents === '0' ? '0' : shiftLeft2(cents)) as Usd,
     extra: null,
-    run_id: runId,
-    ingested_at: '2025-02-01T12:34:56.789Z',
   };
 }
 

@@ -8,7 +8,7 @@ import { costRow as transformCostRow } from '../../src/transform/cost-rows.js';
 import type { IsoDay } from '../../src/util/dates.js';
 import { centsToUsd, parseCents, type Cents, type Usd } from '../../src/util/money.js';
 import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
-import { TABLES, type RowOf, type TableName } from '../../src/warehouse/tables.js';
+import { STAMPED_COLUMNS, TABLES, type RowOf, type TableName } from '../../src/warehouse/tables.js';
 import type { WindowSink } from '../../src/warehouse/warehouse.js';
 import { ledger, tempDir } from './helpers.js';
 
@@ -30,8 +30,6 @@ const good: RowOf<'claude_costs'> = {
   amount_cents: cents,
   amount_usd: centsToUsd(cents),
   extra: null,
-  run_id: 'run-typed',
-  ingested_at: '2025-03-02T00:00:00.000Z',
 };
 
 /** Never called: it only has to type-check (each @ts-expect-error must find its error). */
@@ -74,6 +72,12 @@ export async function refusedAtCompileTime(sink: WindowSink, timestamp: string):
   // @ts-expect-error a claude_costs row has none of claude_usage_keys' token columns
   await sink.append('claude_usage_keys', [good]);
 
+  // The stamped columns are the window writer's: a window table's row does not carry them.
+  // @ts-expect-error run_id is stamped from the window, not carried by the row
+  await sink.append('claude_costs', [{ ...good, run_id: 'run-typed' }]);
+  // @ts-expect-error organization_id is stamped from the window
+  await sink.append('claude_costs', [{ ...good, organization_id: 'org' }]);
+
   // A table without organization_id does not take one.
   // @ts-expect-error claude_ingest_meta has no organization_id
   const _meta: RowOf<'claude_ingest_meta'> = { key: 'k', value: 'v', organization_id: 'org' };
@@ -85,7 +89,7 @@ describe('typed rows', () => {
     expectTypeOf<RowOf<'claude_costs'>['amount_cents']>().toEqualTypeOf<Cents>();
     expectTypeOf<RowOf<'claude_costs'>['amount_usd']>().toEqualTypeOf<Usd>();
     expectTypeOf<RowOf<'claude_costs'>['model']>().toEqualTypeOf<string | null>();
-    expectTypeOf<RowOf<'claude_costs'>['organization_id']>().toEqualTypeOf<string | null | undefined>();
+    expectTypeOf<RowOf<'ingest_windows'>['organization_id']>().toEqualTypeOf<string | null | undefined>();
     expectTypeOf<RowOf<'claude_usage_keys'>['output_tokens']>().toEqualTypeOf<number | bigint>();
     // The analytics totals make the shared token columns nullable.
     expectTypeOf<RowOf<'claude_analytics_daily_totals'>['output_tokens']>().toEqualTypeOf<number | bigint | null>();
@@ -95,15 +99,15 @@ describe('typed rows', () => {
     expectTypeOf(transformCostRow).returns.toEqualTypeOf<RowOf<'claude_costs'>>();
   });
 
-  it('cover exactly the table\'s runtime columns (organization_id is filled in by the warehouse)', () => {
-    const columns = (table: TableName) => TABLES[table].columns.map((c) => c.name).filter((n) => n !== 'organization_id');
+  it('cover exactly the table\'s runtime columns but the stamped ones (organization_id, run_id, ingested_at: the window writer\'s)', () => {
+    const columns = (table: TableName) => TABLES[table].columns.map((c) => c.name).filter((n) => !(STAMPED_COLUMNS as readonly string[]).includes(n));
     expect(Object.keys(good).sort()).toEqual(columns('claude_costs').sort());
     expect(TABLES.claude_costs.columns[0]?.name).toBe('organization_id');
     const meta: RowOf<'claude_ingest_meta'> = { key: 'k', value: 'v' };
     expect(Object.keys(meta).sort()).toEqual(columns('claude_ingest_meta').sort());
   });
 
-  it('a correct typed row writes through the sink, organization_id from the window', async () => {
+  it('a correct typed row writes through the sink, the stamped columns from the window', async () => {
     const wh = await openDuckDbWarehouse(tmp.file());
     try {
       await wh.init();
@@ -112,8 +116,8 @@ describe('typed rows', () => {
         (sink) => sink.append('claude_costs', [good]),
       );
       expect(written).toBe(1);
-      expect(await wh.query('SELECT organization_id, CAST(activity_date AS VARCHAR) AS day, amount_cents::VARCHAR AS cents, amount_usd::VARCHAR AS usd FROM claude_costs')).toEqual([
-        { organization_id: 'org_typed', day: '2025-03-01', cents: '1234.500000000000', usd: '12.34500000000000' },
+      expect(await wh.query('SELECT organization_id, run_id, CAST(ingested_at AS VARCHAR) AS at, CAST(activity_date AS VARCHAR) AS day, amount_cents::VARCHAR AS cents, amount_usd::VARCHAR AS usd FROM claude_costs')).toEqual([
+        { organization_id: 'org_typed', run_id: 'run-1', at: expect.stringMatching(/^2025-02-01 00:00:00/), day: '2025-03-01', cents: '1234.500000000000', usd: '12.34500000000000' },
       ]);
     } finally {
       await wh.close();

@@ -4,9 +4,10 @@
  * the whole way: the client's Big/number parsing is bypassed (skipParsing) so nothing is rounded.
  */
 import { DateInputError, isCalendarDay, timestampMicros } from '../../util/dates.js';
-import { CENTS_SCALE, ExactDecimal, formatScaled, MoneyError, storableDecimal, USD_SCALE } from '../../util/money.js';
+import { CENTS_SCALE, canonicalDecimal, formatScaled, MoneyError, storableDecimal, USD_SCALE } from '../../util/money.js';
 import type { ColumnDef, Row, TableDef } from '../tables.js';
 import { WarehouseError, type QueryRow } from '../warehouse.js';
+import { isStamped, type WindowStamp } from '../window-writer.js';
 import { bqType } from './bigquery-sql.js';
 
 export class BigQueryValueError extends WarehouseError {}
@@ -87,15 +88,35 @@ export function encodeValue(col: ColumnDef, value: Row[string] | undefined): Jso
   }
 }
 
-/** Builds the NDJSON line encoder of a table; unknown columns are an error, not silently dropped. */
-export function ndjsonEncoder(def: TableDef): (row: Row) => string {
-  const known = new Set(def.columns.map((c) => c.name));
+/**
+ * Builds the NDJSON line encoder of a table; unknown columns are an error, not silently dropped.
+ * With a window's stamp, the stamped columns are encoded once from it and a row may not carry them.
+ */
+export function ndjsonEncoder(def: TableDef, stamp?: WindowStamp): (row: Row) => string {
+  const stamped = new Map<string, JsonValue>();
+  if (stamp) {
+    for (const col of def.columns) {
+      if (!isStamped(col.name)) continue;
+      try {
+        stamped.set(col.name, encodeValue(col, stamp[col.name]));
+      } catch (err) {
+        throw new BigQueryValueError(`${def.name}.${(err as Error).message}`);
+      }
+    }
+  }
+  const known = new Set(def.columns.map((c) => c.name).filter((name) => !stamped.has(name)));
   return (row) => {
     for (const k of Object.keys(row)) {
+      if (stamped.has(k)) throw new BigQueryValueError(`${def.name}: a row carries ${k}, which the window writer stamps from the window; leave it out of the row`);
       if (!known.has(k)) throw new BigQueryValueError(`${def.name} has no column ${k}`);
     }
     const out: Record<string, JsonValue> = {};
     for (const col of def.columns) {
+      const fixed = stamped.get(col.name);
+      if (fixed !== undefined) {
+        out[col.name] = fixed;
+        continue;
+      }
       try {
         out[col.name] = encodeValue(col, row[col.name]);
       } catch (err) {
@@ -191,7 +212,7 @@ export function decodeCell(field: RawField, v: unknown): string | number | boole
     case 'BIGNUMERIC':
     case 'DECIMAL':
     case 'BIGDECIMAL':
-      return new ExactDecimal(text).toFixed();
+      return canonicalDecimal(text);
     case 'TIMESTAMP':
       return /^-?\d+$/.test(text) ? isoFromMicros(text) : new Date(Number(text) * 1000).toISOString();
     default:

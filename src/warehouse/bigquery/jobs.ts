@@ -4,7 +4,7 @@
  * are retried when BigQuery cancels them for a concurrent update by another process.
  */
 import type { BigQuery, Job } from '@google-cloud/bigquery';
-import pRetry from 'p-retry';
+import { retry } from '../../util/retry.js';
 import { WarehouseError, type QueryRow } from '../warehouse.js';
 import { decodeRows, type QueryParameter, type RawField, type RawRow } from './bigquery-values.js';
 
@@ -159,12 +159,10 @@ export class JobRunner {
    */
   mutate(purpose: string, sql: string, params: QueryParameter[]): Promise<QueryRow[]> {
     const run = () =>
-      pRetry(() => this.runQuery(sql, params, purpose), {
-        retries: 3,
-        minTimeout: this.opts.conflictRetryMinMs ?? 2000,
-        factor: 2,
-        randomize: true,
-        shouldRetry: ({ error }) => isConcurrentUpdate(error),
+      retry(() => this.runQuery(sql, params, purpose), {
+        attempts: 4,
+        firstWaitMs: this.opts.conflictRetryMinMs ?? 2000,
+        retryable: isConcurrentUpdate,
       });
     const next = this.mutating.then(run, run);
     this.mutating = next.catch(() => undefined);

@@ -1,6 +1,6 @@
 /**
- * One window's replacement: rows are staged as newline-delimited JSON in temporary files while the
- * stream fetches them, uploaded by load jobs into expiring staging tables, then swapped in by one
+ * One window's replacement: the window writer's batches (window-writer.ts: batch size and stamped
+ * columns) are staged as newline-delimited JSON in temporary files while the stream fetches them, uploaded by load jobs into expiring staging tables, then swapped in by one
  * multi-statement transaction together with the ledger row (replaceWindowScript).
  */
 import { once } from 'node:events';
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { windowRow } from '../ledger-rows.js';
-import { withOrganization } from '../organization-rows.js';
 import { TABLES, type Row, type TableDef, type TableName } from '../tables.js';
 import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
+import { windowStamp, WindowWriter, type BatchTarget } from '../window-writer.js';
 import {
   PARTITION_COLUMN,
   WINDOW_FROM_PARAM,
@@ -49,18 +49,17 @@ interface StagedTable {
 export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {
   const dir = await mkdtemp(join(ctx.tempDir ?? tmpdir(), 'claude-ingest-bq-'));
   const staged = new Map<TableName, StagedTable>();
+  const stamp = windowStamp(write);
   for (const name of write.tables) {
     const def = TABLES[name];
     if (!def) throw new WarehouseError(`unknown table ${String(name)}`);
-    staged.set(name, { def, path: join(dir, `${name}.ndjson`), stream: null, encode: ndjsonEncoder(def), rows: 0 });
+    staged.set(name, { def, path: join(dir, `${name}.ndjson`), stream: null, encode: ndjsonEncoder(def, stamp), rows: 0 });
   }
   const days = write.days;
   const createdStaging: string[] = [];
   try {
-    const sink: WindowSink = {
-      append: async (table, typedRows) => {
-        // Typed for the callers; encoded as plain rows (the encoder checks every column against TABLES).
-        const rows: readonly Row[] = typedRows;
+    const target: BatchTarget = {
+      writeBatch: async (table, rows) => {
         const s = staged.get(table);
         if (!s) throw new WarehouseError(`table ${table} is not part of this window (${write.tables.join(', ')})`);
         if (rows.length === 0) return;
@@ -74,14 +73,16 @@ export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: 
               throw new BigQueryValueError(`${table}: activity_date ${String(day)} is outside the window ${days.from}..${days.to}`);
             }
           }
-          chunk += s.encode(withOrganization(row, write.organizationId, table));
+          chunk += s.encode(row);
         }
         s.stream ??= createWriteStream(s.path, { encoding: 'utf8' });
         s.rows += rows.length;
         if (!s.stream.write(chunk)) await once(s.stream, 'drain');
       },
     };
-    await fill(sink);
+    const writer = new WindowWriter(write, target);
+    await fill(writer);
+    const total = await writer.finish();
     for (const s of staged.values()) {
       if (!s.stream) continue;
       const stream = s.stream;
@@ -99,13 +100,11 @@ export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: 
       }
       targets.push({ table: s.def.name, staging });
     }
-    const params: QueryParameter[] = [...rowParams(TABLES.ingest_windows, windowRow({ ...write.ledger, status: 'ok' }))];
+    const params: QueryParameter[] = [...rowParams(TABLES.ingest_windows, windowRow({ ...write.ledger, status: 'ok', rows: total }))];
     if (days) params.push(namedParam(WINDOW_FROM_PARAM, 'DATE', days.from), namedParam(WINDOW_TO_PARAM, 'DATE', days.to));
     params.push(namedParam(WINDOW_ORG_PARAM, 'STRING', write.organizationId));
     const purpose = `replace ${write.ledger.stream} ${days ? `${days.from}..${days.to}` : 'snapshot'}`;
     await ctx.guard(`replacing ${write.ledger.stream}`, () => ctx.jobs.mutate(purpose, replaceWindowScript(targets, days !== undefined, ctx.ref), params));
-    let total = 0;
-    for (const s of staged.values()) total += s.rows;
     return total;
   } finally {
     for (const s of staged.values()) s.stream?.destroy();

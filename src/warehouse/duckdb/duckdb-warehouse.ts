@@ -33,6 +33,7 @@ import { storageError } from './storage-errors.js';
 import { bindParams, convertValue, readRows } from './results.js';
 import { checkSchema, initSchema } from './schema-version.js';
 import { WindowAppend } from './window-append.js';
+import { WindowWriter } from '../window-writer.js';
 import { attributeOrganization } from './organization-adoption.js';
 import { dayNumber } from './values.js';
 import { stringLiteral, transaction } from './sql.js';
@@ -77,7 +78,9 @@ export class DuckDbWarehouse implements Warehouse {
       // Short, serialized steps at both ends; the fill in between runs alongside other windows.
       const window = await this.shared.writeMutex.run(() => WindowAppend.begin(conn, write, tables));
       try {
-        await fill(window);
+        const writer = new WindowWriter(write, window);
+        await fill(writer);
+        await writer.finish();
       } catch (err) {
         await window.rollback();
         throw err;

@@ -1,6 +1,7 @@
 /**
  * One window written straight into its target tables inside the window's own transaction:
- * BEGIN, delete the window's days, append rows as the pages arrive, record the ledger row, COMMIT.
+ * BEGIN, delete the window's days, append each batch the window writer hands over (window-writer.ts:
+ * it owns the batch size and the stamped columns), record the ledger row, COMMIT.
  *
  * Why not stage and copy: a TEMP staging table plus `INSERT … SELECT` wrote every row twice and held
  * the whole window in DuckDB memory until commit (measured: 0.65 × the rows/s of this path, and most
@@ -13,9 +14,9 @@
  * roughly halves the cost per row.
  */
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { TABLES, type ColumnDef, type Row, type RowOf, type TableName } from '../tables.js';
-import { withOrganization } from '../organization-rows.js';
-import { WarehouseError, type WindowSink, type WindowWrite } from '../warehouse.js';
+import { TABLES, type ColumnDef, type Row, type TableName } from '../tables.js';
+import { WarehouseError, type WindowWrite } from '../warehouse.js';
+import { windowStamp, type BatchTarget } from '../window-writer.js';
 import type { DayRange } from '../../util/dates.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { upsertWindow } from './ledger.js';
@@ -41,7 +42,7 @@ async function converterFor(conn: DuckDBConnection, table: TableName): Promise<R
     const byName = new Map(def.columns.map((col) => [col.name, col]));
     // A column the definition no longer has is left NULL.
     const columns = physical.map((name): ColumnDef => byName.get(name) ?? { name, type: 'string', doc: '' });
-    converters.set(key, (c = new RowConverter({ ...def, columns })));
+    converters.set(key, (c = new RowConverter({ ...def, columns }, { stamp: true })));
   }
   return c;
 }
@@ -73,12 +74,12 @@ interface Target {
   writer: ChunkWriter;
   converter: RowConverter;
   outside?: OutOfWindow;
-  /** Reused for every row: the chunk writer copies what it is given. */
+  /** Reused for every row (the chunk writer copies what it is given); its stamped slots are set once per window. */
   scratch: (DuckDBValue | null)[];
   rows: number;
 }
 
-export class WindowAppend implements WindowSink {
+export class WindowAppend implements BatchTarget {
   private readonly targets = new Map<TableName, Target>();
   private open = true;
 
@@ -90,6 +91,7 @@ export class WindowAppend implements WindowSink {
   /** Opens the window's transaction and deletes what it replaces; nothing is visible until commit(). */
   static async begin(conn: DuckDBConnection, write: WindowWrite, tables: readonly TableName[]): Promise<WindowAppend> {
     const window = new WindowAppend(conn, write);
+    const stamp = windowStamp(write);
     await conn.run('BEGIN TRANSACTION');
     try {
       for (const table of tables) {
@@ -97,12 +99,14 @@ export class WindowAppend implements WindowSink {
         // The appender takes the table's physical column order, which a migration may have changed.
         const appender = await conn.createAppender(table);
         const converter = await converterFor(conn, table);
+        const scratch = new Array<DuckDBValue | null>(converter.table.columns.length);
+        converter.stampInto(stamp, scratch);
         window.targets.set(table, {
           appender,
           writer: new ChunkWriter(appender),
           converter,
           outside: write.days && converter.table.columns.some((c) => c.name === 'activity_date') ? new OutOfWindow(write.days) : undefined,
-          scratch: new Array<DuckDBValue | null>(converter.table.columns.length),
+          scratch,
           rows: 0,
         });
       }
@@ -113,17 +117,15 @@ export class WindowAppend implements WindowSink {
     return window;
   }
 
-  async append<N extends TableName>(table: N, typedRows: readonly RowOf<N>[]): Promise<void> {
-    // Typed for the callers; written as plain rows (the converter checks every column against TABLES).
-    const rows: readonly Row[] = typedRows;
+  /** One batch of the window writer's: converted row by row into data chunks, then flushed into the transaction. */
+  async writeBatch(table: TableName, rows: readonly Row[]): Promise<void> {
     if (!this.open) throw new WarehouseError(`cannot append to ${table}: the window is already written or abandoned`);
     const target = this.targets.get(table);
     if (!target) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.targets.keys()].join(', ')}`);
     const { writer, converter, outside, scratch } = target;
-    const org = this.write.organizationId;
     for (const row of rows) {
       outside?.check(row.activity_date);
-      writer.appendRow(converter.valuesInto(withOrganization(row, org, table), scratch));
+      writer.appendRow(converter.valuesInto(row, scratch));
     }
     target.rows += rows.length;
     // The Appender would otherwise hold up to 204,800 rows in its own unlimited buffer; flushed, they

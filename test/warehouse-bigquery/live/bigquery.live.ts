@@ -41,7 +41,7 @@ describe.skipIf(Boolean(skipReason))('BigQuery warehouse against a real project'
     const row = (day: IsoDay, cents: string, usd: string): RowOf<'claude_costs'> => ({
       activity_date: day, workspace_id: null, description: 'live test', cost_type: 'tokens', model: 'm', service_tier: 'standard',
       token_type: 'output_tokens', context_window: '0-200k', inference_geo: 'global', currency: 'USD', amount_cents: cents as Cents, amount_usd: usd as Usd,
-      extra: null, run_id: 'live-run', ingested_at: new Date().toISOString(),
+      extra: null,
     });
     const write = () =>
       wh.replaceWindow(

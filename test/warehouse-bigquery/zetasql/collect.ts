@@ -20,7 +20,7 @@ import { backfill } from '../../../src/jobs/backfill.js';
 import { dailyRun } from '../../../src/jobs/daily-run.js';
 import type { IngestEnvironment } from '../../../src/jobs/ingest-run.js';
 import { retryFailed } from '../../../src/jobs/retry.js';
-import { warehouseStatus } from '../../../src/jobs/status.js';
+import { warehouseStatus } from '../../../src/ledger/status.js';
 import { collectMetrics } from '../../../src/metrics/collect.js';
 import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';

@@ -1,11 +1,4 @@
-import type { IsoDay } from '../util/dates.js';
-import { MoneyError } from '../util/money.js';
-
-/** Columns every written row carries: which run wrote it and when. */
-export interface Lineage {
-  run_id: string;
-  ingested_at: string;
-}
+import { instantDay, type IsoDay } from '../util/dates.js';
 
 // Every row of a bucket has the same start, so the last answer is nearly always the next one.
 // (undefined until the first call, so an empty starting_at is parsed, and refused, like any other.)
@@ -17,10 +10,7 @@ let lastInstantOut = '';
 /** The UTC day a bucket starting at an RFC 3339 instant belongs to. */
 export function bucketDay(startingAt: string): IsoDay {
   if (startingAt === lastDayIn) return lastDayOut;
-  const t = Date.parse(startingAt);
-  if (Number.isNaN(t)) throw new MoneyError(`bucket starting_at "${startingAt}" is not an RFC 3339 timestamp`);
-  // The first ten characters of toISOString() are the UTC calendar day.
-  lastDayOut = new Date(t).toISOString().slice(0, 10) as IsoDay;
+  lastDayOut = instantDay(startingAt, 'bucket starting_at');
   lastDayIn = startingAt;
   return lastDayOut;
 }

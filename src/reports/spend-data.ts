@@ -1,12 +1,13 @@
 /**
- * The figures alerts judge, read through Warehouse.query and the dialect (so DuckDB and BigQuery
- * answer the same SQL). Dollars come back as exact decimal text and are only ever added with
- * decimal.js.
+ * Spend per day, per scope and per key (allocated), and the names of workspaces and keys: the
+ * figures budgets, anomalies, spend limits, the dashboard and metrics all judge, read through
+ * Warehouse.query and the dialect (so DuckDB and BigQuery answer the same SQL). Dollars come back
+ * as exact decimal text and are only ever added exactly (util/money.ts).
  */
-import { filterWhere, type ReportFilter } from '../reports/filter.js';
-import { canonicalDecimal, ExactDecimal } from '../util/money.js';
+import { DEFAULT_WORKSPACE, filterWhere, type ReportFilter } from './filter.js';
+import { canonicalDecimal, compareDecimal, DecimalSum, divideDecimal, multiplyDecimal } from '../util/money.js';
 import type { IsoDay } from '../util/dates.js';
-import { dayCell } from '../reports/cells.js';
+import { dayCell } from './cells.js';
 import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
 
 export interface Names {
@@ -54,19 +55,6 @@ export async function dailySpend(wh: Warehouse, f: ReportFilter): Promise<Map<Is
   return new Map(rows.map((r) => [dayCell(r.day), canonicalDecimal(r.usd)]));
 }
 
-/** Exact spend of one range by workspace or model, largest first. */
-export async function spendBy(wh: Warehouse, f: ReportFilter, dim: 'workspace_id' | 'model'): Promise<Array<{ id: string | null; usd: string }>> {
-  const i = ids(wh);
-  const d = wh.dialect;
-  const where = filterWhere(d, f, 'c', { workspace: true, model: true }, 'cost');
-  const rows = await wh.query(
-    `SELECT c.${i(dim)} AS ${i('id')}, ${d.toText(d.sumExact(`c.${i('amount_usd')}`))} AS ${i('usd')}
-       FROM ${d.table('claude_costs')} c WHERE ${where.sql} GROUP BY c.${i(dim)}`,
-    where.params,
-  );
-  return rows.map((r) => ({ id: r.id === null ? null : String(r.id), usd: canonicalDecimal(r.usd) })).sort((a, b) => new ExactDecimal(b.usd).comparedTo(a.usd));
-}
-
 /** Per day and model: did the model cost anything? (new_spender for models). */
 export async function modelSpendByDay(wh: Warehouse, from: IsoDay, to: IsoDay): Promise<Array<{ day: IsoDay; model: string; usd: string }>> {
   const i = ids(wh);
@@ -78,7 +66,7 @@ export async function modelSpendByDay(wh: Warehouse, from: IsoDay, to: IsoDay): 
       GROUP BY ${i('activity_date')}, ${i('model')}`,
     [from, to],
   );
-  return rows.map((r) => ({ day: dayCell(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => new ExactDecimal(r.usd).gt(0));
+  return rows.map((r) => ({ day: dayCell(r.day), model: String(r.model), usd: canonicalDecimal(r.usd) })).filter((r) => compareDecimal(r.usd, 0) > 0);
 }
 
 /** Per day and API key: tokens used (any token of any kind is spend). */
@@ -109,6 +97,59 @@ export async function cacheByDay(wh: Warehouse, from: IsoDay, to: IsoDay): Promi
     [from, to],
   );
   return new Map(rows.map((r) => [dayCell(r.day), { read: Number(r.read), input: Number(r.input) }]));
+}
+
+export interface ResolvedScope {
+  filter: Omit<ReportFilter, 'from' | 'to'>;
+  apiKeyId?: string;
+  /** "workspace Search, model claude-…" for messages. */
+  label: string;
+  /** Names the warehouse does not know (yet): spend there is $0 until they appear. */
+  unknown: string[];
+}
+
+/** What a budget or a spend limit counts (the `scope:` of claude-ingest.yaml); omitted = everything. */
+export interface SpendScope {
+  workspace?: string | undefined;
+  api_key?: string | undefined;
+  model?: string | undefined;
+}
+
+export function resolveScope(scope: SpendScope | undefined, names: Names): ResolvedScope {
+  const out: ResolvedScope = { filter: {}, label: 'whole organization', unknown: [] };
+  if (!scope) return out;
+  const labels: string[] = [];
+  if (scope.workspace !== undefined) {
+    const w = scope.workspace;
+    const found = w === DEFAULT_WORKSPACE ? DEFAULT_WORKSPACE : names.workspaces.find((x) => x.id === w || x.name === w)?.id;
+    if (!found) out.unknown.push(`workspace "${w}"`);
+    out.filter.workspaceIds = [found ?? w];
+    labels.push(`workspace ${found === DEFAULT_WORKSPACE ? 'default' : names.workspace(found ?? w)}`);
+  }
+  if (scope.model !== undefined) {
+    out.filter.models = [scope.model];
+    labels.push(`model ${scope.model}`);
+  }
+  if (scope.api_key !== undefined) {
+    const k = scope.api_key;
+    const found = names.apiKeys.find((x) => x.id === k || x.name === k)?.id;
+    if (!found) out.unknown.push(`API key "${k}"`);
+    out.apiKeyId = found ?? k;
+    labels.push(`API key ${names.apiKey(out.apiKeyId)}`);
+  }
+  out.label = labels.join(', ');
+  return out;
+}
+
+/** Spend per day of a scope; a key scope is allocated from token shares (an estimate per key). */
+export async function scopeDaily(wh: Warehouse, scope: ResolvedScope, from: IsoDay, to: IsoDay): Promise<Map<IsoDay, string>> {
+  const filter = { ...scope.filter, from, to };
+  if (scope.apiKeyId === undefined) return dailySpend(wh, filter);
+  const acc = new Map<IsoDay, DecimalSum>();
+  for (const r of await allocateByKey(wh, filter)) {
+    if (r.key === scope.apiKeyId) acc.set(r.day, (acc.get(r.day) ?? new DecimalSum()).add(r.usd));
+  }
+  return new Map([...acc].map(([d, v]) => [d, v.toString()]));
 }
 
 export const UNATTRIBUTED = '(unattributed)';
@@ -165,18 +206,18 @@ export async function allocateByKey(wh: Warehouse, f: ReportFilter): Promise<All
     if (list) list.push(u);
     else byCell.set(k, [u]);
   }
-  const acc = new Map<string, AllocatedSpend & { sum: InstanceType<typeof ExactDecimal> }>();
-  const add = (day: IsoDay, key: string | null, workspace: string | null, model: string | null, usd: InstanceType<typeof ExactDecimal>) => {
+  const acc = new Map<string, AllocatedSpend & { sum: DecimalSum }>();
+  const add = (day: IsoDay, key: string | null, workspace: string | null, model: string | null, usd: string) => {
     const k = [day, key, workspace, model].join('|');
     const e = acc.get(k);
-    if (e) e.sum = e.sum.plus(usd);
-    else acc.set(k, { day, key, workspace, model, usd: '', sum: usd });
+    if (e) e.sum.add(usd);
+    else acc.set(k, { day, key, workspace, model, usd: '', sum: new DecimalSum().add(usd) });
   };
   for (const c of costs) {
     const day = dayCell(c.activity_date);
     const ws = c.workspace_id === null ? null : String(c.workspace_id);
     const model = c.model === null ? null : String(c.model);
-    const usd = new ExactDecimal(canonicalDecimal(c.usd));
+    const usd = canonicalDecimal(c.usd);
     const column = c.token_type === null ? undefined : TOKEN_TYPE_COLUMN[String(c.token_type)];
     const users = column ? (byCell.get(cellKey(c)) ?? []).filter((u) => Number(u[column]) > 0) : [];
     const total = users.reduce((s, u) => s + Number(u[column!]), 0);
@@ -184,7 +225,7 @@ export async function allocateByKey(wh: Warehouse, f: ReportFilter): Promise<All
       add(day, UNATTRIBUTED, ws, model, usd);
       continue;
     }
-    for (const u of users) add(day, u.api_key_id === null ? null : String(u.api_key_id), ws, model, usd.times(Number(u[column!])).div(total));
+    for (const u of users) add(day, u.api_key_id === null ? null : String(u.api_key_id), ws, model, divideDecimal(multiplyDecimal(usd, Number(u[column!])), total));
   }
-  return [...acc.values()].map(({ sum, ...rest }) => ({ ...rest, usd: sum.toFixed() }));
+  return [...acc.values()].map(({ sum, ...rest }) => ({ ...rest, usd: sum.toString() }));
 }

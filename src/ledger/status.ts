@@ -1,10 +1,9 @@
 /** What the warehouse holds: per table and per stream, with the gaps and failures that need action. */
-import { OPTIONAL_STREAM_NAMES, STREAM_NAMES } from '../streams/stream.js';
-import { STREAMS } from '../streams/index.js';
 import { asIsoDay, eachDay, todayUtc, type IsoDay } from '../util/dates.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
-import { okDays, unfinishedWindows } from './ledger-queries.js';
+import { DAY_STREAMS, OPTIONAL_DAY_STREAMS, servedFrom } from './day-streams.js';
+import { okDays, unfinishedWindows } from './queries.js';
 
 export interface TableStatus {
   table: TableName;
@@ -106,8 +105,8 @@ export function streamStatus(ledger: WindowRecord[], stream: string, notServedBe
 
 function dayStreams(ledger: WindowRecord[], today: IsoDay): StreamStatus[] {
   // The org snapshot has no days to miss; an optional stream (hourly cost) is listed once it was read.
-  const optional = OPTIONAL_STREAM_NAMES.filter((s) => ledger.some((w) => w.stream === s));
-  return [...STREAM_NAMES, ...optional].filter((s) => STREAMS[s].writeMode === 'replace-days').map((s) => streamStatus(ledger, s, STREAMS[s].servedFrom?.(today) ?? null));
+  const optional = OPTIONAL_DAY_STREAMS.filter((s) => ledger.some((w) => w.stream === s));
+  return [...DAY_STREAMS, ...optional].map((s) => streamStatus(ledger, s, servedFrom(s, today)));
 }
 
 /**

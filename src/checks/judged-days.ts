@@ -6,7 +6,7 @@
 import type { CheckContext } from '../checks/check.js';
 import { DEFAULT_OPTIONS } from '../checks/index.js';
 import { completenessCheck } from '../checks/completeness.js';
-import { lastCompleteDay, okDays, unfinishedWindows } from '../jobs/ledger-queries.js';
+import { lastCompleteDay, okDays, unfinishedWindows } from '../ledger/queries.js';
 import { eachDay, type DayRange, type IsoDay } from '../util/dates.js';
 import type { Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 

@@ -1,6 +1,6 @@
 /** Table-driven tests of the ledger helpers that jobs, checks, alerts, status and the dashboard share. Part of `npm run test:fast`. */
 import { describe, expect, it } from 'vitest';
-import { completeDays, lastCompleteDay, okDays, unfinishedWindows } from '../../src/jobs/ledger-queries.js';
+import { completeDays, lastCompleteDay, okDays, unfinishedWindows } from '../../src/ledger/queries.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
 import type { IsoDay } from '../../src/util/dates.js';
 

@@ -1,0 +1,83 @@
+/**
+ * The window writer: the one place between a stream's rows and an engine. Both engines run every
+ * window through it, inside the window's transaction:
+ *  - it owns the batch size: whatever a stream hands over (a bucket, a page, one row), the engine gets
+ *    batches of `WindowWrite.batchRows` rows per table, the last one shorter;
+ *  - it stamps the per-window constants (STAMPED_COLUMNS: organization, run, when the window began),
+ *    taken from the WindowWrite and handed to the engine once per window, which lays them into every
+ *    row as it encodes it (converted once, not once per row). No stream or transform carries them.
+ * Compare dlt: resources yield items, the pipeline owns normalization and loading.
+ */
+import { STAMPED_COLUMNS, type Row, type RowOf, type StampedColumn, type TableName } from './tables.js';
+import { WarehouseError, type WindowSink, type WindowWrite } from './warehouse.js';
+
+/**
+ * Rows handed to the engine at a time. Large enough that the per-batch costs (DuckDB's appender
+ * flush, one NDJSON write) are amortised; small enough that a window holds about one bucket or page
+ * and one batch per table, never a page's rows and the writer's work at once.
+ */
+export const WINDOW_BATCH_ROWS = 5000;
+
+/** What a stream yields: rows of one table, without the stamped columns. */
+export interface TableBatch<N extends TableName = TableName> {
+  table: N;
+  rows: RowOf<N>[];
+}
+
+/** The stamped columns' values of a window: the run and start of its ledger row, and its organization. */
+export type WindowStamp = Readonly<Record<StampedColumn, string>>;
+
+export function windowStamp(write: WindowWrite): WindowStamp {
+  return { organization_id: write.organizationId, run_id: write.ledger.runId, ingested_at: write.ledger.startedAt };
+}
+
+/** Whether a column is one the window writer stamps (an engine's encoder leaves it to the stamp). */
+export function isStamped(column: string): column is StampedColumn {
+  return (STAMPED_COLUMNS as readonly string[]).includes(column);
+}
+
+/** An engine's side of one window: encode a batch (stamped columns from windowStamp) and stage it in the window's transaction. */
+export interface BatchTarget {
+  writeBatch(table: TableName, rows: readonly Row[]): Promise<void>;
+}
+
+export class WindowWriter implements WindowSink {
+  private readonly pending = new Map<TableName, Row[]>();
+  private readonly batchRows: number;
+  private written = 0;
+
+  constructor(
+    write: WindowWrite,
+    private readonly target: BatchTarget,
+  ) {
+    this.batchRows = write.batchRows ?? WINDOW_BATCH_ROWS;
+    if (!Number.isSafeInteger(this.batchRows) || this.batchRows < 1) throw new WarehouseError(`replaceWindow: batchRows must be a whole number ≥ 1, got ${this.batchRows}`);
+    for (const table of write.tables) this.pending.set(table, []);
+  }
+
+  async append<N extends TableName>(table: N, typedRows: readonly RowOf<NoInfer<N>>[]): Promise<void> {
+    // Typed for the streams; handed on as plain rows (each engine checks every column against TABLES).
+    const rows: readonly Row[] = typedRows;
+    let batch = this.pending.get(table);
+    if (!batch) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.pending.keys()].join(', ')}`);
+    for (let i = 0; i < rows.length; i++) {
+      batch.push(rows[i]!);
+      if (batch.length >= this.batchRows) {
+        await this.flush(table, batch);
+        batch = this.pending.get(table)!;
+      }
+    }
+  }
+
+  /** Hands over what is left of every table; returns the rows written in the window. */
+  async finish(): Promise<number> {
+    for (const [table, batch] of this.pending) if (batch.length > 0) await this.flush(table, batch);
+    return this.written;
+  }
+
+  private async flush(table: TableName, batch: Row[]): Promise<void> {
+    this.pending.set(table, []);
+    await this.target.writeBatch(table, batch);
+    this.written += batch.length;
+  }
+}
