@@ -9,6 +9,7 @@ import { anomalyThreshold, BASELINE_DAYS, baselineFor, median, MIN_POINTS } from
 import type { JudgedDays } from '../checks/judged-days.js';
 import { allocateByKey, cacheByDay, dailySpend, keyActivityByDay, modelSpendByDay, type Names } from '../reports/spend-data.js';
 import { spendBy } from '../reports/queries.js';
+import { isLocal, localDailySpend, periodIn, type AlertCalendar } from './local-calendar.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
 type Dec = InstanceType<typeof ExactDecimal>;
@@ -56,10 +57,11 @@ export interface DailySpendOptions {
 }
 
 /** Judges `days` (complete ones only); series read once for the whole span plus 28 days before. */
-export async function dailySpendAnomalies(wh: Warehouse, days: IsoDay[], judged: JudgedDays, o: DailySpendOptions, names: Names): Promise<AlertEvent[]> {
+export async function dailySpendAnomalies(wh: Warehouse, days: IsoDay[], judged: JudgedDays, o: DailySpendOptions, names: Names, ac?: AlertCalendar): Promise<AlertEvent[]> {
   const todo = days.filter((d) => judged.has(d));
   if (todo.length === 0) return [];
-  const series = await dailySpend(wh, { from: addDays(todo[0]!, -BASELINE_DAYS), to: todo[todo.length - 1]! });
+  const range = { from: addDays(todo[0]!, -BASELINE_DAYS), to: todo[todo.length - 1]! };
+  const series = isLocal(ac) ? await localDailySpend(wh, range, ac) : await dailySpend(wh, range);
   const events: AlertEvent[] = [];
   for (const day of todo) {
     const b = baselineFor(day, series, (d) => judged.has(d));
@@ -68,18 +70,19 @@ export async function dailySpendAnomalies(wh: Warehouse, days: IsoDay[], judged:
     const threshold = anomalyThreshold(b, o.sensitivity);
     const above = new ExactDecimal(amount).minus(b.median);
     if (!new ExactDecimal(amount).gt(threshold) || above.lt(String(o.min_usd))) continue;
+    // Contributors are read per UTC day (the breakdown has no hours): named as such in local calendars.
     const contributors = await topContributors(wh, day, amount, names);
     const ratio = new ExactDecimal(b.median).isZero() ? null : new ExactDecimal(amount).div(b.median).toDecimalPlaces(1).toFixed(1);
     events.push(
       makeEvent({
-        rule: 'daily_spend', subject: 'organization', period: day, level: 'anomaly', rank: 1, severity: 'warning',
+        rule: 'daily_spend', subject: 'organization', period: periodIn(ac, day), level: 'anomaly', rank: 1, severity: 'warning',
         title: `Spend anomaly on ${day}: ${formatUsd(amount)}${ratio ? ` (${ratio}x the usual ${b.kind})` : ''}`,
         text:
           `Spend on ${dayName(day)} ${day} was ${formatUsd(amount)} against a baseline of ${formatUsd(b.median)} ` +
           `(median of the ${b.points} ${b.kind}s among the previous ${BASELINE_DAYS} days; alert above ${formatUsd(threshold)}), ${formatUsd(above.toFixed())} more.`,
         details: contributorLines(contributors),
         figures: {
-          day, amount_usd: amount, baseline_usd: b.median, scaled_mad_usd: b.scaledMad, threshold_usd: threshold,
+          day, timezone: ac?.calendar.timeZone ?? 'UTC', amount_usd: amount, baseline_usd: b.median, scaled_mad_usd: b.scaledMad, threshold_usd: threshold,
           above_usd: above.toFixed(), baseline_points: b.points, day_kind: b.kind, sensitivity: o.sensitivity,
           contributors: contributors.map((c) => ({ ...c })),
         },

@@ -13,6 +13,7 @@ import type { JudgedDays } from '../checks/judged-days.js';
 import { resolveScope, scopeDaily, type Names } from '../reports/spend-data.js';
 import { makeEvent, type AlertEvent } from './types.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
+import { isLocal, localDailySpend, periodIn, type AlertCalendar } from './local-calendar.js';
 
 /** spent as a percentage of budget (exact decimals in, both as text). */
 export function pctText(spent: string, budget: string): { pct: string; whole: number } {
@@ -26,14 +27,17 @@ export function reached(spent: string, budget: string, pct: number): boolean {
   return compareDecimal(multiplyDecimal(spent, 100), multiplyDecimal(budget, pct)) >= 0;
 }
 
-export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay, allocation: AllocationRules | null = null): Promise<AlertEvent[]> {
-  const scope = resolveScope(budget.scope, names, allocation);
+export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names: Names, judged: JudgedDays, today: IsoDay, opts: { allocation?: AllocationRules | null; calendar?: AlertCalendar } = {}): Promise<AlertEvent[]> {
+  const ac = opts.calendar;
+  const scope = resolveScope(budget.scope, names, opts.allocation ?? null);
   const budgetUsd = canonicalDecimal(String(budget.monthly_usd));
   const current = monthOf(today);
   // The previous month is judged again in the first days of a month: its last day completes only then.
   const previous = Number(today.slice(8, 10)) <= 3 ? monthOf(addDays(current.first, -1)) : null;
   const from = [previous?.first ?? current.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : current.first].sort()[0]!;
-  const daily = await scopeDaily(wh, scope, from, today);
+  // Local days are summed from hours; per-key and per-team allocation have no hours, so a budget scoped
+  // to a key or an allocation dimension stays on UTC days (docs/time-zones.md).
+  const daily = isLocal(ac) && scope.apiKeyId === undefined && !scope.dimensions ? await localDailySpend(wh, { ...scope.filter, from, to: today }, ac) : await scopeDaily(wh, scope, from, today);
   const events: AlertEvent[] = [];
   for (const month of previous ? [previous, current] : [current]) {
     const to = month.last < today ? month.last : today;
@@ -58,6 +62,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
       forecast_usd: fc,
       month_end: month.last,
       estimated_per_key: scope.apiKeyId !== undefined,
+      timezone: ac?.calendar.timeZone ?? 'UTC',
     };
     const details = scope.unknown.length > 0 ? [`Not found in the warehouse yet: ${scope.unknown.join(', ')} (counted as $0).`] : [];
     if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}${scope.dimensions ? ` (billed cost allocated by the rules${scope.dimensions.rules ? ` ${scope.dimensions.rules.hash}` : ''})` : ''}.`);
@@ -66,7 +71,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
     if (top !== undefined) {
       events.push(
         makeEvent({
-          rule: 'budget', subject: budget.name, period: month.month, level: String(top), rank: top,
+          rule: 'budget', subject: budget.name, period: periodIn(ac, month.month), level: String(top), rank: top,
           severity: top >= 100 ? 'critical' : 'warning',
           title: `Budget ${budget.name}: ${top} % of ${formatUsd(budgetUsd)} reached`,
           text, details, figures: { ...figures, threshold_percent: top },
@@ -76,7 +81,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
     if (isCurrent && budget.forecast && fc !== null && compareDecimal(fc, budgetUsd) >= 0 && compareDecimal(spent, budgetUsd) < 0) {
       events.push(
         makeEvent({
-          rule: 'budget_forecast', subject: budget.name, period: month.month, level: 'forecast', rank: 1, severity: 'warning',
+          rule: 'budget_forecast', subject: budget.name, period: periodIn(ac, month.month), level: 'forecast', rank: 1, severity: 'warning',
           title: `Budget ${budget.name}: forecast ${formatUsd(fc)} exceeds ${formatUsd(budgetUsd)} by ${month.last}`,
           text, details, figures,
         }),

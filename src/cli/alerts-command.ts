@@ -13,9 +13,13 @@ import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { parseNonNegative, toolVersion, type CliRuntime, type GlobalOptions } from './runtime.js';
 import { configOption } from './shared-options.js';
+import { tzOption } from './calendar-option.js';
+import { isUtc, localToday, makeCalendar, type Calendar } from '../util/calendar.js';
 
 export interface AlertsOptions {
   config?: string;
+  /** --tz: the zone whose days and months budgets and anomalies judge (default timezone:, else UTC). */
+  tz?: string;
   dryRun?: boolean;
   dashboardUrl?: string;
 }
@@ -24,6 +28,7 @@ export interface PreparedAlerts {
   loaded: LoadedConfig;
   alerts: AlertsConfig;
   dashboardUrl?: string;
+  calendar: Calendar;
 }
 
 /** Reads and checks the config before anything is opened, so a bad file changes nothing (exit 2). */
@@ -39,7 +44,9 @@ export function prepareAlerts(rt: CliRuntime, o: AlertsOptions, g: GlobalOptions
     if (!ok.success) throw new InputError(`--dashboard-url "${o.dashboardUrl}" is not a URL: use e.g. http://127.0.0.1:8080/`);
     dashboardUrl = o.dashboardUrl;
   }
-  return { loaded, alerts: loaded.config.alerts, dashboardUrl };
+  const file = loaded.config;
+  const calendar = makeCalendar({ timezone: o.tz ?? file.timezone, fiscal_year_start_month: file.fiscal_year_start_month, week_start: file.week_start }, o.tz !== undefined ? '--tz' : 'timezone');
+  return { loaded, alerts: loaded.config.alerts, dashboardUrl, calendar };
 }
 
 function tuning(rt: CliRuntime) {
@@ -52,8 +59,10 @@ function tuning(rt: CliRuntime) {
 export async function runAlerts(rt: CliRuntime, g: GlobalOptions, p: PreparedAlerts, wh: Warehouse, dryRun: boolean): Promise<Delivery[]> {
   const reporter = rt.reporter(g);
   const secretsOut = (text: string) => p.loaded.secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
-  const today = rt.today();
-  const { events } = await evaluateAlerts(wh, p.alerts, today, { allocation: loadAllocationRules(p.loaded.config.allocation, p.loaded.path) });
+  const utcToday = rt.today();
+  // The local day; a pinned CLAUDE_INGEST_TODAY is taken as the local day already.
+  const today = isUtc(p.calendar) || rt.io.env.CLAUDE_INGEST_TODAY ? utcToday : localToday(p.calendar);
+  const { events } = await evaluateAlerts(wh, p.alerts, today, { calendar: p.calendar, utcToday, allocation: loadAllocationRules(p.loaded.config.allocation, p.loaded.path) });
   const channels = p.alerts.notify.map((n) => createChannel(n, tuning(rt)));
   const render = { dashboardUrl: p.dashboardUrl, toolVersion: toolVersion(), warehouse: wh.location };
   const deliveries = await dispatch(wh, events, channels, { dryRun, render, secrets: p.loaded.secrets });
@@ -103,6 +112,7 @@ export function registerAlertsCommand(program: Program, rt: CliRuntime): void {
     .command('alerts')
     .description('Evaluate budgets, spend anomalies and data health on the warehouse and send the alerts not sent before (claude-ingest.yaml).')
     .addOption(configOption('alerts:'))
+    .addOption(tzOption())
     .option('--dry-run', 'show what would be sent; send and record nothing')
     .option('--dashboard-url <url>', 'link line in every message')
     .addHelpText(

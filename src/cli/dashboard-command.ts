@@ -6,6 +6,7 @@ import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { untilStopped, type CliRuntime } from './runtime.js';
 import { configOption } from './shared-options.js';
+import { resolveCalendar, tzOption } from './calendar-option.js';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -22,7 +23,8 @@ export function registerDashboardCommand(program: Program, rt: CliRuntime): void
     .option('--port <port>', `port to listen on (0: any free port)`, String(DEFAULT_PORT))
     .option('--host <host>', `address to listen on; anything but loopback exposes your cost data to the network`, DEFAULT_HOST)
     .option('--allowed-host <names>', 'host names the page may be opened under besides loopback, IP addresses and --host, comma-separated (e.g. a DNS name pointing at this machine); other Host headers get 403 (DNS rebinding)')
-    .addOption(configOption('its alerts.budgets are shown'))
+    .addOption(configOption('its alerts.budgets are shown; timezone: for local days'))
+    .addOption(tzOption())
     .addHelpText(
       'after',
       `
@@ -51,6 +53,7 @@ Examples:
           log: (line) => rt.reporter(g).error(line),
           alerts: config.config.alerts ?? null,
           allocation: loadAllocationRules(config.config.allocation, config.path),
+          calendar: resolveCalendar(rt.io.env, o),
           allowedHosts: (o.allowedHost ?? '').split(',').map((h) => h.trim()).filter(Boolean),
         });
         const reporter = rt.reporter(g);

@@ -9,6 +9,10 @@ import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { warehouseOrgOption } from './shared-options.js';
+import { resolveCalendar, tzOption } from './calendar-option.js';
+import { calendarReport, runCalendarReport } from './report-command.js';
+import { openExportFile } from '../warehouse/export-file.js';
+import type { Calendar, PeriodKind } from '../util/calendar.js';
 
 const FORMATS: ExportFormat[] = ['csv', 'parquet', 'json'];
 const BY_EXTENSION: Record<string, ExportFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.json': 'json', '.ndjson': 'json', '.jsonl': 'json' };
@@ -67,9 +71,14 @@ export function registerExportCommand(program: Program, rt: CliRuntime): void {
     .option('--model <ids>', 'reports only: only these models')
     .addOption(warehouseOrgOption('every organization (organization_id is a column)'))
     .option('--raw-csv', "csv: keep text that starts like a spreadsheet formula (= + - @) as it is; by default it gets a leading ' (CSV injection)")
+    .addOption(tzOption())
+    .option('--config <file>', 'config file (timezone:, fiscal_year_start_month, week_start); default ./claude-ingest.yaml')
     .addHelpText(
       'after',
       `
+The spend-over-time reports (day, week, month, quarter, fiscal_year) follow the configured calendar:
+with a zone other than UTC they are written as csv or json with a day_basis column (docs/time-zones.md).
+
 <what> is a table (${Object.keys(TABLES).join(', ')})
 or a report (${reports.join(', ')}).
 
@@ -84,11 +93,19 @@ Examples:
       try {
         const file = outputPath(o.out);
         const format = exportFormat(o.format, file);
-        if (!resolveReportName(what) && !(what in TABLES) && what !== 'claude_focus_costs') {
+        const cal = resolveCalendar(rt.io.env, o);
+        const kind = calendarReport(cal, what);
+        if (!kind && !resolveReportName(what) && !(what in TABLES) && what !== 'claude_focus_costs') {
           throw new InputError(`"${what}" is neither a table nor a report: use one of ${[...Object.keys(TABLES), 'claude_focus_costs', ...reports].join(', ')}`);
         }
+        if (kind && format === 'parquet') throw new InputError(`export ${what} in ${cal.timeZone} is written as csv or json (its days are computed, not a warehouse query): use --format csv or json, or --tz UTC`);
         const wh = await rt.openWarehouse(g, true);
         try {
+          if (kind) {
+            await exportCalendarReport(wh, cal, kind, o, file, format === 'json' ? 'json' : 'csv', Boolean(o.rawCsv));
+            rt.reporter(g).info(`wrote ${file} (${format})`);
+            return;
+          }
           const q = await exportSelect(wh, what, o);
           await wh.exportQuery(q.sql, q.params, file, format, { rawCsv: Boolean(o.rawCsv) });
           rt.reporter(g).info(`wrote ${file} (${format})`);
@@ -99,6 +116,23 @@ Examples:
         rt.fail(g, err);
       }
     });
+}
+
+/** A spend-over-time report in a calendar other than plain UTC, through the shared csv/json writer. */
+async function exportCalendarReport(wh: Warehouse, cal: Calendar, kind: PeriodKind, o: ExportSelectOptions, file: string, format: 'csv' | 'json', raw: boolean): Promise<void> {
+  const orgId = o.org === undefined ? undefined : (await selectWarehouseOrganizations(wh, o.org))[0]!.id!;
+  const range = await resolveCliRange(wh, o);
+  const r = await runCalendarReport(wh, cal, kind, reportFilter(range, o, orgId === undefined ? undefined : [orgId]));
+  const headers = r.columns.map((c) => c.header);
+  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, row[c.name] ?? null])));
+  const out = openExportFile(file, format, { raw });
+  try {
+    await out.write(headers, rows);
+    await out.commit(headers);
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
 }
 
 export interface ExportSelectOptions {

@@ -6,7 +6,7 @@ import { retryFailed } from '../jobs/retry.js';
 import { loadConfig } from '../config/load.js';
 import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
-import { STREAM_NAMES } from '../streams/stream.js';
+import { OPTIONAL_STREAM_NAMES, STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
 import { addDays, parseDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -17,6 +17,7 @@ import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
 import { selectOrganizations } from './select-organizations.js';
 import { configOption, ingestOrgOption } from './shared-options.js';
+import { needsHourlyCost, resolveCalendar } from './calendar-option.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime, type GlobalOptions } from './runtime.js';
 
@@ -108,7 +109,10 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
   }
 }
 
-const streamList = STREAM_NAMES.join(',');
+const streamList = [...STREAM_NAMES, ...OPTIONAL_STREAM_NAMES].join(',');
+
+/** The configured zone decides whether hourly billed cost is kept too (local days are summed from hours). */
+const hourlyCost = (rt: CliRuntime, config: string | undefined) => ({ hourlyCost: needsHourlyCost(resolveCalendar(rt.io.env, { config })) });
 
 export function registerIngestCommands(program: Program, rt: CliRuntime): void {
   program
@@ -129,7 +133,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
         validate: () => {
           const from = parseDay(o.from, '--from');
           const to = o.to ? parseDay(o.to, '--to') : rt.today();
-          return { range: checkRange({ from, to }, rt.today()), streams: parseStreams(o.streams), refresh: Boolean(o.refresh) };
+          return { range: checkRange({ from, to }, rt.today()), streams: parseStreams(o.streams, hourlyCost(rt, o.config)), refresh: Boolean(o.refresh) };
         },
         job: (env, input) => backfill(env, input),
         buckets: { usage: o.usageBucket, analytics: o.analyticsBucket },
@@ -159,7 +163,7 @@ export function registerIngestCommands(program: Program, rt: CliRuntime): void {
       await ingest(rt, g, {
         target: { org: o.org, config: o.config },
         validate: () => {
-          const input = { streams: parseStreams(o.streams), lookback: checkLookback(o.lookback) };
+          const input = { streams: parseStreams(o.streams, hourlyCost(rt, o.config)), lookback: checkLookback(o.lookback) };
           // The config is checked with the other input: a bad file stops the run before anything is fetched.
           if (o.alerts) prepared = prepareAlerts(rt, o, g);
           if (o.metrics) {

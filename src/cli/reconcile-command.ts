@@ -12,6 +12,8 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import { EXIT } from './exit-codes.js';
 import type { Program } from './program.js';
 import { configOption, warehouseOrgOption } from './shared-options.js';
+import { resolveCalendar, tzOption } from './calendar-option.js';
+import { isUtc } from '../util/calendar.js';
 import type { CliRuntime } from './runtime.js';
 import { InputError } from '../util/errors.js';
 import { asIsoDay } from '../util/dates.js';
@@ -97,10 +99,14 @@ export function registerReconcileCommand(program: Program, rt: CliRuntime): void
     .option('--tolerance <rule>', 'focus: the FOCUS invoice-detail rule max(100 × $0.01, √rows × 0.5 × $0.01); default: the invoice\'s own precision (each line = usage rounded half-even to the cent)')
     .option('--tolerance-usd <usd>', 'a fixed allowed difference in dollars')
     .addOption(warehouseOrgOption('the only one; required when the warehouse holds several (an invoice is one organization\'s)'))
-    .addOption(configOption('fixed_costs:'))
+    .addOption(configOption('fixed_costs:, timezone:'))
+    .addOption(tzOption())
     .addHelpText(
       'after',
       `
+The month is the invoice's: cost_report bills UTC days, so a configured time zone (--tz, timezone:)
+does not move its days; a note says so (docs/time-zones.md).
+
 Exit 0 within the tolerance, 1 outside it, 2 for bad input (a malformed invoice file: one line saying
 what to fix). The reconciled invoice is recorded (claude_invoices) and its id becomes the month's
 InvoiceId in the FOCUS view. See docs/reconcile.md.
@@ -122,6 +128,8 @@ Examples:
         const rule = parseTolerance(o);
         const invoice = readInvoice(o);
         const config = loadConfig(o.config, rt.io.env);
+        const cal = resolveCalendar(rt.io.env, o);
+        if (!isUtc(cal)) rt.reporter(g).info(`reconcile: the invoice month ${month} is matched on the API's UTC days (cost_report bills UTC days); the time zone ${cal.timeZone} does not apply to it`);
         const wh = await rt.openWarehouse(g);
         try {
           if (config.config.fixed_costs) await syncFixedCosts(wh, config.config.fixed_costs, rt.today());

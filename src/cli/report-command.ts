@@ -1,4 +1,3 @@
-import type { ReportFilter } from '../reports/filter.js';
 import { printableLines } from '../util/terminal-text.js';
 import { organizationOf } from '../ledger/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
@@ -14,6 +13,11 @@ import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
+import { hourlyCostDays, resolveCalendar, tzOption } from './calendar-option.js';
+import { describeCalendar, isUtc, type Calendar, type PeriodKind } from '../util/calendar.js';
+import { LOCAL_SPEND_TITLES, localSpend, localSpendColumns, localSpendRows } from '../reports/local-spend.js';
+import type { ReportResult } from '../reports/registry.js';
+import type { ReportFilter } from '../reports/filter.js';
 
 /** --from/--to, each defaulting to the edge of the data the warehouse holds. */
 export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
@@ -45,14 +49,44 @@ export function reportFilter(range: DayRange, o: { workspace?: string; model?: s
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
+/** Periods a calendar other than plain UTC (a zone, a fiscal year, Sunday weeks) reports itself. */
+export const CALENDAR_PERIODS: readonly PeriodKind[] = ['day', 'week', 'month', 'quarter', 'fiscal_year'];
+
+/**
+ * Whether a spend-over-time report must go through the calendar (reports/local-spend.ts) rather than
+ * the UTC SQL report: a zone other than UTC, Sunday weeks, quarters and fiscal years.
+ */
+export function calendarReport(cal: Calendar, by: string): PeriodKind | null {
+  const kind = CALENDAR_PERIODS.find((k) => k === by);
+  if (!kind) return null;
+  if (kind === 'quarter' || kind === 'fiscal_year') return kind;
+  if (!isUtc(cal)) return kind;
+  return kind === 'week' && cal.weekStart === 'sunday' ? kind : null;
+}
+
+/** A spend-over-time report in the calendar's days and periods, with each row's day_basis. */
+export async function runCalendarReport(wh: Warehouse, cal: Calendar, kind: PeriodKind, f: ReportFilter): Promise<ReportResult> {
+  // In UTC every day is the API's own: no hours needed, every row is a UTC day.
+  const held = isUtc(cal) ? new Set<never>() : await hourlyCostDays(wh, f.organizationIds);
+  const rows = await localSpend(wh, cal, f, kind, held);
+  return {
+    report: kind,
+    title: `${LOCAL_SPEND_TITLES[kind]} in ${describeCalendar(cal)}`,
+    filter: f,
+    columns: localSpendColumns(kind),
+    rows: localSpendRows(rows),
+  };
+}
+
 export function registerReportCommand(program: Program, rt: CliRuntime): void {
   program
     .command('report')
     .description('Spend over time or by workspace/model/cost type, tokens by API key, Claude Code per user: names instead of ids, exact dollars.')
     .addOption(fromDayOption())
     .addOption(toDayOption())
-    .option('--by <what>', `${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join('|')}, or allocation dimensions (team, or team,product …: docs/allocation.md)`, 'day')
+    .option('--by <what>', `${[...REPORT_NAMES, 'quarter', 'fiscal_year', ...LIMIT_REPORT_NAMES].join('|')}, or allocation dimensions (team, or team,product …: docs/allocation.md)`, 'day')
     .option('--product <name>', 'with an allocation --by: claude_code shows the value of Claude Code (cost beside sessions, commits, pull requests)')
+    .addOption(tzOption())
     .option('--config <file>', 'config file with organizations: (rate_limit reads with their keys)')
     .option('--format <format>', 'table, json or csv (global --json = json)', 'table')
     .option('--workspace <ids>', 'only these workspace ids, comma-separated (default = the default workspace)')
@@ -67,6 +101,8 @@ estimated cost (--by user) is an estimate, never part of the billed totals.
 
 Examples:
   $ claude-ingest report --by month
+  $ claude-ingest report --by day --tz America/Los_Angeles --format csv
+  $ claude-ingest report --by fiscal_year   # fiscal_year_start_month in claude-ingest.yaml
   $ claude-ingest report --by workspace --from 2025-06-01 --to 2025-06-30
   $ claude-ingest report --by api_key --format csv > keys.csv
   $ claude-ingest report --by user --format json | jq '.rows[0]'
@@ -92,12 +128,14 @@ shown without a peak. See docs/limits.md.`,
           rt.reporter(g).print(format === 'json' ? JSON.stringify(reportJson(result), null, 2) : format === 'csv' ? renderReportCsv(result) : renderReportTable(result));
           return;
         }
+        const cal = resolveCalendar(rt.io.env, o);
+        const kind = calendarReport(cal, o.by);
         const name = resolveReportName(o.by);
-        if (!name && !(LIMIT_REPORT_NAMES as readonly string[]).includes(o.by)) {
+        if (!name && !kind) {
+          // Not a report of its own: allocation dimensions (docs/allocation.md), which say so if not one either.
           await allocationReportCommand(rt, g, o, { listOption, resolveCliRange, reportFilter });
           return;
         }
-        if (!name) throw new InputError(`--by ${o.by} is not a report: use one of ${[...REPORT_NAMES, ...LIMIT_REPORT_NAMES].join(', ')}`);
         const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
         if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
         const wh = await rt.openWarehouse(g, true);
@@ -105,7 +143,8 @@ shown without a peak. See docs/limits.md.`,
           const range = await resolveCliRange(wh, o);
           const held = await warehouseOrganizations(wh);
           const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
-          const result = await runReport(wh, name, reportFilter(range, o, organizationIdsOf(chosen)));
+          const filter = reportFilter(range, o, organizationIdsOf(chosen));
+          const result = kind ? await runCalendarReport(wh, cal, kind, filter) : await runReport(wh, name!, filter);
           // Which organizations the figures cover: the one chosen, the only one, or all of them summed.
           const org = format === 'csv' ? null : chosen ? { id: chosen[0]!.id!, name: chosen[0]!.name } : held.length <= 1 ? await organizationOf(wh, await wh.listRuns(5)) : null;
           const heading = org ? `Organization: ${org.name ?? org.id}\n` : held.length > 1 && format === 'table' ? `Organizations: all ${held.length}, summed (${held.map(organizationLabel).join(', ')}); --org NAME|ID for one\n` : '';

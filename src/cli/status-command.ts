@@ -5,7 +5,10 @@ import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';
 import { formatTable } from '../util/table-format.js';
 import type { Program } from './program.js';
 import type { CliRuntime } from './runtime.js';
-import { warehouseOrgOption } from './shared-options.js';
+import { configOption, warehouseOrgOption } from './shared-options.js';
+import { needsHourlyCost, resolveCalendar, tzOption } from './calendar-option.js';
+import { describeCalendar, type Calendar } from '../util/calendar.js';
+import { ANALYTICS_FIRST_DAY } from '../source/analytics-floor.js';
 
 function summarizeDays(days: string[]): string {
   if (days.length === 0) return 'none';
@@ -42,14 +45,38 @@ function runLines(runs: RunRecord[], failed: WindowRecord[], retry: string): str
   return out;
 }
 
-export function renderStatus(s: WarehouseStatus): string {
+/** What status says about the configured calendar: whether hourly billed cost is kept for its local days. */
+export interface CalendarStatus {
+  timezone: string;
+  /** Kept by backfill and run for exact local days (any zone but UTC). */
+  hourly_cost: boolean;
+  /** First and last UTC day the hourly stream holds as complete, null before it ran. */
+  hourly_cost_days: { first: string; last: string; days: number } | null;
+  note: string;
+}
+
+export function calendarStatus(cal: Calendar, s: WarehouseStatus): CalendarStatus {
+  const hourly = s.streams.find((st) => st.stream === 'analytics_cost_hourly');
+  const days = hourly && hourly.firstDay && hourly.lastDay ? { first: hourly.firstDay, last: hourly.lastDay, days: hourly.daysPresent } : null;
+  const on = needsHourlyCost(cal);
+  const note = !on
+    ? 'Time zone: UTC (days are the API\'s UTC days)'
+    : hourly?.unavailable && !days
+      ? `Time zone: ${describeCalendar(cal)}; the Analytics API is not available to this organization (since ${hourly.unavailable.since}), so there is no hourly billed cost: reports show UTC days, labelled "UTC days"`
+      : days
+      ? `Time zone: ${describeCalendar(cal)}; hourly billed cost is kept (analytics_cost_hourly, ${days.days} days from ${days.first} to ${days.last}), so local days are exact there; other days are reported as UTC days`
+      : `Time zone: ${describeCalendar(cal)}; backfill and run keep hourly billed cost (analytics_cost_hourly) for exact local days, but none is held yet: run claude-ingest backfill --from ${ANALYTICS_FIRST_DAY} or later; until then reports show UTC days`;
+  return { timezone: cal.timeZone, hourly_cost: on, hourly_cost_days: days, note };
+}
+
+export function renderStatus(s: WarehouseStatus, cal?: CalendarStatus): string {
   const several = (s.organizations?.length ?? 0) > 1;
   const org = several
     ? `${s.organizations!.length} (${s.organizations!.map((o) => organizationLabel(o)).join(', ')})`
     : s.organization
       ? `${s.organization.name ?? '(no name)'} (${s.organization.id})`
       : 'unknown (no run has read GET /v1/organizations/me yet)';
-  const out: string[] = [`Warehouse: ${s.location}`, `${several ? 'Organizations' : 'Organization'}: ${org}`, ''];
+  const out: string[] = [`Warehouse: ${s.location}`, `${several ? 'Organizations' : 'Organization'}: ${org}`, ...(cal ? [cal.note] : []), ''];
   out.push(
     formatTable(
       ['table', 'rows', 'first day', 'last day', 'days with rows'],
@@ -74,16 +101,20 @@ export function registerStatusCommand(program: Program, rt: CliRuntime): void {
     .command('status')
     .description('Per table and stream: days held, missing days, rows; the last runs; failed windows.')
     .addOption(warehouseOrgOption('each organization separately'))
+    .addOption(configOption('timezone:'))
+    .addOption(tzOption())
     .addHelpText('after', '\nExamples:\n  $ claude-ingest status\n  $ claude-ingest status --org Production\n  $ claude-ingest status --json | jq .streams')
     .action(async (o, cmd) => {
       const g = cmd.optsWithGlobals();
       try {
+        const cal = resolveCalendar(rt.io.env, o);
         const wh = await rt.openWarehouse(g, true);
         try {
           const chosen = await selectWarehouseOrganizations(wh, o.org);
           // One organization reads exactly as before several existed.
           const status = await warehouseStatus(wh, rt.today(), o.org !== undefined || chosen.length > 1 ? chosen : undefined);
-          rt.reporter(g).print(g.json ? JSON.stringify(status, null, 2) : printableLines(renderStatus(status)));
+          const calendar = calendarStatus(cal, status);
+          rt.reporter(g).print(g.json ? JSON.stringify({ ...status, calendar }, null, 2) : printableLines(renderStatus(status, calendar)));
         } finally {
           await wh.close();
         }

@@ -11,6 +11,8 @@ import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { configOption, fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
 import { allocationRulesOf } from './allocation-rules.js';
+import { resolveCalendar, tzOption } from './calendar-option.js';
+import { isUtc, utcDaysOf } from '../util/calendar.js';
 
 /** A non-negative decimal amount of dollars, kept as text so it stays exact. */
 export function parseUsd(value: string, flag: string): string {
@@ -29,11 +31,15 @@ export function registerValidateCommand(program: Program, rt: CliRuntime): void 
     .option('--tolerance-usd <usd>', 'allowed difference for --expect-total-usd', '0.01')
     .option('--large-line-usd <usd>', 'WARN about a single cost line above this many dollars (default: a line over 3× the largest of its trailing 90 days)')
     .addOption(warehouseOrgOption('each organization separately'))
-    .addOption(configOption('allocation: adds the allocation check'))
+    .addOption(configOption('allocation: adds the allocation check; timezone:'))
     .option('--full', 'prove every day again, not only the days whose rows changed since the last validate')
+    .addOption(tzOption())
     .addHelpText(
       'after',
       `
+The checks compare rows with the API's own totals, which are per UTC day: with a time zone (--tz or
+timezone:), --from/--to are local days and every UTC day holding a moment of them is checked.
+
 Exit code 1 when any check FAILs, 0 otherwise (WARNs included). With several organizations in the
 warehouse every check runs once per organization, on its rows and ledger alone, and names it.
 What each day proved is kept in the warehouse (validation_proofs) under a fingerprint of that day's
@@ -55,10 +61,13 @@ Examples:
           ...(o.largeLineUsd !== undefined ? { largeLineUsd: parseUsd(o.largeLineUsd, '--large-line-usd') } : {}),
           ...(o.expectTotalUsd !== undefined ? { expectTotalUsd: parseUsd(o.expectTotalUsd, '--expect-total-usd') } : {}),
         };
+        const cal = resolveCalendar(rt.io.env, o);
         const wh = await rt.openWarehouse(g, true);
         let proofs: ProofBook;
         try {
-          const range = await resolveCliRange(wh, o);
+          const asked = await resolveCliRange(wh, o);
+          const range = isUtc(cal) || (o.from === undefined && o.to === undefined) ? asked : utcDaysOf(cal, asked.from, asked.to);
+          if (range !== asked) rt.reporter(g).info(`validate: local days ${asked.from}..${asked.to} in ${cal.timeZone} are the UTC days ${range.from}..${range.to}; the checks judge those`);
           const organizations = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
           if (options.expectTotalUsd !== undefined && !organizations && (await warehouseOrganizations(wh)).length > 1) {
             throw new InputError('--expect-total-usd is one organization\'s Console total and this warehouse holds several: add --org NAME|ID');

@@ -4,6 +4,7 @@
  * same keys the tool accepts. Objects are strict: a misspelt key is an error, never silently ignored.
  */
 import { z } from 'zod';
+import { checkTimeZone } from '../util/calendar.js';
 import { destinationProblem } from '../util/destination.js';
 
 /** Dollars as a number or decimal text: kept exact by converting the text, never by float arithmetic. */
@@ -28,7 +29,7 @@ const scopeSchema = z
 
 const budgetSchema = z.strictObject({
   name: z.string().min(1).describe('Shown in every message, e.g. "Search team".'),
-  monthly_usd: dollars('Budget per calendar month (UTC), in dollars.', true),
+  monthly_usd: dollars('Budget per calendar month in the configured time zone (timezone:, default UTC), in dollars.', true),
   thresholds_pct: z
     .array(z.number().int().min(1).max(1000))
     .min(1)
@@ -253,6 +254,26 @@ export const allocationSchema = z
   .describe('Who pays: allocation rules from API keys, workspaces, people, products and models to teams, cost centers, projects (docs/allocation.md).');
 
 // ---- end allocation ----
+// ---- calendar (issue 27): the organization's time zone and fiscal calendar. Own block to ease merges. ----
+
+export const calendarShape = {
+  timezone: z
+    .string()
+    .min(1)
+    .superRefine((v, ctx) => {
+      try {
+        checkTimeZone(v, ''); // the loader names the key
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional()
+    .describe('IANA time zone whose days, weeks, months and fiscal years reports, budgets and the dashboard use, e.g. America/Los_Angeles; default UTC (--tz overrides). A zone other than UTC makes backfill and run also keep hourly billed cost (stream analytics_cost_hourly). See docs/time-zones.md.'),
+  fiscal_year_start_month: z.number().int().min(1).max(12).optional().describe('First month of the fiscal year, 1 = January (default) … 12; fiscal quarters start with it (report --by quarter|fiscal_year).'),
+  week_start: z.enum(['monday', 'sunday']).optional().describe('First day of the week for report --by week (default monday).'),
+};
+
+// ---- end calendar ----
 
 export const configSchema = z
   .strictObject({
@@ -260,6 +281,7 @@ export const configSchema = z
     alerts: alertsSchema.optional(),
     allocation: allocationSchema.optional(),
     fixed_costs: fixedCostsSchema.optional(),
+    ...calendarShape,
     organizations: z
       .array(organizationSchema)
       .min(1)
@@ -278,7 +300,7 @@ export const configSchema = z
       }
     });
   })
-  .describe('claude-ingest.yaml: organizations (docs/configuration.md), alerts (docs/alerts.md), allocation (docs/allocation.md) and fixed_costs (docs/reconcile.md)');
+  .describe('claude-ingest.yaml: organizations (docs/configuration.md), alerts (docs/alerts.md), allocation (docs/allocation.md), fixed_costs (docs/reconcile.md) and the calendar: timezone, fiscal_year_start_month, week_start (docs/time-zones.md)');
 
 export type ConfigFile = z.output<typeof configSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;

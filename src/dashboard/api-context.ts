@@ -2,6 +2,7 @@
 import type { ValidationReport } from '../checks/index.js';
 import type { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
+import type { Calendar } from '../util/calendar.js';
 import type { IsoDay } from '../util/dates.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -28,4 +29,6 @@ export interface ApiContext {
    * it proves is not stored there; the proofs `validate` stored are read as well. Absent: every day is proved.
    */
   proofs?: ProofBook;
+  /** The organization's calendar (issue 27); absent: UTC. The page's `tz=utc` asks for UTC days anyway. */
+  calendar?: Calendar;
 }

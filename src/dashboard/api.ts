@@ -16,13 +16,16 @@ import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, tot
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { isUtc, type Calendar } from '../util/calendar.js';
+import { localSpend } from '../reports/local-spend.js';
+import { okDays } from '../ledger/queries.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
 import { limits } from './api-limits.js';
-import { checkParams, filterParams, rangeParam, stackParam } from './params.js';
+import { BadRequest, checkParams, filterParams, rangeParam, stackParam } from './params.js';
 import { rows as rowsPage } from './api-rows.js';
 import { pageInfo, pageOf, TABLE_SPECS, type PageRow } from './paging.js';
 
@@ -104,6 +107,7 @@ async function meta(ctx: ApiContext) {
   }
   return {
     warehouse: { kind: ctx.wh.kind, location: ctx.wh.location },
+    timezone: ctx.calendar?.timeZone ?? 'UTC',
     today: ctx.today,
     span,
     organizations,
@@ -113,7 +117,33 @@ async function meta(ctx: ApiContext) {
   };
 }
 
+/** Spend per local day (issue 27): totals only (the stacks are UTC-day splits), each day with its basis. */
+async function localSpendDays(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
+  const windows = await ctx.wh.listWindows({ stream: 'analytics_cost_hourly' });
+  const held = okDays(windows, 'analytics_cost_hourly');
+  const monthFrom = monthStart(f.to);
+  const [rows, month] = await Promise.all([localSpend(ctx.wh, cal, f, 'day', held), localSpend(ctx.wh, cal, { ...f, from: monthFrom }, 'month', held)]);
+  const byDay = new Map(rows.map((r) => [r.period, r]));
+  const days = eachDay(f.from, f.to);
+  return {
+    timezone: cal.timeZone,
+    daily: days.map((d) => byDay.get(d)?.usd ?? '0'),
+    day_basis: days.map((d) => byDay.get(d)?.day_basis ?? null),
+    total: sumDecimals(rows.map((r) => r.usd)),
+    /** The local month to the range's last day. */
+    month: { from: monthFrom, to: f.to, usd: month[0]?.usd ?? '0', day_basis: month[0]?.day_basis ?? null },
+  };
+}
+
+/** The calendar a request asks for: the configured one, unless the page's UTC toggle sent tz=utc. */
+function requestCalendar(ctx: ApiContext): Calendar | null {
+  const tz = ctx.query.get('tz');
+  if (tz !== null && tz !== 'utc' && tz !== 'local') throw new BadRequest(`tz must be utc or local, got "${tz}"`);
+  return ctx.calendar && !isUtc(ctx.calendar) && tz !== 'utc' ? ctx.calendar : null;
+}
+
 async function spend(ctx: ApiContext) {
+  const cal = requestCalendar(ctx);
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const stack = stackParam(ctx.query);
   const days = eachDay(f.from, f.to);
@@ -150,6 +180,8 @@ async function spend(ctx: ApiContext) {
     filter: filterEcho(f),
     stack,
     days,
+    // The local days' totals when a zone is configured (the stacked series stay UTC days, labelled by the page).
+    local: cal ? await localSpendDays(ctx, cal, f) : null,
     daily: days.map((day) => perDay.get(day) ?? '0'),
     series,
     /** API usage from cost_report only: no products outside cost_report, no configured fees. */
@@ -278,7 +310,7 @@ async function health(ctx: ApiContext) {
 
 export const ROUTES: Record<string, Route> = {
   '/api/meta': { params: [], handle: meta },
-  '/api/spend': { params: [...FILTER_PARAMS, 'stack'], handle: spend },
+  '/api/spend': { params: [...FILTER_PARAMS, 'stack', 'tz'], handle: spend },
   '/api/breakdown': { params: FILTER_PARAMS, handle: breakdown },
   '/api/keys': { params: FILTER_PARAMS, handle: keys },
   // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.

@@ -12,6 +12,7 @@
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import type { Calendar } from '../util/calendar.js';
 import { todayUtc, type IsoDay } from '../util/dates.js';
 import { oneLine } from '../util/one-line.js';
 import { errorCodes, HTTP, InputError } from '../util/errors.js';
@@ -60,6 +61,8 @@ export interface DashboardOptions {
    * on another site cannot read the data through DNS rebinding.
    */
   allowedHosts?: readonly string[];
+  /** The organization's calendar (timezone:, --tz): spend per local day, the zone in the header (default UTC). */
+  calendar?: Calendar;
 }
 
 const RESPONSE_CACHE_SIZE = 64;
@@ -227,7 +230,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (text !== undefined) return text;
       const pending = key ? inflight.get(key) : undefined;
       if (pending) return await pending;
-      const computing = handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs }).then((body) =>
+      const computing = handleApi(url.pathname, { wh: handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs, ...(o.calendar ? { calendar: o.calendar } : {}) }).then((body) =>
         JSON.stringify(body),
       );
       if (!key) return await computing;

@@ -2,7 +2,7 @@
 import { asIsoDay, eachDay, todayUtc, type IsoDay } from '../util/dates.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
-import { DAY_STREAMS, servedFrom } from './day-streams.js';
+import { DAY_STREAMS, OPTIONAL_DAY_STREAMS, servedFrom } from './day-streams.js';
 import { okDays, unfinishedWindows } from './queries.js';
 
 export interface TableStatus {
@@ -104,8 +104,9 @@ export function streamStatus(ledger: WindowRecord[], stream: string, notServedBe
 }
 
 function dayStreams(ledger: WindowRecord[], today: IsoDay): StreamStatus[] {
-  // The org snapshot has no days to miss.
-  return DAY_STREAMS.map((s) => streamStatus(ledger, s, servedFrom(s, today)));
+  // The org snapshot has no days to miss; an optional stream (hourly cost) is listed once it was read.
+  const optional = OPTIONAL_DAY_STREAMS.filter((s) => ledger.some((w) => w.stream === s));
+  return [...DAY_STREAMS, ...optional].map((s) => streamStatus(ledger, s, servedFrom(s, today)));
 }
 
 /**

@@ -83,7 +83,7 @@ export interface BridgeFilter {
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** SQL: is this claude_cost_by_actor row (alias a) billed by cost_report? */
-export function billedByCostReportSql(wh: Warehouse, a: string): string {
+export function billedByCostReportSql(wh: Pick<Warehouse, 'dialect'>, a: string): string {
   const i = (n: string) => `${a}.${wh.dialect.ident(n)}`;
   return `(${i('product')} IS NULL OR ${i('product')} IN (${COST_REPORT_PRODUCTS.map(lit).join(', ')}) OR (${i('product')} = 'claude_code' AND ${i('workspace_id')} IS NOT NULL))`;
 }

@@ -59,8 +59,8 @@ export function reportQuery(d: SqlDialect, name: ReportName, f: ReportFilter): R
 }
 
 export interface ReportResult {
-  /** A report of REPORT_NAMES, one of the limit reports (limit-reports.ts), or an allocation report (allocation/report.ts). */
-  report: ReportName | 'rate_limit' | 'spend_limit' | 'allocation' | 'claude_code_value';
+  /** A report of REPORT_NAMES, one of the limit reports (limit-reports.ts), an allocation report (allocation/report.ts) or a calendar period (local-spend.ts). */
+  report: ReportName | 'rate_limit' | 'spend_limit' | 'allocation' | 'claude_code_value' | 'quarter' | 'fiscal_year';
   title: string;
   filter: ReportFilter;
   columns: ReportColumn[];

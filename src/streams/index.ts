@@ -1,4 +1,5 @@
 import { analyticsCostStream } from './analytics-cost.js';
+import { analyticsCostHourlyStream } from './analytics-cost-hourly.js';
 import { analyticsUsageStream } from './analytics-usage.js';
 import { claudeCodeStream } from './claude-code.js';
 import { costStream } from './cost.js';
@@ -6,7 +7,7 @@ import { limitsStream } from './limits.js';
 import { orgStream } from './org.js';
 import { rateLimitPeaksStream } from './rate-limit-peaks.js';
 import type { StreamDef, StreamName } from './stream.js';
-import { STREAM_NAMES } from './stream.js';
+import { OPTIONAL_STREAM_NAMES, STREAM_NAMES } from './stream.js';
 import { usageStream } from './usage.js';
 import { InputError } from '../util/errors.js';
 
@@ -19,20 +20,26 @@ export const STREAMS: Record<StreamName, StreamDef> = {
   analytics_usage: analyticsUsageStream,
   limits: limitsStream,
   rate_limit_peaks: rateLimitPeaksStream,
+  analytics_cost_hourly: analyticsCostHourlyStream,
 };
 
 export class StreamInputError extends InputError {}
 
-/** Parses "--streams cost,usage": unknown names are an input error, not a silent skip. */
-export function parseStreams(value: string | undefined): StreamDef[] {
-  if (!value) return STREAM_NAMES.map((n) => STREAMS[n]);
+/**
+ * Parses "--streams cost,usage": unknown names are an input error, not a silent skip. Without a list,
+ * the default streams, plus analytics_cost_hourly when `hourlyCost` (a time zone other than UTC is
+ * configured: local days are summed from hours).
+ */
+export function parseStreams(value: string | undefined, o: { hourlyCost?: boolean } = {}): StreamDef[] {
+  const known = [...STREAM_NAMES, ...OPTIONAL_STREAM_NAMES];
+  if (!value) return [...STREAM_NAMES, ...(o.hourlyCost ? OPTIONAL_STREAM_NAMES : [])].map((n) => STREAMS[n]);
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !STREAM_NAMES.includes(n as StreamName));
+  const unknown = names.filter((n) => !known.includes(n as StreamName));
   if (unknown.length > 0 || names.length === 0) {
-    throw new StreamInputError(`unknown stream "${unknown.join(', ') || value}": choose from ${STREAM_NAMES.join(', ')}`);
+    throw new StreamInputError(`unknown stream "${unknown.join(', ') || value}": choose from ${known.join(', ')}`);
   }
   // Keep the canonical order (slow Claude Code stream first) whatever order the user typed.
-  return STREAM_NAMES.filter((n) => names.includes(n)).map((n) => STREAMS[n]);
+  return known.filter((n) => names.includes(n)).map((n) => STREAMS[n]);
 }
 
 export type { StreamDef, StreamName } from './stream.js';

@@ -12,9 +12,14 @@ import type { DayRange, IsoDay } from '../util/dates.js';
 import type { TableName } from '../warehouse/tables.js';
 import type { TableBatch } from '../warehouse/window-writer.js';
 
-export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org' | 'analytics_cost' | 'analytics_usage' | 'limits' | 'rate_limit_peaks';
+export type StreamName = 'cost' | 'usage' | 'claude_code' | 'org' | 'analytics_cost' | 'analytics_usage' | 'limits' | 'rate_limit_peaks' | 'analytics_cost_hourly';
 /** The streams backfill and run read (rate_limit_peaks is read on demand by report --by rate_limit only). */
 export const STREAM_NAMES: readonly StreamName[] = ['claude_code', 'cost', 'usage', 'analytics_cost', 'analytics_usage', 'org', 'limits'];
+/**
+ * Streams backfill and run read only when asked (--streams) or when the configuration needs them:
+ * analytics_cost_hourly whenever timezone: is not UTC (docs/time-zones.md).
+ */
+export const OPTIONAL_STREAM_NAMES: readonly StreamName[] = ['analytics_cost_hourly'];
 
 export interface StreamOptions {
   /** Usage bucket width: daily by default, hourly for intraday detail. */

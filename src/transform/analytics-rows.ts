@@ -21,6 +21,7 @@ export const USAGE_MEASURES = { ...TOKEN_MEASURES, requests: true, total_tokens:
 
 const KEY_GROUP: FieldSpec = { workspace_id: true, api_key_id: true, model: true, service_tier: true, context_window: true, cost_type: true, token_type: true };
 const ACTOR_COST_GROUP: FieldSpec = { actor: true, product: true, workspace_id: true, model: true, api_key_id: true, cost_type: true };
+const HOURLY_GROUP: FieldSpec = { product: true, workspace_id: true, model: true };
 const ACTOR_USAGE_GROUP: FieldSpec = { actor: true, product: true, workspace_id: true, model: true, api_key_id: true };
 
 const spec = (group: FieldSpec, measuresField: 'cost' | 'usage', measures: FieldSpec): FieldSpec => ({
@@ -31,6 +32,7 @@ const spec = (group: FieldSpec, measuresField: 'cost' | 'usage', measures: Field
 });
 const KEY_SPEC = spec(KEY_GROUP, 'cost', COST_MEASURES);
 const ACTOR_COST_SPEC = spec(ACTOR_COST_GROUP, 'cost', COST_MEASURES);
+const HOURLY_SPEC = spec(HOURLY_GROUP, 'cost', COST_MEASURES);
 const ACTOR_USAGE_SPEC = spec(ACTOR_USAGE_GROUP, 'usage', USAGE_MEASURES);
 
 /** The row's unmapped fields, with the actor's own unmapped fields under group.actor. */
@@ -122,4 +124,26 @@ export function usageByActorRow(r: AnalyticsUsageRow, tally: WindowTally, ordina
     ordinal,
     extra: tally.extraColumn('claude_usage_by_actor', day, extraOf(r, ACTOR_USAGE_SPEC, a.extra)),
   });
+}
+
+/** One hour of billed cost by product, workspace and model (the analytics_cost_hourly stream). */
+export function costHourlyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_hourly'> {
+  const day = bucketDay(r.starting_at);
+  const g = r.group;
+  const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
+  const list = parseCents(r.cost.list_amount, `analytics/cost ${day} list_amount`, tally);
+  return {
+    activity_date: day,
+    bucket_start: bucketInstant(r.starting_at),
+    product: g.product,
+    workspace_id: g.workspace_id,
+    model: g.model,
+    currency: r.cost.currency,
+    amount_cents: amount,
+    amount_usd: centsToUsd(amount),
+    list_amount_cents: list,
+    list_amount_usd: centsToUsd(list),
+    ordinal,
+    extra: tally.extraColumn('claude_cost_hourly', day, extraOf(r, HOURLY_SPEC, null)),
+  };
 }

@@ -7,7 +7,7 @@
 import { activityDate, allNullable, bucketStart as sharedBucketStart, extra, lineage, tokenColumns, type ColumnDef } from './columns.js';
 import type { TableSpec } from './table-spec.js';
 
-export type AnalyticsTableName = 'claude_cost_by_key' | 'claude_cost_by_actor' | 'claude_usage_by_actor' | 'claude_analytics_daily_totals';
+export type AnalyticsTableName = 'claude_cost_by_key' | 'claude_cost_by_actor' | 'claude_usage_by_actor' | 'claude_analytics_daily_totals' | 'claude_cost_hourly';
 
 const CENTS_DOC = 'exactly as the API string (fractional cents kept; beyond 12 decimal places rounded half-even and counted in ingest_windows.rounded_values)';
 
@@ -107,5 +107,23 @@ export const ANALYTICS_TABLES = {
     doc: 'The ungrouped analytics/cost and analytics/usage totals per bucket, as the API computes them: the yardstick that proves the analytics tables complete. Written by the analytics_cost stream (both queries in the same window, so one row holds both and no two windows replace it); NULL measures when the API returned no row for the bucket.',
     columns: [activityDate, bucketStart, ...money(true), ...allNullable(tokenColumns), ...usageMeasures, extra, ...lineage],
     naturalKey: ['bucket_start'],
+  },
+  claude_cost_hourly: {
+    name: 'claude_cost_hourly',
+    kind: 'fact',
+    doc: 'Billed cost per hour × product × workspace × model (analytics/cost, 1-hour buckets): what reports sum into the days of a time zone other than UTC (docs/time-zones.md). Written by the analytics_cost_hourly stream, which backfill and run add when timezone: is not UTC.',
+    columns: [
+      activityDate,
+      { ...sharedBucketStart, doc: 'Start of the hour (UTC).' },
+      product,
+      workspace,
+      model,
+      ...money(false),
+      ordinal,
+      extra,
+      ...lineage,
+    ],
+    naturalKey: ['bucket_start', 'product', 'workspace_id', 'model', 'ordinal'],
+    clusterBy: ['workspace_id', 'model'],
   },
 } as const satisfies Record<AnalyticsTableName, TableSpec>;

@@ -57,6 +57,9 @@ describe('config file', () => {
     ['two channels in one item', 'alerts:\n  notify:\n    - { slack: { webhook_url: "https://a.example/x" }, webhook: { url: "https://b.example/y" } }\n', /alerts\.notify\[0\]: expected exactly one of slack, webhook, email/],
     ['bad email', 'alerts:\n  notify:\n    - email: { smtp_url: "smtp://h:25", from: nobody, to: [a@example.com] }\n', /alerts\.notify\[0\]\.email\.from: expected an email address/],
     ['bad sensitivity', 'alerts:\n  anomalies:\n    daily_spend: { sensitivity: -1 }\n', /alerts\.anomalies\.daily_spend\.sensitivity: .*>0/],
+    ['unknown time zone', 'timezone: America/Springfield\n', /x\.yaml:1: timezone: "America\/Springfield" is not an IANA time zone: use a name such as America\/Los_Angeles/],
+    ['fiscal month 13', 'fiscal_year_start_month: 13\n', /x\.yaml:1: fiscal_year_start_month: .*<=12/],
+    ['week_start', 'week_start: friday\n', /x\.yaml:1: week_start: /],
     ['not YAML', 'alerts: [\n', /x\.yaml:\d+: not valid YAML/],
   ])('%s: one line naming the file, line and key path', (_name, text, expected) => {
     const lines = problems(write('x.yaml', text));

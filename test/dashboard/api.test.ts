@@ -134,7 +134,7 @@ describe('GET /api/spend', () => {
     ['/api/spend?from=2026-03-02&to=2026-03-01', 400, 'the range 2026-03-02..2026-03-01 is reversed: from must not be after to'],
     ['/api/spend?stack=cost_type', 400, 'stack "cost_type" is not one of workspace, model'],
     ['/api/spend?stack=model&stack=workspace', 400, 'stack is given 2 times: give it once'],
-    ['/api/spend?form=2026-01-01', 400, '/api/spend has no parameter "form": use from, to, workspace, model, organization, stack'],
+    ['/api/spend?form=2026-01-01', 400, '/api/spend has no parameter "form": use from, to, workspace, model, organization, stack, tz'],
     ['/api/spend?from=1990-01-01', 400, 'the range 1990-01-01..2026-03-15 is 13223 days long: at most 3700 days'],
   ])('%s → %i', async (path, status, message) => {
     const r = await get(path);

@@ -230,6 +230,8 @@ describe('DDL and schema version', () => {
         { table_name: 'claude_code_productivity', column_name: 'customer_type' },
         { table_name: 'claude_cost_by_actor', column_name: 'ordinal' },
         { table_name: 'claude_cost_by_key', column_name: 'ordinal' },
+        // A table new since version 2 (claude_cost_hourly, issue 27) is created whole, its ordinal with it.
+        { table_name: 'claude_cost_hourly', column_name: 'ordinal' },
         { table_name: 'claude_usage_by_actor', column_name: 'ordinal' },
         { table_name: 'ingest_windows', column_name: 'data_refreshed_at' },
       ]);

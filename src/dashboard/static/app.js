@@ -68,6 +68,11 @@ function bindControls() {
   $('workspace').addEventListener('change', (e) => change({ workspace: valueOf(e) }));
   $('model').addEventListener('change', (e) => change({ model: valueOf(e) }));
   $('organization').addEventListener('change', (e) => change({ organization: valueOf(e) }));
+  $('utc').addEventListener('change', (e) => {
+    state.utc = /** @type {HTMLInputElement} */ (e.target).checked;
+    writeUrl(true);
+    void refresh();
+  });
   for (const b of document.querySelectorAll('[data-stack]')) {
     b.addEventListener('click', () => change({ stack: b.getAttribute('data-stack') === 'model' ? 'model' : 'workspace' }));
   }
@@ -97,6 +102,10 @@ function bindControls() {
 function onMeta(meta) {
   dash.meta = meta;
   $('warehouse').textContent = `${meta.warehouse.kind}: ${meta.warehouse.location}`;
+  // The calendar's zone in the header; the UTC toggle only where there is a choice.
+  $('tz-name').textContent = meta.timezone;
+  $('utc-toggle').hidden = meta.timezone === 'UTC';
+  /** @type {HTMLInputElement} */ ($('utc')).checked = Boolean(state.utc);
   fillSelect('workspace', meta.workspaces.map((w) => ({ value: w.id, label: w.name })), 'All workspaces');
   fillSelect('model', meta.models.map((m) => ({ value: m, label: m })), 'All models');
   // The organization(s) the warehouse holds, by name; the filter only when there is a choice.
@@ -141,7 +150,7 @@ async function refresh() {
       .catch((e) => errors.push(e));
   await Promise.all([
     metaLoad.then((meta) => domReady.then(() => !dash.meta && current() && onMeta(meta))).catch((e) => errors.push(e)),
-    section(`/api/spend?${apiQuery('filters', { stack: state.stack })}`, (/** @type {import('./state.js').Spend} */ spend) => {
+    section(`/api/spend?${apiQuery('filters', { stack: state.stack, ...(state.utc ? { tz: 'utc' } : {}) })}`, (/** @type {import('./state.js').Spend} */ spend) => {
       dash.data.spend = spend;
       drawSpendKpis(spend);
       drawSpend(spend, dash.data.budgets?.pace);

@@ -90,6 +90,7 @@ export const series = /** @param {Record<string, unknown>} fields */ (fields) =>
  * @param {Pace | null} [pace] each budget's daily pace, drawn as a dashed line over the stacked spend
  */
 export function drawSpend(spend, pace) {
+  if (spend.local) return drawLocalSpend(spend, spend.local);
   // Plain numbers, not {value, exact} items: a year stacked by a dozen workspaces is thousands of
   // bars, and ECharts draws plain arrays far faster. The tooltip looks the exact strings up.
   const shape = dailyShape(spend.days.length);
@@ -115,6 +116,29 @@ export function drawSpend(spend, pace) {
       ],
     },
     { points: spend.days.length, stack: spend.stack, days: spend.days, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })), budgets },
+  );
+}
+
+/**
+ * Spend per local day (a configured time zone): one bar a day, each day the sum of its hours, or a
+ * UTC day where no hours are held (the tooltip says which: docs/time-zones.md).
+ * @param {Spend} spend
+ * @param {NonNullable<Spend['local']>} local
+ */
+function drawLocalSpend(spend, local) {
+  const shape = dailyShape(spend.days.length);
+  const exactOf = (/** @type {number} */ _s, /** @type {number} */ i) => local.daily[i];
+  plot(
+    'chart-spend',
+    {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
+      legend: { top: 0 },
+      grid: { left: 60, right: 20, top: 36, bottom: 30 },
+      xAxis: { type: 'category', data: spend.days, name: local.timezone, nameLocation: 'end' },
+      yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
+      series: [series({ name: `Spend per day in ${local.timezone}`, ...shape, data: local.daily.map(Number) })],
+    },
+    { points: spend.days.length, timezone: local.timezone, days: spend.days, daily: local.daily, day_basis: local.day_basis },
   );
 }
 

@@ -28,9 +28,11 @@ export function drawSpendKpis(spend) {
       ? ` · + fixed fees (configured: ${fees.names.join(', ')}) ${formatUsd(fees.usd)} = ${formatUsd(fees.withApiUsd)}`
       : ' · no fixed fees configured';
   $('kpi-total-sub').textContent = `${spend.total.days} days with spend${feeText}`;
-  $('kpi-mtd').textContent = formatUsd(m.current.usd);
-  $('kpi-mtd-label').textContent = `Month to date (${m.current.from.slice(0, 7)})`;
-  $('kpi-mtd-sub').textContent = `${m.current.from} .. ${m.current.to}`;
+  // With a time zone, the month to date is the local month (each day the sum of its hours).
+  const local = spend.local;
+  $('kpi-mtd').textContent = formatUsd(local ? local.month.usd : m.current.usd);
+  $('kpi-mtd-label').textContent = `Month to date (${m.current.from.slice(0, 7)}${local ? `, ${local.timezone}` : ''})`;
+  $('kpi-mtd-sub').textContent = local ? `${local.month.from} .. ${local.month.to} (local days)` : `${m.current.from} .. ${m.current.to}`;
   $('kpi-prev').textContent = formatUsd(m.previous.usd);
   $('kpi-prev-label').textContent = `Previous month to the same day`;
   const change = m.change === null ? '' : `${m.change >= 0 ? '▲' : '▼'} ${Math.abs(m.change * 100).toFixed(1)}% vs previous`;

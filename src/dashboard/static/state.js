@@ -30,6 +30,7 @@ import { formatUsd } from './format.js';
  * @property {string} model
  * @property {string} organization an organization id; '' = every organization, summed
  * @property {Stack} stack
+ * @property {boolean} [utc] the UTC toggle: UTC days even when a time zone is configured (issue 27)
  */
 
 /**
@@ -60,6 +61,7 @@ export function readUrl() {
   const q = new URLSearchParams(window.location.search);
   for (const k of URL_KEYS) state[k] = q.get(k) || '';
   state.stack = q.get('stack') === 'model' ? 'model' : 'workspace';
+  state.utc = q.get('tz') === 'utc';
 }
 
 /** @param {boolean} push a new history entry (a change the back button undoes) rather than replacing this one */
@@ -67,6 +69,7 @@ export function writeUrl(push) {
   const q = new URLSearchParams();
   for (const k of URL_KEYS) if (state[k]) q.set(k, state[k]);
   if (state.stack !== 'workspace') q.set('stack', state.stack);
+  if (state.utc) q.set('tz', 'utc');
   const url = `${window.location.pathname}?${q.toString()}`;
   if (push) window.history.pushState(null, '', url);
   else window.history.replaceState(null, '', url);

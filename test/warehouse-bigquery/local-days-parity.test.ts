@@ -1,0 +1,122 @@
+/**
+ * Local-day figures (issue 27) are the same text from both warehouses. DuckDB holds a real backfill
+ * with hourly billed cost (timezone configured) from the emulator; the BigQuery stand-in answers each
+ * of the report's two queries with DuckDB's result of the same query encoded as BigQuery's REST API
+ * sends it (TIMESTAMP as int64 microseconds, BIGNUMERIC as decimal text). The warehouses only sum per
+ * UTC hour and UTC day; the local day is decided in code, so neither engine's session time zone
+ * enters: the test runs DuckDB with its session zone set far from UTC to prove it.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBTimestampValue, type DuckDBValue } from '@duckdb/node-api';
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hourlySpendQuery, localSpend, localSpendColumns, localSpendRows, utcDaySpendQuery, utcReadRange } from '../../src/reports/local-spend.js';
+import { renderReportCsv, reportJson } from '../../src/reports/render.js';
+import type { ReportResult } from '../../src/reports/registry.js';
+import { makeCalendar, PERIOD_KINDS, type Calendar, type PeriodKind } from '../../src/util/calendar.js';
+import { eachDay, type IsoDay } from '../../src/util/dates.js';
+import { duckDbDialect } from '../../src/warehouse/duckdb/duckdb-dialect.js';
+import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
+import { SCHEMA_VERSION } from '../../src/warehouse/tables.js';
+import type { Warehouse } from '../../src/warehouse/warehouse.js';
+import { tempDir } from '../helpers/cli.js';
+import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { useStandIn } from './harness.js';
+import type { QueryAnswer } from './stand-in.js';
+
+let w: FilledWarehouse | undefined;
+const h = useStandIn(() => (w ? [w.emu.port] : []));
+const dir = tempDir('ci-tz-parity-');
+const cfg = join(dir, 'tz.yaml');
+writeFileSync(cfg, 'timezone: Europe/Berlin\n');
+
+const RANGE = { from: '2025-12-28' as IsoDay, to: '2026-03-31' as IsoDay };
+const ZONES = ['America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Pacific/Auckland'];
+// Hours held for every UTC day the fill read hourly (the Analytics API serves from 2026-01-01).
+const HELD = new Set(eachDay('2026-01-01', '2026-03-31'));
+
+function wire(typeId: DuckDBTypeId, v: DuckDBValue): { type: string; value: string | null } {
+  switch (typeId) {
+    case DuckDBTypeId.DECIMAL:
+      return { type: 'BIGNUMERIC', value: v === null ? null : new Decimal(String(v)).toFixed() };
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return { type: 'TIMESTAMP', value: v === null ? null : String((v as DuckDBTimestampValue).micros) };
+    case DuckDBTypeId.DATE:
+      return { type: 'DATE', value: v === null ? null : String(v) };
+    default:
+      throw new Error(`no BigQuery encoding for DuckDB type ${typeId}`);
+  }
+}
+
+let db: DuckDBInstance;
+async function answerFrom(q: { sql: string; params: unknown[] }): Promise<QueryAnswer> {
+  const conn = await db.connect();
+  try {
+    // A session zone far from UTC: the figures must not move.
+    await conn.run("SET TimeZone = 'Pacific/Chatham'");
+    const reader = await conn.runAndReadAll(q.sql, q.params as DuckDBValue[]);
+    const ids = reader.columnNames().map((_, i) => reader.columnTypeId(i));
+    const fields = reader.columnNames().map((name, i) => ({ name, type: wire(ids[i]!, null).type }));
+    return { fields, rows: reader.getRows().map((r) => r.map((v, i) => wire(ids[i]!, v).value)) };
+  } finally {
+    conn.closeSync();
+  }
+}
+
+async function texts(wh: Warehouse, cal: Calendar, kind: PeriodKind): Promise<{ csv: string; json: string; rows: number; utcRows: number }> {
+  const rows = await localSpend(wh, cal, RANGE, kind, HELD);
+  const r: ReportResult = { report: kind, title: kind, filter: RANGE, columns: localSpendColumns(kind), rows: localSpendRows(rows) };
+  return { csv: renderReportCsv(r), json: JSON.stringify(reportJson(r)), rows: rows.length, utcRows: rows.filter((x) => x.day_basis === 'UTC days').length };
+}
+
+const version: QueryAnswer = { fields: [{ name: 'value', type: 'STRING' }], rows: [[String(SCHEMA_VERSION)]] };
+const duck = new Map<string, { csv: string; json: string; rows: number; utcRows: number }>();
+
+beforeAll(async () => {
+  w = await fillWarehouse({ today: '2026-04-01', from: RANGE.from, to: RANGE.to, seed: 29, args: ['--config', cfg, '--streams', 'cost,org,analytics_cost_hourly'] });
+  const dwh = await openWarehouse(w.url, { readOnly: true });
+  await dwh.init();
+  try {
+    for (const zone of ZONES) for (const kind of PERIOD_KINDS) duck.set(`${zone} ${kind}`, await texts(dwh, makeCalendar({ timezone: zone, fiscal_year_start_month: 4 }), kind));
+  } finally {
+    await dwh.close();
+  }
+  db = await DuckDBInstance.create(w.file, { access_mode: 'READ_ONLY' });
+}, 180_000);
+
+afterAll(async () => {
+  db?.closeSync();
+  await w?.close();
+});
+
+describe('local days: DuckDB and BigQuery give the same text', () => {
+  it('the data holds both kinds of day (UTC days before 2026-01-01, local days after) and both spring transitions', () => {
+    const ny = duck.get('America/New_York day')!;
+    expect(ny.utcRows).toBe(3);
+    expect(ny.rows).toBeGreaterThan(90);
+  });
+
+  it.each(ZONES.flatMap((z) => PERIOD_KINDS.map((k) => [z, k] as const)))('%s by %s: csv and json byte for byte', async (zone, kind) => {
+    const cal = makeCalendar({ timezone: zone, fiscal_year_start_month: 4 });
+    const bwh = await h.open({ readOnly: false });
+    // The two queries the report sends, answered with DuckDB's result of the same query.
+    const answers: Array<[string, QueryAnswer]> = [];
+    for (const [table, build] of [['claude_cost_hourly', hourlySpendQuery], ['claude_costs', utcDaySpendQuery]] as const) {
+      answers.push([table, await answerFrom(build({ dialect: duckDbDialect }, utcReadRange(cal, RANGE)))]);
+    }
+    h.standIn.answer = (sql) => {
+      if (sql.startsWith('SELECT `value` FROM') && sql.includes('claude_ingest_meta')) return version;
+      const hit = answers.find(([t]) => sql.includes(`.${t}\``));
+      return hit?.[1];
+    };
+    await bwh.init();
+    const got = await texts(bwh, cal, kind);
+    const want = duck.get(`${zone} ${kind}`)!;
+    expect(got.csv).toBe(want.csv);
+    expect(got.json).toBe(want.json);
+    await bwh.close();
+  });
+});
+
