@@ -11,6 +11,8 @@ import { requireAllocationRules } from './allocation-rules.js';
 import type { Program } from './program.js';
 import type { CliRuntime } from './runtime.js';
 import { configOption, warehouseOrgOption } from './shared-options.js';
+import { resolveCalendar, tzOption } from './calendar-option.js';
+import { isUtc } from '../util/calendar.js';
 
 const FORMATS = ['csv', 'json', 'xlsx'] as const;
 type Format = (typeof FORMATS)[number];
@@ -23,7 +25,8 @@ export function registerChargebackCommand(program: Program, rt: CliRuntime): voi
     .option('--by <dimension>', 'one allocation dimension (default: every dimension, one column each)')
     .requiredOption('--out <file>', 'where to write it')
     .option('--format <format>', 'csv, json or xlsx (default: from the --out extension, else csv)')
-    .addOption(configOption('allocation'))
+    .addOption(configOption('allocation:, timezone:'))
+    .addOption(tzOption())
     .addOption(warehouseOrgOption('every organization, summed'))
     .option('--raw-csv', "csv: keep text that starts like a spreadsheet formula (= + - @) as it is; by default it gets a leading ' (CSV injection)")
     .addHelpText(
@@ -33,7 +36,9 @@ The detail lines (one per dimension value × API key × person × product × mod
 each value's total and to the month's billed total, the unallocated value included. CSV has no
 subtotal rows; its # header names the rules' hash and the data's last refresh. JSON and xlsx add the
 totals. Days the Analytics API serves are allocated by key, person and product; days only cost_report
-serves, by workspace, model and cost type (docs/allocation.md).
+serves, by workspace, model and cost type (docs/allocation.md). The month is the invoice's, on UTC
+days: the Analytics API gives key and person only per UTC day, so a configured time zone (--tz,
+timezone:) does not move it; a note says so (docs/time-zones.md).
 
 Examples:
   $ claude-ingest chargeback --month 2026-10 --out chargeback-2026-10.csv
@@ -47,6 +52,8 @@ Examples:
         const format = (o.format ?? ((FORMATS as readonly string[]).includes(fromExt) ? fromExt : 'csv')) as Format;
         if (!FORMATS.includes(format)) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
         const rules = requireAllocationRules(rt, o.config, 'chargeback');
+        const cal = resolveCalendar(rt.io.env, o);
+        if (!isUtc(cal)) rt.reporter(g).info(`chargeback: the month ${o.month} is allocated on the API's UTC days (key and person costs come per UTC day, as the invoice bills them); the time zone ${cal.timeZone} does not apply to it`);
         const wh = await rt.openWarehouse(g, true);
         try {
           const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
