@@ -3,7 +3,7 @@
  * (and team,product) and chargeback (csv, json, xlsx) add up exactly to the billed truth, cost_report
  * days allocate only by workspace/model/cost type and say so, and a bad rule stops before any output.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,20 @@ describe('allocation through the CLI', () => {
     const doc = JSON.parse(readFileSync(jsonOut, 'utf8')) as { lines: Array<Record<string, string>>; totals: Array<Record<string, string>>; total: { billed_usd: string } };
     for (const t of doc.totals) expect(sumDecimals(doc.lines.filter((l) => l.team === t.team).map((l) => l.billed_usd!)), t.team).toBe(t.billed_usd);
     expect(doc.total.billed_usd).toBe(truthUsd('2026-01-01', '2026-01-31'));
+  });
+
+  it('chargeback --tz: the month stays on the UTC days the API bills (a note says so), the same bytes as without a zone', async () => {
+    const utc = join(w.dir, 'cb-utc.csv');
+    const local = join(w.dir, 'cb-tokyo.csv');
+    expect((await w.cli(['chargeback', '--month', '2026-01', '--config', config, '--out', utc])).code).toBe(0);
+    const res = await w.cli(['chargeback', '--month', '2026-01', '--config', config, '--tz', 'Asia/Tokyo', '--out', local]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/chargeback: the month 2026-01 is allocated on the API's UTC days .* Asia\/Tokyo does not apply/);
+    const body = (f: string) => readFileSync(f, 'utf8').split('\n').filter((l) => !l.startsWith('# data last refreshed')).join('\n');
+    expect(body(local)).toBe(body(utc));
+    const bad = await w.cli(['chargeback', '--month', '2026-01', '--config', config, '--tz', 'Mars/Olympus', '--out', join(w.dir, 'never.csv')]);
+    expect(bad.code).toBe(2);
+    expect(existsSync(join(w.dir, 'never.csv'))).toBe(false);
   });
 
   it('a cost_report-only month: workspace rules apply, the rest is unallocated and labelled cost_report', async () => {
