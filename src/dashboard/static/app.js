@@ -5,6 +5,7 @@
  * figures show), state (the view, the URL, window.__dashboard), http (API calls), charts, tables,
  * sections (KPI cards, data health) and banners.
  */
+import { drawAllocation } from './allocation.js';
 import { drawAnalytics } from './analytics.js';
 import { showErrors } from './banners.js';
 import { drawAlerts, drawBudgets, drawLimits } from './budgets.js';
@@ -176,6 +177,10 @@ async function refresh() {
     section(`/api/bridge?${apiQuery('organization')}`, (/** @type {import('./state.js').Bridge} */ bridge) => {
       dash.data.bridge = bridge;
       drawBridge(bridge);
+    }),
+    section(`/api/allocation?${apiQuery('range', state.dim ? { dim: state.dim } : {})}`, (/** @type {import('./state.js').Allocation} */ allocation) => {
+      dash.data.allocation = allocation;
+      drawAllocation(allocation, (dim) => change({ dim }));
     }),
     section(`/api/breakdown?${apiQuery('filters')}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
       dash.data.breakdown = breakdown;
