@@ -95,6 +95,7 @@ describe.runIf(HAVE_CHROMIUM)('dashboard: who pays (allocation rules)', () => {
       expect(cc[i]!.at(-1), r[dim]).toBe(flags);
     });
     const flagged = a.claudeCode.filter((r: Json) => r.activity_without_billed_cost > 0 || r.billed_cost_without_activity > 0).length;
+    expect(flagged, 'the emulator data has people with activity but no billed cost').toBeGreaterThan(0);
     expect(await page.locator('#cc-value-flags').innerText()).toBe(flagged ? `${flagged} ${dim} value${flagged > 1 ? 's' : ''} flagged` : 'nothing flagged');
   }
 
