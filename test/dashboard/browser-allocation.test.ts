@@ -119,6 +119,12 @@ describe.runIf(HAVE_CHROMIUM)('dashboard: who pays (allocation rules)', () => {
     await page.reload();
     await settled();
     await expectDrawn('cost_center');
+    // An old link naming a dimension the rules no longer declare falls back to the first one.
+    await page.goto(new URL(`/?${RANGE}&dim=squad`, dash.url).toString());
+    await settled();
+    expect(await page.locator('#banner-error').isHidden()).toBe(true);
+    expect(new URL(page.url()).searchParams.get('dim')).toBeNull();
+    await expectDrawn('team');
     expect(pageErrors).toEqual([]);
   });
 
