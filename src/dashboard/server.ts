@@ -81,6 +81,7 @@ export const DEFAULT_VIEW = [
   '/api/analytics',
   '/api/limits',
   '/api/bridge',
+  '/api/allocation',
 ];
 
 const WARM_ORDER = [...DEFAULT_VIEW.filter((p) => p.startsWith('/api/health')), ...DEFAULT_VIEW.filter((p) => !p.startsWith('/api/health'))];

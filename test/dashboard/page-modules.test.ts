@@ -31,7 +31,7 @@ describe('the page modules', () => {
   it('every import resolves to a served JavaScript module', () => {
     const modules = graph('/app.js');
     expect([...modules].sort()).toEqual(
-      ['/analytics.js', '/app.js', '/banners.js', '/bridge.js', '/budgets.js', '/charts.js', '/format.js', '/http.js', '/sections.js', '/state.js', '/tables.js', '/util/format-usd.js'].sort(),
+      ['/allocation.js', '/analytics.js', '/app.js', '/banners.js', '/bridge.js', '/budgets.js', '/charts.js', '/format.js', '/http.js', '/sections.js', '/state.js', '/tables.js', '/util/format-usd.js'].sort(),
     );
     for (const path of modules) {
       expect(ASSET_FILES[path], path).toBeDefined();

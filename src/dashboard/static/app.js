@@ -5,12 +5,13 @@
  * figures show), state (the view, the URL, window.__dashboard), http (API calls), charts, tables,
  * sections (KPI cards, data health) and banners.
  */
+import { drawAllocation } from './allocation.js';
 import { drawAnalytics } from './analytics.js';
 import { showErrors } from './banners.js';
 import { drawAlerts, drawBudgets, drawLimits } from './budgets.js';
 import { drawBars, drawClaudeCode, drawKeys, drawSpend, resizeCharts } from './charts.js';
 import { escapeHtml } from './format.js';
-import { getJson } from './http.js';
+import { ApiError, getJson } from './http.js';
 import { drawClaudeCodeKpis, drawHealth, drawSpendKpis } from './sections.js';
 import { drawBridge } from './bridge.js';
 import { $, apiQuery, dash, readUrl, state, writeUrl } from './state.js';
@@ -123,6 +124,20 @@ function onMeta(meta) {
   syncControls();
 }
 
+/**
+ * /api/allocation for the view; a `dim` from an old link that the rules no longer declare (400) falls
+ * back to the rules' first dimension rather than an error banner.
+ * @param {string} path
+ */
+function loadAllocation(path) {
+  return getJson(path).catch((/** @type {unknown} */ e) => {
+    if (!(state.dim && e instanceof ApiError && e.status === 400)) throw e;
+    state.dim = '';
+    writeUrl(false);
+    return getJson(`/api/allocation?${apiQuery('range')}`);
+  });
+}
+
 /** Loads and draws every section; each is drawn as soon as its answer arrives. */
 async function refresh() {
   const generation = ++dash.generation;
@@ -136,9 +151,10 @@ async function refresh() {
    * @template T
    * @param {string} path
    * @param {(body: T) => void} draw
+   * @param {(path: string) => Promise<unknown>} [load]
    */
-  const section = (path, draw) =>
-    Promise.all([getJson(path), metaLoad, domReady])
+  const section = (path, draw, load = getJson) =>
+    Promise.all([load(path), metaLoad, domReady])
       .then(([body, meta]) => {
         if (!current()) return;
         if (!dash.meta) onMeta(meta);
@@ -177,6 +193,10 @@ async function refresh() {
       dash.data.bridge = bridge;
       drawBridge(bridge);
     }),
+    section(`/api/allocation?${apiQuery('range', state.dim ? { dim: state.dim } : {})}`, (/** @type {import('./state.js').Allocation} */ allocation) => {
+      dash.data.allocation = allocation;
+      drawAllocation(allocation, (dim) => change({ dim }));
+    }, loadAllocation),
     section(`/api/breakdown?${apiQuery('filters')}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
       dash.data.breakdown = breakdown;
       drawBars('chart-workspace', breakdown.workspace);

@@ -18,6 +18,7 @@ import { formatUsd } from './format.js';
  * @typedef {import('../api.js').LimitsAnswer} Limits
  * @typedef {import('../api.js').AnalyticsAnswer} Analytics
  * @typedef {import('../api.js').BridgeAnswer} Bridge
+ * @typedef {import('../api.js').AllocationAnswer} Allocation
  */
 
 /** @typedef {'workspace' | 'model'} Stack */
@@ -30,6 +31,7 @@ import { formatUsd } from './format.js';
  * @property {string} model
  * @property {string} organization an organization id; '' = every organization, summed
  * @property {Stack} stack
+ * @property {string} dim the allocation dimension the "who pays" section stacks by; '' = the rules' first
  * @property {boolean} [utc] the UTC toggle: UTC days even when a time zone is configured (issue 27)
  */
 
@@ -37,7 +39,7 @@ import { formatUsd } from './format.js';
  * @typedef {object} DashboardState
  * @property {View} state
  * @property {Meta | null} meta
- * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health, budgets?: Budgets, alerts?: Alerts, limits?: Limits, analytics?: Analytics, bridge?: Bridge }} data
+ * @property {{ spend?: Spend, breakdown?: Breakdown, keys?: Keys, claudeCode?: ClaudeCode, health?: Health, budgets?: Budgets, alerts?: Alerts, limits?: Limits, analytics?: Analytics, bridge?: Bridge, allocation?: Allocation }} data
  * @property {Record<string, { points: number } & Record<string, unknown>>} plotted what each chart and table shows, by element id
  * @property {Array<{ status: number, message: string }>} errors
  * @property {boolean} ready the current view is loaded and drawn
@@ -48,14 +50,14 @@ import { formatUsd } from './format.js';
  */
 
 /** @type {View} */
-export const state = { from: '', to: '', workspace: '', model: '', organization: '', stack: 'workspace' };
+export const state = { from: '', to: '', workspace: '', model: '', organization: '', stack: 'workspace', dim: '' };
 
 /** @type {DashboardState} */
 export const dash = { state, meta: null, data: {}, plotted: {}, errors: [], ready: false, generation: 0, timings: {}, formatUsd };
 window.__dashboard = dash;
 
-/** @type {readonly ['from', 'to', 'workspace', 'model', 'organization']} */
-const URL_KEYS = ['from', 'to', 'workspace', 'model', 'organization'];
+/** @type {readonly ['from', 'to', 'workspace', 'model', 'organization', 'dim']} */
+const URL_KEYS = ['from', 'to', 'workspace', 'model', 'organization', 'dim'];
 
 export function readUrl() {
   const q = new URLSearchParams(window.location.search);
