@@ -76,8 +76,6 @@ const EXACT_DECIMAL_NOT_YET = [
   'src/reports/bridge.ts',
   'src/reports/forecast.ts',
   'src/reports/reconcile.ts',
-  'src/streams/analytics-chain-check.ts',
-  'src/streams/analytics-cost.ts',
 ];
 
 export default tseslint.config(
