@@ -72,8 +72,6 @@ const layerRules = LAYERS.flatMap((layer) => Object.entries(layer))
 const EXACT_DECIMAL_NOT_YET = [
   'src/alerts/anomalies.ts',
   'src/alerts/baseline.ts',
-  'src/checks/cross-api.ts',
-  'src/reports/bridge.ts',
   'src/reports/forecast.ts',
   'src/reports/reconcile.ts',
 ];
