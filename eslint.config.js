@@ -70,7 +70,6 @@ const layerRules = LAYERS.flatMap((layer) => Object.entries(layer))
 
 /** Modules not yet moved onto util/money.ts's API (see the money rule below). */
 const EXACT_DECIMAL_NOT_YET = [
-  'src/alerts/anomalies.ts',
   'src/reports/reconcile.ts',
 ];
 
