@@ -3,7 +3,7 @@
  * that starts spending after 28 quiet days, and a sharp drop of the prompt cache hit rate.
  */
 import { addDays, type IsoDay } from '../util/dates.js';
-import { ExactDecimal, formatUsd } from '../util/money.js';
+import { compareDecimal, DecimalSum, divideDecimal, formatUsd, isZeroDecimal, multiplyDecimal, roundDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { anomalyThreshold, BASELINE_DAYS, baselineFor, median, MIN_POINTS } from './baseline.js';
 import type { JudgedDays } from '../checks/judged-days.js';
@@ -12,12 +12,22 @@ import { spendBy } from '../reports/queries.js';
 import { isLocal, localDailySpend, periodIn, type AlertCalendar } from './local-calendar.js';
 import { makeEvent, type AlertEvent } from './types.js';
 
-type Dec = InstanceType<typeof ExactDecimal>;
-
 const WEEKDAY = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const dayName = (d: IsoDay) => WEEKDAY[new Date(`${d}T00:00:00Z`).getUTCDay()]!;
-const pct = (part: Dec | string, whole: Dec | string) =>
-  new ExactDecimal(whole).isZero() ? '0' : new ExactDecimal(part).div(whole).times(100).toDecimalPlaces(1).toFixed(1);
+/** One fractional digit, half-even, trailing zero kept ("12.0"). */
+const f1 = (v: string) => roundDecimal(v, 1, 'half-even', true);
+const pct = (part: string, whole: string) => (isZeroDecimal(whole) ? '0' : f1(multiplyDecimal(divideDecimal(part, whole), 100)));
+
+/** Per-key sums of allocated spend, as canonical text. */
+function sumByKey(rows: ReadonlyArray<{ key: string | null; usd: string }>): Map<string | null, string> {
+  const sums = new Map<string | null, DecimalSum>();
+  for (const r of rows) {
+    let sum = sums.get(r.key);
+    if (!sum) sums.set(r.key, (sum = new DecimalSum()));
+    sum.add(r.usd);
+  }
+  return new Map([...sums].map(([k, v]) => [k, v.toString()]));
+}
 
 export interface Contributor {
   dimension: 'workspace' | 'api_key' | 'model';
@@ -34,9 +44,8 @@ export async function topContributors(wh: Warehouse, day: IsoDay, total: string,
     for (const r of rows.slice(0, n)) out.push({ dimension, name: r.name, usd: r.usd, share_percent: pct(r.usd, total) });
   };
   push('workspace', (await spendBy(wh, f, 'workspace')).map((r) => ({ name: names.workspace(r.key), usd: r.usd })));
-  const byKey = new Map<string | null, Dec>();
-  for (const r of await allocateByKey(wh, f)) byKey.set(r.key, (byKey.get(r.key) ?? new ExactDecimal(0)).plus(r.usd));
-  push('api_key', [...byKey].sort((a, b) => b[1].comparedTo(a[1])).map(([k, v]) => ({ name: names.apiKey(k), usd: v.toFixed() })));
+  const byKey = sumByKey(await allocateByKey(wh, f));
+  push('api_key', [...byKey].sort((a, b) => compareDecimal(b[1], a[1])).map(([k, v]) => ({ name: names.apiKey(k), usd: v })));
   push('model', (await spendBy(wh, f, 'model')).map((r) => ({ name: r.key ?? '(no model: web search, code execution, sessions)', usd: r.usd })));
   return out;
 }
@@ -68,22 +77,22 @@ export async function dailySpendAnomalies(wh: Warehouse, days: IsoDay[], judged:
     if (!b) continue;
     const amount = series.get(day) ?? '0';
     const threshold = anomalyThreshold(b, o.sensitivity);
-    const above = new ExactDecimal(amount).minus(b.median);
-    if (!new ExactDecimal(amount).gt(threshold) || above.lt(String(o.min_usd))) continue;
+    const above = subtractDecimal(amount, b.median);
+    if (compareDecimal(amount, threshold) <= 0 || compareDecimal(above, String(o.min_usd)) < 0) continue;
     // Contributors are read per UTC day (the breakdown has no hours): named as such in local calendars.
     const contributors = await topContributors(wh, day, amount, names);
-    const ratio = new ExactDecimal(b.median).isZero() ? null : new ExactDecimal(amount).div(b.median).toDecimalPlaces(1).toFixed(1);
+    const ratio = isZeroDecimal(b.median) ? null : f1(divideDecimal(amount, b.median));
     events.push(
       makeEvent({
         rule: 'daily_spend', subject: 'organization', period: periodIn(ac, day), level: 'anomaly', rank: 1, severity: 'warning',
         title: `Spend anomaly on ${day}: ${formatUsd(amount)}${ratio ? ` (${ratio}x the usual ${b.kind})` : ''}`,
         text:
           `Spend on ${dayName(day)} ${day} was ${formatUsd(amount)} against a baseline of ${formatUsd(b.median)} ` +
-          `(median of the ${b.points} ${b.kind}s among the previous ${BASELINE_DAYS} days; alert above ${formatUsd(threshold)}), ${formatUsd(above.toFixed())} more.`,
+          `(median of the ${b.points} ${b.kind}s among the previous ${BASELINE_DAYS} days; alert above ${formatUsd(threshold)}), ${formatUsd(above)} more.`,
         details: contributorLines(contributors),
         figures: {
           day, timezone: ac?.calendar.timeZone ?? 'UTC', amount_usd: amount, baseline_usd: b.median, scaled_mad_usd: b.scaledMad, threshold_usd: threshold,
-          above_usd: above.toFixed(), baseline_points: b.points, day_kind: b.kind, sensitivity: o.sensitivity,
+          above_usd: above, baseline_points: b.points, day_kind: b.kind, sensitivity: o.sensitivity,
           contributors: contributors.map((c) => ({ ...c })),
         },
       }),
@@ -114,17 +123,13 @@ export async function newSpenders(wh: Warehouse, days: IsoDay[], judged: JudgedD
     };
     const newKeys = [...keys].filter(([, a]) => a.has(day) && quiet(a)).map(([id]) => id);
     const newModels = [...models].filter(([, a]) => a.has(day) && quiet(a)).map(([id]) => id);
-    let keySpend = new Map<string | null, Dec>();
-    if (newKeys.length > 0) {
-      keySpend = new Map();
-      for (const r of await allocateByKey(wh, { from: day, to: day })) keySpend.set(r.key, (keySpend.get(r.key) ?? new ExactDecimal(0)).plus(r.usd));
-    }
+    const keySpend = newKeys.length > 0 ? sumByKey(await allocateByKey(wh, { from: day, to: day })) : new Map<string | null, string>();
     const candidates = [
-      ...newKeys.map((id) => ({ kind: 'api_key' as const, id, name: `API key ${names.apiKey(id)}`, usd: (keySpend.get(id) ?? new ExactDecimal(0)).toFixed(), estimated: true })),
-      ...newModels.map((id) => ({ kind: 'model' as const, id, name: `model ${id}`, usd: modelRows.filter((r) => r.day === day && r.model === id).reduce((s, r) => s.plus(r.usd), new ExactDecimal(0)).toFixed(), estimated: false })),
+      ...newKeys.map((id) => ({ kind: 'api_key' as const, id, name: `API key ${names.apiKey(id)}`, usd: keySpend.get(id) ?? '0', estimated: true })),
+      ...newModels.map((id) => ({ kind: 'model' as const, id, name: `model ${id}`, usd: sumDecimals(modelRows.filter((r) => r.day === day && r.model === id).map((r) => r.usd)), estimated: false })),
     ];
     for (const c of candidates) {
-      if (new ExactDecimal(c.usd).lt(minUsd)) continue;
+      if (compareDecimal(c.usd, minUsd) < 0) continue;
       const where = c.kind === 'api_key' ? names.apiKeys.find((k) => k.id === c.id) : undefined;
       events.push(
         makeEvent({
@@ -147,7 +152,7 @@ export async function cacheHitRateDrops(wh: Warehouse, days: IsoDay[], judged: J
   const data = await cacheByDay(wh, addDays(todo[0]!, -BASELINE_DAYS), todo[todo.length - 1]!);
   const rate = (d: IsoDay) => {
     const r = data.get(d);
-    return r && r.input > 0 ? new ExactDecimal(r.read).div(r.input).times(100).toFixed() : null;
+    return r && r.input > 0 ? multiplyDecimal(divideDecimal(r.read, r.input), 100) : null;
   };
   const events: AlertEvent[] = [];
   for (const day of todo) {
@@ -161,16 +166,15 @@ export async function cacheHitRateDrops(wh: Warehouse, days: IsoDay[], judged: J
     }
     if (history.length < MIN_POINTS) continue;
     const usual = median(history);
-    const drop = new ExactDecimal(usual).minus(today);
-    if (drop.lt(points)) continue;
-    const f1 = (v: string | Dec) => new ExactDecimal(v).toDecimalPlaces(1).toFixed(1);
+    const drop = subtractDecimal(usual, today);
+    if (compareDecimal(drop, points) < 0) continue;
     events.push(
       makeEvent({
         rule: 'cache_hit_rate_drop', subject: 'organization', period: day, level: 'drop', rank: 1, severity: 'warning',
         title: `Cache hit rate dropped to ${f1(today)} % on ${day}`,
         text: `The prompt cache hit rate on ${day} was ${f1(today)} %, ${f1(drop)} points below its ${BASELINE_DAYS}-day median of ${f1(usual)} %: input that used to be read from cache is being paid at full price.`,
         details: [],
-        figures: { day, hit_rate_percent: today, median_percent: usual, drop_points: drop.toFixed(), threshold_points: points },
+        figures: { day, hit_rate_percent: today, median_percent: usual, drop_points: drop, threshold_points: points },
       }),
     );
   }

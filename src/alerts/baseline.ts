@@ -5,9 +5,7 @@
  * weekends keeps a quiet Sunday from lowering Monday's bar. Exact decimals throughout.
  */
 import { addDays, isWeekend, type IsoDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
-
-type Dec = InstanceType<typeof ExactDecimal>;
+import { absDecimal, addDecimal, canonicalDecimal, compareDecimal, divideDecimal, maxDecimal, multiplyDecimal, subtractDecimal } from '../util/money.js';
 
 export const BASELINE_DAYS = 28;
 /** 1 / Φ⁻¹(3/4): scales the MAD to a standard deviation for normally distributed data. */
@@ -17,10 +15,9 @@ export const MIN_POINTS = 6;
 
 export function median(values: readonly string[]): string {
   if (values.length === 0) throw new Error('median of no values');
-  const sorted = values.map((v) => new ExactDecimal(v)).sort((a, b) => a.comparedTo(b));
+  const sorted = [...values].sort(compareDecimal);
   const mid = Math.floor(sorted.length / 2);
-  const m: Dec = sorted.length % 2 === 1 ? sorted[mid]! : sorted[mid - 1]!.plus(sorted[mid]!).div(2);
-  return m.toFixed();
+  return sorted.length % 2 === 1 ? canonicalDecimal(sorted[mid]) : divideDecimal(addDecimal(sorted[mid - 1]!, sorted[mid]!), 2);
 }
 
 export interface Baseline {
@@ -44,13 +41,13 @@ export function baselineFor(day: IsoDay, values: ReadonlyMap<IsoDay, string>, co
   }
   if (points.length < MIN_POINTS) return null;
   const m = median(points);
-  const mad = median(points.map((p) => new ExactDecimal(p).minus(m).abs().toFixed()));
-  return { median: m, scaledMad: new ExactDecimal(mad).times(MAD_SCALE).toFixed(), points: points.length, kind: weekend ? 'weekend' : 'weekday' };
+  const mad = median(points.map((p) => absDecimal(subtractDecimal(p, m))));
+  return { median: m, scaledMad: multiplyDecimal(mad, MAD_SCALE), points: points.length, kind: weekend ? 'weekend' : 'weekday' };
 }
 
 /** The amount above which a day is anomalous: median + sensitivity × max(scaled MAD, 5 % of the median). */
 export function anomalyThreshold(b: Baseline, sensitivity: number): string {
   // A floor on the spread: a very steady history (MAD near 0) would otherwise flag a 2 % rise.
-  const spread = ExactDecimal.max(new ExactDecimal(b.scaledMad), new ExactDecimal(b.median).times('0.05'));
-  return new ExactDecimal(b.median).plus(spread.times(sensitivity)).toFixed();
+  const spread = maxDecimal(b.scaledMad, multiplyDecimal(b.median, '0.05'));
+  return addDecimal(b.median, multiplyDecimal(spread, sensitivity));
 }

@@ -5,16 +5,15 @@
  * cost_report by design. A WARN names the day, the product and the amount where the API part differs.
  */
 import { bridgeDays, bridgeDifferences, COMPONENT_LABELS, sumMap, type BridgeComponent, type BridgeDay, type BridgeDifference } from '../reports/bridge.js';
-import { ExactDecimal, formatUsd } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, DecimalSum, divideDecimal, formatUsd, subtractDecimal } from '../util/money.js';
 import { listDays, orgAnd, type CheckContext, type CheckResult } from './check.js';
 import { dailyCheck } from './proofs.js';
 
-type Dec = InstanceType<typeof ExactDecimal>;
-const usd = (cents: Dec) => formatUsd(cents.div(100).toFixed());
+const usd = (cents: string) => formatUsd(divideDecimal(cents, 100));
 
 function describe(x: BridgeDifference): string {
   const products = [...x.products].map(([p, c]) => `${p} ${usd(c)}`).join(', ') || 'none';
-  return `${x.day} ${COMPONENT_LABELS[x.component]} (${products}): API ${x.api.toFixed()} vs cost_report ${x.costReport.toFixed()} cents (${x.api.minus(x.costReport).toFixed()})`;
+  return `${x.day} ${COMPONENT_LABELS[x.component]} (${products}): API ${x.api} vs cost_report ${x.costReport} cents (${subtractDecimal(x.api, x.costReport)})`;
 }
 
 /** A day's bridge as kept: each map as [key, cents] entries sorted by key (so any range reads the same). */
@@ -26,8 +25,9 @@ interface DayFacts {
 }
 
 const byKey = <K extends string, V>(m: Map<K, V>): Array<[K, V]> => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-const cents = <K extends string>(m: Map<K, Dec>): Array<[K, string]> => byKey(m).map(([k, v]) => [k, v.toFixed()]);
-const decimals = <K extends string>(e: Array<[K, string]>): Map<K, Dec> => new Map(e.map(([k, v]) => [k, new ExactDecimal(v)]));
+const cents = <K extends string>(m: Map<K, string>): Array<[K, string]> => byKey(m);
+// Kept facts are canonical already; canonicalDecimal makes equal amounts equal strings whatever wrote them.
+const decimals = <K extends string>(e: Array<[K, string]>): Map<K, string> => new Map(e.map(([k, v]) => [k, canonicalDecimal(v)]));
 
 async function facts(ctx: CheckContext): Promise<Map<string, DayFacts>> {
   const org = orgAnd(ctx);
@@ -53,15 +53,22 @@ function judge(_ctx: CheckContext, byDay: Map<string, DayFacts>): CheckResult {
   if (days.length === 0) {
     return { id, status: 'PASS' as const, figure: '0 days compared', detail: 'No day holds both an Analytics API total and a cost_report total.' };
   }
-  let api = new ExactDecimal(0);
-  let report = new ExactDecimal(0);
-  const outside = new Map<string, Dec>();
+  const apiSum = new DecimalSum();
+  const reportSum = new DecimalSum();
+  const outsideSums = new Map<string, DecimalSum>();
   for (const b of days) {
-    api = api.plus(sumMap(b.api));
-    report = report.plus(sumMap(b.costReport));
-    for (const [k, v] of b.outside) outside.set(k, (outside.get(k) ?? new ExactDecimal(0)).plus(v));
+    apiSum.add(sumMap(b.api));
+    reportSum.add(sumMap(b.costReport));
+    for (const [k, v] of b.outside) {
+      let sum = outsideSums.get(k);
+      if (!sum) outsideSums.set(k, (sum = new DecimalSum()));
+      sum.add(v);
+    }
   }
-  const outsideText = byKey(outside).sort((a, b) => b[1].comparedTo(a[1])).map(([k, v]) => `${k} ${usd(v)}`).join(', ') || 'nothing';
+  const api = apiSum.toString();
+  const report = reportSum.toString();
+  const outside = new Map([...outsideSums].map(([k, v]) => [k, v.toString()]));
+  const outsideText = byKey(outside).sort((a, b) => compareDecimal(b[1], a[1])).map(([k, v]) => `${k} ${usd(v)}`).join(', ') || 'nothing';
   const differ = days.flatMap(bridgeDifferences);
   if (differ.length === 0) {
     return {

@@ -34,10 +34,11 @@
  * service_tier batch), and the rest (tokens of the Messages API, Claude Code with a key and the Console,
  * and every web search, which cost_report does not split by tier).
  */
-import { ExactDecimal } from '../util/money.js';
-
-type Dec = InstanceType<typeof ExactDecimal>;
+import { addDecimal, canonicalDecimal, compareDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+
+/** Cents as canonical decimal text (util/money): equal amounts are equal strings. */
+type Dec = string;
 
 /** Products cost_report bills whatever the authentication (besides claude_code with a key). */
 export const COST_REPORT_PRODUCTS = ['messages_api', 'message_batches_api', 'managed_agents_api', 'claude_console'] as const;
@@ -105,7 +106,7 @@ export function bridgeLabel(product: string | null, billed: boolean): string {
   return billed ? product : OUTSIDE_LABELS[product] ?? product;
 }
 
-const add = <K>(m: Map<K, Dec>, k: K, v: Dec) => m.set(k, (m.get(k) ?? new ExactDecimal(0)).plus(v));
+const add = <K>(m: Map<K, Dec>, k: K, v: Dec) => m.set(k, addDecimal(m.get(k) ?? '0', v));
 
 /**
  * Per day held by both APIs (a row in claude_analytics_daily_totals and in claude_cost_daily_totals),
@@ -141,7 +142,7 @@ export async function bridgeDays(wh: Warehouse, f: BridgeFilter): Promise<Bridge
     if (!b) continue;
     const product = r.product === null || r.product === undefined ? null : String(r.product);
     const billed = r.billed === true || r.billed === 1 || r.billed === 'true';
-    const cents = new ExactDecimal(String(r.cents ?? '0'));
+    const cents = canonicalDecimal(r.cents);
     const label = bridgeLabel(product, billed);
     if (!billed) {
       add(b.outside, label, cents);
@@ -161,7 +162,7 @@ export async function bridgeDays(wh: Warehouse, f: BridgeFilter): Promise<Bridge
   );
   for (const r of legacy) {
     const b = out.get(String(r.day));
-    if (b) add(b.costReport, String(r.component) as BridgeComponent, new ExactDecimal(String(r.cents ?? '0')));
+    if (b) add(b.costReport, String(r.component) as BridgeComponent, canonicalDecimal(r.cents));
   }
   return [...out.values()];
 }
@@ -176,17 +177,15 @@ export interface BridgeDifference {
 
 /** The components of a day whose API part differs from cost_report (empty: the day bridges). */
 export function bridgeDifferences(b: BridgeDay): BridgeDifference[] {
-  const zero = new ExactDecimal(0);
+  const zero = '0';
   return BRIDGE_COMPONENTS.flatMap((component) => {
     const api = b.api.get(component) ?? zero;
     const costReport = b.costReport.get(component) ?? zero;
-    return api.eq(costReport) ? [] : [{ day: b.day, component, api, costReport, products: b.apiProducts.get(component) ?? new Map<string, Dec>() }];
+    return compareDecimal(api, costReport) === 0 ? [] : [{ day: b.day, component, api, costReport, products: b.apiProducts.get(component) ?? new Map<string, Dec>() }];
   });
 }
 
 /** Σ over components (cents). */
 export function sumMap<K>(m: Map<K, Dec>): Dec {
-  let s = new ExactDecimal(0);
-  for (const v of m.values()) s = s.plus(v);
-  return s;
+  return sumDecimals(m.values());
 }

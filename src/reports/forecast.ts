@@ -14,9 +14,10 @@
  * uncertainty of the level itself (shared by every remaining day), at FORECAST_INTERVAL_Z.
  */
 import { addDays, eachDay, isWeekend, monthOf, weekStart, type IsoDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { compareDecimal, DecimalSum, decimalToNumber, divideDecimal, maxDecimal, multiplyDecimal, roundDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 
-type Dec = InstanceType<typeof ExactDecimal>;
+/** Exact decimal text (util/money). */
+type Dec = string;
 
 /** Complete days: the forecast learns only from days whose spend is final. */
 export interface CompleteDays {
@@ -67,9 +68,6 @@ export function periodOf(kind: PeriodKind, day: IsoDay): Period {
   return { kind, first, last, label: month };
 }
 
-const ZERO = new ExactDecimal(0);
-const sum = (xs: readonly Dec[]) => xs.reduce((a, v) => a.plus(v), ZERO);
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -94,15 +92,15 @@ export function rates(daily: ReadonlyMap<IsoDay, string>, days: CompleteDays): R
   for (let k = 0; k < FORECAST_BASE_DAYS; k++) {
     const d = addDays(last, -k);
     if (!days.has(d)) continue;
-    kinds[isWeekend(d) ? 'weekend' : 'weekday'].push(new ExactDecimal(daily.get(d) ?? '0'));
+    kinds[isWeekend(d) ? 'weekend' : 'weekday'].push(daily.get(d) ?? '0');
     seen.push(d);
   }
   if (seen.length === 0) return null;
-  const mean = (xs: Dec[], other: Dec[]) => (xs.length > 0 ? sum(xs).div(xs.length) : sum(other).div(other.length));
+  const mean = (xs: Dec[], other: Dec[]) => (xs.length > 0 ? divideDecimal(sumDecimals(xs), xs.length) : divideDecimal(sumDecimals(other), other.length));
   const weekday = mean(kinds.weekday, kinds.weekend);
   const weekend = mean(kinds.weekend, kinds.weekday);
   const ratios = seen.flatMap((d) => {
-    const base = (isWeekend(d) ? weekend : weekday).toNumber();
+    const base = decimalToNumber(isWeekend(d) ? weekend : weekday);
     return base > 0 ? [Number(daily.get(d) ?? '0') / base] : [];
   });
   if (ratios.length === 0) return { weekday, weekend, level: 1, scatter: 0, levelSd: 0 };
@@ -123,7 +121,7 @@ export function rates(daily: ReadonlyMap<IsoDay, string>, days: CompleteDays): R
 
 /** Expected spend of one future day at the current rates. */
 export function dayRate(r: Rates, day: IsoDay): Dec {
-  return (isWeekend(day) ? r.weekend : r.weekday).times(r.level);
+  return multiplyDecimal(isWeekend(day) ? r.weekend : r.weekday, r.level);
 }
 
 /**
@@ -138,31 +136,34 @@ export function forecastTotal(period: Pick<Period, 'first' | 'last'>, daily: Rea
 export function forecastPeriod(period: Pick<Period, 'first' | 'last'>, daily: ReadonlyMap<IsoDay, string>, days: CompleteDays): Forecast | null {
   const r = rates(daily, days);
   if (r === null) return null;
-  let spent = ZERO;
-  let total = ZERO;
+  const spent = new DecimalSum();
+  const total = new DecimalSum();
   let dayVar = 0;
   let future = 0;
   const ahead: Forecast['daily'] = [];
   for (const d of eachDay(period.first, period.last)) {
-    const actual = new ExactDecimal(daily.get(d) ?? '0');
+    const actual = daily.get(d) ?? '0';
     if (days.has(d) && days.lastComplete !== null && d <= days.lastComplete) {
-      spent = spent.plus(actual);
-      total = total.plus(actual);
+      spent.add(actual);
+      total.add(actual);
       continue;
     }
-    spent = spent.plus(actual);
+    spent.add(actual);
     const rate = dayRate(r, d);
-    const f = ExactDecimal.max(actual, rate);
-    total = total.plus(f);
-    ahead.push({ day: d, usd: f.toFixed() });
-    const fn = rate.toNumber();
+    const f = maxDecimal(actual, rate);
+    total.add(f);
+    ahead.push({ day: d, usd: f });
+    const fn = decimalToNumber(rate);
     dayVar += (fn * r.scatter) ** 2;
     future += fn;
   }
   const sd = Math.sqrt(dayVar + (future * r.levelSd) ** 2);
-  const half = new ExactDecimal(sd * FORECAST_INTERVAL_Z);
-  const low = ExactDecimal.max(spent, total.minus(half));
-  return { total: total.toFixed(), low: low.toFixed(2), high: total.plus(half).toFixed(2), spent: spent.toFixed(), periodEnd: period.last, daily: ahead };
+  const half = sd * FORECAST_INTERVAL_Z;
+  const totalText = total.toString();
+  const spentText = spent.toString();
+  const low = maxDecimal(spentText, subtractDecimal(totalText, half));
+  const high = new DecimalSum().add(totalText).add(half).toString();
+  return { total: totalText, low: roundDecimal(low, 2, 'half-even', true), high: roundDecimal(high, 2, 'half-even', true), spent: spentText, periodEnd: period.last, daily: ahead };
 }
 
 /**
@@ -170,12 +171,11 @@ export function forecastPeriod(period: Pick<Period, 'first' | 'last'>, daily: Re
  * rate the day it will be — or null: not this period.
  */
 export function runway(period: Pick<Period, 'first' | 'last'>, daily: ReadonlyMap<IsoDay, string>, fc: Forecast | null, amount: string): IsoDay | null {
-  const cap = new ExactDecimal(amount);
   const ahead = new Map((fc?.daily ?? []).map((x) => [x.day, x.usd]));
-  let acc = ZERO;
+  const acc = new DecimalSum();
   for (const d of eachDay(period.first, period.last)) {
-    acc = acc.plus(ahead.get(d) ?? daily.get(d) ?? '0');
-    if (acc.gte(cap)) return d;
+    acc.add(ahead.get(d) ?? daily.get(d) ?? '0');
+    if (compareDecimal(acc.toString(), amount) >= 0) return d;
   }
   return null;
 }

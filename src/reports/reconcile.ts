@@ -5,12 +5,11 @@
  * arithmetic throughout; only the comparison rounds, as the tolerance rule says (docs/reconcile.md).
  */
 import { eachDay, monthOf, parseDay, type IsoDay } from '../util/dates.js';
-import { ExactDecimal } from '../util/money.js';
+import { absDecimal, addDecimal, canonicalDecimal, compareDecimal, DecimalSum, divideDecimal, isZeroDecimal, maxDecimal, multiplyDecimal, roundDecimal, sqrtDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { billedByCostReportSql, bridgeLabel } from './bridge.js';
 import type { InvoiceLine } from './invoice.js';
 
-type Dec = InstanceType<typeof ExactDecimal>;
 
 export type ToleranceRule = { kind: 'invoice' } | { kind: 'focus' } | { kind: 'usd'; usd: string };
 
@@ -81,7 +80,8 @@ function orgSql(wh: Warehouse, alias: string, s: MonthScope): { sql: string; par
   return s.organizationId === null ? { sql: ` AND ${col} IS NULL`, params: [] } : { sql: ` AND ${col} = ?`, params: [s.organizationId] };
 }
 
-const cents = (v: unknown) => new ExactDecimal(v === null || v === undefined ? '0' : String(v));
+/** A warehouse cell's cents as canonical decimal text (NULL: 0). */
+const cents = (v: unknown) => canonicalDecimal(v);
 
 /** Usage per product for the month and the bridge's figures. */
 export async function monthUsage(wh: Warehouse, s: MonthScope): Promise<{ lines: ExpectedLine[]; bridge: Omit<MonthBridge, 'fixedUsd' | 'expectedUsd'> }> {
@@ -98,15 +98,16 @@ export async function monthUsage(wh: Warehouse, s: MonthScope): Promise<{ lines:
        FROM ${d.table('claude_cost_by_actor')} a WHERE ${a.sql} GROUP BY 1, 2`,
     a.params,
   );
-  const byLabel = new Map<string, { inCostReport: boolean; cents: Dec }>();
-  let outside = new ExactDecimal(0);
+  const byLabel = new Map<string, { inCostReport: boolean; cents: DecimalSum }>();
+  const outsideSum = new DecimalSum();
   for (const r of perProduct) {
     const billed = r.billed === true || r.billed === 1 || r.billed === 'true';
     const label = bridgeLabel(r.product === null || r.product === undefined ? null : String(r.product), billed);
-    const prev = byLabel.get(label);
-    byLabel.set(label, { inCostReport: billed, cents: (prev?.cents ?? new ExactDecimal(0)).plus(cents(r.cents)) });
-    if (!billed) outside = outside.plus(cents(r.cents));
+    const sum = byLabel.get(label)?.cents ?? new DecimalSum();
+    byLabel.set(label, { inCostReport: billed, cents: sum.add(cents(r.cents)) });
+    if (!billed) outsideSum.add(cents(r.cents));
   }
+  const outside = outsideSum.toString();
   // Days the Analytics API does not hold (before 2026-01-01, or not fetched): cost_report's total stands in.
   const c = range('c');
   const x = orgSql(wh, 'x', s);
@@ -120,10 +121,11 @@ export async function monthUsage(wh: Warehouse, s: MonthScope): Promise<{ lines:
     c.params,
   );
   const lines: ExpectedLine[] = [...byLabel]
-    .sort((p, q) => q[1].cents.comparedTo(p[1].cents))
-    .map(([name, v]) => ({ name, source: 'usage', inCostReport: v.inCostReport, usd: v.cents.div(100).toFixed() }));
+    .map(([name, v]) => [name, { inCostReport: v.inCostReport, cents: v.cents.toString() }] as const)
+    .sort((p, q) => compareDecimal(q[1].cents, p[1].cents))
+    .map(([name, v]) => ({ name, source: 'usage', inCostReport: v.inCostReport, usd: divideDecimal(v.cents, 100) }));
   const legacy = cents(legacyOnly?.cents);
-  if (!legacy.isZero()) lines.push({ name: 'API usage (cost_report)', source: 'usage', inCostReport: true, usd: legacy.div(100).toFixed() });
+  if (!isZeroDecimal(legacy)) lines.push({ name: 'API usage (cost_report)', source: 'usage', inCostReport: true, usd: divideDecimal(legacy, 100) });
   const costReport = cents(all?.cents);
   return {
     lines,
@@ -131,9 +133,9 @@ export async function monthUsage(wh: Warehouse, s: MonthScope): Promise<{ lines:
       month: s.month,
       daysHeld: Number(all?.days ?? 0),
       daysInMonth: eachDay(from, to).length,
-      costReportUsd: costReport.div(100).toFixed(),
-      outsideUsd: outside.div(100).toFixed(),
-      billedUsd: costReport.plus(outside).div(100).toFixed(),
+      costReportUsd: divideDecimal(costReport, 100),
+      outsideUsd: divideDecimal(outside, 100),
+      billedUsd: divideDecimal(addDecimal(costReport, outside), 100),
     },
   };
 }
@@ -149,16 +151,16 @@ export async function monthFixedCosts(wh: Warehouse, s: MonthScope): Promise<Exp
       WHERE f.${i('month')} = ${d.dateParam()} AND f.${i('active')}${org.sql} GROUP BY 1 ORDER BY 1`,
     [`${s.month}-01`, ...org.params],
   );
-  return rows.map((r) => ({ name: String(r.name), source: 'configured', inCostReport: null, usd: cents(r.usd).toFixed() }));
+  return rows.map((r) => ({ name: String(r.name), source: 'configured', inCostReport: null, usd: cents(r.usd) }));
 }
 
 export async function monthBridge(wh: Warehouse, s: MonthScope): Promise<{ bridge: MonthBridge; expected: ExpectedLine[] }> {
   const usage = await monthUsage(wh, s);
   const fixed = await monthFixedCosts(wh, s);
-  const fixedUsd = fixed.reduce((t, l) => t.plus(l.usd), new ExactDecimal(0));
-  const billed = usage.lines.reduce((t, l) => t.plus(l.usd), new ExactDecimal(0));
+  const fixedUsd = sumDecimals(fixed.map((l) => l.usd));
+  const billed = sumDecimals(usage.lines.map((l) => l.usd));
   return {
-    bridge: { ...usage.bridge, billedUsd: billed.toFixed(), fixedUsd: fixedUsd.toFixed(), expectedUsd: billed.plus(fixedUsd).toFixed() },
+    bridge: { ...usage.bridge, billedUsd: billed, fixedUsd, expectedUsd: addDecimal(billed, fixedUsd) },
     expected: [...usage.lines, ...fixed],
   };
 }
@@ -212,7 +214,7 @@ export function matchLines(invoice: InvoiceLine[], expected: ExpectedLine[]): { 
   };
 }
 
-const toCents = (usd: Dec) => usd.toDecimalPlaces(2, ExactDecimal.ROUND_HALF_EVEN);
+const toCents = (usd: string) => roundDecimal(usd, 2, 'half-even');
 
 export async function focusRowsOfMonth(wh: Warehouse, s: MonthScope): Promise<number> {
   const d = wh.dialect;
@@ -225,8 +227,8 @@ export async function focusRowsOfMonth(wh: Warehouse, s: MonthScope): Promise<nu
 
 /** The FOCUS invoice-detail tolerance: max(100 × subunit, √rows × 0.5 × subunit), subunit $0.01. */
 export function focusToleranceUsd(rows: number): string {
-  const byRows = new ExactDecimal(rows).sqrt().times('0.005');
-  return ExactDecimal.max(new ExactDecimal(1), byRows).toDecimalPlaces(6).toFixed();
+  const byRows = multiplyDecimal(sqrtDecimal(rows), '0.005');
+  return roundDecimal(maxDecimal(1, byRows), 6, 'half-even');
 }
 
 export async function reconcileMonth(
@@ -236,25 +238,25 @@ export async function reconcileMonth(
   rule: ToleranceRule,
 ): Promise<Reconciliation> {
   const { bridge, expected } = await monthBridge(wh, s);
-  const invoiceTotal = invoice.lines.reduce((t, l) => t.plus(l.amountUsd), new ExactDecimal(0));
-  const expectedTotal = new ExactDecimal(bridge.expectedUsd);
-  const difference = invoiceTotal.minus(expectedTotal);
+  const invoiceTotal = sumDecimals(invoice.lines.map((l) => l.amountUsd));
+  const expectedTotal = canonicalDecimal(bridge.expectedUsd);
+  const difference = subtractDecimal(invoiceTotal, expectedTotal);
   const m = invoice.totalOnly ? { matched: [{ invoice: invoice.lines[0]!, expected }], unmatchedInvoice: [], unmatchedExpected: [] } : matchLines(invoice.lines, expected);
   const matched: MatchedLine[] = m.matched.map((x) => {
-    const exp = x.expected.reduce((t, e) => t.plus(e.usd), new ExactDecimal(0));
-    return { invoice: x.invoice, expected: x.expected, expectedUsd: exp.toFixed(), differenceUsd: new ExactDecimal(x.invoice.amountUsd).minus(exp).toFixed(), equalAtCents: toCents(exp).eq(x.invoice.amountUsd) };
+    const exp = sumDecimals(x.expected.map((e) => e.usd));
+    return { invoice: x.invoice, expected: x.expected, expectedUsd: exp, differenceUsd: subtractDecimal(x.invoice.amountUsd, exp), equalAtCents: compareDecimal(toCents(exp), x.invoice.amountUsd) === 0 };
   });
   const focusRows = await focusRowsOfMonth(wh, s);
   let within: boolean;
   let tolerance: Reconciliation['tolerance'];
   if (rule.kind === 'invoice') {
     // The invoice's own precision: each line is usage rounded half-even to the cent, and nothing is left over.
-    const leftover = m.unmatchedExpected.filter((e) => !toCents(new ExactDecimal(e.usd)).isZero());
-    within = matched.every((x) => x.equalAtCents) && m.unmatchedInvoice.every((l) => new ExactDecimal(l.amountUsd).isZero()) && leftover.length === 0;
+    const leftover = m.unmatchedExpected.filter((e) => !isZeroDecimal(toCents(e.usd)));
+    within = matched.every((x) => x.equalAtCents) && m.unmatchedInvoice.every((l) => isZeroDecimal(l.amountUsd)) && leftover.length === 0;
     tolerance = { rule: 'invoice precision (each line = expected rounded half-even to the cent)', usd: null };
   } else {
-    const usd = rule.kind === 'focus' ? focusToleranceUsd(focusRows) : new ExactDecimal(rule.usd).toFixed();
-    within = difference.abs().lte(usd);
+    const usd = rule.kind === 'focus' ? focusToleranceUsd(focusRows) : canonicalDecimal(rule.usd);
+    within = compareDecimal(absDecimal(difference), usd) <= 0;
     tolerance = { rule: rule.kind === 'focus' ? `focus (max(100 × $0.01, √${focusRows} rows × 0.5 × $0.01))` : 'fixed amount', usd };
   }
   return {
@@ -266,9 +268,9 @@ export async function reconcileMonth(
     matched,
     unmatchedInvoice: m.unmatchedInvoice,
     unmatchedExpected: m.unmatchedExpected,
-    invoiceTotalUsd: invoiceTotal.toFixed(),
-    expectedTotalUsd: expectedTotal.toFixed(),
-    differenceUsd: difference.toFixed(),
+    invoiceTotalUsd: invoiceTotal,
+    expectedTotalUsd: expectedTotal,
+    differenceUsd: difference,
     tolerance,
     focusRows,
     within,

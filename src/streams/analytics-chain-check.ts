@@ -6,10 +6,9 @@
  * the grouped and the ungrouped query.
  */
 import { SourceError } from '../source/errors.js';
-import { ExactDecimal } from '../util/money.js';
+import { DecimalSum } from '../util/money.js';
 
 type Cents = string | null | undefined;
-type Sum = InstanceType<typeof ExactDecimal>;
 
 export class ChainTotalsError extends SourceError {
   override name = 'ChainTotalsError';
@@ -20,15 +19,15 @@ export class ChainTotalsError extends SourceError {
 
 /** Per-day sums of one grouped table's billed and list cents. */
 export class DaySums {
-  private readonly days = new Map<string, { amount: Sum; list: Sum }>();
+  private readonly days = new Map<string, { amount: DecimalSum; list: DecimalSum }>();
 
   constructor(readonly label: string) {}
 
   add(row: { activity_date: string; amount_cents: Cents; list_amount_cents?: Cents }): void {
     let d = this.days.get(row.activity_date);
-    if (!d) this.days.set(row.activity_date, (d = { amount: new ExactDecimal(0), list: new ExactDecimal(0) }));
-    if (row.amount_cents) d.amount = d.amount.plus(row.amount_cents);
-    if (row.list_amount_cents) d.list = d.list.plus(row.list_amount_cents);
+    if (!d) this.days.set(row.activity_date, (d = { amount: new DecimalSum(), list: new DecimalSum() }));
+    if (row.amount_cents) d.amount.add(row.amount_cents);
+    if (row.list_amount_cents) d.list.add(row.list_amount_cents);
   }
 
   /** Throws ChainTotalsError at the first settled day whose sums differ from the totals' rows. */
@@ -36,7 +35,7 @@ export class DaySums {
     const expected = new DaySums('total');
     for (const t of totals) expected.add(t);
     const days = [...new Set([...this.days.keys(), ...expected.days.keys()])].filter((d) => d < settledBefore).sort();
-    const zero = { amount: new ExactDecimal(0), list: new ExactDecimal(0) };
+    const zero = { amount: new DecimalSum(), list: new DecimalSum() };
     for (const day of days) {
       const got = this.days.get(day) ?? zero;
       const want = expected.days.get(day) ?? zero;
@@ -44,9 +43,11 @@ export class DaySums {
         ['amount', got.amount, want.amount],
         ['list_amount', got.list, want.list],
       ] as const) {
-        if (g.toFixed() !== w.toFixed()) {
+        const gotText = g.toString();
+        const wantText = w.toString();
+        if (gotText !== wantText) {
           throw new ChainTotalsError(
-            `analytics/cost ${this.label} adds up to ${g.toFixed()} cents of ${what} on ${day}, but the ungrouped total the API sent is ${w.toFixed()}: a row came twice or went missing while paging, so nothing of this window was written; run claude-ingest retry`,
+            `analytics/cost ${this.label} adds up to ${gotText} cents of ${what} on ${day}, but the ungrouped total the API sent is ${wantText}: a row came twice or went missing while paging, so nothing of this window was written; run claude-ingest retry`,
           );
         }
       }

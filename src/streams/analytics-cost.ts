@@ -8,7 +8,7 @@ import { analyticsCostRowSchema, analyticsUsageRowSchema } from '../source/analy
 import { ENDPOINTS } from '../source/endpoints.js';
 import { costByActorRow, costByKeyRow } from '../transform/analytics-rows.js';
 import { AnalyticsTotals } from '../transform/analytics-totals.js';
-import { ExactDecimal } from '../util/money.js';
+import { DecimalSum } from '../util/money.js';
 import { ANALYTICS_MIN_WINDOW_DAYS, RefreshedAt, analyticsBatches, analyticsQuery, analyticsWindowDays, readAll } from './analytics-stream.js';
 import { analyticsServedFrom } from '../source/analytics-floor.js';
 import { DaySums } from './analytics-chain-check.js';
@@ -36,12 +36,12 @@ export const analyticsCostStream: StreamDef = {
     // The ungrouped total first: the cheapest request tells whether the API is open to this organization.
     const totals = new AnalyticsTotals();
     for (const r of await readAll(read(ENDPOINTS.analyticsCost, [], analyticsCostRowSchema))) totals.addCost(r);
-    let cents = new ExactDecimal(0);
+    const cents = new DecimalSum();
     const byKey = new DaySums('grouped by key');
     const byActor = new DaySums('grouped by actor');
     for await (const batch of analyticsBatches(read(ENDPOINTS.analyticsCost, COST_BY_KEY_GROUP_BY, analyticsCostRowSchema), 'claude_cost_by_key', (r, n) => costByKeyRow(r, ctx.tally, n))) {
       for (const row of batch.rows) {
-        cents = cents.plus(row.amount_cents);
+        cents.add(row.amount_cents);
         byKey.add(row);
       }
       yield batch;
@@ -57,6 +57,6 @@ export const analyticsCostStream: StreamDef = {
     byKey.checkAgainst(totalRows, settledBefore);
     byActor.checkAgainst(totalRows, settledBefore);
     if (totalRows.length > 0) yield { table: 'claude_analytics_daily_totals', rows: totalRows };
-    return { centsTotal: cents.toFixed(), dataRefreshedAt: refreshed.value };
+    return { centsTotal: cents.toString(), dataRefreshedAt: refreshed.value };
   },
 };

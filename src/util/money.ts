@@ -205,6 +205,16 @@ export function absDecimal(v: DecimalInput): string {
   return new D(v).abs().toFixed();
 }
 
+/**
+ * √v to 60 significant digits (rounded half-even): the FOCUS reconciliation tolerance grows with the
+ * square root of the row count. A negative v is a MoneyError (decimal.js would return NaN).
+ */
+export function sqrtDecimal(v: DecimalInput): string {
+  const d = new D(v);
+  if (d.isNegative() && !d.isZero()) throw new MoneyError(`cannot take the square root of ${v}`);
+  return d.sqrt().toFixed();
+}
+
 /** The larger of two amounts. */
 export function maxDecimal(a: DecimalInput, b: DecimalInput): string {
   return D.max(a, b).toFixed();

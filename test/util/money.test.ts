@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { centsToUsd, MoneyError, parseCents, type Cents } from '../../src/util/money.js';
+import { centsToUsd, MoneyError, parseCents, sqrtDecimal, type Cents } from '../../src/util/money.js';
 
 // The reference: decimal.js with the module's settings (60 digits, half-even, never an exponent).
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -46,5 +46,16 @@ describe('money', () => {
     expect(parseCents(`${'9'.repeat(26)}.5`)).toBe(`${'9'.repeat(26)}.5`);
     expect(() => parseCents(`${'9'.repeat(27)}.5`)).toThrow(/too large/);
     expect(() => parseCents(`-${'9'.repeat(27)}`)).toThrow(/too large/);
+  });
+
+  it('sqrtDecimal is decimal.js\'s square root to 60 digits, half-even, and refuses a negative', () => {
+    for (const text of decimals(2_000)) {
+      if (text.startsWith('-')) continue;
+      expect(sqrtDecimal(text), text).toBe(new D(text).sqrt().toFixed());
+    }
+    for (const n of [0, 1, 2, 4, 10_000, 123_456]) expect(sqrtDecimal(n), String(n)).toBe(new D(n).sqrt().toFixed());
+    expect(sqrtDecimal(10_000)).toBe('100');
+    expect(sqrtDecimal('2')).toBe('1.41421356237309504880168872420969807856967187537694807317668');
+    expect(() => sqrtDecimal('-4')).toThrow(MoneyError);
   });
 });
