@@ -260,6 +260,13 @@ describe('the exposition and the shipped files', () => {
   });
 
   it('a scrape of an unchanged warehouse is answered from memory; a write is read once, before the next scrape', async () => {
+    // An earlier test's write may still be landing (DuckDB checkpoints as its instance closes): wait
+    // until a scrape reads nothing, then hold the cache to its promise.
+    await vi.waitFor(async () => {
+      const settled = server.reads();
+      expect((await fetch(server.url)).status).toBe(200);
+      expect(server.reads()).toBe(settled);
+    }, { timeout: 20_000, interval: 200 });
     const before = server.reads();
     for (let i = 0; i < 3; i++) expect((await fetch(server.url)).status).toBe(200);
     expect(server.reads()).toBe(before);
