@@ -5,6 +5,8 @@ import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
 import { loadConfig } from '../config/load.js';
 import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
+import { allocateAfterIngest, allocationLine } from './allocate-command.js';
+import { allocationRulesOf } from './allocation-rules.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
 import { OPTIONAL_STREAM_NAMES, STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
@@ -63,6 +65,8 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
     const options = streamOptions(call.buckets?.usage, call.buckets?.analytics);
     const api = rt.apiSettings(target.config, opts);
     const fixedCosts = loadConfig(target.config, rt.io.env).config.fixed_costs;
+    // Read (and checked) before anything is fetched: a bad rules file stops the command with nothing written.
+    const allocationRules = allocationRulesOf(rt, target.config);
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
     const concurrency = rt.concurrency(opts);
@@ -100,6 +104,11 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
     }
     // Configured fees (fixed_costs) are written after the data, so a new organization's snapshot names them.
     if (fixedCosts) await syncFixedCosts(wh, fixedCosts, rt.today());
+    // The FOCUS view's Tags follow the rules: months whose facts, names or rules changed are allocated again.
+    if (allocationRules) {
+      const r = await allocateAfterIngest(wh, allocationRules, 'allocate');
+      rt.reporter(opts).info(allocationLine(r, allocationRules, wh.location), { rebuilt: r.rebuilt, current: r.current, rows: r.rows, rules_hash: allocationRules.hash });
+    }
     if (allOk) await after?.(wh);
     await afterAny?.(wh);
   } catch (err) {

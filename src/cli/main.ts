@@ -10,6 +10,7 @@ import { registerStatusCommand } from './status-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerChargebackCommand } from './chargeback-command.js';
+import { registerAllocateCommand } from './allocate-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerAlertsCommand } from './alerts-command.js';
@@ -47,6 +48,7 @@ Examples:
   registerValidateCommand(program, rt);
   registerReportCommand(program, rt);
   registerChargebackCommand(program, rt);
+  registerAllocateCommand(program, rt);
   registerExportCommand(program, rt);
   registerDashboardCommand(program, rt);
   registerAlertsCommand(program, rt);

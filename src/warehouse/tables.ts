@@ -2,16 +2,16 @@
  * Every warehouse table, defined once. Each warehouse maps these logical types to its own SQL types
  * (see src/warehouse/<name>/); nothing else in the code base spells out a column list.
  */
+import { ALLOCATION_TABLES, type AllocationTableName } from './allocation-tables.js'; // derived from the rules and facts
 import { ANALYTICS_TABLES, type AnalyticsTableName } from './analytics-tables.js';
 import { BILLING_TABLES, type BillingTableName } from './billing-tables.js';
 import { NAME_TABLES, type NameTableName } from './name-tables.js';
 import { LIMIT_TABLES, type LimitTableName } from './limit-tables.js';
 import { activityDate, actorColumns, bucketStart, extra, lineage, organizationId, tokenColumns, type ColumnDef, type ColumnValues } from './columns.js';
 
-export type { ColumnDef, ColumnType } from './columns.js';
-
 import type { TableKind, TableSpec } from './table-spec.js';
 
+export type { ColumnDef, ColumnType } from './columns.js';
 export type { TableKind, TableSpec } from './table-spec.js';
 
 export interface TableDef {
@@ -42,7 +42,7 @@ export type TableName =
   | 'claude_ingest_meta'
   | 'alert_events'
   | 'validation_proofs'
-  | AnalyticsTableName
+  | AnalyticsTableName | AllocationTableName
   | BillingTableName
   | LimitTableName;
 
@@ -338,7 +338,7 @@ const DECLARED_TABLES = {
     ],
     naturalKey: ['organization_key', 'check_id'],
   },
-  ...ANALYTICS_TABLES,
+  ...ANALYTICS_TABLES, ...ALLOCATION_TABLES,
   ...BILLING_TABLES,
   ...LIMIT_TABLES,
 } as const satisfies Record<TableName, TableSpec>;

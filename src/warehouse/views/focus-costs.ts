@@ -10,6 +10,8 @@ import { TABLES } from '../tables.js';
 import type { SqlDialect } from '../warehouse.js';
 
 export const FOCUS_VIEW = 'claude_focus_costs';
+/** Who pays each usage row: the allocation's parts (src/warehouse/allocation-tables.ts). */
+const ALLOCATION_TABLE = 'claude_cost_allocation';
 
 /** SQL string literal for the constants below (never used for user input). */
 function lit(text: string): string {
@@ -78,20 +80,28 @@ export function focusViewSql(d: SqlDialect): string {
 
   const usageRow = (alias: string, src: { billed: string; list: string; description: string; subAccountName: string; resourceId: string; resourceName: string; region: string; tagCols: string[]; quantity: string | null; source: string }) => {
     const c = (name: string) => `${alias}.${i(name)}`;
+    const al = (name: string) => `al.${i(name)}`;
+    const allocated = `${al('part')} IS NOT NULL`;
+    // An allocated row shows its part: the part's exact share of the cost (and of the quantity, so price × quantity still gives the cost).
+    const billed = `CASE WHEN ${allocated} THEN ${al('amount_usd')} ELSE ${src.billed} END`;
+    const listCost = `CASE WHEN ${allocated} THEN ${al('list_amount_usd')} ELSE ${src.list} END`;
+    const quantity = src.quantity === null ? null : `CASE WHEN ${allocated} THEN ${dec(`${dec(al('quantity_micro'))} * ${dec("'0.000001'")}`)} ELSE ${dec(src.quantity)} END`;
+    const baseTags = json(src.tagCols.map((n) => [n, c(n)]));
+    // The part's dimensions (a JSON object the allocation wrote) joined onto the row's own tags: {"model":…,"team":…}.
+    const tagsSql = `CASE WHEN ${allocated} THEN SUBSTR(${baseTags}, 1, LENGTH(${baseTags}) - 1) || ',' || SUBSTR(${al('dimensions')}, 2) ELSE ${baseTags} END`;
     // SkuId: one stable id per price point: what was charged (cost type, model, token type) at which tier and context size.
     const sku = ['cost_type', 'model', 'token_type', 'service_tier', 'context_window'].map((n) => `COALESCE(${c(n)}, '')`).join(` || '/' || `);
     const web = `${c('cost_type')} = 'web_search'`;
     // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
-    const q = src.quantity;
-    // Prices are quoted per million tokens and per thousand web searches: PricingQuantity is in that unit.
+    const q = quantity;
     const pricingQty = q === null ? noNumber : `CASE WHEN ${q} IS NULL THEN ${noNumber} WHEN ${web} THEN ${dec(q)} * ${dec("'0.001'")} ELSE ${dec(q)} * ${dec("'0.000001'")} END`;
     const unitPrice = (cost: string) => (q === null ? noNumber : `CASE WHEN ${q} IS NULL OR ${q} = 0 THEN ${noNumber} ELSE ${dec(`${cost} * CASE WHEN ${web} THEN 1000 ELSE 1000000 END / ${q}`)} END`);
     const ifQuantity = (unit: string, webUnit: string) => (q === null ? noText : `CASE WHEN ${q} IS NULL THEN ${noText} WHEN ${web} THEN '${webUnit}' ELSE '${unit}' END`);
     return select({
-      BilledCost: src.billed,
-      EffectiveCost: src.billed,
-      ListCost: src.list,
-      ContractedCost: src.billed,
+      BilledCost: billed,
+      EffectiveCost: billed,
+      ListCost: listCost,
+      ContractedCost: billed,
       BillingCurrency: c('currency'),
       ...period(c('activity_date')),
       ChargeCategory: lit('Usage'),
@@ -101,8 +111,8 @@ export function focusViewSql(d: SqlDialect): string {
       PricingQuantity: pricingQty,
       PricingUnit: ifQuantity('1000000 Tokens', '1000 Requests'),
       PricingCategory: lit('Standard'),
-      ListUnitPrice: unitPrice(src.list),
-      ContractedUnitPrice: unitPrice(src.billed),
+      ListUnitPrice: unitPrice(listCost),
+      ContractedUnitPrice: unitPrice(billed),
       ConsumedQuantity: q === null ? noNumber : dec(q),
       ConsumedUnit: ifQuantity('Tokens', 'Requests'),
       ...constants,
@@ -119,7 +129,7 @@ export function focusViewSql(d: SqlDialect): string {
       SkuId: sku,
       SkuPriceId: sku,
       RegionId: src.region,
-      Tags: json(src.tagCols.map((n) => [n, c(n)])),
+      Tags: tagsSql,
       // Custom columns (x_ prefix per FOCUS): the partition column, for cheap day filters, and where the row came from.
       x_ActivityDate: c('activity_date'),
       x_Source: lit(src.source),
@@ -128,12 +138,6 @@ export function focusViewSql(d: SqlDialect): string {
   const k = (n: string) => `k.${i(n)}`;
   const c = (n: string) => `c.${i(n)}`;
   const tags = ['model', 'service_tier', 'token_type', 'context_window', 'cost_type'];
-  const defaultWs = `${k('workspace_id')} IS NOT NULL AND w.${i('id')} IS NULL`;
-  // The usage a token or web-search line bills: usage_report at the same bucket, key, workspace, model, tier and context.
-  // claude.ai rows (no key, no workspace) have no usage_report row: their usage is claude_usage_by_actor's keyless, workspaceless tokens per model.
-  const qty = (col: string) => `COALESCE(u.${i(col)}, s.${i(col)})`;
-  const usageQty = `CASE WHEN ${k('cost_type')} = 'web_search' THEN ${qty('web_search_requests')} ${TOKEN_USAGE.map(([tt, col]) => `WHEN ${k('token_type')} = ${lit(tt)} THEN ${qty(col)}`).join(' ')} END`;
-  const usageSums = ['web_search_requests', ...TOKEN_USAGE.map(([, col]) => col)].map((col) => `SUM(${i(col)}) AS ${i(col)}`).join(', ');
   const analytics = usageRow('k', {
     billed: k('amount_usd'),
     list: k('list_amount_usd'),
@@ -145,7 +149,7 @@ export function focusViewSql(d: SqlDialect): string {
     resourceName: `COALESCE(ak.${i('name')}, ${k('api_key_id')})`,
     region: noText,
     tagCols: [...tags, 'api_key_id'],
-    quantity: usageQty,
+    quantity: analyticsQuantity(d),
     source: 'Analytics API',
   });
   const legacy = usageRow('c', {
@@ -205,12 +209,61 @@ export function focusViewSql(d: SqlDialect): string {
     x_ActivityDate: f('month'),
     x_Source: lit('configured'),
   });
+  // The allocation's parts of a row (claude_cost_allocation), while the row still has the amounts it was allocated with.
+  const allocation = (source: 'analytics' | 'cost_report', row: string, identity: string[], amounts: [string, string]) =>
+    `LEFT JOIN (SELECT * FROM ${d.table(ALLOCATION_TABLE)} WHERE ${d.allDays(i('activity_date'))} AND ${i('source')} = ${lit(source)}) al
+    ON al.${i('activity_date')} = ${row}.${i('activity_date')} AND al.${i('organization_id')} IS NOT DISTINCT FROM ${row}.${i('organization_id')}
+   AND ${identity.map((n) => `al.${i(n)} IS NOT DISTINCT FROM ${row}.${i(n)}`).join(' AND ')}
+   AND al.${i('row_amount_usd')} = ${amounts[0]} AND al.${i('row_list_amount_usd')} = ${amounts[1]}`;
+  return `SELECT ${analytics}
+  ${analyticsFrom(d)}
+  ${allocation('analytics', 'k', ANALYTICS_IDENTITY, [k('amount_usd'), k('list_amount_usd')])}
+  ${orgJoin(k('organization_id'))}
+  ${invoice('inv', trunc(k('activity_date'), 'month'), k('organization_id'))}
+ WHERE ${d.allDays(k('activity_date'))}
+UNION ALL
+SELECT ${legacy}
+  FROM ${d.table('claude_costs')} c
+  LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${c('workspace_id')}
+  ${allocation('cost_report', 'c', COST_REPORT_IDENTITY, [c('amount_usd'), c('amount_usd')])}
+  ${orgJoin(c('organization_id'))}
+  ${invoice('inv', trunc(c('activity_date'), 'month'), c('organization_id'))}
+ WHERE ${d.allDays(c('activity_date'))}
+   AND ${noCostByKeyDay(d, 'c')}
+UNION ALL
+SELECT ${fixed}
+  FROM ${d.table('claude_fixed_costs')} f
+  ${orgJoin(f('organization_id'))}
+  ${invoice('inv', f('month'), f('organization_id'))}
+ WHERE ${f('active')}`;
+}
+
+/** The columns that tell one claude_cost_by_key row (one analytics FOCUS row) from another. */
+export const ANALYTICS_IDENTITY = ['bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type', 'ordinal'];
+/** The columns that tell one claude_costs row (one cost_report FOCUS row) from another. */
+export const COST_REPORT_IDENTITY = ['workspace_id', 'description', 'cost_type', 'model', 'service_tier', 'token_type', 'context_window', 'inference_geo'];
+
+/** A claude_costs row (alias) on a day claude_cost_by_key does not hold (for its organization): the view's cost_report rows. */
+export function noCostByKeyDay(d: SqlDialect, alias: string): string {
+  const i = (n: string) => d.ident(n);
   // A day (of an organization, where rows carry one) that claude_cost_by_key holds is taken from it alone.
   const byOrg = TABLES.claude_costs.columns.some((col) => col.name === 'organization_id')
-    ? ` AND x.${i('organization_id')} IS NOT DISTINCT FROM ${c('organization_id')}`
+    ? ` AND x.${i('organization_id')} IS NOT DISTINCT FROM ${alias}.${i('organization_id')}`
     : '';
-  return `SELECT ${analytics}
-  FROM ${d.table('claude_cost_by_key')} k
+  return `NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_key')} x WHERE ${d.allDays(`x.${i('activity_date')}`)} AND x.${i('activity_date')} = ${alias}.${i('activity_date')}${byOrg})`;
+}
+
+/**
+ * claude_cost_by_key (alias k) with what its usage quantity is read from: the workspace (w), the
+ * usage_report row at the same bucket, key, workspace, model, tier and context (u), and for claude.ai
+ * rows (no key, no workspace) claude_usage_by_actor's keyless, workspaceless tokens per model (s).
+ */
+function analyticsFrom(d: SqlDialect): string {
+  const i = (n: string) => d.ident(n);
+  const k = (n: string) => `k.${i(n)}`;
+  const defaultWs = `${k('workspace_id')} IS NOT NULL AND w.${i('id')} IS NULL`;
+  const usageSums = ['web_search_requests', ...TOKEN_USAGE.map(([, col]) => col)].map((col) => `SUM(${i(col)}) AS ${i(col)}`).join(', ');
+  return `FROM ${d.table('claude_cost_by_key')} k
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${k('workspace_id')}
   LEFT JOIN ${d.table('claude_api_keys')} ak ON ak.${i('id')} = ${k('api_key_id')}
   LEFT JOIN (SELECT ${i('organization_id')}, ${i('activity_date')}, ${i('bucket_start')}, ${i('api_key_id')}, ${i('workspace_id')}, ${i('model')}, ${i('service_tier')}, ${i('context_window')}, ${usageSums}
@@ -223,22 +276,47 @@ export function focusViewSql(d: SqlDialect): string {
   LEFT JOIN (SELECT ${i('organization_id')}, ${i('activity_date')}, ${i('bucket_start')}, ${i('model')}, ${usageSums}
                FROM ${d.table('claude_usage_by_actor')} WHERE ${d.allDays(i('activity_date'))} AND ${i('api_key_id')} IS NULL AND ${i('workspace_id')} IS NULL GROUP BY 1, 2, 3, 4) s
     ON ${k('api_key_id')} IS NULL AND ${k('workspace_id')} IS NULL AND s.${i('activity_date')} = ${k('activity_date')} AND s.${i('bucket_start')} = ${k('bucket_start')}
-   AND s.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')} AND s.${i('model')} = ${k('model')}
-  ${orgJoin(k('organization_id'))}
-  ${invoice('inv', trunc(k('activity_date'), 'month'), k('organization_id'))}
- WHERE ${d.allDays(k('activity_date'))}
-UNION ALL
-SELECT ${legacy}
+   AND s.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')} AND s.${i('model')} = ${k('model')}`;
+}
+
+/**
+ * The usage a token or web-search line of claude_cost_by_key (alias k, under analyticsFrom) bills:
+ * usage_report at the same bucket, key, workspace, model, tier and context; claude.ai rows (no key,
+ * no workspace) have no usage_report row, so theirs is claude_usage_by_actor's keyless,
+ * workspaceless tokens per model. NULL where none is known.
+ */
+function analyticsQuantity(d: SqlDialect): string {
+  const i = (n: string) => d.ident(n);
+  const k = (n: string) => `k.${i(n)}`;
+  const qty = (col: string) => `COALESCE(u.${i(col)}, s.${i(col)})`;
+  return `CASE WHEN ${k('cost_type')} = 'web_search' THEN ${qty('web_search_requests')} ${TOKEN_USAGE.map(([tt, col]) => `WHEN ${k('token_type')} = ${lit(tt)} THEN ${qty(col)}`).join(' ')} END`;
+}
+
+/**
+ * The FOCUS view's usage rows of a day range and organization (parameters: from, to, organization
+ * id), each with what tells it apart (its identity columns), its amounts and its usage quantity (the
+ * same joins as the view): what the allocation apportions (src/reports/allocation/materialise.ts).
+ */
+export function focusUsageRowsQueries(d: SqlDialect): { analytics: string; costReport: string } {
+  const i = (n: string) => d.ident(n);
+  const p = d.dateParam();
+  const cols = (alias: string, identity: string[], list: string, quantity: string) =>
+    [
+      `${alias}.${i('activity_date')} AS ${i('activity_date')}`,
+      ...identity.map((n) => `${alias}.${i(n)} AS ${i(n)}`),
+      `${alias}.${i('amount_cents')} AS ${i('amount_cents')}`,
+      `${alias}.${i('amount_usd')} AS ${i('amount_usd')}`,
+      `${alias}.${i(`${list}_cents`)} AS ${i('list_amount_cents')}`,
+      `${alias}.${i(`${list}_usd`)} AS ${i('list_amount_usd')}`,
+      `${quantity} AS ${i('quantity')}`,
+    ].join(', ');
+  return {
+    analytics: `SELECT ${cols('k', ANALYTICS_IDENTITY, 'list_amount', analyticsQuantity(d))}
+  ${analyticsFrom(d)}
+ WHERE k.${i('activity_date')} BETWEEN ${p} AND ${p} AND k.${i('organization_id')} = ?`,
+    // The cost report carries no list price (the view shows the billed cost as list cost) and no exact quantity.
+    costReport: `SELECT ${cols('c', COST_REPORT_IDENTITY, 'amount', 'NULL')}
   FROM ${d.table('claude_costs')} c
-  LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${c('workspace_id')}
-  ${orgJoin(c('organization_id'))}
-  ${invoice('inv', trunc(c('activity_date'), 'month'), c('organization_id'))}
- WHERE ${d.allDays(c('activity_date'))}
-   AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_key')} x WHERE ${d.allDays(`x.${i('activity_date')}`)} AND x.${i('activity_date')} = ${c('activity_date')}${byOrg})
-UNION ALL
-SELECT ${fixed}
-  FROM ${d.table('claude_fixed_costs')} f
-  ${orgJoin(f('organization_id'))}
-  ${invoice('inv', f('month'), f('organization_id'))}
- WHERE ${f('active')}`;
+ WHERE c.${i('activity_date')} BETWEEN ${p} AND ${p} AND c.${i('organization_id')} = ? AND ${noCostByKeyDay(d, 'c')}`,
+  };
 }

@@ -1,0 +1,51 @@
+/**
+ * The allocation the rules give each FOCUS usage row (issue 25), materialised so the FOCUS view can
+ * carry the dimensions in Tags: derived from claude-ingest.yaml's allocation rules and the ingested
+ * facts, never API data, and never a rewrite of an ingested row. Rebuilt wholesale per organization
+ * and month by src/reports/allocation/materialise.ts (`claude-ingest allocate`, and the end of run and
+ * backfill), kept apart from tables.ts like the analytics tables to ease merges.
+ */
+import { activityDate, lineage } from './columns.js';
+import type { TableSpec } from './table-spec.js';
+
+export type AllocationTableName = 'claude_cost_allocation';
+
+const identity = <const N extends string>(name: N, doc: string) => ({ name, type: 'string', doc: `${doc} (the allocated row's; NULL where it has none).` }) as const;
+
+export const ALLOCATION_TABLES = {
+  claude_cost_allocation: {
+    name: 'claude_cost_allocation',
+    kind: 'fact',
+    doc: 'Who pays each FOCUS usage row (claude_focus_costs): one row per part of a claude_cost_by_key row (source analytics) or of a claude_costs row on days only cost_report serves (source cost_report), with the allocation rules\' dimension values and the part\'s billed and list cost, apportioned in whole sub-cents so a row\'s parts add up to it exactly. Derived from the rules and the facts by claude-ingest allocate (and run/backfill with allocation: configured); the FOCUS view shows a row\'s parts only while row_amount_usd and row_list_amount_usd still equal the row\'s (a row ingested again since shows as it is until allocated again).',
+    columns: [
+      activityDate,
+      { name: 'source', type: 'string', doc: 'analytics (a claude_cost_by_key row) or cost_report (a claude_costs row).', nullable: false },
+      { name: 'bucket_start', type: 'timestamp', doc: 'The claude_cost_by_key row\'s bucket_start; NULL for cost_report rows.' },
+      identity('workspace_id', 'Workspace'),
+      identity('api_key_id', 'API key'),
+      identity('model', 'Model'),
+      identity('service_tier', 'Service tier'),
+      identity('context_window', 'Context window'),
+      identity('cost_type', 'Cost type'),
+      identity('token_type', 'Token type'),
+      { name: 'ordinal', type: 'int', doc: 'The claude_cost_by_key row\'s ordinal; NULL for cost_report rows.' },
+      identity('description', 'claude_costs description'),
+      identity('inference_geo', 'claude_costs inference_geo'),
+      { name: 'part', type: 'int', doc: 'Which part of the row: 0, 1, … in the order of the dimension values.', nullable: false },
+      { name: 'dimensions', type: 'json', doc: 'The part\'s dimension values as a JSON object in the order of allocation.dimensions, e.g. {"team":"Search","cost_center":"CC-104"}; the unallocated values where no rule matched.', nullable: false },
+      { name: 'amount_cents', type: 'cents', doc: 'The part\'s billed cost in cents (the row\'s, apportioned by largest remainder in sub-cents).', nullable: false },
+      { name: 'amount_usd', type: 'usd', doc: 'amount_cents / 100, exact.', nullable: false },
+      { name: 'list_amount_cents', type: 'cents', doc: 'The part\'s list-price cost in cents, apportioned by the same weights (cost_report rows: the billed cost).', nullable: false },
+      { name: 'list_amount_usd', type: 'usd', doc: 'list_amount_cents / 100, exact.', nullable: false },
+      { name: 'quantity_micro', type: 'int', doc: 'The part\'s share of the row\'s usage quantity (tokens, or web searches) in millionths, apportioned by the same weights, so price × quantity still gives the part\'s cost; NULL where the row has no quantity.' },
+      { name: 'row_amount_usd', type: 'usd', doc: 'The allocated row\'s billed cost when allocated: the view joins only while the row still has it.', nullable: false },
+      { name: 'row_list_amount_usd', type: 'usd', doc: 'The allocated row\'s list cost when allocated (cost_report rows: the billed cost).', nullable: false },
+      { name: 'rules_hash', type: 'string', doc: 'The allocation rules\' hash (as in chargeback headers): a change rebuilds the allocation.', nullable: false },
+      { name: 'names_hash', type: 'string', doc: 'A hash of the key, workspace, user and service-account names the rules matched against: a rename rebuilds the allocation.', nullable: false },
+      ...lineage,
+    ],
+    naturalKey: ['activity_date', 'source', 'bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type', 'ordinal', 'description', 'inference_geo', 'part'],
+    clusterBy: ['api_key_id', 'workspace_id', 'model'],
+  },
+} as const satisfies Record<AllocationTableName, TableSpec>;
+
