@@ -31,6 +31,8 @@ import { reconcileMonth } from '../../../src/reports/reconcile.js';
 import { compareEstimates } from '../../../src/reports/estimates.js';
 import { readAllocationFacts } from '../../../src/reports/allocation/facts.js';
 import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
+import { materialiseAllocation } from '../../../src/reports/allocation/materialise.js';
+import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
 import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
@@ -83,6 +85,19 @@ function answerPlausibly(version: () => number | null): (sql: string) => QueryAn
         started_at: String(Date.UTC(2025, 2, 3) * 1000),
       };
       return { fields: windowCols.map((c) => ({ name: c.name, type: bqType(c.type) })), rows: [windowCols.map((c) => row[c.name] ?? null)] };
+    }
+    // Allocation (issue 25): one organization-month whose facts changed, and one FOCUS usage row to allocate and write.
+    if (sql.includes('AS `latest`')) {
+      return { fields: ['org', 'month', 'first', 'last', 'latest'].map((name) => ({ name, type: 'STRING' })), rows: [['org_a', '2025-03-01', RANGE.from, RANGE.to, '2025-03-10T00:00:00Z']] };
+    }
+    if (sql.includes('AS `quantity`') && sql.includes('claude_cost_by_key')) {
+      const row: Array<[string, string, string | null]> = [
+        ['activity_date', 'DATE', '2025-03-02'], ['bucket_start', 'TIMESTAMP', String(Date.UTC(2025, 2, 2) * 1000)], ['workspace_id', 'STRING', 'wrkspc_1'],
+        ['api_key_id', 'STRING', 'apikey_1'], ['model', 'STRING', 'claude-sonnet-4'], ['service_tier', 'STRING', 'standard'], ['context_window', 'STRING', '0-200k'],
+        ['cost_type', 'STRING', 'tokens'], ['token_type', 'STRING', 'output_tokens'], ['ordinal', 'INTEGER', '0'], ['amount_cents', 'BIGNUMERIC', '123.5'],
+        ['amount_usd', 'BIGNUMERIC', '1.235'], ['list_amount_cents', 'BIGNUMERIC', '150'], ['list_amount_usd', 'BIGNUMERIC', '1.5'], ['quantity', 'INTEGER', '1000'],
+      ];
+      return { fields: row.map(([name, type]) => ({ name, type })), rows: [row.map(([, , v]) => v)] };
     }
     if (sql.includes('AS `lo`')) return { fields: [{ name: 'lo', type: 'DATE' }, { name: 'hi', type: 'DATE' }], rows: [[RANGE.from, RANGE.to]] };
     if (sql.includes('INFORMATION_SCHEMA.COLUMNS')) {
@@ -236,6 +251,18 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     await readAllocationFacts(wh, filtered);
     await lastRefreshOf(wh, RANGE);
     take('allocation facts');
+    // `claude-ingest allocate` (and the end of run/backfill): the plan, the facts and FOCUS usage rows of a month, its window replacement.
+    const allocationRules: AllocationRules = {
+      dimensions: ['team'],
+      rules: [{ name: 'prod', match: { api_key: 'prod-*' }, set: { team: 'Platform' } }],
+      unallocated: { team: 'Unallocated' },
+      hash: 'zetasql',
+    };
+    const allocated = await materialiseAllocation(wh, allocationRules, { toolVersion: 'zetasql-check' });
+    if (allocated.rebuilt !== 1 || allocated.rows < 1) throw new Error(`allocate rebuilt ${allocated.rebuilt} months (${allocated.rows} rows), expected the one answered`);
+    await materialiseAllocation(wh, allocationRules, { from: RANGE.from, to: RANGE.to, rebuild: true, toolVersion: 'zetasql-check' });
+    await materialiseAllocation(wh, null, { toolVersion: 'zetasql-check' });
+    take('allocate');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },
