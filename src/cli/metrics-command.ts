@@ -1,5 +1,6 @@
 /** `metrics serve` (a Prometheus endpoint) and `metrics push` (OTLP/HTTP); `run --metrics` pushes after a run. */
 import { resolveWarehouseUrl, type Env } from '../config/env.js';
+import { loadAllocationRules } from '../config/allocation-rules.js';
 import { loadConfig } from '../config/load.js';
 import { collectMetrics } from '../metrics/collect.js';
 import { DEFAULT_TOP } from '../metrics/context.js';
@@ -44,9 +45,10 @@ export function metricsClock(rt: CliRuntime): () => number {
   return () => dayStartMs(day) + (Date.now() % 86_400_000);
 }
 
-/** Budgets for the usage ratios: alerts.budgets of claude-ingest.yaml, when there is one. */
+/** Budgets for the usage ratios: alerts.budgets of claude-ingest.yaml, when there is one, and the allocation rules a team budget is counted by. */
 function budgetsOf(rt: CliRuntime, config: string | undefined) {
-  return loadConfig(config, rt.io.env).config.alerts?.budgets ?? [];
+  const loaded = loadConfig(config, rt.io.env);
+  return { budgets: loaded.config.alerts?.budgets ?? [], allocation: loadAllocationRules(loaded.config.allocation, loaded.path) };
 }
 
 export interface MetricsPush {
@@ -61,7 +63,7 @@ export async function pushFromWarehouse(rt: CliRuntime, g: GlobalOptions, wh: Wa
   if (p.target.cleartextRemote && Object.keys(p.target.headers).length > 0) {
     reporter.warn(`pushing to ${new URL(p.target.url).host} over plain http: the --headers (often a token) cross the network unencrypted; use https`);
   }
-  const snapshot = await collectMetrics(wh, { today: rt.today(), top: p.top, budgets: budgetsOf(rt, p.config) });
+  const snapshot = await collectMetrics(wh, { today: rt.today(), top: p.top, ...budgetsOf(rt, p.config) });
   const points = await pushMetrics(snapshot, { target: p.target, serviceVersion: toolVersion(), nowMs: metricsClock(rt)() });
   const u = new URL(p.target.url);
   reporter.info(`pushed ${points} data points of ${snapshot.families.filter((f) => f.samples.length > 0).length} metrics to ${u.origin}${u.pathname}`, { data_points: points });
@@ -114,7 +116,7 @@ Examples:
             `--host ${host} would publish billed cost per organization, workspace, model, product, API key and person (names and email addresses included), token counts, budgets, spend limits, rate-limit headroom and data health to anyone who can reach it, without a login: add --allow-remote if that is intended`,
           );
         }
-        const budgets = budgetsOf(rt, o.config);
+        const { budgets, allocation } = budgetsOf(rt, o.config);
         const reporter = rt.reporter(g);
         const server = await startMetricsServer({
           warehouseUrl: resolveWarehouseUrl(g.warehouse, rt.io.env),
@@ -122,6 +124,7 @@ Examples:
           port,
           top,
           budgets,
+          allocation,
           today: () => rt.today(),
           now: metricsClock(rt),
           log: (line) => reporter.error(line),

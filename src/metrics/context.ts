@@ -4,6 +4,7 @@
  * report (cost and tokens by API key) run its query once.
  */
 import type { BudgetConfig } from '../config/schema.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import type { ReportFilter } from '../reports/filter.js';
 import { addDays, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
@@ -33,6 +34,8 @@ export interface CollectOptions {
   top?: number;
   /** alerts.budgets of claude-ingest.yaml: one usage ratio each. */
   budgets?: readonly BudgetConfig[];
+  /** allocation: of claude-ingest.yaml, so a budget scoped to a team reads the cost the rules give it (as alerts and the dashboard do). */
+  allocation?: AllocationRules | null;
 }
 
 export interface CollectContext {
@@ -40,6 +43,7 @@ export interface CollectContext {
   today: IsoDay;
   top: number;
   budgets: readonly BudgetConfig[];
+  allocation: AllocationRules | null;
   scopes: Scope[];
   /** The whole ledger (listWindows). */
   ledger: WindowRecord[];
@@ -70,6 +74,7 @@ export async function collectContext(wh: Warehouse, o: CollectOptions): Promise<
     today,
     top: o.top ?? DEFAULT_TOP,
     budgets: o.budgets ?? [],
+    allocation: o.allocation ?? null,
     scopes,
     ledger,
     range: (p) => ranges[p],

@@ -124,7 +124,7 @@ export const budgetUsage = {
     const out: Sample[] = [];
     for (const budget of ctx.budgets) {
       const amount = canonicalDecimal(String(budget.monthly_usd));
-      const daily = await scopeDaily(ctx.wh, resolveScope(budget.scope, names), from, ctx.today);
+      const daily = await scopeDaily(ctx.wh, resolveScope(budget.scope, names, ctx.allocation), from, ctx.today);
       const spent = sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0'));
       out.push({ labels: { budget: budget.name, kind: 'spent', source: 'provider' }, value: divideDecimal(spent, amount) });
       const fc = forecastTotal(month, daily, judged);

@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BudgetConfig } from '../config/schema.js';
+import type { AllocationRules } from '../reports/allocation/rules.js';
 import { todayUtc, type IsoDay } from '../util/dates.js';
 import { InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
@@ -39,6 +40,8 @@ export interface MetricsServerOptions {
   today?: () => IsoDay;
   top?: number;
   budgets?: readonly BudgetConfig[];
+  /** allocation: of claude-ingest.yaml, for budgets scoped to a dimension value. */
+  allocation?: AllocationRules | null;
   /** BigQuery: the least time between two reads of the warehouse (default 5 minutes). */
   minIntervalMs?: number;
   /** How often to look at the change token and read a changed warehouse ahead of the next scrape (0: never). */
@@ -93,7 +96,7 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<Metri
       // The token read while the file is open read-only: no writer can change it under the read.
       const t = await token();
       readCount++;
-      const snapshot = await collectMetrics(wh, { today: today(), top: o.top, budgets: o.budgets });
+      const snapshot = await collectMetrics(wh, { today: today(), top: o.top, budgets: o.budgets, allocation: o.allocation ?? null });
       return (kept = { snapshot, token: t, today: today() });
     } finally {
       if (perRead) await wh.close();

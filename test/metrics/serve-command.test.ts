@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsServer } from '../../src/metrics/server.js';
@@ -122,5 +123,48 @@ describe('while another process writes the warehouse', () => {
     expect(billed(await after.text())).toEqual(billed(before));
     await second!.close();
     await first.close();
+  });
+
+  it('a budget scoped to a team reads the cost the allocation rules give the team (as alerts and the dashboard count it), not $0', async () => {
+    const config = join(w.dir, 'team-budget.yaml');
+    writeFileSync(
+      config,
+      [
+        'allocation:',
+        '  dimensions: [team]',
+        '  rules:',
+        '    - { match: { api_key: "prod-*" }, set: { team: Platform } }',
+        'alerts:',
+        '  budgets:',
+        '    - { name: Platform team, monthly_usd: 100, scope: { team: Platform } }',
+      ].join('\n'),
+    );
+    const report = await w.cli(['report', '--by', 'team', '--config', config, '--from', '2026-03-01', '--to', TODAY, '--format', 'json']);
+    expect(report.code, report.stderr).toBe(0);
+    const platform = (JSON.parse(report.stdout) as { rows: Array<{ team: string; billed_usd: string }> }).rows.find((r) => r.team === 'Platform')!.billed_usd;
+    expect(Number(platform)).toBeGreaterThan(1);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/dashboard/fixtures/cli.ts'), 'metrics', 'serve', '--port', '0', '--warehouse', w.url, '--config', config], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...w.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (c) => reject(new Error(`metrics serve exited ${c}: ${out}`)));
+      });
+      const body = (await get(url)).body;
+      const spent = /^claude_ingest_budget_usage_ratio\{budget="Platform team",kind="spent",source="provider"\} (\S+)$/m.exec(body);
+      expect(spent, body.slice(0, 2000)).not.toBeNull();
+      expect(Number(spent![1])).toBeCloseTo(Number(platform) / 100, 8);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
