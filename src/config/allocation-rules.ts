@@ -5,7 +5,7 @@
  * line per problem (file:line: column: what), like the rest of the config, and nothing runs.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -36,6 +36,12 @@ export interface AllocationRuleSet {
 export const DEFAULT_UNALLOCATED = 'Unallocated';
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const FIXED_COLUMNS = ['kind', 'match', 'from', 'to', 'name'];
+/**
+ * The most a CSV rules file may hold (8 MiB: an identity provider's export of some 100,000 people).
+ * Like the config file's MAX_CONFIG_BYTES, it keeps a wrong path (a log, a database) from being read
+ * into memory and parsed row by row before anything runs.
+ */
+export const MAX_RULES_CSV_BYTES = 8 * 1024 * 1024;
 
 /** The rule set of a loaded config (null without `allocation:`); CSV paths are relative to the config file. */
 export function loadAllocationRules(config: AllocationConfig | undefined, configPath: string | null, cwd = process.cwd()): AllocationRuleSet | null {
@@ -50,7 +56,8 @@ export function loadAllocationRules(config: AllocationConfig | undefined, config
     ...(r.to ? { to: r.to } : {}),
   }));
   const problems: string[] = [];
-  for (const f of config.files) rules.push(...readRulesCsv(resolve(base, f.path), config.dimensions, problems));
+  // One push per rule: spreading an identity provider's export (hundreds of thousands of rows) into push() overflows the stack.
+  for (const f of config.files) for (const r of readRulesCsv(resolve(base, f.path), config.dimensions, problems)) rules.push(r);
   if (problems.length > 0) throw new ConfigFileError(problems);
   const unallocated = Object.fromEntries(config.dimensions.map((d) => [d, config.unallocated?.[d] ?? DEFAULT_UNALLOCATED]));
   return { dimensions: [...config.dimensions], rules, unallocated, hash: ruleSetHash(config.dimensions, rules, unallocated) };
@@ -65,6 +72,11 @@ export function readRulesCsv(path: string, dimensions: readonly string[], proble
   const file = basename(path);
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_RULES_CSV_BYTES) {
+      problems.push(`${path} is ${size.toLocaleString('en-US')} bytes, more than an allocation rules file may hold (${MAX_RULES_CSV_BYTES.toLocaleString('en-US')}): check allocation.files[].path, or split the rules into several files`);
+      return [];
+    }
     text = readFileSync(path, 'utf8');
   } catch (err) {
     problems.push(`${path}: the allocation rules file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): check allocation.files[].path`);

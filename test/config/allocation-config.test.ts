@@ -1,10 +1,10 @@
 /** allocation: in claude-ingest.yaml and its CSV rule files: one line per problem with the key path (or file:line), and the rule set the engine takes. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAllocationRules } from '../../src/config/allocation-rules.js';
+import { loadAllocationRules, MAX_RULES_CSV_BYTES } from '../../src/config/allocation-rules.js';
 import { ConfigFileError, loadConfig } from '../../src/config/load.js';
-import { tempDir } from '../helpers/cli.js';
+import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 
 const dir = tempDir('ci-alloc-config-');
 const write = (name: string, text: string) => {
@@ -103,5 +103,23 @@ describe('allocation config', () => {
     expect(problemsOf(() => loadAllocationRules(loadConfig(p2, {}).config.allocation, p2))).toEqual([expect.stringMatching(/^cols\.csv:1: missing column match: the columns are kind, match, team, from, to$/)]);
     const p3 = write('nofile.yaml', 'allocation:\n  dimensions: [team]\n  files:\n    - path: nowhere.csv\n');
     expect(problemsOf(() => loadAllocationRules(loadConfig(p3, {}).config.allocation, p3))).toEqual([expect.stringMatching(/nowhere\.csv: the allocation rules file cannot be read \(ENOENT\)/)]);
+  });
+
+  it('a CSV rules file over the size cap is one line and nothing runs (exit 2); one at the cap is read', async () => {
+    const row = 'user,someone@example.com,Search\n';
+    const header = 'kind,match,team\n';
+    const atCap = header + row.repeat(Math.floor((MAX_RULES_CSV_BYTES - header.length) / row.length));
+    write('at-cap.csv', atCap);
+    const ok = write('at-cap.yaml', 'allocation:\n  dimensions: [team]\n  files:\n    - path: at-cap.csv\n');
+    expect(loadAllocationRules(loadConfig(ok, {}).config.allocation, ok)?.rules.length).toBe(Math.floor((MAX_RULES_CSV_BYTES - header.length) / row.length));
+    write('huge.csv', `${atCap}${row.repeat(Math.ceil((MAX_RULES_CSV_BYTES - atCap.length) / row.length) + 1)}`);
+    const big = write('huge.yaml', 'allocation:\n  dimensions: [team]\n  files:\n    - path: huge.csv\n');
+    expect(problemsOf(() => loadAllocationRules(loadConfig(big, {}).config.allocation, big))).toEqual([
+      expect.stringMatching(/huge\.csv is [\d,]+ bytes, more than an allocation rules file may hold \(8,388,608\): check allocation\.files\[\]\.path, or split the rules into several files$/),
+    ]);
+    const res = await runCli(['report', '--by', 'team', '--config', big, '--warehouse', `duckdb:${join(dir, 'never.duckdb')}`], {});
+    expect(res.code).toBe(2);
+    expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/huge\.csv is [\d,]+ bytes, more than an allocation rules file may hold/)]);
+    expect(existsSync(join(dir, 'never.duckdb'))).toBe(false);
   });
 });
