@@ -184,8 +184,8 @@ export const fixedCostsSchema = z
 
 /** What a rule may match on, in the order docs/allocation.md lists them. */
 export const ALLOCATION_MATCH_KEYS = ['api_key', 'workspace', 'user', 'service_account', 'product', 'model', 'cost_type'] as const;
-/** Names a dimension may not take: report columns and match keys would become ambiguous in --by. */
-export const RESERVED_DIMENSIONS = [...ALLOCATION_MATCH_KEYS, 'person', 'actor', 'day', 'month', 'organization', 'source', 'rule', 'share', 'billed_usd', 'list_usd'] as const;
+/** Names a dimension may not take: report columns and match keys would become ambiguous in --by, and the FOCUS view's own Tags keys would repeat in Tags. */
+export const RESERVED_DIMENSIONS = [...ALLOCATION_MATCH_KEYS, 'person', 'actor', 'day', 'month', 'organization', 'source', 'rule', 'share', 'billed_usd', 'list_usd', 'service_tier', 'token_type', 'context_window', 'api_key_id'] as const;
 const DIMENSION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
 const effectiveDay = (what: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2026-10-01').describe(what);

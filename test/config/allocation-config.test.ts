@@ -70,6 +70,7 @@ describe('allocation config', () => {
   it.each([
     ['no dimensions', 'allocation:\n  dimensions: []\n', /x\.yaml:2: allocation\.dimensions: .*>=1/],
     ['a reserved dimension', 'allocation:\n  dimensions: [team, product]\n', /allocation\.dimensions\[1\]: "product" is a reserved name/],
+    ['a FOCUS Tags key as a dimension', 'allocation:\n  dimensions: [team, service_tier]\n', /allocation\.dimensions\[1\]: "service_tier" is a reserved name/],
     ['a bad dimension name', 'allocation:\n  dimensions: [Team]\n', /allocation\.dimensions\[0\]: expected a lower-case name/],
     ['set names an unknown dimension', 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { workspace: R }, set: { teem: R } }\n', /allocation\.rules\[0\]\.set\.teem: "teem" is not one of dimensions \(team\)/],
     ['an empty match', 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: {}, set: { team: R } }\n', /allocation\.rules\[0\]\.match: expected at least one of api_key, workspace, user/],

@@ -22,6 +22,8 @@ export interface ActivityRow {
   organizationId: string | null;
   actorType: string;
   actor: string;
+  /** The user id claude_users gives the actor's email (in its organization), so a rule on `user: user_…` matches; null where unknown. */
+  userId: string | null;
   sessions: number;
   linesAdded: number;
   accepted: number;
@@ -35,13 +37,18 @@ export async function readClaudeCodeActivity(wh: Warehouse, f: ReportFilter): Pr
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
   const w = filterWhere(d, { ...f, workspaceIds: [], models: [] }, 'p', { workspace: false, model: false }, 'Claude Code activity');
+  // Claude Code names a user by email only: the users list gives the id a rule may name (emails compared case-insensitively).
   const rows = await wh.query(
     `SELECT p.${i('activity_date')} AS ${i('day')}, p.${i('organization_id')} AS ${i('org')}, p.${i('actor_type')} AS ${i('actor_type')}, p.${i('actor_id')} AS ${i('actor')},
-            SUM(p.${i('num_sessions')}) AS ${i('sessions')}, SUM(p.${i('lines_added')}) AS ${i('lines_added')},
+            u.${i('id')} AS ${i('user_id')}, SUM(p.${i('num_sessions')}) AS ${i('sessions')}, SUM(p.${i('lines_added')}) AS ${i('lines_added')},
             SUM(${ACCEPTED.map((c) => `p.${i(c)}`).join(' + ')}) AS ${i('accepted')},
             SUM(p.${i('commits')}) AS ${i('commits')}, SUM(p.${i('pull_requests')}) AS ${i('prs')}
-       FROM ${d.table('claude_code_productivity')} p WHERE ${w.sql}
-      GROUP BY 1, 2, 3, 4`,
+       FROM ${d.table('claude_code_productivity')} p
+       LEFT JOIN (SELECT ${i('organization_id')} AS ${i('org')}, LOWER(${i('email')}) AS ${i('email')}, MIN(${i('id')}) AS ${i('id')}
+                    FROM ${d.table('claude_users')} WHERE ${i('email')} IS NOT NULL GROUP BY 1, 2) u
+         ON p.${i('actor_type')} = 'user_actor' AND u.${i('email')} = LOWER(p.${i('actor_id')}) AND u.${i('org')} IS NOT DISTINCT FROM p.${i('organization_id')}
+      WHERE ${w.sql}
+      GROUP BY 1, 2, 3, 4, 5`,
     w.params,
   );
   const n = (v: QueryRow[string] | undefined) => Number(v ?? 0);
@@ -50,6 +57,7 @@ export async function readClaudeCodeActivity(wh: Warehouse, f: ReportFilter): Pr
     organizationId: r.org === null || r.org === undefined ? null : String(r.org),
     actorType: String(r.actor_type),
     actor: String(r.actor),
+    userId: r.user_id === null || r.user_id === undefined ? null : String(r.user_id),
     sessions: n(r.sessions),
     linesAdded: n(r.lines_added),
     accepted: n(r.accepted),
@@ -89,7 +97,7 @@ export function claudeCodeValueOf(rules: AllocationRules, facts: readonly Alloca
   for (const a of activity) {
     const user = a.actorType === 'user_actor';
     const probe: AllocationFact = {
-      day: a.day, organizationId: a.organizationId, source: 'analytics', actorType: user ? 'user_actor' : a.actorType, actorId: null,
+      day: a.day, organizationId: a.organizationId, source: 'analytics', actorType: user ? 'user_actor' : a.actorType, actorId: user ? a.userId : null,
       userEmail: user ? a.actor : null, serviceAccountName: null, apiKeyId: null, apiKeyName: user ? null : a.actor,
       workspaceId: null, workspaceName: null, product: 'claude_code', model: null, costType: null, billed: 0n, list: 0n,
     };

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { eachDay, type IsoDay } from '../../../src/util/dates.js';
@@ -204,6 +205,33 @@ describe('allocation through the CLI', () => {
     }
     expect(byPerson.rows.filter((r) => r.team === 'Engineering').length).toBe(Number(eng.people));
     expect(byPerson.rows.filter((r) => r.flag !== null).length).toBe(total(byTeam, 'activity_without_billed_cost') + total(byTeam, 'billed_cost_without_activity'));
+  });
+
+  it('a rule on a user id matches that person\'s Claude Code activity too (Claude Code names only the email: claude_users maps it)', async () => {
+    const db = await DuckDBInstance.create(w.file, { access_mode: 'READ_ONLY' });
+    const conn = await db.connect();
+    let person: { id: string; email: string };
+    try {
+      const rows = (await conn.runAndReadAll(
+        `SELECT u.id, p.actor_id AS email FROM claude_code_productivity p JOIN claude_users u ON lower(u.email) = lower(p.actor_id)
+          WHERE p.actor_type = 'user_actor' AND p.num_sessions > 0 AND p.activity_date >= DATE '2026-01-01' ORDER BY 1 LIMIT 1`,
+      )).getRowObjectsJson() as Array<{ id: string; email: string }>;
+      person = rows[0]!;
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+    expect(person.id).toMatch(/^user_/);
+    const byId = join(w.dir, 'by-id.yaml');
+    writeFileSync(byId, `allocation:\n  dimensions: [team]\n  rules:\n    - { match: { user: ${person.id} }, set: { team: ById } }\n`);
+    const res = await w.cli(['report', '--by', 'team,person', '--product', 'claude_code', '--from', '2026-01-01', '--to', '2026-02-09', '--format', 'json', '--config', byId]);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = (JSON.parse(res.stdout) as Doc).rows.filter((r) => r.team === 'ById');
+    expect(rows.map((r) => String(r.person).toLowerCase())).toEqual([person.email.toLowerCase()]);
+    expect(Number(rows[0]!.sessions)).toBeGreaterThan(0);
+    // Nobody else's activity went to the team, and the person's activity is not left under Unallocated.
+    const unallocated = (JSON.parse(res.stdout) as Doc).rows.filter((r) => r.team !== 'ById' && String(r.person).toLowerCase() === person.email.toLowerCase());
+    expect(unallocated.filter((r) => Number(r.sessions) > 0)).toEqual([]);
   });
 
   it('a budget scoped to a team (alerts.budgets[].scope.team) counts the cost the rules allocate to it; an undeclared dimension is refused', async () => {
