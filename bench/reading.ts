@@ -40,8 +40,8 @@ function seconds(r: ChildResult): number {
 }
 
 /** The `dashboard` command as a child process on a free loopback port. */
-function startDashboardProcess(file: string, env: Record<string, string>, cwd: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [BIN, 'dashboard', '--warehouse', `duckdb:${file}`, '--port', '0'], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startDashboardProcess(file: string, env: Record<string, string>, cwd: string, extra: string[] = []): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [BIN, 'dashboard', '--warehouse', `duckdb:${file}`, '--port', '0', ...extra], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((ok, fail) => {
     let out = '';
     child.on('error', fail);

@@ -26,6 +26,7 @@ import { runMeasured, type ChildResult } from './child.js';
 import { analyticsMinimum } from './analytics-minimum.js';
 import { minimumRequests } from './minimum.js';
 import { measureReading, readingReport, type ReadingResult } from './reading.js';
+import { allocationReport, measureAllocation, type AllocationBenchResult } from './allocation.js';
 import type { WriteBenchResult } from './write-bench.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -122,6 +123,8 @@ interface RunResult {
   dailyRunNext?: { wallS: number; cpuS: number | null; exitCode: number; peakRssMb: number | null };
   /** validate, the daily validate and the dashboard's cold start on the resulting warehouse (bench/reading.ts). */
   reading?: ReadingResult;
+  /** Allocation on the same one-year warehouse (bench/allocation.ts). */
+  allocation?: AllocationBenchResult;
   baseline?: BaselineSummary;
 }
 
@@ -273,6 +276,9 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay
         process.stdout.write(`  ${s.name}: reading (validate, daily validate, dashboard cold start) … `);
         result.reading = await measureReading(file, { CLAUDE_INGEST_TODAY: TODAY }, dir, cliEnv(fast));
         process.stdout.write(`validate over the year ${result.reading.validateYearS.toFixed(2)} s, dashboard ${result.reading.dashboardColdS.toFixed(2)} s\n`);
+        process.stdout.write(`  ${s.name}: allocation (report --by team, chargeback, validate, /api/allocation) … `);
+        result.allocation = await measureAllocation(file, { CLAUDE_INGEST_TODAY: TODAY }, dir, from, TODAY);
+        process.stdout.write(`report --by team ${result.allocation.byTeamS.toFixed(2)} s (${(result.allocation.byTeamS / result.allocation.byWorkspaceS).toFixed(1)}× report --by workspace)\n`);
       } finally {
         fast.stop();
       }
@@ -373,6 +379,7 @@ function report(runs: RunResult[], write: Awaited<ReturnType<typeof runWriteBenc
   for (const r of runs.filter((x) => x.reading)) {
     out.push('');
     out.push(readingReport(r.reading!, `${r.days}-day ${r.scenario}`));
+    if (r.allocation) out.push(allocationReport(r.allocation, `${r.days}-day ${r.scenario}`));
     out.push(`  peak RSS of its backfill (started as node bin/claude-ingest.js): ${f1(r.peakRssMb)} MB, target ≤ 300 MB ${r.peakRssMb !== null && r.peakRssMb <= 300 ? 'met' : 'NOT met'}`);
   }
   if (write) {

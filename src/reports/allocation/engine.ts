@@ -8,7 +8,7 @@
  */
 import { apportion } from './apportion.js';
 import type { AllocationFact } from './facts.js';
-import { compileRules, firstMatch, type AllocationRule, type AllocationRules, type CompiledRule } from './rules.js';
+import { cachedFirstMatch, compileRules, type AllocationRule, type AllocationRules, type CompiledRule } from './rules.js';
 
 export interface AllocatedLine {
   fact: AllocationFact;
@@ -36,7 +36,7 @@ export interface AllocationResult {
 }
 
 export function allocate(rules: AllocationRules, facts: readonly AllocationFact[]): AllocationResult {
-  const compiled = compileRules(rules.rules);
+  const match = cachedFirstMatch(compileRules(rules.rules));
   const dims = rules.dimensions;
   const base = dims.map((d) => rules.unallocated[d] ?? 'Unallocated');
   const withSet = (r: AllocationRule, extra?: [string, string]) => dims.map((d, k) => (extra && extra[0] === d ? extra[1] : (r.set[d] ?? base[k]!)));
@@ -57,7 +57,7 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
       flush();
       dayKey = key;
     }
-    const hit = firstMatch(compiled, fact);
+    const hit = match(fact);
     if (!hit) {
       lines.push({ fact, values: base, rule: null, note: fact.source === 'cost_report' ? NOTE_COST_REPORT : NOTE_NO_RULE, billed: fact.billed, list: fact.list });
       continue;

@@ -88,3 +88,25 @@ export function firstMatch(compiled: readonly CompiledRule[], f: AllocationFact)
   }
   return null;
 }
+
+/**
+ * firstMatch, remembered: a fact's rule depends only on its attributes and on which dated rules are
+ * in effect on its day, so facts that share both (most of a year: the same key, person, product and
+ * model day after day) are matched once. Same answers as firstMatch, in a fraction of the regex tests.
+ */
+export function cachedFirstMatch(compiled: readonly CompiledRule[]): (f: AllocationFact) => CompiledRule | null {
+  const dated = compiled.filter((c) => c.rule.from !== undefined || c.rule.to !== undefined);
+  const masks = new Map<string, string>();
+  const hits = new Map<string, CompiledRule | null>();
+  return (f) => {
+    let mask = masks.get(f.day);
+    if (mask === undefined) {
+      mask = dated.map((c) => ((c.rule.from === undefined || f.day >= c.rule.from) && (c.rule.to === undefined || f.day < c.rule.to) ? '1' : '0')).join('');
+      masks.set(f.day, mask);
+    }
+    const key = [mask, f.source, f.actorType, f.actorId, f.userEmail, f.serviceAccountName, f.apiKeyId, f.apiKeyName, f.workspaceId, f.workspaceName, f.product, f.model, f.costType].map((v) => v ?? '\u0001').join('\u0000');
+    let hit = hits.get(key);
+    if (hit === undefined) hits.set(key, (hit = firstMatch(compiled, f)));
+    return hit;
+  };
+}
