@@ -5,6 +5,9 @@
  * (claude_fixed_costs, labelled x_Source = 'configured'): Claude Code's estimated costs are never
  * billing data (docs/reports.md, check no-double-count). The columns and their rules follow the spec's
  * column files at tag v1.2 (test/warehouse/focus-spec-columns.ts lists them; focus-spec.test.ts checks).
+ * Usage rows carry the allocation's dimensions in Tags: the view LEFT JOINs claude_cost_allocation
+ * (written by `claude-ingest allocate` from the rules and the facts), one FOCUS row per part of a row
+ * shared among several dimension values, and a row nobody allocated (yet) exactly as before.
  */
 import { TABLES } from '../tables.js';
 import type { SqlDialect } from '../warehouse.js';
