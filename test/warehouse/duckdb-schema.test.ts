@@ -131,6 +131,8 @@ describe('DDL and schema version', () => {
         "SELECT table_name, column_name FROM information_schema.columns WHERE column_name IN ('rate_limited', 'inference_geo') ORDER BY 1",
       );
       expect(cols).toEqual([
+        // claude_cost_allocation (issue 25): created whole, naming the allocated claude_costs row's inference_geo.
+        { table_name: 'claude_cost_allocation', column_name: 'inference_geo' },
         { table_name: 'claude_costs', column_name: 'inference_geo' },
         { table_name: 'ingest_windows', column_name: 'rate_limited' },
       ]);
@@ -228,6 +230,8 @@ describe('DDL and schema version', () => {
       expect(cols).toEqual([
         { table_name: 'claude_code_model_usage', column_name: 'customer_type' },
         { table_name: 'claude_code_productivity', column_name: 'customer_type' },
+        // claude_cost_allocation (issue 25) is derived, created whole; it names the allocated row's ordinal.
+        { table_name: 'claude_cost_allocation', column_name: 'ordinal' },
         { table_name: 'claude_cost_by_actor', column_name: 'ordinal' },
         { table_name: 'claude_cost_by_key', column_name: 'ordinal' },
         // A table new since version 2 (claude_cost_hourly, issue 27) is created whole, its ordinal with it.
