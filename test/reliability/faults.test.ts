@@ -132,7 +132,7 @@ const permanent: PermanentCase[] = [
     stream: 'usage',
     day: FROM,
     tables: ['claude_usage_keys', 'claude_usage_daily_totals'],
-    message: /unexpected response body.*not \\"no spend/,
+    message: /unexpected response body.*\[request-id req_emu_\w+\].*not \\"no spend/,
   },
   {
     name: 'a 502 HTML page that never goes away',
