@@ -68,25 +68,36 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<Fa
     sql: `SELECT ${i('id')} AS ${i('id')}, ${i(column)} AS ${i('v')} FROM ${d.table(table)} WHERE ${i(column)} IS NOT NULL`,
     params: [],
   });
+  const sum = (a: string, col: string, as: string) => `${d.sumExact(`${a}.${i(col)}`)} AS ${i(as)}`;
+  /** One fact source: the `keys` (alias → column) it is grouped by, then its aggregates. */
+  const facts = (a: string, table: string, keys: Record<string, string>, aggregates: string[], where: { sql: string; params: unknown[] }, also = '') => {
+    const grouped = Object.entries(keys).map(([as, col]) => `${a}.${i(col)} AS ${i(as)}`);
+    return {
+      sql: `SELECT ${[...grouped, ...aggregates].join(', ')}
+         FROM ${d.table(table)} ${a} WHERE ${where.sql}${also}
+        GROUP BY ${grouped.map((_, n) => n + 1).join(', ')}`,
+      params: where.params,
+    };
+  };
+  const day = { day: 'activity_date', org: 'organization_id' };
   return {
-    analytics: {
-      sql: `SELECT b.${i('activity_date')} AS ${i('day')}, b.${i('organization_id')} AS ${i('org')}, b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
-              MAX(b.${i('actor_email')}) AS ${i('email')}, b.${i('api_key_id')} AS ${i('api_key_id')}, b.${i('workspace_id')} AS ${i('workspace_id')},
-              b.${i('product')} AS ${i('product')}, b.${i('model')} AS ${i('model')}, b.${i('cost_type')} AS ${i('cost_type')},
-              ${d.sumExact(`b.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`b.${i('list_amount_cents')}`)} AS ${i('list')}
-         FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql}
-        GROUP BY 1, 2, 3, 4, 6, 7, 8, 9, 10`,
-      params: wb.params,
-    },
-    legacy: {
-      sql: `SELECT c.${i('activity_date')} AS ${i('day')}, c.${i('organization_id')} AS ${i('org')}, c.${i('workspace_id')} AS ${i('workspace_id')},
-              c.${i('model')} AS ${i('model')}, c.${i('cost_type')} AS ${i('cost_type')}, ${d.sumExact(`c.${i('amount_cents')}`)} AS ${i('billed')}
-         FROM ${d.table('claude_costs')} c WHERE ${wc.sql}
+    analytics: facts(
+      'b',
+      'claude_cost_by_actor',
+      { ...day, actor_type: 'actor_type', actor_id: 'actor_id', api_key_id: 'api_key_id', workspace_id: 'workspace_id', product: 'product', model: 'model', cost_type: 'cost_type' },
+      [`MAX(b.${i('actor_email')}) AS ${i('email')}`, sum('b', 'amount_cents', 'billed'), sum('b', 'list_amount_cents', 'list')],
+      wb,
+    ),
+    legacy: facts(
+      'c',
+      'claude_costs',
+      { ...day, workspace_id: 'workspace_id', model: 'model', cost_type: 'cost_type' },
+      [sum('c', 'amount_cents', 'billed')],
+      wc,
+      `
           AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_actor')} x WHERE ${d.allDays(`x.${i('activity_date')}`)}
-                             AND x.${i('activity_date')} = c.${i('activity_date')} AND x.${i('organization_id')} IS NOT DISTINCT FROM c.${i('organization_id')})
-        GROUP BY 1, 2, 3, 4, 5`,
-      params: wc.params,
-    },
+                             AND x.${i('activity_date')} = c.${i('activity_date')} AND x.${i('organization_id')} IS NOT DISTINCT FROM c.${i('organization_id')})`,
+    ),
     keys: names('claude_api_keys', 'name'),
     workspaces: names('claude_workspaces', 'name'),
     users: names('claude_users', 'email'),
