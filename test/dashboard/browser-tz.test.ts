@@ -11,7 +11,7 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { tempDir } from '../helpers/cli.js';
-import { HAVE_CHROMIUM, launchBrowser, type Browser } from './browser.js';
+import { HAVE_CHROMIUM, openDashboardBrowser, type DashboardBrowser } from './browser.js';
 import type { Json } from './helpers.js';
 
 const TODAY = '2026-03-12';
@@ -20,18 +20,17 @@ const FROM = '2026-03-05';
 describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
   let w: FilledWarehouse;
   let dash: Dashboard;
-  let browser: Browser;
+  let browser: DashboardBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     const cfg = join(tempDir('ci-tz-dash-'), 'tz.yaml');
     writeFileSync(cfg, 'timezone: America/New_York\n');
     w = await fillWarehouse({ today: TODAY, from: FROM, seed: 7, name: 'tz.duckdb', args: ['--config', cfg, '--streams', 'cost,org,analytics_cost_hourly'] });
     dash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, calendar: makeCalendar({ timezone: 'America/New_York' }) });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    browser = await openDashboardBrowser();
+    ({ page, errors: pageErrors } = browser);
   }, 120_000);
 
   afterAll(async () => {
@@ -40,14 +39,12 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     await w?.close();
   });
 
-  const settled = () => page.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 });
+  const settled = () => browser.settled();
   const plotted = () => page.evaluate(() => (window as Json).__dashboard.plotted['chart-spend']);
 
   it('shows the zone, plots local days equal to report --tz, and toggles to UTC days', async () => {
     await page.goto(new URL('/?from=2026-03-06&to=2026-03-10', dash.url).toString());
-    await settled().catch(async (e: unknown) => {
-      throw new Error(`${String(e)}; page errors: ${pageErrors.join(' | ')}; ${JSON.stringify(await page.evaluate(() => (window as Json).__dashboard?.errors))}`);
-    });
+    await settled();
     expect(await page.locator('#tz-name').innerText()).toBe('America/New_York');
     expect(await page.locator('#utc-toggle').isVisible()).toBe(true);
     const local = await plotted();
