@@ -22,6 +22,8 @@ export interface FixedFeeDay {
   day: IsoDay;
   name: string;
   usd: string;
+  /** The organization it is billed to; null: the warehouse's (any shown). */
+  organizationId: string | null;
 }
 
 /** Each active fee's part of every day in f's range (fees with no organization count for any). */
@@ -31,11 +33,11 @@ export async function fixedFeeDays(wh: Warehouse, f: ReportFilter): Promise<Fixe
   const orgs = f.organizationIds ?? [];
   const org = orgs.length > 0 ? ` AND (${i('organization_id')} IN (${orgs.map(() => '?').join(', ')}) OR ${i('organization_id')} IS NULL)` : '';
   const rows = await wh.query(
-    `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')},
+    `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')}, ${i('organization_id')} AS ${i('org')},
             ${i('period_start')} AS ${i('ps')}, ${i('period_end')} AS ${i('pe')}
        FROM ${d.table('claude_fixed_costs')}
       WHERE ${i('active')} AND ${i('month')} BETWEEN ${d.dateTrunc(d.dateParam(), 'month')} AND ${d.dateParam()}${org}
-      ORDER BY 1, 2`,
+      ORDER BY 1, 2, 4`,
     [f.from, f.to, ...orgs],
   );
   const out: FixedFeeDay[] = [];
@@ -44,7 +46,7 @@ export async function fixedFeeDays(wh: Warehouse, f: ReportFilter): Promise<Fixe
     const first = r.ps === null || r.ps === undefined ? month : dayCell(r.ps);
     const last = r.pe === null || r.pe === undefined ? addDays(nextMonthStart(month), -1) : dayCell(r.pe);
     for (const p of dailyParts(exact(r.usd), first, last)) {
-      if (p.day >= f.from && p.day <= f.to) out.push({ day: p.day, name: String(r.name), usd: p.usd });
+      if (p.day >= f.from && p.day <= f.to) out.push({ day: p.day, name: String(r.name), usd: p.usd, organizationId: r.org === null || r.org === undefined ? null : String(r.org) });
     }
   }
   return out;

@@ -38,7 +38,8 @@ export function drawAllocation(a, onDim) {
   select.innerHTML = a.dimensions.map((d) => `<option value="${escapeHtml(d)}">${escapeHtml(d)}</option>`).join('');
   select.value = dim;
   select.onchange = () => onDim(select.value);
-  $('allocation-range').textContent = `${a.from} .. ${a.to} · billed ${formatUsd(a.totalUsd)} · rules ${a.rulesHash}`;
+  const fees = Number(a.feesUsd ?? 0) !== 0 ? ` (of which fixed fees, configured: ${formatUsd(a.feesUsd)})` : '';
+  $('allocation-range').textContent = `${a.from} .. ${a.to} · total ${formatUsd(a.totalUsd)}${fees} · includes ${a.totalIncludes ?? 'billed API usage'} · rules ${a.rulesHash}`;
 
   const days = a.days.map((d) => d.day);
   const shape = dailyShape(days.length);
@@ -59,9 +60,10 @@ export function drawAllocation(a, onDim) {
   /** @type {Column[]} */
   const chargebackColumns = [
     { key: 'value', label: dim, kind: 'text' },
-    { key: 'billed_usd', label: 'billed', kind: 'usd' },
-    { key: 'list_usd', label: 'list', kind: 'usd' },
-    { key: 'share', label: 'share of billed', kind: 'text' },
+    { key: 'billed_usd', label: 'billed + fees', kind: 'usd' },
+    { key: 'list_usd', label: 'list + fees', kind: 'usd' },
+    { key: 'fixed_fees_configured_usd', label: 'fixed fees (configured)', kind: 'usd' },
+    { key: 'share', label: 'share of total', kind: 'text' },
   ];
   table('table-chargeback', chargebackColumns, a.chargeback.map((c) => ({ ...c, share: `${c.share_pct.toFixed(2)} %` })));
 
