@@ -8,7 +8,7 @@
 import { addDays, daysBetween, type IsoDay } from '../util/dates.js';
 import { dailyParts, nextMonthStart } from '../util/fee-proration.js';
 import { canonicalDecimal, sumDecimals } from '../util/money.js';
-import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
+import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { dayCell, exact } from './cells.js';
 import type { ReportFilter } from './filter.js';
 import type { ReportColumn } from './queries.js';
@@ -26,20 +26,25 @@ export interface FixedFeeDay {
   organizationId: string | null;
 }
 
-/** Each active fee's part of every day in f's range (fees with no organization count for any). */
-export async function fixedFeeDays(wh: Warehouse, f: ReportFilter): Promise<FixedFeeDay[]> {
-  const d = wh.dialect;
+/** The query fixedFeeDays reads claude_fixed_costs with, in the warehouse's dialect (exported for the parity tests). */
+export function fixedFeeDaysQuery(d: SqlDialect, f: ReportFilter): { sql: string; params: unknown[] } {
   const i = (n: string) => d.ident(n);
   const orgs = f.organizationIds ?? [];
   const org = orgs.length > 0 ? ` AND (${i('organization_id')} IN (${orgs.map(() => '?').join(', ')}) OR ${i('organization_id')} IS NULL)` : '';
-  const rows = await wh.query(
-    `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')}, ${i('organization_id')} AS ${i('org')},
+  return {
+    sql: `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')}, ${i('organization_id')} AS ${i('org')},
             ${i('period_start')} AS ${i('ps')}, ${i('period_end')} AS ${i('pe')}
        FROM ${d.table('claude_fixed_costs')}
       WHERE ${i('active')} AND ${i('month')} BETWEEN ${d.dateTrunc(d.dateParam(), 'month')} AND ${d.dateParam()}${org}
       ORDER BY 1, 2, 4`,
-    [f.from, f.to, ...orgs],
-  );
+    params: [f.from, f.to, ...orgs],
+  };
+}
+
+/** Each active fee's part of every day in f's range (fees with no organization count for any). */
+export async function fixedFeeDays(wh: Warehouse, f: ReportFilter): Promise<FixedFeeDay[]> {
+  const q = fixedFeeDaysQuery(wh.dialect, f);
+  const rows = await wh.query(q.sql, q.params);
   const out: FixedFeeDay[] = [];
   for (const r of rows) {
     const month = dayCell(r.month);
