@@ -214,7 +214,7 @@ describe('allocation through the CLI', () => {
     const doc = JSON.parse(res.stdout) as { events: Array<{ rule: string; subject: string; figures: Record<string, unknown>; details: string[] }> };
     const ev = doc.events.find((e) => e.rule === 'budget' && e.subject === 'Platform team')!;
     expect(ev.figures.scope).toBe('team Platform');
-    expect(ev.details[0]).toMatch(/^Scope: team Platform \(billed cost allocated by the rules [0-9a-f]{16}\)\.$/);
+    expect(ev.details[0]).toMatch(/^Scope: team Platform \(billed cost allocated by the rules [0-9a-f]{16}, with the fixed fees \(configured\) allocated to it\)\.$/);
     const month = JSON.parse((await w.cli(['report', '--by', 'team', '--config', budgets, '--from', String(ev.figures.from), '--to', String(ev.figures.to), '--format', 'json'])).stdout) as Doc;
     expect(ev.figures.spent_usd).toBe(String(month.rows.find((r) => r.team === 'Platform')!.billed_usd));
     const bad = join(w.dir, 'bad-budget.yaml');
