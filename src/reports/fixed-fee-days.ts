@@ -87,7 +87,7 @@ const clean = (v: string) => canonicalDecimal(v);
  */
 export async function addFixedFees(
   wh: Warehouse,
-  kind: Bucket | 'workspace',
+  kind: Bucket | 'workspace' | 'organization',
   f: ReportFilter,
   columns: ReportColumn[],
   rows: QueryRow[],
@@ -107,6 +107,7 @@ export async function addFixedFees(
     excludes,
   };
   if (fees.length === 0) return { columns, rows, totals };
+  if (kind === 'organization') return { ...feesByOrganization(fees, columns, rows), totals };
   if (kind === 'workspace') {
     const byName = new Map<string, string[]>();
     for (const x of fees) byName.set(x.name, [...(byName.get(x.name) ?? []), x.usd]);
@@ -135,5 +136,28 @@ export async function addFixedFees(
     columns: [...columns, { name: 'fixed_fees_usd', header: FIXED_FEES_HEADER, kind: 'usd' }, { name: 'total_usd', header: 'total_usd', kind: 'usd' }],
     rows: merged,
     totals,
+  };
+}
+
+/**
+ * `report --by organization`: each organization's fees (fixed_costs[].organization, default the only
+ * one) in their own column beside its cost_report spend, and total_usd. A fee with no organization in
+ * a warehouse of several is shown on a "(no organization)" row, never guessed onto one.
+ */
+function feesByOrganization(fees: readonly FixedFeeDay[], columns: ReportColumn[], rows: QueryRow[]): { columns: ReportColumn[]; rows: QueryRow[] } {
+  const byOrg = new Map<string, string[]>();
+  for (const x of fees) byOrg.set(x.organizationId ?? '', [...(byOrg.get(x.organizationId ?? '') ?? []), x.usd]);
+  const out: QueryRow[] = rows.map((r) => ({ ...r }));
+  for (const id of byOrg.keys()) {
+    if (out.some((r) => (r.organization_id === null || r.organization_id === undefined ? '' : String(r.organization_id)) === id)) continue;
+    out.push({ organization_id: id === '' ? null : id, name: id === '' ? '(no organization)' : id, usd: '0' });
+  }
+  return {
+    columns: [...columns, { name: 'fixed_fees_usd', header: FIXED_FEES_HEADER, kind: 'usd' }, { name: 'total_usd', header: 'total_usd', kind: 'usd' }],
+    rows: out.map((r) => {
+      const id = r.organization_id === null || r.organization_id === undefined ? '' : String(r.organization_id);
+      const fee = clean(sumDecimals(byOrg.get(id) ?? []));
+      return { ...r, fixed_fees_usd: fee, total_usd: clean(sumDecimals([exact(r.usd), fee])) };
+    }),
   };
 }
