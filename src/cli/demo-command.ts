@@ -7,7 +7,7 @@ import { renderValidation } from '../checks/render.js';
 import { parseStreams } from '../streams/index.js';
 import { demoSummary, renderDemoSummary } from '../reports/summary.js';
 import { addDays, monthStart } from '../util/dates.js';
-import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
+import { syncFees } from './fee-sync.js';
 import { reconcileMonth } from '../reports/reconcile.js';
 import { renderReconciliation } from '../reports/reconcile-render.js';
 import { parseInvoice } from '../reports/invoice.js';
@@ -86,7 +86,7 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           const month = addDays(monthStart(today), -1).slice(0, 7);
           const reconciled = orgs === 1 && `${month}-01` >= range.from;
           // The fee is synced before validate, so its allocation check proves usage + fees add up.
-          if (reconciled) await syncFixedCosts(wh, DEMO_FIXED_COSTS, today);
+          if (reconciled) await syncFees(wh, DEMO_FIXED_COSTS, allocation?.rules ?? null, today);
           const validation = await runValidation(wh, { range, today, ...(allocation ? { options: { allocation: allocation.rules } } : {}) });
           out.write(`\n${renderValidation(validation)}\n`);
           if (reconciled) {

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocationRulesOfConfig } from '../../src/config/allocation-rules.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { startEmulator, type Emulator } from '../../src/emulator/index.js';
-import { syncFixedCosts } from '../../src/jobs/fixed-costs-sync.js';
+import { syncFixedCostParts, syncFixedCosts } from '../../src/jobs/fixed-costs-sync.js';
+import { feeMonthParts } from '../../src/reports/allocation/fee-parts.js';
 import { buildChargeback, chargebackJson, chargebackOf, renderChargebackCsv } from '../../src/reports/allocation/chargeback.js';
 import { allocate } from '../../src/reports/allocation/engine.js';
 import { allocationFactQueries, readAllocationFacts, subCents, type AllocationFact } from '../../src/reports/allocation/facts.js';
@@ -93,6 +94,7 @@ beforeAll(async () => {
   await wwh.init();
   try {
     await syncFixedCosts(wwh, loaded.config.fixed_costs!, asIsoDay(TODAY));
+    await syncFixedCostParts(wwh, await feeMonthParts(wwh, RULES), RULES.hash);
     for (const r of await wwh.query(`SELECT CAST(month AS VARCHAR) AS month, name, CAST(amount_usd AS VARCHAR) AS usd FROM claude_fixed_costs WHERE active`)) {
       monthAmounts.set(`${String(r.month).slice(0, 7)}|${String(r.name)}`, dollars(r.usd));
     }
@@ -227,5 +229,46 @@ describe('configured fees in the allocation', () => {
       expect(JSON.stringify(reportJson(allocationReportOf(RULES, bqFacts, by, RANGE)))).toBe(JSON.stringify(reportJson(duck)));
     }
     expect(subCents('0')).toBe(0n);
+  });
+
+  it('the FOCUS view: one fee row per part, its allocation dimension values in Tags, the parts adding up to the fee-month', async () => {
+    const focus = async () => {
+      const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+      try {
+        const c = await db.connect();
+        const r = await c.runAndReadAll(`SELECT CAST(BillingPeriodStart AS DATE)::VARCHAR AS month, ChargeDescription AS d, CAST(BilledCost AS VARCHAR) AS cost, CAST(PricingQuantity AS VARCHAR) AS q, Tags AS tags
+                                           FROM claude_focus_costs WHERE x_Source = 'configured' ORDER BY 1, 2, 5`);
+        return r.getRowObjectsJson() as Array<{ month: string; d: string; cost: string; q: string; tags: string }>;
+      } finally {
+        db.closeSync();
+      }
+    };
+    const rows = await focus();
+    const dec = rows.filter((r) => r.month === '2025-12-01');
+    const support = dec.filter((r) => r.d === 'Support (configured)');
+    expect(support.map((r) => (JSON.parse(r.tags) as Record<string, string>).team).sort()).toEqual(['Engineering', 'Platform', 'Research']);
+    expect(support.reduce((a, r) => a + dollars(r.cost), 0n)).toBe(dollars('100.01'));
+    expect(JSON.parse(support[0]!.tags)).toMatchObject({ kind: 'support', source: 'configured', cost_center: '-' });
+    const seats = dec.filter((r) => r.d === 'Team plan seats (configured)');
+    expect(seats.map((r) => JSON.parse(r.tags) as Record<string, string>)).toEqual([{ kind: 'seats', allocate_to: null, source: 'configured', team: 'Platform', cost_center: 'CC-1' }]);
+    expect(seats[0]!.q).toBe('7.000000000000');
+    expect((JSON.parse(dec.find((r) => r.d === 'Misc (configured)')!.tags) as Record<string, string>).team).toBe('Unallocated');
+    // Every fee-month's parts add up to what claude_fixed_costs holds for it.
+    for (const [key, amount] of monthAmounts) {
+      const [month, name] = key.split('|') as [string, string];
+      expect(rows.filter((r) => r.month.startsWith(month) && r.d === `${name} (configured)`).reduce((a, r) => a + dollars(r.cost), 0n), key).toBe(amount);
+    }
+    // A restated split with fewer values deactivates the parts it no longer produces.
+    const fewer = { ...RULES, fees: RULES.fees!.map((f) => (f.name === 'Support' ? { ...f, split: { by: 'team', percent: { Platform: 50, Research: 50 } } } : f)) };
+    const wh = await openWarehouse(`duckdb:${file}`);
+    await wh.init();
+    try {
+      await syncFixedCostParts(wh, await feeMonthParts(wh, fewer), 'restated');
+    } finally {
+      await wh.close();
+    }
+    const after = (await focus()).filter((r) => r.month === '2025-12-01' && r.d === 'Support (configured)');
+    expect(after.map((r) => (JSON.parse(r.tags) as Record<string, string>).team).sort()).toEqual(['Platform', 'Research']);
+    expect(after.reduce((a, r) => a + dollars(r.cost), 0n)).toBe(dollars('100.01'));
   });
 });
