@@ -118,4 +118,14 @@ describe('allocated fees through the CLI', () => {
     expect(new Decimal(String(platform[FEE])).gt(0)).toBe(true);
     expect(new Decimal(String(ev.figures.spent_usd)).eq(String(platform.total_usd))).toBe(true);
   });
+
+  it('backfill --config wrote the parts: the FOCUS export has one Support row per team, Tags naming it', async () => {
+    const out = join(w.dir, 'focus.json');
+    const res = await w.cli(['export', 'claude_focus_costs', '--out', out, '--format', 'json']);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const support = rows.filter((r) => r.x_Source === 'configured' && r.ChargeDescription === 'Support (configured)' && String(r.BillingPeriodStart).startsWith('2026-01-01'));
+    expect(support.map((r) => (JSON.parse(r.Tags!) as Record<string, string>).team).sort()).toEqual(['Engineering', 'Platform', 'Research']);
+    expect(sum(support.map((r) => r.BilledCost)).eq('100.01')).toBe(true);
+  });
 });
