@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAllocationRules } from '../../src/config/allocation-rules.js';
+import { allocationRulesOfConfig, loadAllocationRules } from '../../src/config/allocation-rules.js';
 import { ConfigFileError, loadConfig } from '../../src/config/load.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -21,6 +21,8 @@ const problemsOf = (fn: () => unknown): string[] => {
   }
   throw new Error('expected a ConfigFileError');
 };
+
+const FEE_DIMS = 'allocation:\n  dimensions: [team]\nfixed_costs:\n';
 
 const GOOD = `allocation:
   dimensions: [team, cost_center]
@@ -81,6 +83,11 @@ describe('allocation config', () => {
     ['split by an unknown dimension', 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: s }, split: { by: squad, proportional_to: billed } }\n', /allocation\.rules\[0\]\.split\.by: "squad" is not one of dimensions/],
     ['split with both bases', 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: s }, split: { by: team, proportional_to: billed, percent: { A: 100 } } }\n', /allocation\.rules\[0\]\.split: expected exactly one of proportional_to, percent/],
     ['unallocated of an unknown dimension', 'allocation:\n  dimensions: [team]\n  unallocated: { squad: "-" }\n', /allocation\.unallocated\.squad: "squad" is not one of dimensions/],
+    ['a fee allocated to an unknown dimension', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, allocate: { team: P, squad: S } }\n`, /x\.yaml:\d+: fixed_costs\[0\]\.allocate\.squad: "squad" is not one of allocation\.dimensions \(team\)/],
+    ['a fee allocated with no allocation: section', 'fixed_costs:\n  - { name: Seats, monthly_usd: 30, allocate: { team: P } }\n', /fixed_costs\[0\]\.allocate\.team: "team" is not one of allocation\.dimensions \(no allocation: section\)/],
+    ['a fee split by an unknown dimension', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, split: { by: squad, proportional_to: billed } }\n`, /fixed_costs\[0\]\.split\.by: "squad" is not one of allocation\.dimensions/],
+    ['a fee split not adding to 100', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, split: { by: team, percent: { A: 60, B: 30 } } }\n`, /fixed_costs\[0\]\.split\.percent: expected percentages adding up to 100/],
+    ['a fee with both allocate and allocate_to', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, allocate_to: P, allocate: { team: P } }\n`, /fixed_costs\[0\]: expected at most one of allocate_to, allocate, split/],
   ])('%s: one line with the key path', (_what, yaml, expected) => {
     const lines = problemsOf(() => loadConfig(write('x.yaml', yaml), {}));
     expect(lines).toHaveLength(1);
@@ -103,5 +110,21 @@ describe('allocation config', () => {
     expect(problemsOf(() => loadAllocationRules(loadConfig(p2, {}).config.allocation, p2))).toEqual([expect.stringMatching(/^cols\.csv:1: missing column match: the columns are kind, match, team, from, to$/)]);
     const p3 = write('nofile.yaml', 'allocation:\n  dimensions: [team]\n  files:\n    - path: nowhere.csv\n');
     expect(problemsOf(() => loadAllocationRules(loadConfig(p3, {}).config.allocation, p3))).toEqual([expect.stringMatching(/nowhere\.csv: the allocation rules file cannot be read \(ENOENT\)/)]);
+  });
+
+  it('fee allocations: allocate, split and allocate_to (the first dimension) in the rule set, and in its hash', () => {
+    const yaml = `allocation:\n  dimensions: [team, cost_center]\nfixed_costs:\n  - { name: Seats, monthly_usd: 30, allocate: { team: P, cost_center: CC-1 } }\n  - { name: Support, monthly_usd: 9, split: { by: team, percent: { A: 60, B: 40 } } }\n  - { name: Old, monthly_usd: 1, allocate_to: Legacy }\n  - { name: Nobody, monthly_usd: 1 }\n`;
+    const path = write('fees.yaml', yaml);
+    const loaded = loadConfig(path, {});
+    const set = allocationRulesOfConfig(loaded.config, path)!;
+    expect(set.fees).toEqual([
+      { name: 'Seats', set: { team: 'P', cost_center: 'CC-1' } },
+      { name: 'Support', set: {}, split: { by: 'team', percent: { A: 60, B: 40 } } },
+      { name: 'Old', set: { team: 'Legacy' } },
+    ]);
+    const restated = write('fees2.yaml', yaml.replace('A: 60, B: 40', 'A: 50, B: 50'));
+    expect(allocationRulesOfConfig(loadConfig(restated, {}).config, restated)!.hash).not.toBe(set.hash);
+    // Without fee allocations the hash is what it was before fees could be allocated.
+    expect(loadAllocationRules(loaded.config.allocation, path)!.hash).toBe(allocationRulesOfConfig({ ...loaded.config, fixed_costs: [] }, path)!.hash);
   });
 });
