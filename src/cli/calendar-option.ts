@@ -6,7 +6,7 @@ import { Option } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
 import { isUtc, makeCalendar, type Calendar } from '../util/calendar.js';
 import type { Env } from '../config/env.js';
-import { okDays } from '../ledger/queries.js';
+import { ledgerOrganizations, okDaysOfEvery } from '../ledger/queries.js';
 import { eachDay, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -31,11 +31,7 @@ export function needsHourlyCost(cal: Calendar): boolean {
  * one of them holds it, so a sum never mixes one organization's local hours with another's UTC day.
  */
 export async function hourlyCostDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
-  const windows = await wh.listWindows({ stream: 'analytics_cost_hourly' });
-  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : [...new Set(windows.map((w) => w.organizationId ?? null))];
-  const sets = orgs.map((id) => okDays(windows.filter((w) => (w.organizationId ?? null) === id), 'analytics_cost_hourly'));
-  const [first, ...rest] = sets;
-  return new Set([...(first ?? [])].filter((d) => rest.every((s) => s.has(d))));
+  return okDaysOfEvery(await wh.listWindows(), 'analytics_cost_hourly', organizationIds);
 }
 
 /**
@@ -45,10 +41,11 @@ export async function hourlyCostDays(wh: Warehouse, organizationIds?: string[]):
  * one of them holds it hourly, as for billed cost.
  */
 export async function hourlyUsageDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
-  const windows = await wh.listWindows({ stream: 'usage', status: 'ok' });
+  const ledger = await wh.listWindows();
+  const windows = ledger.filter((w) => w.stream === 'usage' && w.status === 'ok');
   if (windows.length === 0) return new Set();
   const hourlyRuns = new Set((await wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId));
-  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : [...new Set(windows.map((w) => w.organizationId ?? null))];
+  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : ledgerOrganizations(ledger);
   const sets = orgs.map((id) => {
     const latest = new Map<IsoDay, { at: string; hourly: boolean }>();
     for (const w of windows) {

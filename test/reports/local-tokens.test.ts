@@ -33,7 +33,7 @@ async function report(w: FilledWarehouse, args: string[]): Promise<Doc> {
   return JSON.parse(res.stdout) as Doc;
 }
 const tok = (r: Row | undefined) => ({ input: Number(r?.uncached_input_tokens), output: Number(r?.output_tokens) });
-const total = (rows: Row[]) => rows.reduce((s, r) => ({ input: s.input + Number(r.uncached_input_tokens), output: s.output + Number(r.output_tokens) }), { input: 0, output: 0 });
+const total = (rows: Row[]) => rows.reduce<{ input: number; output: number }>((s, r) => ({ input: s.input + Number(r.uncached_input_tokens), output: s.output + Number(r.output_tokens) }), { input: 0, output: 0 });
 const day = (doc: Doc, d: string) => doc.rows.find((r) => r.day === d);
 
 describe('tokens in local days from hourly usage (March 2026: both spring transitions)', () => {
