@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { tempDir } from '../helpers/cli.js';
@@ -25,6 +26,12 @@ const HOURLY = ['--config', NY, '--streams', 'cost,org,usage,analytics_cost_hour
 async function tokensIn(file: string, from: string, to: string): Promise<{ input: number; output: number }> {
   const r = await queryWarehouse(file, `SELECT COALESCE(SUM(uncached_input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o FROM claude_usage_keys WHERE bucket_start >= TIMESTAMP '${from}' AND bucket_start < TIMESTAMP '${to}'`);
   return { input: Number(r[0]!.i), output: Number(r[0]!.o) };
+}
+
+const BILLED = `(product IS NULL OR product IN ('messages_api', 'message_batches_api', 'managed_agents_api', 'claude_console') OR (product = 'claude_code' AND workspace_id IS NOT NULL))`;
+async function hoursUsd(file: string, from: string, to: string): Promise<Decimal> {
+  const r = await queryWarehouse(file, `SELECT CAST(COALESCE(SUM(amount_usd), 0) AS VARCHAR) AS usd FROM claude_cost_hourly WHERE ${BILLED} AND bucket_start >= TIMESTAMP '${from}' AND bucket_start < TIMESTAMP '${to}'`);
+  return new Decimal(String(r[0]!.usd));
 }
 
 async function report(w: FilledWarehouse, args: string[]): Promise<Doc> {
@@ -93,18 +100,23 @@ describe('tokens in local days from hourly usage (March 2026: both spring transi
   });
 
   it.each([
-    ['Asia/Kolkata', '+05:30'],
-    ['Asia/Kathmandu', '+05:45'],
-  ])('%s (%s): each hour counts on the local day it starts in, labelled "local, by hour start", at the day edge', async (zone) => {
+    ['Asia/Kolkata', '+05:30', 19],
+    ['Asia/Kathmandu', '+05:45', 19],
+    ['Australia/Eucla', '+08:45', 16],
+  ])('%s (%s): each hour counts on the local day it starts in, labelled "local, by hour start", at the day edge', async (zone, _offset, firstHour) => {
     const doc = await report(w, ['--by', 'day', '--tz', zone, '--from', '2026-03-10', '--to', '2026-03-11']);
     expect(doc.rows.map((r) => [r.day_basis, r.tokens_day_basis])).toEqual([
       ['local, by hour start', 'local, by hour start'],
       ['local, by hour start', 'local, by hour start'],
     ]);
-    // 2026-03-10 begins 18:30Z (18:15Z in Kathmandu) on the 9th: the hour from 18:00Z starts on the 9th
-    // local, so the first hour counted is 19:00Z; the day's last hour is the one from 18:00Z on the 10th.
-    expect(tok(day(doc, '2026-03-10'))).toEqual(await tokensIn(w.file, '2026-03-09 19:00:00', '2026-03-10 19:00:00'));
-    expect(tok(day(doc, '2026-03-11'))).toEqual(await tokensIn(w.file, '2026-03-10 19:00:00', '2026-03-11 19:00:00'));
+    // 2026-03-10 begins 18:30Z (18:15Z in Kathmandu, 15:15Z in Eucla) on the 9th: the hour from 18:00Z
+    // (15:00Z) starts on the 9th local, so the first hour counted is 19:00Z (16:00Z); the day's last hour
+    // is the one from 18:00Z (15:00Z) on the 10th.
+    const h = `${firstHour}:00:00`;
+    expect(tok(day(doc, '2026-03-10'))).toEqual(await tokensIn(w.file, `2026-03-09 ${h}`, `2026-03-10 ${h}`));
+    expect(tok(day(doc, '2026-03-11'))).toEqual(await tokensIn(w.file, `2026-03-10 ${h}`, `2026-03-11 ${h}`));
+    // Cost follows the same rule.
+    expect(new Decimal(String(day(doc, '2026-03-10')!.cost_usd)).eq(await hoursUsd(w.file, `2026-03-09 ${h}`, `2026-03-10 ${h}`))).toBe(true);
   });
 
   it('days read with daily buckets stay UTC days, never shifted or split, while cost on them is local', async () => {
