@@ -25,6 +25,7 @@ import { collectMetrics } from '../../../src/metrics/collect.js';
 import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { localSpend } from '../../../src/reports/local-spend.js';
+import { localTokens } from '../../../src/reports/local-tokens.js';
 import { makeCalendar } from '../../../src/util/calendar.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { reconcileMonth } from '../../../src/reports/reconcile.js';
@@ -196,6 +197,7 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     }
     // report --tz (issue 27): hours and UTC days summed by the warehouse, the local day decided in code.
     await localSpend(wh, makeCalendar({ timezone: 'America/New_York' }), filtered, 'day', new Set(['2025-03-05']));
+    await localTokens(wh, makeCalendar({ timezone: 'America/New_York' }), filtered, 'day', new Set(['2025-03-05']));
     take('report --by day --tz America/New_York');
     // `claude-ingest export <what>`: every table, the FOCUS view and every report, each as sent.
     for (const what of [...Object.keys(TABLES), 'claude_focus_costs', ...REPORT_NAMES]) {
