@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: backfills of a year against the built-in emulator on loopback, with a latency and
- * a rate limit, for small, medium and large organizations (plus hourly usage and injected faults),
+ * a rate limit, for small, medium and large organizations (plus hourly usage, injected faults and a
+ * configured time zone, which adds hourly billed cost),
  * each run as a child process of the built CLI; the same ranges through the old day-by-day strategy
  * (bench/baseline.ts) as the baseline measured in the same run; a daily run on the one-year large
  * warehouse; and a DuckDB write micro-benchmark. Prints a table and writes bench/results.json.
  *
- * Flags: --bench-quick (31 days, smaller write benchmark: a smoke run), --only a,b (scenario names),
+ * Flags: --bench-quick (31 days, smaller write benchmark: a smoke run), --only a,b (scenario names;
+ * add `write` for the write benchmark, which --only otherwise skips),
  * --rpm N --burst N --latency MS --concurrency N, --no-baseline.
  *
  * The machine is shared, so absolute seconds mean little: every figure is read as a ratio against
@@ -83,6 +85,11 @@ interface Scenario {
   baseline: boolean;
   /** A shorter range than the bench's, to keep the whole bench within ten minutes. */
   days?: number;
+  /**
+   * `timezone:` in the backfill's config (issue 27): backfill then also reads hourly billed cost
+   * (analytics_cost_hourly → claude_cost_hourly), and the one-year local-day report is timed on the result.
+   */
+  timezone?: string;
 }
 
 // Sized so the whole bench fits in ten minutes on 2 cores: the old strategy's baseline is sequential
@@ -94,6 +101,8 @@ const SCENARIOS: Scenario[] = [
   // Hourly usage is the large-data case (≈3× the usage rows of daily buckets); a month keeps it short.
   { name: 'large-hourly', org: 'large', usageBucket: '1h', faultRate: 0, baseline: false, days: 31 },
   { name: 'medium-faults5', org: 'medium', usageBucket: '1d', faultRate: 0.05, baseline: false, days: 91 },
+  // Issues 27 and 31: the one-year large backfill with a time zone configured, so the hourly cost table is read too.
+  { name: 'large-tz', org: 'large', usageBucket: '1d', faultRate: 0, baseline: false, timezone: 'America/New_York' },
 ];
 
 interface RunResult {
@@ -126,6 +135,8 @@ interface RunResult {
   /** Allocation on the same one-year warehouse (bench/allocation.ts). */
   allocation?: AllocationBenchResult;
   baseline?: BaselineSummary;
+  /** With a zone: the one-year report --by day, best of three, in the zone and in UTC (process start included). */
+  localDays?: { timezone: string; localS: number; utcS: number; hourlyRows: number };
 }
 
 interface BaselineSummary extends BaselineResult {
@@ -213,10 +224,15 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay
     }
     const args = [BIN, 'backfill', '--from', from, '--to', TODAY, '--warehouse', `duckdb:${file}`, '--json', '--concurrency', String(cfg.concurrency)];
     if (s.usageBucket === '1h') args.push('--usage-bucket', '1h');
+    if (s.timezone) {
+      const config = join(dir, `${s.name}.yaml`);
+      writeFileSync(config, `timezone: ${s.timezone}\n`);
+      args.push('--config', config);
+    }
     process.stdout.write(`  ${s.name}: backfill ${from}..${TODAY} (${s.org}, usage ${s.usageBucket}, faults ${s.faultRate * 100}%) … `);
     // The one-year large backfill is started as `node bin/claude-ingest.js` (no shebang read): the
     // ingest commands bound their own memory however they are started (src/cli/memory-flags.ts).
-    const r = await runMeasured(args, cliEnv(emu), dir, s.dailyRun === true);
+    const r = await runMeasured(args, cliEnv(emu), dir, s.dailyRun === true || s.timezone !== undefined);
     const stats = emu.stats();
     if (r.code !== 0) process.stdout.write(`\n    exit ${r.code}: ${tail(r)}\n`);
     const requests: RunResult['requests'] = {};
@@ -257,6 +273,11 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay
       rowsPerS: rowsTotal / wallS,
       peakRssMb: r.peakRssMb,
     };
+    if (s.timezone) {
+      process.stdout.write(`  ${s.name}: one-year report --by day in ${s.timezone} and in UTC … `);
+      result.localDays = { timezone: s.timezone, ...(await timeLocalReport(file, from, s.timezone, dir)), hourlyRows: rows.claude_cost_hourly ?? 0 };
+      process.stdout.write(`${result.localDays.localS.toFixed(2)} s and ${result.localDays.utcS.toFixed(2)} s\n`);
+    }
     if (s.dailyRun) {
       // The daily run's local work: the emulator answers at once (no latency, no limit) from its own
       // process, as the real API would, so the child's wall and CPU time are what the tool itself
@@ -289,6 +310,20 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay
     rmSync(file, { force: true });
     rmSync(`${file}.wal`, { force: true });
   }
+}
+
+/** The year's report --by day in the zone and in UTC, each the best of three runs of the CLI. */
+async function timeLocalReport(file: string, from: IsoDay, timezone: string, dir: string): Promise<{ localS: number; utcS: number }> {
+  const best = async (tz: string) => {
+    let ms = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const r = await runMeasured([BIN, 'report', '--by', 'day', '--from', from, '--to', TODAY, '--format', 'json', '--tz', tz, '--warehouse', `duckdb:${file}`], { CLAUDE_INGEST_TODAY: TODAY }, dir);
+      if (r.code !== 0) throw new Error(`report --tz ${tz} failed: ${tail(r)}`);
+      ms = Math.min(ms, r.wallMs);
+    }
+    return ms / 1000;
+  };
+  return { localS: await best(timezone), utcS: await best('UTC') };
 }
 
 async function runBaselineFor(s: Scenario, cfg: Settings, dir: string, from: IsoDay): Promise<BaselineSummary> {
@@ -382,6 +417,12 @@ function report(runs: RunResult[], write: Awaited<ReturnType<typeof runWriteBenc
     if (r.allocation) out.push(allocationReport(r.allocation, `${r.days}-day ${r.scenario}`));
     out.push(`  peak RSS of its backfill (started as node bin/claude-ingest.js): ${f1(r.peakRssMb)} MB, target ≤ 300 MB ${r.peakRssMb !== null && r.peakRssMb <= 300 ? 'met' : 'NOT met'}`);
   }
+  for (const r of runs.filter((x) => x.localDays)) {
+    const l = r.localDays!;
+    out.push('');
+    out.push(`Time zone ${l.timezone} (${r.scenario}, ${r.days} days, ${int(l.hourlyRows)} claude_cost_hourly rows): backfill peak RSS ${f1(r.peakRssMb)} MB (target ≤ 300 MB: ${r.peakRssMb !== null && r.peakRssMb <= 300 ? 'met' : 'NOT met'}), wall ${f2(r.wallOverBound)} × the rate-limit bound (target ≤ 1.25)`);
+    out.push(`  one-year report --by day: local ${f2(l.localS)} s, UTC ${f2(l.utcS)} s (process start included), local/UTC ${f2(l.localS / l.utcS)} ×; target < 1 s: ${l.localS < 1 ? 'met' : 'NOT met'}`);
+  }
   if (write) {
     out.push('');
     out.push(`DuckDB write path (replaceWindow, ${write.windows} windows of 31 days): ${int(write.rows)} usage rows in ${f1(write.seconds)} s = ${int(write.rowsPerSecond)} rows/s, peak RSS ${f1(write.peakRssMb)} MB`);
@@ -420,8 +461,9 @@ async function main(): Promise<void> {
     for (const s of scenarios) runs.push(await runScenario(s, cfg, dir, fromFor(s, cfg)));
     const baselineResults = await baselines;
     baselined.forEach((s, i) => (runs.find((r) => r.scenario === s.name)!.baseline = baselineResults[i]!));
-    process.stdout.write(`  write benchmark: ${int(cfg.writeRows)} rows …\n`);
-    const write = await runWriteBench(cfg, dir);
+    if (!cfg.only || cfg.only.includes('write')) process.stdout.write(`  write benchmark: ${int(cfg.writeRows)} rows …\n`);
+    // --only without "write" skips the write benchmark: a chosen scenario runs alone.
+    const write = !cfg.only || cfg.only.includes('write') ? await runWriteBench(cfg, dir) : null;
     const text = report(runs, write, cfg);
     process.stdout.write(`\n${text}\n\nbench finished in ${f1((performance.now() - started) / 1000)} s\n`);
     const results = { settings: { ...cfg, today: TODAY, node: process.version }, runs, write, totalS: (performance.now() - started) / 1000 };

@@ -65,7 +65,7 @@ export async function evaluateBudget(wh: Warehouse, budget: BudgetConfig, names:
       timezone: ac?.calendar.timeZone ?? 'UTC',
     };
     const details = scope.unknown.length > 0 ? [`Not found in the warehouse yet: ${scope.unknown.join(', ')} (counted as $0).`] : [];
-    if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}${scope.dimensions ? ` (billed cost allocated by the rules${scope.dimensions.rules ? ` ${scope.dimensions.rules.hash}` : ''})` : ''}.`);
+    if (scope.label !== 'whole organization') details.unshift(`Scope: ${scope.label}${scope.apiKeyId !== undefined ? ' (per-key spend estimated from token shares)' : ''}${scope.dimensions ? ` (billed cost allocated by the rules${scope.dimensions.rules ? ` ${scope.dimensions.rules.hash}` : ''}, with the fixed fees (configured) allocated to it)` : ''}.`);
     const crossed = [...new Set(budget.thresholds_pct)].sort((a, b) => a - b).filter((t) => reached(spent, budgetUsd, t));
     const top = crossed[crossed.length - 1];
     if (top !== undefined) {

@@ -14,7 +14,7 @@ import { loadNames } from '../reports/spend-data.js';
 import { evaluateSpendLimits, SPEND_LIMIT_THRESHOLDS } from './spend-limits.js';
 import type { AlertEvent } from './types.js';
 import { isLocal, localJudged, type AlertCalendar } from './local-calendar.js';
-import { okDays } from '../ledger/queries.js';
+import { okDaysOfEvery } from '../ledger/queries.js';
 import type { Calendar } from '../util/calendar.js';
 
 /** Anomaly rules look back this many days, so a missed daily run (or a late-completing day) is caught next time. */
@@ -44,7 +44,7 @@ export async function evaluateAlerts(wh: Warehouse, cfg: AlertsConfig, today: Is
   const ledger = await wh.listWindows();
   const anomalyFrom = opts.anomalyDays?.[0] ?? addDays(today, -ANOMALY_LOOKBACK_DAYS);
   const from = [addDays(anomalyFrom, -BASELINE_DAYS), addDays(monthStart(today), -(BASELINE_DAYS + 31))].sort()[0]!;
-  const ac: AlertCalendar | undefined = opts.calendar ? { calendar: opts.calendar, hourlyDays: okDays(ledger, 'analytics_cost_hourly') } : undefined;
+  const ac: AlertCalendar | undefined = opts.calendar ? { calendar: opts.calendar, hourlyDays: okDaysOfEvery(ledger, 'analytics_cost_hourly') } : undefined;
   const utcToday = opts.utcToday ?? today;
   // Local days reach into the UTC days either side of them.
   const judgedUtc = await judgedDays(wh, ledger, isLocal(ac) ? { from: addDays(from, -1), to: addDays(today, 1) } : { from, to: today }, utcToday);

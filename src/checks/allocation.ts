@@ -8,12 +8,18 @@ import { allocate } from '../reports/allocation/engine.js';
 import { readAllocationFacts } from '../reports/allocation/facts.js';
 import type { AllocationRule } from '../reports/allocation/rules.js';
 import { subCents } from '../reports/allocation/facts.js';
-import { sharePct, usdOf } from '../reports/allocation/summary.js';
+import { feesOf, sharePct, usdOf } from '../reports/allocation/summary.js';
+import { fixedFeeDays } from '../reports/fixed-fee-days.js';
+import { canonicalDecimal, storableDecimal, USD_SCALE } from '../util/money.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { formatUsd } from '../util/money.js';
 import { inRange, listDays, plural, type Check, type CheckContext, type CheckResult } from './check.js';
 
-/** The day's billed total in sub-cents, summed by the warehouse: by-actor rows where the Analytics API serves the day, else cost_report. */
+/**
+ * The day's billed total in sub-cents, summed by the warehouse: by-actor rows where the Analytics API
+ * serves the day, else cost_report; plus each configured fee's part of the day (claude_fixed_costs
+ * prorated by days), so allocated + unallocated must equal billed + fees.
+ */
 async function dayTotals(ctx: CheckContext): Promise<Map<string, bigint>> {
   const d = ctx.wh.dialect;
   const i = (n: string) => d.ident(n);
@@ -30,6 +36,10 @@ async function dayTotals(ctx: CheckContext): Promise<Map<string, bigint>> {
   );
   const out = new Map<string, bigint>();
   for (const r of rows) out.set(String(r.day), (out.get(String(r.day)) ?? 0n) + subCents(r.cents));
+  const org = ctx.organization?.id;
+  for (const x of await fixedFeeDays(ctx.wh, { ...ctx.range, ...(org ? { organizationIds: [org] } : {}) })) {
+    out.set(x.day, (out.get(x.day) ?? 0n) + storableDecimal(canonicalDecimal(x.usd), USD_SCALE, null));
+  }
   return out;
 }
 
@@ -63,7 +73,7 @@ export const allocationCheck: Check = {
   async run(ctx: CheckContext): Promise<CheckResult> {
     const rules = ctx.options.allocation!;
     const org = ctx.organization;
-    const facts = (await readAllocationFacts(ctx.wh, { ...ctx.range, ...(org?.id ? { organizationIds: [org.id] } : {}) })).filter((f) => !org || f.organizationId === org.id);
+    const facts = (await readAllocationFacts(ctx.wh, { ...ctx.range, ...(org?.id ? { organizationIds: [org.id] } : {}) }, rules)).filter((f) => !org || f.organizationId === org.id);
     const { lines, matched } = allocate(rules, facts);
     const allocatedByDay = new Map<string, bigint>();
     let allocated = 0n;
@@ -75,13 +85,15 @@ export const allocationCheck: Check = {
     }
     const totals = await dayTotals(ctx);
     const differ = [...new Set([...totals.keys(), ...allocatedByDay.keys()])].filter((day) => (totals.get(day) ?? 0n) !== (allocatedByDay.get(day) ?? 0n)).sort();
-    const figures = `allocated ${formatUsd(usdOf(allocated))} (${sharePct(allocated, allocated + unallocated).toFixed(1)} %), unallocated ${formatUsd(usdOf(unallocated))}`;
+    const fees = feesOf(lines);
+    const feeText = fees === 0n ? '' : `; of the total, fixed fees (configured) ${formatUsd(usdOf(fees))}`;
+    const figures = `allocated ${formatUsd(usdOf(allocated))} (${sharePct(allocated, allocated + unallocated).toFixed(1)} %), unallocated ${formatUsd(usdOf(unallocated))}${feeText}`;
     if (differ.length > 0) {
       return {
         id: this.id,
         status: 'FAIL',
         figure: `${plural(differ.length, 'day')} differ`,
-        detail: `Allocated + unallocated is not the billed total on ${listDays(differ)}: the allocation engine lost or invented money (rules ${rules.hash}).`,
+        detail: `Allocated + unallocated is not the billed total${fees === 0n ? '' : ' plus fixed fees'} on ${listDays(differ)}: the allocation engine lost or invented money (rules ${rules.hash}).`,
         action: 'Report this as a bug with the rules file; do not sign a chargeback for these days.',
         days: differ,
       };
@@ -101,6 +113,6 @@ export const allocationCheck: Check = {
         action: 'Fix the pattern (names are matched case-insensitively with * and ?), remove the rule, or give the overlapping rules from/to dates that meet (to is exclusive).',
       };
     }
-    return { id: this.id, status: 'PASS', figure: `${plural(totals.size, 'day')} add up`, detail: `Every day's allocated and unallocated cost equals its billed total to the last digit: ${figures} (rules ${rules.hash}).` };
+    return { id: this.id, status: 'PASS', figure: `${plural(totals.size, 'day')} add up`, detail: `Every day's allocated and unallocated cost equals its billed total${fees === 0n ? '' : ' plus its fixed fees (prorated by days)'} to the last digit: ${figures} (rules ${rules.hash}).` };
   },
 };

@@ -64,22 +64,30 @@ async function dupeGroups(ctx: CheckContext, def: TableDef): Promise<DupeGroup[]
   const d = ctx.wh.dialect;
   const i = (n: string) => d.ident(n);
   const dated = def.columns.some((c) => c.name === 'activity_date');
-  const keys = def.naturalKey.map(i).join(', ');
+  const keyCols = def.naturalKey.map(i);
+  const keys = keyCols.join(', ');
   // NULLs group together in GROUP BY, which is what a natural key with nullable parts needs.
   const org = orgAnd(ctx);
-  const where = dated ? `WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql}` : org.sql ? `WHERE TRUE${org.sql}` : '';
+  const cond = dated ? `${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql}` : `TRUE${org.sql}`;
+  const params = dated ? [ctx.range.from, ctx.range.to, ...org.params] : org.params;
   const day = dated ? `MIN(${i('activity_date')})` : 'NULL';
   const hasExtra = def.columns.some((c) => c.name === 'extra');
   const extraText = `COALESCE(${i('extra')}, '{}')`;
+  // MIN <> MAX says the rows differ in `extra` as COUNT(DISTINCT) > 1 would, without a distinct set per group (that cost minutes on a year).
   const variants = hasExtra
-    ? `, COUNT(DISTINCT ${extraText}) AS ${i('variants')}, MIN(${extraText}) AS ${i('extra_a')}, MAX(${extraText}) AS ${i('extra_b')}`
+    ? `, CASE WHEN MIN(${extraText}) <> MAX(${extraText}) THEN 2 ELSE 1 END AS ${i('variants')}, MIN(${extraText}) AS ${i('extra_a')}, MAX(${extraText}) AS ${i('extra_b')}`
     : '';
   const ordinal = def.naturalKey.includes('ordinal') ? `, MAX(CASE WHEN ${i('ordinal')} IS NULL THEN 1 ELSE 0 END) AS ${i('legacy')}` : '';
+  // Grouping millions of rows on a wide text key is the slow part: group on a 64-bit hash of the key
+  // first (rows sharing a key share its hash), then group by the key itself only the rows whose hash
+  // repeats (none, on healthy data), which also rules out hash collisions.
+  const hash = d.rowHash(keyCols);
   const rows = await ctx.wh.query(
     `SELECT COUNT(*) - 1 AS ${i('extra')}, ${day} AS ${i('day')}${variants}${ordinal}
-       FROM ${d.table(def.name)} ${where}
+       FROM ${d.table(def.name)}
+      WHERE ${cond} AND ${hash} IN (SELECT ${hash} FROM ${d.table(def.name)} WHERE ${cond} GROUP BY 1 HAVING COUNT(*) > 1)
       GROUP BY ${keys} HAVING COUNT(*) > 1`,
-    dated ? [ctx.range.from, ctx.range.to, ...org.params] : org.params,
+    [...params, ...params],
   );
   return rows.map((r) => {
     // Rows from before ordinals share a key without being duplicates: counted apart, never judged.

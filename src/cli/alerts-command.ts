@@ -1,5 +1,5 @@
 /** `claude-ingest alerts`: evaluate budgets, anomalies and data health; send what is new. Also `run --alerts`. */
-import { loadAllocationRules } from '../config/allocation-rules.js';
+import { allocationRulesOfConfig } from '../config/allocation-rules.js';
 import { printableLines } from '../util/terminal-text.js';
 import { createChannel } from '../alerts/channels.js';
 import { dispatch, type Delivery } from '../alerts/dispatch.js';
@@ -62,7 +62,7 @@ export async function runAlerts(rt: CliRuntime, g: GlobalOptions, p: PreparedAle
   const utcToday = rt.today();
   // The local day; a pinned CLAUDE_INGEST_TODAY is taken as the local day already.
   const today = isUtc(p.calendar) || rt.io.env.CLAUDE_INGEST_TODAY ? utcToday : localToday(p.calendar);
-  const { events } = await evaluateAlerts(wh, p.alerts, today, { calendar: p.calendar, utcToday, allocation: loadAllocationRules(p.loaded.config.allocation, p.loaded.path) });
+  const { events } = await evaluateAlerts(wh, p.alerts, today, { calendar: p.calendar, utcToday, allocation: allocationRulesOfConfig(p.loaded.config, p.loaded.path) });
   const channels = p.alerts.notify.map((n) => createChannel(n, tuning(rt)));
   const render = { dashboardUrl: p.dashboardUrl, toolVersion: toolVersion(), warehouse: wh.location };
   const deliveries = await dispatch(wh, events, channels, { dryRun, render, secrets: p.loaded.secrets });

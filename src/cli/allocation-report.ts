@@ -47,7 +47,7 @@ export async function allocationReportCommand(rt: CliRuntime, g: GlobalOptions, 
     const range = await resolveCliRange(wh, o);
     const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
     const filter = reportFilter(range, o, organizationIdsOf(chosen));
-    let facts = await readAllocationFacts(wh, filter);
+    let facts = await readAllocationFacts(wh, filter, rules);
     if (o.product !== undefined) facts = facts.filter((f) => f.product === o.product);
     const result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter), by, filter) : allocationReportOf(rules, facts, by, filter, o.product === undefined ? undefined : `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
     const text = format === 'json' ? JSON.stringify({ rules_hash: rules.hash, ...reportJson(result) }, null, 2) : format === 'csv' ? renderReportCsv(result, { raw: Boolean(o.rawCsv) }) : printableLines(renderReportTable(result));

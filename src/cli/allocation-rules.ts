@@ -1,5 +1,5 @@
 /** The allocation rules of the config file for the commands that allocate (report, chargeback, validate, dashboard, demo). */
-import { loadAllocationRules } from '../config/allocation-rules.js';
+import { allocationRulesOfConfig } from '../config/allocation-rules.js';
 import { loadConfig } from '../config/load.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import { InputError } from '../util/errors.js';
@@ -8,7 +8,7 @@ import type { CliRuntime } from './runtime.js';
 /** null when the config has no `allocation:`; a bad rule or CSV is a ConfigFileError (exit 2, one line each). */
 export function allocationRulesOf(rt: CliRuntime, configOption: string | undefined): AllocationRules | null {
   const loaded = loadConfig(configOption, rt.io.env);
-  return loadAllocationRules(loaded.config.allocation, loaded.path);
+  return allocationRulesOfConfig(loaded.config, loaded.path);
 }
 
 export function requireAllocationRules(rt: CliRuntime, configOption: string | undefined, what: string): AllocationRules {

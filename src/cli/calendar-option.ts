@@ -6,8 +6,8 @@ import { Option } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
 import { isUtc, makeCalendar, type Calendar } from '../util/calendar.js';
 import type { Env } from '../config/env.js';
-import { okDays } from '../ledger/queries.js';
-import type { IsoDay } from '../util/dates.js';
+import { ledgerOrganizations, okDaysOfEvery } from '../ledger/queries.js';
+import { eachDay, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export function tzOption() {
@@ -31,9 +31,32 @@ export function needsHourlyCost(cal: Calendar): boolean {
  * one of them holds it, so a sum never mixes one organization's local hours with another's UTC day.
  */
 export async function hourlyCostDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
-  const windows = await wh.listWindows({ stream: 'analytics_cost_hourly' });
-  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : [...new Set(windows.map((w) => w.organizationId ?? null))];
-  const sets = orgs.map((id) => okDays(windows.filter((w) => (w.organizationId ?? null) === id), 'analytics_cost_hourly'));
+  return okDaysOfEvery(await wh.listWindows(), 'analytics_cost_hourly', organizationIds);
+}
+
+/**
+ * The UTC days whose token usage the warehouse holds per hour: days whose latest ok `usage` window
+ * was read by a run with `--usage-bucket 1h` (a later daily read replaces the hours with one row a
+ * day, and then the day is a UTC day again). With several organizations a day counts only when every
+ * one of them holds it hourly, as for billed cost.
+ */
+export async function hourlyUsageDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
+  const ledger = await wh.listWindows();
+  const windows = ledger.filter((w) => w.stream === 'usage' && w.status === 'ok');
+  if (windows.length === 0) return new Set();
+  const hourlyRuns = new Set((await wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId));
+  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : ledgerOrganizations(ledger);
+  const sets = orgs.map((id) => {
+    const latest = new Map<IsoDay, { at: string; hourly: boolean }>();
+    for (const w of windows) {
+      if ((w.organizationId ?? null) !== id) continue;
+      for (const day of eachDay(w.windowStart, w.windowEnd)) {
+        const cur = latest.get(day);
+        if (!cur || w.startedAt >= cur.at) latest.set(day, { at: w.startedAt, hourly: hourlyRuns.has(w.runId) });
+      }
+    }
+    return new Set([...latest].filter(([, v]) => v.hourly).map(([d]) => d));
+  });
   const [first, ...rest] = sets;
   return new Set([...(first ?? [])].filter((d) => rest.every((s) => s.has(d))));
 }

@@ -63,7 +63,7 @@ Examples:
           writeFileSync(o.out, body);
           const top = c.totals.slice(0, 5).map((t) => `${t.values.join(' / ')} ${formatUsd(usdOf(t.billed))} (${sharePct(t.billed, c.total.billed).toFixed(1)} %)`);
           rt.reporter(g).print(
-            `Chargeback ${c.month} by ${c.dimensions.join(', ')}: ${formatUsd(usdOf(c.total.billed))} billed in ${c.lines.length} lines, ${c.totals.length} values (rules ${c.rulesHash}) → ${o.out}\n  ${top.join('\n  ')}${c.totals.length > 5 ? '\n  …' : ''}`,
+            `Chargeback ${c.month} by ${c.dimensions.join(', ')}: ${formatUsd(usdOf(c.total.billed))} billed in ${c.lines.length} lines, ${c.totals.length} values (rules ${c.rulesHash}) → ${o.out}\n  ${top.join('\n  ')}${c.totals.length > 5 ? '\n  …' : ''}${c.total.fees === 0n ? '' : `\nThe totals include fixed fees (configured, not API data): ${formatUsd(usdOf(c.total.fees))} beside API usage ${formatUsd(usdOf(c.total.billed - c.total.fees))}.`}`,
           );
         } finally {
           await wh.close();

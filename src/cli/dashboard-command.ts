@@ -1,4 +1,4 @@
-import { loadAllocationRules } from '../config/allocation-rules.js';
+import { allocationRulesOfConfig } from '../config/allocation-rules.js';
 import { resolveWarehouseUrl } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startDashboard } from '../dashboard/server.js';
@@ -52,7 +52,7 @@ Examples:
           today: () => rt.today(),
           log: (line) => rt.reporter(g).error(line),
           alerts: config.config.alerts ?? null,
-          allocation: loadAllocationRules(config.config.allocation, config.path),
+          allocation: allocationRulesOfConfig(config.config, config.path),
           calendar: resolveCalendar(rt.io.env, o),
           allowedHosts: (o.allowedHost ?? '').split(',').map((h) => h.trim()).filter(Boolean),
         });

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadAllocationRules } from '../config/allocation-rules.js';
+import { allocationRulesOfConfig } from '../config/allocation-rules.js';
 import { parseConfigText } from '../config/load.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 
@@ -31,6 +31,9 @@ allocation:
   files:
     - path: demo-teams.csv                # workspace owners, e.g. exported from an identity provider
   unallocated: { team: Unallocated, cost_center: "-" }
+# The demo's configured fee (docs/reconcile.md), allocated to the team that uses the seats (docs/allocation.md "Fixed fees").
+fixed_costs:
+  - { name: Team plan seats, kind: seats, monthly_usd: 30, quantity: 25, allocate: { team: Engineering, cost_center: CC-300 } }
 `;
 
 export const DEMO_TEAMS_CSV = `kind,match,team,cost_center,from,to
@@ -43,6 +46,6 @@ export function writeDemoAllocation(warehousePath: string): { path: string; rule
   const path = join(dir, 'demo-allocation.yaml');
   writeFileSync(path, DEMO_ALLOCATION_YAML);
   writeFileSync(join(dir, 'demo-teams.csv'), DEMO_TEAMS_CSV);
-  const rules = loadAllocationRules(parseConfigText(DEMO_ALLOCATION_YAML, path, {}).config.allocation, path);
+  const rules = allocationRulesOfConfig(parseConfigText(DEMO_ALLOCATION_YAML, path, {}).config, path);
   return { path, rules: rules! };
 }

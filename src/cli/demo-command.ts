@@ -7,7 +7,7 @@ import { renderValidation } from '../checks/render.js';
 import { parseStreams } from '../streams/index.js';
 import { demoSummary, renderDemoSummary } from '../reports/summary.js';
 import { addDays, monthStart } from '../util/dates.js';
-import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
+import { syncFees } from './fee-sync.js';
 import { reconcileMonth } from '../reports/reconcile.js';
 import { renderReconciliation } from '../reports/reconcile-render.js';
 import { parseInvoice } from '../reports/invoice.js';
@@ -82,12 +82,14 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           if (orgs > 1) out.write(`  claude-ingest report --by organization --warehouse duckdb:${o.out}\n`);
           // Who pays: the example rules written beside the warehouse (docs/allocation.md); validate proves they add up.
           const allocation = orgs === 1 ? writeDemoAllocation(path) : null;
-          const validation = await runValidation(wh, { range, today, ...(allocation ? { options: { allocation: allocation.rules } } : {}) });
-          out.write(`\n${renderValidation(validation)}\n`);
           // A reconciled month: the last whole month in range, against an invoice written from the emulator's truth.
           const month = addDays(monthStart(today), -1).slice(0, 7);
-          if (orgs === 1 && `${month}-01` >= range.from) {
-            await syncFixedCosts(wh, DEMO_FIXED_COSTS, today);
+          const reconciled = orgs === 1 && `${month}-01` >= range.from;
+          // The fee is synced before validate, so its allocation check proves usage + fees add up.
+          if (reconciled) await syncFees(wh, DEMO_FIXED_COSTS, allocation?.rules ?? null, today);
+          const validation = await runValidation(wh, { range, today, ...(allocation ? { options: { allocation: allocation.rules } } : {}) });
+          out.write(`\n${renderValidation(validation)}\n`);
+          if (reconciled) {
             const file = writeDemoInvoice(emu, month, resolve(`${path.replace(/\.duckdb$/, '')}-invoice-${month}.csv`));
             const invoice = parseInvoice(readFileSync(file, 'utf8'), file);
             const rec = await reconcileMonth(wh, { month }, { invoiceId: invoice.invoiceId ?? month, lines: invoice.lines, totalOnly: false }, { kind: 'invoice' });

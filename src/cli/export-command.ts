@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName } from '../reports/registry.js';
+import { exportSql, REPORT_ALIASES, REPORT_NAMES, reportQuery, resolveReportName, runReport, WITH_FIXED_FEES, type ReportResult } from '../reports/registry.js';
+import { FIXED_FEES_LABEL } from '../reports/fixed-fee-days.js';
 import { TABLES, type TableName } from '../warehouse/tables.js';
 import { type ExportFormat, type Warehouse } from '../warehouse/warehouse.js';
 import { selectWarehouseOrganizations } from '../reports/organizations.js';
@@ -106,6 +107,13 @@ Examples:
             rt.reporter(g).info(`wrote ${file} (${format})`);
             return;
           }
+          const withFees = await reportWithFees(wh, what, o);
+          if (withFees) {
+            if (format === 'parquet') throw new InputError(`export ${what} carries configured fees (prorated by days in code, not a warehouse query): use --format csv or json`);
+            await writeReport(withFees, file, format, Boolean(o.rawCsv));
+            rt.reporter(g).info(`wrote ${file} (${format}, with fixed fees (configured))`);
+            return;
+          }
           const q = await exportSelect(wh, what, o);
           await wh.exportQuery(q.sql, q.params, file, format, { rawCsv: Boolean(o.rawCsv) });
           rt.reporter(g).info(`wrote ${file} (${format})`);
@@ -116,6 +124,33 @@ Examples:
         rt.fail(g, err);
       }
     });
+}
+
+/**
+ * `export day|week|month|workspace|organization` when configured fees fall in the range: the same
+ * rows and fee columns `report` shows (fixed-fee-days.ts), written by the shared csv/json writer;
+ * null without fees (the report is then exported by the warehouse's own query, as before).
+ */
+async function reportWithFees(wh: Warehouse, what: string, o: ExportSelectOptions): Promise<ReportResult | null> {
+  const report = resolveReportName(what);
+  if (!report || !WITH_FIXED_FEES.has(report)) return null;
+  const orgId = o.org === undefined ? undefined : (await selectWarehouseOrganizations(wh, o.org))[0]!.id!;
+  const range = await resolveCliRange(wh, o);
+  const r = await runReport(wh, report, reportFilter(range, o, orgId === undefined ? undefined : [orgId]));
+  return r.totals?.includes.includes(FIXED_FEES_LABEL) ? r : null;
+}
+
+async function writeReport(r: ReportResult, file: string, format: 'csv' | 'json', raw: boolean): Promise<void> {
+  const headers = r.columns.map((c) => c.header);
+  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, row[c.name] ?? null])));
+  const out = openExportFile(file, format, { raw });
+  try {
+    await out.write(headers, rows);
+    await out.commit(headers);
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
 }
 
 /** A spend-over-time report in a calendar other than plain UTC, through the shared csv/json writer. */

@@ -4,9 +4,10 @@ import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } fro
 import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
 import { loadConfig } from '../config/load.js';
-import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
 import { allocateAfterIngest, allocationLine } from './allocate-command.js';
 import { allocationRulesOf } from './allocation-rules.js';
+import { allocationRulesOfConfig } from '../config/allocation-rules.js';
+import { syncFees } from './fee-sync.js';
 import { parseStreams, STREAMS } from '../streams/index.js';
 import { OPTIONAL_STREAM_NAMES, STREAM_NAMES } from '../streams/stream.js';
 import type { StreamOptions } from '../streams/stream.js';
@@ -64,7 +65,9 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
     const input = validate();
     const options = streamOptions(call.buckets?.usage, call.buckets?.analytics);
     const api = rt.apiSettings(target.config, opts);
-    const fixedCosts = loadConfig(target.config, rt.io.env).config.fixed_costs;
+    const loadedConfig = loadConfig(target.config, rt.io.env);
+    const fixedCosts = loadedConfig.config.fixed_costs;
+    const feeRules = fixedCosts ? allocationRulesOfConfig(loadedConfig.config, loadedConfig.path) : null;
     // Read (and checked) before anything is fetched: a bad rules file stops the command with nothing written.
     const allocationRules = allocationRulesOf(rt, target.config);
     warehouse = await rt.openWarehouse(opts);
@@ -103,7 +106,7 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
       else reporter.info(line);
     }
     // Configured fees (fixed_costs) are written after the data, so a new organization's snapshot names them.
-    if (fixedCosts) await syncFixedCosts(wh, fixedCosts, rt.today());
+    if (fixedCosts) await syncFees(wh, fixedCosts, feeRules, rt.today());
     // The FOCUS view's Tags follow the rules: months whose facts, names or rules changed are allocated again.
     if (allocationRules) {
       const r = await allocateAfterIngest(wh, allocationRules, 'allocate');

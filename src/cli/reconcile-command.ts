@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { syncFixedCosts } from '../jobs/fixed-costs-sync.js';
+import { allocationRulesOfConfig } from '../config/allocation-rules.js';
+import { syncFees } from './fee-sync.js';
 import { InvoiceFileError, parseInvoice, type InvoiceLine } from '../reports/invoice.js';
 import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { reconcileMonth, type Reconciliation, type ToleranceRule } from '../reports/reconcile.js';
@@ -132,7 +133,7 @@ Examples:
         if (!isUtc(cal)) rt.reporter(g).info(`reconcile: the invoice month ${month} is matched on the API's UTC days (cost_report bills UTC days); the time zone ${cal.timeZone} does not apply to it`);
         const wh = await rt.openWarehouse(g);
         try {
-          if (config.config.fixed_costs) await syncFixedCosts(wh, config.config.fixed_costs, rt.today());
+          if (config.config.fixed_costs) await syncFees(wh, config.config.fixed_costs, allocationRulesOfConfig(config.config, config.path), rt.today());
           const orgs = o.org === undefined ? await warehouseOrganizations(wh) : await selectWarehouseOrganizations(wh, o.org);
           if (orgs.length > 1) throw new InputError('this warehouse holds several organizations and an invoice is one organization\'s: add --org NAME|ID');
           const organizationId = orgs.length === 1 ? orgs[0]!.id : undefined;

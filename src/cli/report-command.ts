@@ -13,9 +13,10 @@ import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
-import { hourlyCostDays, resolveCalendar, tzOption } from './calendar-option.js';
+import { hourlyCostDays, hourlyUsageDays, resolveCalendar, tzOption } from './calendar-option.js';
 import { describeCalendar, isUtc, type Calendar, type PeriodKind } from '../util/calendar.js';
 import { LOCAL_SPEND_TITLES, localSpend, localSpendColumns, localSpendRows } from '../reports/local-spend.js';
+import { localTokenColumns, localTokens, withTokens } from '../reports/local-tokens.js';
 import type { ReportResult } from '../reports/registry.js';
 import type { ReportFilter } from '../reports/filter.js';
 
@@ -64,17 +65,22 @@ export function calendarReport(cal: Calendar, by: string): PeriodKind | null {
   return kind === 'week' && cal.weekStart === 'sunday' ? kind : null;
 }
 
-/** A spend-over-time report in the calendar's days and periods, with each row's day_basis. */
+/**
+ * A spend-over-time report in the calendar's days and periods, with each row's day_basis, and the
+ * period's tokens by type beside it with their own tokens_day_basis (hourly usage is kept only with
+ * --usage-bucket 1h, so tokens can be UTC days where cost is local).
+ */
 export async function runCalendarReport(wh: Warehouse, cal: Calendar, kind: PeriodKind, f: ReportFilter): Promise<ReportResult> {
   // In UTC every day is the API's own: no hours needed, every row is a UTC day.
-  const held = isUtc(cal) ? new Set<never>() : await hourlyCostDays(wh, f.organizationIds);
-  const rows = await localSpend(wh, cal, f, kind, held);
+  const utc = isUtc(cal);
+  const [heldCost, heldUsage] = utc ? [new Set<never>(), new Set<never>()] : await Promise.all([hourlyCostDays(wh, f.organizationIds), hourlyUsageDays(wh, f.organizationIds)]);
+  const [spend, tokens] = await Promise.all([localSpend(wh, cal, f, kind, heldCost), localTokens(wh, cal, f, kind, heldUsage)]);
   return {
     report: kind,
-    title: `${LOCAL_SPEND_TITLES[kind]} in ${describeCalendar(cal)}`,
+    title: `${LOCAL_SPEND_TITLES[kind]} and tokens in ${describeCalendar(cal)}`,
     filter: f,
-    columns: localSpendColumns(kind),
-    rows: localSpendRows(rows),
+    columns: [...localSpendColumns(kind), ...localTokenColumns()],
+    rows: withTokens(localSpendRows(spend), tokens),
   };
 }
 

@@ -1,13 +1,13 @@
 import { warehouseStatus, type StreamStatus, type WarehouseStatus } from '../ledger/status.js';
 import { printableLines } from '../util/terminal-text.js';
-import { organizationLabel, selectWarehouseOrganizations } from '../reports/organizations.js';
+import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations } from '../reports/organizations.js';
 import type { RunRecord, WindowRecord } from '../warehouse/warehouse.js';
 import { formatTable } from '../util/table-format.js';
 import type { Program } from './program.js';
 import type { CliRuntime } from './runtime.js';
 import { configOption, warehouseOrgOption } from './shared-options.js';
-import { needsHourlyCost, resolveCalendar, tzOption } from './calendar-option.js';
-import { describeCalendar, type Calendar } from '../util/calendar.js';
+import { hourlyUsageDays, needsHourlyCost, resolveCalendar, tzOption } from './calendar-option.js';
+import { describeCalendar, isUtc, type Calendar } from '../util/calendar.js';
 import { ANALYTICS_FIRST_DAY } from '../source/analytics-floor.js';
 
 function summarizeDays(days: string[]): string {
@@ -52,10 +52,16 @@ export interface CalendarStatus {
   hourly_cost: boolean;
   /** First and last UTC day the hourly stream holds as complete, null before it ran. */
   hourly_cost_days: { first: string; last: string; days: number } | null;
+  /** UTC days whose token usage is held per hour (read with --usage-bucket 1h): tokens are local there. */
+  hourly_usage_days: { first: string; last: string; days: number } | null;
   note: string;
+  /** The same for token usage, which a zone does not make backfill keep hourly (docs/time-zones.md). */
+  tokens_note: string | null;
 }
 
-export function calendarStatus(cal: Calendar, s: WarehouseStatus): CalendarStatus {
+export function calendarStatus(cal: Calendar, s: WarehouseStatus, usageHours: ReadonlySet<string> = new Set()): CalendarStatus {
+  const usage = [...usageHours].sort();
+  const usageDays = usage.length > 0 ? { first: usage[0]!, last: usage[usage.length - 1]!, days: usage.length } : null;
   const hourly = s.streams.find((st) => st.stream === 'analytics_cost_hourly');
   const days = hourly && hourly.firstDay && hourly.lastDay ? { first: hourly.firstDay, last: hourly.lastDay, days: hourly.daysPresent } : null;
   const on = needsHourlyCost(cal);
@@ -66,7 +72,12 @@ export function calendarStatus(cal: Calendar, s: WarehouseStatus): CalendarStatu
       : days
       ? `Time zone: ${describeCalendar(cal)}; hourly billed cost is kept (analytics_cost_hourly, ${days.days} days from ${days.first} to ${days.last}), so local days are exact there; other days are reported as UTC days`
       : `Time zone: ${describeCalendar(cal)}; backfill and run keep hourly billed cost (analytics_cost_hourly) for exact local days, but none is held yet: run claude-ingest backfill --from ${ANALYTICS_FIRST_DAY} or later; until then reports show UTC days`;
-  return { timezone: cal.timeZone, hourly_cost: on, hourly_cost_days: days, note };
+  const tokensNote = !on
+    ? null
+    : usageDays
+      ? `Token usage: hourly for ${usageDays.days} days from ${usageDays.first} to ${usageDays.last} (read with --usage-bucket 1h), so tokens are in local days there; other days are UTC days`
+      : 'Token usage: daily only, so tokens are reported as UTC days; backfill --usage-bucket 1h keeps hourly usage (about 3× the rows) for tokens in local days';
+  return { timezone: cal.timeZone, hourly_cost: on, hourly_cost_days: days, hourly_usage_days: usageDays, note, tokens_note: tokensNote };
 }
 
 export function renderStatus(s: WarehouseStatus, cal?: CalendarStatus): string {
@@ -76,7 +87,7 @@ export function renderStatus(s: WarehouseStatus, cal?: CalendarStatus): string {
     : s.organization
       ? `${s.organization.name ?? '(no name)'} (${s.organization.id})`
       : 'unknown (no run has read GET /v1/organizations/me yet)';
-  const out: string[] = [`Warehouse: ${s.location}`, `${several ? 'Organizations' : 'Organization'}: ${org}`, ...(cal ? [cal.note] : []), ''];
+  const out: string[] = [`Warehouse: ${s.location}`, `${several ? 'Organizations' : 'Organization'}: ${org}`, ...(cal ? [cal.note, ...(cal.tokens_note ? [cal.tokens_note] : [])] : []), ''];
   out.push(
     formatTable(
       ['table', 'rows', 'first day', 'last day', 'days with rows'],
@@ -113,7 +124,8 @@ export function registerStatusCommand(program: Program, rt: CliRuntime): void {
           const chosen = await selectWarehouseOrganizations(wh, o.org);
           // One organization reads exactly as before several existed.
           const status = await warehouseStatus(wh, rt.today(), o.org !== undefined || chosen.length > 1 ? chosen : undefined);
-          const calendar = calendarStatus(cal, status);
+          const usageHours = isUtc(cal) ? new Set<string>() : await hourlyUsageDays(wh, o.org !== undefined ? organizationIdsOf(chosen) : undefined);
+          const calendar = calendarStatus(cal, status, usageHours);
           rt.reporter(g).print(g.json ? JSON.stringify({ ...status, calendar }, null, 2) : printableLines(renderStatus(status, calendar)));
         } finally {
           await wh.close();

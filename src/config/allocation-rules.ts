@@ -10,7 +10,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { canonicalJson } from '../util/canonical-json.js';
 import { ConfigFileError } from './load.js';
-import { ALLOCATION_MATCH_KEYS, type AllocationConfig } from './schema.js';
+import { ALLOCATION_MATCH_KEYS, type AllocationConfig, type ConfigFile, type FixedCostConfig } from './schema.js';
 
 export type AllocationMatchKey = (typeof ALLOCATION_MATCH_KEYS)[number];
 
@@ -29,8 +29,17 @@ export interface AllocationRuleSet {
   rules: AllocationRuleSpec[];
   /** A value for every dimension. */
   unallocated: Record<string, string>;
-  /** 16 hex digits of SHA-256 over the rules' meaning (names, order, matches, values, dates). */
+  /** Who pays each configured fee (fixed_costs with allocate, split or allocate_to), in config order. */
+  fees: FeeAllocationSpec[];
+  /** 16 hex digits of SHA-256 over the rules' meaning (names, order, matches, values, dates) and the fees' allocations. */
   hash: string;
+}
+
+export interface FeeAllocationSpec {
+  /** The fee's name (fixed_costs[].name): fee days are matched to it by name. */
+  name: string;
+  set: Record<string, string>;
+  split?: { by: string; percent?: Record<string, number>; proportional_to?: 'billed' };
 }
 
 export const DEFAULT_UNALLOCATED = 'Unallocated';
@@ -44,7 +53,7 @@ const FIXED_COLUMNS = ['kind', 'match', 'from', 'to', 'name'];
 export const MAX_RULES_CSV_BYTES = 8 * 1024 * 1024;
 
 /** The rule set of a loaded config (null without `allocation:`); CSV paths are relative to the config file. */
-export function loadAllocationRules(config: AllocationConfig | undefined, configPath: string | null, cwd = process.cwd()): AllocationRuleSet | null {
+export function loadAllocationRules(config: AllocationConfig | undefined, configPath: string | null, cwd = process.cwd(), fixedCosts: readonly FixedCostConfig[] = []): AllocationRuleSet | null {
   if (!config) return null;
   const base = configPath ? dirname(configPath) : cwd;
   const rules: AllocationRuleSpec[] = config.rules.map((r, i) => ({
@@ -60,11 +69,37 @@ export function loadAllocationRules(config: AllocationConfig | undefined, config
   for (const f of config.files) for (const r of readRulesCsv(resolve(base, f.path), config.dimensions, problems)) rules.push(r);
   if (problems.length > 0) throw new ConfigFileError(problems);
   const unallocated = Object.fromEntries(config.dimensions.map((d) => [d, config.unallocated?.[d] ?? DEFAULT_UNALLOCATED]));
-  return { dimensions: [...config.dimensions], rules, unallocated, hash: ruleSetHash(config.dimensions, rules, unallocated) };
+  const fees = feeAllocations(config.dimensions, fixedCosts);
+  return { dimensions: [...config.dimensions], rules, unallocated, fees, hash: ruleSetHash(config.dimensions, rules, unallocated, fees) };
 }
 
-export function ruleSetHash(dimensions: readonly string[], rules: readonly AllocationRuleSpec[], unallocated: Record<string, string>): string {
-  return createHash('sha256').update(canonicalJson({ dimensions, rules, unallocated })).digest('hex').slice(0, 16);
+/** The rule set of a whole config file: allocation: with the allocations of its fixed_costs. */
+export function allocationRulesOfConfig(config: ConfigFile, configPath: string | null, cwd = process.cwd()): AllocationRuleSet | null {
+  return loadAllocationRules(config.allocation, configPath, cwd, config.fixed_costs ?? []);
+}
+
+/**
+ * Each fee's allocation. `allocate_to: X` is the older single-label form: with allocation dimensions it
+ * means `allocate: { <first dimension>: X }`. A fee with none of the three is not listed: it goes to the
+ * unallocated values.
+ */
+export function feeAllocations(dimensions: readonly string[], fees: readonly FixedCostConfig[]): FeeAllocationSpec[] {
+  const out: FeeAllocationSpec[] = [];
+  for (const f of fees) {
+    if (out.some((o) => o.name === f.name)) continue;
+    if (f.split) out.push({ name: f.name, set: {}, split: { by: f.split.by, ...(f.split.percent ? { percent: f.split.percent } : {}), ...(f.split.proportional_to ? { proportional_to: f.split.proportional_to } : {}) } });
+    else if (f.allocate) out.push({ name: f.name, set: { ...f.allocate } });
+    else if (f.allocate_to !== undefined && dimensions[0] !== undefined) out.push({ name: f.name, set: { [dimensions[0]]: f.allocate_to } });
+  }
+  return out;
+}
+
+export function ruleSetHash(dimensions: readonly string[], rules: readonly AllocationRuleSpec[], unallocated: Record<string, string>, fees: readonly FeeAllocationSpec[] = []): string {
+  // Without fee allocations the hash is what it was before fees could be allocated (a restated month stays explainable).
+  return createHash('sha256')
+    .update(canonicalJson(fees.length > 0 ? { dimensions, rules, unallocated, fees } : { dimensions, rules, unallocated }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** One rule per CSV row: `kind` names the match key, `match` its pattern; empty dimension cells set nothing. */

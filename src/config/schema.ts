@@ -169,9 +169,28 @@ const fixedCostSchema = z
     from: isoDay('First day the fee applies (a month it starts inside is prorated by days: docs/reconcile.md); default: the first month holding cost data.').optional(),
     to: isoDay('Last day the fee applies (a month it ends inside is prorated by days); default: open-ended.').optional(),
     organization: z.string().min(1).optional().describe('Organization id (or name) it is billed to; default: the warehouse\'s only organization.'),
-    allocate_to: z.string().min(1).optional().describe('Who pays: a team, cost centre or workspace name, carried in reports and the FOCUS Tags.'),
+    allocate_to: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The older single-label form of allocate: with an allocation: section it means allocate: { <first dimension>: <value> }; without one, a label carried in report --by fixed_costs and the FOCUS Tags.'),
+    allocate: z
+      .record(z.string(), z.string().min(1))
+      .optional()
+      .describe('Who pays: values for allocation.dimensions, e.g. { team: Platform, cost_center: CC-1 }; dimensions not given take the unallocated value (docs/allocation.md "Fixed fees").'),
+    split: z
+      .strictObject({
+        by: z.string().min(1).describe('The allocation dimension the parts differ in, e.g. team.'),
+        percent: z.record(z.string().min(1), z.number().positive().max(100)).optional().describe('Fixed shares per value, adding up to 100, e.g. { Search: 60, Research: 40 }.'),
+        proportional_to: z.enum(['billed']).optional().describe("Each value's share of the month's billed usage the allocation rules gave it (unallocated usage left out)."),
+      })
+      .refine((s) => (s.proportional_to === undefined) !== (s.percent === undefined), 'expected exactly one of proportional_to, percent')
+      .refine((s) => s.percent === undefined || Math.abs(Object.values(s.percent).reduce((a, b) => a + b, 0) - 100) < 1e-9, { message: 'expected percentages adding up to 100', path: ['percent'] })
+      .optional()
+      .describe('Share the fee between values of one allocation dimension, apportioned in whole sub-cents (largest remainder) so the parts add up exactly to the fee.'),
   })
-  .refine((f) => f.from === undefined || f.to === undefined || f.from <= f.to, 'expected from on or before to');
+  .refine((f) => f.from === undefined || f.to === undefined || f.from <= f.to, 'expected from on or before to')
+  .refine((f) => [f.allocate_to, f.allocate, f.split].filter((v) => v !== undefined).length <= 1, 'expected at most one of allocate_to, allocate, split');
 
 export const fixedCostsSchema = z
   .array(fixedCostSchema)
@@ -185,7 +204,7 @@ export const fixedCostsSchema = z
 /** What a rule may match on, in the order docs/allocation.md lists them. */
 export const ALLOCATION_MATCH_KEYS = ['api_key', 'workspace', 'user', 'service_account', 'product', 'model', 'cost_type'] as const;
 /** Names a dimension may not take: report columns and match keys would become ambiguous in --by, and the FOCUS view's own Tags keys would repeat in Tags. */
-export const RESERVED_DIMENSIONS = [...ALLOCATION_MATCH_KEYS, 'person', 'actor', 'day', 'month', 'organization', 'source', 'rule', 'share', 'billed_usd', 'list_usd', 'service_tier', 'token_type', 'context_window', 'api_key_id'] as const;
+export const RESERVED_DIMENSIONS = [...ALLOCATION_MATCH_KEYS, 'person', 'actor', 'day', 'month', 'organization', 'source', 'fee', 'rule', 'share', 'billed_usd', 'list_usd', 'service_tier', 'token_type', 'context_window', 'api_key_id'] as const;
 const DIMENSION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
 const effectiveDay = (what: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day such as 2026-10-01').describe(what);
@@ -293,6 +312,13 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     // Budgets scoped to an allocation dimension (issue 25) need that dimension declared.
     const dims = new Set(c.allocation?.dimensions ?? []);
+    // Fee allocations (issue 25 × 26) name allocation dimensions.
+    c.fixed_costs?.forEach((f, i) => {
+      const where = (...rest: Array<string | number>) => ['fixed_costs', i, ...rest];
+      const dimsText = dims.size > 0 ? ` (${[...dims].join(', ')})` : ' (no allocation: section)';
+      for (const k of Object.keys(f.allocate ?? {})) if (!dims.has(k)) ctx.addIssue({ code: 'custom', path: where('allocate', k), message: `"${k}" is not one of allocation.dimensions${dimsText}` });
+      if (f.split && !dims.has(f.split.by)) ctx.addIssue({ code: 'custom', path: where('split', 'by'), message: `"${f.split.by}" is not one of allocation.dimensions${dimsText}` });
+    });
     c.alerts?.budgets.forEach((b, i) => {
       for (const k of Object.keys(b.scope ?? {})) {
         if (['workspace', 'api_key', 'model'].includes(k) || dims.has(k)) continue;

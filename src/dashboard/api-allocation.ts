@@ -8,7 +8,7 @@
 import { allocate } from '../reports/allocation/engine.js';
 import { readAllocationFacts } from '../reports/allocation/facts.js';
 import { claudeCodeValueOf, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
-import { groupLines, sharePct, totalOf, usdOf } from '../reports/allocation/summary.js';
+import { feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from '../reports/allocation/summary.js';
 import { dataSpan } from '../reports/queries.js';
 import type { ApiContext } from './api-context.js';
 import { BadRequest, rangeParam } from './params.js';
@@ -19,9 +19,10 @@ export async function allocation(ctx: ApiContext) {
   const range = rangeParam(ctx.query, ctx.query.get('from') && ctx.query.get('to') ? null : await dataSpan(ctx.wh));
   const dim = ctx.query.get('dim') ?? rules.dimensions[0]!;
   if (!rules.dimensions.includes(dim)) throw new BadRequest(`dim=${dim} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
-  const [facts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range), readClaudeCodeActivity(ctx.wh, range)]);
+  const [facts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range, rules), readClaudeCodeActivity(ctx.wh, range)]);
   const { lines } = allocate(rules, facts);
   const total = totalOf(lines).billed;
+  const fees = feesOf(lines);
   const totals = groupLines(rules, lines, [dim]);
   const perDay = groupLines(rules, lines, ['day', dim]);
   const days = [...new Set(perDay.map((g) => g.keys[0]!))].sort().map((day) => ({
@@ -39,8 +40,11 @@ export async function allocation(ctx: ApiContext) {
     /** Values by billed cost, largest first: the stacking order. */
     values: totals.map((g) => g.keys[0]!),
     days,
-    chargeback: totals.map((g) => ({ value: g.keys[0]!, billed_usd: usdOf(g.billed), list_usd: usdOf(g.list), share_pct: sharePct(g.billed, total) })),
+    /** billed_usd includes the value's configured fees (fixed_fees_configured_usd, never API data). */
+    chargeback: totals.map((g) => ({ value: g.keys[0]!, billed_usd: usdOf(g.billed), list_usd: usdOf(g.list), fixed_fees_configured_usd: usdOf(g.fees), share_pct: sharePct(g.billed, total) })),
     totalUsd: usdOf(total),
+    feesUsd: usdOf(fees),
+    totalIncludes: totalIncludes(fees),
     claudeCode: value.rows,
   };
 }

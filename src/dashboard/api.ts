@@ -18,7 +18,7 @@ import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtra
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { isUtc, type Calendar } from '../util/calendar.js';
 import { localSpend } from '../reports/local-spend.js';
-import { okDays } from '../ledger/queries.js';
+import { okDaysOfEvery } from '../ledger/queries.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
@@ -119,8 +119,8 @@ async function meta(ctx: ApiContext) {
 
 /** Spend per local day (issue 27): totals only (the stacks are UTC-day splits), each day with its basis. */
 async function localSpendDays(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
-  const windows = await ctx.wh.listWindows({ stream: 'analytics_cost_hourly' });
-  const held = okDays(windows, 'analytics_cost_hourly');
+  const windows = await ctx.wh.listWindows();
+  const held = okDaysOfEvery(windows, 'analytics_cost_hourly', f.organizationIds);
   const monthFrom = monthStart(f.to);
   const [rows, month] = await Promise.all([localSpend(ctx.wh, cal, f, 'day', held), localSpend(ctx.wh, cal, { ...f, from: monthFrom }, 'month', held)]);
   const byDay = new Map(rows.map((r) => [r.period, r]));

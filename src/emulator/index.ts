@@ -5,6 +5,7 @@ export { TRANSIENT_FAULTS } from './faults.js';
 export type {
   ClaudeCodeTotals,
   Emulator,
+  EmulatorHold,
   EmulatorOptions,
   EmulatorStats,
   EndpointKey,

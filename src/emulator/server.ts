@@ -14,7 +14,7 @@ import { SyntheticModel } from './model.js';
 import { ApiError, errorBody, iso, PageTokens } from './params.js';
 import { TokenBucket } from './rate-limit.js';
 import { createGroundTruth } from './truth.js';
-import type { Emulator, EmulatorOptions, EmulatorStats, EndpointKey, FaultKind } from './types.js';
+import type { Emulator, EmulatorHold, EmulatorOptions, EmulatorStats, EndpointKey, FaultKind } from './types.js';
 import { usageReport } from './usage-report.js';
 
 /** A valid admin key for tests and the demo (any key starting with sk-ant-admin is accepted). */
@@ -76,6 +76,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       waits.add(done);
     });
 
+  // Holds set by hold(): requests whose path matches wait for release() (or close()).
+  const holds = new Set<{ path: string; gate: Promise<void>; reached: () => void }>();
+  const releases = new Set<() => void>();
+  const hold = (path = ''): EmulatorHold => {
+    let reached!: () => void;
+    let open!: () => void;
+    const held = new Promise<void>((resolve) => (reached = resolve));
+    const h = { path, gate: new Promise<void>((resolve) => (open = resolve)), reached };
+    const release = () => {
+      holds.delete(h);
+      releases.delete(release);
+      open();
+    };
+    holds.add(h);
+    releases.add(release);
+    return { held, release };
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const n = ++seq;
     stats.total++;
@@ -84,6 +102,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const path = url.pathname.replace(/\/+$/, '');
     const endpoint = routes.get(path) ?? limitRoute(path, limits);
     if (endpoint) stats.byEndpoint[endpoint.key] = (stats.byEndpoint[endpoint.key] ?? 0) + 1;
+    for (const h of [...holds]) {
+      if (!path.includes(h.path)) continue;
+      h.reached();
+      await h.gate;
+    }
     if (latencyMs > 0) await wait(latencyMs);
 
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
@@ -252,8 +275,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       model.setRevision(n);
       for (const t of tenants.values()) t.model.setRevision(n);
     },
+    hold,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const release of [...releases]) release();
         for (const done of [...waits]) done();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

@@ -233,5 +233,18 @@ export interface Emulator {
   revokeKey(adminKey: string, afterRequests?: number): void;
   /** Late corrections: deterministically changes the last 3 days up to today, in every report and the ground truth. */
   setRevision(n: number): void;
+  /**
+   * Holds every request whose path contains `path` (any request when omitted), unanswered, until
+   * `release()`: a client kept mid-run for exactly as long as a test needs, instead of a latency
+   * guess. `held` resolves when the first such request is being held. close() releases it too.
+   */
+  hold(path?: string): EmulatorHold;
   close(): Promise<void>;
+}
+
+export interface EmulatorHold {
+  /** Resolves once a matching request is being held. */
+  held: Promise<void>;
+  /** Answers the held requests (and lets later ones through); idempotent. */
+  release(): void;
 }

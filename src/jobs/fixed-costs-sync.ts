@@ -153,3 +153,62 @@ function fixedCostRow(m: FixedCostMonth, active: boolean, now: string): RowOf<'c
     synced_at: now,
   };
 }
+
+/** A fee-month's part in the allocation dimensions (computed by reports/allocation/fee-parts.ts). */
+export interface FixedCostPartInput {
+  month: string;
+  name: string;
+  organizationId: string | null;
+  part: number;
+  tags: string;
+  amountUsd: string;
+  pricingQuantity: string;
+}
+
+/**
+ * Writes the fee parts the FOCUS view reads (claude_fixed_cost_parts), upserted by (month, name,
+ * organization, part); a part no longer produced (a restated split with fewer values) is kept with
+ * active = false, so the view never shows a stale part.
+ */
+export async function syncFixedCostParts(wh: Warehouse, parts: readonly FixedCostPartInput[], rulesHash: string): Promise<number> {
+  if (!wh.upsertLedgerRow) throw new InputError(`the ${wh.kind} warehouse cannot record fixed_costs`);
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const now = new Date().toISOString();
+  const keyOf = (m: string, name: string, org: string | null, part: number) => `${m}|${name}|${org ?? ''}|${part}`;
+  const live = new Set<string>();
+  const row = (p: FixedCostPartInput, active: boolean): RowOf<'claude_fixed_cost_parts'> => ({
+    month: asIsoDay(p.month.slice(0, 10)),
+    name: p.name,
+    organization_id: p.organizationId,
+    part: p.part,
+    tags: p.tags,
+    amount_usd: usdFromDecimal(p.amountUsd),
+    pricing_quantity: usdFromDecimal(p.pricingQuantity),
+    rules_hash: rulesHash,
+    active,
+    synced_at: now,
+  });
+  for (const p of parts) {
+    live.add(keyOf(p.month.slice(0, 10), p.name, p.organizationId, p.part));
+    await wh.upsertLedgerRow('claude_fixed_cost_parts', row(p, true));
+  }
+  const existing = await wh.query(
+    `SELECT ${d.toText(i('month'))} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${i('organization_id')} AS ${i('org')}, ${i('part')} AS ${i('part')}, ${i('tags')} AS ${i('tags')},
+            ${d.toText(i('amount_usd'))} AS ${i('usd')}, ${d.toText(i('pricing_quantity'))} AS ${i('q')}
+       FROM ${d.table('claude_fixed_cost_parts')} WHERE ${i('active')}`,
+  );
+  for (const r of existing) {
+    const p: FixedCostPartInput = {
+      month: String(r.month).slice(0, 10),
+      name: String(r.name),
+      organizationId: r.org === null ? null : String(r.org),
+      part: Number(r.part),
+      tags: String(r.tags),
+      amountUsd: String(r.usd),
+      pricingQuantity: String(r.q),
+    };
+    if (!live.has(keyOf(p.month, p.name, p.organizationId, p.part))) await wh.upsertLedgerRow('claude_fixed_cost_parts', row(p, false));
+  }
+  return parts.length;
+}

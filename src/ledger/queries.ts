@@ -55,3 +55,24 @@ export function unfinishedWindows(ledger: WindowRecord[]): WindowRecord[] {
     return !eachDay(w.windowStart, w.windowEnd).every((d) => later.some((o) => o.windowStart <= d && d <= o.windowEnd));
   });
 }
+
+/**
+ * Days an optional stream holds for every organization asked (every one in the ledger when none, pass
+ * the whole ledger): a day
+ * held by one organization only is not held for a figure summed over several, so such a sum never
+ * mixes one organization's hours with another's missing ones (local days, docs/time-zones.md).
+ */
+export function okDaysOfEvery(ledger: WindowRecord[], stream: string, organizationIds?: readonly string[]): Set<IsoDay> {
+  const windows = ledger.filter((w) => w.stream === stream);
+  // Every organization the ledger knows (any stream): one that never read this stream holds none of its days.
+  const orgs = organizationIds && organizationIds.length > 0 ? [...organizationIds] : ledgerOrganizations(ledger);
+  const sets = orgs.map((id) => okDays(windows.filter((w) => (w.organizationId ?? null) === id), stream));
+  const [first, ...rest] = sets;
+  return new Set([...(first ?? [])].filter((d) => rest.every((s) => s.has(d))));
+}
+
+/** The organizations a ledger's windows belong to; windows from before organization ids (null) count only when nothing else does. */
+export function ledgerOrganizations(ledger: WindowRecord[]): Array<string | null> {
+  const ids = [...new Set(ledger.map((w) => w.organizationId ?? null))];
+  return ids.length > 1 ? ids.filter((id) => id !== null) : ids;
+}

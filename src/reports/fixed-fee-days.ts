@@ -8,7 +8,7 @@
 import { addDays, daysBetween, type IsoDay } from '../util/dates.js';
 import { dailyParts, nextMonthStart } from '../util/fee-proration.js';
 import { canonicalDecimal, sumDecimals } from '../util/money.js';
-import type { QueryRow, Warehouse } from '../warehouse/warehouse.js';
+import type { QueryRow, SqlDialect, Warehouse } from '../warehouse/warehouse.js';
 import { dayCell, exact } from './cells.js';
 import type { ReportFilter } from './filter.js';
 import type { ReportColumn } from './queries.js';
@@ -22,29 +22,36 @@ export interface FixedFeeDay {
   day: IsoDay;
   name: string;
   usd: string;
+  /** The organization it is billed to; null: the warehouse's (any shown). */
+  organizationId: string | null;
+}
+
+/** The query fixedFeeDays reads claude_fixed_costs with, in the warehouse's dialect (exported for the parity tests). */
+export function fixedFeeDaysQuery(d: SqlDialect, f: ReportFilter): { sql: string; params: unknown[] } {
+  const i = (n: string) => d.ident(n);
+  const orgs = f.organizationIds ?? [];
+  const org = orgs.length > 0 ? ` AND (${i('organization_id')} IN (${orgs.map(() => '?').join(', ')}) OR ${i('organization_id')} IS NULL)` : '';
+  return {
+    sql: `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')}, ${i('organization_id')} AS ${i('org')},
+            ${i('period_start')} AS ${i('ps')}, ${i('period_end')} AS ${i('pe')}
+       FROM ${d.table('claude_fixed_costs')}
+      WHERE ${i('active')} AND ${i('month')} BETWEEN ${d.dateTrunc(d.dateParam(), 'month')} AND ${d.dateParam()}${org}
+      ORDER BY 1, 2, 4`,
+    params: [f.from, f.to, ...orgs],
+  };
 }
 
 /** Each active fee's part of every day in f's range (fees with no organization count for any). */
 export async function fixedFeeDays(wh: Warehouse, f: ReportFilter): Promise<FixedFeeDay[]> {
-  const d = wh.dialect;
-  const i = (n: string) => d.ident(n);
-  const orgs = f.organizationIds ?? [];
-  const org = orgs.length > 0 ? ` AND (${i('organization_id')} IN (${orgs.map(() => '?').join(', ')}) OR ${i('organization_id')} IS NULL)` : '';
-  const rows = await wh.query(
-    `SELECT ${i('month')} AS ${i('month')}, ${i('name')} AS ${i('name')}, ${d.toText(i('amount_usd'))} AS ${i('usd')},
-            ${i('period_start')} AS ${i('ps')}, ${i('period_end')} AS ${i('pe')}
-       FROM ${d.table('claude_fixed_costs')}
-      WHERE ${i('active')} AND ${i('month')} BETWEEN ${d.dateTrunc(d.dateParam(), 'month')} AND ${d.dateParam()}${org}
-      ORDER BY 1, 2`,
-    [f.from, f.to, ...orgs],
-  );
+  const q = fixedFeeDaysQuery(wh.dialect, f);
+  const rows = await wh.query(q.sql, q.params);
   const out: FixedFeeDay[] = [];
   for (const r of rows) {
     const month = dayCell(r.month);
     const first = r.ps === null || r.ps === undefined ? month : dayCell(r.ps);
     const last = r.pe === null || r.pe === undefined ? addDays(nextMonthStart(month), -1) : dayCell(r.pe);
     for (const p of dailyParts(exact(r.usd), first, last)) {
-      if (p.day >= f.from && p.day <= f.to) out.push({ day: p.day, name: String(r.name), usd: p.usd });
+      if (p.day >= f.from && p.day <= f.to) out.push({ day: p.day, name: String(r.name), usd: p.usd, organizationId: r.org === null || r.org === undefined ? null : String(r.org) });
     }
   }
   return out;
@@ -80,7 +87,7 @@ const clean = (v: string) => canonicalDecimal(v);
  */
 export async function addFixedFees(
   wh: Warehouse,
-  kind: Bucket | 'workspace',
+  kind: Bucket | 'workspace' | 'organization',
   f: ReportFilter,
   columns: ReportColumn[],
   rows: QueryRow[],
@@ -100,6 +107,7 @@ export async function addFixedFees(
     excludes,
   };
   if (fees.length === 0) return { columns, rows, totals };
+  if (kind === 'organization') return { ...feesByOrganization(fees, columns, rows), totals };
   if (kind === 'workspace') {
     const byName = new Map<string, string[]>();
     for (const x of fees) byName.set(x.name, [...(byName.get(x.name) ?? []), x.usd]);
@@ -128,5 +136,28 @@ export async function addFixedFees(
     columns: [...columns, { name: 'fixed_fees_usd', header: FIXED_FEES_HEADER, kind: 'usd' }, { name: 'total_usd', header: 'total_usd', kind: 'usd' }],
     rows: merged,
     totals,
+  };
+}
+
+/**
+ * `report --by organization`: each organization's fees (fixed_costs[].organization, default the only
+ * one) in their own column beside its cost_report spend, and total_usd. A fee with no organization in
+ * a warehouse of several is shown on a "(no organization)" row, never guessed onto one.
+ */
+function feesByOrganization(fees: readonly FixedFeeDay[], columns: ReportColumn[], rows: QueryRow[]): { columns: ReportColumn[]; rows: QueryRow[] } {
+  const byOrg = new Map<string, string[]>();
+  for (const x of fees) byOrg.set(x.organizationId ?? '', [...(byOrg.get(x.organizationId ?? '') ?? []), x.usd]);
+  const out: QueryRow[] = rows.map((r) => ({ ...r }));
+  for (const id of byOrg.keys()) {
+    if (out.some((r) => (r.organization_id === null || r.organization_id === undefined ? '' : String(r.organization_id)) === id)) continue;
+    out.push({ organization_id: id === '' ? null : id, name: id === '' ? '(no organization)' : id, usd: '0' });
+  }
+  return {
+    columns: [...columns, { name: 'fixed_fees_usd', header: FIXED_FEES_HEADER, kind: 'usd' }, { name: 'total_usd', header: 'total_usd', kind: 'usd' }],
+    rows: out.map((r) => {
+      const id = r.organization_id === null || r.organization_id === undefined ? '' : String(r.organization_id);
+      const fee = clean(sumDecimals(byOrg.get(id) ?? []));
+      return { ...r, fixed_fees_usd: fee, total_usd: clean(sumDecimals([exact(r.usd), fee])) };
+    }),
   };
 }

@@ -143,9 +143,16 @@ export interface TokensByApiKeyRow extends TokenCounts {
   cache_hit_rate: number | null;
 }
 
+/**
+ * The keys of the range are the keys with usage or billed cost in it (as `report --by api_key`): a
+ * key whose only spend was not tokens (code execution, web search) is listed with 0 tokens.
+ */
 export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
   const where = filterWhere(d, f, 'u', { workspace: true, model: true }, 'claude_usage_keys');
+  const billed = filterWhere(d, f, 'c', { workspace: true, model: true }, 'claude_cost_by_key');
+  const id = d.ident('api_key_id');
   const sums = TOKEN_COLUMNS.map((c) => `SUM(u.${d.ident(c)}) AS ${d.ident(c)}`).join(', ');
+  const either = TOKEN_COLUMNS.map((c) => `COALESCE(t.${d.ident(c)}, 0) AS ${d.ident(c)}`).join(', ');
   const allInput = INPUT_TOKEN_COLUMNS.map((c) => `s.${d.ident(c)}`).join(' + ');
   const k = `s.${d.ident('api_key_id')}`;
   // `/` on integers is a floating-point division in both DuckDB and BigQuery: fine for a ratio.
@@ -156,12 +163,14 @@ export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery
                  ${TOKEN_COLUMNS.map((c) => `s.${d.ident(c)} AS ${d.ident(c)}`).join(', ')},
                  ${allInput} AS ${d.ident('all_input_tokens')},
                  CASE WHEN ${allInput} = 0 THEN NULL ELSE s.${d.ident('cache_read_input_tokens')} / (${allInput}) END AS ${d.ident('cache_hit_rate')}
-            FROM (SELECT u.${d.ident('api_key_id')} AS ${d.ident('api_key_id')}, ${sums}
-                    FROM ${d.table('claude_usage_keys')} u WHERE ${where.sql} GROUP BY 1) s
+            FROM (SELECT COALESCE(t.${id}, c.${id}) AS ${id}, ${either}
+                    FROM (SELECT u.${id} AS ${id}, ${sums} FROM ${d.table('claude_usage_keys')} u WHERE ${where.sql} GROUP BY 1) t
+                    FULL OUTER JOIN (SELECT DISTINCT c.${id} AS ${id} FROM ${d.table('claude_cost_by_key')} c WHERE ${billed.sql}) c
+                      ON c.${id} IS NOT DISTINCT FROM t.${id}) s
             LEFT JOIN ${d.table('claude_api_keys')} k ON k.${d.ident('id')} = ${k}
             ${keyWorkspaceJoin(d)}
            ORDER BY ${allInput} + s.${d.ident('output_tokens')} DESC, 2`,
-    params: [CONSOLE_KEY, ...where.params],
+    params: [CONSOLE_KEY, ...where.params, ...billed.params],
     columns: [
       col('api_key_id', 'api_key_id', 'text'),
       col('name', 'name', 'text'),

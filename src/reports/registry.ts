@@ -70,13 +70,13 @@ export interface ReportResult {
 }
 
 /** Reports that show configured fees beside the API spend (fixed-fee-days.ts). */
-const WITH_FIXED_FEES = new Set<ReportName>(['day', 'week', 'month', 'workspace']);
+export const WITH_FIXED_FEES = new Set<ReportName>(['day', 'week', 'month', 'workspace', 'organization']);
 
 export async function runReport(wh: Warehouse, name: ReportName, f: ReportFilter): Promise<ReportResult> {
   const q = reportQuery(wh.dialect, name, f);
   const rows = await wh.query(...sqlAndParams(q));
   if (WITH_FIXED_FEES.has(name)) {
-    const withFees = await addFixedFees(wh, name as 'day' | 'week' | 'month' | 'workspace', f, q.columns, rows);
+    const withFees = await addFixedFees(wh, name as 'day' | 'week' | 'month' | 'workspace' | 'organization', f, q.columns, rows);
     return { report: name, title: REPORT_TITLES[name], filter: f, ...withFees };
   }
   return { report: name, title: REPORT_TITLES[name], filter: f, columns: q.columns, rows };

@@ -139,11 +139,31 @@ export class ResponseShapeError extends SourceError {
   constructor(
     readonly endpoint: string,
     readonly issuePath: string,
-    detail: string,
+    readonly detail: string,
+    /** The answer's request-id (header, else body), named in the line so the API's support can find it. */
+    readonly requestId?: string,
   ) {
     super(
-      `The Admin API answered ${endpoint} with an unexpected response body (${issuePath ? `at ${issuePath}: ` : ''}${detail}); ` +
-        `nothing was recorded for this window, because a malformed answer is not "no spend"`,
+      `The Admin API answered ${endpoint} with an unexpected response body (${issuePath ? `at ${issuePath}: ` : ''}${detail})` +
+        `${requestId ? ` [request-id ${requestId}]` : ''}; nothing was recorded for this window, because a malformed answer is not "no spend"`,
     );
   }
+}
+
+/**
+ * Runs `read` over one answer: a ResponseShapeError it throws is thrown again naming the answer's
+ * request-id (where the answer had one), since the code that checks a body does not see its headers.
+ */
+export function withRequestId<T>(requestId: string | undefined, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw shapeErrorWithId(err, requestId);
+  }
+}
+
+/** `err` naming `requestId`, when it is a ResponseShapeError that names none yet; else `err` as it is. */
+export function shapeErrorWithId(err: unknown, requestId: string | undefined): unknown {
+  if (!(err instanceof ResponseShapeError) || !requestId || err.requestId) return err;
+  return new ResponseShapeError(err.endpoint, err.issuePath, err.detail, requestId);
 }

@@ -38,7 +38,18 @@ function withBetas(headers: Record<string, string>, betas: readonly string[]): R
 }
 
 /** What streamJson hands out: `data` elements as they arrive, a restart after a retried body, then the rest. */
-export type JsonStreamEvent = { type: 'item'; value: unknown } | { type: 'restart' } | { type: 'end'; envelope: unknown };
+export type JsonStreamEvent =
+  | { type: 'item'; value: unknown; requestId?: string }
+  | { type: 'restart' }
+  | { type: 'end'; envelope: unknown; requestId?: string };
+
+/** The request-id of each body getJson returned (bodies are objects; the id stays out of their fields). */
+const answerIds = new WeakMap<object, string>();
+
+/** The request-id of the answer `body` came from (a body returned by getJson), if it had one. */
+export function requestIdOf(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null ? answerIds.get(body) : undefined;
+}
 
 export class AdminApiClient {
   readonly baseUrl: URL;
@@ -83,7 +94,13 @@ export class AdminApiClient {
    */
   async getJson(path: string, query: QueryParams = {}, stats?: RequestStats, options: RequestOptions = {}): Promise<unknown> {
     let body: unknown;
-    for await (const ev of this.request(path, query, stats, wholeBody, options)) if (ev.type === 'end') body = ev.envelope;
+    let requestId: string | undefined;
+    for await (const ev of this.request(path, query, stats, wholeBody, options)) {
+      if (ev.type === 'end') ({ envelope: body, requestId } = ev);
+    }
+    if (requestId && typeof body === 'object' && body !== null) answerIds.set(body, requestId);
+    // A body that is not an object cannot carry its id; it is refused here, with the id, rather than by a schema without it.
+    if (typeof body !== 'object' || body === null) throw new ResponseShapeError(path, '(body)', `expected a JSON object, got ${body === null ? 'null' : typeof body}`, requestId);
     return body;
   }
 
@@ -138,7 +155,7 @@ export class AdminApiClient {
             try {
               texts = dec.push(chunk);
             } catch (err) {
-              if (err instanceof OversizeStringError) throw new ResponseShapeError(path, err.where, err.message);
+              if (err instanceof OversizeStringError) throw new ResponseShapeError(path, err.where, err.message, body.requestId);
               failure = body.invalidJson();
               break;
             }
@@ -152,7 +169,7 @@ export class AdminApiClient {
               }
               handedOut = true;
               body.pause();
-              yield { type: 'item', value };
+              yield { type: 'item', value, requestId: body.requestId };
               body.resume();
             }
           }
@@ -161,14 +178,14 @@ export class AdminApiClient {
             try {
               envelope = dec.end();
             } catch (err) {
-              if (err instanceof OversizeStringError) throw new ResponseShapeError(path, err.where, err.message);
+              if (err instanceof OversizeStringError) throw new ResponseShapeError(path, err.where, err.message, body.requestId);
               failure = body.invalidJson();
             }
             if (!failure) {
               body.finish();
               release();
               run.succeeded();
-              yield { type: 'end', envelope };
+              yield { type: 'end', envelope, requestId: body.requestId };
               return;
             }
           }

@@ -46,30 +46,41 @@ function extraOf(r: Loose, s: FieldSpec, actorExtra: Loose | null): Loose | null
   return merged;
 }
 
-/** `ordinal`: which of the rows with this bucket and group it is (see source/pagination/analytics-rows.ts). */
-export function costByKeyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
-  const day = bucketDay(r.starting_at);
-  const g = r.group;
+type MoneyColumns = Pick<RowOf<'claude_cost_by_key'>, 'currency' | 'amount_cents' | 'amount_usd' | 'list_amount_cents' | 'list_amount_usd'>;
+
+/** The billed and list amounts of an analytics cost row, exact (claude_costs' rules), as every cost table stores them. */
+function moneyColumns(r: AnalyticsCostRow, day: string, tally: WindowTally): MoneyColumns {
   const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
   const list = parseCents(r.cost.list_amount, `analytics/cost ${day} list_amount`, tally);
   return {
-    activity_date: day,
-    bucket_start: bucketInstant(r.starting_at),
-    workspace_id: g.workspace_id,
-    api_key_id: g.api_key_id,
-    model: g.model,
-    service_tier: g.service_tier,
-    context_window: g.context_window,
-    cost_type: g.cost_type,
-    token_type: g.token_type,
     currency: r.cost.currency,
     amount_cents: amount,
     amount_usd: centsToUsd(amount),
     list_amount_cents: list,
     list_amount_usd: centsToUsd(list),
-    ordinal,
-    extra: tally.extraColumn('claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)),
   };
+}
+
+/** `ordinal`: which of the rows with this bucket and group it is (see source/pagination/analytics-rows.ts). */
+export function costByKeyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_by_key'> {
+  const day = bucketDay(r.starting_at);
+  const g = r.group;
+  const money = moneyColumns(r, day, tally);
+  return Object.assign(
+    {
+      activity_date: day,
+      bucket_start: bucketInstant(r.starting_at),
+      workspace_id: g.workspace_id,
+      api_key_id: g.api_key_id,
+      model: g.model,
+      service_tier: g.service_tier,
+      context_window: g.context_window,
+      cost_type: g.cost_type,
+      token_type: g.token_type,
+    },
+    money,
+    { ordinal, extra: tally.extraColumn('claude_cost_by_key', day, extraOf(r, KEY_SPEC, null)) },
+  );
 }
 
 type ActorColumns = Pick<
@@ -97,16 +108,8 @@ export function costByActorRow(r: AnalyticsCostRow, tally: WindowTally, ordinal 
   const day = bucketDay(r.starting_at);
   const g = r.group;
   const a = analyticsActor(g.actor);
-  const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
-  const list = parseCents(r.cost.list_amount, `analytics/cost ${day} list_amount`, tally);
-  return Object.assign(actorColumns(r, day, a), {
-    api_key_id: g.api_key_id,
-    cost_type: g.cost_type,
-    currency: r.cost.currency,
-    amount_cents: amount,
-    amount_usd: centsToUsd(amount),
-    list_amount_cents: list,
-    list_amount_usd: centsToUsd(list),
+  const money = moneyColumns(r, day, tally);
+  return Object.assign(actorColumns(r, day, a), { api_key_id: g.api_key_id, cost_type: g.cost_type }, money, {
     ordinal,
     extra: tally.extraColumn('claude_cost_by_actor', day, extraOf(r, ACTOR_COST_SPEC, a.extra)),
   });
@@ -130,20 +133,10 @@ export function usageByActorRow(r: AnalyticsUsageRow, tally: WindowTally, ordina
 export function costHourlyRow(r: AnalyticsCostRow, tally: WindowTally, ordinal = 0): RowOf<'claude_cost_hourly'> {
   const day = bucketDay(r.starting_at);
   const g = r.group;
-  const amount = parseCents(r.cost.amount, `analytics/cost ${day} amount`, tally);
-  const list = parseCents(r.cost.list_amount, `analytics/cost ${day} list_amount`, tally);
-  return {
-    activity_date: day,
-    bucket_start: bucketInstant(r.starting_at),
-    product: g.product,
-    workspace_id: g.workspace_id,
-    model: g.model,
-    currency: r.cost.currency,
-    amount_cents: amount,
-    amount_usd: centsToUsd(amount),
-    list_amount_cents: list,
-    list_amount_usd: centsToUsd(list),
-    ordinal,
-    extra: tally.extraColumn('claude_cost_hourly', day, extraOf(r, HOURLY_SPEC, null)),
-  };
+  const money = moneyColumns(r, day, tally);
+  return Object.assign(
+    { activity_date: day, bucket_start: bucketInstant(r.starting_at), product: g.product, workspace_id: g.workspace_id, model: g.model },
+    money,
+    { ordinal, extra: tally.extraColumn('claude_cost_hourly', day, extraOf(r, HOURLY_SPEC, null)) },
+  );
 }

@@ -7,7 +7,7 @@
 import type { ColumnDef } from './columns.js';
 import type { TableSpec } from './tables.js';
 
-export type BillingTableName = 'claude_fixed_costs' | 'claude_invoices';
+export type BillingTableName = 'claude_fixed_costs' | 'claude_fixed_cost_parts' | 'claude_invoices';
 
 const organization = { name: 'organization_id', type: 'string', doc: 'Organization billed; NULL when the fee names none (a single-organization warehouse).' } as const satisfies ColumnDef;
 
@@ -34,6 +34,24 @@ export const BILLING_TABLES = {
       { name: 'synced_at', type: 'timestamp', doc: 'When the config was last written here.', nullable: false },
     ],
     naturalKey: ['month', 'name', 'organization_id'],
+  },
+  claude_fixed_cost_parts: {
+    name: 'claude_fixed_cost_parts',
+    kind: 'ledger',
+    doc: 'Who pays each configured fee-month (fixed_costs allocate / split / allocate_to, docs/allocation.md): one row per part in the allocation dimensions, written beside claude_fixed_costs when the config has allocation:, so the FOCUS view carries one fee row per part with its dimension values in Tags. Reports allocate fees from the config itself (a restated split needs no rewrite); this table only feeds the view, and is rewritten on each sync (parts no longer produced stay with active = false).',
+    columns: [
+      { name: 'month', type: 'date', doc: 'First day of the calendar month charged.', nullable: false },
+      { name: 'name', type: 'string', doc: 'The fee\'s name (claude_fixed_costs.name).', nullable: false },
+      organization,
+      { name: 'part', type: 'int', doc: 'The part\'s number within the fee-month, from 0.', nullable: false },
+      { name: 'tags', type: 'string', doc: 'The FOCUS Tags of the part: JSON text {"kind", "allocate_to", "source", <dimension>: <value>…}.', nullable: false },
+      { name: 'amount_usd', type: 'usd', doc: 'The part of claude_fixed_costs.amount_usd; a fee-month\'s parts add up to it exactly (largest remainder).', nullable: false },
+      { name: 'pricing_quantity', type: 'usd', doc: 'quantity × the part\'s share of the fee (FOCUS PricingQuantity of the part, so unit price × quantity = its cost).', nullable: false },
+      { name: 'rules_hash', type: 'string', doc: 'The allocation rules\' hash the parts were computed with.', nullable: false },
+      { name: 'active', type: 'bool', doc: 'false once the part is no longer produced by the config.', nullable: false },
+      { name: 'synced_at', type: 'timestamp', doc: 'When the parts were last written.', nullable: false },
+    ],
+    naturalKey: ['month', 'name', 'organization_id', 'part'],
   },
   claude_invoices: {
     name: 'claude_invoices',

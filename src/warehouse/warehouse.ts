@@ -175,6 +175,8 @@ export interface SqlDialect {
    * or removed: text of an XOR of a 64-bit hash of each row's columns (validation's day fingerprints).
    */
   rowFingerprint(columns: string[]): string;
+  /** A 64-bit hash of one row's columns (NULLs hash alike, as GROUP BY groups them): a cheap stand-in for a wide key. */
+  rowHash(columns: string[]): string;
   /** A query whose one row's first column is a view's SQL as the warehouse holds it (one parameter, the view's name). */
   viewSqlQuery(view: string): { sql: string; params: unknown[] };
 }

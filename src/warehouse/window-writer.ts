@@ -5,10 +5,12 @@
  *    batches of `WindowWrite.batchRows` rows per table, the last one shorter;
  *  - it stamps the per-window constants (STAMPED_COLUMNS: organization, run, when the window began),
  *    taken from the WindowWrite and handed to the engine once per window, which lays them into every
- *    row as it encodes it (converted once, not once per row). No stream or transform carries them.
+ *    row as it encodes it (converted once, not once per row). No stream or transform carries them;
+ *  - it refuses rows dated outside the window's days (OutOfWindow), the same way for every engine.
  * Compare dlt: resources yield items, the pipeline owns normalization and loading.
  */
-import { STAMPED_COLUMNS, type Row, type RowOf, type StampedColumn, type TableName } from './tables.js';
+import { STAMPED_COLUMNS, TABLES, type Row, type RowOf, type StampedColumn, type TableName } from './tables.js';
+import type { DayRange } from '../util/dates.js';
 import { WarehouseError, type WindowSink, type WindowWrite } from './warehouse.js';
 
 /**
@@ -41,8 +43,30 @@ export interface BatchTarget {
   writeBatch(table: TableName, rows: readonly Row[]): Promise<void>;
 }
 
+/** Rows dated outside the window would survive the next replace of their own days as duplicates. */
+export class OutOfWindow {
+  count = 0;
+  min = '';
+  max = '';
+
+  constructor(private readonly days: DayRange) {}
+
+  check(day: unknown): void {
+    if (typeof day !== 'string' || (day >= this.days.from && day <= this.days.to)) return;
+    if (this.count++ === 0 || day < this.min) this.min = day;
+    if (day > this.max) this.max = day;
+  }
+
+  error(table: TableName): WarehouseError | undefined {
+    if (this.count === 0) return undefined;
+    return new WarehouseError(`${table}: ${this.count} row(s) dated ${this.min}…${this.max} fall outside the window ${this.days.from}…${this.days.to}`);
+  }
+}
+
 export class WindowWriter implements WindowSink {
   private readonly pending = new Map<TableName, Row[]>();
+  /** Per dated table of a window that replaces days: the rows it was handed outside them. */
+  private readonly outside = new Map<TableName, OutOfWindow>();
   private readonly batchRows: number;
   private written = 0;
 
@@ -52,7 +76,11 @@ export class WindowWriter implements WindowSink {
   ) {
     this.batchRows = write.batchRows ?? WINDOW_BATCH_ROWS;
     if (!Number.isSafeInteger(this.batchRows) || this.batchRows < 1) throw new WarehouseError(`replaceWindow: batchRows must be a whole number ≥ 1, got ${this.batchRows}`);
-    for (const table of write.tables) this.pending.set(table, []);
+    for (const table of write.tables) {
+      this.pending.set(table, []);
+      const days = write.days;
+      if (days && TABLES[table].columns.some((c) => c.name === 'activity_date')) this.outside.set(table, new OutOfWindow(days));
+    }
   }
 
   async append<N extends TableName>(table: N, typedRows: readonly RowOf<NoInfer<N>>[]): Promise<void> {
@@ -60,7 +88,9 @@ export class WindowWriter implements WindowSink {
     const rows: readonly Row[] = typedRows;
     let batch = this.pending.get(table);
     if (!batch) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.pending.keys()].join(', ')}`);
+    const outside = this.outside.get(table);
     for (let i = 0; i < rows.length; i++) {
+      outside?.check(rows[i]!.activity_date);
       batch.push(rows[i]!);
       if (batch.length >= this.batchRows) {
         await this.flush(table, batch);
@@ -69,8 +99,12 @@ export class WindowWriter implements WindowSink {
     }
   }
 
-  /** Hands over what is left of every table; returns the rows written in the window. */
+  /** Refuses the window if any row fell outside its days, else hands over what is left of every table; returns the rows written. */
   async finish(): Promise<number> {
+    for (const [table, outside] of this.outside) {
+      const error = outside.error(table);
+      if (error) throw error;
+    }
     for (const [table, batch] of this.pending) if (batch.length > 0) await this.flush(table, batch);
     return this.written;
   }

@@ -3,7 +3,8 @@
  * configured (a `source` field in JSON and CSV), totals that say what they include; a partial month is
  * prorated and its days add up exactly to the month's charge (docs/reconcile.md "Partial months").
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +98,41 @@ describe('report with configured fees', () => {
     const noFees = await w.cli(['report', '--by', 'day', '--from', '2026-01-25', '--to', '2026-01-31']);
     expect(noFees.stdout).toContain('not included: products outside cost_report');
     expect(noFees.stdout).toContain('fixed fees (configured): none configured in this range');
+  });
+
+  it('export day|month|workspace|organization carry the same fee columns as the report; parquet with fees is refused before writing', async () => {
+    const dir = tempDir('ci-fees-export-');
+    const run = async (what: string, file: string, extra: string[] = []) => {
+      const res = await w.cli(['export', what, '--out', join(dir, file), '--from', '2026-02-01', '--to', '2026-02-28', ...extra]);
+      expect(res.code, res.stderr).toBe(0);
+      return readFileSync(join(dir, file), 'utf8');
+    };
+    for (const what of ['day', 'month', 'organization']) {
+      const csv = await run(what, `${what}.csv`);
+      const report = await w.cli(['report', '--by', what, '--from', '2026-02-01', '--to', '2026-02-28', '--format', 'csv']);
+      const header = csv.split('\n')[0]!;
+      expect(header.endsWith(`,${FEE},total_usd`), header).toBe(true);
+      expect(csv, what).toBe(report.stdout);
+    }
+    const month = parse(await run('month', 'month.csv'), { columns: true }) as Array<Record<string, string>>;
+    expect(new Decimal(month[0]![FEE]!).eq(FEB)).toBe(true);
+    const org = parse(await run('organization', 'org.csv'), { columns: true }) as Array<Record<string, string>>;
+    expect(sum(org.map((r) => r[FEE])).eq(FEB)).toBe(true);
+    for (const r of org) expect(new Decimal(r.total_usd!).eq(new Decimal(r.cost_usd!).plus(r[FEE]!))).toBe(true);
+    const ws = (await run('workspace', 'ws.json', ['--format', 'json'])).trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    expect(ws.filter((r) => r.source === 'configured').map((r) => r.name).sort()).toEqual(['Launch credit (configured)', 'Team seats (configured)']);
+    const parquet = await w.cli(['export', 'day', '--out', join(dir, 'day.parquet'), '--from', '2026-02-01', '--to', '2026-02-28']);
+    expect(parquet.code).toBe(2);
+    expect(parquet.stderr).toContain('export day carries configured fees');
+    expect(existsSync(join(dir, 'day.parquet'))).toBe(false);
+    // Without fees in the range, the warehouse's own export runs as before (parquet included).
+    expect((await w.cli(['export', 'day', '--out', join(dir, 'jan.parquet'), '--from', '2026-01-25', '--to', '2026-01-31'])).code).toBe(0);
+  });
+
+  it('report --by organization: the fees of each organization beside its spend, and totals that include them', async () => {
+    const doc = await json(['--by', 'organization', '--from', '2026-02-01', '--to', '2026-02-28']);
+    expect(doc.columns).toEqual(['organization_id', 'name', 'cost_usd', FEE, 'total_usd']);
+    expect(sum(doc.rows.map((r) => r[FEE])).eq(FEB)).toBe(true);
+    expect(doc.totals.includes).toEqual(['API usage (cost_report)', 'fixed fees (configured)']);
   });
 });

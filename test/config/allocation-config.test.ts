@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAllocationRules, MAX_RULES_CSV_BYTES } from '../../src/config/allocation-rules.js';
+import { allocationRulesOfConfig, loadAllocationRules, MAX_RULES_CSV_BYTES } from '../../src/config/allocation-rules.js';
 import { ConfigFileError, loadConfig } from '../../src/config/load.js';
 import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 
@@ -21,6 +21,8 @@ const problemsOf = (fn: () => unknown): string[] => {
   }
   throw new Error('expected a ConfigFileError');
 };
+
+const FEE_DIMS = 'allocation:\n  dimensions: [team]\nfixed_costs:\n';
 
 const GOOD = `allocation:
   dimensions: [team, cost_center]
@@ -82,6 +84,11 @@ describe('allocation config', () => {
     ['split by an unknown dimension', 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: s }, split: { by: squad, proportional_to: billed } }\n', /allocation\.rules\[0\]\.split\.by: "squad" is not one of dimensions/],
     ['split with both bases', 'allocation:\n  dimensions: [team]\n  rules:\n    - { match: { api_key: s }, split: { by: team, proportional_to: billed, percent: { A: 100 } } }\n', /allocation\.rules\[0\]\.split: expected exactly one of proportional_to, percent/],
     ['unallocated of an unknown dimension', 'allocation:\n  dimensions: [team]\n  unallocated: { squad: "-" }\n', /allocation\.unallocated\.squad: "squad" is not one of dimensions/],
+    ['a fee allocated to an unknown dimension', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, allocate: { team: P, squad: S } }\n`, /x\.yaml:\d+: fixed_costs\[0\]\.allocate\.squad: "squad" is not one of allocation\.dimensions \(team\)/],
+    ['a fee allocated with no allocation: section', 'fixed_costs:\n  - { name: Seats, monthly_usd: 30, allocate: { team: P } }\n', /fixed_costs\[0\]\.allocate\.team: "team" is not one of allocation\.dimensions \(no allocation: section\)/],
+    ['a fee split by an unknown dimension', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, split: { by: squad, proportional_to: billed } }\n`, /fixed_costs\[0\]\.split\.by: "squad" is not one of allocation\.dimensions/],
+    ['a fee split not adding to 100', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, split: { by: team, percent: { A: 60, B: 30 } } }\n`, /fixed_costs\[0\]\.split\.percent: expected percentages adding up to 100/],
+    ['a fee with both allocate and allocate_to', `${FEE_DIMS}  - { name: Seats, monthly_usd: 30, allocate_to: P, allocate: { team: P } }\n`, /fixed_costs\[0\]: expected at most one of allocate_to, allocate, split/],
   ])('%s: one line with the key path', (_what, yaml, expected) => {
     const lines = problemsOf(() => loadConfig(write('x.yaml', yaml), {}));
     expect(lines).toHaveLength(1);
@@ -122,5 +129,21 @@ describe('allocation config', () => {
     expect(res.code).toBe(2);
     expect(errorLines(res.stderr)).toEqual([expect.stringMatching(/huge\.csv is [\d,]+ bytes, more than an allocation rules file may hold/)]);
     expect(existsSync(join(dir, 'never.duckdb'))).toBe(false);
+  });
+
+  it('fee allocations: allocate, split and allocate_to (the first dimension) in the rule set, and in its hash', () => {
+    const yaml = `allocation:\n  dimensions: [team, cost_center]\nfixed_costs:\n  - { name: Seats, monthly_usd: 30, allocate: { team: P, cost_center: CC-1 } }\n  - { name: Support, monthly_usd: 9, split: { by: team, percent: { A: 60, B: 40 } } }\n  - { name: Old, monthly_usd: 1, allocate_to: Legacy }\n  - { name: Nobody, monthly_usd: 1 }\n`;
+    const path = write('fees.yaml', yaml);
+    const loaded = loadConfig(path, {});
+    const set = allocationRulesOfConfig(loaded.config, path)!;
+    expect(set.fees).toEqual([
+      { name: 'Seats', set: { team: 'P', cost_center: 'CC-1' } },
+      { name: 'Support', set: {}, split: { by: 'team', percent: { A: 60, B: 40 } } },
+      { name: 'Old', set: { team: 'Legacy' } },
+    ]);
+    const restated = write('fees2.yaml', yaml.replace('A: 60, B: 40', 'A: 50, B: 50'));
+    expect(allocationRulesOfConfig(loadConfig(restated, {}).config, restated)!.hash).not.toBe(set.hash);
+    // Without fee allocations the hash is what it was before fees could be allocated.
+    expect(loadAllocationRules(loaded.config.allocation, path)!.hash).toBe(allocationRulesOfConfig({ ...loaded.config, fixed_costs: [] }, path)!.hash);
   });
 });

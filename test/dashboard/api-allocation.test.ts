@@ -6,7 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAllocationRules } from '../../src/config/allocation-rules.js';
+import { allocationRulesOfConfig, loadAllocationRules } from '../../src/config/allocation-rules.js';
+import { syncFixedCosts } from '../../src/jobs/fixed-costs-sync.js';
+import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { sumDecimals } from '../../src/util/money.js';
@@ -38,9 +40,12 @@ alerts:
   dash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, alerts: loaded.config.alerts ?? null, allocation });
   bare = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0 });
 }, 180_000);
+let dashboardsClosed = false;
 afterAll(async () => {
-  await dash?.close();
-  await bare?.close();
+  if (!dashboardsClosed) {
+    await dash?.close();
+    await bare?.close();
+  }
   await w?.close();
 });
 
@@ -89,5 +94,39 @@ describe('GET /api/allocation', () => {
     expect(row.unknown).toEqual([]);
     const cli = JSON.parse((await w.cli(['report', '--by', 'team', '--config', config, '--from', '2026-03-01', '--to', TODAY, '--format', 'json'])).stdout) as { rows: Array<{ team: string; billed_usd: string }> };
     expect(row.spent_usd).toBe(cli.rows.find((r) => r.team === 'Platform')!.billed_usd);
+  });
+});
+
+describe('GET /api/allocation with configured fees (runs last: it syncs fees into the warehouse)', () => {
+  it('the fees allocated to each value are in its total, labelled configured, and the answer says what the total includes', async () => {
+    const feeConfig = join(w.dir, 'fees.yaml');
+    writeFileSync(
+      feeConfig,
+      `allocation:\n  dimensions: [team, cost_center]\n  rules:\n    - { name: prod, match: { api_key: "prod-*" }, set: { team: Platform, cost_center: CC-1 } }\nfixed_costs:\n  - { name: Seats, kind: seats, monthly_usd: "31.03", quantity: 3, split: { by: team, percent: { Platform: 50, Research: 25, Engineering: 25 } } }\n`,
+    );
+    const loaded = loadConfig(feeConfig, {});
+    // The other dashboards hold the file open read-only; one writer at a time.
+    dashboardsClosed = true;
+    await dash.close();
+    await bare.close();
+    const wh = await openWarehouse(w.url);
+    await wh.init();
+    try {
+      await syncFixedCosts(wh, loaded.config.fixed_costs!, TODAY);
+    } finally {
+      await wh.close();
+    }
+    const feeDash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, allocation: allocationRulesOfConfig(loaded.config, loaded.path) });
+    try {
+      const a = (await (await fetch(new URL('/api/allocation?from=2026-03-01&to=2026-03-04&dim=team', feeDash.url))).json()) as Omit<Answer, 'chargeback'> & { feesUsd: string; totalIncludes: string; chargeback: Array<{ value: string; billed_usd: string; fixed_fees_configured_usd: string }> };
+      expect(a.totalIncludes).toMatch(/fixed fees \(configured/);
+      expect(sumDecimals(a.chargeback.map((c) => c.fixed_fees_configured_usd))).toBe(a.feesUsd);
+      expect(sumDecimals(a.chargeback.map((c) => c.billed_usd))).toBe(a.totalUsd);
+      expect(a.chargeback.find((c) => c.value === 'Research')!.fixed_fees_configured_usd).not.toBe('0');
+      const cli = JSON.parse((await w.cli(['report', '--by', 'team', '--config', feeConfig, '--from', '2026-03-01', '--to', '2026-03-04', '--format', 'json'])).stdout) as { rows: Array<Record<string, string>> };
+      expect(a.chargeback.map((c) => [c.value, c.billed_usd, c.fixed_fees_configured_usd])).toEqual(cli.rows.map((r) => [r.team, r.total_usd, r['fixed_fees_usd (configured)']]));
+    } finally {
+      await feeDash.close();
+    }
   });
 });

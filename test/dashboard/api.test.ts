@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VIEW, startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { runCli, runCliProcess } from '../helpers/cli.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { DAY_STREAMS } from '../../src/checks/gaps.js';
 import { forecastPeriod, periodOf } from '../../src/reports/forecast.js';
 import { eachDay, type IsoDay } from '../../src/util/dates.js';
@@ -181,6 +182,25 @@ describe('GET /api/keys', () => {
     const input = rows.reduce((a, r) => a + Number(r.all_input_tokens), 0);
     expect(k.totals.all_input_tokens).toBe(input);
     expect(k.totals.cache_hit_rate).toBeCloseTo(rows.reduce((a, r) => a + Number(r.cache_read_input_tokens), 0) / input, 12);
+  });
+
+  it('lists a key that was billed in the range without tokens (e.g. only code execution), as report --by api_key does', async () => {
+    // A day on which some key's only spend was not tokens: the report lists it (billed, 0 tokens).
+    const [day] = await queryWarehouse(
+      w.file,
+      `SELECT CAST(c.activity_date AS VARCHAR) AS day, COUNT(DISTINCT c.api_key_id) AS n FROM claude_cost_by_key c
+        WHERE c.api_key_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM claude_usage_keys u WHERE u.api_key_id = c.api_key_id AND u.activity_date = c.activity_date)
+        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`,
+    );
+    expect(day, 'the fixture has a key billed without tokens on some day').toBeDefined();
+    const d = String(day!.day);
+    const rows = await report(w, 'api_key', ['--from', d, '--to', d]);
+    const k = await ok(`/api/keys?from=${d}&to=${d}`);
+    expect(k.rowsPage.total).toBe(rows.length);
+    const key = (r: Json) => [r.api_key_id, r.name, r.workspace, Number(r.all_input_tokens), Number(r.output_tokens)];
+    const sorted = (xs: Json[]) => xs.map(key).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(sorted(k.rows)).toEqual(sorted(rows));
+    expect(k.rows.filter((r: Json) => r.all_input_tokens === 0 && r.output_tokens === 0).length).toBeGreaterThanOrEqual(Number(day!.n));
   });
 
   it('rejects an unknown parameter', async () => {

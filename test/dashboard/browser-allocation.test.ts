@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { formatUsd } from '../../src/util/money.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
-import { HAVE_CHROMIUM, launchBrowser, type Browser } from './browser.js';
+import { HAVE_CHROMIUM, openDashboardBrowser, type DashboardBrowser } from './browser.js';
 import type { Json } from './helpers.js';
 
 const TODAY = '2026-03-05';
@@ -23,9 +23,9 @@ describe.runIf(HAVE_CHROMIUM)('dashboard: who pays (allocation rules)', () => {
   let w: FilledWarehouse;
   let dash: Dashboard;
   let bare: Dashboard;
-  let browser: Browser;
+  let browser: DashboardBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     w = await fillWarehouse({ today: TODAY, from: '2026-02-20', seed: 4, name: 'alloc-page.duckdb', args: ['--streams', 'cost,claude_code,analytics_cost,org'] });
@@ -43,9 +43,8 @@ describe.runIf(HAVE_CHROMIUM)('dashboard: who pays (allocation rules)', () => {
     const allocation = loadAllocationRules(loaded.config.allocation, loaded.path);
     dash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, allocation });
     bare = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0 });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    browser = await openDashboardBrowser();
+    ({ page, errors: pageErrors } = browser);
   }, 180_000);
 
   afterAll(async () => {
@@ -55,10 +54,7 @@ describe.runIf(HAVE_CHROMIUM)('dashboard: who pays (allocation rules)', () => {
     await w?.close();
   });
 
-  const settled = () =>
-    page.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 }).catch(async (e: unknown) => {
-      throw new Error(`${String(e)}; page errors: ${pageErrors.join(' | ')}; ${JSON.stringify(await page.evaluate(() => (window as Json).__dashboard?.errors))}`);
-    });
+  const settled = () => browser.settled();
   const api = async (dim: string): Promise<Json> => (await fetch(new URL(`/api/allocation?${RANGE}&dim=${dim}`, dash.url))).json();
   const cells = (id: string) => page.locator(`#${id} tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
   const heads = (id: string) => page.locator(`#${id} thead th`).allInnerTexts();

@@ -16,24 +16,22 @@ import { eachDay } from '../../src/util/dates.js';
 import { formatUsd } from '../../src/util/money.js';
 import { fillWarehouse } from '../helpers/fill-warehouse.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
-import { HAVE_CHROMIUM, launchBrowser, type Browser } from './browser.js';
+import { HAVE_CHROMIUM, openDashboardBrowser, type DashboardBrowser } from './browser.js';
 import { ROOT, type Json } from './helpers.js';
 import { KEY_A, KEY_B, ORG_FROM, ORG_TODAY, twoOrganizations, type TwoOrgs } from './orgs-fixture.js';
 
 describe.runIf(HAVE_CHROMIUM)('dashboard in a browser: organizations, budgets, alerts, analytics', () => {
   let o: TwoOrgs;
   let dash: Dashboard;
-  let browser: Browser;
+  let browser: DashboardBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     o = await twoOrganizations();
     dash = await startDashboard({ warehouseUrl: o.url, port: 0, today: () => ORG_TODAY, log: () => {}, alerts: o.alerts });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+    browser = await openDashboardBrowser({ consoleErrors: true });
+    ({ page, errors: pageErrors } = browser);
   }, 180_000);
 
   afterAll(async () => {
@@ -42,7 +40,7 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a browser: organizations, budgets, a
     await o?.close();
   });
 
-  const settled = (p: Page = page) => p.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 });
+  const settled = (p?: Page) => browser.settled(p);
   async function act(fn: () => Promise<unknown>): Promise<void> {
     const before = await page.evaluate(() => (window as Json).__dashboard.generation as number);
     await fn();

@@ -11,7 +11,7 @@ import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { tempDir } from '../helpers/cli.js';
-import { HAVE_CHROMIUM, launchBrowser, type Browser } from './browser.js';
+import { HAVE_CHROMIUM, openDashboardBrowser, type DashboardBrowser } from './browser.js';
 import type { Json } from './helpers.js';
 
 const TODAY = '2026-03-12';
@@ -20,18 +20,17 @@ const FROM = '2026-03-05';
 describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
   let w: FilledWarehouse;
   let dash: Dashboard;
-  let browser: Browser;
+  let browser: DashboardBrowser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     const cfg = join(tempDir('ci-tz-dash-'), 'tz.yaml');
     writeFileSync(cfg, 'timezone: America/New_York\n');
     w = await fillWarehouse({ today: TODAY, from: FROM, seed: 7, name: 'tz.duckdb', args: ['--config', cfg, '--streams', 'cost,org,analytics_cost_hourly'] });
     dash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, calendar: makeCalendar({ timezone: 'America/New_York' }) });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    browser = await openDashboardBrowser();
+    ({ page, errors: pageErrors } = browser);
   }, 120_000);
 
   afterAll(async () => {
@@ -40,14 +39,20 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     await w?.close();
   });
 
-  const settled = () => page.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 });
+  const settled = () => browser.settled();
   const plotted = () => page.evaluate(() => (window as Json).__dashboard.plotted['chart-spend']);
+  /** The "UTC days" tags shown, as "section id: the heading or label they sit in", and those of the sections shown. */
+  const utcTags = (p: Page = page) =>
+    p.evaluate(() => {
+      const where = (el: Element) => `${el.closest('section')?.id ?? '?'}: ${(el.parentElement?.textContent ?? '').replace('UTC days', '').replace(/\(.*$/s, '').trim()}`;
+      const all = [...document.querySelectorAll('[data-utc-days]')] as HTMLElement[];
+      const visible = (el: HTMLElement) => el.checkVisibility();
+      return { shown: all.filter(visible).map(where), inShownSections: all.filter((el) => (el.closest('section') as HTMLElement | null)?.checkVisibility() ?? false).map(where) };
+    });
 
   it('shows the zone, plots local days equal to report --tz, and toggles to UTC days', async () => {
     await page.goto(new URL('/?from=2026-03-06&to=2026-03-10', dash.url).toString());
-    await settled().catch(async (e: unknown) => {
-      throw new Error(`${String(e)}; page errors: ${pageErrors.join(' | ')}; ${JSON.stringify(await page.evaluate(() => (window as Json).__dashboard?.errors))}`);
-    });
+    await settled();
     expect(await page.locator('#tz-name').innerText()).toBe('America/New_York');
     expect(await page.locator('#utc-toggle').isVisible()).toBe(true);
     const local = await plotted();
@@ -57,14 +62,37 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     expect(local.daily).toEqual(rows.map((r) => r.cost_usd));
     expect(local.day_basis).toEqual(rows.map((r) => r.day_basis));
     expect(await page.locator('#kpi-mtd-label').innerText()).toContain('America/New_York');
+    // The range pickers mean local days; every figure that stays on UTC days says so, visibly.
+    expect(await page.locator('#range-basis').innerText()).toBe('local days in America/New_York');
+    const tags = await utcTags();
+    expect(tags.shown).toEqual(tags.inShownSections);
+    expect(tags.shown).toEqual(expect.arrayContaining(['spend-section: Total in range', 'spend-section: By workspace', 'spend-section: By model', 'spend-section: By cost type', 'spend-section: Previous month to the same day', 'health-section: Data health']));
+    // The spend chart and the month to date are local: no tag on them.
+    expect(tags.shown.some((t) => t.includes('Spend per day') || t.includes('Month to date'))).toBe(false);
 
     const before = await page.evaluate(() => (window as Json).__dashboard.generation as number);
     await page.locator('#utc').check();
     await page.waitForFunction((g) => (window as Json).__dashboard.generation > g && (window as Json).__dashboard.ready === true, before, { timeout: 20_000 });
     expect(new URL(page.url()).searchParams.get('tz')).toBe('utc');
+    expect(await page.locator('#range-basis').innerText()).toBe('UTC days');
     const utc = await plotted();
     expect(utc.timezone).toBeUndefined();
     expect(utc.series.length).toBeGreaterThan(0);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('without a time zone nothing is tagged: every figure is on UTC days and the pickers say nothing more', async () => {
+    const utcDash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {} });
+    const p = await browser.context.newPage();
+    try {
+      await p.goto(new URL('/?from=2026-03-06&to=2026-03-10', utcDash.url).toString());
+      await p.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 });
+      expect(await p.locator('#tz-name').innerText()).toBe('UTC');
+      expect(await p.locator('#range-basis').isVisible()).toBe(false);
+      expect((await utcTags(p)).shown).toEqual([]);
+    } finally {
+      await p.close();
+      await utcDash.close();
+    }
   });
 });

@@ -6,7 +6,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Json } from './helpers.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -46,4 +47,26 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** A browser and one page on which the page's uncaught errors (and, with `consoleErrors`, its console errors) are collected. */
+export interface DashboardBrowser extends Browser {
+  page: Page;
+  errors: string[];
+  /** Waits until the dashboard on `p` (default: the page) has drawn; on a timeout, says what the page reported. */
+  settled(p?: Page): Promise<void>;
+}
+
+export async function openDashboardBrowser(opts: { consoleErrors?: boolean } = {}): Promise<DashboardBrowser> {
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (opts.consoleErrors) page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  const settled = async (p: Page = page): Promise<void> => {
+    await p.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 }).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; page errors: ${errors.join(' | ')}; ${JSON.stringify(await p.evaluate(() => (window as Json).__dashboard?.errors))}`);
+    });
+  };
+  return { ...browser, page, errors, settled };
 }

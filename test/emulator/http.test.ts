@@ -125,3 +125,22 @@ describe('emulator: parameter validation', () => {
     expect(s.byEndpoint.cost_report).toBe(0);
   });
 });
+
+describe('emulator: hold and release', () => {
+  it('holds the matching requests unanswered until release, and lets the others through', async () => {
+    const hold = emu.hold('cost_report');
+    let answered = false;
+    const held = get(emu, 'cost_report', { starting_at: DAY }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await hold.held;
+    // Another endpoint is answered while cost_report is held.
+    expect((await get(emu, 'users', {})).status).toBe(200);
+    expect(answered).toBe(false);
+    hold.release();
+    expect((await held).status).toBe(200);
+    // Released for good: a later request is not held.
+    expect((await get(emu, 'cost_report', { starting_at: DAY })).status).toBe(200);
+  });
+});

@@ -30,7 +30,8 @@ export interface TwoOrganizations {
   close(): Promise<void>;
 }
 
-export async function twoOrganizations(o: { today: string; from: string; seeds?: [number, number] }): Promise<TwoOrganizations> {
+/** `config`: more claude-ingest.yaml lines (e.g. `timezone: …`); `args`: more backfill arguments. */
+export async function twoOrganizations(o: { today: string; from: string; seeds?: [number, number]; config?: string; args?: string[] }): Promise<TwoOrganizations> {
   const [seedA, seedB] = o.seeds ?? [7, 8];
   const emu = await startEmulator({
     today: o.today,
@@ -42,7 +43,7 @@ export async function twoOrganizations(o: { today: string; from: string; seeds?:
   });
   const dir = tempDir('ci-orgs-');
   const config = join(dir, 'claude-ingest.yaml');
-  writeFileSync(config, ['organizations:', '  - name: Production', '    admin_key: "${KEY_A}"', '  - name: Research', '    admin_key: "${KEY_B}"', ''].join('\n'));
+  writeFileSync(config, ['organizations:', '  - name: Production', '    admin_key: "${KEY_A}"', '  - name: Research', '    admin_key: "${KEY_B}"', ...(o.config ? [o.config] : []), ''].join('\n'));
   const file = join(dir, 'two.duckdb');
   const env = { ANTHROPIC_BASE_URL: emu.url, CLAUDE_INGEST_TODAY: o.today, CLAUDE_INGEST_CONFIG: config, KEY_A, KEY_B };
   const cli = (args: string[], f = file) => runCli([...args, '--warehouse', `duckdb:${f}`], env);
@@ -51,7 +52,7 @@ export async function twoOrganizations(o: { today: string; from: string; seeds?:
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const res = await cli(['backfill', '--from', o.from, '--to', o.today]);
+    const res = await cli(['backfill', '--from', o.from, '--to', o.today, ...(o.args ?? [])]);
     if (res.code !== 0) throw new Error(`backfill failed (${res.code}): ${res.stderr.slice(-2000)}`);
     const ta = emu.truthFor(KEY_A);
     const tb = emu.truthFor(KEY_B);

@@ -1,6 +1,6 @@
 /** Table-driven tests of the ledger helpers that jobs, checks, alerts, status and the dashboard share. Part of `npm run test:fast`. */
 import { describe, expect, it } from 'vitest';
-import { completeDays, lastCompleteDay, okDays, unfinishedWindows } from '../../src/ledger/queries.js';
+import { completeDays, lastCompleteDay, ledgerOrganizations, okDays, okDaysOfEvery, unfinishedWindows } from '../../src/ledger/queries.js';
 import type { WindowRecord } from '../../src/warehouse/warehouse.js';
 import type { IsoDay } from '../../src/util/dates.js';
 
@@ -71,5 +71,25 @@ describe('unfinishedWindows', () => {
     ['a later ok window of another stream does not', [failed, w('usage', '2025-01-01', '2025-01-31', 'ok', true, '2025-02-02T00:00:00.000Z')], [failed]],
   ])('%s', (_name, ledger, unfinished) => {
     expect(unfinishedWindows(ledger)).toEqual(unfinished);
+  });
+});
+
+describe('okDaysOfEvery: days of an optional stream held by every organization (local days over several)', () => {
+  const of = (org: string | null, rec: WindowRecord): WindowRecord => ({ ...rec, organizationId: org });
+  const hourly = (org: string | null, from: IsoDay, to: IsoDay) => of(org, w('analytics_cost_hourly', from, to));
+  it.each<[string, WindowRecord[], string[] | undefined, string[]]>([
+    ['one organization: its days', [hourly('a', '2026-01-01', '2026-01-03')], undefined, ['2026-01-01', '2026-01-02', '2026-01-03']],
+    ['two organizations: the days both hold', [hourly('a', '2026-01-01', '2026-01-03'), hourly('b', '2026-01-02', '2026-01-04')], undefined, ['2026-01-02', '2026-01-03']],
+    ['an organization that never read the stream holds none of its days', [hourly('a', '2026-01-01', '2026-01-02'), of('b', w('cost', '2026-01-01', '2026-01-02'))], undefined, []],
+    ['asked for one organization: its own days', [hourly('a', '2026-01-01', '2026-01-02'), of('b', w('cost', '2026-01-01', '2026-01-02'))], ['a'], ['2026-01-01', '2026-01-02']],
+    ['windows from before organization ids do not veto an identified one', [of(null, w('cost', '2025-12-01', '2025-12-31')), hourly('a', '2026-01-01', '2026-01-01')], undefined, ['2026-01-01']],
+    ['a ledger from before organization ids', [hourly(null, '2026-01-01', '2026-01-01')], undefined, ['2026-01-01']],
+  ])('%s', (_name, ledger, orgs, days) => {
+    expect([...okDaysOfEvery(ledger, 'analytics_cost_hourly', orgs)].sort()).toEqual(days);
+  });
+
+  it('ledgerOrganizations drops null only when identified organizations exist', () => {
+    expect(ledgerOrganizations([of(null, w('cost', '2026-01-01', '2026-01-01'))])).toEqual([null]);
+    expect(ledgerOrganizations([of(null, w('cost', '2026-01-01', '2026-01-01')), of('a', w('cost', '2026-01-01', '2026-01-01'))])).toEqual(['a']);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Every bad input of the README's "Bad input" table: one readable line, the documented exit code,
  * no stack trace, and the warehouse unchanged (byte for byte when the input is refused before the
- * warehouse is opened; row for row otherwise). Runs the built CLI as a child process, as a user would.
+ * warehouse is opened; row for row otherwise). Runs the built CLI as a child process, as a user would,
+ * wherever the process itself matters; the up-front refusals, whose line and exit code main() decides
+ * alone, run in-process, and a few of them as a process too, which prove the bin passes both through.
  */
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,16 +77,23 @@ const refusedUpFront: Refusal[] = [
 ];
 
 describe('refused before anything is opened or sent (exit 2, warehouse bytes unchanged)', () => {
-  test.each(refusedUpFront)('$input', async (c) => {
+  async function expectRefusedUpFront(c: Refusal, run: typeof runCli): Promise<void> {
     const before = fileDigest(base);
     const args = c.args.includes('--warehouse') ? c.args : [...c.args, '--warehouse', `duckdb:${base}`];
     const requestsBefore = emu.stats().total;
-    const res = await runCliProcess(args, envFor(emu, c.env));
+    const res = await run(args, envFor(emu, c.env));
     expectOneLineRefusal(res, 2, c.message);
     expect(fileDigest(base)).toBe(before);
     // Refused before any request: nothing reached the API (a count, not a clock, so a loaded machine passes too).
     expect(emu.stats().total).toBe(requestsBefore);
-  });
+  }
+
+  test.each(refusedUpFront)('$input', (c) => expectRefusedUpFront(c, runCli));
+
+  // One refusal of an option, one of the environment and one of a URL, as the built CLI in its own process.
+  test.each(refusedUpFront.filter((c) => ['not a date', 'missing key', 'unsupported warehouse URL'].includes(c.input)))('as a process: $input', (c) =>
+    expectRefusedUpFront(c, runCliProcess),
+  );
 
   it('none of them creates a warehouse file that did not exist', async () => {
     for (const c of refusedUpFront) {
@@ -153,8 +162,9 @@ describe('warehouse problems (exit 2, file unchanged)', () => {
     conn.closeSync();
     db.closeSync();
     const before = await fullDump(file);
-    for (const args of [['run'], ['backfill', '--from', FROM], ['retry'], ['status']]) {
-      const res = await runCliProcess([...args, '--warehouse', `duckdb:${file}`], envFor(emu));
+    // The first as a process, the rest in-process: the refusal is the warehouse's, whoever opens it.
+    for (const [i, args] of [['run'], ['backfill', '--from', FROM], ['retry'], ['status']].entries()) {
+      const res = await (i === 0 ? runCliProcess : runCli)([...args, '--warehouse', `duckdb:${file}`], envFor(emu));
       expectOneLineRefusal(res, 2, `this warehouse was written by a newer claude-ingest (schema ${SCHEMA_VERSION + 1} > ${SCHEMA_VERSION}): upgrade claude-ingest`);
     }
     expect(await fullDump(file)).toEqual(before);

@@ -30,17 +30,21 @@ async function duplicateKeys(file: string): Promise<number> {
 
 describe('two writers on the same warehouse', () => {
   it('the second backfill refuses with exit 3 and a clear line; the first finishes exactly', async () => {
-    emu = await startEmulator({ seed: 41, today: TODAY, org: 'small', historyDays: 60, latencyMs: 250 });
+    emu = await startEmulator({ seed: 41, today: TODAY, org: 'small', historyDays: 60 });
     const file = join(tempDir(), 'w.duckdb');
     const env = envFor(emu);
+    // The first writer is held mid-run (its usage requests unanswered) until both refusals are seen,
+    // so it cannot have finished before the second starts, however loaded the machine is.
+    const hold = emu.hold('usage_report');
     const first = watch(spawnCli(['backfill', '--from', FROM, '--json', '--warehouse', `duckdb:${file}`], env));
-    await first.until(/"event":"plan"/);
+    await Promise.race([hold.held, first.exited.then(() => Promise.reject(new Error(`first exited early: ${first.stderr}`)))]);
 
     const second = await runCliProcess(['backfill', '--from', FROM, '--warehouse', `duckdb:${file}`], env);
     expectOneLineRefusal(second, 3, /the warehouse .*w\.duckdb is in use by another process \(pid \d+\): wait for the running claude-ingest to finish or use another --warehouse/);
     const run = await runCliProcess(['run', '--warehouse', `duckdb:${file}`], env);
     expectOneLineRefusal(run, 3, 'is in use by another process');
 
+    hold.release();
     expect((await first.exited).code).toBe(0);
     await expectMatchesTruth(file, emu, eachDay(FROM, TODAY));
     expect(await duplicateKeys(file)).toBe(0);
@@ -72,13 +76,15 @@ describe('two writers on the same warehouse', () => {
   });
 
   it('--lock-wait that runs out still ends with exit 3', async () => {
-    emu = await startEmulator({ seed: 43, today: TODAY, org: 'small', historyDays: 60, latencyMs: 400 });
+    emu = await startEmulator({ seed: 43, today: TODAY, org: 'small', historyDays: 60 });
     const file = join(tempDir(), 'w.duckdb');
     const env = envFor(emu);
+    const hold = emu.hold('usage_report');
     const first = watch(spawnCli(['backfill', '--from', FROM, '--json', '--warehouse', `duckdb:${file}`], env));
-    await first.until(/"event":"plan"/);
+    await Promise.race([hold.held, first.exited.then(() => Promise.reject(new Error(`first exited early: ${first.stderr}`)))]);
     const second = await runCliProcess(['run', '--lock-wait', '0.5', '--warehouse', `duckdb:${file}`], env);
     expectOneLineRefusal(second, 3, 'is in use by another process');
+    hold.release();
     expect((await first.exited).code).toBe(0);
   });
 

@@ -34,16 +34,23 @@ interface TransientCase {
   /** What the ledger must show was survived. */
   expectRetries?: boolean;
   expectRateLimited?: boolean;
+  /**
+   * Also run the backfill again with --refresh and require the warehouse unchanged. Done for the
+   * faults that break off or repeat answers mid-window (a reset body, a rate-limit storm); the
+   * re-run itself meets no fault (the rules' `times` are used up), so repeating it for every kind
+   * proved the same idempotence eleven times.
+   */
+  rerun?: boolean;
 }
 
 const transient: TransientCase[] = [
   { name: '429 storm with retry-after (injected)', rules: [{ kind: '429_retry_after', path: 'usage_report/messages', times: 3 }], expectRateLimited: true },
-  { name: '429 storm with retry-after (rate limiter)', emulator: { rateLimit: { rpm: 600, burst: 5, retryAfter: true } }, expectRateLimited: true },
+  { name: '429 storm with retry-after (rate limiter)', emulator: { rateLimit: { rpm: 600, burst: 5, retryAfter: true } }, expectRateLimited: true, rerun: true },
   { name: '500 api_error', rules: [{ kind: '500', path: 'cost_report', times: 3 }], expectRetries: true },
   { name: '502 with an HTML body', rules: [{ kind: '502_html', path: 'cost_report', times: 2 }], expectRetries: true },
   { name: '503', rules: [{ kind: '503', path: 'usage_report/messages', times: 3 }], expectRetries: true },
   { name: '529 overloaded', rules: [{ kind: '529', path: 'usage_report/claude_code', times: 3 }], expectRetries: true },
-  { name: 'socket reset mid-body', rules: [{ kind: 'reset', path: 'cost_report', times: 2 }], expectRetries: true },
+  { name: 'socket reset mid-body', rules: [{ kind: 'reset', path: 'cost_report', times: 2 }], expectRetries: true, rerun: true },
   { name: 'truncated JSON with status 200', rules: [{ kind: 'truncated_json', path: 'usage_report/messages', times: 2 }], expectRetries: true },
   { name: 'invalid JSON with status 200', rules: [{ kind: 'invalid_json', path: 'usage_report/claude_code', times: 2 }], expectRetries: true },
   {
@@ -53,7 +60,6 @@ const transient: TransientCase[] = [
     env: { CLAUDE_INGEST_TIMEOUT_MS: '400' },
     expectRetries: true,
   },
-  { name: 'unknown extra fields and unknown enum values', rules: [{ kind: 'extra_fields' }] },
 ];
 
 describe('transient faults end exactly equal to the ground truth', () => {
@@ -70,16 +76,22 @@ describe('transient faults end exactly equal to the ground truth', () => {
     const [ledger] = await queryWarehouse(file, 'SELECT SUM(retries) AS retries, SUM(rate_limited) AS limited FROM ingest_windows');
     if (c.expectRetries) expect(Number(ledger!.retries)).toBeGreaterThan(0);
     if (c.expectRateLimited) expect(Number(ledger!.limited)).toBeGreaterThan(0);
+    if (!c.rerun) return;
     // A second run over the same days changes nothing: no duplicates.
     const before = await snapshotTables(file);
     expect((await runCli(['backfill', '--from', FROM, '--refresh', '--warehouse', `duckdb:${file}`], envFor(emu, c.env))).code).toBe(0);
     expect(await snapshotTables(file)).toEqual(before);
   });
 
-  it('stores unknown enum values as sent instead of dropping the rows', async () => {
+  // Unknown extra fields and enum values: not a fault to survive but answers to keep as sent.
+  it('stores unknown extra fields and enum values as sent instead of dropping the rows', async () => {
     emu = await startEmulator({ seed: 21, today: TODAY, org: 'small', historyDays: 60, faultRules: [{ kind: 'extra_fields' }] });
     const file = join(tempDir(), 'w.duckdb');
-    expect((await runCli(['backfill', '--from', FROM, '--warehouse', `duckdb:${file}`], envFor(emu))).code).toBe(0);
+    const res = await runCli(['backfill', '--from', FROM, '--warehouse', `duckdb:${file}`], envFor(emu));
+    expect(res.stderr).not.toContain('"severity":"ERROR"');
+    expect(res.code, res.stderr).toBe(0);
+    expect(emu.stats().faults).toBeGreaterThan(0);
+    expect(await ledgerProblems(file)).toEqual([]);
     const [seen] = await queryWarehouse(
       file,
       `SELECT (SELECT COUNT(*) FROM claude_costs WHERE cost_type = 'new_cost') AS cost,
@@ -120,7 +132,7 @@ const permanent: PermanentCase[] = [
     stream: 'usage',
     day: FROM,
     tables: ['claude_usage_keys', 'claude_usage_daily_totals'],
-    message: /unexpected response body.*not \\"no spend/,
+    message: /unexpected response body.*\[request-id req_emu_\w+\].*not \\"no spend/,
   },
   {
     name: 'a 502 HTML page that never goes away',

@@ -40,7 +40,7 @@ describe('oversize strings', () => {
     );
     expect(res.code, res.stderr).toBe(1);
     expect(errors[0]).toMatch(
-      /^cost 2026-04-20\.\.2026-05-10 failed: The Admin API answered \/v1\/organizations\/cost_report with an unexpected response body \(at data\[0\]\.…\.description: a string of at least [\d,]+ bytes, more than the 65,536 a field may hold\); nothing was recorded for this window/,
+      /^cost 2026-04-20\.\.2026-05-10 failed: The Admin API answered \/v1\/organizations\/cost_report with an unexpected response body \(at data\[0\]\.…\.description: a string of at least [\d,]+ bytes, more than the 65,536 a field may hold\) \[request-id req_hostile_\d+\]; nothing was recorded for this window/,
     );
     const [n] = await queryWarehouse(file, 'SELECT COUNT(*) AS n FROM claude_costs');
     expect(Number(n!.n)).toBe(0);

@@ -62,7 +62,7 @@ it('demo ends with no warning on healthy data and prints a reconciled month agai
     expect(rec).not.toContain('matching nothing');
     expect(rec).not.toContain('not on the invoice');
     // Who pays (issue 25): the example rules add up every day (no unused rule), and the month's chargeback is shown and written.
-    expect(res.stdout).toMatch(/\nallocation +PASS +45 days add up +Every day's allocated and unallocated cost equals its billed total/);
+    expect(res.stdout).toMatch(/\nallocation +PASS +45 days add up +Every day's allocated and unallocated cost equals its billed total plus its fixed fees \(prorated by days\)/);
     const cb = res.stdout.slice(res.stdout.indexOf('Chargeback 2026-02 by team'));
     expect(cb).toMatch(/^Chargeback 2026-02 by team \(allocation rules [0-9a-f]{16}, \d+ detail lines\)/);
     for (const team of ['Platform', 'Engineering', 'Business', 'Research']) expect(cb).toMatch(new RegExp(`\\n${team} +\\$[\\d,.]+ +[\\d.]+ %`));
@@ -70,6 +70,10 @@ it('demo ends with no warning on healthy data and prints a reconciled month agai
     const csv = readFileSync(file, 'utf8');
     expect(csv).toMatch(/^# claude-ingest chargeback 2026-02 \(2026-02-01\.\.2026-02-28\) by team, cost_center\n# rules: [0-9a-f]{16} \(5 rules\)\n/);
     expect(readFileSync(join(dir, 'demo-allocation.yaml'), 'utf8')).toContain('allocation:');
+    // The demo's fee is allocated to Engineering: one configured line with the whole month's 25 × $30, and the totals say what they include.
+    expect(csv).toContain('\nEngineering,CC-300,,,,,configured,Team plan seats (configured),750,750\n');
+    expect(csv).toMatch(/\n# the totals include: billed API usage \+ fixed fees \(configured in claude-ingest\.yaml, not API data\): API usage [\d.]+ \+ fixed fees \(configured\) 750;/);
+    expect(cb).toContain('The totals include fixed fees (configured, not API data): $750.00 of $');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

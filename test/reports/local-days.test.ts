@@ -74,7 +74,8 @@ describe('local days from hourly billed cost (March 2026: both spring transition
 
   it('America/New_York: 2026-03-08 has 23 hours, each local day is the sum of its hours', async () => {
     const doc = await report(w, ['--by', 'day', '--config', NY, '--from', '2026-03-06', '--to', '2026-03-30']);
-    expect(doc.columns).toEqual(['day', 'cost_usd', 'day_basis']);
+    expect(doc.columns.slice(0, 3)).toEqual(['day', 'cost_usd', 'day_basis']);
+    expect(doc.columns.at(-1)).toBe('tokens_day_basis');
     expect(doc.title).toContain('America/New_York');
     const row = (d: string) => doc.rows.find((r) => r.day === d)!;
     expect(new Decimal(String(row('2026-03-07').cost_usd)).eq(await hoursUsd(w.file, '2026-03-07 05:00:00', '2026-03-08 05:00:00'))).toBe(true);
@@ -251,11 +252,13 @@ describe('where only UTC days exist', () => {
     const expected = ['2025-12-29', '2025-12-30', '2025-12-31'].reduce((s, d) => s.plus(utc.get(d)!), new Decimal(0)).plus(await hoursUsd(w.file, '2026-01-01 00:00:00', '2026-01-04 05:00:00'));
     expect(sum(doc.rows).eq(expected)).toBe(true);
     const csv = await w.cli(['report', '--by', 'day', '--config', NY, '--from', '2025-12-29', '--to', '2026-01-03', '--format', 'csv']);
-    expect(csv.stdout.split('\n')[0]).toBe('day,cost_usd,day_basis');
+    expect(csv.stdout.split('\n')[0]).toMatch(/^day,cost_usd,day_basis,uncached_input_tokens,.*,tokens_day_basis$/);
     expect(csv.stdout).toContain('2025-12-29,');
-    expect(csv.stdout.split('\n').find((l) => l.startsWith('2025-12-29'))).toMatch(/,UTC days$/);
+    expect(csv.stdout.split('\n').find((l) => l.startsWith('2025-12-29'))).toMatch(/^2025-12-29,[0-9.]+,UTC days,/);
     const table = await w.cli(['report', '--by', 'day', '--config', NY, '--from', '2025-12-29', '--to', '2026-01-03']);
-    expect(table.stdout.split('\n').filter((l) => l.includes('UTC days')).length).toBe(2);
+    // Cost is on UTC days on two rows; tokens (read daily here) on all six.
+    expect(table.stdout.split('\n').filter((l) => /UTC days.*UTC days/.test(l)).length).toBe(2);
+    expect(table.stdout.split('\n').filter((l) => l.includes('UTC days')).length).toBe(6);
   });
 });
 

@@ -6,12 +6,14 @@ import {
   ENDPOINTS,
   costResultSchema,
   newRequestStats,
+  paginateClaudeCode,
   paginateList,
   paginateReportBuckets,
   workspaceItemSchema,
   type CostResult,
   type ReportBucket,
 } from '../../src/source/index.js';
+import { fetchOrganization } from '../../src/source/organization.js';
 import { addDays, dayStartRfc3339, type IsoDay } from '../../src/util/dates.js';
 import { sumDecimals } from '../../src/util/money.js';
 
@@ -75,5 +77,63 @@ describe('source against the emulator', () => {
     const ids: string[] = [];
     for await (const page of paginateList(client, ENDPOINTS.workspaces, { include_archived: true }, workspaceItemSchema)) ids.push(...page.map((w) => w.id));
     expect(ids.sort()).toEqual(emu.truth.workspaces().map((w) => w.id).sort());
+  });
+});
+
+/**
+ * admin-api.md ("errors"): every response carries a request-id, to be logged with failures. A 200
+ * whose body is malformed is no exception: its one-line error names the answer's request-id.
+ */
+describe('a malformed 200 names its request-id', () => {
+  /** The emulator numbers its answers: the id of the `n`th request (seed 42). */
+  const idOf = (n: number) => `[request-id req_emu_${(42).toString(36)}_${n.toString(36).padStart(6, '0')}]`;
+  async function failure(read: () => Promise<unknown>): Promise<string> {
+    const err = await read().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    return (err as Error).message;
+  }
+  const drain = async (pages: AsyncIterable<unknown>) => {
+    for await (const page of pages) void page;
+  };
+
+  it('in a streamed report page (cost_report)', async () => {
+    emu = await startEmulator({ today: TODAY, historyDays: 30, faultRules: [{ kind: 'missing_field', path: 'cost_report', times: 1 }] });
+    const client = new AdminApiClient({ baseUrl: emu.url, apiKey: EMULATOR_ADMIN_KEY });
+    const message = await failure(() => readCost(client, addDays(TODAY, -2), TODAY));
+    expect(message).toMatch(/unexpected response body/);
+    expect(message).toContain(idOf(1));
+    expect(message).not.toContain('\n');
+  });
+
+  it('in a bucket of a streamed page (a result without its amount)', async () => {
+    // The emulator sends no such bucket: a stream of one, as the client hands it out.
+    const stream = {
+      getJson: () => Promise.reject(new Error('not used')),
+      async *streamJson() {
+        yield { type: 'item' as const, value: { starting_at: '2025-06-28T00:00:00Z', ending_at: '2025-06-29T00:00:00Z', results: [{ currency: 'USD' }] }, requestId: 'req_streamed_1' };
+      },
+    };
+    const message = await failure(() => drain(paginateReportBuckets(stream, ENDPOINTS.costReport, {}, costResultSchema)));
+    expect(message).toMatch(/unexpected response body \(at data\[0\]\.results\[0\]/);
+    expect(message).toContain('[request-id req_streamed_1]');
+  });
+
+  it('in a whole-body page (Claude Code, workspaces) and in organizations/me', async () => {
+    emu = await startEmulator({ today: TODAY, historyDays: 30, faultRules: [{ kind: 'missing_field', times: 1 }] });
+    const client = new AdminApiClient({ baseUrl: emu.url, apiKey: EMULATOR_ADMIN_KEY });
+    const code = await failure(() => drain(paginateClaudeCode(client, addDays(TODAY, -1))));
+    expect(code).toMatch(/answered \/v1\/organizations\/usage_report\/claude_code with an unexpected response body/);
+    expect(code).toContain(idOf(1));
+    emu.setFaultRules([{ kind: 'missing_field', times: 1 }]);
+    const list = await failure(() => drain(paginateList(client, ENDPOINTS.workspaces, {}, workspaceItemSchema)));
+    expect(list).toMatch(/unexpected response body/);
+    expect(list).toContain(idOf(2));
+    // organizations/me has no data array: its malformed form here is a body that is not an object.
+    emu.setFaultRules([{ kind: 'invalid_json', times: 1 }]);
+    const me = await failure(() => fetchOrganization(new AdminApiClient({ baseUrl: emu!.url, apiKey: EMULATOR_ADMIN_KEY, maxAttempts: 1 })));
+    expect(me).toContain(idOf(3));
   });
 });

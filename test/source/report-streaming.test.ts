@@ -57,8 +57,10 @@ describe('AdminApiClient.streamJson', () => {
     const events: JsonStreamEvent[] = [];
     for await (const ev of client(server.url).streamJson('/x', {})) events.push(ev);
     expect(events.map((e) => e.type)).toEqual(['item', 'item', 'item', 'item', 'end']);
-    expect(events[2]).toEqual({ type: 'item', value: bucket(2, 1) });
-    expect(events[4]).toEqual({ type: 'end', envelope: { data: [], has_more: true, next_page: 'cur_2', extra: { data: [9] } } });
+    // Each event names the answer it came from (its request-id header), for the error lines.
+    const requestId = expect.stringMatching(/^req_/) as unknown as string;
+    expect(events[2]).toEqual({ type: 'item', value: bucket(2, 1), requestId });
+    expect(events[4]).toEqual({ type: 'end', envelope: { data: [], has_more: true, next_page: 'cur_2', extra: { data: [9] } }, requestId });
   });
 
   it('after a body that breaks off mid-page, signals a restart and reads the page again', async () => {

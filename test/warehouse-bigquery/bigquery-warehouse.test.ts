@@ -314,7 +314,8 @@ describe('replaceWindow', () => {
       wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
         sink.append('claude_costs', [costRow('2025-03-05', '1', '0.01', 'x')]),
       ),
-    ).rejects.toThrow(/outside the window/);
+      // The window writer's check, the same line as on DuckDB (test/warehouse/duckdb-write.test.ts).
+    ).rejects.toThrow('claude_costs: 1 row(s) dated 2025-03-05…2025-03-05 fall outside the window 2025-03-01…2025-03-01');
     await expect(
       wh.replaceWindow({ organizationId: 'org_test', tables: ['claude_costs'], days: { from: '2025-03-01', to: '2025-03-01' }, ledger: ledger() }, (sink) =>
         // Rounding to the scale is the transform's job (counted in the ledger); the warehouse never rounds.

@@ -1,7 +1,7 @@
 /**
  * Local-day figures (issue 27) are the same text from both warehouses. DuckDB holds a real backfill
  * with hourly billed cost (timezone configured) from the emulator; the BigQuery stand-in answers each
- * of the report's two queries with DuckDB's result of the same query encoded as BigQuery's REST API
+ * of the report's three queries (hourly cost, daily cost, usage buckets) with DuckDB's result of the same query encoded as BigQuery's REST API
  * sends it (TIMESTAMP as int64 microseconds, BIGNUMERIC as decimal text). The warehouses only sum per
  * UTC hour and UTC day; the local day is decided in code, so neither engine's session time zone
  * enters: the test runs DuckDB with its session zone set far from UTC to prove it.
@@ -12,6 +12,7 @@ import { DuckDBInstance, DuckDBTypeId, type DuckDBTimestampValue, type DuckDBVal
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hourlySpendQuery, localSpend, localSpendColumns, localSpendRows, utcDaySpendQuery, utcReadRange } from '../../src/reports/local-spend.js';
+import { localTokenColumns, localTokens, usageBucketsQuery, withTokens } from '../../src/reports/local-tokens.js';
 import { renderReportCsv, reportJson } from '../../src/reports/render.js';
 import type { ReportResult } from '../../src/reports/registry.js';
 import { makeCalendar, PERIOD_KINDS, type Calendar, type PeriodKind } from '../../src/util/calendar.js';
@@ -35,6 +36,9 @@ const RANGE = { from: '2025-12-28' as IsoDay, to: '2026-03-31' as IsoDay };
 const ZONES = ['America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Pacific/Auckland'];
 // Hours held for every UTC day the fill read hourly (the Analytics API serves from 2026-01-01).
 const HELD = new Set(eachDay('2026-01-01', '2026-03-31'));
+// Usage is read hourly for the whole range; the days before February are treated as read daily (their
+// hours summed whole under their date), so both kinds of token day are in the text.
+const HELD_USAGE = new Set(eachDay('2026-02-01', '2026-03-31'));
 
 function wire(typeId: DuckDBTypeId, v: DuckDBValue): { type: string; value: string | null } {
   switch (typeId) {
@@ -45,6 +49,9 @@ function wire(typeId: DuckDBTypeId, v: DuckDBValue): { type: string; value: stri
       return { type: 'TIMESTAMP', value: v === null ? null : String((v as DuckDBTimestampValue).micros) };
     case DuckDBTypeId.DATE:
       return { type: 'DATE', value: v === null ? null : String(v) };
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.BIGINT:
+      return { type: 'INT64', value: v === null ? null : String(v) };
     default:
       throw new Error(`no BigQuery encoding for DuckDB type ${typeId}`);
   }
@@ -67,7 +74,8 @@ async function answerFrom(q: { sql: string; params: unknown[] }): Promise<QueryA
 
 async function texts(wh: Warehouse, cal: Calendar, kind: PeriodKind): Promise<{ csv: string; json: string; rows: number; utcRows: number }> {
   const rows = await localSpend(wh, cal, RANGE, kind, HELD);
-  const r: ReportResult = { report: kind, title: kind, filter: RANGE, columns: localSpendColumns(kind), rows: localSpendRows(rows) };
+  const tokens = await localTokens(wh, cal, RANGE, kind, HELD_USAGE);
+  const r: ReportResult = { report: kind, title: kind, filter: RANGE, columns: [...localSpendColumns(kind), ...localTokenColumns()], rows: withTokens(localSpendRows(rows), tokens) };
   return { csv: renderReportCsv(r), json: JSON.stringify(reportJson(r)), rows: rows.length, utcRows: rows.filter((x) => x.day_basis === 'UTC days').length };
 }
 
@@ -75,7 +83,7 @@ const version: QueryAnswer = { fields: [{ name: 'value', type: 'STRING' }], rows
 const duck = new Map<string, { csv: string; json: string; rows: number; utcRows: number }>();
 
 beforeAll(async () => {
-  w = await fillWarehouse({ today: '2026-04-01', from: RANGE.from, to: RANGE.to, seed: 29, args: ['--config', cfg, '--streams', 'cost,org,analytics_cost_hourly'] });
+  w = await fillWarehouse({ today: '2026-04-01', from: RANGE.from, to: RANGE.to, seed: 29, args: ['--config', cfg, '--streams', 'cost,org,usage,analytics_cost_hourly', '--usage-bucket', '1h'] });
   const dwh = await openWarehouse(w.url, { readOnly: true });
   await dwh.init();
   try {
@@ -96,6 +104,9 @@ describe('local days: DuckDB and BigQuery give the same text', () => {
     const ny = duck.get('America/New_York day')!;
     expect(ny.utcRows).toBe(3);
     expect(ny.rows).toBeGreaterThan(90);
+    // Tokens: hours placed from February, UTC days before, and a "mixed" edge day.
+    expect(ny.csv).toMatch(/,local\n/);
+    expect(ny.csv).toMatch(/,UTC days\n/);
   });
 
   it.each(ZONES.flatMap((z) => PERIOD_KINDS.map((k) => [z, k] as const)))('%s by %s: csv and json byte for byte', async (zone, kind) => {
@@ -103,7 +114,7 @@ describe('local days: DuckDB and BigQuery give the same text', () => {
     const bwh = await h.open({ readOnly: false });
     // The two queries the report sends, answered with DuckDB's result of the same query.
     const answers: Array<[string, QueryAnswer]> = [];
-    for (const [table, build] of [['claude_cost_hourly', hourlySpendQuery], ['claude_costs', utcDaySpendQuery]] as const) {
+    for (const [table, build] of [['claude_cost_hourly', hourlySpendQuery], ['claude_costs', utcDaySpendQuery], ['claude_usage_keys', usageBucketsQuery]] as const) {
       answers.push([table, await answerFrom(build({ dialect: duckDbDialect }, utcReadRange(cal, RANGE)))]);
     }
     h.standIn.answer = (sql) => {

@@ -38,7 +38,10 @@ export function drawAllocation(a, onDim) {
   select.innerHTML = a.dimensions.map((d) => `<option value="${escapeHtml(d)}">${escapeHtml(d)}</option>`).join('');
   select.value = dim;
   select.onchange = () => onDim(select.value);
-  $('allocation-range').textContent = `${a.from} .. ${a.to} · billed ${formatUsd(a.totalUsd)} · rules ${a.rulesHash}`;
+  // Configured fees are shown apart (never as API data) only when the range has any.
+  const withFees = Number(a.feesUsd ?? 0) !== 0;
+  const fees = withFees ? ` (of which fixed fees, configured: ${formatUsd(a.feesUsd)})` : '';
+  $('allocation-range').textContent = `${a.from} .. ${a.to} · total ${formatUsd(a.totalUsd)}${fees} · ${a.totalIncludes ?? 'billed API usage'} · rules ${a.rulesHash}`;
 
   const days = a.days.map((d) => d.day);
   const shape = dailyShape(days.length);
@@ -57,12 +60,20 @@ export function drawAllocation(a, onDim) {
   );
 
   /** @type {Column[]} */
-  const chargebackColumns = [
-    { key: 'value', label: dim, kind: 'text' },
-    { key: 'billed_usd', label: 'billed', kind: 'usd' },
-    { key: 'list_usd', label: 'list', kind: 'usd' },
-    { key: 'share', label: 'share of billed', kind: 'text' },
-  ];
+  const chargebackColumns = withFees
+    ? [
+        { key: 'value', label: dim, kind: 'text' },
+        { key: 'billed_usd', label: 'billed + fees', kind: 'usd' },
+        { key: 'list_usd', label: 'list + fees', kind: 'usd' },
+        { key: 'fixed_fees_configured_usd', label: 'fixed fees (configured)', kind: 'usd' },
+        { key: 'share', label: 'share of total', kind: 'text' },
+      ]
+    : [
+        { key: 'value', label: dim, kind: 'text' },
+        { key: 'billed_usd', label: 'billed', kind: 'usd' },
+        { key: 'list_usd', label: 'list', kind: 'usd' },
+        { key: 'share', label: 'share of billed', kind: 'text' },
+      ];
   table('table-chargeback', chargebackColumns, a.chargeback.map((c) => ({ ...c, share: `${c.share_pct.toFixed(2)} %` })));
 
   /** @type {Column[]} */

@@ -71,6 +71,7 @@ function bindControls() {
   $('organization').addEventListener('change', (e) => change({ organization: valueOf(e) }));
   $('utc').addEventListener('change', (e) => {
     state.utc = /** @type {HTMLInputElement} */ (e.target).checked;
+    showDayBasis();
     writeUrl(true);
     void refresh();
   });
@@ -93,10 +94,26 @@ function bindControls() {
   }
   window.addEventListener('popstate', () => {
     readUrl();
+    /** @type {HTMLInputElement} */ ($('utc')).checked = Boolean(state.utc);
+    showDayBasis();
     syncControls();
     void refresh();
   });
   window.addEventListener('resize', resizeCharts);
+}
+
+/**
+ * Which days the range pickers mean (issue 27): with a time zone, local days (the spend chart and the
+ * month to date are summed from hours for them); with the UTC toggle, or in UTC, the API's UTC days.
+ * Every section that stays on UTC days says so with a visible "UTC days" tag (docs/time-zones.md).
+ */
+function showDayBasis() {
+  const zone = dash.meta?.timezone ?? 'UTC';
+  const local = zone !== 'UTC' && !state.utc;
+  const basis = $('range-basis');
+  basis.hidden = zone === 'UTC';
+  basis.textContent = local ? `local days in ${zone}` : 'UTC days';
+  for (const el of document.querySelectorAll('[data-utc-days]')) /** @type {HTMLElement} */ (el).hidden = zone === 'UTC';
 }
 
 /** @param {Meta} meta */
@@ -107,6 +124,7 @@ function onMeta(meta) {
   $('tz-name').textContent = meta.timezone;
   $('utc-toggle').hidden = meta.timezone === 'UTC';
   /** @type {HTMLInputElement} */ ($('utc')).checked = Boolean(state.utc);
+  showDayBasis();
   fillSelect('workspace', meta.workspaces.map((w) => ({ value: w.id, label: w.name })), 'All workspaces');
   fillSelect('model', meta.models.map((m) => ({ value: m, label: m })), 'All models');
   // The organization(s) the warehouse holds, by name; the filter only when there is a choice.

@@ -15,7 +15,7 @@ export async function renderChargebackXlsx(c: Chargeback): Promise<Buffer> {
   wb.creator = 'claude-ingest';
   const json = chargebackJson(c);
   const cols = json.columns as string[];
-  const n = c.dimensions.length + 5;
+  const n = c.dimensions.length + 6;
 
   const lines = wb.addWorksheet('Chargeback');
   lines.addRow(cols).font = { bold: true };
@@ -25,11 +25,10 @@ export async function renderChargebackXlsx(c: Chargeback): Promise<Buffer> {
   lines.views = [{ state: 'frozen', ySplit: 1 }];
 
   const totals = wb.addWorksheet('Totals');
-  totals.addRow([...c.dimensions, 'billed_usd', 'list_usd', 'share_pct']).font = { bold: true };
-  for (const t of c.totals) totals.addRow([...t.values, Number(usdOf(t.billed)), Number(usdOf(t.list)), sharePct(t.billed, c.total.billed)]);
-  totals.addRow([...c.dimensions.map((_, k) => (k === 0 ? 'Total' : '')), Number(usdOf(c.total.billed)), Number(usdOf(c.total.list)), c.total.billed === 0n ? 0 : 100]).font = { bold: true };
-  totals.getColumn(c.dimensions.length + 1).numFmt = MONEY;
-  totals.getColumn(c.dimensions.length + 2).numFmt = MONEY;
+  totals.addRow([...c.dimensions, 'billed_usd', 'list_usd', 'fixed_fees_configured_usd', 'share_pct']).font = { bold: true };
+  for (const t of c.totals) totals.addRow([...t.values, Number(usdOf(t.billed)), Number(usdOf(t.list)), Number(usdOf(t.fees)), sharePct(t.billed, c.total.billed)]);
+  totals.addRow([...c.dimensions.map((_, k) => (k === 0 ? 'Total' : '')), Number(usdOf(c.total.billed)), Number(usdOf(c.total.list)), Number(usdOf(c.total.fees)), c.total.billed === 0n ? 0 : 100]).font = { bold: true };
+  for (let k = 1; k <= 3; k++) totals.getColumn(c.dimensions.length + k).numFmt = MONEY;
 
   const about = wb.addWorksheet('About');
   for (const row of [
@@ -41,6 +40,8 @@ export async function renderChargebackXlsx(c: Chargeback): Promise<Buffer> {
     ['data last refreshed', c.lastRefresh ?? 'unknown'],
     ['billed_usd total (exact)', usdOf(c.total.billed)],
     ['list_usd total (exact)', usdOf(c.total.list)],
+    ['fixed fees (configured) in the totals (exact)', usdOf(c.total.fees)],
+    ['the totals include', json.total && typeof json.total === 'object' ? String((json.total as Record<string, unknown>).includes) : ''],
   ] as Array<[string, string | number]>) about.addRow(row);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

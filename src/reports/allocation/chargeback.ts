@@ -15,14 +15,18 @@ import { allocate } from './engine.js';
 import type { AllocationFact } from './facts.js';
 import { readAllocationFacts } from './facts.js';
 import type { AllocationRules } from './rules.js';
-import { compareKeys, groupLines, sharePct, totalOf, usdOf, type Key } from './summary.js';
+import { compareKeys, feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf, type Key } from './summary.js';
 
-export const DETAIL_COLUMNS = ['api_key', 'person', 'product', 'model', 'source'] as const;
+/** Per line: who and what used it, and (configured fees) which fee; source is analytics, cost_report or configured. */
+export const DETAIL_COLUMNS = ['api_key', 'person', 'product', 'model', 'source', 'fee'] as const;
 
 export interface ChargebackTotal {
   values: string[];
+  /** Usage and configured fees. */
   billed: bigint;
   list: bigint;
+  /** The configured fees' part. */
+  fees: bigint;
 }
 
 export interface Chargeback {
@@ -37,7 +41,8 @@ export interface Chargeback {
   lastRefresh: string | null;
   lines: Array<{ keys: Key[]; billed: bigint; list: bigint }>;
   totals: ChargebackTotal[];
-  total: { billed: bigint; list: bigint };
+  /** billed and list include the configured fees (fees is their part). */
+  total: { billed: bigint; list: bigint; fees: bigint };
 }
 
 export function monthRange(month: string): { from: IsoDay; to: IsoDay } {
@@ -56,8 +61,8 @@ export function chargebackOf(rules: AllocationRules, facts: readonly AllocationF
   const { lines } = allocate(rules, facts);
   const n = dimensions.length;
   const detail = groupLines(rules, lines, [...dimensions, ...DETAIL_COLUMNS]).sort((a, b) => compareKeys(a.keys.slice(0, n), b.keys.slice(0, n)) || (a.billed !== b.billed ? (a.billed > b.billed ? -1 : 1) : compareKeys(a.keys, b.keys)));
-  const totals = groupLines(rules, lines, dimensions).map((g) => ({ values: g.keys.map(String), billed: g.billed, list: g.list }));
-  return { month, ...range, dimensions, rulesHash: rules.hash, rules: rules.rules.length, lastRefresh, lines: detail, totals, total: totalOf(lines) };
+  const totals = groupLines(rules, lines, dimensions).map((g) => ({ values: g.keys.map(String), billed: g.billed, list: g.list, fees: g.fees }));
+  return { month, ...range, dimensions, rulesHash: rules.hash, rules: rules.rules.length, lastRefresh, lines: detail, totals, total: { ...totalOf(lines), fees: feesOf(lines) } };
 }
 
 /** The newest time the month's cost windows were written, with the Analytics API's newest data_refreshed_at. */
@@ -72,7 +77,7 @@ export async function lastRefreshOf(wh: Warehouse, range: { from: string; to: st
 
 export async function buildChargeback(wh: Warehouse, rules: AllocationRules, month: string, by: string | undefined, filter: Omit<ReportFilter, 'from' | 'to'> = {}): Promise<Chargeback> {
   const range = monthRange(month);
-  const facts = await readAllocationFacts(wh, { ...filter, ...range });
+  const facts = await readAllocationFacts(wh, { ...filter, ...range }, rules);
   return chargebackOf(rules, facts, month, by, await lastRefreshOf(wh, range));
 }
 
@@ -84,6 +89,7 @@ export function renderChargebackCsv(c: Chargeback, options: CsvOptions = {}): st
     `# rules: ${c.rulesHash} (${c.rules} rules)`,
     `# data last refreshed: ${c.lastRefresh ?? 'unknown (no ingest recorded for the month)'}`,
     `# billed_usd total: ${usdOf(c.total.billed)}; list_usd total: ${usdOf(c.total.list)}`,
+    `# the totals include: ${totalIncludes(c.total.fees)}${c.total.fees === 0n ? '' : `: API usage ${usdOf(c.total.billed - c.total.fees)} + fixed fees (configured) ${usdOf(c.total.fees)}; fee lines have source configured`}`,
   ];
   let out = comments.map((l) => `${l}\n`).join('') + csvLine(header(c), options);
   for (const l of c.lines) out += csvLine([...l.keys, usdOf(l.billed), usdOf(l.list)], options);
@@ -102,8 +108,21 @@ export function chargebackJson(c: Chargeback): Record<string, unknown> {
     data_last_refreshed: c.lastRefresh,
     columns: cols,
     lines: c.lines.map((l) => Object.fromEntries(cols.map((name, k) => [name, k < l.keys.length ? l.keys[k] : usdOf(k === l.keys.length ? l.billed : l.list)]))),
-    totals: c.totals.map((t) => ({ ...Object.fromEntries(c.dimensions.map((d, k) => [d, t.values[k]])), billed_usd: usdOf(t.billed), list_usd: usdOf(t.list), share_pct: sharePct(t.billed, c.total.billed) })),
-    total: { billed_usd: usdOf(c.total.billed), list_usd: usdOf(c.total.list) },
+    totals: c.totals.map((t) => ({
+      ...Object.fromEntries(c.dimensions.map((d, k) => [d, t.values[k]])),
+      billed_usd: usdOf(t.billed),
+      list_usd: usdOf(t.list),
+      usage_billed_usd: usdOf(t.billed - t.fees),
+      fixed_fees_configured_usd: usdOf(t.fees),
+      share_pct: sharePct(t.billed, c.total.billed),
+    })),
+    total: {
+      billed_usd: usdOf(c.total.billed),
+      list_usd: usdOf(c.total.list),
+      usage_billed_usd: usdOf(c.total.billed - c.total.fees),
+      fixed_fees_configured_usd: usdOf(c.total.fees),
+      includes: totalIncludes(c.total.fees),
+    },
   };
 }
 
@@ -112,5 +131,6 @@ export function renderChargebackSummary(c: Chargeback): string {
   const rows = c.totals.map((t) => [...t.values, formatUsd(usdOf(t.billed)), `${sharePct(t.billed, c.total.billed).toFixed(1)} %`]);
   rows.push([...c.dimensions.map((_, k) => (k === 0 ? 'Total' : '')), formatUsd(usdOf(c.total.billed)), '100.0 %']);
   const align: Align[] = [...c.dimensions.map((): Align => 'left'), 'right', 'right'];
-  return `Chargeback ${c.month} by ${c.dimensions.join(', ')} (allocation rules ${c.rulesHash}, ${c.lines.length} detail lines)\n\n${formatTable([...c.dimensions, 'billed', 'share'], rows, align)}`;
+  const fees = c.total.fees === 0n ? '' : `\nThe totals include fixed fees (configured, not API data): ${formatUsd(usdOf(c.total.fees))} of ${formatUsd(usdOf(c.total.billed))}.`;
+  return `Chargeback ${c.month} by ${c.dimensions.join(', ')} (allocation rules ${c.rulesHash}, ${c.lines.length} detail lines)\n\n${formatTable([...c.dimensions, 'billed', 'share'], rows, align)}${fees}`;
 }

@@ -162,6 +162,6 @@ export function claudeCodeValueOf(rules: AllocationRules, facts: readonly Alloca
 }
 
 export async function claudeCodeValue(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
-  const [facts, activity] = await Promise.all([readAllocationFacts(wh, filter), readClaudeCodeActivity(wh, filter)]);
+  const [facts, activity] = await Promise.all([readAllocationFacts(wh, filter, rules), readClaudeCodeActivity(wh, filter)]);
   return claudeCodeValueOf(rules, facts, activity, by, filter);
 }

@@ -8,6 +8,7 @@
  */
 import { apportion } from './apportion.js';
 import type { AllocationFact } from './facts.js';
+import { allocateFees } from './fee-allocation.js';
 import { cachedFirstMatch, compileRules, type AllocationRule, type AllocationRules, type CompiledRule } from './rules.js';
 
 export interface AllocatedLine {
@@ -51,7 +52,13 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
     pending = [];
     dayLines = [];
   };
+  const fees: AllocationFact[] = [];
   for (const fact of facts) {
+    // Configured fees are not matched by rules: their own allocation (fixed_costs[].allocate/split) applies, after usage (their basis).
+    if (fact.source === 'configured') {
+      fees.push(fact);
+      continue;
+    }
     const key = `${fact.day}\u0000${fact.organizationId ?? ''}`;
     if (key !== dayKey) {
       flush();
@@ -77,7 +84,9 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
     }
   }
   flush();
-  return { lines, matched };
+  lines.push(...allocateFees(rules, fees, lines, base));
+  // Facts read only as a proportional fee's basis (the rest of a month the range cuts) are not reported.
+  return { lines: lines.some((l) => l.fact.basisOnly) ? lines.filter((l) => !l.fact.basisOnly) : lines, matched };
 }
 
 /** The fact's billed and list cost apportioned by the same weights; parts with nothing in either are left out. */

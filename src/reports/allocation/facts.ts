@@ -7,12 +7,17 @@
  * warehouse's 12 decimal places) and sorted here, so the same rows give the same facts, in the same
  * order, whichever warehouse holds them.
  */
-import { CENTS_SCALE, canonicalDecimal, storableDecimal } from '../../util/money.js';
+import { addDays, asIsoDay, type IsoDay } from '../../util/dates.js';
+import { nextMonthStart } from '../../util/fee-proration.js';
+import { CENTS_SCALE, canonicalDecimal, storableDecimal, USD_SCALE } from '../../util/money.js';
 import type { QueryRow, SqlDialect, Warehouse } from '../../warehouse/warehouse.js';
 import { HIDDEN_ACTOR } from '../analytics-queries.js';
 import { filterWhere, type ReportFilter } from '../filter.js';
+import { fixedFeeDays } from '../fixed-fee-days.js';
+import type { AllocationRules } from './rules.js';
 
-export type FactSource = 'analytics' | 'cost_report';
+/** Where a fact's cost comes from: the Analytics API, cost_report, or a fee configured in claude-ingest.yaml (fixed_costs). */
+export type FactSource = 'analytics' | 'cost_report' | 'configured';
 
 export interface AllocationFact {
   day: string;
@@ -31,8 +36,12 @@ export interface AllocationFact {
   costType: string | null;
   /** Billed cost in sub-cents (cents × 10^12), exact. */
   billed: bigint;
-  /** List-price cost in sub-cents; cost_report has no list price, so there it is the billed cost. */
+  /** List-price cost in sub-cents; cost_report has no list price (nor a fee), so there it is the billed cost. */
   list: bigint;
+  /** A configured fee's name (source configured). */
+  fee?: string;
+  /** Read only as the basis of a proportional fee split (a day of the fee's month outside the range asked): not reported. */
+  basisOnly?: boolean;
 }
 
 const DIMS = { workspace: true, model: true };
@@ -68,25 +77,36 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<Fa
     sql: `SELECT ${i('id')} AS ${i('id')}, ${i(column)} AS ${i('v')} FROM ${d.table(table)} WHERE ${i(column)} IS NOT NULL`,
     params: [],
   });
+  const sum = (a: string, col: string, as: string) => `${d.sumExact(`${a}.${i(col)}`)} AS ${i(as)}`;
+  /** One fact source: the `keys` (alias → column) it is grouped by, then its aggregates. */
+  const facts = (a: string, table: string, keys: Record<string, string>, aggregates: string[], where: { sql: string; params: unknown[] }, also = '') => {
+    const grouped = Object.entries(keys).map(([as, col]) => `${a}.${i(col)} AS ${i(as)}`);
+    return {
+      sql: `SELECT ${[...grouped, ...aggregates].join(', ')}
+         FROM ${d.table(table)} ${a} WHERE ${where.sql}${also}
+        GROUP BY ${grouped.map((_, n) => n + 1).join(', ')}`,
+      params: where.params,
+    };
+  };
+  const day = { day: 'activity_date', org: 'organization_id' };
   return {
-    analytics: {
-      sql: `SELECT b.${i('activity_date')} AS ${i('day')}, b.${i('organization_id')} AS ${i('org')}, b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
-              MAX(b.${i('actor_email')}) AS ${i('email')}, b.${i('api_key_id')} AS ${i('api_key_id')}, b.${i('workspace_id')} AS ${i('workspace_id')},
-              b.${i('product')} AS ${i('product')}, b.${i('model')} AS ${i('model')}, b.${i('cost_type')} AS ${i('cost_type')},
-              ${d.sumExact(`b.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`b.${i('list_amount_cents')}`)} AS ${i('list')}
-         FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql}
-        GROUP BY 1, 2, 3, 4, 6, 7, 8, 9, 10`,
-      params: wb.params,
-    },
-    legacy: {
-      sql: `SELECT c.${i('activity_date')} AS ${i('day')}, c.${i('organization_id')} AS ${i('org')}, c.${i('workspace_id')} AS ${i('workspace_id')},
-              c.${i('model')} AS ${i('model')}, c.${i('cost_type')} AS ${i('cost_type')}, ${d.sumExact(`c.${i('amount_cents')}`)} AS ${i('billed')}
-         FROM ${d.table('claude_costs')} c WHERE ${wc.sql}
+    analytics: facts(
+      'b',
+      'claude_cost_by_actor',
+      { ...day, actor_type: 'actor_type', actor_id: 'actor_id', api_key_id: 'api_key_id', workspace_id: 'workspace_id', product: 'product', model: 'model', cost_type: 'cost_type' },
+      [`MAX(b.${i('actor_email')}) AS ${i('email')}`, sum('b', 'amount_cents', 'billed'), sum('b', 'list_amount_cents', 'list')],
+      wb,
+    ),
+    legacy: facts(
+      'c',
+      'claude_costs',
+      { ...day, workspace_id: 'workspace_id', model: 'model', cost_type: 'cost_type' },
+      [sum('c', 'amount_cents', 'billed')],
+      wc,
+      `
           AND NOT EXISTS (SELECT 1 FROM ${d.table('claude_cost_by_actor')} x WHERE ${d.allDays(`x.${i('activity_date')}`)}
-                             AND x.${i('activity_date')} = c.${i('activity_date')} AND x.${i('organization_id')} IS NOT DISTINCT FROM c.${i('organization_id')})
-        GROUP BY 1, 2, 3, 4, 5`,
-      params: wc.params,
-    },
+                             AND x.${i('activity_date')} = c.${i('activity_date')} AND x.${i('organization_id')} IS NOT DISTINCT FROM c.${i('organization_id')})`,
+    ),
     keys: names('claude_api_keys', 'name'),
     workspaces: names('claude_workspaces', 'name'),
     users: names('claude_users', 'email'),
@@ -94,8 +114,49 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<Fa
   };
 }
 
-/** Every cost fact of the range, in a fixed order (day, organization, source, then every attribute). */
-export async function readAllocationFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
+/**
+ * Every cost fact of the range, in a fixed order (day, organization, source, then every attribute):
+ * usage, and each configured fee's part of every day (source configured; none under a workspace or
+ * model filter, as fees have neither). With rules that split a fee in proportion to billed usage, the
+ * usage of the range's first and last months outside the range is read too (basisOnly), as the basis.
+ */
+export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?: AllocationRules | null): Promise<AllocationFact[]> {
+  const facts = await readUsageFacts(wh, f);
+  const filtered = Boolean(f.workspaceIds?.length || f.models?.length);
+  if (filtered) return facts;
+  const fees = await fixedFeeDays(wh, f);
+  const orgs = f.organizationIds ?? [];
+  for (const x of fees) {
+    const billed = storableDecimal(canonicalDecimal(x.usd), USD_SCALE, null);
+    facts.push({ ...FEE_FACT, day: x.day, organizationId: x.organizationId ?? (orgs.length === 1 ? orgs[0]! : null), billed, list: billed, fee: x.name });
+  }
+  if (fees.length > 0 && rules?.fees?.some((s) => s.split?.proportional_to)) {
+    const monthFrom = `${f.from.slice(0, 7)}-01` as IsoDay;
+    const monthTo = addDays(nextMonthStart(asIsoDay(f.to)), -1);
+    const around: ReportFilter[] = [];
+    if (monthFrom < f.from) around.push({ ...f, from: monthFrom, to: addDays(asIsoDay(f.from), -1) });
+    if (monthTo > f.to) around.push({ ...f, from: addDays(asIsoDay(f.to), 1), to: monthTo });
+    for (const r of around) for (const x of await readUsageFacts(wh, r)) facts.push({ ...x, basisOnly: true });
+  }
+  return facts.sort(compareFacts);
+}
+
+const FEE_FACT: Omit<AllocationFact, 'day' | 'organizationId' | 'billed' | 'list'> = {
+  source: 'configured',
+  actorType: null,
+  actorId: null,
+  userEmail: null,
+  serviceAccountName: null,
+  apiKeyId: null,
+  apiKeyName: null,
+  workspaceId: null,
+  workspaceName: null,
+  product: null,
+  model: null,
+  costType: null,
+};
+
+async function readUsageFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
   const q = allocationFactQueries(wh.dialect, f);
   const run = (n: FactQueryName) => wh.query(q[n].sql, q[n].params);
   const [analytics, legacy, keyRows, workspaceRows, userRows, accountRows] = await Promise.all([run('analytics'), run('legacy'), run('keys'), run('workspaces'), run('users'), run('accounts')]);
@@ -148,10 +209,10 @@ export async function readAllocationFacts(wh: Warehouse, f: ReportFilter): Promi
       list: billed,
     });
   }
-  return facts.sort(compareFacts);
+  return facts;
 }
 
-const ORDER: Array<keyof AllocationFact> = ['day', 'organizationId', 'source', 'workspaceId', 'apiKeyId', 'actorType', 'actorId', 'product', 'model', 'costType'];
+const ORDER: Array<keyof AllocationFact> = ['day', 'organizationId', 'source', 'fee', 'workspaceId', 'apiKeyId', 'actorType', 'actorId', 'product', 'model', 'costType'];
 
 export function compareFacts(a: AllocationFact, b: AllocationFact): number {
   for (const k of ORDER) {
@@ -164,7 +225,7 @@ export function compareFacts(a: AllocationFact, b: AllocationFact): number {
 
 /** Who a fact is for people: the user's email, the service account's name, the key's name for a key alone, else the actor id; hidden actors named as reports name them. */
 export function personOf(f: AllocationFact): string | null {
-  if (f.source === 'cost_report') return null;
+  if (f.source === 'cost_report' || f.source === 'configured') return null;
   if (f.actorType === null) return HIDDEN_ACTOR;
   // A request made with a key alone (api_actor) is the key's: named like the api_key column.
   if (f.actorType === 'api_actor') return f.apiKeyName ?? f.actorId;

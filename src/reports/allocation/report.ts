@@ -10,7 +10,7 @@ import type { ReportResult } from '../registry.js';
 import { allocate } from './engine.js';
 import { readAllocationFacts, type AllocationFact } from './facts.js';
 import type { AllocationRules } from './rules.js';
-import { FACT_COLUMNS, groupLines, sharePct, totalOf, usdOf } from './summary.js';
+import { FACT_COLUMNS, feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from './summary.js';
 
 /** Whether `--by a,b` asks for an allocation report: at least one dimension, the rest dimensions or fact columns. */
 export function isAllocationBy(rules: AllocationRules | null, by: readonly string[]): boolean {
@@ -28,21 +28,32 @@ export function allocationReportOf(rules: AllocationRules, facts: readonly Alloc
   checkAllocationBy(rules, by);
   const { lines } = allocate(rules, facts);
   const total = totalOf(lines).billed;
+  const fees = feesOf(lines);
+  // Configured fees get their own column, never folded into the API's billed figure; total_usd adds them.
+  const withFees = fees !== 0n;
   const columns: ReportColumn[] = [
     ...by.map((b): ReportColumn => ({ name: b, header: b, kind: 'text' })),
     { name: 'billed_usd', header: 'billed_usd', kind: 'usd' },
     { name: 'list_usd', header: 'list_usd', kind: 'usd' },
+    ...(withFees
+      ? [
+          { name: 'fixed_fees_usd', header: 'fixed_fees_usd (configured)', kind: 'usd' } as ReportColumn,
+          { name: 'total_usd', header: 'total_usd', kind: 'usd' } as ReportColumn,
+        ]
+      : []),
     { name: 'share_pct', header: 'share_pct', kind: 'pct' },
   ];
   const rows: QueryRow[] = groupLines(rules, lines, by).map((g) => ({
     ...Object.fromEntries(by.map((b, k) => [b, g.keys[k]!])),
-    billed_usd: usdOf(g.billed),
-    list_usd: usdOf(g.list),
+    billed_usd: usdOf(g.billed - g.fees),
+    list_usd: usdOf(g.list - g.fees),
+    ...(withFees ? { fixed_fees_usd: usdOf(g.fees), total_usd: usdOf(g.billed) } : {}),
     share_pct: sharePct(g.billed, total),
   }));
+  const feeNote = withFees ? `; total_usd = ${totalIncludes(fees)}, share of it` : '';
   return {
     report: 'allocation',
-    title: title ?? `Billed cost by ${by.join(' × ')} (allocation rules ${rules.hash}; Analytics API days at key/person/product grain, cost_report days by workspace/model/cost type)`,
+    title: title ?? `Billed cost by ${by.join(' × ')} (allocation rules ${rules.hash}; Analytics API days at key/person/product grain, cost_report days by workspace/model/cost type${feeNote})`,
     filter,
     columns,
     rows,
@@ -51,5 +62,5 @@ export function allocationReportOf(rules: AllocationRules, facts: readonly Alloc
 
 export async function allocationReport(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
   checkAllocationBy(rules, by);
-  return allocationReportOf(rules, await readAllocationFacts(wh, filter), by, filter);
+  return allocationReportOf(rules, await readAllocationFacts(wh, filter, rules), by, filter);
 }

@@ -18,10 +18,19 @@ export interface AllocationRule {
   to?: string;
 }
 
+/** Who pays a configured fee (fixed_costs[].allocate / split / allocate_to), matched to fee days by name. */
+export interface FeeAllocation {
+  name: string;
+  set: Record<string, string>;
+  split?: { by: string; percent?: Record<string, number>; proportional_to?: 'billed' };
+}
+
 export interface AllocationRules {
   dimensions: string[];
   rules: AllocationRule[];
   unallocated: Record<string, string>;
+  /** Fee allocations; a fee not listed goes to the unallocated values. */
+  fees?: FeeAllocation[];
   hash: string;
 }
 

@@ -9,7 +9,7 @@ import type { AllocatedLine } from './engine.js';
 import { personOf } from './facts.js';
 import type { AllocationRules } from './rules.js';
 
-export const FACT_COLUMNS = ['product', 'api_key', 'person', 'model', 'workspace', 'cost_type', 'day', 'month', 'source'] as const;
+export const FACT_COLUMNS = ['product', 'api_key', 'person', 'model', 'workspace', 'cost_type', 'day', 'month', 'source', 'fee'] as const;
 export type FactColumn = (typeof FACT_COLUMNS)[number];
 
 /** Dollars text of sub-cents: cents × 10^12 is dollars × 10^14. */
@@ -26,7 +26,7 @@ export function columnValue(rules: AllocationRules, column: string): (l: Allocat
   if (at >= 0) return (l) => l.values[at]!;
   switch (column as FactColumn) {
     case 'product':
-      return (l) => (l.fact.source === 'cost_report' ? null : (l.fact.product ?? CODE_EXECUTION));
+      return (l) => (l.fact.source !== 'analytics' ? null : (l.fact.product ?? CODE_EXECUTION));
     case 'api_key':
       return (l) => l.fact.apiKeyName ?? l.fact.apiKeyId;
     case 'person':
@@ -43,6 +43,9 @@ export function columnValue(rules: AllocationRules, column: string): (l: Allocat
       return (l) => l.fact.day.slice(0, 7);
     case 'source':
       return (l) => l.fact.source;
+    case 'fee':
+      // A configured fee's name, labelled so it is never read as API data.
+      return (l) => (l.fact.fee === undefined ? null : `${l.fact.fee} (configured)`);
     default:
       throw new RangeError(`unknown allocation column ${column}`);
   }
@@ -50,8 +53,11 @@ export function columnValue(rules: AllocationRules, column: string): (l: Allocat
 
 export interface AllocationGroup {
   keys: Key[];
+  /** Everything allocated, configured fees included (a fee's list price is its amount). */
   billed: bigint;
   list: bigint;
+  /** The configured fees' part of billed (and of list): never API data. */
+  fees: bigint;
 }
 
 /** Lines summed per distinct combination of the columns; biggest billed first, then by the keys. */
@@ -62,10 +68,12 @@ export function groupLines(rules: AllocationRules, lines: readonly AllocatedLine
     const keys = getters.map((g) => g(l));
     const id = keys.map((k) => (k === null ? '\u0001' : k)).join('\u0000');
     const g = groups.get(id);
+    const fee = l.fact.source === 'configured' ? l.billed : 0n;
     if (g) {
       g.billed += l.billed;
       g.list += l.list;
-    } else groups.set(id, { keys, billed: l.billed, list: l.list });
+      g.fees += fee;
+    } else groups.set(id, { keys, billed: l.billed, list: l.list, fees: fee });
   }
   return [...groups.values()].sort((a, b) => (a.billed !== b.billed ? (a.billed > b.billed ? -1 : 1) : compareKeys(a.keys, b.keys)));
 }
@@ -91,6 +99,18 @@ export function totalOf(lines: readonly { billed: bigint; list: bigint }[]): { b
     list += l.list;
   }
   return { billed, list };
+}
+
+/** The configured fees' part of allocated lines (billed; a fee's list is the same). */
+export function feesOf(lines: readonly AllocatedLine[]): bigint {
+  let fees = 0n;
+  for (const l of lines) if (l.fact.source === 'configured') fees += l.billed;
+  return fees;
+}
+
+/** What a total of allocated lines includes, in words (reports, chargeback headers, the dashboard). */
+export function totalIncludes(fees: bigint): string {
+  return fees === 0n ? 'billed API usage (no fixed fees configured in the range)' : 'billed API usage + fixed fees (configured in claude-ingest.yaml, not API data)';
 }
 
 /** A share in percent to 2 decimals for display (the dollars stay exact). */

@@ -14,7 +14,9 @@
  */
 import type { z } from 'zod';
 import { Hash53, Hash53Set } from '../../util/hash53.js';
+import { withRequestId } from '../errors.js';
 import { parseResult } from '../fast-paths.js';
+import { requestIdOf } from '../http-client.js';
 import { parseOrThrow, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
@@ -82,11 +84,12 @@ export function paginateAnalyticsRows<T>(
           limit = lowerLimit(err, path, limit, 'row', lastDay);
         }
       }
-      const body = parseOrThrow(reportEnvelopeSchema, raw, path);
+      const requestId = requestIdOf(raw);
+      const body = withRequestId(requestId, () => parseOrThrow(reportEnvelopeSchema, raw, path));
       const refreshed = (body as { data_refreshed_at?: unknown }).data_refreshed_at;
       if (typeof refreshed === 'string') options.onRefreshedAt?.(refreshed);
-      const items = body.data.map((item, i): AnalyticsRowOccurrence<T> => {
-        const row = parseResult(rowSchema, item, path, ['data', i]);
+      const rows = withRequestId(requestId, () => body.data.map((item, i) => parseResult(rowSchema, item, path, ['data', i])));
+      const items = rows.map((row): AnalyticsRowOccurrence<T> => {
         const base = analyticsRowKey(row);
         let ordinal = 0;
         let key = base;
@@ -97,7 +100,7 @@ export function paginateAnalyticsRows<T>(
       const last = items[items.length - 1]?.row as { starting_at?: unknown } | undefined;
       if (typeof last?.starting_at === 'string') lastDay = last.starting_at.slice(0, 10);
       yield { type: 'items', items };
-      yield { type: 'end', hasMore: body.has_more, next: body.next_page };
+      yield { type: 'end', hasMore: body.has_more, next: body.next_page, requestId };
     },
   });
 }

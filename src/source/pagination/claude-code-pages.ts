@@ -1,6 +1,8 @@
 /** Claude Code pages (usage_report/claude_code): one UTC day, `page`/`next_page` cursors, flat records. */
 import { canonicalJson } from '../../util/canonical-json.js';
 import { ENDPOINTS } from '../endpoints.js';
+import { withRequestId } from '../errors.js';
+import { requestIdOf } from '../http-client.js';
 import { parseResult } from '../fast-paths.js';
 import { claudeCodeRecordSchema, parseOrThrow, reportEnvelopeSchema, type ClaudeCodeRecord } from '../schemas.js';
 import type { RequestStats } from '../types.js';
@@ -16,9 +18,14 @@ export function paginateClaudeCode(client: JsonGetter, day: string, stats?: Requ
     // uses Claude Code both through the API and on a subscription has two records for the day).
     keyOf: (r) => JSON.stringify([r.date, canonicalJson(r.actor), r.customer_type ?? null]),
     async *readPage(page) {
-      const body = parseOrThrow(reportEnvelopeSchema, await client.getJson(path, { starting_at: day, limit, page }, stats), path);
-      yield { type: 'items', items: body.data.map((r, i) => parseResult(claudeCodeRecordSchema, r, path, ['data', i])) };
-      yield { type: 'end', hasMore: body.has_more, next: body.next_page };
+      const raw = await client.getJson(path, { starting_at: day, limit, page }, stats);
+      const requestId = requestIdOf(raw);
+      const { body, items } = withRequestId(requestId, () => {
+        const body = parseOrThrow(reportEnvelopeSchema, raw, path);
+        return { body, items: body.data.map((r, i) => parseResult(claudeCodeRecordSchema, r, path, ['data', i])) };
+      });
+      yield { type: 'items', items };
+      yield { type: 'end', hasMore: body.has_more, next: body.next_page, requestId };
     },
   });
 }

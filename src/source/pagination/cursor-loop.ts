@@ -6,7 +6,7 @@
  * chain is an error, never a silently short result.
  */
 import { hash53, Hash53Set } from '../../util/hash53.js';
-import { CursorExpiredError, ResponseShapeError } from '../errors.js';
+import { CursorExpiredError, ResponseShapeError, withRequestId } from '../errors.js';
 import type { JsonStreamEvent } from '../http-client.js';
 import type { QueryParams, RequestStats } from '../types.js';
 
@@ -28,7 +28,8 @@ export type PageEvent<T> =
   | { type: 'items'; items: T[] }
   /** The same page is being read again from its first item (a body broke off and was retried). */
   | { type: 'restart' }
-  | { type: 'end'; hasMore: boolean; next: string | null };
+  /** requestId: the answer that said where the next page is, named if its cursor is broken. */
+  | { type: 'end'; hasMore: boolean; next: string | null; requestId?: string };
 
 export interface CursorStrategy<T> {
   /** The response field that carries the cursor, named when the chain breaks. */
@@ -129,7 +130,8 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
     }
     if (!end) throw new ResponseShapeError(path, '(body)', 'the response ended without a page envelope');
     if (!end.hasMore) return;
-    cursor = advance(path, strategy.cursorField, end.next, seen);
+    const { next } = end;
+    cursor = withRequestId(end.requestId, () => advance(path, strategy.cursorField, next, seen));
   }
 }
 

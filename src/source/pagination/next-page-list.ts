@@ -6,6 +6,8 @@
  */
 import type { z } from 'zod';
 import { nextPageListSchema } from '../limit-schemas.js';
+import { withRequestId } from '../errors.js';
+import { requestIdOf } from '../http-client.js';
 import { parseOrThrow } from '../schemas.js';
 import type { QueryParams, RequestStats } from '../types.js';
 import { paginate, type JsonGetter } from './cursor-loop.js';
@@ -15,9 +17,14 @@ export function paginateNextPage<T>(client: JsonGetter, path: string, query: Que
     cursorField: 'next_page',
     maxRestarts: 0,
     async *readPage(page) {
-      const body = parseOrThrow(nextPageListSchema, await client.getJson(path, { ...query, page }, stats), path);
-      yield { type: 'items', items: body.data.map((item, i) => parseOrThrow(itemSchema, item, path, ['data', i])) };
-      yield { type: 'end', hasMore: body.next_page !== null, next: body.next_page };
+      const raw = await client.getJson(path, { ...query, page }, stats);
+      const requestId = requestIdOf(raw);
+      const { body, items } = withRequestId(requestId, () => {
+        const body = parseOrThrow(nextPageListSchema, raw, path);
+        return { body, items: body.data.map((item, i) => parseOrThrow(itemSchema, item, path, ['data', i])) };
+      });
+      yield { type: 'items', items };
+      yield { type: 'end', hasMore: body.next_page !== null, next: body.next_page, requestId };
     },
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { parseResult } from '../fast-paths.js';
-import { ResponseShapeError } from '../errors.js';
+import { ResponseShapeError, shapeErrorWithId } from '../errors.js';
 import { parseOrThrow, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, ReportBucket, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, type PageEvent } from './cursor-loop.js';
@@ -52,8 +52,11 @@ export async function* paginateReportBuckets<R>(
     async *readPage(page): AsyncGenerator<PageEvent<ReportBucket<R>>> {
       for (;;) {
         let index = 0;
+        // The answer being read, named by a shape error in it (its checks do not see the headers).
+        let requestId: string | undefined;
         try {
           for await (const ev of client.streamJson(path, limit === asked ? { ...query, page } : { ...query, limit, page }, stats)) {
+            if (ev.type !== 'restart') requestId = ev.requestId;
             if (ev.type === 'restart') {
               index = 0;
               yield ev;
@@ -65,11 +68,12 @@ export async function* paginateReportBuckets<R>(
               const env = parseOrThrow(reportEnvelopeSchema, ev.envelope, path);
               // Elements the scanner left in the envelope (only for an unusual spelling of the key) come last.
               for (let i = 0; i < env.data.length; i++) yield { type: 'items', items: [checkBucket(env.data[i], index++, resultSchema, path)] };
-              yield { type: 'end', hasMore: env.has_more, next: env.next_page };
+              yield { type: 'end', hasMore: env.has_more, next: env.next_page, requestId };
             }
           }
           return;
-        } catch (err) {
+        } catch (caught) {
+          const err = shapeErrorWithId(caught, requestId);
           // An error status arrives before any item of its page, so asking again repeats nothing.
           if (index > 0) throw err;
           if (isTooManyGroups(err)) throw tooManyGroupsError(err, path, nextDay);

@@ -162,6 +162,7 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     jsonObject: (entries) => jsonObjectSql(entries),
     // The row as JSON text (every column type has one, NULLs kept) under FARM_FINGERPRINT's 64 bits.
     rowFingerprint: (columns) => `CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${columns.join(', ')})))) AS STRING)`,
+    rowHash: (columns) => `FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${columns.join(', ')})))`,
     viewSqlQuery: (view) => ({ sql: `SELECT view_definition FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.VIEWS')} WHERE table_name = ?`, params: [view] }),
     decimal: (expr) => `CAST(${expr} AS BIGNUMERIC)`,
     columnsQuery: (table) => ({

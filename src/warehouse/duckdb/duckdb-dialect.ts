@@ -26,6 +26,7 @@ export const duckDbDialect: SqlDialect = {
   jsonObject: (entries) => `CAST(json_object(${entries.map(([k, e]) => `${stringLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
   // hash() of several values hashes them together; NULLs hash too.
   rowFingerprint: (columns) => `CAST(bit_xor(hash(${columns.join(', ')})) AS VARCHAR)`,
+  rowHash: (columns) => `hash(${columns.join(', ')})`,
   viewSqlQuery: (view) => ({ sql: `SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = ?`, params: [view] }),
   decimal: (expr) => `CAST(${expr} AS DECIMAL(38,12))`,
   columnsQuery: (table) => ({

@@ -47,33 +47,10 @@ async function converterFor(conn: DuckDBConnection, table: TableName): Promise<R
   return c;
 }
 
-/** Rows dated outside the window would survive the next replace of their own days as duplicates. */
-class OutOfWindow {
-  count = 0;
-  min = '';
-  max = '';
-
-  constructor(private readonly days: DayRange) {}
-
-  check(day: unknown): void {
-    if (typeof day !== 'string' || (day >= this.days.from && day <= this.days.to)) return;
-    if (this.count++ === 0 || day < this.min) this.min = day;
-    if (day > this.max) this.max = day;
-  }
-
-  error(table: TableName): WarehouseError | undefined {
-    if (this.count === 0) return undefined;
-    return new WarehouseError(
-      `${table}: ${this.count} row(s) dated ${this.min}…${this.max} fall outside the window ${this.days.from}…${this.days.to}`,
-    );
-  }
-}
-
 interface Target {
   appender: DuckDBAppender;
   writer: ChunkWriter;
   converter: RowConverter;
-  outside?: OutOfWindow;
   /** Reused for every row (the chunk writer copies what it is given); its stamped slots are set once per window. */
   scratch: (DuckDBValue | null)[];
   rows: number;
@@ -105,7 +82,6 @@ export class WindowAppend implements BatchTarget {
           appender,
           writer: new ChunkWriter(appender),
           converter,
-          outside: write.days && converter.table.columns.some((c) => c.name === 'activity_date') ? new OutOfWindow(write.days) : undefined,
           scratch,
           rows: 0,
         });
@@ -122,9 +98,8 @@ export class WindowAppend implements BatchTarget {
     if (!this.open) throw new WarehouseError(`cannot append to ${table}: the window is already written or abandoned`);
     const target = this.targets.get(table);
     if (!target) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.targets.keys()].join(', ')}`);
-    const { writer, converter, outside, scratch } = target;
+    const { writer, converter, scratch } = target;
     for (const row of rows) {
-      outside?.check(row.activity_date);
       writer.appendRow(converter.valuesInto(row, scratch));
     }
     target.rows += rows.length;
@@ -140,13 +115,11 @@ export class WindowAppend implements BatchTarget {
     return n;
   }
 
-  /** Flushes the rows, refuses rows dated outside the window, records the ledger row as ok, commits. */
+  /** Flushes the rows, records the ledger row as ok, commits (the window writer refused rows dated outside the window). */
   async commit(): Promise<number> {
     this.open = false;
     try {
-      for (const [table, t] of this.targets) {
-        const outside = t.outside?.error(table);
-        if (outside) throw outside;
+      for (const t of this.targets.values()) {
         t.writer.flush();
         t.appender.closeSync();
       }

@@ -172,11 +172,13 @@ export function focusViewSql(d: SqlDialect): string {
   });
   const f = (n: string) => `f.${i(n)}`;
   const credit = `${f('charge_category')} = 'Credit'`;
+  const feeCost = `COALESCE(fp.${i('amount_usd')}, ${f('amount_usd')})`;
   const fixed = select({
-    BilledCost: f('amount_usd'),
-    EffectiveCost: f('amount_usd'),
-    ListCost: f('amount_usd'),
-    ContractedCost: f('amount_usd'),
+    // A fee allocated in parts (claude_fixed_cost_parts: allocate / split) is one row per part.
+    BilledCost: feeCost,
+    EffectiveCost: feeCost,
+    ListCost: feeCost,
+    ContractedCost: feeCost,
     BillingCurrency: lit('USD'),
     // A fee starting or ending inside the month is charged (prorated) for the days it covers only.
     ChargePeriodStart: ts(`COALESCE(${f('period_start')}, ${f('month')})`),
@@ -187,7 +189,7 @@ export function focusViewSql(d: SqlDialect): string {
     ChargeClass: noText,
     ChargeFrequency: lit('Recurring'),
     ChargeDescription: `${f('name')} || ' (configured)'`,
-    PricingQuantity: dec(f('quantity')),
+    PricingQuantity: dec(`COALESCE(fp.${i('pricing_quantity')}, ${f('quantity')})`),
     PricingUnit: f('unit'),
     PricingCategory: `CASE WHEN ${credit} THEN ${noText} ELSE 'Standard' END`,
     // A unit price is non-negative and × quantity = cost: a credit's (negative cost) has none.
@@ -208,7 +210,8 @@ export function focusViewSql(d: SqlDialect): string {
     SkuId: `'configured/' || ${f('name')}`,
     SkuPriceId: `'configured/' || ${f('name')}`,
     RegionId: noText,
-    Tags: json([['kind', f('kind')], ['allocate_to', f('allocate_to')], ['source', f('source')]]),
+    // A part's Tags carry the allocation dimension values it went to (computed when the fees were synced).
+    Tags: `COALESCE(fp.${i('tags')}, ${json([['kind', f('kind')], ['allocate_to', f('allocate_to')], ['source', f('source')]])})`,
     x_ActivityDate: f('month'),
     x_Source: lit('configured'),
   });
@@ -236,6 +239,8 @@ SELECT ${legacy}
 UNION ALL
 SELECT ${fixed}
   FROM ${d.table('claude_fixed_costs')} f
+  LEFT JOIN ${d.table('claude_fixed_cost_parts')} fp ON fp.${i('active')} AND fp.${i('month')} = ${f('month')} AND fp.${i('name')} = ${f('name')}
+   AND fp.${i('organization_id')} IS NOT DISTINCT FROM ${f('organization_id')}
   ${orgJoin(f('organization_id'))}
   ${invoice('inv', f('month'), f('organization_id'))}
  WHERE ${f('active')}`;

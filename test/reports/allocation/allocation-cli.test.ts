@@ -100,7 +100,7 @@ describe('allocation through the CLI', () => {
     expect(comments[1]).toMatch(/^# rules: [0-9a-f]{16} \(6 rules\)$/);
     expect(comments[2]).toMatch(/^# data last refreshed: \d{4}-\d{2}-\d{2}T/);
     const lines = parse(text, { columns: true, comment: '#' }) as Array<Record<string, string>>;
-    expect(Object.keys(lines[0]!)).toEqual(['team', 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'billed_usd', 'list_usd']);
+    expect(Object.keys(lines[0]!)).toEqual(['team', 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'fee', 'billed_usd', 'list_usd']);
     expect(lines.every((l) => l.source === 'analytics')).toBe(true);
     expect(sumDecimals(lines.map((l) => l.billed_usd!))).toBe(truthUsd('2026-01-01', '2026-01-31'));
     // The split key's cost went to teams other rules allocated, with the split's cost center.
@@ -149,7 +149,7 @@ describe('allocation through the CLI', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(out);
     expect(wb.worksheets.map((s) => s.name)).toEqual(['Chargeback', 'Totals', 'About']);
-    expect(wb.getWorksheet('Chargeback')!.getRow(1).values).toEqual([undefined, 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'billed_usd', 'list_usd']);
+    expect(wb.getWorksheet('Chargeback')!.getRow(1).values).toEqual([undefined, 'cost_center', 'api_key', 'person', 'product', 'model', 'source', 'fee', 'billed_usd', 'list_usd']);
     const about = wb.getWorksheet('About')!;
     expect(about.getRow(7).values).toEqual([undefined, 'billed_usd total (exact)', truthUsd('2026-01-01', '2026-01-31')]);
   });
@@ -242,7 +242,7 @@ describe('allocation through the CLI', () => {
     const doc = JSON.parse(res.stdout) as { events: Array<{ rule: string; subject: string; figures: Record<string, unknown>; details: string[] }> };
     const ev = doc.events.find((e) => e.rule === 'budget' && e.subject === 'Platform team')!;
     expect(ev.figures.scope).toBe('team Platform');
-    expect(ev.details[0]).toMatch(/^Scope: team Platform \(billed cost allocated by the rules [0-9a-f]{16}\)\.$/);
+    expect(ev.details[0]).toMatch(/^Scope: team Platform \(billed cost allocated by the rules [0-9a-f]{16}, with the fixed fees \(configured\) allocated to it\)\.$/);
     const month = JSON.parse((await w.cli(['report', '--by', 'team', '--config', budgets, '--from', String(ev.figures.from), '--to', String(ev.figures.to), '--format', 'json'])).stdout) as Doc;
     expect(ev.figures.spent_usd).toBe(String(month.rows.find((r) => r.team === 'Platform')!.billed_usd));
     const bad = join(w.dir, 'bad-budget.yaml');

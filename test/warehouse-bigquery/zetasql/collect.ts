@@ -25,16 +25,18 @@ import { collectMetrics } from '../../../src/metrics/collect.js';
 import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { localSpend } from '../../../src/reports/local-spend.js';
+import { localTokens } from '../../../src/reports/local-tokens.js';
 import { makeCalendar } from '../../../src/util/calendar.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { reconcileMonth } from '../../../src/reports/reconcile.js';
 import { compareEstimates } from '../../../src/reports/estimates.js';
 import { readAllocationFacts } from '../../../src/reports/allocation/facts.js';
+import { feeMonthParts } from '../../../src/reports/allocation/fee-parts.js';
 import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
 import { materialiseAllocation } from '../../../src/reports/allocation/materialise.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
-import { syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
+import { syncFixedCostParts, syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
 import { AdminApiClient } from '../../../src/source/http-client.js';
 import { STREAMS } from '../../../src/streams/index.js';
 import { STREAM_NAMES } from '../../../src/streams/stream.js';
@@ -210,6 +212,7 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     }
     // report --tz (issue 27): hours and UTC days summed by the warehouse, the local day decided in code.
     await localSpend(wh, makeCalendar({ timezone: 'America/New_York' }), filtered, 'day', new Set(['2025-03-05']));
+    await localTokens(wh, makeCalendar({ timezone: 'America/New_York' }), filtered, 'day', new Set(['2025-03-05']));
     take('report --by day --tz America/New_York');
     // `claude-ingest export <what>`: every table, the FOCUS view and every report, each as sent.
     for (const what of [...Object.keys(TABLES), 'claude_focus_costs', ...REPORT_NAMES]) {
@@ -240,6 +243,11 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     // fixed_costs and reconcile (issue 26): the config's fees written, a month reconciled and recorded.
     await syncFixedCosts(wh, [{ name: 'Seats', kind: 'seats', monthly_usd: 30, quantity: 5 }, { name: 'Credit', kind: 'credit', monthly_usd: '10' }], TODAY).catch(() => undefined);
     take('fixed costs sync');
+    // Who pays each fee-month (issues 25 × 26): the parts read for the FOCUS view, and their upsert.
+    const feeRules = { dimensions: ['team'], rules: [], unallocated: { team: 'Unallocated' }, fees: [{ name: 'Seats', set: {}, split: { by: 'team', proportional_to: 'billed' as const } }], hash: 'h' };
+    await syncFixedCostParts(wh, await feeMonthParts(wh, feeRules).catch(() => []), 'h').catch(() => undefined);
+    await syncFixedCostParts(wh, [{ month: RANGE.from, name: 'Seats', organizationId: null, part: 0, tags: '{}', amountUsd: '1', pricingQuantity: '1' }], 'h').catch(() => undefined);
+    take('fixed cost parts sync');
     for (const organizationId of [undefined, 'org_a', null]) {
       const rec = await reconcileMonth(wh, { month: RANGE.from.slice(0, 7), ...(organizationId !== undefined ? { organizationId } : {}) }, { invoiceId: 'INV', lines: [{ description: 'Usage', amountUsd: '1' }], totalOnly: false }, { kind: 'focus' });
       await recordReconciliation(wh, rec);
