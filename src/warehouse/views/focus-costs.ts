@@ -269,8 +269,18 @@ export function noCostByKeyDay(d: SqlDialect, alias: string): string {
 function analyticsFrom(d: SqlDialect): string {
   const i = (n: string) => d.ident(n);
   const k = (n: string) => `k.${i(n)}`;
-  const defaultWs = `${k('workspace_id')} IS NOT NULL AND w.${i('id')} IS NULL`;
   const usageSums = ['web_search_requests', ...TOKEN_USAGE.map(([, col]) => col)].map((col) => `SUM(${i(col)}) AS ${i(col)}`).join(', ');
+  // Every ON condition below compares a right-side column with a left-side expression: a condition on
+  // one side alone (k.workspace_id IS NOT NULL) or an OR makes DuckDB fall back to a nested-loop join,
+  // which took 20 s per day on a large organization. So what decides whether a row can match at all is
+  // folded into a key that is NULL (matching nothing) when it cannot.
+  // usage_report: the key's workspace, or the default workspace (NULL there) for an id the workspaces
+  // list does not hold (the Analytics API names the default workspace by its id); a row with no
+  // workspace has no usage_report row.
+  const usageWs = `CASE WHEN w.${i('id')} IS NOT NULL THEN ${k('workspace_id')} END`;
+  const usageModel = `CASE WHEN ${k('workspace_id')} IS NOT NULL THEN ${k('model')} END`;
+  // claude.ai rows (no key, no workspace): claude_usage_by_actor's keyless, workspaceless tokens.
+  const keylessModel = `CASE WHEN ${k('api_key_id')} IS NULL AND ${k('workspace_id')} IS NULL THEN ${k('model')} END`;
   return `FROM ${d.table('claude_cost_by_key')} k
   LEFT JOIN ${d.table('claude_workspaces')} w ON w.${i('id')} = ${k('workspace_id')}
   LEFT JOIN ${d.table('claude_api_keys')} ak ON ak.${i('id')} = ${k('api_key_id')}
@@ -279,12 +289,12 @@ function analyticsFrom(d: SqlDialect): string {
     ON u.${i('activity_date')} = ${k('activity_date')} AND u.${i('bucket_start')} = ${k('bucket_start')}
    AND u.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')}
    AND u.${i('api_key_id')} IS NOT DISTINCT FROM ${k('api_key_id')}
-   AND u.${i('model')} = ${k('model')} AND u.${i('service_tier')} = ${k('service_tier')} AND u.${i('context_window')} = ${k('context_window')}
-   AND ((${defaultWs} AND u.${i('workspace_id')} IS NULL) OR (w.${i('id')} IS NOT NULL AND u.${i('workspace_id')} = ${k('workspace_id')}))
+   AND u.${i('model')} = ${usageModel} AND u.${i('service_tier')} = ${k('service_tier')} AND u.${i('context_window')} = ${k('context_window')}
+   AND u.${i('workspace_id')} IS NOT DISTINCT FROM ${usageWs}
   LEFT JOIN (SELECT ${i('organization_id')}, ${i('activity_date')}, ${i('bucket_start')}, ${i('model')}, ${usageSums}
                FROM ${d.table('claude_usage_by_actor')} WHERE ${d.allDays(i('activity_date'))} AND ${i('api_key_id')} IS NULL AND ${i('workspace_id')} IS NULL GROUP BY 1, 2, 3, 4) s
-    ON ${k('api_key_id')} IS NULL AND ${k('workspace_id')} IS NULL AND s.${i('activity_date')} = ${k('activity_date')} AND s.${i('bucket_start')} = ${k('bucket_start')}
-   AND s.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')} AND s.${i('model')} = ${k('model')}`;
+    ON s.${i('activity_date')} = ${k('activity_date')} AND s.${i('bucket_start')} = ${k('bucket_start')}
+   AND s.${i('organization_id')} IS NOT DISTINCT FROM ${k('organization_id')} AND s.${i('model')} = ${keylessModel}`;
 }
 
 /**
