@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocationReport, allocationReportOf } from '../../../src/reports/allocation/report.js';
 import { factDetailFor, readAllocationFacts, type AllocationFact } from '../../../src/reports/allocation/facts.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
+import type { ReportFilter } from '../../../src/reports/filter.js';
+import { asIsoDay } from '../../../src/util/dates.js';
 import { openWarehouse } from '../../../src/warehouse/open-warehouse.js';
 import type { Warehouse } from '../../../src/warehouse/warehouse.js';
 import { fillWarehouse, type FilledWarehouse } from '../../helpers/fill-warehouse.js';
@@ -27,7 +29,7 @@ const RULES: AllocationRules = {
   unallocated: { team: 'Unallocated' },
   hash: 'detail',
 };
-const filter = { from: FROM, to: TO };
+const filter: ReportFilter = { from: asIsoDay(FROM), to: asIsoDay(TO) };
 
 beforeAll(async () => {
   w = await fillWarehouse({ today: TODAY, from: FROM, to: TO, seed: 5, args: ['--streams', 'analytics_cost,org'] });
