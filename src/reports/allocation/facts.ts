@@ -68,8 +68,28 @@ function namesOf(rows: QueryRow[]): Map<string, string> {
 
 export type FactQueryName = 'analytics' | 'legacy' | 'keys' | 'workspaces' | 'users' | 'accounts';
 
+/** Analytics attributes a caller may not need: left out, the SQL sums them away (their facts' fields are null). */
+export type FactDetail = 'person' | 'api_key' | 'product' | 'model' | 'cost_type';
+const ALL_DETAIL: ReadonlySet<FactDetail> = new Set(['person', 'api_key', 'product', 'model', 'cost_type']);
+
+/**
+ * The analytics attributes a report can see through its rules and its `--by` columns, or all of them
+ * when it cannot be summed to a coarser grain exactly: a split apportions each fact in whole
+ * sub-cents, so summing facts first could move a sub-cent between parts.
+ */
+export function factDetailFor(rules: AllocationRules, by: readonly string[]): ReadonlySet<FactDetail> {
+  if (rules.rules.some((r) => r.split)) return ALL_DETAIL;
+  const need = new Set<FactDetail>();
+  const keys = new Set<string>([...rules.rules.flatMap((r) => Object.keys(r.match)), ...by]);
+  if (keys.has('user') || keys.has('service_account') || keys.has('person')) need.add('person');
+  // person names a key-only request by its key.
+  if (keys.has('api_key') || keys.has('person')) need.add('api_key');
+  for (const k of ['product', 'model', 'cost_type'] as const) if (keys.has(k)) need.add(k);
+  return need;
+}
+
 /** The queries the facts are read with, in the warehouse's dialect (exported for the parity tests). */
-export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<FactQueryName, { sql: string; params: unknown[] }> {
+export function allocationFactQueries(d: SqlDialect, f: ReportFilter, detail: ReadonlySet<FactDetail> = ALL_DETAIL): Record<FactQueryName, { sql: string; params: unknown[] }> {
   const i = (n: string) => d.ident(n);
   const wb = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
   const wc = filterWhere(d, f, 'c', DIMS, 'claude_costs');
@@ -93,8 +113,16 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<Fa
     analytics: facts(
       'b',
       'claude_cost_by_actor',
-      { ...day, actor_type: 'actor_type', actor_id: 'actor_id', api_key_id: 'api_key_id', workspace_id: 'workspace_id', product: 'product', model: 'model', cost_type: 'cost_type' },
-      [`MAX(b.${i('actor_email')}) AS ${i('email')}`, sum('b', 'amount_cents', 'billed'), sum('b', 'list_amount_cents', 'list')],
+      {
+        ...day,
+        ...(detail.has('person') ? { actor_type: 'actor_type', actor_id: 'actor_id' } : {}),
+        ...(detail.has('api_key') ? { api_key_id: 'api_key_id' } : {}),
+        workspace_id: 'workspace_id',
+        ...(detail.has('product') ? { product: 'product' } : {}),
+        ...(detail.has('model') ? { model: 'model' } : {}),
+        ...(detail.has('cost_type') ? { cost_type: 'cost_type' } : {}),
+      },
+      [...(detail.has('person') ? [`MAX(b.${i('actor_email')}) AS ${i('email')}`] : []), sum('b', 'amount_cents', 'billed'), sum('b', 'list_amount_cents', 'list')],
       wb,
     ),
     legacy: facts(
@@ -120,8 +148,8 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter): Record<Fa
  * model filter, as fees have neither). With rules that split a fee in proportion to billed usage, the
  * usage of the range's first and last months outside the range is read too (basisOnly), as the basis.
  */
-export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?: AllocationRules | null): Promise<AllocationFact[]> {
-  const facts = await readUsageFacts(wh, f);
+export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?: AllocationRules | null, detail: ReadonlySet<FactDetail> = ALL_DETAIL): Promise<AllocationFact[]> {
+  const facts = await readUsageFacts(wh, f, detail);
   const filtered = Boolean(f.workspaceIds?.length || f.models?.length);
   if (filtered) return facts;
   const fees = await fixedFeeDays(wh, f);
@@ -136,7 +164,7 @@ export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?
     const around: ReportFilter[] = [];
     if (monthFrom < f.from) around.push({ ...f, from: monthFrom, to: addDays(asIsoDay(f.from), -1) });
     if (monthTo > f.to) around.push({ ...f, from: addDays(asIsoDay(f.to), 1), to: monthTo });
-    for (const r of around) for (const x of await readUsageFacts(wh, r)) facts.push({ ...x, basisOnly: true });
+    for (const r of around) for (const x of await readUsageFacts(wh, r, detail)) facts.push({ ...x, basisOnly: true });
   }
   return facts.sort(compareFacts);
 }
@@ -156,8 +184,8 @@ const FEE_FACT: Omit<AllocationFact, 'day' | 'organizationId' | 'billed' | 'list
   costType: null,
 };
 
-async function readUsageFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
-  const q = allocationFactQueries(wh.dialect, f);
+async function readUsageFacts(wh: Warehouse, f: ReportFilter, detail: ReadonlySet<FactDetail>): Promise<AllocationFact[]> {
+  const q = allocationFactQueries(wh.dialect, f, detail);
   const run = (n: FactQueryName) => wh.query(q[n].sql, q[n].params);
   const [analytics, legacy, keyRows, workspaceRows, userRows, accountRows] = await Promise.all([run('analytics'), run('legacy'), run('keys'), run('workspaces'), run('users'), run('accounts')]);
   const [keys, workspaces, users, accounts] = [keyRows, workspaceRows, userRows, accountRows].map(namesOf) as [Map<string, string>, Map<string, string>, Map<string, string>, Map<string, string>];

@@ -8,7 +8,7 @@ import { ReportInputError, type ReportFilter } from '../filter.js';
 import type { ReportColumn } from '../queries.js';
 import type { ReportResult } from '../registry.js';
 import { allocate } from './engine.js';
-import { readAllocationFacts, type AllocationFact } from './facts.js';
+import { factDetailFor, readAllocationFacts, type AllocationFact } from './facts.js';
 import type { AllocationRules } from './rules.js';
 import { FACT_COLUMNS, feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from './summary.js';
 
@@ -62,5 +62,5 @@ export function allocationReportOf(rules: AllocationRules, facts: readonly Alloc
 
 export async function allocationReport(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
   checkAllocationBy(rules, by);
-  return allocationReportOf(rules, await readAllocationFacts(wh, filter, rules), by, filter);
+  return allocationReportOf(rules, await readAllocationFacts(wh, filter, rules, factDetailFor(rules, by)), by, filter);
 }

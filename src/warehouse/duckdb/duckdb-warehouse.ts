@@ -139,7 +139,7 @@ export class DuckDbWarehouse implements Warehouse {
           throw new WarehouseError('query() runs read-only SQL (SELECT); writes go through replaceWindow and the ledger methods');
         }
         bindParams(prepared, params);
-        return readRows(await prepared.runAndReadAll());
+        return await readRows(await prepared.run());
       } finally {
         prepared.destroySync();
       }

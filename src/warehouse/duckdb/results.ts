@@ -9,7 +9,7 @@ import {
   DuckDBTimestampValue,
   DuckDBTypeId,
   type DuckDBPreparedStatement,
-  type DuckDBResultReader,
+  type DuckDBResult,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import type { QueryRow } from '../warehouse.js';
@@ -95,14 +95,24 @@ export function convertValue(typeId: DuckDBTypeId, v: DuckDBValue): string | num
   }
 }
 
-export function readRows(reader: DuckDBResultReader): QueryRow[] {
-  const names = reader.columnNames();
-  const typeIds = names.map((_, i) => reader.columnTypeId(i));
-  return reader.getRows().map((values) => {
-    const row: QueryRow = {};
-    values.forEach((v, i) => {
-      row[names[i]!] = convertValue(typeIds[i]!, v);
-    });
-    return row;
-  });
+/**
+ * Rows from a result, converted once: each chunk is read column by column straight into the row
+ * objects (no intermediate array of DuckDB value rows, no whole-result materialisation beside them).
+ */
+export async function readRows(result: DuckDBResult): Promise<QueryRow[]> {
+  const names = result.columnNames();
+  const typeIds = names.map((_, i) => result.columnTypeId(i));
+  const rows: QueryRow[] = [];
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const start = rows.length;
+    const n = chunk.rowCount;
+    for (let r = 0; r < n; r++) rows.push({});
+    for (let c = 0; c < names.length; c++) {
+      const vector = chunk.getColumnVector(c);
+      const name = names[c]!;
+      const typeId = typeIds[c]!;
+      for (let r = 0; r < n; r++) rows[start + r]![name] = convertValue(typeId, vector.getItem(r));
+    }
+  }
+  return rows;
 }
