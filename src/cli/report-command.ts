@@ -14,11 +14,12 @@ import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
 import { hourlyCostDays, hourlyUsageDays, resolveCalendar, tzOption } from './calendar-option.js';
-import { describeCalendar, isUtc, type Calendar, type PeriodKind } from '../util/calendar.js';
+import { describeCalendar, isUtc, periodOf, type Calendar, type PeriodKind } from '../util/calendar.js';
 import { LOCAL_SPEND_TITLES, localSpend, localSpendColumns, localSpendRows } from '../reports/local-spend.js';
 import { localTokenColumns, localTokens, withTokens } from '../reports/local-tokens.js';
 import type { ReportResult } from '../reports/registry.js';
 import type { ReportFilter } from '../reports/filter.js';
+import { addFixedFees } from '../reports/fixed-fee-days.js';
 
 /** --from/--to, each defaulting to the edge of the data the warehouse holds. */
 export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
@@ -75,12 +76,22 @@ export async function runCalendarReport(wh: Warehouse, cal: Calendar, kind: Peri
   const utc = isUtc(cal);
   const [heldCost, heldUsage] = utc ? [new Set<never>(), new Set<never>()] : await Promise.all([hourlyCostDays(wh, f.organizationIds), hourlyUsageDays(wh, f.organizationIds)]);
   const [spend, tokens] = await Promise.all([localSpend(wh, cal, f, kind, heldCost), localTokens(wh, cal, f, kind, heldUsage)]);
+  // Configured fees as in the UTC reports: their own column, each fee day in the local period of the same date.
+  const withFees = await addFixedFees(
+    wh,
+    (day) => {
+      const p = periodOf(cal, day, kind);
+      return { start: p.start, label: kind === 'day' ? null : p.label };
+    },
+    f,
+    [...localSpendColumns(kind), ...localTokenColumns()],
+    withTokens(localSpendRows(spend), tokens),
+  );
   return {
     report: kind,
     title: `${LOCAL_SPEND_TITLES[kind]} and tokens in ${describeCalendar(cal)}`,
     filter: f,
-    columns: [...localSpendColumns(kind), ...localTokenColumns()],
-    rows: withTokens(localSpendRows(spend), tokens),
+    ...withFees,
   };
 }
 

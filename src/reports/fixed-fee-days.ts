@@ -70,6 +70,11 @@ export interface ReportTotals {
 }
 
 type Bucket = 'day' | 'week' | 'month';
+/**
+ * The period a fee day falls in, for a report in the organization's calendar (reports/local-spend.ts):
+ * a fee is charged per calendar day of its month, with no instant, so its day is a local day as it is.
+ */
+export type PeriodOfDay = (day: IsoDay) => { start: IsoDay; label: string | null };
 
 function bucketOf(day: IsoDay, b: Bucket): IsoDay {
   if (b === 'day') return day;
@@ -87,7 +92,7 @@ const clean = (v: string) => canonicalDecimal(v);
  */
 export async function addFixedFees(
   wh: Warehouse,
-  kind: Bucket | 'workspace' | 'organization',
+  kind: Bucket | 'workspace' | 'organization' | PeriodOfDay,
   f: ReportFilter,
   columns: ReportColumn[],
   rows: QueryRow[],
@@ -119,13 +124,15 @@ export async function addFixedFees(
     };
   }
   const byBucket = new Map<string, string[]>();
+  const labels = new Map<string, string>();
   for (const x of fees) {
-    const b = bucketOf(x.day, kind);
-    byBucket.set(b, [...(byBucket.get(b) ?? []), x.usd]);
+    const p = typeof kind === 'function' ? kind(x.day) : { start: bucketOf(x.day, kind), label: null };
+    byBucket.set(p.start, [...(byBucket.get(p.start) ?? []), x.usd]);
+    if (p.label !== null) labels.set(p.start, p.label);
   }
   const periods = new Map<string, QueryRow>();
   for (const r of rows) periods.set(String(r.period).slice(0, 10), { ...r });
-  for (const b of byBucket.keys()) if (!periods.has(b)) periods.set(b, { period: b, usd: '0' });
+  for (const b of byBucket.keys()) if (!periods.has(b)) periods.set(b, { period: b, ...(labels.has(b) ? { label: labels.get(b)! } : {}), usd: '0' });
   const merged = [...periods.entries()]
     .sort(([a], [b]) => daysBetween(b as IsoDay, a as IsoDay))
     .map(([b, r]) => {

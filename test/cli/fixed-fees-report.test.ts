@@ -62,6 +62,24 @@ describe('report with configured fees', () => {
     expect(doc.totals.excludes.join(' ')).toContain('outside cost_report');
   });
 
+  it('in a time zone (--tz) and fiscal periods: the same fee days, each in the local period of its date; February still adds up to its charge', async () => {
+    const utc = await json(['--by', 'day', '--from', '2026-02-01', '--to', '2026-02-28']);
+    const local = await json(['--by', 'day', '--tz', 'America/New_York', '--from', '2026-02-01', '--to', '2026-02-28']);
+    expect(local.columns).toContain(FEE);
+    expect(local.columns).toContain('day_basis');
+    expect(local.columns.at(-1)).toBe('total_usd');
+    // A fee has no instant, only calendar days: each local day carries the fee of the same date.
+    const utcFee = new Map(utc.rows.map((r) => [String(r.day), String(r[FEE])]));
+    for (const r of local.rows.filter((x) => String(x.day) >= '2026-02-01' && String(x.day) <= '2026-02-28')) expect(new Decimal(String(r[FEE])).eq(utcFee.get(String(r.day))!)).toBe(true);
+    expect(sum(local.rows.map((r) => r[FEE])).eq(FEB)).toBe(true);
+    for (const r of local.rows) expect(new Decimal(String(r.total_usd)).eq(new Decimal(String(r.cost_usd)).plus(String(r[FEE])))).toBe(true);
+    expect(local.totals.includes).toContain('fixed fees (configured)');
+    // A quarter (fiscal, from January) holds every fee day of the range.
+    const quarter = await json(['--by', 'quarter', '--tz', 'Asia/Tokyo', '--from', '2026-02-01', '--to', '2026-02-28']);
+    expect(sum(quarter.rows.map((r) => r[FEE])).eq(FEB)).toBe(true);
+    expect(quarter.rows.filter((r) => !new Decimal(String(r[FEE] ?? 0)).isZero()).every((r) => typeof r.label === 'string' && String(r.label).length > 0)).toBe(true);
+  });
+
   it('--by month: the month row carries the prorated month; a range ending inside a month takes only its days', async () => {
     const doc = await json(['--by', 'month', '--from', '2026-02-01', '--to', '2026-03-05']);
     const byMonth = new Map(doc.rows.map((r) => [String(r.month), new Decimal(String(r[FEE]))]));
