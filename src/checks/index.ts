@@ -102,7 +102,9 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
     const prints = args.proofs ? new DayFingerprints(base, checks.filter(isDailyCheck)) : undefined;
     // One at a time: each check is a few aggregate queries and the warehouse has few cores to share.
     for (const check of checks) results.push(await prove(check, base, prints));
-    return { summary: withTally(await summarize(wh, args.range, undefined, prints), args.proofs), results, status: worst(results) };
+    const summary = withTally(await summarize(wh, args.range, undefined, prints), args.proofs);
+    await prints?.save();
+    return { summary, results, status: worst(results) };
   }
   const results: CheckResult[] = [];
   for (const check of checks.filter((c) => c.scope === 'warehouse')) results.push(await check.run(base));
@@ -112,6 +114,7 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
     const own: CheckResult[] = [];
     const prints = args.proofs ? new DayFingerprints(ctx, checks.filter(isDailyCheck)) : undefined;
     for (const check of checks) if (check.scope !== 'warehouse') own.push(forOrganization(await prove(check, ctx, prints), organization));
+    await prints?.save();
     results.push(...own);
     const ids = organization.id === null ? undefined : [organization.id];
     verdicts.push({ ...organization, status: worst([...results.filter((r) => !r.organization), ...own]), totalUsd: (await totalSpend(wh, { ...args.range, ...(ids ? { organizationIds: ids } : {}) })).usd });

@@ -187,12 +187,40 @@ export class DayFingerprints {
     const columns = hashed.map(i);
     // The hashed columns are part of the print: kept facts proved under another column set are not reused.
     const tag = hash53(hashed.join(',')).toString(36);
-    const rows = await wh.query(
-      `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, COUNT(*) AS ${i('n')}, ${d.rowFingerprint(columns)} AS ${i('print')}
-         FROM ${d.table(table)} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1`,
-      [range.from, range.to, ...org.params],
-    );
-    return new Map(rows.map((r) => [asIsoDay(String(r.day)), { rows: Number(r.n), print: `${tag}:${String(r.print)}` }]));
+    const scan = async (days: DayRange) => {
+      const rows = await wh.query(
+        `SELECT ${d.toText(i('activity_date'))} AS ${i('day')}, COUNT(*) AS ${i('n')}, ${d.rowFingerprint(columns)} AS ${i('print')}
+           FROM ${d.table(table)} WHERE ${i('activity_date')} BETWEEN ${d.dateParam()} AND ${d.dateParam()}${org.sql} GROUP BY 1`,
+        [days.from, days.to, ...org.params],
+      );
+      return new Map(rows.map((r) => [asIsoDay(String(r.day)), { rows: Number(r.n), print: `${tag}:${String(r.print)}` }]));
+    };
+    // Prints kept from an earlier read of the same rows (DuckDB: beside the file, valid only while
+    // nothing but this program's tracked writes changed it): only the days written since are read.
+    const store = wh.dayPrints?.();
+    const key = JSON.stringify([table, hashed, org.sql, org.params]);
+    const kept = store?.get(key, range);
+    if (!kept) {
+      const fresh = await scan(range);
+      store?.put(key, table, range, fresh);
+      return fresh;
+    }
+    const prints = new Map(kept.known);
+    for (const run of dayRuns(kept.stale)) {
+      const fresh = await scan(run);
+      store!.put(key, table, run, fresh);
+      for (const day of eachDay(run.from, run.to)) {
+        const p = fresh.get(day);
+        if (p && day >= range.from && day <= range.to) prints.set(day, p);
+        else prints.delete(day);
+      }
+    }
+    return prints;
+  }
+
+  /** Keeps what this pass read for the next one (where the warehouse keeps prints). */
+  async save(): Promise<void> {
+    await this.ctx.wh.dayPrints?.()?.save();
   }
 }
 

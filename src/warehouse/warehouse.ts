@@ -137,7 +137,36 @@ export interface Warehouse {
    */
   changeToken(): Promise<string>;
 
+  /**
+   * Day fingerprints kept from an earlier read of the same rows (validation's DayFingerprints), valid
+   * only while nothing but this program's tracked writes changed the warehouse since. DuckDB keeps
+   * them beside the file for a read-only open (duckdb/day-prints.ts); absent/undefined: none kept.
+   */
+  dayPrints?(): DayPrintStore | undefined;
+
   close(): Promise<void>;
+}
+
+/** One day's fingerprint of a table's rows (validation's DayFingerprints). */
+export interface DayPrint {
+  rows: number;
+  print: string;
+}
+
+/** What is kept for a range: the days known, and the days a writer changed since (to be read again). */
+export interface KeptDayPrints {
+  /** A day of the range absent here and not stale holds no rows. */
+  known: Map<IsoDay, DayPrint>;
+  stale: IsoDay[];
+}
+
+export interface DayPrintStore {
+  /** Kept prints under `key` for every day of range, or undefined when they do not cover it. */
+  get(key: string, range: DayRange): KeptDayPrints | undefined;
+  /** Prints just read for every day of range (a day absent holds no rows). */
+  put(key: string, table: string, range: DayRange, prints: ReadonlyMap<IsoDay, DayPrint>): void;
+  /** Keeps what was put, for the next reader. */
+  save(): Promise<void>;
 }
 
 /** The SQL differences between warehouses, in one place. */

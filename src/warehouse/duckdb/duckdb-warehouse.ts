@@ -22,6 +22,7 @@ import {
   type ExportFormat,
   type ExportOptions,
   type OrganizationAttribution,
+  type DayPrintStore,
 } from '../warehouse.js';
 import { duckDbChangeToken } from './change-token.js';
 import { duckDbDialect } from './duckdb-dialect.js';
@@ -64,7 +65,8 @@ export class DuckDbWarehouse implements Warehouse {
       await this.withConnection((conn) => checkSchema(conn, this.location));
       return;
     }
-    await this.write((conn) => initSchema(conn, this.location));
+    // A migration may rewrite rows: kept day fingerprints are not carried past it.
+    if (await this.write((conn) => initSchema(conn, this.location))) this.shared.dayPrints?.forget();
   }
 
   async replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {
@@ -72,6 +74,8 @@ export class DuckDbWarehouse implements Warehouse {
     this.assertUndamaged();
     const tables = [...new Set(write.tables)];
     validateWrite(write, tables);
+    // Marked before anything is written: kept fingerprints of these days are read again.
+    this.shared.dayPrints?.markWritten(tables, write.days);
     const conn = await this.shared.acquire();
     let healthy = true;
     try {
@@ -101,7 +105,10 @@ export class DuckDbWarehouse implements Warehouse {
 
   async attributeOrganization(organizationId: string | null): Promise<OrganizationAttribution> {
     this.assertWritable();
-    return this.write((conn) => attributeOrganization(conn, organizationId));
+    const result = await this.write((conn) => attributeOrganization(conn, organizationId));
+    // Rows given an organization: kept day fingerprints are not carried past it.
+    if (result.attributed > 0) this.shared.dayPrints?.forget();
+    return result;
   }
 
   async recordWindow(record: WindowRecord): Promise<void> {
@@ -118,6 +125,7 @@ export class DuckDbWarehouse implements Warehouse {
     this.assertWritable();
     const def = TABLES[table];
     if (def?.kind !== 'ledger') throw new WarehouseError(`upsertLedgerRow: ${String(table)} is not a ledger table`);
+    this.shared.dayPrints?.markWritten([table]);
     await this.write((conn) => transaction(conn, () => upsertLedgerRow(conn, def, row)));
   }
 
@@ -174,6 +182,11 @@ export class DuckDbWarehouse implements Warehouse {
         prepared.destroySync();
       }
     });
+  }
+
+  /** Read-only: the fingerprints kept beside the file for its state now (day-prints.ts); a writer keeps none to read. */
+  dayPrints(): DayPrintStore | undefined {
+    return this.readOnly ? this.shared.dayPrints : undefined;
   }
 
   /** A stat of the file and its WAL (see change-token.ts): no query, and still answers after close(). */

@@ -13,6 +13,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { WarehouseError, WarehouseLockedError } from '../warehouse.js';
 import { compactRowGroups, ROW_GROUP_ROWS } from './compaction.js';
 import { Mutex } from './mutex.js';
+import { DayPrintFile } from './day-prints.js';
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -34,6 +35,11 @@ export class SharedInstance {
   private closed = false;
   /** Set when the file failed a read check: every later use in this process is refused with it. */
   damaged: Error | null = null;
+  /**
+   * Kept day fingerprints (day-prints.ts). A writer reads them as it opens the file, marks what it
+   * writes and stamps them as it closes; a reader reads them once and keeps what it reads.
+   */
+  dayPrints: DayPrintFile | undefined;
 
   constructor(
     readonly key: string,
@@ -77,7 +83,9 @@ export class SharedInstance {
     if (!this.readOnly && this.damaged) await this.skipShutdownCheckpoint();
     for (const conn of this.idle.splice(0)) conn.closeSync();
     try {
-      this.instance.closeSync();
+      const prints = !this.readOnly && !this.damaged ? this.dayPrints : undefined;
+      if (prints) prints.closeWriter(() => this.instance.closeSync());
+      else this.instance.closeSync();
     } catch (err) {
       // Already reported as damaged: the close's own complaint about it adds nothing.
       if (!this.damaged) throw err;
@@ -207,6 +215,8 @@ async function openSharedNow(path: string, opts: OpenOptions): Promise<SharedIns
     try {
       const instance = await DuckDBInstance.create(abs, readOnly ? { access_mode: 'READ_ONLY' } : writerSettings(opts.openWindows));
       const created = new SharedInstance(key, instance, readOnly).retain();
+      // Read while this process holds the file: a writer carries them through its writes (day-prints.ts).
+      created.dayPrints = DayPrintFile.load(abs);
       registry.set(key, created);
       return created;
     } catch (err) {

@@ -141,8 +141,8 @@ async function writeVersion(conn: DuckDBConnection): Promise<void> {
   await conn.run(`INSERT INTO ${quoteIdent(META)} (key, value) VALUES ($1, $2)`, [VERSION_KEY, String(SCHEMA_VERSION)]);
 }
 
-/** Creates or migrates the schema in one transaction. The caller holds the write mutex. */
-export async function initSchema(conn: DuckDBConnection, location: string): Promise<void> {
+/** Creates or migrates the schema in one transaction. The caller holds the write mutex. True when a migration ran (rows may have changed). */
+export async function initSchema(conn: DuckDBConnection, location: string): Promise<boolean> {
   await conn.run('BEGIN TRANSACTION');
   try {
     const state = await readSchemaState(conn, location);
@@ -159,6 +159,7 @@ export async function initSchema(conn: DuckDBConnection, location: string): Prom
     for (const v of VIEWS) await conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(v.name)} AS ${v.sql(duckDbDialect)}`);
     if (from !== SCHEMA_VERSION) await writeVersion(conn);
     await conn.run('COMMIT');
+    return from !== SCHEMA_VERSION;
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
