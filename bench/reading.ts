@@ -14,13 +14,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMULATOR_ADMIN_KEY } from '../src/emulator/index.js';
 import { DEFAULT_VIEW } from '../src/dashboard/server.js';
+import { dayPrintsFile } from '../src/warehouse/duckdb/day-prints.js';
 import { runMeasured, type ChildResult } from './child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = join(resolve(HERE, '../..'), 'bin/claude-ingest.js');
 
 export interface ReadingResult {
-  /** validate over the year with nothing kept (every day proved). */
+  /** validate over the year with no day fingerprints kept (every day's rows hashed; proofs the file holds are reused). */
   validateFirstS: number;
   /** validate over the year again: every day's proof kept. */
   validateYearS: number;
@@ -83,6 +84,8 @@ export async function measureReading(file: string, env: Record<string, string>, 
     if (r.code > 1) process.stdout.write(`    ${args[0]} exit ${r.code}: ${r.stderr.split('\n').slice(-3).join(' ')}\n`);
     return seconds(r);
   };
+  // The first validate hashes every day's rows: no fingerprints kept from an earlier bench on this file.
+  rmSync(dayPrintsFile(file), { force: true });
   const validateFirstS = await step(['validate', '--json']);
   const validateYearS = await step(['validate', '--json']);
   let dailyRunS: number | null = null;
@@ -109,7 +112,7 @@ export function readingReport(r: ReadingResult, label: string): string {
   const row = (what: string, value: string, target: string, met: boolean | null) => `  ${what.padEnd(58)} ${value.padStart(10)}   target ${target.padEnd(8)} ${met === null ? '' : met ? 'met' : 'NOT met'}`;
   return [
     `Reading on the ${label} warehouse (each step a child process of the CLI)`,
-    row('validate, nothing kept (every day proved)', `${f2(r.validateFirstS)} s`, '-', null),
+    row('validate, no fingerprints kept (every row hashed)', `${f2(r.validateFirstS)} s`, '-', null),
     row('validate over one year, proofs kept', `${f2(r.validateYearS)} s`, '≤ 2 s', r.validateYearS <= 2),
     row('daily run (emulator without latency)', `${f2(r.dailyRunS)} s`, '< 5 s', r.dailyRunS === null ? null : r.dailyRunS < 5),
     row('validate after the daily run (rewritten days proved)', `${f2(r.validateDailyS)} s`, '≤ 1 s', r.validateDailyS === null ? null : r.validateDailyS <= 1),

@@ -227,13 +227,13 @@ async function keys(ctx: ApiContext) {
 async function claudeCode(ctx: ApiContext) {
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const days = eachDay(f.from, f.to);
-  const byDay = new Map((await claudeCodeDaily(ctx.wh, f)).map((r) => [r.day, r]));
+  // Independent queries side by side, each on its own connection.
+  const [dailyRows, userRows, tools, active] = await Promise.all([claudeCodeDaily(ctx.wh, f), claudeCodeByUser(ctx.wh, f), toolAcceptance(ctx.wh, f), claudeCodeActiveActors(ctx.wh, f)]);
+  const byDay = new Map(dailyRows.map((r) => [r.day, r]));
   const daily = days.map(
     (day) => byDay.get(day) ?? { day, active_users: 0, active_api_actors: 0, sessions: 0, lines_added: 0, lines_removed: 0, commits: 0, pull_requests: 0 },
   );
-  const users = (await claudeCodeByUser(ctx.wh, f)).map((u) => ({ ...u, estimated_cost_usd_estimate: canonicalDecimal(u.estimated_cost_usd_estimate) }));
-  const tools = await toolAcceptance(ctx.wh, f);
-  const active = await claudeCodeActiveActors(ctx.wh, f);
+  const users = userRows.map((u) => ({ ...u, estimated_cost_usd_estimate: canonicalDecimal(u.estimated_cost_usd_estimate) }));
   const total = (k: 'sessions' | 'lines_added' | 'lines_removed' | 'commits' | 'pull_requests' | 'tool_accepted' | 'tool_rejected') =>
     users.reduce((a, u) => a + u[k], 0);
   const accepted = total('tool_accepted');

@@ -267,8 +267,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       try {
         const token = await access.token();
         if (token === '' || (token !== undefined && token === warmedToken)) return;
-        // The data-health banner first: it validates the whole range, the longest answer by far.
-        for (const path of WARM_ORDER) await answer(new URL(path, 'http://localhost'));
+        // Every answer at once, the data-health banner first: they share one DuckDB instance, and
+        // the page's own requests, arriving meanwhile, wait for these instead of computing them again.
+        // One at a time, the short answers queued behind the long ones (Round 12).
+        const answers = await Promise.allSettled(WARM_ORDER.map((path) => answer(new URL(path, 'http://localhost'))));
+        const failed = answers.find((a) => a.status === 'rejected');
+        if (failed) throw failed.reason;
         warmedToken = token;
       } catch {
         // Busy or failing: the page's own request will say why; try again on the next tick.

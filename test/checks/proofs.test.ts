@@ -5,6 +5,8 @@
  * validate still catches each one, with the same results as `validate --full`.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dayPrintsFile, stateStamp } from '../../src/warehouse/duckdb/day-prints.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/check.js';
 import { addDays, eachDay, type IsoDay } from '../../src/util/dates.js';
@@ -196,6 +198,7 @@ describe('kept proofs', () => {
 
   it('after a daily run, only the days it rewrote are proved again', async () => {
     const file = await plantedCopy(w, `daily-${++copies}.duckdb`);
+    await validate(file); // keeps the day fingerprints beside the file, for the run to carry
     const run = await runCli(['run', '--warehouse', `duckdb:${file}`], w.env);
     expect(run.code, run.stderr).toBe(0);
     // The days the run's windows wrote, from the ledger (each stream's lookback and window size).
@@ -209,6 +212,14 @@ describe('kept proofs', () => {
     }
     expect(written.size).toBeGreaterThan(0);
     expect(written.size).toBeLessThan(DAYS);
+    // The run carried the kept fingerprints through its writes: stamped with the file as it left
+    // it, the days it wrote marked to be read again, every other day kept.
+    const kept = readPrints(file);
+    expect(kept.stamp).toBe(stateStamp(file));
+    const costs = Object.values(kept.entries).find((e) => e.table === 'claude_costs')!;
+    expect(costs.stale.length).toBeGreaterThan(0);
+    for (const day of costs.stale) expect(written.has(day)).toBe(true);
+    expect(Object.keys(costs.days).length).toBeGreaterThan(DAYS - written.size - 1);
     const v = await validate(file);
     // The emulator sends the same figures again: the rewritten rows differ only in lineage (run_id,
     // ingested_at), which no check reads, so at most the written days are proved again (often none).
@@ -216,4 +227,45 @@ describe('kept proofs', () => {
     expect(v.proofs.reused).toBeGreaterThanOrEqual((DAYS - written.size) * DAILY_CHECKS);
     expect(v.results).toEqual((await validate(file, '--full')).results);
   });
+
+  it('fingerprints kept beside the file are read instead of the rows, and a defect planted by hand on the same file after that is still caught', async () => {
+    const file = await plantedCopy(w, `prints-${++copies}.duckdb`);
+    await validate(file);
+    const kept = readPrints(file);
+    expect(kept.stamp).toBe(stateStamp(file));
+    // Used, not only written: a print changed inside the file (its stamp left as it is) makes the
+    // checks reading claude_costs prove that one day again, though its rows did not change.
+    const [key, costs] = Object.entries(kept.entries).find(([, e]) => e.table === 'claude_costs')!;
+    costs.days[OLD]![1] = 'changed:0';
+    kept.entries[key] = costs;
+    writeFileSync(dayPrintsFile(file), JSON.stringify(kept));
+    const reread = await validate(file);
+    expect(reread.proofs.proved).toBeGreaterThan(0);
+    expect(reread.proofs.proved).toBeLessThanOrEqual(DAILY_CHECKS);
+    // Now a row edited by hand with SQL on that old day, in this same file: its state changed, so
+    // nothing kept is trusted and the defect is found as --full finds it.
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    try {
+      await conn.run(`UPDATE claude_costs SET amount_usd = amount_cents WHERE rowid = (SELECT MIN(rowid) FROM claude_costs WHERE activity_date = DATE '${OLD}' AND amount_cents > 1)`);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+    expect(stateStamp(file)).not.toBe(kept.stamp);
+    const v = await validate(file);
+    expect(v.byId('cents').status).toBe('FAIL');
+    expect(v.byId('cents').days).toEqual([OLD]);
+    expect(v.code).toBe(1);
+    expect(v.results).toEqual((await validate(file, '--full')).results);
+  });
 });
+
+interface KeptPrints {
+  stamp: string;
+  entries: Record<string, { table: string; days: Record<string, [number, string]>; stale: string[] }>;
+}
+
+function readPrints(file: string): KeptPrints {
+  return JSON.parse(readFileSync(dayPrintsFile(file), 'utf8')) as KeptPrints;
+}
