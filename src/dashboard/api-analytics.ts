@@ -4,12 +4,12 @@
  * product | user` (src/reports/analytics-queries.ts). A warehouse without analytics cost answers
  * `available: false` without running them, and the page hides these sections.
  */
-import { apiKeyCostQuery, productCostQuery, userCostQuery } from '../reports/analytics-queries.js';
+import { apiKeyCostQuery, userCostQuery } from '../reports/analytics-queries.js';
 import { exact } from '../reports/cells.js';
 import { hasAnalyticsCost, productCostByDay } from '../reports/dashboard-analytics.js';
 import { sqlAndParams, type ReportQuery } from '../reports/queries.js';
 import { eachDay, type DayRange } from '../util/dates.js';
-import { canonicalDecimal, sumDecimals } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ApiContext } from './api-context.js';
 import { filterParams } from './params.js';
@@ -42,17 +42,23 @@ export async function analytics(ctx: ApiContext, span: () => Promise<DayRange | 
   // Claude Code's estimate beside each person has no workspace, so the per-person report refuses
   // that filter (as `report --by user --workspace` does): the page says so instead.
   const peopleNote = f.workspaceIds?.length ? 'the per-person table is not split by workspace (the Claude Code estimate beside it has none): clear the workspace filter to see it' : null;
-  const [keys, totals, byDay, people] = await Promise.all([
+  const [keys, byDay, people] = await Promise.all([
     run(apiKeyCostQuery(d, f)),
-    run(productCostQuery(d, f)),
     productCostByDay(ctx.wh, f),
     peopleNote ? Promise.resolve([] as Row[]) : run(userCostQuery(d, f)),
   ]);
   const cells = new Map(byDay.map((r) => [`${r.product}\u0000${r.day}`, canonicalDecimal(r.usd)]));
-  const products = totals.map((t) => {
-    const key = String(t.product);
-    return { key, name: key, total: String(t.billed_cost_usd), usd: days.map((day) => cells.get(`${key}\u0000${day}`) ?? '0') };
-  });
+  // Each product's total is its days' exact sums added up: the figure and order `report --by
+  // product` gives (productCostQuery: largest first, then by name), without a second scan.
+  const perProduct = new Map<string, string[]>();
+  for (const r of byDay) {
+    let parts = perProduct.get(r.product);
+    if (!parts) perProduct.set(r.product, (parts = []));
+    parts.push(r.usd);
+  }
+  const totals = [...perProduct].map(([product, parts]) => ({ product, total: canonicalDecimal(sumDecimals(parts)) }));
+  totals.sort((a, b) => compareDecimal(b.total, a.total) || (a.product < b.product ? -1 : a.product > b.product ? 1 : 0));
+  const products = totals.map(({ product: key, total }) => ({ key, name: key, total, usd: days.map((day) => cells.get(`${key}\u0000${day}`) ?? '0') }));
   // Long tables go a page at a time (paging.ts): the first page, and the rest summed as "other".
   const keysPage = pageOf(keys, TABLE_SPECS['key-cost']);
   const peoplePage = pageOf(people, TABLE_SPECS.people);
