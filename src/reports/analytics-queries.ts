@@ -67,7 +67,6 @@ export function apiKeyCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
 export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
   const i = (n: string) => d.ident(n);
   const wb = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
-  const wn = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
   const we = filterWhere(d, f, 'm', { workspace: false, model: true }, 'Claude Code estimates');
   const actorType = `x.${i('actor_type')}`;
   const actor = `x.${i('actor_id')}`;
@@ -76,16 +75,10 @@ export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
   // Cents → dollars exactly (see claudeCodeByUserQuery: a bare 0.01 would be a FLOAT64 in BigQuery).
   const estimate = `COALESCE(x.${i('cents')}, 0) * CAST('0.01' AS DECIMAL(3, 2))`;
   // People are keyed by user_id; their email and name are attributes, taken from the newest answer
-  // (the latest ingest, then the latest bucket). The Claude Code report still names users by email,
-  // so its estimate joins on that newest email.
-  // The newest row per actor is taken from its rows summed to one per (attributes, ingest): the
-  // same row as over every fact (ties were and stay any one of them), but the window sorts far
-  // fewer rows (one year of the large organization: 2.0 s → a fraction, docs/performance.md Round 12).
-  const newest = `SELECT g.${i('actor_type')} AS ${i('actor_type')}, g.${i('actor_id')} AS ${i('actor_id')}, g.${i('email')} AS ${i('email')}, g.${i('name')} AS ${i('name')},
-                         ROW_NUMBER() OVER (PARTITION BY g.${i('actor_type')}, g.${i('actor_id')} ORDER BY g.${i('ingested_at')} DESC, g.${i('bucket_start')} DESC) AS ${i('rn')}
-                    FROM (SELECT b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')}, b.${i('actor_email')} AS ${i('email')}, b.${i('actor_name')} AS ${i('name')},
-                                 b.${i('ingested_at')} AS ${i('ingested_at')}, MAX(b.${i('bucket_start')}) AS ${i('bucket_start')}
-                            FROM ${d.table('claude_cost_by_actor')} b WHERE ${wn.sql} GROUP BY 1, 2, 3, 4, 5) g`;
+  // (the latest ingest, then the latest bucket) in the same scan as the sums (newestOf). The Claude
+  // Code report still names users by email, so its estimate joins on that newest email. The name
+  // tables are joined on a key that is NULL where the actor type cannot match (onlyFor): an
+  // equi-join DuckDB hashes, not a nested loop (docs/performance.md, Round 12).
   return {
     sql: `SELECT ${actorType} AS ${i('actor_type')},
                  CASE WHEN ${actorType} IS NULL THEN ? ELSE ${actor} END AS ${i('actor')},
@@ -97,25 +90,24 @@ export function userCostQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
                  ${estimate} AS ${i('claude_code_estimate_usd')}
             FROM (SELECT COALESCE(b.${i('actor_type')}, e.${i('actor_type')}) AS ${i('actor_type')}, COALESCE(b.${i('actor_id')}, e.${i('actor_id')}) AS ${i('actor_id')},
                          b.${i('name')} AS ${i('name')}, b.${i('email')} AS ${i('email')}, b.${i('billed')} AS ${i('billed')}, b.${i('code')} AS ${i('code')}, b.${i('list')} AS ${i('list')}, e.${i('cents')} AS ${i('cents')}
-            FROM (SELECT s.*, n.${i('name')} AS ${i('name')}, n.${i('email')} AS ${i('email')},
-                         COALESCE(CASE WHEN s.${i('actor_type')} = 'user_actor' THEN n.${i('email')} END, s.${i('actor_id')}) AS ${i('join_id')}
+            FROM (SELECT s.${i('actor_type')} AS ${i('actor_type')}, s.${i('actor_id')} AS ${i('actor_id')}, s.${i('billed')} AS ${i('billed')}, s.${i('code')} AS ${i('code')}, s.${i('list')} AS ${i('list')},
+                         s.${i('n')}.${i('name')} AS ${i('name')}, s.${i('n')}.${i('email')} AS ${i('email')},
+                         COALESCE(CASE WHEN s.${i('actor_type')} = 'user_actor' THEN s.${i('n')}.${i('email')} END, s.${i('actor_id')}) AS ${i('join_id')}
                     FROM (SELECT b.${i('actor_type')} AS ${i('actor_type')}, b.${i('actor_id')} AS ${i('actor_id')},
                                  ${usd(`b.${i('amount_usd')}`)} AS ${i('billed')},
                                  ${usd(`CASE WHEN b.${i('product')} = 'claude_code' THEN b.${i('amount_usd')} END`)} AS ${i('code')},
-                                 ${usd(`b.${i('list_amount_usd')}`)} AS ${i('list')}
-                            FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql} GROUP BY 1, 2) s
-                    LEFT JOIN (${newest}) n
-                      ON n.${i('rn')} = 1 AND n.${i('actor_type')} = s.${i('actor_type')} AND n.${i('actor_id')} = s.${i('actor_id')}) b
+                                 ${usd(`b.${i('list_amount_usd')}`)} AS ${i('list')},
+                                 ${d.newestOf([['email', `b.${i('actor_email')}`], ['name', `b.${i('actor_name')}`]], [`b.${i('ingested_at')}`, `b.${i('bucket_start')}`])} AS ${i('n')}
+                            FROM ${d.table('claude_cost_by_actor')} b WHERE ${wb.sql} GROUP BY 1, 2) s) b
             FULL OUTER JOIN
                  (SELECT m.${i('actor_type')} AS ${i('actor_type')}, m.${i('actor_id')} AS ${i('actor_id')}, ${usd(`m.${i('estimated_cost_cents')}`)} AS ${i('cents')}
                     FROM ${d.table('claude_code_model_usage')} m WHERE ${we.sql} GROUP BY 1, 2) e
               ON e.${i('actor_type')} = b.${i('actor_type')} AND e.${i('actor_id')} = b.${i('join_id')}) x
-            -- Equi-joins on a key that is NULL where the actor type cannot match: hashed, not a nested loop.
             LEFT JOIN ${d.table('claude_users')} us ON us.${i('id')} = ${onlyFor('user_actor')}
             LEFT JOIN ${d.table('claude_users')} ue ON ue.${i('email')} = ${onlyFor('user_actor')}
             LEFT JOIN ${d.table('claude_service_accounts')} sa ON sa.${i('id')} = ${onlyFor('service_account_actor')}
            ORDER BY 5 DESC, 8 DESC, 2`,
-    params: [HIDDEN_ACTOR_REASON, HIDDEN_ACTOR, ...wb.params, ...wn.params, ...we.params],
+    params: [HIDDEN_ACTOR_REASON, HIDDEN_ACTOR, ...wb.params, ...we.params],
     columns: [
       col('actor_type', 'actor_type', 'text'),
       col('actor', 'actor', 'text'),

@@ -206,6 +206,12 @@ export interface SqlDialect {
   rowFingerprint(columns: string[]): string;
   /** A 64-bit hash of one row's columns (NULLs hash alike, as GROUP BY groups them): a cheap stand-in for a wide key. */
   rowHash(columns: string[]): string;
+  /**
+   * An aggregate: the named fields (a STRUCT) of the group's row that is last in `order` (each
+   * expression compared descending, the first one first; ties: any of them). Read a field as
+   * `alias.field` from a subquery that selected it AS alias.
+   */
+  newestOf(fields: Array<[name: string, expr: string]>, order: string[]): string;
   /** A query whose one row's first column is a view's SQL as the warehouse holds it (one parameter, the view's name). */
   viewSqlQuery(view: string): { sql: string; params: unknown[] };
 }

@@ -163,6 +163,7 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     // The row as JSON text (every column type has one, NULLs kept) under FARM_FINGERPRINT's 64 bits.
     rowFingerprint: (columns) => `CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${columns.join(', ')})))) AS STRING)`,
     rowHash: (columns) => `FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${columns.join(', ')})))`,
+    newestOf: (fields, order) => `ARRAY_AGG(STRUCT(${fields.map(([n, e]) => `${e} AS ${n}`).join(', ')}) ORDER BY ${order.map((o) => `${o} DESC`).join(', ')} LIMIT 1)[OFFSET(0)]`,
     viewSqlQuery: (view) => ({ sql: `SELECT view_definition FROM ${qualifiedTable(project, dataset, 'INFORMATION_SCHEMA.VIEWS')} WHERE table_name = ?`, params: [view] }),
     decimal: (expr) => `CAST(${expr} AS BIGNUMERIC)`,
     columnsQuery: (table) => ({

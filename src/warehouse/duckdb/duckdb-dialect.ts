@@ -27,6 +27,7 @@ export const duckDbDialect: SqlDialect = {
   // hash() of several values hashes them together; NULLs hash too.
   rowFingerprint: (columns) => `CAST(bit_xor(hash(${columns.join(', ')})) AS VARCHAR)`,
   rowHash: (columns) => `hash(${columns.join(', ')})`,
+  newestOf: (fields, order) => `arg_max({${fields.map(([n, e]) => `'${n}': ${e}`).join(', ')}}, ${order.length === 1 ? order[0] : `(${order.join(', ')})`})`,
   viewSqlQuery: (view) => ({ sql: `SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND view_name = ?`, params: [view] }),
   decimal: (expr) => `CAST(${expr} AS DECIMAL(38,12))`,
   columnsQuery: (table) => ({
