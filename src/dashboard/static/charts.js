@@ -4,7 +4,7 @@
  * window.__dashboard.plotted what it shows, with money as the exact strings the API sent.
  */
 import { compactInt, compactUsd, escapeHtml, formatInt, formatPct, formatUsd } from './format.js';
-import { $, dash } from './state.js';
+import { $, dash, showBasisTag } from './state.js';
 
 /**
  * @typedef {import('echarts').EChartsOption} Option
@@ -90,7 +90,6 @@ export const series = /** @param {Record<string, unknown>} fields */ (fields) =>
  * @param {Pace | null} [pace] each budget's daily pace, drawn as a dashed line over the stacked spend
  */
 export function drawSpend(spend, pace) {
-  if (spend.local) return drawLocalSpend(spend, spend.local);
   // Plain numbers, not {value, exact} items: a year stacked by a dozen workspaces is thousands of
   // bars, and ECharts draws plain arrays far faster. The tooltip looks the exact strings up.
   const shape = dailyShape(spend.days.length);
@@ -106,7 +105,8 @@ export function drawSpend(spend, pace) {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: 'category', data: spend.days },
+      // In a zone the axis is local days (issue 27), named by the zone.
+      xAxis: { type: 'category', data: spend.days, ...(spend.timezone ? { name: spend.timezone, nameLocation: 'end' } : {}) },
       yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
       series: [
         ...spend.series.map((s) => series({ name: s.name, stack: 'spend', ...shape, data: s.usd.map(Number) })),
@@ -115,31 +115,9 @@ export function drawSpend(spend, pace) {
         ),
       ],
     },
-    { points: spend.days.length, stack: spend.stack, days: spend.days, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })), budgets },
+    { points: spend.days.length, stack: spend.stack, timezone: spend.timezone, days: spend.days, daily: spend.daily, day_basis: spend.day_basis, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })), budgets },
   );
-}
-
-/**
- * Spend per local day (a configured time zone): one bar a day, each day the sum of its hours, or a
- * UTC day where no hours are held (the tooltip says which: docs/time-zones.md).
- * @param {Spend} spend
- * @param {NonNullable<Spend['local']>} local
- */
-function drawLocalSpend(spend, local) {
-  const shape = dailyShape(spend.days.length);
-  const exactOf = (/** @type {number} */ _s, /** @type {number} */ i) => local.daily[i];
-  plot(
-    'chart-spend',
-    {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
-      legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: 'category', data: spend.days, name: local.timezone, nameLocation: 'end' },
-      yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
-      series: [series({ name: `Spend per day in ${local.timezone}`, ...shape, data: local.daily.map(Number) })],
-    },
-    { points: spend.days.length, timezone: local.timezone, days: spend.days, daily: local.daily, day_basis: local.day_basis },
-  );
+  showBasisTag('spend', spend.timezone, spend.basis);
 }
 
 /**
