@@ -23,7 +23,7 @@ export function drawBudgets(b) {
   $('budgets-month').textContent = `${b.from} .. ${b.today} (today partial), month ends ${b.monthEnd}${b.timezone ? `, local days in ${b.timezone}` : ''}`;
   // A budget scoped to a key or an allocation dimension has no hours: its row says UTC days.
   const bases = b.budgets.map((r) => r.day_basis);
-  showBasisTag('budgets', b.timezone, bases.includes('UTC days') ? (bases.every((x) => x === 'UTC days') ? 'UTC days' : 'mixed') : bases.find((x) => x === 'mixed' || x === 'local, partial') ?? bases[0]);
+  showBasisTag('budgets', b.timezone, bases.includes('UTC days') ? (bases.every((x) => x === 'UTC days') ? 'UTC days' : 'mixed') : bases.find((x) => x === 'mixed') ?? bases[0]);
   const head = ['budget', 'scope', 'monthly', 'spent', '%', 'forecast', 'forecast %', 'threshold reached']
     .map((h, i) => `<th class="${i >= 2 ? 'num' : ''}">${escapeHtml(h)}</th>`)
     .join('');
