@@ -7,7 +7,7 @@
  * and a UTC day without hours is its claude_costs total under its own date, "UTC days", never
  * shifted or split. Placement is local-placement.ts's, so the bases are the report's too.
  */
-import { localSpan, type Calendar } from '../util/calendar.js';
+import { localDay, localDayStartMs, localSpan, type Calendar } from '../util/calendar.js';
 import { addDays, dayStartMs, eachDay, type IsoDay } from '../util/dates.js';
 import { DecimalSum } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -15,7 +15,7 @@ import { billedByCostReportSql } from './bridge.js';
 import { dayCell, exact } from './cells.js';
 import { spendByDay, type StackDimension } from './dashboard-queries.js';
 import { filterWhere, type ReportFilter } from './filter.js';
-import { combineBasis, placeOnLocalDays, utcReadRange, type DayBasis, type HourFigure, type Measure } from './local-placement.js';
+import { combineBasis, placeOnLocalDays, utcReadRange, type DayBasis, type Measure } from './local-placement.js';
 
 /** Workspace id (null = default workspace) or model (null = non-token costs), as spendByDay keys them. */
 export type SplitKey = string | null;
@@ -81,22 +81,97 @@ export interface LocalSplitDays {
   day_basis: Array<DayBasis | null>;
 }
 
-/** Spend per local day f.from..f.to × workspace or model; `hourlyDays`: UTC days whose hours are held. */
+const HOUR_MS = 3_600_000;
+
+/**
+ * How a UTC day's hours fall on local days, decided here from ICU's rules: the first hour (1..23)
+ * that starts in the next local day; 24 when every hour starts in one local day; null when the day
+ * holds hours of three local days (a zone whose day is shorter than a UTC day's edges allow: read per hour).
+ */
+function cutHour(cal: Calendar, utcDay: IsoDay): number | null {
+  const start = dayStartMs(utcDay);
+  const first = localDay(cal, start);
+  const last = localDay(cal, start + 23 * HOUR_MS);
+  if (first === last) return 24;
+  if (addDays(first, 1) !== last) return null;
+  return Math.ceil((localDayStartMs(cal, last) - start) / HOUR_MS);
+}
+
+/**
+ * SQL: billed dollars per UTC day × key × part of the day, where part "a" holds the hours before the
+ * day's cut (cutHour) and "b" those from it; a day without a cut is read per hour ("00".."23"). The
+ * hour is read from the TIMESTAMP's text (no time zone: the column is UTC by construction), so the
+ * engine's session zone never enters; which local day each part is on is decided in code.
+ */
+function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: StackDimension, cuts: Array<{ to: IsoDay; cut: number | null }>): { sql: string; params: unknown[] } {
+  const d = wh.dialect;
+  const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
+  const hour = `SUBSTR(${d.toText(`h.${d.ident('bucket_start')}`)}, 12, 2)`;
+  const date = `h.${d.ident('activity_date')}`;
+  const params: unknown[] = [];
+  // Consecutive days with the same cut share one branch: a year in a zone with daylight saving is a few.
+  const branches = cuts.map((c) => {
+    params.push(c.to, ...(c.cut === null ? [] : [String(c.cut).padStart(2, '0')]));
+    return `WHEN ${date} <= ${d.dateParam()} THEN ${c.cut === null ? hour : `CASE WHEN ${hour} >= ? THEN 'b' ELSE 'a' END`}`;
+  });
+  return {
+    sql: `SELECT ${date} AS ${d.ident('day')}, h.${d.ident(dim === 'workspace' ? 'workspace_id' : 'model')} AS ${d.ident('key')},
+                 CASE ${branches.join(' ')} ELSE ${hour} END AS ${d.ident('part')},
+                 ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
+            FROM ${d.table('claude_cost_hourly')} h
+           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
+           GROUP BY 1, 2, 3`,
+    params: [...params, ...where.params],
+  };
+}
+
+/** Runs of consecutive UTC days with the same cut hour, each named by its last day. */
+function cutRuns(cal: Calendar, read: { from: IsoDay; to: IsoDay }): { runs: Array<{ to: IsoDay; cut: number | null }>; cutOf: Map<IsoDay, number | null> } {
+  const runs: Array<{ to: IsoDay; cut: number | null }> = [];
+  const cutOf = new Map<IsoDay, number | null>();
+  for (const day of eachDay(read.from, read.to)) {
+    const cut = cutHour(cal, day);
+    cutOf.set(day, cut);
+    const last = runs.at(-1);
+    if (last && last.cut === cut) last.to = day;
+    else runs.push({ to: day, cut });
+  }
+  return { runs, cutOf };
+}
+
+/**
+ * Spend per local day f.from..f.to × workspace or model; `hourlyDays`: UTC days whose hours are held.
+ * Each held UTC day is read as at most two parts (its hours before and after the local day's start)
+ * rather than 24 hours, so a year stacked by many workspaces stays a few thousand rows; the figures
+ * are placeOnLocalDays' (an hour counts on the local day it starts in, only on held UTC days).
+ */
 export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitDays> {
   const read = utcReadRange(cal, f);
-  const [rows, utcDays] = await Promise.all([hourlyByKey(wh, read, dim, 'hour'), utcDaysByKey(wh, read, dim)]);
-  const hours: HourFigure<Map<SplitKey, string>>[] = [];
+  const { runs, cutOf } = cutRuns(cal, read);
+  const q = partsByKeyQuery(wh, read, dim, runs);
+  const [rows, utcDays] = await Promise.all([wh.query(q.sql, q.params), utcDaysByKey(wh, read, dim)]);
+  const sums = new Map<IsoDay, Split>();
+  const add = (day: IsoDay, m: Map<SplitKey, string>) => {
+    let s = sums.get(day);
+    if (!s) sums.set(day, (s = split.zero()));
+    split.add(s, m);
+  };
   for (const r of rows) {
-    const hourMs = Date.parse(String(r.at));
-    const last = hours.at(-1);
-    if (last && last.hourMs === hourMs) last.value.set(r.key, r.usd);
-    else hours.push({ hourMs, value: new Map([[r.key, r.usd]]) });
+    const utc = dayCell(r.day);
+    if (!hourlyDays.has(utc)) continue;
+    const part = String(r.part);
+    const startHour = part === 'a' ? 0 : part === 'b' ? cutOf.get(utc)! : Number(part);
+    const day = localDay(cal, dayStartMs(utc) + startHour * HOUR_MS);
+    if (day < f.from || day > f.to) continue;
+    add(day, new Map([[r.key === null || r.key === undefined ? null : String(r.key), exact(r.usd)]]));
   }
-  const placed = placeOnLocalDays(cal, f, hours, utcDays, hourlyDays, split);
+  // UTC days without hours, as they are under their own date ("UTC days"); the bases as the report gives them.
+  for (const [day, m] of utcDays) if (!hourlyDays.has(day) && day >= f.from && day <= f.to) add(day, m);
+  const bases = placeOnLocalDays(cal, f, [], new Map([...utcDays.keys()].map((d) => [d, null])), hourlyDays, presence);
   const days = eachDay(f.from, f.to);
   const byKey = new Map<SplitKey, string[]>();
   for (const [i, day] of days.entries()) {
-    for (const [k, sum] of placed.get(day)?.sum ?? []) {
+    for (const [k, sum] of sums.get(day) ?? []) {
       let row = byKey.get(k);
       if (!row) byKey.set(k, (row = days.map(() => '0')));
       row[i] = sum.toString();
@@ -104,11 +179,14 @@ export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: Repo
   }
   const daily = days.map((d) => {
     const total = new DecimalSum();
-    for (const s of placed.get(d)?.sum.values() ?? []) total.add(s.toString());
+    for (const s of sums.get(d)?.values() ?? []) total.add(s.toString());
     return total.toString();
   });
-  return { days, byKey, daily, day_basis: days.map((d) => placed.get(d)?.basis ?? null) };
+  return { days, byKey, daily, day_basis: days.map((d) => bases.get(d)?.basis ?? null) };
 }
+
+/** A measure that only marks where something is: the report's bases without its figures. */
+const presence: Measure<null, null> = { zero: () => null, add: () => {}, merge: () => {} };
 
 export interface LocalSplitTotals {
   /** Exact dollars per key over the local days f.from..f.to. */
@@ -145,7 +223,6 @@ export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: Rep
   }
   for (const [day, m] of utcDays) if (!hourlyDays.has(day) && day >= f.from && day <= f.to) split.add(sums, m);
   // The bases come from the same placement the report makes (the figures are not needed for them).
-  const presence: Measure<null, null> = { zero: () => null, add: () => {}, merge: () => {} };
   const bases = [...placeOnLocalDays(cal, f, [], new Map([...utcDays.keys()].map((d) => [d, null])), hourlyDays, presence).values()].map((p) => p.basis);
   const total = new DecimalSum();
   const byKey = new Map([...sums].map(([k, s]) => [k, s.toString()]));

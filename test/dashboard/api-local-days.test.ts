@@ -97,6 +97,23 @@ describe('spend chart and cards in local days', () => {
   });
 });
 
+describe('other zones: a half-hour zone and one across the date line', () => {
+  it.each(['Asia/Kolkata', 'Pacific/Auckland'])('%s: the stacked days and their totals equal report --by day --tz', async (zone) => {
+    const other = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) });
+    try {
+      const res = await fetch(new URL(`/api/spend?${RANGE}&stack=model`, other.url));
+      const spend = (await res.json()) as Json;
+      const rows = await report(w, 'day', ['--tz', zone, ...CLI_RANGE]);
+      expect(spend.timezone).toBe(makeCalendar({ timezone: zone }).timeZone);
+      expect(spend.daily).toEqual(rows.map((r) => canon(r.cost_usd)));
+      expect(spend.day_basis).toEqual(rows.map((r) => r.day_basis));
+      spend.days.forEach((_d: string, i: number) => expect(sum(spend.series.map((s: Json) => s.usd[i]))).toBe(spend.daily[i]));
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('breakdown in local days', () => {
   it('each workspace and model over the local range equals the report’s local days with that filter; cost type stays UTC days', async () => {
     const b = await get(`/api/breakdown?${RANGE}`);
