@@ -60,10 +60,15 @@ async function hourlyByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension, 
   return (await wh.query(q.sql, q.params)).map((r) => ({ at: r.at, key: r.key === null || r.key === undefined ? null : String(r.key), usd: exact(r.usd) }));
 }
 
-/** The UTC days' claude_costs rows by key (read range), as placeOnLocalDays takes them. */
-async function utcDaysByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension): Promise<Map<IsoDay, Map<SplitKey, string>>> {
+/**
+ * The claude_costs rows by key of the UTC days f.from..f.to whose hours are not held (the only ones
+ * a local range uses, under their own date), as placeOnLocalDays takes them; no query when all are held.
+ */
+async function utcDaysByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<Map<IsoDay, Map<SplitKey, string>>> {
   const out = new Map<IsoDay, Map<SplitKey, string>>();
-  for (const r of await spendByDay(wh, f, dim)) {
+  const unheld = eachDay(f.from, f.to).filter((d) => !hourlyDays.has(d));
+  if (unheld.length === 0) return out;
+  for (const r of await spendByDay(wh, { ...f, from: unheld[0]!, to: unheld.at(-1)! }, dim)) {
     const day = dayCell(r.day);
     let m = out.get(day);
     if (!m) out.set(day, (m = new Map()));
@@ -149,7 +154,7 @@ export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: Repo
   const read = utcReadRange(cal, f);
   const { runs, cutOf } = cutRuns(cal, read);
   const q = partsByKeyQuery(wh, read, dim, runs);
-  const [rows, utcDays] = await Promise.all([wh.query(q.sql, q.params), utcDaysByKey(wh, read, dim)]);
+  const [rows, utcDays] = await Promise.all([wh.query(q.sql, q.params), utcDaysByKey(wh, f, dim, hourlyDays)]);
   const sums = new Map<IsoDay, Split>();
   const add = (day: IsoDay, m: Map<SplitKey, string>) => {
     let s = sums.get(day);
@@ -209,7 +214,7 @@ export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: Rep
   const edges = eachDay(read.from, read.to).filter((d) => hourlyDays.has(d) && touches(d) && !inside(d));
   const [dayRows, utcDays, ...edgeRows] = await Promise.all([
     hourlyByKey(wh, read, dim, 'day'),
-    utcDaysByKey(wh, read, dim),
+    utcDaysByKey(wh, f, dim, hourlyDays),
     ...edges.map((d) => hourlyByKey(wh, { ...f, from: d, to: d }, dim, 'hour')),
   ]);
   const sums: Split = new Map();
