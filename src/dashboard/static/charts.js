@@ -86,6 +86,20 @@ export function dailyShape(days) {
 export const series = /** @param {Record<string, unknown>} fields */ (fields) => /** @type {import('echarts').SeriesOption} */ (fields);
 
 /**
+ * A day's tooltip that says how the day was made when it is not a plain local day ("UTC days",
+ * "mixed", "local, partial", "local, by hour start": docs/time-zones.md), as the report's day_basis does.
+ * @param {(params: TooltipParams) => string} tooltip
+ * @param {Array<string | null> | null} basis each day's, or null on UTC days
+ */
+function withDayBasis(tooltip, basis) {
+  return /** @param {TooltipParams} params */ (params) => {
+    const first = Array.isArray(params) ? params[0] : params;
+    const b = basis && first ? basis[first.dataIndex] : null;
+    return b && b !== 'local' ? `${tooltip(params)}<br><i>${escapeHtml(b)}</i>` : tooltip(params);
+  };
+}
+
+/**
  * @param {Spend} spend
  * @param {Pace | null} [pace] each budget's daily pace, drawn as a dashed line over the stacked spend
  */
@@ -102,7 +116,7 @@ export function drawSpend(spend, pace) {
   plot(
     'chart-spend',
     {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: withDayBasis(dayTooltip(exactOf), spend.day_basis), confine: true },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 20, top: 36, bottom: 30 },
       // In a zone the axis is local days (issue 27), named by the zone.
