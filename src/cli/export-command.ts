@@ -157,17 +157,7 @@ async function writeReport(r: ReportResult, file: string, format: 'csv' | 'json'
 async function exportCalendarReport(wh: Warehouse, cal: Calendar, kind: PeriodKind, o: ExportSelectOptions, file: string, format: 'csv' | 'json', raw: boolean): Promise<void> {
   const orgId = o.org === undefined ? undefined : (await selectWarehouseOrganizations(wh, o.org))[0]!.id!;
   const range = await resolveCliRange(wh, o);
-  const r = await runCalendarReport(wh, cal, kind, reportFilter(range, o, orgId === undefined ? undefined : [orgId]));
-  const headers = r.columns.map((c) => c.header);
-  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, row[c.name] ?? null])));
-  const out = openExportFile(file, format, { raw });
-  try {
-    await out.write(headers, rows);
-    await out.commit(headers);
-  } catch (err) {
-    await out.abort();
-    throw err;
-  }
+  await writeReport(await runCalendarReport(wh, cal, kind, reportFilter(range, o, orgId === undefined ? undefined : [orgId])), file, format, raw);
 }
 
 export interface ExportSelectOptions {
