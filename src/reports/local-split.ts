@@ -105,13 +105,13 @@ function cutHour(cal: Calendar, utcDay: IsoDay): number | null {
 /**
  * SQL: billed dollars per UTC day × key × part of the day, where part "a" holds the hours before the
  * day's cut (cutHour) and "b" those from it; a day without a cut is read per hour ("00".."23"). The
- * hour is read from the TIMESTAMP's text (no time zone: the column is UTC by construction), so the
- * engine's session zone never enters; which local day each part is on is decided in code.
+ * warehouse only reads the UTC hour (utcHourText: never the session's zone); which local day each
+ * part is on is decided in code.
  */
 function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: StackDimension, cuts: Array<{ to: IsoDay; cut: number | null }>): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
-  const hour = `SUBSTR(${d.toText(`h.${d.ident('bucket_start')}`)}, 12, 2)`;
+  const hour = d.utcHourText(`h.${d.ident('bucket_start')}`);
   const date = `h.${d.ident('activity_date')}`;
   const params: unknown[] = [];
   // Consecutive days with the same cut share one branch: a year in a zone with daylight saving is a few.
