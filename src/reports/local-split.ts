@@ -130,6 +130,12 @@ function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: S
   };
 }
 
+/** SQL: the parts the local days f.from..f.to are read from (what localSpendSplitByDay sends; the BigQuery parity test replays it). */
+export function localSplitPartsQuery(wh: Pick<Warehouse, 'dialect'>, cal: Calendar, f: ReportFilter, dim: StackDimension): { sql: string; params: unknown[] } {
+  const read = utcReadRange(cal, f);
+  return partsByKeyQuery(wh, read, dim, cutRuns(cal, read).runs);
+}
+
 /** Runs of consecutive UTC days with the same cut hour, each named by its last day. */
 function cutRuns(cal: Calendar, read: { from: IsoDay; to: IsoDay }): { runs: Array<{ to: IsoDay; cut: number | null }>; cutOf: Map<IsoDay, number | null> } {
   const runs: Array<{ to: IsoDay; cut: number | null }> = [];
