@@ -155,7 +155,7 @@ export class DayPrintFile implements DayPrintStore {
     close();
     const after = stateStamp(this.path);
     if (before === after) this.write(after);
-    else rmSync(dayPrintsFile(this.path), { force: true });
+    else forgetFile(dayPrintsFile(this.path));
   }
 
   private write(stamp: string): void {
@@ -167,7 +167,16 @@ export class DayPrintFile implements DayPrintStore {
       this.stamp = stamp;
       this.changed = false;
     } catch {
-      rmSync(tmp, { force: true });
+      forgetFile(tmp);
     }
+  }
+}
+
+/** Best effort: a file left behind has a stamp no later state matches, so it is never used. */
+function forgetFile(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing more to do.
   }
 }
