@@ -184,9 +184,13 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  /** Read-only: the fingerprints kept beside the file for its state now (day-prints.ts); a writer keeps none to read. */
+  /**
+   * The fingerprints kept beside the file for its state now (day-prints.ts), on a read-only instance
+   * only: where this process also writes (a read-only handle shares the writer's instance), a window
+   * committing while its days are read could leave a print of rows it replaced.
+   */
   dayPrints(): DayPrintStore | undefined {
-    return this.readOnly ? this.shared.dayPrints : undefined;
+    return this.readOnly && this.shared.readOnly ? this.shared.dayPrints : undefined;
   }
 
   /** A stat of the file and its WAL (see change-token.ts): no query, and still answers after close(). */
