@@ -17,7 +17,8 @@ import { todayUtc, type IsoDay } from '../util/dates.js';
 import { oneLine } from '../util/one-line.js';
 import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
-import { WarehouseLockedError, type QueryRow, type Warehouse } from '../warehouse/warehouse.js';
+import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
+import { SharedQueries } from './query-sharing.js';
 import type { ValidationReport } from '../checks/index.js';
 import { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
@@ -66,8 +67,6 @@ export interface DashboardOptions {
 }
 
 const RESPONSE_CACHE_SIZE = 64;
-/** Query results shared between answers under one change token (the default view asks some of the same questions). */
-const QUERY_MEMO_SIZE = 512;
 const WARM_INTERVAL_MS = 2000;
 
 /** The API requests app.js sends for the page opened without a range (tested against the page). */
@@ -220,34 +219,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, today(), token]) : '');
 
-  // The same query asked by several answers under one change token runs once (the default view
-  // asks for the spend per workspace three times, the data's span eight times): its rows are the
-  // same while the token is, as with kept answers. Each caller gets its own copy of the rows.
-  let memoToken = '';
-  const queryMemo = new Map<string, Promise<QueryRow[]>>();
-  function sharingQueries(wh: Warehouse, token: string): Warehouse {
-    if (token !== memoToken || queryMemo.size >= QUERY_MEMO_SIZE) {
-      queryMemo.clear();
-      memoToken = token;
-    }
-    const query = async (sql: string, params: unknown[] = []): Promise<QueryRow[]> => {
-      const k = JSON.stringify([sql, params]);
-      let rows = queryMemo.get(k);
-      if (!rows) {
-        rows = wh.query(sql, params);
-        queryMemo.set(k, rows);
-        rows.catch(() => queryMemo.delete(k));
-      }
-      return (await rows).map((r) => ({ ...r }));
-    };
-    return new Proxy(wh, {
-      get(target, prop) {
-        if (prop === 'query') return query;
-        const v: unknown = Reflect.get(target, prop, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  }
+  // The same query asked by several answers under one change token runs once (query-sharing.ts).
+  const sharedQueries = new SharedQueries();
 
   // Closes still under way, so close() can wait for them.
   const releasing = new Set<Promise<void>>();
@@ -262,7 +235,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (text !== undefined) return text;
       const pending = key ? inflight.get(key) : undefined;
       if (pending) return await pending;
-      const computing = handleApi(url.pathname, { wh: key && token ? sharingQueries(handle.wh, token) : handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs, ...(o.calendar ? { calendar: o.calendar } : {}) }).then((body) =>
+      const computing = handleApi(url.pathname, { wh: key && token ? sharedQueries.wrap(handle.wh, token) : handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs, ...(o.calendar ? { calendar: o.calendar } : {}) }).then((body) =>
         JSON.stringify(body),
       );
       if (!key) return await computing;
