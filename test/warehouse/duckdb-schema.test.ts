@@ -316,4 +316,39 @@ describe('DDL and schema version', () => {
       await ro.close();
     }
   });
+
+  it('a reader of a warehouse that lacks a table added within its schema version is refused with one line; the next write-open adds it', async () => {
+    const path = tmp.file('added-table.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.recordWindow(ledger());
+    await wh.close();
+    // As a build before claude_cost_allocation left it: same schema version, one table fewer.
+    const db = await DuckDBInstance.create(path);
+    const conn = await db.connect();
+    await conn.run('DROP VIEW IF EXISTS claude_focus_costs');
+    await conn.run('DROP TABLE claude_cost_allocation');
+    conn.closeSync();
+    db.closeSync();
+
+    const ro = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await expect(ro.init()).rejects.toThrow(
+        new WarehouseSchemaError(`${path} lacks tables this claude-ingest reads (claude_cost_allocation): run an ingest command (e.g. claude-ingest run) or claude-ingest allocate once to add them`),
+      );
+    } finally {
+      await ro.close();
+    }
+    const writer = await openDuckDbWarehouse(path);
+    await writer.init();
+    await writer.close();
+    const again = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await again.init();
+      expect(await again.listWindows()).toHaveLength(1);
+      expect(await again.query('SELECT COUNT(*) AS n FROM claude_cost_allocation')).toEqual([{ n: 0 }]);
+    } finally {
+      await again.close();
+    }
+  });
 });

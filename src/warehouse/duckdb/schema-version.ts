@@ -100,7 +100,7 @@ export const migrations: Record<number, Migration> = {
 export type SchemaState =
   | { kind: 'empty' }
   | { kind: 'foreign'; tables: string[] }
-  | { kind: 'versioned'; version: number };
+  | { kind: 'versioned'; version: number; tables: string[] };
 
 export async function readSchemaState(conn: DuckDBConnection, location: string): Promise<SchemaState> {
   const reader = await conn.runAndReadAll(
@@ -114,12 +114,12 @@ export async function readSchemaState(conn: DuckDBConnection, location: string):
   const meta = await conn.runAndReadAll(`SELECT value FROM ${quoteIdent(META)} WHERE key = $1`, [VERSION_KEY]);
   const value = meta.getRows()[0]?.[0];
   // The meta table is ours; a missing key can only predate versioning.
-  if (value === undefined || value === null) return { kind: 'versioned', version: 0 };
+  if (value === undefined || value === null) return { kind: 'versioned', version: 0, tables };
   const version = Number(value);
   if (!Number.isInteger(version) || version < 0) {
     throw new WarehouseSchemaError(`${location}: claude_ingest_meta has an unreadable schema_version "${String(value)}"`);
   }
-  return { kind: 'versioned', version };
+  return { kind: 'versioned', version, tables };
 }
 
 function refuse(state: SchemaState, location: string): void {
@@ -176,5 +176,12 @@ export async function checkSchema(conn: DuckDBConnection, location: string): Pro
     throw new WarehouseSchemaError(
       `${location} has schema ${state.version}, older than ${SCHEMA_VERSION}: run an ingest command (e.g. claude-ingest run) once to migrate it`,
     );
+  }
+  // A table added within a schema version (a derived table such as claude_cost_allocation) is created
+  // by the next write-open; a reader before it would fail on its first query with a catalog error.
+  const missing = state.kind === 'versioned' ? Object.values(TABLES).map((t) => t.name).filter((n) => !state.tables.includes(n)) : [];
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? `, and ${missing.length - 3} more` : '');
+    throw new WarehouseSchemaError(`${location} lacks tables this claude-ingest reads (${shown}): run an ingest command (e.g. claude-ingest run) or claude-ingest allocate once to add them`);
   }
 }
