@@ -4,12 +4,12 @@
 // once more with V8's old space at 128 MB, semi-spaces at 8 MB and one malloc arena
 // (src/cli/memory-flags.ts says why; measured in docs/performance.md). Other commands keep node's
 // defaults and start at once.
-import { dieWithParent, needsMemoryFlags, rerunWithMemoryFlags } from '../dist/src/cli/memory-flags.js';
+import { commandOf, dieWithParent, needsMemoryFlags, rerunWithMemoryFlags } from '../dist/src/cli/memory-flags.js';
 import { boundDuckDbAllocator } from '../dist/src/warehouse/duckdb/allocator.js';
 
 const args = process.argv.slice(2);
 // Before DuckDB is loaded: its allocator reads its settings once, at load (allocator.ts says why).
-boundDuckDbAllocator(process.env);
+boundDuckDbAllocator(process.env, commandOf(args));
 if (needsMemoryFlags(args, process.env, process.execArgv)) {
   process.exitCode = await rerunWithMemoryFlags(process.argv[1], args, process.env);
 } else {
