@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
+import { VIEWS } from '../../src/warehouse/views/index.js';
 import { WarehouseError, WarehouseLockedError, WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
 import { costRow, ledger, tempDir } from './helpers.js';
 import type { DayRange } from '../../src/util/dates.js';
@@ -89,6 +90,34 @@ describe('DDL and schema version', () => {
     }
     expect(cols).toContainEqual(['claude_costs', 'amount_cents', 'DECIMAL(38,12)', 'NO']);
     expect(await raw(path, ["SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'"])).toEqual([[String(SCHEMA_VERSION)]]);
+  });
+
+  it('creates the views once: a later open writes nothing, a view dropped or replaced by hand (other columns) is created again', async () => {
+    const path = tmp.file('views.duckdb');
+    /** Opens and inits, and returns the size of the write-ahead log the init left (0: it wrote nothing). */
+    const init = async () => {
+      const wh = await openDuckDbWarehouse(path);
+      try {
+        await wh.init();
+        return existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0;
+      } finally {
+        await wh.close();
+      }
+    };
+    const views = async () => (await raw(path, ['SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY 1'])) as [string, string][];
+    expect(await init()).toBeGreaterThan(0);
+    const first = await views();
+    expect(first.map(([name]) => name)).toEqual(VIEWS.map((v) => v.name).sort());
+    expect(await init()).toBe(0);
+    expect(await views()).toEqual(first);
+
+    const name = VIEWS[0]!.name;
+    await raw(path, [`CREATE OR REPLACE VIEW "${name}" AS SELECT 1 AS x`]);
+    expect(await init()).toBeGreaterThan(0);
+    expect(await views()).toEqual(first);
+    await raw(path, [`DROP VIEW "${name}"`]);
+    await init();
+    expect(await views()).toEqual(first);
   });
 
   it('refuses a warehouse written by a newer claude-ingest', async () => {
