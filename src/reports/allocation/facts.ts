@@ -14,7 +14,7 @@ import type { QueryRow, SqlDialect, Warehouse } from '../../warehouse/warehouse.
 import { HIDDEN_ACTOR } from '../analytics-queries.js';
 import { filterWhere, type ReportFilter } from '../filter.js';
 import { fixedFeeDays } from '../fixed-fee-days.js';
-import type { AllocationRules } from './rules.js';
+import { cachedFirstMatch, compileRules, type AllocationRules } from './rules.js';
 
 /** Where a fact's cost comes from: the Analytics API, cost_report, or a fee configured in claude-ingest.yaml (fixed_costs). */
 export type FactSource = 'analytics' | 'cost_report' | 'configured';
@@ -73,12 +73,11 @@ export type FactDetail = 'person' | 'api_key' | 'product' | 'model' | 'cost_type
 const ALL_DETAIL: ReadonlySet<FactDetail> = new Set(['person', 'api_key', 'product', 'model', 'cost_type']);
 
 /**
- * The analytics attributes a report can see through its rules and its `--by` columns, or all of them
- * when it cannot be summed to a coarser grain exactly: a split apportions each fact in whole
- * sub-cents, so summing facts first could move a sub-cent between parts.
+ * The analytics attributes a report can see through its rules and its `--by` columns. Facts a split
+ * rule matches are still read at the finest grain (readAllocationFacts): a split apportions each fact
+ * in whole sub-cents, so summing them first could move a sub-cent between parts.
  */
 export function factDetailFor(rules: AllocationRules, by: readonly string[]): ReadonlySet<FactDetail> {
-  if (rules.rules.some((r) => r.split)) return ALL_DETAIL;
   const need = new Set<FactDetail>();
   const keys = new Set<string>([...rules.rules.flatMap((r) => Object.keys(r.match)), ...by]);
   if (keys.has('user') || keys.has('service_account') || keys.has('person')) need.add('person');
@@ -88,10 +87,25 @@ export function factDetailFor(rules: AllocationRules, by: readonly string[]): Re
   return need;
 }
 
+/** claude_cost_by_actor columns limited to a few values each (null: the column IS NULL). */
+export type Narrowing = Partial<Record<'actor_id' | 'api_key_id' | 'workspace_id' | 'product' | 'model' | 'cost_type', ReadonlyArray<string | null>>>;
+
+function narrowed(d: SqlDialect, w: { sql: string; params: unknown[] }, alias: string, narrow: Narrowing): { sql: string; params: unknown[] } {
+  const parts = [w.sql];
+  const params = [...w.params];
+  for (const [col, values] of Object.entries(narrow) as Array<[string, ReadonlyArray<string | null>]>) {
+    const ids = values.filter((v): v is string => v !== null);
+    const ors = [...(ids.length > 0 ? [`${alias}.${d.ident(col)} IN (${ids.map(() => '?').join(', ')})`] : []), ...(ids.length < values.length ? [`${alias}.${d.ident(col)} IS NULL`] : [])];
+    parts.push(ors.length === 0 ? 'FALSE' : `(${ors.join(' OR ')})`);
+    params.push(...ids);
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
 /** The queries the facts are read with, in the warehouse's dialect (exported for the parity tests). */
-export function allocationFactQueries(d: SqlDialect, f: ReportFilter, detail: ReadonlySet<FactDetail> = ALL_DETAIL): Record<FactQueryName, { sql: string; params: unknown[] }> {
+export function allocationFactQueries(d: SqlDialect, f: ReportFilter, detail: ReadonlySet<FactDetail> = ALL_DETAIL, narrow: Narrowing = {}): Record<FactQueryName, { sql: string; params: unknown[] }> {
   const i = (n: string) => d.ident(n);
-  const wb = filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor');
+  const wb = narrowed(d, filterWhere(d, f, 'b', DIMS, 'claude_cost_by_actor'), 'b', narrow);
   const wc = filterWhere(d, f, 'c', DIMS, 'claude_costs');
   const names = (table: string, column: string) => ({
     sql: `SELECT ${i('id')} AS ${i('id')}, ${i(column)} AS ${i('v')} FROM ${d.table(table)} WHERE ${i(column)} IS NOT NULL`,
@@ -149,9 +163,10 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter, detail: Re
  * usage of the range's first and last months outside the range is read too (basisOnly), as the basis.
  */
 export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?: AllocationRules | null, detail: ReadonlySet<FactDetail> = ALL_DETAIL): Promise<AllocationFact[]> {
-  const facts = await readUsageFacts(wh, f, detail);
+  const facts = await readSplitAware(wh, f, rules, detail);
   const filtered = Boolean(f.workspaceIds?.length || f.models?.length);
-  if (filtered) return facts;
+  // The engine takes facts in day order (a proportional split waits for its day's basis).
+  if (filtered) return facts.sort(compareFacts);
   const fees = await fixedFeeDays(wh, f);
   const orgs = f.organizationIds ?? [];
   for (const x of fees) {
@@ -164,7 +179,7 @@ export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?
     const around: ReportFilter[] = [];
     if (monthFrom < f.from) around.push({ ...f, from: monthFrom, to: addDays(asIsoDay(f.from), -1) });
     if (monthTo > f.to) around.push({ ...f, from: addDays(asIsoDay(f.to), 1), to: monthTo });
-    for (const r of around) for (const x of await readUsageFacts(wh, r, detail)) facts.push({ ...x, basisOnly: true });
+    for (const r of around) for (const x of await readSplitAware(wh, r, rules, detail)) facts.push({ ...x, basisOnly: true });
   }
   return facts.sort(compareFacts);
 }
@@ -184,10 +199,69 @@ const FEE_FACT: Omit<AllocationFact, 'day' | 'organizationId' | 'billed' | 'list
   costType: null,
 };
 
-async function readUsageFacts(wh: Warehouse, f: ReportFilter, detail: ReadonlySet<FactDetail>): Promise<AllocationFact[]> {
-  const q = allocationFactQueries(wh.dialect, f, detail);
+/** More distinct values than this in a column of the split facts: that column is not narrowed (the grain's key still filters exactly). */
+const NARROW_MAX = 200;
+
+/**
+ * Usage facts at the grain asked, except those a split rule matches, which are read again at the
+ * finest grain and take the place of their sums (so every split apportions the same facts as with all
+ * detail, to the sub-cent). Which facts a split matches is told from the summed facts: every
+ * attribute a rule matches on is in the grain (factDetailFor), so a summed fact matches as its parts do.
+ */
+async function readSplitAware(wh: Warehouse, f: ReportFilter, rules: AllocationRules | null | undefined, detail: ReadonlySet<FactDetail>): Promise<AllocationFact[]> {
+  const facts = await readUsageFacts(wh, f, detail);
+  if (!rules?.rules.some((r) => r.split) || ALL_DETAIL_KEYS.every((k) => detail.has(k))) return facts;
+  const match = cachedFirstMatch(compileRules(rules.rules));
+  const split = new Set<string>();
+  const kept: AllocationFact[] = [];
+  for (const x of facts) {
+    if (x.source === 'analytics' && match(x)?.rule.split) split.add(grainKey(x, detail));
+    else kept.push(x);
+  }
+  if (split.size === 0) return facts;
+  const hit = facts.filter((x) => x.source === 'analytics' && split.has(grainKey(x, detail)));
+  const days = hit.map((x) => x.day).sort();
+  const narrow: Narrowing = {};
+  const columns: Array<[keyof Narrowing, (x: AllocationFact) => string | null, boolean]> = [
+    ['workspace_id', (x) => x.workspaceId, true],
+    ['api_key_id', (x) => x.apiKeyId, detail.has('api_key')],
+    ['actor_id', (x) => x.actorId, detail.has('person')],
+    ['product', (x) => x.product, detail.has('product')],
+    ['model', (x) => x.model, detail.has('model')],
+    ['cost_type', (x) => x.costType, detail.has('cost_type')],
+  ];
+  for (const [col, get, has] of columns) {
+    if (!has) continue;
+    const values = [...new Set(hit.map(get))].sort();
+    if (values.length <= NARROW_MAX) narrow[col] = values;
+  }
+  const fine = await readUsageFacts(wh, { ...f, from: asIsoDay(days[0]!), to: asIsoDay(days.at(-1)!) }, ALL_DETAIL, narrow, false);
+  for (const x of fine) if (split.has(grainKey(x, detail))) kept.push(x);
+  return kept;
+}
+
+const ALL_DETAIL_KEYS: FactDetail[] = ['person', 'api_key', 'product', 'model', 'cost_type'];
+
+/** A fact's identity at a grain: what its summed fact has in common with it. */
+function grainKey(x: AllocationFact, detail: ReadonlySet<FactDetail>): string {
+  return [
+    x.day,
+    x.organizationId,
+    x.workspaceId,
+    detail.has('person') ? `${x.actorType ?? ''}\u0002${x.actorId ?? ''}` : '',
+    detail.has('api_key') ? x.apiKeyId : '',
+    detail.has('product') ? x.product : '',
+    detail.has('model') ? x.model : '',
+    detail.has('cost_type') ? x.costType : '',
+  ]
+    .map((v) => v ?? '\u0001')
+    .join('\u0000');
+}
+
+async function readUsageFacts(wh: Warehouse, f: ReportFilter, detail: ReadonlySet<FactDetail>, narrow: Narrowing = {}, withLegacy = true): Promise<AllocationFact[]> {
+  const q = allocationFactQueries(wh.dialect, f, detail, narrow);
   const run = (n: FactQueryName) => wh.query(q[n].sql, q[n].params);
-  const [analytics, legacy, keyRows, workspaceRows, userRows, accountRows] = await Promise.all([run('analytics'), run('legacy'), run('keys'), run('workspaces'), run('users'), run('accounts')]);
+  const [analytics, legacy, keyRows, workspaceRows, userRows, accountRows] = await Promise.all([run('analytics'), withLegacy ? run('legacy') : Promise.resolve([]), run('keys'), run('workspaces'), run('users'), run('accounts')]);
   const [keys, workspaces, users, accounts] = [keyRows, workspaceRows, userRows, accountRows].map(namesOf) as [Map<string, string>, Map<string, string>, Map<string, string>, Map<string, string>];
   const wsName = (id: string | null) => (id === null ? DEFAULT_WORKSPACE_NAME : (workspaces.get(id) ?? DEFAULT_WORKSPACE_NAME));
   const facts: AllocationFact[] = [];
