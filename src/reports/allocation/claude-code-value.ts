@@ -13,7 +13,7 @@ import { ReportInputError, filterWhere, type ReportFilter } from '../filter.js';
 import type { ReportColumn } from '../queries.js';
 import type { ReportResult } from '../registry.js';
 import { allocate } from './engine.js';
-import { personOf, readAllocationFacts, type AllocationFact } from './facts.js';
+import { personOf, readProductFacts, type AllocationFact } from './facts.js';
 import { compileRules, firstMatch, type AllocationRules } from './rules.js';
 import { columnValue, compareKeys, usdOf, type Key } from './summary.js';
 
@@ -162,6 +162,6 @@ export function claudeCodeValueOf(rules: AllocationRules, facts: readonly Alloca
 }
 
 export async function claudeCodeValue(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
-  const [facts, activity] = await Promise.all([readAllocationFacts(wh, filter, rules), readClaudeCodeActivity(wh, filter)]);
+  const [facts, activity] = await Promise.all([readProductFacts(wh, filter, rules, 'claude_code'), readClaudeCodeActivity(wh, filter)]);
   return claudeCodeValueOf(rules, facts, activity, by, filter);
 }

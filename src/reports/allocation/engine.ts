@@ -37,7 +37,10 @@ export interface AllocationResult {
 }
 
 export function allocate(rules: AllocationRules, facts: readonly AllocationFact[]): AllocationResult {
-  const match = cachedFirstMatch(compileRules(rules.rules));
+  const compiled = compileRules(rules.rules);
+  const cached = cachedFirstMatch(compiled);
+  // A fact the warehouse already told the rule of (rule-classes.ts) is not matched again.
+  const match = (f: AllocationFact) => (f.rule === undefined ? cached(f) : (compiled[f.rule] ?? null));
   const dims = rules.dimensions;
   const base = dims.map((d) => rules.unallocated[d] ?? 'Unallocated');
   const withSet = (r: AllocationRule, extra?: [string, string]) => dims.map((d, k) => (extra && extra[0] === d ? extra[1] : (r.set[d] ?? base[k]!)));
