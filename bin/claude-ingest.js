@@ -4,8 +4,13 @@
 // once more with V8's old space at 128 MB, semi-spaces at 8 MB and one malloc arena
 // (src/cli/memory-flags.ts says why; measured in docs/performance.md). Other commands keep node's
 // defaults and start at once.
+import module from 'node:module';
 import { dieWithParent, needsMemoryFlags, rerunWithMemoryFlags } from '../dist/src/cli/memory-flags.js';
 import { boundDuckDbAllocator } from '../dist/src/warehouse/duckdb/allocator.js';
+
+// Node 22 and later keep V8's compiled code of every module on disk (os.tmpdir()), so a later start
+// skips compiling them again; Node 20 has no such cache and starts as before.
+module.enableCompileCache?.();
 
 const args = process.argv.slice(2);
 // Before DuckDB is loaded: its allocator reads its settings once, at load (allocator.ts says why).

@@ -11,7 +11,8 @@ import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { warehouseOrgOption } from './shared-options.js';
 import { resolveCalendar, tzOption } from './calendar-option.js';
-import { calendarReport, runCalendarReport } from './report-command.js';
+import { runCalendarReportHeld } from './report-command.js';
+import { calendarReport } from '../reports/calendar-report.js';
 import { openExportFile } from '../warehouse/export-file.js';
 import type { Calendar, PeriodKind } from '../util/calendar.js';
 
@@ -157,17 +158,7 @@ async function writeReport(r: ReportResult, file: string, format: 'csv' | 'json'
 async function exportCalendarReport(wh: Warehouse, cal: Calendar, kind: PeriodKind, o: ExportSelectOptions, file: string, format: 'csv' | 'json', raw: boolean): Promise<void> {
   const orgId = o.org === undefined ? undefined : (await selectWarehouseOrganizations(wh, o.org))[0]!.id!;
   const range = await resolveCliRange(wh, o);
-  const r = await runCalendarReport(wh, cal, kind, reportFilter(range, o, orgId === undefined ? undefined : [orgId]));
-  const headers = r.columns.map((c) => c.header);
-  const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c.header, row[c.name] ?? null])));
-  const out = openExportFile(file, format, { raw });
-  try {
-    await out.write(headers, rows);
-    await out.commit(headers);
-  } catch (err) {
-    await out.abort();
-    throw err;
-  }
+  await writeReport(await runCalendarReportHeld(wh, cal, kind, reportFilter(range, o, orgId === undefined ? undefined : [orgId])), file, format, raw);
 }
 
 export interface ExportSelectOptions {

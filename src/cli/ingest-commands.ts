@@ -5,6 +5,7 @@ import type { IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
 import { loadConfig } from '../config/load.js';
 import { allocateAfterIngest, allocationLine } from './allocate-command.js';
+import { holdsAllocation } from '../reports/allocation/materialise.js';
 import { allocationRulesOf } from './allocation-rules.js';
 import { allocationRulesOfConfig } from '../config/allocation-rules.js';
 import { syncFees } from './fee-sync.js';
@@ -107,10 +108,11 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
     }
     // Configured fees (fixed_costs) are written after the data, so a new organization's snapshot names them.
     if (fixedCosts) await syncFees(wh, fixedCosts, feeRules, rt.today());
-    // The FOCUS view's Tags follow the rules: months whose facts, names or rules changed are allocated again.
-    if (allocationRules) {
+    // The FOCUS view's Tags follow the rules: months whose facts, names or rules changed are allocated
+    // again; with the rules gone from the config, the allocation they left is removed.
+    if (allocationRules || (await holdsAllocation(wh))) {
       const r = await allocateAfterIngest(wh, allocationRules, 'allocate');
-      rt.reporter(opts).info(allocationLine(r, allocationRules, wh.location), { rebuilt: r.rebuilt, current: r.current, rows: r.rows, rules_hash: allocationRules.hash });
+      rt.reporter(opts).info(allocationLine(r, allocationRules, wh.location), { rebuilt: r.rebuilt, current: r.current, rows: r.rows, rules_hash: allocationRules?.hash ?? null });
     }
     if (allOk) await after?.(wh);
     await afterAny?.(wh);

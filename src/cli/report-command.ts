@@ -7,19 +7,17 @@ import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.
 import { limitReport } from './limit-report.js';
 import { allocationReportCommand } from './allocation-report.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
-import { parseDay, type DayRange } from '../util/dates.js';
+import { parseDay, type DayRange, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
 import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
 import { hourlyCostDays, hourlyUsageDays, resolveCalendar, tzOption } from './calendar-option.js';
-import { describeCalendar, isUtc, periodOf, type Calendar, type PeriodKind } from '../util/calendar.js';
-import { LOCAL_SPEND_TITLES, localSpend, localSpendColumns, localSpendRows } from '../reports/local-spend.js';
-import { localTokenColumns, localTokens, withTokens } from '../reports/local-tokens.js';
+import { isUtc, type Calendar, type PeriodKind } from '../util/calendar.js';
 import type { ReportResult } from '../reports/registry.js';
 import type { ReportFilter } from '../reports/filter.js';
-import { addFixedFees } from '../reports/fixed-fee-days.js';
+import { calendarReport, runCalendarReport } from '../reports/calendar-report.js';
 
 /** --from/--to, each defaulting to the edge of the data the warehouse holds. */
 export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
@@ -51,48 +49,11 @@ export function reportFilter(range: DayRange, o: { workspace?: string; model?: s
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 
-/** Periods a calendar other than plain UTC (a zone, a fiscal year, Sunday weeks) reports itself. */
-export const CALENDAR_PERIODS: readonly PeriodKind[] = ['day', 'week', 'month', 'quarter', 'fiscal_year'];
-
-/**
- * Whether a spend-over-time report must go through the calendar (reports/local-spend.ts) rather than
- * the UTC SQL report: a zone other than UTC, Sunday weeks, quarters and fiscal years.
- */
-export function calendarReport(cal: Calendar, by: string): PeriodKind | null {
-  const kind = CALENDAR_PERIODS.find((k) => k === by);
-  if (!kind) return null;
-  if (kind === 'quarter' || kind === 'fiscal_year') return kind;
-  if (!isUtc(cal)) return kind;
-  return kind === 'week' && cal.weekStart === 'sunday' ? kind : null;
-}
-
-/**
- * A spend-over-time report in the calendar's days and periods, with each row's day_basis, and the
- * period's tokens by type beside it with their own tokens_day_basis (hourly usage is kept only with
- * --usage-bucket 1h, so tokens can be UTC days where cost is local).
- */
-export async function runCalendarReport(wh: Warehouse, cal: Calendar, kind: PeriodKind, f: ReportFilter): Promise<ReportResult> {
+/** The calendar report with the hours the warehouse holds for its organizations (read from the ledger). */
+export async function runCalendarReportHeld(wh: Warehouse, cal: Calendar, kind: PeriodKind, f: ReportFilter): Promise<ReportResult> {
   // In UTC every day is the API's own: no hours needed, every row is a UTC day.
-  const utc = isUtc(cal);
-  const [heldCost, heldUsage] = utc ? [new Set<never>(), new Set<never>()] : await Promise.all([hourlyCostDays(wh, f.organizationIds), hourlyUsageDays(wh, f.organizationIds)]);
-  const [spend, tokens] = await Promise.all([localSpend(wh, cal, f, kind, heldCost), localTokens(wh, cal, f, kind, heldUsage)]);
-  // Configured fees as in the UTC reports: their own column, each fee day in the local period of the same date.
-  const withFees = await addFixedFees(
-    wh,
-    (day) => {
-      const p = periodOf(cal, day, kind);
-      return { start: p.start, label: kind === 'day' ? null : p.label };
-    },
-    f,
-    [...localSpendColumns(kind), ...localTokenColumns()],
-    withTokens(localSpendRows(spend), tokens),
-  );
-  return {
-    report: kind,
-    title: `${LOCAL_SPEND_TITLES[kind]} and tokens in ${describeCalendar(cal)}`,
-    filter: f,
-    ...withFees,
-  };
+  const [cost, usage] = isUtc(cal) ? [new Set<IsoDay>(), new Set<IsoDay>()] : await Promise.all([hourlyCostDays(wh, f.organizationIds), hourlyUsageDays(wh, f.organizationIds)]);
+  return runCalendarReport(wh, cal, kind, f, { cost, usage });
 }
 
 export function registerReportCommand(program: Program, rt: CliRuntime): void {
@@ -161,7 +122,7 @@ shown without a peak. See docs/limits.md.`,
           const held = await warehouseOrganizations(wh);
           const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
           const filter = reportFilter(range, o, organizationIdsOf(chosen));
-          const result = kind ? await runCalendarReport(wh, cal, kind, filter) : await runReport(wh, name!, filter);
+          const result = kind ? await runCalendarReportHeld(wh, cal, kind, filter) : await runReport(wh, name!, filter);
           // Which organizations the figures cover: the one chosen, the only one, or all of them summed.
           const org = format === 'csv' ? null : chosen ? { id: chosen[0]!.id!, name: chosen[0]!.name } : held.length <= 1 ? await organizationOf(wh, await wh.listRuns(5)) : null;
           const heading = org ? `Organization: ${org.name ?? org.id}\n` : held.length > 1 && format === 'table' ? `Organizations: all ${held.length}, summed (${held.map(organizationLabel).join(', ')}); --org NAME|ID for one\n` : '';

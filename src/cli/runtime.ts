@@ -108,7 +108,8 @@ export class CliRuntime {
   async openWarehouse(opts: GlobalOptions, readOnly = false): Promise<Warehouse> {
     const url = resolveWarehouseUrl(opts.warehouse, this.io.env);
     const lockWaitMs = opts.lockWait === undefined ? 0 : parseNonNegative(opts.lockWait, '--lock-wait') * 1000;
-    const wh = await openWarehouse(url, { readOnly, lockWaitMs, openWindows: readOnly ? undefined : this.concurrency(opts), env: this.io.env });
+    const onLockWait = (holder: string) => this.reporter(opts).info(`the warehouse is in use by ${holder}: waiting up to ${lockWaitMs / 1000} s for it (--lock-wait)`, { event: 'lock_wait' });
+    const wh = await openWarehouse(url, { readOnly, lockWaitMs, onLockWait, openWindows: readOnly ? undefined : this.concurrency(opts), env: this.io.env });
     // Read-only opens are checked too (init() only verifies the schema then): a newer, older or
     // foreign warehouse is refused with its message instead of being read as if it were ours.
     try {

@@ -15,6 +15,11 @@ import { addDays, daysInMonth, eachDay, monthOf } from '../util/dates.js';
 import { canonicalDecimal, divideDecimal, roundDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { rangeParam } from './params.js';
+import { localJudged } from '../alerts/local-calendar.js';
+import { okDaysOfEvery } from '../ledger/queries.js';
+import { localSpend } from '../reports/local-spend.js';
+import type { DayBasis } from '../reports/local-placement.js';
+import { localTodayOf, overallBasis, requestCalendar } from './api-local.js';
 
 export interface BudgetRow {
   name: string;
@@ -35,23 +40,38 @@ export interface BudgetRow {
   thresholds_pct: number[];
   /** The highest threshold month to date has crossed, or null. */
   crossed_pct: number | null;
+  /**
+   * In a zone: the basis of the month's days as `alerts` counts them (local days from hours; "UTC days"
+   * for a budget scoped to a key or an allocation dimension, which have no hours); null in UTC.
+   */
+  day_basis: DayBasis | null;
 }
 
 export async function budgets(ctx: ApiContext) {
   const configured = ctx.alerts?.budgets ?? [];
-  const month = monthOf(ctx.today);
-  if (configured.length === 0) return { today: ctx.today, month: month.month, from: month.first, monthEnd: month.last, budgets: [] as BudgetRow[], pace: null };
-  // The same days alerts judge: a budget's forecast counts complete days only.
+  // In a zone the month is the local month to the local today, as `alerts --tz` judges it (issue 27).
+  const cal = requestCalendar(ctx);
+  const today = cal ? localTodayOf(cal, ctx.today) : ctx.today;
+  const month = monthOf(today);
+  const timezone = cal?.timeZone ?? null;
+  if (configured.length === 0) return { today, timezone, month: month.month, from: month.first, monthEnd: month.last, budgets: [] as BudgetRow[], pace: null };
+  // The same days alerts judge: a budget's forecast counts complete days only (a local day when every UTC day it touches is).
   const ledger = await ctx.wh.listWindows();
-  const judged = await judgedDays(ctx.wh, ledger, { from: addDays(month.first, -(BASELINE_DAYS + 31)), to: ctx.today }, ctx.today);
+  const judgeFrom = addDays(month.first, -(BASELINE_DAYS + 31));
+  const judgedUtc = await judgedDays(ctx.wh, ledger, cal ? { from: addDays(judgeFrom, -1), to: addDays(today, 1) } : { from: judgeFrom, to: today }, ctx.today);
+  const held = cal ? okDaysOfEvery(ledger, 'analytics_cost_hourly') : null;
+  const judged = cal && held ? localJudged({ calendar: cal, hourlyDays: held }, judgedUtc, judgeFrom, today) : judgedUtc;
   const names = await loadNames(ctx.wh);
   const rows: BudgetRow[] = [];
   for (const b of configured) {
     const scope = resolveScope(b.scope, names, ctx.allocation ?? null);
     const budgetUsd = canonicalDecimal(String(b.monthly_usd));
     const from = [month.first, judged.lastComplete ? addDays(judged.lastComplete, -BASELINE_DAYS) : month.first].sort()[0]!;
-    const daily = await scopeDaily(ctx.wh, scope, from, ctx.today);
-    const spent = sumDecimals(eachDay(month.first, ctx.today).map((d) => daily.get(d) ?? '0'));
+    // Local days are summed from hours; a budget scoped to a key or an allocation dimension has none (as in alerts).
+    const local = cal && held && scope.apiKeyId === undefined && !scope.dimensions ? await localSpend(ctx.wh, cal, { ...scope.filter, from, to: today }, 'day', held) : null;
+    const daily = local ? new Map(local.map((r) => [r.period, r.usd])) : await scopeDaily(ctx.wh, scope, from, today);
+    const spent = sumDecimals(eachDay(month.first, today).map((d) => daily.get(d) ?? '0'));
+    const dayBasis = !cal ? null : local ? overallBasis(local.filter((r) => r.period >= month.first).map((r) => r.day_basis)) : 'UTC days';
     const fc = forecastTotal(month, daily, judged);
     const crossed = [...new Set(b.thresholds_pct)].sort((x, y) => x - y).filter((t) => reached(spent, budgetUsd, t));
     rows.push({
@@ -66,6 +86,7 @@ export async function budgets(ctx: ApiContext) {
       forecast_percent: fc === null ? null : pctText(fc, budgetUsd).pct,
       thresholds_pct: b.thresholds_pct,
       crossed_pct: crossed.at(-1) ?? null,
+      day_basis: dayBasis,
     });
   }
   // The spend chart (same range, default the data's span) is per day: each budget is drawn at its daily pace, its month's amount spread
@@ -76,7 +97,7 @@ export async function budgets(ctx: ApiContext) {
     days,
     series: rows.map((r) => ({ name: r.name, usd: days.map((d) => roundDecimal(divideDecimal(r.monthly_usd, daysInMonth(d)), 2, 'half-even', true)) })),
   };
-  return { today: ctx.today, month: month.month, from: month.first, monthEnd: month.last, budgets: rows, pace };
+  return { today, timezone, month: month.month, from: month.first, monthEnd: month.last, budgets: rows, pace };
 }
 
 const HISTORY_ROWS = 500;

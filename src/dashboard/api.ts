@@ -16,16 +16,15 @@ import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, tot
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { isUtc, type Calendar } from '../util/calendar.js';
-import { localSpend } from '../reports/local-spend.js';
-import { okDaysOfEvery } from '../ledger/queries.js';
+import type { DayBasis } from '../reports/local-placement.js';
+import { heldHourlyDays, localBreakdown, localMonthToDate, localSpendChart, overallBasis, requestCalendar } from './api-local.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
 import { limits } from './api-limits.js';
-import { BadRequest, checkParams, filterParams, rangeParam, stackParam } from './params.js';
+import { checkParams, filterParams, rangeParam, stackParam, type Stack } from './params.js';
 import { rows as rowsPage } from './api-rows.js';
 import { pageInfo, pageOf, TABLE_SPECS, type PageRow } from './paging.js';
 
@@ -55,16 +54,17 @@ function filterEcho(f: ReportFilter) {
 export interface MonthToDate {
   /** The day the month is measured to: the last day of the selected range. */
   anchor: IsoDay;
-  current: { from: IsoDay; to: IsoDay; usd: string };
+  /** day_basis (in a zone only): the basis of the days summed, as `report --by month --tz` gives it. */
+  current: { from: IsoDay; to: IsoDay; usd: string; day_basis?: DayBasis | null };
   /** The previous month from its 1st to the same day of the month (its last day if shorter). */
-  previous: { from: IsoDay; to: IsoDay; usd: string };
+  previous: { from: IsoDay; to: IsoDay; usd: string; day_basis?: DayBasis | null };
   /** (current - previous) / previous; null when the previous month had no spend. Display only. */
   change: number | null;
   /**
    * The month-end forecast (src/reports/forecast.ts, the one budgets, spend limits and `report` use),
    * with its interval; null before any complete day.
    */
-  forecast: { usd: string; low: string; high: string; monthEnd: IsoDay; daysElapsed: number; daysInMonth: number } | null;
+  forecast: { usd: string; low: string; high: string; monthEnd: IsoDay; daysElapsed: number; daysInMonth: number; day_basis?: DayBasis | null } | null;
 }
 
 export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay): Promise<MonthToDate> {
@@ -117,47 +117,49 @@ async function meta(ctx: ApiContext) {
   };
 }
 
-/** Spend per local day (issue 27): totals only (the stacks are UTC-day splits), each day with its basis. */
-async function localSpendDays(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
-  const windows = await ctx.wh.listWindows();
-  const held = okDaysOfEvery(windows, 'analytics_cost_hourly', f.organizationIds);
-  const monthFrom = monthStart(f.to);
-  const [rows, month] = await Promise.all([localSpend(ctx.wh, cal, f, 'day', held), localSpend(ctx.wh, cal, { ...f, from: monthFrom }, 'month', held)]);
-  const byDay = new Map(rows.map((r) => [r.period, r]));
-  const days = eachDay(f.from, f.to);
-  return {
-    timezone: cal.timeZone,
-    daily: days.map((d) => byDay.get(d)?.usd ?? '0'),
-    day_basis: days.map((d) => byDay.get(d)?.day_basis ?? null),
-    total: sumDecimals(rows.map((r) => r.usd)),
-    /** The local month to the range's last day. */
-    month: { from: monthFrom, to: f.to, usd: month[0]?.usd ?? '0', day_basis: month[0]?.day_basis ?? null },
-  };
-}
-
-/** The calendar a request asks for: the configured one, unless the page's UTC toggle sent tz=utc. */
-function requestCalendar(ctx: ApiContext): Calendar | null {
-  const tz = ctx.query.get('tz');
-  if (tz !== null && tz !== 'utc' && tz !== 'local') throw new BadRequest(`tz must be utc or local, got "${tz}"`);
-  return ctx.calendar && !isUtc(ctx.calendar) && tz !== 'utc' ? ctx.calendar : null;
-}
-
 async function spend(ctx: ApiContext) {
   const cal = requestCalendar(ctx);
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const stack = stackParam(ctx.query);
-  const days = eachDay(f.from, f.to);
-  // One GROUP BY day × key gives the cells, and (summed exactly) the daily totals `report --by day`
-  // shows, the range total and its days with spend: no separate per-day or total query.
   const feesShown = !f.workspaceIds?.length && !f.models?.length;
-  const [names, byDay, month, fees] = await Promise.all([
+  // Configured fees (claude-ingest.yaml) of the same days, as `report --by day` adds them: beside the
+  // API total, never inside it. A workspace or model filter leaves them out (fees have neither). In a
+  // zone a fee day is the local day of the same date, as in the calendar reports (a fee has no instant).
+  const feesLoad = feesShown ? fixedFeeDays(ctx.wh, f) : Promise.resolve([]);
+  const held = cal ? await heldHourlyDays(ctx, f.organizationIds) : null;
+  const [chart, month, fees] = await Promise.all([
+    cal && held ? localSpendChart(ctx, cal, f, stack, held) : utcSpendChart(ctx, f, stack),
+    cal && held ? localMonthToDate(ctx, cal, f, held) : monthToDate(ctx.wh, f, ctx.today),
+    feesLoad,
+  ]);
+  const feeTotal = sumDecimals(fees.map((x) => x.usd));
+  return {
+    filter: filterEcho(f),
+    stack,
+    /** The zone the days are local days of; null: the API's UTC days (no zone, or the page's UTC toggle). */
+    timezone: cal?.timeZone ?? null,
+    /** In a zone, each day's basis as `report --by day --tz` gives it ("UTC days" where no hours are held); null in UTC. */
+    day_basis: chart.day_basis,
+    /** The range total's basis (the days' bases combined as a period's are); null in UTC. */
+    basis: chart.day_basis ? overallBasis(chart.day_basis) : null,
+    days: chart.days,
+    daily: chart.daily,
+    series: chart.series,
+    /** API usage from cost_report only (in a zone: its local days' hours): no products outside cost_report, no configured fees. */
+    total: chart.total,
+    /** Configured fees in the range (null under a workspace or model filter), and the total with them: labelled configured on the page. */
+    fixedFees: feesShown ? { usd: feeTotal, names: [...new Set(fees.map((x) => x.name))], withApiUsd: sumDecimals([chart.total.usd, feeTotal]) } : null,
+    month: month as MonthToDate,
+  };
+}
+
+/** The spend chart on UTC days: one GROUP BY day × key gives the cells and (summed exactly) the daily totals and the range total. */
+async function utcSpendChart(ctx: ApiContext, f: ReportFilter, stack: Stack) {
+  const days = eachDay(f.from, f.to);
+  const [names, byDay] = await Promise.all([
     // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
     spendBy(ctx.wh, f, stack),
     spendByDay(ctx.wh, f, stack),
-    monthToDate(ctx.wh, f, ctx.today),
-    // Configured fees (claude-ingest.yaml) of the same days, as `report --by day` adds them: beside the
-    // API total, never inside it. A workspace or model filter leaves them out (fees have neither).
-    feesShown ? fixedFeeDays(ctx.wh, f) : Promise.resolve([]),
   ]);
   const cells = new Map<string, string>();
   const dayParts = new Map<string, string[]>();
@@ -174,34 +176,38 @@ async function spend(ctx: ApiContext) {
     total: canonicalDecimal(n.usd),
     usd: days.map((day) => cells.get(`${n.key ?? ''}\u0000${day}`) ?? '0'),
   }));
-  const apiTotal = sumDecimals(perDay.values());
-  const feeTotal = sumDecimals(fees.map((x) => x.usd));
-  return {
-    filter: filterEcho(f),
-    stack,
-    days,
-    // The local days' totals when a zone is configured (the stacked series stay UTC days, labelled by the page).
-    local: cal ? await localSpendDays(ctx, cal, f) : null,
-    daily: days.map((day) => perDay.get(day) ?? '0'),
-    series,
-    /** API usage from cost_report only: no products outside cost_report, no configured fees. */
-    total: { usd: apiTotal, days: perDay.size },
-    /** Configured fees in the range (null under a workspace or model filter), and the total with them: labelled configured on the page. */
-    fixedFees: feesShown ? { usd: feeTotal, names: [...new Set(fees.map((x) => x.name))], withApiUsd: sumDecimals([apiTotal, feeTotal]) } : null,
-    month,
-  };
+  return { days, daily: days.map((day) => perDay.get(day) ?? '0'), day_basis: null as Array<DayBasis | null> | null, series, total: { usd: sumDecimals(perDay.values()), days: perDay.size } };
 }
 
 async function breakdown(ctx: ApiContext) {
+  const cal = requestCalendar(ctx);
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canonicalDecimal(r.usd) }));
-  const [total, workspace, model, costType] = await Promise.all([
-    totalSpend(ctx.wh, f),
-    spendBy(ctx.wh, f, 'workspace'),
-    spendBy(ctx.wh, f, 'model'),
-    spendBy(ctx.wh, f, 'cost_type'),
-  ]);
-  return { filter: filterEcho(f), total: total.usd, workspace: clean(workspace), model: clean(model), cost_type: clean(costType) };
+  // Cost type has no hours (claude_cost_hourly is product × workspace × model): always the range's UTC days.
+  const costType = spendBy(ctx.wh, f, 'cost_type').then(clean);
+  if (cal) {
+    const local = await localBreakdown(ctx, cal, f, await heldHourlyDays(ctx, f.organizationIds));
+    return {
+      filter: filterEcho(f),
+      timezone: cal.timeZone as string | null,
+      total: local.workspace.total,
+      workspace: local.workspace.rows,
+      model: local.model.rows,
+      cost_type: await costType,
+      /** Each part's basis in a zone ("UTC days" where no hours are held); null in UTC. */
+      day_basis: { total: local.workspace.day_basis, workspace: local.workspace.day_basis, model: local.model.day_basis, cost_type: 'UTC days' as DayBasis | null },
+    };
+  }
+  const [total, workspace, model] = await Promise.all([totalSpend(ctx.wh, f), spendBy(ctx.wh, f, 'workspace'), spendBy(ctx.wh, f, 'model')]);
+  return {
+    filter: filterEcho(f),
+    timezone: null as string | null,
+    total: total.usd,
+    workspace: clean(workspace),
+    model: clean(model),
+    cost_type: await costType,
+    day_basis: null,
+  };
 }
 
 async function keys(ctx: ApiContext) {
@@ -311,12 +317,12 @@ async function health(ctx: ApiContext) {
 export const ROUTES: Record<string, Route> = {
   '/api/meta': { params: [], handle: meta },
   '/api/spend': { params: [...FILTER_PARAMS, 'stack', 'tz'], handle: spend },
-  '/api/breakdown': { params: FILTER_PARAMS, handle: breakdown },
+  '/api/breakdown': { params: [...FILTER_PARAMS, 'tz'], handle: breakdown },
   '/api/keys': { params: FILTER_PARAMS, handle: keys },
   // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.
   '/api/claude-code': { params: FILTER_PARAMS, handle: claudeCode },
   '/api/health': { params: RANGE_PARAMS, handle: health },
-  '/api/budgets': { params: RANGE_PARAMS, handle: budgets },
+  '/api/budgets': { params: [...RANGE_PARAMS, 'tz'], handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/limits': { params: [], handle: limits },
   '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },

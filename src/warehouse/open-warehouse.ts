@@ -9,6 +9,8 @@ export type WarehouseTarget =
 export interface OpenWarehouseOptions {
   readOnly?: boolean;
   lockWaitMs?: number;
+  /** DuckDB: told once when another process holds the file and the open starts waiting (--lock-wait). */
+  onLockWait?: (holder: string) => void;
   /** Windows written at once (--concurrency); DuckDB sizes its memory limit by it. */
   openWindows?: number;
   /** Where BigQuery's endpoint and credential settings are read from (default process.env). */

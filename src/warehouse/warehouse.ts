@@ -153,6 +153,11 @@ export interface SqlDialect {
   /** Cast an expression to text. */
   toText(expr: string): string;
   /**
+   * The UTC hour of a TIMESTAMP as two-digit text ("00".."23"), whatever the session's time zone:
+   * where a local day starts inside a UTC day is decided in code, the warehouse only splits by hour.
+   */
+  utcHourText(expr: string): string;
+  /**
    * A predicate that holds for every day of a DATE partition column (an expression): "all days" in
    * every query that reads a whole fact table, since BigQuery requires a partition filter there.
    */

@@ -12,7 +12,7 @@ import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { tempDir } from '../helpers/cli.js';
 import { HAVE_CHROMIUM, openDashboardBrowser, type DashboardBrowser } from './browser.js';
-import type { Json } from './helpers.js';
+import { canon, sum, type Json } from './helpers.js';
 
 const TODAY = '2026-03-12';
 const FROM = '2026-03-05';
@@ -41,16 +41,19 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
 
   const settled = () => browser.settled();
   const plotted = () => page.evaluate(() => (window as Json).__dashboard.plotted['chart-spend']);
-  /** The "UTC days" tags shown, as "section id: the heading or label they sit in", and those of the sections shown. */
+  /**
+   * The "UTC days" tags shown, as "section id: the heading or label they sit in", and the tags of the
+   * sections shown that are always on UTC days (a figure that can be local sets its own tag).
+   */
   const utcTags = (p: Page = page) =>
     p.evaluate(() => {
       const where = (el: Element) => `${el.closest('section')?.id ?? '?'}: ${(el.parentElement?.textContent ?? '').replace('UTC days', '').replace(/\(.*$/s, '').trim()}`;
       const all = [...document.querySelectorAll('[data-utc-days]')] as HTMLElement[];
       const visible = (el: HTMLElement) => el.checkVisibility();
-      return { shown: all.filter(visible).map(where), inShownSections: all.filter((el) => (el.closest('section') as HTMLElement | null)?.checkVisibility() ?? false).map(where) };
+      return { shown: all.filter(visible).map(where), inShownSections: all.filter((el) => !el.hasAttribute('data-basis-tag') && ((el.closest('section') as HTMLElement | null)?.checkVisibility() ?? false)).map(where) };
     });
 
-  it('shows the zone, plots local days equal to report --tz, and toggles to UTC days', async () => {
+  it('shows the zone, plots local days equal to report --tz, tags only what has no hours, and toggles every section to UTC days', async () => {
     await page.goto(new URL('/?from=2026-03-06&to=2026-03-10', dash.url).toString());
     await settled();
     expect(await page.locator('#tz-name').innerText()).toBe('America/New_York');
@@ -61,14 +64,20 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     const rows = (JSON.parse(res.stdout) as { rows: Array<{ cost_usd: string; day_basis: string }> }).rows;
     expect(local.daily).toEqual(rows.map((r) => r.cost_usd));
     expect(local.day_basis).toEqual(rows.map((r) => r.day_basis));
+    // The stacks are local days too: per day they add up to the report's day.
+    expect(local.series.length).toBeGreaterThan(0);
+    local.days.forEach((_d: string, i: number) => expect(sum(local.series.map((x: Json) => x.usd[i]))).toBe(canon(rows[i]!.cost_usd)));
     expect(await page.locator('#kpi-mtd-label').innerText()).toContain('America/New_York');
+    // The breakdown bars are the local range's too.
+    const breakdown = await page.evaluate(() => (window as Json).__dashboard.data.breakdown);
+    expect(breakdown.total).toBe(sum(rows.map((r) => r.cost_usd)));
     // The range pickers mean local days; every figure that stays on UTC days says so, visibly.
     expect(await page.locator('#range-basis').innerText()).toBe('local days in America/New_York');
     const tags = await utcTags();
     expect(tags.shown).toEqual(tags.inShownSections);
-    expect(tags.shown).toEqual(expect.arrayContaining(['spend-section: Total in range', 'spend-section: By workspace', 'spend-section: By model', 'spend-section: By cost type', 'spend-section: Previous month to the same day', 'health-section: Data health']));
-    // The spend chart and the month to date are local: no tag on them.
-    expect(tags.shown.some((t) => t.includes('Spend per day') || t.includes('Month to date'))).toBe(false);
+    expect(tags.shown).toEqual(expect.arrayContaining(['spend-section: By cost type', 'keys-section: Tokens by API key', 'cc-section: Claude Code', 'health-section: Data health']));
+    // Summed from hours: no tag on the chart, its cards, or the breakdown by workspace and model.
+    for (const local of ['Spend per day', 'Month to date', 'Total in range', 'By workspace', 'By model']) expect(tags.shown.some((t) => t.includes(local)), local).toBe(false);
 
     const before = await page.evaluate(() => (window as Json).__dashboard.generation as number);
     await page.locator('#utc').check();
@@ -76,8 +85,13 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     expect(new URL(page.url()).searchParams.get('tz')).toBe('utc');
     expect(await page.locator('#range-basis').innerText()).toBe('UTC days');
     const utc = await plotted();
-    expect(utc.timezone).toBeUndefined();
+    expect(utc.timezone).toBeNull();
     expect(utc.series.length).toBeGreaterThan(0);
+    const utcRes = await w.cli(['report', '--by', 'day', '--from', '2026-03-06', '--to', '2026-03-10', '--format', 'json']);
+    expect(utc.daily).toEqual((JSON.parse(utcRes.stdout) as { rows: Array<{ cost_usd: string }> }).rows.map((r) => canon(r.cost_usd)));
+    // Now every section is on UTC days, and the figures that were local say so.
+    const utcTagsShown = (await utcTags()).shown;
+    expect(utcTagsShown).toEqual(expect.arrayContaining(['spend-section: Spend per day', 'spend-section: Total in range', 'spend-section: By workspace', 'spend-section: By model', 'spend-section: Month to date']));
     expect(pageErrors).toEqual([]);
   });
 

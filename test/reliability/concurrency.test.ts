@@ -52,22 +52,26 @@ describe('two writers on the same warehouse', () => {
     expect(runs!.n).toBe(1); // the refused commands wrote nothing, not even a run row
   });
 
-  it('with --lock-wait the second run waits, then succeeds; the result equals a single run', async () => {
-    emu = await startEmulator({ seed: 42, today: TODAY, org: 'small', historyDays: 60, latencyMs: 200 });
+  it('with --lock-wait the second run says it waits, waits, then succeeds; the result equals a single run', async () => {
+    emu = await startEmulator({ seed: 42, today: TODAY, org: 'small', historyDays: 60 });
     const dir = tempDir();
     const single = join(dir, 'single.duckdb');
     const file = join(dir, 'w.duckdb');
     const env = envFor(emu);
     expect((await runCli(['run', '--warehouse', `duckdb:${single}`], env)).code).toBe(0);
 
+    // The first writer is held mid-run until the second has said it waits for the lock: the second
+    // cannot have found the file free, however loaded the machine is.
+    const hold = emu.hold('usage_report');
     const first = watch(spawnCli(['run', '--json', '--warehouse', `duckdb:${file}`], env));
-    await first.until(/"event":"plan"/);
-    const started = Date.now();
-    const second = await runCliProcess(['run', '--lock-wait', '60', '--warehouse', `duckdb:${file}`], env);
-    expect(second.code, second.stderr).toBe(0);
+    await Promise.race([hold.held, first.exited.then(() => Promise.reject(new Error(`first exited early: ${first.stderr}`)))]);
+    const second = watch(spawnCli(['run', '--json', '--lock-wait', '60', '--warehouse', `duckdb:${file}`], env));
+    await second.until(/"event":"lock_wait"/);
+    expect(second.stderr).toMatch(/the warehouse is in use by pid \d+: waiting up to 60 s for it \(--lock-wait\)/);
+    hold.release();
     expect((await first.exited).code).toBe(0);
-    // It really waited for the first to finish (which takes several latency rounds).
-    expect(Date.now() - started).toBeGreaterThan(200);
+    const done = await second.exited;
+    expect(done.code, second.stderr).toBe(0);
 
     expect(await snapshotTables(file)).toEqual(await snapshotTables(single));
     expect(await duplicateKeys(file)).toBe(0);

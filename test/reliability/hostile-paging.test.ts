@@ -49,8 +49,9 @@ describe('bounded pagination', () => {
     expect(res.code, res.stderr).toBe(1);
     // 21 daily buckets at 31 per page need 1 page: the bound is 2 × 1 + 2.
     expect(cost).toHaveLength(4);
-    expect(errors[0]).toBe(
-      'cost 2026-04-20..2026-05-10 failed: The Admin API answered /v1/organizations/cost_report with an unexpected response body (at next_page: the API kept paging: has_more was still true after 4 pages, the most this window can need (21 buckets of 1d at 31 per page need 1; the margin allows twice that plus 2)); nothing was recorded for this window, because a malformed answer is not "no spend"',
+    // The line names the last answer read (its request-id), like every other malformed answer.
+    expect(errors[0]!.replace(/req_hostile_\d+/, 'req_hostile_N')).toBe(
+      'cost 2026-04-20..2026-05-10 failed: The Admin API answered /v1/organizations/cost_report with an unexpected response body (at next_page: the API kept paging: has_more was still true after 4 pages, the most this window can need (21 buckets of 1d at 31 per page need 1; the margin allows twice that plus 2)) [request-id req_hostile_N]; nothing was recorded for this window, because a malformed answer is not "no spend"',
     );
     expect(costRows).toBe(0);
   });
@@ -75,21 +76,24 @@ describe('repeated or overlapping buckets', () => {
   }
 
   it('page 2 repeating page 1 fails the window ("bucket … came twice"), nothing written, exit 1', async () => {
-    const { res, errors, costRows } = await costBackfill(secondPage((p) => p));
+    const { res, errors, costRows, cost } = await costBackfill(secondPage((p) => p));
     expect(res.code, res.stderr).toBe(1);
+    const page2 = () => cost.find((r) => r.query.get('page') === 'page_2')!.n;
+    // The line names the answer that repeated the bucket: page 2's.
     expect(errors[0]).toBe(
-      'cost 2026-04-20..2026-05-10 failed: The Admin API answered /v1/organizations/cost_report with an unexpected response body (at data[].starting_at: bucket 2026-04-20 came twice; a window whose buckets repeat is not written, so no spend is counted twice); nothing was recorded for this window, because a malformed answer is not "no spend"',
+      `cost 2026-04-20..2026-05-10 failed: The Admin API answered /v1/organizations/cost_report with an unexpected response body (at data[].starting_at: bucket 2026-04-20 came twice; a window whose buckets repeat is not written, so no spend is counted twice) [request-id req_hostile_${page2()}]; nothing was recorded for this window, because a malformed answer is not "no spend"`,
     );
     expect(costRows).toBe(0);
   });
 
   it('a bucket overlapping another fails the window, nothing written, exit 1', async () => {
     const shift = (t: string, h: number) => new Date(Date.parse(t) + h * 3600_000).toISOString().replace('.000Z', 'Z');
-    const { res, errors, costRows } = await costBackfill(
+    const { res, errors, costRows, cost } = await costBackfill(
       secondPage((p) => ({ ...p, data: [{ ...p.data[3]!, starting_at: shift(p.data[3]!.starting_at, 12), ending_at: shift(p.data[3]!.ending_at, 12) }] })),
     );
     expect(res.code, res.stderr).toBe(1);
     expect(errors[0]).toContain('(at data[].starting_at: bucket 2026-04-23T12:00:00Z overlaps bucket 2026-04-23; a window whose buckets repeat is not written');
+    expect(errors[0]).toContain(`[request-id req_hostile_${cost.find((r) => r.query.get('page') === 'page_2')!.n}]`);
     expect(costRows).toBe(0);
   });
 });

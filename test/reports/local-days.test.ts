@@ -177,15 +177,16 @@ describe('local days from hourly billed cost (March 2026: both spring transition
         return (await res.json()) as Record<string, unknown>;
       };
       expect((await get('/api/meta')).timezone).toBe('America/New_York');
-      const spend = (await get('/api/spend?from=2026-03-07&to=2026-03-09')) as { days: string[]; local: { timezone: string; daily: string[]; day_basis: string[] } };
+      const spend = (await get('/api/spend?from=2026-03-07&to=2026-03-09')) as { days: string[]; timezone: string; daily: string[]; day_basis: string[] };
       const rep = await report(w, ['--by', 'day', '--tz', 'America/New_York', '--from', '2026-03-07', '--to', '2026-03-09']);
-      expect(spend.local.daily).toEqual(rep.rows.map((r) => r.cost_usd));
-      expect(spend.local.day_basis).toEqual(['local', 'local', 'local']);
-      expect((await get('/api/spend?from=2026-03-07&to=2026-03-09&tz=utc')).local).toBeNull();
+      expect(spend.timezone).toBe('America/New_York');
+      expect(spend.daily).toEqual(rep.rows.map((r) => r.cost_usd));
+      expect(spend.day_basis).toEqual(['local', 'local', 'local']);
+      expect((await get('/api/spend?from=2026-03-07&to=2026-03-09&tz=utc')).timezone).toBeNull();
       // The local month to date: 2026-03-01..03-09 in New York.
-      const mtd = (await get('/api/spend?from=2026-03-09&to=2026-03-09')) as { local: { month: { from: string; usd: string } } };
+      const mtd = (await get('/api/spend?from=2026-03-09&to=2026-03-09')) as { month: { current: { from: string; usd: string } } };
       const march = await report(w, ['--by', 'month', '--tz', 'America/New_York', '--from', '2026-03-01', '--to', '2026-03-09']);
-      expect(mtd.local.month).toMatchObject({ from: '2026-03-01', usd: march.rows[0]!.cost_usd });
+      expect(mtd.month.current).toMatchObject({ from: '2026-03-01', usd: march.rows[0]!.cost_usd });
       const bad = await fetch(new URL('/api/spend?tz=mars', d.url));
       expect(bad.status).toBe(400);
     } finally {

@@ -13,6 +13,9 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hourlySpendQuery, localSpend, localSpendColumns, localSpendRows, utcDaySpendQuery, utcReadRange } from '../../src/reports/local-spend.js';
 import { localTokenColumns, localTokens, usageBucketsQuery, withTokens } from '../../src/reports/local-tokens.js';
+import { localSpendSplitByDay, localSplitPartsQuery } from '../../src/reports/local-split.js';
+import { spendByDayQuery } from '../../src/reports/dashboard-queries.js';
+import { sqlAndParams } from '../../src/reports/queries.js';
 import { renderReportCsv, reportJson } from '../../src/reports/render.js';
 import type { ReportResult } from '../../src/reports/registry.js';
 import { makeCalendar, PERIOD_KINDS, type Calendar, type PeriodKind } from '../../src/util/calendar.js';
@@ -52,6 +55,8 @@ function wire(typeId: DuckDBTypeId, v: DuckDBValue): { type: string; value: stri
     case DuckDBTypeId.HUGEINT:
     case DuckDBTypeId.BIGINT:
       return { type: 'INT64', value: v === null ? null : String(v) };
+    case DuckDBTypeId.VARCHAR:
+      return { type: 'STRING', value: v === null ? null : String(v) };
     default:
       throw new Error(`no BigQuery encoding for DuckDB type ${typeId}`);
   }
@@ -81,6 +86,12 @@ async function texts(wh: Warehouse, cal: Calendar, kind: PeriodKind): Promise<{ 
 
 const version: QueryAnswer = { fields: [{ name: 'value', type: 'STRING' }], rows: [[String(SCHEMA_VERSION)]] };
 const duck = new Map<string, { csv: string; json: string; rows: number; utcRows: number }>();
+/** The dashboard's stacked local days (reports/local-split.ts) per zone, as JSON text. */
+const duckSplit = new Map<string, string>();
+const splitText = async (wh: Warehouse, cal: Calendar) => {
+  const s = await localSpendSplitByDay(wh, cal, RANGE, 'workspace', HELD);
+  return JSON.stringify({ ...s, byKey: [...s.byKey].sort((a, b) => String(a[0]).localeCompare(String(b[0]))) });
+};
 
 beforeAll(async () => {
   w = await fillWarehouse({ today: '2026-04-01', from: RANGE.from, to: RANGE.to, seed: 29, args: ['--config', cfg, '--streams', 'cost,org,usage,analytics_cost_hourly', '--usage-bucket', '1h'] });
@@ -88,6 +99,7 @@ beforeAll(async () => {
   await dwh.init();
   try {
     for (const zone of ZONES) for (const kind of PERIOD_KINDS) duck.set(`${zone} ${kind}`, await texts(dwh, makeCalendar({ timezone: zone, fiscal_year_start_month: 4 }), kind));
+    for (const zone of ZONES) duckSplit.set(zone, await splitText(dwh, makeCalendar({ timezone: zone })));
   } finally {
     await dwh.close();
   }
@@ -129,5 +141,24 @@ describe('local days: DuckDB and BigQuery give the same text', () => {
     expect(got.json).toBe(want.json);
     await bwh.close();
   });
-});
 
+  it.each(ZONES)('%s: the dashboard\'s stacked local days (two parts per UTC day) are the same', async (zone) => {
+    const cal = makeCalendar({ timezone: zone });
+    const bwh = await h.open({ readOnly: false });
+    // The parts and the UTC days without hours (2025-12-28..31), answered with DuckDB's result of the same query in a far session zone.
+    const parts = await answerFrom(localSplitPartsQuery({ dialect: duckDbDialect }, cal, RANGE, 'workspace'));
+    const [sql, params] = sqlAndParams(spendByDayQuery(duckDbDialect, { from: '2025-12-28', to: '2025-12-31' }, 'workspace'));
+    const utcDays = await answerFrom({ sql, params });
+    h.standIn.answer = (text) => {
+      if (text.startsWith('SELECT `value` FROM') && text.includes('claude_ingest_meta')) return version;
+      if (text.includes('.claude_cost_hourly`')) return parts;
+      if (text.includes('.claude_costs`')) return utcDays;
+      return undefined;
+    };
+    await bwh.init();
+    const got = await splitText(bwh, cal);
+    expect(got).toBe(duckSplit.get(zone));
+    expect(JSON.parse(got).day_basis).toContain('UTC days');
+    await bwh.close();
+  });
+});

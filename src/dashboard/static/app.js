@@ -14,7 +14,7 @@ import { escapeHtml } from './format.js';
 import { ApiError, getJson } from './http.js';
 import { drawClaudeCodeKpis, drawHealth, drawSpendKpis } from './sections.js';
 import { drawBridge } from './bridge.js';
-import { $, apiQuery, dash, readUrl, state, writeUrl } from './state.js';
+import { $, apiQuery, dash, readUrl, showBasisTag, state, writeUrl } from './state.js';
 import { KEY_COLUMNS, table, USER_COLUMNS } from './tables.js';
 
 /** @typedef {import('./state.js').Meta} Meta */
@@ -103,9 +103,10 @@ function bindControls() {
 }
 
 /**
- * Which days the range pickers mean (issue 27): with a time zone, local days (the spend chart and the
- * month to date are summed from hours for them); with the UTC toggle, or in UTC, the API's UTC days.
- * Every section that stays on UTC days says so with a visible "UTC days" tag (docs/time-zones.md).
+ * Which days the range pickers mean (issue 27): with a time zone, local days (the spend chart, its cards,
+ * the breakdown by workspace and model and the budgets are summed from hours for them); with the UTC
+ * toggle, or in UTC, the API's UTC days. Every section or figure on UTC days says so with a visible
+ * "UTC days" tag (docs/time-zones.md).
  */
 function showDayBasis() {
   const zone = dash.meta?.timezone ?? 'UTC';
@@ -113,7 +114,8 @@ function showDayBasis() {
   const basis = $('range-basis');
   basis.hidden = zone === 'UTC';
   basis.textContent = local ? `local days in ${zone}` : 'UTC days';
-  for (const el of document.querySelectorAll('[data-utc-days]')) /** @type {HTMLElement} */ (el).hidden = zone === 'UTC';
+  // Sections that are always on UTC days; the figures that can be local set their own tag as they are drawn.
+  for (const el of document.querySelectorAll('[data-utc-days]:not([data-basis-tag])')) /** @type {HTMLElement} */ (el).hidden = zone === 'UTC';
 }
 
 /** @param {Meta} meta */
@@ -163,6 +165,9 @@ async function refresh() {
   /** @type {unknown[]} */
   const errors = [];
   const current = () => generation === dash.generation;
+  // The UTC toggle: every section that can be local is asked for UTC days instead.
+  /** @type {Record<string, string>} */
+  const tz = state.utc ? { tz: 'utc' } : {};
   /** @type {Promise<Meta>} */
   const metaLoad = dash.meta ? Promise.resolve(dash.meta) : getJson('/api/meta');
   /**
@@ -184,12 +189,12 @@ async function refresh() {
       .catch((e) => errors.push(e));
   await Promise.all([
     metaLoad.then((meta) => domReady.then(() => !dash.meta && current() && onMeta(meta))).catch((e) => errors.push(e)),
-    section(`/api/spend?${apiQuery('filters', { stack: state.stack, ...(state.utc ? { tz: 'utc' } : {}) })}`, (/** @type {import('./state.js').Spend} */ spend) => {
+    section(`/api/spend?${apiQuery('filters', { stack: state.stack, ...tz })}`, (/** @type {import('./state.js').Spend} */ spend) => {
       dash.data.spend = spend;
       drawSpendKpis(spend);
       drawSpend(spend, dash.data.budgets?.pace);
     }),
-    section(`/api/budgets?${apiQuery('range')}`, (/** @type {import('./state.js').Budgets} */ budgets) => {
+    section(`/api/budgets?${apiQuery('range', tz)}`, (/** @type {import('./state.js').Budgets} */ budgets) => {
       dash.data.budgets = budgets;
       drawBudgets(budgets);
       // The spend chart may have been drawn first: draw it again with the budget lines.
@@ -215,10 +220,12 @@ async function refresh() {
       dash.data.allocation = allocation;
       drawAllocation(allocation, (dim) => change({ dim }));
     }, loadAllocation),
-    section(`/api/breakdown?${apiQuery('filters')}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
+    section(`/api/breakdown?${apiQuery('filters', tz)}`, (/** @type {import('./state.js').Breakdown} */ breakdown) => {
       dash.data.breakdown = breakdown;
       drawBars('chart-workspace', breakdown.workspace);
       drawBars('chart-model', breakdown.model);
+      showBasisTag('workspace', breakdown.timezone, breakdown.day_basis?.workspace);
+      showBasisTag('model', breakdown.timezone, breakdown.day_basis?.model);
       drawBars('chart-cost-type', breakdown.cost_type);
     }),
     section(`/api/keys?${apiQuery('filters')}`, (/** @type {import('./state.js').Keys} */ keys) => {

@@ -4,7 +4,7 @@
  * history (alert_events). Each section shows only when there is something in it.
  */
 import { escapeHtml, formatUsd } from './format.js';
-import { $, dash } from './state.js';
+import { $, dash, showBasisTag } from './state.js';
 import { table } from './tables.js';
 
 /**
@@ -20,7 +20,10 @@ const percent = (pct) => (pct === null ? '–' : `${pct} %`);
 export function drawBudgets(b) {
   $('budgets-section').hidden = b.budgets.length === 0;
   if (b.budgets.length === 0) return;
-  $('budgets-month').textContent = `${b.from} .. ${b.today} (today partial), month ends ${b.monthEnd}`;
+  $('budgets-month').textContent = `${b.from} .. ${b.today} (today partial), month ends ${b.monthEnd}${b.timezone ? `, local days in ${b.timezone}` : ''}`;
+  // A budget scoped to a key or an allocation dimension has no hours: its row says UTC days.
+  const bases = b.budgets.map((r) => r.day_basis);
+  showBasisTag('budgets', b.timezone, bases.includes('UTC days') ? (bases.every((x) => x === 'UTC days') ? 'UTC days' : 'mixed') : bases.find((x) => x === 'mixed') ?? bases[0]);
   const head = ['budget', 'scope', 'monthly', 'spent', '%', 'forecast', 'forecast %', 'threshold reached']
     .map((h, i) => `<th class="${i >= 2 ? 'num' : ''}">${escapeHtml(h)}</th>`)
     .join('');
@@ -29,11 +32,12 @@ export function drawBudgets(b) {
       const over = r.crossed_pct !== null && r.crossed_pct >= 100 ? 'status-FAIL' : r.crossed_pct !== null ? 'status-WARN' : '';
       const fcOver = r.forecast_percent !== null && Number(r.forecast_percent) >= 100 ? 'status-WARN' : '';
       const scope = `${r.scope}${r.estimated_per_key ? ' (per-key spend estimated from token shares)' : ''}${r.unknown.length ? ` — not in the warehouse yet: ${r.unknown.join(', ')}` : ''}`;
-      return `<tr data-budget="${escapeHtml(r.name)}"><td>${escapeHtml(r.name)}</td><td class="wrap">${escapeHtml(scope)}</td><td class="num">${formatUsd(r.monthly_usd)}</td><td class="num">${formatUsd(r.spent_usd)}</td><td class="num ${over}">${escapeHtml(percent(r.percent))}</td><td class="num">${r.forecast_usd === null ? '–' : formatUsd(r.forecast_usd)}</td><td class="num ${fcOver}">${escapeHtml(percent(r.forecast_percent))}</td><td class="num">${r.crossed_pct === null ? '–' : `${r.crossed_pct} %`}</td></tr>`;
+      const utcDays = b.timezone && r.day_basis === 'UTC days' ? ' <span class="utc-days" title="No hourly cost for this scope: UTC days (docs/time-zones.md)">UTC days</span>' : '';
+      return `<tr data-budget="${escapeHtml(r.name)}"><td>${escapeHtml(r.name)}${utcDays}</td><td class="wrap">${escapeHtml(scope)}</td><td class="num">${formatUsd(r.monthly_usd)}</td><td class="num">${formatUsd(r.spent_usd)}</td><td class="num ${over}">${escapeHtml(percent(r.percent))}</td><td class="num">${r.forecast_usd === null ? '–' : formatUsd(r.forecast_usd)}</td><td class="num ${fcOver}">${escapeHtml(percent(r.forecast_percent))}</td><td class="num">${r.crossed_pct === null ? '–' : `${r.crossed_pct} %`}</td></tr>`;
     })
     .join('');
   $('table-budgets').innerHTML = `<thead><tr>${head}</tr></thead><tbody>${rows}</tbody>`;
-  dash.plotted['table-budgets'] = { points: b.budgets.length, rows: b.budgets.map((r) => ({ name: r.name, spent_usd: r.spent_usd, percent: r.percent, forecast_usd: r.forecast_usd })) };
+  dash.plotted['table-budgets'] = { points: b.budgets.length, rows: b.budgets.map((r) => ({ name: r.name, spent_usd: r.spent_usd, percent: r.percent, forecast_usd: r.forecast_usd, day_basis: r.day_basis })), timezone: b.timezone };
 }
 
 /** @type {import('./tables.js').Column[]} */

@@ -4,7 +4,7 @@
  * window.__dashboard.plotted what it shows, with money as the exact strings the API sent.
  */
 import { compactInt, compactUsd, escapeHtml, formatInt, formatPct, formatUsd } from './format.js';
-import { $, dash } from './state.js';
+import { $, dash, showBasisTag } from './state.js';
 
 /**
  * @typedef {import('echarts').EChartsOption} Option
@@ -86,11 +86,24 @@ export function dailyShape(days) {
 export const series = /** @param {Record<string, unknown>} fields */ (fields) => /** @type {import('echarts').SeriesOption} */ (fields);
 
 /**
+ * A day's tooltip that says how the day was made when it is not a plain local day ("UTC days",
+ * "mixed", "local, partial", "local, by hour start": docs/time-zones.md), as the report's day_basis does.
+ * @param {(params: TooltipParams) => string} tooltip
+ * @param {Array<string | null> | null} basis each day's, or null on UTC days
+ */
+function withDayBasis(tooltip, basis) {
+  return /** @param {TooltipParams} params */ (params) => {
+    const first = Array.isArray(params) ? params[0] : params;
+    const b = basis && first ? basis[first.dataIndex] : null;
+    return b && b !== 'local' ? `${tooltip(params)}<br><i>${escapeHtml(b)}</i>` : tooltip(params);
+  };
+}
+
+/**
  * @param {Spend} spend
  * @param {Pace | null} [pace] each budget's daily pace, drawn as a dashed line over the stacked spend
  */
 export function drawSpend(spend, pace) {
-  if (spend.local) return drawLocalSpend(spend, spend.local);
   // Plain numbers, not {value, exact} items: a year stacked by a dozen workspaces is thousands of
   // bars, and ECharts draws plain arrays far faster. The tooltip looks the exact strings up.
   const shape = dailyShape(spend.days.length);
@@ -103,10 +116,11 @@ export function drawSpend(spend, pace) {
   plot(
     'chart-spend',
     {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: withDayBasis(dayTooltip(exactOf), spend.day_basis), confine: true },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: 'category', data: spend.days },
+      // In a zone the axis is local days (issue 27), named by the zone.
+      xAxis: { type: 'category', data: spend.days, ...(spend.timezone ? { name: spend.timezone, nameLocation: 'end' } : {}) },
       yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
       series: [
         ...spend.series.map((s) => series({ name: s.name, stack: 'spend', ...shape, data: s.usd.map(Number) })),
@@ -115,31 +129,9 @@ export function drawSpend(spend, pace) {
         ),
       ],
     },
-    { points: spend.days.length, stack: spend.stack, days: spend.days, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })), budgets },
+    { points: spend.days.length, stack: spend.stack, timezone: spend.timezone, days: spend.days, daily: spend.daily, day_basis: spend.day_basis, series: spend.series.map((s) => ({ key: s.key, name: s.name, usd: s.usd })), budgets },
   );
-}
-
-/**
- * Spend per local day (a configured time zone): one bar a day, each day the sum of its hours, or a
- * UTC day where no hours are held (the tooltip says which: docs/time-zones.md).
- * @param {Spend} spend
- * @param {NonNullable<Spend['local']>} local
- */
-function drawLocalSpend(spend, local) {
-  const shape = dailyShape(spend.days.length);
-  const exactOf = (/** @type {number} */ _s, /** @type {number} */ i) => local.daily[i];
-  plot(
-    'chart-spend',
-    {
-      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: dayTooltip(exactOf), confine: true },
-      legend: { top: 0 },
-      grid: { left: 60, right: 20, top: 36, bottom: 30 },
-      xAxis: { type: 'category', data: spend.days, name: local.timezone, nameLocation: 'end' },
-      yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
-      series: [series({ name: `Spend per day in ${local.timezone}`, ...shape, data: local.daily.map(Number) })],
-    },
-    { points: spend.days.length, timezone: local.timezone, days: spend.days, daily: local.daily, day_basis: local.day_basis },
-  );
+  showBasisTag('spend', spend.timezone, spend.basis);
 }
 
 /**

@@ -2,7 +2,7 @@
 /** The page's figures outside charts and tables: the KPI cards and the data health section. */
 import { showBanner } from './banners.js';
 import { escapeHtml, formatInt, formatPct, formatUsd } from './format.js';
-import { $, dash, state } from './state.js';
+import { $, dash, showBasisTag, state } from './state.js';
 
 /**
  * @typedef {import('./state.js').Spend} Spend
@@ -28,11 +28,15 @@ export function drawSpendKpis(spend) {
       ? ` · + fixed fees (configured: ${fees.names.join(', ')}) ${formatUsd(fees.usd)} = ${formatUsd(fees.withApiUsd)}`
       : ' · no fixed fees configured';
   $('kpi-total-sub').textContent = `${spend.total.days} days with spend${feeText}`;
-  // With a time zone, the month to date is the local month (each day the sum of its hours).
-  const local = spend.local;
-  $('kpi-mtd').textContent = formatUsd(local ? local.month.usd : m.current.usd);
-  $('kpi-mtd-label').textContent = `Month to date (${m.current.from.slice(0, 7)}${local ? `, ${local.timezone}` : ''})`;
-  $('kpi-mtd-sub').textContent = local ? `${local.month.from} .. ${local.month.to} (local days)` : `${m.current.from} .. ${m.current.to}`;
+  // With a time zone every card is in local days (each day the sum of its hours; UTC days where none are held).
+  const zone = spend.timezone;
+  $('kpi-mtd').textContent = formatUsd(m.current.usd);
+  $('kpi-mtd-label').textContent = `Month to date (${m.current.from.slice(0, 7)}${zone ? `, ${zone}` : ''})`;
+  $('kpi-mtd-sub').textContent = `${m.current.from} .. ${m.current.to}${zone ? ' (local days)' : ''}`;
+  showBasisTag('total', zone, spend.basis);
+  showBasisTag('month', zone, m.current.day_basis);
+  showBasisTag('previous', zone, m.previous.day_basis);
+  showBasisTag('forecast', zone, m.forecast?.day_basis);
   $('kpi-prev').textContent = formatUsd(m.previous.usd);
   $('kpi-prev-label').textContent = `Previous month to the same day`;
   const change = m.change === null ? '' : `${m.change >= 0 ? '▲' : '▼'} ${Math.abs(m.change * 100).toFixed(1)}% vs previous`;

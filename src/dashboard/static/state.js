@@ -108,3 +108,21 @@ export function $(id) {
   if (!el) throw new Error(`the page has no element #${id}`);
   return /** @type {T} */ (el);
 }
+
+/**
+ * The "UTC days" tag of a figure that can be local (issue 27), from its answer: hidden without a
+ * zone, and where every day is a local day; "UTC days" when the answer is on UTC days (the UTC toggle,
+ * or no hours held); "partly UTC days" where it holds UTC days beside local ones ("mixed"). A range
+ * whose edge day lacks hours that were never read ("local, partial") holds no UTC day: no tag.
+ * @param {string} name the tag's data-basis-tag
+ * @param {string | null} timezone the answer's zone (null: UTC days)
+ * @param {string | null | undefined} basis the answer's day_basis for the figure
+ */
+export function showBasisTag(name, timezone, basis) {
+  const el = /** @type {HTMLElement | null} */ (document.querySelector(`[data-basis-tag="${name}"]`));
+  if (!el) throw new Error(`the page has no basis tag ${name}`);
+  const zone = dash.meta?.timezone ?? 'UTC';
+  const text = zone === 'UTC' ? null : timezone === null || basis === 'UTC days' ? 'UTC days' : basis === 'mixed' ? 'partly UTC days' : null;
+  el.hidden = text === null;
+  if (text !== null) el.textContent = text;
+}

@@ -252,3 +252,8 @@ export async function materialiseAllocation(wh: Warehouse, rules: AllocationRule
   return { rebuilt: stale.length, current, rows };
 }
 
+/** Whether any allocation is kept: a run without rules then removes what rules configured before left. */
+export async function holdsAllocation(wh: Warehouse): Promise<boolean> {
+  const d = wh.dialect;
+  return (await wh.query(`SELECT 1 AS ${d.ident('one')} FROM ${d.table(ALLOCATION_TABLE)} LIMIT 1`)).length > 0;
+}

@@ -82,6 +82,7 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
   let cursor: string | undefined;
   let seen = new Set<string>();
   let pages = 0;
+  let lastAnswer: string | undefined;
   for (;;) {
     // Read at every page: a strategy that lowers its page size (report_page_too_large) may need more.
     const maxPages = strategy.maxPages ?? MAX_RECORD_PAGES;
@@ -90,6 +91,7 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
         path,
         strategy.cursorField,
         `the API kept paging: has_more was still true after ${maxPages.toLocaleString('en-US')} pages, the most this window can need (${strategy.maxPagesReason ?? `at most ${MAX_RECORD_PAGES.toLocaleString('en-US')} pages per window`})`,
+        lastAnswer,
       );
     }
     let end: Extract<PageEvent<T>, { type: 'end' }> | undefined;
@@ -131,6 +133,7 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
     if (!end) throw new ResponseShapeError(path, '(body)', 'the response ended without a page envelope');
     if (!end.hasMore) return;
     const { next } = end;
+    lastAnswer = end.requestId;
     cursor = withRequestId(end.requestId, () => advance(path, strategy.cursorField, next, seen));
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { parseResult } from '../fast-paths.js';
-import { ResponseShapeError, shapeErrorWithId } from '../errors.js';
+import { ResponseShapeError, shapeErrorWithId, withRequestId } from '../errors.js';
 import { parseOrThrow, reportBucketShellSchema, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, ReportBucket, RequestStats } from '../types.js';
 import { MAX_CURSOR_RESTARTS, paginate, type CursorStrategy, type JsonStreamer, type PageEvent } from './cursor-loop.js';
@@ -38,6 +38,8 @@ export async function* paginateReportBuckets<R>(
   let limit = asked;
   // The first day a page not yet read would hold: named when a day cannot be read at all.
   let nextDay = typeof query.starting_at === 'string' ? query.starting_at.slice(0, 10) : '(the first day)';
+  // The answer the bucket being checked came in: an overlap names it, like any other malformed answer.
+  let answer: string | undefined;
   const strategy: CursorStrategy<ReportBucket<R>> = {
     cursorField: 'next_page',
     maxRestarts: MAX_CURSOR_RESTARTS,
@@ -56,7 +58,7 @@ export async function* paginateReportBuckets<R>(
         let requestId: string | undefined;
         try {
           for await (const ev of client.streamJson(path, limit === asked ? { ...query, page } : { ...query, limit, page }, stats)) {
-            if (ev.type !== 'restart') requestId = ev.requestId;
+            if (ev.type !== 'restart') requestId = answer = ev.requestId;
             if (ev.type === 'restart') {
               index = 0;
               yield ev;
@@ -86,7 +88,7 @@ export async function* paginateReportBuckets<R>(
   const spans = new BucketSpans(path, String(query.bucket_width ?? ''));
   for await (const batch of paginate(path, strategy)) {
     for (const b of batch) {
-      spans.add(b);
+      withRequestId(answer, () => spans.add(b));
       yield b;
     }
   }

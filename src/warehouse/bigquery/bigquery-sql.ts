@@ -152,6 +152,8 @@ export function bigQueryDialect(project: string, dataset: string): SqlDialect {
     dateParam: () => 'CAST(? AS DATE)',
     sumExact: (expr) => `SUM(${expr})`,
     toText: (expr) => `CAST(${expr} AS STRING)`,
+    // An explicit UTC: a session's @@time_zone never moves the hour.
+    utcHourText: (expr) => `FORMAT_TIMESTAMP('%H', ${expr}, 'UTC')`,
     allDays: allDaysPredicate,
     // ISOWEEK starts on Monday like DuckDB's date_trunc('week'); plain WEEK would start on Sunday.
     dateTrunc: (expr, unit) => `DATE_TRUNC(${expr}, ${unit === 'week' ? 'ISOWEEK' : 'MONTH'})`,

@@ -17,6 +17,8 @@ export const duckDbDialect: SqlDialect = {
   dateParam: () => 'CAST(? AS DATE)',
   sumExact: (expr) => `SUM(${expr})`,
   toText: (expr) => `CAST(${expr} AS VARCHAR)`,
+  // Columns are TIMESTAMP (no zone, UTC by construction): strftime never consults the session's TimeZone.
+  utcHourText: (expr) => `strftime(${expr}, '%H')`,
   allDays: allDaysPredicate,
   // DuckDB's week starts on Monday (ISO), like BigQuery's ISOWEEK.
   dateTrunc: (expr, unit) => `CAST(date_trunc('${unit}', ${expr}) AS DATE)`,

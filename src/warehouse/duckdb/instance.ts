@@ -18,6 +18,8 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** How long to keep retrying while another process holds the file (0: fail at once). */
   lockWaitMs?: number;
+  /** Told once, when the file is found held and the open starts waiting (a silent wait looks like a hang). */
+  onLockWait?: (holder: string) => void;
   /** How many windows a writer keeps open at once (its --concurrency); sizes DuckDB's memory. */
   openWindows?: number;
 }
@@ -202,6 +204,7 @@ async function openSharedNow(path: string, opts: OpenOptions): Promise<SharedIns
   }
 
   const deadline = Date.now() + Math.max(0, opts.lockWaitMs ?? 0);
+  let waiting = false;
   for (;;) {
     const existed = existsSync(abs);
     try {
@@ -212,6 +215,11 @@ async function openSharedNow(path: string, opts: OpenOptions): Promise<SharedIns
     } catch (err) {
       const translated = translate(err, path, readOnly, existed);
       if (!(translated instanceof WarehouseLockedError) || Date.now() + LOCK_RETRY_MS > deadline) throw translated;
+      if (!waiting) {
+        waiting = true;
+        const pid = lockHolderPid(err instanceof Error ? err.message : String(err));
+        opts.onLockWait?.(pid ? `pid ${pid}` : 'another process');
+      }
       await sleep(LOCK_RETRY_MS);
     }
   }

@@ -201,4 +201,17 @@ describe('allocation dimensions in the FOCUS view', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/missing\.csv: the allocation rules file cannot be read/);
   });
+
+  it('a backfill after allocation: was removed from the config removes the allocation at its end, as allocate does', async () => {
+    expect(Number((await q(w.file, 'SELECT COUNT(*) AS n FROM claude_cost_allocation'))[0]!.n)).toBeGreaterThan(0);
+    const res = await w.cli(['backfill', '--from', '2026-01-18', '--to', '2026-01-19', '--config', noRules]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr + res.stdout).toMatch(/no allocation rules configured; removed the allocation of 2 organization-month/);
+    expect(await q(w.file, 'SELECT COUNT(*) AS n FROM claude_cost_allocation')).toEqual([{ n: '0' }]);
+    expect(await q(w.file, `SELECT "Tags" AS t, COUNT(*) AS n FROM claude_focus_costs GROUP BY 1 ORDER BY 1`)).toEqual(tagsBefore);
+    // With nothing left to remove, a run without rules says nothing about allocation.
+    const again = await w.cli(['backfill', '--from', '2026-01-18', '--to', '2026-01-19', '--config', noRules]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr + again.stdout).not.toMatch(/allocation/);
+  });
 });

@@ -244,6 +244,14 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
         take(`dashboard ${path}?${params.toString()}`);
       }
     }
+    // The dashboard in a time zone (issue 27): the stacked local days (two parts per UTC day), the local
+    // breakdown and the budgets' local month.
+    const ny = makeCalendar({ timezone: 'America/New_York' });
+    for (const path of ['/api/spend', '/api/breakdown', '/api/budgets']) {
+      const params = new URLSearchParams(`from=${RANGE.from}&to=${RANGE.to}`);
+      await handleApi(path, { wh, query: params, today: TODAY, calendar: ny, alerts: alertsSchema.parse({ budgets: [{ name: 'all', monthly_usd: 100 }] }) }).catch(() => undefined);
+      take(`dashboard ${path}?${params.toString()} in America/New_York`);
+    }
     await demoSummary(wh);
     take('demo summary');
     // Every metric family (the Prometheus endpoint and OTLP push read the same), budgets included.
