@@ -110,6 +110,8 @@ export interface FactQueryOptions {
   narrow?: Narrowing;
   classify?: RuleClassSql;
   classes?: readonly number[];
+  /** Summed over the range (day: the first day with cost), for a caller that shows no day and rules that need none. */
+  overDays?: boolean;
 }
 
 /** The queries the facts are read with, in the warehouse's dialect (exported for the parity tests). */
@@ -142,7 +144,7 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter, detail: Re
       'b',
       'claude_cost_by_actor',
       {
-        ...day,
+        ...(o.overDays ? { org: day.org } : day),
         ...(detail.has('person') ? { actor_type: 'actor_type', actor_id: 'actor_id' } : {}),
         ...(detail.has('api_key') ? { api_key_id: 'api_key_id' } : {}),
         // Told by the warehouse, a rule on a workspace needs no workspace column.
@@ -151,7 +153,12 @@ export function allocationFactQueries(d: SqlDialect, f: ReportFilter, detail: Re
         ...(detail.has('model') ? { model: 'model' } : {}),
         ...(detail.has('cost_type') ? { cost_type: 'cost_type' } : {}),
       },
-      [...(detail.has('person') ? [`MAX(b.${i('actor_email')}) AS ${i('email')}`] : []), sum('b', 'amount_cents', 'billed'), sum('b', 'list_amount_cents', 'list')],
+      [
+        ...(o.overDays ? [`MIN(b.${i('activity_date')}) AS ${i('day')}`] : []),
+        ...(detail.has('person') ? [`MAX(b.${i('actor_email')}) AS ${i('email')}`] : []),
+        sum('b', 'amount_cents', 'billed'),
+        sum('b', 'list_amount_cents', 'list'),
+      ],
       wb,
       '',
       o.classify,
@@ -207,7 +214,7 @@ export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?
  * they have no product.
  */
 export async function readProductFacts(wh: Warehouse, f: ReportFilter, rules: AllocationRules, product: string, by: readonly string[] = ['person']): Promise<AllocationFact[]> {
-  const facts = await readSplitAware(wh, f, rules, factDetailFor(rules, [...by, 'product']), product);
+  const facts = await readSplitAware(wh, f, rules, factDetailFor(rules, [...by, 'product']), product, !by.some((b) => b === 'day' || b === 'month'));
   return facts.sort(compareFacts);
 }
 
@@ -235,13 +242,13 @@ const NARROW_MAX = 200;
  * detail, to the sub-cent). Which facts a split matches is told from the summed facts: every
  * attribute a rule matches on is in the grain (factDetailFor), so a summed fact matches as its parts do.
  */
-async function readSplitAware(wh: Warehouse, f: ReportFilter, rules: AllocationRules | null | undefined, asked: ReadonlySet<FactDetail>, product?: string): Promise<AllocationFact[]> {
+async function readSplitAware(wh: Warehouse, f: ReportFilter, rules: AllocationRules | null | undefined, asked: ReadonlySet<FactDetail>, product?: string, overDays = false): Promise<AllocationFact[]> {
   // One product's usage only (no cost_report days: they have no product).
   const only: FactQueryOptions = product === undefined ? {} : { narrow: { product: [product] } };
   const legacy = product === undefined;
   if (rules && ALL_DETAIL_KEYS.some((k) => !asked.has(k))) {
     const classify = await ruleClassSql(wh, f, rules);
-    if (classify) return readClassified(wh, f, rules, asked, { ...only, classify }, legacy);
+    if (classify) return readClassified(wh, f, rules, asked, { ...only, classify, overDays }, legacy);
   }
   const detail = rules ? new Set([...asked, ...detailOf(ruleKeys(rules))]) : asked;
   const facts = await readUsageFacts(wh, f, detail, only, legacy);
@@ -284,10 +291,15 @@ const ALL_DETAIL_KEYS: FactDetail[] = ['person', 'api_key', 'product', 'model', 
  */
 async function readClassified(wh: Warehouse, f: ReportFilter, rules: AllocationRules, detail: ReadonlySet<FactDetail>, o: FactQueryOptions & { classify: RuleClassSql }, legacy: boolean): Promise<AllocationFact[]> {
   const splits = rules.rules.flatMap((r, k) => (r.split ? [k] : []));
-  const facts = await readUsageFacts(wh, f, detail, o, legacy);
+  if (o.overDays) {
+    // Without a split, a told rule needs no day (its dates are in the CASE); a split needs its day's basis: read per day then.
+    const summed = await readUsageFacts(wh, f, detail, o, legacy);
+    if (!summed.some((x) => x.rule !== undefined && splits.includes(x.rule))) return summed;
+  }
+  const facts = await readUsageFacts(wh, f, detail, { ...o, overDays: false }, legacy);
   if (!facts.some((x) => x.rule !== undefined && splits.includes(x.rule))) return facts;
   const kept = facts.filter((x) => x.rule === undefined || !splits.includes(x.rule));
-  return [...kept, ...(await readUsageFacts(wh, f, ALL_DETAIL, { ...o, classes: splits }, false))];
+  return [...kept, ...(await readUsageFacts(wh, f, ALL_DETAIL, { ...o, overDays: false, classes: splits }, false))];
 }
 
 /** A fact's identity at a grain: what its summed fact has in common with it. */

@@ -8,7 +8,7 @@ import { buildChargeback, chargebackJson, chargebackOf, lastRefreshOf, monthRang
 import { claudeCodeValue, claudeCodeValueOf, readClaudeCodeActivity } from '../../../src/reports/allocation/claude-code-value.js';
 import { allocate } from '../../../src/reports/allocation/engine.js';
 import { allocationReport, allocationReportOf } from '../../../src/reports/allocation/report.js';
-import { factDetailFor, readAllocationFacts, type AllocationFact } from '../../../src/reports/allocation/facts.js';
+import { factDetailFor, readAllocationFacts, readProductFacts, type AllocationFact } from '../../../src/reports/allocation/facts.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import type { ReportFilter } from '../../../src/reports/filter.js';
 import { asIsoDay } from '../../../src/util/dates.js';
@@ -99,6 +99,23 @@ describe('facts at the grain the report can see', () => {
     expect(JSON.stringify(chargebackJson(await buildChargeback(wh, SPLITS, month, undefined)))).toBe(JSON.stringify(chargebackJson(chargebackOf(SPLITS, monthFacts, month, undefined, refreshed))));
     const activity = await readClaudeCodeActivity(wh, filter);
     expect(JSON.stringify(await claudeCodeValue(wh, SPLITS, ['team'], filter))).toBe(JSON.stringify(claudeCodeValueOf(SPLITS, all, activity, ['team'], filter)));
+  });
+
+  it('the value of Claude Code summed over the days, unless a split takes some of its rows (then per day, as its basis needs)', async () => {
+    const splitFirst: AllocationRules = { ...SPLITS, rules: [{ name: 'code on opus', match: { product: 'claude_code', model: '*opus*' }, set: {}, split: { by: 'team', proportional_to: 'billed' } }, ...SPLITS.rules], hash: 'split-first' };
+    const activity = await readClaudeCodeActivity(wh, filter);
+    for (const rules of [SPLITS, splitFirst]) {
+      const all = await readAllocationFacts(wh, filter, rules);
+      const code = await readProductFacts(wh, filter, rules, 'claude_code');
+      const days = new Set(code.map((f) => f.day)).size;
+      // SPLITS gives Claude Code to a plain rule first: one fact per person; splitFirst splits some of it: per day.
+      if (rules === SPLITS) expect(days).toBeLessThan(5);
+      else {
+        expect(allocate(rules, code).lines.some((l) => l.rule === 'code on opus')).toBe(true);
+        expect(days).toBeGreaterThan(20);
+      }
+      expect(JSON.stringify(await claudeCodeValue(wh, rules, ['team', 'person'], filter))).toBe(JSON.stringify(claudeCodeValueOf(rules, all, activity, ['team', 'person'], filter)));
+    }
   });
 
   it('with a rule on people and a split: the split rows still at the finest grain, the reports identical', async () => {
