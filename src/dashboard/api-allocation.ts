@@ -7,7 +7,7 @@
  */
 import { allocate } from '../reports/allocation/engine.js';
 import { factDetailFor, readAllocationFacts, readProductFacts } from '../reports/allocation/facts.js';
-import { claudeCodeValueOf, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
+import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
 import { feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from '../reports/allocation/summary.js';
 import { dataSpan } from '../reports/queries.js';
 import type { ApiContext } from './api-context.js';
@@ -20,7 +20,7 @@ export async function allocation(ctx: ApiContext) {
   const dim = ctx.query.get('dim') ?? rules.dimensions[0]!;
   if (!rules.dimensions.includes(dim)) throw new BadRequest(`dim=${dim} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
   // Totals and days need only what the rules tell apart; the value of Claude Code its people.
-  const [facts, codeFacts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range, rules, factDetailFor(rules, [])), readProductFacts(ctx.wh, range, rules, 'claude_code'), readClaudeCodeActivity(ctx.wh, range)]);
+  const [facts, codeFacts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range, rules, factDetailFor(rules, [])), readProductFacts(ctx.wh, range, rules, 'claude_code'), readClaudeCodeActivity(ctx.wh, range, !hasDatedRules(rules))]);
   const { lines } = allocate(rules, facts);
   const total = totalOf(lines).billed;
   const fees = feesOf(lines);

@@ -33,6 +33,7 @@ import { compareEstimates } from '../../../src/reports/estimates.js';
 import { factDetailFor, readAllocationFacts, readProductFacts } from '../../../src/reports/allocation/facts.js';
 import { feeMonthParts } from '../../../src/reports/allocation/fee-parts.js';
 import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
+import { readClaudeCodeActivity } from '../../../src/reports/allocation/claude-code-value.js';
 import { materialiseAllocation } from '../../../src/reports/allocation/materialise.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
@@ -291,6 +292,9 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     await readAllocationFacts(wh, filtered, toldRules, factDetailFor(toldRules, ['team', 'product']));
     await readProductFacts(wh, RANGE, toldRules, 'claude_code');
     take('allocation facts told by rule');
+    // The Claude Code value's activity summed over the range (no dated rule).
+    await readClaudeCodeActivity(wh, RANGE, true);
+    take('claude code activity over the range');
     const told = out.filter((x) => x.source === 'allocation facts told by rule' && x.sql.includes('AS `rule_class`') && x.sql.includes('LEFT JOIN'));
     // The classes of the report and of the product, and the split rule's finest rows (filtered on its class).
     if (told.length < 3 || !told.some((x) => /END IN \(\?/.test(x.sql))) throw new Error(`allocation facts told by rule: ${told.length} statements collected, expected the classes and the split rows`);
