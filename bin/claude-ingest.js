@@ -5,7 +5,7 @@
 // (src/cli/memory-flags.ts says why; measured in docs/performance.md). Other commands keep node's
 // defaults and start at once.
 import module from 'node:module';
-import { dieWithParent, needsMemoryFlags, rerunWithMemoryFlags } from '../dist/src/cli/memory-flags.js';
+import { commandOf, dieWithParent, needsMemoryFlags, rerunWithMemoryFlags } from '../dist/src/cli/memory-flags.js';
 import { boundDuckDbAllocator } from '../dist/src/warehouse/duckdb/allocator.js';
 
 // Node 22 and later keep V8's compiled code of every module on disk (os.tmpdir()), so a later start
@@ -14,7 +14,7 @@ module.enableCompileCache?.();
 
 const args = process.argv.slice(2);
 // Before DuckDB is loaded: its allocator reads its settings once, at load (allocator.ts says why).
-boundDuckDbAllocator(process.env);
+boundDuckDbAllocator(process.env, commandOf(args));
 if (needsMemoryFlags(args, process.env, process.execArgv)) {
   process.exitCode = await rerunWithMemoryFlags(process.argv[1], args, process.env);
 } else {

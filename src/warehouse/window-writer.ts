@@ -38,9 +38,19 @@ export function isStamped(column: string): column is StampedColumn {
   return (STAMPED_COLUMNS as readonly string[]).includes(column);
 }
 
-/** An engine's side of one window: encode a batch (stamped columns from windowStamp) and stage it in the window's transaction. */
+/**
+ * An engine's side of one window. Rows are handed over as they arrive, to be encoded at once (the
+ * engine keeps only its own encoding: DuckDB's column buffers, BigQuery's NDJSON text), and a batch is
+ * closed every WindowWrite.batchRows rows per table (DuckDB flushes its appender, BigQuery writes its
+ * staging file). Holding each batch as row objects until it was full kept up to 5,000 rows per table
+ * and open window alive across garbage collections: more V8 heap and more collector time in a
+ * backfill (docs/performance.md, Round 12c).
+ */
 export interface BatchTarget {
-  writeBatch(table: TableName, rows: readonly Row[]): Promise<void>;
+  /** Encodes rows[from, to) of `table` into the current batch. */
+  stage(table: TableName, rows: readonly Row[], from: number, to: number): void | Promise<void>;
+  /** Ends the current batch of `table` (called with at least one row staged). */
+  endBatch(table: TableName): Promise<void>;
 }
 
 /** Rows dated outside the window would survive the next replace of their own days as duplicates. */
@@ -64,7 +74,8 @@ export class OutOfWindow {
 }
 
 export class WindowWriter implements WindowSink {
-  private readonly pending = new Map<TableName, Row[]>();
+  /** Rows staged in each table's current batch. */
+  private readonly staged = new Map<TableName, number>();
   /** Per dated table of a window that replaces days: the rows it was handed outside them. */
   private readonly outside = new Map<TableName, OutOfWindow>();
   private readonly batchRows: number;
@@ -77,7 +88,7 @@ export class WindowWriter implements WindowSink {
     this.batchRows = write.batchRows ?? WINDOW_BATCH_ROWS;
     if (!Number.isSafeInteger(this.batchRows) || this.batchRows < 1) throw new WarehouseError(`replaceWindow: batchRows must be a whole number ≥ 1, got ${this.batchRows}`);
     for (const table of write.tables) {
-      this.pending.set(table, []);
+      this.staged.set(table, 0);
       const days = write.days;
       if (days && TABLES[table].columns.some((c) => c.name === 'activity_date')) this.outside.set(table, new OutOfWindow(days));
     }
@@ -86,32 +97,36 @@ export class WindowWriter implements WindowSink {
   async append<N extends TableName>(table: N, typedRows: readonly RowOf<NoInfer<N>>[]): Promise<void> {
     // Typed for the streams; handed on as plain rows (each engine checks every column against TABLES).
     const rows: readonly Row[] = typedRows;
-    let batch = this.pending.get(table);
-    if (!batch) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.pending.keys()].join(', ')}`);
+    let staged = this.staged.get(table);
+    if (staged === undefined) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.staged.keys()].join(', ')}`);
     const outside = this.outside.get(table);
-    for (let i = 0; i < rows.length; i++) {
-      outside?.check(rows[i]!.activity_date);
-      batch.push(rows[i]!);
-      if (batch.length >= this.batchRows) {
-        await this.flush(table, batch);
-        batch = this.pending.get(table)!;
+    if (outside) for (let i = 0; i < rows.length; i++) outside.check(rows[i]!.activity_date);
+    for (let from = 0; from < rows.length; ) {
+      const to = Math.min(rows.length, from + this.batchRows - staged);
+      await this.target.stage(table, rows, from, to);
+      staged += to - from;
+      from = to;
+      if (staged >= this.batchRows) {
+        await this.endBatch(table, staged);
+        staged = 0;
       }
     }
+    this.staged.set(table, staged);
   }
 
-  /** Refuses the window if any row fell outside its days, else hands over what is left of every table; returns the rows written. */
+  /** Refuses the window if any row fell outside its days, else ends every table's last batch; returns the rows written. */
   async finish(): Promise<number> {
     for (const [table, outside] of this.outside) {
       const error = outside.error(table);
       if (error) throw error;
     }
-    for (const [table, batch] of this.pending) if (batch.length > 0) await this.flush(table, batch);
+    for (const [table, staged] of this.staged) if (staged > 0) await this.endBatch(table, staged);
     return this.written;
   }
 
-  private async flush(table: TableName, batch: Row[]): Promise<void> {
-    this.pending.set(table, []);
-    await this.target.writeBatch(table, batch);
-    this.written += batch.length;
+  private async endBatch(table: TableName, rows: number): Promise<void> {
+    this.staged.set(table, 0);
+    await this.target.endBatch(table);
+    this.written += rows;
   }
 }

@@ -45,6 +45,16 @@ describe('memory bounds of the ingest commands', () => {
     expect(res.stderr).toContain(`DUCKDB_JE_MALLOC_CONF=${DUCKDB_JE_MALLOC_CONF}\n`);
   });
 
+  it('run gets the same bounds but keeps DuckDB\'s default allocator decay (its closing checkpoint reuses blocks)', () => {
+    const res = spawnSync(process.execPath, [BIN, 'run', '--help'], { env, encoding: 'utf8' });
+    expect(res.status, res.stderr).toBe(0);
+    const procs = limits(res.stderr);
+    expect(procs).toHaveLength(2);
+    expect(procs[1]!.execArgv).toContain('--max-semi-space-size=8');
+    expect(res.stderr).toContain('DUCKDB_JE_MALLOC_CONF=undefined\n');
+    expect(res.stderr).not.toContain(`DUCKDB_JE_MALLOC_CONF=${DUCKDB_JE_MALLOC_CONF}`);
+  });
+
   it('other commands start once, with node defaults (the dashboard and reports hold whole answers)', () => {
     const res = spawnSync(process.execPath, [BIN, '--version'], { env, encoding: 'utf8' });
     expect(res.status, res.stderr).toBe(0);

@@ -1,6 +1,6 @@
 /** The byte-level splitter behind streamJson: same values as JSON.parse, whatever the chunking. */
 import { describe, expect, it } from 'vitest';
-import { DataArrayScanner, MalformedJsonError } from '../../src/source/data-array-scanner.js';
+import { DataArrayScanner, findOversizeString, MalformedJsonError, MAX_API_STRING_BYTES } from '../../src/source/data-array-scanner.js';
 
 /** Splits `text` into chunks of the given sizes (cycled), feeds them and parses every element. */
 function scan(text: string, sizes: number[] = [text.length || 1]) {
@@ -67,5 +67,21 @@ describe('DataArrayScanner', () => {
     // An empty element is handed out as text that JSON.parse rejects (streamJson: invalid_json, retried).
     expect(() => scan('{"data":[{"a":1},,{"b":2}],"has_more":false}')).toThrow(SyntaxError);
     expect(() => scan('{"data":[],"has_more":fals}')).toThrow(MalformedJsonError);
+  });
+});
+
+describe('findOversizeString (whole bodies)', () => {
+  const big = 'x'.repeat(MAX_API_STRING_BYTES + 1);
+  it('names the path of the first string over the limit, and passes everything else', () => {
+    const body = { data: [{ a: 'ok', b: [1, null, true] }, { group: { list: ['y', big] } }], has_more: false };
+    expect(findOversizeString(body)?.where).toBe('data[1].group.list[1]');
+    expect(findOversizeString(body)?.bytes).toBe(MAX_API_STRING_BYTES + 1);
+    expect(findOversizeString({ [big.slice(0, 3)]: { name: big } })?.where).toBe('xxx.name');
+    expect(findOversizeString([[big]])?.where).toBe('[0][0]');
+    expect(findOversizeString(big)?.where).toBe('(body)');
+    // Exactly the limit passes; multi-byte text is counted in UTF-8 bytes.
+    expect(findOversizeString({ data: ['y'.repeat(MAX_API_STRING_BYTES), 'é'.repeat(MAX_API_STRING_BYTES / 2)] })).toBeNull();
+    expect(findOversizeString({ data: ['é'.repeat(MAX_API_STRING_BYTES / 2 + 1)] })?.where).toBe('data[0]');
+    expect(findOversizeString(Object.create({ inherited: big }) as object)).toBeNull();
   });
 });

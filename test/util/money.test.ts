@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { centsToUsd, MoneyError, parseCents, sqrtDecimal, type Cents } from '../../src/util/money.js';
+import { centsToUsd, DecimalSum, MoneyError, parseCents, sqrtDecimal, storableDecimal, type Cents } from '../../src/util/money.js';
 
 // The reference: decimal.js with the module's settings (60 digits, half-even, never an exponent).
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -46,6 +46,40 @@ describe('money', () => {
     expect(parseCents(`${'9'.repeat(26)}.5`)).toBe(`${'9'.repeat(26)}.5`);
     expect(() => parseCents(`${'9'.repeat(27)}.5`)).toThrow(/too large/);
     expect(() => parseCents(`-${'9'.repeat(27)}`)).toThrow(/too large/);
+  });
+
+  it('DecimalSum (BigInt for short plain decimals, decimal.js for the rest) equals decimal.js summing every value', () => {
+    const values = [...decimals(5_000), '1e3', '-2.5E-2', `${'9'.repeat(20)}.123456789012345678`, '-0', '0.00000000000001'];
+    for (let start = 0; start < values.length; start += 250) {
+      const part = values.slice(start, start + 250);
+      const sum = new DecimalSum();
+      let expected = new D(0);
+      for (const v of part) {
+        sum.add(v);
+        expected = expected.plus(v);
+      }
+      expect(sum.toString()).toBe(expected.toFixed());
+      expect(sum.isZero()).toBe(expected.isZero());
+    }
+    expect(new DecimalSum().add('1.5').add('-1.5').toString()).toBe('0');
+    expect(new DecimalSum().add(2).add('0.25').toString()).toBe('2.25');
+    expect(new DecimalSum().add('-0').isZero()).toBe(true);
+  });
+
+  it('storableDecimal scales exactly as decimal.js, and refuses what does not fit, on its short path and its general one', () => {
+    const pow = { 12: new D(10).pow(12), 14: new D(10).pow(14) };
+    for (const text of decimals(5_000)) {
+      const d = new D(text);
+      for (const scale of [12, 14] as const) {
+        if (d.decimalPlaces() > scale) expect(() => storableDecimal(text, scale), text).toThrow(MoneyError);
+        else expect(storableDecimal(text, scale), text).toBe(BigInt(d.times(pow[scale]).toFixed()));
+      }
+    }
+    expect(storableDecimal('123.456789012', 12)).toBe(123456789012000n);
+    expect(storableDecimal('-0.5', 2)).toBe(-50n);
+    expect(storableDecimal('-0', 2)).toBe(0n);
+    for (const bad of ['1.', '.5', '--1', '1.2.3', '1e3', '', '-']) expect(() => storableDecimal(bad, 12), bad).toThrow(MoneyError);
+    expect(() => storableDecimal('1.0000000000001', 12)).toThrow(/more than 12 decimal places/);
   });
 
   it('sqrtDecimal is decimal.js\'s square root to 60 digits, half-even, and refuses a negative', () => {

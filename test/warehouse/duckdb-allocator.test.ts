@@ -14,6 +14,20 @@ describe('DuckDB allocator settings', () => {
     const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:250' };
     boundDuckDbAllocator(mine);
     expect(mine.DUCKDB_JE_MALLOC_CONF).toBe('dirty_decay_ms:250');
+    for (const command of ['backfill', 'retry', 'report', undefined]) {
+      const e: NodeJS.ProcessEnv = {};
+      boundDuckDbAllocator(e, command);
+      expect(e.DUCKDB_JE_MALLOC_CONF, command).toBe(DUCKDB_JE_MALLOC_CONF);
+    }
+  });
+
+  it('the daily run keeps DuckDB\'s default decay (its closing checkpoint reuses blocks), unless the user chose a value', () => {
+    const env: NodeJS.ProcessEnv = {};
+    boundDuckDbAllocator(env, 'run');
+    expect(env.DUCKDB_JE_MALLOC_CONF).toBeUndefined();
+    const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: DUCKDB_JE_MALLOC_CONF };
+    boundDuckDbAllocator(mine, 'run');
+    expect(mine.DUCKDB_JE_MALLOC_CONF).toBe(DUCKDB_JE_MALLOC_CONF);
   });
 
   it('reaches jemalloc when set in process.env before DuckDB is imported', () => {

@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { SCHEMA_VERSION, TABLES } from '../../src/warehouse/tables.js';
+import { VIEWS } from '../../src/warehouse/views/index.js';
 import { WarehouseError, WarehouseLockedError, WarehouseSchemaError } from '../../src/warehouse/warehouse.js';
 import { costRow, ledger, tempDir } from './helpers.js';
 import type { DayRange } from '../../src/util/dates.js';
@@ -89,6 +90,34 @@ describe('DDL and schema version', () => {
     }
     expect(cols).toContainEqual(['claude_costs', 'amount_cents', 'DECIMAL(38,12)', 'NO']);
     expect(await raw(path, ["SELECT value FROM claude_ingest_meta WHERE key = 'schema_version'"])).toEqual([[String(SCHEMA_VERSION)]]);
+  });
+
+  it('creates the views once: a later open writes nothing, a view dropped or replaced by hand (other columns) is created again', async () => {
+    const path = tmp.file('views.duckdb');
+    /** Opens and inits, and returns the size of the write-ahead log the init left (0: it wrote nothing). */
+    const init = async () => {
+      const wh = await openDuckDbWarehouse(path);
+      try {
+        await wh.init();
+        return existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0;
+      } finally {
+        await wh.close();
+      }
+    };
+    const views = async () => (await raw(path, ['SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY 1'])) as [string, string][];
+    expect(await init()).toBeGreaterThan(0);
+    const first = await views();
+    expect(first.map(([name]) => name)).toEqual(VIEWS.map((v) => v.name).sort());
+    expect(await init()).toBe(0);
+    expect(await views()).toEqual(first);
+
+    const name = VIEWS[0]!.name;
+    await raw(path, [`CREATE OR REPLACE VIEW "${name}" AS SELECT 1 AS x`]);
+    expect(await init()).toBeGreaterThan(0);
+    expect(await views()).toEqual(first);
+    await raw(path, [`DROP VIEW "${name}"`]);
+    await init();
+    expect(await views()).toEqual(first);
   });
 
   it('refuses a warehouse written by a newer claude-ingest', async () => {
@@ -314,6 +343,41 @@ describe('DDL and schema version', () => {
       await expect(openDuckDbWarehouse(path)).rejects.toThrow(WarehouseLockedError);
     } finally {
       await ro.close();
+    }
+  });
+
+  it('a reader of a warehouse that lacks a table added within its schema version is refused with one line; the next write-open adds it', async () => {
+    const path = tmp.file('added-table.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.recordWindow(ledger());
+    await wh.close();
+    // As a build before claude_cost_allocation left it: same schema version, one table fewer.
+    const db = await DuckDBInstance.create(path);
+    const conn = await db.connect();
+    await conn.run('DROP VIEW IF EXISTS claude_focus_costs');
+    await conn.run('DROP TABLE claude_cost_allocation');
+    conn.closeSync();
+    db.closeSync();
+
+    const ro = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await expect(ro.init()).rejects.toThrow(
+        new WarehouseSchemaError(`${path} lacks tables this claude-ingest reads (claude_cost_allocation): run an ingest command (e.g. claude-ingest run) or claude-ingest allocate once to add them`),
+      );
+    } finally {
+      await ro.close();
+    }
+    const writer = await openDuckDbWarehouse(path);
+    await writer.init();
+    await writer.close();
+    const again = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await again.init();
+      expect(await again.listWindows()).toHaveLength(1);
+      expect(await again.query('SELECT COUNT(*) AS n FROM claude_cost_allocation')).toEqual([{ n: 0 }]);
+    } finally {
+      await again.close();
     }
   });
 });

@@ -13,7 +13,7 @@ import type { StreamDef } from '../../src/streams/stream.js';
 import type { IsoDay } from '../../src/util/dates.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import type { RowOf, TableName } from '../../src/warehouse/tables.js';
-import { WINDOW_BATCH_ROWS, WindowWriter, type TableBatch } from '../../src/warehouse/window-writer.js';
+import { WINDOW_BATCH_ROWS, WindowWriter, type BatchTarget, type TableBatch } from '../../src/warehouse/window-writer.js';
 import { TEST_KEY } from '../source/helpers.js';
 import { ledger, tempDir, usageRow } from './helpers.js';
 
@@ -49,32 +49,51 @@ function synthetic(pieces: number[], failAfter = Infinity): StreamDef {
   };
 }
 
+/** A target that records each batch's size as it ends, and how many rows were staged before any batch ended. */
+function recording() {
+  const batches: Array<[TableName, number]> = [];
+  const open = new Map<TableName, number>();
+  let stagedBeforeFirstBatch = 0;
+  const target: BatchTarget = {
+    stage: (table, rows, from, to) => {
+      expect(to).toBeGreaterThan(from);
+      expect(to).toBeLessThanOrEqual(rows.length);
+      open.set(table, (open.get(table) ?? 0) + to - from);
+      if (batches.length === 0) stagedBeforeFirstBatch += to - from;
+    },
+    endBatch: async (table) => {
+      batches.push([table, open.get(table) ?? 0]);
+      open.set(table, 0);
+    },
+  };
+  return { target, batches, stagedBeforeFirstBatch: () => stagedBeforeFirstBatch };
+}
+
 describe('the window writer batches', () => {
-  it('hands the engine batches of the configured size, whatever pieces the stream yields, the rest last', async () => {
-    const handed: Array<[TableName, number]> = [];
-    const writer = new WindowWriter(
-      { organizationId: 'org_test', tables: ['claude_usage_keys', 'claude_usage_daily_totals'], days: WEEK, ledger: ledger(), batchRows: 1000 },
-      { writeBatch: async (table, rows) => void handed.push([table, rows.length]) },
-    );
-    for (let p = 0; p < 7; p++) {
-      await writer.append('claude_usage_keys', Array.from({ length: 777 }, (_, i) => usageRow(day(i), p * 777 + i)));
-      await writer.append('claude_usage_daily_totals', Array.from({ length: 400 }, (_, i) => totalsRow(day(i))));
-    }
-    // Nothing is handed over before a batch is full.
-    expect(handed.filter(([, n]) => n !== 1000)).toEqual([]);
+  it('hands rows to the engine as they arrive and ends a batch every configured number of rows per table, the rest last', async () => {
+    const { target, batches, stagedBeforeFirstBatch } = recording();
+    const writer = new WindowWriter({ organizationId: 'org_test', tables: ['claude_usage_keys', 'claude_usage_daily_totals'], days: WEEK, ledger: ledger(), batchRows: 1000 }, target);
+    await writer.append('claude_usage_keys', Array.from({ length: 777 }, (_, i) => usageRow(day(i), i)));
+    // The writer keeps no rows of its own: the first piece is with the engine before any batch is full.
+    expect(stagedBeforeFirstBatch()).toBe(777);
+    expect(batches).toEqual([]);
+    for (let p = 1; p < 7; p++) await writer.append('claude_usage_keys', Array.from({ length: 777 }, (_, i) => usageRow(day(i), p * 777 + i)));
+    for (let p = 0; p < 7; p++) await writer.append('claude_usage_daily_totals', Array.from({ length: 400 }, (_, i) => totalsRow(day(i))));
+    // No batch ends before it is full.
+    expect(batches.filter(([, n]) => n !== 1000)).toEqual([]);
     expect(await writer.finish()).toBe(7 * 777 + 7 * 400);
-    expect(handed.filter(([t]) => t === 'claude_usage_keys').map(([, n]) => n)).toEqual([1000, 1000, 1000, 1000, 1000, 439]);
-    expect(handed.filter(([t]) => t === 'claude_usage_daily_totals').map(([, n]) => n)).toEqual([1000, 1000, 800]);
+    expect(batches.filter(([t]) => t === 'claude_usage_keys').map(([, n]) => n)).toEqual([1000, 1000, 1000, 1000, 1000, 439]);
+    expect(batches.filter(([t]) => t === 'claude_usage_daily_totals').map(([, n]) => n)).toEqual([1000, 1000, 800]);
   });
 
   it('the default batch is WINDOW_BATCH_ROWS, and a batch size that is no whole number ≥ 1 is refused', async () => {
-    const handed: number[] = [];
-    const writer = new WindowWriter({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger() }, { writeBatch: async (_t, rows) => void handed.push(rows.length) });
+    const { target, batches } = recording();
+    const writer = new WindowWriter({ organizationId: 'org_test', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger() }, target);
     await writer.append('claude_usage_keys', Array.from({ length: WINDOW_BATCH_ROWS * 2 + 1 }, (_, i) => usageRow(day(i), i)));
     expect(await writer.finish()).toBe(WINDOW_BATCH_ROWS * 2 + 1);
-    expect(handed).toEqual([WINDOW_BATCH_ROWS, WINDOW_BATCH_ROWS, 1]);
+    expect(batches.map(([, n]) => n)).toEqual([WINDOW_BATCH_ROWS, WINDOW_BATCH_ROWS, 1]);
     for (const batchRows of [0, 1.5, -1]) {
-      expect(() => new WindowWriter({ organizationId: 'o', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger(), batchRows }, { writeBatch: async () => undefined })).toThrow(/batchRows must be a whole number/);
+      expect(() => new WindowWriter({ organizationId: 'o', tables: ['claude_usage_keys'], days: WEEK, ledger: ledger(), batchRows }, recording().target)).toThrow(/batchRows must be a whole number/);
     }
   });
 });

@@ -42,6 +42,8 @@ interface StagedTable {
   path: string;
   stream: WriteStream | null;
   encode: (row: Row) => string;
+  /** NDJSON of the current batch, written to the file when the window writer ends the batch. */
+  pending: string;
   rows: number;
 }
 
@@ -52,21 +54,29 @@ export async function replaceWindow(ctx: LoadContext, write: WindowWrite, fill: 
   for (const name of write.tables) {
     const def = TABLES[name];
     if (!def) throw new WarehouseError(`unknown table ${String(name)}`);
-    staged.set(name, { def, path: join(dir, `${name}.ndjson`), stream: null, encode: ndjsonEncoder(def, stamp), rows: 0 });
+    staged.set(name, { def, path: join(dir, `${name}.ndjson`), stream: null, encode: ndjsonEncoder(def, stamp), pending: '', rows: 0 });
   }
+  const stagedTable = (table: TableName): StagedTable => {
+    const s = staged.get(table);
+    if (!s) throw new WarehouseError(`table ${table} is not part of this window (${write.tables.join(', ')})`);
+    return s;
+  };
   const days = write.days;
   const createdStaging: string[] = [];
   try {
     const target: BatchTarget = {
-      writeBatch: async (table, rows) => {
-        const s = staged.get(table);
-        if (!s) throw new WarehouseError(`table ${table} is not part of this window (${write.tables.join(', ')})`);
-        if (rows.length === 0) return;
+      stage: (table, rows, from, to) => {
+        const s = stagedTable(table);
         // Rows dated outside the window's days were refused by the window writer (OutOfWindow).
-        let chunk = '';
-        for (const row of rows) chunk += s.encode(row);
+        for (let i = from; i < to; i++) s.pending += s.encode(rows[i]!);
+        s.rows += to - from;
+      },
+      endBatch: async (table) => {
+        const s = stagedTable(table);
+        const chunk = s.pending;
+        s.pending = '';
+        if (chunk.length === 0) return;
         s.stream ??= createWriteStream(s.path, { encoding: 'utf8' });
-        s.rows += rows.length;
         if (!s.stream.write(chunk)) await once(s.stream, 'drain');
       },
     };

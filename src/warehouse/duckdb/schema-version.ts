@@ -3,6 +3,7 @@
  * forward. migrations[n] turns a version n-1 warehouse into version n; init runs them in order inside
  * the same transaction that records the new version, so a crash leaves the old version intact.
  */
+import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { REMOVED_COLUMNS, SCHEMA_VERSION, TABLES } from '../tables.js';
 import { WarehouseSchemaError } from '../warehouse.js';
@@ -15,6 +16,8 @@ export type Migration = (conn: DuckDBConnection) => Promise<void>;
 
 const META = TABLES.claude_ingest_meta.name;
 const VERSION_KEY = 'schema_version';
+/** The key under which init keeps a hash of the views' SQL it created (see ensureViews). */
+export const VIEWS_KEY = 'views_sql_sha256';
 
 /** Adds every nullable column TABLES declares that a table lacks (version 0 was the pre-release layout). */
 async function addMissingColumns(conn: DuckDBConnection): Promise<void> {
@@ -100,7 +103,7 @@ export const migrations: Record<number, Migration> = {
 export type SchemaState =
   | { kind: 'empty' }
   | { kind: 'foreign'; tables: string[] }
-  | { kind: 'versioned'; version: number };
+  | { kind: 'versioned'; version: number; tables: string[] };
 
 export async function readSchemaState(conn: DuckDBConnection, location: string): Promise<SchemaState> {
   const reader = await conn.runAndReadAll(
@@ -114,12 +117,12 @@ export async function readSchemaState(conn: DuckDBConnection, location: string):
   const meta = await conn.runAndReadAll(`SELECT value FROM ${quoteIdent(META)} WHERE key = $1`, [VERSION_KEY]);
   const value = meta.getRows()[0]?.[0];
   // The meta table is ours; a missing key can only predate versioning.
-  if (value === undefined || value === null) return { kind: 'versioned', version: 0 };
+  if (value === undefined || value === null) return { kind: 'versioned', version: 0, tables };
   const version = Number(value);
   if (!Number.isInteger(version) || version < 0) {
     throw new WarehouseSchemaError(`${location}: claude_ingest_meta has an unreadable schema_version "${String(value)}"`);
   }
-  return { kind: 'versioned', version };
+  return { kind: 'versioned', version, tables };
 }
 
 function refuse(state: SchemaState, location: string): void {
@@ -136,9 +139,42 @@ function refuse(state: SchemaState, location: string): void {
   }
 }
 
-async function writeVersion(conn: DuckDBConnection): Promise<void> {
-  await conn.run(`DELETE FROM ${quoteIdent(META)} WHERE key = $1`, [VERSION_KEY]);
-  await conn.run(`INSERT INTO ${quoteIdent(META)} (key, value) VALUES ($1, $2)`, [VERSION_KEY, String(SCHEMA_VERSION)]);
+async function writeMeta(conn: DuckDBConnection, key: string, value: string): Promise<void> {
+  await conn.run(`DELETE FROM ${quoteIdent(META)} WHERE key = $1`, [key]);
+  await conn.run(`INSERT INTO ${quoteIdent(META)} (key, value) VALUES ($1, $2)`, [key, value]);
+}
+
+/**
+ * Creates the views unless the file already has this build's: claude_ingest_meta keeps a hash of the
+ * SQL init created them from and of the columns DuckDB gave them, so a new build's views, a view
+ * dropped or replaced by hand with other columns, and a file from before this key all get them
+ * created again. (The SQL text DuckDB stores for a view is rendered differently once the file is
+ * reopened, so it cannot be the witness.) Replacing them on every writer's open made every daily
+ * run's closing checkpoint write the catalog again (docs/performance.md, Round 12c).
+ */
+async function ensureViews(conn: DuckDBConnection): Promise<void> {
+  const source = sha256(JSON.stringify(VIEWS.map((v) => [v.name, v.sql(duckDbDialect)])));
+  const kept = (await conn.runAndReadAll(`SELECT value FROM ${quoteIdent(META)} WHERE key = $1`, [VIEWS_KEY])).getRows()[0]?.[0];
+  if (kept === `${source}:${await viewColumnsHash(conn)}`) return;
+  for (const v of VIEWS) await conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(v.name)} AS ${v.sql(duckDbDialect)}`);
+  await writeMeta(conn, VIEWS_KEY, `${source}:${await viewColumnsHash(conn)}`);
+}
+
+/** A hash of our views' columns and types as DuckDB has them (a missing view has none). */
+async function viewColumnsHash(conn: DuckDBConnection): Promise<string> {
+  const names = VIEWS.map((v) => v.name);
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT v.view_name, c.column_name, c.data_type FROM duckdb_views() v JOIN duckdb_columns() c ON c.table_oid = v.view_oid
+        WHERE v.database_name = current_database() AND v.schema_name = 'main' AND NOT v.temporary AND NOT v.internal
+        ORDER BY v.view_name, c.column_index`,
+    )
+  ).getRows();
+  return sha256(JSON.stringify(rows.filter(([name]) => names.includes(String(name))).map((r) => r.map(String))));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Creates or migrates the schema in one transaction. The caller holds the write mutex. */
@@ -156,8 +192,8 @@ export async function initSchema(conn: DuckDBConnection, location: string): Prom
       }
     }
     for (const sql of allCreateTableSql()) await conn.run(sql);
-    for (const v of VIEWS) await conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(v.name)} AS ${v.sql(duckDbDialect)}`);
-    if (from !== SCHEMA_VERSION) await writeVersion(conn);
+    await ensureViews(conn);
+    if (from !== SCHEMA_VERSION) await writeMeta(conn, VERSION_KEY, String(SCHEMA_VERSION));
     await conn.run('COMMIT');
   } catch (err) {
     await conn.run('ROLLBACK').catch(() => undefined);
@@ -176,5 +212,12 @@ export async function checkSchema(conn: DuckDBConnection, location: string): Pro
     throw new WarehouseSchemaError(
       `${location} has schema ${state.version}, older than ${SCHEMA_VERSION}: run an ingest command (e.g. claude-ingest run) once to migrate it`,
     );
+  }
+  // A table added within a schema version (a derived table such as claude_cost_allocation) is created
+  // by the next write-open; a reader before it would fail on its first query with a catalog error.
+  const missing = state.kind === 'versioned' ? Object.values(TABLES).map((t) => t.name).filter((n) => !state.tables.includes(n)) : [];
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? `, and ${missing.length - 3} more` : '');
+    throw new WarehouseSchemaError(`${location} lacks tables this claude-ingest reads (${shown}): run an ingest command (e.g. claude-ingest run) or claude-ingest allocate once to add them`);
   }
 }

@@ -93,20 +93,29 @@ export class WindowAppend implements BatchTarget {
     return window;
   }
 
-  /** One batch of the window writer's: converted row by row into data chunks, then flushed into the transaction. */
-  async writeBatch(table: TableName, rows: readonly Row[]): Promise<void> {
+  /** Rows as the window writer hands them over: converted at once into the table's data chunks. */
+  stage(table: TableName, rows: readonly Row[], from: number, to: number): void {
+    const target = this.target(table);
+    const { writer, converter, scratch } = target;
+    for (let i = from; i < to; i++) writer.appendRow(converter.valuesInto(rows[i]!, scratch));
+    target.rows += to - from;
+  }
+
+  /** The end of one of the window writer's batches: its rows go into the transaction. */
+  async endBatch(table: TableName): Promise<void> {
+    const target = this.target(table);
+    // The Appender would otherwise hold up to 204,800 rows in its own unlimited buffer; flushed, they
+    // sit in the transaction's storage, which DuckDB's memory_limit governs (measured: 0.85 x peak RSS).
+    target.writer.flush();
+    target.appender.flushSync();
+    return Promise.resolve();
+  }
+
+  private target(table: TableName): Target {
     if (!this.open) throw new WarehouseError(`cannot append to ${table}: the window is already written or abandoned`);
     const target = this.targets.get(table);
     if (!target) throw new WarehouseError(`cannot append to ${table}: this window only replaces ${[...this.targets.keys()].join(', ')}`);
-    const { writer, converter, scratch } = target;
-    for (const row of rows) {
-      writer.appendRow(converter.valuesInto(row, scratch));
-    }
-    target.rows += rows.length;
-    // The Appender would otherwise hold up to 204,800 rows in its own unlimited buffer; flushed, they
-    // sit in the transaction's storage, which DuckDB's memory_limit governs (measured: 0.85 x peak RSS).
-    writer.flush();
-    target.appender.flushSync();
+    return target;
   }
 
   get totalRows(): number {
