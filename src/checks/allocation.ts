@@ -5,7 +5,7 @@
  * match whose effective dates overlap (the later one never wins there), are WARNs naming the rule.
  */
 import { allocate } from '../reports/allocation/engine.js';
-import { readAllocationFacts } from '../reports/allocation/facts.js';
+import { factDetailFor, readAllocationFacts } from '../reports/allocation/facts.js';
 import type { AllocationRule } from '../reports/allocation/rules.js';
 import { subCents } from '../reports/allocation/facts.js';
 import { feesOf, sharePct, usdOf } from '../reports/allocation/summary.js';
@@ -73,7 +73,8 @@ export const allocationCheck: Check = {
   async run(ctx: CheckContext): Promise<CheckResult> {
     const rules = ctx.options.allocation!;
     const org = ctx.organization;
-    const facts = (await readAllocationFacts(ctx.wh, { ...ctx.range, ...(org?.id ? { organizationIds: [org.id] } : {}) }, rules)).filter((f) => !org || f.organizationId === org.id);
+    // Summed to what the rules can tell apart (each day's total is all the check compares).
+    const facts = (await readAllocationFacts(ctx.wh, { ...ctx.range, ...(org?.id ? { organizationIds: [org.id] } : {}) }, rules, factDetailFor(rules, []))).filter((f) => !org || f.organizationId === org.id);
     const { lines, matched } = allocate(rules, facts);
     const allocatedByDay = new Map<string, bigint>();
     let allocated = 0n;

@@ -1,8 +1,8 @@
 /** `report --by <allocation dimensions>` (and `--product claude_code`: the value of Claude Code per team or person). */
 import { organizationIdsOf, selectWarehouseOrganizations } from '../reports/organizations.js';
 import { allocationReportOf, checkAllocationBy } from '../reports/allocation/report.js';
-import { factDetailFor, readAllocationFacts } from '../reports/allocation/facts.js';
-import { claudeCodeValueOf, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
+import { factDetailFor, readAllocationFacts, readProductFacts } from '../reports/allocation/facts.js';
+import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { InputError } from '../util/errors.js';
 import { printableLines } from '../util/terminal-text.js';
@@ -47,10 +47,9 @@ export async function allocationReportCommand(rt: CliRuntime, g: GlobalOptions, 
     const range = await resolveCliRange(wh, o);
     const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
     const filter = reportFilter(range, o, organizationIdsOf(chosen));
-    // --product filters and the Claude Code value read every attribute; a plain report only what its rules and --by can see.
-    let facts = await readAllocationFacts(wh, filter, rules, o.product === undefined ? factDetailFor(rules, by) : undefined);
-    if (o.product !== undefined) facts = facts.filter((f) => f.product === o.product);
-    const result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter), by, filter) : allocationReportOf(rules, facts, by, filter, o.product === undefined ? undefined : `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
+    // Only what the rules and --by (and the Claude Code value's people) can tell apart; --product only that product's usage.
+    const facts = o.product === undefined ? await readAllocationFacts(wh, filter, rules, factDetailFor(rules, by)) : await readProductFacts(wh, filter, rules, o.product, [...by, 'person']);
+    const result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter, !hasDatedRules(rules)), by, filter) : allocationReportOf(rules, facts, by, filter, o.product === undefined ? undefined : `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
     const text = format === 'json' ? JSON.stringify({ rules_hash: rules.hash, ...reportJson(result) }, null, 2) : format === 'csv' ? renderReportCsv(result, { raw: Boolean(o.rawCsv) }) : printableLines(renderReportTable(result));
     rt.reporter(g).print(text);
   } finally {

@@ -6,8 +6,8 @@
  * rules: `configured: false` and empty lists (the page then hides the section).
  */
 import { allocate } from '../reports/allocation/engine.js';
-import { readAllocationFacts } from '../reports/allocation/facts.js';
-import { claudeCodeValueOf, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
+import { factDetailFor, readAllocationFacts, readProductFacts } from '../reports/allocation/facts.js';
+import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
 import { feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from '../reports/allocation/summary.js';
 import { dataSpan } from '../reports/queries.js';
 import type { ApiContext } from './api-context.js';
@@ -19,7 +19,8 @@ export async function allocation(ctx: ApiContext) {
   const range = rangeParam(ctx.query, ctx.query.get('from') && ctx.query.get('to') ? null : await dataSpan(ctx.wh));
   const dim = ctx.query.get('dim') ?? rules.dimensions[0]!;
   if (!rules.dimensions.includes(dim)) throw new BadRequest(`dim=${dim} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
-  const [facts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range, rules), readClaudeCodeActivity(ctx.wh, range)]);
+  // Totals and days need only what the rules tell apart; the value of Claude Code its people.
+  const [facts, codeFacts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range, rules, factDetailFor(rules, [])), readProductFacts(ctx.wh, range, rules, 'claude_code'), readClaudeCodeActivity(ctx.wh, range, !hasDatedRules(rules))]);
   const { lines } = allocate(rules, facts);
   const total = totalOf(lines).billed;
   const fees = feesOf(lines);
@@ -29,7 +30,7 @@ export async function allocation(ctx: ApiContext) {
     day,
     values: Object.fromEntries(perDay.filter((g) => g.keys[0] === day).map((g) => [g.keys[1]!, usdOf(g.billed)])),
   }));
-  const value = claudeCodeValueOf(rules, facts, activity, [dim], range);
+  const value = claudeCodeValueOf(rules, codeFacts, activity, [dim], range);
   return {
     configured: true as const,
     dimensions: rules.dimensions,

@@ -12,6 +12,9 @@ import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { sumDecimals } from '../../src/util/money.js';
+import { asIsoDay } from '../../src/util/dates.js';
+import { readAllocationFacts } from '../../src/reports/allocation/facts.js';
+import { claudeCodeValueOf, readClaudeCodeActivity } from '../../src/reports/allocation/claude-code-value.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
 const TODAY = '2026-03-05';
@@ -76,6 +79,24 @@ describe('GET /api/allocation', () => {
     const byCc = (await (await fetch(new URL('/api/allocation?from=2026-03-01&to=2026-03-04&dim=cost_center', dash.url))).json()) as Answer;
     expect(byCc.dim).toBe('cost_center');
     expect(byCc.totalUsd).toBe(a.totalUsd);
+  });
+
+  it('the Claude Code value (its people and, with no dated rule, its activity summed over the days) is the one the finest facts and daily activity give', async () => {
+    const range = { from: asIsoDay('2026-02-20'), to: asIsoDay('2026-03-04') };
+    const a = (await (await fetch(new URL(`/api/allocation?from=${range.from}&to=${range.to}&dim=team`, dash.url))).json()) as Answer;
+    const loaded = loadConfig(config, {});
+    const rules = loadAllocationRules(loaded.config.allocation, loaded.path)!;
+    const wh = await openWarehouse(w.url, { readOnly: true });
+    try {
+      await wh.init();
+      const daily = await readClaudeCodeActivity(wh, range);
+      expect((await readClaudeCodeActivity(wh, range, true)).length).toBeLessThan(daily.length);
+      const want = claudeCodeValueOf(rules, await readAllocationFacts(wh, range, rules), daily, ['team'], range);
+      expect(want.rows.some((r) => Number(r.sessions) > 0)).toBe(true);
+      expect(JSON.stringify(a.claudeCode)).toBe(JSON.stringify(want.rows));
+    } finally {
+      await wh.close();
+    }
   });
 
   it('a bad dim is a 400 naming the dimensions; without rules the section is empty', async () => {

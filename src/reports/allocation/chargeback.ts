@@ -13,7 +13,7 @@ import { ReportInputError, type ReportFilter } from '../filter.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { allocate } from './engine.js';
 import type { AllocationFact } from './facts.js';
-import { readAllocationFacts } from './facts.js';
+import { factDetailFor, readAllocationFacts } from './facts.js';
 import type { AllocationRules } from './rules.js';
 import { compareKeys, feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf, type Key } from './summary.js';
 
@@ -77,7 +77,7 @@ export async function lastRefreshOf(wh: Warehouse, range: { from: string; to: st
 
 export async function buildChargeback(wh: Warehouse, rules: AllocationRules, month: string, by: string | undefined, filter: Omit<ReportFilter, 'from' | 'to'> = {}): Promise<Chargeback> {
   const range = monthRange(month);
-  const facts = await readAllocationFacts(wh, { ...filter, ...range }, rules);
+  const facts = await readAllocationFacts(wh, { ...filter, ...range }, rules, factDetailFor(rules, [...rules.dimensions, ...DETAIL_COLUMNS]));
   return chargebackOf(rules, facts, month, by, await lastRefreshOf(wh, range));
 }
 

@@ -13,7 +13,7 @@ import { ReportInputError, filterWhere, type ReportFilter } from '../filter.js';
 import type { ReportColumn } from '../queries.js';
 import type { ReportResult } from '../registry.js';
 import { allocate } from './engine.js';
-import { personOf, readAllocationFacts, type AllocationFact } from './facts.js';
+import { personOf, readProductFacts, type AllocationFact } from './facts.js';
 import { compileRules, firstMatch, type AllocationRules } from './rules.js';
 import { columnValue, compareKeys, usdOf, type Key } from './summary.js';
 
@@ -33,13 +33,17 @@ export interface ActivityRow {
 
 const ACCEPTED = ['edit_tool_accepted', 'multi_edit_tool_accepted', 'write_tool_accepted', 'notebook_edit_tool_accepted'];
 
-export async function readClaudeCodeActivity(wh: Warehouse, f: ReportFilter): Promise<ActivityRow[]> {
+/**
+ * The Claude Code report's activity per day and person; `overDays`: summed over the range (day: the
+ * person's first day), enough when no rule has dates (a rule is then the same on every day).
+ */
+export async function readClaudeCodeActivity(wh: Warehouse, f: ReportFilter, overDays = false): Promise<ActivityRow[]> {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
   const w = filterWhere(d, { ...f, workspaceIds: [], models: [] }, 'p', { workspace: false, model: false }, 'Claude Code activity');
   // Claude Code names a user by email only: the users list gives the id a rule may name (emails compared case-insensitively).
   const rows = await wh.query(
-    `SELECT p.${i('activity_date')} AS ${i('day')}, p.${i('organization_id')} AS ${i('org')}, p.${i('actor_type')} AS ${i('actor_type')}, p.${i('actor_id')} AS ${i('actor')},
+    `SELECT ${overDays ? `MIN(p.${i('activity_date')})` : `p.${i('activity_date')}`} AS ${i('day')}, p.${i('organization_id')} AS ${i('org')}, p.${i('actor_type')} AS ${i('actor_type')}, p.${i('actor_id')} AS ${i('actor')},
             u.${i('id')} AS ${i('user_id')}, SUM(p.${i('num_sessions')}) AS ${i('sessions')}, SUM(p.${i('lines_added')}) AS ${i('lines_added')},
             SUM(${ACCEPTED.map((c) => `p.${i(c)}`).join(' + ')}) AS ${i('accepted')},
             SUM(p.${i('commits')}) AS ${i('commits')}, SUM(p.${i('pull_requests')}) AS ${i('prs')}
@@ -48,7 +52,7 @@ export async function readClaudeCodeActivity(wh: Warehouse, f: ReportFilter): Pr
                     FROM ${d.table('claude_users')} WHERE ${i('email')} IS NOT NULL GROUP BY 1, 2) u
          ON p.${i('actor_type')} = 'user_actor' AND u.${i('email')} = LOWER(p.${i('actor_id')}) AND u.${i('org')} IS NOT DISTINCT FROM p.${i('organization_id')}
       WHERE ${w.sql}
-      GROUP BY 1, 2, 3, 4, 5`,
+      GROUP BY ${overDays ? '2, 3, 4, 5' : '1, 2, 3, 4, 5'}`,
     w.params,
   );
   const n = (v: QueryRow[string] | undefined) => Number(v ?? 0);
@@ -161,7 +165,12 @@ export function claudeCodeValueOf(rules: AllocationRules, facts: readonly Alloca
   };
 }
 
+/** Whether a rule has from/to dates (then the activity is needed day by day to find its rule). */
+export function hasDatedRules(rules: AllocationRules): boolean {
+  return rules.rules.some((r) => r.from !== undefined || r.to !== undefined);
+}
+
 export async function claudeCodeValue(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
-  const [facts, activity] = await Promise.all([readAllocationFacts(wh, filter, rules), readClaudeCodeActivity(wh, filter)]);
+  const [facts, activity] = await Promise.all([readProductFacts(wh, filter, rules, 'claude_code'), readClaudeCodeActivity(wh, filter, !hasDatedRules(rules))]);
   return claudeCodeValueOf(rules, facts, activity, by, filter);
 }

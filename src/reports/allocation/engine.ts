@@ -37,7 +37,10 @@ export interface AllocationResult {
 }
 
 export function allocate(rules: AllocationRules, facts: readonly AllocationFact[]): AllocationResult {
-  const match = cachedFirstMatch(compileRules(rules.rules));
+  const compiled = compileRules(rules.rules);
+  const cached = cachedFirstMatch(compiled);
+  // A fact the warehouse already told the rule of (rule-classes.ts) is not matched again.
+  const match = (f: AllocationFact) => (f.rule === undefined ? cached(f) : (compiled[f.rule] ?? null));
   const dims = rules.dimensions;
   const base = dims.map((d) => rules.unallocated[d] ?? 'Unallocated');
   const withSet = (r: AllocationRule, extra?: [string, string]) => dims.map((d, k) => (extra && extra[0] === d ? extra[1] : (r.set[d] ?? base[k]!)));
@@ -48,11 +51,20 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
   let dayLines: AllocatedLine[] = [];
   let dayKey = '';
   const flush = () => {
-    for (const p of pending) lines.push(...splitProportional(p.fact, p.rule.rule, dims, base, withSet, dayLines));
+    // A day's basis is the same for every fact a proportional split matched that day: summed once per dimension and measure.
+    const bases = new Map<string, Array<[string, bigint]>>();
+    for (const p of pending) {
+      const split = p.rule.rule.split!;
+      const id = `${split.by}\u0000${split.proportional_to ?? 'billed'}`;
+      let basis = bases.get(id);
+      if (!basis) bases.set(id, (basis = basisOf(split.by, split.proportional_to === 'list', dims, base, dayLines)));
+      lines.push(...splitProportional(p.fact, p.rule.rule, base, withSet, basis));
+    }
     pending = [];
     dayLines = [];
   };
   const fees: AllocationFact[] = [];
+  const percentShares = new Map<number, { values: string[]; weights: bigint[]; valuesOf: (v: string) => string[] }>();
   for (const fact of facts) {
     // Configured fees are not matched by rules: their own allocation (fixed_costs[].allocate/split) applies, after usage (their basis).
     if (fact.source === 'configured') {
@@ -76,9 +88,13 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
       lines.push(line);
       dayLines.push(line);
     } else if (split.percent) {
-      const entries = Object.entries(split.percent).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const weights = entries.map(([, p]) => BigInt(Math.round(p * PERCENT_SCALE)));
-      lines.push(...parts(fact, hit.rule, entries.map(([v]) => v), weights, (v) => withSet(hit.rule, [split.by, v])));
+      let shares = percentShares.get(hit.index);
+      if (!shares) {
+        const entries = Object.entries(split.percent).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        const valuesOf = entries.map(([v]) => withSet(hit.rule, [split.by, v]));
+        percentShares.set(hit.index, (shares = { values: entries.map(([v]) => v), weights: entries.map(([, p]) => BigInt(Math.round(p * PERCENT_SCALE))), valuesOf: (v) => valuesOf[entries.findIndex(([x]) => x === v)]! }));
+      }
+      lines.push(...parts(fact, hit.rule, shares.values, shares.weights, shares.valuesOf));
     } else {
       pending.push({ fact, rule: hit });
     }
@@ -98,23 +114,26 @@ function parts(fact: AllocationFact, rule: AllocationRule, values: string[], wei
     .filter((l) => l.billed !== 0n || l.list !== 0n);
 }
 
-function splitProportional(
-  fact: AllocationFact,
-  rule: AllocationRule,
-  dims: readonly string[],
-  base: readonly string[],
-  withSet: (r: AllocationRule, extra?: [string, string]) => string[],
-  dayLines: readonly AllocatedLine[],
-): AllocatedLine[] {
-  const split = rule.split!;
-  const at = dims.indexOf(split.by);
+/** What the day's other rules allocated to each value of a dimension (unallocated values left out), the values in order, each with a positive weight. */
+function basisOf(by: string, list: boolean, dims: readonly string[], base: readonly string[], dayLines: readonly AllocatedLine[]): Array<[string, bigint]> {
+  const at = dims.indexOf(by);
   const basis = new Map<string, bigint>();
   for (const l of dayLines) {
     const v = l.values[at]!;
     if (v === base[at]) continue;
-    basis.set(v, (basis.get(v) ?? 0n) + (split.proportional_to === 'list' ? l.list : l.billed));
+    basis.set(v, (basis.get(v) ?? 0n) + (list ? l.list : l.billed));
   }
-  const entries = [...basis].filter(([, w]) => w > 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...basis].filter(([, w]) => w > 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function splitProportional(
+  fact: AllocationFact,
+  rule: AllocationRule,
+  base: readonly string[],
+  withSet: (r: AllocationRule, extra?: [string, string]) => string[],
+  entries: ReadonlyArray<[string, bigint]>,
+): AllocatedLine[] {
+  const split = rule.split!;
   if (entries.length === 0) return [{ fact, values: [...base], rule: null, note: NOTE_NO_BASIS, billed: fact.billed, list: fact.list }];
   return parts(fact, rule, entries.map(([v]) => v), entries.map(([, w]) => w), (v) => withSet(rule, [split.by, v]));
 }

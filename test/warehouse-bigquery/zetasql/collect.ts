@@ -30,9 +30,10 @@ import { makeCalendar } from '../../../src/util/calendar.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { reconcileMonth } from '../../../src/reports/reconcile.js';
 import { compareEstimates } from '../../../src/reports/estimates.js';
-import { readAllocationFacts } from '../../../src/reports/allocation/facts.js';
+import { factDetailFor, readAllocationFacts, readProductFacts } from '../../../src/reports/allocation/facts.js';
 import { feeMonthParts } from '../../../src/reports/allocation/fee-parts.js';
 import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
+import { readClaudeCodeActivity } from '../../../src/reports/allocation/claude-code-value.js';
 import { materialiseAllocation } from '../../../src/reports/allocation/materialise.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
@@ -99,6 +100,15 @@ function answerPlausibly(version: () => number | null): (sql: string) => QueryAn
         ['cost_type', 'STRING', 'tokens'], ['token_type', 'STRING', 'output_tokens'], ['ordinal', 'INTEGER', '0'], ['amount_cents', 'BIGNUMERIC', '123.5'],
         ['amount_usd', 'BIGNUMERIC', '1.235'], ['list_amount_cents', 'BIGNUMERIC', '150'], ['list_amount_usd', 'BIGNUMERIC', '1.5'], ['quantity', 'INTEGER', '1000'],
       ];
+      return { fields: row.map(([name, type]) => ({ name, type })), rows: [row.map(([, , v]) => v)] };
+    }
+    // Allocation facts told by rule: one day of the split rule (index 2), so its finest rows are read too.
+    if (sql.includes('AS `v`') && sql.includes('claude_cost_by_actor') && !sql.includes('rule_class')) {
+      // The distinct values of each column a rule matches on: some of every rule's globs match.
+      return { fields: [{ name: 'v', type: 'STRING' }], rows: [['prod-1'], ['claude_code'], ['claude-x'], ['tokens'], [null]] };
+    }
+    if (sql.includes('AS `rule_class`')) {
+      const row: Array<[string, string, string | null]> = [['day', 'DATE', '2025-03-02'], ['org', 'STRING', 'org_a'], ['rule_class', 'INTEGER', '2'], ['billed', 'BIGNUMERIC', '1.5'], ['list', 'BIGNUMERIC', '2']];
       return { fields: row.map(([name, type]) => ({ name, type })), rows: [row.map(([, , v]) => v)] };
     }
     if (sql.includes('AS `lo`')) return { fields: [{ name: 'lo', type: 'DATE' }, { name: 'hi', type: 'DATE' }], rows: [[RANGE.from, RANGE.to]] };
@@ -267,6 +277,27 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     await readAllocationFacts(wh, filtered);
     await lastRefreshOf(wh, RANGE);
     take('allocation facts');
+    // The facts summed per rule the warehouse tells (a dated rule, each column a rule can match), the
+    // split rule's rows at the finest grain (the stand-in answers one fact of it), and one product's usage.
+    const toldRules: AllocationRules = {
+      dimensions: ['team'],
+      rules: [
+        { name: 'prod', match: { api_key: 'prod-*', workspace: 'Default' }, set: { team: 'Platform' }, from: '2025-03-02', to: '2025-03-08' },
+        { name: 'code', match: { product: 'claude_code', model: 'claude-*', cost_type: 'tokens' }, set: { team: 'Engineering' } },
+        { name: 'staging', match: { api_key: 'staging-*' }, set: {}, split: { by: 'team', proportional_to: 'billed' } },
+      ],
+      unallocated: { team: 'Unallocated' },
+      hash: 'told',
+    };
+    await readAllocationFacts(wh, filtered, toldRules, factDetailFor(toldRules, ['team', 'product']));
+    await readProductFacts(wh, RANGE, toldRules, 'claude_code');
+    take('allocation facts told by rule');
+    // The Claude Code value's activity summed over the range (no dated rule).
+    await readClaudeCodeActivity(wh, RANGE, true);
+    take('claude code activity over the range');
+    const told = out.filter((x) => x.source === 'allocation facts told by rule' && x.sql.includes('AS `rule_class`') && x.sql.includes('LEFT JOIN'));
+    // The classes of the report and of the product, and the split rule's finest rows (filtered on its class).
+    if (told.length < 3 || !told.some((x) => /END IN \(\?/.test(x.sql))) throw new Error(`allocation facts told by rule: ${told.length} statements collected, expected the classes and the split rows`);
     // `claude-ingest allocate` (and the end of run/backfill): the plan, the facts and FOCUS usage rows of a month, its window replacement.
     const allocationRules: AllocationRules = {
       dimensions: ['team'],
