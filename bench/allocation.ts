@@ -31,7 +31,10 @@ export interface AllocationBenchResult {
   chargebackS: number;
   validateS: number;
   apiAllocationS: number;
-  peakRssMb: { byTeam: number | null; chargeback: number | null; validate: number | null };
+  /** allocate --rebuild of the chargeback month, with the heap an ingest runs with (run/backfill allocate at their end). */
+  allocateMonthS: number;
+  allocateExit: number;
+  peakRssMb: { byTeam: number | null; chargeback: number | null; validate: number | null; allocateMonth: number | null };
   exitCodes: number[];
 }
 
@@ -52,6 +55,14 @@ export async function measureAllocation(file: string, env: Record<string, string
   const byTeam = await step(['report', '--by', 'team', '--config', config, ...range, '--format', 'json']);
   const chargeback = await step(['chargeback', '--month', month, '--config', config, '--out', join(dir, 'chargeback.csv')]);
   const validate = await step(['validate', '--config', config, ...range, '--json']);
+  // The month rebuilt under the memory flags of run/backfill (src/cli/memory-flags.ts), whose end allocates it.
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const monthEnd = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  const allocateMonth = await runMeasured(
+    [BIN, 'allocate', '--rebuild', '--from', `${month}-01`, '--to', monthEnd, '--config', config, '--warehouse', `duckdb:${file}`],
+    { ...env, NODE_OPTIONS: '--max-old-space-size=128 --max-semi-space-size=8' },
+    dir,
+  );
   const dash = await startDashboardProcess(file, env, dir, ['--config', config]);
   let apiAllocationS: number;
   try {
@@ -72,7 +83,9 @@ export async function measureAllocation(file: string, env: Record<string, string
     chargebackS: chargeback.wallMs / 1000,
     validateS: validate.wallMs / 1000,
     apiAllocationS,
-    peakRssMb: { byTeam: byTeam.peakRssMb, chargeback: chargeback.peakRssMb, validate: validate.peakRssMb },
+    allocateMonthS: allocateMonth.wallMs / 1000,
+    allocateExit: allocateMonth.code,
+    peakRssMb: { byTeam: byTeam.peakRssMb, chargeback: chargeback.peakRssMb, validate: validate.peakRssMb, allocateMonth: allocateMonth.peakRssMb },
     exitCodes: codes,
   };
 }
@@ -94,6 +107,7 @@ export function allocationReport(r: AllocationBenchResult, label: string): strin
     row('validate with the allocation check (the year)', r.validateS),
     row('dashboard /api/allocation (the year, dim=team)', r.apiAllocationS),
     `  peak RSS: report --by team ${r.peakRssMb.byTeam ?? 'n/a'} MB, chargeback ${r.peakRssMb.chargeback ?? 'n/a'} MB, validate ${r.peakRssMb.validate ?? 'n/a'} MB`,
+    `  allocate --rebuild ${r.month} with an ingest's 128 MB heap: ${r.allocateExit === 0 ? `${r.allocateMonthS.toFixed(2)} s, peak RSS ${r.peakRssMb.allocateMonth ?? 'n/a'} MB (target ≤ 300 MB ${r.peakRssMb.allocateMonth !== null && r.peakRssMb.allocateMonth <= 300 ? 'met' : 'NOT met'})` : `FAILED (exit ${r.allocateExit})`}`,
   ].join('\n');
 }
 

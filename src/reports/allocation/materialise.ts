@@ -14,7 +14,7 @@ import { addDays, asIsoDay, monthStart, type IsoDay } from '../../util/dates.js'
 import { centsToUsd, formatScaled, parseCents, usdFromDecimal } from '../../util/money.js';
 import { focusUsageRowsQueries } from '../../warehouse/views/focus-costs.js';
 import type { RowOf } from '../../warehouse/tables.js';
-import type { QueryRow, Warehouse } from '../../warehouse/warehouse.js';
+import type { QueryRow, Warehouse, WindowRecord } from '../../warehouse/warehouse.js';
 import { apportion } from './apportion.js';
 import { allocate, type AllocatedLine } from './engine.js';
 import { readAllocationFacts, subCents } from './facts.js';
@@ -157,14 +157,12 @@ function shares(w: Weights | undefined, base: string[]): { values: string[][]; w
 }
 
 /** The allocation rows of one organization and day range. */
-async function buildRows(wh: Warehouse, rules: AllocationRules, names: string, c: Chunk): Promise<Array<RowOf<'claude_cost_allocation'>>> {
-  const facts = await readAllocationFacts(wh, { from: c.from, to: c.to, organizationIds: [c.org] });
-  const { fine, coarse } = weightsOf(allocate(rules, facts).lines);
+async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, c: Chunk): AsyncGenerator<Array<RowOf<'claude_cost_allocation'>>> {
+  let fine = new Map<string, Weights>();
+  let coarse = new Map<string, Weights>();
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
   const q = focusUsageRowsQueries(wh.dialect);
-  const params = [c.from, c.to, c.org];
-  const [analytics, costReport] = await Promise.all([wh.query(q.analytics, params), wh.query(q.costReport, params)]);
-  const out: Array<RowOf<'claude_cost_allocation'>> = [];
+  let out: Array<RowOf<'claude_cost_allocation'>> = [];
   const dimsJson = (values: string[]) => JSON.stringify(Object.fromEntries(rules.dimensions.map((d, k) => [d, values[k]])));
   const emit = (source: 'analytics' | 'cost_report', r: QueryRow) => {
     const day = String(r.activity_date);
@@ -209,9 +207,18 @@ async function buildRows(wh: Warehouse, rules: AllocationRules, names: string, c
       });
     });
   };
-  for (const r of analytics) emit('analytics', r);
-  for (const r of costReport) emit('cost_report', r);
-  return out;
+  // A day at a time: the engine allocates each day from that day's facts alone (a split's basis is
+  // its day's), so the month's parts are the days' parts; and a large organization's month held at
+  // once (135,000 facts, their lines and weights, then its rows and parts) ran out of the 128 MB heap
+  // an ingest runs with, and of the writer DuckDB's memory limit ("failed to pin block").
+  for (let day = c.from; day <= c.to; day = addDays(day, 1)) {
+    const facts = await readAllocationFacts(wh, { from: day, to: day, organizationIds: [c.org] });
+    ({ fine, coarse } = weightsOf(allocate(rules, facts).lines));
+    for (const r of await wh.query(q.analytics, [day, day, c.org])) emit('analytics', r);
+    for (const r of await wh.query(q.costReport, [day, day, c.org])) emit('cost_report', r);
+    yield out;
+    out = [];
+  }
 }
 
 /**
@@ -229,19 +236,17 @@ export async function materialiseAllocation(wh: Warehouse, rules: AllocationRule
   let rows = 0;
   try {
     for (const c of stale) {
-      const built = rules === null ? [] : await buildRows(wh, rules, names, c);
-      const cents = built.reduce((a, r) => a + subCents(r.amount_cents), 0n);
-      rows += await wh.replaceWindow(
-        {
-          organizationId: c.org,
-          tables: [ALLOCATION_TABLE],
-          days: { from: c.from, to: c.to },
-          ledger: { runId, organizationId: c.org, stream: ALLOCATION_STREAM, windowStart: c.from, windowEnd: c.to, status: 'ok', complete: true, rows: built.length, requests: 0, retries: 0, rateLimited: 0, centsTotal: formatScaled(cents, 12), error: null, startedAt, finishedAt: null },
-        },
-        async (sink) => {
+      const ledger: WindowRecord = { runId, organizationId: c.org, stream: ALLOCATION_STREAM, windowStart: c.from, windowEnd: c.to, status: 'ok', complete: true, rows: 0, requests: 0, retries: 0, rateLimited: 0, centsTotal: '0', error: null, startedAt, finishedAt: null };
+      rows += await wh.replaceWindow({ organizationId: c.org, tables: [ALLOCATION_TABLE], days: { from: c.from, to: c.to }, ledger }, async (sink) => {
+        if (rules === null) return;
+        let cents = 0n;
+        for await (const built of buildRows(wh, rules, names, c)) {
+          for (const r of built) cents += subCents(r.amount_cents);
           for (let k = 0; k < built.length; k += BATCH) await sink.append(ALLOCATION_TABLE, built.slice(k, k + BATCH));
-        },
-      );
+        }
+        // The ledger row is recorded at commit, after the fill: its total is the parts written.
+        ledger.centsTotal = formatScaled(cents, 12);
+      });
       run.windowsOk++;
     }
   } catch (err) {
