@@ -86,8 +86,11 @@ describe('two writers on the same warehouse', () => {
     const hold = emu.hold('usage_report');
     const first = watch(spawnCli(['backfill', '--from', FROM, '--json', '--warehouse', `duckdb:${file}`], env));
     await Promise.race([hold.held, first.exited.then(() => Promise.reject(new Error(`first exited early: ${first.stderr}`)))]);
-    const second = await runCliProcess(['run', '--lock-wait', '0.5', '--warehouse', `duckdb:${file}`], env);
-    expectOneLineRefusal(second, 3, 'is in use by another process');
+    const second = await runCliProcess(['run', '--json', '--lock-wait', '0.5', '--warehouse', `duckdb:${file}`], env);
+    // It said it waits, then refused with one error line.
+    const [waits, ...rest] = second.stderr.trim().split('\n');
+    expect(JSON.parse(waits!)).toMatchObject({ severity: 'INFO', event: 'lock_wait' });
+    expectOneLineRefusal({ ...second, stderr: rest.join('\n') }, 3, 'is in use by another process');
     hold.release();
     expect((await first.exited).code).toBe(0);
   });

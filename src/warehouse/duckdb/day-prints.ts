@@ -2,9 +2,11 @@
  * Day fingerprints kept beside a DuckDB file (FILE.dayprints.json), so a validate or the dashboard's
  * health need not hash every row of the year again when the rows are the same (docs/performance.md,
  * Round 12). What keeps it a proof: the file is stamped with the warehouse's state when its prints
- * were read — a stat of the file and its WAL and a hash of DuckDB's database headers, whose
- * checkpoint counter grows at every checkpoint, so any committed write by any process (an ingest, a
- * row planted or edited by hand with SQL, another tool) changes the stamp. A stamp that differs from
+ * were read — a stat of the file and its WAL (size, inode, and modification and change times to
+ * the nanosecond): a commit appends to the WAL and a checkpoint rewrites the file, so any committed
+ * write by any process (an ingest, a row planted or edited by hand with SQL, another tool) changes
+ * the stamp. Never an open of the file: closing any descriptor of a file drops every POSIX lock this
+ * process holds on it, DuckDB's included, which let a second writer in. A stamp that differs from
  * the file's now means nothing kept is used: every day is hashed again.
  *
  * A writer of this program carries the prints through its own writes: it reads them while it holds
@@ -14,36 +16,27 @@
  * the file did not change again between the checkpoint and the lock's release. So a daily `run`
  * leaves exactly its windows' days to hash again.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { eachDay, type DayRange, type IsoDay } from '../../util/dates.js';
 import type { DayPrint, DayPrintStore, KeptDayPrints } from '../warehouse.js';
-import { duckDbChangeToken } from './change-token.js';
 
 const FORMAT = 1;
-/** DuckDB's main header and its two database headers (iteration counter, meta block, free list). */
-const HEADER_BYTES = 3 * 4096;
 
 export function dayPrintsFile(path: string): string {
   return `${path}.dayprints.json`;
 }
 
-/** The state the prints are stamped with: the stat token plus the database headers' bytes. */
+/** The state the prints are stamped with: a stat (never an open, see above) of the file and its WAL, to the nanosecond. */
 export function stateStamp(path: string): string {
-  let head = '-';
-  try {
-    const fd = openSync(path, 'r');
+  const stamp = (file: string) => {
     try {
-      const buf = Buffer.alloc(HEADER_BYTES);
-      const n = readSync(fd, buf, 0, HEADER_BYTES, 0);
-      head = createHash('sha256').update(buf.subarray(0, n)).digest('hex');
-    } finally {
-      closeSync(fd);
+      const st = statSync(file, { bigint: true });
+      return `${st.size}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      return '-';
     }
-  } catch {
-    // No file: nothing is kept for it.
-  }
-  return `${duckDbChangeToken(path)}|${head}`;
+  };
+  return `${stamp(path)}|${stamp(`${path}.wal`)}`;
 }
 
 interface Entry {
