@@ -218,7 +218,8 @@ export async function readProductFacts(wh: Warehouse, f: ReportFilter, rules: Al
   return facts.sort(compareFacts);
 }
 
-const FEE_FACT: Omit<AllocationFact, 'day' | 'organizationId' | 'billed' | 'list'> = {
+/** A configured fee as a fact: no actor, key, workspace, product, model or cost type (fee-parts.ts too). */
+export const FEE_FACT: Omit<AllocationFact, 'day' | 'organizationId' | 'billed' | 'list'> = {
   source: 'configured',
   actorType: null,
   actorId: null,

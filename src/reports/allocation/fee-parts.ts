@@ -9,7 +9,7 @@ import { nextMonthStart } from '../../util/fee-proration.js';
 import { canonicalDecimal, divideDecimal, formatScaled, multiplyDecimal, roundDecimal, storableDecimal, USD_SCALE } from '../../util/money.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { allocate } from './engine.js';
-import { readAllocationFacts, type AllocationFact } from './facts.js';
+import { FEE_FACT, readAllocationFacts, type AllocationFact } from './facts.js';
 import type { AllocationRules } from './rules.js';
 
 export interface FeePart {
@@ -61,25 +61,7 @@ export async function feeMonthParts(wh: Warehouse, rules: AllocationRules): Prom
   }
   const feeFacts: AllocationFact[] = months.map((m) => {
     const billed = storableDecimal(m.amountUsd, USD_SCALE, null);
-    return {
-      day: m.month,
-      organizationId: m.organizationId,
-      source: 'configured',
-      actorType: null,
-      actorId: null,
-      userEmail: null,
-      serviceAccountName: null,
-      apiKeyId: null,
-      apiKeyName: null,
-      workspaceId: null,
-      workspaceName: null,
-      product: null,
-      model: null,
-      costType: null,
-      billed,
-      list: billed,
-      fee: m.name,
-    };
+    return { ...FEE_FACT, day: m.month, organizationId: m.organizationId, billed, list: billed, fee: m.name };
   });
   const { lines } = allocate(rules, [...usage, ...feeFacts]);
   const out: FeePart[] = [];
