@@ -1,0 +1,115 @@
+/**
+ * The default view's answers kept beside a DuckDB file (FILE.dashboard.json), so a dashboard started
+ * again on a warehouse nothing wrote since serves them at once instead of running the year's queries
+ * again (docs/performance.md, Round 13). They are the exact text the server computed, so an answer
+ * served from here is byte-identical to a fresh one while the key is the same: the file's state
+ * stamp (a stat of the file and its WAL to the nanosecond, day-prints.ts's stateStamp: never an open,
+ * which would drop DuckDB's lock held by this process), the day the answers were computed for, the
+ * options that shape them (the alerts and allocation sections, the calendar) and the code that
+ * computed them (version and the compiled modules' stats). Anything else — another stamp, an
+ * unreadable or misshapen file — is ignored and the answers are computed as before; a file that
+ * cannot be written (a read-only directory) is not an error either.
+ *
+ * What this does not do: make the first start after an ingest fast (the ingest changed the stamp).
+ */
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { stateStamp } from '../warehouse/duckdb/day-prints.js';
+
+const FORMAT = 1;
+
+export function keptAnswersFile(path: string): string {
+  return `${path}.dashboard.json`;
+}
+
+/** The compiled code the answers came from: a rebuild changes a module's stat, a release its version. */
+function codeStamp(): string {
+  const stat = (rel: string) => {
+    try {
+      const st = statSync(fileURLToPath(new URL(rel, import.meta.url)), { bigint: true });
+      return `${st.size}:${st.mtimeNs}`;
+    } catch {
+      return '-';
+    }
+  };
+  return ['./api.js', './api.ts', '../reports/queries.js', '../reports/queries.ts', '../checks/index.js', '../checks/index.ts'].map(stat).join(',');
+}
+
+interface Stored {
+  format: number;
+  key: string;
+  stamp: string;
+  answers: Record<string, string>;
+}
+
+function isStored(v: unknown): v is Stored {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  if (s.format !== FORMAT || typeof s.key !== 'string' || typeof s.stamp !== 'string') return false;
+  if (typeof s.answers !== 'object' || s.answers === null || Array.isArray(s.answers)) return false;
+  return Object.values(s.answers).every((a) => typeof a === 'string');
+}
+
+export class KeptAnswers {
+  private readonly file: string;
+  private readonly shape: string;
+
+  /**
+   * @param path the DuckDB file
+   * @param shape what besides the file and the day shapes the answers (the config sections, the calendar): any JSON
+   * @param paths the answers kept (the default view): all of them or none
+   */
+  constructor(
+    private readonly path: string,
+    shape: unknown,
+    private readonly paths: readonly string[],
+  ) {
+    this.file = keptAnswersFile(path);
+    this.shape = JSON.stringify([shape, codeStamp()]);
+  }
+
+  private key(today: string): string {
+    return JSON.stringify([today, this.shape]);
+  }
+
+  /** The file's state now (a stat). */
+  stamp(): string {
+    return stateStamp(this.path);
+  }
+
+  /** The kept answers if they were computed for the file as it is now and under the same key; else null. */
+  load(stamp: string, today: string): Map<string, string> | null {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      return null;
+    }
+    if (!isStored(parsed) || parsed.key !== this.key(today) || parsed.stamp !== stamp) return null;
+    const answers = new Map<string, string>();
+    for (const p of this.paths) {
+      const text = parsed.answers[p];
+      if (text === undefined) return null;
+      try {
+        JSON.parse(text);
+      } catch {
+        return null;
+      }
+      answers.set(p, text);
+    }
+    return answers;
+  }
+
+  /** Keeps every default-view answer computed under `stamp`, written whole (rename) or not at all. */
+  save(stamp: string, today: string, answers: ReadonlyMap<string, string>): void {
+    if (this.paths.some((p) => !answers.has(p))) return;
+    const stored: Stored = { format: FORMAT, key: this.key(today), stamp, answers: Object.fromEntries(this.paths.map((p) => [p, answers.get(p)!])) };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(stored));
+      renameSync(tmp, this.file);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+}
