@@ -15,6 +15,7 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stateStamp } from '../warehouse/duckdb/day-prints.js';
+import { parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 
 const FORMAT = 1;
 
@@ -68,6 +69,12 @@ export class KeptAnswers {
     this.shape = JSON.stringify([shape, codeStamp()]);
   }
 
+  /** For a DuckDB warehouse URL; undefined for BigQuery (nothing to stamp, nothing kept). */
+  static of(warehouseUrl: string, shape: unknown, paths: readonly string[]): KeptAnswers | undefined {
+    const target = parseWarehouseUrl(warehouseUrl);
+    return target.kind === 'duckdb' ? new KeptAnswers(target.path, shape, paths) : undefined;
+  }
+
   private key(today: string): string {
     return JSON.stringify([today, this.shape]);
   }
@@ -111,5 +118,28 @@ export class KeptAnswers {
     } catch {
       rmSync(tmp, { force: true });
     }
+  }
+
+  /**
+   * Hands over the kept answers if they were computed for the file as it is now (`stamp`, read
+   * before the change token the server files them under, and read again after it, so no write
+   * slips between); false when there are none to serve.
+   */
+  async restore(stamp: string, today: string, token: string, readToken: () => Promise<string | undefined>, serve: (path: string, text: string) => void): Promise<boolean> {
+    const answers = this.load(stamp, today);
+    if (!answers || this.stamp() !== stamp || (await readToken()) !== token) return false;
+    for (const [path, text] of answers) serve(path, text);
+    return true;
+  }
+
+  /** Keeps the answers computed under `token` when nothing wrote the file since `stamp` was read (before the token's answers). */
+  async keep(stamp: string, today: string, token: string, readToken: () => Promise<string | undefined>, answerOf: (path: string) => string | undefined): Promise<void> {
+    if (this.stamp() !== stamp || (await readToken()) !== token) return;
+    const texts = new Map<string, string>();
+    for (const p of this.paths) {
+      const text = answerOf(p);
+      if (text !== undefined) texts.set(p, text);
+    }
+    this.save(stamp, today, texts);
   }
 }

@@ -46,15 +46,11 @@ export interface DashboardOptions {
   /** Unexpected errors (500s) are reported here; default stderr. */
   log?: (line: string) => void;
   /**
-   * Reuse API answers while the warehouse's change token is unchanged (DuckDB: a stat of the file
-   * and WAL; default true; BigQuery never caches). false: every request runs its queries (the
-   * benchmark measures both).
+   * Reuse API answers while the warehouse's change token is unchanged (DuckDB: a stat of the file and
+   * WAL; default true; BigQuery never caches); false: every request runs its queries (the benchmark
+   * measures both). keptAnswers false: nothing kept beside the file for the next start (kept-answers.ts).
    */
   responseCache?: boolean;
-  /**
-   * DuckDB: keep the default view's answers beside the file (kept-answers.ts) and serve them at the
-   * next start if nothing wrote the file since (default true; needs responseCache).
-   */
   keptAnswers?: boolean;
   /** How often to look for a changed warehouse and compute the default view ahead (ms; 0: only at start). */
   warmIntervalMs?: number;
@@ -222,11 +218,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const responseCache = new Map<string, string>();
   const useResponseCache = o.responseCache ?? true;
   let boundPort = port;
-  const target = parseWarehouseUrl(o.warehouseUrl);
-  const kept =
-    useResponseCache && o.keptAnswers !== false && target.kind === 'duckdb'
-      ? new KeptAnswers(target.path, [o.alerts ?? null, o.allocation ?? null, o.calendar ?? null], WARM_ORDER)
-      : undefined;
+  const kept = useResponseCache && o.keptAnswers !== false ? KeptAnswers.of(o.warehouseUrl, [o.alerts ?? null, o.allocation ?? null, o.calendar ?? null], WARM_ORDER) : undefined;
 
   const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, today(), token]) : '');
 
@@ -282,16 +274,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       try {
         const token = await access.token();
         if (token === '' || (token !== undefined && token === warmedToken)) return;
-        const day = today();
-        // Answers kept for the file as it is now (nothing wrote it since they were computed) are
-        // served as they are; the stamp is read on both sides of the token so no write slips between.
+        const [day, at] = [today(), (path: string) => cacheKey(new URL(path, 'http://localhost'), token)];
         const stamp = kept?.stamp();
-        const keptNow = kept && stamp !== undefined && token !== undefined ? kept.load(stamp, day) : null;
-        if (keptNow && kept?.stamp() === stamp && (await access.token()) === token) {
-          for (const [path, text] of keptNow) responseCache.set(cacheKey(new URL(path, 'http://localhost'), token), text);
-          warmedToken = token;
-          return;
-        }
+        if (kept && stamp !== undefined && token !== undefined && (await kept.restore(stamp, day, token, () => access.token(), (path, text) => responseCache.set(at(path), text)))) return void (warmedToken = token);
         // Every answer at once, the data-health banner first: they share one DuckDB instance, and
         // the page's own requests, arriving meanwhile, wait for these instead of computing them again.
         // One at a time, the short answers queued behind the long ones (Round 12).
@@ -299,15 +284,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         const failed = answers.find((a) => a.status === 'rejected');
         if (failed) throw failed.reason;
         warmedToken = token;
-        // Kept on disk only when no write came between the token, the answers and now.
-        if (kept && stamp !== undefined && token !== undefined && kept.stamp() === stamp && (await access.token()) === token) {
-          const texts = new Map<string, string>();
-          for (const path of WARM_ORDER) {
-            const text = responseCache.get(cacheKey(new URL(path, 'http://localhost'), token));
-            if (text !== undefined) texts.set(path, text);
-          }
-          kept.save(stamp, day, texts);
-        }
+        if (kept && stamp !== undefined && token !== undefined) await kept.keep(stamp, day, token, () => access.token(), (path) => responseCache.get(at(path)));
       } catch {
         // Busy or failing: the page's own request will say why; try again on the next tick.
       } finally {
