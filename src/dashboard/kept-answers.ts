@@ -12,7 +12,8 @@
  *
  * What this does not do: make the first start after an ingest fast (the ingest changed the stamp).
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stateStamp } from '../warehouse/duckdb/day-prints.js';
 import { parseWarehouseUrl } from '../warehouse/open-warehouse.js';
@@ -23,17 +24,25 @@ export function keptAnswersFile(path: string): string {
   return `${path}.dashboard.json`;
 }
 
-/** The compiled code the answers came from: a rebuild changes a module's stat, a release its version. */
+/**
+ * The code the answers came from: the newest modification time and the count of the program's
+ * modules (src/ under tsx, dist/src/ when built), so any rebuild or edit voids what was kept.
+ */
 function codeStamp(): string {
-  const stat = (rel: string) => {
-    try {
-      const st = statSync(fileURLToPath(new URL(rel, import.meta.url)), { bigint: true });
-      return `${st.size}:${st.mtimeNs}`;
-    } catch {
-      return '-';
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  let newest = 0n;
+  let count = 0;
+  try {
+    for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const st = statSync(join(entry.parentPath, entry.name), { bigint: true });
+      if (st.mtimeNs > newest) newest = st.mtimeNs;
+      count++;
     }
-  };
-  return ['./api.js', './api.ts', '../reports/queries.js', '../reports/queries.ts', '../checks/index.js', '../checks/index.ts'].map(stat).join(',');
+  } catch {
+    return String(Math.random());
+  }
+  return `${count}:${newest}`;
 }
 
 interface Stored {
