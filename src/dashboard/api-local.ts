@@ -14,7 +14,7 @@ import type { StackDimension } from '../reports/dashboard-queries.js';
 import { spendBy } from '../reports/queries.js';
 import { utcReadRange } from '../reports/local-placement.js';
 import { isUtc, localDay, utcDaysOf, type Calendar } from '../util/calendar.js';
-import { addDays, dayStartMs, daysInMonth, eachDay, monthStart, type IsoDay } from '../util/dates.js';
+import { addDays, dayStartMs, daysInMonth, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { BadRequest } from './params.js';
@@ -46,6 +46,31 @@ export function overallBasis(bases: Iterable<DayBasis | null>): DayBasis | null 
  */
 export function localTodayOf(cal: Calendar, utcToday: IsoDay, now = Date.now()): IsoDay {
   return localDay(cal, Math.min(now, dayStartMs(addDays(utcToday, 1)) - 1000));
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The data span in local days (the date pickers' bounds and quick ranges, issue 27): a UTC edge day
+ * whose hours are held puts its edge hour on the local day that hour starts in (the report's rule);
+ * one without hours is under its own date ("UTC days"). The first day is the earlier of the two
+ * readings and the last the later, so the local range holds every instant of the UTC span.
+ */
+export function localSpanOf(cal: Calendar, span: DayRange, held: ReadonlySet<IsoDay>): DayRange {
+  const first = held.has(span.from) ? localDay(cal, dayStartMs(span.from)) : span.from;
+  const last = held.has(span.to) ? localDay(cal, dayStartMs(span.to) + 23 * HOUR_MS) : span.to;
+  return { from: first < span.from ? first : span.from, to: last > span.to ? last : span.to };
+}
+
+/**
+ * from/to when the request leaves them out: the data span in the request's days (local days in a
+ * zone, as the pickers offer them; the UTC span under tz=utc). Null when both are given.
+ */
+export async function requestSpan(ctx: ApiContext, cal: Calendar | null, utcSpan: () => Promise<DayRange | null>): Promise<DayRange | null> {
+  if (ctx.query.get('from') && ctx.query.get('to')) return null;
+  const span = await utcSpan();
+  if (!span || !cal) return span;
+  return localSpanOf(cal, span, await heldHourlyDays(ctx));
 }
 
 /** The last local day up to `anchor` whose every UTC day is before UTC today (complete), or null. */

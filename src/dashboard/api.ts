@@ -16,8 +16,9 @@ import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, tot
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { isUtc } from '../util/calendar.js';
 import type { DayBasis } from '../reports/local-placement.js';
-import { heldHourlyDays, localBreakdown, localMonthToDate, localSpendChart, overallBasis, requestCalendar } from './api-local.js';
+import { heldHourlyDays, localBreakdown, localMonthToDate, localSpanOf, localSpendChart, localTodayOf, overallBasis, requestCalendar, requestSpan } from './api-local.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
@@ -105,11 +106,17 @@ async function meta(ctx: ApiContext) {
     workspaces = (await spendBy(ctx.wh, span, 'workspace')).map((r) => ({ id: r.key ?? DEFAULT_WORKSPACE, name: r.name }));
     models = (await spendBy(ctx.wh, span, 'model')).flatMap((r) => (r.key === null ? [] : [r.key])).sort();
   }
+  // In a zone the pickers offer local days (their bounds and quick ranges); the UTC toggle uses span and today.
+  const cal = ctx.calendar && !isUtc(ctx.calendar) ? ctx.calendar : null;
   return {
     warehouse: { kind: ctx.wh.kind, location: ctx.wh.location },
     timezone: ctx.calendar?.timeZone ?? 'UTC',
     today: ctx.today,
     span,
+    /** The span in local days of the zone (null without a zone, or without data): see localSpanOf. */
+    localSpan: cal && span ? localSpanOf(cal, span, await heldHourlyDays(ctx)) : null,
+    /** The zone's today (null without a zone). */
+    localToday: cal ? localTodayOf(cal, ctx.today) : null,
     organizations,
     workspaces,
     models,
@@ -119,7 +126,7 @@ async function meta(ctx: ApiContext) {
 
 async function spend(ctx: ApiContext) {
   const cal = requestCalendar(ctx);
-  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
+  const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
   const stack = stackParam(ctx.query);
   const feesShown = !f.workspaceIds?.length && !f.models?.length;
   // Configured fees (claude-ingest.yaml) of the same days, as `report --by day` adds them: beside the
@@ -181,7 +188,7 @@ async function utcSpendChart(ctx: ApiContext, f: ReportFilter, stack: Stack) {
 
 async function breakdown(ctx: ApiContext) {
   const cal = requestCalendar(ctx);
-  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
+  const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
   const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canonicalDecimal(r.usd) }));
   // Cost type has no hours (claude_cost_hourly is product × workspace × model): always the range's UTC days.
   const costType = spendBy(ctx.wh, f, 'cost_type').then(clean);

@@ -163,3 +163,48 @@ describe('budgets in the local month', () => {
     expect(utc.budgets.find((r: Json) => r.name === 'All')).toMatchObject({ spent_usd: canon(utcMonth!.cost_usd), day_basis: null });
   });
 });
+
+describe('date pickers in local days', () => {
+  // The data: UTC days 03-03..03-10, hours held 03-06..03-10 (so the last UTC day is read by its hours).
+  it.each([
+    ['America/New_York', '2026-03-10', '2026-03-12'],
+    ['Asia/Kolkata', '2026-03-11', '2026-03-13'],
+    ['Pacific/Auckland', '2026-03-11', '2026-03-13'],
+  ])('%s: meta gives the span in local days (last hour of 03-10 on its local day); the default range is it; local sums over it equal the UTC span’s', async (zone, localTo, localToday) => {
+    const other = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) });
+    try {
+      const ask = async (path: string) => (await fetch(new URL(path, other.url))).json() as Promise<Json>;
+      const meta = await ask('/api/meta');
+      expect(meta.span).toEqual({ from: '2026-03-03', to: '2026-03-10' });
+      // 03-03 has no hours: it stays under its own date; 03-10's last hour (23:00 UTC) starts on localTo.
+      expect(meta.localSpan).toEqual({ from: '2026-03-03', to: localTo });
+      expect(meta.localToday).toBe(localToday);
+      // Without from/to the local answers cover the local span, and the UTC toggle the UTC span.
+      const [spend, utc, rows, utcRows] = await Promise.all([
+        ask('/api/spend'),
+        ask('/api/spend?tz=utc'),
+        report(w, 'day', ['--tz', zone, '--from', '2026-03-03', '--to', localTo]),
+        report(w, 'day', ['--from', '2026-03-03', '--to', '2026-03-10']),
+      ]);
+      expect(spend.filter).toMatchObject({ from: '2026-03-03', to: localTo });
+      expect(spend.daily).toEqual(rows.map((r) => canon(r.cost_usd)));
+      expect(utc.filter).toMatchObject({ from: '2026-03-03', to: '2026-03-10' });
+      // Every instant of the data is in the local span once: the sums agree.
+      expect(spend.total.usd).toBe(sum(utcRows.map((r) => r.cost_usd)));
+      expect(utc.total.usd).toBe(spend.total.usd);
+      expect((await ask('/api/breakdown')).total).toBe(spend.total.usd);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('without a zone there is no local span', async () => {
+    const utcDash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0 });
+    try {
+      const meta = (await (await fetch(new URL('/api/meta', utcDash.url))).json()) as Json;
+      expect(meta).toMatchObject({ timezone: 'UTC', localSpan: null, localToday: null, span: { from: '2026-03-03', to: '2026-03-10' } });
+    } finally {
+      await utcDash.close();
+    }
+  });
+});
