@@ -15,7 +15,7 @@ import { spendBy } from '../reports/queries.js';
 import { utcReadRange } from '../reports/local-placement.js';
 import { isUtc, localDay, utcDaysOf, type Calendar } from '../util/calendar.js';
 import { addDays, dayStartMs, daysInMonth, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
-import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { BadRequest } from './params.js';
 
@@ -147,4 +147,19 @@ export async function localBreakdown(ctx: ApiContext, cal: Calendar, f: ReportFi
   };
   const [workspace, model] = await Promise.all([part('workspace'), part('model')]);
   return { workspace, model };
+}
+
+/**
+ * The Analytics section's cost per product per local day (every product the Analytics API bills, as
+ * its UTC chart shows them): each held UTC day's hours from claude_cost_hourly, which is per product,
+ * placed as the report places them; a UTC day without hours is claude_cost_by_actor's under its own
+ * date, "UTC days". Per key and per person there are no hours (claude_cost_hourly has neither), so
+ * those tables stay on UTC days.
+ */
+export async function localProducts(ctx: ApiContext, cal: Calendar, f: ReportFilter, held: ReadonlySet<IsoDay>) {
+  const split = await localSpendSplitByDay(ctx.wh, cal, f, 'product', held);
+  const products = [...split.byKey]
+    .map(([key, usd]) => ({ key: String(key), name: String(key), total: canonicalDecimal(sumDecimals(usd)), usd: usd.map(canonicalDecimal) }))
+    .sort((a, b) => compareDecimal(b.total, a.total) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { days: split.days, products, total: sumDecimals(split.daily), day_basis: split.day_basis };
 }

@@ -332,7 +332,7 @@ export const ROUTES: Record<string, Route> = {
   '/api/budgets': { params: [...RANGE_PARAMS, 'tz'], handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/limits': { params: [], handle: limits },
-  '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
+  '/api/analytics': { params: [...FILTER_PARAMS, 'tz'], handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
   // Any page of a long table: sorted, searched, from an offset (paging.ts).
   '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
   '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },

@@ -15,10 +15,25 @@ import { billedByCostReportSql } from './bridge.js';
 import { dayCell, exact } from './cells.js';
 import { spendByDay, type StackDimension } from './dashboard-queries.js';
 import { filterWhere, type ReportFilter } from './filter.js';
+import { CODE_EXECUTION } from './analytics-queries.js';
+import { productCostByDay } from './dashboard-analytics.js';
 import { combineBasis, placeOnLocalDays, utcReadRange, type DayBasis, type Measure } from './local-placement.js';
 
-/** Workspace id (null = default workspace) or model (null = non-token costs), as spendByDay keys them. */
+/** Workspace id (null = default workspace) or model (null = non-token costs), as spendByDay keys them; a product (CODE_EXECUTION for none). */
 export type SplitKey = string | null;
+
+/**
+ * What a split is by: workspace or model for the spend chart (cost_report's products only, as the
+ * report counts them), or product for the Analytics section's chart (every product the Analytics API
+ * bills, as `report --by product` counts them; its UTC days without hours come from claude_cost_by_actor).
+ */
+export type SplitDim = StackDimension | 'product';
+
+const keyColumn = (dim: SplitDim) => (dim === 'workspace' ? 'workspace_id' : dim);
+/** Only the spend chart's splits count cost_report's products; the product chart shows every product. */
+const billedOnly = (wh: Pick<Warehouse, 'dialect'>, dim: SplitDim, a: string) => (dim === 'product' ? 'TRUE' : billedByCostReportSql(wh, a));
+/** A row's key as the UTC queries key it: spendByDay's null, productCostByDay's CODE_EXECUTION. */
+const keyOf = (dim: SplitDim, v: unknown): SplitKey => (v === null || v === undefined ? (dim === 'product' ? CODE_EXECUTION : null) : String(v));
 
 type Split = Map<SplitKey, DecimalSum>;
 
@@ -41,34 +56,36 @@ const split: Measure<Map<SplitKey, string>, Split> = {
 };
 
 /** SQL: billed dollars per UTC hour (or per UTC day of the hours) × workspace or model (claude_cost_hourly). */
-function hourlyByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: StackDimension, grain: 'hour' | 'day'): { sql: string; params: unknown[] } {
+function hourlyByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: SplitDim, grain: 'hour' | 'day'): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
   const at = grain === 'hour' ? 'bucket_start' : 'activity_date';
   return {
-    sql: `SELECT h.${d.ident(at)} AS ${d.ident('at')}, h.${d.ident(dim === 'workspace' ? 'workspace_id' : 'model')} AS ${d.ident('key')},
+    sql: `SELECT h.${d.ident(at)} AS ${d.ident('at')}, h.${d.ident(keyColumn(dim))} AS ${d.ident('key')},
                  ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
             FROM ${d.table('claude_cost_hourly')} h
-           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
+           WHERE ${where.sql} AND ${billedOnly(wh, dim, 'h')}
            GROUP BY 1, 2 ORDER BY 1, 2`,
     params: where.params,
   };
 }
 
-async function hourlyByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension, grain: 'hour' | 'day') {
+async function hourlyByKey(wh: Warehouse, f: ReportFilter, dim: SplitDim, grain: 'hour' | 'day') {
   const q = hourlyByKeyQuery(wh, f, dim, grain);
-  return (await wh.query(q.sql, q.params)).map((r) => ({ at: r.at, key: r.key === null || r.key === undefined ? null : String(r.key), usd: exact(r.usd) }));
+  return (await wh.query(q.sql, q.params)).map((r) => ({ at: r.at, key: keyOf(dim, r.key), usd: exact(r.usd) }));
 }
 
 /**
  * The claude_costs rows by key of the UTC days f.from..f.to whose hours are not held (the only ones
  * a local range uses, under their own date), as placeOnLocalDays takes them; no query when all are held.
  */
-async function utcDaysByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<Map<IsoDay, Map<SplitKey, string>>> {
+async function utcDaysByKey(wh: Warehouse, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<Map<IsoDay, Map<SplitKey, string>>> {
   const out = new Map<IsoDay, Map<SplitKey, string>>();
   const unheld = eachDay(f.from, f.to).filter((d) => !hourlyDays.has(d));
   if (unheld.length === 0) return out;
-  for (const r of await spendByDay(wh, { ...f, from: unheld[0]!, to: unheld.at(-1)! }, dim)) {
+  const range = { ...f, from: unheld[0]!, to: unheld.at(-1)! };
+  const rows = dim === 'product' ? (await productCostByDay(wh, range)).map((r) => ({ day: r.day, key: r.product as SplitKey, usd: r.usd })) : await spendByDay(wh, range, dim);
+  for (const r of rows) {
     const day = dayCell(r.day);
     let m = out.get(day);
     if (!m) out.set(day, (m = new Map()));
@@ -108,7 +125,7 @@ function cutHour(cal: Calendar, utcDay: IsoDay): number | null {
  * warehouse only reads the UTC hour (utcHourText: never the session's zone); which local day each
  * part is on is decided in code.
  */
-function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: StackDimension, cuts: Array<{ to: IsoDay; cut: number | null }>): { sql: string; params: unknown[] } {
+function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: SplitDim, cuts: Array<{ to: IsoDay; cut: number | null }>): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
   const hour = d.utcHourText(`h.${d.ident('bucket_start')}`);
@@ -120,18 +137,18 @@ function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: S
     return `WHEN ${date} <= ${d.dateParam()} THEN ${c.cut === null ? hour : `CASE WHEN ${hour} >= ? THEN 'b' ELSE 'a' END`}`;
   });
   return {
-    sql: `SELECT ${date} AS ${d.ident('day')}, h.${d.ident(dim === 'workspace' ? 'workspace_id' : 'model')} AS ${d.ident('key')},
+    sql: `SELECT ${date} AS ${d.ident('day')}, h.${d.ident(keyColumn(dim))} AS ${d.ident('key')},
                  CASE ${branches.join(' ')} ELSE ${hour} END AS ${d.ident('part')},
                  ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
             FROM ${d.table('claude_cost_hourly')} h
-           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
+           WHERE ${where.sql} AND ${billedOnly(wh, dim, 'h')}
            GROUP BY 1, 2, 3`,
     params: [...params, ...where.params],
   };
 }
 
 /** SQL: the parts the local days f.from..f.to are read from (what localSpendSplitByDay sends; the BigQuery parity test replays it). */
-export function localSplitPartsQuery(wh: Pick<Warehouse, 'dialect'>, cal: Calendar, f: ReportFilter, dim: StackDimension): { sql: string; params: unknown[] } {
+export function localSplitPartsQuery(wh: Pick<Warehouse, 'dialect'>, cal: Calendar, f: ReportFilter, dim: SplitDim): { sql: string; params: unknown[] } {
   const read = utcReadRange(cal, f);
   return partsByKeyQuery(wh, read, dim, cutRuns(cal, read).runs);
 }
@@ -156,7 +173,7 @@ function cutRuns(cal: Calendar, read: { from: IsoDay; to: IsoDay }): { runs: Arr
  * rather than 24 hours, so a year stacked by many workspaces stays a few thousand rows; the figures
  * are placeOnLocalDays' (an hour counts on the local day it starts in, only on held UTC days).
  */
-export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitDays> {
+export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitDays> {
   const read = utcReadRange(cal, f);
   const { runs, cutOf } = cutRuns(cal, read);
   const q = partsByKeyQuery(wh, read, dim, runs);
@@ -174,7 +191,7 @@ export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: Repo
     const startHour = part === 'a' ? 0 : part === 'b' ? cutOf.get(utc)! : Number(part);
     const day = localDay(cal, dayStartMs(utc) + startHour * HOUR_MS);
     if (day < f.from || day > f.to) continue;
-    add(day, new Map([[r.key === null || r.key === undefined ? null : String(r.key), exact(r.usd)]]));
+    add(day, new Map([[keyOf(dim, r.key), exact(r.usd)]]));
   }
   // UTC days without hours, as they are under their own date ("UTC days"); the bases as the report gives them.
   for (const [day, m] of utcDays) if (!hourlyDays.has(day) && day >= f.from && day <= f.to) add(day, m);
@@ -212,7 +229,7 @@ export interface LocalSplitTotals {
  * figures, read per UTC day where a UTC day lies wholly inside the range and per hour only on the
  * (at most two) UTC days the range's edges cut, so a year is a few thousand rows, not every hour.
  */
-export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitTotals> {
+export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitTotals> {
   const read = utcReadRange(cal, f);
   const span = localSpan(cal, f.from, f.to);
   const inside = (d: IsoDay) => dayStartMs(d) >= span.startMs && dayStartMs(addDays(d, 1)) <= span.endMs;

@@ -240,7 +240,7 @@ async function refresh() {
       dash.data.alerts = alerts;
       drawAlerts(alerts);
     }),
-    section(`/api/analytics?${apiQuery('filters')}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
+    section(`/api/analytics?${apiQuery('filters', tz)}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
       dash.data.analytics = analytics;
       drawAnalytics(analytics);
     }),
