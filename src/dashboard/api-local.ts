@@ -4,7 +4,8 @@
  * the breakdown in local days, from the same functions as `report --by day --tz` (reports/local-*.ts).
  * Where only UTC days exist the figures are those UTC days, and the answer's day_basis says so.
  */
-import { okDaysOfEvery } from '../ledger/queries.js';
+import { hourlyUsageDaysOf, okDaysOfEvery } from '../ledger/queries.js';
+import { localUsageBasis, localUsageRows } from '../reports/local-usage-rows.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { combineBasis, type DayBasis } from '../reports/local-placement.js';
@@ -162,4 +163,19 @@ export async function localProducts(ctx: ApiContext, cal: Calendar, f: ReportFil
     .map(([key, usd]) => ({ key: String(key), name: String(key), total: canonicalDecimal(sumDecimals(usd)), usd: usd.map(canonicalDecimal) }))
     .sort((a, b) => compareDecimal(b.total, a.total) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { days: split.days, products, total: sumDecimals(split.daily), day_basis: split.day_basis };
+}
+
+/**
+ * Tokens by API key in local days: the usage rows the local range counts (reports/local-usage-rows.ts:
+ * the hours starting inside it where usage is held per hour, whole UTC days under their own date
+ * elsewhere), so the keys add up to `report --by day --tz`'s token columns over the same days; and
+ * the basis of those days, as the report's tokens_day_basis.
+ */
+export async function localKeyUsage(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
+  const ledger = await ctx.wh.listWindows();
+  const hourlyRuns = ledger.some((w) => w.stream === 'usage' && w.status === 'ok')
+    ? new Set((await ctx.wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId))
+    : new Set<string>();
+  const held = hourlyUsageDaysOf(ledger, hourlyRuns, f.organizationIds);
+  return { usage: localUsageRows(ctx.wh.dialect, cal, f, held), day_basis: localUsageBasis(cal, f, held) };
 }

@@ -18,7 +18,7 @@ import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtra
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { isUtc } from '../util/calendar.js';
 import type { DayBasis } from '../reports/local-placement.js';
-import { heldHourlyDays, localBreakdown, localMonthToDate, localSpanOf, localSpendChart, localTodayOf, overallBasis, requestCalendar, requestSpan } from './api-local.js';
+import { heldHourlyDays, localBreakdown, localKeyUsage, localMonthToDate, localSpanOf, localSpendChart, localTodayOf, overallBasis, requestCalendar, requestSpan } from './api-local.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
@@ -218,14 +218,21 @@ async function breakdown(ctx: ApiContext) {
 }
 
 async function keys(ctx: ApiContext) {
-  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
-  const rows = await tokensByApiKey(ctx.wh, f);
+  const cal = requestCalendar(ctx);
+  const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
+  // In a zone: the usage of the local days (hours where usage was read hourly, else UTC days).
+  const local = cal ? await localKeyUsage(ctx, cal, f) : null;
+  const rows = await tokensByApiKey(ctx.wh, f, local?.usage);
   const sum = (k: 'all_input_tokens' | 'cache_read_input_tokens' | 'output_tokens') => rows.reduce((a, r) => a + r[k], 0);
   const allInput = sum('all_input_tokens');
   // Totals over every key; the rows a page at a time (paging.ts).
   const page = pageOf(rows as unknown as PageRow[], TABLE_SPECS.keys);
   return {
     filter: filterEcho(f),
+    /** The zone the days are local days of; null: UTC days. */
+    timezone: cal?.timeZone ?? null,
+    /** In a zone, the range's basis as the report's tokens_day_basis ("UTC days" where usage was read daily); null in UTC. */
+    day_basis: local?.day_basis ?? null,
     rows: page.rows as unknown as typeof rows,
     rowsPage: pageInfo(page),
     totals: {
@@ -325,7 +332,7 @@ export const ROUTES: Record<string, Route> = {
   '/api/meta': { params: [], handle: meta },
   '/api/spend': { params: [...FILTER_PARAMS, 'stack', 'tz'], handle: spend },
   '/api/breakdown': { params: [...FILTER_PARAMS, 'tz'], handle: breakdown },
-  '/api/keys': { params: FILTER_PARAMS, handle: keys },
+  '/api/keys': { params: [...FILTER_PARAMS, 'tz'], handle: keys },
   // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.
   '/api/claude-code': { params: FILTER_PARAMS, handle: claudeCode },
   '/api/health': { params: RANGE_PARAMS, handle: health },
@@ -334,7 +341,7 @@ export const ROUTES: Record<string, Route> = {
   '/api/limits': { params: [], handle: limits },
   '/api/analytics': { params: [...FILTER_PARAMS, 'tz'], handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
   // Any page of a long table: sorted, searched, from an offset (paging.ts).
-  '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
+  '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit', 'tz'], handle: rowsPage },
   '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
   '/api/allocation': { params: ['from', 'to', 'dim'], handle: allocation },
 };

@@ -110,6 +110,58 @@ describe('the Analytics product chart in local days', () => {
   });
 });
 
+describe('tokens by API key in local days', () => {
+  let w: FilledWarehouse;
+  beforeAll(async () => {
+    // Usage read daily for 03-03..03-05 and hourly (--usage-bucket 1h) from 03-06: the ledger says which.
+    w = await fillWarehouse({ today: TODAY, from: '2026-03-03', to: '2026-03-05', seed: 17, name: 'tz-keys.duckdb', args: ['--streams', 'cost,org,usage'] });
+    const hourly = await w.cli(['backfill', '--from', '2026-03-06', '--to', '2026-03-12', '--streams', 'cost,usage', '--usage-bucket', '1h']);
+    expect(hourly.code, hourly.stderr).toBe(0);
+  }, 180_000);
+  afterAll(async () => {
+    await w?.close();
+  });
+  const TOKENS = ['uncached_input_tokens', 'cache_read_input_tokens', 'output_tokens'] as const;
+  const totals = (rows: Json[]) => Object.fromEntries(TOKENS.map((c) => [c, rows.reduce((a, r) => a + Number(r[c]), 0)]));
+
+  it.each([
+    ['America/New_York', '2026-03-07', '2026-03-10', 'local', ['2026-03-07 05:00:00', '2026-03-11 04:00:00']],
+    ['Asia/Kolkata', '2026-03-07', '2026-03-10', 'local, by hour start', ['2026-03-06 18:30:00', '2026-03-10 18:30:00']],
+    ['Pacific/Auckland', '2026-03-07', '2026-03-10', 'local', ['2026-03-06 11:00:00', '2026-03-10 11:00:00']],
+    ['America/New_York', '2026-03-03', '2026-03-08', 'mixed', null],
+  ] as const)('%s %s..%s: every key’s tokens add up to report --by day --tz’s tokens over the same local days (%s)', async (zone, from, to, basis, at) => {
+    const d = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) });
+    try {
+      const ask = async (path: string): Promise<Json> => (await fetch(new URL(path, d.url))).json();
+      const [keys, all, utc, rows] = await Promise.all([
+        ask(`/api/keys?from=${from}&to=${to}`),
+        ask(`/api/rows?table=keys&from=${from}&to=${to}&limit=500`),
+        ask(`/api/keys?from=${from}&to=${to}&tz=utc`),
+        report(w, 'day', ['--tz', zone, '--from', from, '--to', to]),
+      ]);
+      expect(keys.timezone).toBe(makeCalendar({ timezone: zone }).timeZone);
+      expect(keys.day_basis).toBe(basis);
+      expect(rows.map((r) => r.tokens_day_basis).reduce((a, b) => (a === b ? a : 'mixed'))).toBe(basis === 'mixed' ? 'mixed' : basis);
+      const want = totals(rows);
+      expect(totals(all.rows)).toEqual(want);
+      expect(keys.totals.output_tokens).toBe(want.output_tokens);
+      expect(keys.totals.cache_read_input_tokens).toBe(want.cache_read_input_tokens);
+      expect(want.output_tokens).toBeGreaterThan(0);
+      // Straight from the hours of the same instants, where every UTC day is held hourly.
+      if (at) {
+        const r = await queryWarehouse(w.file, `SELECT SUM(output_tokens) AS n FROM claude_usage_keys WHERE bucket_start >= TIMESTAMP '${at[0]}' AND bucket_start < TIMESTAMP '${at[1]}'`);
+        expect(keys.totals.output_tokens).toBe(Number(r[0]!.n));
+      }
+      // tz=utc: the UTC days of report --by api_key.
+      const utcRows = await report(w, 'api_key', ['--from', from, '--to', to]);
+      expect(utc).toMatchObject({ timezone: null, day_basis: null });
+      expect(utc.totals.output_tokens).toBe(utcRows.reduce((a, r) => a + Number(r.output_tokens), 0));
+    } finally {
+      await d.close();
+    }
+  });
+});
+
 describe('local figures with two organizations in one warehouse (America/New_York)', () => {
   let w: TwoOrganizations;
   let dash: Dashboard;

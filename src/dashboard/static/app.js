@@ -260,10 +260,12 @@ async function refresh() {
       showBasisTag('model', breakdown.timezone, breakdown.day_basis?.model);
       drawBars('chart-cost-type', breakdown.cost_type);
     }),
-    section(`/api/keys?${apiQuery('filters')}`, (/** @type {import('./state.js').Keys} */ keys) => {
+    section(`/api/keys?${apiQuery('filters', tz)}`, (/** @type {import('./state.js').Keys} */ keys) => {
       dash.data.keys = keys;
       drawKeys(keys);
-      table('table-keys', KEY_COLUMNS, keys.rows, { table: 'keys', query: apiQuery('filters'), page: keys.rowsPage });
+      // Local days where usage was read hourly; the tag says UTC days where it was not.
+      showBasisTag('keys', keys.timezone, keys.day_basis);
+      table('table-keys', KEY_COLUMNS, keys.rows, { table: 'keys', query: apiQuery('filters', tz), page: keys.rowsPage });
     }),
     section(`/api/claude-code?${apiQuery('organization')}`, (/** @type {import('./state.js').ClaudeCode} */ cc) => {
       dash.data.claudeCode = cc;
