@@ -83,6 +83,8 @@ function lastCompleteLocal(cal: Calendar, anchor: IsoDay, utcToday: IsoDay): Iso
 
 /** Names as the UTC breakdown names them (spendBy), for the keys of the UTC days a local range reads. */
 async function namesOf(ctx: ApiContext, cal: Calendar, f: ReportFilter, dim: StackDimension): Promise<(k: SplitKey) => string> {
+  // A model is named by itself (spendBy's name for it): no query.
+  if (dim === 'model') return (k) => k ?? '(no model)';
   const rows = await spendBy(ctx.wh, utcReadRange(cal, f), dim);
   const names = new Map(rows.map((r) => [r.key, r.name]));
   return (k) => names.get(k) ?? k ?? (dim === 'workspace' ? DEFAULT_WORKSPACE : '(no model)');

@@ -7,7 +7,7 @@
  * and a UTC day without hours is its claude_costs total under its own date, "UTC days", never
  * shifted or split. Placement is local-placement.ts's, so the bases are the report's too.
  */
-import { localDay, localDayStartMs, localSpan, type Calendar } from '../util/calendar.js';
+import { localDay, localDayStartMs, type Calendar } from '../util/calendar.js';
 import { addDays, dayStartMs, eachDay, type IsoDay } from '../util/dates.js';
 import { DecimalSum } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -54,26 +54,6 @@ const split: Measure<Map<SplitKey, string>, Split> = {
     }
   },
 };
-
-/** SQL: billed dollars per UTC hour (or per UTC day of the hours) × workspace or model (claude_cost_hourly). */
-function hourlyByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: SplitDim, grain: 'hour' | 'day'): { sql: string; params: unknown[] } {
-  const d = wh.dialect;
-  const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
-  const at = grain === 'hour' ? 'bucket_start' : 'activity_date';
-  return {
-    sql: `SELECT h.${d.ident(at)} AS ${d.ident('at')}, h.${d.ident(keyColumn(dim))} AS ${d.ident('key')},
-                 ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
-            FROM ${d.table('claude_cost_hourly')} h
-           WHERE ${where.sql} AND ${billedOnly(wh, dim, 'h')}
-           GROUP BY 1, 2 ORDER BY 1, 2`,
-    params: where.params,
-  };
-}
-
-async function hourlyByKey(wh: Warehouse, f: ReportFilter, dim: SplitDim, grain: 'hour' | 'day') {
-  const q = hourlyByKeyQuery(wh, f, dim, grain);
-  return (await wh.query(q.sql, q.params)).map((r) => ({ at: r.at, key: keyOf(dim, r.key), usd: exact(r.usd) }));
-}
 
 /**
  * The claude_costs rows by key of the UTC days f.from..f.to whose hours are not held (the only ones
@@ -225,35 +205,20 @@ export interface LocalSplitTotals {
 }
 
 /**
- * Spend per workspace or model over the local days f.from..f.to: the sum of the local days'
- * figures, read per UTC day where a UTC day lies wholly inside the range and per hour only on the
- * (at most two) UTC days the range's edges cut, so a year is a few thousand rows, not every hour.
+ * Spend per workspace or model over the local days f.from..f.to: the local days' figures
+ * (localSpendSplitByDay's, at most two parts per UTC day) added up, so a range is one query per
+ * split (two with UTC days without hours) whatever its edges, rather than one per UTC day its edges cut.
  */
 export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitTotals> {
-  const read = utcReadRange(cal, f);
-  const span = localSpan(cal, f.from, f.to);
-  const inside = (d: IsoDay) => dayStartMs(d) >= span.startMs && dayStartMs(addDays(d, 1)) <= span.endMs;
-  const touches = (d: IsoDay) => dayStartMs(d) < span.endMs && dayStartMs(addDays(d, 1)) > span.startMs;
-  const edges = eachDay(read.from, read.to).filter((d) => hourlyDays.has(d) && touches(d) && !inside(d));
-  const [dayRows, utcDays, ...edgeRows] = await Promise.all([
-    hourlyByKey(wh, read, dim, 'day'),
-    utcDaysByKey(wh, f, dim, hourlyDays),
-    ...edges.map((d) => hourlyByKey(wh, { ...f, from: d, to: d }, dim, 'hour')),
-  ]);
-  const sums: Split = new Map();
-  for (const r of dayRows) {
-    const day = dayCell(r.at);
-    if (hourlyDays.has(day) && inside(day)) split.add(sums, new Map([[r.key, r.usd]]));
+  const days = await localSpendSplitByDay(wh, cal, f, dim, hourlyDays);
+  const byKey = new Map<SplitKey, string>();
+  for (const [k, usd] of days.byKey) {
+    const sum = new DecimalSum();
+    for (const v of usd) sum.add(v);
+    byKey.set(k, sum.toString());
   }
-  for (const r of edgeRows.flat()) {
-    const ms = Date.parse(String(r.at));
-    if (ms >= span.startMs && ms < span.endMs) split.add(sums, new Map([[r.key, r.usd]]));
-  }
-  for (const [day, m] of utcDays) if (!hourlyDays.has(day) && day >= f.from && day <= f.to) split.add(sums, m);
-  // The bases come from the same placement the report makes (the figures are not needed for them).
-  const bases = [...placeOnLocalDays(cal, f, [], new Map([...utcDays.keys()].map((d) => [d, null])), hourlyDays, presence).values()].map((p) => p.basis);
   const total = new DecimalSum();
-  const byKey = new Map([...sums].map(([k, s]) => [k, s.toString()]));
-  for (const usd of byKey.values()) total.add(usd);
+  for (const usd of days.daily) total.add(usd);
+  const bases = days.day_basis.filter((b): b is DayBasis => b !== null);
   return { byKey, total: total.toString(), day_basis: bases.length === 0 ? null : bases.reduce(combineBasis) };
 }

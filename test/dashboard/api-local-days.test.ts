@@ -7,7 +7,9 @@
  * "UTC days".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleApi } from '../../src/dashboard/api.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { canon, report, sum, type Json } from './helpers.js';
@@ -205,6 +207,35 @@ describe('date pickers in local days', () => {
       expect(meta).toMatchObject({ timezone: 'UTC', localSpan: null, localToday: null, span: { from: '2026-03-03', to: '2026-03-10' } });
     } finally {
       await utcDash.close();
+    }
+  });
+});
+
+describe('query counts in a zone', () => {
+  it('/api/breakdown: one parts query per split whatever the range’s edges (6 reads held, 8 mixed, 4 in UTC), the same answer as over HTTP', async () => {
+    const wh = await openWarehouse(w.url, { readOnly: true });
+    await wh.init();
+    try {
+      let n = 0;
+      const query = wh.query.bind(wh);
+      wh.query = ((sql: string, params?: unknown[]) => (n++, query(sql, params))) as typeof wh.query;
+      const listWindows = wh.listWindows.bind(wh);
+      wh.listWindows = () => (n++, listWindows());
+      const ask = async (q: string, zone?: string) => {
+        n = 0;
+        const body = await handleApi('/api/breakdown', { wh, query: new URLSearchParams(q), today: TODAY, ...(zone ? { calendar: makeCalendar({ timezone: zone }) } : {}) });
+        return { n, body: JSON.parse(JSON.stringify(body)) as Json };
+      };
+      const utc = await ask(RANGE);
+      const mixed = await ask(RANGE, 'America/New_York');
+      const held = await ask('from=2026-03-07&to=2026-03-09', 'America/New_York');
+      expect(utc.n).toBe(4);
+      expect(mixed.n).toBeLessThanOrEqual(8);
+      expect(held.n).toBeLessThanOrEqual(6);
+      expect(mixed.body).toEqual(await get(`/api/breakdown?${RANGE}`));
+      expect(held.body).toEqual(await get('/api/breakdown?from=2026-03-07&to=2026-03-09'));
+    } finally {
+      await wh.close();
     }
   });
 });
