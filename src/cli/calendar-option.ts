@@ -6,7 +6,7 @@ import { Option } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
 import { isUtc, makeCalendar, type Calendar } from '../util/calendar.js';
 import type { Env } from '../config/env.js';
-import { hourlyUsageDaysOf, okDaysOfEvery } from '../ledger/queries.js';
+import { okDaysOfEvery } from '../ledger/queries.js';
 import type { IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
@@ -34,15 +34,3 @@ export async function hourlyCostDays(wh: Warehouse, organizationIds?: string[]):
   return okDaysOfEvery(await wh.listWindows(), 'analytics_cost_hourly', organizationIds);
 }
 
-/**
- * The UTC days whose token usage the warehouse holds per hour: days whose latest ok `usage` window
- * was read by a run with `--usage-bucket 1h` (a later daily read replaces the hours with one row a
- * day, and then the day is a UTC day again). With several organizations a day counts only when every
- * one of them holds it hourly, as for billed cost.
- */
-export async function hourlyUsageDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
-  const ledger = await wh.listWindows();
-  if (!ledger.some((w) => w.stream === 'usage' && w.status === 'ok')) return new Set();
-  const hourlyRuns = new Set((await wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId));
-  return hourlyUsageDaysOf(ledger, hourlyRuns, organizationIds);
-}

@@ -6,7 +6,8 @@ import { formatTable } from '../util/table-format.js';
 import type { Program } from './program.js';
 import type { CliRuntime } from './runtime.js';
 import { configOption, warehouseOrgOption } from './shared-options.js';
-import { hourlyUsageDays, needsHourlyCost, resolveCalendar, tzOption } from './calendar-option.js';
+import { hourlyUsageDays } from '../ledger/queries.js';
+import { needsHourlyCost, resolveCalendar, tzOption } from './calendar-option.js';
 import { describeCalendar, isUtc, type Calendar } from '../util/calendar.js';
 import { ANALYTICS_FIRST_DAY } from '../source/analytics-floor.js';
 

@@ -4,7 +4,7 @@
  * the breakdown in local days, from the same functions as `report --by day --tz` (reports/local-*.ts).
  * Where only UTC days exist the figures are those UTC days, and the answer's day_basis says so.
  */
-import { hourlyUsageDaysOf, okDaysOfEvery } from '../ledger/queries.js';
+import { hourlyUsageDays, okDaysOfEvery } from '../ledger/queries.js';
 import { localUsageBasis, localUsageRows } from '../reports/local-usage-rows.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
@@ -174,10 +174,6 @@ export async function localProducts(ctx: ApiContext, cal: Calendar, f: ReportFil
  * the basis of those days, as the report's tokens_day_basis.
  */
 export async function localKeyUsage(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
-  const ledger = await ctx.wh.listWindows();
-  const hourlyRuns = ledger.some((w) => w.stream === 'usage' && w.status === 'ok')
-    ? new Set((await ctx.wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId))
-    : new Set<string>();
-  const held = hourlyUsageDaysOf(ledger, hourlyRuns, f.organizationIds);
+  const held = await hourlyUsageDays(ctx.wh, f.organizationIds);
   return { usage: localUsageRows(ctx.wh.dialect, cal, f, held), day_basis: localUsageBasis(cal, f, held) };
 }

@@ -42,12 +42,14 @@ export interface WindowPlanInput {
   options: StreamOptions;
   /** Fetch again even days the ledger holds as complete. */
   refresh: boolean;
+  /** Per stream, days held complete that are fetched again anyway (held in another shape than asked for). */
+  refetch?: Readonly<Record<string, ReadonlySet<IsoDay>>>;
   today: IsoDay;
   /** Workers that will run the windows (short ranges of page-chained streams are split for them); default 1. */
   workers?: number;
 }
 
-export function planWindows({ streams, range, ledger, options, refresh, today, workers = 1 }: WindowPlanInput): { tasks: WindowTask[]; skippedDays: number } {
+export function planWindows({ streams, range, ledger, options, refresh, refetch, today, workers = 1 }: WindowPlanInput): { tasks: WindowTask[]; skippedDays: number } {
   const tasks: WindowTask[] = [];
   let skippedDays = 0;
   for (const stream of streams) {
@@ -56,6 +58,7 @@ export function planWindows({ streams, range, ledger, options, refresh, today, w
       continue;
     }
     const done = refresh ? new Set<IsoDay>() : completeDays(ledger, stream.name);
+    for (const day of refetch?.[stream.name] ?? []) done.delete(day);
     // Days before a source's floor (the Analytics API serves nothing before 2026-01-01 or older than
     // 365 days) are not requested and not counted as skipped: the legacy streams cover them quietly.
     const floor = stream.servedFrom?.(today);

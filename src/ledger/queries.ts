@@ -4,7 +4,7 @@
  * so "complete", "present" and "unfinished" mean one thing everywhere.
  */
 import { eachDay, type IsoDay } from '../util/dates.js';
-import type { WindowRecord } from '../warehouse/warehouse.js';
+import type { RunRecord, Warehouse, WindowRecord } from '../warehouse/warehouse.js';
 
 /** Days a stream already holds for good: covered by an ok window fetched after the window had ended. */
 export function completeDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
@@ -100,4 +100,19 @@ export function hourlyUsageDaysOf(ledger: WindowRecord[], hourlyRuns: ReadonlySe
   });
   const [first, ...rest] = sets;
   return new Set([...(first ?? [])].filter((d) => rest.every((s) => s.has(d))));
+}
+
+/** The runs that read usage per hour (`--usage-bucket 1h`), by run id. */
+export function hourlyUsageRuns(runs: readonly RunRecord[]): Set<string> {
+  return new Set(runs.filter((r) => r.args.usageBucket === '1h').map((r) => r.runId));
+}
+
+/**
+ * hourlyUsageDaysOf over a warehouse's ledger and runs (the runs are read only when some usage is
+ * held): what `report --tz`, `status` and the dashboard count as usage held per hour.
+ */
+export async function hourlyUsageDays(wh: Pick<Warehouse, 'listWindows' | 'listRuns'>, organizationIds?: readonly string[]): Promise<Set<IsoDay>> {
+  const ledger = await wh.listWindows();
+  if (!ledger.some((w) => w.stream === 'usage' && w.status === 'ok')) return new Set();
+  return hourlyUsageDaysOf(ledger, hourlyUsageRuns(await wh.listRuns(1_000_000)), organizationIds);
 }

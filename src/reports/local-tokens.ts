@@ -4,7 +4,7 @@
  *
  * usage_report keeps hours only when read with `--usage-bucket 1h` (claude_usage_keys then holds one
  * row per hour and group; with daily buckets one per UTC day, its bucket_start at midnight). The ledger
- * says which width last wrote each UTC day (cli/calendar-option.ts hourlyUsageDays): those days' hours
+ * says which width last wrote each UTC day (ledger/queries.ts hourlyUsageDays): those days' hours
  * are placed on local days exactly as billed cost's are (local-placement.ts); the other days are
  * reported whole under their own date, "UTC days", never shifted or split.
  *
