@@ -151,7 +151,8 @@ export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: Re
   return [...usage, ...allocateFees(rules, fees, basis, base)];
 }
 
-async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean): Promise<AllocatedLine[]> {
+/** The kept lines summed per organization, day or month, source, dimension values and `wanted` (exported for the BigQuery SQL check). */
+export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean): Promise<AllocatedLine[]> {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
   const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
@@ -210,4 +211,24 @@ export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: R
 /** What a command says when the kept lines could not answer (it still answers, from the engine). */
 export function slowAllocationNote(why: string): string {
   return `allocation: computed from the facts (slower), not from the kept allocation: ${why}; claude-ingest allocate (or the next run) keeps it for these rules`;
+}
+
+/**
+ * The days on which the kept lines differ from the engine's `lines` (usage only), per organization
+ * and dimension values, billed and list to the sub-cent; null when the kept lines are not current
+ * for the range (the readers then compute from the facts, so there is nothing to prove).
+ */
+export async function keptLinesDiffer(wh: Warehouse, rules: AllocationRules, f: ReportFilter, lines: readonly AllocatedLine[]): Promise<string[] | null> {
+  if ((await keptLinesCurrent(wh, rules, f, await namesHash(wh))) !== null) return null;
+  const sums = new Map<string, { day: string; billed: bigint; list: bigint }>();
+  const add = (day: string, org: string | null, values: readonly string[], billed: bigint, list: bigint, sign: bigint) => {
+    const k = `${day}\u0000${org ?? ''}\u0000${JSON.stringify(values)}`;
+    const e = sums.get(k) ?? { day, billed: 0n, list: 0n };
+    e.billed += sign * billed;
+    e.list += sign * list;
+    sums.set(k, e);
+  };
+  for (const l of lines) if (l.fact.source !== 'configured' && !l.fact.basisOnly) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, 1n);
+  for (const l of await readGrouped(wh, rules, f, [], true)) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, -1n);
+  return [...new Set([...sums.values()].filter((e) => e.billed !== 0n || e.list !== 0n).map((e) => e.day))].sort();
 }

@@ -177,4 +177,21 @@ describe('reading the kept allocation lines', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain('a workspace or model filter');
   });
+
+  it('validate proves the kept lines against the engine, day by day: a planted cent is caught on its day', async () => {
+    const ok = await on(w.file, ['validate', '--from', FROM, '--to', TODAY, '--json']);
+    expect(ok.stdout).toContain('the kept allocation reports read is the same on every day');
+    const day = String((await q(w.file, `SELECT CAST(MIN(activity_date) + 20 AS VARCHAR) AS d FROM claude_cost_allocation_lines`))[0]!.d);
+    const file = await plantedCopy(w, 'planted.duckdb', `UPDATE claude_cost_allocation_lines SET amount_cents = amount_cents + 1 WHERE rowid = (SELECT MIN(rowid) FROM claude_cost_allocation_lines WHERE activity_date = DATE '${day}')`);
+    const bad = await on(file, ['validate', '--from', FROM, '--to', TODAY, '--json']);
+    expect(bad.code).toBe(1);
+    const doc = JSON.parse(bad.stdout) as { results: Array<{ id: string; status: string; days?: string[]; detail: string }> };
+    const check = doc.results.find((c) => c.id === 'allocation')!;
+    expect(check.status).toBe('FAIL');
+    expect(check.days).toEqual([day]);
+    expect(check.detail).toContain('claude_cost_allocation_lines');
+    // Without its kept lines a range is proved from the facts alone.
+    const none = await on(engine, ['validate', '--from', FROM, '--to', TODAY, '--json']);
+    expect(none.stdout).toContain('no kept allocation current for the range');
+  });
 });
