@@ -128,7 +128,7 @@ export async function keptLinesCurrent(wh: Warehouse, rules: AllocationRules, f:
  * now; null when the kept lines cannot answer exactly (a workspace or model filter: the engine's
  * splits and fees see only the filtered facts then), with the reason in `why`.
  */
-export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string, why?: (reason: string) => void): Promise<AllocatedLine[] | null> {
+export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string | Promise<string>, why?: (reason: string) => void): Promise<AllocatedLine[] | null> {
   if (f.workspaceIds?.length || f.models?.length) {
     why?.('a workspace or model filter');
     return null;
@@ -136,17 +136,19 @@ export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: Re
   const proportionalFees = Boolean(rules.fees?.some((s) => s.split?.proportional_to));
   // A proportional fee's basis is its whole month: the kept lines must hold the months the range touches.
   const checked: ReportFilter = proportionalFees ? { ...f, from: asIsoDay(`${f.from.slice(0, 7)}-01`), to: addDays(nextMonthStart(asIsoDay(f.to)), -1) } : f;
-  const reason = await keptLinesCurrent(wh, rules, checked, names);
+  const wanted = LINE_COLUMNS.filter((c) => columns.includes(c));
+  // Read while the currency is checked (the reads are thrown away when the kept lines cannot answer).
+  const [reason, usage, fees, basis] = await Promise.all([
+    Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
+    readGrouped(wh, rules, f, wanted, columns.includes('day')),
+    readFeeFacts(wh, f),
+    proportionalFees ? readGrouped(wh, rules, checked, [], false) : Promise.resolve([]),
+  ]);
   if (reason !== null) {
     why?.(reason);
     return null;
   }
-  const days = columns.includes('day');
-  const wanted = LINE_COLUMNS.filter((c) => columns.includes(c));
-  const usage = await readGrouped(wh, rules, f, wanted, days);
-  const fees = await readFeeFacts(wh, f);
   if (fees.length === 0) return usage;
-  const basis = proportionalFees ? await readGrouped(wh, rules, checked, [], false) : [];
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
   return [...usage, ...allocateFees(rules, fees, basis, base)];
 }
@@ -203,7 +205,7 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
  * kept lines when they answer exactly, else from the engine over the facts (`slow` is told why).
  */
 export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], slow?: (reason: string) => void): Promise<AllocatedLine[]> {
-  const kept = await readKeptLines(wh, rules, f, columns, await namesHash(wh), slow);
+  const kept = await readKeptLines(wh, rules, f, columns, namesHash(wh), slow);
   if (kept) return kept;
   return allocate(rules, await readAllocationFacts(wh, f, rules, factDetailFor(rules, columns))).lines;
 }
