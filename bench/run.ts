@@ -296,7 +296,7 @@ async function runScenario(s: Scenario, cfg: Settings, dir: string, from: IsoDay
         process.stdout.write(`  ${s.name}: daily run (lookback 3) ${result.dailyRun!.wallS.toFixed(1)} s, the next one ${result.dailyRunNext!.wallS.toFixed(1)} s\n`);
         process.stdout.write(`  ${s.name}: reading (validate, daily validate, dashboard cold start) … `);
         result.reading = await measureReading(file, { CLAUDE_INGEST_TODAY: TODAY }, dir, cliEnv(fast));
-        process.stdout.write(`validate over the year ${result.reading.validateYearS.toFixed(2)} s, dashboard ${result.reading.dashboardColdS.toFixed(2)} s\n`);
+        process.stdout.write(`validate over the year ${result.reading.validateYearS.toFixed(2)} s, dashboard ${result.reading.dashboardColdS.toFixed(2)} s (again, answers kept: ${result.reading.dashboardAgainS.toFixed(2)} s)\n`);
         process.stdout.write(`  ${s.name}: allocation (report --by team, chargeback, validate, /api/allocation) … `);
         result.allocation = await measureAllocation(file, { CLAUDE_INGEST_TODAY: TODAY }, dir, from, TODAY);
         process.stdout.write(`report --by team ${result.allocation.byTeamS.toFixed(2)} s (${(result.allocation.byTeamS / result.allocation.byWorkspaceS).toFixed(1)}× report --by workspace)\n`);

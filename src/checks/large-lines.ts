@@ -6,7 +6,7 @@
  * Only claude_costs (cost_report's lines) is judged: it is the table whose rows are bill lines.
  */
 import { addDays, asIsoDay } from '../util/dates.js';
-import { canonicalDecimal, compareDecimal, formatUsd, maxDecimal, multiplyDecimal } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, formatUsd, multiplyDecimal } from '../util/money.js';
 import { orgAnd, type CheckContext } from './check.js';
 
 export const LARGE_LINE_FACTOR = 3;
@@ -54,13 +54,17 @@ export async function historyMaxima(ctx: CheckContext): Promise<DayMaxLine[]> {
 export function outliersAmong(maxima: readonly DayMaxLine[], from: string): LargeLine[] {
   const days = [...maxima].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const out: LargeLine[] = [];
+  // days is sorted, so each day's history is the window days[first, k): first only moves forward.
+  let first = 0;
   for (let k = 0; k < days.length; k++) {
     const m = days[k]!;
     if (m.day < from) continue;
     const since = addDays(asIsoDay(m.day), -HISTORY_DAYS);
-    const history = days.slice(0, k).filter((h) => h.day >= since);
-    if (history.length < MIN_HISTORY_DAYS) continue;
-    const historyMax = history.reduce((x, h) => maxDecimal(x, h.usd), '0');
+    while (first < k && days[first]!.day < since) first++;
+    if (k - first < MIN_HISTORY_DAYS) continue;
+    let top = '0';
+    for (let h = first; h < k; h++) if (compareDecimal(days[h]!.usd, top) > 0) top = days[h]!.usd;
+    const historyMax = canonicalDecimal(top);
     if (compareDecimal(m.usd, multiplyDecimal(historyMax, LARGE_LINE_FACTOR)) > 0) {
       out.push({ day: m.day, usd: m.usd, historyMaxUsd: historyMax, workspace: m.workspace ?? null, description: m.description ?? null });
     }

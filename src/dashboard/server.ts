@@ -19,6 +19,7 @@ import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import { SharedQueries } from './query-sharing.js';
+import { KeptAnswers } from './kept-answers.js';
 import type { ValidationReport } from '../checks/index.js';
 import { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
@@ -45,11 +46,12 @@ export interface DashboardOptions {
   /** Unexpected errors (500s) are reported here; default stderr. */
   log?: (line: string) => void;
   /**
-   * Reuse API answers while the warehouse's change token is unchanged (DuckDB: a stat of the file
-   * and WAL; default true; BigQuery never caches). false: every request runs its queries (the
-   * benchmark measures both).
+   * Reuse API answers while the warehouse's change token is unchanged (DuckDB: a stat of the file and
+   * WAL; default true; BigQuery never caches); false: every request runs its queries (the benchmark
+   * measures both). keptAnswers false: nothing kept beside the file for the next start (kept-answers.ts).
    */
   responseCache?: boolean;
+  keptAnswers?: boolean;
   /** How often to look for a changed warehouse and compute the default view ahead (ms; 0: only at start). */
   warmIntervalMs?: number;
   /** The alerts section of claude-ingest.yaml: its budgets are shown beside the spend (absent: none). */
@@ -216,6 +218,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const responseCache = new Map<string, string>();
   const useResponseCache = o.responseCache ?? true;
   let boundPort = port;
+  const kept = useResponseCache && o.keptAnswers !== false ? KeptAnswers.of(o.warehouseUrl, [o.alerts ?? null, o.allocation ?? null, o.calendar ?? null], WARM_ORDER) : undefined;
 
   const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, today(), token]) : '');
 
@@ -271,6 +274,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       try {
         const token = await access.token();
         if (token === '' || (token !== undefined && token === warmedToken)) return;
+        const [day, at] = [today(), (path: string) => cacheKey(new URL(path, 'http://localhost'), token)];
+        const stamp = kept?.stamp();
+        if (kept && stamp !== undefined && token !== undefined && (await kept.restore(stamp, day, token, () => access.token(), (path, text) => responseCache.set(at(path), text)))) return void (warmedToken = token);
         // Every answer at once, the data-health banner first: they share one DuckDB instance, and
         // the page's own requests, arriving meanwhile, wait for these instead of computing them again.
         // One at a time, the short answers queued behind the long ones (Round 12).
@@ -278,6 +284,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         const failed = answers.find((a) => a.status === 'rejected');
         if (failed) throw failed.reason;
         warmedToken = token;
+        if (kept && stamp !== undefined && token !== undefined) await kept.keep(stamp, day, token, () => access.token(), (path) => responseCache.get(at(path)));
       } catch {
         // Busy or failing: the page's own request will say why; try again on the next tick.
       } finally {

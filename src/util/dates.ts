@@ -136,7 +136,21 @@ export function todayUtc(now: Date = new Date()): IsoDay {
 }
 
 export function addDays(day: IsoDay, n: number): IsoDay {
-  return formatDay(new Date(dayStartMs(day) + n * DAY_MS));
+  return dayAtMs(dayStartMs(day) + n * DAY_MS);
+}
+
+// The day text of a day's first millisecond, remembered: the ledger's windows are turned into their
+// days by every check, status and the dashboard (tens of thousands of days a pass over a year), and a
+// Date and its ISO text per day was a tenth of a daily validate's JavaScript. A few thousand distinct
+// days in practice; the bound only keeps a pathological caller from growing it without end.
+const DAY_TEXT = new Map<number, IsoDay>();
+function dayAtMs(ms: number): IsoDay {
+  let text = DAY_TEXT.get(ms);
+  if (text === undefined) {
+    text = formatDay(new Date(ms));
+    if (DAY_TEXT.size < 100_000) DAY_TEXT.set(ms, text);
+  }
+  return text;
 }
 
 export function dayStartMs(day: IsoDay): number {
@@ -156,7 +170,9 @@ export function daysBetween(a: IsoDay, b: IsoDay): number {
 /** Every day from first to last, both inclusive. */
 export function eachDay(first: IsoDay, last: IsoDay): IsoDay[] {
   const out: IsoDay[] = [];
-  for (let d = first; d <= last; d = addDays(d, 1)) out.push(d);
+  if (first > last) return out;
+  const end = dayStartMs(last);
+  for (let ms = dayStartMs(first); ms <= end; ms += DAY_MS) out.push(dayAtMs(ms));
   return out;
 }
 

@@ -72,6 +72,14 @@ export class Hash53 {
     return this;
   }
 
+  /** A copy of the state so far: a long common prefix is hashed once and each key continues from it. */
+  fork(): Hash53 {
+    const h = new Hash53(this.seed);
+    h.h1 = this.h1;
+    h.h2 = this.h2;
+    return h;
+  }
+
   digest(): number {
     let h1 = this.h1;
     let h2 = this.h2;

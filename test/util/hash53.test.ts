@@ -36,6 +36,19 @@ describe('hash53', () => {
   });
 });
 
+describe('Hash53.fork', () => {
+  it('continues from a hashed prefix exactly as hashing the whole text, and leaves the prefix as it was', () => {
+    const head = new Hash53().chars('["v1","a long salt"');
+    const a = head.fork().chars(',{"print":"x","rows":1}]').digest();
+    const b = head.fork().chars(',null]').digest();
+    expect(a).toBe(hash53('["v1","a long salt",{"print":"x","rows":1}]'));
+    expect(b).toBe(hash53('["v1","a long salt",null]'));
+    expect(a).not.toBe(b);
+    expect(head.fork().digest()).toBe(hash53('["v1","a long salt"'));
+    expect(new Hash53(7).chars('ab').fork().chars('c').digest()).toBe(hash53('abc', 7));
+  });
+});
+
 describe('Hash53Set', () => {
   it('holds exactly the hashes added, through growth, including 0 and the largest 53-bit value', () => {
     const set = new Hash53Set();

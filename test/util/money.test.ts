@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { centsToUsd, DecimalSum, MoneyError, parseCents, sqrtDecimal, storableDecimal, type Cents } from '../../src/util/money.js';
+import { canonicalDecimal, centsToUsd, compareDecimal, DecimalSum, maxDecimal, MoneyError, parseCents, sqrtDecimal, storableDecimal, type Cents } from '../../src/util/money.js';
 
 // The reference: decimal.js with the module's settings (60 digits, half-even, never an exponent).
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -64,6 +64,21 @@ describe('money', () => {
     expect(new DecimalSum().add('1.5').add('-1.5').toString()).toBe('0');
     expect(new DecimalSum().add(2).add('0.25').toString()).toBe('2.25');
     expect(new DecimalSum().add('-0').isZero()).toBe(true);
+  });
+
+  it('canonicalDecimal, compareDecimal and maxDecimal (BigInt for short plain decimals) equal decimal.js on every path', () => {
+    const values = [...decimals(3_000), '1e3', '-2.5E-2', `${'9'.repeat(20)}.123456789012345678`, '-0', '0', '0.000', '-0.00', '12.50', '0.00000000000001'];
+    for (let k = 0; k < values.length; k++) {
+      const a = values[k]!;
+      const b = values[(k * 7919 + 13) % values.length]!;
+      expect(canonicalDecimal(a), a).toBe(new D(a).toFixed());
+      expect(compareDecimal(a, b), `${a} vs ${b}`).toBe(new D(a).comparedTo(b));
+      expect(compareDecimal(a, a), a).toBe(0);
+      expect(maxDecimal(a, b), `${a} vs ${b}`).toBe(D.max(a, b).toFixed());
+    }
+    expect(canonicalDecimal(null)).toBe('0');
+    expect(canonicalDecimal(2)).toBe('2');
+    expect(compareDecimal('-0', '0')).toBe(0);
   });
 
   it('storableDecimal scales exactly as decimal.js, and refuses what does not fit, on its short path and its general one', () => {

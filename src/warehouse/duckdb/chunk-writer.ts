@@ -19,7 +19,8 @@
  * The tables use only the types below (ddl.ts). A column of another type, which only a column the
  * definitions no longer have can be, takes NULLs and refuses any other value.
  */
-import duckdb from '@duckdb/node-bindings';
+import type { DuckDBAppender, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type * as Bindings from '@duckdb/node-bindings';
 import {
   DuckDBDataChunk,
   DuckDBDateValue,
@@ -27,10 +28,8 @@ import {
   DuckDBDecimalValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
-  type DuckDBAppender,
-  type DuckDBType,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+  duckdbBindings as duckdb,
+} from './driver.js';
 
 /** DuckDB's STANDARD_VECTOR_SIZE: the most rows a data chunk holds. */
 export const CHUNK_ROWS = 2048;
@@ -201,7 +200,7 @@ export class ChunkWriter {
  * The column's values and NULLs into its vector. A long string goes to DuckDB once, at its first
  * row; its repeats then copy the string_t DuckDB wrote there, which points into this chunk's heap.
  */
-function copyColumn(c: Column, vector: duckdb.Vector, rows: number): void {
+function copyColumn(c: Column, vector: Bindings.Vector, rows: number): void {
   const size = rows * c.width;
   if (size > 0) duckdb.copy_data_to_vector(vector, 0, c.bytes.buffer, 0, size);
   if (c.hasNull) {

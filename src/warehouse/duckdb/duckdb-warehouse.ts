@@ -8,7 +8,8 @@
  * for in-flight writes and ledger upserts never race each other.
  * Reads (query, listWindows) take no mutex: MVCC gives them a consistent snapshot.
  */
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { StatementType } from './driver.js';
 import { TABLES, type LedgerTableName, type RowOf, type TableName } from '../tables.js';
 import {
   WarehouseError,

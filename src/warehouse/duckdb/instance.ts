@@ -9,7 +9,8 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from './driver.js';
 import { WarehouseError, WarehouseLockedError } from '../warehouse.js';
 import { compactRowGroups, ROW_GROUP_ROWS } from './compaction.js';
 import { Mutex } from './mutex.js';

@@ -1,5 +1,5 @@
 /** Parameter binding and result conversion for query(): plain JS values in, plain JS values out. */
-import {
+import type {
   DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBTimestampMillisecondsValue,
@@ -7,11 +7,11 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
-  DuckDBTypeId,
-  type DuckDBPreparedStatement,
-  type DuckDBResult,
-  type DuckDBValue,
+  DuckDBPreparedStatement,
+  DuckDBResult,
+  DuckDBValue,
 } from '@duckdb/node-api';
+import { DuckDBTypeId } from './driver.js';
 import type { QueryRow } from '../warehouse.js';
 import { WarehouseError } from '../warehouse.js';
 import { formatScaled, isoFromDays, isoFromMicros } from './values.js';

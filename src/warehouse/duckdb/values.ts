@@ -2,7 +2,7 @@
  * Exact conversion of row values (decimal strings, ISO days and timestamps) into DuckDB values.
  * Money never passes through a JS number: decimal strings are scaled to BigInt digit by digit.
  */
-import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampValue } from './driver.js';
 import { dayStartMs, DateInputError, isCalendarDay, timestampMicros as checkedTimestampMicros, type IsoDay } from '../../util/dates.js';
 import { formatScaled, MoneyError, storableDecimal } from '../../util/money.js';
 
