@@ -78,8 +78,9 @@ async function coldStart(url: string): Promise<{ totalS: number; answers: Readin
   return { totalS: (performance.now() - started) / 1000, answers };
 }
 
-export async function measureReading(file: string, env: Record<string, string>, dir: string, dailyRunEnv: Record<string, string> | null): Promise<ReadingResult> {
-  const cli = (args: string[], e = env) => runMeasured([BIN, ...args, '--warehouse', `duckdb:${file}`], e, dir);
+/** extra: arguments every step gets (e.g. `--config` with `timezone:`, so the daily run keeps hourly cost and the dashboard answers in local days). */
+export async function measureReading(file: string, env: Record<string, string>, dir: string, dailyRunEnv: Record<string, string> | null, extra: string[] = []): Promise<ReadingResult> {
+  const cli = (args: string[], e = env) => runMeasured([BIN, ...args, '--warehouse', `duckdb:${file}`, ...extra], e, dir);
   const codes: number[] = [];
   const step = async (args: string[], e = env) => {
     const r = await cli(args, e);
@@ -101,7 +102,7 @@ export async function measureReading(file: string, env: Record<string, string>, 
   // The first start after the writes above computes every answer (none kept from an earlier bench).
   rmSync(keptAnswersFile(file), { force: true });
   const started = async () => {
-    const dash = await startDashboardProcess(file, env, dir);
+    const dash = await startDashboardProcess(file, env, dir, extra);
     try {
       return await coldStart(dash.url);
     } finally {

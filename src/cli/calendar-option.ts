@@ -6,8 +6,8 @@ import { Option } from '@commander-js/extra-typings';
 import { loadConfig } from '../config/load.js';
 import { isUtc, makeCalendar, type Calendar } from '../util/calendar.js';
 import type { Env } from '../config/env.js';
-import { ledgerOrganizations, okDaysOfEvery } from '../ledger/queries.js';
-import { eachDay, type IsoDay } from '../util/dates.js';
+import { hourlyUsageDaysOf, okDaysOfEvery } from '../ledger/queries.js';
+import type { IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 
 export function tzOption() {
@@ -42,21 +42,7 @@ export async function hourlyCostDays(wh: Warehouse, organizationIds?: string[]):
  */
 export async function hourlyUsageDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
   const ledger = await wh.listWindows();
-  const windows = ledger.filter((w) => w.stream === 'usage' && w.status === 'ok');
-  if (windows.length === 0) return new Set();
+  if (!ledger.some((w) => w.stream === 'usage' && w.status === 'ok')) return new Set();
   const hourlyRuns = new Set((await wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId));
-  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : ledgerOrganizations(ledger);
-  const sets = orgs.map((id) => {
-    const latest = new Map<IsoDay, { at: string; hourly: boolean }>();
-    for (const w of windows) {
-      if ((w.organizationId ?? null) !== id) continue;
-      for (const day of eachDay(w.windowStart, w.windowEnd)) {
-        const cur = latest.get(day);
-        if (!cur || w.startedAt >= cur.at) latest.set(day, { at: w.startedAt, hourly: hourlyRuns.has(w.runId) });
-      }
-    }
-    return new Set([...latest].filter(([, v]) => v.hourly).map(([d]) => d));
-  });
-  const [first, ...rest] = sets;
-  return new Set([...(first ?? [])].filter((d) => rest.every((s) => s.has(d))));
+  return hourlyUsageDaysOf(ledger, hourlyRuns, organizationIds);
 }

@@ -4,7 +4,8 @@
  * the breakdown in local days, from the same functions as `report --by day --tz` (reports/local-*.ts).
  * Where only UTC days exist the figures are those UTC days, and the answer's day_basis says so.
  */
-import { okDaysOfEvery } from '../ledger/queries.js';
+import { hourlyUsageDaysOf, okDaysOfEvery } from '../ledger/queries.js';
+import { localUsageBasis, localUsageRows } from '../reports/local-usage-rows.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { combineBasis, type DayBasis } from '../reports/local-placement.js';
@@ -14,8 +15,8 @@ import type { StackDimension } from '../reports/dashboard-queries.js';
 import { spendBy } from '../reports/queries.js';
 import { utcReadRange } from '../reports/local-placement.js';
 import { isUtc, localDay, utcDaysOf, type Calendar } from '../util/calendar.js';
-import { addDays, dayStartMs, daysInMonth, eachDay, monthStart, type IsoDay } from '../util/dates.js';
-import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
+import { addDays, dayStartMs, daysInMonth, eachDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
+import { canonicalDecimal, compareDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { ApiContext } from './api-context.js';
 import { BadRequest } from './params.js';
 
@@ -48,6 +49,31 @@ export function localTodayOf(cal: Calendar, utcToday: IsoDay, now = Date.now()):
   return localDay(cal, Math.min(now, dayStartMs(addDays(utcToday, 1)) - 1000));
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The data span in local days (the date pickers' bounds and quick ranges, issue 27): a UTC edge day
+ * whose hours are held puts its edge hour on the local day that hour starts in (the report's rule);
+ * one without hours is under its own date ("UTC days"). The first day is the earlier of the two
+ * readings and the last the later, so the local range holds every instant of the UTC span.
+ */
+export function localSpanOf(cal: Calendar, span: DayRange, held: ReadonlySet<IsoDay>): DayRange {
+  const first = held.has(span.from) ? localDay(cal, dayStartMs(span.from)) : span.from;
+  const last = held.has(span.to) ? localDay(cal, dayStartMs(span.to) + 23 * HOUR_MS) : span.to;
+  return { from: first < span.from ? first : span.from, to: last > span.to ? last : span.to };
+}
+
+/**
+ * from/to when the request leaves them out: the data span in the request's days (local days in a
+ * zone, as the pickers offer them; the UTC span under tz=utc). Null when both are given.
+ */
+export async function requestSpan(ctx: ApiContext, cal: Calendar | null, utcSpan: () => Promise<DayRange | null>): Promise<DayRange | null> {
+  if (ctx.query.get('from') && ctx.query.get('to')) return null;
+  const span = await utcSpan();
+  if (!span || !cal) return span;
+  return localSpanOf(cal, span, await heldHourlyDays(ctx));
+}
+
 /** The last local day up to `anchor` whose every UTC day is before UTC today (complete), or null. */
 function lastCompleteLocal(cal: Calendar, anchor: IsoDay, utcToday: IsoDay): IsoDay {
   let d = anchor;
@@ -57,6 +83,8 @@ function lastCompleteLocal(cal: Calendar, anchor: IsoDay, utcToday: IsoDay): Iso
 
 /** Names as the UTC breakdown names them (spendBy), for the keys of the UTC days a local range reads. */
 async function namesOf(ctx: ApiContext, cal: Calendar, f: ReportFilter, dim: StackDimension): Promise<(k: SplitKey) => string> {
+  // A model is named by itself (spendBy's name for it): no query.
+  if (dim === 'model') return (k) => k ?? '(no model)';
   const rows = await spendBy(ctx.wh, utcReadRange(cal, f), dim);
   const names = new Map(rows.map((r) => [r.key, r.name]));
   return (k) => names.get(k) ?? k ?? (dim === 'workspace' ? DEFAULT_WORKSPACE : '(no model)');
@@ -122,4 +150,34 @@ export async function localBreakdown(ctx: ApiContext, cal: Calendar, f: ReportFi
   };
   const [workspace, model] = await Promise.all([part('workspace'), part('model')]);
   return { workspace, model };
+}
+
+/**
+ * The Analytics section's cost per product per local day (every product the Analytics API bills, as
+ * its UTC chart shows them): each held UTC day's hours from claude_cost_hourly, which is per product,
+ * placed as the report places them; a UTC day without hours is claude_cost_by_actor's under its own
+ * date, "UTC days". Per key and per person there are no hours (claude_cost_hourly has neither), so
+ * those tables stay on UTC days.
+ */
+export async function localProducts(ctx: ApiContext, cal: Calendar, f: ReportFilter, held: ReadonlySet<IsoDay>) {
+  const split = await localSpendSplitByDay(ctx.wh, cal, f, 'product', held);
+  const products = [...split.byKey]
+    .map(([key, usd]) => ({ key: String(key), name: String(key), total: canonicalDecimal(sumDecimals(usd)), usd: usd.map(canonicalDecimal) }))
+    .sort((a, b) => compareDecimal(b.total, a.total) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { days: split.days, products, total: sumDecimals(split.daily), day_basis: split.day_basis };
+}
+
+/**
+ * Tokens by API key in local days: the usage rows the local range counts (reports/local-usage-rows.ts:
+ * the hours starting inside it where usage is held per hour, whole UTC days under their own date
+ * elsewhere), so the keys add up to `report --by day --tz`'s token columns over the same days; and
+ * the basis of those days, as the report's tokens_day_basis.
+ */
+export async function localKeyUsage(ctx: ApiContext, cal: Calendar, f: ReportFilter) {
+  const ledger = await ctx.wh.listWindows();
+  const hourlyRuns = ledger.some((w) => w.stream === 'usage' && w.status === 'ok')
+    ? new Set((await ctx.wh.listRuns(1_000_000)).filter((r) => r.args.usageBucket === '1h').map((r) => r.runId))
+    : new Set<string>();
+  const held = hourlyUsageDaysOf(ledger, hourlyRuns, f.organizationIds);
+  return { usage: localUsageRows(ctx.wh.dialect, cal, f, held), day_basis: localUsageBasis(cal, f, held) };
 }

@@ -8,6 +8,7 @@ import { claudeCodeByUser, sqlAndParams, tokensByApiKey, type ReportQuery } from
 import { canonicalDecimal } from '../util/money.js';
 import { cleanRows } from './api-analytics.js';
 import type { ApiContext } from './api-context.js';
+import { localKeyUsage, requestCalendar } from './api-local.js';
 import { pageOf, pageRequest, TABLE_SPECS, type Page, type PageRow, type TableName } from './paging.js';
 import { BadRequest, filterParams } from './params.js';
 
@@ -15,8 +16,11 @@ async function allRows(ctx: ApiContext, table: TableName): Promise<PageRow[]> {
   const f = filterParams(ctx.query, null);
   const run = async (q: ReportQuery) => cleanRows(q, await ctx.wh.query(...sqlAndParams(q)));
   switch (table) {
-    case 'keys':
-      return (await tokensByApiKey(ctx.wh, f)) as unknown as PageRow[];
+    case 'keys': {
+      // As /api/keys counts them: local days in a zone (tz=utc: UTC days).
+      const cal = requestCalendar(ctx);
+      return (await tokensByApiKey(ctx.wh, f, cal ? (await localKeyUsage(ctx, cal, f)).usage : undefined)) as unknown as PageRow[];
+    }
     case 'users':
       return (await claudeCodeByUser(ctx.wh, f)).map((u) => ({ ...u, estimated_cost_usd_estimate: canonicalDecimal(u.estimated_cost_usd_estimate) })) as unknown as PageRow[];
     case 'key-cost':

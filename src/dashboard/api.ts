@@ -16,8 +16,9 @@ import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, tot
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { isUtc } from '../util/calendar.js';
 import type { DayBasis } from '../reports/local-placement.js';
-import { heldHourlyDays, localBreakdown, localMonthToDate, localSpendChart, overallBasis, requestCalendar } from './api-local.js';
+import { heldHourlyDays, localBreakdown, localKeyUsage, localMonthToDate, localSpanOf, localSpendChart, localTodayOf, overallBasis, requestCalendar, requestSpan } from './api-local.js';
 import { analytics } from './api-analytics.js';
 import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
@@ -105,11 +106,17 @@ async function meta(ctx: ApiContext) {
     workspaces = (await spendBy(ctx.wh, span, 'workspace')).map((r) => ({ id: r.key ?? DEFAULT_WORKSPACE, name: r.name }));
     models = (await spendBy(ctx.wh, span, 'model')).flatMap((r) => (r.key === null ? [] : [r.key])).sort();
   }
+  // In a zone the pickers offer local days (their bounds and quick ranges); the UTC toggle uses span and today.
+  const cal = ctx.calendar && !isUtc(ctx.calendar) ? ctx.calendar : null;
   return {
     warehouse: { kind: ctx.wh.kind, location: ctx.wh.location },
     timezone: ctx.calendar?.timeZone ?? 'UTC',
     today: ctx.today,
     span,
+    /** The span in local days of the zone (null without a zone, or without data): see localSpanOf. */
+    localSpan: cal && span ? localSpanOf(cal, span, await heldHourlyDays(ctx)) : null,
+    /** The zone's today (null without a zone). */
+    localToday: cal ? localTodayOf(cal, ctx.today) : null,
     organizations,
     workspaces,
     models,
@@ -119,7 +126,7 @@ async function meta(ctx: ApiContext) {
 
 async function spend(ctx: ApiContext) {
   const cal = requestCalendar(ctx);
-  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
+  const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
   const stack = stackParam(ctx.query);
   const feesShown = !f.workspaceIds?.length && !f.models?.length;
   // Configured fees (claude-ingest.yaml) of the same days, as `report --by day` adds them: beside the
@@ -181,7 +188,7 @@ async function utcSpendChart(ctx: ApiContext, f: ReportFilter, stack: Stack) {
 
 async function breakdown(ctx: ApiContext) {
   const cal = requestCalendar(ctx);
-  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
+  const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
   const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canonicalDecimal(r.usd) }));
   // Cost type has no hours (claude_cost_hourly is product × workspace × model): always the range's UTC days.
   const costType = spendBy(ctx.wh, f, 'cost_type').then(clean);
@@ -211,14 +218,21 @@ async function breakdown(ctx: ApiContext) {
 }
 
 async function keys(ctx: ApiContext) {
-  const f = filterParams(ctx.query, await spanIfNeeded(ctx));
-  const rows = await tokensByApiKey(ctx.wh, f);
+  const cal = requestCalendar(ctx);
+  const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
+  // In a zone: the usage of the local days (hours where usage was read hourly, else UTC days).
+  const local = cal ? await localKeyUsage(ctx, cal, f) : null;
+  const rows = await tokensByApiKey(ctx.wh, f, local?.usage);
   const sum = (k: 'all_input_tokens' | 'cache_read_input_tokens' | 'output_tokens') => rows.reduce((a, r) => a + r[k], 0);
   const allInput = sum('all_input_tokens');
   // Totals over every key; the rows a page at a time (paging.ts).
   const page = pageOf(rows as unknown as PageRow[], TABLE_SPECS.keys);
   return {
     filter: filterEcho(f),
+    /** The zone the days are local days of; null: UTC days. */
+    timezone: cal?.timeZone ?? null,
+    /** In a zone, the range's basis as the report's tokens_day_basis ("UTC days" where usage was read daily); null in UTC. */
+    day_basis: local?.day_basis ?? null,
     rows: page.rows as unknown as typeof rows,
     rowsPage: pageInfo(page),
     totals: {
@@ -318,16 +332,16 @@ export const ROUTES: Record<string, Route> = {
   '/api/meta': { params: [], handle: meta },
   '/api/spend': { params: [...FILTER_PARAMS, 'stack', 'tz'], handle: spend },
   '/api/breakdown': { params: [...FILTER_PARAMS, 'tz'], handle: breakdown },
-  '/api/keys': { params: FILTER_PARAMS, handle: keys },
+  '/api/keys': { params: [...FILTER_PARAMS, 'tz'], handle: keys },
   // Workspace/model are accepted so the report's own message explains that Claude Code data has neither.
   '/api/claude-code': { params: FILTER_PARAMS, handle: claudeCode },
   '/api/health': { params: RANGE_PARAMS, handle: health },
   '/api/budgets': { params: [...RANGE_PARAMS, 'tz'], handle: budgets },
   '/api/alerts': { params: [], handle: alertHistory },
   '/api/limits': { params: [], handle: limits },
-  '/api/analytics': { params: FILTER_PARAMS, handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
+  '/api/analytics': { params: [...FILTER_PARAMS, 'tz'], handle: (ctx) => analytics(ctx, () => spanIfNeeded(ctx)) },
   // Any page of a long table: sorted, searched, from an offset (paging.ts).
-  '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit'], handle: rowsPage },
+  '/api/rows': { params: [...FILTER_PARAMS, 'table', 'q', 'sort', 'dir', 'offset', 'limit', 'tz'], handle: rowsPage },
   '/api/bridge': { params: ['from', 'to', 'organization'], handle: (ctx) => bridge(ctx, () => spanIfNeeded(ctx)) },
   '/api/allocation': { params: ['from', 'to', 'dim'], handle: allocation },
 };

@@ -76,3 +76,28 @@ export function ledgerOrganizations(ledger: WindowRecord[]): Array<string | null
   const ids = [...new Set(ledger.map((w) => w.organizationId ?? null))];
   return ids.length > 1 ? ids.filter((id) => id !== null) : ids;
 }
+
+/**
+ * The UTC days whose token usage is held per hour: days whose latest ok `usage` window was read by
+ * one of `hourlyRuns` (runs with `--usage-bucket 1h`; a later daily read replaces the hours with one
+ * row a day, and then the day is a UTC day again). With several organizations a day counts only when
+ * every one of them (those asked, else all the ledger knows) holds it hourly, as for billed cost.
+ */
+export function hourlyUsageDaysOf(ledger: WindowRecord[], hourlyRuns: ReadonlySet<string>, organizationIds?: readonly string[]): Set<IsoDay> {
+  const windows = ledger.filter((w) => w.stream === 'usage' && w.status === 'ok');
+  if (windows.length === 0) return new Set();
+  const orgs = organizationIds && organizationIds.length > 0 ? organizationIds : ledgerOrganizations(ledger);
+  const sets = orgs.map((id) => {
+    const latest = new Map<IsoDay, { at: string; hourly: boolean }>();
+    for (const w of windows) {
+      if ((w.organizationId ?? null) !== id) continue;
+      for (const day of eachDay(w.windowStart, w.windowEnd)) {
+        const cur = latest.get(day);
+        if (!cur || w.startedAt >= cur.at) latest.set(day, { at: w.startedAt, hourly: hourlyRuns.has(w.runId) });
+      }
+    }
+    return new Set([...latest].filter(([, v]) => v.hourly).map(([d]) => d));
+  });
+  const [first, ...rest] = sets;
+  return new Set([...(first ?? [])].filter((d) => rest.every((s) => s.has(d))));
+}

@@ -17,16 +17,22 @@ export interface ProductDayRow {
   usd: string;
 }
 
-export async function productCostByDay(wh: Warehouse, f: ReportFilter): Promise<ProductDayRow[]> {
+/** SQL: billed dollars per day × product (claude_cost_by_actor); exported for the BigQuery parity test. */
+export function productCostByDayQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
   const w = filterWhere(d, f, 'b', { workspace: true, model: true }, 'claude_cost_by_actor');
-  const rows = await wh.query(
-    `SELECT b.${i('activity_date')} AS ${i('day')}, COALESCE(b.${i('product')}, ?) AS ${i('product')}, ${d.sumExact(`b.${i('amount_usd')}`)} AS ${i('usd')}
+  return {
+    sql: `SELECT b.${i('activity_date')} AS ${i('day')}, COALESCE(b.${i('product')}, ?) AS ${i('product')}, ${d.sumExact(`b.${i('amount_usd')}`)} AS ${i('usd')}
        FROM ${d.table('claude_cost_by_actor')} b WHERE ${w.sql}
       GROUP BY 1, 2 ORDER BY 1, 2`,
-    [CODE_EXECUTION, ...w.params],
-  );
+    params: [CODE_EXECUTION, ...w.params],
+  };
+}
+
+export async function productCostByDay(wh: Warehouse, f: ReportFilter): Promise<ProductDayRow[]> {
+  const q = productCostByDayQuery(wh, f);
+  const rows = await wh.query(q.sql, q.params);
   return rows.map((r) => ({ day: String(r.day), product: String(r.product), usd: exact(r.usd) }));
 }
 

@@ -7,7 +7,7 @@
  * and a UTC day without hours is its claude_costs total under its own date, "UTC days", never
  * shifted or split. Placement is local-placement.ts's, so the bases are the report's too.
  */
-import { localDay, localDayStartMs, localSpan, type Calendar } from '../util/calendar.js';
+import { localDay, localDayStartMs, type Calendar } from '../util/calendar.js';
 import { addDays, dayStartMs, eachDay, type IsoDay } from '../util/dates.js';
 import { DecimalSum } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -15,10 +15,25 @@ import { billedByCostReportSql } from './bridge.js';
 import { dayCell, exact } from './cells.js';
 import { spendByDay, type StackDimension } from './dashboard-queries.js';
 import { filterWhere, type ReportFilter } from './filter.js';
+import { CODE_EXECUTION } from './analytics-queries.js';
+import { productCostByDay } from './dashboard-analytics.js';
 import { combineBasis, placeOnLocalDays, utcReadRange, type DayBasis, type Measure } from './local-placement.js';
 
-/** Workspace id (null = default workspace) or model (null = non-token costs), as spendByDay keys them. */
+/** Workspace id (null = default workspace) or model (null = non-token costs), as spendByDay keys them; a product (CODE_EXECUTION for none). */
 export type SplitKey = string | null;
+
+/**
+ * What a split is by: workspace or model for the spend chart (cost_report's products only, as the
+ * report counts them), or product for the Analytics section's chart (every product the Analytics API
+ * bills, as `report --by product` counts them; its UTC days without hours come from claude_cost_by_actor).
+ */
+export type SplitDim = StackDimension | 'product';
+
+const keyColumn = (dim: SplitDim) => (dim === 'workspace' ? 'workspace_id' : dim);
+/** Only the spend chart's splits count cost_report's products; the product chart shows every product. */
+const billedOnly = (wh: Pick<Warehouse, 'dialect'>, dim: SplitDim, a: string) => (dim === 'product' ? 'TRUE' : billedByCostReportSql(wh, a));
+/** A row's key as the UTC queries key it: spendByDay's null, productCostByDay's CODE_EXECUTION. */
+const keyOf = (dim: SplitDim, v: unknown): SplitKey => (v === null || v === undefined ? (dim === 'product' ? CODE_EXECUTION : null) : String(v));
 
 type Split = Map<SplitKey, DecimalSum>;
 
@@ -40,35 +55,17 @@ const split: Measure<Map<SplitKey, string>, Split> = {
   },
 };
 
-/** SQL: billed dollars per UTC hour (or per UTC day of the hours) × workspace or model (claude_cost_hourly). */
-function hourlyByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: StackDimension, grain: 'hour' | 'day'): { sql: string; params: unknown[] } {
-  const d = wh.dialect;
-  const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
-  const at = grain === 'hour' ? 'bucket_start' : 'activity_date';
-  return {
-    sql: `SELECT h.${d.ident(at)} AS ${d.ident('at')}, h.${d.ident(dim === 'workspace' ? 'workspace_id' : 'model')} AS ${d.ident('key')},
-                 ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
-            FROM ${d.table('claude_cost_hourly')} h
-           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
-           GROUP BY 1, 2 ORDER BY 1, 2`,
-    params: where.params,
-  };
-}
-
-async function hourlyByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension, grain: 'hour' | 'day') {
-  const q = hourlyByKeyQuery(wh, f, dim, grain);
-  return (await wh.query(q.sql, q.params)).map((r) => ({ at: r.at, key: r.key === null || r.key === undefined ? null : String(r.key), usd: exact(r.usd) }));
-}
-
 /**
  * The claude_costs rows by key of the UTC days f.from..f.to whose hours are not held (the only ones
  * a local range uses, under their own date), as placeOnLocalDays takes them; no query when all are held.
  */
-async function utcDaysByKey(wh: Warehouse, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<Map<IsoDay, Map<SplitKey, string>>> {
+async function utcDaysByKey(wh: Warehouse, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<Map<IsoDay, Map<SplitKey, string>>> {
   const out = new Map<IsoDay, Map<SplitKey, string>>();
   const unheld = eachDay(f.from, f.to).filter((d) => !hourlyDays.has(d));
   if (unheld.length === 0) return out;
-  for (const r of await spendByDay(wh, { ...f, from: unheld[0]!, to: unheld.at(-1)! }, dim)) {
+  const range = { ...f, from: unheld[0]!, to: unheld.at(-1)! };
+  const rows = dim === 'product' ? (await productCostByDay(wh, range)).map((r) => ({ day: r.day, key: r.product as SplitKey, usd: r.usd })) : await spendByDay(wh, range, dim);
+  for (const r of rows) {
     const day = dayCell(r.day);
     let m = out.get(day);
     if (!m) out.set(day, (m = new Map()));
@@ -108,7 +105,7 @@ function cutHour(cal: Calendar, utcDay: IsoDay): number | null {
  * warehouse only reads the UTC hour (utcHourText: never the session's zone); which local day each
  * part is on is decided in code.
  */
-function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: StackDimension, cuts: Array<{ to: IsoDay; cut: number | null }>): { sql: string; params: unknown[] } {
+function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: SplitDim, cuts: Array<{ to: IsoDay; cut: number | null }>): { sql: string; params: unknown[] } {
   const d = wh.dialect;
   const where = filterWhere(d, f, 'h', { workspace: true, model: true }, 'claude_cost_hourly');
   const hour = d.utcHourText(`h.${d.ident('bucket_start')}`);
@@ -120,18 +117,18 @@ function partsByKeyQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter, dim: S
     return `WHEN ${date} <= ${d.dateParam()} THEN ${c.cut === null ? hour : `CASE WHEN ${hour} >= ? THEN 'b' ELSE 'a' END`}`;
   });
   return {
-    sql: `SELECT ${date} AS ${d.ident('day')}, h.${d.ident(dim === 'workspace' ? 'workspace_id' : 'model')} AS ${d.ident('key')},
+    sql: `SELECT ${date} AS ${d.ident('day')}, h.${d.ident(keyColumn(dim))} AS ${d.ident('key')},
                  CASE ${branches.join(' ')} ELSE ${hour} END AS ${d.ident('part')},
                  ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
             FROM ${d.table('claude_cost_hourly')} h
-           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
+           WHERE ${where.sql} AND ${billedOnly(wh, dim, 'h')}
            GROUP BY 1, 2, 3`,
     params: [...params, ...where.params],
   };
 }
 
 /** SQL: the parts the local days f.from..f.to are read from (what localSpendSplitByDay sends; the BigQuery parity test replays it). */
-export function localSplitPartsQuery(wh: Pick<Warehouse, 'dialect'>, cal: Calendar, f: ReportFilter, dim: StackDimension): { sql: string; params: unknown[] } {
+export function localSplitPartsQuery(wh: Pick<Warehouse, 'dialect'>, cal: Calendar, f: ReportFilter, dim: SplitDim): { sql: string; params: unknown[] } {
   const read = utcReadRange(cal, f);
   return partsByKeyQuery(wh, read, dim, cutRuns(cal, read).runs);
 }
@@ -156,7 +153,7 @@ function cutRuns(cal: Calendar, read: { from: IsoDay; to: IsoDay }): { runs: Arr
  * rather than 24 hours, so a year stacked by many workspaces stays a few thousand rows; the figures
  * are placeOnLocalDays' (an hour counts on the local day it starts in, only on held UTC days).
  */
-export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitDays> {
+export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitDays> {
   const read = utcReadRange(cal, f);
   const { runs, cutOf } = cutRuns(cal, read);
   const q = partsByKeyQuery(wh, read, dim, runs);
@@ -174,7 +171,7 @@ export async function localSpendSplitByDay(wh: Warehouse, cal: Calendar, f: Repo
     const startHour = part === 'a' ? 0 : part === 'b' ? cutOf.get(utc)! : Number(part);
     const day = localDay(cal, dayStartMs(utc) + startHour * HOUR_MS);
     if (day < f.from || day > f.to) continue;
-    add(day, new Map([[r.key === null || r.key === undefined ? null : String(r.key), exact(r.usd)]]));
+    add(day, new Map([[keyOf(dim, r.key), exact(r.usd)]]));
   }
   // UTC days without hours, as they are under their own date ("UTC days"); the bases as the report gives them.
   for (const [day, m] of utcDays) if (!hourlyDays.has(day) && day >= f.from && day <= f.to) add(day, m);
@@ -208,35 +205,20 @@ export interface LocalSplitTotals {
 }
 
 /**
- * Spend per workspace or model over the local days f.from..f.to: the sum of the local days'
- * figures, read per UTC day where a UTC day lies wholly inside the range and per hour only on the
- * (at most two) UTC days the range's edges cut, so a year is a few thousand rows, not every hour.
+ * Spend per workspace or model over the local days f.from..f.to: the local days' figures
+ * (localSpendSplitByDay's, at most two parts per UTC day) added up, so a range is one query per
+ * split (two with UTC days without hours) whatever its edges, rather than one per UTC day its edges cut.
  */
-export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: StackDimension, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitTotals> {
-  const read = utcReadRange(cal, f);
-  const span = localSpan(cal, f.from, f.to);
-  const inside = (d: IsoDay) => dayStartMs(d) >= span.startMs && dayStartMs(addDays(d, 1)) <= span.endMs;
-  const touches = (d: IsoDay) => dayStartMs(d) < span.endMs && dayStartMs(addDays(d, 1)) > span.startMs;
-  const edges = eachDay(read.from, read.to).filter((d) => hourlyDays.has(d) && touches(d) && !inside(d));
-  const [dayRows, utcDays, ...edgeRows] = await Promise.all([
-    hourlyByKey(wh, read, dim, 'day'),
-    utcDaysByKey(wh, f, dim, hourlyDays),
-    ...edges.map((d) => hourlyByKey(wh, { ...f, from: d, to: d }, dim, 'hour')),
-  ]);
-  const sums: Split = new Map();
-  for (const r of dayRows) {
-    const day = dayCell(r.at);
-    if (hourlyDays.has(day) && inside(day)) split.add(sums, new Map([[r.key, r.usd]]));
+export async function localSpendSplitTotals(wh: Warehouse, cal: Calendar, f: ReportFilter, dim: SplitDim, hourlyDays: ReadonlySet<IsoDay>): Promise<LocalSplitTotals> {
+  const days = await localSpendSplitByDay(wh, cal, f, dim, hourlyDays);
+  const byKey = new Map<SplitKey, string>();
+  for (const [k, usd] of days.byKey) {
+    const sum = new DecimalSum();
+    for (const v of usd) sum.add(v);
+    byKey.set(k, sum.toString());
   }
-  for (const r of edgeRows.flat()) {
-    const ms = Date.parse(String(r.at));
-    if (ms >= span.startMs && ms < span.endMs) split.add(sums, new Map([[r.key, r.usd]]));
-  }
-  for (const [day, m] of utcDays) if (!hourlyDays.has(day) && day >= f.from && day <= f.to) split.add(sums, m);
-  // The bases come from the same placement the report makes (the figures are not needed for them).
-  const bases = [...placeOnLocalDays(cal, f, [], new Map([...utcDays.keys()].map((d) => [d, null])), hourlyDays, presence).values()].map((p) => p.basis);
   const total = new DecimalSum();
-  const byKey = new Map([...sums].map(([k, s]) => [k, s.toString()]));
-  for (const usd of byKey.values()) total.add(usd);
+  for (const usd of days.daily) total.add(usd);
+  const bases = days.day_basis.filter((b): b is DayBasis => b !== null);
   return { byKey, total: total.toString(), day_basis: bases.length === 0 ? null : bases.reduce(combineBasis) };
 }

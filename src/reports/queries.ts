@@ -147,8 +147,14 @@ export interface TokensByApiKeyRow extends TokenCounts {
  * The keys of the range are the keys with usage or billed cost in it (as `report --by api_key`): a
  * key whose only spend was not tokens (code execution, web search) is listed with 0 tokens.
  */
-export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter): ReportQuery {
-  const where = filterWhere(d, f, 'u', { workspace: true, model: true }, 'claude_usage_keys');
+/**
+ * `usage`: the usage rows to count instead of the UTC days f.from..f.to (the dashboard's local days,
+ * dashboard/api-local.ts: their read range, and a condition on alias u); the keys with billed cost
+ * are still those of f's days.
+ */
+export function tokensByApiKeyQuery(d: SqlDialect, f: ReportFilter, usage?: { range: ReportFilter; sql: string; params: unknown[] }): ReportQuery {
+  const base = filterWhere(d, usage?.range ?? f, 'u', { workspace: true, model: true }, 'claude_usage_keys');
+  const where = usage ? { sql: `${base.sql} AND ${usage.sql}`, params: [...base.params, ...usage.params] } : base;
   const billed = filterWhere(d, f, 'c', { workspace: true, model: true }, 'claude_cost_by_key');
   const id = d.ident('api_key_id');
   const sums = TOKEN_COLUMNS.map((c) => `SUM(u.${d.ident(c)}) AS ${d.ident(c)}`).join(', ');
@@ -198,8 +204,8 @@ export function keyWorkspaceJoin(d: SqlDialect): string {
   return `LEFT JOIN ${d.table('claude_workspaces')} w ON w.${d.ident('id')} = COALESCE(k.${d.ident('scope_workspace_id')}, k.${d.ident('workspace_id')}) AND w.${d.ident('organization_id')} = k.${d.ident('organization_id')}`;
 }
 
-export async function tokensByApiKey(wh: Warehouse, f: ReportFilter): Promise<TokensByApiKeyRow[]> {
-  const rows = await wh.query(...sqlAndParams(tokensByApiKeyQuery(wh.dialect, f)));
+export async function tokensByApiKey(wh: Warehouse, f: ReportFilter, usage?: Parameters<typeof tokensByApiKeyQuery>[2]): Promise<TokensByApiKeyRow[]> {
+  const rows = await wh.query(...sqlAndParams(tokensByApiKeyQuery(wh.dialect, f, usage)));
   return rows.map((r) => {
     const out: Record<string, unknown> = {
       api_key_id: r.api_key_id === null ? null : String(r.api_key_id),

@@ -259,6 +259,22 @@ describe('kept proofs', () => {
     expect(v.code).toBe(1);
     expect(v.results).toEqual((await validate(file, '--full')).results);
   });
+
+  it('entries of the wrong shape under the right stamp are dropped (their days hashed again), never thrown on', async () => {
+    const file = await plantedCopy(w, `prints-${++copies}.duckdb`);
+    const clean = await validate(file);
+    const kept = readPrints(file);
+    const keys = Object.keys(kept.entries);
+    expect(keys.length).toBeGreaterThan(1);
+    const bad = kept as unknown as { entries: Record<string, unknown> };
+    bad.entries[keys[0]!] = { table: 'claude_costs', from: '2025-01-01', to: '2025-12-31', days: { [OLD]: 'not a pair' }, stale: [] };
+    bad.entries[keys[1]!] = { table: 'claude_costs', days: null };
+    writeFileSync(dayPrintsFile(file), JSON.stringify(bad));
+    const v = await validate(file);
+    expect(v.code).toBe(clean.code);
+    expect(v.results).toEqual(clean.results);
+    expect(v.results).toEqual((await validate(file, '--full')).results);
+  });
 });
 
 interface KeptPrints {

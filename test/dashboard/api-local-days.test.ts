@@ -7,7 +7,9 @@
  * "UTC days".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleApi } from '../../src/dashboard/api.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
 import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { canon, report, sum, type Json } from './helpers.js';
@@ -161,5 +163,79 @@ describe('budgets in the local month', () => {
     const [utcMonth] = await report(w, 'month', ['--from', '2026-03-01', '--to', TODAY]);
     expect(utc.timezone).toBeNull();
     expect(utc.budgets.find((r: Json) => r.name === 'All')).toMatchObject({ spent_usd: canon(utcMonth!.cost_usd), day_basis: null });
+  });
+});
+
+describe('date pickers in local days', () => {
+  // The data: UTC days 03-03..03-10, hours held 03-06..03-10 (so the last UTC day is read by its hours).
+  it.each([
+    ['America/New_York', '2026-03-10', '2026-03-12'],
+    ['Asia/Kolkata', '2026-03-11', '2026-03-13'],
+    ['Pacific/Auckland', '2026-03-11', '2026-03-13'],
+  ])('%s: meta gives the span in local days (last hour of 03-10 on its local day); the default range is it; local sums over it equal the UTC span’s', async (zone, localTo, localToday) => {
+    const other = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) });
+    try {
+      const ask = async (path: string) => (await fetch(new URL(path, other.url))).json() as Promise<Json>;
+      const meta = await ask('/api/meta');
+      expect(meta.span).toEqual({ from: '2026-03-03', to: '2026-03-10' });
+      // 03-03 has no hours: it stays under its own date; 03-10's last hour (23:00 UTC) starts on localTo.
+      expect(meta.localSpan).toEqual({ from: '2026-03-03', to: localTo });
+      expect(meta.localToday).toBe(localToday);
+      // Without from/to the local answers cover the local span, and the UTC toggle the UTC span.
+      const [spend, utc, rows, utcRows] = await Promise.all([
+        ask('/api/spend'),
+        ask('/api/spend?tz=utc'),
+        report(w, 'day', ['--tz', zone, '--from', '2026-03-03', '--to', localTo]),
+        report(w, 'day', ['--from', '2026-03-03', '--to', '2026-03-10']),
+      ]);
+      expect(spend.filter).toMatchObject({ from: '2026-03-03', to: localTo });
+      expect(spend.daily).toEqual(rows.map((r) => canon(r.cost_usd)));
+      expect(utc.filter).toMatchObject({ from: '2026-03-03', to: '2026-03-10' });
+      // Every instant of the data is in the local span once: the sums agree.
+      expect(spend.total.usd).toBe(sum(utcRows.map((r) => r.cost_usd)));
+      expect(utc.total.usd).toBe(spend.total.usd);
+      expect((await ask('/api/breakdown')).total).toBe(spend.total.usd);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('without a zone there is no local span', async () => {
+    const utcDash = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0 });
+    try {
+      const meta = (await (await fetch(new URL('/api/meta', utcDash.url))).json()) as Json;
+      expect(meta).toMatchObject({ timezone: 'UTC', localSpan: null, localToday: null, span: { from: '2026-03-03', to: '2026-03-10' } });
+    } finally {
+      await utcDash.close();
+    }
+  });
+});
+
+describe('query counts in a zone', () => {
+  it('/api/breakdown: one parts query per split whatever the range’s edges (6 reads held, 8 mixed, 4 in UTC), the same answer as over HTTP', async () => {
+    const wh = await openWarehouse(w.url, { readOnly: true });
+    await wh.init();
+    try {
+      let n = 0;
+      const query = wh.query.bind(wh);
+      wh.query = ((sql: string, params?: unknown[]) => (n++, query(sql, params))) as typeof wh.query;
+      const listWindows = wh.listWindows.bind(wh);
+      wh.listWindows = () => (n++, listWindows());
+      const ask = async (q: string, zone?: string) => {
+        n = 0;
+        const body = await handleApi('/api/breakdown', { wh, query: new URLSearchParams(q), today: TODAY, ...(zone ? { calendar: makeCalendar({ timezone: zone }) } : {}) });
+        return { n, body: JSON.parse(JSON.stringify(body)) as Json };
+      };
+      const utc = await ask(RANGE);
+      const mixed = await ask(RANGE, 'America/New_York');
+      const held = await ask('from=2026-03-07&to=2026-03-09', 'America/New_York');
+      expect(utc.n).toBe(4);
+      expect(mixed.n).toBeLessThanOrEqual(8);
+      expect(held.n).toBeLessThanOrEqual(6);
+      expect(mixed.body).toEqual(await get(`/api/breakdown?${RANGE}`));
+      expect(held.body).toEqual(await get('/api/breakdown?from=2026-03-07&to=2026-03-09'));
+    } finally {
+      await wh.close();
+    }
   });
 });

@@ -204,7 +204,7 @@ describe('GET /api/keys', () => {
   });
 
   it('rejects an unknown parameter', async () => {
-    expect((await get('/api/keys?stack=model')).body).toEqual({ error: '/api/keys has no parameter "stack": use from, to, workspace, model, organization' });
+    expect((await get('/api/keys?stack=model')).body).toEqual({ error: '/api/keys has no parameter "stack": use from, to, workspace, model, organization, tz' });
   });
 });
 

@@ -74,7 +74,8 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     // The range pickers mean local days; every figure that stays on UTC days says so, visibly.
     expect(await page.locator('#range-basis').innerText()).toBe('local days in America/New_York');
     const tags = await utcTags();
-    expect(tags.shown).toEqual(tags.inShownSections);
+    // Tokens by key can be local (hourly usage); this warehouse read usage not at all, so its tag shows UTC days.
+    expect(tags.shown.filter((t) => t !== 'keys-section: Tokens by API key')).toEqual(tags.inShownSections);
     expect(tags.shown).toEqual(expect.arrayContaining(['spend-section: By cost type', 'keys-section: Tokens by API key', 'cc-section: Claude Code', 'health-section: Data health']));
     // Summed from hours: no tag on the chart, its cards, or the breakdown by workspace and model.
     for (const local of ['Spend per day', 'Month to date', 'Total in range', 'By workspace', 'By model']) expect(tags.shown.some((t) => t.includes(local)), local).toBe(false);
@@ -93,6 +94,52 @@ describe.runIf(HAVE_CHROMIUM)('dashboard in a time zone', () => {
     const utcTagsShown = (await utcTags()).shown;
     expect(utcTagsShown).toEqual(expect.arrayContaining(['spend-section: Spend per day', 'spend-section: Total in range', 'spend-section: By workspace', 'spend-section: By model', 'spend-section: Month to date']));
     expect(pageErrors).toEqual([]);
+  });
+
+  it('the pickers’ bounds and quick ranges are local days, and UTC days under the toggle', async () => {
+    const p = await browser.context.newPage();
+    try {
+      await p.goto(new URL('/', dash.url).toString());
+      await p.waitForFunction(() => (window as Json).__dashboard?.ready === true, null, { timeout: 20_000 });
+      const meta = await p.evaluate(() => (window as Json).__dashboard.meta);
+      // Hours are held from the first UTC day: its first hour (00:00 UTC) is the evening before in New York.
+      expect(meta.span.from).toBe(FROM);
+      expect(meta.localSpan).toEqual({ from: '2026-03-04', to: meta.span.to });
+      const pickers = () => p.evaluate(() => ['from', 'to'].map((id) => { const i = document.getElementById(id) as HTMLInputElement; return { value: i.value, min: i.min, max: i.max }; }));
+      // The first visit shows the whole local span, bounded by it.
+      expect(await pickers()).toEqual([
+        { value: meta.localSpan.from, min: meta.localSpan.from, max: meta.localSpan.to },
+        { value: meta.localSpan.to, min: meta.localSpan.from, max: meta.localSpan.to },
+      ]);
+      const spanOf = () => p.evaluate(() => {
+        const f = (window as Json).__dashboard.data.spend.filter as { from: string; to: string };
+        return { from: f.from, to: f.to };
+      });
+      const clickRange = async (r: string) => {
+        const g = await p.evaluate(() => (window as Json).__dashboard.generation as number);
+        await p.locator(`[data-range="${r}"]`).click();
+        await p.waitForFunction((g0) => (window as Json).__dashboard.generation > g0 && (window as Json).__dashboard.ready === true, g, { timeout: 20_000 });
+      };
+      await clickRange('7');
+      const to = meta.localSpan.to as string;
+      const seven = new Date(Date.parse(`${to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+      expect(await spanOf()).toEqual({ from: seven < meta.localSpan.from ? meta.localSpan.from : seven, to });
+      await clickRange('mtd');
+      expect(await spanOf()).toEqual({ from: `${to.slice(0, 7)}-01` < meta.localSpan.from ? meta.localSpan.from : `${to.slice(0, 7)}-01`, to });
+      await clickRange('all');
+      expect(await spanOf()).toEqual(meta.localSpan);
+      // The toggle: the range at the data's edges moves to the UTC span, and so do the bounds.
+      const g = await p.evaluate(() => (window as Json).__dashboard.generation as number);
+      await p.locator('#utc').check();
+      await p.waitForFunction((g0) => (window as Json).__dashboard.generation > g0 && (window as Json).__dashboard.ready === true, g, { timeout: 20_000 });
+      expect(await pickers()).toEqual([
+        { value: meta.span.from, min: meta.span.from, max: meta.span.to },
+        { value: meta.span.to, min: meta.span.from, max: meta.span.to },
+      ]);
+      expect(await spanOf()).toEqual(meta.span);
+    } finally {
+      await p.close();
+    }
   });
 
   it('without a time zone nothing is tagged: every figure is on UTC days and the pickers say nothing more', async () => {

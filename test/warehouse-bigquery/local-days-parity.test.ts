@@ -15,6 +15,7 @@ import { hourlySpendQuery, localSpend, localSpendColumns, localSpendRows, utcDay
 import { localTokenColumns, localTokens, usageBucketsQuery, withTokens } from '../../src/reports/local-tokens.js';
 import { localSpendSplitByDay, localSplitPartsQuery } from '../../src/reports/local-split.js';
 import { spendByDayQuery } from '../../src/reports/dashboard-queries.js';
+import { productCostByDayQuery } from '../../src/reports/dashboard-analytics.js';
 import { sqlAndParams } from '../../src/reports/queries.js';
 import { renderReportCsv, reportJson } from '../../src/reports/render.js';
 import type { ReportResult } from '../../src/reports/registry.js';
@@ -88,8 +89,8 @@ const version: QueryAnswer = { fields: [{ name: 'value', type: 'STRING' }], rows
 const duck = new Map<string, { csv: string; json: string; rows: number; utcRows: number }>();
 /** The dashboard's stacked local days (reports/local-split.ts) per zone, as JSON text. */
 const duckSplit = new Map<string, string>();
-const splitText = async (wh: Warehouse, cal: Calendar) => {
-  const s = await localSpendSplitByDay(wh, cal, RANGE, 'workspace', HELD);
+const splitText = async (wh: Warehouse, cal: Calendar, dim: 'workspace' | 'product' = 'workspace') => {
+  const s = await localSpendSplitByDay(wh, cal, RANGE, dim, HELD);
   return JSON.stringify({ ...s, byKey: [...s.byKey].sort((a, b) => String(a[0]).localeCompare(String(b[0]))) });
 };
 
@@ -100,6 +101,7 @@ beforeAll(async () => {
   try {
     for (const zone of ZONES) for (const kind of PERIOD_KINDS) duck.set(`${zone} ${kind}`, await texts(dwh, makeCalendar({ timezone: zone, fiscal_year_start_month: 4 }), kind));
     for (const zone of ZONES) duckSplit.set(zone, await splitText(dwh, makeCalendar({ timezone: zone })));
+    for (const zone of ZONES) duckSplit.set(`${zone} product`, await splitText(dwh, makeCalendar({ timezone: zone }), 'product'));
   } finally {
     await dwh.close();
   }
@@ -159,6 +161,25 @@ describe('local days: DuckDB and BigQuery give the same text', () => {
     const got = await splitText(bwh, cal);
     expect(got).toBe(duckSplit.get(zone));
     expect(JSON.parse(got).day_basis).toContain('UTC days');
+    await bwh.close();
+  });
+
+  it.each(ZONES)('%s: the Analytics product chart\'s local days (every product, UTC days from claude_cost_by_actor) are the same', async (zone) => {
+    const cal = makeCalendar({ timezone: zone });
+    const bwh = await h.open({ readOnly: false });
+    const parts = await answerFrom(localSplitPartsQuery({ dialect: duckDbDialect }, cal, RANGE, 'product'));
+    const utcDays = await answerFrom(productCostByDayQuery({ dialect: duckDbDialect }, { from: '2025-12-28', to: '2025-12-31' }));
+    h.standIn.answer = (text) => {
+      if (text.startsWith('SELECT `value` FROM') && text.includes('claude_ingest_meta')) return version;
+      if (text.includes('.claude_cost_hourly`')) return parts;
+      if (text.includes('.claude_cost_by_actor`')) return utcDays;
+      return undefined;
+    };
+    await bwh.init();
+    const got = await splitText(bwh, cal, 'product');
+    expect(got).toBe(duckSplit.get(`${zone} product`));
+    // Products outside cost_report are in it (the spend chart leaves them out).
+    expect(JSON.parse(got).byKey.length).toBeGreaterThan(0);
     await bwh.close();
   });
 });

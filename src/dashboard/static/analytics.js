@@ -5,7 +5,7 @@
  */
 import { compactUsd, formatUsd } from './format.js';
 import { dailyShape, dayTooltip, plot, series, usdTooltip } from './charts.js';
-import { $, apiQuery, dash } from './state.js';
+import { $, apiQuery, dash, showBasisTag } from './state.js';
 import { fetchRows, table } from './tables.js';
 
 /**
@@ -86,8 +86,10 @@ export function drawAnalytics(a) {
       yAxis: { type: 'value', axisLabel: { formatter: compactUsd } },
       series: a.products.map((p) => series({ name: p.name, stack: 'product', ...shape, data: p.usd.map(Number) })),
     },
-    { points: a.days.length, days: a.days, series: a.products.map((p) => ({ key: p.key, name: p.name, total: p.total, usd: p.usd })) },
+    { points: a.days.length, days: a.days, timezone: a.timezone, day_basis: a.day_basis, series: a.products.map((p) => ({ key: p.key, name: p.name, total: p.total, usd: p.usd })) },
   );
+  // In a zone the products are summed from hours on local days; where none are held they say UTC days.
+  showBasisTag('products', a.timezone, a.basis);
   $('analytics-total').textContent = `billed ${formatUsd(a.total)} in range (every product, subscription ones included; before configured fees)`;
 
   people = { rows: a.people, page: a.peoplePage };

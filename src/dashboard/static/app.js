@@ -70,7 +70,16 @@ function bindControls() {
   $('model').addEventListener('change', (e) => change({ model: valueOf(e) }));
   $('organization').addEventListener('change', (e) => change({ organization: valueOf(e) }));
   $('utc').addEventListener('change', (e) => {
+    const before = pickerSpan();
     state.utc = /** @type {HTMLInputElement} */ (e.target).checked;
+    // A range at the edges of the data follows them into the other calendar; one chosen inside stays as typed.
+    const after = pickerSpan();
+    if (before && after) {
+      if (state.from === before.from) state.from = after.from;
+      if (state.to === before.to) state.to = after.to;
+    }
+    setPickerBounds();
+    syncControls();
     showDayBasis();
     writeUrl(true);
     void refresh();
@@ -80,7 +89,7 @@ function bindControls() {
   }
   for (const b of document.querySelectorAll('[data-range]')) {
     b.addEventListener('click', () => {
-      const span = dash.meta?.span;
+      const span = pickerSpan();
       if (!span) return;
       const r = b.getAttribute('data-range');
       const to = span.to;
@@ -96,6 +105,7 @@ function bindControls() {
     readUrl();
     /** @type {HTMLInputElement} */ ($('utc')).checked = Boolean(state.utc);
     showDayBasis();
+    setPickerBounds();
     syncControls();
     void refresh();
   });
@@ -118,6 +128,27 @@ function showDayBasis() {
   for (const el of document.querySelectorAll('[data-utc-days]:not([data-basis-tag])')) /** @type {HTMLElement} */ (el).hidden = zone === 'UTC';
 }
 
+/**
+ * The data span in the days the pickers mean (issue 27): local days in the zone (meta.localSpan: the
+ * edge hours on the local days they start in), the API's UTC days under the toggle or without a zone.
+ * Their bounds and quick ranges ("7d", "Month", …) come from it.
+ */
+function pickerSpan() {
+  const meta = dash.meta;
+  if (!meta) return null;
+  return (!state.utc && meta.localSpan) || meta.span;
+}
+
+function setPickerBounds() {
+  const span = pickerSpan();
+  if (!span) return;
+  for (const id of ['from', 'to']) {
+    const input = /** @type {HTMLInputElement} */ ($(id));
+    input.min = span.from;
+    input.max = span.to;
+  }
+}
+
 /** @param {Meta} meta */
 function onMeta(meta) {
   dash.meta = meta;
@@ -134,10 +165,11 @@ function onMeta(meta) {
   $('org-names').textContent = orgs.map((o) => o.label).join(' · ');
   fillSelect('organization', orgs, 'All organizations (totals)');
   $('organization-filter').hidden = orgs.length < 2;
-  if (meta.span) {
-    state.from = state.from || meta.span.from;
-    state.to = state.to || meta.span.to;
-    /** @type {HTMLInputElement} */ ($('from')).min = /** @type {HTMLInputElement} */ ($('to')).min = meta.span.from;
+  const span = pickerSpan();
+  if (span) {
+    state.from = state.from || span.from;
+    state.to = state.to || span.to;
+    setPickerBounds();
   }
   $('banner-empty').hidden = Boolean(meta.span);
   writeUrl(false);
@@ -208,7 +240,7 @@ async function refresh() {
       dash.data.alerts = alerts;
       drawAlerts(alerts);
     }),
-    section(`/api/analytics?${apiQuery('filters')}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
+    section(`/api/analytics?${apiQuery('filters', tz)}`, (/** @type {import('./state.js').Analytics} */ analytics) => {
       dash.data.analytics = analytics;
       drawAnalytics(analytics);
     }),
@@ -228,10 +260,12 @@ async function refresh() {
       showBasisTag('model', breakdown.timezone, breakdown.day_basis?.model);
       drawBars('chart-cost-type', breakdown.cost_type);
     }),
-    section(`/api/keys?${apiQuery('filters')}`, (/** @type {import('./state.js').Keys} */ keys) => {
+    section(`/api/keys?${apiQuery('filters', tz)}`, (/** @type {import('./state.js').Keys} */ keys) => {
       dash.data.keys = keys;
       drawKeys(keys);
-      table('table-keys', KEY_COLUMNS, keys.rows, { table: 'keys', query: apiQuery('filters'), page: keys.rowsPage });
+      // Local days where usage was read hourly; the tag says UTC days where it was not.
+      showBasisTag('keys', keys.timezone, keys.day_basis);
+      table('table-keys', KEY_COLUMNS, keys.rows, { table: 'keys', query: apiQuery('filters', tz), page: keys.rowsPage });
     }),
     section(`/api/claude-code?${apiQuery('organization')}`, (/** @type {import('./state.js').ClaudeCode} */ cc) => {
       dash.data.claudeCode = cc;

@@ -55,6 +55,19 @@ interface Stored {
   entries: Record<string, Entry>;
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function isEntry(v: unknown): v is Entry {
+  if (typeof v !== 'object' || v === null) return false;
+  const e = v as Record<string, unknown>;
+  if (typeof e.table !== 'string' || typeof e.from !== 'string' || typeof e.to !== 'string' || !DAY.test(e.from) || !DAY.test(e.to)) return false;
+  if (!Array.isArray(e.stale) || !e.stale.every((d) => typeof d === 'string' && DAY.test(d))) return false;
+  if (typeof e.days !== 'object' || e.days === null || Array.isArray(e.days)) return false;
+  return Object.entries(e.days as Record<string, unknown>).every(
+    ([day, p]) => DAY.test(day) && Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'string',
+  );
+}
+
 /** The kept prints of one file, as read (empty when its stamp is not the file's state now). */
 export class DayPrintFile implements DayPrintStore {
   private changed = false;
@@ -69,10 +82,13 @@ export class DayPrintFile implements DayPrintStore {
   /** Reads the kept prints; entries only when their stamp is the file's state now. */
   static load(path: string): DayPrintFile {
     const stamp = stateStamp(path);
-    let entries: Record<string, Entry> = {};
+    const entries: Record<string, Entry> = {};
     try {
       const stored = JSON.parse(readFileSync(dayPrintsFile(path), 'utf8')) as Stored;
-      if (stored.format === FORMAT && stored.stamp === stamp && stored.entries && typeof stored.entries === 'object') entries = stored.entries;
+      if (stored.format === FORMAT && stored.stamp === stamp && stored.entries && typeof stored.entries === 'object') {
+        // An entry of another shape (edited by hand, a bug of another version) is dropped: its days are read again.
+        for (const [key, e] of Object.entries(stored.entries)) if (isEntry(e)) entries[key] = e;
+      }
     } catch {
       // None kept, or unreadable: every day is read.
     }

@@ -26,6 +26,7 @@ import { ratePeaks } from '../../../src/reports/limit-reports.js';
 import { REPORT_NAMES, runReport } from '../../../src/reports/registry.js';
 import { localSpend } from '../../../src/reports/local-spend.js';
 import { localTokens } from '../../../src/reports/local-tokens.js';
+import { localSpendSplitByDay } from '../../../src/reports/local-split.js';
 import { makeCalendar } from '../../../src/util/calendar.js';
 import { demoSummary } from '../../../src/reports/summary.js';
 import { reconcileMonth } from '../../../src/reports/reconcile.js';
@@ -247,13 +248,18 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
       }
     }
     // The dashboard in a time zone (issue 27): the stacked local days (two parts per UTC day), the local
-    // breakdown and the budgets' local month.
+    // breakdown, the budgets' local month, the product chart's local days, the keys' local usage rows,
+    // and the span in local days.
     const ny = makeCalendar({ timezone: 'America/New_York' });
-    for (const path of ['/api/spend', '/api/breakdown', '/api/budgets']) {
-      const params = new URLSearchParams(`from=${RANGE.from}&to=${RANGE.to}`);
+    for (const path of ['/api/spend', '/api/breakdown', '/api/budgets', '/api/analytics', '/api/keys', '/api/rows', '/api/meta']) {
+      const params = new URLSearchParams(path === '/api/meta' ? '' : `from=${RANGE.from}&to=${RANGE.to}`);
+      if (path === '/api/rows') params.set('table', 'keys');
       await handleApi(path, { wh, query: params, today: TODAY, calendar: ny, alerts: alertsSchema.parse({ budgets: [{ name: 'all', monthly_usd: 100 }] }) }).catch(() => undefined);
       take(`dashboard ${path}?${params.toString()} in America/New_York`);
     }
+    // The Analytics product chart's local days (the stand-in holds no analytics cost, so /api/analytics stops early).
+    await localSpendSplitByDay(wh, ny, RANGE, 'product', new Set([RANGE.to]));
+    take('dashboard /api/analytics product chart in America/New_York');
     await demoSummary(wh);
     take('demo summary');
     // Every metric family (the Prometheus endpoint and OTLP push read the same), budgets included.
