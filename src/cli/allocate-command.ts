@@ -22,7 +22,7 @@ export async function allocateAfterIngest(wh: Warehouse, rules: AllocationRules 
 export function registerAllocateCommand(program: Program, rt: CliRuntime): void {
   program
     .command('allocate')
-    .description('Write who pays each FOCUS usage row (claude_cost_allocation) from the allocation rules, so claude_focus_costs carries the dimensions in Tags; only months whose rules, names or data changed are rebuilt.')
+    .description('Write who pays each FOCUS usage row (claude_cost_allocation) from the allocation rules, so claude_focus_costs carries the dimensions in Tags, and the allocation report --by, chargeback and the dashboard read (claude_cost_allocation_lines); only months whose rules, names or data changed are rebuilt.')
     .option('--from <day>', 'first UTC day, YYYY-MM-DD (default: the first day the warehouse holds)')
     .option('--to <day>', 'last UTC day, YYYY-MM-DD (default: the last day the warehouse holds)')
     .option('--rebuild', 'rebuild every month of the range even when nothing changed')

@@ -1,7 +1,8 @@
 /** `report --by <allocation dimensions>` (and `--product claude_code`: the value of Claude Code per team or person). */
 import { organizationIdsOf, selectWarehouseOrganizations } from '../reports/organizations.js';
-import { allocationReportOf, checkAllocationBy } from '../reports/allocation/report.js';
-import { factDetailFor, readAllocationFacts, readProductFacts } from '../reports/allocation/facts.js';
+import { allocationReport, allocationReportOf, checkAllocationBy } from '../reports/allocation/report.js';
+import { readProductFacts } from '../reports/allocation/facts.js';
+import { slowAllocationNote } from '../reports/allocation/materialised-lines.js';
 import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { InputError } from '../util/errors.js';
@@ -48,8 +49,12 @@ export async function allocationReportCommand(rt: CliRuntime, g: GlobalOptions, 
     const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
     const filter = reportFilter(range, o, organizationIdsOf(chosen));
     // Only what the rules and --by (and the Claude Code value's people) can tell apart; --product only that product's usage.
-    const facts = o.product === undefined ? await readAllocationFacts(wh, filter, rules, factDetailFor(rules, by)) : await readProductFacts(wh, filter, rules, o.product, [...by, 'person']);
-    const result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter, !hasDatedRules(rules)), by, filter) : allocationReportOf(rules, facts, by, filter, o.product === undefined ? undefined : `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
+    let result;
+    if (o.product === undefined) result = await allocationReport(wh, rules, by, filter, (why) => rt.reporter(g).info(slowAllocationNote(why)));
+    else {
+      const facts = await readProductFacts(wh, filter, rules, o.product, [...by, 'person']);
+      result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter, !hasDatedRules(rules)), by, filter) : allocationReportOf(rules, facts, by, filter, `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
+    }
     const text = format === 'json' ? JSON.stringify({ rules_hash: rules.hash, ...reportJson(result) }, null, 2) : format === 'csv' ? renderReportCsv(result, { raw: Boolean(o.rawCsv) }) : printableLines(renderReportTable(result));
     rt.reporter(g).print(text);
   } finally {

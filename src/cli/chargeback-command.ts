@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { buildChargeback, chargebackJson, renderChargebackCsv, type Chargeback } from '../reports/allocation/chargeback.js';
 import { sharePct, usdOf } from '../reports/allocation/summary.js';
+import { slowAllocationNote } from '../reports/allocation/materialised-lines.js';
 import { organizationIdsOf, selectWarehouseOrganizations } from '../reports/organizations.js';
 import { InputError } from '../util/errors.js';
 import { formatUsd } from '../util/money.js';
@@ -57,7 +58,7 @@ Examples:
         try {
           const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
           const ids = organizationIdsOf(chosen);
-          const c = await buildChargeback(wh, rules, o.month, o.by, ids && ids.length > 0 ? { organizationIds: ids } : {});
+          const c = await buildChargeback(wh, rules, o.month, o.by, ids && ids.length > 0 ? { organizationIds: ids } : {}, (why) => rt.reporter(g).info(slowAllocationNote(why)));
           const body = format === 'xlsx' ? await renderXlsx(c) : format === 'json' ? `${JSON.stringify(chargebackJson(c), null, 2)}\n` : renderChargebackCsv(c, { raw: Boolean(o.rawCsv) });
           writeFileSync(o.out, body);
           const top = c.totals.slice(0, 5).map((t) => `${t.values.join(' / ')} ${formatUsd(usdOf(t.billed))} (${sharePct(t.billed, c.total.billed).toFixed(1)} %)`);

@@ -5,8 +5,8 @@
  * engine and summaries as `report --by` and `chargeback`, so the page and the CLI agree. Without
  * rules: `configured: false` and empty lists (the page then hides the section).
  */
-import { allocate } from '../reports/allocation/engine.js';
-import { factDetailFor, readAllocationFacts, readProductFacts } from '../reports/allocation/facts.js';
+import { readProductFacts } from '../reports/allocation/facts.js';
+import { allocatedLines } from '../reports/allocation/materialised-lines.js';
 import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
 import { feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from '../reports/allocation/summary.js';
 import { dataSpan } from '../reports/queries.js';
@@ -20,8 +20,8 @@ export async function allocation(ctx: ApiContext) {
   const dim = ctx.query.get('dim') ?? rules.dimensions[0]!;
   if (!rules.dimensions.includes(dim)) throw new BadRequest(`dim=${dim} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
   // Totals and days need only what the rules tell apart; the value of Claude Code its people.
-  const [facts, codeFacts, activity] = await Promise.all([readAllocationFacts(ctx.wh, range, rules, factDetailFor(rules, [])), readProductFacts(ctx.wh, range, rules, 'claude_code'), readClaudeCodeActivity(ctx.wh, range, !hasDatedRules(rules))]);
-  const { lines } = allocate(rules, facts);
+  // The kept lines per day when current (materialised-lines.ts), else the engine over the facts.
+  const [lines, codeFacts, activity] = await Promise.all([allocatedLines(ctx.wh, rules, range, ['day']), readProductFacts(ctx.wh, range, rules, 'claude_code'), readClaudeCodeActivity(ctx.wh, range, !hasDatedRules(rules))]);
   const total = totalOf(lines).billed;
   const fees = feesOf(lines);
   const totals = groupLines(rules, lines, [dim]);

@@ -3,12 +3,14 @@
  * carry the dimensions in Tags: derived from claude-ingest.yaml's allocation rules and the ingested
  * facts, never API data, and never a rewrite of an ingested row. Rebuilt wholesale per organization
  * and month by src/reports/allocation/materialise.ts (`claude-ingest allocate`, and the end of run and
- * backfill), kept apart from tables.ts like the analytics tables to ease merges.
+ * backfill), kept apart from tables.ts like the analytics tables to ease merges. Beside it, the
+ * engine's own lines summed per day and what reports group by (claude_cost_allocation_lines), so
+ * `report --by team`, `chargeback` and /api/allocation answer with a GROUP BY instead of the engine.
  */
 import { activityDate, lineage } from './columns.js';
 import type { TableSpec } from './table-spec.js';
 
-export type AllocationTableName = 'claude_cost_allocation';
+export type AllocationTableName = 'claude_cost_allocation' | 'claude_cost_allocation_lines';
 
 const identity = <const N extends string>(name: N, doc: string) => ({ name, type: 'string', doc: `${doc} (the allocated row's; NULL where it has none).` }) as const;
 
@@ -46,6 +48,30 @@ export const ALLOCATION_TABLES = {
     ],
     naturalKey: ['activity_date', 'source', 'bucket_start', 'workspace_id', 'api_key_id', 'model', 'service_tier', 'context_window', 'cost_type', 'token_type', 'ordinal', 'description', 'inference_geo', 'part'],
     clusterBy: ['api_key_id', 'workspace_id', 'model'],
+  },
+  claude_cost_allocation_lines: {
+    name: 'claude_cost_allocation_lines',
+    kind: 'fact',
+    doc: 'The allocation engine\'s lines (who pays each cost fact: claude_cost_by_actor rows on Analytics API days, claude_costs rows on days only cost_report serves), summed exactly per day, dimension values and the columns allocation reports show, so report --by <dimension>, chargeback and the dashboard\'s allocation answer from it while it is current (same rules hash, same names, written after the facts: docs/allocation.md); configured fees are not in it (they are allocated when read). Derived by claude-ingest allocate with claude_cost_allocation.',
+    columns: [
+      activityDate,
+      { name: 'source', type: 'string', doc: 'analytics (Analytics API facts) or cost_report (a day only cost_report serves).', nullable: false },
+      { name: 'dimensions', type: 'string', doc: 'The dimension values as JSON object text in the order of allocation.dimensions (text, so both warehouses group by it); the unallocated values where no rule matched.', nullable: false },
+      { name: 'rule', type: 'string', doc: 'The rule that allocated the lines; NULL: unallocated.' },
+      { name: 'api_key', type: 'string', doc: 'The API key as reports show it (its name, else its id); NULL where there is none.' },
+      { name: 'person', type: 'string', doc: 'The person as reports show it (email, service account name, a key alone by its name); NULL on cost_report days.' },
+      { name: 'product', type: 'string', doc: 'The product as reports show it; NULL on cost_report days.' },
+      { name: 'model', type: 'string', doc: 'Model.' },
+      { name: 'workspace_id', type: 'string', doc: 'Workspace id (NULL: the default workspace).' },
+      { name: 'workspace', type: 'string', doc: 'The workspace as reports show it (its name).' },
+      { name: 'cost_type', type: 'string', doc: 'Cost type.' },
+      { name: 'amount_cents', type: 'cents', doc: 'The lines\' billed cost in cents, exact (sub-cents as the engine apportioned them).', nullable: false },
+      { name: 'list_amount_cents', type: 'cents', doc: 'The lines\' list-price cost in cents (cost_report days: the billed cost).', nullable: false },
+      { name: 'rules_hash', type: 'string', doc: 'The allocation rules\' hash the lines were made with.', nullable: false },
+      { name: 'names_hash', type: 'string', doc: 'A hash of the key, workspace, user and service-account names they were made with.', nullable: false },
+      ...lineage,
+    ],
+    naturalKey: ['activity_date', 'source', 'dimensions', 'rule', 'api_key', 'person', 'product', 'model', 'workspace_id', 'workspace', 'cost_type'],
   },
 } as const satisfies Record<AllocationTableName, TableSpec>;
 

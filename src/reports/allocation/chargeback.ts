@@ -11,9 +11,9 @@ import { formatUsd } from '../../util/money.js';
 import { formatTable, type Align } from '../../util/table-format.js';
 import { ReportInputError, type ReportFilter } from '../filter.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
-import { allocate } from './engine.js';
+import { allocate, type AllocatedLine } from './engine.js';
 import type { AllocationFact } from './facts.js';
-import { factDetailFor, readAllocationFacts } from './facts.js';
+import { allocatedLines } from './materialised-lines.js';
 import type { AllocationRules } from './rules.js';
 import { compareKeys, feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf, type Key } from './summary.js';
 
@@ -55,10 +55,16 @@ export function monthRange(month: string): { from: IsoDay; to: IsoDay } {
 
 /** The chargeback of facts already read (pure: the parity tests feed both warehouses' facts to it). */
 export function chargebackOf(rules: AllocationRules, facts: readonly AllocationFact[], month: string, by: string | undefined, lastRefresh: string | null): Chargeback {
+  monthRange(month);
+  if (by !== undefined && !rules.dimensions.includes(by)) throw new ReportInputError(`--by ${by} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
+  return chargebackOfLines(rules, allocate(rules, facts).lines, month, by, lastRefresh);
+}
+
+/** The chargeback of lines already allocated (by the engine, or kept: materialised-lines.ts). */
+export function chargebackOfLines(rules: AllocationRules, lines: readonly AllocatedLine[], month: string, by: string | undefined, lastRefresh: string | null): Chargeback {
   const range = monthRange(month);
   if (by !== undefined && !rules.dimensions.includes(by)) throw new ReportInputError(`--by ${by} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
   const dimensions = by === undefined ? [...rules.dimensions] : [by];
-  const { lines } = allocate(rules, facts);
   const n = dimensions.length;
   const detail = groupLines(rules, lines, [...dimensions, ...DETAIL_COLUMNS]).sort((a, b) => compareKeys(a.keys.slice(0, n), b.keys.slice(0, n)) || (a.billed !== b.billed ? (a.billed > b.billed ? -1 : 1) : compareKeys(a.keys, b.keys)));
   const totals = groupLines(rules, lines, dimensions).map((g) => ({ values: g.keys.map(String), billed: g.billed, list: g.list, fees: g.fees }));
@@ -75,10 +81,12 @@ export async function lastRefreshOf(wh: Warehouse, range: { from: string; to: st
   return refreshed === null ? written : `${written} (Analytics API data refreshed ${refreshed})`;
 }
 
-export async function buildChargeback(wh: Warehouse, rules: AllocationRules, month: string, by: string | undefined, filter: Omit<ReportFilter, 'from' | 'to'> = {}): Promise<Chargeback> {
+/** From the kept lines when they answer exactly, else from the engine (`slow` is told why). */
+export async function buildChargeback(wh: Warehouse, rules: AllocationRules, month: string, by: string | undefined, filter: Omit<ReportFilter, 'from' | 'to'> = {}, slow?: (reason: string) => void): Promise<Chargeback> {
   const range = monthRange(month);
-  const facts = await readAllocationFacts(wh, { ...filter, ...range }, rules, factDetailFor(rules, [...rules.dimensions, ...DETAIL_COLUMNS]));
-  return chargebackOf(rules, facts, month, by, await lastRefreshOf(wh, range));
+  if (by !== undefined && !rules.dimensions.includes(by)) throw new ReportInputError(`--by ${by} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
+  const lines = await allocatedLines(wh, rules, { ...filter, ...range }, [...rules.dimensions, ...DETAIL_COLUMNS], slow);
+  return chargebackOfLines(rules, lines, month, by, await lastRefreshOf(wh, range));
 }
 
 const header = (c: Chargeback) => [...c.dimensions, ...DETAIL_COLUMNS, 'billed_usd', 'list_usd'];

@@ -191,12 +191,8 @@ export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?
   const filtered = Boolean(f.workspaceIds?.length || f.models?.length);
   // The engine takes facts in day order (a proportional split waits for its day's basis).
   if (filtered) return facts.sort(compareFacts);
-  const fees = await fixedFeeDays(wh, f);
-  const orgs = f.organizationIds ?? [];
-  for (const x of fees) {
-    const billed = storableDecimal(canonicalDecimal(x.usd), USD_SCALE, null);
-    facts.push({ ...FEE_FACT, day: x.day, organizationId: x.organizationId ?? (orgs.length === 1 ? orgs[0]! : null), billed, list: billed, fee: x.name });
-  }
+  const fees = await readFeeFacts(wh, f);
+  facts.push(...fees);
   if (fees.length > 0 && rules?.fees?.some((s) => s.split?.proportional_to)) {
     const monthFrom = `${f.from.slice(0, 7)}-01` as IsoDay;
     const monthTo = addDays(nextMonthStart(asIsoDay(f.to)), -1);
@@ -206,6 +202,13 @@ export async function readAllocationFacts(wh: Warehouse, f: ReportFilter, rules?
     for (const r of around) for (const x of await readSplitAware(wh, r, rules, detail)) facts.push({ ...x, basisOnly: true });
   }
   return facts.sort(compareFacts);
+}
+
+/** Each configured fee's part of every day of the range, as facts (source configured). */
+export async function readFeeFacts(wh: Warehouse, f: ReportFilter): Promise<AllocationFact[]> {
+  const orgs = f.organizationIds ?? [];
+  const fact = (x: Awaited<ReturnType<typeof fixedFeeDays>>[number], billed: bigint): AllocationFact => ({ ...FEE_FACT, day: x.day, organizationId: x.organizationId ?? (orgs.length === 1 ? orgs[0]! : null), billed, list: billed, fee: x.name });
+  return (await fixedFeeDays(wh, f)).map((x) => fact(x, storableDecimal(canonicalDecimal(x.usd), USD_SCALE, null)));
 }
 
 /**

@@ -9,7 +9,7 @@
  * touched. Rebuilt wholesale per organization and month (one window replacement each, so a killed
  * rebuild leaves the month as it was) whenever the rules, the names they match or the facts changed.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { addDays, asIsoDay, monthStart, type IsoDay } from '../../util/dates.js';
 import { centsToUsd, formatScaled, parseCents, usdFromDecimal } from '../../util/money.js';
 import { focusUsageRowsQueries } from '../../warehouse/views/focus-costs.js';
@@ -18,6 +18,7 @@ import type { QueryRow, Warehouse, WindowRecord } from '../../warehouse/warehous
 import { apportion } from './apportion.js';
 import { allocate, type AllocatedLine } from './engine.js';
 import { readAllocationFacts, subCents } from './facts.js';
+import { ALLOCATION_LINES_TABLE, keptLineRows, namesHash } from './materialised-lines.js';
 import type { AllocationRules } from './rules.js';
 
 export const ALLOCATION_TABLE = 'claude_cost_allocation';
@@ -53,19 +54,6 @@ interface Chunk {
 
 const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
-/** A hash of the names rules match against (keys, workspaces, users, service accounts): renaming one re-allocates. */
-async function namesHash(wh: Warehouse): Promise<string> {
-  const d = wh.dialect;
-  const i = (n: string) => d.ident(n);
-  const h = createHash('sha256');
-  for (const [table, col] of [['claude_api_keys', 'name'], ['claude_workspaces', 'name'], ['claude_users', 'email'], ['claude_service_accounts', 'name']] as const) {
-    const rows = await wh.query(`SELECT ${i('id')} AS ${i('id')}, ${i(col)} AS ${i('v')} FROM ${d.table(table)} ORDER BY 1, 2`);
-    h.update(`${table}\n`);
-    for (const r of rows) h.update(`${String(r.id)}\t${text(r.v) ?? ''}\n`);
-  }
-  return h.digest('hex').slice(0, 16);
-}
-
 /** Which organization-months need building: the allocation is missing, older than its facts, or made with other rules or names. */
 async function plan(wh: Warehouse, rules: AllocationRules | null, names: string, o: MaterialiseOptions): Promise<{ stale: Chunk[]; current: number }> {
   const d = wh.dialect;
@@ -81,13 +69,14 @@ async function plan(wh: Warehouse, rules: AllocationRules | null, names: string,
     );
   const latest = `, ${d.toText(`MAX(${i('ingested_at')})`)} AS ${i('latest')}`;
   const sources = await Promise.all(['claude_cost_by_key', 'claude_cost_by_actor', 'claude_costs'].map((t) => group(t, latest)));
-  const built = await group(ALLOCATION_TABLE, `, ${d.toText(`MIN(${i('ingested_at')})`)} AS ${i('built')}, MIN(${i('rules_hash')}) AS ${i('h1')}, MAX(${i('rules_hash')}) AS ${i('h2')}, MIN(${i('names_hash')}) AS ${i('n1')}, MAX(${i('names_hash')}) AS ${i('n2')}`);
+  const builtOf = (table: string) => group(table, `, ${d.toText(`MIN(${i('ingested_at')})`)} AS ${i('built')}, MIN(${i('rules_hash')}) AS ${i('h1')}, MAX(${i('rules_hash')}) AS ${i('h2')}, MIN(${i('names_hash')}) AS ${i('n1')}, MAX(${i('names_hash')}) AS ${i('n2')}`);
+  const [built, builtLines] = await Promise.all([builtOf(ALLOCATION_TABLE), builtOf(ALLOCATION_LINES_TABLE)]);
   const key = (r: QueryRow) => `${String(r.org)}\u0000${String(r.month).slice(0, 10)}`;
-  const months = new Map<string, { org: string; month: IsoDay; latest: number; source: boolean; built: QueryRow | null }>();
+  const months = new Map<string, { org: string; month: IsoDay; latest: number; source: boolean; built: QueryRow | null; lines: QueryRow | null }>();
   const entry = (r: QueryRow) => {
     const k = key(r);
     let e = months.get(k);
-    if (!e) months.set(k, (e = { org: String(r.org), month: monthStart(asIsoDay(String(r.month).slice(0, 10))), latest: 0, source: false, built: null }));
+    if (!e) months.set(k, (e = { org: String(r.org), month: monthStart(asIsoDay(String(r.month).slice(0, 10))), latest: 0, source: false, built: null, lines: null }));
     return e;
   };
   for (const rows of sources) {
@@ -98,14 +87,14 @@ async function plan(wh: Warehouse, rules: AllocationRules | null, names: string,
     }
   }
   for (const r of built) entry(r).built = r;
+  // The kept lines (materialised-lines.ts) are written with the parts: a month without them (kept by an older build) is built again.
+  for (const r of builtLines) entry(r).lines = r;
   const stale: Chunk[] = [];
   let current = 0;
   for (const e of [...months.values()].sort((a, b) => (a.org === b.org ? (a.month < b.month ? -1 : 1) : a.org < b.org ? -1 : 1))) {
     const b = e.built;
-    const upToDate =
-      rules === null
-        ? b === null
-        : b !== null && e.source && !o.rebuild && b.h1 === rules.hash && b.h2 === rules.hash && b.n1 === names && b.n2 === names && Date.parse(String(b.built)) >= e.latest;
+    const fresh = (x: QueryRow | null) => rules !== null && x !== null && x.h1 === rules.hash && x.h2 === rules.hash && x.n1 === names && x.n2 === names && Date.parse(String(x.built)) >= e.latest;
+    const upToDate = rules === null ? b === null && e.lines === null : e.source && !o.rebuild && fresh(b) && fresh(e.lines);
     if (upToDate) {
       if (b !== null) current++;
       continue;
@@ -157,7 +146,7 @@ function shares(w: Weights | undefined, base: string[]): { values: string[][]; w
 }
 
 /** The allocation rows of one organization and day range. */
-async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, c: Chunk): AsyncGenerator<Array<RowOf<'claude_cost_allocation'>>> {
+async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, c: Chunk): AsyncGenerator<{ parts: Array<RowOf<'claude_cost_allocation'>>; lines: Array<RowOf<'claude_cost_allocation_lines'>> }> {
   let fine = new Map<string, Weights>();
   let coarse = new Map<string, Weights>();
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
@@ -213,10 +202,11 @@ async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, 
   // an ingest runs with, and of the writer DuckDB's memory limit ("failed to pin block").
   for (let day = c.from; day <= c.to; day = addDays(day, 1)) {
     const facts = await readAllocationFacts(wh, { from: day, to: day, organizationIds: [c.org] });
-    ({ fine, coarse } = weightsOf(allocate(rules, facts).lines));
+    const { lines } = allocate(rules, facts);
+    ({ fine, coarse } = weightsOf(lines));
     for (const r of await wh.query(q.analytics, [day, day, c.org])) emit('analytics', r);
     for (const r of await wh.query(q.costReport, [day, day, c.org])) emit('cost_report', r);
-    yield out;
+    yield { parts: out, lines: keptLineRows(rules, lines, names, day) };
     out = [];
   }
 }
@@ -237,12 +227,13 @@ export async function materialiseAllocation(wh: Warehouse, rules: AllocationRule
   try {
     for (const c of stale) {
       const ledger: WindowRecord = { runId, organizationId: c.org, stream: ALLOCATION_STREAM, windowStart: c.from, windowEnd: c.to, status: 'ok', complete: true, rows: 0, requests: 0, retries: 0, rateLimited: 0, centsTotal: '0', error: null, startedAt, finishedAt: null };
-      rows += await wh.replaceWindow({ organizationId: c.org, tables: [ALLOCATION_TABLE], days: { from: c.from, to: c.to }, ledger }, async (sink) => {
+      rows += await wh.replaceWindow({ organizationId: c.org, tables: [ALLOCATION_TABLE, ALLOCATION_LINES_TABLE], days: { from: c.from, to: c.to }, ledger }, async (sink) => {
         if (rules === null) return;
         let cents = 0n;
-        for await (const built of buildRows(wh, rules, names, c)) {
-          for (const r of built) cents += subCents(r.amount_cents);
-          for (let k = 0; k < built.length; k += BATCH) await sink.append(ALLOCATION_TABLE, built.slice(k, k + BATCH));
+        for await (const { parts, lines } of buildRows(wh, rules, names, c)) {
+          for (const r of parts) cents += subCents(r.amount_cents);
+          for (let k = 0; k < parts.length; k += BATCH) await sink.append(ALLOCATION_TABLE, parts.slice(k, k + BATCH));
+          for (let k = 0; k < lines.length; k += BATCH) await sink.append(ALLOCATION_LINES_TABLE, lines.slice(k, k + BATCH));
         }
         // The ledger row is recorded at commit, after the fill: its total is the parts written.
         ledger.centsTotal = formatScaled(cents, 12);

@@ -7,8 +7,9 @@ import type { QueryRow, Warehouse } from '../../warehouse/warehouse.js';
 import { ReportInputError, type ReportFilter } from '../filter.js';
 import type { ReportColumn } from '../queries.js';
 import type { ReportResult } from '../registry.js';
-import { allocate } from './engine.js';
-import { factDetailFor, readAllocationFacts, type AllocationFact } from './facts.js';
+import { allocate, type AllocatedLine } from './engine.js';
+import type { AllocationFact } from './facts.js';
+import { allocatedLines } from './materialised-lines.js';
 import type { AllocationRules } from './rules.js';
 import { FACT_COLUMNS, feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from './summary.js';
 
@@ -26,7 +27,12 @@ export function checkAllocationBy(rules: AllocationRules, by: readonly string[])
 
 export function allocationReportOf(rules: AllocationRules, facts: readonly AllocationFact[], by: readonly string[], filter: ReportFilter, title?: string): ReportResult {
   checkAllocationBy(rules, by);
-  const { lines } = allocate(rules, facts);
+  return allocationReportOfLines(rules, allocate(rules, facts).lines, by, filter, title);
+}
+
+/** The report of lines already allocated (by the engine, or kept: materialised-lines.ts). */
+export function allocationReportOfLines(rules: AllocationRules, lines: readonly AllocatedLine[], by: readonly string[], filter: ReportFilter, title?: string): ReportResult {
+  checkAllocationBy(rules, by);
   const total = totalOf(lines).billed;
   const fees = feesOf(lines);
   // Configured fees get their own column, never folded into the API's billed figure; total_usd adds them.
@@ -60,7 +66,8 @@ export function allocationReportOf(rules: AllocationRules, facts: readonly Alloc
   };
 }
 
-export async function allocationReport(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
+/** `report --by`: from the kept lines when they answer exactly, else from the engine (`slow` is told why). */
+export async function allocationReport(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter, slow?: (reason: string) => void): Promise<ReportResult> {
   checkAllocationBy(rules, by);
-  return allocationReportOf(rules, await readAllocationFacts(wh, filter, rules, factDetailFor(rules, by)), by, filter);
+  return allocationReportOfLines(rules, await allocatedLines(wh, rules, filter, by, slow), by, filter);
 }

@@ -36,6 +36,7 @@ import { feeMonthParts } from '../../../src/reports/allocation/fee-parts.js';
 import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
 import { readClaudeCodeActivity } from '../../../src/reports/allocation/claude-code-value.js';
 import { materialiseAllocation } from '../../../src/reports/allocation/materialise.js';
+import { keptLinesCurrent, readGrouped } from '../../../src/reports/allocation/materialised-lines.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
 import { syncFixedCostParts, syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
@@ -314,8 +315,15 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     const allocated = await materialiseAllocation(wh, allocationRules, { toolVersion: 'zetasql-check' });
     if (allocated.rebuilt !== 1 || allocated.rows < 1) throw new Error(`allocate rebuilt ${allocated.rebuilt} months (${allocated.rows} rows), expected the one answered`);
     await materialiseAllocation(wh, allocationRules, { from: RANGE.from, to: RANGE.to, rebuild: true, toolVersion: 'zetasql-check' });
-    await materialiseAllocation(wh, null, { toolVersion: 'zetasql-check' });
     take('allocate');
+    // The readers of the kept lines (report --by, chargeback, /api/allocation): whether they are current, then the lines by day and by month.
+    await keptLinesCurrent(wh, allocationRules, { ...RANGE, organizationIds: ['org_a'] }, 'names');
+    await keptLinesCurrent(wh, allocationRules, RANGE, 'names');
+    await readGrouped(wh, allocationRules, RANGE, ['api_key', 'person', 'product', 'model', 'workspace', 'cost_type', 'rule'], true);
+    await readGrouped(wh, allocationRules, { ...RANGE, organizationIds: ['org_a'] }, [], false);
+    take('allocation kept lines');
+    await materialiseAllocation(wh, null, { toolVersion: 'zetasql-check' });
+    take('allocate without rules');
     const cfg = alertsSchema.parse({
       budgets: [{ name: 'all', monthly_usd: 100 }],
       anomalies: { daily_spend: { min_usd: 1, sensitivity: 3 }, new_spender: true, cache_hit_rate_drop: true },

@@ -1,0 +1,236 @@
+/**
+ * The allocation engine's lines, kept (claude_cost_allocation_lines, written by materialise.ts beside
+ * claude_cost_allocation): each day's usage lines summed per dimension values, rule and the columns
+ * allocation reports show. Summing the same exact sub-cents in SQL gives every group the engine's sum
+ * to the last digit, so `report --by`, `chargeback` and /api/allocation answer from a GROUP BY while
+ * the kept lines are current for the range (made with these rules and these names, after the facts
+ * were last written, for every organization-day that has facts), and from the engine otherwise.
+ * Configured fees are not kept: they are allocated when read, from the kept usage as their basis.
+ */
+import { createHash } from 'node:crypto';
+import { addDays, asIsoDay, type IsoDay } from '../../util/dates.js';
+import { nextMonthStart } from '../../util/fee-proration.js';
+import { formatScaled, parseCents } from '../../util/money.js';
+import type { RowOf } from '../../warehouse/tables.js';
+import type { QueryRow, Warehouse } from '../../warehouse/warehouse.js';
+import { filterWhere, type ReportFilter } from '../filter.js';
+import { allocate, type AllocatedLine } from './engine.js';
+import { factDetailFor, readAllocationFacts, readFeeFacts, subCents, type AllocationFact } from './facts.js';
+import { allocateFees } from './fee-allocation.js';
+import type { AllocationRules } from './rules.js';
+import { columnValue } from './summary.js';
+
+export const ALLOCATION_LINES_TABLE = 'claude_cost_allocation_lines';
+
+/** The columns a reader may group the kept lines by, besides day, organization, source and the dimension values. */
+export type LineColumn = 'api_key' | 'person' | 'product' | 'model' | 'workspace' | 'cost_type' | 'rule';
+const LINE_COLUMNS: readonly LineColumn[] = ['api_key', 'person', 'product', 'model', 'workspace', 'cost_type', 'rule'];
+
+const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const dimensionsText = (rules: AllocationRules, values: readonly string[]) => JSON.stringify(Object.fromEntries(rules.dimensions.map((d, k) => [d, values[k]])));
+
+/** One day's usage lines (no configured fee: those are allocated when read) summed into the kept rows. */
+export function keptLineRows(rules: AllocationRules, lines: readonly AllocatedLine[], names: string, day: IsoDay): Array<RowOf<'claude_cost_allocation_lines'>> {
+  const show = (['api_key', 'person', 'product', 'workspace'] as const).map((c) => columnValue(rules, c));
+  const rows = new Map<string, RowOf<'claude_cost_allocation_lines'> & { billed: bigint; list: bigint }>();
+  for (const l of lines) {
+    const f = l.fact;
+    if (f.source === 'configured' || f.basisOnly) continue;
+    const [apiKey, person, product, workspace] = show.map((g) => g(l)) as [string | null, string | null, string | null, string | null];
+    const dimensions = dimensionsText(rules, l.values);
+    const key = [f.source, dimensions, l.rule, apiKey, person, product, f.model, f.workspaceId, workspace, f.costType].map((v) => v ?? '\u0001').join('\u0000');
+    const had = rows.get(key);
+    if (had) {
+      had.billed += l.billed;
+      had.list += l.list;
+      continue;
+    }
+    rows.set(key, {
+      activity_date: day,
+      source: f.source,
+      dimensions,
+      rule: l.rule,
+      api_key: apiKey,
+      person,
+      product,
+      model: f.model,
+      workspace_id: f.workspaceId,
+      workspace,
+      cost_type: f.costType,
+      amount_cents: parseCents('0'),
+      list_amount_cents: parseCents('0'),
+      rules_hash: rules.hash,
+      names_hash: names,
+      billed: l.billed,
+      list: l.list,
+    });
+  }
+  return [...rows.values()].map(({ billed, list, ...r }) => ({ ...r, amount_cents: parseCents(formatScaled(billed, 12)), list_amount_cents: parseCents(formatScaled(list, 12)) }));
+}
+
+/** A hash of the names rules match against (keys, workspaces, users, service accounts): renaming one re-allocates. */
+export async function namesHash(wh: Warehouse): Promise<string> {
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const h = createHash('sha256');
+  for (const [table, col] of [['claude_api_keys', 'name'], ['claude_workspaces', 'name'], ['claude_users', 'email'], ['claude_service_accounts', 'name']] as const) {
+    const rows = await wh.query(`SELECT ${i('id')} AS ${i('id')}, ${i(col)} AS ${i('v')} FROM ${d.table(table)} ORDER BY 1, 2`);
+    h.update(`${table}\n`);
+    for (const r of rows) h.update(`${String(r.id)}\t${text(r.v) ?? ''}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Whether the kept lines answer for the range exactly as the engine would: every organization-day
+ * with facts (claude_cost_by_actor, claude_costs) has kept lines and none other, all made with these
+ * rules and these names, after the day's facts were last written.
+ */
+export async function keptLinesCurrent(wh: Warehouse, rules: AllocationRules, f: ReportFilter, names: string): Promise<string | null> {
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const where = (a: string, table: string) => filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, a, { workspace: false, model: false }, table);
+  const src = (table: string) => {
+    const w = where('s', table);
+    return { sql: `SELECT s.${i('organization_id')} AS ${i('org')}, s.${i('activity_date')} AS ${i('day')}, ${d.toText(`MAX(s.${i('ingested_at')})`)} AS ${i('latest')} FROM ${d.table(table)} s WHERE ${w.sql} GROUP BY 1, 2`, params: w.params };
+  };
+  const a = src('claude_cost_by_actor');
+  const c = src('claude_costs');
+  const k = where('k', ALLOCATION_LINES_TABLE);
+  const [sources, kept] = await Promise.all([
+    wh.query(`${a.sql} UNION ALL ${c.sql}`, [...a.params, ...c.params]),
+    wh.query(
+      `SELECT k.${i('organization_id')} AS ${i('org')}, k.${i('activity_date')} AS ${i('day')}, ${d.toText(`MIN(k.${i('ingested_at')})`)} AS ${i('built')},
+              MIN(k.${i('rules_hash')}) AS ${i('h1')}, MAX(k.${i('rules_hash')}) AS ${i('h2')}, MIN(k.${i('names_hash')}) AS ${i('n1')}, MAX(k.${i('names_hash')}) AS ${i('n2')}
+         FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${k.sql} GROUP BY 1, 2`,
+      k.params,
+    ),
+  ]);
+  const key = (r: QueryRow) => `${text(r.org) ?? ''}\u0000${String(r.day).slice(0, 10)}`;
+  const latest = new Map<string, number>();
+  for (const r of sources) latest.set(key(r), Math.max(latest.get(key(r)) ?? 0, Date.parse(String(r.latest))));
+  const built = new Map(kept.map((r) => [key(r), r]));
+  for (const [day, at] of latest) {
+    const b = built.get(day);
+    const shown = day.replace('\u0000', ' ');
+    if (!b) return `no allocation kept for ${shown}`;
+    if (b.h1 !== rules.hash || b.h2 !== rules.hash) return `the allocation kept for ${shown} was made with other rules (${String(b.h1)}; now ${rules.hash})`;
+    if (b.n1 !== names || b.n2 !== names) return `the allocation kept for ${shown} was made before keys, workspaces or people were renamed`;
+    if (Date.parse(String(b.built)) < at) return `${shown} was ingested again after its allocation was kept`;
+  }
+  for (const day of built.keys()) if (!latest.has(day)) return `the allocation kept for ${day.replace('\u0000', ' ')} has no facts any more`;
+  return null;
+}
+
+/**
+ * The range's allocated lines from the kept lines, summed per organization, day (or month, when
+ * `days` is false), source, dimension values and the columns asked, plus the configured fees allocated
+ * now; null when the kept lines cannot answer exactly (a workspace or model filter: the engine's
+ * splits and fees see only the filtered facts then), with the reason in `why`.
+ */
+export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string | Promise<string>, why?: (reason: string) => void): Promise<AllocatedLine[] | null> {
+  if (f.workspaceIds?.length || f.models?.length) {
+    why?.('a workspace or model filter');
+    return null;
+  }
+  const proportionalFees = Boolean(rules.fees?.some((s) => s.split?.proportional_to));
+  // A proportional fee's basis is its whole month: the kept lines must hold the months the range touches.
+  const checked: ReportFilter = proportionalFees ? { ...f, from: asIsoDay(`${f.from.slice(0, 7)}-01`), to: addDays(nextMonthStart(asIsoDay(f.to)), -1) } : f;
+  const wanted = LINE_COLUMNS.filter((c) => columns.includes(c));
+  // Read while the currency is checked (the reads are thrown away when the kept lines cannot answer).
+  const [reason, usage, fees, basis] = await Promise.all([
+    Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
+    readGrouped(wh, rules, f, wanted, columns.includes('day')),
+    readFeeFacts(wh, f),
+    proportionalFees ? readGrouped(wh, rules, checked, [], false) : Promise.resolve([]),
+  ]);
+  if (reason !== null) {
+    why?.(reason);
+    return null;
+  }
+  if (fees.length === 0) return usage;
+  const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
+  return [...usage, ...allocateFees(rules, fees, basis, base)];
+}
+
+/** The kept lines summed per organization, day or month, source, dimension values and `wanted` (exported for the BigQuery SQL check). */
+export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean): Promise<AllocatedLine[]> {
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
+  const day = days ? `k.${i('activity_date')}` : d.toText(d.dateTrunc(`k.${i('activity_date')}`, 'month'));
+  const keys = [`k.${i('organization_id')} AS ${i('org')}`, `${day} AS ${i('day')}`, `k.${i('source')} AS ${i('source')}`, `k.${i('dimensions')} AS ${i('dimensions')}`, ...wanted.map((c) => `k.${i(c)} AS ${i(c)}`)];
+  const rows = await wh.query(
+    `SELECT ${keys.join(', ')}, ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
+       FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}`,
+    w.params,
+  );
+  const valuesOf = new Map<string, string[]>();
+  const values = (json: string) => {
+    let v = valuesOf.get(json);
+    if (!v) {
+      const o = JSON.parse(json) as Record<string, string>;
+      valuesOf.set(json, (v = rules.dimensions.map((dim) => o[dim]!)));
+    }
+    return v;
+  };
+  return rows.map((r): AllocatedLine => {
+    const source = String(r.source) as AllocationFact['source'];
+    const person = wanted.includes('person') ? text(r.person) : null;
+    // A fact whose attributes give, through summary.ts's columnValue, the values kept (already as reports show them).
+    const fact: AllocationFact = {
+      day: String(r.day).slice(0, 10),
+      organizationId: text(r.org),
+      source,
+      actorType: wanted.includes('person') ? 'user_actor' : null,
+      actorId: null,
+      userEmail: person,
+      serviceAccountName: null,
+      apiKeyId: null,
+      apiKeyName: wanted.includes('api_key') ? text(r.api_key) : null,
+      workspaceId: null,
+      workspaceName: wanted.includes('workspace') ? text(r.workspace) : null,
+      product: wanted.includes('product') ? text(r.product) : null,
+      model: wanted.includes('model') ? text(r.model) : null,
+      costType: wanted.includes('cost_type') ? text(r.cost_type) : null,
+      billed: subCents(r.billed),
+      list: subCents(r.list),
+    };
+    return { fact, values: values(String(r.dimensions)), rule: wanted.includes('rule') ? text(r.rule) : null, note: null, billed: fact.billed, list: fact.list };
+  });
+}
+
+/**
+ * The range's allocated lines, enough for grouping by `columns` (dimensions, fact columns): from the
+ * kept lines when they answer exactly, else from the engine over the facts (`slow` is told why).
+ */
+export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], slow?: (reason: string) => void): Promise<AllocatedLine[]> {
+  const kept = await readKeptLines(wh, rules, f, columns, namesHash(wh), slow);
+  if (kept) return kept;
+  return allocate(rules, await readAllocationFacts(wh, f, rules, factDetailFor(rules, columns))).lines;
+}
+
+/** What a command says when the kept lines could not answer (it still answers, from the engine). */
+export function slowAllocationNote(why: string): string {
+  return `allocation: computed from the facts (slower), not from the kept allocation: ${why}; claude-ingest allocate (or the next run) keeps it for these rules`;
+}
+
+/**
+ * The days on which the kept lines differ from the engine's `lines` (usage only), per organization
+ * and dimension values, billed and list to the sub-cent; null when the kept lines are not current
+ * for the range (the readers then compute from the facts, so there is nothing to prove).
+ */
+export async function keptLinesDiffer(wh: Warehouse, rules: AllocationRules, f: ReportFilter, lines: readonly AllocatedLine[]): Promise<string[] | null> {
+  if ((await keptLinesCurrent(wh, rules, f, await namesHash(wh))) !== null) return null;
+  const sums = new Map<string, { day: string; billed: bigint; list: bigint }>();
+  const add = (day: string, org: string | null, values: readonly string[], billed: bigint, list: bigint, sign: bigint) => {
+    const k = `${day}\u0000${org ?? ''}\u0000${JSON.stringify(values)}`;
+    const e = sums.get(k) ?? { day, billed: 0n, list: 0n };
+    e.billed += sign * billed;
+    e.list += sign * list;
+    sums.set(k, e);
+  };
+  for (const l of lines) if (l.fact.source !== 'configured' && !l.fact.basisOnly) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, 1n);
+  for (const l of await readGrouped(wh, rules, f, [], true)) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, -1n);
+  return [...new Set([...sums.values()].filter((e) => e.billed !== 0n || e.list !== 0n).map((e) => e.day))].sort();
+}
