@@ -15,10 +15,22 @@
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Calendar } from '../util/calendar.js';
+import type { IsoDay } from '../util/dates.js';
 import { stateStamp } from '../warehouse/duckdb/day-prints.js';
+import { localTodayOf } from './api-local.js';
 import { parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 
 const FORMAT = 1;
+
+/**
+ * The day answers are kept under (in memory and here): UTC today, and in a zone the local today too,
+ * which can change within one UTC day (Auckland's at 11:00 UTC), so a month to date or a picker's
+ * "today" never comes from the local day before.
+ */
+export function answersDay(utcToday: IsoDay, cal: Calendar | undefined): string {
+  return cal ? `${utcToday}/${localTodayOf(cal, utcToday)}` : utcToday;
+}
 
 export function keptAnswersFile(path: string): string {
   return `${path}.dashboard.json`;

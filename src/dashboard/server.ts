@@ -19,7 +19,7 @@ import { errorCodes, HTTP, InputError } from '../util/errors.js';
 import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js';
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import { SharedQueries } from './query-sharing.js';
-import { KeptAnswers } from './kept-answers.js';
+import { answersDay, KeptAnswers } from './kept-answers.js';
 import type { ValidationReport } from '../checks/index.js';
 import { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
@@ -220,7 +220,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let boundPort = port;
   const kept = useResponseCache && o.keptAnswers !== false ? KeptAnswers.of(o.warehouseUrl, [o.alerts ?? null, o.allocation ?? null, o.calendar ?? null], WARM_ORDER) : undefined;
 
-  const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, today(), token]) : '');
+  const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, answersDay(today(), o.calendar), token]) : '');
 
   // The same query asked by several answers under one change token runs once (query-sharing.ts).
   const sharedQueries = new SharedQueries();
@@ -274,7 +274,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       try {
         const token = await access.token();
         if (token === '' || (token !== undefined && token === warmedToken)) return;
-        const [day, at] = [today(), (path: string) => cacheKey(new URL(path, 'http://localhost'), token)];
+        const [day, at] = [answersDay(today(), o.calendar), (path: string) => cacheKey(new URL(path, 'http://localhost'), token)];
         const stamp = kept?.stamp();
         if (kept && stamp !== undefined && token !== undefined && (await kept.restore(stamp, day, token, () => access.token(), (path, text) => responseCache.set(at(path), text)))) return void (warmedToken = token);
         // Every answer at once, the data-health banner first: they share one DuckDB instance, and

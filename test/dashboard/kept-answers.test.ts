@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keptAnswersFile } from '../../src/dashboard/kept-answers.js';
+import { answersDay, keptAnswersFile } from '../../src/dashboard/kept-answers.js';
+import { makeCalendar } from '../../src/util/calendar.js';
 import { DEFAULT_VIEW, startDashboard, type DashboardOptions } from '../../src/dashboard/server.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
@@ -112,5 +113,15 @@ describe('kept default-view answers', () => {
       expect(got.texts).toEqual(await fresh());
       expect(() => JSON.parse(readFileSync(keptAnswersFile(w.file), 'utf8')) as unknown).not.toThrow();
     }
+  });
+});
+
+describe('the day answers are kept under', () => {
+  it('names the local today in a zone, which can change within one UTC day', () => {
+    // 2026-03-01 is past: its local today is the local day in progress at its last UTC second.
+    expect(answersDay('2026-03-01', undefined)).toBe('2026-03-01');
+    expect(answersDay('2026-03-01', makeCalendar({ timezone: 'UTC' }))).toBe('2026-03-01/2026-03-01');
+    expect(answersDay('2026-03-01', makeCalendar({ timezone: 'Pacific/Auckland' }))).toBe('2026-03-01/2026-03-02');
+    expect(answersDay('2026-03-01', makeCalendar({ timezone: 'America/New_York' }))).toBe('2026-03-01/2026-03-01');
   });
 });
