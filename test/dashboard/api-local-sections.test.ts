@@ -10,13 +10,14 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { CODE_EXECUTION } from '../../src/reports/analytics-queries.js';
+import type { IsoDay } from '../../src/util/dates.js';
 import { makeCalendar } from '../../src/util/calendar.js';
 import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { twoOrganizations, type TwoOrganizations } from '../helpers/two-organizations.js';
 import { queryWarehouse } from '../helpers/warehouse-snapshot.js';
 import { canon, report, sum, type Json } from './helpers.js';
 
-const TODAY = '2026-04-01';
+const TODAY = '2026-04-01' as IsoDay;
 const BILLED = `(product IS NULL OR product IN ('messages_api', 'message_batches_api', 'managed_agents_api', 'claude_console') OR (product = 'claude_code' AND workspace_id IS NOT NULL))`;
 
 /** Per product (as the chart names them), exact dollars of claude_cost_hourly's hours starting in [from, to) (UTC instants). */
@@ -36,13 +37,68 @@ async function hourCount(file: string, from: string, to: string): Promise<number
 
 const nonZero = (m: Map<string, string>) => new Map([...m].filter(([, v]) => v !== '0'));
 
-describe('the Analytics product chart in local days', () => {
+interface ProductChartCase {
+  zone: string;
+  day: string;
+  /** The local day's first and last-plus-one instants (UTC), and its hours. */
+  dayAt: string[];
+  hours: number;
+  /** The local range's instants (UTC). */
+  rangeAt: string[];
+  basis: string;
+}
+
+/**
+ * One season's warehouse: cost_report and the Analytics API's daily tables over `fill`, hours only
+ * from `hoursFrom`; `range` is the local range each case is judged over.
+ */
+interface Season {
+  name: string;
+  today: IsoDay;
+  fill: [string, string];
+  hoursFrom: string;
+  range: [string, string];
+  cases: ProductChartCase[];
+}
+
+const SPRING: Season = {
+  name: 'spring',
+  today: TODAY,
+  fill: ['2026-03-03', '2026-03-31'],
+  hoursFrom: '2026-03-06',
+  range: ['2026-03-07', '2026-03-30'],
+  // A local day with its literal UTC instants (and its hours), and the local range 03-07..03-30's instants.
+  cases: [
+    { zone: 'America/New_York', day: '2026-03-08', dayAt: ['2026-03-08 05:00:00', '2026-03-09 04:00:00'], hours: 23, rangeAt: ['2026-03-07 05:00:00', '2026-03-31 04:00:00'], basis: 'local' },
+    { zone: 'Europe/Berlin', day: '2026-03-29', dayAt: ['2026-03-28 23:00:00', '2026-03-29 22:00:00'], hours: 23, rangeAt: ['2026-03-06 23:00:00', '2026-03-30 22:00:00'], basis: 'local' },
+    // An hour counts on the local day it starts in: 19:00Z (00:30 IST) is the first hour of local 03-10.
+    { zone: 'Asia/Kolkata', day: '2026-03-10', dayAt: ['2026-03-09 18:30:00', '2026-03-10 18:30:00'], hours: 24, rangeAt: ['2026-03-06 18:30:00', '2026-03-30 18:30:00'], basis: 'local, by hour start' },
+    { zone: 'Pacific/Auckland', day: '2026-03-10', dayAt: ['2026-03-09 11:00:00', '2026-03-10 11:00:00'], hours: 24, rangeAt: ['2026-03-06 11:00:00', '2026-03-30 11:00:00'], basis: 'local' },
+  ],
+};
+
+// The 25-hour days: New York leaves daylight time at 06:00Z on 2026-11-01, Berlin at 01:00Z on 2026-10-25.
+const AUTUMN: Season = {
+  name: 'autumn',
+  today: '2026-11-10' as IsoDay,
+  fill: ['2026-10-20', '2026-11-08'],
+  hoursFrom: '2026-10-23',
+  range: ['2026-10-24', '2026-11-07'],
+  cases: [
+    { zone: 'America/New_York', day: '2026-11-01', dayAt: ['2026-11-01 04:00:00', '2026-11-02 05:00:00'], hours: 25, rangeAt: ['2026-10-24 04:00:00', '2026-11-08 05:00:00'], basis: 'local' },
+    { zone: 'Europe/Berlin', day: '2026-10-25', dayAt: ['2026-10-24 22:00:00', '2026-10-25 23:00:00'], hours: 25, rangeAt: ['2026-10-23 22:00:00', '2026-11-07 23:00:00'], basis: 'local' },
+  ],
+};
+
+for (const season of [SPRING, AUTUMN]) describeProductChart(season);
+
+function describeProductChart(season: Season): void {
+describe(`the Analytics product chart in local days (${season.name})`, () => {
   let w: FilledWarehouse;
   const dashes = new Map<string, Dashboard>();
   beforeAll(async () => {
-    // cost_report and the Analytics API's daily tables for 03-03..03-31; hours only from 03-06.
-    w = await fillWarehouse({ today: TODAY, from: '2026-03-03', to: '2026-03-31', seed: 13, name: 'tz-sections.duckdb', args: ['--streams', 'cost,org,analytics_cost'] });
-    const hourly = await w.cli(['backfill', '--from', '2026-03-06', '--to', '2026-03-31', '--streams', 'analytics_cost_hourly']);
+    w = await fillWarehouse({ today: season.today, from: season.fill[0], to: season.fill[1], seed: 13, name: `tz-sections-${season.name}.duckdb`, args: ['--streams', 'cost,org,analytics_cost'] });
+    const hourly = await w.cli(['backfill', '--from', season.hoursFrom, '--to', season.fill[1], '--streams', 'analytics_cost_hourly']);
     expect(hourly.code, hourly.stderr).toBe(0);
   }, 180_000);
   afterAll(async () => {
@@ -52,28 +108,19 @@ describe('the Analytics product chart in local days', () => {
 
   async function get(zone: string, path: string): Promise<Json> {
     let d = dashes.get(zone);
-    if (!d) dashes.set(zone, (d = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) })));
+    if (!d) dashes.set(zone, (d = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => season.today, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) })));
     const res = await fetch(new URL(path, d.url));
     expect(res.status, path).toBe(200);
     return res.json();
   }
 
-  // A local day with its literal UTC instants (and its hours), and the local range 03-07..03-30's instants.
-  const CASES = [
-    { zone: 'America/New_York', day: '2026-03-08', dayAt: ['2026-03-08 05:00:00', '2026-03-09 04:00:00'], hours: 23, rangeAt: ['2026-03-07 05:00:00', '2026-03-31 04:00:00'], basis: 'local' },
-    { zone: 'Europe/Berlin', day: '2026-03-29', dayAt: ['2026-03-28 23:00:00', '2026-03-29 22:00:00'], hours: 23, rangeAt: ['2026-03-06 23:00:00', '2026-03-30 22:00:00'], basis: 'local' },
-    // An hour counts on the local day it starts in: 19:00Z (00:30 IST) is the first hour of local 03-10.
-    { zone: 'Asia/Kolkata', day: '2026-03-10', dayAt: ['2026-03-09 18:30:00', '2026-03-10 18:30:00'], hours: 24, rangeAt: ['2026-03-06 18:30:00', '2026-03-30 18:30:00'], basis: 'local, by hour start' },
-    { zone: 'Pacific/Auckland', day: '2026-03-10', dayAt: ['2026-03-09 11:00:00', '2026-03-10 11:00:00'], hours: 24, rangeAt: ['2026-03-06 11:00:00', '2026-03-30 11:00:00'], basis: 'local' },
-  ];
-
-  it.each(CASES)('$zone: each product on the local day equals its hours; the range equals the same instants; keys and people stay UTC days', async (c) => {
-    const RANGE = 'from=2026-03-07&to=2026-03-30';
+  it.each(season.cases)('$zone: each product on the local day equals its hours; the range equals the same instants; keys and people stay UTC days', async (c) => {
+    const RANGE = `from=${season.range[0]}&to=${season.range[1]}`;
     const [a, utc] = await Promise.all([get(c.zone, `/api/analytics?${RANGE}`), get(c.zone, `/api/analytics?${RANGE}&tz=utc`)]);
     expect(a.timezone).toBe(makeCalendar({ timezone: c.zone }).timeZone);
     expect(a.basis).toBe(c.basis);
     expect(new Set(a.day_basis)).toEqual(new Set([c.basis]));
-    // The day (23 hours at a spring transition), product by product, from literal instants.
+    // The day (23 hours at a spring transition, 25 in autumn), product by product, from literal instants.
     expect((Date.parse(`${c.dayAt[1]}Z`) - Date.parse(`${c.dayAt[0]}Z`)) / 3_600_000).toBe(c.hours);
     expect(await hourCount(w.file, c.dayAt[0]!, c.dayAt[1]!)).toBeGreaterThan(0);
     const i = a.days.indexOf(c.day);
@@ -90,13 +137,13 @@ describe('the Analytics product chart in local days', () => {
     expect(a.people).toEqual(utc.people);
     expect(utc).toMatchObject({ timezone: null, day_basis: null, basis: null });
     // The spend chart at the same days equals report --by day --tz (Berlin's 23-hour day included).
-    const [spend, rows] = await Promise.all([get(c.zone, `/api/spend?${RANGE}`), report(w, 'day', ['--tz', c.zone, '--from', '2026-03-07', '--to', '2026-03-30'])]);
+    const [spend, rows] = await Promise.all([get(c.zone, `/api/spend?${RANGE}`), report(w, 'day', ['--tz', c.zone, '--from', season.range[0], '--to', season.range[1]])]);
     expect(spend.daily).toEqual(rows.map((r) => canon(r.cost_usd)));
     const billed = await queryWarehouse(w.file, `SELECT CAST(SUM(amount_usd) AS VARCHAR) AS usd FROM claude_cost_hourly WHERE ${BILLED} AND bucket_start >= TIMESTAMP '${c.rangeAt[0]}' AND bucket_start < TIMESTAMP '${c.rangeAt[1]}'`);
     expect(spend.total.usd).toBe(canon(String(billed[0]!.usd)));
   });
 
-  it('UTC days without hours stay under their own date, as the UTC chart has them; the edge day is mixed', async () => {
+  it.runIf(season === SPRING)('UTC days without hours stay under their own date, as the UTC chart has them; the edge day is mixed', async () => {
     const [a, utc] = await Promise.all([get('America/New_York', '/api/analytics?from=2026-03-03&to=2026-03-06'), get('America/New_York', '/api/analytics?from=2026-03-03&to=2026-03-06&tz=utc')]);
     // Local 03-05 ends at 05:00Z on held 03-06; local 03-06 lies in held 03-06 and 03-07.
     expect(a.day_basis).toEqual(['UTC days', 'UTC days', 'mixed', 'local']);
@@ -109,6 +156,42 @@ describe('the Analytics product chart in local days', () => {
     expect(cells(a, 2)).toEqual(nonZero(new Map([...keys].map((k) => [k, sum([cells(utc, 2).get(k), early.get(k)])]))));
   });
 });
+}
+
+const TOKENS = ['uncached_input_tokens', 'cache_read_input_tokens', 'output_tokens'] as const;
+const tokenTotals = (rows: Json[]) => Object.fromEntries(TOKENS.map((c) => [c, rows.reduce((a, r) => a + Number(r[c]), 0)]));
+
+/** Every key's tokens on the dashboard add up to report --by day --tz's over the same local days, and to the hours of the same instants (`at`) where every UTC day is held hourly. */
+async function expectKeyTokens(w: FilledWarehouse, today: IsoDay, zone: string, from: string, to: string, basis: string, at: readonly string[] | null): Promise<void> {
+  const d = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => today, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) });
+  try {
+    const ask = async (path: string): Promise<Json> => (await fetch(new URL(path, d.url))).json();
+    const [keys, all, utc, rows] = await Promise.all([
+      ask(`/api/keys?from=${from}&to=${to}`),
+      ask(`/api/rows?table=keys&from=${from}&to=${to}&limit=500`),
+      ask(`/api/keys?from=${from}&to=${to}&tz=utc`),
+      report(w, 'day', ['--tz', zone, '--from', from, '--to', to]),
+    ]);
+    expect(keys.timezone).toBe(makeCalendar({ timezone: zone }).timeZone);
+    expect(keys.day_basis).toBe(basis);
+    expect(rows.map((r) => r.tokens_day_basis).reduce((a, b) => (a === b ? a : 'mixed'))).toBe(basis === 'mixed' ? 'mixed' : basis);
+    const want = tokenTotals(rows);
+    expect(tokenTotals(all.rows)).toEqual(want);
+    expect(keys.totals.output_tokens).toBe(want.output_tokens);
+    expect(keys.totals.cache_read_input_tokens).toBe(want.cache_read_input_tokens);
+    expect(want.output_tokens).toBeGreaterThan(0);
+    if (at) {
+      const r = await queryWarehouse(w.file, `SELECT SUM(output_tokens) AS n FROM claude_usage_keys WHERE bucket_start >= TIMESTAMP '${at[0]}' AND bucket_start < TIMESTAMP '${at[1]}'`);
+      expect(keys.totals.output_tokens).toBe(Number(r[0]!.n));
+    }
+    // tz=utc: the UTC days of report --by api_key.
+    const utcRows = await report(w, 'api_key', ['--from', from, '--to', to]);
+    expect(utc).toMatchObject({ timezone: null, day_basis: null });
+    expect(utc.totals.output_tokens).toBe(utcRows.reduce((a, r) => a + Number(r.output_tokens), 0));
+  } finally {
+    await d.close();
+  }
+}
 
 describe('tokens by API key in local days', () => {
   let w: FilledWarehouse;
@@ -121,45 +204,30 @@ describe('tokens by API key in local days', () => {
   afterAll(async () => {
     await w?.close();
   });
-  const TOKENS = ['uncached_input_tokens', 'cache_read_input_tokens', 'output_tokens'] as const;
-  const totals = (rows: Json[]) => Object.fromEntries(TOKENS.map((c) => [c, rows.reduce((a, r) => a + Number(r[c]), 0)]));
 
   it.each([
     ['America/New_York', '2026-03-07', '2026-03-10', 'local', ['2026-03-07 05:00:00', '2026-03-11 04:00:00']],
     ['Asia/Kolkata', '2026-03-07', '2026-03-10', 'local, by hour start', ['2026-03-06 18:30:00', '2026-03-10 18:30:00']],
     ['Pacific/Auckland', '2026-03-07', '2026-03-10', 'local', ['2026-03-06 11:00:00', '2026-03-10 11:00:00']],
     ['America/New_York', '2026-03-03', '2026-03-08', 'mixed', null],
-  ] as const)('%s %s..%s: every key’s tokens add up to report --by day --tz’s tokens over the same local days (%s)', async (zone, from, to, basis, at) => {
-    const d = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, calendar: makeCalendar({ timezone: zone }) });
-    try {
-      const ask = async (path: string): Promise<Json> => (await fetch(new URL(path, d.url))).json();
-      const [keys, all, utc, rows] = await Promise.all([
-        ask(`/api/keys?from=${from}&to=${to}`),
-        ask(`/api/rows?table=keys&from=${from}&to=${to}&limit=500`),
-        ask(`/api/keys?from=${from}&to=${to}&tz=utc`),
-        report(w, 'day', ['--tz', zone, '--from', from, '--to', to]),
-      ]);
-      expect(keys.timezone).toBe(makeCalendar({ timezone: zone }).timeZone);
-      expect(keys.day_basis).toBe(basis);
-      expect(rows.map((r) => r.tokens_day_basis).reduce((a, b) => (a === b ? a : 'mixed'))).toBe(basis === 'mixed' ? 'mixed' : basis);
-      const want = totals(rows);
-      expect(totals(all.rows)).toEqual(want);
-      expect(keys.totals.output_tokens).toBe(want.output_tokens);
-      expect(keys.totals.cache_read_input_tokens).toBe(want.cache_read_input_tokens);
-      expect(want.output_tokens).toBeGreaterThan(0);
-      // Straight from the hours of the same instants, where every UTC day is held hourly.
-      if (at) {
-        const r = await queryWarehouse(w.file, `SELECT SUM(output_tokens) AS n FROM claude_usage_keys WHERE bucket_start >= TIMESTAMP '${at[0]}' AND bucket_start < TIMESTAMP '${at[1]}'`);
-        expect(keys.totals.output_tokens).toBe(Number(r[0]!.n));
-      }
-      // tz=utc: the UTC days of report --by api_key.
-      const utcRows = await report(w, 'api_key', ['--from', from, '--to', to]);
-      expect(utc).toMatchObject({ timezone: null, day_basis: null });
-      expect(utc.totals.output_tokens).toBe(utcRows.reduce((a, r) => a + Number(r.output_tokens), 0));
-    } finally {
-      await d.close();
-    }
+  ] as const)('%s %s..%s: every key’s tokens add up to report --by day --tz’s tokens over the same local days (%s)', (zone, from, to, basis, at) => expectKeyTokens(w, TODAY, zone, from, to, basis, at));
+});
+
+describe('tokens by API key in local days across the autumn transitions (25-hour days)', () => {
+  const today = '2026-11-10' as IsoDay;
+  let w: FilledWarehouse;
+  beforeAll(async () => {
+    w = await fillWarehouse({ today, from: '2026-10-22', to: '2026-11-03', seed: 19, name: 'tz-keys-autumn.duckdb', args: ['--streams', 'cost,org,usage', '--usage-bucket', '1h'] });
+  }, 180_000);
+  afterAll(async () => {
+    await w?.close();
   });
+
+  it.each([
+    // New York's 2026-11-01 runs 04:00Z..05:00Z the next day; Berlin's 2026-10-25 22:00Z..23:00Z.
+    ['America/New_York', '2026-10-31', '2026-11-01', 'local', ['2026-10-31 04:00:00', '2026-11-02 05:00:00']],
+    ['Europe/Berlin', '2026-10-24', '2026-10-25', 'local', ['2026-10-23 22:00:00', '2026-10-25 23:00:00']],
+  ] as const)('%s %s..%s: every key’s tokens add up to report --by day --tz’s and to the hours of the same instants', (zone, from, to, basis, at) => expectKeyTokens(w, today, zone, from, to, basis, at));
 });
 
 describe('local figures with two organizations in one warehouse (America/New_York)', () => {
