@@ -1,23 +1,41 @@
 /** The claude-ingest command line: one module per command, registered here. */
 import { CommanderError } from '@commander-js/extra-typings';
-import { registerDemoCommand } from './demo-command.js';
-import { registerEmulatorCommand } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
-import { registerIngestCommands } from './ingest-commands.js';
+import { commandOf } from './memory-flags.js';
 import { rootProgram, type Program } from './program.js';
 import { CliRuntime, toolVersion, type CliIo } from './runtime.js';
-import { registerStatusCommand } from './status-command.js';
-import { registerValidateCommand } from './validate-command.js';
-import { registerReportCommand } from './report-command.js';
-import { registerChargebackCommand } from './chargeback-command.js';
-import { registerAllocateCommand } from './allocate-command.js';
-import { registerExportCommand } from './export-command.js';
-import { registerDashboardCommand } from './dashboard-command.js';
-import { registerAlertsCommand } from './alerts-command.js';
-import { registerReconcileCommand } from './reconcile-command.js';
-import { registerMetricsCommand } from './metrics-command.js';
 
-export function buildProgram(rt: CliRuntime): Program {
+type Register = (program: Program, rt: CliRuntime) => void;
+
+/**
+ * Every command's module, in the order help lists them, loaded when the command line names one of
+ * its commands (all of them for the program's help, --version or a word that is no command, so
+ * commander can list or suggest them). A command then loads only what it runs: validate no longer
+ * paid for the emulator, the dashboard, the ingest's sources and their zod schemas (0.35 s of CPU at
+ * every start; docs/performance.md, Round 13c). `--version` alone loads none.
+ */
+const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Promise<Register>]> = [
+  [['backfill', 'run', 'retry'], async () => (await import('./ingest-commands.js')).registerIngestCommands],
+  [['status'], async () => (await import('./status-command.js')).registerStatusCommand],
+  [['validate'], async () => (await import('./validate-command.js')).registerValidateCommand],
+  [['report'], async () => (await import('./report-command.js')).registerReportCommand],
+  [['chargeback'], async () => (await import('./chargeback-command.js')).registerChargebackCommand],
+  [['allocate'], async () => (await import('./allocate-command.js')).registerAllocateCommand],
+  [['export'], async () => (await import('./export-command.js')).registerExportCommand],
+  [['dashboard'], async () => (await import('./dashboard-command.js')).registerDashboardCommand],
+  [['alerts'], async () => (await import('./alerts-command.js')).registerAlertsCommand],
+  [['reconcile'], async () => (await import('./reconcile-command.js')).registerReconcileCommand],
+  [['metrics'], async () => (await import('./metrics-command.js')).registerMetricsCommand],
+  [['emulator'], async () => (await import('./emulator-command.js')).registerEmulatorCommand],
+  [['demo'], async () => (await import('./demo-command.js')).registerDemoCommand],
+];
+
+/** The program with the command `args` names (every command when `args` is absent or names none). */
+export async function buildProgram(rt: CliRuntime, args?: readonly string[]): Promise<Program> {
+  const named = args === undefined ? undefined : commandOf(args);
+  const only = COMMANDS.find(([names]) => named !== undefined && names.includes(named));
+  const versionOnly = named === undefined && args !== undefined && args.some((a) => a === '--version' || a === '-V');
+  const registers = await Promise.all((only ? [only] : versionOnly ? [] : COMMANDS).map(([, load]) => load()));
   const program = rootProgram(toolVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -43,25 +61,13 @@ Examples:
     getOutHelpWidth: () => (rt.io.stdout.isTTY ? rt.io.stdout.columns : undefined) ?? 80,
     getErrHelpWidth: () => (rt.io.stderr.isTTY ? rt.io.stderr.columns : undefined) ?? 80,
   });
-  registerIngestCommands(program, rt);
-  registerStatusCommand(program, rt);
-  registerValidateCommand(program, rt);
-  registerReportCommand(program, rt);
-  registerChargebackCommand(program, rt);
-  registerAllocateCommand(program, rt);
-  registerExportCommand(program, rt);
-  registerDashboardCommand(program, rt);
-  registerAlertsCommand(program, rt);
-  registerReconcileCommand(program, rt);
-  registerMetricsCommand(program, rt);
-  registerEmulatorCommand(program, rt);
-  registerDemoCommand(program, rt);
+  for (const register of registers) register(program, rt);
   return program;
 }
 
 export async function main(argv: string[], io: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const rt = new CliRuntime(io);
-  const program = buildProgram(rt);
+  const program = await buildProgram(rt, argv.slice(2));
   try {
     await program.parseAsync(argv);
   } catch (err) {

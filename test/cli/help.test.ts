@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js';
 it('every command has --help with examples, and exits 0', async () => {
   const top = await runCli(['--help'], {});
   expect(top.code).toBe(0);
-  const commands = buildProgram(new CliRuntime({ env: {}, stdout: process.stdout, stderr: process.stderr })).commands.map((c) => c.name());
+  const commands = (await buildProgram(new CliRuntime({ env: {}, stdout: process.stdout, stderr: process.stderr }))).commands.map((c) => c.name());
   for (const c of commands) expect(top.stdout).toContain(c);
   expect(commands).toEqual(expect.arrayContaining(['backfill', 'run', 'retry', 'status', 'emulator', 'demo']));
   for (const command of commands) {

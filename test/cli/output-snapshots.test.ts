@@ -19,8 +19,10 @@ function stable(text: string, w?: FilledWarehouse): string {
   return w ? text.split(w.file).join('<warehouse>').split(w.dir).join('<dir>') : text;
 }
 
+// Every command, as the full help lists them (top-level await: it.each needs them when tests are collected).
+const commands = (await buildProgram(new CliRuntime({ env: {}, stdout: process.stdout, stderr: process.stderr }))).commands.map((c) => c.name());
+
 describe('--help', () => {
-  const commands = buildProgram(new CliRuntime({ env: {}, stdout: process.stdout, stderr: process.stderr })).commands.map((c) => c.name());
 
   it('of the program', async () => {
     const r = await runCli(['--help'], {});
