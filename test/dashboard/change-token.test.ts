@@ -4,11 +4,10 @@
  * a committed write changes it. And the server that started while a writer held the file computes
  * the default view ahead once the writer is gone (it has no token until it opened the file once).
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VIEW, startDashboard } from '../../src/dashboard/server.js';
 import { openWarehouse } from '../../src/warehouse/open-warehouse.js';
-import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { fillWarehouse, runSql, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { holdWriteLock, plantedCopy } from './helpers.js';
 
 const TODAY = '2026-03-15';
@@ -21,16 +20,7 @@ afterAll(async () => {
   await w?.close();
 });
 
-async function write(file: string, sql: string): Promise<void> {
-  const db = await DuckDBInstance.create(file);
-  const conn = await db.connect();
-  try {
-    await conn.run(sql);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
+const write = (file: string, sql: string) => runSql(file, sql);
 
 describe('DuckDB change token', () => {
   it('is unchanged by reads, answers after close() and while a writer holds the file, and changes with a write', async () => {

@@ -5,12 +5,11 @@
  * server that keeps nothing.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersDay, keptAnswersFile } from '../../src/dashboard/kept-answers.js';
 import { makeCalendar } from '../../src/util/calendar.js';
 import { DEFAULT_VIEW, startDashboard, type DashboardOptions } from '../../src/dashboard/server.js';
-import { fillWarehouse, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { fillWarehouse, runSql, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 
 const TODAY = '2026-03-05';
 const MARK = JSON.stringify({ servedFromKeptFile: true });
@@ -52,16 +51,7 @@ function tamper(path: string): void {
   writeFileSync(file, JSON.stringify(stored));
 }
 
-async function editByHand(sql: string): Promise<void> {
-  const db = await DuckDBInstance.create(w.file);
-  const conn = await db.connect();
-  try {
-    await conn.run(sql);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
+const editByHand = (sql: string) => runSql(w.file, sql);
 
 describe('kept default-view answers', () => {
   it('are written by the first start, byte-identical to a server keeping nothing, and served by the next start', async () => {

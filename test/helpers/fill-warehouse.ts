@@ -71,6 +71,12 @@ export async function plantedCopy(w: FilledWarehouse, name: string, ...sql: stri
   const file = join(w.dir, name);
   copyFileSync(w.file, file);
   if (existsSync(`${w.file}.wal`)) copyFileSync(`${w.file}.wal`, `${file}.wal`);
+  await runSql(file, ...sql);
+  return file;
+}
+
+/** SQL applied to a warehouse file directly through DuckDB (not claude-ingest's code): an edit by hand. */
+export async function runSql(file: string, ...sql: string[]): Promise<void> {
   const db = await DuckDBInstance.create(file);
   const conn = await db.connect();
   try {
@@ -79,5 +85,4 @@ export async function plantedCopy(w: FilledWarehouse, name: string, ...sql: stri
     conn.closeSync();
     db.closeSync();
   }
-  return file;
 }
