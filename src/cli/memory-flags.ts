@@ -17,6 +17,16 @@ import { spawn } from 'node:child_process';
 
 export const INGEST_COMMANDS = new Set(['backfill', 'run', 'retry']);
 export const MEMORY_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'] as const;
+/**
+ * glibc malloc's settings for the re-run process; a value the user set wins. One arena (see above).
+ * DuckDB's buffers go through its own jemalloc (allocator.ts), but everything else it allocates with
+ * C++'s `new` (compression and commit state, vectors, strings) and Node's own buffers come from glibc's
+ * one arena, the brk heap. glibc raises its mmap and trim thresholds as large blocks are freed (up to
+ * 32 and 64 MB), after which freed memory stays in that heap: on the one-year large backfill with a
+ * time zone it held 54-78 MB. Fixed thresholds turn that off: blocks of 128 KB and more are mapped and
+ * unmapped on their own, and the heap's free top is returned past 1 MB (docs/performance.md, Round 14).
+ */
+export const MALLOC_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '1048576' } as const;
 /** Set in the re-run process, so it never re-runs again. */
 export const MEMORY_FLAGS_MARKER = 'CLAUDE_INGEST_MEMORY_FLAGS';
 
@@ -48,12 +58,13 @@ export function needsMemoryFlags(args: readonly string[], env: NodeJS.ProcessEnv
 }
 
 /**
- * Re-runs the script with the memory flags and one malloc arena, stdio shared, and resolves with the
+ * Re-runs the script with the memory flags and glibc malloc's settings (MALLOC_ENV), stdio shared, and resolves with the
  * child's exit code. A signal sent to this process (a container's stop, a supervisor's TERM) is passed
  * on; a child killed by a signal is reported as that signal's exit code (128 + n), as a shell does.
  */
 export function rerunWithMemoryFlags(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const childEnv = { ...env, [MEMORY_FLAGS_MARKER]: '1', MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '1' };
+  const childEnv: NodeJS.ProcessEnv = { ...env, [MEMORY_FLAGS_MARKER]: '1' };
+  for (const [name, value] of Object.entries(MALLOC_ENV)) childEnv[name] = env[name] ?? value;
   // An IPC channel beside the shared stdio: it closes when this process dies, however it dies (see dieWithParent).
   const child = spawn(process.execPath, [...process.execArgv, ...MEMORY_NODE_FLAGS, script, ...args], { env: childEnv, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -20,8 +20,14 @@ const preload = resolve(import.meta.dirname, 'fixtures/print-heap-limit.mjs');
 const env = { PATH: process.env.PATH, NODE_OPTIONS: `--import ${pathToFileURL(preload).href}` };
 
 /** Each process's report of its limits (the preload prints one line per node process). */
-function limits(stderr: string): Array<{ heapMb: number; arenas: string; execArgv: string[] }> {
-  return [...stderr.matchAll(/HEAP_LIMIT_MB=(\d+) MALLOC_ARENA_MAX=(\S+) EXEC_ARGV=(\S*)/g)].map((m) => ({ heapMb: Number(m[1]), arenas: m[2]!, execArgv: m[3]!.split(',') }));
+function limits(stderr: string): Array<{ heapMb: number; arenas: string; mmapThreshold: string; trimThreshold: string; execArgv: string[] }> {
+  return [...stderr.matchAll(/HEAP_LIMIT_MB=(\d+) MALLOC_ARENA_MAX=(\S+) MALLOC_MMAP_THRESHOLD_=(\S+) MALLOC_TRIM_THRESHOLD_=(\S+) EXEC_ARGV=(\S*)/g)].map((m) => ({
+    heapMb: Number(m[1]),
+    arenas: m[2]!,
+    mmapThreshold: m[3]!,
+    trimThreshold: m[4]!,
+    execArgv: m[5]!.split(','),
+  }));
 }
 
 describe('memory bounds of the ingest commands', () => {
@@ -40,6 +46,9 @@ describe('memory bounds of the ingest commands', () => {
     expect(worker.heapMb).toBeGreaterThanOrEqual(128);
     expect(worker.heapMb).toBeLessThan(300);
     expect(worker.arenas).toBe('1');
+    // glibc's thresholds fixed, so freed blocks leave its heap (memory-flags.ts, MALLOC_ENV).
+    expect(worker.mmapThreshold).toBe('131072');
+    expect(worker.trimThreshold).toBe('1048576');
     expect(worker.execArgv).toContain('--max-semi-space-size=8');
     // DuckDB's jemalloc purges freed pages at once (src/warehouse/duckdb/allocator.ts).
     expect(res.stderr).toContain(`DUCKDB_JE_MALLOC_CONF=${DUCKDB_JE_MALLOC_CONF}\n`);
@@ -53,6 +62,15 @@ describe('memory bounds of the ingest commands', () => {
     expect(procs[1]!.execArgv).toContain('--max-semi-space-size=8');
     expect(res.stderr).toContain('DUCKDB_JE_MALLOC_CONF=undefined\n');
     expect(res.stderr).not.toContain(`DUCKDB_JE_MALLOC_CONF=${DUCKDB_JE_MALLOC_CONF}`);
+  });
+
+  it("malloc settings the user chose are kept in the re-run", () => {
+    const mine = { ...env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '262144' };
+    const res = spawnSync(process.execPath, [BIN, 'backfill', '--help'], { env: mine, encoding: 'utf8' });
+    expect(res.status, res.stderr).toBe(0);
+    const procs = limits(res.stderr);
+    expect(procs).toHaveLength(2);
+    expect(procs[1]).toMatchObject({ arenas: '2', mmapThreshold: '65536', trimThreshold: '262144' });
   });
 
   it('other commands start once, with node defaults (the dashboard and reports hold whole answers)', () => {
