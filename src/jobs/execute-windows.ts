@@ -49,6 +49,15 @@ export interface ExecutionResult {
 
 const nowIso = () => new Date().toISOString();
 
+/**
+ * Windows of streams with `largePages` (the Analytics API) open at once, at most. Each holds a page of
+ * megabytes being parsed, its rows as objects and its transaction's appenders for three tables; on
+ * the one-year large backfill with a time zone the peak RSS came when three analytics_cost windows ran
+ * side by side (docs/performance.md, Round 14). Workers take the next window of another stream
+ * meanwhile, so the others keep the concurrency.
+ */
+export const MAX_LARGE_PAGE_WINDOWS = 2;
+
 /** The ledger's one-line reason for a failed window, without the key. */
 function failureReason(err: unknown, key: string): string {
   return oneLine(redactKey(err instanceof Error ? err.message : String(err), key), 1000);
@@ -70,7 +79,11 @@ async function load(batches: WindowBatches, sink: WindowSink): Promise<WindowSum
 
 export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[]): Promise<ExecutionResult> {
   const result: ExecutionResult = { ok: 0, failed: 0, rows: 0, factRows: 0, requests: 0, rateLimited: 0, fatal: null, refused: new Map() };
-  let next = 0;
+  /** Windows not begun, in the plan's order. */
+  const pending = [...tasks];
+  let largeOpen = 0;
+  /** Workers waiting for a large-page window to end (every window left is one, and the limit is reached). */
+  let waiting: Array<() => void> = [];
   /** Streams whose endpoint answered 403/404 to a first request: their remaining windows are not tried this run. */
   const unavailable = new Set<string>();
   /** Set when a failure stops the run but is no setting's fault: the windows not begun are recorded failed with it, so `retry` finds them. */
@@ -187,12 +200,34 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
     }
   }
 
+  /** The first window not begun that may start now; 'wait' when every one left is held back by the large-page limit. */
+  function take(): WindowTask | 'wait' | undefined {
+    const i = pending.findIndex((t) => t.stream.largePages !== true || largeOpen < MAX_LARGE_PAGE_WINDOWS);
+    if (i < 0) return pending.length > 0 ? 'wait' : undefined;
+    return pending.splice(i, 1)[0];
+  }
+
   async function worker(): Promise<void> {
     while (!result.fatal && !storageFailure) {
-      const task = tasks[next++];
+      const task = take();
       if (!task) return;
+      if (task === 'wait') {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue;
+      }
       if (unavailable.has(task.stream.name)) continue;
-      await runOne(task);
+      const large = task.stream.largePages === true;
+      if (large) largeOpen++;
+      try {
+        await runOne(task);
+      } finally {
+        if (large) {
+          largeOpen--;
+          const wake = waiting;
+          waiting = [];
+          for (const resolve of wake) resolve();
+        }
+      }
     }
   }
 
@@ -200,7 +235,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
   await Promise.all(workers);
   if (storageFailure) throw storageFailure;
   if (stoppedBy !== null) {
-    for (const task of tasks.slice(next)) {
+    for (const task of pending) {
       if (unavailable.has(task.stream.name)) continue;
       const at = nowIso();
       await ctx.warehouse.recordWindow({

@@ -23,6 +23,7 @@ export const analyticsCostHourlyStream: StreamDef = {
   // A week of hours per window, like the other hourly reads.
   windowDays: () => 7,
   minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
+  largePages: true,
   servedFrom: analyticsServedFrom,
   tables: ['claude_cost_hourly'],
   async *fetchWindow(window, ctx) {

@@ -26,6 +26,7 @@ export const analyticsCostStream: StreamDef = {
   writeMode: 'replace-days',
   windowDays: analyticsWindowDays,
   minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
+  largePages: true,
   servedFrom: analyticsServedFrom,
   tables: ['claude_cost_by_key', 'claude_cost_by_actor', 'claude_analytics_daily_totals'],
   async *fetchWindow(window, ctx) {

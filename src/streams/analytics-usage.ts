@@ -15,6 +15,7 @@ export const analyticsUsageStream: StreamDef = {
   writeMode: 'replace-days',
   windowDays: analyticsWindowDays,
   minWindowDays: ANALYTICS_MIN_WINDOW_DAYS,
+  largePages: true,
   servedFrom: analyticsServedFrom,
   tables: ['claude_usage_by_actor'],
   async *fetchWindow(window, ctx) {

@@ -73,6 +73,13 @@ export interface StreamDef {
    * backfill of the Analytics API waited on 173 pages in a row.
    */
   minWindowDays?: number;
+  /**
+   * Each page of a window is a body of megabytes parsed whole (the Analytics API: up to 1,000 grouped
+   * rows and their fan-out, 2.9 MB and 4,000 rows on the large organization). The jobs keep at most
+   * MAX_LARGE_PAGE_WINDOWS such windows open at once (jobs/execute-windows.ts), whatever the
+   * concurrency: three of them side by side made the peak of a one-year backfill with a time zone.
+   */
+  largePages?: boolean;
   /** The first day the source serves, if it has a floor (the Analytics API): older days are never requested. */
   servedFrom?(today: IsoDay): IsoDay;
   tables: TableName[];
