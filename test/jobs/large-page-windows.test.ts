@@ -11,7 +11,7 @@ import { AdminApiClient } from '../../src/source/http-client.js';
 import { analyticsCostStream } from '../../src/streams/analytics-cost.js';
 import { analyticsCostHourlyStream } from '../../src/streams/analytics-cost-hourly.js';
 import { analyticsUsageStream } from '../../src/streams/analytics-usage.js';
-import type { StreamDef } from '../../src/streams/stream.js';
+import type { StreamDef, StreamName } from '../../src/streams/stream.js';
 import { addDays, type IsoDay } from '../../src/util/dates.js';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../src/warehouse/duckdb/duckdb-warehouse.js';
 import { TEST_KEY } from '../source/helpers.js';
@@ -32,7 +32,7 @@ const counter = (): Counter => ({ open: 0, most: 0, windows: 0 });
  * A stream that reads nothing: each window, counted in `count` and in `all`, stays open until four
  * windows are open at once or 300 ms have passed, so windows that may run side by side do.
  */
-function counting(name: string, largePages: boolean, count: Counter, all: Counter): StreamDef {
+function counting(name: StreamName, largePages: boolean, count: Counter, all: Counter): StreamDef {
   return {
     name,
     summary: 'counts its open windows',
