@@ -59,15 +59,13 @@ describe('DuckDB writer memory', () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  // DuckDB prints the limit in MiB: 40 MB is 38.1 MiB, 80 MB is 76.2 MiB. The pool is always full in a
-  // backfill, so the limit is its share of peak RSS (instance.ts, docs/performance.md Round 14).
+  // DuckDB prints the limit in MiB: 64 MB is 61.0 MiB, 128 MB is 122.0 MiB.
   it.each([
-    [undefined, '76.2 MiB'],
-    [2, '38.1 MiB'],
-    [4, '38.1 MiB'],
-    [5, '47.6 MiB'],
-    [32, '305.1 MiB'],
-  ])('a writer with %s open windows gets a memory limit of %s (10 MB a window, at least 40 MB) and one thread', async (openWindows, expected) => {
+    [undefined, '122.0 MiB'],
+    [2, '61.0 MiB'],
+    [4, '61.0 MiB'],
+    [32, '488.2 MiB'],
+  ])('a writer with %s open windows gets a memory limit of %s (16 MB a window, at least 64 MB) and one thread', async (openWindows, expected) => {
     const wh = await openWarehouse(`duckdb:${tmp.file(`mem-${String(openWindows)}.duckdb`)}`, { openWindows });
     try {
       expect(await wh.query("SELECT current_setting('memory_limit') AS limit, current_setting('threads') AS threads")).toEqual([{ limit: expected, threads: 1 }]);

@@ -140,24 +140,18 @@ const registry = new Map<string, SharedInstance>();
  * is folded in less often (and always on close); a crash only means a longer WAL replay on open.
  *
  * DuckDB's memory_limit defaults to 80% of the machine's RAM, and its buffer pool then keeps what it
- * wrote cached: a one-year large-org backfill peaked at 0.8 GB RSS. An ingest streams, so 10 MB per
- * open window, at least 40 MB, is enough; beyond it DuckDB spills to <file>.tmp. A backfill's windows
- * hold fewer rows than a row group, so DuckDB keeps each open window's rows and the committed rows
- * not yet checkpointed in its buffers, and the pool is always full: every MB of the limit is a MB of
- * peak RSS (docs/performance.md, Round 14: 64 MB for 4 windows was 24 MB of a 310-330 MB peak with a
- * time zone). At 4 MB per open window (32 MB, 8 windows) a commit could not pin a block and DuckDB
- * invalidated the database; 16 MB each was the previous setting, 10 MB each has run the one-year
- * large backfill (4 windows, 40 MB) without a spill error.
+ * wrote cached: a one-year large-org backfill peaked at 0.8 GB RSS. An ingest streams, so 16 MB per
+ * open window, at least 64 MB (spilling to <file>.tmp beyond it), costs no measurable time. At 4 MB
+ * per open window (32 MB, 8 windows) a commit could not pin a block and DuckDB invalidated the
+ * database; 16 MB each is safe. 10 MB each (40 MB for 4 windows) failed Analytics API windows of the
+ * one-year large backfill with "failed to pin block" (docs/performance.md, Round 14).
  *
  * One DuckDB thread for the writer: the windows already run side by side in the process, and every
  * extra DuckDB thread keeps buffers of its own (measured: -21 MB peak RSS on a one-year large-org
  * backfill, wall time unchanged). Read-only opens (reports, dashboard) keep DuckDB's defaults.
  */
-const WRITER_MB_PER_WINDOW = 10;
-const WRITER_MIN_MB = 40;
-
 export function writerMemoryLimit(openWindows = 8): string {
-  return `${Math.max(WRITER_MIN_MB, WRITER_MB_PER_WINDOW * Math.max(1, Math.ceil(openWindows)))}MB`;
+  return `${Math.max(64, 16 * Math.max(1, Math.ceil(openWindows)))}MB`;
 }
 
 function writerSettings(openWindows: number | undefined): Record<string, string> {
