@@ -72,13 +72,16 @@ export function keptLineRows(rules: AllocationRules, lines: readonly AllocatedLi
 export async function namesHash(wh: Warehouse): Promise<string> {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
-  const h = createHash('sha256');
-  for (const [table, col] of [['claude_api_keys', 'name'], ['claude_workspaces', 'name'], ['claude_users', 'email'], ['claude_service_accounts', 'name']] as const) {
-    const rows = await wh.query(`SELECT ${i('id')} AS ${i('id')}, ${i(col)} AS ${i('v')} FROM ${d.table(table)} ORDER BY 1, 2`);
-    h.update(`${table}\n`);
-    for (const r of rows) h.update(`${String(r.id)}\t${text(r.v) ?? ''}\n`);
-  }
-  return h.digest('hex').slice(0, 16);
+  const tables = [['claude_api_keys', 'name'], ['claude_workspaces', 'name'], ['claude_users', 'email'], ['claude_service_accounts', 'name']] as const;
+  // One query for the four tables (each table's rows in the order they always had: the hash is the one kept).
+  const rows = await wh.query(tables.map(([table, col], n) => `SELECT ${n} AS ${i('t')}, ${i('id')} AS ${i('id')}, ${i(col)} AS ${i('v')} FROM ${d.table(table)}`).join(' UNION ALL ') + ' ORDER BY 1, 2, 3');
+  let hashed = '';
+  let at = 0;
+  tables.forEach(([table], n) => {
+    hashed += `${table}\n`;
+    for (; at < rows.length && Number(rows[at]!.t) === n; at++) hashed += `${String(rows[at]!.id)}\t${text(rows[at]!.v) ?? ''}\n`;
+  });
+  return createHash('sha256').update(hashed).digest('hex').slice(0, 16);
 }
 
 /**
@@ -158,11 +161,14 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
   const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
-  const day = days ? `k.${i('activity_date')}` : d.toText(d.dateTrunc(`k.${i('activity_date')}`, 'month'));
-  const keys = [`k.${i('organization_id')} AS ${i('org')}`, `${day} AS ${i('day')}`, `k.${i('source')} AS ${i('source')}`, `k.${i('dimensions')} AS ${i('dimensions')}`, ...wanted.map((c) => `k.${i(c)} AS ${i(c)}`)];
+  // Months are grouped as dates and turned into text after: a cast per kept line cost more than the sums.
+  const day = days ? `k.${i('activity_date')}` : d.dateTrunc(`k.${i('activity_date')}`, 'month');
+  const names = ['org', 'day', 'source', 'dimensions', ...wanted];
+  const keys = [`k.${i('organization_id')}`, day, `k.${i('source')}`, `k.${i('dimensions')}`, ...wanted.map((c) => `k.${i(c)}`)].map((e, n) => `${e} AS ${i(names[n]!)}`);
   const rows = await wh.query(
-    `SELECT ${keys.join(', ')}, ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
-       FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}`,
+    `SELECT ${names.map((n) => (n === 'day' && !days ? `${d.toText(`g.${i(n)}`)} AS ${i(n)}` : `g.${i(n)}`)).join(', ')}, g.${i('billed')}, g.${i('list')}
+       FROM (SELECT ${keys.join(', ')}, ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
+               FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}) g`,
     w.params,
   );
   const valuesOf = new Map<string, string[]>();
