@@ -50,20 +50,14 @@ export interface AllocationFact {
 const DIMS = { workspace: true, model: true };
 export { DEFAULT_WORKSPACE_NAME };
 
-/** Plain decimal text with at most the warehouse's 12 places: what both warehouses return for a cents column or its SUM. */
+/** Plain decimal text with at most 12 places (a cents column or its SUM): parsed without decimal.js, which sums of 15+ digits needed (Round 14). */
 const SUB_CENTS_TEXT = /^(-?)(\d+)(?:\.(\d{1,12}))?$/;
 
 export function subCents(v: QueryRow[string] | undefined): bigint {
-  // The common case without decimal.js: the sums of a year's kept lines are 15-20 digits, past
-  // canonicalDecimal's short path, and parsing them was most of reading the lines (Round 14).
-  if (typeof v === 'string') {
-    const m = SUB_CENTS_TEXT.exec(v);
-    if (m) {
-      const scaled = BigInt(`${m[2]!}${(m[3] ?? '').padEnd(CENTS_SCALE, '0')}`);
-      return m[1] ? -scaled : scaled;
-    }
-  }
-  return storableDecimal(canonicalDecimal(v), CENTS_SCALE, null);
+  const m = typeof v === 'string' ? SUB_CENTS_TEXT.exec(v) : null;
+  if (!m) return storableDecimal(canonicalDecimal(v), CENTS_SCALE, null);
+  const scaled = BigInt(`${m[2]!}${(m[3] ?? '').padEnd(CENTS_SCALE, '0')}`);
+  return m[1] ? -scaled : scaled;
 }
 
 const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));

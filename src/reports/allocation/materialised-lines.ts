@@ -131,18 +131,14 @@ export async function keptLinesCurrent(wh: Warehouse, rules: AllocationRules, f:
  * now; null when the kept lines cannot answer exactly (a workspace or model filter: the engine's
  * splits and fees see only the filtered facts then), with the reason in `why`.
  */
-export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string | Promise<string>, why?: (reason: string) => void): Promise<AllocatedLine[] | null> {
-  if (f.workspaceIds?.length || f.models?.length) {
-    why?.('a workspace or model filter');
-    return null;
-  }
+export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string | Promise<string>, why?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[] | null> {
+  if (filtered(f, why)) return null;
   const proportionalFees = Boolean(rules.fees?.some((s) => s.split?.proportional_to));
-  // A proportional fee's basis is its whole month: the kept lines must hold the months the range touches.
-  const checked: ReportFilter = proportionalFees ? { ...f, from: asIsoDay(`${f.from.slice(0, 7)}-01`), to: addDays(nextMonthStart(asIsoDay(f.to)), -1) } : f;
+  const checked = checkedRange(rules, f);
   const wanted = LINE_COLUMNS.filter((c) => columns.includes(c));
   // Read while the currency is checked (the reads are thrown away when the kept lines cannot answer).
   const [reason, usage, fees, basis] = await Promise.all([
-    Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
+    current ?? Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
     readGrouped(wh, rules, f, wanted, columns.includes('day')),
     readFeeFacts(wh, f),
     proportionalFees ? readGrouped(wh, rules, checked, [], false) : Promise.resolve([]),
@@ -154,6 +150,104 @@ export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: Re
   if (fees.length === 0) return usage;
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
   return [...usage, ...allocateFees(rules, fees, basis, base)];
+}
+
+/** A workspace or model filter: the engine's splits and fees see only the filtered facts, which the kept lines cannot. */
+function filtered(f: ReportFilter, why?: (reason: string) => void): boolean {
+  if (!f.workspaceIds?.length && !f.models?.length) return false;
+  why?.('a workspace or model filter');
+  return true;
+}
+
+/** The range the kept lines must be current for to answer for `f`: a proportional fee's basis is its whole month, so the months it touches. */
+export function checkedRange(rules: AllocationRules, f: ReportFilter): ReportFilter {
+  return rules.fees?.some((s) => s.split?.proportional_to) ? { ...f, from: asIsoDay(`${f.from.slice(0, 7)}-01`), to: addDays(nextMonthStart(asIsoDay(f.to)), -1) } : f;
+}
+
+/** Whether the kept lines answer for `f` and everything it needs (null), or why not; one check shared by the readers of one answer. */
+export function keptCurrency(wh: Warehouse, rules: AllocationRules, f: ReportFilter): Promise<string | null> {
+  return namesHash(wh).then((n) => keptLinesCurrent(wh, rules, checkedRange(rules, f), n));
+}
+
+/**
+ * One product's kept lines summed per dimension values, person and rule over the range (the value
+ * of Claude Code), or null with the reason when they would not be what the engine gives over that
+ * product's facts alone: a proportional split's basis is then only the product's usage, so a line
+ * of the product that went to such a split (or a rule of the same name) sends it to the engine;
+ * and, with `byPerson`, one person kept in two spellings (the engine keeps the first it meets).
+ * `current`: the currency of a range holding this one.
+ */
+export async function readKeptProductLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, product: string, byPerson: boolean, why?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[] | null> {
+  if (filtered(f, why)) return null;
+  const [reason, rows] = await Promise.all([current ?? keptCurrency(wh, rules, f), readProductGrouped(wh, f, product)]);
+  if (reason !== null) {
+    why?.(reason);
+    return null;
+  }
+  const proportional = new Set(rules.rules.filter((r) => r.split?.proportional_to).map((r) => r.name));
+  const split = rows.find((r) => r.rule !== null && proportional.has(String(r.rule)));
+  if (split) {
+    why?.(`${product} cost went to the proportional split ${String(split.rule)}, whose basis is then ${product}'s usage alone`);
+    return null;
+  }
+  if (byPerson) {
+    const spelt = new Map<string, string>();
+    for (const r of rows) {
+      const person = text(r.person) ?? '';
+      const id = `${String(r.dimensions)}\u0000${person.toLowerCase()}`;
+      if ((spelt.get(id) ?? person) !== person) {
+        why?.(`a person spelt two ways (${person})`);
+        return null;
+      }
+      spelt.set(id, person);
+    }
+  }
+  const values = dimensionValues(rules);
+  return rows.map((r): AllocatedLine => {
+    const fact: AllocationFact = { ...PRODUCT_FACT, day: f.from, userEmail: text(r.person), product, billed: subCents(r.billed), list: subCents(r.list) };
+    return { fact, values: values(String(r.dimensions)), rule: text(r.rule), note: null, billed: fact.billed, list: fact.list };
+  });
+}
+
+/** A kept product line as a fact: a user (so personOf gives the person kept), the product, nothing else. */
+const PRODUCT_FACT: Omit<AllocationFact, 'day' | 'userEmail' | 'product' | 'billed' | 'list'> = {
+  organizationId: null,
+  source: 'analytics',
+  actorType: 'user_actor',
+  actorId: null,
+  serviceAccountName: null,
+  apiKeyId: null,
+  apiKeyName: null,
+  workspaceId: null,
+  workspaceName: null,
+  model: null,
+  costType: null,
+};
+
+/** One product's kept lines summed per dimension values, person and rule (exported for the BigQuery SQL check). */
+export async function readProductGrouped(wh: Warehouse, f: ReportFilter, product: string): Promise<QueryRow[]> {
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
+  return wh.query(
+    `SELECT k.${i('dimensions')} AS ${i('dimensions')}, k.${i('person')} AS ${i('person')}, k.${i('rule')} AS ${i('rule')},
+            ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
+       FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} AND k.${i('product')} = ? GROUP BY 1, 2, 3`,
+    [...w.params, product],
+  );
+}
+
+/** Dimension values of the kept JSON text, parsed once per distinct text. */
+function dimensionValues(rules: AllocationRules): (json: string) => string[] {
+  const valuesOf = new Map<string, string[]>();
+  return (json) => {
+    let v = valuesOf.get(json);
+    if (!v) {
+      const o = JSON.parse(json) as Record<string, string>;
+      valuesOf.set(json, (v = rules.dimensions.map((dim) => o[dim]!)));
+    }
+    return v;
+  };
 }
 
 /** The kept lines summed per organization, day or month, source, dimension values and `wanted` (exported for the BigQuery SQL check). */
@@ -171,15 +265,7 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
                FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}) g`,
     w.params,
   );
-  const valuesOf = new Map<string, string[]>();
-  const values = (json: string) => {
-    let v = valuesOf.get(json);
-    if (!v) {
-      const o = JSON.parse(json) as Record<string, string>;
-      valuesOf.set(json, (v = rules.dimensions.map((dim) => o[dim]!)));
-    }
-    return v;
-  };
+  const values = dimensionValues(rules);
   return rows.map((r): AllocatedLine => {
     const source = String(r.source) as AllocationFact['source'];
     const person = wanted.includes('person') ? text(r.person) : null;
@@ -210,8 +296,8 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
  * The range's allocated lines, enough for grouping by `columns` (dimensions, fact columns): from the
  * kept lines when they answer exactly, else from the engine over the facts (`slow` is told why).
  */
-export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], slow?: (reason: string) => void): Promise<AllocatedLine[]> {
-  const kept = await readKeptLines(wh, rules, f, columns, namesHash(wh), slow);
+export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], slow?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[]> {
+  const kept = await readKeptLines(wh, rules, f, columns, current ? '' : namesHash(wh), slow, current);
   if (kept) return kept;
   return allocate(rules, await readAllocationFacts(wh, f, rules, factDetailFor(rules, columns))).lines;
 }
