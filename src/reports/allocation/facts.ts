@@ -9,7 +9,7 @@
  */
 import { addDays, asIsoDay, type IsoDay } from '../../util/dates.js';
 import { nextMonthStart } from '../../util/fee-proration.js';
-import { CENTS_SCALE, canonicalDecimal, storableDecimal, USD_SCALE } from '../../util/money.js';
+import { canonicalDecimal, storableDecimal, subCentsOf, USD_SCALE } from '../../util/money.js';
 import type { QueryRow, SqlDialect, Warehouse } from '../../warehouse/warehouse.js';
 import { HIDDEN_ACTOR } from '../analytics-queries.js';
 import { filterWhere, type ReportFilter } from '../filter.js';
@@ -50,14 +50,8 @@ export interface AllocationFact {
 const DIMS = { workspace: true, model: true };
 export { DEFAULT_WORKSPACE_NAME };
 
-/** Plain decimal text with at most 12 places (a cents column or its SUM): parsed without decimal.js, which sums of 15+ digits needed (Round 14). */
-const SUB_CENTS_TEXT = /^(-?)(\d+)(?:\.(\d{1,12}))?$/;
-
 export function subCents(v: QueryRow[string] | undefined): bigint {
-  const m = typeof v === 'string' ? SUB_CENTS_TEXT.exec(v) : null;
-  if (!m) return storableDecimal(canonicalDecimal(v), CENTS_SCALE, null);
-  const scaled = BigInt(`${m[2]!}${(m[3] ?? '').padEnd(CENTS_SCALE, '0')}`);
-  return m[1] ? -scaled : scaled;
+  return subCentsOf(v);
 }
 
 const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));
