@@ -22,6 +22,8 @@ export async function allocation(ctx: ApiContext) {
   // Both from the kept lines when current (materialised-lines.ts), else from the engine over the facts.
   // One currency check for both readers of the kept lines (the Claude Code value's range is the same or smaller).
   const current = keptCurrency(ctx.wh, rules, range);
+  // Awaited by both readers; a reader that returns early never awaits it, and its failure is theirs to report.
+  current.catch(() => {});
   const [lines, value] = await Promise.all([allocatedLines(ctx.wh, rules, range, ['day'], undefined, current), claudeCodeValue(ctx.wh, rules, [dim], range, undefined, current)]);
   const total = totalOf(lines).billed;
   const fees = feesOf(lines);
