@@ -7,7 +7,7 @@
 import { eachDay, type IsoDay } from '../util/dates.js';
 import { DecimalSum } from '../util/money.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
-import { listDays, plural, type Check, type CheckContext } from './check.js';
+import { listDays, plural, type Check } from './check.js';
 
 /**
  * Per day of the range, the latest ok window of each stream that covered it (the first in the ledger
