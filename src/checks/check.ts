@@ -61,8 +61,11 @@ export function listDays(days: string[], max = 6): string {
   return `${days.slice(0, max).join(', ')} … (${days.length} days)`;
 }
 
+// One formatter: toLocaleString builds one per call (ICU), and the checks count thousands of days.
+const COUNT = new Intl.NumberFormat('en-US');
+
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+  return `${COUNT.format(n)} ${n === 1 ? word : many}`;
 }
 
 /**

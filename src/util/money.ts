@@ -225,11 +225,16 @@ export function usdFromDecimal(value: string, where = 'amount'): Usd {
   return new D(value).toFixed() as Usd;
 }
 
-/** Exact sum of decimal strings. */
+/**
+ * Exact sum of decimal strings. Short plain decimals (what the warehouses return) are summed as
+ * scaled BigInts, the rest with decimal.js (DecimalSum): the same canonical text as folding
+ * decimal.js over all of them (test/util/money.test.ts), without an object per value — the
+ * dashboard's "other" rows and day totals sum ~50,000 amounts at a first start (Round 14).
+ */
 export function sumDecimals(values: Iterable<string>): string {
-  let acc = new D(0);
-  for (const v of values) acc = acc.plus(v);
-  return acc.toFixed();
+  const sum = new DecimalSum();
+  for (const v of values) sum.add(v);
+  return sum.toString();
 }
 
 export function addDecimal(a: string, b: string): string {

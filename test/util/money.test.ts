@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { canonicalDecimal, centsToUsd, compareDecimal, DecimalSum, maxDecimal, MoneyError, parseCents, sqrtDecimal, storableDecimal, subCentsOf, type Cents } from '../../src/util/money.js';
+import { canonicalDecimal, centsToUsd, compareDecimal, DecimalSum, maxDecimal, MoneyError, parseCents, sqrtDecimal, storableDecimal, subCentsOf, sumDecimals, type Cents } from '../../src/util/money.js';
 
 // The reference: decimal.js with the module's settings (60 digits, half-even, never an exponent).
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -79,6 +79,20 @@ describe('money', () => {
     expect(canonicalDecimal(null)).toBe('0');
     expect(canonicalDecimal(2)).toBe('2');
     expect(compareDecimal('-0', '0')).toBe(0);
+  });
+
+  it('sumDecimals (BigInt for short plain decimals, decimal.js for the rest) equals folding decimal.js over every value', () => {
+    const values = [...decimals(4_000), '1e3', '-2.5E-2', `${'9'.repeat(20)}.123456789012345678`, '-0', '0', '0.000', '-0.00', '12.50', '0.00000000000001', '-0.5', '0.5'];
+    const fold = (xs: readonly string[]) => xs.reduce((acc, x) => acc.plus(x), new D(0)).toFixed();
+    for (let k = 0; k + 40 <= values.length; k += 40) {
+      const slice = values.slice(k, k + 1 + (k % 40));
+      expect(sumDecimals(slice), slice.join(' + ')).toBe(fold(slice));
+    }
+    expect(sumDecimals(values)).toBe(fold(values));
+    expect(sumDecimals([])).toBe('0');
+    expect(sumDecimals(['-0.5', '0.5'])).toBe('0');
+    expect(sumDecimals(['-0', '-0.00'])).toBe(fold(['-0', '-0.00']));
+    expect(() => sumDecimals(['1', 'abc'])).toThrow();
   });
 
   it('storableDecimal scales exactly as decimal.js, and refuses what does not fit, on its short path and its general one', () => {
