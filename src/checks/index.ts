@@ -17,7 +17,6 @@ import { duplicatesCheck } from './duplicates.js';
 import { failedWindowsCheck } from './failed-windows.js';
 import { freshnessCheck } from './freshness.js';
 import { gapsCheck } from './gaps.js';
-import { allocationCheck } from './allocation.js';
 import { DayFingerprints, isDailyCheck, runDailyCheck, type ProofBook } from './proofs.js';
 
 export * from './check.js';
@@ -37,7 +36,19 @@ export const CHECKS: Check[] = [
   crossApiCheck,
   focusSingleSourceCheck,
 ];
-export { allocationCheck, consoleMatchCheck };
+export { consoleMatchCheck };
+
+/**
+ * The allocation check (checks/allocation.ts), loaded when it runs: it brings the allocation engine,
+ * which a validate without allocation rules (the usual case) need not load at start.
+ */
+export const allocationCheck: Check = {
+  id: 'allocation',
+  title: 'Allocation rules add up',
+  async run(ctx) {
+    return (await import('./allocation.js')).allocationCheck.run(ctx);
+  },
+};
 
 export const DEFAULT_OPTIONS: ValidateOptions = { toleranceUsd: '0.01' };
 

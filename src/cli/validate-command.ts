@@ -5,7 +5,7 @@ import { WarehouseLockedError } from '../warehouse/warehouse.js';
 import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
-import { resolveCliRange } from './report-command.js';
+import { resolveCliRange } from './cli-range.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
