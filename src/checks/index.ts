@@ -18,6 +18,7 @@ import { failedWindowsCheck } from './failed-windows.js';
 import { freshnessCheck } from './freshness.js';
 import { gapsCheck } from './gaps.js';
 import { DayFingerprints, isDailyCheck, runDailyCheck, type ProofBook } from './proofs.js';
+import { keptSpend, spendPerDay } from './summary-spend.js';
 
 export * from './check.js';
 
@@ -110,10 +111,12 @@ export async function runValidation(wh: Warehouse, args: ValidationArgs): Promis
     args.proofs && prints && isDailyCheck(check) ? runDailyCheck(check, ctx, args.proofs, prints) : check.run(ctx);
   if (!orgs) {
     const results: CheckResult[] = [];
-    const prints = args.proofs ? new DayFingerprints(base, checks.filter(isDailyCheck)) : undefined;
+    // The summary's spend per day is kept as the checks' facts are, so its columns join the prints'.
+    const prints = args.proofs ? new DayFingerprints(base, [...checks.filter(isDailyCheck), spendPerDay]) : undefined;
     // One at a time: each check is a few aggregate queries and the warehouse has few cores to share.
     for (const check of checks) results.push(await prove(check, base, prints));
-    const summary = withTally(await summarize(wh, args.range, undefined, prints), args.proofs);
+    const spend = args.proofs && prints ? await keptSpend(base, args.proofs, prints) : undefined;
+    const summary = withTally(await summarize(wh, args.range, undefined, prints, spend), args.proofs);
     await prints?.save();
     return { summary, results, status: worst(results) };
   }
@@ -152,9 +155,9 @@ async function severalOrganizations(wh: Warehouse): Promise<WarehouseOrganizatio
   return all.length > 1 ? all : undefined;
 }
 
-async function summarize(wh: Warehouse, range: DayRange, organizationIds?: string[], prints?: DayFingerprints): Promise<ValidationSummary> {
+async function summarize(wh: Warehouse, range: DayRange, organizationIds?: string[], prints?: DayFingerprints, spend?: { usd: string; days: number }): Promise<ValidationSummary> {
   const d = wh.dialect;
-  const total = await totalSpend(wh, { ...range, ...(organizationIds ? { organizationIds } : {}) });
+  const total = spend ?? (await totalSpend(wh, { ...range, ...(organizationIds ? { organizationIds } : {}) }));
   const org = organizationIds ? ` AND ${d.ident('organization_id')} IN (${organizationIds.map(() => '?').join(', ')})` : '';
   const rows: Record<string, number> = {};
   for (const t of FACT_TABLES) {
