@@ -12,11 +12,12 @@
  *
  * What this does not do: make the first start after an ingest fast (the ingest changed the stamp).
  */
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Calendar } from '../util/calendar.js';
 import type { IsoDay } from '../util/dates.js';
+import { writeSideFile } from '../util/side-file.js';
 import { stateStamp } from '../warehouse/duckdb/day-prints.js';
 import { localTodayOf } from './api-local.js';
 import { parseWarehouseUrl } from '../warehouse/open-warehouse.js';
@@ -132,12 +133,10 @@ export class KeptAnswers {
   save(stamp: string, today: string, answers: ReadonlyMap<string, string>): void {
     if (this.paths.some((p) => !answers.has(p))) return;
     const stored: Stored = { format: FORMAT, key: this.key(today), stamp, answers: Object.fromEntries(this.paths.map((p) => [p, answers.get(p)!])) };
-    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(stored));
-      renameSync(tmp, this.file);
+      writeSideFile(this.file, JSON.stringify(stored), this.path);
     } catch {
-      rmSync(tmp, { force: true });
+      // Best effort: answers not kept are computed again at the next start.
     }
   }
 

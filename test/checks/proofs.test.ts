@@ -5,12 +5,12 @@
  * validate still catches each one, with the same results as `validate --full`.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dayPrintsFile, stateStamp } from '../../src/warehouse/duckdb/day-prints.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/check.js';
 import { addDays, eachDay, type IsoDay } from '../../src/util/dates.js';
-import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../helpers/fill-warehouse.js';
+import { fillWarehouse, plantedCopy, runSql, type FilledWarehouse } from '../helpers/fill-warehouse.js';
 import { runCli } from '../helpers/cli.js';
 
 const TODAY = '2026-03-15';
@@ -196,14 +196,7 @@ describe('kept proofs', () => {
     const before = await validate(file);
     expect(before.byId('duplicates').days).toEqual([OLD]);
     expect(before.byId('duplicates').detail).not.toContain('differing only in');
-    const db = await DuckDBInstance.create(file);
-    const conn = await db.connect();
-    try {
-      await conn.run(`UPDATE claude_code_productivity SET extra = '{"planted":"by hand"}' WHERE rowid = (SELECT MAX(rowid) FROM claude_code_productivity WHERE activity_date = DATE '${OLD}')`);
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
+    await runSql(file, `UPDATE claude_code_productivity SET extra = '{"planted":"by hand"}' WHERE rowid = (SELECT MAX(rowid) FROM claude_code_productivity WHERE activity_date = DATE '${OLD}')`);
     const after = await validate(file);
     expect(after.proofs.proved).toBe(1);
     expect(after.byId('duplicates').detail).toContain('differing only in planted');
@@ -244,9 +237,12 @@ describe('kept proofs', () => {
 
   it('fingerprints kept beside the file are read instead of the rows, and a defect planted by hand on the same file after that is still caught', async () => {
     const file = await plantedCopy(w, `prints-${++copies}.duckdb`);
+    chmodSync(file, 0o600);
     await validate(file);
     const kept = readPrints(file);
     expect(kept.stamp).toBe(stateStamp(file));
+    // They hold what the rows hold: no more readable than the warehouse file.
+    expect((statSync(dayPrintsFile(file)).mode & 0o777).toString(8)).toBe('600');
     // Used, not only written: a print changed inside the file (its stamp left as it is) makes the
     // checks reading claude_costs prove that one day again, though its rows did not change.
     const [key, costs] = Object.entries(kept.entries).find(([, e]) => e.table === 'claude_costs')!;
@@ -258,14 +254,7 @@ describe('kept proofs', () => {
     expect(reread.proofs.proved).toBeLessThanOrEqual(DAILY_CHECKS);
     // Now a row edited by hand with SQL on that old day, in this same file: its state changed, so
     // nothing kept is trusted and the defect is found as --full finds it.
-    const db = await DuckDBInstance.create(file);
-    const conn = await db.connect();
-    try {
-      await conn.run(`UPDATE claude_costs SET amount_usd = amount_cents WHERE rowid = (SELECT MIN(rowid) FROM claude_costs WHERE activity_date = DATE '${OLD}' AND amount_cents > 1)`);
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
+    await runSql(file, `UPDATE claude_costs SET amount_usd = amount_cents WHERE rowid = (SELECT MIN(rowid) FROM claude_costs WHERE activity_date = DATE '${OLD}' AND amount_cents > 1)`);
     expect(stateStamp(file)).not.toBe(kept.stamp);
     const v = await validate(file);
     expect(v.byId('cents').status).toBe('FAIL');

@@ -174,6 +174,8 @@ async function expectKeyTokens(w: FilledWarehouse, today: IsoDay, zone: string, 
     ]);
     expect(keys.timezone).toBe(makeCalendar({ timezone: zone }).timeZone);
     expect(keys.day_basis).toBe(basis);
+    // A page of the long table says the same of its days as the section it continues.
+    expect(all).toMatchObject({ table: 'keys', timezone: keys.timezone, day_basis: basis });
     expect(rows.map((r) => r.tokens_day_basis).reduce((a, b) => (a === b ? a : 'mixed'))).toBe(basis === 'mixed' ? 'mixed' : basis);
     const want = tokenTotals(rows);
     expect(tokenTotals(all.rows)).toEqual(want);
@@ -278,6 +280,17 @@ describe('local figures with two organizations in one warehouse (America/New_Yor
     }
     const want = await hoursByProduct(w.file, '2026-03-06 05:00:00', '2026-03-14 04:00:00', `organization_id = '${w.a}'`);
     expect(nonZero(new Map(pA.products.map((p: Json) => [p.key, p.total])))).toEqual(want);
+  });
+
+  it('/api/rows: per key and per person the Analytics API has UTC days only, and a page in the zone says so, with the rows of tz=utc', async () => {
+    const R = 'from=2026-03-06&to=2026-03-13&limit=500';
+    for (const table of ['key-cost', 'people', 'users']) {
+      const [local, utc] = await Promise.all([get(`/api/rows?table=${table}&${R}`), get(`/api/rows?table=${table}&${R}&tz=utc`)]);
+      expect(local, table).toMatchObject({ table, timezone: 'America/New_York', day_basis: 'UTC days' });
+      expect(utc, table).toMatchObject({ table, timezone: null, day_basis: null });
+      expect(local.rows, table).toEqual(utc.rows);
+      if (table !== 'users') expect(local.rows.length, table).toBeGreaterThan(0);
+    }
   });
 
   it('meta: the local span covers both organizations', async () => {

@@ -4,7 +4,7 @@
  * unreadable file, another day or another config mean they are computed again, byte-identical to a
  * server that keeps nothing.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersDay, keptAnswersFile } from '../../src/dashboard/kept-answers.js';
 import { makeCalendar } from '../../src/util/calendar.js';
@@ -102,6 +102,20 @@ describe('kept default-view answers', () => {
       const got = await answers();
       expect(got.texts).toEqual(await fresh());
       expect(() => JSON.parse(readFileSync(keptAnswersFile(w.file), 'utf8')) as unknown).not.toThrow();
+    }
+  });
+
+  it('are readable by no one the warehouse file is not readable by (its permission bits, whatever the umask)', async () => {
+    const before = statSync(w.file).mode & 0o777;
+    try {
+      for (const mode of [0o600, 0o640]) {
+        chmodSync(w.file, mode);
+        rmSync(keptAnswersFile(w.file), { force: true });
+        await answers();
+        expect((statSync(keptAnswersFile(w.file)).mode & 0o777).toString(8)).toBe(mode.toString(8));
+      }
+    } finally {
+      chmodSync(w.file, before);
     }
   });
 });

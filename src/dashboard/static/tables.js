@@ -10,7 +10,7 @@ import { $, dash } from './state.js';
 
 /**
  * @typedef {import('../api.js').RowsAnswer} RowsAnswer
- * @typedef {Omit<RowsAnswer, 'rows' | 'table'>} PageInfo
+ * @typedef {Omit<RowsAnswer, 'rows' | 'table' | 'timezone' | 'day_basis'>} PageInfo
  * @typedef {{ table: RowsAnswer['table'], query: string, page: PageInfo, search?: string }} Paged the server's
  *   table name, the view's API query (filters), and where this page sits
  * @typedef {{ key: string, label: string, kind: 'text' | 'int' | 'usd' | 'pct' }} Column

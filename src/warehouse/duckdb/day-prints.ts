@@ -16,8 +16,9 @@
  * the file did not change again between the checkpoint and the lock's release. So a daily `run`
  * leaves exactly its windows' days to hash again.
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { eachDay, type DayRange, type IsoDay } from '../../util/dates.js';
+import { writeSideFile } from '../../util/side-file.js';
 import type { DayPrint, DayPrintStore, KeptDayPrints } from '../warehouse.js';
 
 const FORMAT = 1;
@@ -168,15 +169,12 @@ export class DayPrintFile implements DayPrintStore {
   }
 
   private write(stamp: string): void {
-    const file = dayPrintsFile(this.path);
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify({ format: FORMAT, stamp, entries: this.entries } satisfies Stored));
-      renameSync(tmp, file);
+      writeSideFile(dayPrintsFile(this.path), JSON.stringify({ format: FORMAT, stamp, entries: this.entries } satisfies Stored), this.path);
       this.stamp = stamp;
       this.changed = false;
     } catch {
-      forgetFile(tmp);
+      // Best effort: proofs not kept are proved again by the next validate.
     }
   }
 }
