@@ -6,7 +6,7 @@ import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.
 import { limitReport } from './limit-report.js';
 import { allocationReportCommand } from './allocation-report.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
-import { parseDay, type DayRange, type IsoDay } from '../util/dates.js';
+import { type DayRange, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
