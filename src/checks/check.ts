@@ -1,4 +1,5 @@
 /** The shape every validation check shares. */
+import { thousands } from '../util/thousands.js';
 import type { WarehouseOrganization } from '../reports/organizations.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
@@ -61,11 +62,8 @@ export function listDays(days: string[], max = 6): string {
   return `${days.slice(0, max).join(', ')} … (${days.length} days)`;
 }
 
-// One formatter: toLocaleString builds one per call (ICU), and the checks count thousands of days.
-const COUNT = new Intl.NumberFormat('en-US');
-
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${COUNT.format(n)} ${n === 1 ? word : many}`;
+  return `${thousands(n)} ${n === 1 ? word : many}`;
 }
 
 /**
