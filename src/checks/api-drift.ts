@@ -7,26 +7,35 @@
 import { eachDay, type IsoDay } from '../util/dates.js';
 import { DecimalSum } from '../util/money.js';
 import type { WindowRecord } from '../warehouse/warehouse.js';
-import { listDays, plural, type Check, type CheckContext } from './check.js';
+import { listDays, plural, type Check } from './check.js';
 
-/** Per day of the range, the latest ok window that covered it: what the warehouse holds for that day. */
-function holdingWindows(ctx: CheckContext): Map<IsoDay, WindowRecord[]> {
-  const out = new Map<IsoDay, WindowRecord[]>();
-  const ok = ctx.ledger.filter((w) => w.status === 'ok' && w.stream !== 'org');
+/**
+ * Per day of the range, the latest ok window of each stream that covered it (the first in the ledger
+ * of equally recent ones): what the warehouse holds for that day. Each stream's windows are laid over
+ * the range's days from the oldest to the newest, so the newest one covering a day is left on it:
+ * linear in the days covered, where asking every window for every day and stream cost ~0.1 s a
+ * check over a year's ledger, on the dashboard's health banner too (docs/performance.md, Round 14).
+ */
+export function holdingWindows(ledger: readonly WindowRecord[], range: { from: IsoDay; to: IsoDay }): Map<IsoDay, WindowRecord[]> {
+  const days = eachDay(range.from, range.to);
+  const index = new Map(days.map((d, i) => [d, i]));
+  const ok = ledger.filter((w) => w.status === 'ok' && w.stream !== 'org');
   const streams = [...new Set(ok.map((w) => w.stream))];
-  for (const day of eachDay(ctx.range.from, ctx.range.to)) {
-    const held: WindowRecord[] = [];
-    for (const stream of streams) {
-      let best: WindowRecord | undefined;
-      for (const w of ok) {
-        if (w.stream !== stream || w.windowStart > day || w.windowEnd < day) continue;
-        if (!best || (w.finishedAt ?? w.startedAt) > (best.finishedAt ?? best.startedAt)) best = w;
-      }
-      if (best) held.push(best);
+  const recency = (w: WindowRecord) => w.finishedAt ?? w.startedAt;
+  const laid = streams.map((stream) => {
+    const byDay: Array<WindowRecord | undefined> = new Array<WindowRecord | undefined>(days.length);
+    const mine = ok.flatMap((w, at) => (w.stream === stream ? [{ w, at }] : []));
+    // Oldest first; of equally recent ones the first in the ledger last, so it is the one left.
+    mine.sort((x, y) => (recency(x.w) < recency(y.w) ? -1 : recency(x.w) > recency(y.w) ? 1 : y.at - x.at));
+    for (const { w } of mine) {
+      const lo = index.get(w.windowStart > range.from ? w.windowStart : range.from);
+      const hi = index.get(w.windowEnd < range.to ? w.windowEnd : range.to);
+      if (lo === undefined || hi === undefined) continue;
+      for (let k = lo; k <= hi; k++) byDay[k] = w;
     }
-    out.set(day, held);
-  }
-  return out;
+    return byDay;
+  });
+  return new Map(days.map((day, k) => [day, laid.flatMap((byDay) => (byDay[k] ? [byDay[k]] : []))]));
 }
 
 export const roundedValuesCheck: Check = {
@@ -34,7 +43,7 @@ export const roundedValuesCheck: Check = {
   title: 'Billed cents stored without rounding',
   async run(ctx) {
     const windows = new Set<WindowRecord>();
-    for (const held of holdingWindows(ctx).values()) for (const w of held) if ((w.roundedValues ?? 0) > 0) windows.add(w);
+    for (const held of holdingWindows(ctx.ledger, ctx.range).values()) for (const w of held) if ((w.roundedValues ?? 0) > 0) windows.add(w);
     const count = [...windows].reduce((s, w) => s + (w.roundedValues ?? 0), 0);
     if (count === 0) {
       return { id: this.id, status: 'PASS', figure: '0 rounded', detail: 'Every billed amount fit DECIMAL(38,12) cents exactly as the API sent it.' };
@@ -57,7 +66,7 @@ export const unknownMeasuresCheck: Check = {
   async run(ctx) {
     const totals = new Map<string, DecimalSum>();
     const days = new Set<IsoDay>();
-    for (const [day, held] of holdingWindows(ctx)) {
+    for (const [day, held] of holdingWindows(ctx.ledger, ctx.range)) {
       for (const w of held) {
         if (!w.unknownMeasures) continue;
         let parsed: Record<string, Record<string, string>>;

@@ -1,4 +1,5 @@
 /** The shape every validation check shares. */
+import { thousands } from '../util/thousands.js';
 import type { WarehouseOrganization } from '../reports/organizations.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import type { DayRange, IsoDay } from '../util/dates.js';
@@ -62,7 +63,7 @@ export function listDays(days: string[], max = 6): string {
 }
 
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+  return `${thousands(n)} ${n === 1 ? word : many}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * days" pagination bug all show up as a difference here.
  */
 import { canonicalDecimal, subtractDecimal } from '../util/money.js';
+import { thousands } from '../util/thousands.js';
 import { TABLES } from '../warehouse/tables.js';
 import { inRange, listDays, plural, type CheckContext, type CheckResult } from './check.js';
 import { dailyCheck } from './proofs.js';
@@ -69,7 +70,7 @@ async function tokenDiffs(ctx: CheckContext): Promise<TokenDiff[]> {
 }
 
 function signed(v: string | number): string {
-  const s = typeof v === 'number' ? v.toLocaleString('en-US') : v;
+  const s = typeof v === 'number' ? thousands(v) : v;
   return typeof v === 'number' ? (v > 0 ? `+${s}` : s) : s.startsWith('-') ? s : `+${s}`;
 }
 

@@ -9,6 +9,7 @@ import { FOCUS_VIEW } from '../warehouse/views/index.js';
 import { TABLES } from '../warehouse/tables.js';
 import { listDays, orgAnd, plural, type CheckContext, type CheckResult } from './check.js';
 import { dailyCheck } from './proofs.js';
+import { both, mapInTurns } from '../util/concurrent.js';
 
 /** Per day: the view's total, claude_cost_by_key's and claude_costs' (null where a source has none). */
 type DayFacts = { view: string | null; by_key: string | null; legacy: string | null };
@@ -83,13 +84,15 @@ async function salt(ctx: CheckContext): Promise<string> {
   const d = ctx.wh.dialect;
   const i = (n: string) => d.ident(n);
   const q = d.viewSqlQuery(FOCUS_VIEW);
-  const parts = (await ctx.wh.query(q.sql, q.params)).map((r) => Object.values(r).map(String).join(''));
-  for (const t of NAMED_BY) {
-    const key = TABLES[t].naturalKey.map(i).join(', ');
-    const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${i('n')} FROM (SELECT ${key} FROM ${d.table(t)} GROUP BY ${key} HAVING COUNT(*) > 1) s`);
-    parts.push(`${t}:${String(r?.n)}`);
-  }
-  return parts.join('|');
+  const [view, held] = await both(
+    ctx.wh.query(q.sql, q.params),
+    mapInTurns(NAMED_BY, 2, async (t) => {
+      const key = TABLES[t].naturalKey.map(i).join(', ');
+      const [r] = await ctx.wh.query(`SELECT COUNT(*) AS ${i('n')} FROM (SELECT ${key} FROM ${d.table(t)} GROUP BY ${key} HAVING COUNT(*) > 1) s`);
+      return `${t}:${String(r?.n)}`;
+    }),
+  );
+  return [...view.map((r) => Object.values(r).map(String).join('')), ...held].join('|');
 }
 
 export const focusSingleSourceCheck = dailyCheck<DayFacts>({

@@ -6,12 +6,14 @@
  * Only claude_costs (cost_report's lines) is judged: it is the table whose rows are bill lines.
  */
 import { addDays, asIsoDay } from '../util/dates.js';
-import { canonicalDecimal, compareDecimal, formatUsd, multiplyDecimal } from '../util/money.js';
+import { canonicalDecimal, compareDecimal, formatUsd, multiplyDecimal, shortScaled } from '../util/money.js';
 import { orgAnd, type CheckContext } from './check.js';
 
 export const LARGE_LINE_FACTOR = 3;
 export const HISTORY_DAYS = 90;
 export const MIN_HISTORY_DAYS = 14;
+/** Decimal places of the BigInt keys outliersAmong compares (shortScaled: longer amounts compare as decimals). */
+const KEY_SCALE = 14;
 
 export interface LargeLine {
   day: string;
@@ -53,18 +55,34 @@ export async function historyMaxima(ctx: CheckContext): Promise<DayMaxLine[]> {
  */
 export function outliersAmong(maxima: readonly DayMaxLine[], from: string): LargeLine[] {
   const days = [...maxima].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  // Each amount read once into a scaled BigInt (null: too long for that, compared as decimals).
+  const keys = days.map((m) => shortScaled(m.usd, KEY_SCALE));
+  const cmp = (x: number, y: number): number => {
+    const a = keys[x];
+    const b = keys[y];
+    return a !== null && a !== undefined && b !== null && b !== undefined ? (a < b ? -1 : a > b ? 1 : 0) : compareDecimal(days[x]!.usd, days[y]!.usd);
+  };
   const out: LargeLine[] = [];
-  // days is sorted, so each day's history is the window days[first, k): first only moves forward.
+  // days is sorted, so each day's history is the window days[first, k): both ends only move forward,
+  // and `window` holds the indices whose amount no later one in the window reaches (largest first):
+  // its head is the window's maximum, and each day enters and leaves it once.
   let first = 0;
+  const window: number[] = [];
+  let head = 0;
   for (let k = 0; k < days.length; k++) {
+    if (k > 0) {
+      while (window.length > head && cmp(window[window.length - 1]!, k - 1) <= 0) window.pop();
+      window.push(k - 1);
+    }
     const m = days[k]!;
     if (m.day < from) continue;
     const since = addDays(asIsoDay(m.day), -HISTORY_DAYS);
     while (first < k && days[first]!.day < since) first++;
+    while (window.length > head && window[head]! < first) head++;
     if (k - first < MIN_HISTORY_DAYS) continue;
-    let top = '0';
-    for (let h = first; h < k; h++) if (compareDecimal(days[h]!.usd, top) > 0) top = days[h]!.usd;
-    const historyMax = canonicalDecimal(top);
+    // The largest line of the window, or 0 when every line in it is negative (a refund).
+    const top = days[window[head]!]!.usd;
+    const historyMax = canonicalDecimal(compareDecimal(top, '0') > 0 ? top : '0');
     if (compareDecimal(m.usd, multiplyDecimal(historyMax, LARGE_LINE_FACTOR)) > 0) {
       out.push({ day: m.day, usd: m.usd, historyMaxUsd: historyMax, workspace: m.workspace ?? null, description: m.description ?? null });
     }

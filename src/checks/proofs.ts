@@ -260,6 +260,15 @@ export function dayRuns(days: IsoDay[], maxRuns = 4): DayRange[] {
  * unchanged and proving the others, then judging the whole range. The book keeps what was proved.
  */
 export async function runDailyCheck(check: DailyCheck, ctx: CheckContext, book: ProofBook, prints: DayFingerprints): Promise<CheckResult> {
+  return check.daily.judge(ctx, await provedFacts(check, ctx, book, prints));
+}
+
+/**
+ * Every day's facts of a daily check over ctx.range: kept facts for the days whose fingerprint is
+ * unchanged, fresh ones for the others (which the book keeps). tally: false leaves the book's
+ * day-check counts alone (the summary's spend per day is kept this way, and is no check).
+ */
+export async function provedFacts(check: DailyCheck, ctx: CheckContext, book: ProofBook, prints: DayFingerprints, tally = true): Promise<Map<string, unknown>> {
   const { daily } = check;
   const tables = await Promise.all(daily.tables.map((t) => prints.of(t)));
   const org = organizationKey(ctx);
@@ -292,8 +301,10 @@ export async function runDailyCheck(check: DailyCheck, ctx: CheckContext, book: 
       if (k[1] !== null && k[1] !== undefined) facts.set(day, k[1]);
     } else stale.push(day);
   }
-  book.tally.reused += days.length - stale.length;
-  book.tally.proved += stale.length;
+  if (tally) {
+    book.tally.reused += days.length - stale.length;
+    book.tally.proved += stale.length;
+  }
   if (stale.length > 0) {
     const wanted = new Set<string>(stale);
     for (const run of dayRuns(stale)) {
@@ -305,5 +316,5 @@ export async function runDailyCheck(check: DailyCheck, ctx: CheckContext, book: 
     for (const day of stale) next.days[day] = [prints1.get(day)!, facts.get(day) ?? null];
     book.put(check.id, org, next);
   }
-  return daily.judge(ctx, facts);
+  return facts;
 }

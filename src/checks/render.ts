@@ -2,6 +2,7 @@
 import { formatTable } from '../util/table-format.js';
 import { eachDay } from '../util/dates.js';
 import { formatUsd } from '../util/money.js';
+import { thousands } from '../util/thousands.js';
 import { organizationLabel, type WarehouseOrganization } from '../reports/organizations.js';
 import type { ValidationReport } from './index.js';
 
@@ -26,8 +27,8 @@ export function renderValidation(v: ValidationReport): string {
   const lines = [
     `Validation ${s.range.from}..${s.range.to} (${span} days, ${s.days} with costs)`,
     `Total cost: ${formatUsd(s.totalUsd)} (exact: ${s.totalUsd} USD)`,
-    `Rows: ${Object.entries(s.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`,
-    ...(s.proofs ? [`Proofs: ${s.proofs.proved.toLocaleString('en-US')} day-checks proved now, ${s.proofs.reused.toLocaleString('en-US')} kept from an earlier validate (their rows are unchanged; --full proves all again)`] : []),
+    `Rows: ${Object.entries(s.rows).map(([t, n]) => `${t} ${thousands(n)}`).join(', ')}`,
+    ...(s.proofs ? [`Proofs: ${thousands(s.proofs.proved)} day-checks proved now, ${thousands(s.proofs.reused)} kept from an earlier validate (their rows are unchanged; --full proves all again)`] : []),
     '',
     ...organizationLines(v),
     formatTable(

@@ -3,7 +3,7 @@ import { organizationIdsOf, selectWarehouseOrganizations } from '../reports/orga
 import { allocationReport, allocationReportOf, checkAllocationBy } from '../reports/allocation/report.js';
 import { readProductFacts } from '../reports/allocation/facts.js';
 import { slowAllocationNote } from '../reports/allocation/materialised-lines.js';
-import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
+import { claudeCodeValue } from '../reports/allocation/claude-code-value.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { InputError } from '../util/errors.js';
 import { printableLines } from '../util/terminal-text.js';
@@ -49,12 +49,11 @@ export async function allocationReportCommand(rt: CliRuntime, g: GlobalOptions, 
     const chosen = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
     const filter = reportFilter(range, o, organizationIdsOf(chosen));
     // Only what the rules and --by (and the Claude Code value's people) can tell apart; --product only that product's usage.
+    const slow = (why: string) => rt.reporter(g).info(slowAllocationNote(why));
     let result;
-    if (o.product === undefined) result = await allocationReport(wh, rules, by, filter, (why) => rt.reporter(g).info(slowAllocationNote(why)));
-    else {
-      const facts = await readProductFacts(wh, filter, rules, o.product, [...by, 'person']);
-      result = o.product === 'claude_code' ? claudeCodeValueOf(rules, facts, await readClaudeCodeActivity(wh, filter, !hasDatedRules(rules)), by, filter) : allocationReportOf(rules, facts, by, filter, `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
-    }
+    if (o.product === undefined) result = await allocationReport(wh, rules, by, filter, slow);
+    else if (o.product === 'claude_code') result = await claudeCodeValue(wh, rules, by, filter, slow);
+    else result = allocationReportOf(rules, await readProductFacts(wh, filter, rules, o.product, [...by, 'person']), by, filter, `Billed ${o.product} cost by ${by.join(' × ')} (allocation rules ${rules.hash})`);
     const text = format === 'json' ? JSON.stringify({ rules_hash: rules.hash, ...reportJson(result) }, null, 2) : format === 'csv' ? renderReportCsv(result, { raw: Boolean(o.rawCsv) }) : printableLines(renderReportTable(result));
     rt.reporter(g).print(text);
   } finally {

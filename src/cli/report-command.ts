@@ -1,16 +1,16 @@
 import { printableLines } from '../util/terminal-text.js';
 import { organizationOf } from '../ledger/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
-import { dataSpan } from '../reports/queries.js';
 import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
 import { limitReport } from './limit-report.js';
 import { allocationReportCommand } from './allocation-report.js';
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
-import { parseDay, type DayRange, type IsoDay } from '../util/dates.js';
+import { type DayRange, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
+import { resolveCliRange } from './cli-range.js';
 import { type CliRuntime } from './runtime.js';
 import { fromDayOption, toDayOption, warehouseOrgOption } from './shared-options.js';
 import { hourlyUsageDays } from '../ledger/queries.js';
@@ -20,16 +20,7 @@ import type { ReportResult } from '../reports/registry.js';
 import type { ReportFilter } from '../reports/filter.js';
 import { calendarReport, runCalendarReport } from '../reports/calendar-report.js';
 
-/** --from/--to, each defaulting to the edge of the data the warehouse holds. */
-export async function resolveCliRange(wh: Warehouse, o: { from?: string; to?: string }): Promise<DayRange> {
-  const from = o.from === undefined ? undefined : parseDay(o.from, '--from');
-  const to = o.to === undefined ? undefined : parseDay(o.to, '--to');
-  const span = from && to ? null : await dataSpan(wh);
-  const range = { from: from ?? span?.from, to: to ?? span?.to };
-  if (!range.from || !range.to) throw new InputError(`the warehouse ${wh.location} holds no data yet: run claude-ingest backfill first, or pass --from and --to`);
-  if (range.from > range.to) throw new InputError(`the range ${range.from}..${range.to} is reversed: --from must not be after --to`);
-  return { from: range.from, to: range.to };
-}
+export { resolveCliRange };
 
 /** "a,b" → ['a','b']; absent → undefined. */
 export function listOption(value: string | undefined): string[] | undefined {

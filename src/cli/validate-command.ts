@@ -5,7 +5,7 @@ import { WarehouseLockedError } from '../warehouse/warehouse.js';
 import { selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { renderValidation } from '../checks/render.js';
 import { EXIT } from './exit-codes.js';
-import { resolveCliRange } from './report-command.js';
+import { resolveCliRange } from './cli-range.js';
 import type { Program } from './program.js';
 import { InputError } from '../util/errors.js';
 import { type CliRuntime } from './runtime.js';
@@ -13,6 +13,7 @@ import { configOption, fromDayOption, toDayOption, warehouseOrgOption } from './
 import { allocationRulesOf } from './allocation-rules.js';
 import { resolveCalendar, tzOption } from './calendar-option.js';
 import { isUtc, utcDaysOf } from '../util/calendar.js';
+import { both } from '../util/concurrent.js';
 
 /** A non-negative decimal amount of dollars, kept as text so it stays exact. */
 export function parseUsd(value: string, flag: string): string {
@@ -65,14 +66,15 @@ Examples:
         const wh = await rt.openWarehouse(g, true);
         let proofs: ProofBook;
         try {
-          const asked = await resolveCliRange(wh, o);
+          // The range and the kept proofs are read at once (two small reads; the first read of a file pays for opening it).
+          const [asked, book] = await both(resolveCliRange(wh, o), readProofBook(wh, o.full === true));
           const range = isUtc(cal) || (o.from === undefined && o.to === undefined) ? asked : utcDaysOf(cal, asked.from, asked.to);
           if (range !== asked) rt.reporter(g).info(`validate: local days ${asked.from}..${asked.to} in ${cal.timeZone} are the UTC days ${range.from}..${range.to}; the checks judge those`);
           const organizations = o.org === undefined ? undefined : await selectWarehouseOrganizations(wh, o.org);
           if (options.expectTotalUsd !== undefined && !organizations && (await warehouseOrganizations(wh)).length > 1) {
             throw new InputError('--expect-total-usd is one organization\'s Console total and this warehouse holds several: add --org NAME|ID');
           }
-          proofs = await readProofBook(wh, o.full === true);
+          proofs = book;
           const report = await runValidation(wh, { range, today: rt.today(), options, proofs, ...(organizations ? { organizations } : {}) });
           rt.reporter(g).print(g.json ? JSON.stringify(report, null, 2) : printableLines(renderValidation(report)));
           if (report.status === 'FAIL') rt.exitCode = EXIT.failed;

@@ -5,9 +5,8 @@
  * engine and summaries as `report --by` and `chargeback`, so the page and the CLI agree. Without
  * rules: `configured: false` and empty lists (the page then hides the section).
  */
-import { readProductFacts } from '../reports/allocation/facts.js';
-import { allocatedLines } from '../reports/allocation/materialised-lines.js';
-import { claudeCodeValueOf, hasDatedRules, readClaudeCodeActivity } from '../reports/allocation/claude-code-value.js';
+import { allocatedLines, keptCurrency } from '../reports/allocation/materialised-lines.js';
+import { claudeCodeValue } from '../reports/allocation/claude-code-value.js';
 import { feesOf, groupLines, sharePct, totalIncludes, totalOf, usdOf } from '../reports/allocation/summary.js';
 import { dataSpan } from '../reports/queries.js';
 import type { ApiContext } from './api-context.js';
@@ -20,8 +19,12 @@ export async function allocation(ctx: ApiContext) {
   const dim = ctx.query.get('dim') ?? rules.dimensions[0]!;
   if (!rules.dimensions.includes(dim)) throw new BadRequest(`dim=${dim} is not an allocation dimension: use one of ${rules.dimensions.join(', ')}`);
   // Totals and days need only what the rules tell apart; the value of Claude Code its people.
-  // The kept lines per day when current (materialised-lines.ts), else the engine over the facts.
-  const [lines, codeFacts, activity] = await Promise.all([allocatedLines(ctx.wh, rules, range, ['day']), readProductFacts(ctx.wh, range, rules, 'claude_code'), readClaudeCodeActivity(ctx.wh, range, !hasDatedRules(rules))]);
+  // Both from the kept lines when current (materialised-lines.ts), else from the engine over the facts.
+  // One currency check for both readers of the kept lines (the Claude Code value's range is the same or smaller).
+  const current = keptCurrency(ctx.wh, rules, range);
+  // Awaited by both readers; a reader that returns early never awaits it, and its failure is theirs to report.
+  current.catch(() => {});
+  const [lines, value] = await Promise.all([allocatedLines(ctx.wh, rules, range, ['day'], undefined, current), claudeCodeValue(ctx.wh, rules, [dim], range, undefined, current)]);
   const total = totalOf(lines).billed;
   const fees = feesOf(lines);
   const totals = groupLines(rules, lines, [dim]);
@@ -30,7 +33,6 @@ export async function allocation(ctx: ApiContext) {
     day,
     values: Object.fromEntries(perDay.filter((g) => g.keys[0] === day).map((g) => [g.keys[1]!, usdOf(g.billed)])),
   }));
-  const value = claudeCodeValueOf(rules, codeFacts, activity, [dim], range);
   return {
     configured: true as const,
     dimensions: rules.dimensions,

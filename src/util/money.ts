@@ -163,6 +163,21 @@ export function storableDecimal(input: string | number | bigint, scale: number, 
 }
 
 /** Canonical text of a scaled decimal: no exponent, no trailing fractional zeros (as decimal.js toFixed()). */
+/** Plain decimal text with at most 12 places (a cents column or its SUM, as a warehouse returns it). */
+const SUB_CENTS_TEXT = /^(-?)(\d+)(?:\.(\d{1,12}))?$/;
+
+/**
+ * A cents value (text, or a whole number) in whole sub-cents (cents × 10^12), exactly. Sums of
+ * 15 digits and more (a year of kept allocation lines) are parsed here without decimal.js, which
+ * was most of reading them (docs/performance.md, Round 14).
+ */
+export function subCentsOf(v: unknown): bigint {
+  const m = typeof v === 'string' ? SUB_CENTS_TEXT.exec(v) : null;
+  if (!m) return storableDecimal(canonicalDecimal(v), CENTS_SCALE, null);
+  const scaled = BigInt(`${m[2]!}${(m[3] ?? '').padEnd(CENTS_SCALE, '0')}`);
+  return m[1] ? -scaled : scaled;
+}
+
 export function formatScaled(value: bigint, scale: number): string {
   const negative = value < 0n;
   const digits = (negative ? -value : value).toString().padStart(scale + 1, '0');
@@ -210,11 +225,16 @@ export function usdFromDecimal(value: string, where = 'amount'): Usd {
   return new D(value).toFixed() as Usd;
 }
 
-/** Exact sum of decimal strings. */
+/**
+ * Exact sum of decimal strings. Short plain decimals (what the warehouses return) are summed as
+ * scaled BigInts, the rest with decimal.js (DecimalSum): the same canonical text as folding
+ * decimal.js over all of them (test/util/money.test.ts), without an object per value — the
+ * dashboard's "other" rows and day totals sum ~50,000 amounts at a first start (Round 14).
+ */
 export function sumDecimals(values: Iterable<string>): string {
-  let acc = new D(0);
-  for (const v of values) acc = acc.plus(v);
-  return acc.toFixed();
+  const sum = new DecimalSum();
+  for (const v of values) sum.add(v);
+  return sum.toString();
 }
 
 export function addDecimal(a: string, b: string): string {

@@ -40,4 +40,17 @@ describe('outliersAmong', () => {
     expect(outliersAmong(maxima, '2025-08-01')).toEqual(expected);
     expect(outliersAmong(maxima.slice().reverse(), '2025-06-01')).toEqual(reference(maxima, '2025-06-01'));
   });
+
+  it('amounts too long for the BigInt keys are compared as decimals, mixed with short ones', () => {
+    const maxima: DayMaxLine[] = [];
+    for (let k = 0; k < 120; k++) {
+      const long = k % 3 === 0;
+      const whole = 100 + ((k * 37) % 50) + (k === 100 ? 900 : 0);
+      maxima.push({ day: addDays(asIsoDay('2025-01-01'), k), usd: long ? `${whole}.00000000000000000${k % 10}1` : `${whole}.25`, workspace: null, description: null });
+    }
+    maxima.push({ day: addDays(asIsoDay('2025-01-01'), 60), usd: '459.999999999999999999', workspace: null, description: null });
+    const expected = reference(maxima, '2025-02-01');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(outliersAmong(maxima, '2025-02-01')).toEqual(expected);
+  });
 });

@@ -35,16 +35,21 @@ interface Validation {
   code: number;
   results: CheckResult[];
   proofs: { proved: number; reused: number };
+  /** The summary's spend: from kept per-day sums when proofs are kept (checks/summary-spend.ts). */
+  totalUsd: string;
+  days: number;
   byId(id: string): CheckResult;
 }
 
 async function validate(file: string, ...args: string[]): Promise<Validation> {
   const res = await runCli(['validate', '--json', '--warehouse', `duckdb:${file}`, ...args], w.env);
-  const doc = JSON.parse(res.stdout) as { results: CheckResult[]; summary: { proofs: Validation['proofs'] } };
+  const doc = JSON.parse(res.stdout) as { results: CheckResult[]; summary: { proofs: Validation['proofs']; totalUsd: string; days: number } };
   return {
     code: res.code,
     results: doc.results,
     proofs: doc.summary.proofs,
+    totalUsd: doc.summary.totalUsd,
+    days: doc.summary.days,
     byId: (id) => doc.results.find((r) => r.id === id)!,
   };
 }
@@ -80,10 +85,12 @@ describe('kept proofs', () => {
 
   it('the first validate proves every day and keeps it; the next reuses every day with the same results', async () => {
     expect(first.proofs).toEqual({ proved: DAYS * DAILY_CHECKS, reused: 0 });
-    expect(await proofRows(w.file)).toBe(DAILY_CHECKS);
+    // One row per daily check, and one for the summary's spend per day.
+    expect(await proofRows(w.file)).toBe(DAILY_CHECKS + 1);
     const again = await validate(w.file);
     expect(again.proofs).toEqual({ proved: 0, reused: DAYS * DAILY_CHECKS });
     expect(again.results).toEqual(first.results);
+    expect([again.totalUsd, again.days]).toEqual([first.totalUsd, first.days]);
     expect(again.code).toBe(first.code);
   });
 
@@ -91,6 +98,7 @@ describe('kept proofs', () => {
     const full = await validate(w.file, '--full');
     expect(full.proofs).toEqual({ proved: DAYS * DAILY_CHECKS, reused: 0 });
     expect(full.results).toEqual(first.results);
+    expect([full.totalUsd, full.days]).toEqual([first.totalUsd, first.days]);
   });
 
   it('a part of the range reuses the days kept for the whole range', async () => {
@@ -124,6 +132,12 @@ describe('kept proofs', () => {
     expect(v.code).toBe(1);
     const full = await validate(file, '--full');
     expect(v.results).toEqual(full.results);
+    // The summary's total is summed again for the changed days (kept sums for the others): it moved
+    // with the planted rows, to what --full and the SQL over every row say.
+    expect(v.totalUsd).not.toBe(first.totalUsd);
+    expect(v.totalUsd).toBe(full.totalUsd);
+    const [[sum]] = (await rawRows(file, `SELECT CAST(SUM(amount_usd) AS VARCHAR) FROM claude_costs WHERE activity_date BETWEEN DATE '${FROM}' AND DATE '${TODAY}'`)) as [[string]];
+    expect(Number(v.totalUsd)).toBeCloseTo(Number(sum), 6);
   });
 
   it('cents and cross-api: a large line and an analytics amount edited by hand on old days are judged as --full judges them', async () => {

@@ -39,4 +39,24 @@ describe('what the CLI loads at start', () => {
     expect(loaded).not.toContain('@duckdb/node-api');
     expect(loaded).not.toContain('@duckdb/node-bindings');
   });
+
+  it('validate loads neither the ingest nor the allocation engine (it reads the warehouse only)', () => {
+    const dir = tempDir();
+    const hook = join(dir, 'hook.mjs');
+    writeFileSync(hook, `export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  const m = /\\/dist\\/src\\/(.+\\.js)$/.exec(r.url);
+  if (m) process.stderr.write('MODULE ' + m[1] + '\\n');
+  return r;
+}\n`);
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const validate = pathToFileURL(resolve(import.meta.dirname, '../../dist/src/cli/validate-command.js')).href;
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `await import(${JSON.stringify(validate)});`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = new Set([...r.stderr.matchAll(/^MODULE (.+)$/gm)].map((m) => m[1]!));
+    expect(loaded).toContain('checks/index.js');
+    expect(loaded).toContain('checks/proofs.js');
+    for (const m of ['jobs/ingest-run.js', 'streams/index.js', 'source/http-client.js', 'cli/report-command.js', 'reports/allocation/engine.js']) expect(loaded, m).not.toContain(m);
+  });
 });

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { canonicalDecimal, centsToUsd, compareDecimal, DecimalSum, maxDecimal, MoneyError, parseCents, sqrtDecimal, storableDecimal, type Cents } from '../../src/util/money.js';
+import { canonicalDecimal, centsToUsd, compareDecimal, DecimalSum, maxDecimal, MoneyError, parseCents, sqrtDecimal, storableDecimal, subCentsOf, sumDecimals, type Cents } from '../../src/util/money.js';
 
 // The reference: decimal.js with the module's settings (60 digits, half-even, never an exponent).
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
@@ -81,6 +81,20 @@ describe('money', () => {
     expect(compareDecimal('-0', '0')).toBe(0);
   });
 
+  it('sumDecimals (BigInt for short plain decimals, decimal.js for the rest) equals folding decimal.js over every value', () => {
+    const values = [...decimals(4_000), '1e3', '-2.5E-2', `${'9'.repeat(20)}.123456789012345678`, '-0', '0', '0.000', '-0.00', '12.50', '0.00000000000001', '-0.5', '0.5'];
+    const fold = (xs: readonly string[]) => xs.reduce((acc, x) => acc.plus(x), new D(0)).toFixed();
+    for (let k = 0; k + 40 <= values.length; k += 40) {
+      const slice = values.slice(k, k + 1 + (k % 40));
+      expect(sumDecimals(slice), slice.join(' + ')).toBe(fold(slice));
+    }
+    expect(sumDecimals(values)).toBe(fold(values));
+    expect(sumDecimals([])).toBe('0');
+    expect(sumDecimals(['-0.5', '0.5'])).toBe('0');
+    expect(sumDecimals(['-0', '-0.00'])).toBe(fold(['-0', '-0.00']));
+    expect(() => sumDecimals(['1', 'abc'])).toThrow();
+  });
+
   it('storableDecimal scales exactly as decimal.js, and refuses what does not fit, on its short path and its general one', () => {
     const pow = { 12: new D(10).pow(12), 14: new D(10).pow(14) };
     for (const text of decimals(5_000)) {
@@ -95,6 +109,19 @@ describe('money', () => {
     expect(storableDecimal('-0', 2)).toBe(0n);
     for (const bad of ['1.', '.5', '--1', '1.2.3', '1e3', '', '-']) expect(() => storableDecimal(bad, 12), bad).toThrow(MoneyError);
     expect(() => storableDecimal('1.0000000000001', 12)).toThrow(/more than 12 decimal places/);
+  });
+
+  it('subCentsOf (no decimal.js for plain text) gives what canonicalDecimal then storableDecimal give, long sums included', () => {
+    const slow = (v: unknown) => storableDecimal(canonicalDecimal(v), 12, null);
+    const pow = new D(10).pow(12);
+    for (const text of [...decimals(5_000), '123456789012345678.123456789012', '-98765432109876.000000000001', '0.000000000000', '-0', '7', '1.5000']) {
+      if (new D(text).decimalPlaces() > 12) continue;
+      expect(subCentsOf(text), text).toBe(slow(text));
+      expect(subCentsOf(text), text).toBe(BigInt(new D(text).times(pow).toFixed()));
+    }
+    for (const v of [null, undefined, '', 42]) expect(subCentsOf(v), String(v)).toBe(slow(v));
+    // Not plain text: the general path decides (and refuses as before).
+    expect(() => subCentsOf('1.0000000000001')).toThrow(/more than 12 decimal places/);
   });
 
   it('sqrtDecimal is decimal.js\'s square root to 60 digits, half-even, and refuses a negative', () => {

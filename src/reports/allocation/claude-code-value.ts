@@ -12,8 +12,9 @@ import type { QueryRow, Warehouse } from '../../warehouse/warehouse.js';
 import { ReportInputError, filterWhere, type ReportFilter } from '../filter.js';
 import type { ReportColumn } from '../queries.js';
 import type { ReportResult } from '../registry.js';
-import { allocate } from './engine.js';
+import { allocate, type AllocatedLine } from './engine.js';
 import { personOf, readProductFacts, type AllocationFact } from './facts.js';
+import { readKeptProductLines } from './materialised-lines.js';
 import { compileRules, firstMatch, type AllocationRules } from './rules.js';
 import { columnValue, compareKeys, usdOf, type Key } from './summary.js';
 
@@ -31,6 +32,7 @@ export interface ActivityRow {
   pullRequests: number;
 }
 
+const CLAUDE_CODE = 'claude_code';
 const ACCEPTED = ['edit_tool_accepted', 'multi_edit_tool_accepted', 'write_tool_accepted', 'notebook_edit_tool_accepted'];
 
 /**
@@ -84,10 +86,20 @@ interface Person {
 
 const MEASURES = ['sessions', 'linesAdded', 'accepted', 'commits', 'pullRequests'] as const;
 
-export function claudeCodeValueOf(rules: AllocationRules, facts: readonly AllocationFact[], activity: readonly ActivityRow[], by: readonly string[], filter: ReportFilter): ReportResult {
+function checkValueBy(rules: AllocationRules, by: readonly string[]): void {
   const allowed = [...rules.dimensions, 'person'];
   const bad = by.filter((b) => !allowed.includes(b));
   if (bad.length > 0) throw new ReportInputError(`--product claude_code groups by ${allowed.join(', ')}, not ${bad.join(', ')}`);
+}
+
+export function claudeCodeValueOf(rules: AllocationRules, facts: readonly AllocationFact[], activity: readonly ActivityRow[], by: readonly string[], filter: ReportFilter): ReportResult {
+  checkValueBy(rules, by);
+  return claudeCodeValueOfLines(rules, allocate(rules, facts.filter((f) => f.product === CLAUDE_CODE)).lines, activity, by, filter);
+}
+
+/** The value of lines already allocated: the engine's over claude_code's facts, or the kept ones (materialised-lines.ts). */
+export function claudeCodeValueOfLines(rules: AllocationRules, lines: readonly AllocatedLine[], activity: readonly ActivityRow[], by: readonly string[], filter: ReportFilter): ReportResult {
+  checkValueBy(rules, by);
   const dims = by.filter((b) => b !== 'person');
   const people = new Map<string, Person>();
   const personOfKey = (keys: Key[], person: string): Person => {
@@ -97,7 +109,7 @@ export function claudeCodeValueOf(rules: AllocationRules, facts: readonly Alloca
     return p;
   };
   const getters = dims.map((d) => columnValue(rules, d));
-  for (const l of allocate(rules, facts.filter((f) => f.product === 'claude_code')).lines) personOfKey(getters.map((g) => g(l)), personOf(l.fact) ?? '').billed += l.billed;
+  for (const l of lines) personOfKey(getters.map((g) => g(l)), personOf(l.fact) ?? '').billed += l.billed;
   const compiled = compileRules(rules.rules);
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
   for (const a of activity) {
@@ -172,7 +184,20 @@ export function hasDatedRules(rules: AllocationRules): boolean {
   return rules.rules.some((r) => r.from !== undefined || r.to !== undefined);
 }
 
-export async function claudeCodeValue(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter): Promise<ReportResult> {
-  const [facts, activity] = await Promise.all([readProductFacts(wh, filter, rules, 'claude_code'), readClaudeCodeActivity(wh, filter, !hasDatedRules(rules))]);
-  return claudeCodeValueOf(rules, facts, activity, by, filter);
+/**
+ * Claude Code's allocated lines for the value: from the kept lines when they are what the engine
+ * gives over claude_code's facts alone (materialised-lines.ts says when), else from the engine
+ * (`slow` is told why). `current`: the kept lines' currency for a range holding `filter`, when the
+ * caller checks it anyway.
+ */
+export async function claudeCodeLines(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter, slow?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[]> {
+  checkValueBy(rules, by);
+  const kept = await readKeptProductLines(wh, rules, filter, CLAUDE_CODE, by.includes('person'), slow, current);
+  if (kept) return kept;
+  return allocate(rules, await readProductFacts(wh, filter, rules, CLAUDE_CODE, [...by, 'person'])).lines;
+}
+
+export async function claudeCodeValue(wh: Warehouse, rules: AllocationRules, by: readonly string[], filter: ReportFilter, slow?: (reason: string) => void, current?: Promise<string | null>): Promise<ReportResult> {
+  const [lines, activity] = await Promise.all([claudeCodeLines(wh, rules, by, filter, slow, current), readClaudeCodeActivity(wh, filter, !hasDatedRules(rules))]);
+  return claudeCodeValueOfLines(rules, lines, activity, by, filter);
 }

@@ -9,7 +9,7 @@
  */
 import { addDays, asIsoDay, type IsoDay } from '../../util/dates.js';
 import { nextMonthStart } from '../../util/fee-proration.js';
-import { CENTS_SCALE, canonicalDecimal, storableDecimal, USD_SCALE } from '../../util/money.js';
+import { canonicalDecimal, storableDecimal, subCentsOf, USD_SCALE } from '../../util/money.js';
 import type { QueryRow, SqlDialect, Warehouse } from '../../warehouse/warehouse.js';
 import { HIDDEN_ACTOR } from '../analytics-queries.js';
 import { filterWhere, type ReportFilter } from '../filter.js';
@@ -51,7 +51,7 @@ const DIMS = { workspace: true, model: true };
 export { DEFAULT_WORKSPACE_NAME };
 
 export function subCents(v: QueryRow[string] | undefined): bigint {
-  return storableDecimal(canonicalDecimal(v), CENTS_SCALE, null);
+  return subCentsOf(v);
 }
 
 const text = (v: QueryRow[string] | undefined): string | null => (v === null || v === undefined ? null : String(v));

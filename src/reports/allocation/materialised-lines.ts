@@ -72,13 +72,16 @@ export function keptLineRows(rules: AllocationRules, lines: readonly AllocatedLi
 export async function namesHash(wh: Warehouse): Promise<string> {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
-  const h = createHash('sha256');
-  for (const [table, col] of [['claude_api_keys', 'name'], ['claude_workspaces', 'name'], ['claude_users', 'email'], ['claude_service_accounts', 'name']] as const) {
-    const rows = await wh.query(`SELECT ${i('id')} AS ${i('id')}, ${i(col)} AS ${i('v')} FROM ${d.table(table)} ORDER BY 1, 2`);
-    h.update(`${table}\n`);
-    for (const r of rows) h.update(`${String(r.id)}\t${text(r.v) ?? ''}\n`);
-  }
-  return h.digest('hex').slice(0, 16);
+  const tables = [['claude_api_keys', 'name'], ['claude_workspaces', 'name'], ['claude_users', 'email'], ['claude_service_accounts', 'name']] as const;
+  // One query for the four tables (each table's rows in the order they always had: the hash is the one kept).
+  const rows = await wh.query(tables.map(([table, col], n) => `SELECT ${n} AS ${i('t')}, ${i('id')} AS ${i('id')}, ${i(col)} AS ${i('v')} FROM ${d.table(table)}`).join(' UNION ALL ') + ' ORDER BY 1, 2, 3');
+  let hashed = '';
+  let at = 0;
+  tables.forEach(([table], n) => {
+    hashed += `${table}\n`;
+    for (; at < rows.length && Number(rows[at]!.t) === n; at++) hashed += `${String(rows[at]!.id)}\t${text(rows[at]!.v) ?? ''}\n`;
+  });
+  return createHash('sha256').update(hashed).digest('hex').slice(0, 16);
 }
 
 /**
@@ -128,18 +131,14 @@ export async function keptLinesCurrent(wh: Warehouse, rules: AllocationRules, f:
  * now; null when the kept lines cannot answer exactly (a workspace or model filter: the engine's
  * splits and fees see only the filtered facts then), with the reason in `why`.
  */
-export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string | Promise<string>, why?: (reason: string) => void): Promise<AllocatedLine[] | null> {
-  if (f.workspaceIds?.length || f.models?.length) {
-    why?.('a workspace or model filter');
-    return null;
-  }
+export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], names: string | Promise<string>, why?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[] | null> {
+  if (filtered(f, why)) return null;
   const proportionalFees = Boolean(rules.fees?.some((s) => s.split?.proportional_to));
-  // A proportional fee's basis is its whole month: the kept lines must hold the months the range touches.
-  const checked: ReportFilter = proportionalFees ? { ...f, from: asIsoDay(`${f.from.slice(0, 7)}-01`), to: addDays(nextMonthStart(asIsoDay(f.to)), -1) } : f;
+  const checked = checkedRange(rules, f);
   const wanted = LINE_COLUMNS.filter((c) => columns.includes(c));
   // Read while the currency is checked (the reads are thrown away when the kept lines cannot answer).
   const [reason, usage, fees, basis] = await Promise.all([
-    Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
+    current ?? Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
     readGrouped(wh, rules, f, wanted, columns.includes('day')),
     readFeeFacts(wh, f),
     proportionalFees ? readGrouped(wh, rules, checked, [], false) : Promise.resolve([]),
@@ -153,20 +152,95 @@ export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: Re
   return [...usage, ...allocateFees(rules, fees, basis, base)];
 }
 
-/** The kept lines summed per organization, day or month, source, dimension values and `wanted` (exported for the BigQuery SQL check). */
-export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean): Promise<AllocatedLine[]> {
+/** A workspace or model filter: the engine's splits and fees see only the filtered facts, which the kept lines cannot. */
+function filtered(f: ReportFilter, why?: (reason: string) => void): boolean {
+  if (!f.workspaceIds?.length && !f.models?.length) return false;
+  why?.('a workspace or model filter');
+  return true;
+}
+
+/** The range the kept lines must be current for to answer for `f`: a proportional fee's basis is its whole month, so the months it touches. */
+export function checkedRange(rules: AllocationRules, f: ReportFilter): ReportFilter {
+  return rules.fees?.some((s) => s.split?.proportional_to) ? { ...f, from: asIsoDay(`${f.from.slice(0, 7)}-01`), to: addDays(nextMonthStart(asIsoDay(f.to)), -1) } : f;
+}
+
+/** Whether the kept lines answer for `f` and everything it needs (null), or why not; one check shared by the readers of one answer. */
+export function keptCurrency(wh: Warehouse, rules: AllocationRules, f: ReportFilter): Promise<string | null> {
+  return namesHash(wh).then((n) => keptLinesCurrent(wh, rules, checkedRange(rules, f), n));
+}
+
+/**
+ * One product's kept lines summed per dimension values, person and rule over the range (the value
+ * of Claude Code), or null with the reason when they would not be what the engine gives over that
+ * product's facts alone: a proportional split's basis is then only the product's usage, so a line
+ * of the product that went to such a split (or a rule of the same name) sends it to the engine;
+ * and, with `byPerson`, one person kept in two spellings (the engine keeps the first it meets).
+ * `current`: the currency of a range holding this one.
+ */
+export async function readKeptProductLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, product: string, byPerson: boolean, why?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[] | null> {
+  if (filtered(f, why)) return null;
+  const [reason, rows] = await Promise.all([current ?? keptCurrency(wh, rules, f), readProductGrouped(wh, f, product)]);
+  if (reason !== null) {
+    why?.(reason);
+    return null;
+  }
+  const proportional = new Set(rules.rules.filter((r) => r.split?.proportional_to).map((r) => r.name));
+  const split = rows.find((r) => r.rule !== null && proportional.has(String(r.rule)));
+  if (split) {
+    why?.(`${product} cost went to the proportional split ${String(split.rule)}, whose basis is then ${product}'s usage alone`);
+    return null;
+  }
+  if (byPerson) {
+    const spelt = new Map<string, string>();
+    for (const r of rows) {
+      const person = text(r.person) ?? '';
+      const id = `${String(r.dimensions)}\u0000${person.toLowerCase()}`;
+      if ((spelt.get(id) ?? person) !== person) {
+        why?.(`a person spelt two ways (${person})`);
+        return null;
+      }
+      spelt.set(id, person);
+    }
+  }
+  const values = dimensionValues(rules);
+  return rows.map((r): AllocatedLine => {
+    const fact: AllocationFact = { ...PRODUCT_FACT, day: f.from, userEmail: text(r.person), product, billed: subCents(r.billed), list: subCents(r.list) };
+    return { fact, values: values(String(r.dimensions)), rule: text(r.rule), note: null, billed: fact.billed, list: fact.list };
+  });
+}
+
+/** A kept product line as a fact: a user (so personOf gives the person kept), the product, nothing else. */
+const PRODUCT_FACT: Omit<AllocationFact, 'day' | 'userEmail' | 'product' | 'billed' | 'list'> = {
+  organizationId: null,
+  source: 'analytics',
+  actorType: 'user_actor',
+  actorId: null,
+  serviceAccountName: null,
+  apiKeyId: null,
+  apiKeyName: null,
+  workspaceId: null,
+  workspaceName: null,
+  model: null,
+  costType: null,
+};
+
+/** One product's kept lines summed per dimension values, person and rule (exported for the BigQuery SQL check). */
+export async function readProductGrouped(wh: Warehouse, f: ReportFilter, product: string): Promise<QueryRow[]> {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
   const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
-  const day = days ? `k.${i('activity_date')}` : d.toText(d.dateTrunc(`k.${i('activity_date')}`, 'month'));
-  const keys = [`k.${i('organization_id')} AS ${i('org')}`, `${day} AS ${i('day')}`, `k.${i('source')} AS ${i('source')}`, `k.${i('dimensions')} AS ${i('dimensions')}`, ...wanted.map((c) => `k.${i(c)} AS ${i(c)}`)];
-  const rows = await wh.query(
-    `SELECT ${keys.join(', ')}, ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
-       FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}`,
-    w.params,
+  return wh.query(
+    `SELECT k.${i('dimensions')} AS ${i('dimensions')}, k.${i('person')} AS ${i('person')}, k.${i('rule')} AS ${i('rule')},
+            ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
+       FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} AND k.${i('product')} = ? GROUP BY 1, 2, 3`,
+    [...w.params, product],
   );
+}
+
+/** Dimension values of the kept JSON text, parsed once per distinct text. */
+function dimensionValues(rules: AllocationRules): (json: string) => string[] {
   const valuesOf = new Map<string, string[]>();
-  const values = (json: string) => {
+  return (json) => {
     let v = valuesOf.get(json);
     if (!v) {
       const o = JSON.parse(json) as Record<string, string>;
@@ -174,6 +248,24 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
     }
     return v;
   };
+}
+
+/** The kept lines summed per organization, day or month, source, dimension values and `wanted` (exported for the BigQuery SQL check). */
+export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean): Promise<AllocatedLine[]> {
+  const d = wh.dialect;
+  const i = (n: string) => d.ident(n);
+  const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
+  // Months are grouped as dates and turned into text after: a cast per kept line cost more than the sums.
+  const day = days ? `k.${i('activity_date')}` : d.dateTrunc(`k.${i('activity_date')}`, 'month');
+  const names = ['org', 'day', 'source', 'dimensions', ...wanted];
+  const keys = [`k.${i('organization_id')}`, day, `k.${i('source')}`, `k.${i('dimensions')}`, ...wanted.map((c) => `k.${i(c)}`)].map((e, n) => `${e} AS ${i(names[n]!)}`);
+  const rows = await wh.query(
+    `SELECT ${names.map((n) => (n === 'day' && !days ? `${d.toText(`g.${i(n)}`)} AS ${i(n)}` : `g.${i(n)}`)).join(', ')}, g.${i('billed')}, g.${i('list')}
+       FROM (SELECT ${keys.join(', ')}, ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
+               FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}) g`,
+    w.params,
+  );
+  const values = dimensionValues(rules);
   return rows.map((r): AllocatedLine => {
     const source = String(r.source) as AllocationFact['source'];
     const person = wanted.includes('person') ? text(r.person) : null;
@@ -204,8 +296,8 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
  * The range's allocated lines, enough for grouping by `columns` (dimensions, fact columns): from the
  * kept lines when they answer exactly, else from the engine over the facts (`slow` is told why).
  */
-export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], slow?: (reason: string) => void): Promise<AllocatedLine[]> {
-  const kept = await readKeptLines(wh, rules, f, columns, namesHash(wh), slow);
+export async function allocatedLines(wh: Warehouse, rules: AllocationRules, f: ReportFilter, columns: readonly string[], slow?: (reason: string) => void, current?: Promise<string | null>): Promise<AllocatedLine[]> {
+  const kept = await readKeptLines(wh, rules, f, columns, current ? '' : namesHash(wh), slow, current);
   if (kept) return kept;
   return allocate(rules, await readAllocationFacts(wh, f, rules, factDetailFor(rules, columns))).lines;
 }

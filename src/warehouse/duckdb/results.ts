@@ -1,6 +1,14 @@
 /** Parameter binding and result conversion for query(): plain JS values in, plain JS values out. */
 import type {
   DuckDBDateValue,
+  DuckDBDateVector,
+  DuckDBDecimal128Vector,
+  DuckDBDecimal16Vector,
+  DuckDBDecimal32Vector,
+  DuckDBDecimal64Vector,
+  DuckDBDecimalType,
+  DuckDBType,
+  DuckDBVector,
   DuckDBDecimalValue,
   DuckDBTimestampMillisecondsValue,
   DuckDBTimestampNanosecondsValue,
@@ -95,24 +103,71 @@ export function convertValue(typeId: DuckDBTypeId, v: DuckDBValue): string | num
   }
 }
 
+type Cell = string | number | boolean | null;
+/** One column's cells of one chunk, read into the rows from `start`. */
+type ColumnReader = (vector: DuckDBVector, n: number, rows: QueryRow[], start: number, name: string) => void;
+
+/**
+ * The reader of a column, chosen once per result. The dashboard's default view converts ~200,000
+ * cells at a first start (docs/performance.md, Round 14), most of them DECIMAL sums and DATE days:
+ * a DECIMAL is formatted from its scaled integer without a DuckDBDecimalValue per cell, and a DATE's
+ * text is made once per distinct day (a result repeats its 365 days), not with a Date per cell.
+ * Every other type goes through convertValue, and every reader returns what convertValue returns.
+ */
+function columnReader(type: DuckDBType): ColumnReader {
+  const typeId = type.typeId;
+  if (typeId === DuckDBTypeId.DECIMAL) {
+    const { width, scale } = type as DuckDBDecimalType;
+    if (width > 18) {
+      return (vector, n, rows, start, name) => {
+        const v = vector as DuckDBDecimal128Vector;
+        for (let r = 0; r < n; r++) {
+          const scaled = v.getScaledValue(r);
+          rows[start + r]![name] = scaled === null ? null : formatScaled(scaled, scale);
+        }
+      };
+    }
+    return (vector, n, rows, start, name) => {
+      const v = vector as DuckDBDecimal64Vector | DuckDBDecimal32Vector | DuckDBDecimal16Vector;
+      for (let r = 0; r < n; r++) {
+        const scaled = v.getScaledValue(r);
+        rows[start + r]![name] = scaled === null ? null : formatScaled(BigInt(scaled), scale);
+      }
+    };
+  }
+  if (typeId === DuckDBTypeId.DATE) {
+    const days = new Map<number, string>();
+    return (vector, n, rows, start, name) => {
+      const v = vector as DuckDBDateVector;
+      for (let r = 0; r < n; r++) {
+        const d = v.getItem(r);
+        let text: string | null = null;
+        if (d !== null) {
+          text = days.get(d.days) ?? null;
+          if (text === null) days.set(d.days, (text = convertValue(typeId, d) as string));
+        }
+        rows[start + r]![name] = text;
+      }
+    };
+  }
+  return (vector, n, rows, start, name) => {
+    for (let r = 0; r < n; r++) rows[start + r]![name] = convertValue(typeId, vector.getItem(r)) satisfies Cell;
+  };
+}
+
 /**
  * Rows from a result, converted once: each chunk is read column by column straight into the row
  * objects (no intermediate array of DuckDB value rows, no whole-result materialisation beside them).
  */
 export async function readRows(result: DuckDBResult): Promise<QueryRow[]> {
   const names = result.columnNames();
-  const typeIds = names.map((_, i) => result.columnTypeId(i));
+  const readers = names.map((_, i) => columnReader(result.columnType(i)));
   const rows: QueryRow[] = [];
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const start = rows.length;
     const n = chunk.rowCount;
     for (let r = 0; r < n; r++) rows.push({});
-    for (let c = 0; c < names.length; c++) {
-      const vector = chunk.getColumnVector(c);
-      const name = names[c]!;
-      const typeId = typeIds[c]!;
-      for (let r = 0; r < n; r++) rows[start + r]![name] = convertValue(typeId, vector.getItem(r));
-    }
+    for (let c = 0; c < names.length; c++) readers[c]!(chunk.getColumnVector(c), n, rows, start, names[c]!);
   }
   return rows;
 }

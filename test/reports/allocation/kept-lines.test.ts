@@ -14,6 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllocationRules } from '../../../src/config/allocation-rules.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { startDashboard } from '../../../src/dashboard/server.js';
+import { keptCurrency } from '../../../src/reports/allocation/materialised-lines.js';
+import { allocatedDaily } from '../../../src/reports/allocation/scope-daily.js';
+import { asIsoDay } from '../../../src/util/dates.js';
+import { openWarehouse } from '../../../src/warehouse/open-warehouse.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
 import { fillWarehouse, plantedCopy, type FilledWarehouse } from '../../helpers/fill-warehouse.js';
 
@@ -128,7 +132,14 @@ describe('reading the kept allocation lines', () => {
 
   it('/api/allocation gives the engine\'s answer', async () => {
     const loaded = loadConfig(config, {});
-    const allocation = loadAllocationRules(loaded.config.allocation, loaded.path);
+    // With the fees (part of the rules' hash), as the dashboard's --config loads them: the kept lines are current for them.
+    const allocation = loadAllocationRules(loaded.config.allocation, loaded.path, undefined, loaded.config.fixed_costs ?? [])!;
+    const wh = await openWarehouse(w.url, { readOnly: true });
+    try {
+      expect(await keptCurrency(wh, allocation, { from: asIsoDay(FROM), to: asIsoDay(TODAY) })).toBeNull();
+    } finally {
+      await wh.close();
+    }
     const kept = await startDashboard({ warehouseUrl: w.url, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, allocation });
     const slow = await startDashboard({ warehouseUrl: `duckdb:${engine}`, port: 0, today: () => TODAY, log: () => {}, warmIntervalMs: 0, allocation });
     try {
@@ -137,13 +148,63 @@ describe('reading the kept allocation lines', () => {
         const [a, b] = await Promise.all([fetch(new URL(path, kept.url)), fetch(new URL(path, slow.url))]);
         const text = await a.text();
         expect(a.status, text).toBe(200);
-        expect(JSON.parse(text).days.length).toBeGreaterThan(20);
+        const doc = JSON.parse(text) as { days: unknown[]; claudeCode: Array<{ claude_code_billed_usd: string }> };
+        expect(doc.days.length).toBeGreaterThan(20);
+        // The value of Claude Code is in the answer compared (from the kept lines on one side, the engine on the other).
+        expect(doc.claudeCode.some((r) => r.claude_code_billed_usd !== '0')).toBe(true);
         expect(text).toBe(await b.text());
       }
     } finally {
       await kept.close();
       await slow.close();
     }
+  });
+
+  it('the value of Claude Code (report --product claude_code) gives the engine\'s answer byte for byte', async () => {
+    for (const by of ['team', 'team,person', 'cost_center,person']) {
+      const out = await same(['report', '--by', by, '--product', 'claude_code', '--format', 'json', '--from', FROM, '--to', TODAY]);
+      // The rules give all of Claude Code to one team; per person there are many rows.
+      expect((JSON.parse(out) as { rows: unknown[] }).rows.length).toBeGreaterThan(by.includes('person') ? 5 : 0);
+    }
+    await same(['report', '--by', 'team', '--product', 'claude_code', '--format', 'csv', '--from', '2026-01-10', '--to', '2026-01-20']);
+  });
+
+  it('Claude Code cost a proportional split took: the value comes from the engine (its basis is then Claude Code alone), the rest from the kept lines', async () => {
+    const splitCode = join(w.dir, 'split-code.yaml');
+    writeFileSync(splitCode, `${RULES.replace('- { name: claude code, match: { product: claude_code }, set: { team: Engineering, cost_center: CC-300 } }', '- { name: code split, match: { product: claude_code }, split: { by: team, proportional_to: billed } }')}${FEES}`);
+    expect(readFileSync(splitCode, 'utf8')).toContain('code split');
+    const file = await plantedCopy(w, 'split-code.duckdb');
+    const allocated = await runCli(['allocate', '--config', splitCode, '--warehouse', `duckdb:${file}`], w.env);
+    expect(allocated.code, allocated.stderr).toBe(0);
+    const args = ['report', '--by', 'team', '--product', 'claude_code', '--format', 'json', '--from', FROM, '--to', TODAY];
+    const value = await on(file, args, splitCode);
+    expect(value.code, value.stderr).toBe(0);
+    expect(value.stderr).toContain(SLOW);
+    expect(value.stderr).toContain('proportional split code split');
+    expect(value.stdout).toBe((await on(engine, args, splitCode)).stdout);
+    // The whole allocation is still the kept lines' (the split's basis there is every product's, as the engine's).
+    await same(['report', '--by', 'team', '--format', 'json', '--from', FROM, '--to', TODAY], splitCode, file);
+  });
+
+  it('a budget scoped to a team counts the same per day from the kept lines as from the engine, fees included', async () => {
+    const loaded = loadConfig(config, {});
+    const rules = loadAllocationRules(loaded.config.allocation, loaded.path, undefined, loaded.config.fixed_costs ?? [])!;
+    const daily = async (file: string) => {
+      const wh = await openWarehouse(`duckdb:${file}`, { readOnly: true });
+      const why: string[] = [];
+      try {
+        return { days: [...(await allocatedDaily(wh, rules, { team: 'Platform' }, { from: asIsoDay('2026-01-01'), to: asIsoDay(TODAY) }, (r) => why.push(r)))], why };
+      } finally {
+        await wh.close();
+      }
+    };
+    const kept = await daily(w.file);
+    const slow = await daily(engine);
+    expect(kept.why).toEqual([]);
+    expect(slow.why.length).toBe(1);
+    expect(kept.days.length).toBeGreaterThan(20);
+    expect(kept.days).toEqual(slow.days);
+    expect(kept.days.map(([d]) => d)).toEqual([...kept.days.map(([d]) => d)].sort());
   });
 
   it('rules changed since the lines were kept: the engine answers, and the command says why; allocate makes them answer again', async () => {
