@@ -12,7 +12,7 @@ import type { Organization } from '../source/schemas.js';
 import { StreamUnavailableError } from '../streams/analytics-unavailable.js';
 import type { StreamOptions, WindowBatches, WindowSummary } from '../streams/stream.js';
 import { WindowTally } from '../transform/tally.js';
-import type { IsoDay } from '../util/dates.js';
+import { daysBetween, type IsoDay } from '../util/dates.js';
 import { oneLine } from '../util/one-line.js';
 import { WarehouseStorageError, type Warehouse, type WindowRecord, type WindowSink } from '../warehouse/warehouse.js';
 import type { TableBatch } from '../warehouse/window-writer.js';
@@ -57,6 +57,16 @@ const nowIso = () => new Date().toISOString();
  * meanwhile, so the others keep the concurrency.
  */
 export const MAX_LARGE_PAGE_WINDOWS = 2;
+/**
+ * Only windows longer than this many days count: a page's size grows with its days. A daily run's
+ * analytics windows of a few days hold small pages, and holding them back made the run 1.18x slower
+ * (measured: 4.6 -> 5.5 s on the one-year large warehouse).
+ */
+export const LARGE_PAGE_WINDOW_DAYS = 7;
+
+function holdsLargePages(t: WindowTask): boolean {
+  return t.stream.largePages === true && daysBetween(t.window.from, t.window.to) + 1 > LARGE_PAGE_WINDOW_DAYS;
+}
 
 /** The ledger's one-line reason for a failed window, without the key. */
 function failureReason(err: unknown, key: string): string {
@@ -202,7 +212,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
 
   /** The first window not begun that may start now; 'wait' when every one left is held back by the large-page limit. */
   function take(): WindowTask | 'wait' | undefined {
-    const i = pending.findIndex((t) => t.stream.largePages !== true || largeOpen < MAX_LARGE_PAGE_WINDOWS);
+    const i = pending.findIndex((t) => !holdsLargePages(t) || largeOpen < MAX_LARGE_PAGE_WINDOWS);
     if (i < 0) return pending.length > 0 ? 'wait' : undefined;
     return pending.splice(i, 1)[0];
   }
@@ -216,7 +226,7 @@ export async function executeWindows(ctx: ExecutionContext, tasks: WindowTask[])
         continue;
       }
       if (unavailable.has(task.stream.name)) continue;
-      const large = task.stream.largePages === true;
+      const large = holdsLargePages(task);
       if (large) largeOpen++;
       try {
         await runOne(task);

@@ -5,7 +5,7 @@
  * The streams here read nothing: they count how many of their windows are open at once.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { executeWindows, MAX_LARGE_PAGE_WINDOWS, type ExecutionContext } from '../../src/jobs/execute-windows.js';
+import { executeWindows, LARGE_PAGE_WINDOW_DAYS, MAX_LARGE_PAGE_WINDOWS, type ExecutionContext } from '../../src/jobs/execute-windows.js';
 import type { WindowTask } from '../../src/jobs/windows.js';
 import { AdminApiClient } from '../../src/source/http-client.js';
 import { analyticsCostStream } from '../../src/streams/analytics-cost.js';
@@ -81,6 +81,8 @@ describe('windows of large-page streams open at once', () => {
   }
 
   const days = (count: number, from: IsoDay) => Array.from({ length: count }, (_, i) => addDays(from, i));
+  /** A backfill's window of a large-page stream: longer than LARGE_PAGE_WINDOW_DAYS, so it counts. */
+  const long = (d: IsoDay) => ({ from: d, to: addDays(d, LARGE_PAGE_WINDOW_DAYS) });
 
   it(`keeps at most ${MAX_LARGE_PAGE_WINDOWS} large-page windows open, while other windows use the other workers`, async () => {
     const all = counter();
@@ -91,8 +93,8 @@ describe('windows of large-page streams open at once', () => {
     const code = counting('claude_code', false, other, all);
     // The large-page windows come first in the plan, as a backfill's analytics windows can.
     const tasks: WindowTask[] = [
-      ...days(6, '2025-01-01').map((d) => ({ stream: analytics, window: { from: d, to: d } })),
-      ...days(4, '2025-01-01').map((d) => ({ stream: hourly, window: { from: d, to: d } })),
+      ...days(6, '2025-01-01').map((d) => ({ stream: analytics, window: long(d) })),
+      ...days(4, '2025-01-01').map((d) => ({ stream: hourly, window: long(d) })),
       ...days(8, '2025-02-01').map((d) => ({ stream: code, window: { from: d, to: d } })),
     ];
     const result = await execute(tasks, 4);
@@ -110,9 +112,19 @@ describe('windows of large-page streams open at once', () => {
     const all = counter();
     const large = counter();
     const analytics = counting('analytics_usage', true, large, all);
-    const result = await execute(days(7, '2025-01-01').map((d) => ({ stream: analytics, window: { from: d, to: d } })), 4);
+    const result = await execute(days(7, '2025-01-01').map((d) => ({ stream: analytics, window: long(d) })), 4);
     expect(result).toMatchObject({ ok: 7, failed: 0 });
     expect(large.most).toBe(MAX_LARGE_PAGE_WINDOWS);
+  });
+
+  it(`windows of at most ${LARGE_PAGE_WINDOW_DAYS} days (a daily run's) are not held back: their pages are small`, async () => {
+    const all = counter();
+    const large = counter();
+    const analytics = counting('analytics_cost', true, large, all);
+    const week = (d: IsoDay) => ({ from: d, to: addDays(d, LARGE_PAGE_WINDOW_DAYS - 1) });
+    const result = await execute(days(8, '2025-01-01').map((d) => ({ stream: analytics, window: week(d) })), 4);
+    expect(result).toMatchObject({ ok: 8, failed: 0 });
+    expect(large.most).toBe(4);
   });
 
   it('the Analytics API streams are the large-page ones', () => {
