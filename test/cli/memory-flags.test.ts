@@ -106,17 +106,28 @@ describe('memory bounds of the ingest commands', () => {
     const holder = await holdWriteLock(file);
     try {
       const child = spawn(process.execPath, [BIN, 'retry', '--lock-wait', '60', '--warehouse', `duckdb:${file}`], {
-        env: { PATH: process.env.PATH, NODE_OPTIONS: `--import ${pathToFileURL(hook).href}` },
-        stdio: 'ignore',
+        // A key (and a loopback origin, never contacted): without one the worker would exit at once
+        // over the missing key, not wait on the lock, and the test would pass only while start-up is slow.
+        env: {
+          PATH: process.env.PATH,
+          NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`,
+          ANTHROPIC_ADMIN_KEY: 'sk-ant-admin01-lock-wait-test-key',
+          ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       let worker = 0;
       for (let i = 0; i < 200 && !worker; i++) {
         await new Promise((r) => setTimeout(r, 50));
         if (existsSync(pidFile)) worker = Number(readFileSync(pidFile, 'utf8'));
       }
       expect(worker).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(alive(worker)).toBe(true);
+      // It says it waits on the lock, so it is waiting, not starting up or failing.
+      for (let i = 0; i < 400 && !stderr.includes('--lock-wait'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toContain('is in use by');
+      expect(alive(worker), stderr).toBe(true);
       child.kill('SIGKILL');
       for (let i = 0; i < 100 && alive(worker); i++) await new Promise((r) => setTimeout(r, 50));
       expect(alive(worker)).toBe(false);
