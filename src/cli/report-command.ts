@@ -3,8 +3,9 @@ import { organizationOf } from '../ledger/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
-import { limitReport } from './limit-report.js';
-import { allocationReportCommand } from './allocation-report.js';
+// The limit reports (which bring the ingest: jobs, streams, the API's zod schemas) and the allocation
+// report (the allocation engine) are loaded when asked for: a spend report does not pay some 0.2 s of
+// CPU at start for them (docs/performance.md, Round 15).
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { type DayRange, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -94,6 +95,7 @@ shown without a peak. See docs/limits.md.`,
         if ((LIMIT_REPORT_NAMES as readonly string[]).includes(o.by)) {
           const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
           if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
+          const { limitReport } = await import('./limit-report.js');
           const result = await limitReport(rt, g, o.by as LimitReportName, o);
           rt.reporter(g).print(format === 'json' ? JSON.stringify(reportJson(result), null, 2) : format === 'csv' ? renderReportCsv(result) : renderReportTable(result));
           return;
@@ -103,6 +105,7 @@ shown without a peak. See docs/limits.md.`,
         const name = resolveReportName(o.by);
         if (!name && !kind) {
           // Not a report of its own: allocation dimensions (docs/allocation.md), which say so if not one either.
+          const { allocationReportCommand } = await import('./allocation-report.js');
           await allocationReportCommand(rt, g, o, { listOption, resolveCliRange, reportFilter });
           return;
         }

@@ -62,4 +62,23 @@ describe('what the CLI loads at start', () => {
     // Nor the config schema (zod, ~0.15 s of CPU): validate without a config file never parses one.
     expect(loaded).not.toContain('config/schema.js');
   });
+
+  it('report loads neither the ingest (the limit reports), the allocation engine nor the config schema until asked', () => {
+    const dir = tempDir();
+    const hook = join(dir, 'hook.mjs');
+    writeFileSync(hook, `export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  const m = /\\/dist\\/src\\/(.+\\.js)$/.exec(r.url) ?? /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(r.url);
+  if (m) process.stderr.write('MODULE ' + m[1] + '\\n');
+  return r;
+}\n`);
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const report = pathToFileURL(resolve(import.meta.dirname, '../../dist/src/cli/report-command.js')).href;
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `await import(${JSON.stringify(report)});`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = new Set([...r.stderr.matchAll(/^MODULE (.+)$/gm)].map((m) => m[1]!));
+    expect(loaded).toContain('reports/calendar-report.js');
+    for (const m of ['cli/limit-report.js', 'jobs/backfill.js', 'streams/index.js', 'cli/allocation-report.js', 'reports/allocation/engine.js', 'config/schema.js', 'zod']) expect(loaded, m).not.toContain(m);
+  });
 });
