@@ -45,7 +45,11 @@ const FORMATS = ['table', 'json', 'csv'] as const;
 /** The calendar report with the hours the warehouse holds for its organizations (read from the ledger). */
 export async function runCalendarReportHeld(wh: Warehouse, cal: Calendar, kind: PeriodKind, f: ReportFilter): Promise<ReportResult> {
   // In UTC every day is the API's own: no hours needed, every row is a UTC day.
-  const [cost, usage] = isUtc(cal) ? [new Set<IsoDay>(), new Set<IsoDay>()] : await Promise.all([hourlyCostDays(wh, f.organizationIds), hourlyUsageDays(wh, f.organizationIds)]);
+  if (isUtc(cal)) return runCalendarReport(wh, cal, kind, f, { cost: new Set<IsoDay>(), usage: new Set<IsoDay>() });
+  // Both read the ledger: once (on the one-year large warehouse it is some 60 ms of DuckDB a read).
+  const ledger = wh.listWindows();
+  const held = { listWindows: () => ledger, listRuns: (limit: number) => wh.listRuns(limit) };
+  const [cost, usage] = await Promise.all([hourlyCostDays(held, f.organizationIds), hourlyUsageDays(held, f.organizationIds)]);
   return runCalendarReport(wh, cal, kind, f, { cost, usage });
 }
 
