@@ -14,7 +14,7 @@ describe('DuckDB allocator settings', () => {
     const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:250' };
     boundDuckDbAllocator(mine);
     expect(mine.DUCKDB_JE_MALLOC_CONF).toBe('dirty_decay_ms:250');
-    for (const command of ['backfill', 'retry', 'report', undefined]) {
+    for (const command of ['backfill', 'retry', 'dashboard', 'chargeback', undefined]) {
       const e: NodeJS.ProcessEnv = {};
       boundDuckDbAllocator(e, command);
       expect(e.DUCKDB_JE_MALLOC_CONF, command).toBe(DUCKDB_JE_MALLOC_CONF);
@@ -30,10 +30,12 @@ describe('DuckDB allocator settings', () => {
     expect(mine.DUCKDB_JE_MALLOC_CONF).toBe(DUCKDB_JE_MALLOC_CONF);
   });
 
-  it('validate keeps freed pages 200 ms (its scans reuse blocks), unless the user chose a value', () => {
-    const env: NodeJS.ProcessEnv = {};
-    boundDuckDbAllocator(env, 'validate');
-    expect(env.DUCKDB_JE_MALLOC_CONF).toBe('dirty_decay_ms:200,muzzy_decay_ms:0');
+  it('validate and report keep freed pages 200 ms (their scans reuse blocks), unless the user chose a value', () => {
+    for (const command of ['validate', 'report']) {
+      const env: NodeJS.ProcessEnv = {};
+      boundDuckDbAllocator(env, command);
+      expect(env.DUCKDB_JE_MALLOC_CONF, command).toBe('dirty_decay_ms:200,muzzy_decay_ms:0');
+    }
     const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: DUCKDB_JE_MALLOC_CONF };
     boundDuckDbAllocator(mine, 'validate');
     expect(mine.DUCKDB_JE_MALLOC_CONF).toBe(DUCKDB_JE_MALLOC_CONF);
