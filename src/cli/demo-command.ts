@@ -14,6 +14,7 @@ import { parseInvoice } from '../reports/invoice.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildChargeback, renderChargebackCsv, renderChargebackSummary } from '../reports/allocation/chargeback.js';
 import { writeDemoAllocation } from './demo-allocation.js';
+import { preloadConfigSchema } from '../config/load.js';
 import { DEMO_FIXED_COSTS, writeDemoInvoice } from './demo-invoice.js';
 import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
@@ -81,6 +82,8 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
           if (orgs > 1) out.write(`  claude-ingest report --by organization --warehouse duckdb:${o.out}\n`);
           // Who pays: the example rules written beside the warehouse (docs/allocation.md); validate proves they add up.
+          // The demo parses its own allocation config: the schema is loaded first (config/load.ts).
+          if (orgs === 1) await preloadConfigSchema();
           const allocation = orgs === 1 ? writeDemoAllocation(path) : null;
           // A reconciled month: the last whole month in range, against an invoice written from the emulator's truth.
           const month = addDays(monthStart(today), -1).slice(0, 7);
