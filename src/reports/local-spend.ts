@@ -43,25 +43,14 @@ export interface HourSum {
   usd: string;
 }
 
-/**
- * SQL: exact billed dollars per UTC hour of the UTC days f.from..f.to (claude_cost_hourly). The rows
- * are summed per hour, product and whether a workspace is set first, and the billed test runs on
- * those sums: the same test on every one of the year's rows (an OR of string comparisons) was most of
- * the one-year local-day report's slowest query (docs/performance.md, Round 15). Exact sums either way.
- */
+/** SQL: exact billed dollars per UTC hour of the UTC days f.from..f.to (claude_cost_hourly). */
 export function hourlySpendQuery(wh: Pick<Warehouse, 'dialect'>, f: ReportFilter): { sql: string; params: unknown[] } {
   const d = wh.dialect;
-  const i = (n: string) => d.ident(n);
   const where = filterWhere(d, f, 'h', COSTS_DIMS, 'claude_cost_hourly');
-  // MAX(workspace_id) of a group is NULL exactly when the group's rows have none (no_workspace groups them so).
   return {
-    sql: `SELECT s.${i('hour')} AS ${i('hour')}, ${d.sumExact(`s.${i('usd')}`)} AS ${i('usd')}
-            FROM (SELECT h.${i('bucket_start')} AS ${i('hour')}, h.${i('product')} AS ${i('product')}, h.${i('workspace_id')} IS NULL AS ${i('no_workspace')},
-                         MAX(h.${i('workspace_id')}) AS ${i('workspace_id')}, ${d.sumExact(`h.${i('amount_usd')}`)} AS ${i('usd')}
-                    FROM ${d.table('claude_cost_hourly')} h
-                   WHERE ${where.sql}
-                   GROUP BY 1, 2, 3) s
-           WHERE ${billedByCostReportSql(wh, 's')}
+    sql: `SELECT h.${d.ident('bucket_start')} AS ${d.ident('hour')}, ${d.sumExact(`h.${d.ident('amount_usd')}`)} AS ${d.ident('usd')}
+            FROM ${d.table('claude_cost_hourly')} h
+           WHERE ${where.sql} AND ${billedByCostReportSql(wh, 'h')}
            GROUP BY 1 ORDER BY 1`,
     params: where.params,
   };
