@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { ingestEnvironment } from './api-runtime.js';
 import { resolve } from 'node:path';
 import { EMULATOR_ADMIN_KEY, startEmulator } from '../emulator/index.js';
 import { backfill } from '../jobs/backfill.js';
@@ -61,7 +62,7 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           const url = emu.url;
           const outcomes = await Promise.all(
             keys.map((apiKey) =>
-              backfill(demoRt.ingestEnvironment(opts, wh, { apiKey, baseUrl: url }, { usageBucket: '1d' }, { share, sole: keys.length === 1 }), {
+              backfill(ingestEnvironment(demoRt, opts, wh, { apiKey, baseUrl: url }, { usageBucket: '1d' }, { share, sole: keys.length === 1 }), {
                 range,
                 streams: parseStreams(undefined),
                 refresh: false,

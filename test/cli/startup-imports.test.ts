@@ -61,6 +61,8 @@ describe('what the CLI loads at start', () => {
     for (const m of ['jobs/ingest-run.js', 'streams/index.js', 'source/http-client.js', 'cli/report-command.js', 'reports/allocation/engine.js']) expect(loaded, m).not.toContain(m);
     // Nor the config schema (zod, ~0.15 s of CPU): validate without a config file never parses one.
     expect(loaded).not.toContain('config/schema.js');
+    // Nor the API client (cli/api-runtime.ts): validate never calls the API.
+    expect(loaded).not.toContain('source/http-client.js');
   });
 
   it('report loads neither the ingest (the limit reports), the allocation engine nor the config schema until asked', () => {
