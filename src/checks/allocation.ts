@@ -77,8 +77,8 @@ export function overlappingRules(rules: readonly AllocationRule[]): string[] {
 
 /** One day's verdict, kept (amounts in sub-cents as decimal text). */
 export interface AllocationDay {
-  /** The day's billed total plus its fees' parts, as the warehouse sums it. */
-  total: string;
+  /** The day's billed total plus its fees' parts, as the warehouse sums it; null: the warehouse has no total for the day. */
+  total: string | null;
   /** What the engine allocated to a rule, and left unallocated (configured fees included). */
   allocated: string;
   unallocated: string;
@@ -135,7 +135,7 @@ export async function allocationFacts(ctx: CheckContext): Promise<Map<string, Al
   for (const [day, e] of days) {
     if (!inside(day)) continue;
     out.set(day, {
-      total: String(totals.get(day) ?? 0n),
+      total: totals.has(day) ? String(totals.get(day)) : null,
       allocated: String(e.allocated),
       unallocated: String(e.unallocated),
       fees: String(e.fees),
@@ -143,7 +143,7 @@ export async function allocationFacts(ctx: CheckContext): Promise<Map<string, Al
       kept: staleDays.has(day) ? 'none' : differDays.has(day) ? 'differ' : 'same',
     });
   }
-  for (const day of staleDays) if (!out.has(day) && inside(day)) out.set(day, { total: '0', allocated: '0', unallocated: '0', fees: '0', matched: [], kept: 'none' });
+  for (const day of staleDays) if (!out.has(day) && inside(day)) out.set(day, { total: null, allocated: '0', unallocated: '0', fees: '0', matched: [], kept: 'none' });
   return out;
 }
 
@@ -163,9 +163,9 @@ export function judgeAllocation(ctx: CheckContext, days: Map<string, AllocationD
     allocated += BigInt(v.allocated);
     unallocated += BigInt(v.unallocated);
     fees += BigInt(v.fees);
-    if (BigInt(v.total) !== 0n || BigInt(v.allocated) + BigInt(v.unallocated) !== 0n) totalDays++;
+    if (v.total !== null) totalDays++;
     for (const m of v.matched) matched.add(m);
-    if (BigInt(v.total) !== BigInt(v.allocated) + BigInt(v.unallocated)) differ.push(day);
+    if (BigInt(v.total ?? '0') !== BigInt(v.allocated) + BigInt(v.unallocated)) differ.push(day);
     if (v.kept === 'none') current = false;
     if (v.kept === 'differ') keptDiffer.push(day);
   }

@@ -51,7 +51,7 @@ export const allocationCheck: DailyCheck<AllocationDay> = {
   // Each day's verdict is kept (proofs.ts) under its facts', kept lines' and kept days' fingerprints.
   daily: {
     tables: ['claude_cost_by_actor', 'claude_costs', 'claude_cost_allocation_lines', 'claude_cost_allocation_days'],
-    version: 'allocation-1',
+    version: 'allocation-2',
     salt: async (ctx) => (await import('./allocation.js')).allocationSalt(ctx),
     facts: async (ctx) => (await import('./allocation.js')).allocationFacts(ctx),
     judge: async (ctx, facts) => (await import('./allocation.js')).judgeAllocation(ctx, facts),
