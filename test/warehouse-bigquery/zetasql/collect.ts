@@ -329,6 +329,11 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     await readProductGrouped(wh, { ...RANGE, organizationIds: ['org_a'] }, 'claude_code');
     await namesHash(wh);
     take('allocation kept lines');
+    // validate's allocation check, kept per day: its salt (the fees' fingerprint), the per-day currency and the kept forms against the engine.
+    const allocationProofs = await readProofBook(wh);
+    await runValidation(wh, { range: RANGE, today: TODAY, options: { toleranceUsd: '0.01', allocation: allocationRules }, proofs: allocationProofs });
+    await runValidation(wh, { range: RANGE, today: TODAY, options: { toleranceUsd: '0.01', allocation: allocationRules }, organizations: [{ id: 'org_a', name: 'A' }] });
+    take('validate with allocation rules');
     await materialiseAllocation(wh, null, { toolVersion: 'zetasql-check' });
     take('allocate without rules');
     const cfg = alertsSchema.parse({
