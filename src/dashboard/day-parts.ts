@@ -134,6 +134,9 @@ async function monthPrints(wh: Warehouse, store: DayPrintStore, table: TableName
 export class DayParts {
   private loaded: Map<string, Part> | undefined;
   private changed = false;
+  /** Day-print stores whose prints were read or put since the last save (each saves only while its file is unchanged). */
+  private readonly stores = new Set<DayPrintStore>();
+  private timer: NodeJS.Timeout | undefined;
   /** Month prints being read, per store (one store per open DuckDB instance) and table/month. */
   private readonly printing = new WeakMap<DayPrintStore, Map<string, Promise<Map<IsoDay, DayPrint>>>>();
 
@@ -247,7 +250,7 @@ export class DayParts {
       }
     }
     this.touch(plan.map((p) => p.key));
-    await store.save();
+    this.stores.add(store);
     // A caller may change its rows: each gets its own copies.
     return plan.flatMap((p) => (p.rows as T[]).map((r) => ({ ...r })));
   }
@@ -270,7 +273,7 @@ export class DayParts {
         }),
     );
     this.touch(plan.map((p) => p.key));
-    await store.save();
+    this.stores.add(store);
     return plan.map((p) => structuredClone(p.rows![0] as P));
   }
 
@@ -284,8 +287,20 @@ export class DayParts {
     p.catch(() => byKey.delete(k));
   }
 
-  /** Keeps the parts for the next start (best effort, written whole or not at all). */
-  save(): void {
+  /** save() a moment later, once for the answers computed together. */
+  saveSoon(): void {
+    this.timer ??= setTimeout(() => void this.save(), 50);
+    this.timer.unref();
+  }
+
+  /** Keeps the parts (and the month prints) for the next start (best effort, each file written whole or not at all). */
+  async save(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const stores = [...this.stores];
+    this.stores.clear();
+    // A store saves only if its file is in the state its prints were read in (day-prints.ts).
+    for (const store of stores) await store.save();
     if (!this.changed || !this.loaded) return;
     const entries = [...this.loaded].slice(-MAX_PARTS);
     try {

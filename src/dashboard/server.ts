@@ -67,7 +67,6 @@ export interface DashboardOptions {
   /** The organization's calendar (timezone:, --tz): spend per local day, the zone in the header (default UTC). */
   calendar?: Calendar;
 }
-
 const RESPONSE_CACHE_SIZE = 64;
 const WARM_INTERVAL_MS = 2000;
 
@@ -241,7 +240,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (pending) return await pending;
       const computing = handleApi(url.pathname, { wh: key && token ? sharedQueries.wrap(handle.wh, token) : handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs, ...(dayParts ? { dayParts } : {}), ...(o.calendar ? { calendar: o.calendar } : {}) }).then((body) => JSON.stringify(body));
       if (!key) return await computing;
-      void computing.then(() => dayParts?.save(), () => undefined);
+      void computing.then(() => dayParts?.saveSoon(), () => undefined);
       inflight.set(key, computing);
       try {
         const computed = await computing;
@@ -390,6 +389,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (warmTimer) clearInterval(warmTimer);
       await warming;
       await Promise.all(releasing);
+      await dayParts?.save();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
