@@ -7,7 +7,7 @@ import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
 import { readProofBook } from '../checks/proofs.js';
 import { lastCompleteDay, unfinishedWindows } from '../ledger/queries.js';
-import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
+import { claudeCodeActiveActors, claudeCodeDaily, claudeCodeDailyQuery, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
@@ -250,7 +250,7 @@ async function claudeCode(ctx: ApiContext) {
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const days = eachDay(f.from, f.to);
   // Independent queries side by side, each on its own connection.
-  const [dailyRows, userRows, tools, active] = await Promise.all([keptByDay(ctx.dayParts, ctx.wh, 'claudeCodeDaily', ['claude_code_productivity'], f, (r) => r.day, (g: ReportFilter) => claudeCodeDaily(ctx.wh, g)), claudeCodeByUser(ctx.wh, f), toolAcceptance(ctx.wh, f), claudeCodeActiveActors(ctx.wh, f)]);
+  const [dailyRows, userRows, tools, active] = await Promise.all([keptByDay(ctx.dayParts, ctx.wh, 'claudeCodeDaily', ['claude_code_productivity'], f, (r) => r.day, (g: ReportFilter) => claudeCodeDaily(ctx.wh, g), (g) => claudeCodeDailyQuery(ctx.wh.dialect, g)), claudeCodeByUser(ctx.wh, f), toolAcceptance(ctx.wh, f), claudeCodeActiveActors(ctx.wh, f)]);
   const byDay = new Map(dailyRows.map((r) => [r.day, r]));
   const daily = days.map(
     (day) => byDay.get(day) ?? { day, active_users: 0, active_api_actors: 0, sessions: 0, lines_added: 0, lines_removed: 0, commits: 0, pull_requests: 0 },

@@ -235,7 +235,9 @@ export class DayParts {
    * the others computed (adjacent ones in one query) and kept. `dayOf` names a row's day; the
    * query must group by day and order by day first.
    */
-  async rows<T extends object>(wh: Warehouse, name: string, tables: readonly TableName[], f: ReportFilter, dayOf: (row: NoInfer<T>) => string, compute: (f: ReportFilter) => Promise<T[]>): Promise<T[]> {
+  async rows<T extends object>(wh: Warehouse, name: string, tables: readonly TableName[], f: ReportFilter, dayOf: (row: NoInfer<T>) => string, compute: (f: ReportFilter) => Promise<T[]>, check?: (f: ReportFilter) => unknown): Promise<T[]> {
+    // A filter the query refuses is refused before anything is read, as the query alone would (the same error first).
+    check?.(f);
     const store = wh.dayPrints?.();
     if (!store || f.from > f.to) return compute(f);
     const plan = await this.plan(wh, store, name, tables, f);
@@ -321,6 +323,7 @@ export function keptByDay<T extends object>(
   f: ReportFilter,
   dayOf: (row: NoInfer<T>) => string,
   compute: (f: ReportFilter) => Promise<T[]>,
+  check?: (f: ReportFilter) => unknown,
 ): Promise<T[]> {
-  return parts ? parts.rows(wh, name, tables, f, dayOf, compute) : compute(f);
+  return parts ? parts.rows(wh, name, tables, f, dayOf, compute, check) : compute(f);
 }
