@@ -136,8 +136,10 @@ describe('paginateAnalyticsRows', () => {
   it('a body that breaks off after rows were handed out is read again: each row once, numbered as in one reading', async () => {
     // Identical groups (as null actors render) all day: only the ordinal tells the rows apart.
     const same = (i: number) => ({ ...row(`2026-02-0${1 + Math.floor(i / 400)}`, 'claude-opus-4', i), group: { model: 'claude-opus-4', workspace_id: null, api_key_id: null } });
-    const first = page(Array.from({ length: 1200 }, (_, i) => same(i)), 'cur_2');
-    const second = page(Array.from({ length: 10 }, (_, i) => same(1190 + i)), null);
+    const firstRows = Array.from({ length: 1200 }, (_, i) => same(i));
+    const secondRows = Array.from({ length: 10 }, (_, i) => same(1190 + i));
+    const first = page(firstRows, 'cur_2');
+    const second = page(secondRows, null);
     server = await scriptedServer([breaksOff(first, 0.7), json(200, first), json(200, second)]);
     const stats = newRequestStats();
     const got: Array<[number, number]> = [];
@@ -145,7 +147,7 @@ describe('paginateAnalyticsRows', () => {
       expect(rows.length).toBeLessThanOrEqual(ANALYTICS_STREAM_BATCH);
       for (const o of rows) got.push([o.row.usage.output_tokens, o.ordinal]);
     }
-    const want = [...first.data, ...second.data].map((r, i): [number, number] => [r.usage.output_tokens, i < 1200 ? i % 400 : 400 + i - 1200]);
+    const want = [...firstRows, ...secondRows].map((r, i): [number, number] => [r.usage.output_tokens, i < 1200 ? i % 400 : 400 + i - 1200]);
     expect(got).toEqual(want);
     expect(stats).toMatchObject({ requests: 3, retries: 1 });
     expect(server.requests.map((r) => r.url.searchParams.get('page'))).toEqual([null, null, 'cur_2']);
