@@ -45,7 +45,7 @@ interface TransientCase {
 
 const transient: TransientCase[] = [
   { name: '429 storm with retry-after (injected)', rules: [{ kind: '429_retry_after', path: 'usage_report/messages', times: 3 }], expectRateLimited: true },
-  { name: '429 storm with retry-after (rate limiter)', emulator: { rateLimit: { rpm: 600, burst: 5, retryAfter: true } }, expectRateLimited: true, rerun: true },
+  { name: '429 storm with retry-after (rate limiter)', emulator: { rateLimit: { rpm: 3000, burst: 5, retryAfter: true } }, expectRateLimited: true, rerun: true },
   { name: '500 api_error', rules: [{ kind: '500', path: 'cost_report', times: 3 }], expectRetries: true },
   { name: '502 with an HTML body', rules: [{ kind: '502_html', path: 'cost_report', times: 2 }], expectRetries: true },
   { name: '503', rules: [{ kind: '503', path: 'usage_report/messages', times: 3 }], expectRetries: true },
