@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 1,
+    // The config schema, loaded on first use by the built CLI (src/config/load.ts).
+    setupFiles: ['test/setup/config-schema.ts'],
   },
 });

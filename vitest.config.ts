@@ -8,5 +8,7 @@ export default defineConfig({
     // Two cores here: more forks only thrash. Each test file uses its own DuckDB file and emulator port.
     pool: 'forks',
     maxWorkers: 2,
+    // The config schema, loaded on first use by the built CLI (src/config/load.ts).
+    setupFiles: ['test/setup/config-schema.ts'],
   },
 });

@@ -10,5 +10,7 @@ export default defineConfig({
     include: ['test/transform/**/*.test.ts', 'test/ledger/**/*.test.ts', 'test/jobs/windows.test.ts', 'test/util/**/*.test.ts', 'test/warehouse/values.test.ts'],
     pool: 'threads',
     maxWorkers: 2,
+    // The config schema, loaded on first use by the built CLI (src/config/load.ts).
+    setupFiles: ['test/setup/config-schema.ts'],
   },
 });

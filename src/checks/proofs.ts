@@ -179,6 +179,8 @@ export class DayFingerprints {
 
   private async read(table: TableName): Promise<Map<IsoDay, { rows: number; print: string }>> {
     const { wh, range } = this.ctx;
+    // A reader-optional table a read-only open lacks (allocation-tables.ts) has no rows on any day.
+    if (wh.lacks?.(table)) return new Map();
     const d = wh.dialect;
     const i = (n: string) => d.ident(n);
     const org = orgAnd(this.ctx);

@@ -30,7 +30,7 @@ export function needsHourlyCost(cal: Calendar): boolean {
  * windows), for the organizations asked (all when none): with several, a day counts only when every
  * one of them holds it, so a sum never mixes one organization's local hours with another's UTC day.
  */
-export async function hourlyCostDays(wh: Warehouse, organizationIds?: string[]): Promise<Set<IsoDay>> {
+export async function hourlyCostDays(wh: Pick<Warehouse, 'listWindows'>, organizationIds?: string[]): Promise<Set<IsoDay>> {
   return okDaysOfEvery(await wh.listWindows(), 'analytics_cost_hourly', organizationIds);
 }
 

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { ingestEnvironment } from './api-runtime.js';
 import { resolve } from 'node:path';
 import { EMULATOR_ADMIN_KEY, startEmulator } from '../emulator/index.js';
 import { backfill } from '../jobs/backfill.js';
@@ -14,6 +15,7 @@ import { parseInvoice } from '../reports/invoice.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildChargeback, renderChargebackCsv, renderChargebackSummary } from '../reports/allocation/chargeback.js';
 import { writeDemoAllocation } from './demo-allocation.js';
+import { preloadConfigSchema } from '../config/load.js';
 import { DEMO_FIXED_COSTS, writeDemoInvoice } from './demo-invoice.js';
 import { parseOrgSize } from './emulator-command.js';
 import { EXIT } from './exit-codes.js';
@@ -60,7 +62,7 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           const url = emu.url;
           const outcomes = await Promise.all(
             keys.map((apiKey) =>
-              backfill(demoRt.ingestEnvironment(opts, wh, { apiKey, baseUrl: url }, { usageBucket: '1d' }, { share, sole: keys.length === 1 }), {
+              backfill(ingestEnvironment(demoRt, opts, wh, { apiKey, baseUrl: url }, { usageBucket: '1d' }, { share, sole: keys.length === 1 }), {
                 range,
                 streams: parseStreams(undefined),
                 refresh: false,
@@ -81,6 +83,8 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
           out.write(`Data: ${path} (DuckDB). Try:\n  claude-ingest status --warehouse duckdb:${o.out}\n  duckdb ${o.out} "SELECT * FROM claude_costs LIMIT 10"\n`);
           if (orgs > 1) out.write(`  claude-ingest report --by organization --warehouse duckdb:${o.out}\n`);
           // Who pays: the example rules written beside the warehouse (docs/allocation.md); validate proves they add up.
+          // The demo parses its own allocation config: the schema is loaded first (config/load.ts).
+          if (orgs === 1) await preloadConfigSchema();
           const allocation = orgs === 1 ? writeDemoAllocation(path) : null;
           // A reconciled month: the last whole month in range, against an invoice written from the emulator's truth.
           const month = addDays(monthStart(today), -1).slice(0, 7);

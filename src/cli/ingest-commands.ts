@@ -1,7 +1,8 @@
 /** backfill, run and retry: the three commands that write data. */
+import { apiClient, ingestEnvironment } from './api-runtime.js';
 import { backfill, checkRange } from '../jobs/backfill.js';
 import { checkLookback, dailyRun, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS } from '../jobs/daily-run.js';
-import type { IngestOutcome } from '../jobs/ingest-run.js';
+import type { IngestEnvironment, IngestOutcome } from '../jobs/ingest-run.js';
 import { retryFailed } from '../jobs/retry.js';
 import { loadConfig } from '../config/load.js';
 import { allocateAfterIngest, allocationLine } from './allocate-command.js';
@@ -50,7 +51,7 @@ interface IngestCall<Input> {
   target: Target;
   /** Everything the user typed, checked before the warehouse is opened or the API contacted. */
   validate: () => Input;
-  job: (env: ReturnType<CliRuntime['ingestEnvironment']>, input: Input) => Promise<IngestOutcome>;
+  job: (env: IngestEnvironment, input: Input) => Promise<IngestOutcome>;
   /** --usage-bucket and --analytics-bucket as typed (absent: daily). */
   buckets?: { usage?: string | undefined; analytics?: string | undefined };
   /** Runs on the same warehouse after a fully successful job (run --alerts). */
@@ -74,10 +75,10 @@ async function ingest<Input>(rt: CliRuntime, opts: GlobalOptions, call: IngestCa
     warehouse = await rt.openWarehouse(opts);
     const wh = warehouse;
     const concurrency = rt.concurrency(opts);
-    const keys = await selectOrganizations(api.keys, target.org, (k) => rt.apiClient(opts, { apiKey: k.apiKey, baseUrl: api.baseUrl }));
+    const keys = await selectOrganizations(api.keys, target.org, (k) => apiClient(rt, opts, { apiKey: k.apiKey, baseUrl: api.baseUrl }));
     const share = Math.max(1, Math.floor(concurrency / keys.length));
     const outcomes = await Promise.all(
-      keys.map((k) => job(rt.ingestEnvironment(opts, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, options, { share, sole: keys.length === 1 }), input)),
+      keys.map((k) => job(ingestEnvironment(rt, opts, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, options, { share, sole: keys.length === 1 }), input)),
     );
     const reporter = rt.reporter(opts);
     reporter.done();

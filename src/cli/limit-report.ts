@@ -4,6 +4,7 @@
  * 1-minute usage buckets per request sequence, only for those days), then reports from the cache;
  * without an admin key it reports what the cache holds and says which days it lacks.
  */
+import { ingestEnvironment } from './api-runtime.js';
 import { judgedDays } from '../checks/judged-days.js';
 import { loadNames } from '../reports/spend-data.js';
 import { spendLimitStatuses } from '../alerts/spend-limits.js';
@@ -50,9 +51,9 @@ async function rateLimitReport(rt: CliRuntime, g: GlobalOptions, o: { from?: str
   try {
     if (keys) {
       const api = keys;
-      const chosen = await selectOrganizations(api.keys, o.org, (k) => rt.ingestEnvironment(g, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, { usageBucket: '1d' }).client);
+      const chosen = await selectOrganizations(api.keys, o.org, (k) => ingestEnvironment(rt, g, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, { usageBucket: '1d' }).client);
       for (const k of chosen) {
-        const env = rt.ingestEnvironment(g, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, { usageBucket: '1d' }, { share: rt.concurrency(g), sole: chosen.length === 1 });
+        const env = ingestEnvironment(rt, g, wh, { apiKey: k.apiKey, baseUrl: api.baseUrl }, { usageBucket: '1d' }, { share: rt.concurrency(g), sole: chosen.length === 1 });
         const outcome = await backfill(env, { range, streams: [STREAMS.rate_limit_peaks], refresh: false });
         if (outcome.fatal || outcome.failed > 0) {
           reporter.warn(`rate-limit headroom: ${outcome.fatal?.message ?? `${outcome.failed} day(s) could not be read`}; the report shows what the cache holds`);

@@ -4,6 +4,7 @@ import { EXIT } from './exit-codes.js';
 import { commandOf } from './memory-flags.js';
 import { rootProgram, type Program } from './program.js';
 import { CliRuntime, toolVersion, type CliIo } from './runtime.js';
+import { mayReadConfigFile, preloadConfigSchema } from '../config/load.js';
 
 type Register = (program: Program, rt: CliRuntime) => void;
 
@@ -68,6 +69,8 @@ Examples:
 export async function main(argv: string[], io: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const rt = new CliRuntime(io);
   const program = await buildProgram(rt, argv.slice(2));
+  // The config schema (zod) is loaded only when a file may be read (config/load.ts says why).
+  if (mayReadConfigFile(argv.slice(2), io.env)) await preloadConfigSchema();
   try {
     await program.parseAsync(argv);
   } catch (err) {

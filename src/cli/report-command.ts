@@ -3,8 +3,9 @@ import { organizationOf } from '../ledger/status.js';
 import { organizationIdsOf, organizationLabel, selectWarehouseOrganizations, warehouseOrganizations } from '../reports/organizations.js';
 import { LIMIT_REPORT_NAMES, type LimitReportName } from '../reports/limit-reports.js';
 import { REPORT_NAMES, resolveReportName, runReport } from '../reports/registry.js';
-import { limitReport } from './limit-report.js';
-import { allocationReportCommand } from './allocation-report.js';
+// The limit reports (which bring the ingest: jobs, streams, the API's zod schemas) and the allocation
+// report (the allocation engine) are loaded when asked for: a spend report does not pay some 0.2 s of
+// CPU at start for them (docs/performance.md, Round 15).
 import { renderReportCsv, renderReportTable, reportJson } from '../reports/render.js';
 import { type DayRange, type IsoDay } from '../util/dates.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -44,7 +45,11 @@ const FORMATS = ['table', 'json', 'csv'] as const;
 /** The calendar report with the hours the warehouse holds for its organizations (read from the ledger). */
 export async function runCalendarReportHeld(wh: Warehouse, cal: Calendar, kind: PeriodKind, f: ReportFilter): Promise<ReportResult> {
   // In UTC every day is the API's own: no hours needed, every row is a UTC day.
-  const [cost, usage] = isUtc(cal) ? [new Set<IsoDay>(), new Set<IsoDay>()] : await Promise.all([hourlyCostDays(wh, f.organizationIds), hourlyUsageDays(wh, f.organizationIds)]);
+  if (isUtc(cal)) return runCalendarReport(wh, cal, kind, f, { cost: new Set<IsoDay>(), usage: new Set<IsoDay>() });
+  // Both read the ledger: once (on the one-year large warehouse it is some 60 ms of DuckDB a read).
+  const ledger = wh.listWindows();
+  const held = { listWindows: () => ledger, listRuns: (limit: number) => wh.listRuns(limit) };
+  const [cost, usage] = await Promise.all([hourlyCostDays(held, f.organizationIds), hourlyUsageDays(held, f.organizationIds)]);
   return runCalendarReport(wh, cal, kind, f, { cost, usage });
 }
 
@@ -94,6 +99,7 @@ shown without a peak. See docs/limits.md.`,
         if ((LIMIT_REPORT_NAMES as readonly string[]).includes(o.by)) {
           const format = FORMATS.find((f) => f === (g.json ? 'json' : o.format));
           if (!format) throw new InputError(`--format ${o.format} is not one of ${FORMATS.join(', ')}`);
+          const { limitReport } = await import('./limit-report.js');
           const result = await limitReport(rt, g, o.by as LimitReportName, o);
           rt.reporter(g).print(format === 'json' ? JSON.stringify(reportJson(result), null, 2) : format === 'csv' ? renderReportCsv(result) : renderReportTable(result));
           return;
@@ -103,6 +109,7 @@ shown without a peak. See docs/limits.md.`,
         const name = resolveReportName(o.by);
         if (!name && !kind) {
           // Not a report of its own: allocation dimensions (docs/allocation.md), which say so if not one either.
+          const { allocationReportCommand } = await import('./allocation-report.js');
           await allocationReportCommand(rt, g, o, { listOption, resolveCliRange, reportFilter });
           return;
         }

@@ -1,17 +1,13 @@
 /**
- * What every command shares: the environment, the reporter, opening the warehouse and the API
- * client, and turning errors into one readable line and an exit code.
+ * What every command shares: the environment, the reporter, opening the warehouse, and turning
+ * errors into one readable line and an exit code. The API client is cli/api-runtime.ts (the ingesting commands only).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveApiKey, resolveBaseUrl, resolveToday, resolveWarehouseUrl, type Env } from '../config/env.js';
-import type { IngestEnvironment } from '../jobs/ingest-run.js';
 import { checkBaseUrl, redactKey } from '../source/base-url.js';
-import { AdminApiClient } from '../source/http-client.js';
 import { resolveOrganizationKeys, type OrganizationKey } from '../config/organization-keys.js';
-import { RateGovernor } from '../source/rate-governor.js';
-import type { StreamOptions } from '../streams/stream.js';
 import { errorCodes, InputError } from '../util/errors.js';
 import type { IsoDay } from '../util/dates.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
@@ -27,20 +23,6 @@ export interface CliIo {
 }
 
 export type { GlobalOptions };
-
-/**
- * Retry settings. --max-attempts is for users; the CLAUDE_INGEST_* variables exist so tests and
- * unusual deployments can shrink the backoff without a flag nobody else needs.
- */
-function retryTuning(env: Env, opts: GlobalOptions) {
-  const fromEnv = (name: string) => (env[name] === undefined ? undefined : parseNonNegative(env[name]!, name));
-  return {
-    maxAttempts: opts.maxAttempts === undefined ? undefined : parsePositive(opts.maxAttempts, '--max-attempts', 100),
-    retryBaseMs: fromEnv('CLAUDE_INGEST_RETRY_BASE_MS'),
-    retryMaxDelayMs: fromEnv('CLAUDE_INGEST_RETRY_MAX_MS'),
-    timeoutMs: fromEnv('CLAUDE_INGEST_TIMEOUT_MS'),
-  };
-}
 
 let cachedVersion: string | undefined;
 
@@ -127,45 +109,6 @@ export class CliRuntime {
     this.addSecrets(keys.map((k) => k.apiKey));
     const baseUrl = checkBaseUrl(resolveBaseUrl(this.io.env)).toString().replace(/\/$/, '');
     return { keys, baseUrl };
-  }
-
-  /** A client with its own rate governor (limits are per organization), for `concurrency` requests at once. */
-  apiClient(opts: GlobalOptions, api: { apiKey: string; baseUrl: string }, concurrency = this.concurrency(opts)): AdminApiClient {
-    const reporter = this.reporter(opts);
-    const tuning = retryTuning(this.io.env, opts);
-    // Twenty successes per added slot: a per-organization limit is found by probing (the real API sends
-    // no retry-after), and a quicker climb re-probes it every few requests, each probe a wasted 429.
-    const governor = new RateGovernor({ maxConcurrency: concurrency, successesPerIncrease: 20, baseBackoffMs: tuning.retryBaseMs, maxBackoffMs: tuning.retryMaxDelayMs });
-    return new AdminApiClient(
-      { baseUrl: api.baseUrl, apiKey: api.apiKey, maxConcurrency: concurrency, ...tuning, onEvent: (event) => reporter.event({ type: 'client', event }) },
-      governor,
-    );
-  }
-
-  /**
-   * One organization's environment: its own client and rate governor (limits are per organization),
-   * with `share` of --concurrency, so several organizations together stay within it.
-   */
-  ingestEnvironment(
-    opts: GlobalOptions,
-    warehouse: Warehouse,
-    api: { apiKey: string; baseUrl: string },
-    options: StreamOptions,
-    org: { share: number; sole: boolean } = { share: this.concurrency(opts), sole: true },
-  ): IngestEnvironment {
-    const reporter = this.reporter(opts);
-    const concurrency = org.share;
-    return {
-      warehouse,
-      client: this.apiClient(opts, api, concurrency),
-      apiKey: api.apiKey,
-      emit: (e) => reporter.event(e),
-      concurrency,
-      options,
-      today: this.today(),
-      toolVersion: toolVersion(),
-      soleOrganization: org.sole,
-    };
   }
 
   /** One readable line and the matching exit code; never the key, never a stack trace for known errors. */

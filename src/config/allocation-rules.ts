@@ -10,7 +10,8 @@ import { basename, dirname, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { canonicalJson } from '../util/canonical-json.js';
 import { ConfigFileError } from './load.js';
-import { ALLOCATION_MATCH_KEYS, type AllocationConfig, type ConfigFile, type FixedCostConfig } from './schema.js';
+import { ALLOCATION_MATCH_KEYS } from './allocation-keys.js';
+import type { AllocationConfig, ConfigFile, FixedCostConfig } from './schema.js';
 
 export type AllocationMatchKey = (typeof ALLOCATION_MATCH_KEYS)[number];
 

@@ -11,7 +11,8 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import type { Env } from './env.js';
 import { ConfigError } from '../source/errors.js';
-import { configSchema, type ConfigFile } from './schema.js';
+import type * as Schema from './schema.js';
+import type { ConfigFile } from './schema.js';
 
 export const DEFAULT_CONFIG_NAMES = ['claude-ingest.yaml', 'claude-ingest.yml', 'claude-ingest.json'];
 
@@ -62,9 +63,39 @@ export function findConfigFile(option: string | undefined, env: Env, cwd = proce
   return null;
 }
 
+/**
+ * The config schema is loaded when a file is parsed, never at start: zod and the schema built with it
+ * cost some 0.15 s of CPU, and a command run without a config file (a cron job's validate or report)
+ * has no use for them (docs/performance.md, Round 15). The CLI loads it before the command runs when
+ * a file may be read (preloadConfigSchema); anything else requires it on first use (Node >= 20.19
+ * loads an ES module synchronously with require).
+ */
+let schemaModule: typeof Schema | undefined;
+
+export async function preloadConfigSchema(): Promise<void> {
+  schemaModule ??= await import('./schema.js');
+}
+
+function configSchema(): typeof Schema.configSchema {
+  schemaModule ??= createRequire(import.meta.url)('./schema.js') as typeof Schema;
+  return schemaModule.configSchema;
+}
+
+/** Whether a command line may read a config file (--config, CLAUDE_INGEST_CONFIG, or a default name in cwd): the CLI then loads the schema first. */
+export function mayReadConfigFile(args: readonly string[], env: Env, cwd = process.cwd()): boolean {
+  if (args.some((a) => a === '--config' || a.startsWith('--config='))) return true;
+  if (env.CLAUDE_INGEST_CONFIG?.trim()) return true;
+  return DEFAULT_CONFIG_NAMES.some((name) => existsSync(resolve(cwd, name)));
+}
+
+/** What the schema gives an empty file (every key is optional and has no default): test/config/load.test.ts holds the two equal. */
+function emptyConfig(): ConfigFile {
+  return {};
+}
+
 export function loadConfig(option: string | undefined, env: Env, cwd = process.cwd()): LoadedConfig {
   const path = findConfigFile(option, env, cwd);
-  if (path === null) return { path: null, config: configSchema.parse({}), secrets: [], warnings: [] };
+  if (path === null) return { path: null, config: emptyConfig(), secrets: [], warnings: [] };
   const ext = extname(path).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
     throw new ConfigFileError([`${path}: the config file must end in .yaml, .yml or .json (got "${ext || 'no extension'}")`]);
@@ -115,7 +146,7 @@ export function parseConfigText(text: string, path: string, env: Env): LoadedCon
   const envProblems: string[] = [];
   const resolved = resolveEnvRefs(raw, [], env, secrets, (p, msg) => envProblems.push(`${at(nodeOffset(doc, p))}: ${keyPath(p)}: ${msg}`));
   if (envProblems.length > 0) throw new ConfigFileError(envProblems);
-  const parsed = configSchema.safeParse(resolved);
+  const parsed = configSchema().safeParse(resolved);
   if (!parsed.success) {
     throw new ConfigFileError(parsed.error.issues.map((i) => `${at(nodeOffset(doc, i.path as PathPart[]))}: ${describeIssue(i, secrets)}`));
   }

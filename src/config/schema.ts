@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { checkTimeZone } from '../util/calendar.js';
 import { destinationProblem } from '../util/destination.js';
+import { ALLOCATION_MATCH_KEYS } from './allocation-keys.js';
 
 /** Dollars as a number or decimal text: kept exact by converting the text, never by float arithmetic. */
 const dollars = (what: string, positive = false) =>
@@ -201,8 +202,7 @@ export const fixedCostsSchema = z
 // ---- allocation (issue 25): who pays. Rules from config and CSV files (src/config/allocation-rules.ts);
 // the engine is src/reports/allocation/. Kept in its own block to ease merges. See docs/allocation.md. ----
 
-/** What a rule may match on, in the order docs/allocation.md lists them. */
-export const ALLOCATION_MATCH_KEYS = ['api_key', 'workspace', 'user', 'service_account', 'product', 'model', 'cost_type'] as const;
+export { ALLOCATION_MATCH_KEYS };
 /** Names a dimension may not take: report columns and match keys would become ambiguous in --by, and the FOCUS view's own Tags keys would repeat in Tags. */
 export const RESERVED_DIMENSIONS = [...ALLOCATION_MATCH_KEYS, 'person', 'actor', 'day', 'month', 'organization', 'source', 'fee', 'rule', 'share', 'billed_usd', 'list_usd', 'service_tier', 'token_type', 'context_window', 'api_key_id'] as const;
 const DIMENSION_NAME = /^[a-z][a-z0-9_]{0,39}$/;

@@ -12,6 +12,8 @@ import { eachDay, type DayRange } from '../util/dates.js';
 import { canonicalDecimal, compareDecimal, sumDecimals } from '../util/money.js';
 import type { QueryRow } from '../warehouse/warehouse.js';
 import type { ApiContext } from './api-context.js';
+import { keptByDay } from './day-parts.js';
+import type { ReportFilter } from '../reports/filter.js';
 import { filterParams } from './params.js';
 import { pageInfo, pageOf, TABLE_SPECS } from './paging.js';
 import { heldHourlyDays, localProducts, overallBasis, requestCalendar, requestSpan, type DayBasis } from './api-local.js';
@@ -48,7 +50,7 @@ export async function analytics(ctx: ApiContext, span: () => Promise<DayRange | 
   const peopleNote = f.workspaceIds?.length ? 'the per-person table is not split by workspace (the Claude Code estimate beside it has none): clear the workspace filter to see it' : null;
   const [keys, byDay, people, local] = await Promise.all([
     run(apiKeyCostQuery(d, f)),
-    cal ? Promise.resolve([]) : productCostByDay(ctx.wh, f),
+    cal ? Promise.resolve([]) : keptByDay(ctx.dayParts, ctx.wh, 'productCostByDay', ['claude_cost_by_actor'], f, (r) => r.day, (g: ReportFilter) => productCostByDay(ctx.wh, g)),
     peopleNote ? Promise.resolve([] as Row[]) : run(userCostQuery(d, f)),
     cal ? heldHourlyDays(ctx, f.organizationIds).then((held) => localProducts(ctx, cal, f, held)) : Promise.resolve(null),
   ]);

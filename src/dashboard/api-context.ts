@@ -6,6 +6,7 @@ import type { Calendar } from '../util/calendar.js';
 import type { IsoDay } from '../util/dates.js';
 import type { AllocationRules } from '../reports/allocation/rules.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import type { DayParts } from './day-parts.js';
 
 export interface ApiContext {
   wh: Warehouse;
@@ -31,4 +32,6 @@ export interface ApiContext {
   proofs?: ProofBook;
   /** The organization's calendar (issue 27); absent: UTC. The page's `tz=utc` asks for UTC days anyway. */
   calendar?: Calendar;
+  /** Day-grain rows kept per month beside a DuckDB file (day-parts.ts); absent: every query over its whole range. */
+  dayParts?: DayParts;
 }

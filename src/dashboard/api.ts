@@ -7,12 +7,12 @@ import { DAY_STREAMS } from '../checks/gaps.js';
 import { runValidation, type ValidationReport } from '../checks/index.js';
 import { readProofBook } from '../checks/proofs.js';
 import { lastCompleteDay, unfinishedWindows } from '../ledger/queries.js';
-import { claudeCodeActiveActors, claudeCodeDaily, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
+import { claudeCodeActiveActors, claudeCodeDaily, claudeCodeDailyQuery, spendByDay, toolAcceptance, TOOLS } from '../reports/dashboard-queries.js';
 import { DEFAULT_WORKSPACE, type ReportFilter } from '../reports/filter.js';
 import { warehouseOrganizations } from '../reports/organizations.js';
 import { FORECAST_BASE_DAYS, forecastPeriod, periodOf } from '../reports/forecast.js';
 import { fixedFeeDays } from '../reports/fixed-fee-days.js';
-import { claudeCodeByUser, dataSpan, spendBy, spendOverTime, tokensByApiKey, totalSpend } from '../reports/queries.js';
+import { claudeCodeByUser, dataSpan, spendOverTime, tokensByApiKey } from '../reports/queries.js';
 import { addDays, daysInMonth, eachDay, leadingDay, monthStart, type DayRange, type IsoDay } from '../util/dates.js';
 import { canonicalDecimal, decimalToNumber, divideDecimal, isZeroDecimal, subtractDecimal, sumDecimals } from '../util/money.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -24,6 +24,8 @@ import { bridge } from './api-bridge.js';
 import { allocation } from './api-allocation.js';
 import { alertHistory, budgets } from './api-budgets.js';
 import type { ApiContext } from './api-context.js';
+import { keptByDay } from './day-parts.js';
+import { keptSpendBy, keptTotalSpend } from './kept-spend.js';
 import { limits } from './api-limits.js';
 import { checkParams, filterParams, rangeParam, stackParam, type Stack } from './params.js';
 import { rows as rowsPage } from './api-rows.js';
@@ -68,16 +70,16 @@ export interface MonthToDate {
   forecast: { usd: string; low: string; high: string; monthEnd: IsoDay; daysElapsed: number; daysInMonth: number; day_basis?: DayBasis | null } | null;
 }
 
-export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay): Promise<MonthToDate> {
+export async function monthToDate(wh: Warehouse, f: ReportFilter, today: IsoDay, parts?: ApiContext['dayParts']): Promise<MonthToDate> {
   const anchor = f.to;
   const dom = Number(anchor.slice(8, 10));
   const curFrom = monthStart(anchor);
   const prevFrom = monthStart(addDays(curFrom, -1));
   const prevTo = addDays(prevFrom, Math.min(dom, daysInMonth(prevFrom)) - 1);
   const [cur, prev, days] = await Promise.all([
-    totalSpend(wh, { ...f, from: curFrom, to: anchor }),
-    totalSpend(wh, { ...f, from: prevFrom, to: prevTo }),
-    spendOverTime(wh, { ...f, from: addDays(curFrom, -FORECAST_BASE_DAYS), to: anchor }, 'day'),
+    keptTotalSpend(parts, wh, { ...f, from: curFrom, to: anchor }),
+    keptTotalSpend(parts, wh, { ...f, from: prevFrom, to: prevTo }),
+    keptByDay(parts, wh, 'spendOverTime:day', ['claude_costs'], { ...f, from: addDays(curFrom, -FORECAST_BASE_DAYS), to: anchor }, (r) => r.period, (g: ReportFilter) => spendOverTime(wh, g, 'day')),
   ]);
   const dim = daysInMonth(anchor);
   // Days before today are complete; today (when the range ends there) is partial.
@@ -103,8 +105,8 @@ async function meta(ctx: ApiContext) {
   let models: string[] = [];
   if (span) {
     // The filter choices are what the cost data holds, named like the reports name them.
-    workspaces = (await spendBy(ctx.wh, span, 'workspace')).map((r) => ({ id: r.key ?? DEFAULT_WORKSPACE, name: r.name }));
-    models = (await spendBy(ctx.wh, span, 'model')).flatMap((r) => (r.key === null ? [] : [r.key])).sort();
+    workspaces = (await keptSpendBy(ctx.dayParts, ctx.wh, span, 'workspace')).map((r) => ({ id: r.key ?? DEFAULT_WORKSPACE, name: r.name }));
+    models = (await keptSpendBy(ctx.dayParts, ctx.wh, span, 'model')).flatMap((r) => (r.key === null ? [] : [r.key])).sort();
   }
   // In a zone the pickers offer local days (their bounds and quick ranges); the UTC toggle uses span and today.
   const cal = ctx.calendar && !isUtc(ctx.calendar) ? ctx.calendar : null;
@@ -136,7 +138,7 @@ async function spend(ctx: ApiContext) {
   const held = cal ? await heldHourlyDays(ctx, f.organizationIds) : null;
   const [chart, month, fees] = await Promise.all([
     cal && held ? localSpendChart(ctx, cal, f, stack, held) : utcSpendChart(ctx, f, stack),
-    cal && held ? localMonthToDate(ctx, cal, f, held) : monthToDate(ctx.wh, f, ctx.today),
+    cal && held ? localMonthToDate(ctx, cal, f, held) : monthToDate(ctx.wh, f, ctx.today, ctx.dayParts),
     feesLoad,
   ]);
   const feeTotal = sumDecimals(fees.map((x) => x.usd));
@@ -165,8 +167,8 @@ async function utcSpendChart(ctx: ApiContext, f: ReportFilter, stack: Stack) {
   const days = eachDay(f.from, f.to);
   const [names, byDay] = await Promise.all([
     // Series in the order of their total (largest first), named as `report --by workspace|model` names them.
-    spendBy(ctx.wh, f, stack),
-    spendByDay(ctx.wh, f, stack),
+    keptSpendBy(ctx.dayParts, ctx.wh, f, stack),
+    keptByDay(ctx.dayParts, ctx.wh, `spendByDay:${stack}`, ['claude_costs'], f, (r) => r.day, (g: ReportFilter) => spendByDay(ctx.wh, g, stack)),
   ]);
   const cells = new Map<string, string>();
   const dayParts = new Map<string, string[]>();
@@ -191,7 +193,7 @@ async function breakdown(ctx: ApiContext) {
   const f = filterParams(ctx.query, await requestSpan(ctx, cal, () => dataSpan(ctx.wh)));
   const clean = <T extends { usd: string }>(rows: T[]) => rows.map((r) => ({ ...r, usd: canonicalDecimal(r.usd) }));
   // Cost type has no hours (claude_cost_hourly is product × workspace × model): always the range's UTC days.
-  const costType = spendBy(ctx.wh, f, 'cost_type').then(clean);
+  const costType = keptSpendBy(ctx.dayParts, ctx.wh, f, 'cost_type').then(clean);
   if (cal) {
     const local = await localBreakdown(ctx, cal, f, await heldHourlyDays(ctx, f.organizationIds));
     return {
@@ -205,7 +207,7 @@ async function breakdown(ctx: ApiContext) {
       day_basis: { total: local.workspace.day_basis, workspace: local.workspace.day_basis, model: local.model.day_basis, cost_type: 'UTC days' as DayBasis | null },
     };
   }
-  const [total, workspace, model] = await Promise.all([totalSpend(ctx.wh, f), spendBy(ctx.wh, f, 'workspace'), spendBy(ctx.wh, f, 'model')]);
+  const [total, workspace, model] = await Promise.all([keptTotalSpend(ctx.dayParts, ctx.wh, f), keptSpendBy(ctx.dayParts, ctx.wh, f, 'workspace'), keptSpendBy(ctx.dayParts, ctx.wh, f, 'model')]);
   return {
     filter: filterEcho(f),
     timezone: null as string | null,
@@ -248,7 +250,7 @@ async function claudeCode(ctx: ApiContext) {
   const f = filterParams(ctx.query, await spanIfNeeded(ctx));
   const days = eachDay(f.from, f.to);
   // Independent queries side by side, each on its own connection.
-  const [dailyRows, userRows, tools, active] = await Promise.all([claudeCodeDaily(ctx.wh, f), claudeCodeByUser(ctx.wh, f), toolAcceptance(ctx.wh, f), claudeCodeActiveActors(ctx.wh, f)]);
+  const [dailyRows, userRows, tools, active] = await Promise.all([keptByDay(ctx.dayParts, ctx.wh, 'claudeCodeDaily', ['claude_code_productivity'], f, (r) => r.day, (g: ReportFilter) => claudeCodeDaily(ctx.wh, g), (g) => claudeCodeDailyQuery(ctx.wh.dialect, g)), claudeCodeByUser(ctx.wh, f), toolAcceptance(ctx.wh, f), claudeCodeActiveActors(ctx.wh, f)]);
   const byDay = new Map(dailyRows.map((r) => [r.day, r]));
   const daily = days.map(
     (day) => byDay.get(day) ?? { day, active_users: 0, active_api_actors: 0, sessions: 0, lines_added: 0, lines_removed: 0, commits: 0, pull_requests: 0 },

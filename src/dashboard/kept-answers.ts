@@ -41,7 +41,13 @@ export function keptAnswersFile(path: string): string {
  * The code the answers came from: the newest modification time and the count of the program's
  * modules (src/ under tsx, dist/src/ when built), so any rebuild or edit voids what was kept.
  */
-function codeStamp(): string {
+let stampOfCode: string | undefined;
+
+export function codeStamp(): string {
+  return (stampOfCode ??= readCodeStamp());
+}
+
+function readCodeStamp(): string {
   const root = fileURLToPath(new URL('..', import.meta.url));
   let newest = 0n;
   let count = 0;

@@ -20,6 +20,7 @@ import { openWarehouse, parseWarehouseUrl } from '../warehouse/open-warehouse.js
 import { WarehouseLockedError, type Warehouse } from '../warehouse/warehouse.js';
 import { SharedQueries } from './query-sharing.js';
 import { answersDay, KeptAnswers } from './kept-answers.js';
+import { DayParts } from './day-parts.js';
 import type { ValidationReport } from '../checks/index.js';
 import { ProofBook } from '../checks/proofs.js';
 import type { AlertsConfig } from '../config/schema.js';
@@ -28,7 +29,6 @@ import { loadAsset } from './assets.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8321;
-
 export const BUSY_MESSAGE = 'an ingest is writing the warehouse; retry in a moment';
 
 /** The server could not start as asked (port taken, host not on this machine): the user picks another port or host. */
@@ -67,7 +67,6 @@ export interface DashboardOptions {
   /** The organization's calendar (timezone:, --tz): spend per local day, the zone in the header (default UTC). */
   calendar?: Calendar;
 }
-
 const RESPONSE_CACHE_SIZE = 64;
 const WARM_INTERVAL_MS = 2000;
 
@@ -220,6 +219,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let boundPort = port;
   const kept = useResponseCache && o.keptAnswers !== false ? KeptAnswers.of(o.warehouseUrl, [o.alerts ?? null, o.allocation ?? null, o.calendar ?? null], WARM_ORDER) : undefined;
 
+  const dayParts = kept ? DayParts.of(o.warehouseUrl) : undefined; // month parts of the year's queries (day-parts.ts)
   const cacheKey = (url: URL, token: string | undefined) => (token ? JSON.stringify([url.pathname, url.search, answersDay(today(), o.calendar), token]) : '');
 
   // The same query asked by several answers under one change token runs once (query-sharing.ts).
@@ -238,10 +238,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (text !== undefined) return text;
       const pending = key ? inflight.get(key) : undefined;
       if (pending) return await pending;
-      const computing = handleApi(url.pathname, { wh: key && token ? sharedQueries.wrap(handle.wh, token) : handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs, ...(o.calendar ? { calendar: o.calendar } : {}) }).then((body) =>
-        JSON.stringify(body),
-      );
+      const computing = handleApi(url.pathname, { wh: key && token ? sharedQueries.wrap(handle.wh, token) : handle.wh, query: url.searchParams, today: today(), validationCache, changeToken: token, alerts: o.alerts ?? null, allocation: o.allocation ?? null, proofs, ...(dayParts ? { dayParts } : {}), ...(o.calendar ? { calendar: o.calendar } : {}) }).then((body) => JSON.stringify(body));
       if (!key) return await computing;
+      void computing.then(() => dayParts?.saveSoon(), () => undefined);
       inflight.set(key, computing);
       try {
         const computed = await computing;
@@ -390,6 +389,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (warmTimer) clearInterval(warmTimer);
       await warming;
       await Promise.all(releasing);
+      await dayParts?.save();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -16,13 +16,25 @@ export function completeDays(ledger: WindowRecord[], stream: string): Set<IsoDay
   return days;
 }
 
+/**
+ * okDays' answers per ledger array, as long as it holds as many windows: a validate asks for the same
+ * stream's days from the gaps and freshness checks, the judged days and the status (~2 ms a call on a
+ * one-year ledger, dozens of calls a pass). A ledger is read whole and not edited in place.
+ */
+const okDaysMemo = new WeakMap<readonly WindowRecord[], { length: number; byStream: Map<string, ReadonlySet<IsoDay>> }>();
+
 /** Days covered by any ok window (complete or not): what status calls present. */
-export function okDays(ledger: WindowRecord[], stream: string): Set<IsoDay> {
+export function okDays(ledger: readonly WindowRecord[], stream: string): ReadonlySet<IsoDay> {
+  let memo = okDaysMemo.get(ledger);
+  if (!memo || memo.length !== ledger.length) okDaysMemo.set(ledger, (memo = { length: ledger.length, byStream: new Map() }));
+  const hit = memo.byStream.get(stream);
+  if (hit) return hit;
   const days = new Set<IsoDay>();
   for (const w of ledger) {
     if (w.stream !== stream || w.status !== 'ok') continue;
     for (const d of eachDay(w.windowStart, w.windowEnd)) days.add(d);
   }
+  memo.byStream.set(stream, days);
   return days;
 }
 

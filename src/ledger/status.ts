@@ -128,7 +128,8 @@ export async function warehouseStatus(wh: Warehouse, today: IsoDay = todayUtc(),
   const ledger = only ? everyWindow.filter((w) => w.organizationId === only.id) : everyWindow;
   const tables: TableStatus[] = [];
   for (const def of Object.values(TABLES)) {
-    if (def.kind === 'meta') continue;
+    // (Nor a reader-optional table a read-only open lacks: allocation-tables.ts.)
+    if (def.kind === 'meta' || wh.lacks?.(def.name)) continue;
     tables.push(await tableStatus(wh, def.name, only?.id ?? undefined));
   }
   const recent = await wh.listRuns(organizations ? 50 : 5);

@@ -334,7 +334,8 @@ export async function totalSpend(wh: Warehouse, f: ReportFilter): Promise<SpendT
 /** First and last activity_date across the fact and totals tables; null for an empty warehouse. */
 export async function dataSpan(wh: Warehouse): Promise<DayRange | null> {
   const d = wh.dialect;
-  const tables = Object.values(TABLES).filter((t) => (t.kind === 'fact' || t.kind === 'totals') && t.columns.some((c) => c.name === 'activity_date'));
+  // (Not a reader-optional table a read-only open lacks: allocation-tables.ts.)
+  const tables = Object.values(TABLES).filter((t) => (t.kind === 'fact' || t.kind === 'totals') && t.columns.some((c) => c.name === 'activity_date') && !wh.lacks?.(t.name));
   const union = tables
     .map(
       (t) =>

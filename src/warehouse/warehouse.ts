@@ -144,6 +144,12 @@ export interface Warehouse {
    */
   dayPrints?(): DayPrintStore | undefined;
 
+  /**
+   * Whether a table of READER_OPTIONAL_TABLES (allocation-tables.ts) is missing: only a read-only open of a
+   * warehouse made before it can lack one (a write-open creates it). Absent: lacks none.
+   */
+  lacks?(table: string): boolean;
+
   close(): Promise<void>;
 }
 

@@ -33,7 +33,8 @@ describe('what the CLI loads at start', () => {
     const loaded = new Set([...r.stderr.matchAll(/^PACKAGE (.+)$/gm)].map((m) => m[1]!));
     // The hook sees the packages every command needs, so an empty list would mean it saw nothing.
     expect(loaded).toContain('@commander-js/extra-typings');
-    expect(loaded).toContain('zod');
+    // The config schema (zod) is loaded when a config file is read, not at start (src/config/load.ts).
+    expect(loaded).not.toContain('zod');
     for (const p of LOADED_ON_DEMAND) expect(loaded, p).not.toContain(p);
     // Only `import type` may name DuckDB's packages; a value import would bring the lexing back.
     expect(loaded).not.toContain('@duckdb/node-api');
@@ -58,5 +59,28 @@ describe('what the CLI loads at start', () => {
     expect(loaded).toContain('checks/index.js');
     expect(loaded).toContain('checks/proofs.js');
     for (const m of ['jobs/ingest-run.js', 'streams/index.js', 'source/http-client.js', 'cli/report-command.js', 'reports/allocation/engine.js']) expect(loaded, m).not.toContain(m);
+    // Nor the config schema (zod, ~0.15 s of CPU): validate without a config file never parses one.
+    expect(loaded).not.toContain('config/schema.js');
+    // Nor the API client (cli/api-runtime.ts): validate never calls the API.
+    expect(loaded).not.toContain('source/http-client.js');
+  });
+
+  it('report loads neither the ingest (the limit reports), the allocation engine nor the config schema until asked', () => {
+    const dir = tempDir();
+    const hook = join(dir, 'hook.mjs');
+    writeFileSync(hook, `export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  const m = /\\/dist\\/src\\/(.+\\.js)$/.exec(r.url) ?? /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(r.url);
+  if (m) process.stderr.write('MODULE ' + m[1] + '\\n');
+  return r;
+}\n`);
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const report = pathToFileURL(resolve(import.meta.dirname, '../../dist/src/cli/report-command.js')).href;
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `await import(${JSON.stringify(report)});`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = new Set([...r.stderr.matchAll(/^MODULE (.+)$/gm)].map((m) => m[1]!));
+    expect(loaded).toContain('reports/calendar-report.js');
+    for (const m of ['cli/limit-report.js', 'jobs/backfill.js', 'streams/index.js', 'cli/allocation-report.js', 'reports/allocation/engine.js', 'config/schema.js', 'zod']) expect(loaded, m).not.toContain(m);
   });
 });

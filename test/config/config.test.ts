@@ -89,3 +89,21 @@ describe('config file', () => {
     expect(problems(write('c.toml', 'x = 1'))[0]).toMatch(/must end in \.yaml, \.yml or \.json/);
   });
 });
+
+describe('the config schema is loaded only when a file is read', () => {
+  it('no file: the same config the schema gives an empty file, and --config / CLAUDE_INGEST_CONFIG / a default name say a file may be read', async () => {
+    const { configSchema } = await import('../../src/config/schema.js');
+    const { mayReadConfigFile } = await import('../../src/config/load.js');
+    const dir = tempDir();
+    const none = loadConfig(undefined, {}, dir);
+    expect(none.path).toBeNull();
+    expect(none.config).toEqual(configSchema.parse({}));
+    expect(mayReadConfigFile(['validate'], {}, dir)).toBe(false);
+    expect(mayReadConfigFile(['validate', '--config', 'x.yaml'], {}, dir)).toBe(true);
+    expect(mayReadConfigFile(['validate', '--config=x.yaml'], {}, dir)).toBe(true);
+    expect(mayReadConfigFile(['validate'], { CLAUDE_INGEST_CONFIG: 'x.yaml' }, dir)).toBe(true);
+    writeFileSync(join(dir, 'claude-ingest.yaml'), 'timezone: UTC\n');
+    expect(mayReadConfigFile(['validate'], {}, dir)).toBe(true);
+    expect(loadConfig(undefined, {}, dir).config).toEqual({ timezone: 'UTC' });
+  });
+});

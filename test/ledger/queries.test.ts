@@ -44,6 +44,19 @@ describe('completeDays and okDays', () => {
   });
 });
 
+describe('okDays, asked again', () => {
+  it('answers each stream from the same ledger alike, and a window added to the array counts', () => {
+    const ledger = [w('cost', '2025-01-01', '2025-01-02'), w('usage', '2025-01-05', '2025-01-05')];
+    expect([...okDays(ledger, 'cost')].sort()).toEqual(['2025-01-01', '2025-01-02']);
+    expect([...okDays(ledger, 'usage')]).toEqual(['2025-01-05']);
+    expect([...okDays(ledger, 'cost')].sort()).toEqual(['2025-01-01', '2025-01-02']);
+    ledger.push(w('cost', '2025-01-03', '2025-01-03'));
+    expect([...okDays(ledger, 'cost')].sort()).toEqual(['2025-01-01', '2025-01-02', '2025-01-03']);
+    // Another array with the same windows is answered on its own.
+    expect([...okDays([w('cost', '2025-01-09', '2025-01-09')], 'cost')]).toEqual(['2025-01-09']);
+  });
+});
+
 describe('lastCompleteDay', () => {
   it.each<[string, WindowRecord[], string | null]>([
     ['no windows', [], null],

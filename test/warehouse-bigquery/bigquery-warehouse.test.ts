@@ -132,6 +132,26 @@ describe('init', () => {
     await expect((await open()).init()).rejects.toThrow(/amount_usd is FLOAT64, expected BIGNUMERIC/);
   });
 
+  it('a read-only open of a dataset without claude_cost_allocation_days (reader-optional) is not refused, another missing table is; a write-open creates it', async () => {
+    await (await open()).init();
+    // The stand-in keeps no meta rows: the version reads as this build's, as a dataset it wrote would.
+    schemaVersion(SCHEMA_VERSION);
+    standIn.tables.delete(tableFullId('claude_cost_allocation_days'));
+    const ro = await open({ readOnly: true });
+    await ro.init();
+    expect(ro.lacks('claude_cost_allocation_days')).toBe(true);
+    expect(ro.lacks('claude_cost_allocation_lines')).toBe(false);
+    standIn.tables.delete(tableFullId('claude_cost_allocation'));
+    await expect((await open({ readOnly: true })).init()).rejects.toThrow(WarehouseError);
+    const writer = await open();
+    await writer.init();
+    expect(writer.lacks('claude_cost_allocation_days')).toBe(false);
+    expect(standIn.tables.has(tableFullId('claude_cost_allocation_days'))).toBe(true);
+    const again = await open({ readOnly: true });
+    await again.init();
+    expect(again.lacks('claude_cost_allocation_days')).toBe(false);
+  });
+
   it('read-only does not create a missing dataset', async () => {
     const wh = await open({ readOnly: true });
     await expect(wh.init()).rejects.toThrow(WarehouseError);

@@ -13,5 +13,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: 'forks',
     maxWorkers: 1,
+    // The config schema, loaded on first use by the built CLI (src/config/load.ts).
+    setupFiles: ['test/setup/config-schema.ts'],
   },
 });

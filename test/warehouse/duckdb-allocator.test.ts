@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { boundDuckDbAllocator, DUCKDB_JE_MALLOC_CONF } from '../../src/warehouse/duckdb/allocator.js';
+import { boundDuckDbAllocator, DUCKDB_JE_MALLOC_CONF, DUCKDB_JE_MALLOC_CONF_SHORT_DECAY } from '../../src/warehouse/duckdb/allocator.js';
 
 describe('DuckDB allocator settings', () => {
   it('sets immediate purging when unset, and leaves a value the user set', () => {
@@ -14,7 +14,7 @@ describe('DuckDB allocator settings', () => {
     const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:250' };
     boundDuckDbAllocator(mine);
     expect(mine.DUCKDB_JE_MALLOC_CONF).toBe('dirty_decay_ms:250');
-    for (const command of ['backfill', 'retry', 'report', undefined]) {
+    for (const command of ['backfill', 'retry', 'dashboard', 'chargeback', undefined]) {
       const e: NodeJS.ProcessEnv = {};
       boundDuckDbAllocator(e, command);
       expect(e.DUCKDB_JE_MALLOC_CONF, command).toBe(DUCKDB_JE_MALLOC_CONF);
@@ -28,6 +28,24 @@ describe('DuckDB allocator settings', () => {
     const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: DUCKDB_JE_MALLOC_CONF };
     boundDuckDbAllocator(mine, 'run');
     expect(mine.DUCKDB_JE_MALLOC_CONF).toBe(DUCKDB_JE_MALLOC_CONF);
+  });
+
+  it('validate and report keep freed pages 200 ms (their scans reuse blocks), unless the user chose a value', () => {
+    for (const command of ['validate', 'report']) {
+      const env: NodeJS.ProcessEnv = {};
+      boundDuckDbAllocator(env, command);
+      expect(env.DUCKDB_JE_MALLOC_CONF, command).toBe('dirty_decay_ms:200,muzzy_decay_ms:0');
+    }
+    const mine: NodeJS.ProcessEnv = { DUCKDB_JE_MALLOC_CONF: DUCKDB_JE_MALLOC_CONF };
+    boundDuckDbAllocator(mine, 'validate');
+    expect(mine.DUCKDB_JE_MALLOC_CONF).toBe(DUCKDB_JE_MALLOC_CONF);
+    // It reaches jemalloc as the immediate purge does (the last test): same variable, same syntax.
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', `process.env.DUCKDB_JE_MALLOC_CONF = ${JSON.stringify(`${DUCKDB_JE_MALLOC_CONF_SHORT_DECAY},stats_print:true`)};
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const db = await DuckDBInstance.create(':memory:');
+      await (await db.connect()).run('SELECT 1');`], { cwd: process.cwd(), encoding: 'utf8' });
+    expect(res.status, res.stderr.slice(0, 500)).toBe(0);
+    expect(res.stdout + res.stderr).toMatch(/opt\.dirty_decay_ms: 200\b/);
   });
 
   it('reaches jemalloc when set in process.env before DuckDB is imported', () => {

@@ -380,4 +380,40 @@ describe('DDL and schema version', () => {
       await again.close();
     }
   });
+
+  it('a reader of a warehouse that lacks claude_cost_allocation_days (reader-optional) is not refused: it reads the lines meanwhile; the next write-open adds it', async () => {
+    const path = tmp.file('no-kept-days.duckdb');
+    const wh = await openDuckDbWarehouse(path);
+    await wh.init();
+    await wh.recordWindow(ledger());
+    expect(wh.lacks('claude_cost_allocation_days')).toBe(false);
+    await wh.close();
+    // As a build before the kept days left it: same schema version, that table fewer.
+    const db = await DuckDBInstance.create(path);
+    const conn = await db.connect();
+    await conn.run('DROP TABLE claude_cost_allocation_days');
+    conn.closeSync();
+    db.closeSync();
+
+    const ro = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await ro.init();
+      expect(ro.lacks('claude_cost_allocation_days')).toBe(true);
+      expect(ro.lacks('claude_cost_allocation_lines')).toBe(false);
+      expect(await ro.listWindows()).toHaveLength(1);
+    } finally {
+      await ro.close();
+    }
+    const writer = await openDuckDbWarehouse(path);
+    await writer.init();
+    await writer.close();
+    const again = await openDuckDbWarehouse(path, { readOnly: true });
+    try {
+      await again.init();
+      expect(again.lacks('claude_cost_allocation_days')).toBe(false);
+      expect(await again.query('SELECT COUNT(*) AS n FROM claude_cost_allocation_days')).toEqual([{ n: 0 }]);
+    } finally {
+      await again.close();
+    }
+  });
 });

@@ -34,6 +34,8 @@ export interface AllocationResult {
   lines: AllocatedLine[];
   /** How many facts each rule matched (by rule index), for the validate check. */
   matched: number[];
+  /** The same per day (day → rule index → count), for the validate check's per-day verdicts. */
+  matchedByDay: Map<string, number[]>;
 }
 
 export function allocate(rules: AllocationRules, facts: readonly AllocationFact[]): AllocationResult {
@@ -45,6 +47,7 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
   const base = dims.map((d) => rules.unallocated[d] ?? 'Unallocated');
   const withSet = (r: AllocationRule, extra?: [string, string]) => dims.map((d, k) => (extra && extra[0] === d ? extra[1] : (r.set[d] ?? base[k]!)));
   const matched = rules.rules.map(() => 0);
+  const matchedByDay = new Map<string, number[]>();
   const lines: AllocatedLine[] = [];
   // Proportional splits wait for their day's direct allocations (their basis): facts come sorted by day and organization.
   let pending: Array<{ fact: AllocationFact; rule: CompiledRule }> = [];
@@ -82,6 +85,9 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
       continue;
     }
     matched[hit.index]!++;
+    let onDay = matchedByDay.get(fact.day);
+    if (!onDay) matchedByDay.set(fact.day, (onDay = rules.rules.map(() => 0)));
+    onDay[hit.index]!++;
     const split = hit.rule.split;
     if (!split) {
       const line: AllocatedLine = { fact, values: withSet(hit.rule), rule: hit.rule.name, note: null, billed: fact.billed, list: fact.list };
@@ -102,7 +108,7 @@ export function allocate(rules: AllocationRules, facts: readonly AllocationFact[
   flush();
   lines.push(...allocateFees(rules, fees, lines, base));
   // Facts read only as a proportional fee's basis (the rest of a month the range cuts) are not reported.
-  return { lines: lines.some((l) => l.fact.basisOnly) ? lines.filter((l) => !l.fact.basisOnly) : lines, matched };
+  return { lines: lines.some((l) => l.fact.basisOnly) ? lines.filter((l) => !l.fact.basisOnly) : lines, matched, matchedByDay };
 }
 
 /** The fact's billed and list cost apportioned by the same weights; parts with nothing in either are left out. */

@@ -18,7 +18,7 @@ import type { QueryRow, Warehouse, WindowRecord } from '../../warehouse/warehous
 import { apportion } from './apportion.js';
 import { allocate, type AllocatedLine } from './engine.js';
 import { readAllocationFacts, subCents } from './facts.js';
-import { ALLOCATION_LINES_TABLE, keptLineRows, namesHash } from './materialised-lines.js';
+import { ALLOCATION_DAYS_TABLE, ALLOCATION_LINES_TABLE, keptDayRows, keptLineRows, namesHash } from './materialised-lines.js';
 import type { AllocationRules } from './rules.js';
 
 export const ALLOCATION_TABLE = 'claude_cost_allocation';
@@ -70,7 +70,9 @@ async function plan(wh: Warehouse, rules: AllocationRules | null, names: string,
   const latest = `, ${d.toText(`MAX(${i('ingested_at')})`)} AS ${i('latest')}`;
   const sources = await Promise.all(['claude_cost_by_key', 'claude_cost_by_actor', 'claude_costs'].map((t) => group(t, latest)));
   const builtOf = (table: string) => group(table, `, ${d.toText(`MIN(${i('ingested_at')})`)} AS ${i('built')}, MIN(${i('rules_hash')}) AS ${i('h1')}, MAX(${i('rules_hash')}) AS ${i('h2')}, MIN(${i('names_hash')}) AS ${i('n1')}, MAX(${i('names_hash')}) AS ${i('n2')}`);
-  const [built, builtLines] = await Promise.all([builtOf(ALLOCATION_TABLE), builtOf(ALLOCATION_LINES_TABLE)]);
+  // The kept days are written with the kept lines (same window, same transaction): their hashes and
+  // time stand for the lines', read from about 2,000 rows a year instead of a million.
+  const [built, builtLines] = await Promise.all([builtOf(ALLOCATION_TABLE), builtOf(ALLOCATION_DAYS_TABLE)]);
   const key = (r: QueryRow) => `${String(r.org)}\u0000${String(r.month).slice(0, 10)}`;
   const months = new Map<string, { org: string; month: IsoDay; latest: number; source: boolean; built: QueryRow | null; lines: QueryRow | null }>();
   const entry = (r: QueryRow) => {
@@ -87,7 +89,7 @@ async function plan(wh: Warehouse, rules: AllocationRules | null, names: string,
     }
   }
   for (const r of built) entry(r).built = r;
-  // The kept lines (materialised-lines.ts) are written with the parts: a month without them (kept by an older build) is built again.
+  // The kept lines and days (materialised-lines.ts) are written with the parts: a month without them (kept by an older build) is built again.
   for (const r of builtLines) entry(r).lines = r;
   const stale: Chunk[] = [];
   let current = 0;
@@ -146,7 +148,7 @@ function shares(w: Weights | undefined, base: string[]): { values: string[][]; w
 }
 
 /** The allocation rows of one organization and day range. */
-async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, c: Chunk): AsyncGenerator<{ parts: Array<RowOf<'claude_cost_allocation'>>; lines: Array<RowOf<'claude_cost_allocation_lines'>> }> {
+async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, c: Chunk): AsyncGenerator<{ parts: Array<RowOf<'claude_cost_allocation'>>; lines: Array<RowOf<'claude_cost_allocation_lines'>>; days: Array<RowOf<'claude_cost_allocation_days'>> }> {
   let fine = new Map<string, Weights>();
   let coarse = new Map<string, Weights>();
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
@@ -206,7 +208,8 @@ async function* buildRows(wh: Warehouse, rules: AllocationRules, names: string, 
     ({ fine, coarse } = weightsOf(lines));
     for (const r of await wh.query(q.analytics, [day, day, c.org])) emit('analytics', r);
     for (const r of await wh.query(q.costReport, [day, day, c.org])) emit('cost_report', r);
-    yield { parts: out, lines: keptLineRows(rules, lines, names, day) };
+    const kept = keptLineRows(rules, lines, names, day);
+    yield { parts: out, lines: kept, days: keptDayRows(kept) };
     out = [];
   }
 }
@@ -227,13 +230,14 @@ export async function materialiseAllocation(wh: Warehouse, rules: AllocationRule
   try {
     for (const c of stale) {
       const ledger: WindowRecord = { runId, organizationId: c.org, stream: ALLOCATION_STREAM, windowStart: c.from, windowEnd: c.to, status: 'ok', complete: true, rows: 0, requests: 0, retries: 0, rateLimited: 0, centsTotal: '0', error: null, startedAt, finishedAt: null };
-      rows += await wh.replaceWindow({ organizationId: c.org, tables: [ALLOCATION_TABLE, ALLOCATION_LINES_TABLE], days: { from: c.from, to: c.to }, ledger }, async (sink) => {
+      rows += await wh.replaceWindow({ organizationId: c.org, tables: [ALLOCATION_TABLE, ALLOCATION_LINES_TABLE, ALLOCATION_DAYS_TABLE], days: { from: c.from, to: c.to }, ledger }, async (sink) => {
         if (rules === null) return;
         let cents = 0n;
-        for await (const { parts, lines } of buildRows(wh, rules, names, c)) {
+        for await (const { parts, lines, days } of buildRows(wh, rules, names, c)) {
           for (const r of parts) cents += subCents(r.amount_cents);
           for (let k = 0; k < parts.length; k += BATCH) await sink.append(ALLOCATION_TABLE, parts.slice(k, k + BATCH));
           for (let k = 0; k < lines.length; k += BATCH) await sink.append(ALLOCATION_LINES_TABLE, lines.slice(k, k + BATCH));
+          if (days.length > 0) await sink.append(ALLOCATION_DAYS_TABLE, days);
         }
         // The ledger row is recorded at commit, after the fill: its total is the parts written.
         ledger.centsTotal = formatScaled(cents, 12);

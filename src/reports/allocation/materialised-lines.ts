@@ -19,6 +19,9 @@ import { factDetailFor, readAllocationFacts, readFeeFacts, subCents, type Alloca
 import { allocateFees } from './fee-allocation.js';
 import type { AllocationRules } from './rules.js';
 import { columnValue } from './summary.js';
+import { ALLOCATION_DAYS_TABLE, keptDaysTable, keptLinesStale } from './kept-days.js';
+
+export { ALLOCATION_DAYS_TABLE, keptDayRows, keptDaysTable, keptLinesStale } from './kept-days.js';
 
 export const ALLOCATION_LINES_TABLE = 'claude_cost_allocation_lines';
 
@@ -87,42 +90,13 @@ export async function namesHash(wh: Warehouse): Promise<string> {
 /**
  * Whether the kept lines answer for the range exactly as the engine would: every organization-day
  * with facts (claude_cost_by_actor, claude_costs) has kept lines and none other, all made with these
- * rules and these names, after the day's facts were last written.
+ * rules and these names, after the day's facts were last written. Read from the kept days (written in
+ * the same transaction as the lines, so their hashes and time are the lines'): a day whose lines were
+ * kept by a build before the kept days has none, and is not current until the next allocate or run.
  */
 export async function keptLinesCurrent(wh: Warehouse, rules: AllocationRules, f: ReportFilter, names: string): Promise<string | null> {
-  const d = wh.dialect;
-  const i = (n: string) => d.ident(n);
-  const where = (a: string, table: string) => filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, a, { workspace: false, model: false }, table);
-  const src = (table: string) => {
-    const w = where('s', table);
-    return { sql: `SELECT s.${i('organization_id')} AS ${i('org')}, s.${i('activity_date')} AS ${i('day')}, ${d.toText(`MAX(s.${i('ingested_at')})`)} AS ${i('latest')} FROM ${d.table(table)} s WHERE ${w.sql} GROUP BY 1, 2`, params: w.params };
-  };
-  const a = src('claude_cost_by_actor');
-  const c = src('claude_costs');
-  const k = where('k', ALLOCATION_LINES_TABLE);
-  const [sources, kept] = await Promise.all([
-    wh.query(`${a.sql} UNION ALL ${c.sql}`, [...a.params, ...c.params]),
-    wh.query(
-      `SELECT k.${i('organization_id')} AS ${i('org')}, k.${i('activity_date')} AS ${i('day')}, ${d.toText(`MIN(k.${i('ingested_at')})`)} AS ${i('built')},
-              MIN(k.${i('rules_hash')}) AS ${i('h1')}, MAX(k.${i('rules_hash')}) AS ${i('h2')}, MIN(k.${i('names_hash')}) AS ${i('n1')}, MAX(k.${i('names_hash')}) AS ${i('n2')}
-         FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${k.sql} GROUP BY 1, 2`,
-      k.params,
-    ),
-  ]);
-  const key = (r: QueryRow) => `${text(r.org) ?? ''}\u0000${String(r.day).slice(0, 10)}`;
-  const latest = new Map<string, number>();
-  for (const r of sources) latest.set(key(r), Math.max(latest.get(key(r)) ?? 0, Date.parse(String(r.latest))));
-  const built = new Map(kept.map((r) => [key(r), r]));
-  for (const [day, at] of latest) {
-    const b = built.get(day);
-    const shown = day.replace('\u0000', ' ');
-    if (!b) return `no allocation kept for ${shown}`;
-    if (b.h1 !== rules.hash || b.h2 !== rules.hash) return `the allocation kept for ${shown} was made with other rules (${String(b.h1)}; now ${rules.hash})`;
-    if (b.n1 !== names || b.n2 !== names) return `the allocation kept for ${shown} was made before keys, workspaces or people were renamed`;
-    if (Date.parse(String(b.built)) < at) return `${shown} was ingested again after its allocation was kept`;
-  }
-  for (const day of built.keys()) if (!latest.has(day)) return `the allocation kept for ${day.replace('\u0000', ' ')} has no facts any more`;
-  return null;
+  const stale = await keptLinesStale(wh, rules, f, names, true);
+  return stale.size === 0 ? null : [...stale.values()][0]!;
 }
 
 /**
@@ -137,19 +111,41 @@ export async function readKeptLines(wh: Warehouse, rules: AllocationRules, f: Re
   const checked = checkedRange(rules, f);
   const wanted = LINE_COLUMNS.filter((c) => columns.includes(c));
   // Read while the currency is checked (the reads are thrown away when the kept lines cannot answer).
-  const [reason, usage, fees, basis] = await Promise.all([
+  const days = columns.includes('day');
+  // Detail read from the lines is checked against the kept days the currency was proved on (both are
+  // written in one transaction; an older build rewriting the lines alone would leave them apart).
+  const against = wanted.length > 0 && keptDaysTable(wh) === ALLOCATION_DAYS_TABLE;
+  const [reason, usage, fees, basis, sums] = await Promise.all([
     current ?? Promise.resolve(names).then((n) => keptLinesCurrent(wh, rules, checked, n)),
-    readGrouped(wh, rules, f, wanted, columns.includes('day')),
+    readGrouped(wh, rules, f, wanted, days),
     readFeeFacts(wh, f),
     proportionalFees ? readGrouped(wh, rules, checked, [], false) : Promise.resolve([]),
+    against ? readGrouped(wh, rules, f, [], days) : Promise.resolve(null),
   ]);
-  if (reason !== null) {
-    why?.(reason);
+  const apart = reason === null && sums !== null ? linesApart(usage, sums) : null;
+  if (reason !== null || apart !== null) {
+    why?.((reason ?? apart)!);
     return null;
   }
   if (fees.length === 0) return usage;
   const base = rules.dimensions.map((d) => rules.unallocated[d] ?? 'Unallocated');
   return [...usage, ...allocateFees(rules, fees, basis, base)];
+}
+
+/** Where the lines read differ from the kept days' sums (per organization, day or month, source and values), or null. */
+function linesApart(lines: readonly AllocatedLine[], days: readonly AllocatedLine[]): string | null {
+  const sums = new Map<string, { day: string; billed: bigint; list: bigint }>();
+  const add = (l: AllocatedLine, sign: bigint) => {
+    const k = `${l.fact.organizationId ?? ''}\u0000${l.fact.day}\u0000${l.fact.source}\u0000${JSON.stringify(l.values)}`;
+    const e = sums.get(k) ?? { day: l.fact.day, billed: 0n, list: 0n };
+    e.billed += sign * l.billed;
+    e.list += sign * l.list;
+    sums.set(k, e);
+  };
+  for (const l of lines) add(l, 1n);
+  for (const l of days) add(l, -1n);
+  for (const e of sums.values()) if (e.billed !== 0n || e.list !== 0n) return `the kept lines do not add up to the kept days (${ALLOCATION_DAYS_TABLE}) on ${e.day}`;
+  return null;
 }
 
 /** A workspace or model filter: the engine's splits and fees see only the filtered facts, which the kept lines cannot. */
@@ -250,11 +246,15 @@ function dimensionValues(rules: AllocationRules): (json: string) => string[] {
   };
 }
 
-/** The kept lines summed per organization, day or month, source, dimension values and `wanted` (exported for the BigQuery SQL check). */
-export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean): Promise<AllocatedLine[]> {
+/**
+ * The kept lines summed per organization, day or month, source, dimension values and `wanted`
+ * (exported for the BigQuery SQL check): from the kept days when nothing but the dimension values is
+ * wanted (`table` may force the lines), else from the lines.
+ */
+export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: ReportFilter, wanted: readonly LineColumn[], days: boolean, table = wanted.length === 0 ? keptDaysTable(wh) : ALLOCATION_LINES_TABLE): Promise<AllocatedLine[]> {
   const d = wh.dialect;
   const i = (n: string) => d.ident(n);
-  const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, ALLOCATION_LINES_TABLE);
+  const w = filterWhere(d, { from: f.from, to: f.to, ...(f.organizationIds ? { organizationIds: f.organizationIds } : {}) }, 'k', { workspace: false, model: false }, table);
   // Months are grouped as dates and turned into text after: a cast per kept line cost more than the sums.
   const day = days ? `k.${i('activity_date')}` : d.dateTrunc(`k.${i('activity_date')}`, 'month');
   const names = ['org', 'day', 'source', 'dimensions', ...wanted];
@@ -262,7 +262,7 @@ export async function readGrouped(wh: Warehouse, rules: AllocationRules, f: Repo
   const rows = await wh.query(
     `SELECT ${names.map((n) => (n === 'day' && !days ? `${d.toText(`g.${i(n)}`)} AS ${i(n)}` : `g.${i(n)}`)).join(', ')}, g.${i('billed')}, g.${i('list')}
        FROM (SELECT ${keys.join(', ')}, ${d.sumExact(`k.${i('amount_cents')}`)} AS ${i('billed')}, ${d.sumExact(`k.${i('list_amount_cents')}`)} AS ${i('list')}
-               FROM ${d.table(ALLOCATION_LINES_TABLE)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}) g`,
+               FROM ${d.table(table)} k WHERE ${w.sql} GROUP BY ${keys.map((_, n) => n + 1).join(', ')}) g`,
     w.params,
   );
   const values = dimensionValues(rules);
@@ -308,12 +308,17 @@ export function slowAllocationNote(why: string): string {
 }
 
 /**
- * The days on which the kept lines differ from the engine's `lines` (usage only), per organization
- * and dimension values, billed and list to the sub-cent; null when the kept lines are not current
- * for the range (the readers then compute from the facts, so there is nothing to prove).
+ * The days on which the kept lines (and the kept days) differ from the engine's `lines` (usage only),
+ * per organization and dimension values, billed and list to the sub-cent; null when the kept lines
+ * are not current for the range (the readers then compute from the facts, so there is nothing to prove).
  */
 export async function keptLinesDiffer(wh: Warehouse, rules: AllocationRules, f: ReportFilter, lines: readonly AllocatedLine[]): Promise<string[] | null> {
   if ((await keptLinesCurrent(wh, rules, f, await namesHash(wh))) !== null) return null;
+  return keptDaysDiffer(wh, rules, f, lines);
+}
+
+/** The days of the range on which either kept form differs from the engine's `lines` (whether or not the kept lines are current). */
+export async function keptDaysDiffer(wh: Warehouse, rules: AllocationRules, f: ReportFilter, lines: readonly AllocatedLine[]): Promise<string[]> {
   const sums = new Map<string, { day: string; billed: bigint; list: bigint }>();
   const add = (day: string, org: string | null, values: readonly string[], billed: bigint, list: bigint, sign: bigint) => {
     const k = `${day}\u0000${org ?? ''}\u0000${JSON.stringify(values)}`;
@@ -323,6 +328,14 @@ export async function keptLinesDiffer(wh: Warehouse, rules: AllocationRules, f: 
     sums.set(k, e);
   };
   for (const l of lines) if (l.fact.source !== 'configured' && !l.fact.basisOnly) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, 1n);
-  for (const l of await readGrouped(wh, rules, f, [], true)) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, -1n);
-  return [...new Set([...sums.values()].filter((e) => e.billed !== 0n || e.list !== 0n).map((e) => e.day))].sort();
+  const usage = new Map(sums);
+  const differ = new Set<string>();
+  // Both kept forms readers answer from: the lines (details) and the kept days (dimension values).
+  for (const table of new Set([ALLOCATION_LINES_TABLE, keptDaysTable(wh)])) {
+    sums.clear();
+    for (const [k, e] of usage) sums.set(k, { ...e });
+    for (const l of await readGrouped(wh, rules, f, [], true, table)) add(l.fact.day, l.fact.organizationId, l.values, l.billed, l.list, -1n);
+    for (const e of sums.values()) if (e.billed !== 0n || e.list !== 0n) differ.add(e.day);
+  }
+  return [...differ].sort();
 }

@@ -95,6 +95,8 @@ export class BigQueryWarehouse implements Warehouse {
   private readonly jobs: JobRunner;
   private readonly ref: (name: string) => string;
   private readonly scene: ErrorScene;
+  /** Reader-optional tables the dataset lacks (a read-only open of a dataset made before them). */
+  private absent: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly loc: BigQueryLocation,
@@ -127,8 +129,12 @@ export class BigQueryWarehouse implements Warehouse {
     }
   }
 
-  init(): Promise<void> {
-    return this.guard('opening the dataset', () =>
+  lacks(table: string): boolean {
+    return this.absent.has(table);
+  }
+
+  async init(): Promise<void> {
+    this.absent = await this.guard('opening the dataset', () =>
       initSchema({
         client: this.client,
         jobs: this.jobs,

@@ -4,6 +4,7 @@
  */
 import type { BigQuery } from '@google-cloud/bigquery';
 import { VIEWS } from '../views/index.js';
+import { READER_OPTIONAL_TABLES } from '../allocation-tables.js';
 import { SCHEMA_VERSION, TABLES, type TableDef } from '../tables.js';
 import { WarehouseError, WarehouseSchemaError, type SqlDialect } from '../warehouse.js';
 import { createViewSql, mergeRowSql, normalizeBqType, schemaFields, schemaVersionSql, tableResource } from './bigquery-sql.js';
@@ -103,7 +104,8 @@ async function staleViews(ctx: SchemaContext): Promise<{ name: string; sql: stri
   return out;
 }
 
-export async function initSchema(ctx: SchemaContext): Promise<void> {
+/** Returns the reader-optional tables (READER_OPTIONAL_TABLES) a read-only open found missing. */
+export async function initSchema(ctx: SchemaContext): Promise<Set<string>> {
   const { client, jobs } = ctx;
   const actualLocation = await ensureDataset(ctx);
   jobs.location ??= actualLocation;
@@ -114,6 +116,9 @@ export async function initSchema(ctx: SchemaContext): Promise<void> {
     if (f) fields.set(def.name, f);
   }
   const allTables = fields.size === Object.keys(TABLES).length;
+  // A read-only open does without a reader-optional table (readers read what it is derived from).
+  const absent = new Set(Object.values(TABLES).map((t) => t.name).filter((n) => !fields.has(n)));
+  const usable = ctx.readOnly ? [...absent].every((n) => READER_OPTIONAL_TABLES.has(n)) : absent.size === 0;
   const version = fields.has('claude_ingest_meta') ? await readVersion(ctx) : null;
   if (version !== null && version > SCHEMA_VERSION) {
     throw new WarehouseSchemaError(
@@ -122,11 +127,11 @@ export async function initSchema(ctx: SchemaContext): Promise<void> {
   }
   const views = await staleViews(ctx);
 
-  if (version === SCHEMA_VERSION && allTables) {
-    for (const def of Object.values(TABLES)) checkSchema(ctx.printable, def, fields.get(def.name)!);
+  if (version === SCHEMA_VERSION && (allTables || usable)) {
+    for (const def of Object.values(TABLES)) if (fields.has(def.name)) checkSchema(ctx.printable, def, fields.get(def.name)!);
     // Read-only opens leave an outdated view alone: the tables, which every job needs, are fine.
     if (!ctx.readOnly) await createViews(ctx, views);
-    return;
+    return ctx.readOnly ? absent : new Set();
   }
   if (ctx.readOnly) {
     if (version !== null && version < SCHEMA_VERSION) {
@@ -171,6 +176,7 @@ export async function initSchema(ctx: SchemaContext): Promise<void> {
   await jobs.mutate('schema version', mergeRowSql(TABLES.claude_ingest_meta, ctx.ref), [
     ...rowParams(TABLES.claude_ingest_meta, { key: 'schema_version', value: String(SCHEMA_VERSION) }),
   ]);
+  return new Set();
 }
 
 async function createViews(ctx: SchemaContext, views: { name: string; sql: string }[]): Promise<void> {

@@ -54,6 +54,8 @@ export class DuckDbWarehouse implements Warehouse {
   readonly kind = 'duckdb';
   readonly dialect: SqlDialect = duckDbDialect;
   private closed = false;
+  /** Reader-optional tables this file lacks (a read-only open of a file made before them). */
+  private absent: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly shared: SharedInstance,
@@ -63,11 +65,15 @@ export class DuckDbWarehouse implements Warehouse {
 
   async init(): Promise<void> {
     if (this.readOnly) {
-      await this.withConnection((conn) => checkSchema(conn, this.location));
+      this.absent = await this.withConnection((conn) => checkSchema(conn, this.location));
       return;
     }
     // A migration may rewrite rows: kept day fingerprints are not carried past it.
     if (await this.write((conn) => initSchema(conn, this.location))) this.shared.dayPrints?.forget();
+  }
+
+  lacks(table: string): boolean {
+    return this.absent.has(table);
   }
 
   async replaceWindow(write: WindowWrite, fill: (sink: WindowSink) => Promise<void>): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { READER_OPTIONAL_TABLES } from '../allocation-tables.js';
 import { REMOVED_COLUMNS, SCHEMA_VERSION, TABLES } from '../tables.js';
 import { WarehouseSchemaError } from '../warehouse.js';
 import { VIEWS } from '../views/index.js';
@@ -202,8 +203,8 @@ export async function initSchema(conn: DuckDBConnection, location: string): Prom
   }
 }
 
-/** Read-only opens cannot create or migrate: they only check that the schema is usable as is. */
-export async function checkSchema(conn: DuckDBConnection, location: string): Promise<void> {
+/** Read-only opens cannot create or migrate: they only check that the schema is usable as is. Returns the reader-optional tables the file lacks. */
+export async function checkSchema(conn: DuckDBConnection, location: string): Promise<Set<string>> {
   const state = await readSchemaState(conn, location);
   refuse(state, location);
   if (state.kind === 'empty') {
@@ -216,9 +217,12 @@ export async function checkSchema(conn: DuckDBConnection, location: string): Pro
   }
   // A table added within a schema version (a derived table such as claude_cost_allocation) is created
   // by the next write-open; a reader before it would fail on its first query with a catalog error.
-  const missing = state.kind === 'versioned' ? Object.values(TABLES).map((t) => t.name).filter((n) => !state.tables.includes(n)) : [];
+  const absent = state.kind === 'versioned' ? Object.values(TABLES).map((t) => t.name).filter((n) => !state.tables.includes(n)) : [];
+  // Reader-optional tables (READER_OPTIONAL_TABLES) are read from what they are derived from meanwhile.
+  const missing = absent.filter((n) => !READER_OPTIONAL_TABLES.has(n));
   if (missing.length > 0) {
     const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? `, and ${missing.length - 3} more` : '');
     throw new WarehouseSchemaError(`${location} lacks tables this claude-ingest reads (${shown}): run an ingest command (e.g. claude-ingest run) or claude-ingest allocate once to add them`);
   }
+  return new Set(absent);
 }

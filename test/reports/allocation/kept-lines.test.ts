@@ -1,7 +1,7 @@
 /**
  * The kept allocation lines (claude_cost_allocation_lines, issue 31): `report --by`, `chargeback` and
  * /api/allocation answer from a GROUP BY over them, byte for byte what the engine gives over the
- * facts. The engine's answer is taken from a copy of the same warehouse with the kept lines emptied
+ * facts. The engine's answer is taken from a copy of the same warehouse with the kept lines and days emptied
  * (so the reader falls back to it). Rules with a proportional split, a percentage split, a rule on a
  * person and every kind of configured fee (a proportional one cut by the range included). When the
  * rules changed since the lines were kept, or a day was ingested again, the reader says so and
@@ -82,7 +82,7 @@ beforeAll(async () => {
   writeFileSync(changed, `${RULES.replace('percent: { Platform: 60, Research: 40 }', 'percent: { Platform: 25, Research: 75 }')}${FEES}`);
   // The backfill syncs the fees and keeps the allocation at its end, as a run with this config does.
   w = await fillWarehouse({ today: TODAY, from: FROM, seed: 11, args: ['--streams', 'cost,claude_code,analytics_cost,org', '--config', config] });
-  engine = await plantedCopy(w, 'engine.duckdb', 'DELETE FROM claude_cost_allocation_lines');
+  engine = await plantedCopy(w, 'engine.duckdb', 'DELETE FROM claude_cost_allocation_lines', 'DELETE FROM claude_cost_allocation_days');
 }, 240_000);
 afterAll(async () => {
   await w?.close();

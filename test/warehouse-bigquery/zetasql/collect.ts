@@ -36,7 +36,7 @@ import { feeMonthParts } from '../../../src/reports/allocation/fee-parts.js';
 import { lastRefreshOf } from '../../../src/reports/allocation/chargeback.js';
 import { readClaudeCodeActivity } from '../../../src/reports/allocation/claude-code-value.js';
 import { materialiseAllocation } from '../../../src/reports/allocation/materialise.js';
-import { keptLinesCurrent, namesHash, readGrouped, readProductGrouped } from '../../../src/reports/allocation/materialised-lines.js';
+import { ALLOCATION_LINES_TABLE, keptLinesCurrent, namesHash, readGrouped, readProductGrouped } from '../../../src/reports/allocation/materialised-lines.js';
 import type { AllocationRules } from '../../../src/reports/allocation/rules.js';
 import { recordReconciliation } from '../../../src/cli/reconcile-command.js';
 import { syncFixedCostParts, syncFixedCosts } from '../../../src/jobs/fixed-costs-sync.js';
@@ -321,11 +321,19 @@ export async function collectStatements(h: StandInHarness, onEmulator: (port: nu
     await keptLinesCurrent(wh, allocationRules, RANGE, 'names');
     await readGrouped(wh, allocationRules, RANGE, ['api_key', 'person', 'product', 'model', 'workspace', 'cost_type', 'rule'], true);
     await readGrouped(wh, allocationRules, { ...RANGE, organizationIds: ['org_a'] }, [], false);
+    // The kept days (what --by <dimensions> and the currency read) and the lines grouped the same way (validate compares both).
+    await readGrouped(wh, allocationRules, RANGE, [], true);
+    await readGrouped(wh, allocationRules, RANGE, [], true, ALLOCATION_LINES_TABLE);
     // The value of Claude Code from the kept lines, and the names hash (one query over the four name tables).
     await readProductGrouped(wh, RANGE, 'claude_code');
     await readProductGrouped(wh, { ...RANGE, organizationIds: ['org_a'] }, 'claude_code');
     await namesHash(wh);
     take('allocation kept lines');
+    // validate's allocation check, kept per day: its salt (the fees' fingerprint), the per-day currency and the kept forms against the engine.
+    const allocationProofs = await readProofBook(wh);
+    await runValidation(wh, { range: RANGE, today: TODAY, options: { toleranceUsd: '0.01', allocation: allocationRules }, proofs: allocationProofs });
+    await runValidation(wh, { range: RANGE, today: TODAY, options: { toleranceUsd: '0.01', allocation: allocationRules }, organizations: [{ id: 'org_a', name: 'A' }] });
+    take('validate with allocation rules');
     await materialiseAllocation(wh, null, { toolVersion: 'zetasql-check' });
     take('allocate without rules');
     const cfg = alertsSchema.parse({
