@@ -50,11 +50,12 @@ export interface ExecutionResult {
 const nowIso = () => new Date().toISOString();
 
 /**
- * Windows of streams with `largePages` (the Analytics API) open at once, at most. Each holds a page of
- * megabytes being parsed, its rows as objects and its transaction's appenders for three tables; on
- * the one-year large backfill with a time zone the peak RSS came when three analytics_cost windows ran
- * side by side (docs/performance.md, Round 14). Workers take the next window of another stream
- * meanwhile, so the others keep the concurrency.
+ * Windows of streams with `largePages` (the Analytics API) open at once, at most. Their pages are
+ * streamed a row at a time (Round 15), but each window still holds its transaction's appenders for
+ * three tables, its uncommitted rows in DuckDB's pool and its queries' row-key sets; on the one-year
+ * large backfill with a time zone the peak RSS came when three analytics_cost windows ran side by side
+ * (docs/performance.md, Round 14). Workers take the next window of another stream meanwhile, so the
+ * others keep the concurrency.
  */
 export const MAX_LARGE_PAGE_WINDOWS = 2;
 /**

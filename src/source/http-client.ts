@@ -109,10 +109,11 @@ export class AdminApiClient {
    * body is still arriving (see DataArrayScanner), then the rest of the body as `end.envelope` (with
    * `data` emptied). A failure after some items were handed out (reset, timeout, invalid JSON)
    * retries the whole request: the generator then yields `restart` and starts the items again from
-   * the first, so the caller must drop the ones it already has (pagination does, by bucket start).
+   * the first, so the caller must drop the ones it already has (pagination does, by bucket start or
+   * row key). `betas` as for getJson.
    */
-  streamJson(path: string, query: QueryParams = {}, stats?: RequestStats): AsyncGenerator<JsonStreamEvent, void, undefined> {
-    return this.request(path, query, stats, dataArrayItems);
+  streamJson(path: string, query: QueryParams = {}, stats?: RequestStats, options: RequestOptions = {}): AsyncGenerator<JsonStreamEvent, void, undefined> {
+    return this.request(path, query, stats, dataArrayItems, options);
   }
 
   /**

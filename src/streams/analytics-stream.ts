@@ -3,8 +3,7 @@
  * serves, and reading one query's rows page by page, shaped into a table's rows.
  */
 import type { z } from 'zod';
-import { paginateAnalyticsRows } from '../source/pagination/analytics-rows.js';
-import type { JsonGetter } from '../source/pagination/cursor-loop.js';
+import { paginateAnalyticsRows, type AnalyticsClient } from '../source/pagination/analytics-rows.js';
 import type { QueryParams, RequestStats } from '../source/types.js';
 import type { RowOf, TableName } from '../warehouse/tables.js';
 import type { TableBatch } from '../warehouse/window-writer.js';
@@ -47,7 +46,7 @@ export class RefreshedAt {
 
 /** One Analytics API query: where, what, and (for analyticsBatches) into which table's rows. */
 export interface AnalyticsRead<R> {
-  client: JsonGetter;
+  client: AnalyticsClient;
   stats: RequestStats;
   endpoint: string;
   query: QueryParams;

@@ -6,7 +6,7 @@
  * and goes on with exit 0, and the next run asks again. Any later failure is an ordinary failed window.
  */
 import { ApiError, ERROR_CODES } from '../source/errors.js';
-import type { JsonGetter } from '../source/pagination/cursor-loop.js';
+import type { AnalyticsClient } from '../source/pagination/analytics-rows.js';
 import { ANALYTICS_BETA } from '../source/endpoints.js';
 import type { AdminApiClient } from '../source/http-client.js';
 
@@ -30,21 +30,23 @@ export function isUnavailableAnswer(err: unknown): err is ApiError {
 
 /**
  * The client as the analytics paginator sees it: the beta header on every request, and a 403/404
- * before anything was answered turned into StreamUnavailableError. One instance per window.
+ * before anything was answered turned into StreamUnavailableError. One instance per window. Pages
+ * are streamed, a row at a time (pagination/analytics-rows.ts).
  */
-export function analyticsClient(client: AdminApiClient, stream: string): JsonGetter {
+export function analyticsClient(client: AdminApiClient, stream: string): AnalyticsClient {
   let answered = false;
+  const unavailable = (err: unknown): unknown =>
+    !answered && isUnavailableAnswer(err) ? new StreamUnavailableError(stream, err.status, err.message) : err;
   return {
-    async getJson(path, query, stats) {
+    async *streamJson(path, query, stats) {
       try {
-        const body = await client.getJson(path, query, stats, { betas: [ANALYTICS_BETA] });
-        answered = true;
-        return body;
-      } catch (err) {
-        if (!answered && isUnavailableAnswer(err)) {
-          throw new StreamUnavailableError(stream, err.status, err.message);
+        for await (const ev of client.streamJson(path, query, stats, { betas: [ANALYTICS_BETA] })) {
+          // An error status comes before the first event: anything handed out means the API answered.
+          answered = true;
+          yield ev;
         }
-        throw err;
+      } catch (err) {
+        throw unavailable(err);
       }
     },
   };

@@ -2,8 +2,8 @@
  * Usage and Cost Analytics API pages (analytics/usage, analytics/cost): flat rows, `page=<next_page>`
  * while `has_more`. Cursors expire: a 410 restarts the query from page 1 (at most
  * MAX_CURSOR_RESTARTS times), and rows already handed out are recognised and dropped, so each row
- * comes out once. Rows are small and a page holds at most `limit` (≤1000) of them plus the cost
- * endpoint's fan-out, so a page is read whole.
+ * comes out once. A page holds at most `limit` (≤1000) rows plus the cost endpoint's fan-out (~4,000
+ * rows, ~3 MB of JSON); it is read as a stream, a row at a time, never whole.
  *
  * Rows are not unique by bucket and group: the API renders identities it cannot show (null actors)
  * "each as its own row", so one bucket can hold several rows with identical groups, each a distinct
@@ -14,12 +14,11 @@
  */
 import type { z } from 'zod';
 import { Hash53, Hash53Set } from '../../util/hash53.js';
-import { withRequestId } from '../errors.js';
+import { shapeErrorWithId } from '../errors.js';
 import { parseResult } from '../fast-paths.js';
-import { requestIdOf } from '../http-client.js';
 import { parseOrThrow, reportEnvelopeSchema } from '../schemas.js';
 import type { QueryParams, RequestStats } from '../types.js';
-import { MAX_CURSOR_RESTARTS, paginate, type JsonGetter } from './cursor-loop.js';
+import { MAX_CURSOR_RESTARTS, paginate, type JsonStreamer, type PageEvent } from './cursor-loop.js';
 import { isPageTooLarge, isTooManyGroups, lowerLimit, queryLimit, tooManyGroupsError } from './page-limit.js';
 
 /** Rows per page unless the query says otherwise: the API's maximum (its default is 20). */
@@ -49,14 +48,31 @@ export interface AnalyticsRowOccurrence<T> {
   key: number;
 }
 
+/** What the Analytics API paginator needs from the client: streamed pages (AdminApiClient.streamJson). */
+export type AnalyticsClient = Pick<JsonStreamer, 'streamJson'>;
+
 export interface AnalyticsPageOptions {
   /** Called with each page's `data_refreshed_at` (when it sends one). */
   onRefreshedAt?(value: string): void;
 }
 
-/** Rows of one analytics query, a page at a time, each row once even across cursor restarts. */
+/**
+ * Rows handed on at a time while a page streams in: a page of the 31-day cost-by-key query is ~4,000
+ * rows (2.86 MB of JSON); parsed whole, its text and object tree were alive together, two windows at
+ * once (docs/performance.md, Round 15). A batch of this many is one window writer append.
+ */
+export const ANALYTICS_STREAM_BATCH = 500;
+
+/**
+ * Rows of one analytics query, a batch at a time, each row once even across cursor restarts. A page
+ * is read as a stream (AdminApiClient.streamJson): each row is parsed and checked (parseResult, with
+ * its path `data[i]…`) while the rest of the page is still arriving. The envelope (`has_more`,
+ * `next_page`, `data_refreshed_at`) is only complete at the end of the body, so a page without them
+ * fails after its rows were handed out; callers write into an uncommitted window, so nothing of it
+ * is kept.
+ */
 export function paginateAnalyticsRows<T>(
-  client: JsonGetter,
+  client: AnalyticsClient,
   path: string,
   query: QueryParams,
   rowSchema: z.ZodType<T>,
@@ -64,43 +80,91 @@ export function paginateAnalyticsRows<T>(
   options: AnalyticsPageOptions = {},
 ): AsyncGenerator<Array<AnalyticsRowOccurrence<T>>> {
   let limit = queryLimit(query.limit, ANALYTICS_PAGE_LIMIT);
-  // Occurrences counted in the current pass over the query (a 410 restart begins a new pass).
-  let seen = new Hash53Set();
+  // Every key handed out, in every pass over the query: the pagination loop's memory of them (it
+  // drops repeats after a restart), and in the first pass also the occurrences that number the next
+  // rows. One set, not two: a 31-day query by key is ~200,000 rows, 4 MB a set (Round 15).
+  const handed = new Hash53Set();
+  // After a 410 restart, the occurrences of the new pass (a restart begins numbering again).
+  let pass: Hash53Set | null = null;
+  let started = false;
   let lastDay = typeof query.starting_at === 'string' ? query.starting_at.slice(0, 10) : '(the first day)';
   return paginate<AnalyticsRowOccurrence<T>>(path, {
     cursorField: 'next_page',
     maxRestarts: MAX_CURSOR_RESTARTS,
     keyOf: (o) => o.key,
-    async *readPage(page) {
-      if (page === undefined) seen = new Hash53Set();
-      let raw: unknown;
+    handedOut: handed,
+    async *readPage(page): AsyncGenerator<PageEvent<AnalyticsRowOccurrence<T>>> {
+      if (page === undefined) {
+        if (started) pass = new Hash53Set();
+        started = true;
+      }
       for (;;) {
+        // This page's occurrences. A body read again from its first row (a retried body: `restart`)
+        // numbers its rows again from the same start: the keys of its earlier readings, already in
+        // `handed`, do not count as earlier rows.
+        let onPage = new Hash53Set();
+        let pageKeys: number[] = [];
+        let readBefore: Hash53Set | null = null;
+        const earlier = (key: number): boolean => (pass ? pass.has(key) : handed.has(key) && !(readBefore?.has(key) ?? false));
+        let index = 0;
+        let batch: Array<AnalyticsRowOccurrence<T>> = [];
+        let requestId: string | undefined;
+        const take = (value: unknown): void => {
+          const at = index++;
+          const row = parseResult(rowSchema, value, path, ['data', at]);
+          const base = analyticsRowKey(row);
+          let ordinal = 0;
+          let key = base;
+          while (earlier(key) || onPage.has(key)) key = occurrenceKey(base, ++ordinal);
+          onPage.add(key);
+          pageKeys.push(key);
+          batch.push({ row, ordinal, key });
+          const startingAt = (row as { starting_at?: unknown }).starting_at;
+          if (typeof startingAt === 'string') lastDay = startingAt.slice(0, 10);
+        };
         try {
-          raw = await client.getJson(path, { ...query, limit, page }, stats);
-          break;
-        } catch (err) {
+          for await (const ev of client.streamJson(path, { ...query, limit, page }, stats)) {
+            if (ev.type === 'restart') {
+              index = 0;
+              batch = [];
+              readBefore ??= new Hash53Set();
+              for (const key of pageKeys) readBefore.add(key);
+              onPage = new Hash53Set();
+              pageKeys = [];
+              yield ev;
+              continue;
+            }
+            requestId = ev.requestId;
+            if (ev.type === 'item') {
+              take(ev.value);
+              if (batch.length >= ANALYTICS_STREAM_BATCH) {
+                yield { type: 'items', items: batch };
+                batch = [];
+              }
+              continue;
+            }
+            const body = parseOrThrow(reportEnvelopeSchema, ev.envelope, path);
+            // Rows the scanner left in the envelope (only for an unusual spelling of the key) come last.
+            for (const item of body.data) take(item);
+            if (batch.length > 0) yield { type: 'items', items: batch };
+            batch = [];
+            // In the first pass the loop put them in `handed` as it handed them out.
+            if (pass) for (const key of pageKeys) pass.add(key);
+            const refreshed = (body as { data_refreshed_at?: unknown }).data_refreshed_at;
+            if (typeof refreshed === 'string') options.onRefreshedAt?.(refreshed);
+            yield { type: 'end', hasMore: body.has_more, next: body.next_page, requestId };
+          }
+          return;
+        } catch (caught) {
+          // A shape error names the answer it was found in (its checks do not see the headers).
+          const err = shapeErrorWithId(caught, requestId);
+          // An error status arrives before any row of its page, so asking again repeats nothing.
+          if (index > 0) throw err;
           if (isTooManyGroups(err)) throw tooManyGroupsError(err, path, lastDay);
           if (!isPageTooLarge(err)) throw err;
           limit = lowerLimit(err, path, limit, 'row', lastDay);
         }
       }
-      const requestId = requestIdOf(raw);
-      const body = withRequestId(requestId, () => parseOrThrow(reportEnvelopeSchema, raw, path));
-      const refreshed = (body as { data_refreshed_at?: unknown }).data_refreshed_at;
-      if (typeof refreshed === 'string') options.onRefreshedAt?.(refreshed);
-      const rows = withRequestId(requestId, () => body.data.map((item, i) => parseResult(rowSchema, item, path, ['data', i])));
-      const items = rows.map((row): AnalyticsRowOccurrence<T> => {
-        const base = analyticsRowKey(row);
-        let ordinal = 0;
-        let key = base;
-        while (seen.has(key)) key = occurrenceKey(base, ++ordinal);
-        seen.add(key);
-        return { row, ordinal, key };
-      });
-      const last = items[items.length - 1]?.row as { starting_at?: unknown } | undefined;
-      if (typeof last?.starting_at === 'string') lastDay = last.starting_at.slice(0, 10);
-      yield { type: 'items', items };
-      yield { type: 'end', hasMore: body.has_more, next: body.next_page, requestId };
     },
   });
 }

@@ -44,6 +44,11 @@ export interface CursorStrategy<T> {
    */
   keyOf?(item: T): string | number;
   /**
+   * Where the loop remembers the keys it handed out (default: a set of its own). A strategy that
+   * numbers its items by the same keys passes its set, so a query's keys are held once.
+   */
+  readonly handedOut?: Hash53Set;
+  /**
    * The most pages one chain may take (a 410 restart starts the count again); past it the read
    * fails as "the API kept paging". Default MAX_RECORD_PAGES; report buckets derive theirs from
    * the window (report-buckets.ts).
@@ -76,7 +81,7 @@ export async function* paginate<T>(path: string, strategy: CursorStrategy<T>): A
         return typeof k === 'number' ? k : hash53(k);
       }
     : undefined;
-  const yielded = new Hash53Set();
+  const yielded = strategy.handedOut ?? new Hash53Set();
   let dedupe = false;
   let restarts = 0;
   let cursor: string | undefined;

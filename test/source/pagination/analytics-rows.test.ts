@@ -1,7 +1,7 @@
 /**
  * Analytics API row pages against a loopback server: flat rows followed by `page=<next_page>`, an
- * expired cursor (410) restarting the query from page 1 without doubling a row, and a bounded
- * number of such restarts.
+ * expired cursor (410) restarting the query from page 1 without doubling a row, a bounded number of
+ * such restarts, and a streamed body that breaks off mid-page read again without doubling a row.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import {
   newRequestStats,
   paginateAnalyticsRows,
 } from '../../../src/source/index.js';
+import { ANALYTICS_STREAM_BATCH } from '../../../src/source/pagination/analytics-rows.js';
 import { TEST_KEY, apiError, json, scriptedServer, type Handler, type ScriptedServer } from '../helpers.js';
 
 const USAGE = '/v1/organizations/analytics/usage';
@@ -61,6 +62,15 @@ function byCursor(first: unknown, pages: Record<string, Handler>): Handler {
     const h = pages[cursor];
     if (!h) return apiError(400, 'invalid_request_error', `unknown page ${cursor}`)(req, res, seen);
     h(req, res, seen);
+  };
+}
+
+/** Sends `fraction` of the body, lets it reach the client, then kills the connection. */
+function breaksOff(body: unknown, fraction: number): Handler {
+  return (req, res) => {
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    res.write(text.slice(0, Math.floor(text.length * fraction)), () => setTimeout(() => req.socket.destroy(), 30));
   };
 }
 
@@ -121,6 +131,26 @@ describe('paginateAnalyticsRows', () => {
     await server.close();
     server = await scriptedServer([json(200, { data: [R1], has_more: true, next_page: null })]);
     await expect(readAll(client(server.url))).rejects.toThrow(/has_more is true but next_page is empty/);
+  });
+
+  it('a body that breaks off after rows were handed out is read again: each row once, numbered as in one reading', async () => {
+    // Identical groups (as null actors render) all day: only the ordinal tells the rows apart.
+    const same = (i: number) => ({ ...row(`2026-02-0${1 + Math.floor(i / 400)}`, 'claude-opus-4', i), group: { model: 'claude-opus-4', workspace_id: null, api_key_id: null } });
+    const firstRows = Array.from({ length: 1200 }, (_, i) => same(i));
+    const secondRows = Array.from({ length: 10 }, (_, i) => same(1190 + i));
+    const first = page(firstRows, 'cur_2');
+    const second = page(secondRows, null);
+    server = await scriptedServer([breaksOff(first, 0.7), json(200, first), json(200, second)]);
+    const stats = newRequestStats();
+    const got: Array<[number, number]> = [];
+    for await (const rows of paginateAnalyticsRows(client(server.url), USAGE, { starting_at: '2026-02-01T00:00:00Z' }, rowSchema, stats)) {
+      expect(rows.length).toBeLessThanOrEqual(ANALYTICS_STREAM_BATCH);
+      for (const o of rows) got.push([o.row.usage.output_tokens, o.ordinal]);
+    }
+    const want = [...firstRows, ...secondRows].map((r, i): [number, number] => [r.usage.output_tokens, i < 1200 ? i % 400 : 400 + i - 1200]);
+    expect(got).toEqual(want);
+    expect(stats).toMatchObject({ requests: 3, retries: 1 });
+    expect(server.requests.map((r) => r.url.searchParams.get('page'))).toEqual([null, null, 'cur_2']);
   });
 
   it('fails a malformed row with its path, and a 200 without data as a ResponseShapeError', async () => {
