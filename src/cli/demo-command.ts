@@ -70,6 +70,11 @@ export function registerDemoCommand(program: Program, rt: CliRuntime): void {
             ),
           );
           demoRt.reporter(opts).done();
+          // The writer's memory limit bounds streaming windows (16 MB each, instance.ts); what follows
+          // reads and proves the whole range on the same open (a validate run by the CLI reads on a
+          // read-only open with DuckDB's default), and on a loaded CI machine it met "failed to pin
+          // block" at 64 MB.
+          await wh.liftWriteMemoryBound?.();
           const out = rt.io.stdout;
           const sum = (k: 'ok' | 'rows' | 'requests') => outcomes.reduce((n, x) => n + x[k], 0);
           const from = orgs === 1 ? '' : ` of ${orgs} organizations`;

@@ -143,6 +143,11 @@ export interface Warehouse {
    * them beside the file for a read-only open (duckdb/day-prints.ts); absent/undefined: none kept.
    */
   dayPrints?(): DayPrintStore | undefined;
+  /**
+   * DuckDB: the writes that streamed are over and whole-range reads follow on the same open (the
+   * demo proves what it just wrote), so the per-window memory bound is lifted to DuckDB's default.
+   */
+  liftWriteMemoryBound?(): Promise<void>;
 
   /**
    * Whether a table of READER_OPTIONAL_TABLES (allocation-tables.ts) is missing: only a read-only open of a

@@ -1,3 +1,4 @@
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openWarehouse, parseWarehouseUrl } from '../../src/warehouse/open-warehouse.js';
 import { WarehouseError } from '../../src/warehouse/warehouse.js';
@@ -69,6 +70,22 @@ describe('DuckDB writer memory', () => {
     const wh = await openWarehouse(`duckdb:${tmp.file(`mem-${String(openWindows)}.duckdb`)}`, { openWindows });
     try {
       expect(await wh.query("SELECT current_setting('memory_limit') AS limit, current_setting('threads') AS threads")).toEqual([{ limit: expected, threads: 1 }]);
+    } finally {
+      await wh.close();
+    }
+  });
+
+  it("lifting the bound after the streamed writes (the demo's reads) gives the instance DuckDB's default limit", async () => {
+    const wh = await openWarehouse(`duckdb:${tmp.file('lifted.duckdb')}`, { openWindows: 4 });
+    const limit = async () => String((await wh.query("SELECT current_setting('memory_limit') AS limit"))[0]!.limit);
+    try {
+      expect(await limit()).toBe('61.0 MiB');
+      await wh.liftWriteMemoryBound!();
+      // DuckDB's default (80 % of the machine's memory), as a plain instance reports it.
+      const plain = await (await DuckDBInstance.create(':memory:')).connect();
+      const reader = await plain.runAndReadAll("SELECT current_setting('memory_limit') AS limit");
+      expect(await limit()).toBe(String(reader.getRowObjects()[0]!.limit));
+      plain.closeSync();
     } finally {
       await wh.close();
     }

@@ -161,6 +161,10 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  async liftWriteMemoryBound(): Promise<void> {
+    await this.withConnection((conn) => conn.run('RESET memory_limit'));
+  }
+
   /** COPY (SELECT …) TO 'file': DuckDB writes the file itself, so values keep their exact types. */
   async exportQuery(sql: string, params: unknown[], file: string, format: ExportFormat, exportOptions: ExportOptions = {}): Promise<void> {
     const options = COPY_OPTIONS[format];
